@@ -1,0 +1,22 @@
+#!/usr/bin/env bash
+# Makes a fresh clone ready: the pinned pnpm, the workspace's packages, and the Temporal CLI.
+# Safe to run again: each step is skipped when already done.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+PNPM_VERSION=$(node -p "require('./package.json').packageManager.split('@')[1]")
+
+if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
+  echo "[bootstrap] installing pnpm $PNPM_VERSION with npm" >&2
+  npm install --global --no-fund --no-audit "pnpm@$PNPM_VERSION" >&2
+fi
+
+echo "[bootstrap] installing workspace packages" >&2
+if [ -f pnpm-lock.yaml ]; then
+  pnpm install --frozen-lockfile --prefer-offline >&2
+else
+  pnpm install >&2
+fi
+
+bash infra/temporal-cli.sh --ensure >/dev/null
+echo "[bootstrap] ready" >&2

@@ -1,0 +1,4 @@
+export * from './backend';
+export * from './http';
+export * from './readiness';
+export * from './tasks-backend';

@@ -1,0 +1,108 @@
+/**
+ * Environment configuration of both processes, validated with zod at start-up.
+ * Errors name the variable and the problem, never the value (values may be secrets).
+ */
+import { z } from 'zod';
+
+const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
+
+const boolish = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const durationMs = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** Settings both processes share. */
+const shared = {
+  AGENT_GITHUB_USERNAME: z.string().min(1).default('xmtp-coder-agent'),
+  CODER_TASK_NAME_PREFIX: z
+    .string()
+    .regex(/^[a-z0-9]+(-[a-z0-9]+)*$/, 'lowercase letters, digits and inner dashes only')
+    .max(16)
+    .default('gh'),
+  LOG_FORMAT: z.enum(['json', 'pretty']).default('json'),
+  LOG_LEVEL: z.enum(['debug', 'info', 'warn', 'error']).default('info'),
+  TEMPORAL_ADDRESS: z.string().min(1).default(DEFAULT_TEMPORAL_ADDRESS),
+  TEMPORAL_NAMESPACE: z.string().min(1).default('default'),
+  TEMPORAL_TASK_QUEUE: z.string().min(1).default('code-factory'),
+  TEMPORAL_API_KEY: z.string().min(1).optional(),
+  TEMPORAL_TLS: boolish.optional(),
+  TEMPORAL_TLS_CLIENT_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_CLIENT_KEY_PATH: z.string().min(1).optional(),
+  TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
+  TEMPORAL_PROFILE: z.string().min(1).optional(),
+  TEMPORAL_CONFIG_FILE: z.string().min(1).optional(),
+};
+
+export const IngressConfigSchema = z.object({
+  ...shared,
+  PORT: z.coerce.number().int().min(0).max(65535).default(8787),
+  WEBHOOK_SECRET: z.string().min(1, 'is required'),
+  /** Largest accepted body; GitHub caps payloads at 25 MB. */
+  MAX_BODY_BYTES: z.coerce.number().int().positive().default(25 * 1024 * 1024),
+  /** Deadline for handing an event to Temporal before answering 503. */
+  TEMPORAL_SIGNAL_TIMEOUT_MS: durationMs(5_000),
+  /** Comma-separated author associations whose comments are forwarded. */
+  TRUSTED_AUTHOR_ASSOCIATIONS: z
+    .string()
+    .default('OWNER,MEMBER,COLLABORATOR')
+    .transform((v) =>
+      v
+        .split(',')
+        .map((s) => s.trim().toUpperCase())
+        .filter(Boolean),
+    ),
+  /** The App's bot login (`<slug>[bot]`); comments by it are never forwarded. */
+  GITHUB_APP_BOT_LOGIN: z.string().min(1).optional(),
+});
+export type IngressConfig = z.infer<typeof IngressConfigSchema>;
+
+const pem = z
+  .string()
+  .min(1, 'is required')
+  .transform((v) => v.replace(/\\n/g, '\n'))
+  .refine((v) => /-----BEGIN (RSA )?PRIVATE KEY-----/.test(v), {
+    message: 'must be a PEM private key (PKCS#1 "RSA PRIVATE KEY" or PKCS#8 "PRIVATE KEY")',
+  });
+
+export const WorkerConfigSchema = z.object({
+  ...shared,
+  APP_ID: z.coerce.number().int().positive(),
+  PRIVATE_KEY: pem,
+  GITHUB_API_URL: z.url().default('https://api.github.com'),
+  CODER_URL: z.url(),
+  CODER_TOKEN: z.string().min(1, 'is required'),
+  CODER_BACKEND: z.enum(['tasks', 'agents']).default('tasks'),
+  CODER_TEMPLATE_NAME: z.string().min(1).default('task-template'),
+  CODER_TEMPLATE_NAME_CODEX: z.string().min(1).optional(),
+  CODER_TEMPLATE_PRESET: z.string().min(1).optional(),
+  CODER_ORGANIZATION: z.string().min(1).default('default'),
+  /** How often readiness is polled. */
+  AGENT_POLL_INTERVAL_MS: durationMs(10_000),
+  /** How long a new or resumed agent may take to become ready. */
+  AGENT_STARTUP_TIMEOUT_MS: durationMs(30 * 60_000),
+  /** How long a task may stay in `error`/`unknown` before it counts as failed. */
+  AGENT_ERROR_GRACE_MS: durationMs(2 * 60_000),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().optional(),
+});
+export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
+
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/** Parses an environment; throws a ConfigError naming each bad variable (never its value). */
+export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const result = schema.safeParse(cleaned);
+  if (result.success) return result.data;
+  const problems = result.error.issues.map((issue) => {
+    const name = issue.path.join('.') || '(environment)';
+    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    return `  ${name}: ${message}`;
+  });
+  throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);
+}
+
+/** The variables a schema reads: used by docs and deployment checks. */
+export function variableNames(schema: z.ZodObject): string[] {
+  return Object.keys(schema.shape);
+}
+export * from './temporal';

@@ -1,0 +1,123 @@
+/**
+ * Every message the agent receives, formatted in one place. The agent must be able to act
+ * without asking back: what happened, where (URL, file and line), who wrote it and when,
+ * the body verbatim, and how to handle it.
+ */
+import type { CiFailed, CommentPosted } from '@code-factory/events';
+
+export interface CiFailureJob {
+  name: string;
+  url: string;
+  /** The last lines of the job's log (at most 100). */
+  logTail: string;
+}
+
+export interface CiFailureReport {
+  /** False when the pull request's head moved past the failed run: nothing to forward. */
+  current: boolean;
+  jobs: CiFailureJob[];
+}
+
+export interface OperatorNote {
+  author: string;
+  text: string;
+  receivedAt: string;
+}
+
+export type ForwardItem =
+  | { kind: 'comment'; comment: CommentPosted }
+  | { kind: 'ci'; event: CiFailed; report: CiFailureReport }
+  | { kind: 'operator'; note: OperatorNote };
+
+export const MAX_LOG_LINES = 100;
+export const MAX_FAILED_JOBS = 5;
+
+const COMMENT_TITLES: Record<CommentPosted['source'], string> = {
+  issue_comment: 'New comment on the issue',
+  pr_comment: 'New comment on your pull request',
+  review_comment: 'New review comment on your pull request',
+  review: 'New review on your pull request',
+};
+
+const COMMENT_INSTRUCTIONS: Record<CommentPosted['source'], string> = {
+  issue_comment:
+    'Read the comment and adjust your work on the issue accordingly. If it asks a question, answer it by commenting on the issue.',
+  pr_comment:
+    'Address the comment in your pull request: push changes if it asks for them, and reply on the pull request when done.',
+  review_comment:
+    'Address this review comment at the given file and line: change the code if needed, push, and reply to the review comment.',
+  review:
+    'Address the review: make the requested changes, push them, and reply on the pull request.',
+};
+
+export function formatComment(comment: CommentPosted): string {
+  const title = `${COMMENT_TITLES[comment.source]}${comment.edited ? ' (edited)' : ''}`;
+  const lines = [`## ${title}`, '', `- URL: ${comment.url}`];
+  lines.push(`- Author: @${comment.author.login}`, `- Written: ${comment.createdAt}`);
+  if (comment.pullRequest) lines.push(`- Pull request: ${comment.pullRequest.url}`);
+  if (comment.file) {
+    const line = comment.file.line === null ? 'outdated line' : `line ${comment.file.line}`;
+    lines.push(`- File: ${comment.file.path} (${line})`);
+  }
+  lines.push('', '<comment>', comment.body, '</comment>', '', `Instruction: ${COMMENT_INSTRUCTIONS[comment.source]}`);
+  return lines.join('\n');
+}
+
+export function tailLines(log: string, max = MAX_LOG_LINES): string {
+  const lines = log.replace(/\r\n/g, '\n').replace(/\n+$/, '').split('\n');
+  return lines.slice(-max).join('\n');
+}
+
+export function formatCiFailure(event: CiFailed, report: CiFailureReport): string {
+  const jobs = report.jobs.slice(0, MAX_FAILED_JOBS);
+  const lines = [
+    '## CI failed on your pull request',
+    '',
+    `- Pull request: ${event.pullRequest.url}`,
+    `- Workflow: ${event.run.name} (${event.run.path})`,
+    `- Run: ${event.run.url}`,
+    `- Commit: ${event.run.headSha}`,
+    `- Failed jobs: ${jobs.length ? jobs.map((job) => job.name).join(', ') : '(none reported)'}`,
+  ];
+  for (const job of jobs) {
+    lines.push('', `### ${job.name}`, job.url, '```', tailLines(job.logTail), '```');
+  }
+  lines.push(
+    '',
+    'Instruction: Find the cause of the failure from the logs above, fix it, and push to the same branch.',
+  );
+  return lines.join('\n');
+}
+
+export function formatOperatorNote(note: OperatorNote): string {
+  return [
+    '## Message from an operator',
+    '',
+    `- Author: ${note.author}`,
+    `- Sent: ${note.receivedAt}`,
+    '',
+    '<message>',
+    note.text,
+    '</message>',
+    '',
+    'Instruction: Follow this message; it comes from the people running this service.',
+  ].join('\n');
+}
+
+export function formatItem(item: ForwardItem): string {
+  switch (item.kind) {
+    case 'comment':
+      return formatComment(item.comment);
+    case 'ci':
+      return formatCiFailure(item.event, item.report);
+    case 'operator':
+      return formatOperatorNote(item.note);
+  }
+}
+
+/** Several waiting items as one message, in arrival order. */
+export function formatBatch(items: ForwardItem[]): string {
+  if (items.length === 1 && items[0]) return formatItem(items[0]);
+  const header = `${items.length} updates arrived while you were busy. They are listed oldest first; handle them in order.`;
+  return [header, ...items.map((item, i) => `---\n\n(${i + 1}/${items.length})\n${formatItem(item)}`)].join('\n\n');
+}

@@ -1,0 +1,2 @@
+export * from './forward';
+export * from './status-comment';

@@ -1,0 +1,76 @@
+/**
+ * The contract between the task workflow and the worker's activities: types only, so the
+ * workflow bundle imports nothing that does I/O. Inputs and results are small plain JSON.
+ */
+import type { CiFailed, Repository } from '@code-factory/events';
+import type { CiFailureReport } from '@code-factory/messages';
+import type { StatusView } from '@code-factory/messages';
+
+export type Backend = 'tasks' | 'agents';
+
+/** The Coder agent that works on an issue: a Coder task or a Coder Agents chat. */
+export interface AgentRef {
+  backend: Backend;
+  id: string;
+  /** Coder username that owns the task (for chats: the service's own user). */
+  owner: string;
+  name: string;
+  /** Where a person can watch the agent in Coder. */
+  url: string;
+}
+
+export interface IssueRef {
+  installationId: number;
+  repository: Repository;
+  issueNumber: number;
+}
+
+export interface StartAgentInput extends IssueRef {
+  backend: Backend;
+  taskName: string;
+  owner: string;
+  issueUrl: string;
+  issueTitle: string;
+}
+
+export interface TaskActivities {
+  /** Permission of the user who assigned the issue; only write and admin may start an agent. */
+  checkAssignerPermission(
+    input: IssueRef & { login: string },
+  ): Promise<{ permission: string; allowed: boolean }>;
+  /** Which backend runs the agent and which Coder user owns it. User-fixable when unlinked. */
+  resolveCoderIdentity(
+    input: IssueRef & { githubUserId: number; githubLogin: string },
+  ): Promise<{ backend: Backend; owner: string }>;
+  /** Creates the agent, or adopts the one that already exists under the task name. */
+  startAgent(input: StartAgentInput): Promise<{ agent: AgentRef; adopted: boolean }>;
+  /** Heartbeating poll until the agent can take input; fails when it cannot come up. */
+  waitForAgentReady(input: { agent: AgentRef }): Promise<{ state: string }>;
+  /** Sends one message; `queued` when the backend holds it until the agent is free. */
+  deliverToAgent(input: { agent: AgentRef; text: string }): Promise<{ queued: boolean }>;
+  /** Deletes the task or archives the chat; a missing agent is not an error. */
+  stopAgent(input: { agent: AgentRef }): Promise<{ existed: boolean }>;
+  /** Adds 👀 to a comment (or review) as soon as the workflow accepted it. */
+  reactToComment(
+    input: IssueRef & { commentId: number; source: 'issue_comment' | 'pr_comment' | 'review_comment' | 'review' },
+  ): Promise<void>;
+  /**
+   * Failed jobs (at most 5) of a workflow run with the tail of each job's log, or
+   * `current: false` when the pull request has moved past the run's commit.
+   */
+  collectCiFailure(input: CiFailed): Promise<CiFailureReport>;
+  /** Creates or edits the one status comment of the issue (found by its hidden marker). */
+  upsertStatusComment(
+    input: IssueRef & { commentId: number | null; view: StatusView },
+  ): Promise<{ commentId: number }>;
+}
+
+/** Error types the activities throw; the workflow branches on these, never on messages. */
+export const ErrorTypes = {
+  /** The user can fix it (unlinked account, missing template...). Message is user-facing. */
+  userFixable: 'UserFixableError',
+  /** The agent did not come up, or went away while we waited. */
+  agentUnavailable: 'AgentUnavailableError',
+  /** A 4xx that retrying cannot fix. */
+  nonRetryable: 'NonRetryableError',
+} as const;

@@ -1,0 +1,42 @@
+/**
+ * Messages and search attributes of the task workflow: the names operators type in the
+ * `temporal` CLI and see in the Web UI. Safe to import from clients (ingress, tests).
+ */
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import type { RepoEvent, TaskEvent } from '@code-factory/events';
+import type { TaskSnapshot } from './state';
+
+export const TASK_WORKFLOW_TYPE = 'taskWorkflow';
+
+/** Every GitHub event for the issue, in arrival order. Bad payloads are logged and ignored. */
+export const eventSignal = defineSignal<[TaskEvent]>('event');
+/** Whole lifecycle state: phase, agent, queue, counts, last error. */
+export const stateQuery = defineQuery<TaskSnapshot>('state');
+
+export interface SendMessageInput {
+  text: string;
+  /** Shown to the agent as the author; defaults to "operator". */
+  author?: string;
+}
+/** Operator: queue a message for the agent, in order with GitHub events. */
+export const sendMessageUpdate = defineUpdate<{ queued: number }, [SendMessageInput]>(
+  'sendMessage',
+);
+/** Operator: re-run the step that failed (start-up or a delivery). */
+export const retryUpdate = defineUpdate<{ retrying: string }, []>('retry');
+/** Operator: close the task as if the issue had been closed. */
+export const closeSignal = defineSignal<[{ reason?: string }?]>('close');
+
+export const SearchAttributes = {
+  repository: defineSearchAttributeKey('CodeFactoryRepository', 'KEYWORD'),
+  issueNumber: defineSearchAttributeKey('CodeFactoryIssueNumber', 'INT'),
+  phase: defineSearchAttributeKey('CodeFactoryPhase', 'KEYWORD'),
+  backend: defineSearchAttributeKey('CodeFactoryBackend', 'KEYWORD'),
+} as const;
+
+export const ALL_SEARCH_ATTRIBUTES = Object.values(SearchAttributes);
+
+export const REPOSITORY_WORKFLOW_TYPE = 'repositoryWorkflow';
+/** Pull-request events, CI failures and default-branch pushes of one repository. */
+export const repoEventSignal = defineSignal<[RepoEvent]>('repoEvent');

@@ -1,0 +1,243 @@
+/**
+ * The task lifecycle as a plain domain object: the workflow's handlers only call into it.
+ * No Temporal APIs here, so it is unit-tested directly and carried across continue-as-new.
+ */
+import {
+  type IssueAssigned,
+  type Repository,
+  type TaskEvent,
+  TaskEventSchema,
+  describeZodError,
+} from '@code-factory/events';
+import { sameRepo } from '@code-factory/naming';
+import type { AgentRef, Backend } from './activities';
+
+export type Phase =
+  | 'requested'
+  | 'starting'
+  | 'ready'
+  | 'working'
+  | 'failed'
+  | 'closing'
+  | 'closed';
+
+/** A message an operator queued with the `sendMessage` update. */
+export interface OperatorMessage {
+  kind: 'operator.message';
+  deliveryId: string;
+  receivedAt: string;
+  author: string;
+  text: string;
+}
+
+export type InboxItem = TaskEvent | OperatorMessage;
+
+/** Items that become text for the agent. */
+export type Deliverable = Extract<InboxItem, { kind: 'comment.posted' | 'ci.failed' | 'operator.message' }>;
+
+export function isDeliverable(item: InboxItem): item is Deliverable {
+  return item.kind === 'comment.posted' || item.kind === 'ci.failed' || item.kind === 'operator.message';
+}
+
+export type FailedStep = 'start' | 'deliver';
+
+export interface Counts {
+  accepted: number;
+  duplicates: number;
+  rejected: number;
+  forwardedMessages: number;
+  forwardedItems: number;
+  skipped: number;
+}
+
+/** Everything that survives continue-as-new. */
+export interface CarriedState {
+  phase: Phase;
+  backend: Backend | null;
+  agent: AgentRef | null;
+  assignment: IssueAssigned | null;
+  statusCommentId: number | null;
+  inbox: InboxItem[];
+  pendingReactions: ReactionRequest[];
+  recentDeliveries: string[];
+  counts: Counts;
+  lastError: string | null;
+  failedStep: FailedStep | null;
+  pullRequestUrl: string | null;
+  runs: number;
+}
+
+export interface ReactionRequest {
+  installationId: number;
+  repository: Repository;
+  commentId: number;
+  source: 'issue_comment' | 'pr_comment' | 'review_comment' | 'review';
+}
+
+export interface TaskSnapshot extends Omit<CarriedState, 'inbox' | 'pendingReactions' | 'recentDeliveries'> {
+  taskName: string;
+  repository: Repository;
+  issueNumber: number;
+  closeRequested: boolean;
+  /** Kinds and delivery ids of what waits, in order (bodies stay out of queries). */
+  pending: { kind: InboxItem['kind']; deliveryId: string }[];
+  recentDeliveryCount: number;
+}
+
+export type AcceptResult =
+  | { outcome: 'accepted'; item: InboxItem }
+  | { outcome: 'duplicate' | 'closed' }
+  | { outcome: 'invalid' | 'foreign'; reason: string };
+
+export const RECENT_DELIVERIES_LIMIT = 500;
+
+export function emptyState(): CarriedState {
+  return {
+    phase: 'requested',
+    backend: null,
+    agent: null,
+    assignment: null,
+    statusCommentId: null,
+    inbox: [],
+    pendingReactions: [],
+    recentDeliveries: [],
+    counts: { accepted: 0, duplicates: 0, rejected: 0, forwardedMessages: 0, forwardedItems: 0, skipped: 0 },
+    lastError: null,
+    failedStep: null,
+    pullRequestUrl: null,
+    runs: 0,
+  };
+}
+
+export class TaskLifecycle {
+  readonly state: CarriedState;
+  closeRequested = false;
+  closeReason = '';
+  private readonly seen: Set<string>;
+
+  constructor(
+    readonly taskName: string,
+    readonly repository: Repository,
+    readonly issueNumber: number,
+    carried?: CarriedState,
+  ) {
+    this.state = carried ? structuredCloneState(carried) : emptyState();
+    this.seen = new Set(this.state.recentDeliveries);
+    // A close that was pending when the previous run continued as new is still pending.
+    if (this.state.phase === 'closing') this.requestClose('carried over');
+  }
+
+  /** Validates, de-duplicates and queues one event or operator message. */
+  accept(raw: unknown): AcceptResult {
+    const parsed = TaskEventSchema.safeParse(raw);
+    if (!parsed.success) {
+      this.state.counts.rejected++;
+      return { outcome: 'invalid', reason: describeZodError(parsed.error) };
+    }
+    const event = parsed.data;
+    if (event.issueNumber !== this.issueNumber || !sameRepo(event.repository, this.repository)) {
+      this.state.counts.rejected++;
+      return {
+        outcome: 'foreign',
+        reason: `event for ${event.repository.owner}/${event.repository.name}#${event.issueNumber} reached ${this.repository.owner}/${this.repository.name}#${this.issueNumber}`,
+      };
+    }
+    return this.enqueue(event);
+  }
+
+  enqueue(item: InboxItem): AcceptResult {
+    if (this.seen.has(item.deliveryId)) {
+      this.state.counts.duplicates++;
+      return { outcome: 'duplicate' };
+    }
+    this.remember(item.deliveryId);
+    if (this.closeRequested || this.state.phase === 'closed') return { outcome: 'closed' };
+    this.state.counts.accepted++;
+    if (item.kind === 'issue.closed') {
+      this.requestClose(`issue closed by ${item.sender.login}`);
+      return { outcome: 'accepted', item };
+    }
+    this.state.inbox.push(item);
+    if (item.kind === 'comment.posted') {
+      this.state.pendingReactions.push({
+        installationId: item.installationId,
+        repository: item.repository,
+        commentId: item.commentId,
+        source: item.source,
+      });
+    }
+    return { outcome: 'accepted', item };
+  }
+
+  requestClose(reason: string): void {
+    if (this.closeRequested) return;
+    this.closeRequested = true;
+    this.closeReason = reason;
+  }
+
+  private remember(deliveryId: string): void {
+    this.seen.add(deliveryId);
+    this.state.recentDeliveries.push(deliveryId);
+    while (this.state.recentDeliveries.length > RECENT_DELIVERIES_LIMIT) {
+      const dropped = this.state.recentDeliveries.shift();
+      if (dropped !== undefined) this.seen.delete(dropped);
+    }
+  }
+
+  /** True when the head of the inbox can be worked on now. */
+  hasWork(): boolean {
+    return this.state.inbox.length > 0 && this.state.phase !== 'failed';
+  }
+
+  /** Removes and returns the consecutive deliverables at the head of the inbox, in order. */
+  takeDeliverableRun(max: number): Deliverable[] {
+    const run: Deliverable[] = [];
+    while (run.length < max) {
+      const head = this.state.inbox[0];
+      if (!head || !isDeliverable(head)) break;
+      run.push(head);
+      this.state.inbox.shift();
+    }
+    return run;
+  }
+
+  /** Puts items back at the head, e.g. after a delivery that failed. */
+  requeueFront(items: InboxItem[]): void {
+    this.state.inbox.unshift(...items);
+  }
+
+  setPhase(phase: Phase): void {
+    this.state.phase = phase;
+  }
+
+  fail(step: FailedStep, message: string): void {
+    this.state.phase = 'failed';
+    this.state.failedStep = step;
+    this.state.lastError = message;
+  }
+
+  snapshot(): TaskSnapshot {
+    const { inbox, pendingReactions: _r, recentDeliveries, ...rest } = this.state;
+    return {
+      ...structuredCloneState(rest as CarriedState),
+      taskName: this.taskName,
+      repository: this.repository,
+      issueNumber: this.issueNumber,
+      closeRequested: this.closeRequested,
+      pending: inbox.map((item) => ({ kind: item.kind, deliveryId: item.deliveryId })),
+      recentDeliveryCount: recentDeliveries.length,
+    };
+  }
+
+  carry(): CarriedState {
+    const carried = structuredCloneState(this.state);
+    carried.runs += 1;
+    if (this.closeRequested) carried.phase = 'closing';
+    return carried;
+  }
+}
+
+/** JSON round trip: the state is plain JSON by design, and this keeps it honest. */
+function structuredCloneState<T>(value: T): T {
+  return JSON.parse(JSON.stringify(value)) as T;
+}

@@ -1,0 +1,446 @@
+/**
+ * One long-lived workflow per issue (ID = task name). It owns the whole lifecycle of that
+ * issue's Coder agent: start, forward everything in arrival order, report status, clean up.
+ *
+ * Shape: handlers only call into `TaskLifecycle`; the body is a loop of `condition` waits.
+ * Each unit of work runs in a cancellable scope so that closing the issue stops whatever is
+ * pending (a readiness wait, queued comments) before cleaning up.
+ */
+import type { IssueAssigned } from '@code-factory/events';
+import { type ForwardItem, formatBatch, type StatusView } from '@code-factory/messages';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  allHandlersFinished,
+  condition,
+  continueAsNew,
+  isCancellation,
+  log,
+  proxyActivities,
+  setCurrentDetails,
+  setHandler,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { z } from 'zod';
+import { type AgentRef, ErrorTypes, type TaskActivities } from './activities';
+import {
+  closeSignal,
+  eventSignal,
+  retryUpdate,
+  SearchAttributes,
+  sendMessageUpdate,
+  stateQuery,
+} from './definitions';
+import { type CarriedState, type Deliverable, type Phase, TaskLifecycle } from './state';
+
+export interface TaskWorkflowInput {
+  taskName: string;
+  repository: { owner: string; name: string };
+  issueNumber: number;
+  /** State from the previous run when continuing as new. */
+  carried?: CarriedState;
+}
+
+export type TaskOutcome = 'closed' | 'no-task';
+
+/** Our own bound on history, below Temporal's suggestion for busy issues. */
+export const MAX_HISTORY_EVENTS = 2_000;
+/** How many waiting items go to the agent as one message at most. */
+const MAX_BATCH = 20;
+
+const NON_RETRYABLE = [ErrorTypes.userFixable, ErrorTypes.nonRetryable, ErrorTypes.agentUnavailable];
+
+/** Options per kind of call; every call site passes a readable summary for the Web UI. */
+const retry = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 8,
+  nonRetryableErrorTypes: NON_RETRYABLE,
+};
+const githubOptions = { startToCloseTimeout: '1 minute', retry } as const;
+const coderOptions = { startToCloseTimeout: '2 minutes', retry } as const;
+/** Readiness polls inside one heartbeating activity: history does not grow per poll. */
+const waitingOptions = {
+  startToCloseTimeout: '3 hours',
+  heartbeatTimeout: '1 minute',
+  retry: { ...retry, initialInterval: '5 seconds', maximumAttempts: 3 },
+} as const;
+
+const acts = proxyActivities<TaskActivities>(githubOptions);
+
+const SendMessageSchema = z.object({
+  text: z.string().trim().min(1, 'text must not be empty').max(60_000),
+  author: z.string().trim().min(1).max(100).optional(),
+});
+
+export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcome> {
+  const task = new TaskLifecycle(input.taskName, input.repository, input.issueNumber, input.carried);
+  const issue = {
+    repository: input.repository,
+    issueNumber: input.issueNumber,
+  };
+  let scope: CancellationScope | null = null;
+
+  const closeNow = (reason: string) => {
+    task.requestClose(reason);
+    scope?.cancel();
+  };
+
+  setHandler(eventSignal, (raw) => {
+    const result = task.accept(raw);
+    const deliveryId = (raw as { deliveryId?: unknown } | null)?.deliveryId;
+    if (result.outcome === 'invalid' || result.outcome === 'foreign') {
+      log.warn('event refused', { deliveryId, outcome: result.outcome, reason: result.reason });
+      return;
+    }
+    if (result.outcome !== 'accepted') {
+      log.info('event ignored', { deliveryId, outcome: result.outcome });
+      return;
+    }
+    log.info('event accepted', { deliveryId, kind: result.item.kind });
+    if (result.item.kind === 'issue.closed') scope?.cancel();
+  });
+
+  setHandler(stateQuery, () => task.snapshot());
+
+  setHandler(closeSignal, (arg) => {
+    const reason = typeof arg?.reason === 'string' ? arg.reason.slice(0, 200) : 'operator';
+    log.info('close requested by signal', { reason });
+    closeNow(`closed by ${reason}`);
+  });
+
+  setHandler(
+    sendMessageUpdate,
+    (message) => {
+      const parsed = SendMessageSchema.parse(message);
+      task.enqueue({
+        kind: 'operator.message',
+        deliveryId: `manual-${uuid4()}`,
+        receivedAt: new Date().toISOString(),
+        author: parsed.author ?? 'operator',
+        text: parsed.text,
+      });
+      return { queued: task.state.inbox.length };
+    },
+    {
+      validator: (message) => {
+        SendMessageSchema.parse(message);
+        if (task.closeRequested || task.state.phase === 'closed') {
+          throw new Error('the task is closing; nothing more can be sent');
+        }
+        if (!task.state.agent && !task.state.assignment) {
+          throw new Error('no agent has been started for this issue');
+        }
+      },
+    },
+  );
+
+  setHandler(
+    retryUpdate,
+    () => {
+      const step = task.state.failedStep ?? 'start';
+      task.state.failedStep = null;
+      task.state.lastError = null;
+      task.setPhase(task.state.agent ? 'ready' : 'requested');
+      if (step === 'start' && task.state.assignment && !task.state.agent) {
+        task.state.inbox.unshift(task.state.assignment);
+      }
+      publishPhase();
+      return { retrying: step };
+    },
+    {
+      validator: () => {
+        if (task.state.phase !== 'failed') {
+          throw new Error(`nothing to retry: the task is ${task.state.phase}`);
+        }
+      },
+    },
+  );
+
+  const publishPhase = () => {
+    upsertSearchAttributes([
+      { key: SearchAttributes.phase, value: task.state.phase },
+      ...(task.state.backend ? [{ key: SearchAttributes.backend, value: task.state.backend }] : []),
+    ]);
+    setCurrentDetails(describe(task));
+  };
+
+  const setPhase = (phase: Phase) => {
+    if (task.state.phase === phase) return;
+    task.setPhase(phase);
+    publishPhase();
+  };
+
+  const showStatus = async (view: Omit<StatusView, 'taskName'>) => {
+    const installationId = task.state.assignment?.installationId;
+    if (!installationId) return;
+    const { commentId } = await acts.upsertStatusComment.executeWithOptions(
+      { ...githubOptions, summary: `status comment: ${view.state}` },
+      [
+        {
+          installationId,
+          ...issue,
+          commentId: task.state.statusCommentId,
+          view: { ...view, taskName: input.taskName },
+        },
+      ],
+    );
+    task.state.statusCommentId = commentId;
+  };
+
+  /** Runs one unit of work so that a close cancels it; returns false when cancelled. */
+  const cancellable = async (work: () => Promise<void>): Promise<boolean> => {
+    if (task.closeRequested) return false;
+    scope = new CancellationScope();
+    try {
+      await scope.run(work);
+      return true;
+    } catch (err) {
+      if (isCancellation(err) && task.closeRequested) return false;
+      throw err;
+    } finally {
+      scope = null;
+    }
+  };
+
+  const startAgent = async (assignment: IssueAssigned) => {
+    task.state.assignment = assignment;
+    setPhase('starting');
+    const ref = { installationId: assignment.installationId, ...issue };
+    const permission = await acts.checkAssignerPermission.executeWithOptions(
+      { ...githubOptions, summary: `permission of @${assignment.sender.login}` },
+      [{ ...ref, login: assignment.sender.login }],
+    );
+    if (!permission.allowed) {
+      log.info('assignment skipped: sender lacks write permission', {
+        login: assignment.sender.login,
+        permission: permission.permission,
+      });
+      task.state.counts.skipped++;
+      task.state.assignment = null;
+      setPhase('requested');
+      return;
+    }
+    const identity = await acts.resolveCoderIdentity.executeWithOptions(
+      { ...coderOptions, summary: `Coder user of @${assignment.sender.login}` },
+      [{ ...ref, githubUserId: assignment.sender.id, githubLogin: assignment.sender.login }],
+    );
+    task.state.backend = identity.backend;
+    publishPhase();
+    const started = await acts.startAgent.executeWithOptions(
+      { ...coderOptions, summary: `start ${identity.backend} agent ${input.taskName}` },
+      [
+        {
+          ...ref,
+          backend: identity.backend,
+          taskName: input.taskName,
+          owner: identity.owner,
+          issueUrl: assignment.issue.url,
+          issueTitle: assignment.issue.title,
+        },
+      ],
+    );
+    task.state.agent = started.agent;
+    log.info(started.adopted ? 'adopted existing agent' : 'agent created', {
+      agentId: started.agent.id,
+    });
+    await showStatus({ state: 'created', agentUrl: started.agent.url });
+    await waitUntilReady(started.agent);
+    await showStatus({ state: 'running', agentUrl: started.agent.url });
+  };
+
+  const waitUntilReady = async (agent: AgentRef) => {
+    setCurrentDetails(`${describe(task)}\n\nWaiting for the agent to be ready.`);
+    await acts.waitForAgentReady.executeWithOptions(
+      { ...waitingOptions, summary: `wait until ${agent.name} is ready` },
+      [{ agent }],
+    );
+    setPhase('ready');
+  };
+
+  const deliver = async (run: Deliverable[]) => {
+    const agent = task.state.agent;
+    if (!agent) {
+      task.state.counts.skipped += run.length;
+      log.info('nothing forwarded: no agent runs for this issue', { items: run.length });
+      return;
+    }
+    try {
+      await waitUntilReady(agent);
+      // Everything that arrived while we waited goes out in the same message, in order.
+      run.push(...task.takeDeliverableRun(MAX_BATCH - run.length));
+      const items: ForwardItem[] = [];
+      for (const item of run) {
+        if (item.kind === 'comment.posted') items.push({ kind: 'comment', comment: item });
+        else if (item.kind === 'operator.message') {
+          items.push({
+            kind: 'operator',
+            note: { author: item.author, text: item.text, receivedAt: item.receivedAt },
+          });
+        } else {
+          const report = await acts.collectCiFailure.executeWithOptions(
+            { ...githubOptions, summary: `failed jobs of run ${item.run.id}` },
+            [item],
+          );
+          if (report.current) items.push({ kind: 'ci', event: item, report });
+          else log.info('CI failure skipped: pull request moved on', { runId: item.run.id });
+        }
+      }
+      if (items.length === 0) return;
+      setPhase('working');
+      const result = await acts.deliverToAgent.executeWithOptions(
+        { ...coderOptions, summary: `forward ${items.length} item(s) to ${agent.name}` },
+        [{ agent, text: formatBatch(items) }],
+      );
+      task.state.counts.forwardedMessages++;
+      task.state.counts.forwardedItems += items.length;
+      log.info('forwarded to agent', { items: items.length, queued: result.queued });
+    } catch (err) {
+      if (!isCancellation(err)) task.requeueFront(run);
+      throw err;
+    }
+  };
+
+  const handleFailure = async (err: unknown, step: 'start' | 'deliver') => {
+    const failure = applicationFailureOf(err);
+    const message = failure?.message ?? (err instanceof Error ? err.message : String(err));
+    task.fail(step, message);
+    publishPhase();
+    log.warn('step failed; waiting for retry or close', { step, type: failure?.type, message });
+    if (step === 'start') {
+      const problem =
+        failure?.type === ErrorTypes.userFixable
+          ? message
+          : 'Something went wrong while starting the agent. The operators have been told; they can retry it.';
+      await showStatus({ state: 'failed', problem, agentUrl: task.state.agent?.url }).catch(
+        (statusErr) => log.warn('could not update the status comment', { error: `${statusErr}` }),
+      );
+    }
+  };
+
+  const reactions = async () => {
+    for (;;) {
+      await condition(() => task.state.pendingReactions.length > 0 || task.closeRequested);
+      if (task.closeRequested) return;
+      const next = task.state.pendingReactions[0];
+      if (!next) continue;
+      try {
+        await acts.reactToComment.executeWithOptions(
+          { ...githubOptions, summary: `👀 on comment ${next.commentId}` },
+          [{ ...next, issueNumber: input.issueNumber }],
+        );
+      } catch (err) {
+        log.warn('could not add a reaction', { commentId: next.commentId, error: `${err}` });
+      }
+      task.state.pendingReactions.shift();
+    }
+  };
+
+  if (!input.carried) {
+    upsertSearchAttributes([
+      { key: SearchAttributes.repository, value: `${input.repository.owner}/${input.repository.name}` },
+      { key: SearchAttributes.issueNumber, value: input.issueNumber },
+    ]);
+  }
+  publishPhase();
+  const reactionLane = reactions();
+
+  // A run whose events were all skipped (no agent, no assignment) has nothing to shepherd.
+  const nothingToDo = () =>
+    !task.state.agent && !task.state.assignment && task.state.inbox.length === 0;
+
+  for (;;) {
+    await condition(
+      () => task.closeRequested || task.hasWork() || needsContinueAsNew() || nothingToDo(),
+    );
+    if (task.closeRequested || nothingToDo()) break;
+    if (!task.hasWork()) {
+      // Continue as new only between units of work, with every handler done.
+      await condition(() => task.state.pendingReactions.length === 0 || task.closeRequested);
+      if (task.closeRequested) break;
+      await condition(allHandlersFinished);
+      log.info('continuing as new', { historyLength: workflowInfo().historyLength });
+      return continueAsNew<typeof taskWorkflow>({ ...input, carried: task.carry() });
+    }
+    const head = task.state.inbox.shift();
+    if (!head) continue;
+    const step = head.kind === 'issue.assigned' ? 'start' : 'deliver';
+    try {
+      if (head.kind === 'issue.assigned') {
+        if (task.state.agent) {
+          log.info('assignment ignored: an agent already runs', { agentId: task.state.agent.id });
+          task.state.counts.skipped++;
+          continue;
+        }
+        await cancellable(() => startAgent(head));
+      } else if (head.kind !== 'issue.closed') {
+        const run = [head, ...task.takeDeliverableRun(MAX_BATCH - 1)];
+        await cancellable(() => deliver(run));
+        if (task.state.phase === 'working') setPhase('ready');
+      }
+    } catch (err) {
+      if (task.closeRequested) break;
+      await handleFailure(err, step);
+    }
+    setCurrentDetails(describe(task));
+  }
+
+  if (!task.closeRequested) {
+    log.info('no agent for this issue; nothing to do', { skipped: task.state.counts.skipped });
+    await condition(() => task.state.pendingReactions.length === 0);
+    return 'no-task';
+  }
+
+  // Closing: queued work is dropped, the agent is stopped, the status comment says so.
+  setPhase('closing');
+  const dropped = task.state.inbox.length;
+  task.state.inbox = [];
+  task.state.pendingReactions = [];
+  if (dropped) log.info('dropped queued items on close', { dropped });
+  await reactionLane;
+  const agent = task.state.agent;
+  if (agent) {
+    await acts.stopAgent.executeWithOptions(
+      { ...coderOptions, summary: `stop agent ${agent.name}` },
+      [{ agent }],
+    );
+    await showStatus({ state: 'completed', pullRequestUrl: task.state.pullRequestUrl ?? undefined });
+  }
+  setPhase('closed');
+  await condition(allHandlersFinished);
+  log.info('task closed', { reason: task.closeReason });
+  return 'closed';
+
+  function needsContinueAsNew(): boolean {
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS;
+  }
+}
+
+function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause;
+  if (err instanceof ApplicationFailure) return err;
+  return undefined;
+}
+
+/** The "current details" shown in the Web UI: what this workflow is doing or waiting for. */
+function describe(task: TaskLifecycle): string {
+  const s = task.state;
+  const lines = [
+    `**${task.repository.owner}/${task.repository.name}#${task.issueNumber}** · phase **${s.phase}**`,
+  ];
+  if (s.agent) lines.push(`Agent: [${s.agent.name}](${s.agent.url}) (${s.agent.backend})`);
+  if (s.inbox.length) lines.push(`Waiting to forward: ${s.inbox.length} item(s)`);
+  if (s.phase === 'failed') {
+    lines.push(`Failed step: ${s.failedStep}. ${s.lastError ?? ''}`);
+    lines.push('Retry with the `retry` update, or close the task.');
+  }
+  lines.push(
+    `Forwarded: ${s.counts.forwardedItems} item(s) in ${s.counts.forwardedMessages} message(s)`,
+  );
+  return lines.join('\n');
+}
