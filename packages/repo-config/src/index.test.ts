@@ -1,0 +1,85 @@
+import { describe, expect, it } from 'vitest';
+import { normaliseSize, parseRepoConfig, repoConfigJsonSchema, withDefaults } from './index';
+
+describe('repo config', () => {
+  it('normalises volume sizes', () => {
+    for (const v of ['10gb', '10GB', '10G', '10gi', '10Gi', '10 G']) expect(normaliseSize(v)).toBe('10Gi');
+    expect(normaliseSize('512m')).toBe('512Mi');
+    expect(normaliseSize('2T')).toBe('2Ti');
+    expect(normaliseSize('ten gigs')).toBeNull();
+    expect(normaliseSize('10')).toBeNull();
+  });
+
+  it('stores what the user wrote, normalised, and drops unknown keys', () => {
+    const result = parseRepoConfig(`
+[sandbox]
+docker = true
+volumes = [{ path = "/data", size = "20gb" }, { path = "/cache" }]
+future_setting = "kept out"
+
+[experimental]
+anything = 1
+`);
+    expect(result).toEqual({
+      ok: true,
+      config: { sandbox: { docker: true, volumes: [{ path: '/data', size: '20Gi' }, { path: '/cache' }] } },
+    });
+  });
+
+  it('applies defaults on read', () => {
+    const parsed = parseRepoConfig('[sandbox]\ndocker = true\nvolumes = [{ path = "/cache" }]');
+    if (!parsed.ok) throw new Error('expected ok');
+    expect(withDefaults(parsed.config)).toEqual({
+      backend: null,
+      sandbox: { size: 'medium', docker: true, volumes: [{ path: '/cache', size: '10Gi' }] },
+      harness: { provider: 'claude_code' },
+      scheduledJobs: [],
+      failedRunHooks: [],
+    });
+    expect(withDefaults(null).harness.provider).toBe('claude_code');
+  });
+
+  it('names path and problem, never the value', () => {
+    const secretish = 'hunter2-do-not-echo';
+    const result = parseRepoConfig(`
+[sandbox]
+size = "${secretish}"
+volumes = [{ path = "/x", size = "${secretish}" }]
+[[scheduled_jobs]]
+name = "nightly"
+branch = "main"
+schedule = "not cron"
+prompt = "x"
+[[on_event.failed_run]]
+workflows = []
+branches = ["main"]
+`);
+    expect(result.ok).toBe(false);
+    if (result.ok) return;
+    const text = result.errors.join('\n');
+    expect(text).toContain('sandbox.size');
+    expect(text).toContain('sandbox.volumes.0.size');
+    expect(text).toContain('scheduled_jobs.0.schedule');
+    expect(text).toContain('on_event.failed_run.0.workflows');
+    expect(text).not.toContain(secretish);
+  });
+
+  it('reports invalid TOML with its position only', () => {
+    const result = parseRepoConfig('[sandbox\nsize = "x"');
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors[0]).toMatch(/^invalid TOML at line 1/);
+  });
+
+  it('requires every scheduled job field', () => {
+    const result = parseRepoConfig('[[scheduled_jobs]]\nname = "a"');
+    expect(result.ok).toBe(false);
+    if (!result.ok) expect(result.errors.join(' ')).toContain('scheduled_jobs.0.branch');
+  });
+
+  it('generates a JSON Schema with defaults visible', () => {
+    const schema = repoConfigJsonSchema() as { properties: Record<string, { properties?: Record<string, { default?: unknown }> }> };
+    expect(schema.properties.sandbox?.properties?.size?.default).toBe('medium');
+    expect(schema.properties.harness?.properties?.provider?.default).toBe('claude_code');
+    expect(JSON.stringify(schema)).toContain('scheduled_jobs');
+  });
+});

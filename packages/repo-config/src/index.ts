@@ -1,0 +1,162 @@
+/**
+ * `.code-factory/config.toml`: optional per-repository settings (SPEC 7).
+ *
+ * Parsed with smol-toml, validated with zod. Unknown keys are dropped so repositories can
+ * add settings early. Stored sparse (what the user wrote, normalised); defaults are applied
+ * when read (`withDefaults`). Errors name the path and the problem, never the raw value.
+ */
+import { parse as parseToml, TomlError } from 'smol-toml';
+import { z } from 'zod';
+
+export const CONFIG_PATH = '.code-factory/config.toml';
+
+const SIZE_UNITS: Record<string, string> = { k: 'Ki', m: 'Mi', g: 'Gi', t: 'Ti' };
+
+/** `10gb`, `10GB`, `10G`, `10gi`, `10Gi` (K/M/G/T) → `10Gi`. */
+export function normaliseSize(value: string): string | null {
+  const match = /^\s*(\d+)\s*([kmgtKMGT])(?:[iI]|[bB])?\s*$/.exec(value);
+  if (!match?.[1] || !match[2]) return null;
+  return `${Number(match[1])}${SIZE_UNITS[match[2].toLowerCase()]}`;
+}
+
+const Size = z.string().transform((value, ctx) => {
+  const normalised = normaliseSize(value);
+  if (normalised === null) {
+    ctx.addIssue({ code: 'custom', message: 'must be a size like 10Gi, 10G or 10gb (units K, M, G, T)' });
+    return z.NEVER;
+  }
+  return normalised;
+});
+
+/** Five-field cron with the usual characters; Temporal validates the rest when scheduling. */
+const Cron = z
+  .string()
+  .trim()
+  .regex(/^(\S+\s+){4}\S+$/, 'must be a cron expression with five fields');
+
+const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+export const RepoConfigSchema = z
+  .object({
+    agent: z
+      .object({
+        backend: z.enum(['tasks', 'agents']).optional().describe('Coder backend for this repository (overrides CODER_BACKEND).'),
+      })
+      .optional(),
+    sandbox: z
+      .object({
+        size: z.enum(['small', 'medium', 'large']).default('medium').optional(),
+        docker: z.boolean().default(false).optional(),
+        volumes: z
+          .array(z.object({ path: nonEmpty, size: Size.default('10Gi').optional() }))
+          .default([])
+          .optional(),
+      })
+      .optional(),
+    harness: z
+      .object({ provider: z.enum(['claude_code', 'codex']).default('claude_code').optional() })
+      .optional(),
+    scheduled_jobs: z
+      .array(z.object({ name: nonEmpty, branch: nonEmpty, schedule: Cron, prompt: nonEmpty }))
+      .default([])
+      .optional(),
+    on_event: z
+      .object({
+        failed_run: z
+          .array(
+            z.object({
+              workflows: z.array(nonEmpty).min(1, 'must list at least one workflow'),
+              branches: z.array(nonEmpty).min(1, 'must list at least one branch'),
+              prompt_additions: z.string().optional(),
+            }),
+          )
+          .default([])
+          .optional(),
+      })
+      .optional(),
+  })
+  .describe('Per-repository settings for code-factory (.code-factory/config.toml).');
+
+/** What the repository wrote, validated and normalised, without defaults. */
+export type RepoConfig = z.infer<typeof RepoConfigSchema>;
+
+export interface ResolvedRepoConfig {
+  backend: 'tasks' | 'agents' | null;
+  sandbox: { size: 'small' | 'medium' | 'large'; docker: boolean; volumes: { path: string; size: string }[] };
+  harness: { provider: 'claude_code' | 'codex' };
+  scheduledJobs: { name: string; branch: string; schedule: string; prompt: string }[];
+  failedRunHooks: { workflows: string[]; branches: string[]; promptAdditions?: string }[];
+}
+
+export type ParseResult = { ok: true; config: RepoConfig } | { ok: false; errors: string[] };
+
+/** Parses the file's text. Never throws, never echoes values from the file. */
+export function parseRepoConfig(text: string): ParseResult {
+  let raw: unknown;
+  try {
+    raw = parseToml(text);
+  } catch (err) {
+    if (err instanceof TomlError) {
+      return { ok: false, errors: [`invalid TOML at line ${err.line}, column ${err.column}`] };
+    }
+    return { ok: false, errors: ['invalid TOML'] };
+  }
+  const parsed = RepoConfigSchema.safeParse(raw);
+  if (!parsed.success) {
+    return {
+      ok: false,
+      errors: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+    };
+  }
+  return { ok: true, config: sparse(parsed.data, raw) as RepoConfig };
+}
+
+/** Defaults applied on read: a missing config and an empty one read the same. */
+export function withDefaults(config: RepoConfig | null | undefined): ResolvedRepoConfig {
+  const c = config ?? {};
+  return {
+    backend: c.agent?.backend ?? null,
+    sandbox: {
+      size: c.sandbox?.size ?? 'medium',
+      docker: c.sandbox?.docker ?? false,
+      volumes: (c.sandbox?.volumes ?? []).map((v) => ({ path: v.path, size: v.size ?? '10Gi' })),
+    },
+    harness: { provider: c.harness?.provider ?? 'claude_code' },
+    scheduledJobs: c.scheduled_jobs ?? [],
+    failedRunHooks: (c.on_event?.failed_run ?? []).map((hook) => ({
+      workflows: hook.workflows,
+      branches: hook.branches,
+      ...(hook.prompt_additions !== undefined ? { promptAdditions: hook.prompt_additions } : {}),
+    })),
+  };
+}
+
+/** JSON Schema for editors (Taplo, VS Code), with the defaults visible. */
+export function repoConfigJsonSchema(): Record<string, unknown> {
+  const schema = z.toJSONSchema(RepoConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  return {
+    ...schema,
+    $id: 'https://code-factory.dev/schema.json',
+    title: 'code-factory repository config',
+  };
+}
+
+/**
+ * zod fills `.default()`s while parsing, but the stored config must stay what the user
+ * wrote: keep only the keys the input had (unknown keys are already gone).
+ */
+function sparse(value: unknown, shape: unknown): unknown {
+  if (Array.isArray(value)) {
+    return value.map((item, i) => sparse(item, Array.isArray(shape) ? shape[i] : undefined));
+  }
+  if (value && typeof value === 'object') {
+    const source = (shape && typeof shape === 'object' ? shape : {}) as Record<string, unknown>;
+    const out: Record<string, unknown> = {};
+    for (const [key, child] of Object.entries(value)) {
+      if (!(key in source)) continue;
+      out[key] = sparse(child, source[key]);
+    }
+    return out;
+  }
+  return value;
+}
