@@ -1,2 +1,3 @@
 export * from './forward';
 export * from './status-comment';
+export * from './brief';

@@ -4,6 +4,7 @@
  */
 import type { CiFailed, Repository } from '@code-factory/events';
 import type { CiFailureReport } from '@code-factory/messages';
+import type { RepoConfig } from '@code-factory/repo-config';
 import type { StatusView } from '@code-factory/messages';
 
 export type Backend = 'tasks' | 'agents';
@@ -74,3 +75,34 @@ export const ErrorTypes = {
   /** A 4xx that retrying cannot fix. */
   nonRetryable: 'NonRetryableError',
 } as const;
+
+export interface RepoRef {
+  installationId: number;
+  repository: Repository;
+}
+
+/** The config read at a commit: absent, valid (sparse), or invalid with path-and-problem errors. */
+export type RepoConfigRead =
+  | { status: 'absent' }
+  | { status: 'valid'; config: RepoConfig }
+  | { status: 'invalid'; errors: string[] };
+
+export interface AgentPullRequest {
+  number: number;
+  url: string;
+  issueNumbers: number[];
+}
+
+/** Activities of the repository workflow (config and pull-request routing). */
+export interface RepositoryActivities {
+  readRepoConfig(input: RepoRef & { sha: string }): Promise<RepoConfigRead>;
+  /** Issues a pull request closes (GitHub's closingIssuesReferences). */
+  linkedIssues(input: RepoRef & { pullNumber: number }): Promise<number[]>;
+  /**
+   * The agent's pull requests a failed run belongs to and that are still at the run's
+   * commit: the run's own pull requests, or the open ones whose head is that commit.
+   */
+  agentPullRequestsForRun(
+    input: RepoRef & { pullRequestNumbers: number[]; headSha: string },
+  ): Promise<AgentPullRequest[]>;
+}

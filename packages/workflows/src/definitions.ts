@@ -5,6 +5,7 @@
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import type { RepoEvent, TaskEvent } from '@code-factory/events';
+import type { RepoConfig } from '@code-factory/repo-config';
 import type { TaskSnapshot } from './state';
 
 export const TASK_WORKFLOW_TYPE = 'taskWorkflow';
@@ -40,3 +41,12 @@ export const ALL_SEARCH_ATTRIBUTES = Object.values(SearchAttributes);
 export const REPOSITORY_WORKFLOW_TYPE = 'repositoryWorkflow';
 /** Pull-request events, CI failures and default-branch pushes of one repository. */
 export const repoEventSignal = defineSignal<[RepoEvent]>('repoEvent');
+
+export interface RepoConfigState {
+  sha: string | null;
+  config: RepoConfig | null;
+  /** Errors of the last config that failed validation (the previous valid one stays in use). */
+  errors: string[] | null;
+}
+/** The repository's stored config (sparse; defaults are applied by readers). */
+export const repoConfigQuery = defineQuery<RepoConfigState>('repoConfig');

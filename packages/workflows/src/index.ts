@@ -1,4 +1,5 @@
 export * from './activities';
 export * from './definitions';
 export * from './state';
+export type { RepositoryWorkflowInput } from './repository-workflow';
 export type { TaskOutcome, TaskWorkflowInput } from './task-workflow';

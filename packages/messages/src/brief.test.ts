@@ -1,0 +1,32 @@
+import { withDefaults } from '@code-factory/repo-config';
+import { describe, expect, it } from 'vitest';
+import { agentBrief } from './brief';
+
+const issue = { url: 'https://github.com/acme/widgets/issues/7', owner: 'acme', repo: 'widgets' };
+const templates = { standard: 'task-template', configAware: 'task-template-config', codex: 'codex-template' };
+
+describe('agentBrief', () => {
+  it('sends the issue URL to the standard template without a config', () => {
+    expect(agentBrief(issue, null, templates)).toEqual({ input: issue.url, templateName: 'task-template' });
+  });
+
+  it('sends a JSON input to the config-aware template with a config', () => {
+    const brief = agentBrief(issue, withDefaults({ sandbox: { docker: true } }), templates);
+    expect(brief.templateName).toBe('task-template-config');
+    expect(JSON.parse(brief.input)).toEqual({
+      repo_url: 'https://github.com/acme/widgets',
+      repo_name: 'acme/widgets',
+      prompt: issue.url,
+      harness_provider: 'claude_code',
+      sandbox_size: 'medium',
+      docker: true,
+      volumes: [],
+    });
+  });
+
+  it('maps the codex harness to its own template when one is configured', () => {
+    const config = withDefaults({ harness: { provider: 'codex' } });
+    expect(agentBrief(issue, config, templates).templateName).toBe('codex-template');
+    expect(agentBrief(issue, config, { ...templates, codex: undefined }).templateName).toBe('task-template-config');
+  });
+});

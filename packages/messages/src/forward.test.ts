@@ -1,0 +1,161 @@
+import type { CiFailed, CommentPosted } from '@code-factory/events';
+import { describe, expect, it } from 'vitest';
+import { formatBatch, formatCiFailure, formatComment, formatOperatorNote, tailLines } from './forward';
+
+const base = {
+  deliveryId: 'd1',
+  receivedAt: '2026-11-21T10:00:00Z',
+  repository: { owner: 'acme', name: 'widgets' },
+  issueNumber: 7,
+  installationId: 1,
+};
+
+const comment: CommentPosted = {
+  ...base,
+  kind: 'comment.posted',
+  source: 'issue_comment',
+  commentId: 11,
+  edited: false,
+  author: { login: 'octo-lead', id: 1001 },
+  body: 'Please also handle <empty> input.\n\n```ts\nx()\n```',
+  url: 'https://github.com/acme/widgets/issues/7#issuecomment-11',
+  createdAt: '2026-11-21T09:59:00Z',
+};
+
+const ci: CiFailed = {
+  ...base,
+  kind: 'ci.failed',
+  pullRequest: { number: 9, url: 'https://github.com/acme/widgets/pull/9' },
+  run: {
+    id: 77,
+    name: 'CI',
+    path: '.github/workflows/ci.yml',
+    url: 'https://github.com/acme/widgets/actions/runs/77',
+    headSha: 'abcdef1234567',
+  },
+};
+
+describe('forwarded message formats', () => {
+  it('pins the issue comment format', () => {
+    expect(formatComment(comment)).toMatchInlineSnapshot(`
+      "## New comment on the issue
+
+      - URL: https://github.com/acme/widgets/issues/7#issuecomment-11
+      - Author: @octo-lead
+      - Written: 2026-11-21T09:59:00Z
+
+      <comment>
+      Please also handle <empty> input.
+
+      \`\`\`ts
+      x()
+      \`\`\`
+      </comment>
+
+      Instruction: Read the comment and adjust your work on the issue accordingly. If it asks a question, answer it by commenting on the issue."
+    `);
+  });
+
+  it('pins the review comment format with file and line', () => {
+    expect(
+      formatComment({
+        ...comment,
+        source: 'review_comment',
+        edited: true,
+        pullRequest: { number: 9, url: 'https://github.com/acme/widgets/pull/9' },
+        file: { path: 'src/a.ts', line: 12 },
+      }),
+    ).toMatchInlineSnapshot(`
+      "## New review comment on your pull request (edited)
+
+      - URL: https://github.com/acme/widgets/issues/7#issuecomment-11
+      - Author: @octo-lead
+      - Written: 2026-11-21T09:59:00Z
+      - Pull request: https://github.com/acme/widgets/pull/9
+      - File: src/a.ts (line 12)
+
+      <comment>
+      Please also handle <empty> input.
+
+      \`\`\`ts
+      x()
+      \`\`\`
+      </comment>
+
+      Instruction: Address this review comment at the given file and line: change the code if needed, push, and reply to the review comment."
+    `);
+  });
+
+  it('pins the CI failure format', () => {
+    expect(
+      formatCiFailure(ci, {
+        current: true,
+        jobs: [{ name: 'test', url: 'https://github.com/acme/widgets/actions/runs/77/job/1', logTail: 'line 1\nError: boom\n' }],
+      }),
+    ).toMatchInlineSnapshot(`
+      "## CI failed on your pull request
+
+      - Pull request: https://github.com/acme/widgets/pull/9
+      - Workflow: CI (.github/workflows/ci.yml)
+      - Run: https://github.com/acme/widgets/actions/runs/77
+      - Commit: abcdef1234567
+      - Failed jobs: test
+
+      ### test
+      https://github.com/acme/widgets/actions/runs/77/job/1
+      \`\`\`
+      line 1
+      Error: boom
+      \`\`\`
+
+      Instruction: Find the cause of the failure from the logs above, fix it, and push to the same branch."
+    `);
+  });
+
+  it('pins the operator message format', () => {
+    expect(formatOperatorNote({ author: 'ops', text: 'Rebase on main.', receivedAt: '2026-11-21T10:00:00Z' })).toMatchInlineSnapshot(`
+      "## Message from an operator
+
+      - Author: ops
+      - Sent: 2026-11-21T10:00:00Z
+
+      <message>
+      Rebase on main.
+      </message>
+
+      Instruction: Follow this message; it comes from the people running this service."
+    `);
+  });
+
+  it('keeps the body verbatim', () => {
+    expect(formatComment(comment)).toContain(comment.body);
+  });
+
+  it('batches several items in arrival order with one header', () => {
+    const batch = formatBatch([
+      { kind: 'comment', comment: { ...comment, body: 'first' } },
+      { kind: 'comment', comment: { ...comment, body: 'second' } },
+      { kind: 'operator', note: { author: 'ops', text: 'third', receivedAt: 'now' } },
+    ]);
+    expect(batch.startsWith('3 updates arrived while you were busy.')).toBe(true);
+    expect(batch.indexOf('first')).toBeLessThan(batch.indexOf('second'));
+    expect(batch.indexOf('second')).toBeLessThan(batch.indexOf('third'));
+    expect(batch).toContain('(1/3)');
+    expect(batch).toContain('(3/3)');
+  });
+
+  it('keeps only the last 100 log lines', () => {
+    const log = Array.from({ length: 250 }, (_, i) => `line ${i}`).join('\n');
+    const tail = tailLines(log).split('\n');
+    expect(tail).toHaveLength(100);
+    expect(tail[0]).toBe('line 150');
+    expect(tail[99]).toBe('line 249');
+  });
+
+  it('lists at most five failed jobs', () => {
+    const jobs = Array.from({ length: 7 }, (_, i) => ({ name: `job${i}`, url: `u${i}`, logTail: 'x' }));
+    const text = formatCiFailure(ci, { current: true, jobs });
+    expect(text).toContain('job4');
+    expect(text).not.toContain('job5');
+  });
+});
