@@ -5,20 +5,17 @@
  */
 import { execFileSync } from 'node:child_process';
 import { resolve } from 'node:path';
+import type {} from '@code-factory/testkit/vitest';
 import { ALL_SEARCH_ATTRIBUTES } from '@code-factory/workflows';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import type { TestProject } from 'vitest/node';
 
-declare module 'vitest' {
-  export interface ProvidedContext {
-    temporalAddress: string;
-    temporalCli: string;
-  }
-}
-
 export default async function setup(project: TestProject) {
   const script = resolve(import.meta.dirname, '../temporal-cli.sh');
-  const cli = execFileSync('bash', [script, '--ensure'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] }).trim();
+  const cli = execFileSync('bash', [script, '--ensure'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: cli },

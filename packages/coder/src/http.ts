@@ -49,11 +49,14 @@ export class CoderHttp {
         signal: AbortSignal.timeout(this.timeoutMs),
       });
     } catch (cause) {
-      throw new ExternalError(`Coder ${method} ${routeOf(path)} failed: ${describeNetworkError(cause)}`, {
-        kind: 'retryable',
-        service: 'coder',
-        cause,
-      });
+      throw new ExternalError(
+        `Coder ${method} ${routeOf(path)} failed: ${describeNetworkError(cause)}`,
+        {
+          kind: 'retryable',
+          service: 'coder',
+          cause,
+        },
+      );
     }
     const text = await response.text().catch(() => '');
     const body = parseJson(text);
@@ -61,21 +64,19 @@ export class CoderHttp {
       return { status: response.status, body };
     }
     const message = coderMessage(body) ?? response.statusText;
-    throw new ExternalError(`Coder ${method} ${routeOf(path)} answered ${response.status}: ${message}`, {
-      kind: kindOfStatus(response.status),
-      service: 'coder',
-      status: response.status,
-      retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
-    });
+    throw new ExternalError(
+      `Coder ${method} ${routeOf(path)} answered ${response.status}: ${message}`,
+      {
+        kind: kindOfStatus(response.status),
+        service: 'coder',
+        status: response.status,
+        retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+      },
+    );
   }
 
   /** GET/POST and validate the body's shape (only the fields we read). */
-  async json<T>(
-    schema: z.ZodType<T>,
-    method: string,
-    path: string,
-    body?: unknown,
-  ): Promise<T> {
+  async json<T>(schema: z.ZodType<T>, method: string, path: string, body?: unknown): Promise<T> {
     const response = await this.request(method, path, { body });
     return parseShape(schema, response.body, `${method} ${routeOf(path)}`);
   }

@@ -2,7 +2,13 @@ import { describe, expect, it } from 'vitest';
 import type { AgentBackend, AgentHandle, AgentStatus, Readiness } from './backend';
 import { AgentUnavailableError, waitUntilReady } from './readiness';
 
-const agent: AgentHandle = { backend: 'tasks', id: 't1', owner: 'dev', name: 'gh-w-1', url: 'http://c/t1' };
+const agent: AgentHandle = {
+  backend: 'tasks',
+  id: 't1',
+  owner: 'dev',
+  name: 'gh-w-1',
+  url: 'http://c/t1',
+};
 const timings = { pollMs: 10, startupTimeoutMs: 100, errorGraceMs: 30 };
 
 /** A scripted backend: each status() call returns the next readiness (the last repeats). */
@@ -57,7 +63,9 @@ describe('waitUntilReady', () => {
 
   it('fails when the agent is paused again after resuming', async () => {
     const { backend } = scripted(['paused', 'starting', 'paused']);
-    await expect(waitUntilReady(backend, agent, timings, clock().hooks)).rejects.toThrow(/paused again/);
+    await expect(waitUntilReady(backend, agent, timings, clock().hooks)).rejects.toThrow(
+      /paused again/,
+    );
   });
 
   it('tolerates errors within the grace period', async () => {
@@ -75,12 +83,16 @@ describe('waitUntilReady', () => {
 
   it('fails when start-up takes too long', async () => {
     const { backend } = scripted(['starting']);
-    await expect(waitUntilReady(backend, agent, timings, clock().hooks)).rejects.toThrow(/did not become ready/);
+    await expect(waitUntilReady(backend, agent, timings, clock().hooks)).rejects.toThrow(
+      /did not become ready/,
+    );
   });
 
   it('fails when the agent is gone', async () => {
     const { backend } = scripted(['gone']);
-    await expect(waitUntilReady(backend, agent, timings, clock().hooks)).rejects.toThrow(/no longer exists/);
+    await expect(waitUntilReady(backend, agent, timings, clock().hooks)).rejects.toThrow(
+      /no longer exists/,
+    );
   });
 
   it('does not wait for a busy agent when the backend queues messages', async () => {

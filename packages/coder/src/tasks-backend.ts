@@ -94,12 +94,17 @@ export class CoderTasksBackend implements AgentBackend {
     if (existing) return { agent: this.handle(existing), adopted: true };
     const { versionId, presetId } = await this.resolveTemplate(input.templateName);
     try {
-      const created = await this.http.json(TaskSchema, 'POST', `/api/v2/tasks/${enc(input.owner)}`, {
-        template_version_id: versionId,
-        ...(presetId ? { template_version_preset_id: presetId } : {}),
-        input: input.input,
-        name: input.taskName,
-      });
+      const created = await this.http.json(
+        TaskSchema,
+        'POST',
+        `/api/v2/tasks/${enc(input.owner)}`,
+        {
+          template_version_id: versionId,
+          ...(presetId ? { template_version_preset_id: presetId } : {}),
+          input: input.input,
+          name: input.taskName,
+        },
+      );
       return { agent: this.handle(created), adopted: false };
     } catch (err) {
       if (isExternalError(err) && err.status === 409) {
@@ -176,7 +181,11 @@ export class CoderTasksBackend implements AgentBackend {
       throw err;
     }
     const presets =
-      (await this.http.json(PresetsSchema, 'GET', `/api/v2/templateversions/${enc(template.active_version_id)}/presets`)) ?? [];
+      (await this.http.json(
+        PresetsSchema,
+        'GET',
+        `/api/v2/templateversions/${enc(template.active_version_id)}/presets`,
+      )) ?? [];
     const wanted = this.options.presetName;
     const preset = wanted ? presets.find((p) => p.Name === wanted) : presets.find((p) => p.Default);
     if (wanted && !preset) {
@@ -214,7 +223,10 @@ function explainCreateFailure(err: unknown, owner: string): unknown {
       userMessage: `The service may not create a Coder task for \`${owner}\`. A Coder administrator needs to give the service's token permission to create tasks for other users.`,
     });
   }
-  if (/limit/i.test(err.message) && (err.status === 409 || err.status === 429 || err.status === 402)) {
+  if (
+    /limit/i.test(err.message) &&
+    (err.status === 409 || err.status === 429 || err.status === 402)
+  ) {
     return new ExternalError(err.message, {
       kind: 'user_fixable',
       service: 'coder',

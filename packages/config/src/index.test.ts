@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { ConfigError, IngressConfigSchema, WorkerConfigSchema, parseEnv } from './index';
+import { ConfigError, IngressConfigSchema, parseEnv, WorkerConfigSchema } from './index';
 
 const KEY = '-----BEGIN RSA PRIVATE KEY-----\\nabc\\n-----END RSA PRIVATE KEY-----';
 
@@ -40,7 +40,9 @@ describe('parseEnv', () => {
     const base = { APP_ID: '1', CODER_URL: 'http://localhost:1', CODER_TOKEN: 't' };
     expect(parseEnv(WorkerConfigSchema, { ...base, PRIVATE_KEY: KEY }).PRIVATE_KEY).toContain('\n');
     const pkcs8 = '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----';
-    expect(parseEnv(WorkerConfigSchema, { ...base, PRIVATE_KEY: pkcs8 }).CODER_BACKEND).toBe('tasks');
+    expect(parseEnv(WorkerConfigSchema, { ...base, PRIVATE_KEY: pkcs8 }).CODER_BACKEND).toBe(
+      'tasks',
+    );
   });
 
   it('rejects an invalid task name prefix', () => {

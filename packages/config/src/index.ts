@@ -36,7 +36,11 @@ export const IngressConfigSchema = z.object({
   PORT: z.coerce.number().int().min(0).max(65535).default(8787),
   WEBHOOK_SECRET: z.string().min(1, 'is required'),
   /** Largest accepted body; GitHub caps payloads at 25 MB. */
-  MAX_BODY_BYTES: z.coerce.number().int().positive().default(25 * 1024 * 1024),
+  MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(25 * 1024 * 1024),
   /** Deadline for handing an event to Temporal before answering 503. */
   TEMPORAL_SIGNAL_TIMEOUT_MS: durationMs(5_000),
   /** Comma-separated author associations whose comments are forwarded. */
@@ -71,6 +75,9 @@ export const WorkerConfigSchema = z.object({
   CODER_TOKEN: z.string().min(1, 'is required'),
   CODER_BACKEND: z.enum(['tasks', 'agents']).default('tasks'),
   CODER_TEMPLATE_NAME: z.string().min(1).default('task-template'),
+  /** Template used when the repository has a `.code-factory/config.toml` (JSON input). */
+  CODER_CONFIG_TEMPLATE_NAME: z.string().min(1).default('task-template-config'),
+  /** Template for repositories whose config picks the codex harness. */
   CODER_TEMPLATE_NAME_CODEX: z.string().min(1).optional(),
   CODER_TEMPLATE_PRESET: z.string().min(1).optional(),
   CODER_ORGANIZATION: z.string().min(1).default('default'),
@@ -89,13 +96,19 @@ export class ConfigError extends Error {
 }
 
 /** Parses an environment; throws a ConfigError naming each bad variable (never its value). */
-export function parseEnv<S extends z.ZodType>(schema: S, env: Record<string, string | undefined>): z.infer<S> {
-  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+export function parseEnv<S extends z.ZodType>(
+  schema: S,
+  env: Record<string, string | undefined>,
+): z.infer<S> {
+  const cleaned = Object.fromEntries(
+    Object.entries(env).filter(([, v]) => v !== undefined && v !== ''),
+  );
   const result = schema.safeParse(cleaned);
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join('.') || '(environment)';
-    const message = issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    const message =
+      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
     return `  ${name}: ${message}`;
   });
   throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);

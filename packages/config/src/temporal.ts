@@ -10,11 +10,19 @@ export interface TemporalConnectSettings {
   address: string;
   namespace: string;
   apiKey?: string;
-  tls?: boolean | { serverNameOverride?: string; serverRootCACertificate?: Buffer; clientCertPair?: { crt: Buffer; key: Buffer } };
+  tls?:
+    | boolean
+    | {
+        serverNameOverride?: string;
+        serverRootCACertificate?: Buffer;
+        clientCertPair?: { crt: Buffer; key: Buffer };
+      };
   metadata?: Record<string, string>;
 }
 
-export function temporalSettings(env: Record<string, string | undefined> = process.env): TemporalConnectSettings {
+export function temporalSettings(
+  env: Record<string, string | undefined> = process.env,
+): TemporalConnectSettings {
   const overrideEnvVars = Object.fromEntries(
     Object.entries(env).filter((entry): entry is [string, string] => entry[1] !== undefined),
   );
@@ -32,7 +40,8 @@ export function temporalSettings(env: Record<string, string | undefined> = proce
     namespace: loaded.namespace ?? 'default',
   };
   if (options.apiKey && typeof options.apiKey === 'string') settings.apiKey = options.apiKey;
-  if (options.tls !== undefined && options.tls !== null) settings.tls = options.tls as TemporalConnectSettings['tls'];
+  if (options.tls !== undefined && options.tls !== null)
+    settings.tls = options.tls as TemporalConnectSettings['tls'];
   if (options.metadata) settings.metadata = options.metadata as Record<string, string>;
   return settings;
 }

@@ -19,7 +19,11 @@ describe('errors', () => {
   });
 
   it('narrows by kind', () => {
-    const err = new ExternalError('x', { kind: 'user_fixable', service: 'coder', userMessage: 'fix it' });
+    const err = new ExternalError('x', {
+      kind: 'user_fixable',
+      service: 'coder',
+      userMessage: 'fix it',
+    });
     expect(isExternalError(err)).toBe(true);
     expect(isExternalError(err, 'retryable')).toBe(false);
     expect(err.userMessage).toBe('fix it');

@@ -43,7 +43,10 @@ export function isExternalError(err: unknown, kind?: ErrorKind): err is External
 }
 
 /** `Retry-After` as seconds or an HTTP date, in milliseconds; undefined when absent or bad. */
-export function parseRetryAfter(value: string | null | undefined, now = Date.now()): number | undefined {
+export function parseRetryAfter(
+  value: string | null | undefined,
+  now = Date.now(),
+): number | undefined {
   if (!value) return undefined;
   const seconds = Number(value);
   if (Number.isFinite(seconds) && seconds >= 0) return Math.round(seconds * 1000);

@@ -3,11 +3,18 @@ import { describe, expect, it } from 'vitest';
 import { agentBrief } from './brief';
 
 const issue = { url: 'https://github.com/acme/widgets/issues/7', owner: 'acme', repo: 'widgets' };
-const templates = { standard: 'task-template', configAware: 'task-template-config', codex: 'codex-template' };
+const templates = {
+  standard: 'task-template',
+  configAware: 'task-template-config',
+  codex: 'codex-template',
+};
 
 describe('agentBrief', () => {
   it('sends the issue URL to the standard template without a config', () => {
-    expect(agentBrief(issue, null, templates)).toEqual({ input: issue.url, templateName: 'task-template' });
+    expect(agentBrief(issue, null, templates)).toEqual({
+      input: issue.url,
+      templateName: 'task-template',
+    });
   });
 
   it('sends a JSON input to the config-aware template with a config', () => {
@@ -27,6 +34,8 @@ describe('agentBrief', () => {
   it('maps the codex harness to its own template when one is configured', () => {
     const config = withDefaults({ harness: { provider: 'codex' } });
     expect(agentBrief(issue, config, templates).templateName).toBe('codex-template');
-    expect(agentBrief(issue, config, { ...templates, codex: undefined }).templateName).toBe('task-template-config');
+    expect(agentBrief(issue, config, { ...templates, codex: undefined }).templateName).toBe(
+      'task-template-config',
+    );
   });
 });

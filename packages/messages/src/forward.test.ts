@@ -1,6 +1,12 @@
 import type { CiFailed, CommentPosted } from '@code-factory/events';
 import { describe, expect, it } from 'vitest';
-import { formatBatch, formatCiFailure, formatComment, formatOperatorNote, tailLines } from './forward';
+import {
+  formatBatch,
+  formatCiFailure,
+  formatComment,
+  formatOperatorNote,
+  tailLines,
+} from './forward';
 
 const base = {
   deliveryId: 'd1',
@@ -90,7 +96,13 @@ describe('forwarded message formats', () => {
     expect(
       formatCiFailure(ci, {
         current: true,
-        jobs: [{ name: 'test', url: 'https://github.com/acme/widgets/actions/runs/77/job/1', logTail: 'line 1\nError: boom\n' }],
+        jobs: [
+          {
+            name: 'test',
+            url: 'https://github.com/acme/widgets/actions/runs/77/job/1',
+            logTail: 'line 1\nError: boom\n',
+          },
+        ],
       }),
     ).toMatchInlineSnapshot(`
       "## CI failed on your pull request
@@ -113,7 +125,13 @@ describe('forwarded message formats', () => {
   });
 
   it('pins the operator message format', () => {
-    expect(formatOperatorNote({ author: 'ops', text: 'Rebase on main.', receivedAt: '2026-11-21T10:00:00Z' })).toMatchInlineSnapshot(`
+    expect(
+      formatOperatorNote({
+        author: 'ops',
+        text: 'Rebase on main.',
+        receivedAt: '2026-11-21T10:00:00Z',
+      }),
+    ).toMatchInlineSnapshot(`
       "## Message from an operator
 
       - Author: ops
@@ -153,7 +171,11 @@ describe('forwarded message formats', () => {
   });
 
   it('lists at most five failed jobs', () => {
-    const jobs = Array.from({ length: 7 }, (_, i) => ({ name: `job${i}`, url: `u${i}`, logTail: 'x' }));
+    const jobs = Array.from({ length: 7 }, (_, i) => ({
+      name: `job${i}`,
+      url: `u${i}`,
+      logTail: 'x',
+    }));
     const text = formatCiFailure(ci, { current: true, jobs });
     expect(text).toContain('job4');
     expect(text).not.toContain('job5');

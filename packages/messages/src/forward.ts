@@ -59,7 +59,14 @@ export function formatComment(comment: CommentPosted): string {
     const line = comment.file.line === null ? 'outdated line' : `line ${comment.file.line}`;
     lines.push(`- File: ${comment.file.path} (${line})`);
   }
-  lines.push('', '<comment>', comment.body, '</comment>', '', `Instruction: ${COMMENT_INSTRUCTIONS[comment.source]}`);
+  lines.push(
+    '',
+    '<comment>',
+    comment.body,
+    '</comment>',
+    '',
+    `Instruction: ${COMMENT_INSTRUCTIONS[comment.source]}`,
+  );
   return lines.join('\n');
 }
 
@@ -119,5 +126,8 @@ export function formatItem(item: ForwardItem): string {
 export function formatBatch(items: ForwardItem[]): string {
   if (items.length === 1 && items[0]) return formatItem(items[0]);
   const header = `${items.length} updates arrived while you were busy. They are listed oldest first; handle them in order.`;
-  return [header, ...items.map((item, i) => `---\n\n(${i + 1}/${items.length})\n${formatItem(item)}`)].join('\n\n');
+  return [
+    header,
+    ...items.map((item, i) => `---\n\n(${i + 1}/${items.length})\n${formatItem(item)}`),
+  ].join('\n\n');
 }

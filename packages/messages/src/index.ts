@@ -1,3 +1,3 @@
+export * from './brief';
 export * from './forward';
 export * from './status-comment';
-export * from './brief';

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { STATUS_MARKER, isStatusComment, renderStatusComment } from './status-comment';
+import { isStatusComment, renderStatusComment, STATUS_MARKER } from './status-comment';
 
 describe('status comment', () => {
   it('starts with the hidden marker so it can be found again', () => {

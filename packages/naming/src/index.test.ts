@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_TASK_NAME_LENGTH, TaskNameError, sameRepo, shortHash, taskName } from './index';
+import { MAX_TASK_NAME_LENGTH, sameRepo, shortHash, TaskNameError, taskName } from './index';
 
 describe('taskName', () => {
   it('keeps the original service format for short names', () => {
@@ -7,7 +7,11 @@ describe('taskName', () => {
   });
 
   it('never exceeds 32 characters and never ends a part with a dash', () => {
-    const name = taskName('gh', { owner: 'acme', name: 'a-very-long-repository-name-indeed' }, 123456);
+    const name = taskName(
+      'gh',
+      { owner: 'acme', name: 'a-very-long-repository-name-indeed' },
+      123456,
+    );
     expect(name.length).toBeLessThanOrEqual(MAX_TASK_NAME_LENGTH);
     expect(name).toMatch(/^gh-[a-z0-9]+(-[a-z0-9]+)*-123456$/);
     expect(name).not.toContain('--');

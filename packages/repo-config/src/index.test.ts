@@ -3,7 +3,8 @@ import { normaliseSize, parseRepoConfig, repoConfigJsonSchema, withDefaults } fr
 
 describe('repo config', () => {
   it('normalises volume sizes', () => {
-    for (const v of ['10gb', '10GB', '10G', '10gi', '10Gi', '10 G']) expect(normaliseSize(v)).toBe('10Gi');
+    for (const v of ['10gb', '10GB', '10G', '10gi', '10Gi', '10 G'])
+      expect(normaliseSize(v)).toBe('10Gi');
     expect(normaliseSize('512m')).toBe('512Mi');
     expect(normaliseSize('2T')).toBe('2Ti');
     expect(normaliseSize('ten gigs')).toBeNull();
@@ -22,7 +23,9 @@ anything = 1
 `);
     expect(result).toEqual({
       ok: true,
-      config: { sandbox: { docker: true, volumes: [{ path: '/data', size: '20Gi' }, { path: '/cache' }] } },
+      config: {
+        sandbox: { docker: true, volumes: [{ path: '/data', size: '20Gi' }, { path: '/cache' }] },
+      },
     });
   });
 
@@ -77,7 +80,9 @@ branches = ["main"]
   });
 
   it('generates a JSON Schema with defaults visible', () => {
-    const schema = repoConfigJsonSchema() as { properties: Record<string, { properties?: Record<string, { default?: unknown }> }> };
+    const schema = repoConfigJsonSchema() as {
+      properties: Record<string, { properties?: Record<string, { default?: unknown }> }>;
+    };
     expect(schema.properties.sandbox?.properties?.size?.default).toBe('medium');
     expect(schema.properties.harness?.properties?.provider?.default).toBe('claude_code');
     expect(JSON.stringify(schema)).toContain('scheduled_jobs');

@@ -22,7 +22,10 @@ export function normaliseSize(value: string): string | null {
 const Size = z.string().transform((value, ctx) => {
   const normalised = normaliseSize(value);
   if (normalised === null) {
-    ctx.addIssue({ code: 'custom', message: 'must be a size like 10Gi, 10G or 10gb (units K, M, G, T)' });
+    ctx.addIssue({
+      code: 'custom',
+      message: 'must be a size like 10Gi, 10G or 10gb (units K, M, G, T)',
+    });
     return z.NEVER;
   }
   return normalised;
@@ -40,7 +43,10 @@ export const RepoConfigSchema = z
   .object({
     agent: z
       .object({
-        backend: z.enum(['tasks', 'agents']).optional().describe('Coder backend for this repository (overrides CODER_BACKEND).'),
+        backend: z
+          .enum(['tasks', 'agents'])
+          .optional()
+          .describe('Coder backend for this repository (overrides CODER_BACKEND).'),
       })
       .optional(),
     sandbox: z
@@ -82,7 +88,11 @@ export type RepoConfig = z.infer<typeof RepoConfigSchema>;
 
 export interface ResolvedRepoConfig {
   backend: 'tasks' | 'agents' | null;
-  sandbox: { size: 'small' | 'medium' | 'large'; docker: boolean; volumes: { path: string; size: string }[] };
+  sandbox: {
+    size: 'small' | 'medium' | 'large';
+    docker: boolean;
+    volumes: { path: string; size: string }[];
+  };
   harness: { provider: 'claude_code' | 'codex' };
   scheduledJobs: { name: string; branch: string; schedule: string; prompt: string }[];
   failedRunHooks: { workflows: string[]; branches: string[]; promptAdditions?: string }[];
@@ -105,7 +115,9 @@ export function parseRepoConfig(text: string): ParseResult {
   if (!parsed.success) {
     return {
       ok: false,
-      errors: parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`),
+      errors: parsed.error.issues.map(
+        (issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`,
+      ),
     };
   }
   return { ok: true, config: sparse(parsed.data, raw) as RepoConfig };
@@ -133,7 +145,10 @@ export function withDefaults(config: RepoConfig | null | undefined): ResolvedRep
 
 /** JSON Schema for editors (Taplo, VS Code), with the defaults visible. */
 export function repoConfigJsonSchema(): Record<string, unknown> {
-  const schema = z.toJSONSchema(RepoConfigSchema, { io: 'input', unrepresentable: 'any' }) as Record<string, unknown>;
+  const schema = z.toJSONSchema(RepoConfigSchema, {
+    io: 'input',
+    unrepresentable: 'any',
+  }) as Record<string, unknown>;
   return {
     ...schema,
     $id: 'https://code-factory.dev/schema.json',

@@ -3,9 +3,8 @@
  * workflow bundle imports nothing that does I/O. Inputs and results are small plain JSON.
  */
 import type { CiFailed, Repository } from '@code-factory/events';
-import type { CiFailureReport } from '@code-factory/messages';
+import type { CiFailureReport, StatusView } from '@code-factory/messages';
 import type { RepoConfig } from '@code-factory/repo-config';
-import type { StatusView } from '@code-factory/messages';
 
 export type Backend = 'tasks' | 'agents';
 
@@ -53,7 +52,10 @@ export interface TaskActivities {
   stopAgent(input: { agent: AgentRef }): Promise<{ existed: boolean }>;
   /** Adds 👀 to a comment (or review) as soon as the workflow accepted it. */
   reactToComment(
-    input: IssueRef & { commentId: number; source: 'issue_comment' | 'pr_comment' | 'review_comment' | 'review' },
+    input: IssueRef & {
+      commentId: number;
+      source: 'issue_comment' | 'pr_comment' | 'review_comment' | 'review';
+    },
   ): Promise<void>;
   /**
    * Failed jobs (at most 5) of a workflow run with the tail of each job's log, or

@@ -2,10 +2,11 @@
  * Messages and search attributes of the task workflow: the names operators type in the
  * `temporal` CLI and see in the Web UI. Safe to import from clients (ingress, tests).
  */
-import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
-import { defineSearchAttributeKey } from '@temporalio/common';
+
 import type { RepoEvent, TaskEvent } from '@code-factory/events';
 import type { RepoConfig } from '@code-factory/repo-config';
+import { defineSearchAttributeKey } from '@temporalio/common';
+import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
 import type { TaskSnapshot } from './state';
 
 export const TASK_WORKFLOW_TYPE = 'taskWorkflow';

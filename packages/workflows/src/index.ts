@@ -1,5 +1,5 @@
 export * from './activities';
 export * from './definitions';
-export * from './state';
 export type { RepositoryWorkflowInput } from './repository-workflow';
+export * from './state';
 export type { TaskOutcome, TaskWorkflowInput } from './task-workflow';

@@ -6,7 +6,7 @@
  * signals that issue's task workflow, in the order the events arrived.
  */
 import type { RepoEvent, TaskEvent } from '@code-factory/events';
-import { RepoEventSchema, describeZodError } from '@code-factory/events';
+import { describeZodError, RepoEventSchema } from '@code-factory/events';
 import { taskName } from '@code-factory/naming';
 import {
   allHandlersFinished,
@@ -20,7 +20,7 @@ import {
 } from '@temporalio/workflow';
 import type { RepositoryActivities } from './activities';
 import { ErrorTypes } from './activities';
-import { type RepoConfigState, eventSignal, repoConfigQuery, repoEventSignal } from './definitions';
+import { eventSignal, type RepoConfigState, repoConfigQuery, repoEventSignal } from './definitions';
 import { RECENT_DELIVERIES_LIMIT } from './state';
 
 export interface RepositoryWorkflowInput {
@@ -49,7 +49,11 @@ const acts = proxyActivities<RepositoryActivities>({
 
 export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promise<void> {
   const repo = input.repository;
-  const config: RepoConfigState = input.carried?.config ?? { sha: null, config: null, errors: null };
+  const config: RepoConfigState = input.carried?.config ?? {
+    sha: null,
+    config: null,
+    errors: null,
+  };
   const inbox: RepoEvent[] = input.carried?.inbox ?? [];
   const recent: string[] = input.carried?.recentDeliveries ?? [];
   const seen = new Set(recent);
@@ -62,7 +66,10 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
       return;
     }
     const event = parsed.data;
-    if (`${event.repository.owner}/${event.repository.name}`.toLowerCase() !== `${repo.owner}/${repo.name}`.toLowerCase()) {
+    if (
+      `${event.repository.owner}/${event.repository.name}`.toLowerCase() !==
+      `${repo.owner}/${repo.name}`.toLowerCase()
+    ) {
       log.warn('repository event for another repository refused', { deliveryId: event.deliveryId });
       return;
     }
@@ -98,7 +105,10 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
         const read = await acts.readRepoConfig({ ...ref, sha: event.sha });
         if (read.status === 'invalid') {
           config.errors = read.errors;
-          log.warn('repo config invalid; keeping the previous one', { sha: event.sha, errors: read.errors });
+          log.warn('repo config invalid; keeping the previous one', {
+            sha: event.sha,
+            errors: read.errors,
+          });
         } else {
           config.sha = event.sha;
           config.config = read.status === 'valid' ? read.config : null;
@@ -109,9 +119,14 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
       }
       case 'route.comment': {
         const issues = await acts.linkedIssues({ ...ref, pullNumber: event.pullRequestNumber });
-        if (issues.length === 0) log.info('pull request links no issue; skipped', { deliveryId: event.deliveryId });
+        if (issues.length === 0)
+          log.info('pull request links no issue; skipped', { deliveryId: event.deliveryId });
         for (const issueNumber of issues) {
-          await forward(issueNumber, { ...event.comment, issueNumber, deliveryId: event.deliveryId });
+          await forward(issueNumber, {
+            ...event.comment,
+            issueNumber,
+            deliveryId: event.deliveryId,
+          });
         }
         return;
       }
@@ -121,7 +136,10 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
           pullRequestNumbers: event.pullRequestNumbers,
           headSha: event.run.headSha,
         });
-        if (pulls.length === 0) log.info('no agent pull request at the run commit; skipped', { deliveryId: event.deliveryId });
+        if (pulls.length === 0)
+          log.info('no agent pull request at the run commit; skipped', {
+            deliveryId: event.deliveryId,
+          });
         for (const pull of pulls) {
           for (const issueNumber of pull.issueNumbers) {
             await forward(issueNumber, {

@@ -3,11 +3,11 @@
  * No Temporal APIs here, so it is unit-tested directly and carried across continue-as-new.
  */
 import {
+  describeZodError,
   type IssueAssigned,
   type Repository,
   type TaskEvent,
   TaskEventSchema,
-  describeZodError,
 } from '@code-factory/events';
 import { sameRepo } from '@code-factory/naming';
 import type { AgentRef, Backend } from './activities';
@@ -33,10 +33,15 @@ export interface OperatorMessage {
 export type InboxItem = TaskEvent | OperatorMessage;
 
 /** Items that become text for the agent. */
-export type Deliverable = Extract<InboxItem, { kind: 'comment.posted' | 'ci.failed' | 'operator.message' }>;
+export type Deliverable = Extract<
+  InboxItem,
+  { kind: 'comment.posted' | 'ci.failed' | 'operator.message' }
+>;
 
 export function isDeliverable(item: InboxItem): item is Deliverable {
-  return item.kind === 'comment.posted' || item.kind === 'ci.failed' || item.kind === 'operator.message';
+  return (
+    item.kind === 'comment.posted' || item.kind === 'ci.failed' || item.kind === 'operator.message'
+  );
 }
 
 export type FailedStep = 'start' | 'deliver';
@@ -74,7 +79,8 @@ export interface ReactionRequest {
   source: 'issue_comment' | 'pr_comment' | 'review_comment' | 'review';
 }
 
-export interface TaskSnapshot extends Omit<CarriedState, 'inbox' | 'pendingReactions' | 'recentDeliveries'> {
+export interface TaskSnapshot
+  extends Omit<CarriedState, 'inbox' | 'pendingReactions' | 'recentDeliveries'> {
   taskName: string;
   repository: Repository;
   issueNumber: number;
@@ -101,7 +107,14 @@ export function emptyState(): CarriedState {
     inbox: [],
     pendingReactions: [],
     recentDeliveries: [],
-    counts: { accepted: 0, duplicates: 0, rejected: 0, forwardedMessages: 0, forwardedItems: 0, skipped: 0 },
+    counts: {
+      accepted: 0,
+      duplicates: 0,
+      rejected: 0,
+      forwardedMessages: 0,
+      forwardedItems: 0,
+      skipped: 0,
+    },
     lastError: null,
     failedStep: null,
     pullRequestUrl: null,

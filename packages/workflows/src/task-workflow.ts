@@ -11,8 +11,8 @@ import { type ForwardItem, formatBatch, type StatusView } from '@code-factory/me
 import {
   ActivityFailure,
   ApplicationFailure,
-  CancellationScope,
   allHandlersFinished,
+  CancellationScope,
   condition,
   continueAsNew,
   isCancellation,
@@ -51,7 +51,11 @@ export const MAX_HISTORY_EVENTS = 2_000;
 /** How many waiting items go to the agent as one message at most. */
 const MAX_BATCH = 20;
 
-const NON_RETRYABLE = [ErrorTypes.userFixable, ErrorTypes.nonRetryable, ErrorTypes.agentUnavailable];
+const NON_RETRYABLE = [
+  ErrorTypes.userFixable,
+  ErrorTypes.nonRetryable,
+  ErrorTypes.agentUnavailable,
+];
 
 /** Options per kind of call; every call site passes a readable summary for the Web UI. */
 const retry = {
@@ -78,7 +82,12 @@ const SendMessageSchema = z.object({
 });
 
 export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcome> {
-  const task = new TaskLifecycle(input.taskName, input.repository, input.issueNumber, input.carried);
+  const task = new TaskLifecycle(
+    input.taskName,
+    input.repository,
+    input.issueNumber,
+    input.carried,
+  );
   const issue = {
     repository: input.repository,
     issueNumber: input.issueNumber,
@@ -308,10 +317,10 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
   const handleFailure = async (err: unknown, step: 'start' | 'deliver') => {
     const failure = applicationFailureOf(err);
     const message = failure?.message ?? (err instanceof Error ? err.message : String(err));
-    task.fail(step, message);
-    publishPhase();
     log.warn('step failed; waiting for retry or close', { step, type: failure?.type, message });
     if (step === 'start') {
+      // Explained once, in plain words when the user can fix it; before the phase changes,
+      // so whoever sees "failed" in the Web UI also finds the comment on the issue.
       const problem =
         failure?.type === ErrorTypes.userFixable
           ? message
@@ -320,6 +329,8 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
         (statusErr) => log.warn('could not update the status comment', { error: `${statusErr}` }),
       );
     }
+    task.fail(step, message);
+    publishPhase();
   };
 
   const reactions = async () => {
@@ -342,7 +353,10 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
 
   if (!input.carried) {
     upsertSearchAttributes([
-      { key: SearchAttributes.repository, value: `${input.repository.owner}/${input.repository.name}` },
+      {
+        key: SearchAttributes.repository,
+        value: `${input.repository.owner}/${input.repository.name}`,
+      },
       { key: SearchAttributes.issueNumber, value: input.issueNumber },
     ]);
   }
@@ -408,7 +422,10 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       { ...coderOptions, summary: `stop agent ${agent.name}` },
       [{ agent }],
     );
-    await showStatus({ state: 'completed', pullRequestUrl: task.state.pullRequestUrl ?? undefined });
+    await showStatus({
+      state: 'completed',
+      pullRequestUrl: task.state.pullRequestUrl ?? undefined,
+    });
   }
   setPhase('closed');
   await condition(allHandlersFinished);

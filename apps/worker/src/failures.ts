@@ -1,0 +1,63 @@
+/**
+ * Turns client errors into Temporal failures the workflow branches on (by type, never by
+ * message). Retryable errors keep Temporal's backoff, or the server's Retry-After.
+ */
+import { AgentUnavailableError } from '@code-factory/coder';
+import { isExternalError } from '@code-factory/errors';
+import { ErrorTypes } from '@code-factory/workflows';
+import { ApplicationFailure } from '@temporalio/common';
+
+export function toFailure(err: unknown): unknown {
+  if (err instanceof ApplicationFailure) return err;
+  if (err instanceof AgentUnavailableError) {
+    return ApplicationFailure.create({
+      type: ErrorTypes.agentUnavailable,
+      message: err.message,
+      nonRetryable: true,
+    });
+  }
+  if (!isExternalError(err)) return err;
+  switch (err.kind) {
+    case 'user_fixable':
+      return ApplicationFailure.create({
+        type: ErrorTypes.userFixable,
+        message: err.userMessage ?? err.message,
+        nonRetryable: true,
+        details: [{ service: err.service, status: err.status ?? null, cause: err.message }],
+      });
+    case 'rejected':
+    case 'not_found':
+      return ApplicationFailure.create({
+        type: ErrorTypes.nonRetryable,
+        message: err.message,
+        nonRetryable: true,
+        details: [{ service: err.service, status: err.status ?? null }],
+      });
+    case 'retryable':
+      return ApplicationFailure.create({
+        type: 'RetryableError',
+        message: err.message,
+        ...(err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
+      });
+  }
+}
+
+/** Wraps each activity so every thrown error is mapped once, in one place. */
+export function withFailureMapping<
+  T extends Record<string, (...args: never[]) => Promise<unknown>>,
+>(activities: T): T {
+  const wrapped: Record<string, unknown> = {};
+  for (const [name, fn] of Object.entries(activities)) {
+    const mapped = async (...args: never[]) => {
+      try {
+        return await fn(...args);
+      } catch (err) {
+        throw toFailure(err);
+      }
+    };
+    // Keep the activity's name: it is what the Web UI and the CLI show.
+    Object.defineProperty(mapped, 'name', { value: name });
+    wrapped[name] = mapped;
+  }
+  return wrapped as T;
+}

@@ -1,0 +1,66 @@
+/**
+ * The worker process: runs the task workflows and every Coder and GitHub call.
+ * Configuration comes from the environment (see docs/configuration.md).
+ */
+import { ConfigError, parseEnv, temporalSettings, WorkerConfigSchema } from '@code-factory/config';
+import { Client, Connection } from '@temporalio/client';
+import { makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
+import { createActivities } from './activities';
+import { depsFromConfig } from './deps';
+import { createWorker } from './worker';
+
+async function main(): Promise<void> {
+  let config: ReturnType<typeof parseEnv<typeof WorkerConfigSchema>>;
+  try {
+    config = parseEnv(WorkerConfigSchema, process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`worker: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  Runtime.install({
+    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+  });
+  const settings = temporalSettings(process.env);
+  const connection = await NativeConnection.connect({
+    address: settings.address,
+    ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
+    ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+    ...(settings.metadata ? { metadata: settings.metadata } : {}),
+  });
+  // The activities read the repository workflows' stored config through this client.
+  const client = new Client({
+    connection: await Connection.connect({
+      address: settings.address,
+      ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
+      ...(settings.apiKey ? { apiKey: settings.apiKey } : {}),
+      ...(settings.metadata ? { metadata: settings.metadata } : {}),
+    }),
+    namespace: settings.namespace,
+  });
+  const worker = await createWorker({
+    connection,
+    namespace: settings.namespace,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activities: createActivities(depsFromConfig(config, client)),
+    tuning: config.WORKER_MAX_CACHED_WORKFLOWS
+      ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS }
+      : undefined,
+  });
+  // Worker.run() installs SIGINT/SIGTERM handlers: in-flight activities get the grace time.
+  process.stdout.write(
+    `${JSON.stringify({ level: 'info', msg: 'worker started', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: settings.namespace, address: settings.address })}\n`,
+  );
+  await worker.run();
+  await connection.close();
+  await client.connection.close();
+}
+
+main().catch((err) => {
+  process.stderr.write(
+    `worker: fatal: ${err instanceof Error ? (err.stack ?? err.message) : String(err)}\n`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,159 @@
+/**
+ * `pnpm dev`: everything on one machine.
+ *  - a Temporal dev server with its Web UI (SQLite under .dev-data/, so state survives restarts),
+ *  - fake Coder and GitHub APIs unless real ones are configured (CODER_URL / APP_ID),
+ *  - the worker and the ingress, with their output prefixed.
+ * Settings come from the environment or a `.env` file at the repository root.
+ */
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { existsSync, mkdirSync } from 'node:fs';
+import { connect } from 'node:net';
+import { resolve } from 'node:path';
+import { DEMO, startDevFakes } from '@code-factory/testkit';
+import { ALL_SEARCH_ATTRIBUTES } from '@code-factory/workflows';
+
+const root = resolve(import.meta.dirname, '..');
+const dataDir = resolve(root, '.dev-data');
+if (existsSync(resolve(root, '.env'))) process.loadEnvFile(resolve(root, '.env'));
+
+const TEMPORAL_PORT = Number(process.env.DEV_TEMPORAL_PORT ?? 7233);
+const UI_PORT = Number(process.env.DEV_TEMPORAL_UI_PORT ?? 8233);
+const children: ChildProcess[] = [];
+let stopping = false;
+
+function say(message: string) {
+  process.stdout.write(`[dev] ${message}\n`);
+}
+
+function portOpen(port: number): Promise<boolean> {
+  return new Promise((done) => {
+    const socket = connect({ port, host: '127.0.0.1' });
+    socket.once('connect', () => {
+      socket.destroy();
+      done(true);
+    });
+    socket.once('error', () => done(false));
+  });
+}
+
+async function waitForPort(port: number, what: string, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await portOpen(port))) {
+    if (Date.now() > deadline) throw new Error(`${what} did not open port ${port} in time`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv) {
+  const child = spawn(command, args, { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const prefix = (chunk: Buffer) =>
+    chunk
+      .toString()
+      .split('\n')
+      .filter(Boolean)
+      .map((line) => `[${name}] ${line}\n`)
+      .join('');
+  child.stdout?.on('data', (c: Buffer) => process.stdout.write(prefix(c)));
+  child.stderr?.on('data', (c: Buffer) => process.stderr.write(prefix(c)));
+  child.on('exit', (code, signal) => {
+    if (!stopping) {
+      say(`${name} exited (${signal ?? code}); stopping everything`);
+      void shutdown(1);
+    }
+  });
+  children.push(child);
+  return child;
+}
+
+async function shutdown(code = 0) {
+  if (stopping) return;
+  stopping = true;
+  for (const child of children.reverse()) child.kill('SIGTERM');
+  await new Promise((r) => setTimeout(r, 1500));
+  process.exit(code);
+}
+
+async function main() {
+  mkdirSync(dataDir, { recursive: true });
+  const cli = execFileSync('bash', [resolve(root, 'infra/temporal-cli.sh'), '--ensure'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+
+  if (await portOpen(TEMPORAL_PORT)) {
+    say(`a Temporal server already listens on ${TEMPORAL_PORT}; using it`);
+  } else {
+    const attributes = ALL_SEARCH_ATTRIBUTES.flatMap((key) => [
+      '--search-attribute',
+      `${key.name}=${key.type === 'INT' ? 'Int' : 'Keyword'}`,
+    ]);
+    run(
+      'temporal',
+      cli,
+      [
+        'server',
+        'start-dev',
+        '--db-filename',
+        resolve(dataDir, 'temporal.db'),
+        '--port',
+        String(TEMPORAL_PORT),
+        '--ui-port',
+        String(UI_PORT),
+        '--log-level',
+        'warn',
+        ...attributes,
+      ],
+      process.env,
+    );
+    await waitForPort(TEMPORAL_PORT, 'the Temporal dev server');
+  }
+
+  const env: NodeJS.ProcessEnv = {
+    ...process.env,
+    TEMPORAL_ADDRESS: `127.0.0.1:${TEMPORAL_PORT}`,
+    LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
+    WEBHOOK_SECRET: process.env.WEBHOOK_SECRET ?? 'dev-webhook-secret',
+    AGENT_POLL_INTERVAL_MS: process.env.AGENT_POLL_INTERVAL_MS ?? '1000',
+  };
+  const fakeCoder = !process.env.CODER_URL;
+  const fakeGitHub = !process.env.APP_ID;
+  if (fakeCoder || fakeGitHub) {
+    const fakes = await startDevFakes({
+      coderPort: Number(process.env.FAKE_CODER_PORT ?? 7080),
+      githubPort: Number(process.env.FAKE_GITHUB_PORT ?? 7081),
+    });
+    if (fakeCoder) {
+      Object.assign(env, { CODER_URL: fakes.coderUrl, CODER_TOKEN: 'fake-coder-token' });
+      say(`fake Coder at ${fakes.coderUrl} (set CODER_URL and CODER_TOKEN for a real one)`);
+    }
+    if (fakeGitHub) {
+      const { privateKey } = generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      });
+      Object.assign(env, { GITHUB_API_URL: fakes.githubUrl, APP_ID: '1', PRIVATE_KEY: privateKey });
+      say(
+        `fake GitHub at ${fakes.githubUrl} (set APP_ID, PRIVATE_KEY and GITHUB_API_URL for a real App)`,
+      );
+    }
+  }
+
+  const tsx = resolve(root, 'node_modules/.bin/tsx');
+  run('worker', tsx, ['apps/worker/src/main.ts'], env);
+  run('ingress', tsx, ['apps/ingress/src/main.ts'], env);
+  await waitForPort(Number(env.PORT ?? 8787), 'the ingress');
+  say(`Temporal Web UI:  http://localhost:${UI_PORT}`);
+  say(`Ingress:          http://localhost:${env.PORT ?? 8787}/webhooks/github`);
+  say(
+    `Replay a sample issue life (${DEMO.owner}/${DEMO.repo}, assigned by @${DEMO.githubLogin}): pnpm replay-sample`,
+  );
+}
+
+process.on('SIGINT', () => void shutdown(0));
+process.on('SIGTERM', () => void shutdown(0));
+main().catch((err) => {
+  process.stderr.write(`[dev] ${err instanceof Error ? err.message : String(err)}\n`);
+  void shutdown(1);
+});

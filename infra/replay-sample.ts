@@ -1,0 +1,87 @@
+/**
+ * `pnpm replay-sample`: plays a sample issue life against the local ingress started by
+ * `pnpm dev`: the demo issue is assigned to the agent, and closed once the agent runs.
+ * Watch it in the Web UI (http://localhost:8233). Options:
+ *   --issue N      issue number (default: a new number each run)
+ *   --keep-open    assign only; close it later with `pnpm replay-sample --close --issue N`
+ *   --close        close only
+ */
+import { parseArgs } from 'node:util';
+import { temporalSettings } from '@code-factory/config';
+import { taskName } from '@code-factory/naming';
+import { DEMO, samplePayloads, webhookRequest } from '@code-factory/testkit';
+import { stateQuery } from '@code-factory/workflows';
+import { Client, Connection } from '@temporalio/client';
+
+const { values } = parseArgs({
+  options: {
+    issue: { type: 'string' },
+    'keep-open': { type: 'boolean', default: false },
+    close: { type: 'boolean', default: false },
+  },
+});
+
+const ingress = `http://localhost:${process.env.PORT ?? 8787}/webhooks/github`;
+const secret = process.env.WEBHOOK_SECRET ?? 'dev-webhook-secret';
+const issueNumber = Number(values.issue ?? Math.floor(Date.now() / 1000) % 100_000);
+const repo = { owner: DEMO.owner, name: DEMO.repo };
+const workflowId = taskName(process.env.CODER_TASK_NAME_PREFIX ?? 'gh', repo, issueNumber);
+const common = {
+  owner: DEMO.owner,
+  repo: DEMO.repo,
+  issueNumber,
+  sender: DEMO.githubLogin,
+  senderId: DEMO.githubUserId,
+};
+
+async function deliver(event: string, payload: unknown) {
+  const request = await webhookRequest({ secret, event, payload });
+  const response = await fetch(ingress, { method: 'POST', ...request });
+  console.log(`${event}: HTTP ${response.status} ${await response.text()}`);
+  if (response.status >= 300) process.exitCode = 1;
+}
+
+async function waitForPhase(client: Client, phases: string[], timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  const handle = client.workflow.getHandle(workflowId);
+  let last = '';
+  while (Date.now() < deadline) {
+    const state = await handle.query(stateQuery).catch(() => null);
+    if (state && state.phase !== last) {
+      last = state.phase;
+      console.log(`phase: ${state.phase}`);
+    }
+    if (state && phases.includes(state.phase)) return state.phase;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(
+    `${workflowId} did not reach ${phases.join('/')} in time (last: ${last || 'none'})`,
+  );
+}
+
+async function main() {
+  const settings = temporalSettings({ TEMPORAL_ADDRESS: 'localhost:7233', ...process.env });
+  const connection = await Connection.connect({ address: settings.address });
+  const client = new Client({ connection, namespace: settings.namespace });
+  console.log(
+    `workflow: ${workflowId}  (Web UI: http://localhost:8233/namespaces/${settings.namespace}/workflows/${workflowId})`,
+  );
+  if (!values.close) {
+    await deliver(
+      'issues',
+      samplePayloads.issueAssigned({ ...common, title: 'Sample: add a greeting' }),
+    );
+    await waitForPhase(client, ['ready', 'working', 'failed']);
+  }
+  if (!values['keep-open']) {
+    await deliver('issues', samplePayloads.issueClosed(common));
+    const result = await client.workflow.getHandle(workflowId).result();
+    console.log(`workflow finished: ${result}`);
+  }
+  await connection.close();
+}
+
+main().catch((err) => {
+  console.error(err instanceof Error ? err.message : err);
+  process.exit(1);
+});

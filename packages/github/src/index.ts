@@ -1,0 +1,13 @@
+export { type AppIdentity, DEFAULT_GITHUB_API_URL, GitHubApp, type GitHubAppOptions } from './app';
+export { parseResponse, toExternalError } from './errors';
+export {
+  type CollaboratorPermission,
+  type FailedJob,
+  GitHubInstallation,
+  type Permission,
+  type PullRequestSummary,
+  type ReactionContent,
+  type ReactionSource,
+  type RepoRef,
+} from './installation';
+export { LOG_TAIL_MAX_BYTES, logTail } from './log-tail';

@@ -1,0 +1,463 @@
+import { ExternalError } from '@code-factory/errors';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GitHubApp } from './app';
+import type { GitHubInstallation } from './installation';
+import { testAppKey } from './test-keys';
+import { type FakeGitHub, type FakePull, startFakeGitHubApi } from './test-server';
+
+const key = testAppKey();
+const MARKER = '<!-- code-factory:status -->';
+const repo = { owner: 'acme', repo: 'widgets' };
+let fake: FakeGitHub;
+let gh: GitHubInstallation;
+
+beforeEach(async () => {
+  fake = await startFakeGitHubApi({ publicKey: key.publicKey });
+  gh = new GitHubApp({ appId: 1, privateKey: key.pkcs1, baseUrl: fake.url }).installation(77);
+});
+afterEach(() => fake.close());
+
+function pull(number: number, over: Partial<FakePull> = {}): FakePull {
+  return {
+    number,
+    html_url: `https://github.com/acme/widgets/pull/${number}`,
+    state: 'open',
+    user: { login: 'xmtp-coder-agent' },
+    head: { sha: `sha${number}`, ref: `branch-${number}` },
+    merged_at: null,
+    ...over,
+  };
+}
+
+async function failure(promise: Promise<unknown>): Promise<ExternalError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof ExternalError)) throw new Error(`expected an ExternalError, got ${err}`);
+  return err;
+}
+
+describe('collaboratorPermission', () => {
+  it.each([
+    [{ permission: 'admin', role_name: 'admin' }, 'admin', true],
+    [{ permission: 'write', role_name: 'maintain' }, 'maintain', true],
+    [{ permission: 'write', role_name: 'write' }, 'write', true],
+    [{ permission: 'read', role_name: 'triage' }, 'triage', false],
+    [{ permission: 'read' }, 'read', false],
+    [{ permission: 'none', role_name: '' }, 'none', false],
+    [{ permission: 'write', role_name: 'security-reviewer' }, 'write', true],
+  ])('reads %j as %s (allowed: %s)', async (answer, permission, allowed) => {
+    fake.state.permissions.set('alice', answer);
+    await expect(gh.collaboratorPermission({ ...repo, username: 'alice' })).resolves.toEqual({
+      permission,
+      allowed,
+    });
+  });
+
+  it('is not_found for an unknown user', async () => {
+    const err = await failure(gh.collaboratorPermission({ ...repo, username: 'nobody' }));
+    expect(err).toMatchObject({ kind: 'not_found', status: 404, service: 'github' });
+  });
+
+  it('rejects an unexpected permission value, naming the field', async () => {
+    fake.state.permissions.set('alice', { permission: 'superuser' });
+    const err = await failure(gh.collaboratorPermission({ ...repo, username: 'alice' }));
+    expect(err.kind).toBe('rejected');
+    expect(err.message).toContain("'permission'");
+  });
+});
+
+describe('upsertStatusComment', () => {
+  const issue = { ...repo, issueNumber: 5, marker: MARKER };
+
+  it('creates the comment, with the marker on its first line', async () => {
+    const { commentId } = await gh.upsertStatusComment({
+      ...issue,
+      commentId: null,
+      body: 'Starting',
+    });
+    expect(fake.state.comments).toEqual([
+      expect.objectContaining({ id: commentId, issueNumber: 5, body: `${MARKER}\nStarting` }),
+    ]);
+  });
+
+  it('edits the remembered comment in place', async () => {
+    const first = await gh.upsertStatusComment({ ...issue, commentId: null, body: `${MARKER}\nA` });
+    fake.requests.length = 0;
+    const second = await gh.upsertStatusComment({
+      ...issue,
+      commentId: first.commentId,
+      body: `${MARKER}\nB`,
+    });
+    expect(second.commentId).toBe(first.commentId);
+    expect(fake.state.comments.map((c) => c.body)).toEqual([`${MARKER}\nB`]);
+    expect(fake.requests.map((r) => r.method)).toEqual(['PATCH']);
+  });
+
+  it('finds the bot comment by marker when the remembered one is gone, across pages', async () => {
+    for (let i = 0; i < 140; i++) {
+      fake.state.comments.push({
+        id: i + 1,
+        issueNumber: 5,
+        body: i === 3 ? `${MARKER}\nforged by a user` : `comment ${i}`,
+        user: { login: 'someone', type: 'User' },
+      });
+    }
+    fake.state.comments.push(
+      { id: 500, issueNumber: 5, body: `hi\n${MARKER}`, user: { login: 'x[bot]', type: 'Bot' } },
+      { id: 501, issueNumber: 5, body: `${MARKER}\nold`, user: { login: 'cf[bot]', type: 'Bot' } },
+      {
+        id: 502,
+        issueNumber: 6,
+        body: `${MARKER}\nother issue`,
+        user: { login: 'cf[bot]', type: 'Bot' },
+      },
+    );
+    const { commentId } = await gh.upsertStatusComment({
+      ...issue,
+      commentId: 999,
+      body: `${MARKER}\nnew`,
+    });
+    expect(commentId).toBe(501);
+    expect(fake.state.comments.find((c) => c.id === 501)?.body).toBe(`${MARKER}\nnew`);
+    expect(fake.state.comments.find((c) => c.id === 4)?.body).toBe(`${MARKER}\nforged by a user`);
+    const lists = fake.requests.filter((r) => r.method === 'GET');
+    expect(lists.map((r) => r.query.get('per_page'))).toEqual(['100', '100']);
+  });
+
+  it('creates a new comment when none carries the marker', async () => {
+    fake.state.comments.push({
+      id: 1,
+      issueNumber: 5,
+      body: 'hello',
+      user: { login: 'cf[bot]', type: 'Bot' },
+    });
+    const { commentId } = await gh.upsertStatusComment({ ...issue, commentId: 1234, body: 'x' });
+    expect(commentId).not.toBe(1);
+    expect(fake.state.comments).toHaveLength(2);
+  });
+
+  it('does not search when editing fails for another reason', async () => {
+    fake.state.comments.push({
+      id: 1,
+      issueNumber: 5,
+      body: MARKER,
+      user: { login: 'b', type: 'Bot' },
+    });
+    fake.failNext('PATCH', '/repos/acme/widgets/issues/comments/1', {
+      status: 422,
+      body: { message: 'Validation Failed', errors: [{ code: 'too_long' }] },
+    });
+    const err = await failure(gh.upsertStatusComment({ ...issue, commentId: 1, body: 'x' }));
+    expect(err).toMatchObject({ kind: 'rejected', status: 422 });
+    expect(err.message).toContain('Validation Failed');
+    expect(fake.state.comments).toHaveLength(1);
+  });
+});
+
+describe('addReaction', () => {
+  it.each([
+    ['issue_comment', '/repos/acme/widgets/issues/comments/11/reactions'],
+    ['pr_comment', '/repos/acme/widgets/issues/comments/11/reactions'],
+    ['review_comment', '/repos/acme/widgets/pulls/comments/11/reactions'],
+  ] as const)('reacts to a %s', async (source, path) => {
+    await gh.addReaction({ ...repo, commentId: 11, source, content: 'eyes' });
+    expect(fake.state.reactions).toEqual([{ path, content: 'eyes' }]);
+  });
+
+  it('accepts 200 for a reaction that is already there', async () => {
+    const input = { ...repo, commentId: 11, source: 'issue_comment', content: 'eyes' } as const;
+    await gh.addReaction(input);
+    await expect(gh.addReaction(input)).resolves.toBeUndefined();
+    expect(fake.state.reactions).toHaveLength(1);
+  });
+
+  it('does nothing for a review, which cannot have reactions', async () => {
+    await gh.addReaction({ ...repo, commentId: 11, source: 'review', content: 'eyes' });
+    expect(fake.requests).toEqual([]);
+  });
+});
+
+describe('pullRequest', () => {
+  it('returns the summary as plain JSON', async () => {
+    fake.state.pulls.push(pull(8, { state: 'closed', merged_at: '2024-01-01T00:00:00Z' }));
+    const pr = await gh.pullRequest({ ...repo, number: 8 });
+    expect(pr).toEqual({
+      number: 8,
+      url: 'https://github.com/acme/widgets/pull/8',
+      state: 'closed',
+      authorLogin: 'xmtp-coder-agent',
+      headSha: 'sha8',
+      headRef: 'branch-8',
+      merged: true,
+    });
+    expect(Object.getPrototypeOf(pr)).toBe(Object.prototype);
+  });
+
+  it('is not_found for a missing pull request', async () => {
+    expect(await failure(gh.pullRequest({ ...repo, number: 9 }))).toMatchObject({
+      kind: 'not_found',
+    });
+  });
+
+  it('rejects a response without the fields it reads, naming the field', async () => {
+    fake.failNext('GET', '/repos/acme/widgets/pulls/8', {
+      status: 200,
+      body: { number: 8, html_url: 'u', state: 'open', user: null, head: { ref: 'b' } },
+    });
+    const err = await failure(gh.pullRequest({ ...repo, number: 8 }));
+    expect(err.kind).toBe('rejected');
+    expect(err.message).toContain("'head.sha'");
+  });
+});
+
+describe('openPullRequestsWithHead', () => {
+  it('pages through open pull requests and keeps those at the SHA', async () => {
+    for (let n = 1; n <= 130; n++) fake.state.pulls.push(pull(n));
+    fake.state.pulls.push(pull(200, { head: { sha: 'sha120', ref: 'x' }, user: null }));
+    fake.state.pulls.push(pull(201, { head: { sha: 'sha120', ref: 'y' }, state: 'closed' }));
+    const prs = await gh.openPullRequestsWithHead({ ...repo, headSha: 'sha120' });
+    expect(prs.map((p) => [p.number, p.authorLogin])).toEqual([
+      [120, 'xmtp-coder-agent'],
+      [200, 'ghost'],
+    ]);
+    const lists = fake.requests.filter((r) => r.path === '/repos/acme/widgets/pulls');
+    expect(lists).toHaveLength(2);
+    expect(lists[0]?.query.get('state')).toBe('open');
+  });
+
+  it('is empty when no open pull request is at the SHA', async () => {
+    await expect(gh.openPullRequestsWithHead({ ...repo, headSha: 'nope' })).resolves.toEqual([]);
+  });
+});
+
+describe('linkedIssues', () => {
+  it('lists the issues the pull request closes', async () => {
+    fake.state.linkedIssues.set(8, [3, 4]);
+    await expect(gh.linkedIssues({ ...repo, pullNumber: 8 })).resolves.toEqual([3, 4]);
+    const [call] = fake.requests.filter((r) => r.path === '/graphql');
+    expect(call?.body).toMatchObject({ variables: { owner: 'acme', repo: 'widgets', number: 8 } });
+  });
+
+  it('is not_found for a missing pull request', async () => {
+    const err = await failure(gh.linkedIssues({ ...repo, pullNumber: 9 }));
+    expect(err.kind).toBe('not_found');
+    expect(err.message).toContain('Could not resolve');
+  });
+
+  it('is retryable when GraphQL says RATE_LIMITED', async () => {
+    fake.failNext('POST', '/graphql', {
+      status: 200,
+      body: { errors: [{ type: 'RATE_LIMITED', message: 'API rate limit exceeded' }] },
+    });
+    expect(await failure(gh.linkedIssues({ ...repo, pullNumber: 8 }))).toMatchObject({
+      kind: 'retryable',
+    });
+  });
+});
+
+describe('failedJobs', () => {
+  const job = (id: number, conclusion: string | null) => ({
+    id,
+    name: `job ${id}`,
+    html_url: `https://github.com/acme/widgets/actions/runs/1/job/${id}`,
+    conclusion,
+  });
+
+  it('keeps failed and timed-out jobs of the latest attempt', async () => {
+    fake.state.jobs.set(1, [
+      job(1, 'success'),
+      job(2, 'failure'),
+      job(3, 'cancelled'),
+      job(4, 'timed_out'),
+      job(5, null),
+      job(6, 'skipped'),
+    ]);
+    await expect(gh.failedJobs({ ...repo, runId: 1 })).resolves.toEqual([
+      { id: 2, name: 'job 2', url: 'https://github.com/acme/widgets/actions/runs/1/job/2' },
+      { id: 4, name: 'job 4', url: 'https://github.com/acme/widgets/actions/runs/1/job/4' },
+    ]);
+    const [call] = fake.requests.filter((r) => r.path.endsWith('/jobs'));
+    expect(call?.query.get('filter')).toBe('latest');
+    expect(call?.query.get('per_page')).toBe('100');
+  });
+
+  it('stops at max (default 5) and reads further pages only when needed', async () => {
+    fake.state.jobs.set(
+      1,
+      Array.from({ length: 250 }, (_, i) => job(i + 1, i >= 95 ? 'failure' : 'success')),
+    );
+    const five = await gh.failedJobs({ ...repo, runId: 1 });
+    expect(five.map((j) => j.id)).toEqual([96, 97, 98, 99, 100]);
+    const seven = await gh.failedJobs({ ...repo, runId: 1, max: 7 });
+    expect(seven.map((j) => j.id)).toEqual([96, 97, 98, 99, 100, 101, 102]);
+    expect(fake.requests.filter((r) => r.path.endsWith('/jobs'))).toHaveLength(3);
+  });
+});
+
+describe('jobLogTail', () => {
+  const log = (n: number) =>
+    `${Array.from({ length: n }, (_, i) => `2024-01-01T00:00:${String(i % 60).padStart(2, '0')}.1234567Z line ${i + 1}`).join('\n')}\n`;
+
+  it('follows the redirect to storage without our token, and keeps the last lines without timestamps', async () => {
+    fake.state.logs.set(9, { text: log(300) });
+    const tail = await gh.jobLogTail({ ...repo, jobId: 9 });
+    const lines = tail.split('\n');
+    expect(lines).toHaveLength(100);
+    expect(lines[0]).toBe('line 201');
+    expect(lines.at(-1)).toBe('line 300');
+    expect(fake.blobRequests).toHaveLength(1);
+    expect(fake.blobRequests[0]?.headers.authorization).toBeUndefined();
+    const api = fake.requests.find((r) => r.path.endsWith('/logs'));
+    expect(api?.headers.authorization).toMatch(/^token /);
+  });
+
+  it('reads logs served as application/octet-stream and honours `lines`', async () => {
+    fake.state.logs.set(9, { text: log(10), contentType: 'application/octet-stream' });
+    await expect(gh.jobLogTail({ ...repo, jobId: 9, lines: 2 })).resolves.toBe('line 9\nline 10');
+  });
+
+  it('caps the tail at 20 KB', async () => {
+    const long = 'x'.repeat(1000);
+    fake.state.logs.set(9, {
+      text: Array.from({ length: 100 }, (_, i) => `${i} ${long}`).join('\n'),
+    });
+    const tail = await gh.jobLogTail({ ...repo, jobId: 9 });
+    expect(Buffer.byteLength(tail)).toBeLessThanOrEqual(20 * 1024);
+    expect(tail.endsWith(`99 ${long}`)).toBe(true);
+  });
+
+  it('is not_found when the job has no log', async () => {
+    expect(await failure(gh.jobLogTail({ ...repo, jobId: 10 }))).toMatchObject({
+      kind: 'not_found',
+    });
+  });
+});
+
+describe('fileText', () => {
+  it('decodes a file at a ref, including nested paths', async () => {
+    fake.state.files.set('.code-factory/config.toml@abc123', 'template = "dev"\n# ünïcode\n');
+    fake.state.files.set('docs/a b.md@main', 'spaced');
+    await expect(
+      gh.fileText({ ...repo, path: '.code-factory/config.toml', ref: 'abc123' }),
+    ).resolves.toBe('template = "dev"\n# ünïcode\n');
+    await expect(gh.fileText({ ...repo, path: 'docs/a b.md' })).resolves.toBe('spaced');
+    const paths = fake.requests.filter((r) => r.path.includes('/contents/')).map((r) => r.path);
+    expect(paths).toEqual([
+      '/repos/acme/widgets/contents/.code-factory/config.toml',
+      '/repos/acme/widgets/contents/docs/a%20b.md',
+    ]);
+  });
+
+  it('is null for a missing file', async () => {
+    await expect(gh.fileText({ ...repo, path: 'nope.toml', ref: 'main' })).resolves.toBeNull();
+  });
+
+  it('rejects a directory', async () => {
+    fake.failNext('GET', '/repos/acme/widgets/contents/dir', {
+      status: 200,
+      body: [{ type: 'file' }],
+    });
+    expect(await failure(gh.fileText({ ...repo, path: 'dir' }))).toMatchObject({
+      kind: 'rejected',
+    });
+  });
+});
+
+describe('error kinds', () => {
+  const path = '/repos/acme/widgets/pulls/1';
+  const call = () => gh.pullRequest({ ...repo, number: 1 });
+  beforeEach(() => {
+    fake.state.pulls.push(pull(1));
+  });
+
+  it('500 is retryable', async () => {
+    fake.failNext('GET', path, { status: 500, body: { message: 'Server Error' } });
+    expect(await failure(call())).toMatchObject({
+      kind: 'retryable',
+      status: 500,
+      retryAfterMs: undefined,
+    });
+  });
+
+  it('429 is retryable after retry-after', async () => {
+    fake.failNext('GET', path, {
+      status: 429,
+      headers: { 'retry-after': '7' },
+      body: { message: 'Too many' },
+    });
+    expect(await failure(call())).toMatchObject({
+      kind: 'retryable',
+      status: 429,
+      retryAfterMs: 7000,
+    });
+  });
+
+  it('403 secondary rate limit is retryable after retry-after', async () => {
+    fake.failNext('GET', path, {
+      status: 403,
+      headers: { 'retry-after': '30' },
+      body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes.' },
+    });
+    expect(await failure(call())).toMatchObject({
+      kind: 'retryable',
+      status: 403,
+      retryAfterMs: 30_000,
+    });
+  });
+
+  it('a secondary rate limit without retry-after waits a minute', async () => {
+    fake.failNext('GET', path, {
+      status: 403,
+      body: { message: 'You have exceeded a secondary rate limit' },
+    });
+    expect(await failure(call())).toMatchObject({ kind: 'retryable', retryAfterMs: 60_000 });
+  });
+
+  it('403 with the primary rate limit used up is retryable until the reset', async () => {
+    const reset = Math.floor(Date.now() / 1000) + 120;
+    fake.failNext('GET', path, {
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
+      body: { message: 'API rate limit exceeded' },
+    });
+    const err = await failure(call());
+    expect(err.kind).toBe('retryable');
+    expect(err.retryAfterMs).toBeGreaterThan(100_000);
+    expect(err.retryAfterMs).toBeLessThanOrEqual(120_000);
+  });
+
+  it('any other 403 is rejected', async () => {
+    fake.failNext('GET', path, {
+      status: 403,
+      headers: { 'x-ratelimit-remaining': '4000' },
+      body: { message: 'Resource not accessible by integration' },
+    });
+    expect(await failure(call())).toMatchObject({ kind: 'rejected', status: 403 });
+  });
+
+  it('404 is not_found and 422 is rejected', async () => {
+    fake.failNext('GET', path, { status: 404, body: { message: 'Not Found' } });
+    expect(await failure(call())).toMatchObject({ kind: 'not_found', status: 404 });
+    fake.failNext('GET', path, { status: 422, body: { message: 'Unprocessable' } });
+    expect(await failure(call())).toMatchObject({ kind: 'rejected', status: 422 });
+  });
+
+  it('is not retried by Octokit: one request per call', async () => {
+    fake.failNext('GET', path, { status: 503, body: { message: 'Unavailable' } }, 5);
+    await failure(call());
+    expect(fake.requests.filter((r) => r.path === path)).toHaveLength(1);
+  });
+
+  it('a connection refused is retryable', async () => {
+    const closed = fake.url;
+    await fake.close();
+    const offline = new GitHubApp({ appId: 1, privateKey: key.pkcs1, baseUrl: closed });
+    const err = await failure(offline.installation(1).pullRequest({ ...repo, number: 1 }));
+    expect(err.kind).toBe('retryable');
+    expect(err.status).toBeUndefined();
+    expect(err.message).toContain('network error');
+    fake = await startFakeGitHubApi({ publicKey: key.publicKey });
+  });
+});

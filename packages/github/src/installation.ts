@@ -1,0 +1,410 @@
+import { ExternalError } from '@code-factory/errors';
+import type { Octokit } from '@octokit/rest';
+import { z } from 'zod';
+import { parseResponse, toExternalError } from './errors';
+import { logTail } from './log-tail';
+
+export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+
+export interface CollaboratorPermission {
+  permission: Permission;
+  /** admin, maintain and write may assign work to the agent (SPEC 2, trust gate). */
+  allowed: boolean;
+}
+
+export interface RepoRef {
+  owner: string;
+  repo: string;
+}
+
+/** Where a comment that gets a reaction came from; reviews themselves cannot have reactions. */
+export type ReactionSource = 'issue_comment' | 'pr_comment' | 'review_comment' | 'review';
+
+export type ReactionContent =
+  | '+1'
+  | '-1'
+  | 'laugh'
+  | 'confused'
+  | 'heart'
+  | 'hooray'
+  | 'rocket'
+  | 'eyes';
+
+export interface PullRequestSummary {
+  number: number;
+  /** html_url */
+  url: string;
+  state: 'open' | 'closed';
+  authorLogin: string;
+  headSha: string;
+  headRef: string;
+  merged: boolean;
+}
+
+export interface FailedJob {
+  id: number;
+  name: string;
+  /** html_url */
+  url: string;
+}
+
+const PERMISSIONS: readonly Permission[] = ['admin', 'maintain', 'write', 'triage', 'read', 'none'];
+const ALLOWED: readonly Permission[] = ['admin', 'maintain', 'write'];
+const FAILED_CONCLUSIONS = new Set(['failure', 'timed_out']);
+
+const permissionSchema = z.object({
+  permission: z.enum(['admin', 'write', 'read', 'none']),
+  // Custom repository roles have names of their own; only the built-in ones refine `permission`.
+  role_name: z.string().nullish(),
+});
+
+const commentSchema = z.object({
+  id: z.number(),
+  body: z.string().nullish(),
+  user: z.object({ login: z.string(), type: z.string() }).nullable(),
+});
+
+const pullSchema = z.object({
+  number: z.number(),
+  html_url: z.string(),
+  state: z.enum(['open', 'closed']),
+  user: z.object({ login: z.string() }).nullable(),
+  head: z.object({ sha: z.string(), ref: z.string() }),
+  merged_at: z.string().nullish(),
+});
+
+const linkedIssuesSchema = z.object({
+  repository: z
+    .object({
+      pullRequest: z
+        .object({
+          closingIssuesReferences: z.object({
+            nodes: z.array(z.object({ number: z.number() }).nullable()),
+          }),
+        })
+        .nullable(),
+    })
+    .nullable(),
+});
+
+const jobSchema = z.object({
+  id: z.number(),
+  name: z.string(),
+  html_url: z.string().nullable(),
+  conclusion: z.string().nullable(),
+});
+
+const contentSchema = z.object({
+  type: z.literal('file'),
+  encoding: z.string(),
+  content: z.string(),
+});
+
+const LINKED_ISSUES_QUERY = `query($owner: String!, $repo: String!, $number: Int!) {
+  repository(owner: $owner, name: $repo) {
+    pullRequest(number: $number) {
+      closingIssuesReferences(first: 10) { nodes { number } }
+    }
+  }
+}`;
+
+function toPullRequest(pull: z.output<typeof pullSchema>): PullRequestSummary {
+  return {
+    number: pull.number,
+    url: pull.html_url,
+    state: pull.state,
+    // GitHub shows deleted accounts as "ghost".
+    authorLogin: pull.user?.login ?? 'ghost',
+    headSha: pull.head.sha,
+    headRef: pull.head.ref,
+    merged: pull.merged_at != null,
+  };
+}
+
+function firstLine(text: string): string {
+  return (text.split('\n', 1)[0] ?? '').trim();
+}
+
+/**
+ * GitHub calls made as one App installation. Every method takes and returns small plain
+ * JSON and fails only with `ExternalError` (see ./errors.ts), because each is the body of a
+ * Temporal activity.
+ */
+export class GitHubInstallation {
+  constructor(
+    readonly installationId: number,
+    private readonly octokit: Octokit,
+  ) {}
+
+  async collaboratorPermission(
+    input: RepoRef & { username: string },
+  ): Promise<CollaboratorPermission> {
+    const action = `permission of ${input.username} on ${input.owner}/${input.repo}`;
+    return this.call(action, async () => {
+      const res = await this.octokit.request(
+        'GET /repos/{owner}/{repo}/collaborators/{username}/permission',
+        { owner: input.owner, repo: input.repo, username: input.username },
+      );
+      const data = parseResponse(permissionSchema, res.data, action);
+      const role = PERMISSIONS.find((p) => p === data.role_name);
+      const permission = role ?? data.permission;
+      return { permission, allowed: ALLOWED.includes(permission) };
+    });
+  }
+
+  /**
+   * Edits the issue's status comment in place, or creates it. `commentId` is the id remembered
+   * from last time; when it is unknown or gone, the comment is found again by `marker` on its
+   * first line and a Bot author. `body` gets the marker prepended when it lacks it.
+   */
+  async upsertStatusComment(
+    input: RepoRef & {
+      issueNumber: number;
+      commentId: number | null;
+      body: string;
+      marker: string;
+    },
+  ): Promise<{ commentId: number }> {
+    const { owner, repo, issueNumber } = input;
+    const action = `status comment on ${owner}/${repo}#${issueNumber}`;
+    const body =
+      firstLine(input.body) === input.marker ? input.body : `${input.marker}\n${input.body}`;
+    return this.call(action, async () => {
+      if (input.commentId !== null) {
+        const updated = await this.updateComment(input, input.commentId, body, action);
+        if (updated !== null) return { commentId: updated };
+      }
+      const found = await this.findStatusComment(input, input.marker, action);
+      if (found !== null) {
+        const updated = await this.updateComment(input, found, body, action);
+        if (updated !== null) return { commentId: updated };
+      }
+      const res = await this.octokit.request(
+        'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+        { owner, repo, issue_number: issueNumber, body },
+      );
+      return { commentId: parseResponse(commentSchema, res.data, action).id };
+    });
+  }
+
+  /** The id of the edited comment, or null when it no longer exists. */
+  private async updateComment(
+    ref: RepoRef,
+    commentId: number,
+    body: string,
+    action: string,
+  ): Promise<number | null> {
+    try {
+      const res = await this.octokit.request(
+        'PATCH /repos/{owner}/{repo}/issues/comments/{comment_id}',
+        { owner: ref.owner, repo: ref.repo, comment_id: commentId, body },
+      );
+      return parseResponse(commentSchema, res.data, action).id;
+    } catch (err) {
+      const error = toExternalError(err, action);
+      if (error.kind === 'not_found') return null;
+      throw error;
+    }
+  }
+
+  private async findStatusComment(
+    input: RepoRef & { issueNumber: number },
+    marker: string,
+    action: string,
+  ): Promise<number | null> {
+    const pages = this.octokit.paginate.iterator(
+      'GET /repos/{owner}/{repo}/issues/{issue_number}/comments',
+      { owner: input.owner, repo: input.repo, issue_number: input.issueNumber, per_page: 100 },
+    );
+    for await (const page of pages) {
+      const comments = parseResponse(z.array(commentSchema), page.data, action);
+      const mine = comments.find(
+        (c) => c.user?.type === 'Bot' && firstLine(c.body ?? '') === marker,
+      );
+      if (mine) return mine.id;
+    }
+    return null;
+  }
+
+  async addReaction(
+    input: RepoRef & { commentId: number; source: ReactionSource; content: ReactionContent },
+  ): Promise<void> {
+    const { owner, repo, commentId, content } = input;
+    const action = `reaction on ${input.source} ${commentId} in ${owner}/${repo}`;
+    await this.call(action, async () => {
+      switch (input.source) {
+        case 'review':
+          return; // GitHub has no reactions on reviews.
+        case 'review_comment':
+          // 200 means the reaction was already there: fine.
+          await this.octokit.request(
+            'POST /repos/{owner}/{repo}/pulls/comments/{comment_id}/reactions',
+            { owner, repo, comment_id: commentId, content },
+          );
+          return;
+        case 'issue_comment':
+        case 'pr_comment':
+          await this.octokit.request(
+            'POST /repos/{owner}/{repo}/issues/comments/{comment_id}/reactions',
+            { owner, repo, comment_id: commentId, content },
+          );
+          return;
+      }
+    });
+  }
+
+  async pullRequest(input: RepoRef & { number: number }): Promise<PullRequestSummary> {
+    const action = `pull request ${input.owner}/${input.repo}#${input.number}`;
+    return this.call(action, async () => {
+      const res = await this.octokit.request('GET /repos/{owner}/{repo}/pulls/{pull_number}', {
+        owner: input.owner,
+        repo: input.repo,
+        pull_number: input.number,
+      });
+      return toPullRequest(parseResponse(pullSchema, res.data, action));
+    });
+  }
+
+  /** Open pull requests whose head is at `headSha` (a workflow run without its PR listed). */
+  async openPullRequestsWithHead(
+    input: RepoRef & { headSha: string },
+  ): Promise<PullRequestSummary[]> {
+    const action = `open pull requests of ${input.owner}/${input.repo} at ${input.headSha}`;
+    return this.call(action, async () => {
+      const found: PullRequestSummary[] = [];
+      const pages = this.octokit.paginate.iterator('GET /repos/{owner}/{repo}/pulls', {
+        owner: input.owner,
+        repo: input.repo,
+        state: 'open',
+        per_page: 100,
+      });
+      for await (const page of pages) {
+        for (const pull of parseResponse(z.array(pullSchema), page.data, action)) {
+          if (pull.head.sha === input.headSha) found.push(toPullRequest(pull));
+        }
+      }
+      return found;
+    });
+  }
+
+  /** Issues the pull request closes when merged ("Fixes #12"), as issue numbers. */
+  async linkedIssues(input: RepoRef & { pullNumber: number }): Promise<number[]> {
+    const action = `linked issues of ${input.owner}/${input.repo}#${input.pullNumber}`;
+    return this.call(action, async () => {
+      const data = await this.octokit.graphql(LINKED_ISSUES_QUERY, {
+        owner: input.owner,
+        repo: input.repo,
+        number: input.pullNumber,
+      });
+      const parsed = parseResponse(linkedIssuesSchema, data, action);
+      const pull = parsed.repository?.pullRequest;
+      if (!pull) {
+        throw new ExternalError(`GitHub ${action}: pull request not found`, {
+          kind: 'not_found',
+          service: 'github',
+        });
+      }
+      return pull.closingIssuesReferences.nodes.flatMap((n) => (n ? [n.number] : []));
+    });
+  }
+
+  /** Failed (or timed-out) jobs of the run's latest attempt, at most `max`. */
+  async failedJobs(input: RepoRef & { runId: number; max?: number }): Promise<FailedJob[]> {
+    const max = input.max ?? 5;
+    const action = `jobs of run ${input.runId} in ${input.owner}/${input.repo}`;
+    return this.call(action, async () => {
+      const failed: FailedJob[] = [];
+      const pages = this.octokit.paginate.iterator(
+        'GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs',
+        {
+          owner: input.owner,
+          repo: input.repo,
+          run_id: input.runId,
+          filter: 'latest',
+          per_page: 100,
+        },
+      );
+      for await (const page of pages) {
+        for (const job of parseResponse(z.array(jobSchema), page.data, action)) {
+          if (failed.length >= max) return failed;
+          if (job.conclusion !== null && FAILED_CONCLUSIONS.has(job.conclusion)) {
+            failed.push({ id: job.id, name: job.name, url: job.html_url ?? '' });
+          }
+        }
+        if (failed.length >= max) return failed;
+      }
+      return failed;
+    });
+  }
+
+  /**
+   * The last `lines` lines of a job's log without timestamps, at most 20 KB. GitHub answers
+   * with a redirect to a signed URL; fetch follows it and drops our Authorization header
+   * because the storage host is another origin.
+   */
+  async jobLogTail(input: RepoRef & { jobId: number; lines?: number }): Promise<string> {
+    const action = `log of job ${input.jobId} in ${input.owner}/${input.repo}`;
+    return this.call(action, async () => {
+      const res = await this.octokit.request(
+        'GET /repos/{owner}/{repo}/actions/jobs/{job_id}/logs',
+        {
+          owner: input.owner,
+          repo: input.repo,
+          job_id: input.jobId,
+          // Read the body ourselves: storage may label the text application/octet-stream.
+          request: { parseSuccessResponseBody: false },
+        },
+      );
+      const body: unknown = res.data;
+      const text = body === undefined || body === null || body === '' ? '' : await readText(body);
+      return logTail(text, input.lines ?? 100);
+    });
+  }
+
+  /** A file's text at `ref` (default branch when omitted), or null when there is no such file. */
+  async fileText(input: RepoRef & { path: string; ref?: string }): Promise<string | null> {
+    const where = `${input.owner}/${input.repo}/${input.path}${input.ref ? `@${input.ref}` : ''}`;
+    const action = `file ${where}`;
+    const path = input.path.replace(/^\/+/, '').split('/').map(encodeURIComponent).join('/');
+    try {
+      return await this.call(action, async () => {
+        const res = await this.octokit.request(`GET /repos/{owner}/{repo}/contents/${path}`, {
+          owner: input.owner,
+          repo: input.repo,
+          ...(input.ref ? { ref: input.ref } : {}),
+        });
+        const file = parseResponse(contentSchema, res.data, action);
+        if (file.encoding !== 'base64') {
+          // Files over 1 MB come without content; nothing we read is that large.
+          throw new ExternalError(`GitHub ${action}: content not inlined (${file.encoding})`, {
+            kind: 'rejected',
+            service: 'github',
+          });
+        }
+        return Buffer.from(file.content, 'base64').toString('utf8');
+      });
+    } catch (err) {
+      if (err instanceof ExternalError && err.kind === 'not_found') return null;
+      throw err;
+    }
+  }
+
+  private async call<T>(action: string, run: () => Promise<T>): Promise<T> {
+    try {
+      return await run();
+    } catch (err) {
+      throw toExternalError(err, action);
+    }
+  }
+}
+
+async function readText(body: unknown): Promise<string> {
+  if (typeof body === 'string') return body;
+  if (body instanceof ReadableStream || body instanceof ArrayBuffer || body instanceof Uint8Array) {
+    return new Response(body).text();
+  }
+  throw new ExternalError('GitHub job log: unexpected response body', {
+    kind: 'rejected',
+    service: 'github',
+  });
+}

@@ -1,0 +1,206 @@
+import type { AddressInfo } from 'node:net';
+import { serve } from '@hono/node-server';
+import { type Context, Hono, type MiddlewareHandler } from 'hono';
+
+/** One request as the fake saw it, before any fault or route ran. */
+export interface RecordedCall {
+  method: string;
+  path: string;
+  query: Record<string, string>;
+  /** Parsed JSON when the body is JSON, the raw text otherwise, undefined when empty. */
+  body: unknown;
+  headers: Record<string, string>;
+  /** Response status, filled in once the response is ready (undefined while in flight). */
+  status?: number;
+  at: number;
+}
+
+/** Makes the next `times` requests matching `method` and `path` answer with `status`. */
+export interface FaultSpec {
+  method?: string;
+  path: RegExp;
+  status: number;
+  /** How many matching requests fail; default 1. */
+  times?: number;
+  headers?: Record<string, string>;
+  /** JSON body (objects) or text (strings); default `{ message: 'injected fault' }`. */
+  body?: unknown;
+  /** Wait this long before answering: with a large value this is a hung server. */
+  delayMs?: number;
+}
+
+export interface RunningServer {
+  url: string;
+  port: number;
+  close(): Promise<void>;
+}
+
+/** The call log and fault injector every fake exposes to tests. */
+export interface FakeControls {
+  calls(): RecordedCall[];
+  callsTo(method: string, path: RegExp): RecordedCall[];
+  fail(fault: FaultSpec): void;
+  /** Clears the call log and pending faults; seeded state stays. */
+  reset(): void;
+  /** Answers requests held by `delayMs` faults now (close() does this too). */
+  releaseDelays(): void;
+}
+
+export type FakeEnv = { Variables: { body: unknown } };
+export type FakeContext = Context<FakeEnv>;
+
+interface PendingFault extends FaultSpec {
+  remaining: number;
+}
+
+/**
+ * Hono app with request recording and fault injection installed as the first middleware.
+ * Routes registered afterwards read the already-parsed body with `c.get('body')`.
+ */
+export class HttpFake implements FakeControls {
+  readonly app = new Hono<FakeEnv>();
+  readonly #log: RecordedCall[] = [];
+  #faults: PendingFault[] = [];
+  readonly #delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+
+  constructor() {
+    this.app.use('*', this.#record());
+  }
+
+  calls(): RecordedCall[] {
+    return [...this.#log];
+  }
+
+  callsTo(method: string, path: RegExp): RecordedCall[] {
+    const m = method.toUpperCase();
+    return this.#log.filter((c) => c.method === m && path.test(c.path));
+  }
+
+  fail(fault: FaultSpec): void {
+    this.#faults.push({ ...fault, remaining: fault.times ?? 1 });
+  }
+
+  reset(): void {
+    this.#log.length = 0;
+    this.#faults = [];
+  }
+
+  releaseDelays(): void {
+    for (const d of this.#delays) {
+      clearTimeout(d.timer);
+      d.resolve();
+    }
+    this.#delays.clear();
+  }
+
+  #record(): MiddlewareHandler<FakeEnv> {
+    return async (c, next) => {
+      const url = new URL(c.req.url);
+      const text = await c.req.text();
+      const body = parseBody(text);
+      c.set('body', body);
+      const call: RecordedCall = {
+        method: c.req.method,
+        path: url.pathname,
+        query: Object.fromEntries(url.searchParams),
+        body,
+        headers: Object.fromEntries(c.req.raw.headers),
+        at: Date.now(),
+      };
+      this.#log.push(call);
+      const fault = this.#takeFault(call);
+      if (fault) {
+        if (fault.delayMs) await this.#sleep(fault.delayMs);
+        call.status = fault.status;
+        return faultResponse(fault);
+      }
+      await next();
+      call.status = c.res.status;
+    };
+  }
+
+  #takeFault(call: RecordedCall): PendingFault | undefined {
+    const fault = this.#faults.find(
+      (f) =>
+        f.remaining > 0 &&
+        (!f.method || f.method.toUpperCase() === call.method) &&
+        f.path.test(call.path),
+    );
+    if (!fault) return undefined;
+    fault.remaining -= 1;
+    this.#faults = this.#faults.filter((f) => f.remaining > 0);
+    return fault;
+  }
+
+  #sleep(ms: number): Promise<void> {
+    return new Promise((resolve) => {
+      const entry = {
+        timer: setTimeout(() => {
+          this.#delays.delete(entry);
+          resolve();
+        }, ms),
+        resolve,
+      };
+      this.#delays.add(entry);
+    });
+  }
+}
+
+function parseBody(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+function faultResponse(fault: FaultSpec): Response {
+  const body = fault.body ?? { message: 'injected fault' };
+  const isText = typeof body === 'string';
+  const headers = new Headers({
+    'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
+    ...fault.headers,
+  });
+  const payload = isText ? body : JSON.stringify(body);
+  // 204/304 must not carry a body.
+  const empty = fault.status === 204 || fault.status === 304;
+  return new Response(empty ? null : payload, { status: fault.status, headers });
+}
+
+/** Serves a Hono app (or any fetch handler) on 127.0.0.1; port 0 picks a free port. */
+export function serveApp(
+  app: { fetch: (request: Request) => Response | Promise<Response> },
+  opts: { port?: number; beforeClose?: () => void } = {},
+): Promise<RunningServer> {
+  return new Promise((resolve, reject) => {
+    const server = serve(
+      { fetch: (request) => app.fetch(request), hostname: '127.0.0.1', port: opts.port ?? 0 },
+      (info: AddressInfo) => {
+        resolve({
+          url: `http://127.0.0.1:${info.port}`,
+          port: info.port,
+          close: () =>
+            new Promise<void>((done) => {
+              opts.beforeClose?.();
+              server.close(() => done());
+              // Keep-alive sockets would otherwise hold close() open until they time out.
+              if ('closeAllConnections' in server) server.closeAllConnections();
+            }),
+        });
+      },
+    );
+    server.once('error', reject);
+  });
+}
+
+/** Serves an HttpFake; closing also releases requests held by `delayMs` faults. */
+export function listen(
+  fake: {
+    app: { fetch: (request: Request) => Response | Promise<Response> };
+    releaseDelays(): void;
+  },
+  port = 0,
+): Promise<RunningServer> {
+  return serveApp(fake.app, { port, beforeClose: () => fake.releaseDelays() });
+}
