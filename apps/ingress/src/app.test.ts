@@ -1,0 +1,332 @@
+import { IngressConfigSchema, parseEnv } from '@code-factory/config';
+import type { RepoEvent } from '@code-factory/events';
+import { samplePayloads, signWebhook, webhookRequest } from '@code-factory/testkit';
+import { describe, expect, it } from 'vitest';
+import { createApp } from './app';
+import { createLogger } from './logger';
+import { createIngressMetrics } from './metrics';
+import type { SignalTask, StartTask } from './router';
+import { type Delivery, type EventSink, SinkUnavailableError } from './temporal-sink';
+
+const SECRET = 'test-webhook-secret';
+const URL = 'http://ingress.test/webhooks/github';
+
+/** Our own port: an in-test implementation that records and can be told to misbehave. */
+class RecordingSink implements EventSink {
+  readonly calls: Array<{ method: string; workflowId?: string; kind: string }> = [];
+  behaviour: 'ok' | 'unavailable' | 'hang' | 'no-workflow' | 'boom' = 'ok';
+
+  startTask(action: StartTask) {
+    return this.handle('startTask', action.taskName, action.event.kind);
+  }
+  signalTask(action: SignalTask) {
+    return this.handle('signalTask', action.taskName, action.event.kind);
+  }
+  route(event: RepoEvent) {
+    return this.handle(
+      'route',
+      `repo-${event.repository.owner}/${event.repository.name}`,
+      event.kind,
+    );
+  }
+
+  private async handle(method: string, workflowId: string, kind: string): Promise<Delivery> {
+    this.calls.push({ method, workflowId, kind });
+    switch (this.behaviour) {
+      case 'unavailable':
+        throw new SinkUnavailableError('connection refused');
+      case 'hang':
+        return new Promise<Delivery>(() => {});
+      case 'no-workflow':
+        return { status: 'no-workflow', workflowId };
+      case 'boom':
+        throw new Error('unexpected');
+      default:
+        return { status: 'delivered', workflowId };
+    }
+  }
+}
+
+function setup(env: Record<string, string> = {}) {
+  const config = parseEnv(IngressConfigSchema, {
+    WEBHOOK_SECRET: SECRET,
+    MAX_BODY_BYTES: String(64 * 1024),
+    TEMPORAL_SIGNAL_TIMEOUT_MS: '200',
+    GITHUB_APP_BOT_LOGIN: 'code-factory[bot]',
+    ...env,
+  });
+  const lines: string[] = [];
+  const logger = createLogger({ destination: { write: (line: string) => void lines.push(line) } });
+  const sink = new RecordingSink();
+  const metrics = createIngressMetrics();
+  let ready = true;
+  const app = createApp({
+    config,
+    sink,
+    logger,
+    metrics,
+    isTemporalReady: async () => ready,
+    now: () => new Date('2025-01-02T03:04:05Z'),
+  });
+  const logs = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+  return { app, sink, metrics, logs, lines, setReady: (value: boolean) => (ready = value) };
+}
+
+async function deliver(app: ReturnType<typeof setup>['app'], event: string, payload: unknown) {
+  const req = await webhookRequest({ secret: SECRET, event, payload, deliveryId: 'delivery-1' });
+  return app.request(URL, { method: 'POST', headers: req.headers, body: req.body });
+}
+
+async function signedRaw(body: string, headers: Record<string, string> = {}) {
+  return {
+    method: 'POST',
+    headers: {
+      'x-github-event': 'issues',
+      'x-github-delivery': 'delivery-1',
+      'x-hub-signature-256': await signWebhook(SECRET, body),
+      ...headers,
+    },
+    body,
+  };
+}
+
+describe('POST /webhooks/github', () => {
+  it('413 when Content-Length is over the limit', async () => {
+    const { app, sink } = setup();
+    const res = await app.request(URL, {
+      method: 'POST',
+      headers: { 'content-length': String(10 * 1024 * 1024) },
+      body: 'x',
+    });
+    expect(res.status).toBe(413);
+    expect(sink.calls).toEqual([]);
+  });
+
+  it('413 when the body is over the limit, even validly signed', async () => {
+    const { app } = setup({ MAX_BODY_BYTES: '1024' });
+    const payload = samplePayloads.issueAssigned({ body: 'x'.repeat(2000) });
+    const res = await deliver(app, 'issues', payload);
+    expect(res.status).toBe(413);
+  });
+
+  it('413 on an endless body without Content-Length, without buffering it', async () => {
+    const { app } = setup({ MAX_BODY_BYTES: '1024' });
+    let pulled = 0;
+    const endless = new ReadableStream<Uint8Array>({
+      pull(controller) {
+        pulled += 1;
+        controller.enqueue(new Uint8Array(512));
+      },
+    });
+    const request = new Request(URL, {
+      method: 'POST',
+      body: endless,
+      // Required by undici for stream bodies.
+      duplex: 'half',
+    } as RequestInit);
+    const res = await app.request(request);
+    expect(res.status).toBe(413);
+    expect(pulled).toBeLessThan(10);
+  });
+
+  it('401 when the signature header is missing', async () => {
+    const { app, logs } = setup();
+    const req = await webhookRequest({
+      secret: SECRET,
+      event: 'issues',
+      payload: samplePayloads.issueAssigned(),
+    });
+    const { 'x-hub-signature-256': _, ...headers } = req.headers;
+    const res = await app.request(URL, { method: 'POST', headers, body: req.body });
+    expect(res.status).toBe(401);
+    expect(logs().at(-1)).toMatchObject({ reason: 'signature missing', outcome: 'unauthorized' });
+  });
+
+  it('401 when the signature does not match', async () => {
+    const { app } = setup();
+    const req = await webhookRequest({
+      secret: 'another-secret',
+      event: 'issues',
+      payload: samplePayloads.issueAssigned(),
+    });
+    const res = await app.request(URL, { method: 'POST', ...req });
+    expect(res.status).toBe(401);
+  });
+
+  it('401, not 400, for a bad signature on a body that is not JSON (never parsed)', async () => {
+    const { app } = setup();
+    const res = await app.request(URL, {
+      method: 'POST',
+      headers: { 'x-hub-signature-256': `sha256=${'0'.repeat(64)}` },
+      body: '{not json',
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it('401 for an empty body', async () => {
+    const { app } = setup();
+    const res = await app.request(URL, {
+      method: 'POST',
+      headers: { 'x-github-event': 'ping', 'x-hub-signature-256': 'sha256=00' },
+    });
+    expect(res.status).toBe(401);
+  });
+
+  it('400 when X-GitHub-Event is missing', async () => {
+    const { app } = setup();
+    const body = JSON.stringify(samplePayloads.issueAssigned());
+    const init = await signedRaw(body);
+    const { 'x-github-event': _, ...headers } = init.headers;
+    const res = await app.request(URL, { ...init, headers });
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'missing X-GitHub-Event header' });
+  });
+
+  it('400 when the signed body is not JSON', async () => {
+    const { app } = setup();
+    const res = await app.request(URL, await signedRaw('{not json'));
+    expect(res.status).toBe(400);
+    expect(await res.json()).toEqual({ error: 'body is not JSON' });
+  });
+
+  it('200 with the reason for a skipped delivery, and logs it', async () => {
+    const { app, sink, logs } = setup();
+    const res = await deliver(app, 'issues', samplePayloads.issueAssigned({ assignee: 'someone' }));
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, skipped: 'assignee is not the agent' });
+    expect(sink.calls).toEqual([]);
+    expect(logs().at(-1)).toMatchObject({
+      level: 'info',
+      deliveryId: 'delivery-1',
+      event: 'issues',
+      reason: 'assignee is not the agent',
+    });
+  });
+
+  it('200 for ping', async () => {
+    const { app } = setup();
+    const res = await deliver(app, 'ping', { zen: 'Design for failure.', hook_id: 1 });
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, skipped: 'ping' });
+  });
+
+  it('400 naming the field for a signed but malformed payload', async () => {
+    const { app, sink } = setup();
+    const payload = samplePayloads.issueAssigned();
+    (payload.issue as { number: unknown }).number = 'forty-two';
+    const res = await deliver(app, 'issues', payload);
+    expect(res.status).toBe(400);
+    expect(await res.json()).toMatchObject({ field: 'issue.number' });
+    expect(sink.calls).toEqual([]);
+  });
+
+  it('202 and starts the task for an assignment to the agent', async () => {
+    const { app, sink } = setup();
+    const res = await deliver(app, 'issues', samplePayloads.issueAssigned({ issueNumber: 42 }));
+    expect(res.status).toBe(202);
+    expect(await res.json()).toEqual({ ok: true, workflowId: 'gh-widgets-42' });
+    expect(sink.calls).toEqual([
+      { method: 'startTask', workflowId: 'gh-widgets-42', kind: 'issue.assigned' },
+    ]);
+  });
+
+  it('202 and signals the task for a comment; the body never reaches the logs', async () => {
+    const { app, sink, lines } = setup();
+    const payload = samplePayloads.issueComment({ body: 'SECRET-PLAN-DO-NOT-LOG' });
+    const res = await deliver(app, 'issue_comment', payload);
+    expect(res.status).toBe(202);
+    expect(sink.calls).toEqual([
+      { method: 'signalTask', workflowId: 'gh-widgets-42', kind: 'comment.posted' },
+    ]);
+    expect(lines.join('')).not.toContain('SECRET-PLAN-DO-NOT-LOG');
+    expect(lines.join('')).not.toContain(SECRET);
+  });
+
+  it('202 and routes repository events', async () => {
+    const { app, sink } = setup();
+    const res = await deliver(app, 'push', samplePayloads.push());
+    expect(res.status).toBe(202);
+    expect(sink.calls).toEqual([
+      { method: 'route', workflowId: 'repo-acme/widgets', kind: 'config.push' },
+    ]);
+  });
+
+  it('200 skipped when a signal finds no running task (comment after close)', async () => {
+    const { app, sink } = setup();
+    sink.behaviour = 'no-workflow';
+    const res = await deliver(app, 'issue_comment', samplePayloads.issueComment());
+    expect(res.status).toBe(200);
+    expect(await res.json()).toEqual({ ok: true, skipped: 'no active task for this issue' });
+  });
+
+  it('503 when Temporal is unavailable', async () => {
+    const { app, sink, logs } = setup();
+    sink.behaviour = 'unavailable';
+    const res = await deliver(app, 'issues', samplePayloads.issueAssigned());
+    expect(res.status).toBe(503);
+    expect(logs().at(-1)).toMatchObject({ level: 'error', outcome: 'unavailable' });
+  });
+
+  it('503 quickly when the hand-off hangs past the deadline', async () => {
+    const { app, sink } = setup({ TEMPORAL_SIGNAL_TIMEOUT_MS: '100' });
+    sink.behaviour = 'hang';
+    const started = Date.now();
+    const res = await deliver(app, 'issues', samplePayloads.issueAssigned());
+    expect(res.status).toBe(503);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it('500 for an unexpected sink error, and the app keeps serving', async () => {
+    const { app, sink } = setup();
+    sink.behaviour = 'boom';
+    expect((await deliver(app, 'issues', samplePayloads.issueAssigned())).status).toBe(500);
+    sink.behaviour = 'ok';
+    expect((await deliver(app, 'issues', samplePayloads.issueAssigned())).status).toBe(202);
+  });
+
+  it('every log line carries the delivery id and event', async () => {
+    const { app, sink, logs } = setup();
+    await deliver(app, 'issues', samplePayloads.issueAssigned());
+    sink.behaviour = 'unavailable';
+    await deliver(app, 'issues', samplePayloads.issueAssigned());
+    await deliver(app, 'issues', samplePayloads.issueAssigned({ assignee: 'x' }));
+    expect(logs().length).toBeGreaterThanOrEqual(3);
+    for (const line of logs()) {
+      expect(line).toMatchObject({ deliveryId: 'delivery-1', event: 'issues' });
+    }
+  });
+});
+
+describe('probes and metrics', () => {
+  it('GET /healthz is 200', async () => {
+    const { app } = setup();
+    expect((await app.request('/healthz')).status).toBe(200);
+  });
+
+  it('GET /readyz follows Temporal', async () => {
+    const { app, setReady } = setup();
+    expect((await app.request('/readyz')).status).toBe(200);
+    setReady(false);
+    expect((await app.request('/readyz')).status).toBe(503);
+  });
+
+  it('GET /metrics counts outcomes and latency', async () => {
+    const { app } = setup();
+    await deliver(app, 'issues', samplePayloads.issueAssigned());
+    await deliver(app, 'ping', {});
+    const res = await app.request('/metrics');
+    expect(res.status).toBe(200);
+    expect(res.headers.get('content-type')).toContain('text/plain');
+    const text = await res.text();
+    expect(text).toContain('ingress_requests_total{outcome="accepted"} 1');
+    expect(text).toContain('ingress_requests_total{outcome="skipped"} 1');
+    expect(text).toContain('ingress_request_duration_seconds_count{outcome="accepted"} 1');
+  });
+
+  it('GET /schema.json serves the repo config JSON schema', async () => {
+    const { app } = setup();
+    const res = await app.request('/schema.json');
+    expect(res.status).toBe(200);
+    expect(await res.json()).toMatchObject({ type: 'object', properties: expect.any(Object) });
+  });
+});

@@ -1,0 +1,151 @@
+/**
+ * The Temporal sink against the real dev server from the root globalSetup. No worker runs:
+ * started workflows just sit there until the test terminates them.
+ */
+import { randomUUID } from 'node:crypto';
+import type { IssueAssigned, IssueClosed } from '@code-factory/events';
+import { repositoryWorkflowId, taskName } from '@code-factory/naming';
+import { temporalAddress } from '@code-factory/testkit/vitest';
+import { SearchAttributes } from '@code-factory/workflows';
+import { Client } from '@temporalio/client';
+import { afterAll, describe, expect, it } from 'vitest';
+import { SinkUnavailableError, TemporalEventSink } from './temporal-sink';
+
+const address = temporalAddress();
+
+function uniqueRepo() {
+  return { owner: 'acme', name: `w${randomUUID().slice(0, 8)}` };
+}
+
+function sinkFor(taskQueue: string) {
+  return new TemporalEventSink({
+    settings: { address, namespace: 'default' },
+    taskQueue,
+    taskNamePrefix: 'gh',
+    timeoutMs: 5_000,
+  });
+}
+
+const base = (repository: { owner: string; name: string }) => ({
+  deliveryId: randomUUID(),
+  receivedAt: new Date().toISOString(),
+  repository,
+  installationId: 1,
+});
+
+const sinks: TemporalEventSink[] = [];
+afterAll(async () => {
+  await Promise.all(sinks.map((sink) => sink.close()));
+});
+
+describe('TemporalEventSink (dev server)', () => {
+  it('reports ready', async () => {
+    const sink = sinkFor(`ingress-${randomUUID()}`);
+    sinks.push(sink);
+    expect(await sink.isReady()).toBe(true);
+  });
+
+  it('signal-task to a workflow that does not exist is "no-workflow", and starts nothing', async () => {
+    const sink = sinkFor(`ingress-${randomUUID()}`);
+    sinks.push(sink);
+    const repository = uniqueRepo();
+    const name = taskName('gh', repository, 5);
+    const event: IssueClosed = {
+      ...base(repository),
+      kind: 'issue.closed',
+      issueNumber: 5,
+      sender: { login: 'octo-lead', id: 1001 },
+    };
+    expect(await sink.signalTask({ action: 'signal-task', taskName: name, event })).toEqual({
+      status: 'no-workflow',
+      workflowId: name,
+    });
+    const client = new Client({ connection: sink.connection });
+    await expect(client.workflow.getHandle(name).describe()).rejects.toThrow();
+  });
+
+  it('start-task creates the task workflow under its task name, then signals it', async () => {
+    const taskQueue = `ingress-${randomUUID()}`;
+    const sink = sinkFor(taskQueue);
+    sinks.push(sink);
+    const client = new Client({ connection: sink.connection });
+    const repository = uniqueRepo();
+    const name = taskName('gh', repository, 42);
+    const event: IssueAssigned = {
+      ...base(repository),
+      kind: 'issue.assigned',
+      issueNumber: 42,
+      issue: { title: 'Fix it', url: `https://github.com/acme/${repository.name}/issues/42` },
+      sender: { login: 'octo-lead', id: 1001 },
+    };
+    const handle = client.workflow.getHandle(name);
+    try {
+      const summary = `acme/${repository.name}#42: Fix it`;
+      expect(
+        await sink.startTask({ action: 'start-task', taskName: name, event, summary }),
+      ).toEqual({ status: 'delivered', workflowId: name });
+      const description = await handle.describe();
+      expect(description.type).toBe('taskWorkflow');
+      expect(description.taskQueue).toBe(taskQueue);
+      expect(description.status.name).toBe('RUNNING');
+      expect(await description.staticSummary()).toBe(summary);
+      expect(description.typedSearchAttributes.get(SearchAttributes.repository)).toBe(
+        `acme/${repository.name}`,
+      );
+      expect(description.typedSearchAttributes.get(SearchAttributes.issueNumber)).toBe(42);
+
+      // A second assignment signals the same run instead of starting another.
+      await sink.startTask({ action: 'start-task', taskName: name, event, summary });
+      const closed: IssueClosed = { ...event, kind: 'issue.closed', sender: event.sender };
+      expect(
+        await sink.signalTask({ action: 'signal-task', taskName: name, event: closed }),
+      ).toEqual({ status: 'delivered', workflowId: name });
+      expect((await handle.describe()).runId).toBe(description.runId);
+
+      // Once the workflow is over, signals find no task (a comment after close starts nothing).
+      await handle.terminate('test done');
+      expect(
+        await sink.signalTask({ action: 'signal-task', taskName: name, event: closed }),
+      ).toEqual({ status: 'no-workflow', workflowId: name });
+    } finally {
+      await handle.terminate('test cleanup').catch(() => undefined);
+    }
+  });
+
+  it('route signals-with-start the repository workflow', async () => {
+    const sink = sinkFor(`ingress-${randomUUID()}`);
+    sinks.push(sink);
+    const client = new Client({ connection: sink.connection });
+    const repository = uniqueRepo();
+    const workflowId = repositoryWorkflowId(repository);
+    const handle = client.workflow.getHandle(workflowId);
+    try {
+      const result = await sink.route({
+        ...base(repository),
+        kind: 'config.push',
+        sha: 'a'.repeat(40),
+      });
+      expect(result).toEqual({ status: 'delivered', workflowId });
+      expect((await handle.describe()).type).toBe('repositoryWorkflow');
+    } finally {
+      await handle.terminate('test cleanup').catch(() => undefined);
+    }
+  });
+
+  it('fails fast with SinkUnavailableError when Temporal is unreachable', async () => {
+    const sink = new TemporalEventSink({
+      // Nothing listens on port 1.
+      settings: { address: '127.0.0.1:1', namespace: 'default' },
+      taskQueue: 'unused',
+      taskNamePrefix: 'gh',
+      timeoutMs: 500,
+    });
+    sinks.push(sink);
+    const started = Date.now();
+    await expect(
+      sink.route({ ...base(uniqueRepo()), kind: 'config.push', sha: 'a'.repeat(40) }),
+    ).rejects.toBeInstanceOf(SinkUnavailableError);
+    expect(Date.now() - started).toBeLessThan(3_000);
+    expect(await sink.isReady()).toBe(false);
+  });
+});
