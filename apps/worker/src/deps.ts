@@ -1,5 +1,10 @@
 /** Wires the real clients from the worker's configuration. */
-import { type AgentBackend, type BackendKind, CoderTasksBackend } from '@code-factory/coder';
+import {
+  type AgentBackend,
+  type BackendKind,
+  CoderAgentsBackend,
+  CoderTasksBackend,
+} from '@code-factory/coder';
 import type { WorkerConfig } from '@code-factory/config';
 import { GitHubApp } from '@code-factory/github';
 import type { Client } from '@temporalio/client';
@@ -14,6 +19,12 @@ export function depsFromConfig(config: WorkerConfig, client: Client): ActivityDe
       organization: config.CODER_ORGANIZATION,
       templateName: config.CODER_TEMPLATE_NAME,
       presetName: config.CODER_TEMPLATE_PRESET,
+    }),
+    // Both are always available: a repository's config may pick either (SPEC 3).
+    agents: new CoderAgentsBackend({
+      url: config.CODER_URL,
+      token: config.CODER_TOKEN,
+      organization: config.CODER_ORGANIZATION,
     }),
   };
   return {

@@ -1,3 +1,4 @@
+export * from './agents-backend';
 export * from './backend';
 export * from './http';
 export * from './readiness';

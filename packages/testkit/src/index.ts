@@ -7,6 +7,10 @@ export {
   startDevFakes,
 } from './dev-fakes';
 export {
+  type ChatDiff,
+  type ChatTimings,
+  type CoderChatJson,
+  type CoderChatStatus,
   type CoderOrganization,
   type CoderTaskJson,
   type CoderTaskState,
@@ -17,6 +21,7 @@ export {
   type CoderUser,
   type CoderUserSeed,
   createFakeCoder,
+  DEFAULT_CHAT_TIMINGS,
   DEFAULT_CODER_TIMINGS,
   DEFAULT_CODER_TOKEN,
   DEFAULT_ORG,

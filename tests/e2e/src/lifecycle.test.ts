@@ -1,0 +1,110 @@
+/**
+ * End to end: signed webhooks into the running ingress, a real worker and Temporal dev
+ * server, fake Coder and GitHub. What the fakes saw is the assertion.
+ */
+import { STATUS_MARKER } from '@code-factory/messages';
+import { samplePayloads } from '@code-factory/testkit';
+import { stateQuery } from '@code-factory/workflows';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_LOGIN, CODER_USER, DEMO_REPO, LEAD, type Stack, startStack } from './stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+const issue = (issueNumber: number) => ({
+  owner: DEMO_REPO.owner,
+  repo: DEMO_REPO.name,
+  issueNumber,
+  sender: LEAD.login,
+  senderId: LEAD.id,
+  assignee: AGENT_LOGIN,
+});
+
+async function until<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error('timed out waiting');
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe('end to end: assign → Coder task → close', () => {
+  it('creates the task from a signed assignment and deletes it on close', async () => {
+    const number = 4201;
+    const name = stack.taskName(number);
+    const sentAt = Date.now();
+    const assigned = await stack.deliver(
+      'issues',
+      samplePayloads.issueAssigned({ ...issue(number), title: 'Add a greeting' }),
+    );
+    expect(assigned.status).toBe(202);
+    expect(assigned.body).toMatchObject({ workflowId: name });
+
+    const create = await until(() =>
+      stack.coder
+        .callsTo('POST', new RegExp(`^/api/v2/tasks/${CODER_USER}$`))
+        .find((c) => (c.body as { name?: string }).name === name),
+    );
+    const webhookToCreateMs = create.at - sentAt;
+    console.log(`webhook → Coder create: ${webhookToCreateMs} ms`);
+    expect(create.body).toMatchObject({
+      name,
+      input: `https://github.com/${DEMO_REPO.owner}/${DEMO_REPO.name}/issues/${number}`,
+    });
+
+    const handle = stack.client.workflow.getHandle(name);
+    await until(async () => (await handle.query(stateQuery)).phase === 'ready' || undefined);
+    const comments = stack.github.comments(DEMO_REPO.owner, DEMO_REPO.name, number);
+    expect(comments).toHaveLength(1);
+    expect(comments[0]?.body.startsWith(STATUS_MARKER)).toBe(true);
+    expect(comments[0]?.body).toContain('working on this issue');
+
+    const description = await handle.describe();
+    expect(await description.staticSummary()).toBe(
+      `${DEMO_REPO.owner}/${DEMO_REPO.name}#${number}: Add a greeting`,
+    );
+
+    const closed = await stack.deliver('issues', samplePayloads.issueClosed(issue(number)));
+    expect(closed.status).toBe(202);
+    expect(await handle.result()).toBe('closed');
+    expect(stack.coder.callsTo('DELETE', new RegExp(`^/api/v2/tasks/${CODER_USER}/`))).toHaveLength(
+      1,
+    );
+    expect(stack.coder.taskByName(name)).toBeUndefined();
+    expect(stack.github.comments(DEMO_REPO.owner, DEMO_REPO.name, number)[0]?.body).toContain(
+      'cleaned up',
+    );
+  });
+
+  it('does not start anything for a close or a comment on an issue without a task', async () => {
+    const number = 4202;
+    const closed = await stack.deliver('issues', samplePayloads.issueClosed(issue(number)));
+    expect(closed.status).toBe(200);
+    const comment = await stack.deliver(
+      'issue_comment',
+      samplePayloads.issueComment({ ...issue(number), body: 'hello?' }),
+    );
+    expect(comment.status).toBe(200);
+    await expect(
+      stack.client.workflow.getHandle(stack.taskName(number)).describe(),
+    ).rejects.toThrow();
+  });
+
+  it('ignores an assignment to someone other than the agent', async () => {
+    const res = await stack.deliver(
+      'issues',
+      samplePayloads.issueAssigned({ ...issue(4203), assignee: 'someone-else', assigneeId: 9 }),
+    );
+    expect(res.status).toBe(200);
+  });
+});
