@@ -126,6 +126,14 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
       return backend(agent.backend).send(agent, text);
     },
 
+    async interruptAgent({ agent }) {
+      const chosen = backend(agent.backend);
+      if (!chosen.interrupt) {
+        throw new Error(`the ${agent.backend} backend cannot interrupt an agent`);
+      }
+      await chosen.interrupt(agent);
+    },
+
     async stopAgent({ agent }) {
       return backend(agent.backend).close(agent);
     },

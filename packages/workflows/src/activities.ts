@@ -48,6 +48,8 @@ export interface TaskActivities {
   waitForAgentReady(input: { agent: AgentRef }): Promise<{ state: string }>;
   /** Sends one message; `queued` when the backend holds it until the agent is free. */
   deliverToAgent(input: { agent: AgentRef; text: string }): Promise<{ queued: boolean }>;
+  /** Stops the agent's current turn (backends that support it). */
+  interruptAgent(input: { agent: AgentRef }): Promise<void>;
   /** Deletes the task or archives the chat; a missing agent is not an error. */
   stopAgent(input: { agent: AgentRef }): Promise<{ existed: boolean }>;
   /** Adds 👀 to a comment (or review) as soon as the workflow accepted it. */

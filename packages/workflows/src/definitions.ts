@@ -27,6 +27,8 @@ export const sendMessageUpdate = defineUpdate<{ queued: number }, [SendMessageIn
 );
 /** Operator: re-run the step that failed (start-up or a delivery). */
 export const retryUpdate = defineUpdate<{ retrying: string }, []>('retry');
+/** Operator: stop the agent's current turn (Coder Agents only; Tasks cannot be interrupted). */
+export const interruptUpdate = defineUpdate<{ interrupted: string }, []>('interrupt');
 /** Operator: close the task as if the issue had been closed. */
 export const closeSignal = defineSignal<[{ reason?: string }?]>('close');
 

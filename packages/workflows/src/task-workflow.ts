@@ -29,6 +29,7 @@ import { type AgentRef, ErrorTypes, type TaskActivities } from './activities';
 import {
   closeSignal,
   eventSignal,
+  interruptUpdate,
   retryUpdate,
   SearchAttributes,
   sendMessageUpdate,
@@ -166,6 +167,30 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
         if (task.state.phase !== 'failed') {
           throw new Error(`nothing to retry: the task is ${task.state.phase}`);
         }
+      },
+    },
+  );
+
+  setHandler(
+    interruptUpdate,
+    async () => {
+      const agent = task.state.agent;
+      if (!agent) throw new Error('no agent');
+      await acts.interruptAgent.executeWithOptions(
+        { ...coderOptions, summary: `interrupt ${agent.name}` },
+        [{ agent }],
+      );
+      log.info('agent interrupted by an operator', { agentId: agent.id });
+      return { interrupted: agent.name };
+    },
+    {
+      validator: () => {
+        const agent = task.state.agent;
+        if (!agent) throw new Error('no agent runs for this issue');
+        if (agent.backend !== 'agents') {
+          throw new Error('Coder Tasks cannot be interrupted; only Coder Agents chats can');
+        }
+        if (task.closeRequested) throw new Error('the task is closing');
       },
     },
   );

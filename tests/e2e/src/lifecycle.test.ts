@@ -6,7 +6,7 @@ import { STATUS_MARKER } from '@code-factory/messages';
 import { samplePayloads } from '@code-factory/testkit';
 import { stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_LOGIN, CODER_USER, DEMO_REPO, LEAD, type Stack, startStack } from './stack';
+import { AGENT_LOGIN, CODER_USER, LEAD, type Stack, startStack } from './stack';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -17,8 +17,8 @@ afterAll(async () => {
 });
 
 const issue = (issueNumber: number) => ({
-  owner: DEMO_REPO.owner,
-  repo: DEMO_REPO.name,
+  owner: stack.repo.owner,
+  repo: stack.repo.name,
   issueNumber,
   sender: LEAD.login,
   senderId: LEAD.id,
@@ -59,19 +59,19 @@ describe('end to end: assign → Coder task → close', () => {
     console.log(`webhook → Coder create: ${webhookToCreateMs} ms`);
     expect(create.body).toMatchObject({
       name,
-      input: `https://github.com/${DEMO_REPO.owner}/${DEMO_REPO.name}/issues/${number}`,
+      input: `https://github.com/${stack.repo.owner}/${stack.repo.name}/issues/${number}`,
     });
 
     const handle = stack.client.workflow.getHandle(name);
     await until(async () => (await handle.query(stateQuery)).phase === 'ready' || undefined);
-    const comments = stack.github.comments(DEMO_REPO.owner, DEMO_REPO.name, number);
+    const comments = stack.github.comments(stack.repo.owner, stack.repo.name, number);
     expect(comments).toHaveLength(1);
     expect(comments[0]?.body.startsWith(STATUS_MARKER)).toBe(true);
     expect(comments[0]?.body).toContain('working on this issue');
 
     const description = await handle.describe();
     expect(await description.staticSummary()).toBe(
-      `${DEMO_REPO.owner}/${DEMO_REPO.name}#${number}: Add a greeting`,
+      `${stack.repo.owner}/${stack.repo.name}#${number}: Add a greeting`,
     );
 
     const closed = await stack.deliver('issues', samplePayloads.issueClosed(issue(number)));
@@ -81,7 +81,7 @@ describe('end to end: assign → Coder task → close', () => {
       1,
     );
     expect(stack.coder.taskByName(name)).toBeUndefined();
-    expect(stack.github.comments(DEMO_REPO.owner, DEMO_REPO.name, number)[0]?.body).toContain(
+    expect(stack.github.comments(stack.repo.owner, stack.repo.name, number)[0]?.body).toContain(
       'cleaned up',
     );
   });

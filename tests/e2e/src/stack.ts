@@ -39,7 +39,6 @@ import {
 } from '@temporalio/worker';
 
 export const WEBHOOK_SECRET = 'e2e-webhook-secret';
-export const DEMO_REPO = { owner: 'acme', name: 'widgets' };
 export const LEAD = { login: 'octo-lead', id: 1001 };
 export const CODER_USER = 'demo-dev';
 export const AGENT_LOGIN = 'xmtp-coder-agent';
@@ -58,7 +57,12 @@ export interface Stack {
   github: FakeGitHub;
   client: Client;
   taskQueue: string;
-  /** The task name (= workflow ID) of a demo-repository issue in this stack. */
+  /**
+   * This stack's repository: its owner is unique per stack, because tests share one Temporal
+   * server and a repository's workflow (ID `repo-owner/name`) must not be shared by stacks.
+   */
+  repo: { owner: string; name: string };
+  /** The task name (= workflow ID) of an issue of `repo` in this stack. */
   taskName(issueNumber: number): string;
   /** Ingress log lines (JSON), for tests that scan them. */
   ingressLogs: string[];
@@ -85,8 +89,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     timings: options.coderTimings ?? { pendingMs: 100, initializingMs: 200, workingMs: 300 },
   });
   const github = await startFakeGitHub({});
+  const repo = { owner: `acme-${randomUUID().slice(0, 6)}`, name: 'widgets' };
   coder.addUser({ username: CODER_USER, githubUserId: LEAD.id });
-  github.setPermission(DEMO_REPO.owner, DEMO_REPO.name, LEAD.login, 'write', LEAD.id);
+  github.setPermission(repo.owner, repo.name, LEAD.login, 'write', LEAD.id);
 
   const taskQueue = `e2e-${randomUUID()}`;
   const prefix = `e${randomUUID().slice(0, 4)}`;
@@ -181,7 +186,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     client,
     taskQueue,
     ingressLogs,
-    taskName: (issueNumber) => taskName(prefix, DEMO_REPO, issueNumber),
+    repo,
+    taskName: (issueNumber) => taskName(prefix, repo, issueNumber),
     async deliver(event, payload, deliveryId) {
       const request = await webhookRequest({ secret: WEBHOOK_SECRET, event, payload, deliveryId });
       const response = await fetch(`${ingressUrl}/webhooks/github`, { method: 'POST', ...request });

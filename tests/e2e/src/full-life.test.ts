@@ -1,0 +1,213 @@
+/**
+ * A whole issue life through the running ingress and worker, for both Coder backends:
+ * assign, three comments while the agent starts, a review comment on the agent's pull
+ * request, a failed CI run, an edited comment, close. The fakes must have seen exactly the
+ * expected calls, in order, nothing twice.
+ */
+import { STATUS_MARKER } from '@code-factory/messages';
+import { samplePayloads } from '@code-factory/testkit';
+import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_LOGIN, LEAD, type Stack, startStack } from './stack';
+
+async function until<T>(
+  probe: () => Promise<T | undefined> | T | undefined,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+describe.each(['tasks', 'agents'] as const)('full issue life on the %s backend', (backend) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      workerEnv: { CODER_BACKEND: backend },
+      // A slow start-up, so the first comments arrive while the agent is not ready.
+      coderTimings: { pendingMs: 300, initializingMs: 500, workingMs: 200 },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('forwards everything in order, once, and cleans up', async () => {
+    const number = backend === 'tasks' ? 5101 : 5102;
+    const pr = number + 1000;
+    const headSha = 'c0ffee'.padEnd(40, '0');
+    const name = stack.taskName(number);
+    const handle = stack.client.workflow.getHandle(name);
+    const state = () => handle.query(stateQuery);
+    const issue = { owner: stack.repo.owner, repo: stack.repo.name, issueNumber: number };
+    const accepted = async (n: number) =>
+      until(async () => ((await state()).counts.accepted >= n ? true : undefined), `${n} accepted`);
+
+    // The agent's pull request for the issue, and a failed run at its head.
+    stack.github.addPullRequest({
+      owner: stack.repo.owner,
+      repo: stack.repo.name,
+      number: pr,
+      author: AGENT_LOGIN,
+      headSha,
+      headRef: `agent/${number}`,
+    });
+    stack.github.linkIssue(stack.repo.owner, stack.repo.name, pr, number);
+    stack.github.addWorkflowRun({
+      owner: stack.repo.owner,
+      repo: stack.repo.name,
+      runId: number * 10,
+      headSha,
+      jobs: [
+        { id: number * 100 + 1, name: 'lint', conclusion: 'success', log: 'ok' },
+        {
+          id: number * 100 + 2,
+          name: 'unit tests',
+          conclusion: 'failure',
+          log: 'setup\nFAIL src/a.test.ts\nError: expected 1 to be 2',
+        },
+      ],
+    });
+
+    const send = async (event: string, payload: unknown) => {
+      const res = await stack.deliver(event, payload);
+      expect(res.status, JSON.stringify(res.body)).toBe(202);
+    };
+    await send(
+      'issues',
+      samplePayloads.issueAssigned({
+        ...issue,
+        sender: LEAD.login,
+        senderId: LEAD.id,
+        title: 'Full life',
+      }),
+    );
+    for (const [i, body] of [
+      'first: use the v2 API',
+      'second: keep the old flag',
+      'third: add a test',
+    ].entries()) {
+      await send(
+        'issue_comment',
+        samplePayloads.issueComment({ ...issue, body, commentId: number * 10 + i }),
+      );
+    }
+    await accepted(4);
+    expect((await state()).phase).not.toBe('ready');
+
+    // Pull-request events go through the repository workflow: wait until each reached the task.
+    await send(
+      'pull_request_review_comment',
+      samplePayloads.reviewComment({
+        owner: stack.repo.owner,
+        repo: stack.repo.name,
+        prNumber: pr,
+        headSha,
+        body: 'review: rename this variable',
+        path: 'src/a.ts',
+        line: 12,
+        commentId: number * 10 + 7,
+      }),
+    );
+    await accepted(5);
+    await send(
+      'workflow_run',
+      samplePayloads.workflowRunCompleted({
+        owner: stack.repo.owner,
+        repo: stack.repo.name,
+        runId: number * 10,
+        headSha,
+        pullRequests: [],
+      }),
+    );
+    await accepted(6);
+    await send(
+      'issue_comment',
+      samplePayloads.issueComment({
+        ...issue,
+        body: 'first (edited): use the v3 API',
+        commentId: number * 10,
+        action: 'edited',
+      }),
+    );
+    await accepted(7);
+
+    const done: TaskSnapshot = await until(async () => {
+      const s = await state();
+      return s.counts.forwardedItems === 6 && s.pending.length === 0 ? s : undefined;
+    }, 'six forwarded items');
+    expect(done.counts.duplicates).toBe(0);
+
+    // What the agent received, in order: the brief, then the messages.
+    let texts: string[];
+    if (backend === 'tasks') {
+      const task = stack.coder.taskByName(name);
+      expect(task).toBeDefined();
+      texts = stack.coder.inputs(task?.id ?? '');
+    } else {
+      const chat = stack.coder.chatByLabel('code-factory/task', name);
+      expect(chat).toBeDefined();
+      texts = stack.coder.chatMessages(chat?.id ?? '').map((m) => m.text);
+    }
+    const all = texts.join('\n=====\n');
+    const order = [
+      'first: use the v2 API',
+      'second: keep the old flag',
+      'third: add a test',
+      'review: rename this variable',
+      'Error: expected 1 to be 2',
+      'first (edited): use the v3 API',
+    ];
+    let cursor = -1;
+    for (const needle of order) {
+      const at = all.indexOf(needle);
+      expect(at, `${needle} delivered`).toBeGreaterThan(cursor);
+      expect(all.indexOf(needle, at + 1), `${needle} delivered once`).toBe(-1);
+      cursor = at;
+    }
+    expect(all).toContain('File: src/a.ts (line 12)');
+    expect(all).toContain('unit tests');
+    expect(all).not.toContain('### lint');
+    // The comments that waited for start-up went out together, as one ordered batch.
+    const batch = texts.find((t) => /^\d+ updates arrived while you were busy\./.test(t));
+    expect(batch).toBeDefined();
+    expect(batch).toContain('first: use the v2 API');
+    expect(batch).toContain('third: add a test');
+
+    // 👀 on every forwarded comment (reviews and review comments included where GitHub allows).
+    const reacted = stack.github.reactions().map((r) => r.commentId);
+    for (const id of [number * 10, number * 10 + 1, number * 10 + 2, number * 10 + 7]) {
+      expect(reacted).toContain(id);
+    }
+
+    await send(
+      'issues',
+      samplePayloads.issueClosed({ ...issue, sender: LEAD.login, senderId: LEAD.id }),
+    );
+    expect(await handle.result()).toBe('closed');
+    if (backend === 'tasks') expect(stack.coder.taskByName(name)).toBeUndefined();
+    else expect(stack.coder.chatByLabel('code-factory/task', name)?.archived).toBe(true);
+    const status = stack.github
+      .comments(stack.repo.owner, stack.repo.name, number)
+      .filter((c) => c.body.startsWith(STATUS_MARKER));
+    expect(status).toHaveLength(1);
+    expect(status[0]?.body).toContain('cleaned up');
+
+    // A comment after close does not start a new task.
+    const late = await stack.deliver(
+      'issue_comment',
+      samplePayloads.issueComment({ ...issue, body: 'too late', commentId: number * 10 + 9 }),
+    );
+    expect(late.status).toBe(200);
+    const creates =
+      backend === 'tasks'
+        ? stack.coder.callsTo('POST', /^\/api\/v2\/tasks\/[^/]+$/)
+        : stack.coder.callsTo('POST', /^\/api\/experimental\/chats$/);
+    expect(creates).toHaveLength(1);
+  });
+});
