@@ -119,7 +119,9 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         sleep: (ms) => sleep(ms),
         onPoll: (s) => ctx.heartbeat({ readiness: s.readiness, detail: s.detail }),
       });
-      return { state: status.detail };
+      return status.pullRequestUrl
+        ? { state: status.detail, pullRequestUrl: status.pullRequestUrl }
+        : { state: status.detail };
     },
 
     async deliverToAgent({ agent, text }) {

@@ -284,16 +284,28 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
     });
     await showStatus({ state: 'created', agentUrl: started.agent.url });
     await waitUntilReady(started.agent);
-    await showStatus({ state: 'running', agentUrl: started.agent.url });
+    await showStatus({
+      state: 'running',
+      agentUrl: started.agent.url,
+      pullRequestUrl: task.state.pullRequestUrl ?? undefined,
+    });
   };
 
   const waitUntilReady = async (agent: AgentRef) => {
     setCurrentDetails(`${describe(task)}\n\nWaiting for the agent to be ready.`);
-    await acts.waitForAgentReady.executeWithOptions(
+    const ready = await acts.waitForAgentReady.executeWithOptions(
       { ...waitingOptions, summary: `wait until ${agent.name} is ready` },
       [{ agent }],
     );
     setPhase('ready');
+    if (ready.pullRequestUrl && ready.pullRequestUrl !== task.state.pullRequestUrl) {
+      // The agent opened a pull request (Coder Agents report it): link it from the issue.
+      task.state.pullRequestUrl = ready.pullRequestUrl;
+      log.info('agent opened a pull request', { pullRequestUrl: ready.pullRequestUrl });
+      if (task.state.statusCommentId !== null) {
+        await showStatus({ state: 'running', agentUrl: agent.url, pullRequestUrl: ready.pullRequestUrl });
+      }
+    }
   };
 
   const deliver = async (run: Deliverable[]) => {

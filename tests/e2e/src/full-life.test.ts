@@ -126,6 +126,12 @@ describe.each(['tasks', 'agents'] as const)('full issue life on the %s backend',
       }),
     );
     await accepted(6);
+    const prUrl = `https://github.com/${stack.repo.owner}/${stack.repo.name}/pull/${pr}`;
+    if (backend === 'agents') {
+      // Coder Agents report the pull request the agent opened; the status comment links it.
+      const chat = stack.coder.chatByLabel('code-factory/task', name);
+      stack.coder.setChatDiff(chat?.id ?? '', { pull_request_url: prUrl });
+    }
     await send(
       'issue_comment',
       samplePayloads.issueComment({
@@ -197,6 +203,10 @@ describe.each(['tasks', 'agents'] as const)('full issue life on the %s backend',
       .filter((c) => c.body.startsWith(STATUS_MARKER));
     expect(status).toHaveLength(1);
     expect(status[0]?.body).toContain('cleaned up');
+    if (backend === 'agents') {
+      expect(status[0]?.body).toContain(`Pull request: ${prUrl}`);
+      expect((await state()).pullRequestUrl).toBe(prUrl);
+    }
 
     // A comment after close does not start a new task.
     const late = await stack.deliver(
