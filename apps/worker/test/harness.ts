@@ -63,7 +63,7 @@ export interface Harness {
   taskQueue: string;
   worker: Worker;
   deps: ActivityDeps;
-  start(issueNumber: number, event: TaskEvent): Promise<string>;
+  start(issueNumber: number, event: TaskEvent, extra?: Partial<TaskWorkflowInput>): Promise<string>;
   signal(workflowId: string, event: TaskEvent): Promise<void>;
   state(workflowId: string): Promise<TaskSnapshot>;
   waitFor(
@@ -126,9 +126,14 @@ export async function startHarness(
     taskQueue,
     worker,
     deps,
-    async start(issueNumber, event) {
+    async start(issueNumber, event, extra = {}) {
       const workflowId = `${taskName('gh', REPO, issueNumber)}-${randomUUID().slice(0, 8)}`;
-      const input: TaskWorkflowInput = { taskName: workflowId, repository: REPO, issueNumber };
+      const input: TaskWorkflowInput = {
+        taskName: workflowId,
+        repository: REPO,
+        issueNumber,
+        ...extra,
+      };
       await client.workflow.signalWithStart(TASK_WORKFLOW_TYPE, {
         workflowId,
         taskQueue,

@@ -45,7 +45,9 @@ export interface TaskActivities {
   /** Creates the agent, or adopts the one that already exists under the task name. */
   startAgent(input: StartAgentInput): Promise<{ agent: AgentRef; adopted: boolean }>;
   /** Heartbeating poll until the agent can take input; fails when it cannot come up. */
-  waitForAgentReady(input: { agent: AgentRef }): Promise<{ state: string; pullRequestUrl?: string }>;
+  waitForAgentReady(input: {
+    agent: AgentRef;
+  }): Promise<{ state: string; pullRequestUrl?: string }>;
   /** Sends one message; `queued` when the backend holds it until the agent is free. */
   deliverToAgent(input: { agent: AgentRef; text: string }): Promise<{ queued: boolean }>;
   /** Stops the agent's current turn (backends that support it). */

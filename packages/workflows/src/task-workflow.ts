@@ -43,6 +43,8 @@ export interface TaskWorkflowInput {
   issueNumber: number;
   /** State from the previous run when continuing as new. */
   carried?: CarriedState;
+  /** Continue as new past this many history events (default MAX_HISTORY_EVENTS; tests lower it). */
+  maxHistoryEvents?: number;
 }
 
 export type TaskOutcome = 'closed' | 'no-task';
@@ -303,7 +305,11 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       task.state.pullRequestUrl = ready.pullRequestUrl;
       log.info('agent opened a pull request', { pullRequestUrl: ready.pullRequestUrl });
       if (task.state.statusCommentId !== null) {
-        await showStatus({ state: 'running', agentUrl: agent.url, pullRequestUrl: ready.pullRequestUrl });
+        await showStatus({
+          state: 'running',
+          agentUrl: agent.url,
+          pullRequestUrl: ready.pullRequestUrl,
+        });
       }
     }
   };
@@ -409,10 +415,9 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       () => task.closeRequested || task.hasWork() || needsContinueAsNew() || nothingToDo(),
     );
     if (task.closeRequested || nothingToDo()) break;
-    if (!task.hasWork()) {
-      // Continue as new only between units of work, with every handler done.
-      await condition(() => task.state.pendingReactions.length === 0 || task.closeRequested);
-      if (task.closeRequested) break;
+    if (needsContinueAsNew()) {
+      // Between units of work: queued events, pending reactions and the recent-delivery set
+      // travel in the carried state, so a busy issue never has to go idle first.
       await condition(allHandlersFinished);
       log.info('continuing as new', { historyLength: workflowInfo().historyLength });
       return continueAsNew<typeof taskWorkflow>({ ...input, carried: task.carry() });
@@ -471,7 +476,8 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
 
   function needsContinueAsNew(): boolean {
     const info = workflowInfo();
-    return info.continueAsNewSuggested || info.historyLength > MAX_HISTORY_EVENTS;
+    const limit = input.maxHistoryEvents ?? MAX_HISTORY_EVENTS;
+    return info.continueAsNewSuggested || info.historyLength > limit;
   }
 }
 
