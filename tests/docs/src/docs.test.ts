@@ -1,0 +1,132 @@
+/**
+ * The docs name every environment variable the processes read, and nothing the code does
+ * not read: the configuration reference is checked against the zod schemas themselves.
+ */
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { IngressConfigSchema, variableNames, WorkerConfigSchema } from '@code-factory/config';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../../..');
+const read = (path: string) => readFileSync(resolve(root, path), 'utf8');
+
+const schemaVariables = [
+  ...new Set([...variableNames(IngressConfigSchema), ...variableNames(WorkerConfigSchema)]),
+].sort();
+
+/**
+ * Read by something other than our schemas: @temporalio/envconfig (Temporal's own
+ * conventions), `pnpm dev`, the test kit's standalone fakes and infra/temporal-cli.sh.
+ */
+const ALLOWED_OUTSIDE_SCHEMAS = new Set([
+  // @temporalio/envconfig
+  'TEMPORAL_TLS_CLIENT_CERT_DATA',
+  'TEMPORAL_TLS_CLIENT_KEY_DATA',
+  'TEMPORAL_TLS_SERVER_CA_CERT_DATA',
+  'TEMPORAL_TLS_SERVER_NAME',
+  'TEMPORAL_TLS_DISABLE_HOST_VERIFICATION',
+  'TEMPORAL_GRPC_META_',
+  // pnpm dev and the fakes
+  'DEV_TEMPORAL_PORT',
+  'DEV_TEMPORAL_UI_PORT',
+  'FAKE_CODER_PORT',
+  'FAKE_GITHUB_PORT',
+  'FAKE_CODER_TOKEN',
+  'FAKE_GITHUB_APP_SLUG',
+  // infra/temporal-cli.sh
+  'CODE_FACTORY_CACHE',
+  'TEMPORAL_CLI',
+]);
+
+/** Backticked names that look like environment variables: `FOO_BAR`, `TEMPORAL_GRPC_META_*`. */
+function backtickedVariables(markdown: string): string[] {
+  const names = new Set<string>();
+  for (const match of markdown.matchAll(/`([A-Z][A-Z0-9]*(?:_[A-Z0-9]*)+)\*?(?:=[^`]*)?`/g)) {
+    if (match[1]) names.add(match[1]);
+  }
+  return [...names].sort();
+}
+
+/** The README's section under the "Configuration" heading, up to the next `## ` heading. */
+function readmeConfigurationSection(readme: string): string {
+  const start = readme.search(/^## Configuration\b/m);
+  if (start < 0) return '';
+  const rest = readme.slice(start + 1);
+  const end = rest.search(/^## /m);
+  return end < 0 ? rest : rest.slice(0, end);
+}
+
+describe('docs/configuration.md', () => {
+  const doc = read('docs/configuration.md');
+
+  it('mentions every variable of the ingress and worker schemas', () => {
+    const missing = schemaVariables.filter((name) => !doc.includes(`\`${name}\``));
+    expect(missing).toEqual([]);
+  });
+
+  it('names no variable that nothing reads', () => {
+    const unknown = backtickedVariables(doc).filter(
+      (name) => !schemaVariables.includes(name) && !ALLOWED_OUTSIDE_SCHEMAS.has(name),
+    );
+    expect(unknown).toEqual([]);
+  });
+});
+
+describe('README.md', () => {
+  const section = readmeConfigurationSection(read('README.md'));
+
+  it('has a configuration table row for every variable of both schemas', () => {
+    expect(section).not.toBe('');
+    const rows = section.split('\n').filter((line) => line.startsWith('|'));
+    const missing = schemaVariables.filter(
+      (name) => !rows.some((row) => row.includes(`\`${name}\``)),
+    );
+    expect(missing).toEqual([]);
+  });
+
+  it('names no variable that nothing reads in its configuration table', () => {
+    const unknown = backtickedVariables(section).filter(
+      (name) => !schemaVariables.includes(name) && !ALLOWED_OUTSIDE_SCHEMAS.has(name),
+    );
+    expect(unknown).toEqual([]);
+  });
+
+  it('quick start is the two commands CI and newcomers run', () => {
+    const readme = read('README.md');
+    expect(readme).toContain('bash infra/bootstrap.sh && pnpm dev');
+    expect(readme).toContain('bash infra/bootstrap.sh && pnpm test');
+    expect(read('.ci/run')).toContain('bash infra/bootstrap.sh && pnpm test');
+  });
+});
+
+describe('pnpm scripts named in the docs', () => {
+  const scripts = Object.keys(
+    (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts,
+  );
+  const docs = ['README.md', ...docFiles()];
+
+  it('exist in the root package.json', () => {
+    const builtins = new Set(['install', 'exec', 'dlx', 'add', 'run', 'vitest', 'biome', 'turbo']);
+    const unknown: string[] = [];
+    for (const file of docs) {
+      for (const match of code(read(file)).matchAll(/\bpnpm (?:run )?([a-z][a-z0-9:-]*)/g)) {
+        const name = match[1] ?? '';
+        if (!builtins.has(name) && !scripts.includes(name)) unknown.push(`${file}: pnpm ${name}`);
+      }
+    }
+    expect(unknown).toEqual([]);
+  });
+});
+
+/** Fenced blocks and inline code spans: where commands are shown. */
+function code(markdown: string): string {
+  const fenced = [...markdown.matchAll(/^```[^\n]*\n([\s\S]*?)^```/gm)].map((m) => m[1] ?? '');
+  const inline = [...markdown.matchAll(/`([^`\n]+)`/g)].map((m) => m[1] ?? '');
+  return [...fenced, ...inline].join('\n');
+}
+
+function docFiles(): string[] {
+  return ['architecture', 'configuration', 'github-app-setup', 'coder-backends', 'repo-config']
+    .concat(['development', 'gotchas'])
+    .map((name) => `docs/${name}.md`);
+}
