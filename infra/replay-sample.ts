@@ -60,11 +60,14 @@ async function waitForPhase(client: Client, phases: string[], timeoutMs = 60_000
 }
 
 async function main() {
-  const settings = temporalSettings({ TEMPORAL_ADDRESS: 'localhost:7233', ...process.env });
+  const settings = temporalSettings({
+    TEMPORAL_ADDRESS: `localhost:${process.env.DEV_TEMPORAL_PORT ?? 7233}`,
+    ...process.env,
+  });
   const connection = await Connection.connect({ address: settings.address });
   const client = new Client({ connection, namespace: settings.namespace });
   console.log(
-    `workflow: ${workflowId}  (Web UI: http://localhost:8233/namespaces/${settings.namespace}/workflows/${workflowId})`,
+    `workflow: ${workflowId}  (Web UI: http://localhost:${process.env.DEV_TEMPORAL_UI_PORT ?? 8233}/namespaces/${settings.namespace}/workflows/${workflowId})`,
   );
   if (!values.close) {
     await deliver(

@@ -34,7 +34,7 @@ import type {
   StartAgentInput,
   TaskActivities,
 } from '@code-factory/workflows';
-import { Context, sleep } from '@temporalio/activity';
+import { Context, log, sleep } from '@temporalio/activity';
 import { withFailureMapping } from './failures';
 
 export interface ActivityDeps {
@@ -71,7 +71,14 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
       .fileText({ ...repo(ref), path: CONFIG_PATH });
     if (text === null) return null;
     const parsed = parseRepoConfig(text);
-    return parsed.ok ? parsed.config : null;
+    if (!parsed.ok) {
+      log.warn('repo config on the default branch is invalid; using defaults', {
+        repository: `${ref.repository.owner}/${ref.repository.name}`,
+        errors: parsed.errors,
+      });
+      return null;
+    }
+    return parsed.config;
   };
 
   const activities: WorkerActivities = {
@@ -97,6 +104,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         { url: input.issueUrl, owner: input.repository.owner, repo: input.repository.name },
         config ? withDefaults(config) : null,
         deps.templates,
+        input.backend,
       );
       const { agent, adopted } = await backend(input.backend).ensureAgent({
         taskName: input.taskName,

@@ -19,17 +19,33 @@ export interface AgentBrief {
   templateName: string;
 }
 
+/** The repository's web URL from the issue's (works for GitHub Enterprise hosts too). */
+export function repoUrlOf(issueUrl: string): string {
+  return issueUrl.replace(/\/issues\/\d+\/?$/, '');
+}
+
 export function agentBrief(
   issue: { url: string; owner: string; repo: string },
   config: ResolvedRepoConfig | null,
   templates: BriefTemplates,
+  backend: 'tasks' | 'agents' = 'tasks',
 ): AgentBrief {
+  if (backend === 'agents') {
+    // A chat's first message is read by the agent itself, not by a template: plain words.
+    const lines = [
+      `Work on this GitHub issue until it is resolved: ${issue.url}`,
+      `Repository: ${repoUrlOf(issue.url)} (${issue.owner}/${issue.repo}).`,
+      'Fork the repository, push your work to a branch and open a pull request that closes the issue.',
+    ];
+    if (config?.sandbox.docker) lines.push('This repository needs Docker in your workspace.');
+    return { input: lines.join('\n'), templateName: templates.standard };
+  }
   if (!config) return { input: issue.url, templateName: templates.standard };
   const codex = config.harness.provider === 'codex';
   return {
     templateName: codex && templates.codex ? templates.codex : templates.configAware,
     input: JSON.stringify({
-      repo_url: `https://github.com/${issue.owner}/${issue.repo}`,
+      repo_url: repoUrlOf(issue.url),
       repo_name: `${issue.owner}/${issue.repo}`,
       prompt: issue.url,
       harness_provider: config.harness.provider,

@@ -1,0 +1,156 @@
+/**
+ * Repo config end to end: a push to the default branch stores `.code-factory/config.toml`
+ * in the repository workflow, and the next task is created from the config-aware template
+ * with the JSON input. Invalid configs are reported by path and problem and change nothing.
+ */
+
+import { repositoryWorkflowId } from '@code-factory/naming';
+import { samplePayloads } from '@code-factory/testkit';
+import { repoConfigQuery, stateQuery } from '@code-factory/workflows';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { AGENT_LOGIN, LEAD, type Stack, startStack } from './stack';
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack();
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+async function until<T>(
+  probe: () => Promise<T | undefined>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe().catch(() => undefined);
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+const CONFIG = `
+[sandbox]
+size = "large"
+docker = true
+volumes = [{ path = "/cache", size = "20gb" }]
+
+[harness]
+provider = "claude_code"
+
+[something_new]
+ignored = true
+`;
+
+describe('repo config', () => {
+  it('stores the config of a default-branch push and creates the next task from it', async () => {
+    const { owner, name } = stack.repo;
+    const sha = '1'.repeat(40);
+    const configTemplate = stack.coder.addTemplate({ name: 'task-template-config' });
+    stack.github.setFile(owner, name, sha, '.code-factory/config.toml', CONFIG);
+
+    const pushed = await stack.deliver(
+      'push',
+      samplePayloads.push({ owner, repo: name, after: sha }),
+    );
+    expect(pushed.status).toBe(202);
+    const repoWorkflow = stack.client.workflow.getHandle(repositoryWorkflowId(stack.repo));
+    const stored = await until(async () => {
+      const state = await repoWorkflow.query(repoConfigQuery);
+      return state.sha === sha ? state : undefined;
+    }, 'stored config');
+    // Sparse: what the repository wrote, normalised; unknown keys dropped.
+    expect(stored.config).toEqual({
+      sandbox: { size: 'large', docker: true, volumes: [{ path: '/cache', size: '20Gi' }] },
+      harness: { provider: 'claude_code' },
+    });
+
+    const number = 6101;
+    const assigned = await stack.deliver(
+      'issues',
+      samplePayloads.issueAssigned({
+        owner,
+        repo: name,
+        issueNumber: number,
+        sender: LEAD.login,
+        senderId: LEAD.id,
+        assignee: AGENT_LOGIN,
+      }),
+    );
+    expect(assigned.status).toBe(202);
+    const create = await until(
+      async () =>
+        stack.coder
+          .callsTo('POST', /^\/api\/v2\/tasks\/[^/]+$/)
+          .find((c) => (c.body as { name: string }).name === stack.taskName(number)),
+      'task create',
+    );
+    const body = create.body as { template_version_id: string; input: string };
+    expect(body.template_version_id).toBe(configTemplate.activeVersionId);
+    expect(JSON.parse(body.input)).toEqual({
+      repo_url: `https://github.com/${owner}/${name}`,
+      repo_name: `${owner}/${name}`,
+      prompt: `https://github.com/${owner}/${name}/issues/${number}`,
+      harness_provider: 'claude_code',
+      sandbox_size: 'large',
+      docker: true,
+      volumes: [{ path: '/cache', size: '20Gi' }],
+    });
+    const task = stack.client.workflow.getHandle(stack.taskName(number));
+    await until(
+      async () => ((await task.query(stateQuery)).phase === 'ready' ? true : undefined),
+      'ready',
+    );
+    await stack.deliver(
+      'issues',
+      samplePayloads.issueClosed({ owner, repo: name, issueNumber: number }),
+    );
+    expect(await task.result()).toBe('closed');
+  });
+
+  it('keeps the previous config when a push brings an invalid one, and names the problem', async () => {
+    const { owner, name } = stack.repo;
+    const sha = '2'.repeat(40);
+    stack.github.setFile(
+      owner,
+      name,
+      sha,
+      '.code-factory/config.toml',
+      '[sandbox]\nsize = "enormous"\n',
+    );
+    const pushed = await stack.deliver(
+      'push',
+      samplePayloads.push({ owner, repo: name, after: sha }),
+    );
+    expect(pushed.status).toBe(202);
+    const repoWorkflow = stack.client.workflow.getHandle(repositoryWorkflowId(stack.repo));
+    const state = await until(async () => {
+      const s = await repoWorkflow.query(repoConfigQuery);
+      return s.errors ? s : undefined;
+    }, 'config errors');
+    expect(state.errors?.[0]).toMatch(/^sandbox\.size: /);
+    expect(state.errors?.join(' ')).not.toContain('enormous');
+    expect(state.sha).toBe('1'.repeat(40));
+  });
+
+  it('ignores pushes to other branches', async () => {
+    const { owner, name } = stack.repo;
+    const res = await stack.deliver(
+      'push',
+      samplePayloads.push({ owner, repo: name, ref: 'refs/heads/feature' }),
+    );
+    expect(res.status).toBe(200);
+  });
+
+  it('serves the JSON Schema for editors', async () => {
+    const res = await fetch(`${stack.ingressUrl}/schema.json`);
+    expect(res.status).toBe(200);
+    const schema = (await res.json()) as { properties: Record<string, unknown> };
+    expect(Object.keys(schema.properties)).toEqual(
+      expect.arrayContaining(['sandbox', 'harness', 'scheduled_jobs', 'on_event', 'agent']),
+    );
+  });
+});
