@@ -133,7 +133,16 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
     },
 
     async deliverToAgent({ agent, text }) {
-      return backend(agent.backend).send(agent, text);
+      const result = await backend(agent.backend).send(agent, text);
+      // Exported with the runtime's metrics (Prometheus when WORKER_METRICS_ADDRESS is set).
+      Context.current()
+        .metricMeter.createCounter(
+          'code_factory_forwarded_messages',
+          'messages',
+          'Messages delivered to agents',
+        )
+        .add(1, { backend: agent.backend, queued: String(result.queued) });
+      return result;
     },
 
     async interruptAgent({ agent }) {

@@ -7,6 +7,7 @@ import { Client, Connection } from '@temporalio/client';
 import { makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { depsFromConfig } from './deps';
+import { WorkerLogger } from './logging';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
@@ -20,8 +21,15 @@ async function main(): Promise<void> {
     }
     throw err;
   }
+  const logger = new WorkerLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
   Runtime.install({
-    telemetryOptions: { logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) } },
+    logger,
+    telemetryOptions: {
+      logging: { filter: makeTelemetryFilterString({ core: 'WARN' }) },
+      ...(config.WORKER_METRICS_ADDRESS
+        ? { metrics: { prometheus: { bindAddress: config.WORKER_METRICS_ADDRESS } } }
+        : {}),
+    },
   });
   const settings = temporalSettings(process.env);
   const connection = await NativeConnection.connect({
@@ -50,9 +58,12 @@ async function main(): Promise<void> {
       : undefined,
   });
   // Worker.run() installs SIGINT/SIGTERM handlers: in-flight activities get the grace time.
-  process.stdout.write(
-    `${JSON.stringify({ level: 'info', msg: 'worker started', taskQueue: config.TEMPORAL_TASK_QUEUE, namespace: settings.namespace, address: settings.address })}\n`,
-  );
+  logger.info('worker started', {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    namespace: settings.namespace,
+    address: settings.address,
+    metrics: config.WORKER_METRICS_ADDRESS ?? 'off',
+  });
   await worker.run();
   await connection.close();
   await client.connection.close();

@@ -88,6 +88,11 @@ export const WorkerConfigSchema = z.object({
   /** How long a task may stay in `error`/`unknown` before it counts as failed. */
   AGENT_ERROR_GRACE_MS: durationMs(2 * 60_000),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().optional(),
+  /** Prometheus metrics of the worker (Temporal runtime + ours) at host:port/metrics; off when unset. */
+  WORKER_METRICS_ADDRESS: z
+    .string()
+    .regex(/^[^:\s]+:\d+$/, 'must be host:port, e.g. 0.0.0.0:9464')
+    .optional(),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
 

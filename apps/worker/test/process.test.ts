@@ -1,0 +1,101 @@
+/**
+ * The worker as operators run it: a process configured by the environment. Bad config
+ * stops it with the variable's name (never its value); a good one starts, serves
+ * Prometheus metrics, logs JSON, and exits cleanly on SIGTERM.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync } from 'node:crypto';
+import { createServer } from 'node:net';
+import { resolve } from 'node:path';
+import { temporalAddress } from '@code-factory/testkit/vitest';
+import { describe, expect, it } from 'vitest';
+
+const root = resolve(import.meta.dirname, '../../..');
+const tsx = resolve(root, 'node_modules/.bin/tsx');
+
+function freePort(): Promise<number> {
+  return new Promise((done) => {
+    const server = createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as { port: number };
+      server.close(() => done(port));
+    });
+  });
+}
+
+function startWorker(env: Record<string, string>) {
+  const child = spawn(tsx, ['apps/worker/src/main.ts'], {
+    cwd: root,
+    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  const out: string[] = [];
+  child.stdout?.on('data', (c: Buffer) => out.push(c.toString()));
+  child.stderr?.on('data', (c: Buffer) => out.push(c.toString()));
+  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
+  return { child, output: () => out.join(''), exited };
+}
+
+async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error('timed out');
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+describe('worker process', () => {
+  it('refuses a bad configuration, naming the variable and not the value', async () => {
+    const secret = 'tok-should-never-print';
+    const { output, exited } = startWorker({
+      APP_ID: 'x',
+      CODER_TOKEN: secret,
+      CODER_URL: 'not a url',
+    });
+    expect(await exited).toBe(1);
+    expect(output()).toContain('APP_ID');
+    expect(output()).toContain('CODER_URL');
+    expect(output()).toContain('PRIVATE_KEY: is required');
+    expect(output()).not.toContain(secret);
+  });
+
+  it('starts, serves metrics, logs JSON, and stops on SIGTERM', async () => {
+    const { privateKey } = generateKeyPairSync('rsa', {
+      modulusLength: 2048,
+      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+      publicKeyEncoding: { type: 'spki', format: 'pem' },
+    });
+    const metricsPort = await freePort();
+    const { child, output, exited } = startWorker({
+      APP_ID: '1',
+      PRIVATE_KEY: privateKey,
+      CODER_URL: 'http://127.0.0.1:9',
+      CODER_TOKEN: 'unused',
+      TEMPORAL_ADDRESS: temporalAddress(),
+      TEMPORAL_TASK_QUEUE: `process-test-${metricsPort}`,
+      WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+    });
+    try {
+      await waitFor(() => output().includes('"msg":"worker started"'));
+      const started = output()
+        .split('\n')
+        .find((line) => line.includes('"msg":"worker started"'));
+      expect(JSON.parse(started ?? '{}')).toMatchObject({
+        level: 'info',
+        taskQueue: `process-test-${metricsPort}`,
+      });
+      let metrics = '';
+      await waitFor(async () => {
+        metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`)
+          .then((r) => r.text())
+          .catch(() => '');
+        return metrics.includes('temporal_');
+      });
+      expect(metrics).toContain('temporal_');
+      (child as ChildProcess).kill('SIGTERM');
+      expect(await exited).toBe(0);
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+});
