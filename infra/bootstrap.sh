@@ -19,4 +19,10 @@ else
 fi
 
 bash infra/temporal-cli.sh --ensure >/dev/null
+# Debian's Chromium for the Web UI browser test (no browser download: the machine has no internet).
+# Outside CI a missing browser only skips that one test, so a failed install is not fatal.
+if ! bash infra/ensure-chromium.sh; then
+  if [ "${CI:-}" = "true" ]; then exit 1; fi
+  echo "[bootstrap] Chromium not installed: the Web UI browser test will be skipped" >&2
+fi
 echo "[bootstrap] ready" >&2

@@ -32,13 +32,22 @@ describe('agentBrief', () => {
   });
 
   it('derives the repository URL from the issue URL, so Enterprise hosts work', () => {
-    const ghes = { url: 'https://git.example.com/acme/widgets/issues/7', owner: 'acme', repo: 'widgets' };
+    const ghes = {
+      url: 'https://git.example.com/acme/widgets/issues/7',
+      owner: 'acme',
+      repo: 'widgets',
+    };
     const brief = agentBrief(ghes, withDefaults({}), templates);
     expect(JSON.parse(brief.input).repo_url).toBe('https://git.example.com/acme/widgets');
   });
 
   it('writes a plain-words first message for Coder Agents, never template JSON', () => {
-    const brief = agentBrief(issue, withDefaults({ sandbox: { docker: true } }), templates, 'agents');
+    const brief = agentBrief(
+      issue,
+      withDefaults({ sandbox: { docker: true } }),
+      templates,
+      'agents',
+    );
     expect(brief.input).toContain(issue.url);
     expect(brief.input).toContain('needs Docker');
     expect(() => JSON.parse(brief.input)).toThrow();

@@ -1,0 +1,429 @@
+/**
+ * docs/operations.md cannot rot: every `pnpm temporal` command in its ```bash blocks is run
+ * against a dev server of this test's own, with real tasks created through the ingress
+ * (fake Coder and GitHub, real worker). Each command must exit 0; a few outputs are
+ * checked. A command the table below does not know fails the test with its line, and so
+ * does a kind of command the cookbook lost.
+ *
+ * The document's example names are real here: the stack uses task prefix `gh` and the demo
+ * repository acme/widgets, so `gh-widgets-42` is issue 42. Commands that would end or
+ * disturb that task run against tasks of their own (their IDs are substituted for
+ * `gh-widgets-42`), and the ones that end tasks run last.
+ */
+import { samplePayloads } from '@code-factory/testkit';
+import { repoConfigQuery } from '@code-factory/workflows';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type DocCommand, PREFIX, readCookbook, runCli } from './cookbook';
+import {
+  DEMO_REPO,
+  type DevServer,
+  LEAD,
+  type OpsStack,
+  startDevServer,
+  startOpsStack,
+} from './ops-stack';
+
+const EXAMPLE_ID = 'gh-widgets-42';
+const MAIN_TITLE = 'Add a greeting';
+const AGENTS_REPO = { owner: 'acme', name: 'gizmos' };
+const CONFIG_SHA = 'a'.repeat(40);
+
+type Fixture = 'main' | 'failed' | 'failedToo' | 'agents' | 'reset' | 'terminate';
+
+interface Context {
+  stack: OpsStack;
+  ids: Record<Fixture, string>;
+  /** Run ID of the main task when the commands started. */
+  mainRunId: string;
+}
+
+interface Rule {
+  name: string;
+  match: RegExp;
+  /** 0 read, 1 act, 2 end single tasks, 3 batches. Within a stage: document order. */
+  stage: 0 | 1 | 2 | 3;
+  /** Task whose ID replaces gh-widgets-42. */
+  target: Fixture;
+  /** Runs before the command (e.g. what an operator fixes before a retry). */
+  before?: (ctx: Context) => void | Promise<void>;
+  check?: (output: string, ctx: Context) => void | Promise<void>;
+}
+
+const RULES: Rule[] = [
+  {
+    name: 'list failed tasks',
+    match: /^workflow list --query "[^"]*CodeFactoryPhase='failed'[^"]*"$/,
+    stage: 0,
+    target: 'main',
+    check: (out, { ids }) => {
+      expect(out).toContain(ids.failed);
+      expect(out).not.toContain(ids.main);
+    },
+  },
+  {
+    name: 'list tasks of a backend',
+    match: /^workflow list --query "[^"]*CodeFactoryBackend='agents'[^"]*"$/,
+    stage: 0,
+    target: 'main',
+    check: (out, { ids }) => {
+      expect(out).toContain(ids.agents);
+      expect(out).not.toContain(ids.main);
+    },
+  },
+  {
+    name: 'list tasks of a repository',
+    match: /^workflow list --query "CodeFactoryRepository='acme\/widgets'[^"]*"$/,
+    stage: 0,
+    target: 'main',
+    check: (out, { ids }) => {
+      expect(out).toContain(ids.main);
+      expect(out).not.toContain(ids.agents);
+    },
+  },
+  {
+    name: 'count',
+    match: /^workflow count --query "[^"]+"$/,
+    stage: 0,
+    target: 'main',
+    check: (out) => expect(out).toMatch(/Total: [1-9]/),
+  },
+  {
+    name: 'describe',
+    match: /^workflow describe --workflow-id gh-widgets-42$/,
+    stage: 0,
+    target: 'main',
+    check: (out, { ids, mainRunId }) => {
+      expect(out).toContain(ids.main);
+      expect(out).toContain(mainRunId);
+      expect(out).toContain(`acme/widgets#42: ${MAIN_TITLE}`);
+    },
+  },
+  {
+    name: 'history',
+    match: /^workflow show --workflow-id gh-widgets-42$/,
+    stage: 0,
+    target: 'main',
+    check: (out) => {
+      expect(out).toContain('WorkflowExecutionStarted');
+      expect(out).toContain('ActivityTaskCompleted');
+    },
+  },
+  {
+    name: 'state query',
+    match: /^workflow query --workflow-id gh-widgets-42 --name state$/,
+    stage: 0,
+    target: 'main',
+    check: (out) => {
+      expect(out).toContain('"phase"');
+      expect(out).toContain('"ready"');
+    },
+  },
+  {
+    name: 'repository config query',
+    match: /^workflow query --workflow-id repo-acme\/widgets --name repoConfig$/,
+    stage: 0,
+    target: 'main',
+    check: (out) => {
+      expect(out).toContain(CONFIG_SHA);
+      expect(out).toContain('"backend"');
+    },
+  },
+  {
+    name: 'send a message',
+    match:
+      /^workflow update execute --workflow-id gh-widgets-42 --name sendMessage --input '\{.*\}'$/,
+    stage: 1,
+    target: 'main',
+    check: async (out, { stack, ids }) => {
+      expect(out).toContain('queued');
+      const agent = stack.coder.taskByName(ids.main);
+      expect(agent).toBeDefined();
+      await until(
+        () => stack.coder.inputs(agent?.id ?? '').some((t) => t.includes('Please rebase')),
+        'the message reached the agent',
+      );
+    },
+  },
+  {
+    name: 'retry',
+    match: /^workflow update execute --workflow-id gh-widgets-42 --name retry$/,
+    stage: 1,
+    target: 'failed',
+    before: ({ stack, ids }) => {
+      // The operator has fixed what broke the start: the Coder task recovered.
+      const agent = stack.coder.taskByName(ids.failed);
+      stack.coder.setTaskStatus(agent?.id ?? '', 'active', 'idle');
+    },
+    check: async (out, { stack, ids }) => {
+      expect(out).toContain('retrying:start');
+      await stack.waitForPhase(ids.failed, ['ready']);
+      await until(
+        async () => (await stack.client.workflow.count("CodeFactoryPhase='failed'")).count === 1,
+        'visibility shows the retried task out of failed',
+      );
+    },
+  },
+  {
+    name: 'interrupt',
+    match: /^workflow update execute --workflow-id gh-widgets-42 --name interrupt$/,
+    stage: 1,
+    target: 'agents',
+    check: (out, { ids }) => expect(out).toContain(ids.agents),
+  },
+  {
+    name: 'reset to the last workflow task',
+    match: /^workflow reset --workflow-id gh-widgets-42 --type LastWorkflowTask --reason "[^"]+"$/,
+    stage: 1,
+    target: 'reset',
+    check: async (_out, { stack, ids }) => {
+      await stack.waitForPhase(ids.reset, ['ready']);
+    },
+  },
+  {
+    name: 'reset to an event',
+    match: /^workflow reset --workflow-id gh-widgets-42 --event-id \d+ --reason "[^"]+"$/,
+    stage: 1,
+    target: 'reset',
+    check: async (_out, { stack, ids }) => {
+      await stack.waitForPhase(ids.reset, ['ready']);
+    },
+  },
+  {
+    name: 'close',
+    match: /^workflow signal --workflow-id gh-widgets-42 --name close --input '\{.*\}'$/,
+    stage: 2,
+    target: 'main',
+    check: async (_out, { stack, ids }) => {
+      expect(await stack.client.workflow.getHandle(ids.main).result()).toBe('closed');
+      expect(stack.coder.taskByName(ids.main)).toBeUndefined();
+    },
+  },
+  {
+    name: 'terminate',
+    match: /^workflow terminate --workflow-id gh-widgets-42 --reason "[^"]+"$/,
+    stage: 2,
+    target: 'terminate',
+    check: async (_out, { stack, ids }) => {
+      const d = await stack.client.workflow.getHandle(ids.terminate).describe();
+      expect(d.status.name).toBe('TERMINATED');
+    },
+  },
+  {
+    name: 'batch close',
+    match: /^workflow signal --query "[^"]+" --name close --input '\{.*\}' --reason "[^"]+" --yes$/,
+    stage: 3,
+    target: 'main',
+    check: async (_out, { stack, ids }) => {
+      const result = await stack.client.workflow.getHandle(ids.failedToo).result();
+      expect(result).toBe('closed');
+    },
+  },
+  {
+    name: 'batch terminate',
+    match: /^workflow terminate --query "[^"]+" --reason "[^"]+" --yes$/,
+    stage: 3,
+    target: 'main',
+    check: async (_out, { stack, ids }) => {
+      for (const id of [ids.reset, ids.failed]) {
+        await until(
+          async () =>
+            (await stack.client.workflow.getHandle(id).describe()).status.name === 'TERMINATED',
+          `the batch terminated the running acme/widgets task ${id}`,
+        );
+      }
+      // Another repository's task is not touched.
+      const agents = await stack.client.workflow.getHandle(ids.agents).describe();
+      expect(agents.status.name).toBe('RUNNING');
+    },
+  },
+  {
+    name: 'batch jobs',
+    match: /^batch list$/,
+    stage: 3,
+    target: 'main',
+    check: (out) => expect(out).toMatch(/Completed|Running/),
+  },
+];
+
+async function until(
+  probe: () => boolean | Promise<boolean>,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (!(await probe())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
+interface Planned {
+  doc: DocCommand;
+  rule: Rule;
+}
+
+function plan(commands: DocCommand[]): { planned: Planned[]; unknown: DocCommand[] } {
+  const planned: Planned[] = [];
+  const unknown: DocCommand[] = [];
+  for (const doc of commands) {
+    const args = doc.text.startsWith(PREFIX) ? doc.text.slice(PREFIX.length) : null;
+    const rule = args === null ? undefined : RULES.find((r) => r.match.test(args));
+    if (rule) planned.push({ doc, rule });
+    else unknown.push(doc);
+  }
+  // Stable: document order within a stage.
+  planned.sort((a, b) => a.rule.stage - b.rule.stage);
+  return { planned, unknown };
+}
+
+const commands = readCookbook();
+
+describe('docs/operations.md', () => {
+  it('has only pnpm temporal commands this test knows, and all the kinds it knows', () => {
+    const { planned, unknown } = plan(commands);
+    expect(
+      unknown.map((c) => `docs/operations.md:${c.line}: ${c.text}`),
+      'commands the cookbook test cannot map: add a rule in tests/ops/src/cookbook.test.ts',
+    ).toEqual([]);
+    const covered = new Set(planned.map((p) => p.rule.name));
+    expect(
+      RULES.map((r) => r.name).filter((n) => !covered.has(n)),
+      'kinds of command missing from the cookbook',
+    ).toEqual([]);
+  });
+});
+
+describe('docs/operations.md commands against a running product', () => {
+  let server: DevServer;
+  let stack: OpsStack;
+  let ctx: Context;
+
+  beforeAll(async () => {
+    server = await startDevServer();
+    stack = await startOpsStack(server.address);
+
+    // Repository configs: acme/gizmos runs on Coder Agents, acme/widgets on Coder Tasks.
+    for (const [repo, backend] of [
+      [DEMO_REPO, 'tasks'],
+      [AGENTS_REPO, 'agents'],
+    ] as const) {
+      stack.github.setFile(
+        repo.owner,
+        repo.name,
+        CONFIG_SHA,
+        '.code-factory/config.toml',
+        `[agent]\nbackend = "${backend}"\n`,
+      );
+      const pushed = await stack.deliver(
+        'push',
+        samplePayloads.push({
+          owner: repo.owner,
+          repo: repo.name,
+          after: CONFIG_SHA,
+          sender: LEAD.login,
+          senderId: LEAD.id,
+        }),
+      );
+      expect(pushed.status).toBe(202);
+      const handle = stack.client.workflow.getHandle(`repo-${repo.owner}/${repo.name}`);
+      await until(async () => {
+        try {
+          return (await handle.query(repoConfigQuery)).sha === CONFIG_SHA;
+        } catch {
+          return false;
+        }
+      }, `config of ${repo.owner}/${repo.name} stored`);
+    }
+
+    // Tasks that fail to start: their Coder task goes to error before it is ready.
+    const failing = async (issueNumber: number, title: string) => {
+      stack.coder.setTimings({ pendingMs: 60_000 });
+      const id = await stack.assign(issueNumber, title);
+      let coderTaskId = '';
+      await until(() => {
+        coderTaskId = stack.coder.taskByName(id)?.id ?? '';
+        return coderTaskId !== '';
+      }, `Coder task of ${id}`);
+      stack.coder.setTaskStatus(coderTaskId, 'error');
+      stack.coder.setTimings({ pendingMs: 100 });
+      return id;
+    };
+
+    const ids: Record<Fixture, string> = {
+      failed: await failing(43, 'Break the build'),
+      failedToo: await failing(46, 'Break it again'),
+      main: await stack.assign(42, MAIN_TITLE),
+      reset: await stack.assign(44, 'Tidy the README'),
+      terminate: await stack.assign(45, 'Stuck forever'),
+      agents: await stack.assign(7, 'Polish the gizmo', AGENTS_REPO),
+    };
+    expect(ids.main).toBe(EXAMPLE_ID);
+    await stack.waitForPhase(ids.failed, ['failed']);
+    await stack.waitForPhase(ids.failedToo, ['failed']);
+    for (const f of ['main', 'reset', 'terminate', 'agents'] as const) {
+      await stack.waitForPhase(ids[f], ['ready']);
+    }
+    const state = await stack.client.workflow.getHandle(ids.agents).describe();
+    expect(state.searchAttributes.CodeFactoryBackend).toEqual(['agents']);
+    // Visibility is eventually consistent: wait until the lists will show the phases.
+    await until(
+      async () =>
+        (await stack.client.workflow.count("CodeFactoryPhase='failed'")).count === 2 &&
+        (await stack.client.workflow.count("CodeFactoryPhase='ready'")).count === 4,
+      'visibility shows the phases',
+    );
+    const mainRunId = (await stack.client.workflow.getHandle(ids.main).describe()).runId;
+    ctx = { stack, ids, mainRunId };
+  }, 120_000);
+
+  afterAll(async () => {
+    await stack?.close();
+    await server?.stop();
+  });
+
+  it('runs every command in order, each exiting 0', async () => {
+    const { planned, unknown } = plan(commands);
+    expect(unknown).toEqual([]);
+    for (const { doc, rule } of planned) {
+      await rule.before?.(ctx);
+      const command = doc.text.replaceAll(EXAMPLE_ID, ctx.ids[rule.target]);
+      const result = await runCli(command, ctx.stack.address);
+      const where = `docs/operations.md:${doc.line} (${rule.name}): ${command}`;
+      if (process.env.OPS_COOKBOOK_VERBOSE) {
+        console.log(`$ ${command}\n${result.stdout}${result.stderr}`);
+      }
+      expect(result.code, `${where}\nstdout:\n${result.stdout}\nstderr:\n${result.stderr}`).toBe(0);
+      try {
+        await rule.check?.(result.stdout, ctx);
+      } catch (err) {
+        throw new Error(
+          `${where}\n${err instanceof Error ? err.message : String(err)}\nstdout:\n${result.stdout}`,
+        );
+      }
+    }
+  }, 120_000);
+
+  it('a rejected update exits non-zero and changes nothing', async () => {
+    // After the commands above, the agents task is still running and ready.
+    const handle = ctx.stack.client.workflow.getHandle(ctx.ids.agents);
+    const accepted = async () =>
+      (await handle.fetchHistory()).events?.filter(
+        (e) => e.workflowExecutionUpdateAcceptedEventAttributes,
+      ).length ?? 0;
+    const before = await accepted();
+    const result = await runCli(
+      `pnpm temporal workflow update execute --workflow-id ${ctx.ids.agents} --name retry`,
+      ctx.stack.address,
+    );
+    expect(result.code).not.toBe(0);
+    expect(result.stderr).toContain('nothing to retry: the task is ready');
+    if (process.env.OPS_COOKBOOK_VERBOSE) console.log(result.stderr);
+    const bad = await runCli(
+      `pnpm temporal workflow update execute --workflow-id ${ctx.ids.agents} --name sendMessage --input '{"text":""}'`,
+      ctx.stack.address,
+    );
+    expect(bad.code).not.toBe(0);
+    expect(bad.stderr).toContain('text must not be empty');
+    expect(await accepted()).toBe(before);
+  });
+});
