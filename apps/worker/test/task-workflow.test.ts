@@ -152,6 +152,27 @@ describe('task workflow: assign and close', () => {
     expect(await handle.result()).toBe('closed');
   });
 
+  it('keeps comments when the agent goes away, says so, and delivers them on retry', async () => {
+    const issue = 109;
+    const id = await h.start(issue, events.assigned(issue));
+    const ready = await h.waitFor(id, (s) => s.phase === 'ready');
+    const agentId = ready.agent?.id ?? '';
+    h.coder.setTaskStatus(agentId, 'error');
+    await h.signal(id, events.comment(issue, 'please keep me', 7001));
+    const failed = await h.waitFor(id, (s) => s.phase === 'failed');
+    expect(failed.failedStep).toBe('deliver');
+    expect(failed.pending.map((p) => p.kind)).toEqual(['comment.posted']);
+    expect(statusComments(issue)[0]?.body).toContain('stopped taking messages');
+    expect(h.coder.inputs(agentId)).toEqual([]);
+
+    h.coder.setTaskStatus(agentId, 'active', 'idle');
+    await h.client.workflow.getHandle(id).executeUpdate(retryUpdate);
+    await h.waitFor(id, (s) => s.counts.forwardedItems === 1);
+    expect(h.coder.inputs(agentId).join('\n')).toContain('please keep me');
+    await h.signal(id, events.closed(issue));
+    expect(await h.client.workflow.getHandle(id).result()).toBe('closed');
+  });
+
   it('closing during start-up cancels the wait and deletes the task', async () => {
     const issue = 108;
     const id = await h.start(issue, events.assigned(issue));

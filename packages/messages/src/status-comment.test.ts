@@ -39,6 +39,16 @@ describe('status comment', () => {
     expect(body).toContain('Link your GitHub account in Coder.');
   });
 
+  it('says when a running agent went away, with what to do', () => {
+    const body = renderStatusComment({
+      state: 'stalled',
+      taskName: 'gh-widgets-7',
+      problem: 'gh-widgets-7 was paused again while waiting for it',
+    });
+    expect(body).toContain('stopped taking messages');
+    expect(body).toContain('paused again');
+  });
+
   it('drops the Coder link once completed', () => {
     const body = renderStatusComment({
       state: 'completed',

@@ -5,7 +5,7 @@
 
 export const STATUS_MARKER = '<!-- code-factory:status -->';
 
-export type StatusState = 'created' | 'running' | 'failed' | 'completed';
+export type StatusState = 'created' | 'running' | 'failed' | 'stalled' | 'completed';
 
 export interface StatusView {
   state: StatusState;
@@ -20,6 +20,7 @@ const HEADLINES: Record<StatusState, string> = {
   created: '🛠️ A Coder agent is starting on this issue.',
   running: '🤖 The Coder agent is working on this issue.',
   failed: '⚠️ The Coder agent could not start.',
+  stalled: '⚠️ The Coder agent stopped taking messages; new comments wait until it is back.',
   completed: '✅ This issue is closed; the Coder agent was cleaned up.',
 };
 

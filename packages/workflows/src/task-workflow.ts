@@ -371,6 +371,15 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       await showStatus({ state: 'failed', problem, agentUrl: task.state.agent?.url }).catch(
         (statusErr) => log.warn('could not update the status comment', { error: `${statusErr}` }),
       );
+    } else if (failure?.type === ErrorTypes.agentUnavailable) {
+      // The agent went away while messages waited (paused again, stuck in error, deleted).
+      await showStatus({
+        state: 'stalled',
+        problem: `${message}. The comments are kept; an operator can retry once the agent runs again.`,
+        agentUrl: task.state.agent?.url,
+      }).catch((statusErr) =>
+        log.warn('could not update the status comment', { error: `${statusErr}` }),
+      );
     }
     task.fail(step, message);
     publishPhase();
