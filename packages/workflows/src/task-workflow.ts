@@ -285,21 +285,23 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       agentId: started.agent.id,
     });
     await showStatus({ state: 'created', agentUrl: started.agent.url });
-    await waitUntilReady(started.agent);
+    await waitUntilReady(started.agent, false);
     await showStatus({
       state: 'running',
       agentUrl: started.agent.url,
       pullRequestUrl: task.state.pullRequestUrl ?? undefined,
     });
+    setPhase('ready');
   };
 
-  const waitUntilReady = async (agent: AgentRef) => {
+  /** `markReady: false` while starting: the phase turns ready only once the issue says so. */
+  const waitUntilReady = async (agent: AgentRef, markReady = true) => {
     setCurrentDetails(`${describe(task)}\n\nWaiting for the agent to be ready.`);
     const ready = await acts.waitForAgentReady.executeWithOptions(
       { ...waitingOptions, summary: `wait until ${agent.name} is ready` },
       [{ agent }],
     );
-    setPhase('ready');
+    if (markReady) setPhase('ready');
     if (ready.pullRequestUrl && ready.pullRequestUrl !== task.state.pullRequestUrl) {
       // The agent opened a pull request (Coder Agents report it): link it from the issue.
       task.state.pullRequestUrl = ready.pullRequestUrl;
