@@ -49,7 +49,7 @@ describe('repo config', () => {
   it('stores the config of a default-branch push and creates the next task from it', async () => {
     const { owner, name } = stack.repo;
     const sha = '1'.repeat(40);
-    const configTemplate = stack.coder.addTemplate({ name: 'task-template-config' });
+    const configTemplate = stack.configTemplate;
     stack.github.setFile(owner, name, sha, '.code-factory/config.toml', CONFIG);
 
     const pushed = await stack.deliver(

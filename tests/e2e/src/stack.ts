@@ -17,6 +17,7 @@ import { taskName } from '@code-factory/naming';
 import {
   type FakeCoder,
   type FakeGitHub,
+  samplePayloads,
   startFakeCoder,
   startFakeGitHub,
   webhookRequest,
@@ -28,6 +29,7 @@ import {
   depsFromConfig,
   workflowsPath,
 } from '@code-factory/worker';
+import { stateQuery } from '@code-factory/workflows';
 import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import {
@@ -62,8 +64,18 @@ export interface Stack {
    * server and a repository's workflow (ID `repo-owner/name`) must not be shared by stacks.
    */
   repo: { owner: string; name: string };
-  /** The task name (= workflow ID) of an issue of `repo` in this stack. */
-  taskName(issueNumber: number): string;
+  /** The template the fake Coder serves for repositories with a config. */
+  configTemplate: { activeVersionId: string };
+  /** The task name (= workflow ID) of an issue in this stack (of `repo` unless given). */
+  taskName(issueNumber: number, repo?: { owner: string; name: string }): string;
+  /** Assigns an issue to the agent through the ingress (as LEAD); returns the workflow ID. */
+  assign(
+    issueNumber: number,
+    title: string,
+    repo?: { owner: string; name: string },
+  ): Promise<string>;
+  /** Polls the `state` query until the phase is one of `phases`. */
+  waitForPhase(workflowId: string, phases: string[], timeoutMs?: number): Promise<void>;
   /** Ingress log lines (JSON), for tests that scan them. */
   ingressLogs: string[];
   /** Signs and posts a webhook; returns status and parsed body. */
@@ -81,20 +93,29 @@ export interface StackOptions {
   /** Extra worker environment (e.g. CODER_BACKEND). */
   workerEnv?: Record<string, string>;
   coderTimings?: { pendingMs: number; initializingMs: number; workingMs: number };
+  /** A Temporal server of the test's own (default: the shared one from the global setup). */
+  address?: string;
+  /** Task name prefix (default: unique per stack, so stacks on one server never collide). */
+  prefix?: string;
+  /** Repository (default: a unique owner per stack, for the same reason). */
+  repo?: { owner: string; name: string };
+  taskQueue?: string;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const address = temporalAddress();
+  const address = options.address ?? temporalAddress();
   const coder = await startFakeCoder({
     timings: options.coderTimings ?? { pendingMs: 100, initializingMs: 200, workingMs: 300 },
   });
   const github = await startFakeGitHub({});
-  const repo = { owner: `acme-${randomUUID().slice(0, 6)}`, name: 'widgets' };
+  const repo = options.repo ?? { owner: `acme-${randomUUID().slice(0, 6)}`, name: 'widgets' };
   coder.addUser({ username: CODER_USER, githubUserId: LEAD.id });
+  // Repositories with a .code-factory/config.toml start from the config-aware template.
+  const configTemplate = coder.addTemplate({ name: 'task-template-config' });
   github.setPermission(repo.owner, repo.name, LEAD.login, 'write', LEAD.id);
 
-  const taskQueue = `e2e-${randomUUID()}`;
-  const prefix = `e${randomUUID().slice(0, 4)}`;
+  const taskQueue = options.taskQueue ?? `e2e-${randomUUID()}`;
+  const prefix = options.prefix ?? `e${randomUUID().slice(0, 4)}`;
   const { privateKey } = generateKeyPairSync('rsa', {
     modulusLength: 2048,
     privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
@@ -179,6 +200,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const port = (server.address() as AddressInfo).port;
   const ingressUrl = `http://127.0.0.1:${port}`;
 
+  const deliver: Stack['deliver'] = async (event, payload, deliveryId) => {
+    const request = await webhookRequest({ secret: WEBHOOK_SECRET, event, payload, deliveryId });
+    const response = await fetch(`${ingressUrl}/webhooks/github`, { method: 'POST', ...request });
+    const text = await response.text();
+    let body: unknown = text;
+    try {
+      body = JSON.parse(text);
+    } catch {
+      // Not JSON: keep the text.
+    }
+    return { status: response.status, body };
+  };
+
   return {
     ingressUrl,
     coder,
@@ -187,19 +221,45 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     taskQueue,
     ingressLogs,
     repo,
-    taskName: (issueNumber) => taskName(prefix, repo, issueNumber),
-    async deliver(event, payload, deliveryId) {
-      const request = await webhookRequest({ secret: WEBHOOK_SECRET, event, payload, deliveryId });
-      const response = await fetch(`${ingressUrl}/webhooks/github`, { method: 'POST', ...request });
-      const text = await response.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // Not JSON: keep the text.
+    configTemplate,
+    taskName: (issueNumber, other = repo) => taskName(prefix, other, issueNumber),
+    async assign(issueNumber, title, other = repo) {
+      github.setPermission(other.owner, other.name, LEAD.login, 'write', LEAD.id);
+      const res = await deliver(
+        'issues',
+        samplePayloads.issueAssigned({
+          owner: other.owner,
+          repo: other.name,
+          issueNumber,
+          title,
+          sender: LEAD.login,
+          senderId: LEAD.id,
+          assignee: AGENT_LOGIN,
+        }),
+      );
+      if (res.status !== 202) {
+        throw new Error(`assignment refused: ${res.status} ${JSON.stringify(res.body)}`);
       }
-      return { status: response.status, body };
+      return taskName(prefix, other, issueNumber);
     },
+    async waitForPhase(workflowId, phases, timeoutMs = 20_000) {
+      const handle = client.workflow.getHandle(workflowId);
+      const deadline = Date.now() + timeoutMs;
+      let last = '(no answer)';
+      for (;;) {
+        try {
+          last = (await handle.query(stateQuery)).phase;
+          if (phases.includes(last)) return;
+        } catch (err) {
+          last = `query failed: ${err instanceof Error ? err.message : String(err)}`;
+        }
+        if (Date.now() > deadline) {
+          throw new Error(`${workflowId} did not reach ${phases.join('|')}; last: ${last}`);
+        }
+        await new Promise((r) => setTimeout(r, 50));
+      }
+    },
+    deliver,
     stopWorker,
     startWorker,
     async close() {
