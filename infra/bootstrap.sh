@@ -8,7 +8,11 @@ PNPM_VERSION=$(node -p "require('./package.json').packageManager.split('@')[1]")
 
 if ! command -v pnpm >/dev/null 2>&1 || [ "$(pnpm --version 2>/dev/null)" != "$PNPM_VERSION" ]; then
   echo "[bootstrap] installing pnpm $PNPM_VERSION with npm" >&2
-  npm install --global --no-fund --no-audit "pnpm@$PNPM_VERSION" >&2
+  if ! npm install --global --no-fund --no-audit "pnpm@$PNPM_VERSION" >&2; then
+    echo "[bootstrap] error: could not install pnpm $PNPM_VERSION globally with npm." >&2
+    echo "[bootstrap] Install it yourself (e.g. 'npm install -g pnpm@$PNPM_VERSION' with a user-writable npm prefix) and run this again." >&2
+    exit 1
+  fi
 fi
 
 echo "[bootstrap] installing workspace packages" >&2
