@@ -17,6 +17,7 @@ import {
   continueAsNew,
   isCancellation,
   log,
+  patched,
   proxyActivities,
   setCurrentDetails,
   setHandler,
@@ -48,6 +49,15 @@ export interface TaskWorkflowInput {
 }
 
 export type TaskOutcome = 'closed' | 'no-task';
+
+/**
+ * Changes to the command sequence, guarded with `patched()` so recorded runs still replay
+ * (tests/replay replays the histories in packages/workflows/test/fixtures/histories).
+ */
+export const Patches = {
+  /** Phase `ready` is published after the "running" status comment, not before it. */
+  readyAfterStatusComment: 'ready-after-status-comment',
+} as const;
 
 /** Our own bound on history, below Temporal's suggestion for busy issues. */
 export const MAX_HISTORY_EVENTS = 2_000;
@@ -285,7 +295,9 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       agentId: started.agent.id,
     });
     await showStatus({ state: 'created', agentUrl: started.agent.url });
-    await waitUntilReady(started.agent, false);
+    // Patched: runs recorded before this change published `ready` before the comment.
+    const readyAfterComment = patched(Patches.readyAfterStatusComment);
+    await waitUntilReady(started.agent, !readyAfterComment);
     await showStatus({
       state: 'running',
       agentUrl: started.agent.url,

@@ -1,0 +1,270 @@
+/**
+ * Records the workflow histories that `replay.test.ts` replays (SPEC 6: "replay tests prove
+ * recorded histories still replay"). Run it explicitly, never as part of `vitest run`:
+ *
+ *   RECORD_HISTORIES=1 pnpm exec vitest run --config tests/replay/vitest.record.config.ts
+ *
+ * (the file name does not match the `*.test.ts` include pattern, and the suite is skipped
+ * unless RECORD_HISTORIES=1). It drives real runs through the whole product in-process
+ * (`startStack()`: ingress, worker, fakes, shared Temporal dev server) and writes each
+ * workflow's history JSON to packages/workflows/test/fixtures/histories/<name>.json.
+ * Re-record only when a change is deliberately not backward compatible (see the README there).
+ */
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/e2e';
+import { repositoryWorkflowId } from '@code-factory/naming';
+import { samplePayloads } from '@code-factory/testkit';
+import {
+  repoConfigQuery,
+  retryUpdate,
+  sendMessageUpdate,
+  stateQuery,
+  TASK_WORKFLOW_TYPE,
+  type TaskSnapshot,
+  type TaskWorkflowInput,
+} from '@code-factory/workflows';
+import type { WorkflowHandle } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+export const HISTORIES_DIR =
+  process.env.HISTORIES_DIR ??
+  resolve(import.meta.dirname, '../../../packages/workflows/test/fixtures/histories');
+
+const RECORD = process.env.RECORD_HISTORIES === '1';
+
+async function until<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await Promise.resolve()
+      .then(probe)
+      .catch(() => undefined);
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 50));
+  }
+}
+
+async function save(name: string, handle: WorkflowHandle): Promise<void> {
+  const history = await handle.fetchHistory();
+  mkdirSync(HISTORIES_DIR, { recursive: true });
+  // The same JSON shape as `temporal workflow show --output json` and the Web UI's download.
+  const json = JSON.stringify(JSON.parse(historyToJSON(history)), null, 1);
+  writeFileSync(resolve(HISTORIES_DIR, `${name}.json`), `${json}\n`);
+  console.log(`recorded ${name}: ${history.events?.length ?? 0} events`);
+}
+
+describe.runIf(RECORD)('record workflow histories', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack();
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const issue = (issueNumber: number, sender = LEAD) => ({
+    owner: stack.repo.owner,
+    repo: stack.repo.name,
+    issueNumber,
+    sender: sender.login,
+    senderId: sender.id,
+    assignee: AGENT_LOGIN,
+  });
+  const send = async (event: string, payload: unknown, expected = 202) => {
+    const res = await stack.deliver(event, payload);
+    expect(res.status, JSON.stringify(res.body)).toBe(expected);
+  };
+  const taskHandle = (n: number) => stack.client.workflow.getHandle(stack.taskName(n));
+  const state = (n: number): Promise<TaskSnapshot> => taskHandle(n).query(stateQuery);
+  const phase = (n: number, phases: string[]) =>
+    until(async () => phases.includes((await state(n)).phase), `#${n} ${phases.join('/')}`);
+  const forwarded = (n: number, items: number) =>
+    until(async () => {
+      const s = await state(n);
+      return s.counts.forwardedItems >= items && s.pending.length === 0;
+    }, `#${n}: ${items} forwarded`);
+  const close = async (n: number) => {
+    await send('issues', samplePayloads.issueClosed(issue(n)));
+    expect(await taskHandle(n).result()).toBe('closed');
+  };
+
+  it('task: assign → ready → close', async () => {
+    const n = 101;
+    await send('issues', samplePayloads.issueAssigned({ ...issue(n), title: 'Replay: basic' }));
+    await phase(n, ['ready']);
+    await close(n);
+    await save('task-assign-ready-close', taskHandle(n));
+  });
+
+  it('task: assign, comments batched while starting, close', async () => {
+    const n = 102;
+    await send('issues', samplePayloads.issueAssigned({ ...issue(n), title: 'Replay: batch' }));
+    for (const [i, body] of ['first comment', 'second comment', 'third comment'].entries()) {
+      await send(
+        'issue_comment',
+        samplePayloads.issueComment({ ...issue(n), body, commentId: n * 10 + i }),
+      );
+    }
+    await forwarded(n, 3);
+    await close(n);
+    await save('task-comments-batched', taskHandle(n));
+  });
+
+  it('task: failed start (no Coder user linked), then close', async () => {
+    const n = 103;
+    const unlinked = { login: 'unlinked-dev', id: 3003 };
+    stack.github.setPermission(
+      stack.repo.owner,
+      stack.repo.name,
+      unlinked.login,
+      'write',
+      unlinked.id,
+    );
+    await send('issues', samplePayloads.issueAssigned(issue(n, unlinked)));
+    await phase(n, ['failed']);
+    await close(n);
+    await save('task-failed-start-close', taskHandle(n));
+  });
+
+  it('task: failed start, retry update after the user links Coder, close', async () => {
+    const n = 104;
+    const late = { login: 'late-linker', id: 3004 };
+    stack.github.setPermission(stack.repo.owner, stack.repo.name, late.login, 'write', late.id);
+    await send('issues', samplePayloads.issueAssigned(issue(n, late)));
+    await phase(n, ['failed']);
+    stack.coder.addUser({ username: 'late-linker-dev', githubUserId: late.id });
+    expect(await taskHandle(n).executeUpdate(retryUpdate)).toEqual({ retrying: 'start' });
+    await phase(n, ['ready']);
+    await close(n);
+    await save('task-retry-after-error', taskHandle(n));
+  });
+
+  it('task: operator sendMessage update', async () => {
+    const n = 105;
+    await send('issues', samplePayloads.issueAssigned(issue(n)));
+    await phase(n, ['ready']);
+    await taskHandle(n).executeUpdate(sendMessageUpdate, {
+      args: [{ text: 'Operator: please rebase on main.', author: 'ops' }],
+    });
+    await forwarded(n, 1);
+    await close(n);
+    await save('task-operator-message', taskHandle(n));
+  });
+
+  it('task: continue-as-new (first run and continued run)', async () => {
+    const n = 106;
+    const input: TaskWorkflowInput = {
+      taskName: stack.taskName(n),
+      repository: { owner: stack.repo.owner, name: stack.repo.name },
+      issueNumber: n,
+      maxHistoryEvents: 60,
+    };
+    const started = await stack.client.workflow.start(TASK_WORKFLOW_TYPE, {
+      workflowId: stack.taskName(n),
+      taskQueue: stack.taskQueue,
+      args: [input],
+    });
+    const firstRunId = started.firstExecutionRunId;
+    await send('issues', samplePayloads.issueAssigned(issue(n)));
+    await phase(n, ['ready']);
+    let comments = 0;
+    const comment = async () => {
+      comments++;
+      await send(
+        'issue_comment',
+        samplePayloads.issueComment({
+          ...issue(n),
+          body: `comment ${comments}`,
+          commentId: n * 100 + comments,
+        }),
+      );
+      await forwarded(n, comments);
+    };
+    const currentRun = async () => (await taskHandle(n).describe()).runId;
+    while ((await currentRun()) === firstRunId) {
+      if (comments > 20) throw new Error('no continue-as-new after 20 comments');
+      await comment();
+    }
+    await comment();
+    await close(n);
+    await save(
+      'task-continue-as-new-first-run',
+      stack.client.workflow.getHandle(stack.taskName(n), firstRunId),
+    );
+    await save('task-continue-as-new-last-run', taskHandle(n));
+  });
+
+  it('repository: config push, PR review comment and CI failure routed', async () => {
+    const { owner, name } = stack.repo;
+    const n = 107;
+    const pr = 1107;
+    const headSha = 'feed'.padEnd(40, '0');
+    const configSha = '1'.repeat(40);
+    // A repository with a config starts its tasks from the config-aware template.
+    stack.coder.addTemplate({ name: 'task-template-config' });
+    stack.github.setFile(
+      owner,
+      name,
+      configSha,
+      '.code-factory/config.toml',
+      '[sandbox]\nsize = "large"\n',
+    );
+    stack.github.addPullRequest({
+      owner,
+      repo: name,
+      number: pr,
+      author: AGENT_LOGIN,
+      headSha,
+      headRef: `agent/${n}`,
+    });
+    stack.github.linkIssue(owner, name, pr, n);
+    stack.github.addWorkflowRun({
+      owner,
+      repo: name,
+      runId: n * 10,
+      headSha,
+      jobs: [{ id: n * 100 + 1, name: 'unit tests', conclusion: 'failure', log: 'FAIL a.test.ts' }],
+    });
+
+    await send('push', samplePayloads.push({ owner, repo: name, after: configSha }));
+    const repoHandle = stack.client.workflow.getHandle(repositoryWorkflowId(stack.repo));
+    await until(async () => (await repoHandle.query(repoConfigQuery)).sha === configSha, 'config');
+
+    await send('issues', samplePayloads.issueAssigned(issue(n)));
+    await phase(n, ['ready']);
+    await send(
+      'pull_request_review_comment',
+      samplePayloads.reviewComment({
+        owner,
+        repo: name,
+        prNumber: pr,
+        headSha,
+        body: 'rename this',
+        path: 'src/a.ts',
+        line: 3,
+      }),
+    );
+    await forwarded(n, 1);
+    await send(
+      'workflow_run',
+      samplePayloads.workflowRunCompleted({
+        owner,
+        repo: name,
+        runId: n * 10,
+        headSha,
+        pullRequests: [],
+      }),
+    );
+    await forwarded(n, 2);
+    // The repository workflow never completes: its history is recorded while it runs.
+    await save('repository-config-and-routing', repoHandle);
+    await close(n);
+    await save('task-pr-review-and-ci', taskHandle(n));
+  });
+});
