@@ -8,7 +8,8 @@
  */
 import type { IngressConfig } from '@code-factory/config';
 import { Webhooks } from '@octokit/webhooks';
-import { Hono } from 'hono';
+import { type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
+import { type Context, Hono } from 'hono';
 import type { Logger } from 'pino';
 import {
   createIngressMetrics,
@@ -28,6 +29,8 @@ export interface AppDeps {
   metrics?: IngressMetrics;
   /** Clock for `receivedAt`; tests pin it. */
   now?: () => Date;
+  /** When given (tracing on, `tracing.ts`), each webhook is handled inside a server span. */
+  tracer?: Tracer;
 }
 
 export const WEBHOOK_PATH = '/webhooks/github';
@@ -40,7 +43,7 @@ export function createApp(deps: AppDeps): Hono {
   const webhooks = new Webhooks({ secret: config.WEBHOOK_SECRET });
   const app = new Hono();
 
-  app.post(WEBHOOK_PATH, async (c) => {
+  const handleWebhook = async (c: Context, span: Span | undefined): Promise<Response> => {
     const started = performance.now();
     const deliveryId = c.req.header('x-github-delivery') ?? null;
     const event = c.req.header('x-github-event') ?? null;
@@ -51,6 +54,7 @@ export function createApp(deps: AppDeps): Hono {
       status: 200 | 202 | 400 | 401 | 413 | 500 | 503,
       body: object,
     ) => {
+      span?.setAttributes({ 'code_factory.outcome': outcome, 'http.response.status_code': status });
       const seconds = (performance.now() - started) / 1000;
       metrics.requests.inc({ outcome });
       metrics.duration.observe(seconds, { outcome });
@@ -93,6 +97,8 @@ export function createApp(deps: AppDeps): Hono {
       );
       return answer('bad_request', 400, { error: 'missing X-GitHub-Delivery header' });
     }
+    // Only once the signature holds: unauthenticated callers do not get to label spans.
+    span?.setAttributes({ 'github.event': event, 'github.delivery': deliveryId });
     let payload: unknown;
     try {
       payload = JSON.parse(text);
@@ -139,6 +145,10 @@ export function createApp(deps: AppDeps): Hono {
       log.error({ outcome: 'error', kind, err: error }, 'hand-off failed');
       return answer('error', 500, { error: 'internal error' });
     }
+    span?.setAttributes({
+      'code_factory.event_kind': kind,
+      temporalWorkflowId: delivery.workflowId,
+    });
     if (delivery.status === 'no-workflow') {
       log.info(
         { outcome: 'no_task', kind, workflowId: delivery.workflowId, reason: NO_ACTIVE_TASK },
@@ -148,6 +158,33 @@ export function createApp(deps: AppDeps): Hono {
     }
     log.info({ outcome: 'accepted', kind, workflowId: delivery.workflowId }, 'accepted delivery');
     return answer('accepted', 202, { ok: true, workflowId: delivery.workflowId });
+  };
+
+  app.post(WEBHOOK_PATH, (c) => {
+    const tracer = deps.tracer;
+    if (!tracer) return handleWebhook(c, undefined);
+    // Active while the sink runs, so Temporal's client interceptor carries it into the
+    // workflow's headers and the worker's spans join this trace.
+    return tracer.startActiveSpan(
+      `POST ${WEBHOOK_PATH}`,
+      {
+        kind: SpanKind.SERVER,
+        attributes: { 'http.request.method': 'POST', 'http.route': WEBHOOK_PATH },
+      },
+      async (span) => {
+        try {
+          const response = await handleWebhook(c, span);
+          if (response.status >= 500) span.setStatus({ code: SpanStatusCode.ERROR });
+          return response;
+        } catch (error) {
+          span.setStatus({ code: SpanStatusCode.ERROR });
+          if (error instanceof Error) span.recordException(error);
+          throw error;
+        } finally {
+          span.end();
+        }
+      },
+    );
   });
 
   app.get('/healthz', (c) => c.json({ ok: true }));

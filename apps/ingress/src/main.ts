@@ -14,6 +14,7 @@ import { createApp } from './app';
 import { createLogger } from './logger';
 import { createIngressMetrics } from './metrics';
 import { TemporalEventSink } from './temporal-sink';
+import { type IngressTracing, setupTracing } from './tracing';
 
 function loadConfig(): IngressConfig {
   try {
@@ -27,13 +28,28 @@ function loadConfig(): IngressConfig {
   }
 }
 
+/** Off (null) unless an OTLP endpoint is configured; see docs/operations.md, "Tracing". */
+function loadTracing(): IngressTracing | null {
+  try {
+    return setupTracing(process.env);
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      process.stderr.write(`ingress: ${error.message}\n`);
+      process.exit(1);
+    }
+    throw error;
+  }
+}
+
 const config = loadConfig();
+const tracing = loadTracing();
 const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
 const sink = new TemporalEventSink({
   settings: temporalSettings(process.env),
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   taskNamePrefix: config.CODER_TASK_NAME_PREFIX,
   timeoutMs: config.TEMPORAL_SIGNAL_TIMEOUT_MS,
+  ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
 });
 const app = createApp({
   config,
@@ -41,10 +57,11 @@ const app = createApp({
   logger,
   isTemporalReady: () => sink.isReady(),
   metrics: createIngressMetrics(),
+  ...(tracing ? { tracer: tracing.tracer } : {}),
 });
 
 const server = serve({ fetch: app.fetch, port: config.PORT }, (info) => {
-  logger.info({ port: info.port }, 'listening');
+  logger.info({ port: info.port, tracing: tracing ? 'otlp' : 'off' }, 'listening');
 });
 
 /** How long in-flight requests may take to finish before the process exits anyway. */
@@ -66,6 +83,9 @@ async function shutdown(signal: NodeJS.Signals): Promise<void> {
     if ('closeIdleConnections' in server) server.closeIdleConnections();
   });
   await sink.close().catch((error: unknown) => logger.warn({ err: error }, 'closing Temporal'));
+  await tracing
+    ?.shutdown()
+    .catch((error: unknown) => logger.warn({ err: error }, 'flushing traces'));
   logger.info('stopped');
   process.exit(0);
 }

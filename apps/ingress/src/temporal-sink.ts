@@ -18,7 +18,13 @@ import {
   TASK_WORKFLOW_TYPE,
   type TaskWorkflowInput,
 } from '@code-factory/workflows';
-import { Client, Connection, isGrpcServiceError, WorkflowNotFoundError } from '@temporalio/client';
+import {
+  Client,
+  type ClientInterceptors,
+  Connection,
+  isGrpcServiceError,
+  WorkflowNotFoundError,
+} from '@temporalio/client';
 import type { SignalTask, StartTask } from './router';
 
 /** What happened to an event handed to the sink. */
@@ -49,6 +55,8 @@ export interface TemporalSinkOptions {
   timeoutMs: number;
   /** Deadline of the readiness probe; defaults to the smaller of 2 s and `timeoutMs`. */
   readyTimeoutMs?: number;
+  /** Client interceptors, e.g. OpenTelemetry's (`tracing.ts`); none by default. */
+  interceptors?: ClientInterceptors;
 }
 
 // gRPC status codes that mean "not now" rather than "never".
@@ -76,7 +84,11 @@ export class TemporalEventSink implements EventSink {
       ...(tls !== undefined ? { tls } : {}),
       ...(metadata ? { metadata } : {}),
     });
-    this.client = new Client({ connection: this.connection, namespace });
+    this.client = new Client({
+      connection: this.connection,
+      namespace,
+      ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    });
     this.taskQueue = options.taskQueue;
     this.taskNamePrefix = options.taskNamePrefix;
     this.timeoutMs = options.timeoutMs;

@@ -8,12 +8,24 @@ import { makeTelemetryFilterString, NativeConnection, Runtime } from '@temporali
 import { createActivities } from './activities';
 import { depsFromConfig } from './deps';
 import { WorkerLogger } from './logging';
+import { setupTracing } from './tracing';
 import { createWorker } from './worker';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof parseEnv<typeof WorkerConfigSchema>>;
   try {
     config = parseEnv(WorkerConfigSchema, process.env);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`worker: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  let tracing: ReturnType<typeof setupTracing>;
+  try {
+    // Off (null) unless an OTLP endpoint is configured; see docs/operations.md, "Tracing".
+    tracing = setupTracing(process.env);
   } catch (err) {
     if (err instanceof ConfigError) {
       process.stderr.write(`worker: ${err.message}\n`);
@@ -47,6 +59,7 @@ async function main(): Promise<void> {
       ...(settings.metadata ? { metadata: settings.metadata } : {}),
     }),
     namespace: settings.namespace,
+    ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
   });
   const worker = await createWorker({
     connection,
@@ -56,6 +69,7 @@ async function main(): Promise<void> {
     tuning: config.WORKER_MAX_CACHED_WORKFLOWS
       ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS }
       : undefined,
+    ...(tracing ? tracing.workerOptions : {}),
   });
   // Worker.run() installs SIGINT/SIGTERM handlers: in-flight activities get the grace time.
   logger.info('worker started', {
@@ -63,10 +77,14 @@ async function main(): Promise<void> {
     namespace: settings.namespace,
     address: settings.address,
     metrics: config.WORKER_METRICS_ADDRESS ?? 'off',
+    tracing: tracing ? 'otlp' : 'off',
   });
   await worker.run();
   await connection.close();
   await client.connection.close();
+  await tracing?.shutdown().catch((err: unknown) => {
+    logger.warn('flushing traces failed', { error: String(err) });
+  });
 }
 
 main().catch((err) => {

@@ -17,6 +17,12 @@ export interface CreateWorkerOptions {
   activities: WorkerActivities;
   /** Prebuilt bundle (tests share one to save the bundling time). */
   workflowBundle?: WorkerOptions['workflowBundle'];
+  /**
+   * Worker interceptors and injected sinks, e.g. OpenTelemetry's (`tracing.ts`). With a
+   * prebuilt `workflowBundle`, the `workflowModules` must have been bundled into it.
+   */
+  interceptors?: WorkerOptions['interceptors'];
+  sinks?: WorkerOptions['sinks'];
   tuning?: Pick<
     WorkerOptions,
     'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'shutdownGraceTime'
@@ -30,6 +36,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     taskQueue: options.taskQueue,
     activities: options.activities,
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
+    ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+    ...(options.sinks ? { sinks: options.sinks } : {}),
     shutdownGraceTime: '20 seconds',
     ...options.tuning,
   });
