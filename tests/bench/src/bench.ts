@@ -1,0 +1,913 @@
+/**
+ * Performance bench of the whole product on this machine (all traffic to 127.0.0.1):
+ *   a. ingress throughput/latency vs a bare Hono app (autocannon, same run, same settings);
+ *   b. end to end: delivery POST → fake Coder `send`, for an idle, ready agent;
+ *   c. scale: N idle task workflows: worker RSS and the time to deliver one comment to each;
+ *   d. history cost per forwarded comment / CI failure, largest run before continue-as-new.
+ *
+ * Run: `pnpm exec tsx tests/bench/src/bench.ts [--quick] [--only=ingress,e2e,history,scale]
+ *       [--sizes=1000,2500] [--tuning='{"maxCachedWorkflows":500}'] [--compare-tuning]`
+ * The full run compares SDK-default worker options with TUNED at the largest size.
+ * Prints markdown tables. A Temporal dev server (SQLite in memory) is started for the run.
+ */
+import { execFileSync, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { pathToFileURL } from 'node:url';
+import { temporalSettings } from '@code-factory/config';
+import type { CiFailed } from '@code-factory/events';
+import { classify, type RouterContext, TemporalEventSink } from '@code-factory/ingress';
+import { taskName } from '@code-factory/naming';
+import {
+  type FakeCoder,
+  type FakeGitHub,
+  samplePayloads,
+  startFakeCoder,
+  startFakeGitHub,
+  type WebhookRequest,
+  webhookRequest,
+} from '@code-factory/testkit';
+import { workflowsPath } from '@code-factory/worker';
+import { ALL_SEARCH_ATTRIBUTES, stateQuery, type TaskSnapshot } from '@code-factory/workflows';
+import { Client, Connection } from '@temporalio/client';
+import { TestWorkflowEnvironment } from '@temporalio/testing';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+import autocannon from 'autocannon';
+
+// ---------------------------------------------------------------------------------------------
+// Options
+
+const argv = process.argv.slice(2);
+const flag = (name: string) => argv.includes(`--${name}`);
+const option = (name: string) =>
+  argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
+const QUICK = flag('quick');
+const SECTIONS = new Set((option('only') ?? 'ingress,e2e,history,scale').split(','));
+// On the shared 2-core machine a task start costs ~0.2 s of wall time at saturation (8
+// activities, ~10 fake HTTP calls): 1000/2500/5000 would alone take ~45 min, so the defaults
+// are sized to the time budget; pass --sizes=1000,2500,5000 on a quiet or bigger machine.
+const SIZES = (option('sizes') ?? (QUICK ? '100,200' : '250,500,1000')).split(',').map(Number);
+const TUNING = option('tuning');
+const COMPARE_TUNING = !QUICK || flag('compare-tuning');
+/** Worker options of the "tuned" scale run (see docs/performance.md). */
+const TUNED = { maxCachedWorkflows: 250 };
+const LOAD = {
+  connections: 32,
+  durationSec: QUICK ? 5 : 10,
+  requests: QUICK ? 2_000 : 4_000,
+  preassigned: QUICK ? 50 : 100,
+};
+const E2E_SAMPLES = QUICK ? 100 : 200;
+const CONCURRENCY = 64;
+
+const WEBHOOK_SECRET = 'bench-webhook-secret';
+const AGENT_LOGIN = 'xmtp-coder-agent';
+const SENDERS = Array.from({ length: 50 }, (_, i) => ({ login: `dev-${i}`, id: 50_000 + i }));
+
+Runtime.install({ logger: new DefaultLogger('ERROR') });
+const require = createRequire(import.meta.url);
+const ROOT = resolve(import.meta.dirname, '../../..');
+
+// ---------------------------------------------------------------------------------------------
+// Small helpers
+
+/** temporal.api.enums.v1.EventType values that show up here. */
+const EVENT_TYPES: Record<number, string> = {
+  5: 'WorkflowTaskScheduled',
+  6: 'WorkflowTaskStarted',
+  7: 'WorkflowTaskCompleted',
+  8: 'WorkflowTaskTimedOut',
+  9: 'WorkflowTaskFailed',
+  10: 'ActivityTaskScheduled',
+  11: 'ActivityTaskStarted',
+  12: 'ActivityTaskCompleted',
+  13: 'ActivityTaskFailed',
+  14: 'ActivityTaskTimedOut',
+  26: 'WorkflowExecutionSignaled',
+  28: 'WorkflowExecutionContinuedAsNew',
+  40: 'UpsertWorkflowSearchAttributes',
+  47: 'WorkflowExecutionUpdateAccepted',
+  48: 'WorkflowExecutionUpdateCompleted',
+};
+const eventName = (t: unknown) => EVENT_TYPES[Number(t)] ?? String(t);
+const eventMs = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) =>
+  Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+const log = (...parts: unknown[]) => process.stderr.write(`[bench] ${parts.join(' ')}\n`);
+
+async function until<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs: number,
+  everyMs = 200,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
+    await sleep(everyMs);
+  }
+}
+
+/** Runs `fn` over `items` with at most `limit` in flight. */
+async function pool<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>) {
+  let next = 0;
+  await Promise.all(
+    Array.from({ length: Math.min(limit, items.length) }, async () => {
+      for (;;) {
+        const i = next++;
+        if (i >= items.length) return;
+        await fn(items[i] as T, i);
+      }
+    }),
+  );
+}
+
+function quantile(values: number[], q: number): number {
+  const sorted = [...values].sort((a, b) => a - b);
+  if (sorted.length === 0) return Number.NaN;
+  const at = Math.min(sorted.length - 1, Math.max(0, Math.ceil(q * sorted.length) - 1));
+  return sorted[at] ?? Number.NaN;
+}
+
+const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
+
+function table(headers: string[], rows: (string | number)[][]): string {
+  const line = (cells: (string | number)[]) => `| ${cells.join(' | ')} |`;
+  return [line(headers), line(headers.map(() => '---')), ...rows.map(line)].join('\n');
+}
+
+const output: string[] = [];
+function print(title: string, body: string) {
+  const text = `\n### ${title}\n\n${body}\n`;
+  output.push(text);
+  process.stdout.write(text);
+}
+
+// ---------------------------------------------------------------------------------------------
+// Child processes (worker, ingress + bare server) run under tsx's loader
+
+interface Child {
+  message<T>(type: string): Promise<T>;
+  request<T>(type: string): Promise<T>;
+  kill(): Promise<void>;
+}
+
+function spawnChild(
+  entry: string,
+  env: Record<string, string>,
+  stdout: 'ignore' | 'inherit',
+): Child {
+  const loader = pathToFileURL(require.resolve('tsx')).href;
+  const child = spawn(process.execPath, ['--import', loader, resolve(import.meta.dirname, entry)], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', stdout, 'inherit', 'ipc'],
+  });
+  const exited = new Promise<void>((done) => child.once('exit', () => done()));
+  const message = <T>(type: string) =>
+    new Promise<T>((done, fail) => {
+      const onMessage = (m: { type?: string }) => {
+        if (m?.type !== type) return;
+        child.off('message', onMessage);
+        done(m as T);
+      };
+      child.on('message', onMessage);
+      void exited.then(() => fail(new Error(`${entry} exited while waiting for ${type}`)));
+    });
+  return {
+    message,
+    request: <T>(type: string) => {
+      const answer = message<T>(type);
+      child.send({ type });
+      return answer;
+    },
+    kill: async () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+      await exited;
+    },
+  };
+}
+
+// ---------------------------------------------------------------------------------------------
+// The world: dev server, fakes, bundle, a client
+
+interface World {
+  address: string;
+  client: Client;
+  coder: FakeCoder;
+  github: FakeGitHub;
+  bundlePath: string;
+  privateKey: string;
+  close(): Promise<void>;
+}
+
+async function startWorld(): Promise<World> {
+  const cli = execFileSync('bash', [join(ROOT, 'infra/temporal-cli.sh'), '--ensure'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  }).trim();
+  const env = await TestWorkflowEnvironment.createLocal({
+    server: {
+      executable: { type: 'existing-path', path: cli },
+      searchAttributes: ALL_SEARCH_ATTRIBUTES,
+      extraArgs: ['--log-level', 'error'],
+    },
+  });
+  const coder = await startFakeCoder({
+    timings: { pendingMs: 20, initializingMs: 30, workingMs: 20 },
+  });
+  const github = await startFakeGitHub({});
+  for (const s of SENDERS) coder.addUser({ username: `coder-${s.id}`, githubUserId: s.id });
+  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
+  const bundlePath = join(mkdtempSync(join(tmpdir(), 'bench-bundle-')), 'workflows.js');
+  writeFileSync(bundlePath, code);
+  const { generateKeyPairSync } = await import('node:crypto');
+  const { privateKey } = generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  });
+  const connection = await Connection.connect({ address: env.address });
+  const client = new Client({ connection, namespace: 'default' });
+  return {
+    address: env.address,
+    client,
+    coder,
+    github,
+    bundlePath,
+    privateKey,
+    async close() {
+      await connection.close();
+      await Promise.all([coder.close(), github.close()]);
+      await env.teardown();
+    },
+  };
+}
+
+/** One product deployment on the shared dev server: its own task queue, prefix and repository. */
+interface Deployment {
+  taskQueue: string;
+  prefix: string;
+  repo: { owner: string; name: string };
+  sink: TemporalEventSink;
+  worker: Child;
+  taskName(n: number): string;
+  /** Signal-with-start of an assignment, straight through the client (as the ingress does). */
+  assign(n: number): Promise<void>;
+  /** A comment signalled straight through the client. */
+  comment(n: number, body: string, commentId: number): Promise<void>;
+  countPhase(phase: string): Promise<number>;
+  rss(): Promise<{ rss: number; heapUsed: number }>;
+  close(): Promise<void>;
+}
+
+async function deploy(world: World, label: string, tuning?: object): Promise<Deployment> {
+  const taskQueue = `bench-${label}-${randomUUID().slice(0, 8)}`;
+  const prefix = `b${randomUUID().slice(0, 5)}`;
+  const repo = { owner: `bench-${label}`, name: 'widgets' };
+  for (const s of SENDERS)
+    world.github.setPermission(repo.owner, repo.name, s.login, 'write', s.id);
+  const worker = spawnChild(
+    'worker-process.ts',
+    {
+      TEMPORAL_ADDRESS: world.address,
+      TEMPORAL_TASK_QUEUE: taskQueue,
+      CODER_TASK_NAME_PREFIX: prefix,
+      AGENT_GITHUB_USERNAME: AGENT_LOGIN,
+      APP_ID: '1',
+      PRIVATE_KEY: world.privateKey,
+      GITHUB_API_URL: world.github.url,
+      CODER_URL: world.coder.url,
+      CODER_TOKEN: world.coder.token,
+      AGENT_POLL_INTERVAL_MS: '50',
+      AGENT_STARTUP_TIMEOUT_MS: '600000',
+      AGENT_ERROR_GRACE_MS: '5000',
+      WORKFLOW_BUNDLE_PATH: world.bundlePath,
+      ...(tuning ? { WORKER_TUNING: JSON.stringify(tuning) } : {}),
+    },
+    'ignore',
+  );
+  await worker.message('ready');
+  const sink = new TemporalEventSink({
+    settings: temporalSettings({ TEMPORAL_ADDRESS: world.address }),
+    taskQueue,
+    taskNamePrefix: prefix,
+    timeoutMs: 60_000,
+  });
+  const ctx = (): RouterContext => ({
+    agentLogin: AGENT_LOGIN,
+    trustedAssociations: ['OWNER', 'MEMBER', 'COLLABORATOR'],
+    deliveryId: randomUUID(),
+    receivedAt: new Date().toISOString(),
+    taskNamePrefix: prefix,
+  });
+  const sender = (n: number) => SENDERS[n % SENDERS.length] ?? { login: 'dev-0', id: 50_000 };
+  const issue = (n: number) => ({
+    owner: repo.owner,
+    repo: repo.name,
+    issueNumber: n,
+    sender: sender(n).login,
+    senderId: sender(n).id,
+    assignee: AGENT_LOGIN,
+  });
+  return {
+    taskQueue,
+    prefix,
+    repo,
+    sink,
+    worker,
+    taskName: (n) => taskName(prefix, repo, n),
+    async assign(n) {
+      const decision = classify('issues', samplePayloads.issueAssigned(issue(n)), ctx());
+      if (decision.action !== 'start-task') throw new Error(`assignment: ${decision.action}`);
+      await sink.startTask(decision);
+    },
+    async comment(n, body, commentId) {
+      const payload = samplePayloads.issueComment({ ...issue(n), body, commentId });
+      const decision = classify('issue_comment', payload, ctx());
+      if (decision.action !== 'signal-task') throw new Error(`comment: ${decision.action}`);
+      await sink.signalTask(decision);
+    },
+    async countPhase(phase) {
+      const { count } = await world.client.workflow.count(
+        `TaskQueue = '${taskQueue}' AND CodeFactoryPhase = '${phase}' AND ExecutionStatus = 'Running'`,
+      );
+      return count;
+    },
+    rss: () => worker.request<{ rss: number; heapUsed: number }>('rss'),
+    async close() {
+      await worker.kill();
+      await sink.close();
+    },
+  };
+}
+
+function signed(event: string, payload: unknown, deliveryId?: string): Promise<WebhookRequest> {
+  return webhookRequest({ secret: WEBHOOK_SECRET, event, payload, deliveryId });
+}
+
+async function assignAll(d: Deployment, numbers: number[], timeoutMs: number): Promise<number> {
+  const started = Date.now();
+  const before = await d.countPhase('ready');
+  await pool(numbers, CONCURRENCY, (n) => d.assign(n));
+  await until(
+    async () => (await d.countPhase('ready')) >= before + numbers.length,
+    `${numbers.length} tasks ready`,
+    timeoutMs,
+    500,
+  );
+  return Date.now() - started;
+}
+
+// ---------------------------------------------------------------------------------------------
+// a + b + d: ingress, end to end, history
+
+async function ingressAndE2e(world: World, d: Deployment) {
+  const server = spawnChild(
+    'server-process.ts',
+    {
+      TEMPORAL_ADDRESS: world.address,
+      TEMPORAL_TASK_QUEUE: d.taskQueue,
+      CODER_TASK_NAME_PREFIX: d.prefix,
+      AGENT_GITHUB_USERNAME: AGENT_LOGIN,
+      WEBHOOK_SECRET,
+      GITHUB_APP_BOT_LOGIN: world.github.botLogin,
+    },
+    'ignore',
+  );
+  const { ingressPort, barePort } = await server.message<{ ingressPort: number; barePort: number }>(
+    'ready',
+  );
+  const ingressUrl = `http://127.0.0.1:${ingressPort}`;
+  const bareUrl = `http://127.0.0.1:${barePort}`;
+  const preassigned = Array.from({ length: LOAD.preassigned }, (_, i) => 1 + i);
+  const readyMs = await assignAll(d, preassigned, 120_000);
+  log(`${preassigned.length} pre-assigned tasks ready in ${readyMs} ms`);
+
+  const issue = (n: number, who = SENDERS[n % SENDERS.length]) => ({
+    owner: d.repo.owner,
+    repo: d.repo.name,
+    issueNumber: n,
+    sender: who?.login,
+    senderId: who?.id,
+    assignee: AGENT_LOGIN,
+  });
+
+  if (SECTIONS.has('ingress')) {
+    // The mix: 25 % assignments of new issues, 40 % comments on assigned issues, 20 %
+    // assignments of someone else (skipped), 15 % pings (skipped).
+    const mix: string[] = [];
+    const requests: WebhookRequest[] = [];
+    for (let i = 0; i < LOAD.requests; i++) {
+      const slot = i % 20;
+      if (slot < 5) {
+        mix.push('assign');
+        requests.push(await signed('issues', samplePayloads.issueAssigned(issue(10_000 + i))));
+      } else if (slot < 13) {
+        mix.push('comment');
+        const n = preassigned[i % preassigned.length] ?? 1;
+        requests.push(
+          await signed(
+            'issue_comment',
+            samplePayloads.issueComment({
+              ...issue(n),
+              body: `load ${i}`,
+              commentId: 1_000_000 + i,
+            }),
+          ),
+        );
+      } else if (slot < 17) {
+        mix.push('skip');
+        requests.push(
+          await signed(
+            'issues',
+            samplePayloads.issueAssigned({ ...issue(20_000 + i), assignee: 'someone-else' }),
+          ),
+        );
+      } else {
+        mix.push('ping');
+        requests.push(await signed('ping', { zen: 'Keep it logically awesome.', hook_id: 1 }));
+      }
+    }
+    const skipsOnly = requests.filter((_, i) => mix[i] === 'skip' || mix[i] === 'ping');
+    const run = async (url: string, pool = requests) => {
+      let next = 0;
+      const result = await autocannon({
+        url: `${url}/webhooks/github`,
+        connections: LOAD.connections,
+        duration: LOAD.durationSec,
+        method: 'POST',
+        requests: [
+          {
+            setupRequest: (req) => {
+              const r = pool[next++ % pool.length] as WebhookRequest;
+              return { ...req, method: 'POST', headers: r.headers, body: r.body };
+            },
+          },
+        ],
+      });
+      return result;
+    };
+    // Warm both up a little, then measure each for the same duration and connections.
+    await autocannon({ url: `${bareUrl}/healthz`, connections: 4, amount: 200 });
+    const real = await run(ingressUrl);
+    const bare = await run(bareUrl);
+    // The same ingress with only requests it answers itself (verify, parse, classify, log):
+    // separates the ingress's own cost from the Temporal hand-off.
+    const skipping = await run(ingressUrl, skipsOnly);
+    const codes = (r: autocannon.Result) =>
+      Object.entries(r.statusCodeStats ?? {})
+        .map(([code, s]) => `${code}: ${(s as { count: number }).count}`)
+        .join(', ');
+    const rows = [
+      [
+        'real ingress (signed mix → Temporal)',
+        fmt(real.requests.average, 0),
+        fmt(real.latency.p50, 1),
+        fmt(real.latency.p99, 1),
+        real.errors + real.timeouts,
+        codes(real),
+      ],
+      [
+        'real ingress, skipped events only (no Temporal call)',
+        fmt(skipping.requests.average, 0),
+        fmt(skipping.latency.p50, 1),
+        fmt(skipping.latency.p99, 1),
+        skipping.errors + skipping.timeouts,
+        codes(skipping),
+      ],
+      [
+        'bare Hono (202 only)',
+        fmt(bare.requests.average, 0),
+        fmt(bare.latency.p50, 1),
+        fmt(bare.latency.p99, 1),
+        bare.errors + bare.timeouts,
+        codes(bare),
+      ],
+      [
+        '**ratio real / bare**',
+        fmt(real.requests.average / bare.requests.average, 3),
+        fmt(real.latency.p50 / Math.max(bare.latency.p50, 0.001), 1),
+        fmt(real.latency.p99 / Math.max(bare.latency.p99, 0.001), 1),
+        '',
+        '',
+      ],
+    ];
+    print(
+      `a. Ingress throughput (${LOAD.connections} connections, ${LOAD.durationSec} s each, ${LOAD.requests} pre-signed requests cycled: 25 % new assignments, 40 % comments on ${preassigned.length} assigned issues, 20 % other-assignee skips, 15 % pings)`,
+      table(['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'status codes'], rows),
+    );
+    // Let the worker absorb what the load created before timing single deliveries.
+    const drainStarted = Date.now();
+    await until(
+      async () => (await d.countPhase('starting')) + (await d.countPhase('working')) === 0,
+      'worker drained after the load',
+      240_000,
+      1_000,
+    );
+    log(`drained in ${Date.now() - drainStarted} ms`);
+    await sleep(1_000);
+  }
+
+  if (SECTIONS.has('e2e')) {
+    world.coder.reset();
+    const rotation = preassigned.slice(0, 20);
+    const latencies: number[] = [];
+    const acks: number[] = [];
+    let seen = 0;
+    for (let i = 0; i < E2E_SAMPLES; i++) {
+      const n = rotation[i % rotation.length] ?? 1;
+      const marker = `e2e-sample-${i}-${randomUUID().slice(0, 8)}`;
+      const req = await signed(
+        'issue_comment',
+        samplePayloads.issueComment({ ...issue(n), body: marker, commentId: 2_000_000 + i }),
+      );
+      const sentAt = Date.now();
+      const res = await fetch(`${ingressUrl}/webhooks/github`, { method: 'POST', ...req });
+      await res.text();
+      acks.push(Date.now() - sentAt);
+      if (res.status !== 202) throw new Error(`e2e delivery answered ${res.status}`);
+      const call = await until(
+        () => {
+          const calls = world.coder.calls();
+          for (let j = seen; j < calls.length; j++) {
+            const c = calls[j];
+            if (
+              c?.method === 'POST' &&
+              c.path.endsWith('/send') &&
+              JSON.stringify(c.body).includes(marker)
+            ) {
+              return c;
+            }
+          }
+          return undefined;
+        },
+        `send of ${marker}`,
+        30_000,
+        2,
+      );
+      seen = world.coder.calls().length;
+      latencies.push(call.at - sentAt);
+    }
+    print(
+      `b. End to end: delivery POST → fake Coder \`POST …/send\` (idle, ready agent; N = ${E2E_SAMPLES}, sequential, 20 agents in rotation)`,
+      table(
+        ['measure', 'median ms', 'p99 ms', 'max ms'],
+        [
+          [
+            'POST → Coder send',
+            fmt(quantile(latencies, 0.5), 0),
+            fmt(quantile(latencies, 0.99), 0),
+            fmt(Math.max(...latencies), 0),
+          ],
+          [
+            'POST → 202 (ingress ack)',
+            fmt(quantile(acks, 0.5), 0),
+            fmt(quantile(acks, 0.99), 0),
+            fmt(Math.max(...acks), 0),
+          ],
+        ],
+      ),
+    );
+  }
+
+  if (SECTIONS.has('history')) await history(world, d, ingressUrl, preassigned, issue);
+  await server.kill();
+}
+
+async function history(
+  world: World,
+  d: Deployment,
+  ingressUrl: string,
+  preassigned: number[],
+  issue: (n: number) => ReturnType<typeof Object>,
+) {
+  const post = async (req: WebhookRequest) => {
+    const res = await fetch(`${ingressUrl}/webhooks/github`, { method: 'POST', ...req });
+    await res.text();
+    if (res.status !== 202) throw new Error(`history delivery answered ${res.status}`);
+  };
+  const state = (n: number): Promise<TaskSnapshot> =>
+    world.client.workflow.getHandle(d.taskName(n)).query(stateQuery);
+  const historyOf = async (workflowId: string, runId?: string) =>
+    (await world.client.workflow.getHandle(workflowId, runId).fetchHistory()).events ?? [];
+  const settle = async (n: number, forwarded: number) => {
+    await until(
+      async () => {
+        const s = await state(n);
+        return (
+          s.counts.forwardedItems >= forwarded && s.phase === 'ready' && s.pending.length === 0
+        );
+      },
+      'forwarded',
+      30_000,
+      20,
+    );
+    await sleep(300); // the reaction lane finishes after the send
+  };
+
+  // Per forwarded comment.
+  const n = preassigned[preassigned.length - 1] ?? 1;
+  const K = 10;
+  let s = await state(n);
+  await settle(n, s.counts.forwardedItems);
+  const h0 = await historyOf(d.taskName(n));
+  let lastBefore = h0.length;
+  let lastTypes: Record<string, number> = {};
+  let timeline: string[] = [];
+  for (let i = 0; i < K; i++) {
+    s = await state(n);
+    await post(
+      await signed(
+        'issue_comment',
+        samplePayloads.issueComment({
+          ...(issue(n) as object),
+          body: `history ${i}`,
+          commentId: 3_000_000 + i,
+        }),
+      ),
+    );
+    await settle(n, s.counts.forwardedItems + 1);
+    if (i === K - 1) {
+      const h = await historyOf(d.taskName(n));
+      lastTypes = {};
+      const slice = h.slice(lastBefore);
+      const t0 = slice[0] ? eventMs(slice[0]) : 0;
+      timeline = slice.map((e) => `+${fmt(eventMs(e) - t0, 0)} ${eventName(e.eventType)}`);
+      for (const e of slice) {
+        const type = eventName(e.eventType);
+        lastTypes[type] = (lastTypes[type] ?? 0) + 1;
+      }
+    } else if (i === K - 2) {
+      lastBefore = (await historyOf(d.taskName(n))).length;
+    }
+  }
+  const h1 = await historyOf(d.taskName(n));
+  const perComment = (h1.length - h0.length) / K;
+
+  // Per CI failure (signalled as the repository workflow does once it resolved the PR).
+  const ci = preassigned[preassigned.length - 2] ?? 2;
+  const pr = 90_000 + ci;
+  const headSha = 'c1'.padEnd(40, '0');
+  world.github.addPullRequest({
+    owner: d.repo.owner,
+    repo: d.repo.name,
+    number: pr,
+    author: AGENT_LOGIN,
+    headSha,
+    headRef: `agent/${ci}`,
+  });
+  world.github.linkIssue(d.repo.owner, d.repo.name, pr, ci);
+  world.github.addWorkflowRun({
+    owner: d.repo.owner,
+    repo: d.repo.name,
+    runId: 777_000 + ci,
+    headSha,
+    jobs: [
+      { id: 1, name: 'lint', conclusion: 'success', log: 'ok' },
+      { id: 2, name: 'unit', conclusion: 'failure', log: 'FAIL a.test.ts\nexpected 1 to be 2' },
+      { id: 3, name: 'e2e', conclusion: 'failure', log: 'FAIL b.test.ts\ntimeout' },
+    ],
+  });
+  const C = 5;
+  s = await state(ci);
+  await settle(ci, s.counts.forwardedItems);
+  const c0 = await historyOf(d.taskName(ci));
+  for (let i = 0; i < C; i++) {
+    s = await state(ci);
+    const event: CiFailed = {
+      kind: 'ci.failed',
+      deliveryId: randomUUID(),
+      receivedAt: new Date().toISOString(),
+      repository: d.repo,
+      issueNumber: ci,
+      installationId: 1,
+      pullRequest: {
+        number: pr,
+        url: `https://github.com/${d.repo.owner}/${d.repo.name}/pull/${pr}`,
+      },
+      run: {
+        id: 777_000 + ci,
+        name: 'CI',
+        path: '.github/workflows/ci.yml',
+        url: `https://github.com/${d.repo.owner}/${d.repo.name}/actions/runs/${777_000 + ci}`,
+        headSha,
+      },
+    };
+    await d.sink.signalTask({ action: 'signal-task', taskName: d.taskName(ci), event });
+    await settle(ci, s.counts.forwardedItems + 1);
+  }
+  const c1 = await historyOf(d.taskName(ci));
+  const perCi = (c1.length - c0.length) / C;
+
+  // Largest run: a new task with the default bound, comments one at a time until it continues.
+  const big = 5_000_000;
+  await post(await signed('issues', samplePayloads.issueAssigned(issue(big) as object)));
+  await until(async () => (await state(big)).phase === 'ready', 'big ready', 60_000, 100);
+  const firstRunId = (await world.client.workflow.getHandle(d.taskName(big)).describe()).runId;
+  let sent = 0;
+  const started = Date.now();
+  for (; sent < 600; ) {
+    const before = await state(big);
+    if (before.runs >= 1) break;
+    await post(
+      await signed(
+        'issue_comment',
+        samplePayloads.issueComment({
+          ...(issue(big) as object),
+          body: `grow ${sent}`,
+          commentId: 4_000_000 + sent,
+        }),
+      ),
+    );
+    sent++;
+    await until(
+      async () => {
+        const st = await state(big);
+        return st.counts.forwardedItems >= sent && st.pending.length === 0;
+      },
+      'grow forwarded',
+      30_000,
+      10,
+    );
+  }
+  const finalState = await state(big);
+  const firstRun = await historyOf(d.taskName(big), firstRunId);
+  const lastEvent = firstRun[firstRun.length - 1];
+  const rows: (string | number)[][] = [
+    ['history events per forwarded comment (mean of 10, idle agent)', fmt(perComment, 1)],
+    [
+      'event types of one forwarded comment',
+      Object.entries(lastTypes)
+        .map(([t, c]) => `${t} ×${c}`)
+        .join(', '),
+    ],
+    ['history events per forwarded CI failure (mean of 5, 2 failed jobs)', fmt(perCi, 1)],
+    ['configured bound (MAX_HISTORY_EVENTS)', 2000],
+    [
+      'largest run measured (events in the run that continued as new)',
+      `${firstRun.length} (last event ${eventName(lastEvent?.eventType)})`,
+    ],
+    ['comments forwarded one by one until it continued', sent],
+    [
+      'after continue-as-new: runs / forwarded items / duplicates',
+      `${finalState.runs} / ${finalState.counts.forwardedItems} / ${finalState.counts.duplicates}`,
+    ],
+    ['time to grow one run to the bound', `${fmt((Date.now() - started) / 1000, 1)} s`],
+  ];
+  print('d. History cost', table(['measure', 'value'], rows));
+  print(
+    'd. Timeline of one forwarded comment (history event times, ms from the signal)',
+    timeline.map((t) => `    ${t}`).join('\n'),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+// c: scale
+
+interface ScaleRow {
+  label: string;
+  n: number;
+  startMs: number;
+  idleRss: number;
+  readyRss: number;
+  readyHeap: number;
+  commentMs: number;
+  afterRss: number;
+}
+
+async function scaleOnce(
+  world: World,
+  n: number,
+  label: string,
+  tuning?: object,
+): Promise<ScaleRow> {
+  const d = await deploy(world, `s${n}-${tuning ? 'tuned' : 'default'}`, tuning);
+  try {
+    await sleep(500);
+    const idle = await d.rss();
+    const numbers = Array.from({ length: n }, (_, i) => 1 + i);
+    const startMs = await assignAll(d, numbers, 600_000);
+    await sleep(1_000);
+    const ready = await d.rss();
+    world.coder.reset();
+    const sendPath = /\/send$/;
+    const commentStarted = Date.now();
+    await pool(numbers, CONCURRENCY, (i) => d.comment(i, `scale comment ${i}`, 8_000_000 + i));
+    await until(
+      () => world.coder.callsTo('POST', sendPath).length >= n,
+      `${n} sends`,
+      600_000,
+      100,
+    );
+    const commentMs = Date.now() - commentStarted;
+    await sleep(500);
+    const after = await d.rss();
+    const row = {
+      label,
+      n,
+      startMs,
+      idleRss: idle.rss,
+      readyRss: ready.rss,
+      readyHeap: ready.heapUsed,
+      commentMs,
+      afterRss: after.rss,
+    };
+    log(JSON.stringify(row));
+    return row;
+  } finally {
+    await d.close();
+  }
+}
+
+function scaleTable(rows: ScaleRow[]): string {
+  const base = rows[0];
+  return table(
+    [
+      'worker options',
+      'N',
+      'start N → all ready (s)',
+      'RSS idle (MiB)',
+      'RSS all ready (MiB)',
+      'heap used (MiB)',
+      'RSS per task (KiB)',
+      'one comment to each → N sends (s)',
+      'sends/s',
+      'RSS after (MiB)',
+    ],
+    rows.map((r) => [
+      r.label,
+      r.n,
+      fmt(r.startMs / 1000, 1),
+      mib(r.idleRss),
+      mib(r.readyRss),
+      mib(r.readyHeap),
+      fmt((r.readyRss - r.idleRss) / 1024 / r.n, 1),
+      fmt(r.commentMs / 1000, 1),
+      fmt(r.n / (r.commentMs / 1000), 0),
+      mib(r.afterRss),
+    ]),
+  ).concat(
+    base
+      ? `\n\nGrowth vs N = ${base.n}: ${rows
+          .filter((r) => r.label === base.label)
+          .map(
+            (r) =>
+              `N×${fmt(r.n / base.n, 1)} → comment time ×${fmt(r.commentMs / base.commentMs, 2)}, RSS growth ×${fmt((r.readyRss - r.idleRss) / Math.max(1, base.readyRss - base.idleRss), 2)}`,
+          )
+          .join('; ')}`
+      : '',
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
+
+async function main() {
+  const started = Date.now();
+  log(`quick=${QUICK} sections=${[...SECTIONS].join(',')} sizes=${SIZES.join(',')}`);
+  const world = await startWorld();
+  try {
+    if (SECTIONS.has('ingress') || SECTIONS.has('e2e') || SECTIONS.has('history')) {
+      const d = await deploy(world, 'a');
+      try {
+        await ingressAndE2e(world, d);
+      } finally {
+        await d.close();
+      }
+    }
+    if (SECTIONS.has('scale')) {
+      const rows: ScaleRow[] = [];
+      const chosen = TUNING ? JSON.parse(TUNING) : undefined;
+      const label = TUNING ? `tuned ${TUNING}` : 'SDK defaults';
+      for (const n of SIZES) rows.push(await scaleOnce(world, n, label, chosen));
+      if (COMPARE_TUNING) {
+        const n = SIZES[SIZES.length - 1] ?? 1000;
+        rows.push(await scaleOnce(world, n, `tuned ${JSON.stringify(TUNED)}`, TUNED));
+      }
+      print(
+        'c. Scale: N idle task workflows on one worker (child process), fake Coder timings 20/30/20 ms',
+        scaleTable(rows),
+      );
+    }
+  } finally {
+    await world.close();
+  }
+  print(
+    'Run',
+    `Total ${fmt((Date.now() - started) / 1000, 0)} s, quick=${QUICK}, node ${process.version}`,
+  );
+}
+
+main().then(
+  () => process.exit(0),
+  (err) => {
+    process.stderr.write(`bench failed: ${err instanceof Error ? err.stack : String(err)}\n`);
+    process.exit(1);
+  },
+);

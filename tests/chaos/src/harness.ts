@@ -1,0 +1,267 @@
+/**
+ * Shared pieces of the fault tests: fakes, the ingress served in-process, the worker either
+ * in-process or as a child process (tests/chaos/src/worker-process.ts run with tsx), and a
+ * workflow bundle built once per test file and reused across worker restarts.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
+import type { AddressInfo } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join, resolve } from 'node:path';
+import { Writable } from 'node:stream';
+import { pathToFileURL } from 'node:url';
+import { IngressConfigSchema, parseEnv, temporalSettings } from '@code-factory/config';
+import { createApp, createLogger, TemporalEventSink } from '@code-factory/ingress';
+import { taskName } from '@code-factory/naming';
+import {
+  type CoderTimings,
+  type FakeCoder,
+  type FakeGitHub,
+  startFakeCoder,
+  startFakeGitHub,
+  webhookRequest,
+} from '@code-factory/testkit';
+import { workflowsPath } from '@code-factory/worker';
+import { serve } from '@hono/node-server';
+import { Client, Connection } from '@temporalio/client';
+import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
+
+export const WEBHOOK_SECRET = 'chaos-webhook-secret';
+export const LEAD = { login: 'octo-lead', id: 1001 };
+export const CODER_USER = 'demo-dev';
+export const AGENT_LOGIN = 'xmtp-coder-agent';
+
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+} catch {
+  // Installed already in this process.
+}
+
+let key: string | undefined;
+export function privateKey(): string {
+  key ??= generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  }).privateKey;
+  return key;
+}
+
+let bundlePath: Promise<string> | undefined;
+/** The workflow bundle, built once per process and written to a file workers load. */
+export function workflowBundlePath(): Promise<string> {
+  bundlePath ??= (async () => {
+    const { code } = await bundleWorkflowCode({
+      workflowsPath,
+      logger: new DefaultLogger('WARN'),
+    });
+    const path = join(mkdtempSync(join(tmpdir(), 'chaos-bundle-')), 'workflows.js');
+    writeFileSync(path, code);
+    return path;
+  })();
+  return bundlePath;
+}
+
+export async function until<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 30_000,
+  everyMs = 50,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms waiting: ${what}`);
+    await new Promise((r) => setTimeout(r, everyMs));
+  }
+}
+
+export interface World {
+  address: string;
+  coder: FakeCoder;
+  github: FakeGitHub;
+  repo: { owner: string; name: string };
+  prefix: string;
+  taskQueue: string;
+  client: Client;
+  /** Worker configuration as environment variables (WorkerConfigSchema). */
+  workerEnv: Record<string, string>;
+  taskName(issueNumber: number): string;
+  ingressUrl: string;
+  ingressLogs: string[];
+  deliver(
+    event: string,
+    payload: unknown,
+    deliveryId?: string,
+  ): Promise<{ status: number; body: unknown; ms: number }>;
+  close(): Promise<void>;
+}
+
+export interface WorldOptions {
+  address: string;
+  coderTimings?: Partial<CoderTimings>;
+  /** TEMPORAL_SIGNAL_TIMEOUT_MS of the ingress. */
+  signalTimeoutMs?: number;
+  workerEnv?: Record<string, string>;
+}
+
+/** Fakes + ingress (in-process) + a client; the worker is started by the test. */
+export async function startWorld(options: WorldOptions): Promise<World> {
+  const { address } = options;
+  const coder = await startFakeCoder({
+    timings: { pendingMs: 20, initializingMs: 40, workingMs: 40, ...options.coderTimings },
+  });
+  const github = await startFakeGitHub({});
+  const repo = { owner: `chaos-${randomUUID().slice(0, 6)}`, name: 'widgets' };
+  coder.addUser({ username: CODER_USER, githubUserId: LEAD.id });
+  github.setPermission(repo.owner, repo.name, LEAD.login, 'write', LEAD.id);
+  const taskQueue = `chaos-${randomUUID()}`;
+  const prefix = `c${randomUUID().slice(0, 4)}`;
+  const common = {
+    TEMPORAL_ADDRESS: address,
+    TEMPORAL_TASK_QUEUE: taskQueue,
+    CODER_TASK_NAME_PREFIX: prefix,
+    AGENT_GITHUB_USERNAME: AGENT_LOGIN,
+  };
+  const workerEnv = {
+    ...common,
+    APP_ID: '1',
+    PRIVATE_KEY: privateKey(),
+    GITHUB_API_URL: github.url,
+    CODER_URL: coder.url,
+    CODER_TOKEN: coder.token,
+    AGENT_POLL_INTERVAL_MS: '50',
+    AGENT_STARTUP_TIMEOUT_MS: '60000',
+    AGENT_ERROR_GRACE_MS: '500',
+    ...options.workerEnv,
+  };
+  const ingressConfig = parseEnv(IngressConfigSchema, {
+    ...common,
+    WEBHOOK_SECRET,
+    PORT: '0',
+    GITHUB_APP_BOT_LOGIN: github.botLogin,
+    TEMPORAL_SIGNAL_TIMEOUT_MS: String(options.signalTimeoutMs ?? 5_000),
+  });
+  const connection = await Connection.connect({ address });
+  const client = new Client({ connection, namespace: 'default' });
+
+  const ingressLogs: string[] = [];
+  const logger = createLogger({
+    destination: new Writable({
+      write(chunk, _enc, done) {
+        ingressLogs.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    }),
+  });
+  const sink = new TemporalEventSink({
+    settings: temporalSettings({ TEMPORAL_ADDRESS: address }),
+    taskQueue,
+    taskNamePrefix: prefix,
+    timeoutMs: ingressConfig.TEMPORAL_SIGNAL_TIMEOUT_MS,
+  });
+  const app = createApp({
+    config: ingressConfig,
+    sink,
+    logger,
+    isTemporalReady: () => sink.isReady(),
+  });
+  const server = await new Promise<ReturnType<typeof serve>>((done) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => done(s));
+  });
+  const ingressUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+
+  return {
+    address,
+    coder,
+    github,
+    repo,
+    prefix,
+    taskQueue,
+    client,
+    workerEnv,
+    taskName: (n) => taskName(prefix, repo, n),
+    ingressUrl,
+    ingressLogs,
+    async deliver(event, payload, deliveryId) {
+      const request = await webhookRequest({ secret: WEBHOOK_SECRET, event, payload, deliveryId });
+      const started = Date.now();
+      const response = await fetch(`${ingressUrl}/webhooks/github`, {
+        method: 'POST',
+        ...request,
+      });
+      const text = await response.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // Not JSON: keep the text.
+      }
+      return { status: response.status, body, ms: Date.now() - started };
+    },
+    async close() {
+      await new Promise<void>((done) => {
+        server.close(() => done());
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      });
+      await sink.close();
+      await connection.close();
+      await Promise.all([coder.close(), github.close()]);
+    },
+  };
+}
+
+const require = createRequire(import.meta.url);
+const WORKER_ENTRY = resolve(import.meta.dirname, 'worker-process.ts');
+
+export interface WorkerProcess {
+  child: ChildProcess;
+  /** Resolves once the worker polls. */
+  ready: Promise<void>;
+  exited: Promise<number | null>;
+  rss(): Promise<number>;
+  kill(signal: NodeJS.Signals): Promise<number | null>;
+}
+
+/** Runs worker-process.ts under tsx's loader in a child node process (no tsx wrapper process). */
+export function spawnWorker(
+  env: Record<string, string>,
+  entry = WORKER_ENTRY,
+  extra: { stdout?: 'inherit' | 'ignore' } = {},
+): WorkerProcess {
+  const loader = pathToFileURL(require.resolve('tsx')).href;
+  const child = spawn(process.execPath, ['--import', loader, entry], {
+    env: { ...process.env, ...env },
+    stdio: ['ignore', extra.stdout ?? 'ignore', 'inherit', 'ipc'],
+  });
+  const exited = new Promise<number | null>((done) => child.once('exit', (code) => done(code)));
+  const ready = new Promise<void>((done, fail) => {
+    child.on('message', (m: { type?: string }) => {
+      if (m?.type === 'ready') done();
+    });
+    void exited.then((code) => fail(new Error(`worker process exited (${code}) before ready`)));
+  });
+  ready.catch(() => {});
+  return {
+    child,
+    ready,
+    exited,
+    rss: () =>
+      new Promise((done) => {
+        const onMessage = (m: { type?: string; rss?: number }) => {
+          if (m?.type !== 'rss') return;
+          child.off('message', onMessage);
+          done(m.rss ?? 0);
+        };
+        child.on('message', onMessage);
+        child.send({ type: 'rss' });
+      }),
+    kill: async (signal) => {
+      if (child.exitCode === null && child.signalCode === null) child.kill(signal);
+      return exited;
+    },
+  };
+}

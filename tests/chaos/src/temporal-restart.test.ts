@@ -1,0 +1,216 @@
+/**
+ * Fault: the Temporal server goes away during traffic and comes back (a dev server with a
+ * persistent SQLite file, stopped and started again on the same port). The ingress answers
+ * 503 quickly while it is down, never crashes (/healthz stays 200, /readyz follows Temporal),
+ * and everything it accepted (202) before the stop is handled after the restart.
+ */
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdtempSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { samplePayloads } from '@code-factory/testkit';
+import { temporalCli } from '@code-factory/testkit/vitest';
+import { ALL_SEARCH_ATTRIBUTES, stateQuery, type TaskSnapshot } from '@code-factory/workflows';
+import { Connection } from '@temporalio/client';
+import { afterAll, describe, expect, it } from 'vitest';
+import {
+  AGENT_LOGIN,
+  LEAD,
+  spawnWorker,
+  startWorld,
+  until,
+  type WorkerProcess,
+  type World,
+  workflowBundlePath,
+} from './harness';
+
+const CLI_TYPES: Record<string, string> = {
+  KEYWORD: 'Keyword',
+  INT: 'Int',
+  TEXT: 'Text',
+  BOOL: 'Bool',
+  DOUBLE: 'Double',
+  DATETIME: 'Datetime',
+  KEYWORD_LIST: 'KeywordList',
+};
+
+function freePort(): Promise<number> {
+  return new Promise((done, fail) => {
+    const s = createServer();
+    s.once('error', fail);
+    s.listen(0, '127.0.0.1', () => {
+      const { port } = s.address() as { port: number };
+      s.close(() => done(port));
+    });
+  });
+}
+
+class DevServer {
+  private child: ChildProcess | undefined;
+  constructor(
+    readonly port: number,
+    readonly dbFile: string,
+  ) {}
+  get address() {
+    return `127.0.0.1:${this.port}`;
+  }
+  async start(): Promise<void> {
+    const args = [
+      'server',
+      'start-dev',
+      '--db-filename',
+      this.dbFile,
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(this.port),
+      '--headless',
+      '--log-level',
+      'error',
+      ...ALL_SEARCH_ATTRIBUTES.flatMap((k) => [
+        '--search-attribute',
+        `${k.name}=${CLI_TYPES[k.type] ?? 'Keyword'}`,
+      ]),
+    ];
+    this.child = spawn(temporalCli(), args, { stdio: ['ignore', 'ignore', 'inherit'] });
+    await until(
+      async () => {
+        try {
+          const c = await Connection.connect({ address: this.address, connectTimeout: 500 });
+          await c.workflowService.getSystemInfo({});
+          await c.close();
+          return true;
+        } catch {
+          return false;
+        }
+      },
+      'dev server up',
+      30_000,
+      200,
+    );
+  }
+  async stop(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null) return;
+    const exited = new Promise((done) => child.once('exit', done));
+    child.kill('SIGTERM');
+    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
+    await exited;
+    clearTimeout(timer);
+  }
+}
+
+let server: DevServer | undefined;
+let world: World | undefined;
+let worker: WorkerProcess | undefined;
+afterAll(async () => {
+  await worker?.kill('SIGKILL');
+  await world?.close();
+  await server?.stop();
+});
+
+describe('Temporal stopped and restarted during traffic', () => {
+  it('answers 503 quickly while down, stays up, and loses nothing it accepted', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'chaos-temporal-'));
+    server = new DevServer(await freePort(), join(dir, 't.db'));
+    await server.start();
+    const w = await startWorld({ address: server.address, signalTimeoutMs: 1_000 });
+    world = w;
+    worker = spawnWorker({ ...w.workerEnv, WORKFLOW_BUNDLE_PATH: await workflowBundlePath() });
+    await worker.ready;
+
+    const issues = [6201, 6202, 6203, 6204];
+    const issue = (issueNumber: number) => ({
+      owner: w.repo.owner,
+      repo: w.repo.name,
+      issueNumber,
+      sender: LEAD.login,
+      senderId: LEAD.id,
+      assignee: AGENT_LOGIN,
+    });
+    const state = (n: number): Promise<TaskSnapshot> =>
+      w.client.workflow.getHandle(w.taskName(n)).query(stateQuery);
+    for (const n of issues) {
+      expect((await w.deliver('issues', samplePayloads.issueAssigned(issue(n)))).status).toBe(202);
+    }
+    await until(
+      async () => (await Promise.all(issues.map(state))).every((s) => s.phase === 'ready'),
+      'tasks ready',
+      60_000,
+      200,
+    );
+
+    // Traffic, then the stop right behind the last accepted delivery.
+    const accepted: { n: number; body: string }[] = [];
+    for (let round = 0; round < 3; round++) {
+      await Promise.all(
+        issues.map(async (n) => {
+          const body = `restart ${n} #${round} ${randomUUID().slice(0, 8)}`;
+          const res = await w.deliver(
+            'issue_comment',
+            samplePayloads.issueComment({ ...issue(n), body, commentId: n * 10 + round }),
+          );
+          expect(res.status).toBe(202);
+          accepted.push({ n, body });
+        }),
+      );
+    }
+    await server.stop();
+
+    // Down: every delivery is refused quickly with 503, the process keeps serving.
+    for (let i = 0; i < 5; i++) {
+      const res = await w.deliver(
+        'issue_comment',
+        samplePayloads.issueComment({ ...issue(issues[0] ?? 0), body: `while down ${i}` }),
+      );
+      expect(res.status, JSON.stringify(res.body)).toBe(503);
+      expect(res.ms, '503 within the signal deadline (1 s) plus slack').toBeLessThan(3_000);
+    }
+    const assigned = await w.deliver('issues', samplePayloads.issueAssigned(issue(6299)));
+    expect(assigned.status).toBe(503);
+    expect((await fetch(`${w.ingressUrl}/healthz`)).status).toBe(200);
+    expect((await fetch(`${w.ingressUrl}/readyz`)).status).toBe(503);
+    expect(
+      w.ingressLogs.some((l) => l.includes('"outcome":"unavailable"')),
+      'the 503s are logged',
+    ).toBe(true);
+
+    await server.start();
+    await until(
+      async () => (await fetch(`${w.ingressUrl}/readyz`)).status === 200,
+      '/readyz 200 again',
+      30_000,
+      200,
+    );
+    expect((await fetch(`${w.ingressUrl}/healthz`)).status).toBe(200);
+    expect(worker.child.exitCode, 'the worker survived the outage').toBeNull();
+
+    // After the restart: a new delivery is accepted, and everything accepted before is handled.
+    const after = `after restart ${randomUUID().slice(0, 8)}`;
+    const res = await w.deliver(
+      'issue_comment',
+      samplePayloads.issueComment({ ...issue(issues[1] ?? 0), body: after, commentId: 99 }),
+    );
+    expect(res.status).toBe(202);
+    accepted.push({ n: issues[1] ?? 0, body: after });
+    const perIssue = (n: number) => accepted.filter((a) => a.n === n).length;
+    await until(
+      async () =>
+        (await Promise.all(issues.map(state))).every(
+          (s) => s.counts.forwardedItems === perIssue(s.issueNumber) && s.pending.length === 0,
+        ),
+      'everything accepted is forwarded',
+      170_000,
+      500,
+    );
+    for (const n of issues) {
+      const task = w.coder.taskByName(w.taskName(n));
+      const inputs = w.coder.inputs(task?.id ?? '').join('\n');
+      for (const a of accepted.filter((x) => x.n === n)) {
+        expect(inputs, `${a.body} reached the agent`).toContain(a.body);
+      }
+    }
+  }, 260_000);
+});

@@ -1,0 +1,64 @@
+/**
+ * The worker as its own process, built the way tests/e2e/src/stack.ts and apps/worker/src/main.ts
+ * build it (createActivities(depsFromConfig(config)) + createWorker), configured from the
+ * environment, so a test can SIGKILL it and start it again.
+ *
+ * Extra variables (test-only):
+ *  - WORKFLOW_BUNDLE_PATH: a prebuilt workflow bundle (saves the bundling time on restarts);
+ *  - WORKER_TUNING: JSON of extra Worker options (maxCachedWorkflows, ...).
+ *
+ * IPC (when spawned with an IPC channel): sends `{ type: 'ready' }` once polling; answers
+ * `{ type: 'rss' }` with `{ type: 'rss', rss, heapUsed }`; `{ type: 'shutdown' }` stops gracefully.
+ */
+import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
+import {
+  type CreateWorkerOptions,
+  createActivities,
+  createWorker,
+  depsFromConfig,
+} from '@code-factory/worker';
+import { Client, Connection } from '@temporalio/client';
+import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+
+async function main(): Promise<void> {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  const config = parseEnv(WorkerConfigSchema, process.env);
+  const address = config.TEMPORAL_ADDRESS;
+  const connection = await NativeConnection.connect({ address });
+  const client = new Client({
+    connection: await Connection.connect({ address }),
+    namespace: 'default',
+  });
+  const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
+  // createWorker spreads `tuning` into Worker.create: extra options pass through at run time.
+  const tuning = process.env.WORKER_TUNING
+    ? (JSON.parse(process.env.WORKER_TUNING) as CreateWorkerOptions['tuning'])
+    : undefined;
+  const worker = await createWorker({
+    connection,
+    namespace: 'default',
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    activities: createActivities(depsFromConfig(config, client)),
+    ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
+    tuning,
+  });
+  process.on('message', (message: { type?: string }) => {
+    if (message?.type === 'rss') {
+      const { rss, heapUsed } = process.memoryUsage();
+      process.send?.({ type: 'rss', rss, heapUsed });
+    } else if (message?.type === 'shutdown') {
+      worker.shutdown();
+    }
+  });
+  const running = worker.run();
+  process.send?.({ type: 'ready' });
+  await running;
+  await connection.close();
+  await client.connection.close();
+  process.exit(0);
+}
+
+main().catch((err) => {
+  process.stderr.write(`worker-process: ${err instanceof Error ? err.stack : String(err)}\n`);
+  process.exit(1);
+});
