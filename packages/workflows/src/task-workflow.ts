@@ -78,8 +78,11 @@ const retry = {
   maximumAttempts: 8,
   nonRetryableErrorTypes: NON_RETRYABLE,
 };
-const githubOptions = { startToCloseTimeout: '1 minute', retry } as const;
-const coderOptions = { startToCloseTimeout: '2 minutes', retry } as const;
+// Just above the clients' own 30 s request deadline: an attempt lost with a crashed worker
+// is retried after this long, not after minutes.
+const githubOptions = { startToCloseTimeout: '40 seconds', retry } as const;
+/** `startAgent` makes up to four Coder calls (find, template, presets, create). */
+const coderOptions = { startToCloseTimeout: '90 seconds', retry } as const;
 /** Readiness polls inside one heartbeating activity: history does not grow per poll. */
 const waitingOptions = {
   startToCloseTimeout: '3 hours',
