@@ -15,9 +15,10 @@ import { randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { isAbsolute, join, resolve } from 'node:path';
 import { pathToFileURL } from 'node:url';
 import { temporalSettings } from '@code-factory/config';
+import { WORKER_PROCESS_ENTRY } from '@code-factory/e2e/paths';
 import type { CiFailed } from '@code-factory/events';
 import { classify, type RouterContext, TemporalEventSink } from '@code-factory/ingress';
 import { taskName } from '@code-factory/naming';
@@ -165,10 +166,14 @@ function spawnChild(
   stdout: 'ignore' | 'inherit',
 ): Child {
   const loader = pathToFileURL(require.resolve('tsx')).href;
-  const child = spawn(process.execPath, ['--import', loader, resolve(import.meta.dirname, entry)], {
-    env: { ...process.env, ...env },
-    stdio: ['ignore', stdout, 'inherit', 'ipc'],
-  });
+  const child = spawn(
+    process.execPath,
+    ['--import', loader, isAbsolute(entry) ? entry : resolve(import.meta.dirname, entry)],
+    {
+      env: { ...process.env, ...env },
+      stdio: ['ignore', stdout, 'inherit', 'ipc'],
+    },
+  );
   const exited = new Promise<void>((done) => child.once('exit', () => done()));
   const message = <T>(type: string) =>
     new Promise<T>((done, fail) => {
@@ -274,7 +279,7 @@ async function deploy(world: World, label: string, tuning?: object): Promise<Dep
   for (const s of SENDERS)
     world.github.setPermission(repo.owner, repo.name, s.login, 'write', s.id);
   const worker = spawnChild(
-    'worker-process.ts',
+    WORKER_PROCESS_ENTRY,
     {
       TEMPORAL_ADDRESS: world.address,
       TEMPORAL_TASK_QUEUE: taskQueue,

@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { IngressConfigSchema, parseEnv, temporalSettings } from '@code-factory/config';
+import { WORKER_PROCESS_ENTRY } from '@code-factory/e2e/paths';
 import { createApp, createLogger, TemporalEventSink } from '@code-factory/ingress';
 import { taskName } from '@code-factory/naming';
 import {
@@ -215,7 +216,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
 }
 
 const require = createRequire(import.meta.url);
-const WORKER_ENTRY = resolve(import.meta.dirname, 'worker-process.ts');
+const WORKER_ENTRY = WORKER_PROCESS_ENTRY;
 
 export interface WorkerProcess {
   child: ChildProcess;

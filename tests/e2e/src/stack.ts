@@ -41,6 +41,7 @@ import {
 } from '@temporalio/worker';
 
 export const WEBHOOK_SECRET = 'e2e-webhook-secret';
+export { WORKER_PROCESS_ENTRY } from './paths';
 export const LEAD = { login: 'octo-lead', id: 1001 };
 export const CODER_USER = 'demo-dev';
 export const AGENT_LOGIN = 'xmtp-coder-agent';

@@ -1,7 +1,8 @@
 /**
  * The worker as its own process, built the way tests/e2e/src/stack.ts and apps/worker/src/main.ts
  * build it (createActivities(depsFromConfig(config)) + createWorker), configured from the
- * environment, so a test can SIGKILL it and start it again.
+ * environment: the chaos tests SIGKILL it and start it again, the bench measures its RSS.
+ * Spawn it by path (`WORKER_PROCESS_ENTRY` from tests/e2e/src/stack.ts's package).
  *
  * Extra variables (test-only):
  *  - WORKFLOW_BUNDLE_PATH: a prebuilt workflow bundle (saves the bundling time on restarts);
