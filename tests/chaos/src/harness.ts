@@ -13,6 +13,7 @@ import { join, resolve } from 'node:path';
 import { Writable } from 'node:stream';
 import { pathToFileURL } from 'node:url';
 import { IngressConfigSchema, parseEnv, temporalSettings } from '@code-factory/config';
+import { startTestIngress } from '@code-factory/e2e/ingress';
 import { WORKER_PROCESS_ENTRY } from '@code-factory/e2e/paths';
 import { createApp, createLogger, TemporalEventSink } from '@code-factory/ingress';
 import { taskName } from '@code-factory/naming';
@@ -139,41 +140,18 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     AGENT_ERROR_GRACE_MS: '500',
     ...options.workerEnv,
   };
-  const ingressConfig = parseEnv(IngressConfigSchema, {
-    ...common,
-    WEBHOOK_SECRET,
-    PORT: '0',
-    GITHUB_APP_BOT_LOGIN: github.botLogin,
-    TEMPORAL_SIGNAL_TIMEOUT_MS: String(options.signalTimeoutMs ?? 5_000),
-  });
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
 
-  const ingressLogs: string[] = [];
-  const logger = createLogger({
-    destination: new Writable({
-      write(chunk, _enc, done) {
-        ingressLogs.push(...chunk.toString().split('\n').filter(Boolean));
-        done();
-      },
-    }),
-  });
-  const sink = new TemporalEventSink({
-    settings: temporalSettings({ TEMPORAL_ADDRESS: address }),
+  const ingress = await startTestIngress({
+    address,
     taskQueue,
-    taskNamePrefix: prefix,
-    timeoutMs: ingressConfig.TEMPORAL_SIGNAL_TIMEOUT_MS,
+    prefix,
+    agentLogin: AGENT_LOGIN,
+    webhookSecret: WEBHOOK_SECRET,
+    botLogin: github.botLogin,
+    signalTimeoutMs: options.signalTimeoutMs ?? 5_000,
   });
-  const app = createApp({
-    config: ingressConfig,
-    sink,
-    logger,
-    isTemporalReady: () => sink.isReady(),
-  });
-  const server = await new Promise<ReturnType<typeof serve>>((done) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => done(s));
-  });
-  const ingressUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 
   return {
     address,
@@ -185,30 +163,11 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     client,
     workerEnv,
     taskName: (n) => taskName(prefix, repo, n),
-    ingressUrl,
-    ingressLogs,
-    async deliver(event, payload, deliveryId) {
-      const request = await webhookRequest({ secret: WEBHOOK_SECRET, event, payload, deliveryId });
-      const started = Date.now();
-      const response = await fetch(`${ingressUrl}/webhooks/github`, {
-        method: 'POST',
-        ...request,
-      });
-      const text = await response.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // Not JSON: keep the text.
-      }
-      return { status: response.status, body, ms: Date.now() - started };
-    },
+    ingressUrl: ingress.url,
+    ingressLogs: ingress.logs,
+    deliver: ingress.deliver,
     async close() {
-      await new Promise<void>((done) => {
-        server.close(() => done());
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      });
-      await sink.close();
+      await ingress.close();
       await connection.close();
       await Promise.all([coder.close(), github.close()]);
     },

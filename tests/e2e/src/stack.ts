@@ -4,15 +4,7 @@
  * the ingress serving HTTP on a free port, all against the shared Temporal dev server.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
-import {
-  IngressConfigSchema,
-  parseEnv,
-  temporalSettings,
-  WorkerConfigSchema,
-} from '@code-factory/config';
-import { createApp, createLogger, TemporalEventSink } from '@code-factory/ingress';
+import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import { taskName } from '@code-factory/naming';
 import {
   type FakeCoder,
@@ -20,7 +12,6 @@ import {
   samplePayloads,
   startFakeCoder,
   startFakeGitHub,
-  webhookRequest,
 } from '@code-factory/testkit';
 import { temporalAddress } from '@code-factory/testkit/vitest';
 import {
@@ -30,7 +21,6 @@ import {
   workflowsPath,
 } from '@code-factory/worker';
 import { stateQuery } from '@code-factory/workflows';
-import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import {
   bundleWorkflowCode,
@@ -39,6 +29,7 @@ import {
   Runtime,
   type Worker,
 } from '@temporalio/worker';
+import { startTestIngress } from './ingress';
 
 export const WEBHOOK_SECRET = 'e2e-webhook-secret';
 export { WORKER_PROCESS_ENTRY } from './paths';
@@ -140,13 +131,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     AGENT_ERROR_GRACE_MS: '500',
     ...options.workerEnv,
   });
-  const ingressConfig = parseEnv(IngressConfigSchema, {
-    ...common,
-    WEBHOOK_SECRET,
-    PORT: '0',
-    GITHUB_APP_BOT_LOGIN: github.botLogin,
-  });
-
   const connection = await Connection.connect({ address });
   const client = new Client({ connection, namespace: 'default' });
   const nativeConnection = await NativeConnection.connect({ address });
@@ -174,44 +158,19 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   await startWorker();
 
-  const ingressLogs: string[] = [];
-  const logger = createLogger({
-    destination: new Writable({
-      write(chunk, _enc, done) {
-        ingressLogs.push(...chunk.toString().split('\n').filter(Boolean));
-        done();
-      },
-    }),
-  });
-  const sink = new TemporalEventSink({
-    settings: temporalSettings({ TEMPORAL_ADDRESS: address }),
+  const ingress = await startTestIngress({
+    address,
     taskQueue,
-    taskNamePrefix: prefix,
-    timeoutMs: ingressConfig.TEMPORAL_SIGNAL_TIMEOUT_MS,
+    prefix,
+    agentLogin: AGENT_LOGIN,
+    webhookSecret: WEBHOOK_SECRET,
+    botLogin: github.botLogin,
   });
-  const app = createApp({
-    config: ingressConfig,
-    sink,
-    logger,
-    isTemporalReady: () => sink.isReady(),
-  });
-  const server = await new Promise<ReturnType<typeof serve>>((resolve) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => resolve(s));
-  });
-  const port = (server.address() as AddressInfo).port;
-  const ingressUrl = `http://127.0.0.1:${port}`;
-
+  const ingressUrl = ingress.url;
+  const ingressLogs = ingress.logs;
   const deliver: Stack['deliver'] = async (event, payload, deliveryId) => {
-    const request = await webhookRequest({ secret: WEBHOOK_SECRET, event, payload, deliveryId });
-    const response = await fetch(`${ingressUrl}/webhooks/github`, { method: 'POST', ...request });
-    const text = await response.text();
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // Not JSON: keep the text.
-    }
-    return { status: response.status, body };
+    const { status, body } = await ingress.deliver(event, payload, deliveryId);
+    return { status, body };
   };
 
   return {
@@ -264,9 +223,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     stopWorker,
     startWorker,
     async close() {
-      await new Promise<void>((resolve) => server.close(() => resolve()));
+      await ingress.close();
       await stopWorker();
-      await sink.close();
       await nativeConnection.close();
       await connection.close();
       await Promise.all([coder.close(), github.close()]);

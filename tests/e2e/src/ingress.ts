@@ -1,0 +1,96 @@
+/**
+ * The ingress as the tests run it: the real app and Temporal sink, served over HTTP on a
+ * free loopback port, its JSON log lines collected for tests that scan them.
+ */
+import type { AddressInfo } from 'node:net';
+import { Writable } from 'node:stream';
+import { IngressConfigSchema, parseEnv, temporalSettings } from '@code-factory/config';
+import { createApp, createLogger, TemporalEventSink } from '@code-factory/ingress';
+import { webhookRequest } from '@code-factory/testkit';
+import { serve } from '@hono/node-server';
+
+export interface TestIngressOptions {
+  address: string;
+  taskQueue: string;
+  prefix: string;
+  agentLogin: string;
+  webhookSecret: string;
+  botLogin?: string;
+  signalTimeoutMs?: number;
+}
+
+export interface TestIngress {
+  url: string;
+  logs: string[];
+  /** Signs and posts a webhook; returns status, parsed body and how long the answer took. */
+  deliver(
+    event: string,
+    payload: unknown,
+    deliveryId?: string,
+  ): Promise<{ status: number; body: unknown; ms: number }>;
+  close(): Promise<void>;
+}
+
+export async function startTestIngress(options: TestIngressOptions): Promise<TestIngress> {
+  const config = parseEnv(IngressConfigSchema, {
+    TEMPORAL_ADDRESS: options.address,
+    TEMPORAL_TASK_QUEUE: options.taskQueue,
+    CODER_TASK_NAME_PREFIX: options.prefix,
+    AGENT_GITHUB_USERNAME: options.agentLogin,
+    WEBHOOK_SECRET: options.webhookSecret,
+    PORT: '0',
+    ...(options.botLogin ? { GITHUB_APP_BOT_LOGIN: options.botLogin } : {}),
+    ...(options.signalTimeoutMs
+      ? { TEMPORAL_SIGNAL_TIMEOUT_MS: String(options.signalTimeoutMs) }
+      : {}),
+  });
+  const logs: string[] = [];
+  const logger = createLogger({
+    destination: new Writable({
+      write(chunk, _enc, done) {
+        logs.push(...chunk.toString().split('\n').filter(Boolean));
+        done();
+      },
+    }),
+  });
+  const sink = new TemporalEventSink({
+    settings: temporalSettings({ TEMPORAL_ADDRESS: options.address }),
+    taskQueue: options.taskQueue,
+    taskNamePrefix: options.prefix,
+    timeoutMs: config.TEMPORAL_SIGNAL_TIMEOUT_MS,
+  });
+  const app = createApp({ config, sink, logger, isTemporalReady: () => sink.isReady() });
+  const server = await new Promise<ReturnType<typeof serve>>((done) => {
+    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => done(s));
+  });
+  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  return {
+    url,
+    logs,
+    async deliver(event, payload, deliveryId) {
+      const request = await webhookRequest({
+        secret: options.webhookSecret,
+        event,
+        payload,
+        deliveryId,
+      });
+      const started = Date.now();
+      const response = await fetch(`${url}/webhooks/github`, { method: 'POST', ...request });
+      const text = await response.text();
+      let body: unknown = text;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        // Not JSON: keep the text.
+      }
+      return { status: response.status, body, ms: Date.now() - started };
+    },
+    async close() {
+      await new Promise<void>((done) => {
+        server.close(() => done());
+        if ('closeAllConnections' in server) server.closeAllConnections();
+      });
+      await sink.close();
+    },
+  };
+}
