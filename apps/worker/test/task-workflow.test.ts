@@ -124,6 +124,9 @@ describe('task workflow: assign and close', () => {
     h.coder.setTaskStatus(agentId, 'active', 'idle');
     await h.client.workflow.getHandle(id).executeUpdate(retryUpdate);
     await h.waitFor(id, (s) => s.phase === 'ready');
+    // Redone whole: the same task adopted (not a second one), and the issue says it runs.
+    expect(statusComments(issue)[0]?.body).toContain('working on this issue');
+    expect(h.coder.tasks().filter((t) => t.name === id)).toHaveLength(1);
     await h.signal(id, events.closed(issue));
     expect(await h.client.workflow.getHandle(id).result()).toBe('closed');
   });

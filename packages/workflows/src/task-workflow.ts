@@ -57,6 +57,8 @@ export type TaskOutcome = 'closed' | 'no-task';
 export const Patches = {
   /** Phase `ready` is published after the "running" status comment, not before it. */
   readyAfterStatusComment: 'ready-after-status-comment',
+  /** `retry` after a failed start re-adopts the agent instead of assuming it is ready. */
+  retryStartReadopts: 'retry-start-readopts',
 } as const;
 
 /** Our own bound on history, below Temporal's suggestion for busy issues. */
@@ -170,6 +172,12 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       const step = task.state.failedStep ?? 'start';
       task.state.failedStep = null;
       task.state.lastError = null;
+      // A start that failed after the agent was created (it never became ready) is redone
+      // whole: the agent is adopted again by name, waited for, and the status comment says
+      // it runs. Runs recorded before this change only went back to `ready`.
+      if (step === 'start' && task.state.agent && patched(Patches.retryStartReadopts)) {
+        task.state.agent = null;
+      }
       task.setPhase(task.state.agent ? 'ready' : 'requested');
       if (step === 'start' && task.state.assignment && !task.state.agent) {
         task.state.inbox.unshift(task.state.assignment);
