@@ -95,11 +95,11 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         githubUserId: input.githubUserId,
         githubLogin: input.githubLogin,
       });
-      return { backend: kind, owner };
+      return { backend: kind, owner, repoConfig: config };
     },
 
     async startAgent(input: StartAgentInput) {
-      const config = await repoConfig(input);
+      const config = input.repoConfig !== undefined ? input.repoConfig : await repoConfig(input);
       const brief = agentBrief(
         { url: input.issueUrl, owner: input.repository.owner, repo: input.repository.name },
         config ? withDefaults(config) : null,

@@ -31,6 +31,11 @@ export interface StartAgentInput extends IssueRef {
   owner: string;
   issueUrl: string;
   issueTitle: string;
+  /**
+   * The repository's config as `resolveCoderIdentity` read it (null: none), so a start reads
+   * it once; absent in runs recorded before it was passed along, and then read again.
+   */
+  repoConfig?: RepoConfig | null;
 }
 
 export interface TaskActivities {
@@ -41,7 +46,7 @@ export interface TaskActivities {
   /** Which backend runs the agent and which Coder user owns it. User-fixable when unlinked. */
   resolveCoderIdentity(
     input: IssueRef & { githubUserId: number; githubLogin: string },
-  ): Promise<{ backend: Backend; owner: string }>;
+  ): Promise<{ backend: Backend; owner: string; repoConfig?: RepoConfig | null }>;
   /** Creates the agent, or adopts the one that already exists under the task name. */
   startAgent(input: StartAgentInput): Promise<{ agent: AgentRef; adopted: boolean }>;
   /** Heartbeating poll until the agent can take input; fails when it cannot come up. */

@@ -298,6 +298,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
           owner: identity.owner,
           issueUrl: assignment.issue.url,
           issueTitle: assignment.issue.title,
+          repoConfig: identity.repoConfig,
         },
       ],
     );
