@@ -7,15 +7,12 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
-import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
-import { Writable } from 'node:stream';
+import { join } from 'node:path';
 import { pathToFileURL } from 'node:url';
-import { IngressConfigSchema, parseEnv, temporalSettings } from '@code-factory/config';
+import { AGENT_LOGIN, CODER_USER, LEAD } from '@code-factory/e2e';
 import { startTestIngress } from '@code-factory/e2e/ingress';
 import { WORKER_PROCESS_ENTRY } from '@code-factory/e2e/paths';
-import { createApp, createLogger, TemporalEventSink } from '@code-factory/ingress';
 import { taskName } from '@code-factory/naming';
 import {
   type CoderTimings,
@@ -23,17 +20,14 @@ import {
   type FakeGitHub,
   startFakeCoder,
   startFakeGitHub,
-  webhookRequest,
 } from '@code-factory/testkit';
 import { workflowsPath } from '@code-factory/worker';
-import { serve } from '@hono/node-server';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 
 export const WEBHOOK_SECRET = 'chaos-webhook-secret';
-export const LEAD = { login: 'octo-lead', id: 1001 };
-export const CODER_USER = 'demo-dev';
-export const AGENT_LOGIN = 'xmtp-coder-agent';
+
+export { AGENT_LOGIN, CODER_USER, LEAD };
 
 try {
   Runtime.install({ logger: new DefaultLogger('ERROR') });
