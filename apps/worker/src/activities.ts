@@ -6,9 +6,14 @@ import {
   type AgentBackend,
   type AgentHandle,
   type BackendKind,
+  ChatFollower,
+  type CoderAgentsBackend,
+  ISSUE_LABEL,
   type ReadinessTimings,
+  TASK_LABEL,
   waitUntilReady,
 } from '@code-factory/coder';
+import { ExternalError } from '@code-factory/errors';
 import type { CiFailed } from '@code-factory/events';
 import type { GitHubApp } from '@code-factory/github';
 import {
@@ -26,15 +31,23 @@ import {
   type RepoConfig,
   withDefaults,
 } from '@code-factory/repo-config';
-import type {
-  AgentRef,
-  IssueRef,
-  RepoConfigState,
-  RepositoryActivities,
-  StartAgentInput,
-  TaskActivities,
+import {
+  AGENT_WATCH_WORKFLOW_TYPE,
+  type AgentRef,
+  type AgentWatchActivities,
+  agentUpdateSignal,
+  agentWatchWorkflowId,
+  followAgentSignal,
+  followedAgentsQuery,
+  type IssueRef,
+  type RepoConfigState,
+  type RepositoryActivities,
+  type StartAgentInput,
+  type TaskActivities,
+  unfollowAgentSignal,
 } from '@code-factory/workflows';
-import { Context, log, sleep } from '@temporalio/activity';
+import { CancelledFailure, Context, log, sleep } from '@temporalio/activity';
+import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { withFailureMapping } from './failures';
 
 export interface ActivityDeps {
@@ -47,15 +60,37 @@ export interface ActivityDeps {
   agentLogin: string;
   /** The config the repository workflow stores; null when that workflow does not exist yet. */
   storedRepoConfig(repository: { owner: string; name: string }): Promise<RepoConfigState | null>;
+  /** STATUS_COMMENT_INTERVAL_MS: how often live progress may edit the status comment. */
+  statusCommentIntervalMs?: number;
+  /**
+   * Push for Coder Agents chats: the agent-watch workflow of this task queue follows each
+   * chat and signals its changes. Absent: chats are polled like tasks.
+   */
+  agentWatch?: {
+    client: Client;
+    taskQueue: string;
+    /** Poll interval while a chat stream is down. */
+    pollMs: number;
+    reconnectMs: number;
+    /** How often the holder re-reads which chats to follow. */
+    refreshMs?: number;
+    /** How long a dead holder keeps the streams before another worker takes over. */
+    heartbeatTimeoutMs?: number;
+  };
 }
 
-export type WorkerActivities = TaskActivities & RepositoryActivities;
+export type WorkerActivities = TaskActivities & RepositoryActivities & AgentWatchActivities;
 
 export function createActivities(deps: ActivityDeps): WorkerActivities {
   const backend = (kind: BackendKind): AgentBackend => {
     const found = deps.backends[kind];
-    if (!found) throw new Error(`the ${kind} backend is not configured on this worker`);
-    return found;
+    if (found) return found;
+    const name = kind === 'tasks' ? 'Coder Tasks' : 'Coder Agents';
+    throw new ExternalError(`the ${kind} backend is not available on this Coder deployment`, {
+      kind: 'user_fixable',
+      service: 'coder',
+      userMessage: `This issue needs ${name}, which the Coder deployment does not offer (Coder removed the Tasks API in v2.37). Remove \`[agent] backend\` from \`.code-factory/config.toml\` (or set it to the other backend), then reassign the issue.`,
+    });
   };
   const repo = (ref: IssueRef) => ({ owner: ref.repository.owner, repo: ref.repository.name });
 
@@ -91,32 +126,71 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
     async resolveCoderIdentity(input) {
       const config = await repoConfig(input);
       const kind = config?.agent?.backend ?? deps.defaultBackend;
-      const { owner } = await backend(kind).resolveOwner({
+      const { owner, ownerId } = await backend(kind).resolveOwner({
         githubUserId: input.githubUserId,
         githubLogin: input.githubLogin,
       });
-      return { backend: kind, owner, repoConfig: config };
+      return { backend: kind, owner, ...(ownerId ? { ownerId } : {}), repoConfig: config };
     },
 
     async startAgent(input: StartAgentInput) {
       const config = input.repoConfig !== undefined ? input.repoConfig : await repoConfig(input);
+      const resolved = config ? withDefaults(config) : null;
       const brief = agentBrief(
         { url: input.issueUrl, owner: input.repository.owner, repo: input.repository.name },
-        config ? withDefaults(config) : null,
+        resolved,
         deps.templates,
         input.backend,
       );
-      const { agent, adopted } = await backend(input.backend).ensureAgent({
+      const started = await backend(input.backend).ensureAgent({
         taskName: input.taskName,
         owner: input.owner,
+        ...(input.ownerId ? { ownerId: input.ownerId } : {}),
         input: brief.input,
         templateName: brief.templateName,
         labels: {
-          'code-factory/task': input.taskName,
-          'code-factory/issue': `${input.repository.owner}/${input.repository.name}#${input.issueNumber}`,
+          [TASK_LABEL]: input.taskName,
+          [ISSUE_LABEL]: `${input.repository.owner}/${input.repository.name}#${input.issueNumber}`,
         },
+        // Workspace parameters for chats pinned to a template's workspace (the template
+        // receives those it declares; see docs/coder-backends.md).
+        ...(resolved
+          ? {
+              parameters: {
+                sandbox_size: resolved.sandbox.size,
+                docker: String(resolved.sandbox.docker),
+                volumes: JSON.stringify(resolved.sandbox.volumes),
+              },
+            }
+          : {}),
       });
-      return { agent: toRef(agent), adopted };
+      const ref = toRef(started.agent);
+      const pushed = input.backend === 'agents' && deps.agentWatch !== undefined;
+      if (pushed && deps.agentWatch) {
+        await follow(deps.agentWatch, {
+          chatId: ref.id,
+          taskName: input.taskName,
+          ...(ref.ownerId ? { ownerId: ref.ownerId } : {}),
+        });
+      }
+      const status = started.status;
+      return {
+        agent: pushed ? { ...ref, pushed: true } : ref,
+        adopted: started.adopted,
+        ...(status
+          ? {
+              status: {
+                status: status.detail.split(' ')[0] ?? status.detail,
+                readiness: status.readiness,
+                ...(status.error ? { error: status.error } : {}),
+                ...(status.pullRequest ? { pullRequest: status.pullRequest } : {}),
+                ...(status.summary ? { summary: status.summary } : {}),
+              },
+            }
+          : {}),
+        ...(started.ownerFallback ? { ownerFallback: started.ownerFallback } : {}),
+        settings: { statusCommentIntervalMs: deps.statusCommentIntervalMs ?? 30_000 },
+      };
     },
 
     async waitForAgentReady({ agent }) {
@@ -154,7 +228,58 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
     },
 
     async stopAgent({ agent }) {
-      return backend(agent.backend).close(agent);
+      if (!deps.backends[agent.backend]) {
+        // Coder dropped the API this agent ran on (e.g. Tasks after an upgrade to v2.37):
+        // there is nothing left to delete through it.
+        log.warn('agent backend gone from Coder; nothing to stop', { backend: agent.backend });
+        return { existed: false };
+      }
+      const result = await backend(agent.backend).close(agent);
+      if (agent.pushed && deps.agentWatch) {
+        const { client, taskQueue } = deps.agentWatch;
+        await client.workflow
+          .getHandle(agentWatchWorkflowId(taskQueue))
+          .signal(unfollowAgentSignal, { chatId: agent.id })
+          .catch((err: unknown) => log.warn('could not unfollow the chat', { error: `${err}` }));
+      }
+      return result;
+    },
+
+    async followAgentStreams({ watcherId }) {
+      const watch = deps.agentWatch;
+      const agents = deps.backends.agents as CoderAgentsBackend | undefined;
+      if (!watch || !agents) throw new Error('this worker does not follow Coder chats');
+      const ctx = Context.current();
+      const follower = new ChatFollower({
+        backend: agents,
+        pollMs: deps.timings.pollMs,
+        reconnectMs: watch.reconnectMs,
+        maxReconnectMs: 30_000,
+        log: (level, message, attrs) => log[level](message, attrs ?? {}),
+        onUpdate: async (update) => {
+          try {
+            await watch.client.workflow
+              .getHandle(update.taskName)
+              .signal(agentUpdateSignal, update);
+          } catch (err) {
+            // The issue closed meanwhile: nothing to tell.
+            if (!(err instanceof WorkflowNotFoundError)) throw err;
+          }
+        },
+      });
+      const watcher = watch.client.workflow.getHandle(watcherId);
+      try {
+        for (;;) {
+          follower.setFollowed(await watcher.query(followedAgentsQuery));
+          ctx.heartbeat(follower.health());
+          await sleep(watch.refreshMs ?? 1_000);
+        }
+      } catch (err) {
+        if (err instanceof CancelledFailure || ctx.cancellationSignal.aborted) return;
+        throw err;
+      } finally {
+        follower.stop();
+      }
     },
 
     async upsertStatusComment(input) {
@@ -247,7 +372,40 @@ function toRef(agent: AgentHandle): AgentRef {
     backend: agent.backend,
     id: agent.id,
     owner: agent.owner,
+    ...(agent.ownerId ? { ownerId: agent.ownerId } : {}),
     name: agent.name,
     url: agent.url,
   };
+}
+
+function watchInput(watch: NonNullable<ActivityDeps['agentWatch']>) {
+  return watch.heartbeatTimeoutMs ? { heartbeatTimeoutMs: watch.heartbeatTimeoutMs } : {};
+}
+
+/** Registers a chat with this task queue's agent-watch workflow (started if need be). */
+async function follow(
+  watch: NonNullable<ActivityDeps['agentWatch']>,
+  chat: { chatId: string; taskName: string; ownerId?: string },
+): Promise<void> {
+  await watch.client.workflow.signalWithStart(AGENT_WATCH_WORKFLOW_TYPE, {
+    workflowId: agentWatchWorkflowId(watch.taskQueue),
+    taskQueue: watch.taskQueue,
+    args: [watchInput(watch)],
+    signal: followAgentSignal,
+    signalArgs: [chat],
+  });
+}
+
+/** Starts this task queue's agent-watch workflow (if it does not run) and reports the deployment. */
+export async function startAgentWatch(
+  watch: NonNullable<ActivityDeps['agentWatch']>,
+  description: string,
+): Promise<void> {
+  await watch.client.workflow.signalWithStart(AGENT_WATCH_WORKFLOW_TYPE, {
+    workflowId: agentWatchWorkflowId(watch.taskQueue),
+    taskQueue: watch.taskQueue,
+    args: [watchInput(watch)],
+    signal: 'coderDeployment',
+    signalArgs: [{ description }],
+  });
 }

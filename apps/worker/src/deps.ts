@@ -1,40 +1,78 @@
 /** Wires the real clients from the worker's configuration. */
 import {
   type AgentBackend,
+  type BackendChoice,
   type BackendKind,
   CoderAgentsBackend,
+  CoderHttp,
   CoderTasksBackend,
+  chooseBackend,
+  detectCoder,
 } from '@code-factory/coder';
-import type { WorkerConfig } from '@code-factory/config';
+import { ConfigError, type WorkerConfig } from '@code-factory/config';
+import { isExternalError } from '@code-factory/errors';
 import { GitHubApp } from '@code-factory/github';
 import type { Client } from '@temporalio/client';
 import type { ActivityDeps } from './activities';
 import { storedRepoConfig } from './repo-config-store';
 
-export function depsFromConfig(config: WorkerConfig, client: Client): ActivityDeps {
-  const backends: Partial<Record<BackendKind, AgentBackend>> = {
-    tasks: new CoderTasksBackend({
+export interface WorkerDeps extends ActivityDeps {
+  /** What the worker detected in Coder and chose (logged once and shown in the Web UI). */
+  coder: BackendChoice;
+}
+
+/**
+ * Learns what the Coder deployment offers and picks the backend (`CODER_BACKEND`, default
+ * `auto`). A choice the deployment cannot serve stops the worker with a ConfigError that
+ * names the fix.
+ */
+export async function detectBackend(config: WorkerConfig): Promise<BackendChoice> {
+  const http = new CoderHttp({ url: config.CODER_URL, token: config.CODER_TOKEN });
+  try {
+    return chooseBackend(config.CODER_BACKEND, await detectCoder(http));
+  } catch (err) {
+    if (isExternalError(err)) throw new ConfigError(`Coder at CODER_URL: ${err.message}`);
+    throw err;
+  }
+}
+
+export async function depsFromConfig(
+  config: WorkerConfig,
+  client: Client,
+  options: { choice?: BackendChoice } = {},
+): Promise<WorkerDeps> {
+  const choice = options.choice ?? (await detectBackend(config));
+  const backends: Partial<Record<BackendKind, AgentBackend>> = {};
+  // Tasks stay available where Coder still serves them: issues started on Tasks keep their
+  // task until they close, and a repository's config may pick Tasks.
+  if (choice.capabilities.tasks || choice.kind === 'tasks') {
+    backends.tasks = new CoderTasksBackend({
       url: config.CODER_URL,
       token: config.CODER_TOKEN,
       organization: config.CODER_ORGANIZATION,
       templateName: config.CODER_TEMPLATE_NAME,
       presetName: config.CODER_TEMPLATE_PRESET,
-    }),
-    // Both are always available: a repository's config may pick either (SPEC 3).
-    agents: new CoderAgentsBackend({
+    });
+  }
+  if (choice.chatsPath) {
+    backends.agents = new CoderAgentsBackend({
       url: config.CODER_URL,
       token: config.CODER_TOKEN,
       organization: config.CODER_ORGANIZATION,
-    }),
-  };
+      chatsPath: choice.chatsPath,
+      workspaceTemplate: config.CODER_AGENTS_TEMPLATE_NAME,
+      presetName: config.CODER_TEMPLATE_PRESET,
+    });
+  }
   return {
+    coder: choice,
     github: new GitHubApp({
       appId: config.APP_ID,
       privateKey: config.PRIVATE_KEY,
       baseUrl: config.GITHUB_API_URL,
     }),
     backends,
-    defaultBackend: config.CODER_BACKEND,
+    defaultBackend: choice.kind,
     timings: {
       pollMs: config.AGENT_POLL_INTERVAL_MS,
       startupTimeoutMs: config.AGENT_STARTUP_TIMEOUT_MS,
@@ -47,5 +85,17 @@ export function depsFromConfig(config: WorkerConfig, client: Client): ActivityDe
     },
     agentLogin: config.AGENT_GITHUB_USERNAME,
     storedRepoConfig: (repository) => storedRepoConfig(client, repository),
+    statusCommentIntervalMs: config.STATUS_COMMENT_INTERVAL_MS,
+    ...(choice.chatsPath
+      ? {
+          agentWatch: {
+            client,
+            taskQueue: config.TEMPORAL_TASK_QUEUE,
+            pollMs: config.AGENT_POLL_INTERVAL_MS,
+            reconnectMs: config.CODER_STREAM_RECONNECT_MS,
+            heartbeatTimeoutMs: config.AGENT_WATCH_HEARTBEAT_TIMEOUT_MS,
+          },
+        }
+      : {}),
   };
 }

@@ -1,6 +1,11 @@
 /** Public surface of the worker, for end-to-end tests and local tooling. */
-export { type ActivityDeps, createActivities, type WorkerActivities } from './activities';
-export { depsFromConfig } from './deps';
+export {
+  type ActivityDeps,
+  createActivities,
+  startAgentWatch,
+  type WorkerActivities,
+} from './activities';
+export { depsFromConfig, detectBackend, type WorkerDeps } from './deps';
 export { toFailure, withFailureMapping } from './failures';
 export { storedRepoConfig } from './repo-config-store';
 export { type CreateWorkerOptions, createWorker, workflowsPath } from './worker';

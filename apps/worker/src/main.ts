@@ -2,10 +2,12 @@
  * The worker process: runs the task workflows and every Coder and GitHub call.
  * Configuration comes from the environment (see docs/configuration.md).
  */
+
+import { describeChoice } from '@code-factory/coder';
 import { ConfigError, parseEnv, temporalSettings, WorkerConfigSchema } from '@code-factory/config';
 import { Client, Connection } from '@temporalio/client';
 import { makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
-import { createActivities } from './activities';
+import { createActivities, startAgentWatch } from './activities';
 import { depsFromConfig } from './deps';
 import { WorkerLogger } from './logging';
 import { setupTracing } from './tracing';
@@ -61,11 +63,32 @@ async function main(): Promise<void> {
     namespace: settings.namespace,
     ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
   });
+  let deps: Awaited<ReturnType<typeof depsFromConfig>>;
+  try {
+    // Learns what the Coder deployment offers (CODER_BACKEND=auto by default).
+    deps = await depsFromConfig(config, client);
+  } catch (err) {
+    if (err instanceof ConfigError) {
+      process.stderr.write(`worker: ${err.message}\n`);
+      process.exit(1);
+    }
+    throw err;
+  }
+  const coder = describeChoice(deps.coder);
+  logger.info('coder backend detected', {
+    backend: deps.coder.kind,
+    version: deps.coder.capabilities.version ?? 'unknown',
+    chatsPath: deps.coder.capabilities.chatsPath ?? 'none',
+    tasksApi: deps.coder.capabilities.tasks,
+    setting: config.CODER_BACKEND,
+    summary: coder,
+  });
+  if (deps.agentWatch) await startAgentWatch(deps.agentWatch, coder);
   const worker = await createWorker({
     connection,
     namespace: settings.namespace,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities(depsFromConfig(config, client)),
+    activities: createActivities(deps),
     tuning: config.WORKER_MAX_CACHED_WORKFLOWS
       ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS }
       : undefined,

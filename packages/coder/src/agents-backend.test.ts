@@ -1,249 +1,244 @@
 import { isExternalError } from '@code-factory/errors';
-import { type FakeCoder, startFakeCoder } from '@code-factory/testkit';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { CoderAgentsBackend, TASK_LABEL } from './agents-backend';
+import { type FakeCoder, type FakeCoderOptions, startFakeCoder } from '@code-factory/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CoderAgentsBackend, EXPERIMENTAL_CHATS_PATH, TASK_LABEL } from './agents-backend';
 import type { AgentHandle } from './backend';
+import { CoderHttp } from './http';
 
 const TOKEN = 'agents-token';
 const TASK = 'gh-widgets-42';
 const ISSUE_LABEL = { 'code-factory/issue': 'acme/widgets#42' };
+const REQUESTER = { githubUserId: 4242, githubLogin: 'octo' };
+
+async function caught(promise: Promise<unknown>) {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!isExternalError(err)) throw new Error(`expected an ExternalError, got ${String(err)}`);
+  return err;
+}
 
 describe('CoderAgentsBackend against the fake Coder', () => {
   let coder: FakeCoder;
-  let clock: number;
-  let backend: CoderAgentsBackend;
 
-  beforeEach(async () => {
-    clock = Date.parse('2025-01-01T00:00:00Z');
+  afterEach(async () => {
+    await coder?.close();
+  });
+
+  async function setUp(options: FakeCoderOptions = {}, backendOptions = {}) {
     coder = await startFakeCoder({
       token: TOKEN,
       tokenUser: 'code-factory',
-      now: () => clock,
-      timings: { chatPendingMs: 1_000, chatRunningMs: 5_000 },
+      timings: { chatRunningMs: 100, interruptMs: 20 },
+      ...options,
     });
-    backend = new CoderAgentsBackend({ url: coder.url, token: TOKEN, organization: 'default' });
-  });
-  afterEach(async () => {
-    await coder.close();
-  });
+    const dev = coder.addUser({ username: 'octo-dev', githubUserId: REQUESTER.githubUserId });
+    const backend = new CoderAgentsBackend({
+      url: coder.url,
+      token: TOKEN,
+      organization: 'default',
+      ...(options.release === '2.36' ? { chatsPath: EXPERIMENTAL_CHATS_PATH } : {}),
+      ...backendOptions,
+    });
+    return { backend, dev };
+  }
 
-  function ensure(taskName = TASK) {
+  async function ensure(backend: CoderAgentsBackend, ownerId?: string) {
     return backend.ensureAgent({
-      taskName,
-      owner: 'ignored',
-      input: 'https://github.com/acme/widgets/issues/42',
+      taskName: TASK,
+      owner: 'octo-dev',
+      ...(ownerId ? { ownerId } : {}),
+      input: 'Work on https://github.com/acme/widgets/issues/42',
       labels: ISSUE_LABEL,
     });
   }
 
-  async function caught(promise: Promise<unknown>) {
-    const err = await promise.then(
-      () => undefined,
-      (e: unknown) => e,
-    );
-    if (!isExternalError(err)) throw new Error(`expected an ExternalError, got ${String(err)}`);
-    return err;
-  }
-
-  it('resolves the owner to the token user', async () => {
-    const owner = await backend.resolveOwner({ githubUserId: 1, githubLogin: 'octo' });
-    expect(owner).toEqual({ owner: 'code-factory' });
+  it('resolves the requester to their Coder user, or explains an unlinked account', async () => {
+    const { backend, dev } = await setUp();
+    expect(await backend.resolveOwner(REQUESTER)).toEqual({ owner: 'octo-dev', ownerId: dev.id });
+    const err = await caught(backend.resolveOwner({ githubUserId: 1, githubLogin: 'nobody' }));
+    expect(err.kind).toBe('user_fixable');
+    expect(err.userMessage).toContain('@nobody has no Coder account linked');
   });
 
-  it('creates a labelled chat in the organization', async () => {
-    const { agent, adopted } = await ensure();
+  it('creates the chat for the requester and talks to it as them', async () => {
+    const { backend, dev } = await setUp();
+    const { agent, adopted, status, ownerFallback } = await ensure(backend, dev.id);
     expect(adopted).toBe(false);
+    expect(ownerFallback).toBeUndefined();
+    expect(status?.readiness).toBe('busy');
     expect(agent).toEqual({
       backend: 'agents',
       id: expect.any(String),
-      owner: 'code-factory',
+      owner: 'octo-dev',
+      ownerId: dev.id,
       name: TASK,
       url: `${coder.url}/agents/${agent.id}`,
     });
-    const [chat] = coder.chats();
-    expect(chat).toMatchObject({
-      id: agent.id,
+    const [create] = coder.callsTo('POST', /^\/api\/v2\/chats$/);
+    expect(create?.body).toMatchObject({
+      owner_id: dev.id,
       organization_id: coder.defaultOrganization.id,
       labels: { [TASK_LABEL]: TASK, ...ISSUE_LABEL },
+      content: [{ type: 'text', text: 'Work on https://github.com/acme/widgets/issues/42' }],
     });
-    expect(coder.chatMessages(agent.id)).toEqual([
-      { text: 'https://github.com/acme/widgets/issues/42', queued: false, delivered: false },
+    expect(coder.chats()[0]?.owner_id).toBe(dev.id);
+    // Only the owner may send messages: the backend minted a token for them, once.
+    await backend.send(agent, 'a follow-up');
+    await backend.send(agent, 'another');
+    expect(
+      coder
+        .chatMessages(agent.id)
+        .map((m) => m.createdBy)
+        .slice(1),
+    ).toEqual([dev.id, dev.id]);
+    expect(coder.mintedTokens()).toEqual([
+      { userId: dev.id, username: 'octo-dev', tokenName: expect.stringMatching(/^code-factory-/) },
     ]);
-    const [create] = coder.callsTo('POST', /^\/api\/experimental\/chats$/);
-    expect(create?.body).toMatchObject({
-      content: [{ type: 'text', text: 'https://github.com/acme/widgets/issues/42' }],
-    });
   });
 
-  it('adopts the live chat with the same labels and resolves the organization once', async () => {
-    const first = await ensure();
-    const second = await ensure();
+  it('adopts the requester’s chat instead of creating a second', async () => {
+    const { backend, dev } = await setUp();
+    const first = await ensure(backend, dev.id);
+    const second = await ensure(backend, dev.id);
     expect(second.adopted).toBe(true);
     expect(second.agent.id).toBe(first.agent.id);
-    await ensure('gh-widgets-43');
-    expect(coder.chats()).toHaveLength(2);
-    expect(coder.callsTo('GET', /^\/api\/v2\/organizations\//)).toHaveLength(1);
-    const [list] = coder.callsTo('GET', /^\/api\/experimental\/chats$/);
-    expect(list?.query.label).toBeDefined();
+    expect(coder.callsTo('POST', /^\/api\/v2\/chats$/)).toHaveLength(1);
   });
 
-  it('does not adopt an archived chat', async () => {
-    const first = await ensure();
-    await backend.close(first.agent);
-    const again = await ensure();
-    expect(again.adopted).toBe(false);
-    expect(again.agent.id).not.toBe(first.agent.id);
+  it('falls back to the service user when it may not act for the requester', async () => {
+    const { backend, dev } = await setUp({ tokenUserIsOwner: false });
+    const { agent, ownerFallback } = await ensure(backend, dev.id);
+    expect(ownerFallback).toContain('did not let the service act for `octo-dev`');
+    expect(agent.ownerId).toBe(coder.tokenUser.id);
+    expect(coder.chats()[0]?.owner_id).toBe(coder.tokenUser.id);
+    await backend.send(agent, 'still reaches the agent');
+    expect(coder.chatMessages(agent.id)).toHaveLength(2);
   });
 
-  describe('status', () => {
-    let agent: AgentHandle;
-    beforeEach(async () => {
-      agent = (await ensure()).agent;
-    });
-
-    it('pending → busy', async () => {
-      expect(await backend.status(agent)).toEqual({ readiness: 'busy', detail: 'pending' });
-    });
-
-    it('running → busy', async () => {
-      clock += 1_000;
-      expect(await backend.status(agent)).toEqual({ readiness: 'busy', detail: 'running' });
-    });
-
-    it('waiting → ready', async () => {
-      clock += 6_000;
-      expect(await backend.status(agent)).toEqual({ readiness: 'ready', detail: 'waiting' });
-    });
-
-    it('error → error, with the last error', async () => {
-      coder.setChatStatus(agent.id, 'error');
-      const status = await backend.status(agent);
-      expect(status.readiness).toBe('error');
-      expect(status.detail).toMatch(/^error: /);
-    });
-
-    it('requires_action → blocked', async () => {
-      coder.setChatStatus(agent.id, 'requires_action');
-      expect((await backend.status(agent)).readiness).toBe('blocked');
-    });
-
-    it('archived → gone', async () => {
-      await backend.close(agent);
-      expect(await backend.status(agent)).toEqual({ readiness: 'gone', detail: 'archived' });
-    });
-
-    it('unknown chat → gone', async () => {
-      const missing = { ...agent, id: '00000000-0000-0000-0000-000000000000' };
-      expect((await backend.status(missing)).readiness).toBe('gone');
-    });
-
-    it('reports the pull request from diff_status, not a branch page', async () => {
-      clock += 6_000;
-      coder.setChatDiff(agent.id, { url: 'https://github.com/acme/widgets/tree/fix-42' });
-      expect((await backend.status(agent)).pullRequestUrl).toBeUndefined();
-      coder.setChatDiff(agent.id, { pull_request_url: 'https://github.com/acme/widgets/pull/7' });
-      expect(await backend.status(agent)).toEqual({
-        readiness: 'ready',
-        detail: 'waiting',
-        pullRequestUrl: 'https://github.com/acme/widgets/pull/7',
-      });
-    });
+  it('notices a release that ignores owner_id', async () => {
+    const { backend, dev } = await setUp({ release: '2.37' });
+    const { agent, ownerFallback } = await ensure(backend, dev.id);
+    expect(ownerFallback).toContain('This Coder release cannot create a chat for another user');
+    expect(agent.ownerId).toBe(coder.tokenUser.id);
+    // Adopted later, the note comes back with it.
+    expect((await ensure(backend, dev.id)).ownerFallback).toContain('cannot create a chat');
   });
 
-  it('sends while running: Coder queues the message', async () => {
-    const { agent } = await ensure();
-    clock += 2_000;
-    expect(await backend.send(agent, 'also fix the docs')).toEqual({ queued: true });
-    clock += 10_000;
-    expect(await backend.send(agent, 'thanks')).toEqual({ queued: false });
-    expect(coder.chatMessages(agent.id).map((m) => [m.text, m.queued])).toEqual([
-      ['https://github.com/acme/widgets/issues/42', false],
-      ['also fix the docs', true],
-      ['thanks', false],
-    ]);
+  it('works on the experimental mount of 2.36', async () => {
+    const { backend, dev } = await setUp({ release: '2.36' });
+    const { agent } = await ensure(backend, dev.id);
+    expect(coder.callsTo('POST', /^\/api\/experimental\/chats$/)).toHaveLength(1);
+    expect((await backend.status(agent)).readiness).toMatch(/busy|ready/);
   });
 
-  it('closes by archiving; closing again or a missing chat is not an error', async () => {
-    const { agent } = await ensure();
-    expect(await backend.close(agent)).toEqual({ existed: true });
-    expect(await backend.close(agent)).toEqual({ existed: false });
-    expect(await backend.close({ ...agent, id: 'missing' })).toEqual({ existed: false });
+  it('maps statuses, pull requests, summaries and errors', async () => {
+    const { backend, dev } = await setUp();
+    const { agent } = await ensure(backend, dev.id);
+    coder.requireAction(agent.id);
+    expect(await backend.status(agent)).toMatchObject({ readiness: 'blocked' });
+    coder.setChatDiff(agent.id, { pull_request_url: 'https://github.com/acme/widgets/pull/9' });
+    coder.setChatSummary(agent.id, { last_turn_summary: 'Opened a PR.' });
+    coder.setChatStatus(agent.id, 'waiting');
+    expect(await backend.status(agent)).toMatchObject({
+      readiness: 'ready',
+      pullRequest: { url: 'https://github.com/acme/widgets/pull/9', number: 9, state: 'open' },
+      summary: 'Opened a PR.',
+    });
+    coder.setChatError(agent.id, { kind: 'usage_limit', retryable: false });
+    expect(await backend.status(agent)).toMatchObject({
+      readiness: 'error',
+      error: { kind: 'usage_limit', retryable: false, userFixable: true },
+    });
+    coder.setChatError(agent.id, { kind: 'rate_limit', retryable: true });
+    expect((await backend.status(agent)).error).toMatchObject({ userFixable: false });
+  });
+
+  it('interrupts a busy chat before archiving it, and checks it is archived', async () => {
+    const { backend, dev } = await setUp();
+    const { agent } = await ensure(backend, dev.id);
+    coder.setChatStatus(agent.id, 'running');
+    expect(await backend.close(agent, { attempts: 40, delayMs: 10 })).toEqual({ existed: true });
     expect(coder.chats()[0]?.archived).toBe(true);
-    expect(coder.callsTo('PATCH', /\/api\/experimental\/chats\//)).toHaveLength(1);
+    expect(coder.callsTo('POST', /\/interrupt$/).length).toBeGreaterThan(0);
+    expect(await backend.close(agent)).toEqual({ existed: false });
   });
 
-  it('interrupts a running chat back to ready', async () => {
-    const { agent } = await ensure();
-    clock += 2_000;
-    await backend.interrupt(agent);
-    expect((await backend.status(agent)).readiness).toBe('ready');
-    expect(coder.callsTo('POST', /\/interrupt$/)).toHaveLength(1);
+  it('closes a chat that waits for a person', async () => {
+    const { backend, dev } = await setUp();
+    const { agent } = await ensure(backend, dev.id);
+    coder.requireAction(agent.id);
+    expect(await backend.close(agent, { attempts: 40, delayMs: 10 })).toEqual({ existed: true });
+    expect(coder.chats()[0]?.archived).toBe(true);
   });
 
-  it('resume is a no-op', async () => {
-    const { agent } = await ensure();
-    coder.reset();
-    await backend.resume(agent);
-    expect(coder.calls()).toEqual([]);
+  it('treats an interrupt of an idle chat as done', async () => {
+    const { backend, dev } = await setUp();
+    const { agent } = await ensure(backend, dev.id);
+    coder.setChatStatus(agent.id, 'waiting');
+    await expect(backend.interrupt(agent)).resolves.toBeUndefined();
   });
 
-  describe('errors', () => {
-    it('Coder Agents not enabled (404 on the chats endpoints) is user-fixable', async () => {
-      coder.setChatsEnabled(false);
-      const err = await caught(ensure());
-      expect(err.kind).toBe('user_fixable');
-      expect(err.userMessage).toContain('Coder Agents is not enabled on this Coder deployment');
-      expect(err.userMessage).toContain('CODER_BACKEND=tasks');
+  it('pins a workspace from the configured template with the parameters it declares', async () => {
+    const { backend, dev } = await setUp(
+      {},
+      { workspaceTemplate: 'agent-box', presetName: 'large' },
+    );
+    coder.addTemplate({
+      name: 'agent-box',
+      presets: [{ Name: 'small', Default: true }, { Name: 'large' }],
+      parameters: [{ name: 'sandbox_size' }, { name: 'docker' }],
     });
+    const { agent } = await backend.ensureAgent({
+      taskName: TASK,
+      owner: 'octo-dev',
+      ownerId: dev.id,
+      input: 'brief',
+      labels: ISSUE_LABEL,
+      parameters: { sandbox_size: 'large', docker: 'true', volumes: '[]' },
+    });
+    const [workspace] = coder.workspaces();
+    expect(workspace).toMatchObject({ name: TASK, ownerId: dev.id });
+    expect(workspace?.presetId).not.toBeNull();
+    expect(workspace?.richParameterValues).toEqual([
+      { name: 'sandbox_size', value: 'large' },
+      { name: 'docker', value: 'true' },
+    ]);
+    expect(coder.chats()[0]?.workspace_id).toBe(workspace?.id);
+    await backend.close(agent, { attempts: 10, delayMs: 10 });
+    expect(coder.workspaces().find((w) => w.id === workspace?.id)?.transition ?? 'delete').toBe(
+      'delete',
+    );
+  });
 
-    it('the agents experiment switched off (403) is user-fixable the same way', async () => {
-      coder.fail({
-        path: /^\/api\/experimental\/chats$/,
-        status: 403,
-        body: { message: "Coder Agents functionality requires enabling the 'agents' experiment." },
-      });
-      const err = await caught(ensure());
-      expect(err.kind).toBe('user_fixable');
-      expect(err.userMessage).toContain('Coder Agents is not enabled');
-    });
+  it('explains a deployment that does not serve chats where it was told they are', async () => {
+    const { backend, dev } = await setUp({ release: '2.36' }, { chatsPath: '/api/v2/chats' });
+    const err = await caught(ensure(backend, dev.id));
+    expect(err.kind).toBe('user_fixable');
+    expect(err.userMessage).toContain('CODER_BACKEND=auto');
+  });
 
-    it('an unknown organization is user-fixable', async () => {
-      backend = new CoderAgentsBackend({ url: coder.url, token: TOKEN, organization: 'nope' });
-      const err = await caught(ensure());
-      expect(err.kind).toBe('user_fixable');
-      expect(err.userMessage).toContain('`nope` does not exist');
-    });
+  it('mints a new token when Coder stops accepting the old one', async () => {
+    const { backend, dev } = await setUp();
+    const { agent } = await ensure(backend, dev.id);
+    coder.fail({ method: 'POST', path: /\/messages$/, status: 401, times: 1 });
+    await backend.send(agent, 'after a revoked token');
+    expect(coder.mintedTokens()).toHaveLength(2);
+    expect(coder.chatMessages(agent.id).at(-1)?.text).toBe('after a revoked token');
+  });
 
-    it('a reached usage limit is user-fixable, on create and on send', async () => {
-      const { agent } = await ensure();
-      coder.setChatUsageLimitExceeded(true);
-      const onCreate = await caught(ensure('gh-widgets-99'));
-      expect(onCreate.kind).toBe('user_fixable');
-      expect(onCreate.status).toBe(409);
-      expect(onCreate.userMessage).toContain('usage limit');
-      const onSend = await caught(backend.send(agent, 'more'));
-      expect(onSend.kind).toBe('user_fixable');
-      expect(onSend.userMessage).toContain('usage limit');
+  it('refuses a malformed answer with the path that was wrong', async () => {
+    const { backend, dev } = await setUp();
+    const { agent } = await ensure(backend, dev.id);
+    coder.fail({
+      method: 'GET',
+      path: new RegExp(`/chats/${agent.id}$`),
+      status: 200,
+      body: { id: 1 },
     });
-
-    it('a user without the agents role (403) is user-fixable', async () => {
-      coder.fail({
-        method: 'POST',
-        path: /^\/api\/experimental\/chats$/,
-        status: 403,
-        body: { message: 'Forbidden.' },
-      });
-      const err = await caught(ensure());
-      expect(err.kind).toBe('user_fixable');
-      expect(err.userMessage).toContain('agents-access');
-    });
-
-    it('5xx stays retryable, and a retry succeeds', async () => {
-      coder.fail({ path: /^\/api\/experimental\/chats/, status: 503 });
-      const err = await caught(ensure());
-      expect(err.kind).toBe('retryable');
-      expect(err.status).toBe(503);
-      expect((await ensure()).adopted).toBe(false);
-    });
+    const err = await caught(backend.status(agent as AgentHandle));
+    expect(err.message).toMatch(/unexpected shape at id/);
+    expect(new CoderHttp({ url: coder.url, token: TOKEN }).token).toBe(TOKEN);
   });
 });

@@ -1,52 +1,97 @@
 /**
- * Coder Agents (`/api/experimental/chats`): where Coder is going. A chat belongs to the user
- * whose token the service uses (there is no owner override), lives in an organization, takes
- * content parts, queues messages itself while the agent is busy, is closed by archiving, and
- * carries labels we use to find the chat for an issue again.
+ * Coder Agents (the Chats API): where Coder is going, and the default wherever it exists.
  *
- * Shapes follow codersdk/chats.go and docs/ai-coder/agents/chats-api.md in coder/coder.
+ * Shapes follow coder/coder: codersdk/chats.go (Chat, ChatError, ChatDiffStatus,
+ * CreateChatRequest), coderd/chat_routes.go (mounted at `/api/v2/chats` since v2.37, PRs
+ * #28496-#28498; `/api/experimental/chats` before, removed after v2.37 by #29548), and the
+ * chat state machine in coderd/x/chatd/ARCHITECTURE.md.
+ *
+ * Ownership: a chat is created for the requester with `owner_id` (PR #29581). Coder lets only
+ * a chat's owner send it messages ("Only the chat owner may send messages.", postChatMessages)
+ * and lists and watches only the caller's own chats, so every call about a requester's chat
+ * is made as that user, with a short-lived token minted for them
+ * (`POST /api/v2/users/{user}/keys/tokens`, codersdk/apikey.go). That right is the same one
+ * Coder demands for `owner_id` (`api_key:create` for the owner). Tokens live in this process
+ * only, never in workflow state. Where the deployment refuses (older release that ignores
+ * `owner_id`, a token without the right), the chat runs as the token's own user and the
+ * result says why (`ownerFallback`).
  */
+import { randomUUID } from 'node:crypto';
 import { ExternalError, isExternalError } from '@code-factory/errors';
 import { z } from 'zod';
-import type { AgentBackend, AgentHandle, AgentStatus, EnsureAgentInput } from './backend';
+import type {
+  AgentBackend,
+  AgentError,
+  AgentHandle,
+  AgentPullRequest,
+  AgentStatus,
+  EnsureAgentInput,
+  EnsureAgentResult,
+} from './backend';
 import { CoderHttp, type CoderHttpOptions, parseShape } from './http';
+import { coderUserOfGitHubUser } from './users';
 
 export interface AgentsBackendOptions extends CoderHttpOptions {
   /** Organization name (or id) the chats are created in. */
   organization: string;
-  /**
-   * Where the Chats API is mounted; default `/api/experimental/chats`. Recent Coder releases
-   * also serve it at `/api/v2/chats`.
-   */
+  /** Where the Chats API is mounted (detected at start); default `/api/v2/chats`. */
   chatsPath?: string;
+  /**
+   * Template of a workspace created for each chat and pinned with `workspace_id`; unset:
+   * the agent picks or creates its workspace with its own tools.
+   */
+  workspaceTemplate?: string;
+  /** Preset of that template (by name); default: the template version's default preset. */
+  presetName?: string;
+  /** Lifetime of the tokens minted to act as a chat's owner; default 24 hours. */
+  ownerTokenLifetimeMs?: number;
+  now?: () => number;
 }
 
-/** The label that ties a chat to our task name (SPEC 4). */
+/** The label that ties a chat to our task name (the workflow ID). */
 export const TASK_LABEL = 'code-factory/task';
+/** The label that names the issue: `owner/repo#42`. */
+export const ISSUE_LABEL = 'code-factory/issue';
 
-export const DEFAULT_CHATS_PATH = '/api/experimental/chats';
+export const V2_CHATS_PATH = '/api/v2/chats';
+export const EXPERIMENTAL_CHATS_PATH = '/api/experimental/chats';
+export const DEFAULT_CHATS_PATH = V2_CHATS_PATH;
+
+const DAY_MS = 24 * 60 * 60_000;
 
 const UserSchema = z.object({ id: z.string(), username: z.string() });
 const OrganizationSchema = z.object({ id: z.string() });
+const TokenSchema = z.object({ key: z.string().min(1) });
+
+/** codersdk.ChatError. Older releases sent a plain string. */
+const ChatErrorSchema = z
+  .object({
+    message: z.string().optional(),
+    detail: z.string().optional(),
+    kind: z.string().optional(),
+    retryable: z.boolean().optional(),
+  })
+  .loose();
 
 export const ChatSchema = z.object({
   id: z.string(),
   owner_id: z.string().optional(),
+  owner_username: z.string().optional(),
   organization_id: z.string().optional(),
+  workspace_id: z.string().nullable().optional(),
   title: z.string().optional(),
   status: z.string(),
   archived: z.boolean().optional().default(false),
   labels: z.record(z.string(), z.string()).nullable().optional(),
-  // Older releases sent a string, newer ones a ChatError object.
-  last_error: z
-    .union([z.string(), z.object({ message: z.string().optional() }).loose()])
-    .nullable()
-    .optional(),
-  // ChatDiffStatus: `url` is the pull request once one is open, else the branch page.
+  last_error: z.union([z.string(), ChatErrorSchema]).nullable().optional(),
+  last_turn_summary: z.string().nullable().optional(),
+  summary: z.string().nullable().optional(),
+  // codersdk.ChatDiffStatus: `url` is the pull request once one is open, else the branch page.
   diff_status: z
     .object({
       url: z.string().nullable().optional(),
       pull_request_state: z.string().nullable().optional(),
+      pr_number: z.number().nullable().optional(),
     })
     .loose()
     .nullable()
@@ -56,69 +101,160 @@ export type CoderChat = z.infer<typeof ChatSchema>;
 
 const ChatListSchema = z.array(ChatSchema).nullable();
 const SendResponseSchema = z.object({ queued: z.boolean().optional() }).loose();
+const TemplateSchema = z.object({ id: z.string(), active_version_id: z.string() });
+const PresetsSchema = z
+  .array(z.object({ ID: z.string(), Name: z.string(), Default: z.boolean().optional() }))
+  .nullable();
+const RichParametersSchema = z.array(z.object({ name: z.string() }).loose()).nullable();
+const WorkspaceSchema = z.object({ id: z.string() }).loose();
 
-const PULL_REQUEST_URL = /\/pull\/\d+|\/merge_requests\/\d+|\/pull-requests\/\d+/;
+const PULL_REQUEST_URL = /\/pull\/(\d+)|\/merge_requests\/(\d+)|\/pull-requests\/(\d+)/;
 
-/** Maps a chat onto the port's readiness (SPEC 3: waiting, pending, running, error, requires_action). */
+/**
+ * `last_error.kind` values a person must fix (codersdk ChatErrorKind): the agent cannot go
+ * on until they do, so the task explains it once and waits instead of sending more.
+ */
+const USER_FIXABLE_KINDS: Record<string, string> = {
+  usage_limit:
+    'Coder stopped the agent because a usage or budget limit is reached. An administrator can raise the limit, or wait for it to reset; then the task can be retried.',
+  auth: 'The AI provider refused the credentials Coder uses for this agent. A Coder administrator needs to fix the provider credentials; then the task can be retried.',
+  config:
+    'Coder Agents is not configured correctly for this agent (model or provider settings). A Coder administrator needs to fix the configuration; then the task can be retried.',
+  missing_key:
+    'No API key is configured in Coder for the AI provider this agent uses. A Coder administrator (or the agent’s owner) needs to add one; then the task can be retried.',
+  provider_disabled:
+    'The AI provider this agent uses is disabled in Coder. A Coder administrator needs to enable it or choose another model; then the task can be retried.',
+};
+
+/** The chat's `last_error` as the port's error, classified by kind. */
+export function chatError(chat: CoderChat): AgentError {
+  const raw = chat.last_error;
+  const error = typeof raw === 'string' ? { message: raw } : (raw ?? {});
+  const kind = error.kind ?? 'generic';
+  const explanation = USER_FIXABLE_KINDS[kind];
+  return {
+    kind,
+    message: error.message ?? 'the agent stopped with an error',
+    retryable: error.retryable ?? false,
+    userFixable: explanation !== undefined,
+    ...(explanation ? { explanation } : {}),
+  };
+}
+
+/** Maps a chat onto the port's readiness (statuses of codersdk.ChatStatus). */
 export function chatReadiness(chat: CoderChat): AgentStatus {
-  const pullRequestUrl = pullRequestUrlOf(chat);
-  const withPr = (status: AgentStatus): AgentStatus =>
-    pullRequestUrl ? { ...status, pullRequestUrl } : status;
-  if (chat.archived) return withPr({ readiness: 'gone', detail: 'archived' });
+  const pullRequest = pullRequestOf(chat);
+  const summary = chat.last_turn_summary ?? undefined;
+  const status = (s: AgentStatus): AgentStatus => ({
+    ...s,
+    ...(pullRequest ? { pullRequest, pullRequestUrl: pullRequest.url } : {}),
+    ...(summary ? { summary } : {}),
+  });
+  if (chat.archived) return status({ readiness: 'gone', detail: 'archived' });
   switch (chat.status) {
     case 'waiting':
-    // Older releases: `completed` finished a turn, `paused` stopped one; both take a new message.
+    // Releases before coder/coder#27064 ended a turn in `completed`.
     case 'completed':
-    case 'paused':
-      return withPr({ readiness: 'ready', detail: chat.status });
-    case 'pending':
+      return status({ readiness: 'ready', detail: chat.status });
     case 'running':
-    // Newer releases report an interrupt in progress before going back to `waiting`.
     case 'interrupting':
-      return withPr({ readiness: 'busy', detail: chat.status });
+      return status({ readiness: 'busy', detail: chat.status });
     case 'requires_action':
-      return withPr({ readiness: 'blocked', detail: chat.status });
+      return status({ readiness: 'blocked', detail: chat.status });
     case 'error': {
-      const message = errorText(chat.last_error);
-      return withPr({ readiness: 'error', detail: message ? `error: ${message}` : 'error' });
+      const error = chatError(chat);
+      return status({
+        readiness: 'error',
+        detail: `error (${error.kind}): ${error.message}`,
+        error,
+      });
     }
     default:
-      return withPr({ readiness: 'error', detail: `unknown chat status ${chat.status}` });
+      // `pending` (before #27064), `paused` (coder/coder#29215) and whatever comes next:
+      // Coder queues messages for such a chat, so treat it as busy.
+      return status({ readiness: 'busy', detail: chat.status });
   }
 }
 
-export function pullRequestUrlOf(chat: CoderChat): string | undefined {
+export function pullRequestOf(chat: CoderChat): AgentPullRequest | undefined {
   const diff = chat.diff_status;
   const url = diff?.url ?? undefined;
   if (!url) return undefined;
-  return diff?.pull_request_state || PULL_REQUEST_URL.test(url) ? url : undefined;
+  const match = PULL_REQUEST_URL.exec(url);
+  if (!diff?.pull_request_state && !match) return undefined;
+  const fromUrl = match ? Number(match[1] ?? match[2] ?? match[3]) : undefined;
+  const number = diff?.pr_number ?? fromUrl;
+  return {
+    url,
+    ...(number ? { number } : {}),
+    ...(diff?.pull_request_state ? { state: diff.pull_request_state } : {}),
+  };
+}
+
+/** @deprecated kept for callers of the old name; use `pullRequestOf`. */
+export function pullRequestUrlOf(chat: CoderChat): string | undefined {
+  return pullRequestOf(chat)?.url;
 }
 
 export class CoderAgentsBackend implements AgentBackend {
   readonly kind = 'agents' as const;
   readonly queuesWhileBusy = true;
+  readonly chatsPath: string;
   private readonly http: CoderHttp;
-  private readonly chatsPath: string;
+  private readonly now: () => number;
   private organizationId?: string;
-  private username?: string;
+  private self?: { id: string; username: string };
+  private readonly sessions = new Map<string, { http: CoderHttp; expiresAt: number }>();
 
   constructor(private readonly options: AgentsBackendOptions) {
     this.http = new CoderHttp(options);
     this.chatsPath = (options.chatsPath ?? DEFAULT_CHATS_PATH).replace(/\/+$/, '');
+    this.now = options.now ?? Date.now;
   }
 
-  /** Chats always belong to the token's user, whoever asked for the work. */
-  async resolveOwner(_input: { githubUserId: number; githubLogin: string }) {
-    return { owner: await this.me() };
+  /** The requester's Coder user (found by GitHub user id), who will own the chat. */
+  resolveOwner(input: { githubUserId: number; githubLogin: string }) {
+    return coderUserOfGitHubUser(this.http, input);
   }
 
-  /** Finds the live chat carrying all these labels, newest first. */
-  async findChat(labels: Record<string, string>): Promise<CoderChat | null> {
+  /** The token's own user: owner of chats created where delegation is refused. */
+  async me(): Promise<{ id: string; username: string }> {
+    this.self ??= await this.http.json(UserSchema, 'GET', '/api/v2/users/me');
+    return this.self;
+  }
+
+  /**
+   * A client acting as `ownerId`: the service's own for its chats, else one with a token
+   * minted for that user (cached until shortly before it expires).
+   */
+  async actingAs(ownerId: string | undefined): Promise<CoderHttp> {
+    const self = await this.me();
+    if (!ownerId || ownerId === self.id) return this.http;
+    const cached = this.sessions.get(ownerId);
+    if (cached && cached.expiresAt - this.now() > 10 * 60_000) return cached.http;
+    const lifetimeMs = this.options.ownerTokenLifetimeMs ?? DAY_MS;
+    const minted = await this.http.json(
+      TokenSchema,
+      'POST',
+      `/api/v2/users/${enc(ownerId)}/keys/tokens`,
+      {
+        token_name: `code-factory-${randomUUID().slice(0, 8)}`,
+        // time.Duration: nanoseconds.
+        lifetime: lifetimeMs * 1_000_000,
+      },
+    );
+    const session = { http: this.http.withToken(minted.key), expiresAt: this.now() + lifetimeMs };
+    this.sessions.set(ownerId, session);
+    return session.http;
+  }
+
+  /** Finds the live chat carrying all these labels among `ownerId`'s chats. */
+  async findChat(labels: Record<string, string>, ownerId?: string): Promise<CoderChat | null> {
     const query = new URLSearchParams();
     for (const [key, value] of Object.entries(labels)) query.append('label', `${key}:${value}`);
-    const response = await this.chats('GET', `?${query}`);
+    const response = await this.chats(ownerId, 'GET', `?${query}`);
     const chats = parseShape(ChatListSchema, response.body, `GET ${this.chatsPath}`) ?? [];
-    // Filter here too: the label filter is recent, and archived chats may be listed.
+    // Filter here too: releases before the label filter list every chat.
     return (
       chats.find(
         (chat) =>
@@ -127,78 +263,185 @@ export class CoderAgentsBackend implements AgentBackend {
     );
   }
 
-  /** `input.owner` is not used: a chat is owned by the token's user (see resolveOwner). */
-  async ensureAgent(input: EnsureAgentInput) {
+  async ensureAgent(input: EnsureAgentInput): Promise<EnsureAgentResult> {
     const labels = { ...input.labels, [TASK_LABEL]: input.taskName };
-    const owner = await this.me();
-    const existing = await this.findChat(labels);
-    if (existing) return { agent: this.handle(existing, owner, input.taskName), adopted: true };
+    const self = await this.me();
+    const wanted = input.ownerId && input.ownerId !== self.id ? input.ownerId : undefined;
+    let ownerId = wanted;
+    let ownerFallback: string | undefined;
+    if (ownerId) {
+      try {
+        await this.actingAs(ownerId);
+      } catch (err) {
+        if (!isRefusal(err)) throw err;
+        ownerFallback = `Coder did not let the service act for \`${input.owner}\` (${coderSaid(err)}), so the agent runs as the service's Coder user \`${self.username}\`. A Coder administrator can give the service's user the Owner role to fix this.`;
+        ownerId = undefined;
+      }
+    }
+    // Adopt: the requester's chat, or one a fallback created under the service's user.
+    for (const candidate of ownerId ? [ownerId, self.id] : [self.id]) {
+      const existing = await this.findChat(labels, candidate);
+      if (!existing) continue;
+      const fallback =
+        wanted && existing.owner_id !== wanted
+          ? (ownerFallback ?? this.fallbackNote(input.owner, self.username))
+          : undefined;
+      return {
+        agent: this.handle(existing, input.taskName, input.owner),
+        adopted: true,
+        status: chatReadiness(existing),
+        ...(fallback ? { ownerFallback: fallback } : {}),
+      };
+    }
     const organizationId = await this.resolveOrganization();
-    const response = await this.chats('POST', '', {
+    const workspaceId = await this.workspaceFor(input, ownerId);
+    const body = {
       organization_id: organizationId,
       content: [{ type: 'text', text: input.input }],
       labels,
-    });
+      ...(workspaceId ? { workspace_id: workspaceId } : {}),
+    };
+    let response: Awaited<ReturnType<CoderHttp['request']>>;
+    try {
+      response = await this.chats(
+        undefined,
+        'POST',
+        '',
+        ownerId ? { ...body, owner_id: ownerId } : body,
+      );
+    } catch (err) {
+      if (!ownerId || !isOwnerRefusal(err)) throw err;
+      ownerFallback = `Coder refused to create the chat for \`${input.owner}\` (${coderSaid(err)}), so the agent runs as the service's Coder user \`${self.username}\`.`;
+      ownerId = undefined;
+      const { workspace_id: _pinned, ...withoutWorkspace } = body;
+      response = await this.chats(undefined, 'POST', '', withoutWorkspace);
+    }
     const created = parseShape(ChatSchema, response.body, `POST ${this.chatsPath}`);
-    return { agent: this.handle(created, owner, input.taskName), adopted: false };
+    if (ownerId && created.owner_id && created.owner_id !== ownerId) {
+      // Releases before coder/coder#29581 ignore `owner_id` without an error.
+      ownerFallback = this.fallbackNote(input.owner, self.username);
+    }
+    return {
+      agent: this.handle(created, input.taskName, input.owner),
+      adopted: false,
+      status: chatReadiness(created),
+      ...(ownerFallback ? { ownerFallback } : {}),
+    };
   }
 
   async status(agent: AgentHandle): Promise<AgentStatus> {
-    const chat = await this.getChat(agent.id);
+    const chat = await this.getChat(agent);
     return chat ? chatReadiness(chat) : { readiness: 'gone', detail: 'not found' };
+  }
+
+  async getChat(agent: Pick<AgentHandle, 'id' | 'ownerId'>): Promise<CoderChat | null> {
+    const response = await this.chats(agent.ownerId, 'GET', `/${enc(agent.id)}`, undefined, [404]);
+    if (response.status === 404) return null;
+    return parseShape(ChatSchema, response.body, `GET ${this.chatsPath}/{chat}`);
   }
 
   /** Chats have no paused state to leave. */
   async resume(_agent: AgentHandle): Promise<void> {}
 
   async send(agent: AgentHandle, text: string) {
-    const response = await this.chats('POST', `/${enc(agent.id)}/messages`, {
+    const response = await this.chats(agent.ownerId, 'POST', `/${enc(agent.id)}/messages`, {
       content: [{ type: 'text', text }],
     });
     const sent = parseShape(SendResponseSchema, response.body, 'POST chat messages');
     return { queued: sent.queued ?? false };
   }
 
-  async close(agent: AgentHandle) {
-    // Look first: archiving an archived chat is refused, and it is closed already.
-    const chat = await this.getChat(agent.id);
-    if (!chat || chat.archived) return { existed: false };
-    const response = await this.chats('PATCH', `/${enc(agent.id)}`, { archived: true }, [404]);
-    return { existed: response.status !== 404 };
-  }
-
-  async interrupt(agent: AgentHandle): Promise<void> {
-    await this.chats('POST', `/${enc(agent.id)}/interrupt`);
-  }
-
-  private async getChat(id: string): Promise<CoderChat | null> {
-    const response = await this.chats('GET', `/${enc(id)}`, undefined, [404]);
-    if (response.status === 404) return null;
-    return parseShape(ChatSchema, response.body, `GET ${this.chatsPath}/{chat}`);
-  }
-
-  /** Every Chats API call goes through here, so their failures are explained in one place. */
-  private async chats(method: string, rest: string, body?: unknown, accept?: number[]) {
-    try {
-      return await this.http.request(method, `${this.chatsPath}${rest}`, { body, accept });
-    } catch (err) {
-      throw this.explain(err, method, rest);
+  /**
+   * Archives the chat. Coder refuses to archive a busy chat (409 "Cannot archive an active
+   * chat", patchChat), so a running one is interrupted first and archived once it settled;
+   * the result is read back to be sure.
+   */
+  async close(agent: AgentHandle, settle = { attempts: 40, delayMs: 250 }) {
+    for (let attempt = 0; ; attempt++) {
+      const chat = await this.getChat(agent);
+      if (!chat || chat.archived) return { existed: attempt > 0 };
+      const busy = ['running', 'interrupting', 'requires_action'].includes(chat.status);
+      if (busy && attempt >= settle.attempts) {
+        throw new ExternalError(`chat ${agent.id} stayed ${chat.status}; it cannot be archived`, {
+          kind: 'retryable',
+          service: 'coder',
+        });
+      }
+      if (chat.status === 'running' || chat.status === 'requires_action') {
+        await this.interrupt(agent);
+      }
+      if (busy) {
+        await delay(settle.delayMs);
+        continue;
+      }
+      const patched = await this.chats(
+        agent.ownerId,
+        'PATCH',
+        `/${enc(agent.id)}`,
+        { archived: true },
+        [400, 404, 409],
+      );
+      // 409: it started running again in between; 400: archived meanwhile. Look again.
+      if (patched.status === 404) return { existed: attempt > 0 };
+      if (patched.status !== 204 && patched.status !== 200) await delay(settle.delayMs);
+      const after = await this.getChat(agent);
+      if (!after || after.archived) {
+        await this.deleteWorkspace(chat.workspace_id ?? undefined, agent.name);
+        return { existed: true };
+      }
     }
   }
 
-  private explain(err: unknown, method: string, rest: string): unknown {
+  /** Stops the current turn; a chat with nothing running (409) is left as it is. */
+  async interrupt(agent: AgentHandle): Promise<void> {
+    await this.chats(agent.ownerId, 'POST', `/${enc(agent.id)}/interrupt`, undefined, [409]);
+  }
+
+  /** Every Chats API call goes through here, so their failures are explained in one place. */
+  private async chats(
+    ownerId: string | undefined,
+    method: string,
+    rest: string,
+    body?: unknown,
+    accept?: number[],
+  ) {
+    const path = `${this.chatsPath}${rest}`;
+    try {
+      const http = await this.actingAs(ownerId);
+      try {
+        return await http.request(method, path, { body, accept });
+      } catch (err) {
+        // A minted token that Coder no longer accepts (revoked, expired early): mint again.
+        if (!ownerId || !isExternalError(err) || err.status !== 401) throw err;
+        this.sessions.delete(ownerId);
+        return await (await this.actingAs(ownerId)).request(method, path, { body, accept });
+      }
+    } catch (err) {
+      throw this.explain(err, rest);
+    }
+  }
+
+  private explain(err: unknown, rest: string): unknown {
     if (!isExternalError(err)) return err;
     const collection = rest === '' || rest.startsWith('?');
-    // Coder's own words, without our "Coder GET /api/experimental/..." prefix.
-    const said = err.message.replace(/^.*? answered \d+: /, '');
-    if ((err.status === 404 && collection) || (err.status === 403 && /experiment/i.test(said))) {
+    const said = coderSaid(err);
+    if (err.status === 404 && collection) {
       return new ExternalError(err.message, {
         kind: 'user_fixable',
         service: 'coder',
-        status: err.status,
+        status: 404,
+        cause: err,
+        userMessage: `This Coder deployment does not serve Coder Agents at \`${this.chatsPath}\` (any more). The operators need to restart the worker with \`CODER_BACKEND=auto\` so it detects what the deployment offers.`,
+      });
+    }
+    if (err.status === 503 && /AI Gateway/i.test(said)) {
+      return new ExternalError(err.message, {
+        kind: 'user_fixable',
+        service: 'coder',
+        status: 503,
         cause: err,
         userMessage:
-          'Coder Agents is not enabled on this Coder deployment; an administrator must enable it, or set CODER_BACKEND=tasks.',
+          'Coder Agents is switched off on this Coder deployment (its AI Gateway is disabled). A Coder administrator needs to enable it (`CODER_AI_GATEWAY_ENABLED=true`).',
       });
     }
     if (err.status === 403) {
@@ -207,21 +450,100 @@ export class CoderAgentsBackend implements AgentBackend {
         service: 'coder',
         status: 403,
         cause: err,
-        userMessage:
-          "The service's Coder user may not use Coder Agents. A Coder administrator needs to give it the `agents-access` (or `chat-access`) role.",
-      });
-    }
-    // codersdk.ChatUsageLimitExceededResponse: 409 "Chat usage limit exceeded." with resets_at.
-    if ((err.status === 409 || err.status === 429) && /usage limit|spend limit/i.test(said)) {
-      return new ExternalError(err.message, {
-        kind: 'user_fixable',
-        service: 'coder',
-        status: err.status,
-        cause: err,
-        userMessage: `Coder refused to ${method === 'POST' && collection ? 'start' : 'message'} the agent because the Coder Agents usage limit of the service's Coder user is reached. An administrator can raise the limit, or wait for it to reset; then retry.`,
+        userMessage: `Coder refused the service's request (${said}). A Coder administrator needs to give the service's Coder user the Owner role, or at least chat access in the organization.`,
       });
     }
     return err;
+  }
+
+  private fallbackNote(owner: string, self: string): string {
+    return `This Coder release cannot create a chat for another user, so the agent runs as the service's Coder user \`${self}\` instead of \`${owner}\`. Coder v2.38 (or a v2.37 with owner_id) fixes this.`;
+  }
+
+  /** Creates (or finds) the issue's workspace from the configured template, for the owner. */
+  private async workspaceFor(
+    input: EnsureAgentInput,
+    ownerId: string | undefined,
+  ): Promise<string | undefined> {
+    const templateName = this.options.workspaceTemplate;
+    if (!templateName) return undefined;
+    const org = enc(this.options.organization);
+    let template: z.infer<typeof TemplateSchema>;
+    try {
+      template = await this.http.json(
+        TemplateSchema,
+        'GET',
+        `/api/v2/organizations/${org}/templates/${enc(templateName)}`,
+      );
+    } catch (err) {
+      if (isExternalError(err, 'not_found')) {
+        throw new ExternalError(`template ${templateName} not found`, {
+          kind: 'user_fixable',
+          service: 'coder',
+          status: 404,
+          userMessage: `The Coder template \`${templateName}\` (for the agents' workspaces) does not exist in the organization \`${this.options.organization}\`. An administrator needs to create it or fix \`CODER_AGENTS_TEMPLATE_NAME\`.`,
+        });
+      }
+      throw err;
+    }
+    const version = enc(template.active_version_id);
+    const presets =
+      (await this.http.json(PresetsSchema, 'GET', `/api/v2/templateversions/${version}/presets`)) ??
+      [];
+    const wantedPreset = this.options.presetName;
+    const preset = wantedPreset
+      ? presets.find((p) => p.Name === wantedPreset)
+      : presets.find((p) => p.Default);
+    if (wantedPreset && !preset) {
+      throw new ExternalError(`preset ${wantedPreset} not found`, {
+        kind: 'user_fixable',
+        service: 'coder',
+        userMessage: `The Coder template \`${templateName}\` has no preset named \`${wantedPreset}\`. An administrator needs to add it or change \`CODER_TEMPLATE_PRESET\`.`,
+      });
+    }
+    // Only the parameters the template declares: a template that does not know one would
+    // refuse the build.
+    const declared = new Set(
+      (
+        (await this.http.json(
+          RichParametersSchema,
+          'GET',
+          `/api/v2/templateversions/${version}/rich-parameters`,
+        )) ?? []
+      ).map((p) => p.name),
+    );
+    const values = Object.entries(input.parameters ?? {})
+      .filter(([name]) => declared.has(name))
+      .map(([name, value]) => ({ name, value }));
+    const user = ownerId ? enc(ownerId) : 'me';
+    const response = await this.http.request('POST', `/api/v2/users/${user}/workspaces`, {
+      body: {
+        template_version_id: template.active_version_id,
+        ...(preset ? { template_version_preset_id: preset.ID } : {}),
+        name: input.taskName,
+        rich_parameter_values: values,
+      },
+      accept: [409],
+    });
+    if (response.status !== 409) {
+      return parseShape(WorkspaceSchema, response.body, 'POST workspaces').id;
+    }
+    // Created by an earlier attempt: the workspace is named after the task.
+    const existing = await this.http.json(
+      WorkspaceSchema,
+      'GET',
+      `/api/v2/users/${user}/workspace/${enc(input.taskName)}`,
+    );
+    return existing.id;
+  }
+
+  /** Deletes the workspace pinned to a closed chat, when we created it (named after the task). */
+  private async deleteWorkspace(workspaceId: string | undefined, _taskName: string) {
+    if (!workspaceId || !this.options.workspaceTemplate) return;
+    await this.http.request('POST', `/api/v2/workspaces/${enc(workspaceId)}/builds`, {
+      body: { transition: 'delete' },
+      accept: [404, 409],
+    });
   }
 
   private async resolveOrganization(): Promise<string> {
@@ -248,30 +570,43 @@ export class CoderAgentsBackend implements AgentBackend {
     }
   }
 
-  private async me(): Promise<string> {
-    if (this.username) return this.username;
-    const user = await this.http.json(UserSchema, 'GET', '/api/v2/users/me');
-    this.username = user.username;
-    return user.username;
-  }
-
-  private handle(chat: CoderChat, owner: string, name: string): AgentHandle {
+  private handle(chat: CoderChat, name: string, requester: string): AgentHandle {
+    const ownerId = chat.owner_id;
+    const owner =
+      chat.owner_username ??
+      (ownerId && ownerId === this.self?.id ? this.self.username : requester);
     return {
       backend: 'agents',
       id: chat.id,
       owner,
+      ...(ownerId ? { ownerId } : {}),
       name,
       url: `${this.http.baseUrl}/agents/${enc(chat.id)}`,
     };
   }
 }
 
+/** Refusals that mean "you may not act for this user": fall back to the service's user. */
+function isRefusal(err: unknown): boolean {
+  return isExternalError(err) && (err.status === 403 || err.status === 401 || err.status === 400);
+}
+
+/** `owner_id` refused: 403 (no `api_key:create` for the owner) or 400 about the owner. */
+function isOwnerRefusal(err: unknown): boolean {
+  if (!isExternalError(err)) return false;
+  return err.status === 403 || (err.status === 400 && /owner/i.test(err.message));
+}
+
+/** Coder's own words, without our "Coder GET /api/... answered 400: " prefix. */
+function coderSaid(err: unknown): string {
+  const message = err instanceof Error ? err.message : String(err);
+  return message.replace(/^.*? answered \d+: /, '');
+}
+
 function enc(part: string): string {
   return encodeURIComponent(part);
 }
 
-function errorText(lastError: CoderChat['last_error']): string | undefined {
-  if (!lastError) return undefined;
-  if (typeof lastError === 'string') return lastError;
-  return lastError.message;
+function delay(ms: number): Promise<void> {
+  return new Promise((resolve) => setTimeout(resolve, ms));
 }

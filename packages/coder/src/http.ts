@@ -19,15 +19,21 @@ export interface CoderResponse {
 
 export class CoderHttp {
   readonly baseUrl: string;
-  private readonly token: string;
+  /** The session token; also what a WebSocket to Coder authenticates with. */
+  readonly token: string;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
 
-  constructor(options: CoderHttpOptions) {
+  constructor(private readonly options: CoderHttpOptions) {
     this.baseUrl = options.url.replace(/\/+$/, '');
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.fetchImpl = options.fetch ?? fetch;
+  }
+
+  /** The same client acting as another user (a token minted for that user). */
+  withToken(token: string): CoderHttp {
+    return new CoderHttp({ ...this.options, token });
   }
 
   /** Sends a request; statuses in `accept` are returned, every other one is thrown. */

@@ -7,16 +7,13 @@ import { ExternalError, isExternalError } from '@code-factory/errors';
 import { z } from 'zod';
 import type { AgentBackend, AgentHandle, AgentStatus, EnsureAgentInput } from './backend';
 import { CoderHttp, type CoderHttpOptions } from './http';
+import { coderUserOfGitHubUser } from './users';
 
 export interface TasksBackendOptions extends CoderHttpOptions {
   organization: string;
   templateName: string;
   presetName?: string;
 }
-
-const UserListSchema = z.object({
-  users: z.array(z.object({ id: z.string(), username: z.string() })).nullable(),
-});
 
 const TemplateSchema = z.object({ id: z.string(), active_version_id: z.string() });
 const PresetsSchema = z
@@ -68,18 +65,8 @@ export class CoderTasksBackend implements AgentBackend {
     this.http = new CoderHttp(options);
   }
 
-  async resolveOwner(input: { githubUserId: number; githubLogin: string }) {
-    const query = encodeURIComponent(`github_com_user_id:${input.githubUserId}`);
-    const list = await this.http.json(UserListSchema, 'GET', `/api/v2/users?q=${query}`);
-    const user = list.users?.[0];
-    if (!user) {
-      throw new ExternalError(`no Coder user for GitHub user id ${input.githubUserId}`, {
-        kind: 'user_fixable',
-        service: 'coder',
-        userMessage: `@${input.githubLogin} has no Coder account linked to their GitHub account. Sign in to Coder with GitHub (or link GitHub in your Coder account settings), then reassign the issue to the agent.`,
-      });
-    }
-    return { owner: user.username };
+  resolveOwner(input: { githubUserId: number; githubLogin: string }) {
+    return coderUserOfGitHubUser(this.http, input);
   }
 
   async findTask(owner: string, name: string): Promise<CoderTask | null> {

@@ -41,7 +41,7 @@ describe('parseEnv', () => {
     expect(parseEnv(WorkerConfigSchema, { ...base, PRIVATE_KEY: KEY }).PRIVATE_KEY).toContain('\n');
     const pkcs8 = '-----BEGIN PRIVATE KEY-----\nabc\n-----END PRIVATE KEY-----';
     expect(parseEnv(WorkerConfigSchema, { ...base, PRIVATE_KEY: pkcs8 }).CODER_BACKEND).toBe(
-      'tasks',
+      'auto',
     );
   });
 

@@ -73,7 +73,10 @@ export const WorkerConfigSchema = z.object({
   GITHUB_API_URL: z.url().default('https://api.github.com'),
   CODER_URL: z.url(),
   CODER_TOKEN: z.string().min(1, 'is required'),
-  CODER_BACKEND: z.enum(['tasks', 'agents']).default('tasks'),
+  /** `auto`: Coder Agents wherever the deployment serves chats, else Coder Tasks. */
+  CODER_BACKEND: z.enum(['auto', 'agents', 'tasks']).default('auto'),
+  /** Coder Agents: template of a workspace made for each chat (unset: the agent picks one). */
+  CODER_AGENTS_TEMPLATE_NAME: z.string().min(1).optional(),
   CODER_TEMPLATE_NAME: z.string().min(1).default('task-template'),
   /** Template used when the repository has a `.code-factory/config.toml` (JSON input). */
   CODER_CONFIG_TEMPLATE_NAME: z.string().min(1).default('task-template-config'),
@@ -87,6 +90,12 @@ export const WorkerConfigSchema = z.object({
   AGENT_STARTUP_TIMEOUT_MS: durationMs(30 * 60_000),
   /** How long a task may stay in `error`/`unknown` before it counts as failed. */
   AGENT_ERROR_GRACE_MS: durationMs(2 * 60_000),
+  /** The status comment follows the agent, edited at most once per this interval per issue. */
+  STATUS_COMMENT_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
+  /** First delay before reconnecting a dropped Coder chat stream (doubles up to 30 s). */
+  CODER_STREAM_RECONNECT_MS: durationMs(1_000),
+  /** How long a dead worker keeps the chat streams before another worker takes them over. */
+  AGENT_WATCH_HEARTBEAT_TIMEOUT_MS: durationMs(30_000),
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().optional(),
   /** Prometheus metrics of the worker (Temporal runtime + ours) at host:port/metrics; off when unset. */
   WORKER_METRICS_ADDRESS: z

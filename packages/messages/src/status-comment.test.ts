@@ -58,3 +58,50 @@ describe('status comment', () => {
     expect(body).not.toContain('Open in Coder');
   });
 });
+
+describe('status comment live progress', () => {
+  const base = {
+    state: 'running' as const,
+    taskName: 'gh-widgets-7',
+    agentUrl: 'https://c/agents/1',
+  };
+
+  it('follows what the agent does', () => {
+    expect(renderStatusComment({ ...base, activity: 'idle' })).toContain('is idle');
+    const waiting = renderStatusComment({ ...base, activity: 'waiting-for-you' });
+    expect(waiting).toContain('waiting for you');
+    expect(waiting).toContain('[Open in Coder](https://c/agents/1)');
+    expect(renderStatusComment({ ...base, activity: 'working' })).toContain('is working');
+  });
+
+  it('pins the pull request and latest turn format', () => {
+    expect(
+      renderStatusComment({
+        ...base,
+        activity: 'idle',
+        pullRequest: { url: 'https://github.com/a/b/pull/9', number: 9, state: 'open' },
+        summary: 'Renamed the flag\n\nand added a test.',
+        note: 'The agent runs as the service user.',
+      }),
+    ).toBe(
+      [
+        STATUS_MARKER,
+        '💤 The Coder agent is idle; it picks up the next comment.',
+        '',
+        'Task: `gh-widgets-7` · [Open in Coder](https://c/agents/1) · Pull request: https://github.com/a/b/pull/9 (#9, open)',
+        '',
+        'Latest turn: Renamed the flag and added a test.',
+        '',
+        'ℹ️ The agent runs as the service user.',
+        '',
+        'Comments on this issue and on the agent’s pull request are forwarded to it.',
+      ].join('\n'),
+    );
+  });
+
+  it('bounds a long summary', () => {
+    const body = renderStatusComment({ ...base, summary: 'x'.repeat(5_000) });
+    expect(body.length).toBeLessThan(1_000);
+    expect(body).toContain('…');
+  });
+});

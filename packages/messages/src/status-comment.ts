@@ -7,13 +7,24 @@ export const STATUS_MARKER = '<!-- code-factory:status -->';
 
 export type StatusState = 'created' | 'running' | 'failed' | 'stalled' | 'completed';
 
+/** What a running agent is doing, as Coder pushes it (Coder Agents). */
+export type AgentActivity = 'working' | 'waiting-for-you' | 'idle' | 'error';
+
 export interface StatusView {
   state: StatusState;
   taskName: string;
   agentUrl?: string;
   pullRequestUrl?: string;
+  /** The agent's pull request with its number and state, when Coder reports them. */
+  pullRequest?: { url: string; number?: number; state?: string };
   /** Plain-words explanation shown when the user can do something about a failure. */
   problem?: string;
+  /** Live progress of a running agent. */
+  activity?: AgentActivity;
+  /** What the agent did in its latest turn. */
+  summary?: string;
+  /** A fact worth saying once, e.g. that the agent runs as the service's Coder user. */
+  note?: string;
 }
 
 const HEADLINES: Record<StatusState, string> = {
@@ -24,17 +35,45 @@ const HEADLINES: Record<StatusState, string> = {
   completed: '✅ This issue is closed; the Coder agent was cleaned up.',
 };
 
+const ACTIVITY_HEADLINES: Record<AgentActivity, string> = {
+  working: HEADLINES.running,
+  idle: '💤 The Coder agent is idle; it picks up the next comment.',
+  'waiting-for-you':
+    '⏳ The Coder agent is waiting for you: it needs someone to act in Coder before it can go on.',
+  error: '⚠️ The Coder agent stopped with an error; new comments wait until it can go on.',
+};
+
+const MAX_SUMMARY = 600;
+
 export function renderStatusComment(view: StatusView): string {
-  const lines = [STATUS_MARKER, HEADLINES[view.state], ''];
+  const headline =
+    view.state === 'running' && view.activity
+      ? ACTIVITY_HEADLINES[view.activity]
+      : HEADLINES[view.state];
+  const lines = [STATUS_MARKER, headline, ''];
   if (view.problem) lines.push(view.problem, '');
   const facts = [`Task: \`${view.taskName}\``];
   if (view.agentUrl && view.state !== 'completed') facts.push(`[Open in Coder](${view.agentUrl})`);
-  if (view.pullRequestUrl) facts.push(`Pull request: ${view.pullRequestUrl}`);
+  const pr = view.pullRequest ?? (view.pullRequestUrl ? { url: view.pullRequestUrl } : undefined);
+  if (pr) {
+    const about = [pr.number ? `#${pr.number}` : '', pr.state ?? ''].filter(Boolean).join(', ');
+    facts.push(`Pull request: ${pr.url}${about ? ` (${about})` : ''}`);
+  }
   lines.push(facts.join(' · '));
+  if (view.summary && view.state !== 'completed') {
+    lines.push('', `Latest turn: ${oneParagraph(view.summary)}`);
+  }
+  if (view.note) lines.push('', `ℹ️ ${view.note}`);
   if (view.state === 'running') {
     lines.push('', 'Comments on this issue and on the agent’s pull request are forwarded to it.');
   }
   return lines.join('\n');
+}
+
+/** Summaries are the agent's words: one paragraph, bounded, no way to break the layout. */
+function oneParagraph(text: string): string {
+  const flat = text.replace(/\s+/g, ' ').trim();
+  return flat.length > MAX_SUMMARY ? `${flat.slice(0, MAX_SUMMARY - 1)}…` : flat;
 }
 
 export function isStatusComment(body: string | null | undefined): boolean {

@@ -12,8 +12,12 @@ export type Backend = 'tasks' | 'agents';
 export interface AgentRef {
   backend: Backend;
   id: string;
-  /** Coder username that owns the task (for chats: the service's own user). */
+  /** Coder username that owns the task or chat. */
   owner: string;
+  /** Coder user id of the owner (Agents); absent in runs recorded before chats had owners. */
+  ownerId?: string;
+  /** Coder pushes this agent's changes (`agentUpdate` signals); no polling needed. */
+  pushed?: boolean;
   name: string;
   /** Where a person can watch the agent in Coder. */
   url: string;
@@ -29,6 +33,7 @@ export interface StartAgentInput extends IssueRef {
   backend: Backend;
   taskName: string;
   owner: string;
+  ownerId?: string;
   issueUrl: string;
   issueTitle: string;
   /**
@@ -44,11 +49,14 @@ export interface TaskActivities {
     input: IssueRef & { login: string },
   ): Promise<{ permission: string; allowed: boolean }>;
   /** Which backend runs the agent and which Coder user owns it. User-fixable when unlinked. */
-  resolveCoderIdentity(
-    input: IssueRef & { githubUserId: number; githubLogin: string },
-  ): Promise<{ backend: Backend; owner: string; repoConfig?: RepoConfig | null }>;
+  resolveCoderIdentity(input: IssueRef & { githubUserId: number; githubLogin: string }): Promise<{
+    backend: Backend;
+    owner: string;
+    ownerId?: string;
+    repoConfig?: RepoConfig | null;
+  }>;
   /** Creates the agent, or adopts the one that already exists under the task name. */
-  startAgent(input: StartAgentInput): Promise<{ agent: AgentRef; adopted: boolean }>;
+  startAgent(input: StartAgentInput): Promise<StartedAgent>;
   /** Heartbeating poll until the agent can take input; fails when it cannot come up. */
   waitForAgentReady(input: {
     agent: AgentRef;
@@ -75,6 +83,54 @@ export interface TaskActivities {
   upsertStatusComment(
     input: IssueRef & { commentId: number | null; view: StatusView },
   ): Promise<{ commentId: number }>;
+}
+
+export interface StartedAgent {
+  agent: AgentRef;
+  adopted: boolean;
+  /** What the agent reported at creation (pushed agents: the workflow waits on nothing else). */
+  status?: AgentLiveStatus;
+  /** Why the agent is not owned by the requester, in plain words (shown once on the issue). */
+  ownerFallback?: string;
+  /** Worker settings the workflow needs (it cannot read the environment). */
+  settings?: { statusCommentIntervalMs: number };
+}
+
+/** An agent's error as Coder classified it. */
+export interface AgentLiveError {
+  kind: string;
+  message: string;
+  retryable: boolean;
+  userFixable: boolean;
+  explanation?: string;
+}
+
+/** What the product knows of a pushed agent right now. */
+export interface AgentLiveStatus {
+  /** Coder's words (`waiting`, `running`, `requires_action`, `error`, ...). */
+  status: string;
+  readiness: 'ready' | 'busy' | 'starting' | 'paused' | 'error' | 'blocked' | 'gone';
+  error?: AgentLiveError;
+  pullRequest?: { url: string; number?: number; state?: string };
+  summary?: string;
+}
+
+/** The `agentUpdate` signal: a change Coder pushed (or a poll found) for the issue's agent. */
+export interface AgentUpdate extends AgentLiveStatus {
+  chatId: string;
+  taskName: string;
+  archived: boolean;
+  via: 'push' | 'poll';
+}
+
+/** Activities of the workflow that holds Coder's chat streams. */
+export interface AgentWatchActivities {
+  /**
+   * Holds the chat streams of the chats `watcherId` follows and signals each change to the
+   * issue's workflow; runs until cancelled, heartbeating, so another worker takes over when
+   * this one dies.
+   */
+  followAgentStreams(input: { watcherId: string }): Promise<void>;
 }
 
 /** Error types the activities throw; the workflow branches on these, never on messages. */

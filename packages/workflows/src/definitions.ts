@@ -7,6 +7,7 @@ import type { RepoEvent, TaskEvent } from '@code-factory/events';
 import type { RepoConfig } from '@code-factory/repo-config';
 import { defineSearchAttributeKey } from '@temporalio/common';
 import { defineQuery, defineSignal, defineUpdate } from '@temporalio/workflow';
+import type { AgentUpdate } from './activities';
 import type { TaskSnapshot } from './state';
 
 export const TASK_WORKFLOW_TYPE = 'taskWorkflow';
@@ -29,6 +30,8 @@ export const sendMessageUpdate = defineUpdate<{ queued: number }, [SendMessageIn
 export const retryUpdate = defineUpdate<{ retrying: string }, []>('retry');
 /** Operator: stop the agent's current turn (Coder Agents only; Tasks cannot be interrupted). */
 export const interruptUpdate = defineUpdate<{ interrupted: string }, []>('interrupt');
+/** From the agent-watch workflow: the agent's status, pull request or summary changed. */
+export const agentUpdateSignal = defineSignal<[AgentUpdate]>('agentUpdate');
 /** Operator: close the task as if the issue had been closed. */
 export const closeSignal = defineSignal<[{ reason?: string }?]>('close');
 
@@ -53,3 +56,26 @@ export interface RepoConfigState {
 }
 /** The repository's stored config (sparse; defaults are applied by readers). */
 export const repoConfigQuery = defineQuery<RepoConfigState>('repoConfig');
+
+export const AGENT_WATCH_WORKFLOW_TYPE = 'agentWatchWorkflow';
+/**
+ * The one workflow per task queue that holds Coder's chat streams (`agent-watch-<queue>`):
+ * its heartbeating activity is the single holder, and a dead worker's hold is taken over.
+ */
+export function agentWatchWorkflowId(taskQueue: string): string {
+  return `agent-watch-${taskQueue}`;
+}
+
+export interface FollowedAgent {
+  chatId: string;
+  taskName: string;
+  ownerId?: string;
+}
+/** Start following a chat (sent by the activity that created or adopted it). */
+export const followAgentSignal = defineSignal<[FollowedAgent]>('follow');
+/** Stop following a chat (sent when the issue's agent is closed). */
+export const unfollowAgentSignal = defineSignal<[{ chatId: string }]>('unfollow');
+/** What the worker detected in Coder at start, for the Web UI. */
+export const coderDeploymentSignal = defineSignal<[{ description: string }]>('coderDeployment');
+/** The chats followed now. */
+export const followedAgentsQuery = defineQuery<FollowedAgent[]>('followed');

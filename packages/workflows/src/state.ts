@@ -10,7 +10,7 @@ import {
   TaskEventSchema,
 } from '@code-factory/events';
 import { sameRepo } from '@code-factory/naming';
-import type { AgentRef, Backend } from './activities';
+import type { AgentLiveStatus, AgentRef, Backend } from './activities';
 
 export type Phase =
   | 'requested'
@@ -53,6 +53,10 @@ export interface Counts {
   forwardedMessages: number;
   forwardedItems: number;
   skipped: number;
+  /** Clean-up calls at close that failed after their retries (the task closed anyway). */
+  cleanupFailures?: number;
+  /** `agentUpdate` signals taken (status, pull request, summary changes). */
+  agentUpdates?: number;
 }
 
 /** Everything that survives continue-as-new. */
@@ -70,6 +74,18 @@ export interface CarriedState {
   failedStep: FailedStep | null;
   pullRequestUrl: string | null;
   runs: number;
+  /** What Coder last pushed about the agent (pushed agents only). */
+  live?: AgentLiveStatus | null;
+  /** The status comment does not show `live` yet. */
+  liveDirty?: boolean;
+  /** When the status comment last showed live progress (workflow time, ms). */
+  liveShownAt?: number | null;
+  /** The worker's STATUS_COMMENT_INTERVAL_MS, learnt when the agent started. */
+  statusCommentIntervalMs?: number | null;
+  /** Why the agent is not the requester's (owner fallback), shown on the status comment. */
+  ownerNote?: string | null;
+  /** The failed step was an agent error a person must fix: it resumes once Coder clears it. */
+  failedOnAgentError?: boolean;
 }
 
 export interface ReactionRequest {
@@ -97,6 +113,8 @@ export type AcceptResult =
 
 export const RECENT_DELIVERIES_LIMIT = 500;
 
+const READINESS = new Set(['ready', 'busy', 'starting', 'paused', 'error', 'blocked', 'gone']);
+
 export function emptyState(): CarriedState {
   return {
     phase: 'requested',
@@ -114,11 +132,19 @@ export function emptyState(): CarriedState {
       forwardedMessages: 0,
       forwardedItems: 0,
       skipped: 0,
+      cleanupFailures: 0,
+      agentUpdates: 0,
     },
     lastError: null,
     failedStep: null,
     pullRequestUrl: null,
     runs: 0,
+    live: null,
+    liveDirty: false,
+    liveShownAt: null,
+    statusCommentIntervalMs: null,
+    ownerNote: null,
+    failedOnAgentError: false,
   };
 }
 
@@ -138,6 +164,88 @@ export class TaskLifecycle {
     this.seen = new Set(this.state.recentDeliveries);
     // A close that was pending when the previous run continued as new is still pending.
     if (this.state.phase === 'closing') this.requestClose('carried over');
+  }
+
+  /**
+   * Takes an `agentUpdate` for the current agent; anything else (malformed, another chat) is
+   * refused with a reason.
+   */
+  observe(raw: unknown): { taken: true } | { taken: false; reason: string } {
+    const update = raw as Partial<AgentLiveStatus & { chatId: string }> | null;
+    if (!update || typeof update !== 'object' || typeof update.chatId !== 'string') {
+      return { taken: false, reason: 'malformed update' };
+    }
+    if (typeof update.status !== 'string' || !READINESS.has(String(update.readiness))) {
+      return { taken: false, reason: 'update without a known status' };
+    }
+    if (this.state.agent?.id !== update.chatId) {
+      return { taken: false, reason: 'update for another agent' };
+    }
+    this.setLive(update as AgentLiveStatus);
+    this.state.counts.agentUpdates = (this.state.counts.agentUpdates ?? 0) + 1;
+    this.state.liveDirty = true;
+    return { taken: true };
+  }
+
+  /** Records the agent's status (plain fields only: signal input is not trusted). */
+  setLive(status: AgentLiveStatus): void {
+    const error = status.error;
+    const pr = status.pullRequest;
+    this.state.live = {
+      status: String(status.status).slice(0, 40),
+      readiness: status.readiness,
+      ...(error && typeof error === 'object'
+        ? {
+            error: {
+              kind: String(error.kind).slice(0, 60),
+              message: String(error.message).slice(0, 1_000),
+              retryable: error.retryable === true,
+              userFixable: error.userFixable === true,
+              ...(typeof error.explanation === 'string'
+                ? { explanation: error.explanation.slice(0, 1_000) }
+                : {}),
+            },
+          }
+        : {}),
+      ...(pr && typeof pr === 'object' && typeof pr.url === 'string'
+        ? {
+            pullRequest: {
+              url: pr.url.slice(0, 500),
+              ...(typeof pr.number === 'number' ? { number: pr.number } : {}),
+              ...(typeof pr.state === 'string' ? { state: pr.state.slice(0, 20) } : {}),
+            },
+          }
+        : {}),
+      ...(typeof status.summary === 'string' ? { summary: status.summary.slice(0, 2_000) } : {}),
+    };
+    if (this.state.live.pullRequest) this.state.pullRequestUrl = this.state.live.pullRequest.url;
+  }
+
+  /** The plain-words reason the agent cannot take messages now, if a person must act. */
+  blockingError(): string | null {
+    const error = this.state.live?.readiness === 'error' ? this.state.live.error : undefined;
+    if (!error?.userFixable) return null;
+    return error.explanation ?? `The agent stopped with an error (${error.kind}): ${error.message}`;
+  }
+
+  /** An operator retried after an agent error: the next delivery goes out whatever it said. */
+  retryAfterAgentError(): void {
+    const live = this.state.live;
+    if (live?.readiness === 'error') {
+      const { error: _fixed, ...rest } = live;
+      this.state.live = { ...rest, readiness: 'busy', status: 'retrying' };
+    }
+  }
+
+  /** A task parked on an agent error a person had to fix, now that Coder says it is fixed. */
+  canResumeAfterAgentError(): boolean {
+    return (
+      this.state.phase === 'failed' &&
+      this.state.failedOnAgentError === true &&
+      this.state.live !== null &&
+      this.state.live !== undefined &&
+      this.blockingError() === null
+    );
   }
 
   /** Validates, de-duplicates and queues one event or operator message. */
@@ -223,10 +331,11 @@ export class TaskLifecycle {
     this.state.phase = phase;
   }
 
-  fail(step: FailedStep, message: string): void {
+  fail(step: FailedStep, message: string, onAgentError = false): void {
     this.state.phase = 'failed';
     this.state.failedStep = step;
     this.state.lastError = message;
+    this.state.failedOnAgentError = onAgentError;
   }
 
   snapshot(): TaskSnapshot {

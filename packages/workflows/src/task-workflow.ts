@@ -28,6 +28,7 @@ import {
 import { z } from 'zod';
 import { type AgentRef, ErrorTypes, type TaskActivities } from './activities';
 import {
+  agentUpdateSignal,
   closeSignal,
   eventSignal,
   interruptUpdate,
@@ -59,6 +60,13 @@ export const Patches = {
   readyAfterStatusComment: 'ready-after-status-comment',
   /** `retry` after a failed start re-adopts the agent instead of assuming it is ready. */
   retryStartReadopts: 'retry-start-readopts',
+  /**
+   * Agents Coder pushes changes for (chats): no readiness polling; a chat takes messages
+   * unless it reports an error a person must fix, which is explained on the issue.
+   */
+  agentStatusPush: 'agent-status-push',
+  /** A failed clean-up call at close is logged and counted; the task still completes. */
+  closeNeverFails: 'close-never-fails',
 } as const;
 
 /** Our own bound on history, below Temporal's suggestion for busy issues. */
@@ -134,6 +142,23 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
 
   setHandler(stateQuery, () => task.snapshot());
 
+  setHandler(agentUpdateSignal, (raw) => {
+    const result = task.observe(raw);
+    if (!result.taken) {
+      log.info('agent update ignored', { reason: result.reason });
+      return;
+    }
+    if (task.canResumeAfterAgentError()) {
+      // Someone fixed what stopped the agent (budget, credentials): go on with what waits.
+      log.info('agent error cleared in Coder; resuming');
+      task.state.failedStep = null;
+      task.state.lastError = null;
+      task.state.failedOnAgentError = false;
+      task.setPhase('ready');
+      publishPhase();
+    }
+  });
+
   setHandler(closeSignal, (arg) => {
     const reason = typeof arg?.reason === 'string' ? arg.reason.slice(0, 200) : 'operator';
     log.info('close requested by signal', { reason });
@@ -172,6 +197,19 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       const step = task.state.failedStep ?? 'start';
       task.state.failedStep = null;
       task.state.lastError = null;
+      if (task.state.failedOnAgentError) {
+        // A person says the agent's error is fixed: believe it once, and nudge the agent so
+        // it goes on even when no comment waits (a chat in error runs again on a message).
+        task.state.failedOnAgentError = false;
+        task.retryAfterAgentError();
+        task.enqueue({
+          kind: 'operator.message',
+          deliveryId: `retry-${uuid4()}`,
+          receivedAt: new Date().toISOString(),
+          author: 'code-factory',
+          text: 'The problem that stopped you has been fixed. Please continue where you left off.',
+        });
+      }
       // A start that failed after the agent was created (it never became ready) is redone
       // whole: the agent is adopted again by name, waited for, and the status comment says
       // it runs. Runs recorded before this change only went back to `ready`.
@@ -296,6 +334,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
           backend: identity.backend,
           taskName: input.taskName,
           owner: identity.owner,
+          ...(identity.ownerId ? { ownerId: identity.ownerId } : {}),
           issueUrl: assignment.issue.url,
           issueTitle: assignment.issue.title,
           repoConfig: identity.repoConfig,
@@ -305,7 +344,29 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
     task.state.agent = started.agent;
     log.info(started.adopted ? 'adopted existing agent' : 'agent created', {
       agentId: started.agent.id,
+      ownerFallback: started.ownerFallback !== undefined,
     });
+    if (started.settings) {
+      task.state.statusCommentIntervalMs = started.settings.statusCommentIntervalMs;
+    }
+    if (started.ownerFallback) task.state.ownerNote = started.ownerFallback;
+    if (started.agent.pushed === true && patched(Patches.agentStatusPush)) {
+      // Coder pushes this chat's changes; it takes messages at once unless it reports an
+      // error a person must fix. No readiness wait, no "starting" comment to edit later.
+      if (started.status) task.setLive(started.status);
+      const blocking = task.blockingError();
+      if (blocking) {
+        // The chat exists and holds the brief; it cannot run until a person acts. Park it
+        // like a delivery that waits, so a retry (or Coder clearing the error) goes on.
+        await handleFailure(agentErrorFailure(blocking), 'deliver');
+        return;
+      }
+      await showStatus(liveView(started.agent));
+      task.state.liveDirty = false;
+      task.state.liveShownAt = Date.now();
+      setPhase('ready');
+      return;
+    }
     await showStatus({ state: 'created', agentUrl: started.agent.url });
     // Patched: runs recorded before this change published `ready` before the comment.
     const readyAfterComment = patched(Patches.readyAfterStatusComment);
@@ -316,6 +377,24 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       pullRequestUrl: task.state.pullRequestUrl ?? undefined,
     });
     setPhase('ready');
+  };
+
+  /** The status comment of a running agent, with what Coder pushed about it. */
+  const liveView = (agent: AgentRef): Omit<StatusView, 'taskName'> => {
+    const live = task.state.live;
+    const pullRequest =
+      live?.pullRequest ??
+      (task.state.pullRequestUrl ? { url: task.state.pullRequestUrl } : undefined);
+    const problem = task.blockingError();
+    return {
+      state: 'running',
+      agentUrl: agent.url,
+      ...(live ? { activity: activityOf(live.readiness) } : {}),
+      ...(pullRequest ? { pullRequest } : {}),
+      ...(live?.summary ? { summary: live.summary } : {}),
+      ...(problem ? { problem } : {}),
+      ...(task.state.ownerNote ? { note: task.state.ownerNote } : {}),
+    };
   };
 
   /** `markReady: false` while starting: the phase turns ready only once the issue says so. */
@@ -348,7 +427,12 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       return;
     }
     try {
-      await waitUntilReady(agent);
+      if (agent.pushed === true && patched(Patches.agentStatusPush)) {
+        const blocking = task.blockingError();
+        if (blocking) throw agentErrorFailure(blocking);
+      } else {
+        await waitUntilReady(agent);
+      }
       // Everything that arrived while we waited goes out in the same message, in order.
       run.push(...task.takeDeliverableRun(MAX_BATCH - run.length));
       const items: ForwardItem[] = [];
@@ -397,6 +481,23 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       await showStatus({ state: 'failed', problem, agentUrl: task.state.agent?.url }).catch(
         (statusErr) => log.warn('could not update the status comment', { error: `${statusErr}` }),
       );
+    } else if (
+      failure?.type === ErrorTypes.userFixable &&
+      task.state.agent?.pushed === true &&
+      patched(Patches.agentStatusPush)
+    ) {
+      // The agent reported an error a person must fix: said once, in plain words; the
+      // comments wait, and the task resumes when Coder clears the error or on `retry`.
+      await showStatus({
+        ...liveView(task.state.agent),
+        state: 'stalled',
+        problem: `${message} The comments are kept and delivered once the agent can go on.`,
+      }).catch((statusErr) =>
+        log.warn('could not update the status comment', { error: `${statusErr}` }),
+      );
+      task.fail(step, message, true);
+      publishPhase();
+      return;
     } else if (failure?.type === ErrorTypes.agentUnavailable) {
       // The agent went away while messages waited (paused again, stuck in error, deleted).
       await showStatus({
@@ -438,8 +539,39 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       { key: SearchAttributes.issueNumber, value: input.issueNumber },
     ]);
   }
+  /**
+   * Live progress: the status comment follows what Coder pushes (working, waiting for you,
+   * idle, the pull request, the latest turn), edited at most once per interval.
+   */
+  const statusLane = async () => {
+    for (;;) {
+      await condition(
+        () =>
+          task.closeRequested ||
+          (task.state.liveDirty === true &&
+            task.state.statusCommentId !== null &&
+            (task.state.phase === 'ready' || task.state.phase === 'working')),
+      );
+      if (task.closeRequested) return;
+      const interval = task.state.statusCommentIntervalMs ?? 30_000;
+      const shownAt = task.state.liveShownAt ?? null;
+      const wait = shownAt === null ? 0 : shownAt + interval - Date.now();
+      if (wait > 0 && (await condition(() => task.closeRequested, wait))) return;
+      const agent = task.state.agent;
+      if (!agent || task.state.phase === 'failed') continue;
+      task.state.liveDirty = false;
+      task.state.liveShownAt = Date.now();
+      try {
+        await showStatus(liveView(agent));
+      } catch (err) {
+        log.warn('could not update the status comment', { error: `${err}` });
+      }
+    }
+  };
+
   publishPhase();
   const reactionLane = reactions();
+  const liveLane = statusLane();
 
   // A run whose events were all skipped (no agent, no assignment) has nothing to shepherd.
   const nothingToDo = () =>
@@ -493,16 +625,31 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
   task.state.pendingReactions = [];
   if (dropped) log.info('dropped queued items on close', { dropped });
   await reactionLane;
+  await liveLane;
   const agent = task.state.agent;
   if (agent) {
-    await acts.stopAgent.executeWithOptions(
-      { ...coderOptions, summary: `stop agent ${agent.name}` },
-      [{ agent }],
+    // The issue is closed whatever Coder or GitHub say now: a clean-up call that still fails
+    // after its retries is logged and counted, and the task completes.
+    const cleanUp = async (what: string, step: () => Promise<unknown>) => {
+      try {
+        await step();
+      } catch (err) {
+        if (!patched(Patches.closeNeverFails)) throw err;
+        task.state.counts.cleanupFailures = (task.state.counts.cleanupFailures ?? 0) + 1;
+        log.error('clean-up step failed; the task closes anyway', { step: what, error: `${err}` });
+      }
+    };
+    await cleanUp('stop agent', () =>
+      acts.stopAgent.executeWithOptions({ ...coderOptions, summary: `stop agent ${agent.name}` }, [
+        { agent },
+      ]),
     );
-    await showStatus({
-      state: 'completed',
-      pullRequestUrl: task.state.pullRequestUrl ?? undefined,
-    });
+    await cleanUp('status comment', () =>
+      showStatus({
+        state: 'completed',
+        pullRequestUrl: task.state.pullRequestUrl ?? undefined,
+      }),
+    );
   }
   setPhase('closed');
   await condition(allHandlersFinished);
@@ -514,6 +661,22 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
     const limit = input.maxHistoryEvents ?? MAX_HISTORY_EVENTS;
     return info.continueAsNewSuggested || info.historyLength > limit;
   }
+}
+
+function activityOf(readiness: string): 'working' | 'waiting-for-you' | 'idle' | 'error' {
+  if (readiness === 'ready') return 'idle';
+  if (readiness === 'blocked') return 'waiting-for-you';
+  if (readiness === 'error' || readiness === 'gone') return 'error';
+  return 'working';
+}
+
+/** An agent error a person must fix, as the user-fixable failure the workflow explains. */
+function agentErrorFailure(explanation: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: ErrorTypes.userFixable,
+    message: explanation,
+    nonRetryable: true,
+  });
 }
 
 function applicationFailureOf(err: unknown): ApplicationFailure | undefined {

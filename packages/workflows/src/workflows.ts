@@ -1,3 +1,5 @@
 // Entry point for the worker's workflow bundle: every workflow type the worker runs.
+
+export { agentWatchWorkflow } from './agent-watch-workflow';
 export { repositoryWorkflow } from './repository-workflow';
 export { taskWorkflow } from './task-workflow';

@@ -44,7 +44,7 @@ beforeAll(async () => {
   world = await startWorld({ address: temporalAddress(), coderTimings: { workingMs: 20 } });
   const config = parseEnv(WorkerConfigSchema, world.workerEnv);
   const deps: ActivityDeps = {
-    ...depsFromConfig(config, world.client),
+    ...(await depsFromConfig(config, world.client)),
     github: new GitHubApp({
       appId: config.APP_ID,
       privateKey: privateKey(),

@@ -3,6 +3,9 @@
  * assign, three comments while the agent starts, a review comment on the agent's pull
  * request, a failed CI run, an edited comment, close. The fakes must have seen exactly the
  * expected calls, in order, nothing twice.
+ *
+ * Against today's Coder (the fake's `current` release) with no backend configured, the
+ * worker detects Coder Agents on /api/v2/chats; against Coder 2.36 it runs Coder Tasks.
  */
 import { STATUS_MARKER } from '@code-factory/messages';
 import { samplePayloads } from '@code-factory/testkit';
@@ -24,200 +27,248 @@ async function until<T>(
   }
 }
 
-describe.each(['tasks', 'agents'] as const)('full issue life on the %s backend', (backend) => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({
-      workerEnv: { CODER_BACKEND: backend },
-      // A slow start-up, so the first comments arrive while the agent is not ready.
-      coderTimings: { pendingMs: 300, initializingMs: 500, workingMs: 200 },
-    });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+const cases = [
+  { backend: 'agents', release: 'current', workerEnv: {} },
+  { backend: 'tasks', release: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } },
+] as const;
 
-  it('forwards everything in order, once, and cleans up', async () => {
-    const number = backend === 'tasks' ? 5101 : 5102;
-    const pr = number + 1000;
-    const headSha = 'c0ffee'.padEnd(40, '0');
-    const name = stack.taskName(number);
-    const handle = stack.client.workflow.getHandle(name);
-    const state = () => handle.query(stateQuery);
-    const issue = { owner: stack.repo.owner, repo: stack.repo.name, issueNumber: number };
-    const accepted = async (n: number) =>
-      until(async () => ((await state()).counts.accepted >= n ? true : undefined), `${n} accepted`);
-
-    // The agent's pull request for the issue, and a failed run at its head.
-    stack.github.addPullRequest({
-      owner: stack.repo.owner,
-      repo: stack.repo.name,
-      number: pr,
-      author: AGENT_LOGIN,
-      headSha,
-      headRef: `agent/${number}`,
+describe.each(cases)(
+  'full issue life: $backend on Coder $release',
+  ({ backend, release, workerEnv }) => {
+    let stack: Stack;
+    beforeAll(async () => {
+      stack = await startStack({
+        coderRelease: release,
+        workerEnv,
+        // A slow start-up, so the first comments arrive while the agent is not ready.
+        coderTimings: { pendingMs: 300, initializingMs: 500, workingMs: 200 },
+      });
     });
-    stack.github.linkIssue(stack.repo.owner, stack.repo.name, pr, number);
-    stack.github.addWorkflowRun({
-      owner: stack.repo.owner,
-      repo: stack.repo.name,
-      runId: number * 10,
-      headSha,
-      jobs: [
-        { id: number * 100 + 1, name: 'lint', conclusion: 'success', log: 'ok' },
-        {
-          id: number * 100 + 2,
-          name: 'unit tests',
-          conclusion: 'failure',
-          log: 'setup\nFAIL src/a.test.ts\nError: expected 1 to be 2',
-        },
-      ],
+    afterAll(async () => {
+      await stack?.close();
     });
 
-    const send = async (event: string, payload: unknown) => {
-      const res = await stack.deliver(event, payload);
-      expect(res.status, JSON.stringify(res.body)).toBe(202);
-    };
-    await send(
-      'issues',
-      samplePayloads.issueAssigned({
-        ...issue,
-        sender: LEAD.login,
-        senderId: LEAD.id,
-        title: 'Full life',
-      }),
-    );
-    for (const [i, body] of [
-      'first: use the v2 API',
-      'second: keep the old flag',
-      'third: add a test',
-    ].entries()) {
-      await send(
-        'issue_comment',
-        samplePayloads.issueComment({ ...issue, body, commentId: number * 10 + i }),
+    it('detects the backend the release offers', () => {
+      const detected = stack.coderBackend();
+      expect(detected.kind).toBe(backend);
+      expect(detected.chatsPath).toBe(
+        release === 'current' ? '/api/v2/chats' : '/api/experimental/chats',
       );
-    }
-    await accepted(4);
-    expect((await state()).phase).not.toBe('ready');
+      expect(detected.capabilities.tasks).toBe(release === '2.36');
+    });
 
-    // Pull-request events go through the repository workflow: wait until each reached the task.
-    await send(
-      'pull_request_review_comment',
-      samplePayloads.reviewComment({
+    it('forwards everything in order, once, and cleans up', async () => {
+      const number = backend === 'tasks' ? 5101 : 5102;
+      const pr = number + 1000;
+      const headSha = 'c0ffee'.padEnd(40, '0');
+      const name = stack.taskName(number);
+      const handle = stack.client.workflow.getHandle(name);
+      const state = () => handle.query(stateQuery);
+      const issue = { owner: stack.repo.owner, repo: stack.repo.name, issueNumber: number };
+      const accepted = async (n: number) =>
+        until(
+          async () => ((await state()).counts.accepted >= n ? true : undefined),
+          `${n} accepted`,
+        );
+
+      // The agent's pull request for the issue, and a failed run at its head.
+      stack.github.addPullRequest({
         owner: stack.repo.owner,
         repo: stack.repo.name,
-        prNumber: pr,
+        number: pr,
+        author: AGENT_LOGIN,
         headSha,
-        body: 'review: rename this variable',
-        path: 'src/a.ts',
-        line: 12,
-        commentId: number * 10 + 7,
-      }),
-    );
-    await accepted(5);
-    await send(
-      'workflow_run',
-      samplePayloads.workflowRunCompleted({
+        headRef: `agent/${number}`,
+      });
+      stack.github.linkIssue(stack.repo.owner, stack.repo.name, pr, number);
+      stack.github.addWorkflowRun({
         owner: stack.repo.owner,
         repo: stack.repo.name,
         runId: number * 10,
         headSha,
-        pullRequests: [],
-      }),
-    );
-    await accepted(6);
-    const prUrl = `https://github.com/${stack.repo.owner}/${stack.repo.name}/pull/${pr}`;
-    if (backend === 'agents') {
-      // Coder Agents report the pull request the agent opened; the status comment links it.
-      const chat = stack.coder.chatByLabel('code-factory/task', name);
-      stack.coder.setChatDiff(chat?.id ?? '', { pull_request_url: prUrl });
-    }
-    await send(
-      'issue_comment',
-      samplePayloads.issueComment({
-        ...issue,
-        body: 'first (edited): use the v3 API',
-        commentId: number * 10,
-        action: 'edited',
-      }),
-    );
-    await accepted(7);
+        jobs: [
+          { id: number * 100 + 1, name: 'lint', conclusion: 'success', log: 'ok' },
+          {
+            id: number * 100 + 2,
+            name: 'unit tests',
+            conclusion: 'failure',
+            log: 'setup\nFAIL src/a.test.ts\nError: expected 1 to be 2',
+          },
+        ],
+      });
 
-    const done: TaskSnapshot = await until(async () => {
-      const s = await state();
-      return s.counts.forwardedItems === 6 && s.pending.length === 0 ? s : undefined;
-    }, 'six forwarded items');
-    expect(done.counts.duplicates).toBe(0);
+      if (backend === 'agents') {
+        // A chat takes messages as soon as it exists; a first create attempt that fails
+        // (retried after a second) keeps the start-up open while the first comments arrive.
+        stack.coder.fail({ method: 'POST', path: /^\/api\/v2\/chats$/, status: 503, times: 1 });
+      }
+      const send = async (event: string, payload: unknown) => {
+        const res = await stack.deliver(event, payload);
+        expect(res.status, JSON.stringify(res.body)).toBe(202);
+      };
+      await send(
+        'issues',
+        samplePayloads.issueAssigned({
+          ...issue,
+          sender: LEAD.login,
+          senderId: LEAD.id,
+          title: 'Full life',
+        }),
+      );
+      for (const [i, body] of [
+        'first: use the v2 API',
+        'second: keep the old flag',
+        'third: add a test',
+      ].entries()) {
+        await send(
+          'issue_comment',
+          samplePayloads.issueComment({ ...issue, body, commentId: number * 10 + i }),
+        );
+      }
+      await accepted(4);
+      expect((await state()).phase).not.toBe('ready');
 
-    // What the agent received, in order: the brief, then the messages.
-    let texts: string[];
-    if (backend === 'tasks') {
-      const task = stack.coder.taskByName(name);
-      expect(task).toBeDefined();
-      texts = stack.coder.inputs(task?.id ?? '');
-    } else {
-      const chat = stack.coder.chatByLabel('code-factory/task', name);
-      expect(chat).toBeDefined();
-      texts = stack.coder.chatMessages(chat?.id ?? '').map((m) => m.text);
-    }
-    const all = texts.join('\n=====\n');
-    const order = [
-      'first: use the v2 API',
-      'second: keep the old flag',
-      'third: add a test',
-      'review: rename this variable',
-      'Error: expected 1 to be 2',
-      'first (edited): use the v3 API',
-    ];
-    let cursor = -1;
-    for (const needle of order) {
-      const at = all.indexOf(needle);
-      expect(at, `${needle} delivered`).toBeGreaterThan(cursor);
-      expect(all.indexOf(needle, at + 1), `${needle} delivered once`).toBe(-1);
-      cursor = at;
-    }
-    expect(all).toContain('File: src/a.ts (line 12)');
-    expect(all).toContain('unit tests');
-    expect(all).not.toContain('### lint');
-    // The comments that waited for start-up went out together, as one ordered batch.
-    const batch = texts.find((t) => /^\d+ updates arrived while you were busy\./.test(t));
-    expect(batch).toBeDefined();
-    expect(batch).toContain('first: use the v2 API');
-    expect(batch).toContain('third: add a test');
+      // Pull-request events go through the repository workflow: wait until each reached the task.
+      await send(
+        'pull_request_review_comment',
+        samplePayloads.reviewComment({
+          owner: stack.repo.owner,
+          repo: stack.repo.name,
+          prNumber: pr,
+          headSha,
+          body: 'review: rename this variable',
+          path: 'src/a.ts',
+          line: 12,
+          commentId: number * 10 + 7,
+        }),
+      );
+      await accepted(5);
+      await send(
+        'workflow_run',
+        samplePayloads.workflowRunCompleted({
+          owner: stack.repo.owner,
+          repo: stack.repo.name,
+          runId: number * 10,
+          headSha,
+          pullRequests: [],
+        }),
+      );
+      await accepted(6);
+      const prUrl = `https://github.com/${stack.repo.owner}/${stack.repo.name}/pull/${pr}`;
+      if (backend === 'agents') {
+        // Coder Agents report the pull request the agent opened; the status comment links it.
+        const chat = stack.coder.chatByLabel('code-factory/task', name);
+        stack.coder.setChatDiff(chat?.id ?? '', { pull_request_url: prUrl });
+      }
+      await send(
+        'issue_comment',
+        samplePayloads.issueComment({
+          ...issue,
+          body: 'first (edited): use the v3 API',
+          commentId: number * 10,
+          action: 'edited',
+        }),
+      );
+      await accepted(7);
 
-    // 👀 on every forwarded comment (reviews and review comments included where GitHub allows).
-    const reacted = stack.github.reactions().map((r) => r.commentId);
-    for (const id of [number * 10, number * 10 + 1, number * 10 + 2, number * 10 + 7]) {
-      expect(reacted).toContain(id);
-    }
+      const done: TaskSnapshot = await until(async () => {
+        const s = await state();
+        return s.counts.forwardedItems === 6 && s.pending.length === 0 ? s : undefined;
+      }, 'six forwarded items');
+      expect(done.counts.duplicates).toBe(0);
 
-    await send(
-      'issues',
-      samplePayloads.issueClosed({ ...issue, sender: LEAD.login, senderId: LEAD.id }),
-    );
-    expect(await handle.result()).toBe('closed');
-    if (backend === 'tasks') expect(stack.coder.taskByName(name)).toBeUndefined();
-    else expect(stack.coder.chatByLabel('code-factory/task', name)?.archived).toBe(true);
-    const status = stack.github
-      .comments(stack.repo.owner, stack.repo.name, number)
-      .filter((c) => c.body.startsWith(STATUS_MARKER));
-    expect(status).toHaveLength(1);
-    expect(status[0]?.body).toContain('cleaned up');
-    if (backend === 'agents') {
-      expect(status[0]?.body).toContain(`Pull request: ${prUrl}`);
-      expect((await state()).pullRequestUrl).toBe(prUrl);
-    }
+      // What the agent received, in order: the brief, then the messages.
+      let texts: string[];
+      if (backend === 'tasks') {
+        const task = stack.coder.taskByName(name);
+        expect(task).toBeDefined();
+        texts = stack.coder.inputs(task?.id ?? '');
+      } else {
+        const chat = stack.coder.chatByLabel('code-factory/task', name);
+        expect(chat).toBeDefined();
+        texts = stack.coder.chatMessages(chat?.id ?? '').map((m) => m.text);
+      }
+      const all = texts.join('\n=====\n');
+      const order = [
+        'first: use the v2 API',
+        'second: keep the old flag',
+        'third: add a test',
+        'review: rename this variable',
+        'Error: expected 1 to be 2',
+        'first (edited): use the v3 API',
+      ];
+      let cursor = -1;
+      for (const needle of order) {
+        const at = all.indexOf(needle);
+        expect(at, `${needle} delivered`).toBeGreaterThan(cursor);
+        expect(all.indexOf(needle, at + 1), `${needle} delivered once`).toBe(-1);
+        cursor = at;
+      }
+      expect(all).toContain('File: src/a.ts (line 12)');
+      expect(all).toContain('unit tests');
+      expect(all).not.toContain('### lint');
+      // The comments that waited for start-up went out together, as one ordered batch.
+      const batch = texts.find((t) => /^\d+ updates arrived while you were busy\./.test(t));
+      expect(batch).toBeDefined();
+      expect(batch).toContain('first: use the v2 API');
+      expect(batch).toContain('third: add a test');
 
-    // A comment after close does not start a new task.
-    const late = await stack.deliver(
-      'issue_comment',
-      samplePayloads.issueComment({ ...issue, body: 'too late', commentId: number * 10 + 9 }),
-    );
-    expect(late.status).toBe(200);
-    const creates =
-      backend === 'tasks'
-        ? stack.coder.callsTo('POST', /^\/api\/v2\/tasks\/[^/]+$/)
-        : stack.coder.callsTo('POST', /^\/api\/experimental\/chats$/);
-    expect(creates).toHaveLength(1);
-  });
-});
+      // 👀 on every forwarded comment (reviews and review comments included where GitHub allows).
+      const reacted = stack.github.reactions().map((r) => r.commentId);
+      for (const id of [number * 10, number * 10 + 1, number * 10 + 2, number * 10 + 7]) {
+        expect(reacted).toContain(id);
+      }
+
+      if (backend === 'agents') {
+        // One chat, the requester's; every message after the brief sent as the requester.
+        const chats = stack.coder.chats().filter((c) => c.labels['code-factory/task'] === name);
+        expect(chats).toHaveLength(1);
+        expect(chats[0]?.owner_id).toBe(stack.coderUserId);
+        const sent = stack.coder.chatMessages(chats[0]?.id ?? '');
+        expect(sent.slice(1).every((m) => m.createdBy === stack.coderUserId)).toBe(true);
+        // Busy when the issue closes: Coder refuses to archive it until it is interrupted.
+        stack.coder.setChatStatus(chats[0]?.id ?? '', 'running');
+      }
+      await send(
+        'issues',
+        samplePayloads.issueClosed({ ...issue, sender: LEAD.login, senderId: LEAD.id }),
+      );
+      expect(await handle.result()).toBe('closed');
+      expect((await state()).counts.cleanupFailures ?? 0).toBe(0);
+      if (backend === 'tasks') expect(stack.coder.taskByName(name)).toBeUndefined();
+      else expect(stack.coder.chatByLabel('code-factory/task', name)?.archived).toBe(true);
+      const status = stack.github
+        .comments(stack.repo.owner, stack.repo.name, number)
+        .filter((c) => c.body.startsWith(STATUS_MARKER));
+      expect(status).toHaveLength(1);
+      expect(status[0]?.body).toContain('cleaned up');
+      if (backend === 'agents') {
+        expect(status[0]?.body).toContain(`Pull request: ${prUrl}`);
+        expect((await state()).pullRequestUrl).toBe(prUrl);
+      }
+
+      // A comment after close does not start a new task.
+      const late = await stack.deliver(
+        'issue_comment',
+        samplePayloads.issueComment({ ...issue, body: 'too late', commentId: number * 10 + 9 }),
+      );
+      expect(late.status).toBe(200);
+      const creates =
+        backend === 'tasks'
+          ? stack.coder.callsTo('POST', /^\/api\/v2\/tasks\/[^/]+$/)
+          : stack.coder.callsTo('POST', /^\/api\/v2\/chats$/);
+      expect(creates).toHaveLength(1);
+      if (backend === 'agents') {
+        expect(
+          stack.coder.callsTo('POST', /^\/api\/v2\/chats\/[^/]+\/interrupt$/).length,
+        ).toBeGreaterThan(0);
+        // Pushed, not polled: no readiness waits ran.
+        const history = await handle.fetchHistory();
+        const activities = (history.events ?? [])
+          .map((e) => e.activityTaskScheduledEventAttributes?.activityType?.name)
+          .filter(Boolean);
+        expect(activities).not.toContain('waitForAgentReady');
+      }
+    });
+  },
+);

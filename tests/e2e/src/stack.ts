@@ -4,10 +4,13 @@
  * the ingress serving HTTP on a free port, all against the shared Temporal dev server.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { describeChoice } from '@code-factory/coder';
 import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import { taskName } from '@code-factory/naming';
 import {
+  type CoderRelease,
   type FakeCoder,
+  type FakeCoderOptions,
   type FakeGitHub,
   samplePayloads,
   startFakeCoder,
@@ -18,6 +21,8 @@ import {
   createActivities,
   createWorker,
   depsFromConfig,
+  startAgentWatch,
+  type WorkerDeps,
   workflowsPath,
 } from '@code-factory/worker';
 import { stateQuery } from '@code-factory/workflows';
@@ -68,6 +73,10 @@ export interface Stack {
   ): Promise<string>;
   /** Polls the `state` query until the phase is one of `phases`. */
   waitForPhase(workflowId: string, phases: string[], timeoutMs?: number): Promise<void>;
+  /** The Coder user linked to LEAD's GitHub account (the requester of every assignment). */
+  coderUserId: string;
+  /** What the worker detected in the fake Coder. */
+  coderBackend(): WorkerDeps['coder'];
   /** Ingress log lines (JSON), for tests that scan them. */
   ingressLogs: string[];
   /** Signs and posts a webhook; returns status and parsed body. */
@@ -84,7 +93,11 @@ export interface Stack {
 export interface StackOptions {
   /** Extra worker environment (e.g. CODER_BACKEND). */
   workerEnv?: Record<string, string>;
-  coderTimings?: { pendingMs: number; initializingMs: number; workingMs: number };
+  coderTimings?: FakeCoderOptions['timings'];
+  /** Which Coder the fake plays (default `current`: chats on /api/v2 only, no Tasks). */
+  coderRelease?: CoderRelease;
+  /** Further fake Coder options (e.g. `tokenUserIsOwner: false`). */
+  coderOptions?: Omit<FakeCoderOptions, 'timings' | 'release'>;
   /** A Temporal server of the test's own (default: the shared one from the global setup). */
   address?: string;
   /** Task name prefix (default: unique per stack, so stacks on one server never collide). */
@@ -98,10 +111,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const address = options.address ?? temporalAddress();
   const coder = await startFakeCoder({
     timings: options.coderTimings ?? { pendingMs: 100, initializingMs: 200, workingMs: 300 },
+    release: options.coderRelease ?? 'current',
+    ...options.coderOptions,
   });
   const github = await startFakeGitHub({});
   const repo = options.repo ?? { owner: `acme-${randomUUID().slice(0, 6)}`, name: 'widgets' };
-  coder.addUser({ username: CODER_USER, githubUserId: LEAD.id });
+  const coderUser = coder.addUser({ username: CODER_USER, githubUserId: LEAD.id });
   // Repositories with a .code-factory/config.toml start from the config-aware template.
   const configTemplate = coder.addTemplate({ name: 'task-template-config' });
   github.setPermission(repo.owner, repo.name, LEAD.login, 'write', LEAD.id);
@@ -129,6 +144,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     AGENT_POLL_INTERVAL_MS: '50',
     AGENT_STARTUP_TIMEOUT_MS: '15000',
     AGENT_ERROR_GRACE_MS: '500',
+    STATUS_COMMENT_INTERVAL_MS: '100',
+    CODER_STREAM_RECONNECT_MS: '100',
     ...options.workerEnv,
   });
   const connection = await Connection.connect({ address });
@@ -141,12 +158,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const workflowBundle = await bundle;
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
+  let deps: WorkerDeps | undefined;
   const startWorker = async () => {
+    deps = await depsFromConfig(workerConfig, client);
+    if (deps.agentWatch) await startAgentWatch(deps.agentWatch, describeChoice(deps.coder));
     worker = await createWorker({
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,
-      activities: createActivities(depsFromConfig(workerConfig, client)),
+      activities: createActivities(deps),
       workflowBundle,
     });
     running = worker.run();
@@ -180,6 +200,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     client,
     taskQueue,
     ingressLogs,
+    coderUserId: coderUser.id,
+    coderBackend: () => {
+      if (!deps) throw new Error('the worker has not started');
+      return deps.coder;
+    },
     repo,
     configTemplate,
     taskName: (issueNumber, other = repo) => taskName(prefix, other, issueNumber),

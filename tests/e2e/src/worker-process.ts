@@ -39,7 +39,7 @@ async function main(): Promise<void> {
     connection,
     namespace: 'default',
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities(depsFromConfig(config, client)),
+    activities: createActivities(await depsFromConfig(config, client)),
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
     tuning,
   });

@@ -239,7 +239,7 @@ beforeAll(async () => {
     connection: nativeConnection,
     namespace: 'default',
     taskQueue,
-    activities: createActivities(depsFromConfig(workerConfig, client)),
+    activities: createActivities(await depsFromConfig(workerConfig, client)),
     workflowBundle,
     // The workflow interceptors are in the bundle; the rest as `main.ts` passes them.
     interceptors: { activity: workerTracing.workerOptions.interceptors.activity ?? [] },

@@ -1,0 +1,120 @@
+import { type FakeCoder, startFakeCoder } from '@code-factory/testkit';
+import { afterEach, describe, expect, it } from 'vitest';
+import { CoderAgentsBackend } from './agents-backend';
+import { ChatFollower, type ChatUpdate } from './chat-watch';
+import { detectCoder } from './detect';
+import { CoderHttp } from './http';
+
+async function until<T>(probe: () => T | undefined | false, what: string): Promise<T> {
+  const deadline = Date.now() + 5_000;
+  for (;;) {
+    const value = probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 10));
+  }
+}
+
+describe('ChatFollower against the fake Coder', () => {
+  let coder: FakeCoder;
+  let follower: ChatFollower | undefined;
+  afterEach(async () => {
+    follower?.stop();
+    await coder?.close();
+  });
+
+  it('pushes changes of the followed chats, polls while the stream is down, and reconnects', async () => {
+    coder = await startFakeCoder({ timings: { chatRunningMs: 50, interruptMs: 10 } });
+    const dev = coder.addUser({ username: 'dev', githubUserId: 7 });
+    const backend = new CoderAgentsBackend({
+      url: coder.url,
+      token: coder.token,
+      organization: 'default',
+    });
+    const { agent } = await backend.ensureAgent({
+      taskName: 'gh-widgets-1',
+      owner: 'dev',
+      ownerId: dev.id,
+      input: 'brief',
+    });
+    // A chat of the same user without our label: never reported.
+    const other = await backend.ensureAgent({
+      taskName: 'x',
+      owner: 'dev',
+      ownerId: dev.id,
+      input: 'b',
+      labels: {},
+    });
+    const updates: ChatUpdate[] = [];
+    follower = new ChatFollower({
+      backend,
+      pollMs: 30,
+      reconnectMs: 50,
+      onUpdate: (u) => {
+        updates.push(u);
+      },
+    });
+    follower.setFollowed([{ chatId: agent.id, taskName: 'gh-widgets-1', ownerId: dev.id }]);
+    await until(() => coder.watchConnections() === 1, 'one stream for the owner');
+    await until(() => updates.find((u) => u.status === 'waiting'), 'the turn ending');
+
+    coder.requireAction(agent.id);
+    const blocked = await until(
+      () => updates.find((u) => u.readiness === 'blocked'),
+      'requires_action',
+    );
+    expect(blocked).toMatchObject({ taskName: 'gh-widgets-1', chatId: agent.id, via: 'push' });
+    coder.setChatDiff(agent.id, { pull_request_url: 'https://github.com/a/b/pull/5' });
+    await until(() => updates.find((u) => u.pullRequest?.number === 5), 'the pull request');
+
+    coder.cutStreams({ refuseForMs: 300 });
+    await until(() => coder.watchConnections() === 0, 'the stream cut');
+    coder.setChatSummary(agent.id, { last_turn_summary: 'seen by polling' });
+    const polled = await until(
+      () => updates.find((u) => u.summary === 'seen by polling'),
+      'a poll',
+    );
+    expect(polled.via).toBe('poll');
+    // The pull request is still known after the poll (the poll reads the whole chat).
+    expect(polled.pullRequest?.number).toBe(5);
+    await until(() => coder.watchConnections() === 1, 'the stream back');
+    coder.setChatSummary(agent.id, { last_turn_summary: 'pushed again' });
+    const pushed = await until(() => updates.find((u) => u.summary === 'pushed again'), 'a push');
+    expect(pushed.via).toBe('push');
+
+    expect(updates.some((u) => u.chatId === other.agent.id)).toBe(false);
+    // Nothing repeated: each update differs from the one before it.
+    const fingerprints = updates.map(({ via: _v, ...rest }) => JSON.stringify(rest));
+    for (let i = 1; i < fingerprints.length; i++)
+      expect(fingerprints[i]).not.toBe(fingerprints[i - 1]);
+    expect(follower.health()).toMatchObject({ followed: 1, streamsUp: 1, streamsDown: 0 });
+
+    follower.setFollowed([]);
+    await until(() => coder.watchConnections() === 0, 'the stream closed when nothing is followed');
+  });
+});
+
+describe('detectCoder against each release of the fake', () => {
+  let coder: FakeCoder;
+  afterEach(async () => {
+    await coder?.close();
+  });
+
+  it.each([
+    ['current', { version: 'v2.38.0', chatsPath: '/api/v2/chats', tasks: false }],
+    ['2.37', { version: 'v2.37.2', chatsPath: '/api/v2/chats', tasks: false }],
+    ['2.36', { version: 'v2.36.4', chatsPath: '/api/experimental/chats', tasks: true }],
+  ] as const)('%s', async (release, expected) => {
+    coder = await startFakeCoder({ release });
+    expect(await detectCoder(new CoderHttp({ url: coder.url, token: coder.token }))).toEqual(
+      expected,
+    );
+  });
+
+  it('stops on a token Coder refuses instead of guessing', async () => {
+    coder = await startFakeCoder();
+    await expect(detectCoder(new CoderHttp({ url: coder.url, token: 'wrong' }))).rejects.toThrow(
+      /401/,
+    );
+  });
+});

@@ -1,0 +1,218 @@
+/**
+ * Coder Agents against today's Coder (the fake's `current` release): live progress pushed
+ * from Coder's chat stream, polling only while the stream is down, the owner fallback,
+ * agent errors a person must fix, and a close that completes whatever GitHub says.
+ */
+import { ConfigError, parseEnv, WorkerConfigSchema } from '@code-factory/config';
+import { STATUS_MARKER } from '@code-factory/messages';
+import { samplePayloads } from '@code-factory/testkit';
+import { detectBackend } from '@code-factory/worker';
+import { retryUpdate, stateQuery } from '@code-factory/workflows';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type Stack, startStack } from './stack';
+
+async function until<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 20_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 25));
+  }
+}
+
+function statusComments(stack: Stack, issueNumber: number) {
+  return stack.github
+    .comments(stack.repo.owner, stack.repo.name, issueNumber)
+    .filter((c) => c.body.startsWith(STATUS_MARKER));
+}
+
+async function statusSays(stack: Stack, issueNumber: number, text: string): Promise<string> {
+  return until(() => {
+    const [comment] = statusComments(stack, issueNumber);
+    return comment?.body.includes(text) ? comment.body : undefined;
+  }, `status comment saying "${text}"`);
+}
+
+async function chatOf(stack: Stack, name: string) {
+  return until(() => stack.coder.chatByLabel('code-factory/task', name), `chat of ${name}`);
+}
+
+describe('Coder Agents on a current Coder', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      coderTimings: { chatRunningMs: 100 },
+      workerEnv: { AGENT_POLL_INTERVAL_MS: '50' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('refuses CODER_BACKEND=tasks at start, naming the fix', async () => {
+    const config = parseEnv(WorkerConfigSchema, {
+      APP_ID: '1',
+      PRIVATE_KEY: '-----BEGIN PRIVATE KEY-----\nx\n-----END PRIVATE KEY-----',
+      CODER_URL: stack.coder.url,
+      CODER_TOKEN: stack.coder.token,
+      CODER_BACKEND: 'tasks',
+    });
+    const err = await detectBackend(config).then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    expect(err).toBeInstanceOf(ConfigError);
+    expect(String((err as Error).message)).toMatch(
+      /CODER_BACKEND=tasks.*v2\.38\.0 has no Tasks API/,
+    );
+    expect(String((err as Error).message)).toContain('Unset CODER_BACKEND');
+  });
+
+  it('follows the agent on the issue by push, and polls only while the stream is down', async () => {
+    const number = 7101;
+    const name = await stack.assign(number, 'Live progress');
+    await stack.waitForPhase(name, ['ready']);
+    const chat = await chatOf(stack, name);
+    expect(chat.owner_id).toBe(stack.coderUserId);
+    await until(() => stack.coder.watchConnections() >= 1, 'a chat stream');
+    await statusSays(stack, number, 'is idle');
+    const reads = () => stack.coder.callsTo('GET', new RegExp(`/api/v2/chats/${chat.id}$`)).length;
+    const readsBefore = reads();
+
+    // Pushed: the agent waits for a person, then opens a pull request and finishes a turn.
+    stack.coder.requireAction(chat.id);
+    const waiting = await statusSays(stack, number, 'waiting for you');
+    expect(waiting).toContain(`[Open in Coder](${stack.coder.url}/agents/${chat.id})`);
+    const prUrl = `https://github.com/${stack.repo.owner}/${stack.repo.name}/pull/77`;
+    stack.coder.setChatDiff(chat.id, { pull_request_url: prUrl });
+    stack.coder.setChatSummary(chat.id, {
+      last_turn_summary: 'Renamed the flag and added a test.',
+    });
+    stack.coder.setChatStatus(chat.id, 'waiting');
+    const idle = await statusSays(stack, number, 'Latest turn: Renamed the flag and added a test.');
+    expect(idle).toContain(`Pull request: ${prUrl} (#77, open)`);
+    expect(idle).toContain('is idle');
+    expect(statusComments(stack, number)).toHaveLength(1);
+    // None of that cost a request to Coder: it was pushed.
+    expect(reads()).toBe(readsBefore);
+
+    // The stream goes away for a while: the product polls, and still sees the change.
+    stack.coder.cutStreams({ refuseForMs: 1_500 });
+    stack.coder.requireAction(chat.id);
+    await statusSays(stack, number, 'waiting for you');
+    expect(reads()).toBeGreaterThan(readsBefore);
+    // Back: the stream is reconnected and carries the next change again.
+    await until(() => stack.coder.watchConnections() >= 1, 'the stream back', 10_000);
+    stack.coder.setChatStatus(chat.id, 'running');
+    await statusSays(stack, number, 'is working');
+    const snapshot = await stack.client.workflow.getHandle(name).query(stateQuery);
+    expect(snapshot.live).toMatchObject({ status: 'running', readiness: 'busy' });
+    expect(snapshot.counts.agentUpdates).toBeGreaterThan(3);
+  });
+
+  it('explains an agent error a person must fix once, holds comments, and goes on after a retry', async () => {
+    const number = 7102;
+    stack.coder.setUsageLimitReached(true);
+    const name = await stack.assign(number, 'Budget spent');
+    await stack.waitForPhase(name, ['failed']);
+    const parked = await statusSays(stack, number, 'usage or budget limit');
+    expect(parked).toContain('The comments are kept');
+    const chat = await chatOf(stack, name);
+    const comment = await stack.deliver(
+      'issue_comment',
+      samplePayloads.issueComment({
+        owner: stack.repo.owner,
+        repo: stack.repo.name,
+        issueNumber: number,
+        body: 'please also update the docs',
+        commentId: number * 10,
+      }),
+    );
+    expect(comment.status).toBe(202);
+    const handle = stack.client.workflow.getHandle(name);
+    await until(
+      async () => (await handle.query(stateQuery)).pending.length === 1,
+      'the comment held',
+    );
+    expect(stack.coder.chatMessages(chat.id)).toHaveLength(1);
+
+    stack.coder.setUsageLimitReached(false);
+    await handle.executeUpdate(retryUpdate);
+    const texts = await until(() => {
+      const sent = stack.coder.chatMessages(chat.id).map((m) => m.text);
+      return sent.length >= 2 ? sent.join('\n') : undefined;
+    }, 'the held comment delivered');
+    expect(texts).toContain('please also update the docs');
+    expect(texts).toContain('The problem that stopped you has been fixed');
+    expect(statusComments(stack, number)).toHaveLength(1);
+  });
+
+  it('completes the close when the status comment cannot be updated', async () => {
+    const number = 7103;
+    const name = await stack.assign(number, 'Close anyway');
+    await stack.waitForPhase(name, ['ready']);
+    const chat = await chatOf(stack, name);
+    stack.github.fail({
+      method: 'PATCH',
+      path: /\/issues\/comments\/\d+$/,
+      status: 422,
+      times: 20,
+    });
+    const closed = await stack.deliver(
+      'issues',
+      samplePayloads.issueClosed({
+        owner: stack.repo.owner,
+        repo: stack.repo.name,
+        issueNumber: number,
+        sender: 'octo-lead',
+        senderId: 1001,
+      }),
+    );
+    expect(closed.status).toBe(202);
+    const handle = stack.client.workflow.getHandle(name);
+    expect(await handle.result()).toBe('closed');
+    expect((await handle.query(stateQuery)).counts.cleanupFailures).toBe(1);
+    expect(stack.coder.chatByLabel('code-factory/task', name)?.archived).toBe(true);
+    expect(chat.id).toBeTruthy();
+    stack.github.reset();
+  });
+});
+
+describe.each([
+  {
+    what: 'a token without the Owner role',
+    release: 'current',
+    coderOptions: { tokenUserIsOwner: false },
+    says: 'did not let the service act for',
+  },
+  {
+    what: 'Coder 2.37, which ignores owner_id',
+    release: '2.37',
+    coderOptions: {},
+    says: 'This Coder release cannot create a chat for another user',
+  },
+] as const)('owner fallback with $what', ({ release, coderOptions, says }) => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ coderRelease: release, coderOptions });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('runs the chat as the service user and says so once on the issue', async () => {
+    const number = release === '2.37' ? 7201 : 7202;
+    const name = await stack.assign(number, 'Fallback');
+    await stack.waitForPhase(name, ['ready']);
+    const chat = await chatOf(stack, name);
+    expect(chat.owner_id).not.toBe(stack.coderUserId);
+    const body = await statusSays(stack, number, says);
+    expect(body.split(says)).toHaveLength(2);
+    expect(statusComments(stack, number)).toHaveLength(1);
+  });
+});
