@@ -1,4 +1,10 @@
-import { type FakeCoder, type FakeCoderOptions, startFakeCoder } from './fake-coder';
+import {
+  type CoderRelease,
+  type FakeCoder,
+  type FakeCoderOptions,
+  RELEASES,
+  startFakeCoder,
+} from './fake-coder';
 import { type FakeGitHub, startFakeGitHub } from './fake-github';
 
 export interface DevFakesOptions {
@@ -7,6 +13,8 @@ export interface DevFakesOptions {
   coderToken?: string;
   appSlug?: string;
   timings?: FakeCoderOptions['timings'];
+  /** Coder release to pretend to be; default `FAKE_CODER_RELEASE`, else 'current'. */
+  release?: CoderRelease;
 }
 
 export interface DevFakes {
@@ -27,13 +35,35 @@ export const DEMO = {
   installationId: 1,
 } as const;
 
-export const DEV_TIMINGS = { pendingMs: 1_000, initializingMs: 2_000, workingMs: 3_000 };
+export const DEV_TIMINGS = {
+  pendingMs: 1_000,
+  initializingMs: 2_000,
+  workingMs: 3_000,
+  chatRunningMs: 3_000,
+  interruptMs: 500,
+};
+
+/**
+ * The release named by `FAKE_CODER_RELEASE` (current, 2.37 or 2.36); 'current' when unset.
+ * Read here rather than by each starter so `pnpm dev` and the standalone bin agree.
+ */
+export function releaseFromEnv(env: NodeJS.ProcessEnv = process.env): CoderRelease {
+  const raw = env.FAKE_CODER_RELEASE;
+  if (raw === undefined || raw === '') return 'current';
+  if (!Object.hasOwn(RELEASES, raw)) {
+    throw new Error(
+      `FAKE_CODER_RELEASE must be one of ${Object.keys(RELEASES).join(', ')} (got "${raw}")`,
+    );
+  }
+  return raw as CoderRelease;
+}
 
 /** Starts both fakes and seeds the demo world (see DEMO). */
 export async function startDevFakes(opts: DevFakesOptions = {}): Promise<DevFakes> {
   const coder = await startFakeCoder({
     port: opts.coderPort ?? 0,
     token: opts.coderToken,
+    release: opts.release ?? releaseFromEnv(),
     timings: { ...DEV_TIMINGS, ...opts.timings },
   });
   let github: FakeGitHub;

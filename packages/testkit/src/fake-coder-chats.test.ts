@@ -1,36 +1,39 @@
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { type FakeCoder, startFakeCoder } from './fake-coder';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { createFakeCoder, type FakeCoderApp } from './fake-coder';
 
-const TOKEN = 'secret-token';
-const CHATS = '/api/experimental/chats';
+const CHATS = '/api/v2/chats';
+const RUN_MS = 5_000;
+const INTERRUPT_MS = 1_000;
 
-describe('fake Coder: Chats API', () => {
-  let coder: FakeCoder;
-  let clock: number;
+// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary API JSON
+type Json = any;
 
-  beforeEach(async () => {
-    clock = Date.parse('2025-01-01T00:00:00Z');
-    coder = await startFakeCoder({
-      token: TOKEN,
-      now: () => clock,
-      timings: { chatPendingMs: 1_000, chatRunningMs: 5_000 },
-    });
-  });
-  afterEach(async () => {
-    await coder.close();
-  });
-
-  async function api(method: string, path: string, body?: unknown) {
-    const res = await fetch(`${coder.url}${path}`, {
+function apiOf(fake: FakeCoderApp, token = fake.token) {
+  return async (method: string, path: string, body?: unknown) => {
+    const res = await fake.app.request(path, {
       method,
-      headers: { 'Coder-Session-Token': TOKEN, 'content-type': 'application/json' },
+      headers: { 'Coder-Session-Token': token, 'content-type': 'application/json' },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     const text = await res.text();
-    // biome-ignore lint/suspicious/noExplicitAny: test reads arbitrary API JSON
-    const json: any = text ? JSON.parse(text) : undefined;
+    const json: Json = text ? JSON.parse(text) : undefined;
     return { status: res.status, json };
-  }
+  };
+}
+
+describe('fake Coder: Chats API (current release, hand-driven clock)', () => {
+  let coder: FakeCoderApp;
+  let clock: number;
+  let api: ReturnType<typeof apiOf>;
+
+  beforeEach(() => {
+    clock = Date.parse('2026-10-01T00:00:00Z');
+    coder = createFakeCoder({
+      now: () => clock,
+      timings: { chatRunningMs: RUN_MS, interruptMs: INTERRUPT_MS },
+    });
+    api = apiOf(coder);
+  });
 
   function createChat(text = 'Fix acme/widgets#42', labels: Record<string, string> = {}) {
     return api('POST', CHATS, {
@@ -39,149 +42,251 @@ describe('fake Coder: Chats API', () => {
       labels,
     });
   }
+  const getChat = async (id: string) => (await api('GET', `${CHATS}/${id}`)).json;
+  const send = (id: string, text: string) =>
+    api('POST', `${CHATS}/${id}/messages`, { content: [{ type: 'text', text }] });
 
-  it('creates a chat for the token user: pending, running, then waiting', async () => {
-    const me = await api('GET', '/api/v2/users/me');
-    const created = await createChat('Fix it', { 'code-factory/task': 'gh-widgets-42' });
+  it('creates a running chat with the codersdk.Chat shape; the turn ends in waiting', async () => {
+    const created = await createChat('Fix it\nwith details', { 'code-factory/task': 'gh-w-42' });
     expect(created.status).toBe(201);
     expect(created.json).toMatchObject({
-      owner_id: me.json.id,
+      owner_id: coder.tokenUser.id,
+      owner_username: 'admin',
       organization_id: coder.defaultOrganization.id,
       title: 'Fix it',
-      status: 'pending',
+      status: 'running',
+      last_turn_summary: null,
+      summary: null,
       archived: false,
-      labels: { 'code-factory/task': 'gh-widgets-42' },
-      diff_status: null,
+      shared: false,
+      labels: { 'code-factory/task': 'gh-w-42' },
       client_type: 'api',
+      children: [],
     });
-    const id = created.json.id;
-    clock += 1_000;
-    expect((await api('GET', `${CHATS}/${id}`)).json.status).toBe('running');
-    clock += 5_000;
-    expect((await api('GET', `${CHATS}/${id}`)).json.status).toBe('waiting');
+    // omitempty: absent, not null
+    expect(created.json).not.toHaveProperty('last_error');
+    expect(created.json).not.toHaveProperty('diff_status');
+    expect(created.json).not.toHaveProperty('workspace_id');
+
+    clock += RUN_MS;
+    const done = await getChat(created.json.id);
+    expect(done.status).toBe('waiting');
+    expect(done.last_turn_summary).toBe('Worked on: Fix it');
+    expect(coder.chatMessages(created.json.id)).toEqual([
+      {
+        text: 'Fix it\nwith details',
+        queued: false,
+        delivered: true,
+        createdBy: coder.tokenUser.id,
+      },
+    ]);
   });
 
-  it('validates the organization, content and labels', async () => {
+  it('validates organization_id, content and labels', async () => {
     const noOrg = await api('POST', CHATS, { content: [{ type: 'text', text: 'x' }] });
+    expect(noOrg.json).toEqual({ message: 'organization_id is required.' });
     expect(noOrg.status).toBe(400);
+    const unknownOrg = await api('POST', CHATS, {
+      organization_id: '11111111-1111-1111-1111-111111111111',
+      content: [{ type: 'text', text: 'x' }],
+    });
+    expect(unknownOrg.status).toBe(400);
     expect((await createChat('')).status).toBe(400);
     const badKey = await createChat('x', { '-bad key': 'v' });
     expect(badKey.status).toBe(400);
     expect(badKey.json.validations[0].field).toBe('labels');
   });
 
-  it('filters the list by labels (AND) and answers 400 to a malformed filter', async () => {
+  it('lists own unarchived chats; labels AND; q only takes known keys', async () => {
     const a = await createChat('a', { 'code-factory/task': 'gh-a-1', team: 'x' });
     await createChat('b', { 'code-factory/task': 'gh-b-2', team: 'x' });
-    const both = await api('GET', `${CHATS}?label=team:x`);
-    expect(both.json).toHaveLength(2);
+    expect((await api('GET', `${CHATS}?label=team:x`)).json).toHaveLength(2);
     const one = await api(
       'GET',
       `${CHATS}?label=${encodeURIComponent('code-factory/task:gh-a-1')}&label=team:x`,
     );
     expect(one.json.map((c: { id: string }) => c.id)).toEqual([a.json.id]);
     expect((await api('GET', `${CHATS}?label=team`)).status).toBe(400);
+
+    const bare = await api('GET', `${CHATS}?q=hello`);
+    expect(bare.status).toBe(400);
+    expect(bare.json).toEqual({
+      message: 'Invalid chat search query.',
+      validations: [{ field: 'q', detail: 'unsupported search term: "hello"' }],
+    });
+    expect((await api('GET', `${CHATS}?q=status:running`)).status).toBe(400);
+
+    clock += RUN_MS;
+    expect((await api('PATCH', `${CHATS}/${a.json.id}`, { archived: true })).status).toBe(204);
+    expect((await api('GET', CHATS)).json).toHaveLength(1);
+    const archived = await api('GET', `${CHATS}?q=${encodeURIComponent('archived:true')}`);
+    expect(archived.json.map((c: { id: string }) => c.id)).toEqual([a.json.id]);
     expect(coder.chatByLabel('code-factory/task', 'gh-b-2')?.title).toBe('b');
   });
 
-  it('queues a message while running and runs again after it', async () => {
+  it('queues a message while running and runs it after the turn', async () => {
     const { json: chat } = await createChat('first');
-    clock += 1_500; // running
-    const sent = await api('POST', `${CHATS}/${chat.id}/messages`, {
-      content: [{ type: 'text', text: 'second' }],
-    });
-    expect(sent.status).toBe(200);
-    expect(sent.json).toMatchObject({
+    clock += 1_000;
+    const queued = await send(chat.id, 'second');
+    expect(queued.status).toBe(200);
+    expect(queued.json).toMatchObject({
       queued: true,
-      queued_message: { content: [{ text: 'second' }] },
+      queued_message: { content: [{ type: 'text', text: 'second' }] },
     });
-    expect(coder.chatMessages(chat.id)).toEqual([
-      { text: 'first', queued: false, delivered: true },
-      { text: 'second', queued: true, delivered: false },
-    ]);
-    const page = await api('GET', `${CHATS}/${chat.id}/messages`);
-    expect(page.json.queued_messages).toHaveLength(1);
+    expect((await api('GET', `${CHATS}/${chat.id}/messages`)).json.queued_messages).toHaveLength(1);
 
-    clock += 4_500; // first turn over: the queued message runs
-    expect((await api('GET', `${CHATS}/${chat.id}`)).json.status).toBe('running');
-    expect(coder.chatMessages(chat.id)[1]?.delivered).toBe(true);
-    clock += 5_000;
-    expect((await api('GET', `${CHATS}/${chat.id}`)).json.status).toBe('waiting');
-
-    const idle = await api('POST', `${CHATS}/${chat.id}/messages`, {
-      content: [{ type: 'text', text: 'third' }],
+    clock += RUN_MS - 1_000; // first turn over: the queued message runs
+    const running = await getChat(chat.id);
+    expect(running).toMatchObject({ status: 'running', last_turn_summary: 'Worked on: first' });
+    expect(coder.chatMessages(chat.id)[1]).toMatchObject({ queued: true, delivered: true });
+    clock += RUN_MS;
+    expect(await getChat(chat.id)).toMatchObject({
+      status: 'waiting',
+      last_turn_summary: 'Worked on: second',
     });
+
+    const idle = await send(chat.id, 'third');
     expect(idle.json).toMatchObject({ queued: false, message: { role: 'user' } });
-    expect((await api('GET', `${CHATS}/${chat.id}`)).json.status).toBe('running');
+    expect(idle.json.message.created_by).toBe(coder.tokenUser.id);
+    expect((await getChat(chat.id)).status).toBe('running');
   });
 
-  it('archives (204; 400 when already archived) and keeps the chat readable', async () => {
+  it('refuses to archive a busy chat (labels still written), then interrupt, then archive', async () => {
     const { json: chat } = await createChat();
-    expect((await api('PATCH', `${CHATS}/${chat.id}`, { archived: true })).status).toBe(204);
-    expect((await api('PATCH', `${CHATS}/${chat.id}`, { archived: true })).status).toBe(400);
-    expect((await api('GET', `${CHATS}/${chat.id}`)).json.archived).toBe(true);
-    expect((await api('PATCH', `${CHATS}/nope`, { archived: true })).status).toBe(404);
-    const send = await api('POST', `${CHATS}/${chat.id}/messages`, {
-      content: [{ type: 'text', text: 'x' }],
+    const busy = await api('PATCH', `${CHATS}/${chat.id}`, {
+      labels: { stage: 'closing' },
+      archived: true,
     });
-    expect(send.status).toBe(400);
+    expect(busy.status).toBe(409);
+    expect(busy.json.message).toBe(
+      'Cannot archive an active chat. Interrupt or wait for the chat to finish first.',
+    );
+    expect((await getChat(chat.id)).labels).toEqual({ stage: 'closing' });
+
+    const interrupted = await api('POST', `${CHATS}/${chat.id}/interrupt`);
+    expect(interrupted.status).toBe(200);
+    expect(interrupted.json.status).toBe('interrupting');
+    expect((await api('PATCH', `${CHATS}/${chat.id}`, { archived: true })).status).toBe(409);
+    clock += INTERRUPT_MS;
+    expect((await getChat(chat.id)).status).toBe('waiting');
+
+    const archive = await api('PATCH', `${CHATS}/${chat.id}`, { archived: true });
+    expect(archive.status).toBe(204);
+    expect(archive.json).toBeUndefined();
+    const again = await api('PATCH', `${CHATS}/${chat.id}`, { archived: true });
+    expect(again).toEqual({ status: 400, json: { message: 'Chat is already archived.' } });
+    expect((await send(chat.id, 'x')).json).toEqual({
+      message: 'Cannot send messages to an archived chat.',
+    });
+    const stop = await api('POST', `${CHATS}/${chat.id}/interrupt`);
+    expect(stop).toEqual({ status: 400, json: { message: 'Cannot interrupt an archived chat.' } });
+    expect((await api('PATCH', `${CHATS}/nope`, { archived: true })).status).toBe(404);
   });
 
-  it('interrupts a running chat back to waiting', async () => {
+  it('answers 409 to interrupting an idle chat; an interrupt runs the queue next', async () => {
     const { json: chat } = await createChat();
-    clock += 2_000;
-    const res = await api('POST', `${CHATS}/${chat.id}/interrupt`);
-    expect(res.status).toBe(200);
-    expect(res.json.status).toBe('waiting');
+    clock += RUN_MS;
+    const idle = await api('POST', `${CHATS}/${chat.id}/interrupt`);
+    expect(idle.status).toBe(409);
+    expect(idle.json.message).toBe('Chat is not in an interruptible state.');
+
+    await send(chat.id, 'go');
+    await send(chat.id, 'queued');
+    await api('POST', `${CHATS}/${chat.id}/interrupt`);
+    clock += INTERRUPT_MS;
+    expect((await getChat(chat.id)).status).toBe('running');
+    expect(coder.chatMessages(chat.id).map((m) => m.delivered)).toEqual([true, true, true]);
   });
 
-  it('forces statuses and diff status', async () => {
+  it('fails every new turn with kind usage_limit while the limit is reached', async () => {
+    coder.setUsageLimitReached(true);
+    const created = await createChat();
+    expect(created.status).toBe(201);
+    expect(created.json.status).toBe('running');
+    clock += 5;
+    const failed = await getChat(created.json.id);
+    expect(failed.status).toBe('error');
+    expect(failed.last_error).toEqual({
+      kind: 'usage_limit',
+      retryable: false,
+      message:
+        'The usage quota for the AI provider has been exceeded. Check the billing and quota settings for the provider account.',
+    });
+
+    coder.setUsageLimitReached(false);
+    const retry = await send(created.json.id, 'again');
+    expect(retry.status).toBe(200);
+    const running = await getChat(created.json.id);
+    expect(running.status).toBe('running');
+    expect(running).not.toHaveProperty('last_error');
+  });
+
+  it('lets tests force errors, actions, diffs and summaries', async () => {
     const { json: chat } = await createChat();
-    coder.setChatStatus(chat.id, 'requires_action');
-    expect((await api('GET', `${CHATS}/${chat.id}`)).json.status).toBe('requires_action');
-    coder.setChatStatus(chat.id, 'error');
-    expect((await api('GET', `${CHATS}/${chat.id}`)).json.last_error).toHaveProperty('message');
+    coder.setChatError(chat.id, { kind: 'rate_limit', retryable: true });
+    expect((await getChat(chat.id)).last_error).toMatchObject({
+      kind: 'rate_limit',
+      retryable: true,
+      message: expect.any(String),
+    });
+    await send(chat.id, 'retry');
+    coder.requireAction(chat.id);
+    expect((await getChat(chat.id)).status).toBe('requires_action');
+    // Interrupting requires_action resumes the turn (A0 → R0), it does not stop it.
+    expect((await api('POST', `${CHATS}/${chat.id}/interrupt`)).json.status).toBe('running');
+
     coder.setChatDiff(chat.id, { pull_request_url: 'https://github.com/acme/widgets/pull/7' });
-    expect((await api('GET', `${CHATS}/${chat.id}`)).json.diff_status).toMatchObject({
+    expect((await getChat(chat.id)).diff_status).toEqual({
+      chat_id: chat.id,
       url: 'https://github.com/acme/widgets/pull/7',
       pull_request_state: 'open',
+      pr_number: 7,
+      pull_request_title: '',
+      pull_request_draft: false,
+      changes_requested: false,
+      approved: false,
+      additions: 0,
+      deletions: 0,
+      changed_files: 0,
     });
+    coder.setChatDiff(chat.id, { url: 'https://github.com/acme/widgets/tree/b', head_branch: 'b' });
+    expect((await getChat(chat.id)).diff_status).not.toHaveProperty('pr_number');
+    coder.setChatDiff(chat.id, null);
+    expect(await getChat(chat.id)).not.toHaveProperty('diff_status');
+
+    coder.setChatSummary(chat.id, { summary: 'Opened a PR', last_turn_summary: 'Pushed' });
+    expect(await getChat(chat.id)).toMatchObject({
+      summary: 'Opened a PR',
+      last_turn_summary: 'Pushed',
+    });
+    coder.setChatStatus(chat.id, 'waiting');
+    expect((await getChat(chat.id)).status).toBe('waiting');
   });
 
-  it('answers 404 on every chats route when Coder Agents is off', async () => {
+  it('answers 404 Route not found on every chats route when Coder Agents is off', async () => {
     const { json: chat } = await createChat();
     coder.setChatsEnabled(false);
-    expect((await api('GET', CHATS)).status).toBe(404);
+    expect(await api('GET', CHATS)).toEqual({
+      status: 404,
+      json: { message: 'Route not found.' },
+    });
     expect((await createChat()).status).toBe(404);
     expect((await api('GET', `${CHATS}/${chat.id}`)).status).toBe(404);
+    expect((await api('GET', `${CHATS}/watch`)).status).toBe(404);
     expect((await api('GET', '/api/v2/users/me')).status).toBe(200);
+
+    const off = createFakeCoder({ chatsEnabled: false, release: '2.37' });
+    for (const path of ['/api/v2/chats', '/api/experimental/chats']) {
+      expect((await apiOf(off)('GET', path)).status).toBe(404);
+    }
   });
 
-  it('answers the usage-limit 409 when the limit is reached', async () => {
-    const { json: chat } = await createChat();
-    coder.setChatUsageLimitExceeded(true);
-    const created = await createChat();
-    expect(created.status).toBe(409);
-    expect(created.json).toMatchObject({
-      message: 'Chat usage limit exceeded.',
-      spent_micros: expect.any(Number),
-      limit_micros: expect.any(Number),
-      resets_at: expect.any(String),
-    });
-    const sent = await api('POST', `${CHATS}/${chat.id}/messages`, {
+  it('still accepts the old chatPendingMs timing and ignores it', async () => {
+    const old = createFakeCoder({ timings: { chatPendingMs: 1_000, chatRunningMs: 10 } });
+    const res = await apiOf(old)('POST', CHATS, {
+      organization_id: old.defaultOrganization.id,
       content: [{ type: 'text', text: 'x' }],
     });
-    expect(sent.status).toBe(409);
-  });
-
-  it('starts without Coder Agents when chatsEnabled is false', async () => {
-    const off = await startFakeCoder({ token: TOKEN, chatsEnabled: false });
-    try {
-      const res = await fetch(`${off.url}${CHATS}`, { headers: { 'Coder-Session-Token': TOKEN } });
-      expect(res.status).toBe(404);
-      expect(await res.json()).toEqual({ message: 'Route not found.' });
-    } finally {
-      await off.close();
-    }
+    expect(res.json.status).toBe('running');
   });
 });

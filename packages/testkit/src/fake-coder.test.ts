@@ -12,6 +12,7 @@ describe('fake Coder', () => {
     clock = Date.parse('2025-01-01T00:00:00Z');
     coder = await startFakeCoder({
       token: TOKEN,
+      release: '2.36', // the last release with the Tasks API
       now: () => clock,
       timings: { pendingMs: 1_000, initializingMs: 2_000, workingMs: 3_000 },
     });
@@ -254,6 +255,7 @@ describe('fake Coder', () => {
 describe('fake Coder on the real clock', () => {
   it('moves through the lifecycle by itself, without timers', async () => {
     const coder = createFakeCoder({
+      release: '2.36',
       timings: { pendingMs: 20, initializingMs: 20, workingMs: 20 },
     });
     coder.addUser({ username: 'alice' });

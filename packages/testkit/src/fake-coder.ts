@@ -1,14 +1,25 @@
+/**
+ * A fake Coder deployment: a real HTTP server (Hono) that speaks the Coder API of a chosen
+ * release (`release`, see fake-coder/release.ts), shared by tests and `pnpm dev`.
+ * Auth follows coderd's apiKey middleware: `Coder-Session-Token` header or `coder_session_token`
+ * query (what WebSocket clients use); the configured token acts as `tokenUser`, tokens minted
+ * through `POST /api/v2/users/{user}/keys/tokens` act as their user.
+ */
 import type { Hono } from 'hono';
 import {
   type ChatDiff,
+  type ChatError,
   ChatsState,
   type ChatTimings,
+  type ChatWatchEventKind,
   type CoderChatStatus,
 } from './fake-coder/chats-state';
-import { coderError } from './fake-coder/http';
+import { coderError, routeNotFound } from './fake-coder/http';
+import { type CoderRelease, RELEASES } from './fake-coder/release';
 import { type CoderChatJson, chatJson, registerChatRoutes } from './fake-coder/routes-chats';
 import { registerCoreRoutes } from './fake-coder/routes-core';
 import { type CoderTaskJson, registerTaskRoutes, taskJson } from './fake-coder/routes-tasks';
+import { registerWorkspaceRoutes } from './fake-coder/routes-workspaces';
 import {
   type CoderOrganization,
   CoderState,
@@ -22,14 +33,18 @@ import {
   DEFAULT_ORG,
   DEFAULT_TEMPLATE,
 } from './fake-coder/state';
+import { WatchHub } from './fake-coder/watch';
 import { type FakeControls, type FakeEnv, HttpFake, listen, type RunningServer } from './http-fake';
 
 export type {
   ChatDiff,
+  ChatError,
   ChatTimings,
+  ChatWatchEventKind,
   CoderChatJson,
   CoderChatStatus,
   CoderOrganization,
+  CoderRelease,
   CoderTaskJson,
   CoderTaskState,
   CoderTaskStatus,
@@ -39,18 +54,31 @@ export type {
   CoderUser,
   CoderUserSeed,
 };
-export { DEFAULT_ORG, DEFAULT_TEMPLATE };
+export { DEFAULT_ORG, DEFAULT_TEMPLATE, RELEASES };
+
+/** Timings a caller may pass; `chatPendingMs` is accepted for old callers and ignored. */
+export type FakeCoderTimings = Partial<
+  CoderTimings &
+    ChatTimings & {
+      /** @deprecated Chats have no `pending` status any more (#27064); ignored. */
+      chatPendingMs: number;
+    }
+>;
 
 export interface FakeCoderOptions {
   /** Expected `Coder-Session-Token`; default "fake-coder-token". */
   token?: string;
-  timings?: Partial<CoderTimings & ChatTimings>;
+  timings?: FakeCoderTimings;
   /** Port to listen on (startFakeCoder only); default 0, a free port. */
   port?: number;
-  /** Clock used for task lifecycles; default Date.now. */
+  /** Clock used for task lifecycles and chat timestamps; default Date.now. */
   now?: () => number;
-  /** Username the session token belongs to ("me"); seeded as a user; default "admin". */
+  /** Username the configured token belongs to; seeded as a user; default "admin". */
   tokenUser?: string;
+  /** true (default): the token user is a site owner (acts for others, reads every chat). */
+  tokenUserIsOwner?: boolean;
+  /** Which Coder release to be; default 'current'. */
+  release?: CoderRelease;
   /** false: a deployment without Coder Agents (every chats route answers 404); default true. */
   chatsEnabled?: boolean;
 }
@@ -61,18 +89,42 @@ export const DEFAULT_CODER_TIMINGS: CoderTimings = {
   initializingMs: 100,
   workingMs: 150,
 };
-export const DEFAULT_CHAT_TIMINGS: ChatTimings = { chatPendingMs: 50, chatRunningMs: 150 };
+export const DEFAULT_CHAT_TIMINGS: ChatTimings = { chatRunningMs: 150, interruptMs: 50 };
+
+/** `setChatDiff` input: full ChatDiffStatus fields, or the `pull_request_url` shorthand. */
+export type ChatDiffInput = Partial<ChatDiff> & {
+  /** Shorthand: `url` = this, `pull_request_state: "open"`, `pr_number` from the URL. */
+  pull_request_url?: string;
+};
+
+/** A workspace as `workspaces()` lists it. */
+export interface FakeWorkspace {
+  id: string;
+  name: string;
+  ownerId: string;
+  organizationId: string;
+  templateId: string;
+  templateVersionId: string;
+  presetId: string | null;
+  richParameterValues: Array<{ name: string; value: string }>;
+  transition: 'start' | 'stop' | 'delete';
+}
 
 /** A fake Coder deployment without a port: drive it with `fake.app.request(...)`. */
 export interface FakeCoderApp extends FakeControls {
   readonly app: Hono<FakeEnv>;
   readonly token: string;
+  readonly release: CoderRelease;
+  /** The user of the configured token. */
+  readonly tokenUser: CoderUser;
   readonly defaultOrganization: CoderOrganization;
   readonly defaultTemplate: CoderTemplate;
   addUser(seed: CoderUserSeed): CoderUser;
   addOrganization(seed: { id?: string; name: string; displayName?: string }): CoderOrganization;
   addTemplate(seed: CoderTemplateSeed): CoderTemplate;
-  setTimings(timings: Partial<CoderTimings & ChatTimings>): void;
+  setTimings(timings: FakeCoderTimings): void;
+  /** Tokens minted through the API, oldest first. */
+  mintedTokens(): Array<{ userId: string; username: string; tokenName: string }>;
   /** Forces a task's status (and optionally its current state) from now on. */
   setTaskStatus(id: string, status: CoderTaskStatus, state?: CoderTaskState): void;
   /** Live (not deleted) tasks as the API would return them now. */
@@ -80,47 +132,76 @@ export interface FakeCoderApp extends FakeControls {
   taskByName(name: string): CoderTaskJson | undefined;
   /** Inputs accepted by `POST .../send` for a task, in order (deleted tasks included). */
   inputs(taskId: string): string[];
-  /** Chats (archived ones too) as the API would return them now, newest first. */
+  /** Live workspaces created through `POST /api/v2/users/{user}/workspaces`. */
+  workspaces(): FakeWorkspace[];
+  /** Chats of every user (archived ones too) as the API would return them now, newest first. */
   chats(): CoderChatJson[];
   /** The newest chat whose label `key` is `value`. */
   chatByLabel(key: string, value: string): CoderChatJson | undefined;
-  /** User messages of a chat in the order sent (first prompt included); `queued`: it arrived while the agent was busy. */
-  chatMessages(chatId: string): Array<{ text: string; queued: boolean; delivered: boolean }>;
-  /** Forces a chat's status from now on (queued messages wait until something runs them). */
-  setChatStatus(id: string, status: CoderChatStatus): void;
   /**
-   * Sets the chat's `diff_status`. `pull_request_url` is shorthand for a PR URL with
-   * `pull_request_state: "open"`; `url` without a state is a branch page, not a PR.
+   * User messages of a chat in the order sent (first prompt included); `queued`: it arrived
+   * while the agent was busy; `delivered`: a turn took it; `createdBy`: the sender's user id.
    */
-  setChatDiff(
+  chatMessages(
+    chatId: string,
+  ): Array<{ text: string; queued: boolean; delivered: boolean; createdBy: string }>;
+  /** Forces a chat's status with nothing planned after it (queued messages stay queued). */
+  setChatStatus(id: string, status: CoderChatStatus): void;
+  /** The turn fails: status `error` with this `last_error`. */
+  setChatError(id: string, error: { kind: string; message?: string; retryable: boolean }): void;
+  /** The agent waits for tool results: status `requires_action` (watch: action_required). */
+  requireAction(id: string): void;
+  /** Sets (or clears with null) the chat's `diff_status`; watch: diff_status_change. */
+  setChatDiff(id: string, diff: ChatDiffInput | null): void;
+  /** Sets `summary` / `last_turn_summary`; watch: chat_summary_change / summary_change. */
+  setChatSummary(
     id: string,
-    diff: { pull_request_url?: string; url?: string; pull_request_state?: string | null } | null,
+    change: { summary?: string | null; last_turn_summary?: string | null },
   ): void;
   /** false: every chats route answers 404, as on a deployment without Coder Agents. */
   setChatsEnabled(enabled: boolean): void;
-  /** true: creating a chat or sending a message answers Coder's 409 usage-limit error. */
-  setChatUsageLimitExceeded(exceeded: boolean): void;
+  /** true: every turn that starts from now on fails after a few ms with kind `usage_limit`. */
+  setUsageLimitReached(reached: boolean): void;
+  /** Open watch-stream WebSockets (always 0 without a server). */
+  watchConnections(): number;
+  /** Closes every watch socket (1011); with `refuseForMs`, upgrades answer 503 meanwhile. */
+  cutStreams(opts?: { refuseForMs?: number }): void;
+  /** Stops refusing watch upgrades before `refuseForMs` ends. */
+  restoreStreams(): void;
 }
 
 export interface FakeCoder extends FakeCoderApp, RunningServer {}
 
+interface Internals {
+  chats: ChatsState;
+  watch: WatchHub;
+}
+
+const internals = new WeakMap<FakeCoderApp, Internals>();
+
 export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
   const token = opts.token ?? DEFAULT_CODER_TOKEN;
   const now = opts.now ?? (() => Date.now());
+  const release = opts.release ?? 'current';
+  const traits = RELEASES[release];
   const { taskTimings, chatTimings } = splitTimings(opts.timings ?? {});
   const state = new CoderState({ ...DEFAULT_CODER_TIMINGS, ...taskTimings }, now);
   const chats = new ChatsState({ ...DEFAULT_CHAT_TIMINGS, ...chatTimings }, now);
-  const switches = { enabled: opts.chatsEnabled ?? true, usageLimitExceeded: false };
+  const switches = { enabled: opts.chatsEnabled ?? true };
   const defaultOrganization = state.addOrganization({ name: DEFAULT_ORG, displayName: 'Default' });
   const defaultTemplate = state.addTemplate({
     org: DEFAULT_ORG,
     name: DEFAULT_TEMPLATE,
     presets: [{ Name: 'default', Default: true }],
   });
-  const meUser = state.addUser({ username: opts.tokenUser ?? 'admin' });
+  const tokenUser = state.addUser({ username: opts.tokenUser ?? 'admin' });
+  const tokenUserIsOwner = opts.tokenUserIsOwner ?? true;
+  const isSiteOwner = (user: CoderUser) => tokenUserIsOwner && user.id === tokenUser.id;
 
   const http = new HttpFake();
+  const users = new WeakMap<Request, CoderUser>();
   http.app.use('/api/*', async (c, next) => {
+    if (c.req.path === '/api/v2/buildinfo') return next();
     const given = c.req.header('Coder-Session-Token') ?? c.req.query('coder_session_token');
     if (!given) {
       return coderError(
@@ -129,14 +210,29 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
         'Cookie "coder_session_token" or header "Coder-Session-Token" must be provided.',
       );
     }
-    if (given !== token) return coderError(c, 401, 'API key is invalid.');
+    let user: CoderUser | undefined;
+    if (given === token) user = tokenUser;
+    else {
+      const minted = state.tokens.get(given);
+      if (minted && minted.expiresAt <= now()) return coderError(c, 401, 'API key expired.');
+      user = minted && state.users.get(minted.userId);
+    }
+    if (!user) return coderError(c, 401, 'API key is invalid.');
+    users.set(c.req.raw, user);
     await next();
   });
-  const routes = { app: http.app, state, me: () => meUser };
-  registerCoreRoutes(routes);
-  registerTaskRoutes(routes);
-  registerChatRoutes({ ...routes, chats, switches });
-  http.app.notFound((c) => coderError(c, 404, 'Route not found.'));
+  const me = (c: { req: { raw: Request } }) => {
+    const user = users.get(c.req.raw);
+    if (!user) throw new Error('fake coder: route reached without an authenticated user');
+    return user;
+  };
+  const watch = new WatchHub(chats, (chat, kind) => chatJson(state, chat, kind));
+  const routes = { app: http.app, state, me, isSiteOwner };
+  registerCoreRoutes(routes, traits.version);
+  registerWorkspaceRoutes(routes);
+  if (traits.tasks) registerTaskRoutes(routes);
+  registerChatRoutes({ ...routes, chats, switches, release: traits, watch });
+  http.app.notFound((c) => routeNotFound(c));
 
   const mustTask = (id: string) => {
     const task = state.tasks.get(id);
@@ -146,16 +242,21 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
   const mustChat = (id: string) => {
     const chat = chats.chats.get(id);
     if (!chat) throw new Error(`fake coder: no chat ${id}`);
+    chats.settle(chat);
     return chat;
   };
-  const chatList = () =>
-    [...chats.chats.values()]
+  const chatList = () => {
+    chats.settleAll();
+    return [...chats.chats.values()]
       .sort((a, b) => b.createdAt - a.createdAt)
-      .map((chat) => chatJson(chats, chat));
+      .map((chat) => chatJson(state, chat));
+  };
 
-  return {
+  const fake: FakeCoderApp = {
     app: http.app,
     token,
+    release,
+    tokenUser,
     defaultOrganization,
     defaultTemplate,
     calls: () => http.calls(),
@@ -167,10 +268,16 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
     addOrganization: (seed) => state.addOrganization(seed),
     addTemplate: (seed) => state.addTemplate(seed),
     setTimings: (timings) => {
-      const { taskTimings, chatTimings } = splitTimings(timings);
-      state.timings = { ...state.timings, ...taskTimings };
-      chats.timings = { ...chats.timings, ...chatTimings };
+      const split = splitTimings(timings);
+      state.timings = { ...state.timings, ...split.taskTimings };
+      chats.timings = { ...chats.timings, ...split.chatTimings };
     },
+    mintedTokens: () =>
+      [...state.tokens.values()].map((t) => ({
+        userId: t.userId,
+        username: state.users.get(t.userId)?.username ?? '',
+        tokenName: t.tokenName,
+      })),
     setTaskStatus: (id, status, taskState) => {
       const phase = taskState
         ? { afterMs: 0, status, state: taskState, message: `forced ${taskState}` }
@@ -183,52 +290,95 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
       return task && taskJson(state, task);
     },
     inputs: (taskId) => [...mustTask(taskId).inputs],
+    workspaces: () =>
+      state.liveWorkspaces().map((w) => ({
+        id: w.id,
+        name: w.name,
+        ownerId: w.ownerId,
+        organizationId: w.organizationId,
+        templateId: w.templateId,
+        templateVersionId: w.templateVersionId,
+        presetId: w.presetId,
+        richParameterValues: w.parameters.map((p) => ({ ...p })),
+        transition: w.transition,
+      })),
     chats: chatList,
     chatByLabel: (key, value) => chatList().find((chat) => chat.labels[key] === value),
-    chatMessages: (chatId) => {
-      const at = chats.now();
-      return mustChat(chatId).messages.map((m) => ({
+    chatMessages: (chatId) =>
+      mustChat(chatId).messages.map((m) => ({
         text: m.text,
         queued: m.queued,
-        delivered: m.deliveredAt !== undefined && m.deliveredAt <= at,
-      }));
-    },
+        delivered: m.deliveredAt !== undefined,
+        createdBy: m.createdBy,
+      })),
     setChatStatus: (id, status) => chats.force(mustChat(id), status),
-    setChatDiff: (id, diff) => {
-      const chat = mustChat(id);
-      const url = diff?.pull_request_url ?? diff?.url;
-      chat.diff = url
-        ? {
-            url,
-            pull_request_state:
-              diff?.pull_request_state ?? (diff?.pull_request_url ? 'open' : null),
-          }
-        : null;
-      chat.updatedAt = chats.now();
-    },
+    setChatError: (id, error) =>
+      chats.setError(mustChat(id), {
+        kind: error.kind,
+        retryable: error.retryable,
+        message: error.message ?? `The agent stopped with a ${error.kind} error.`,
+      }),
+    requireAction: (id) => chats.force(mustChat(id), 'requires_action'),
+    setChatDiff: (id, diff) => chats.setDiff(mustChat(id), diff && toChatDiff(diff)),
+    setChatSummary: (id, change) => chats.setSummary(mustChat(id), change),
     setChatsEnabled: (enabled) => {
       switches.enabled = enabled;
     },
-    setChatUsageLimitExceeded: (exceeded) => {
-      switches.usageLimitExceeded = exceeded;
+    setUsageLimitReached: (reached) => {
+      chats.usageLimitReached = reached;
     },
+    watchConnections: () => watch.connections(),
+    cutStreams: (cutOpts) => watch.cut(cutOpts),
+    restoreStreams: () => watch.restore(),
   };
+  internals.set(fake, { chats, watch });
+  return fake;
 }
 
 /** Starts a fake Coder on 127.0.0.1 (a free port unless `port` is given). */
 export async function startFakeCoder(opts: FakeCoderOptions = {}): Promise<FakeCoder> {
   const fake = createFakeCoder(opts);
-  const server = await listen(fake, opts.port);
+  const own = internals.get(fake);
+  if (!own) throw new Error('fake coder: internals missing');
+  const server = await listen(fake, opts.port, {
+    onServer: (node) => own.watch.attach(node, (request) => fake.app.fetch(request)),
+    beforeClose: () => {
+      own.watch.close();
+      own.chats.dispose();
+    },
+  });
   return Object.assign(fake, server);
 }
 
-function splitTimings(timings: Partial<CoderTimings & ChatTimings>): {
+function toChatDiff(input: ChatDiffInput): ChatDiff {
+  const { pull_request_url, ...rest } = input;
+  const url = pull_request_url ?? rest.url;
+  const prNumber = url?.match(/\/pull\/(\d+)/)?.[1];
+  const diff: ChatDiff = {
+    pull_request_title: '',
+    pull_request_draft: false,
+    changes_requested: false,
+    approved: false,
+    additions: 0,
+    deletions: 0,
+    changed_files: 0,
+    ...rest,
+  };
+  if (url !== undefined) diff.url = url;
+  if (pull_request_url !== undefined) diff.pull_request_state ??= 'open';
+  if (diff.pr_number === undefined && prNumber && diff.pull_request_state) {
+    diff.pr_number = Number(prNumber);
+  }
+  return diff;
+}
+
+function splitTimings(timings: FakeCoderTimings): {
   taskTimings: Partial<CoderTimings>;
   chatTimings: Partial<ChatTimings>;
 } {
-  const { chatPendingMs, chatRunningMs, ...taskTimings } = timings;
+  const { chatPendingMs: _ignored, chatRunningMs, interruptMs, ...taskTimings } = timings;
   const chatTimings: Partial<ChatTimings> = {};
-  if (chatPendingMs !== undefined) chatTimings.chatPendingMs = chatPendingMs;
   if (chatRunningMs !== undefined) chatTimings.chatRunningMs = chatRunningMs;
+  if (interruptMs !== undefined) chatTimings.interruptMs = interruptMs;
   return { taskTimings, chatTimings };
 }

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
 import { type Context, Hono, type MiddlewareHandler } from 'hono';
@@ -168,10 +169,18 @@ function faultResponse(fault: FaultSpec): Response {
   return new Response(empty ? null : payload, { status: fault.status, headers });
 }
 
+/** What a fake may add to the node server it runs on (e.g. WebSocket upgrades). */
+export interface ServerHooks {
+  /** Called once the server exists, before it listens: attach `upgrade` listeners here. */
+  onServer?: (server: Server) => void;
+  /** Called when close() starts: end what closeAllConnections() does not (upgraded sockets, timers). */
+  beforeClose?: () => void;
+}
+
 /** Serves a Hono app (or any fetch handler) on 127.0.0.1; port 0 picks a free port. */
 export function serveApp(
   app: { fetch: (request: Request) => Response | Promise<Response> },
-  opts: { port?: number; beforeClose?: () => void } = {},
+  opts: { port?: number } & ServerHooks = {},
 ): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server = serve(
@@ -190,6 +199,8 @@ export function serveApp(
         });
       },
     );
+    // serve() without TLS or http2 options creates a node:http Server.
+    opts.onServer?.(server as Server);
     server.once('error', reject);
   });
 }
@@ -201,6 +212,14 @@ export function listen(
     releaseDelays(): void;
   },
   port = 0,
+  hooks: ServerHooks = {},
 ): Promise<RunningServer> {
-  return serveApp(fake.app, { port, beforeClose: () => fake.releaseDelays() });
+  return serveApp(fake.app, {
+    port,
+    onServer: hooks.onServer,
+    beforeClose: () => {
+      fake.releaseDelays();
+      hooks.beforeClose?.();
+    },
+  });
 }

@@ -1,7 +1,8 @@
-import { startDevFakes } from '../dev-fakes';
+import { releaseFromEnv, startDevFakes } from '../dev-fakes';
 
 // Standalone fakes for local development: `tsx packages/testkit/src/bin/fakes.ts`.
-// Prints one JSON line `{ coderUrl, githubUrl }` on stdout once both are listening.
+// Prints one JSON line `{ coderUrl, githubUrl, coderToken, coderRelease }` on stdout once both
+// are listening. FAKE_CODER_RELEASE (current, 2.37, 2.36) picks the Coder release to fake.
 
 function portFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];
@@ -14,14 +15,23 @@ function portFromEnv(name: string, fallback: number): number {
   return port;
 }
 
+let release: ReturnType<typeof releaseFromEnv>;
+try {
+  release = releaseFromEnv();
+} catch (err) {
+  console.error((err as Error).message);
+  process.exit(1);
+}
+
 const fakes = await startDevFakes({
+  release,
   coderPort: portFromEnv('FAKE_CODER_PORT', 7080),
   githubPort: portFromEnv('FAKE_GITHUB_PORT', 7081),
   coderToken: process.env.FAKE_CODER_TOKEN || undefined,
   appSlug: process.env.FAKE_GITHUB_APP_SLUG || undefined,
 });
 process.stdout.write(
-  `${JSON.stringify({ coderUrl: fakes.coderUrl, githubUrl: fakes.githubUrl, coderToken: fakes.coder.token })}\n`,
+  `${JSON.stringify({ coderUrl: fakes.coderUrl, githubUrl: fakes.githubUrl, coderToken: fakes.coder.token, coderRelease: fakes.coder.release })}\n`,
 );
 
 let closing = false;

@@ -1,25 +1,67 @@
+/**
+ * Coder Agents chats of the fake deployment: the chat state machine of coderd/x/chatd
+ * ARCHITECTURE.md (C1 004053e8) reduced to what a client can observe.
+ *
+ * - Statuses are codersdk/chats.go ChatStatus after #27064: waiting, running, interrupting,
+ *   requires_action, error (no pending/paused/completed).
+ * - Create → running; a turn ends in waiting, or runs the queue head when messages are queued
+ *   (FinishTurn); a failed turn lands in error with last_error (FinishError); sending to waiting
+ *   or error starts a turn and clears last_error; sending to a busy chat queues.
+ * - Interrupt (exp_chats.go interruptChat): running → interrupting → waiting (or the queue head
+ *   runs); requires_action → running (the turn goes on without the pending tool calls).
+ * - Usage limits: after #27329 there is no synchronous 409; the AI Gateway budget rejection is
+ *   classified by chaterror (kind usage_limit, retryable false) and the turn fails.
+ *
+ * A transition planned for later (the end of a turn, of an interrupt) is applied by a timer at
+ * its time so the watch stream can push it promptly, and also on any read that finds it due, so
+ * a hand-driven clock (`now`) works as well.
+ */
 import { randomUUID } from 'node:crypto';
 
-/** codersdk.ChatStatus as the docs list it (SPEC 3). */
-export type CoderChatStatus = 'waiting' | 'pending' | 'running' | 'error' | 'requires_action';
+/** codersdk.ChatStatus */
+export type CoderChatStatus = 'waiting' | 'running' | 'interrupting' | 'requires_action' | 'error';
 
 export interface ChatTimings {
-  /** How long a new chat reports `pending` before the agent starts. */
-  chatPendingMs: number;
-  /** How long the agent reports `running` for the first prompt and for each message. */
+  /** How long a turn (the first prompt, each message) keeps the chat `running`. */
   chatRunningMs: number;
+  /** How long an interrupted chat reports `interrupting` before it lands. */
+  interruptMs: number;
 }
 
-/** codersdk.ChatDiffStatus fields the fake keeps. */
+/** codersdk.ChatError */
+export interface ChatError {
+  message: string;
+  kind?: string;
+  retryable: boolean;
+  detail?: string;
+}
+
+/** codersdk.ChatDiffStatus without `chat_id` (added when rendered). */
 export interface ChatDiff {
-  url: string;
-  pull_request_state: string | null;
+  url?: string;
+  pull_request_state?: string;
+  pull_request_title: string;
+  pull_request_draft: boolean;
+  changes_requested: boolean;
+  approved: boolean;
+  pr_number?: number;
+  additions: number;
+  deletions: number;
+  changed_files: number;
+  head_branch?: string;
+  base_branch?: string;
 }
 
-interface ChatPhase {
-  at: number;
-  status: CoderChatStatus;
-}
+/** codersdk.ChatWatchEventKind (context_dirty is not modelled). */
+export type ChatWatchEventKind =
+  | 'created'
+  | 'status_change'
+  | 'diff_status_change'
+  | 'summary_change'
+  | 'chat_summary_change'
+  | 'title_change'
+  | 'action_required'
+  | 'deleted';
 
 export interface ChatMessageRecord {
   id: number;
@@ -27,36 +69,77 @@ export interface ChatMessageRecord {
   sentAt: number;
   /** The chat was busy when the message arrived, so Coder queued it. */
   queued: boolean;
-  /** When the agent takes it; undefined while it waits with no end in sight. */
+  /** When a turn took it; undefined while it waits in the queue. */
   deliveredAt?: number;
+  /** The user id that sent it (`created_by`). */
+  createdBy: string;
 }
+
+/** What happens at the end of the planned interval. */
+type Outcome = 'finish' | 'fail' | 'interrupted';
 
 export interface ChatRecord {
   id: string;
   ownerId: string;
   organizationId: string;
+  workspaceId: string | null;
   title: string;
   labels: Record<string, string>;
   archived: boolean;
+  pinOrder: number;
+  clientType: 'ui' | 'api';
   createdAt: number;
   updatedAt: number;
   modelConfigId: string;
-  timeline: ChatPhase[];
+  status: CoderChatStatus;
+  lastError: ChatError | null;
+  lastTurnSummary: string | null;
+  summary: string | null;
+  diff: ChatDiff | null;
   /** User messages, the first prompt included, in the order they were sent. */
   messages: ChatMessageRecord[];
-  diff: ChatDiff | null;
+  /** Queued messages not taken by a turn yet, oldest first. */
+  queue: ChatMessageRecord[];
+  /** The message the current turn works on. */
+  turn: ChatMessageRecord | null;
+  /** The next time-driven transition; null when the status holds until something happens. */
+  planned: { at: number; outcome: Outcome } | null;
 }
 
-const BUSY: ReadonlySet<CoderChatStatus> = new Set(['pending', 'running']);
+export type ChatEventListener = (kind: ChatWatchEventKind, chat: ChatRecord) => void;
 
-/**
- * Coder Agents chats of the fake deployment. Like tasks, a chat's status is computed from its
- * timeline on read; queued messages extend the timeline instead of waking a timer.
- */
+export const USAGE_LIMIT_ERROR: ChatError = {
+  kind: 'usage_limit',
+  retryable: false,
+  // chaterror/message.go for kind usage_limit.
+  message:
+    'The usage quota for the AI provider has been exceeded. Check the billing and quota settings for the provider account.',
+};
+const GENERIC_ERROR: ChatError = {
+  kind: 'generic',
+  retryable: false,
+  message: 'The agent stopped with an error.',
+};
+/** How long a turn runs before the AI Gateway's budget rejection fails it. */
+const USAGE_LIMIT_FAIL_MS = 5;
+/** Re-check delay when a timer fired before a hand-driven clock reached the transition. */
+const IDLE_RECHECK_MS = 25;
+
+const BUSY: ReadonlySet<CoderChatStatus> = new Set(['running', 'interrupting', 'requires_action']);
+
+export function isBusy(status: CoderChatStatus): boolean {
+  return BUSY.has(status);
+}
+
 export class ChatsState {
   readonly chats = new Map<string, ChatRecord>();
   timings: ChatTimings;
-  private nextMessageId = 1;
+  /** While true, every turn that starts fails with USAGE_LIMIT_ERROR. */
+  usageLimitReached = false;
+  readonly #listeners = new Set<ChatEventListener>();
+  readonly #timers = new Map<string, NodeJS.Timeout>();
+  #disposed = false;
+  #nextMessageId = 1;
 
   constructor(
     timings: ChatTimings,
@@ -65,117 +148,235 @@ export class ChatsState {
     this.timings = timings;
   }
 
+  onEvent(listener: ChatEventListener): () => void {
+    this.#listeners.add(listener);
+    return () => this.#listeners.delete(listener);
+  }
+
   create(input: {
     ownerId: string;
+    createdBy: string;
     organizationId: string;
+    workspaceId: string | null;
     text: string;
     labels: Record<string, string>;
+    clientType: 'ui' | 'api';
   }): ChatRecord {
     const now = this.now();
-    const { chatPendingMs, chatRunningMs } = this.timings;
     const chat: ChatRecord = {
       id: randomUUID(),
       ownerId: input.ownerId,
       organizationId: input.organizationId,
+      workspaceId: input.workspaceId,
       title: input.text.split('\n')[0]?.slice(0, 80) || 'New Chat',
       labels: { ...input.labels },
       archived: false,
+      pinOrder: 0,
+      clientType: input.clientType,
       createdAt: now,
       updatedAt: now,
       modelConfigId: randomUUID(),
-      timeline: [
-        { at: now, status: 'pending' },
-        { at: now + chatPendingMs, status: 'running' },
-        { at: now + chatPendingMs + chatRunningMs, status: 'waiting' },
-      ],
-      messages: [],
+      status: 'running',
+      lastError: null,
+      lastTurnSummary: null,
+      summary: null,
       diff: null,
+      messages: [],
+      queue: [],
+      turn: null,
+      planned: null,
     };
-    chat.messages.push(this.message(input.text, now, false, now + chatPendingMs));
+    const first = this.#message(input.text, input.createdBy, now, false);
+    chat.messages.push(first);
     this.chats.set(chat.id, chat);
+    this.#startTurn(chat, first, now);
+    this.#emit('created', chat);
     return chat;
   }
 
-  status(chat: ChatRecord): { status: CoderChatStatus; since: number } {
-    const now = this.now();
-    let current: ChatPhase = chat.timeline[0] ?? { at: chat.createdAt, status: 'waiting' };
-    for (const phase of chat.timeline) {
-      if (phase.at > now) break;
-      current = phase;
+  /** Applies every planned transition whose time has come, then re-arms the timer. */
+  settle(chat: ChatRecord, fromTimer = false): void {
+    let applied = false;
+    while (chat.planned && chat.planned.at <= this.now()) {
+      const { at, outcome } = chat.planned;
+      chat.planned = null;
+      applied = true;
+      this.#land(chat, at, outcome);
     }
-    return { status: current.status, since: current.at };
+    this.#schedule(chat, fromTimer && !applied);
   }
 
-  /** POST .../messages: queued while the agent is busy, delivered now otherwise. */
-  send(chat: ChatRecord, text: string): ChatMessageRecord {
+  settleAll(): void {
+    for (const chat of this.chats.values()) this.settle(chat);
+  }
+
+  /** POST .../messages: a new turn when idle, queued while busy. */
+  send(
+    chat: ChatRecord,
+    text: string,
+    createdBy: string,
+    busyBehavior: 'queue' | 'interrupt' = 'queue',
+  ): ChatMessageRecord {
+    this.settle(chat);
     const now = this.now();
-    chat.updatedAt = now;
-    const { chatRunningMs } = this.timings;
-    if (BUSY.has(this.status(chat).status)) {
-      const last = chat.timeline.at(-1);
-      // Busy with no planned end (forced by setChatStatus): the message waits indefinitely.
-      const busyUntil = last && last.status === 'waiting' && last.at > now ? last.at : undefined;
-      const message = this.message(text, now, true, busyUntil);
-      if (busyUntil !== undefined) {
-        chat.timeline.pop();
-        chat.timeline.push(
-          { at: busyUntil, status: 'running' },
-          { at: busyUntil + chatRunningMs, status: 'waiting' },
-        );
-      }
+    if (isBusy(chat.status)) {
+      const message = this.#message(text, createdBy, now, true);
       chat.messages.push(message);
+      chat.queue.push(message);
+      chat.updatedAt = now;
+      if (busyBehavior === 'interrupt' && chat.status !== 'interrupting') this.interrupt(chat);
       return message;
     }
-    const message = this.message(text, now, false, now);
+    // waiting or error (E0/E1): the error is cleared and the queue head, if any, runs first.
+    const message = this.#message(text, createdBy, now, chat.queue.length > 0);
     chat.messages.push(message);
-    this.plan(chat, [
-      { afterMs: 0, status: 'running' },
-      { afterMs: chatRunningMs, status: 'waiting' },
-    ]);
+    chat.lastError = null;
+    if (message.queued) chat.queue.push(message);
+    const next = chat.queue.shift() ?? message;
+    this.#startTurn(chat, next, now);
     return message;
   }
 
-  /** Queued messages the agent has not taken yet. */
-  queued(chat: ChatRecord): ChatMessageRecord[] {
-    const now = this.now();
-    return chat.messages.filter(
-      (m) => m.queued && (m.deliveredAt === undefined || m.deliveredAt > now),
-    );
-  }
-
-  /** Stops the current turn; queued messages then run one after the other, else `waiting`. */
+  /** R → I (→ waiting after interruptMs); A → R. The caller checks interruptibility. */
   interrupt(chat: ChatRecord): void {
     const now = this.now();
-    const pending = this.queued(chat);
-    const { chatRunningMs } = this.timings;
-    chat.timeline = chat.timeline.filter((p) => p.at < now);
-    pending.forEach((message, i) => {
-      message.deliveredAt = now + i * chatRunningMs;
-      chat.timeline.push({ at: message.deliveredAt, status: 'running' });
-    });
-    chat.timeline.push({ at: now + pending.length * chatRunningMs, status: 'waiting' });
-    chat.updatedAt = now;
+    if (chat.status === 'requires_action') {
+      chat.planned = { at: now + this.timings.chatRunningMs, outcome: 'finish' };
+      this.#setStatus(chat, 'running', now);
+    } else {
+      chat.planned = { at: now + this.timings.interruptMs, outcome: 'interrupted' };
+      this.#setStatus(chat, 'interrupting', now);
+    }
+    this.#schedule(chat);
   }
 
-  /** Forces a status from now on; queued messages stay queued until something else runs them. */
+  /** Forces a status from now on with nothing planned; queued messages stay queued. */
   force(chat: ChatRecord, status: CoderChatStatus): void {
-    for (const message of this.queued(chat)) message.deliveredAt = undefined;
-    this.plan(chat, [{ afterMs: 0, status }]);
+    this.settle(chat);
+    chat.planned = null;
+    if (status === 'error') chat.lastError ??= GENERIC_ERROR;
+    else chat.lastError = null;
+    if (status === 'waiting' || status === 'error') chat.turn = null;
+    this.#setStatus(chat, status, this.now());
+    this.#schedule(chat);
   }
 
-  private plan(chat: ChatRecord, phases: Array<{ afterMs: number; status: CoderChatStatus }>) {
-    const now = this.now();
-    chat.timeline = chat.timeline.filter((p) => p.at < now);
-    for (const { afterMs, status } of phases) chat.timeline.push({ at: now + afterMs, status });
-    chat.updatedAt = now;
+  setError(chat: ChatRecord, error: ChatError): void {
+    this.settle(chat);
+    chat.planned = null;
+    chat.turn = null;
+    chat.lastError = { ...error };
+    chat.updatedAt = this.now();
+    this.#setStatus(chat, 'error', this.now());
+    this.#schedule(chat);
   }
 
-  private message(
-    text: string,
-    sentAt: number,
-    queued: boolean,
-    deliveredAt: number | undefined,
-  ): ChatMessageRecord {
-    return { id: this.nextMessageId++, text, sentAt, queued, deliveredAt };
+  setDiff(chat: ChatRecord, diff: ChatDiff | null): void {
+    chat.diff = diff;
+    chat.updatedAt = this.now();
+    this.#emit('diff_status_change', chat);
+  }
+
+  setSummary(
+    chat: ChatRecord,
+    change: { summary?: string | null; last_turn_summary?: string | null },
+  ) {
+    if (change.summary !== undefined && change.summary !== chat.summary) {
+      chat.summary = change.summary;
+      chat.updatedAt = this.now();
+      this.#emit('chat_summary_change', chat);
+    }
+    if (
+      change.last_turn_summary !== undefined &&
+      change.last_turn_summary !== chat.lastTurnSummary
+    ) {
+      chat.lastTurnSummary = change.last_turn_summary;
+      chat.updatedAt = this.now();
+      this.#emit('summary_change', chat);
+    }
+  }
+
+  setTitle(chat: ChatRecord, title: string): void {
+    if (title === chat.title) return;
+    chat.title = title;
+    chat.updatedAt = this.now();
+    this.#emit('title_change', chat);
+  }
+
+  setArchived(chat: ChatRecord, archived: boolean): void {
+    chat.archived = archived;
+    chat.updatedAt = this.now();
+    // Unarchiving publishes nothing the research confirms; clients re-read over REST.
+    if (archived) this.#emit('deleted', chat);
+  }
+
+  /** Stops every timer; the state stays readable. */
+  dispose(): void {
+    this.#disposed = true;
+    for (const timer of this.#timers.values()) clearTimeout(timer);
+    this.#timers.clear();
+  }
+
+  #startTurn(chat: ChatRecord, message: ChatMessageRecord, at: number): void {
+    message.deliveredAt = at;
+    chat.turn = message;
+    chat.planned = this.usageLimitReached
+      ? { at: at + USAGE_LIMIT_FAIL_MS, outcome: 'fail' }
+      : { at: at + this.timings.chatRunningMs, outcome: 'finish' };
+    chat.updatedAt = at;
+    this.#setStatus(chat, 'running', at);
+    this.#schedule(chat);
+  }
+
+  #land(chat: ChatRecord, at: number, outcome: Outcome): void {
+    const turn = chat.turn;
+    chat.turn = null;
+    if (outcome === 'fail') {
+      chat.lastError = { ...USAGE_LIMIT_ERROR };
+      chat.updatedAt = at;
+      this.#setStatus(chat, 'error', at);
+      return;
+    }
+    const next = chat.queue.shift();
+    if (next) this.#startTurn(chat, next, at);
+    else this.#setStatus(chat, 'waiting', at);
+    if (outcome === 'finish' && turn) {
+      const firstLine = turn.text.split('\n')[0] ?? '';
+      this.setSummary(chat, { last_turn_summary: `Worked on: ${firstLine.slice(0, 80)}` });
+    }
+  }
+
+  #setStatus(chat: ChatRecord, status: CoderChatStatus, at: number): void {
+    if (chat.status === status) return;
+    chat.status = status;
+    chat.updatedAt = Math.max(chat.updatedAt, at);
+    this.#emit('status_change', chat);
+    if (status === 'requires_action') this.#emit('action_required', chat);
+  }
+
+  #schedule(chat: ChatRecord, recheck = false): void {
+    const existing = this.#timers.get(chat.id);
+    if (existing) clearTimeout(existing);
+    this.#timers.delete(chat.id);
+    if (!chat.planned || this.#disposed) return;
+    const gap = Math.max(0, chat.planned.at - this.now());
+    const timer = setTimeout(
+      () => {
+        this.#timers.delete(chat.id);
+        this.settle(chat, true);
+      },
+      recheck ? Math.max(gap, IDLE_RECHECK_MS) : gap,
+    );
+    // An in-process fake (createFakeCoder) that nobody closes must not keep the process alive.
+    timer.unref();
+    this.#timers.set(chat.id, timer);
+  }
+
+  #emit(kind: ChatWatchEventKind, chat: ChatRecord): void {
+    for (const listener of this.#listeners) listener(kind, chat);
+  }
+
+  #message(text: string, createdBy: string, sentAt: number, queued: boolean): ChatMessageRecord {
+    return { id: this.#nextMessageId++, text, sentAt, queued, createdBy };
   }
 }

@@ -7,8 +7,10 @@ import type { CoderState, CoderUser } from './state';
 export interface CoderRouteContext {
   app: Hono<FakeEnv>;
   state: CoderState;
-  /** The user the session token belongs to ("me"). */
-  me: () => CoderUser | undefined;
+  /** The user the request's session token belongs to ("me"); set by the auth middleware. */
+  me: (c: FakeContext) => CoderUser;
+  /** Site owners may act for other users (owner_id, tokens, workspaces) and read any chat. */
+  isSiteOwner: (user: CoderUser) => boolean;
 }
 
 /** codersdk.Response: Coder's error body. */
@@ -22,6 +24,21 @@ export function coderError(
 }
 
 export const NOT_FOUND_MESSAGE = 'Resource not found or you do not have access to this resource';
+export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+/** httpapi.Forbidden (coderd/httpapi/httpapi.go). */
+export function forbidden(c: FakeContext): Response {
+  return coderError(c, 403, 'Forbidden.', {
+    detail:
+      "You don't have permission to view this content. If you believe this is a mistake, please contact your administrator or try signing in with different credentials.",
+  });
+}
+
+/** httpapi.RouteNotFound */
+export function routeNotFound(c: FakeContext): Response {
+  return coderError(c, 404, 'Route not found.');
+}
 
 export function iso(ms: number): string {
   return new Date(ms).toISOString();
@@ -49,4 +66,8 @@ export function bodyObject(c: FakeContext): Record<string, unknown> {
   return body !== null && typeof body === 'object' && !Array.isArray(body)
     ? (body as Record<string, unknown>)
     : {};
+}
+
+export function stringField(value: unknown): string {
+  return typeof value === 'string' ? value : '';
 }

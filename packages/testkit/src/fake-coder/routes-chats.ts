@@ -1,60 +1,106 @@
+/**
+ * Coder Agents Chats API, mounted per release (release.ts). Shapes and answers follow:
+ * - codersdk/chats.go (C1 004053e8): Chat, ChatError, ChatDiffStatus, ChatMessage,
+ *   ChatQueuedMessage, CreateChatRequest, CreateChatMessageRequest/Response, UpdateChatRequest.
+ * - coderd/chat_routes.go after #29548: `/api/v2/chats` only, no experiment gating; the
+ *   dual-mount version (#28496) for 2.37.
+ * - owner_id on create: #29581 (main) / #29683 (2.37 backport, not modelled: 2.37 ignores it);
+ *   delegation needs site-owner rights (403 httpapi.Forbidden otherwise), the owner must be an
+ *   org member (400).
+ * - List: searchquery.Chats (search.go 00a4758a) for `q`, repeated `label=k:v` (AND), owned and
+ *   unarchived by default.
+ * - PATCH archive and POST interrupt: exp_chats.go patchChat / interruptChat (C1); title and
+ *   labels are written before the archive check, as there.
+ * - Send: exp_chats.go postChatMessages (owner-only 403, archived 400, busy → queued).
+ * - Usage limits: no synchronous 409 since #27329; see chats-state.ts.
+ * - Watch: exp_chats.go watchChats; see watch.ts.
+ */
 import type { MiddlewareHandler } from 'hono';
-import type { FakeEnv } from '../http-fake';
-import type { ChatMessageRecord, ChatRecord, ChatsState, CoderChatStatus } from './chats-state';
+import type { FakeContext, FakeEnv } from '../http-fake';
+import {
+  type ChatDiff,
+  type ChatError,
+  type ChatMessageRecord,
+  type ChatRecord,
+  type ChatsState,
+  type ChatWatchEventKind,
+  type CoderChatStatus,
+  isBusy,
+} from './chats-state';
 import {
   bodyObject,
   type CoderRouteContext,
   coderError,
+  forbidden,
   iso,
+  NIL_UUID,
   NOT_FOUND_MESSAGE,
   parseSearchQuery,
+  routeNotFound,
+  UUID_RE,
 } from './http';
-
-export const CHATS_PATH = '/api/experimental/chats';
+import type { ReleaseTraits } from './release';
+import type { CoderOrganization, CoderState, CoderUser } from './state';
+import type { WatchHub } from './watch';
 
 /** Deployment-wide switches a test flips to see how the service copes. */
 export interface ChatSwitches {
   /** false: the deployment has no Coder Agents; every chats route answers 404. */
   enabled: boolean;
-  /** true: creating a chat or sending a message answers Coder's 409 usage-limit error. */
-  usageLimitExceeded: boolean;
 }
 
 export interface ChatRouteContext extends CoderRouteContext {
   chats: ChatsState;
   switches: ChatSwitches;
+  release: ReleaseTraits;
+  watch: WatchHub;
 }
 
 // coderd/httpapi ValidateChatLabels.
 const LABEL_KEY_RE = /^[a-zA-Z0-9][a-zA-Z0-9._/-]*$/;
 const MAX_LABELS = 50;
+/** searchquery.Chats keys; only archived, title and pr_status filter, the rest are accepted. */
+const CHAT_QUERY_KEYS = new Set([
+  'title',
+  'archived',
+  'has_unread',
+  'pr_status',
+  'source',
+  'diff_url',
+  'pr',
+  'repo',
+  'pr_title',
+  'search',
+]);
+const MEMBER_MESSAGE = 'Chat owner must be an active member of the organization.';
+const WORKSPACE_MESSAGE = 'Workspace not found or you do not have access to this resource';
 
-/** Coder Agents Chats API (`/api/experimental/chats`), owned by the token's user. */
-export function registerChatRoutes({ app, state, me, chats, switches }: ChatRouteContext): void {
+export function registerChatRoutes(ctx: ChatRouteContext): void {
+  for (const mount of ctx.release.chatMounts) registerMount(ctx, mount);
+}
+
+function registerMount(ctx: ChatRouteContext, mount: string): void {
+  const { app, state, me, isSiteOwner, chats, switches, watch } = ctx;
   const disabled: MiddlewareHandler<FakeEnv> = async (c, next) => {
-    if (!switches.enabled) return coderError(c, 404, 'Route not found.');
+    if (!switches.enabled) return routeNotFound(c);
     await next();
   };
-  app.use(CHATS_PATH, disabled);
-  app.use(`${CHATS_PATH}/*`, disabled);
+  app.use(mount, disabled);
+  app.use(`${mount}/*`, disabled);
 
-  const usageLimit = () => {
-    const resetsAt = new Date(chats.now());
-    resetsAt.setUTCHours(24, 0, 0, 0);
-    // codersdk.ChatUsageLimitExceededResponse
-    return {
-      message: 'Chat usage limit exceeded.',
-      spent_micros: 50_000_000,
-      limit_micros: 50_000_000,
-      resets_at: resetsAt.toISOString(),
-    };
+  /** ExtractChatParam + read authz: the owner or a site owner; settled to now. */
+  const readable = (c: FakeContext): ChatRecord | undefined => {
+    const chat = chats.chats.get(c.req.param('chat') ?? '');
+    const user = me(c);
+    if (!chat || (chat.ownerId !== user.id && !isSiteOwner(user))) return undefined;
+    chats.settle(chat);
+    return chat;
   };
-  const mine = (id: string): ChatRecord | undefined => {
-    const chat = chats.chats.get(id);
-    return chat && chat.ownerId === me()?.id ? chat : undefined;
-  };
+  const render = (chat: ChatRecord) => chatJson(state, chat);
 
-  app.get(CHATS_PATH, (c) => {
+  app.get(`${mount}/watch`, (c) => watch.handle(c, me(c)));
+
+  app.get(mount, (c) => {
     const wanted: Array<[string, string]> = [];
     for (const param of c.req.queries('label') ?? []) {
       const at = param.indexOf(':');
@@ -69,28 +115,41 @@ export function registerChatRoutes({ app, state, me, chats, switches }: ChatRout
       }
       wanted.push([key, value]);
     }
-    const { filters } = parseSearchQuery(c.req.query('q'));
-    const archived = filters.get('archived');
+    const query = chatQuery(c.req.query('q'));
+    if ('invalid' in query) {
+      return coderError(c, 400, 'Invalid chat search query.', { validations: query.invalid });
+    }
+    const user = me(c);
+    chats.settleAll();
     const list = [...chats.chats.values()]
-      .filter((chat) => chat.ownerId === me()?.id)
+      .filter((chat) => chat.ownerId === user.id)
+      .filter((chat) => chat.archived === query.archived)
       .filter((chat) => wanted.every(([k, v]) => chat.labels[k] === v))
-      .filter((chat) => archived === undefined || String(chat.archived) === archived)
+      .filter(
+        (chat) => !query.title || chat.title.toLowerCase().includes(query.title.toLowerCase()),
+      )
+      .filter(
+        (chat) =>
+          !query.prStatus ||
+          query.prStatus.includes(
+            chat.diff?.pull_request_draft ? 'draft' : (chat.diff?.pull_request_state ?? ''),
+          ),
+      )
       .sort((a, b) => b.updatedAt - a.updatedAt || b.createdAt - a.createdAt);
-    return c.json(list.map((chat) => chatJson(chats, chat)));
+    return c.json(list.map(render));
   });
 
-  app.post(CHATS_PATH, (c) => {
-    if (switches.usageLimitExceeded) return c.json(usageLimit(), 409);
-    const user = me();
-    if (!user) return coderError(c, 401, 'API key is invalid.');
+  app.post(mount, (c) => {
+    const user = me(c);
     const body = bodyObject(c);
-    const org =
-      typeof body.organization_id === 'string'
-        ? state.findOrganization(body.organization_id)
-        : undefined;
-    if (!org || org.id !== body.organization_id) {
+    const orgId = body.organization_id;
+    if (typeof orgId !== 'string' || orgId === '' || orgId === NIL_UUID) {
+      return coderError(c, 400, 'organization_id is required.');
+    }
+    const org = state.orgs.get(orgId);
+    if (!org) {
       return coderError(c, 400, 'Invalid organization.', {
-        validations: [{ field: 'organization_id', detail: 'must be the id of an organization' }],
+        validations: [{ field: 'organization_id', detail: 'no organization with this id' }],
       });
     }
     const text = textOf(body.content);
@@ -104,92 +163,236 @@ export function registerChatRoutes({ app, state, me, chats, switches }: ChatRout
     if (invalid.length > 0) {
       return coderError(c, 400, 'Invalid chat labels.', { validations: invalid });
     }
+    const owner = chatOwner(c, ctx, user, org, body.owner_id);
+    if (owner instanceof Response) return owner;
+    const workspaceId = workspaceFor(c, state, owner, org, body.workspace_id);
+    if (workspaceId instanceof Response) return workspaceId;
     const chat = chats.create({
-      ownerId: user.id,
+      ownerId: owner.id,
+      createdBy: user.id,
       organizationId: org.id,
+      workspaceId,
       text,
       labels: labels as Record<string, string>,
+      clientType: body.client_type === 'ui' ? 'ui' : 'api',
     });
-    return c.json(chatJson(chats, chat), 201);
+    return c.json(render(chat), 201);
   });
 
-  app.get(`${CHATS_PATH}/:chat`, (c) => {
-    const chat = mine(c.req.param('chat'));
+  app.get(`${mount}/:chat`, (c) => {
+    const chat = readable(c);
     if (!chat) return coderError(c, 404, NOT_FOUND_MESSAGE);
-    return c.json(chatJson(chats, chat));
+    return c.json(render(chat));
   });
 
-  app.patch(`${CHATS_PATH}/:chat`, (c) => {
-    const chat = mine(c.req.param('chat'));
+  app.patch(`${mount}/:chat`, (c) => {
+    const chat = readable(c);
     if (!chat) return coderError(c, 404, NOT_FOUND_MESSAGE);
     const body = bodyObject(c);
+    // Written one by one before the archive check, so a 409 can leave new labels behind.
+    if (body.title !== undefined && body.title !== null) {
+      const title = typeof body.title === 'string' ? body.title.trim() : '';
+      if (!title || [...title].length > 200) {
+        return coderError(c, 400, 'Invalid chat title.', {
+          validations: [{ field: 'title', detail: 'must be 1 to 200 characters' }],
+        });
+      }
+      chats.setTitle(chat, title);
+    }
     if (body.labels !== undefined && body.labels !== null) {
       const invalid = labelErrors(body.labels);
       if (invalid.length > 0) {
         return coderError(c, 400, 'Invalid chat labels.', { validations: invalid });
       }
       chat.labels = { ...(body.labels as Record<string, string>) };
+      chat.updatedAt = chats.now();
     }
-    if (typeof body.title === 'string') chat.title = body.title;
+    if (body.workspace_id !== undefined && body.workspace_id !== null) {
+      const owner = state.users.get(chat.ownerId);
+      const org = state.orgs.get(chat.organizationId);
+      if (!owner || !org) return coderError(c, 404, NOT_FOUND_MESSAGE);
+      const workspaceId = workspaceFor(c, state, owner, org, body.workspace_id);
+      if (workspaceId instanceof Response) return workspaceId;
+      chat.workspaceId = workspaceId;
+    }
     if (body.archived === true) {
       if (chat.archived) return coderError(c, 400, 'Chat is already archived.');
-      chat.archived = true;
+      if (isBusy(chat.status)) {
+        return coderError(
+          c,
+          409,
+          'Cannot archive an active chat. Interrupt or wait for the chat to finish first.',
+          { detail: `chat status is "${chat.status}"` },
+        );
+      }
+      chats.setArchived(chat, true);
     } else if (body.archived === false) {
-      if (!chat.archived) return coderError(c, 400, 'Chat is not archived.');
-      chat.archived = false;
+      if (!chat.archived) return coderError(c, 400, 'Chat is already not archived.');
+      chats.setArchived(chat, false);
     }
-    chat.updatedAt = chats.now();
+    if (typeof body.pin_order === 'number') {
+      if (body.pin_order > 0 && chat.archived) {
+        return coderError(c, 400, 'Cannot pin an archived chat.');
+      }
+      chat.pinOrder = body.pin_order;
+    }
     return c.body(null, 204);
   });
 
-  app.post(`${CHATS_PATH}/:chat/messages`, (c) => {
-    const chat = mine(c.req.param('chat'));
+  app.post(`${mount}/:chat/messages`, (c) => {
+    const chat = readable(c);
     if (!chat) return coderError(c, 404, NOT_FOUND_MESSAGE);
-    if (switches.usageLimitExceeded) return c.json(usageLimit(), 409);
-    if (chat.archived) return coderError(c, 400, 'Cannot mutate an archived chat.');
-    const text = textOf(bodyObject(c).content);
+    const user = me(c);
+    if (chat.ownerId !== user.id) {
+      return coderError(c, 403, 'Only the chat owner may send messages.');
+    }
+    if (chat.archived) return coderError(c, 400, 'Cannot send messages to an archived chat.');
+    const body = bodyObject(c);
+    const busyBehavior = body.busy_behavior ?? 'queue';
+    if (busyBehavior !== 'queue' && busyBehavior !== 'interrupt') {
+      return coderError(c, 400, 'Invalid busy_behavior value.', {
+        detail: 'Must be "queue" or "interrupt".',
+      });
+    }
+    const text = textOf(body.content);
     if (!text) {
       return coderError(c, 400, 'Content is required.', {
         validations: [{ field: 'content', detail: 'at least one non-empty text part' }],
       });
     }
-    const message = chats.send(chat, text);
+    const message = chats.send(chat, text, user.id, busyBehavior);
     // codersdk.CreateChatMessageResponse
     return message.queued
       ? c.json({ queued: true, queued_message: queuedJson(chat, message) })
-      : c.json({ queued: false, message: messageJson(chat, message) });
+      : c.json({
+          queued: false,
+          message: messageJson(chat, message),
+          messages: [messageJson(chat, message)],
+        });
   });
 
-  app.get(`${CHATS_PATH}/:chat/messages`, (c) => {
-    const chat = mine(c.req.param('chat'));
+  app.get(`${mount}/:chat/messages`, (c) => {
+    const chat = readable(c);
     if (!chat) return coderError(c, 404, NOT_FOUND_MESSAGE);
-    const queued = new Set(chats.queued(chat));
-    const delivered = chat.messages.filter((m) => !queued.has(m)).reverse();
+    const delivered = chat.messages.filter((m) => m.deliveredAt !== undefined).reverse();
     // codersdk.ChatMessagesResponse: newest first; the queue only on the first page.
     return c.json({
       messages: delivered.map((m) => messageJson(chat, m)),
-      queued_messages: [...queued].map((m) => queuedJson(chat, m)),
+      queued_messages: chat.queue.map((m) => queuedJson(chat, m)),
       has_more: false,
     });
   });
 
-  app.post(`${CHATS_PATH}/:chat/interrupt`, (c) => {
-    const chat = mine(c.req.param('chat'));
+  app.post(`${mount}/:chat/interrupt`, (c) => {
+    const chat = readable(c);
     if (!chat) return coderError(c, 404, NOT_FOUND_MESSAGE);
+    if (chat.archived) return coderError(c, 400, 'Cannot interrupt an archived chat.');
+    if (chat.status !== 'running' && chat.status !== 'requires_action') {
+      return coderError(c, 409, 'Chat is not in an interruptible state.', {
+        detail: `chat status is "${chat.status}"`,
+      });
+    }
     chats.interrupt(chat);
-    return c.json(chatJson(chats, chat));
+    return c.json(render(chat));
   });
 
-  app.get(`${CHATS_PATH}/:chat/diff`, (c) => {
-    const chat = mine(c.req.param('chat'));
+  app.get(`${mount}/:chat/diff`, (c) => {
+    const chat = readable(c);
     if (!chat) return coderError(c, 404, NOT_FOUND_MESSAGE);
     // codersdk.ChatDiffContents
     return c.json({
       chat_id: chat.id,
-      ...(chat.diff?.pull_request_state ? { pull_request_url: chat.diff.url } : {}),
+      ...(chat.diff?.pr_number !== undefined && chat.diff.url
+        ? { pull_request_url: chat.diff.url }
+        : {}),
       diff: '',
     });
   });
+}
+
+/**
+ * Who owns a new chat. Releases without owner_id ignore it (the caller owns the chat); current
+ * honours it: nil → 400, another user needs a site owner (403), and must be an org member (400).
+ */
+function chatOwner(
+  c: FakeContext,
+  { release, state, isSiteOwner }: ChatRouteContext,
+  user: CoderUser,
+  org: CoderOrganization,
+  ownerId: unknown,
+): CoderUser | Response {
+  if (release.ownerId && ownerId !== undefined && ownerId !== null) {
+    if (typeof ownerId !== 'string' || !UUID_RE.test(ownerId)) {
+      return coderError(c, 400, 'Request body must be valid JSON.', {
+        detail: 'owner_id: invalid UUID',
+      });
+    }
+    if (ownerId === NIL_UUID) {
+      return coderError(c, 400, 'Invalid owner_id.', {
+        validations: [{ field: 'owner_id', detail: 'must not be the nil UUID' }],
+      });
+    }
+    if (ownerId !== user.id) {
+      if (!isSiteOwner(user)) return forbidden(c);
+      const owner = state.users.get(ownerId);
+      if (!owner?.organizationIds.includes(org.id)) {
+        return coderError(c, 400, MEMBER_MESSAGE);
+      }
+      return owner;
+    }
+  }
+  if (!user.organizationIds.includes(org.id)) {
+    return coderError(c, 403, 'You are not a member of the specified organization.');
+  }
+  return user;
+}
+
+/** CreateChatRequest/UpdateChatRequest.workspace_id, validated as the chat owner. */
+function workspaceFor(
+  c: FakeContext,
+  state: CoderState,
+  owner: CoderUser,
+  org: CoderOrganization,
+  workspaceId: unknown,
+): string | null | Response {
+  if (workspaceId === undefined || workspaceId === null || workspaceId === NIL_UUID) return null;
+  const workspace = typeof workspaceId === 'string' ? state.workspaces.get(workspaceId) : undefined;
+  if (!workspace || workspace.deletedAt !== undefined || workspace.ownerId !== owner.id) {
+    return coderError(c, 400, WORKSPACE_MESSAGE);
+  }
+  if (workspace.organizationId !== org.id) {
+    return coderError(c, 400, 'Workspace does not belong to the specified organization.');
+  }
+  return workspace.id;
+}
+
+/** `q` of the chat list: archived defaults to false; bare terms and unknown keys → 400. */
+function chatQuery(
+  q: string | undefined,
+):
+  | { archived: boolean; title?: string; prStatus?: string[] }
+  | { invalid: Array<{ field: string; detail: string }> } {
+  const invalid: Array<{ field: string; detail: string }> = [];
+  const { filters, terms } = parseSearchQuery(q);
+  for (const term of terms) {
+    invalid.push({ field: 'q', detail: `unsupported search term: "${term}"` });
+  }
+  for (const key of filters.keys()) {
+    if (!CHAT_QUERY_KEYS.has(key)) {
+      invalid.push({ field: key, detail: `Query param "${key}" is not a valid query param` });
+    }
+  }
+  const archived = filters.get('archived');
+  if (archived !== undefined && archived !== 'true' && archived !== 'false') {
+    invalid.push({ field: 'archived', detail: `Query param "archived" must be a valid boolean` });
+  }
+  if (invalid.length > 0) return { invalid };
+  const prStatus = filters.get('pr_status');
+  return {
+    archived: archived === 'true',
+    title: filters.get('title'),
+    prStatus: prStatus ? prStatus.split(',') : undefined,
+  };
 }
 
 /** The text of a `ChatInputPart[]`; other part types are not modelled. */
@@ -225,54 +428,83 @@ function labelErrors(labels: unknown): Array<{ field: string; detail: string }> 
   return errors;
 }
 
-/** codersdk.Chat as the API returns it at this instant. */
-export function chatJson(chats: ChatsState, chat: ChatRecord) {
-  const { status, since } = chats.status(chat);
+/** codersdk.ChatDiffStatus */
+export interface CoderChatDiffJson extends ChatDiff {
+  chat_id: string;
+}
+
+/** codersdk.Chat as the fake renders it (optional fields omitted when unset, as with omitempty). */
+export interface CoderChatJson {
+  id: string;
+  organization_id: string;
+  owner_id: string;
+  owner_username: string;
+  owner_name: string;
+  workspace_id?: string;
+  last_model_config_id: string;
+  title: string;
+  status: CoderChatStatus;
+  last_error?: ChatError;
+  last_turn_summary: string | null;
+  summary: string | null;
+  diff_status?: CoderChatDiffJson;
+  created_at: string;
+  updated_at: string;
+  archived: boolean;
+  shared: boolean;
+  pin_order: number;
+  mcp_server_ids: string[];
+  labels: Record<string, string>;
+  has_unread: boolean;
+  client_type: 'ui' | 'api';
+  children: CoderChatJson[];
+}
+
+/**
+ * codersdk.Chat as the API returns it. On the watch stream (`watchKind` set) diff_status is
+ * only sent with diff_status_change, as chatWatchEventSDKChat does.
+ */
+export function chatJson(
+  state: CoderState,
+  chat: ChatRecord,
+  watchKind?: ChatWatchEventKind,
+): CoderChatJson {
+  const owner = state.users.get(chat.ownerId);
+  const withDiff = watchKind === undefined || watchKind === 'diff_status_change';
   return {
     id: chat.id,
     organization_id: chat.organizationId,
     owner_id: chat.ownerId,
-    workspace_id: null,
-    build_id: null,
-    agent_id: null,
-    parent_chat_id: null,
-    root_chat_id: null,
+    owner_username: owner?.username ?? '',
+    owner_name: owner?.name ?? '',
+    ...(chat.workspaceId ? { workspace_id: chat.workspaceId } : {}),
     last_model_config_id: chat.modelConfigId,
     title: chat.title,
-    status,
-    last_error:
-      status === 'error' ? { message: 'The agent stopped with an error.', kind: 'generic' } : null,
-    diff_status: chat.diff
-      ? {
-          chat_id: chat.id,
-          url: chat.diff.url,
-          pull_request_state: chat.diff.pull_request_state,
-          changes_requested: false,
-          additions: 0,
-          deletions: 0,
-          changed_files: 0,
-        }
-      : null,
+    status: chat.status,
+    ...(chat.lastError ? { last_error: { ...chat.lastError } } : {}),
+    last_turn_summary: chat.lastTurnSummary,
+    summary: chat.summary,
+    ...(chat.diff && withDiff ? { diff_status: { chat_id: chat.id, ...chat.diff } } : {}),
     created_at: iso(chat.createdAt),
-    updated_at: iso(Math.max(chat.updatedAt, since)),
+    updated_at: iso(chat.updatedAt),
     archived: chat.archived,
-    pin_order: 0,
+    shared: false,
+    pin_order: chat.pinOrder,
     mcp_server_ids: [],
     labels: { ...chat.labels },
     has_unread: false,
-    client_type: 'api',
+    client_type: chat.clientType,
     children: [],
   };
 }
 
-export type CoderChatJson = ReturnType<typeof chatJson>;
 export type { CoderChatStatus };
 
 function messageJson(chat: ChatRecord, m: ChatMessageRecord) {
   return {
     id: m.id,
     chat_id: chat.id,
-    created_by: chat.ownerId,
+    created_by: m.createdBy,
     created_at: iso(m.deliveredAt ?? m.sentAt),
     role: 'user',
     content: [{ type: 'text', text: m.text }],

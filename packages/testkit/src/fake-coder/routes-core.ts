@@ -1,18 +1,33 @@
+/**
+ * Users, organizations, templates, presets and API tokens: what creating an agent resolves.
+ * - buildinfo: codersdk/buildinfo.go BuildInfoResponse (external_url, version) plus the fields
+ *   current servers add; unauthenticated (registered before apiKey middleware in coderd.go).
+ * - tokens: codersdk/apikey.go CreateTokenRequest `{ lifetime (ns), token_name, scopes? }` →
+ *   201 GenerateAPIKeyResponse `{ key }`; minting for another user needs site-owner rights
+ *   (`api_key:create` for that user, PR #29581 discussion), else httpapi.Forbidden.
+ */
 import {
+  bodyObject,
   type CoderRouteContext,
   coderError,
+  forbidden,
   iso,
   NOT_FOUND_MESSAGE,
   parseSearchQuery,
+  stringField,
 } from './http';
 import type { CoderOrganization, CoderState, CoderTemplate, CoderUser } from './state';
 
-/** Users, organizations, templates and presets: what task creation needs to resolve. */
-export function registerCoreRoutes({ app, state, me }: CoderRouteContext): void {
+export function registerCoreRoutes(
+  { app, state, me, isSiteOwner }: CoderRouteContext,
+  version: string,
+): void {
+  const renderUser = (u: CoderUser) => userJson(state, u, isSiteOwner(u));
+
   app.get('/api/v2/buildinfo', (c) =>
     c.json({
       external_url: 'https://github.com/coder/coder',
-      version: 'v2.28.0-fake',
+      version,
       dashboard_url: new URL(c.req.url).origin,
       workspace_proxy: false,
       agent_api_version: '2.0',
@@ -30,13 +45,41 @@ export function registerCoreRoutes({ app, state, me }: CoderRouteContext): void 
     for (const term of terms) {
       users = users.filter((u) => u.username.includes(term) || u.email.includes(term));
     }
-    return c.json({ users: users.map((u) => userJson(state, u)), count: users.length });
+    return c.json({ users: users.map(renderUser), count: users.length });
   });
 
   app.get('/api/v2/users/:user', (c) => {
-    const user = state.findUser(c.req.param('user'), me());
+    const user = state.findUser(c.req.param('user'), me(c));
     if (!user) return coderError(c, 404, NOT_FOUND_MESSAGE);
-    return c.json(userJson(state, user));
+    return c.json(renderUser(user));
+  });
+
+  app.post('/api/v2/users/:user/keys/tokens', (c) => {
+    const caller = me(c);
+    const user = state.findUser(c.req.param('user'), caller);
+    if (!user) return coderError(c, 404, NOT_FOUND_MESSAGE);
+    if (user.id !== caller.id && !isSiteOwner(caller)) return forbidden(c);
+    const body = bodyObject(c);
+    const lifetime = body.lifetime;
+    if (typeof lifetime !== 'number' || !Number.isFinite(lifetime) || lifetime <= 0) {
+      return coderError(c, 400, 'Token lifetime must be positive.', {
+        validations: [{ field: 'lifetime', detail: 'a positive duration in nanoseconds' }],
+      });
+    }
+    const tokenName = stringField(body.token_name) || `token-${state.tokens.size + 1}`;
+    const taken = [...state.tokens.values()].some(
+      (t) => t.userId === user.id && t.tokenName === tokenName,
+    );
+    if (taken) {
+      return coderError(c, 400, `A token with name "${tokenName}" already exists.`, {
+        validations: [
+          { field: 'name', detail: 'This value is already in use and should be unique.' },
+        ],
+      });
+    }
+    const scopes = Array.isArray(body.scopes) ? body.scopes.map(String) : ['all'];
+    const token = state.mintToken({ user, tokenName, scopes, lifetimeMs: lifetime / 1e6 });
+    return c.json({ key: token.key }, 201);
   });
 
   app.get('/api/v2/organizations/:org', (c) => {
@@ -73,7 +116,7 @@ export function registerCoreRoutes({ app, state, me }: CoderRouteContext): void 
   });
 }
 
-export function userJson(state: CoderState, u: CoderUser) {
+export function userJson(state: CoderState, u: CoderUser, siteOwner: boolean) {
   return {
     id: u.id,
     username: u.username,
@@ -86,8 +129,8 @@ export function userJson(state: CoderState, u: CoderUser) {
     status: 'active',
     login_type: 'github',
     theme_preference: '',
-    organization_ids: [...state.orgs.keys()],
-    roles: [],
+    organization_ids: u.organizationIds.filter((id) => state.orgs.has(id)),
+    roles: siteOwner ? [{ name: 'owner', display_name: 'Owner' }] : [],
   };
 }
 

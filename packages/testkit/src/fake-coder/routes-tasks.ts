@@ -1,4 +1,9 @@
-import { randomBytes, randomUUID } from 'node:crypto';
+/**
+ * Coder Tasks API (`/api/v2/tasks`, codersdk Task shapes). Only the 2.36 release serves it:
+ * #28789 removed it from coderd and codersdk, so later releases answer 404 Route not found.
+ */
+import { randomBytes } from 'node:crypto';
+import type { FakeContext } from '../http-fake';
 import {
   bodyObject,
   type CoderRouteContext,
@@ -6,6 +11,7 @@ import {
   iso,
   NOT_FOUND_MESSAGE,
   parseSearchQuery,
+  stringField,
 } from './http';
 import type { CoderState, CoderTaskStatus, CoderUser, TaskRecord } from './state';
 
@@ -13,14 +19,13 @@ import type { CoderState, CoderTaskStatus, CoderUser, TaskRecord } from './state
 const NAME_RE = /^[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*$/;
 const READY_STATES = new Set(['idle', 'complete', 'failed']);
 
-/** Coder Tasks API (`/api/v2/tasks`) and the workspace builds that pause and resume a task. */
 export function registerTaskRoutes({ app, state, me }: CoderRouteContext): void {
-  const ownerOf = (ref: string) => state.findUser(ref, me());
+  const ownerOf = (c: FakeContext, ref: string) => state.findUser(ref, me(c));
   const findTask = (owner: CoderUser, ident: string) =>
     state.liveTasks().find((t) => t.ownerId === owner.id && (t.id === ident || t.name === ident));
 
   app.post('/api/v2/tasks/:user', (c) => {
-    const owner = ownerOf(c.req.param('user'));
+    const owner = ownerOf(c, c.req.param('user'));
     if (!owner) return coderError(c, 404, NOT_FOUND_MESSAGE);
     const body = bodyObject(c);
     const versionId = stringField(body.template_version_id);
@@ -63,7 +68,7 @@ export function registerTaskRoutes({ app, state, me }: CoderRouteContext): void 
     let tasks = state.liveTasks();
     const ownerRef = filters.get('owner');
     if (ownerRef !== undefined) {
-      const owner = ownerOf(ownerRef);
+      const owner = ownerOf(c, ownerRef);
       tasks = tasks.filter((t) => t.ownerId === owner?.id);
     }
     const org = filters.get('organization');
@@ -79,14 +84,14 @@ export function registerTaskRoutes({ app, state, me }: CoderRouteContext): void 
   });
 
   app.get('/api/v2/tasks/:user/:task', (c) => {
-    const owner = ownerOf(c.req.param('user'));
+    const owner = ownerOf(c, c.req.param('user'));
     const task = owner && findTask(owner, c.req.param('task'));
     if (!task) return coderError(c, 404, NOT_FOUND_MESSAGE);
     return c.json(taskJson(state, task));
   });
 
   app.delete('/api/v2/tasks/:user/:task', (c) => {
-    const owner = ownerOf(c.req.param('user'));
+    const owner = ownerOf(c, c.req.param('user'));
     const task = owner && findTask(owner, c.req.param('task'));
     if (!task) return coderError(c, 404, NOT_FOUND_MESSAGE);
     task.deletedAt = state.now();
@@ -94,7 +99,7 @@ export function registerTaskRoutes({ app, state, me }: CoderRouteContext): void 
   });
 
   app.post('/api/v2/tasks/:user/:task/send', (c) => {
-    const owner = ownerOf(c.req.param('user'));
+    const owner = ownerOf(c, c.req.param('user'));
     const task = owner && findTask(owner, c.req.param('task'));
     if (!task) return coderError(c, 404, NOT_FOUND_MESSAGE);
     const input = stringField(bodyObject(c).input);
@@ -112,42 +117,6 @@ export function registerTaskRoutes({ app, state, me }: CoderRouteContext): void 
     state.startWork(task, input);
     return c.body(null, 204);
   });
-
-  app.post('/api/v2/workspaces/:workspace/builds', (c) => {
-    const task = state.liveTasks().find((t) => t.workspaceId === c.req.param('workspace'));
-    if (!task) return coderError(c, 404, NOT_FOUND_MESSAGE);
-    const transition = stringField(bodyObject(c).transition);
-    if (transition === 'start') state.resume(task);
-    else if (transition === 'stop') state.pause(task);
-    else if (transition === 'delete') task.deletedAt = state.now();
-    else {
-      return coderError(c, 400, 'Invalid transition.', {
-        validations: [{ field: 'transition', detail: 'must be start, stop or delete' }],
-      });
-    }
-    const now = iso(state.now());
-    return c.json(
-      {
-        id: randomUUID(),
-        created_at: now,
-        updated_at: now,
-        workspace_id: task.workspaceId,
-        workspace_name: task.name,
-        workspace_owner_id: task.ownerId,
-        template_version_id: task.templateVersionId,
-        build_number: task.buildNumber,
-        transition,
-        status: 'pending',
-        reason: 'initiator',
-        job: { id: randomUUID(), created_at: now, status: 'pending' },
-      },
-      201,
-    );
-  });
-}
-
-function stringField(value: unknown): string {
-  return typeof value === 'string' ? value : '';
 }
 
 const WORKSPACE_STATUS: Record<CoderTaskStatus, string> = {

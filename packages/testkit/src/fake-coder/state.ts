@@ -1,4 +1,4 @@
-import { randomUUID } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 
 /** codersdk.TaskStatus */
 export type CoderTaskStatus =
@@ -27,6 +27,8 @@ export interface CoderUserSeed {
   name?: string;
   /** The GitHub user id linked through Coder's GitHub external auth / OIDC. */
   githubUserId?: number;
+  /** Organizations (names or ids) the user is a member of; default: the default organization. */
+  organizations?: string[];
 }
 
 export interface CoderUser {
@@ -35,7 +37,42 @@ export interface CoderUser {
   email: string;
   name: string;
   githubUserId?: number;
+  organizationIds: string[];
   createdAt: number;
+}
+
+/** An API token minted through `POST /api/v2/users/{user}/keys/tokens`. */
+export interface CoderApiToken {
+  key: string;
+  userId: string;
+  tokenName: string;
+  scopes: string[];
+  expiresAt: number;
+}
+
+/** A rich parameter of a template version (codersdk.TemplateVersionParameter, the fields we keep). */
+export interface CoderTemplateParameter {
+  name: string;
+  type: string;
+  defaultValue: string;
+  required: boolean;
+}
+
+/** A workspace created through `POST /api/v2/users/{user}/workspaces`. */
+export interface WorkspaceRecord {
+  id: string;
+  name: string;
+  ownerId: string;
+  organizationId: string;
+  templateId: string;
+  templateVersionId: string;
+  presetId: string | null;
+  parameters: Array<{ name: string; value: string }>;
+  buildId: string;
+  buildNumber: number;
+  transition: 'start' | 'stop' | 'delete';
+  createdAt: number;
+  deletedAt?: number;
 }
 
 export interface CoderOrganization {
@@ -59,6 +96,8 @@ export interface CoderTemplateSeed {
   id?: string;
   activeVersionId?: string;
   presets?: Array<{ ID?: string; Name: string; Default?: boolean }>;
+  /** Rich parameters of the active version; `required` defaults to "has no default_value". */
+  parameters?: Array<{ name: string; type?: string; default_value?: string; required?: boolean }>;
 }
 
 export interface CoderTemplate {
@@ -67,6 +106,7 @@ export interface CoderTemplate {
   organizationId: string;
   activeVersionId: string;
   presets: CoderPreset[];
+  parameters: CoderTemplateParameter[];
   createdAt: number;
 }
 
@@ -118,6 +158,8 @@ export class CoderState {
   readonly orgs = new Map<string, CoderOrganization>();
   readonly templates = new Map<string, CoderTemplate>();
   readonly tasks = new Map<string, TaskRecord>();
+  readonly workspaces = new Map<string, WorkspaceRecord>();
+  readonly tokens = new Map<string, CoderApiToken>();
   timings: CoderTimings;
   readonly now: () => number;
 
@@ -127,7 +169,15 @@ export class CoderState {
   }
 
   addUser(seed: CoderUserSeed): CoderUser {
+    const organizationIds = (
+      seed.organizations ?? [...this.orgs.values()].filter((o) => o.isDefault).map((o) => o.id)
+    ).map((ref) => {
+      const org = this.findOrganization(ref);
+      if (!org) throw new Error(`fake coder: unknown organization ${ref}`);
+      return org.id;
+    });
     const user: CoderUser = {
+      organizationIds,
       id: seed.id ?? randomUUID(),
       username: seed.username,
       email: seed.email ?? `${seed.username}@example.com`,
@@ -178,6 +228,12 @@ export class CoderState {
       organizationId: org.id,
       activeVersionId: seed.activeVersionId ?? randomUUID(),
       presets,
+      parameters: (seed.parameters ?? []).map((p) => ({
+        name: p.name,
+        type: p.type ?? 'string',
+        defaultValue: p.default_value ?? '',
+        required: p.required ?? p.default_value === undefined,
+      })),
       createdAt: this.now(),
     };
     this.templates.set(template.id, template);
@@ -186,6 +242,23 @@ export class CoderState {
 
   templateByVersion(versionId: string): CoderTemplate | undefined {
     return [...this.templates.values()].find((t) => t.activeVersionId === versionId);
+  }
+
+  /** Mints an API token for `user`, shaped like Coder's `<id>-<secret>` keys. */
+  mintToken(input: { user: CoderUser; tokenName: string; scopes: string[]; lifetimeMs: number }) {
+    const token: CoderApiToken = {
+      key: `${randomBytes(5).toString('hex')}-${randomBytes(11).toString('hex')}`,
+      userId: input.user.id,
+      tokenName: input.tokenName,
+      scopes: input.scopes,
+      expiresAt: this.now() + input.lifetimeMs,
+    };
+    this.tokens.set(token.key, token);
+    return token;
+  }
+
+  liveWorkspaces(): WorkspaceRecord[] {
+    return [...this.workspaces.values()].filter((w) => w.deletedAt === undefined);
   }
 
   liveTasks(): TaskRecord[] {
