@@ -72,10 +72,15 @@ export interface ActivityDeps {
     /** Poll interval while a chat stream is down. */
     pollMs: number;
     reconnectMs: number;
-    /** How often the holder re-reads which chats to follow. */
+    /** How often the holder re-reads which chats to follow (default 250 ms). */
     refreshMs?: number;
     /** How long a dead holder keeps the streams before another worker takes over. */
     heartbeatTimeoutMs?: number;
+    /**
+     * Aborted when this worker starts shutting down: the holder lets go at once, so another
+     * worker takes the streams over without waiting for the shutdown grace time.
+     */
+    released?: AbortSignal;
   };
 }
 
@@ -268,13 +273,20 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         },
       });
       const watcher = watch.client.workflow.getHandle(watcherId);
+      const letGo = () =>
+        new ExternalError('this worker is shutting down; another worker takes the streams over', {
+          kind: 'retryable',
+          service: 'coder',
+        });
       try {
         for (;;) {
+          if (watch.released?.aborted) throw letGo();
           follower.setFollowed(await watcher.query(followedAgentsQuery));
           ctx.heartbeat(follower.health());
-          await sleep(watch.refreshMs ?? 1_000);
+          await Promise.race([sleep(watch.refreshMs ?? 250), aborted(watch.released)]);
         }
       } catch (err) {
+        if (watch.released?.aborted) throw letGo();
         if (err instanceof CancelledFailure || ctx.cancellationSignal.aborted) return;
         throw err;
       } finally {
@@ -376,6 +388,15 @@ function toRef(agent: AgentHandle): AgentRef {
     name: agent.name,
     url: agent.url,
   };
+}
+
+/** Resolves when `signal` aborts (never, without one). */
+function aborted(signal: AbortSignal | undefined): Promise<void> {
+  return new Promise((resolve) => {
+    if (!signal) return;
+    if (signal.aborted) resolve();
+    else signal.addEventListener('abort', () => resolve(), { once: true });
+  });
 }
 
 function watchInput(watch: NonNullable<ActivityDeps['agentWatch']>) {

@@ -19,19 +19,24 @@ import { storedRepoConfig } from './repo-config-store';
 export interface WorkerDeps extends ActivityDeps {
   /** What the worker detected in Coder and chose (logged once and shown in the Web UI). */
   coder: BackendChoice;
+  /** Lets go of Coder's chat streams at once; call it when the worker starts shutting down. */
+  releaseStreams(): void;
 }
 
 /**
  * Learns what the Coder deployment offers and picks the backend (`CODER_BACKEND`, default
- * `auto`). A choice the deployment cannot serve stops the worker with a ConfigError that
- * names the fix.
+ * `auto`). A choice the deployment cannot serve, or a token it refuses, is a ConfigError that
+ * names the fix; Coder being unreachable or failing (network, 5xx) is thrown as it is, for
+ * the caller to try again.
  */
 export async function detectBackend(config: WorkerConfig): Promise<BackendChoice> {
   const http = new CoderHttp({ url: config.CODER_URL, token: config.CODER_TOKEN });
   try {
     return chooseBackend(config.CODER_BACKEND, await detectCoder(http));
   } catch (err) {
-    if (isExternalError(err)) throw new ConfigError(`Coder at CODER_URL: ${err.message}`);
+    if (isExternalError(err) && err.kind !== 'retryable') {
+      throw new ConfigError(`Coder at CODER_URL: ${err.message}`);
+    }
     throw err;
   }
 }
@@ -42,6 +47,7 @@ export async function depsFromConfig(
   options: { choice?: BackendChoice } = {},
 ): Promise<WorkerDeps> {
   const choice = options.choice ?? (await detectBackend(config));
+  const release = new AbortController();
   const backends: Partial<Record<BackendKind, AgentBackend>> = {};
   // Tasks stay available where Coder still serves them: issues started on Tasks keep their
   // task until they close, and a repository's config may pick Tasks.
@@ -66,6 +72,7 @@ export async function depsFromConfig(
   }
   return {
     coder: choice,
+    releaseStreams: () => release.abort(),
     github: new GitHubApp({
       appId: config.APP_ID,
       privateKey: config.PRIVATE_KEY,
@@ -94,6 +101,7 @@ export async function depsFromConfig(
             pollMs: config.AGENT_POLL_INTERVAL_MS,
             reconnectMs: config.CODER_STREAM_RECONNECT_MS,
             heartbeatTimeoutMs: config.AGENT_WATCH_HEARTBEAT_TIMEOUT_MS,
+            released: release.signal,
           },
         }
       : {}),

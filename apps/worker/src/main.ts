@@ -63,16 +63,23 @@ async function main(): Promise<void> {
     namespace: settings.namespace,
     ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
   });
-  let deps: Awaited<ReturnType<typeof depsFromConfig>>;
-  try {
-    // Learns what the Coder deployment offers (CODER_BACKEND=auto by default).
-    deps = await depsFromConfig(config, client);
-  } catch (err) {
-    if (err instanceof ConfigError) {
-      process.stderr.write(`worker: ${err.message}\n`);
-      process.exit(1);
+  // Learns what the Coder deployment offers (CODER_BACKEND=auto by default). A Coder that is
+  // down is waited for; a deployment that cannot serve the configured backend stops us.
+  let deps: Awaited<ReturnType<typeof depsFromConfig>> | undefined;
+  for (let waitMs = 1_000; !deps; waitMs = Math.min(waitMs * 2, 30_000)) {
+    try {
+      deps = await depsFromConfig(config, client);
+    } catch (err) {
+      if (err instanceof ConfigError) {
+        process.stderr.write(`worker: ${err.message}\n`);
+        process.exit(1);
+      }
+      logger.warn('Coder not reachable; trying again', {
+        error: err instanceof Error ? err.message : String(err),
+        retryInMs: waitMs,
+      });
+      await new Promise((resolve) => setTimeout(resolve, waitMs));
     }
-    throw err;
   }
   const coder = describeChoice(deps.coder);
   logger.info('coder backend detected', {
@@ -84,6 +91,9 @@ async function main(): Promise<void> {
     summary: coder,
   });
   if (deps.agentWatch) await startAgentWatch(deps.agentWatch, coder);
+  // Worker.run() shuts down on these too; the stream holder lets go first, so another worker
+  // takes Coder's chat streams over at once instead of after the shutdown grace time.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, deps.releaseStreams);
   const worker = await createWorker({
     connection,
     namespace: settings.namespace,

@@ -78,7 +78,9 @@ export async function startHarness(
   options: { coderTimings?: { pendingMs: number; initializingMs: number; workingMs: number } } = {},
 ): Promise<Harness> {
   const address = temporalAddress();
+  // This harness drives Coder Tasks, so the fake plays Coder 2.36 (the last with Tasks).
   const coder = await startFakeCoder({
+    release: '2.36',
     timings: options.coderTimings ?? { pendingMs: 100, initializingMs: 200, workingMs: 300 },
   });
   const github = await startFakeGitHub({});

@@ -7,8 +7,9 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
+import { type FakeCoder, startFakeCoder } from '@code-factory/testkit';
 import { temporalAddress } from '@code-factory/testkit/vitest';
-import { describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const root = resolve(import.meta.dirname, '../../..');
 const tsx = resolve(root, 'node_modules/.bin/tsx');
@@ -44,7 +45,54 @@ async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 60_0
   }
 }
 
+function rsaKey(): string {
+  return generateKeyPairSync('rsa', {
+    modulusLength: 2048,
+    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
+    publicKeyEncoding: { type: 'spki', format: 'pem' },
+  }).privateKey;
+}
+
 describe('worker process', () => {
+  let coder: FakeCoder;
+  beforeAll(async () => {
+    coder = await startFakeCoder();
+  });
+  afterAll(async () => {
+    await coder?.close();
+  });
+
+  it('stops at start when CODER_BACKEND=tasks meets a Coder without Tasks, naming the fix', async () => {
+    const { output, exited } = startWorker({
+      APP_ID: '1',
+      PRIVATE_KEY: rsaKey(),
+      CODER_URL: coder.url,
+      CODER_TOKEN: coder.token,
+      CODER_BACKEND: 'tasks',
+      TEMPORAL_ADDRESS: temporalAddress(),
+    });
+    expect(await exited).toBe(1);
+    expect(output()).toContain('CODER_BACKEND=tasks, but Coder v2.38.0 has no Tasks API');
+    expect(output()).toContain('Unset CODER_BACKEND (or set it to auto or agents)');
+    expect(output()).not.toContain(coder.token);
+  });
+
+  it('waits for a Coder that is not reachable instead of exiting', async () => {
+    const { child, output } = startWorker({
+      APP_ID: '1',
+      PRIVATE_KEY: rsaKey(),
+      CODER_URL: `http://127.0.0.1:${await freePort()}`,
+      CODER_TOKEN: 'unused',
+      TEMPORAL_ADDRESS: temporalAddress(),
+    });
+    try {
+      await waitFor(() => output().includes('"msg":"Coder not reachable; trying again"'));
+      expect(child.exitCode).toBeNull();
+    } finally {
+      child.kill('SIGKILL');
+    }
+  });
+
   it('refuses a bad configuration, naming the variable and not the value', async () => {
     const secret = 'tok-should-never-print';
     const { output, exited } = startWorker({
@@ -60,17 +108,12 @@ describe('worker process', () => {
   });
 
   it('starts, serves metrics, logs JSON, and stops on SIGTERM', async () => {
-    const { privateKey } = generateKeyPairSync('rsa', {
-      modulusLength: 2048,
-      privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-      publicKeyEncoding: { type: 'spki', format: 'pem' },
-    });
     const metricsPort = await freePort();
     const { child, output, exited } = startWorker({
       APP_ID: '1',
-      PRIVATE_KEY: privateKey,
-      CODER_URL: 'http://127.0.0.1:9',
-      CODER_TOKEN: 'unused',
+      PRIVATE_KEY: rsaKey(),
+      CODER_URL: coder.url,
+      CODER_TOKEN: coder.token,
       TEMPORAL_ADDRESS: temporalAddress(),
       TEMPORAL_TASK_QUEUE: `process-test-${metricsPort}`,
       WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
@@ -83,6 +126,18 @@ describe('worker process', () => {
       expect(JSON.parse(started ?? '{}')).toMatchObject({
         level: 'info',
         taskQueue: `process-test-${metricsPort}`,
+      });
+      // What the worker found in Coder, logged once.
+      const detected = output()
+        .split('\n')
+        .filter((line) => line.includes('"msg":"coder backend detected"'));
+      expect(detected).toHaveLength(1);
+      expect(JSON.parse(detected[0] ?? '{}')).toMatchObject({
+        backend: 'agents',
+        version: 'v2.38.0',
+        chatsPath: '/api/v2/chats',
+        tasksApi: false,
+        setting: 'auto',
       });
       let metrics = '';
       await waitFor(async () => {

@@ -37,7 +37,7 @@ describe('ChatFollower against the fake Coder', () => {
       ownerId: dev.id,
       input: 'brief',
     });
-    // A chat of the same user without our label: never reported.
+    // Another chat of the same user that this deployment does not follow: never reported.
     const other = await backend.ensureAgent({
       taskName: 'x',
       owner: 'dev',

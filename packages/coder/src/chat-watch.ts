@@ -6,7 +6,7 @@
  * `diff_status_change`, `summary_change`, `action_required`, ...). It carries only the chats
  * the connected user owns and no initial snapshot. A chat created for the requester belongs
  * to them, so there is one stream per chat owner, opened as that owner (the token the
- * backend minted for them); the requester's other chats on it are ignored (no task label).
+ * backend minted for them); the requester's other chats on it are ignored.
  *
  * While an owner's stream is down, that owner's followed chats are polled instead; on every
  * (re)connect they are read once, since nothing is replayed. Updates are reported only when
@@ -18,7 +18,6 @@ import {
   type CoderAgentsBackend,
   type CoderChat,
   chatReadiness,
-  TASK_LABEL,
 } from './agents-backend';
 import type { AgentError, AgentPullRequest, Readiness } from './backend';
 
@@ -82,6 +81,8 @@ export class ChatFollower {
   private readonly streams = new Map<string, OwnerStream>();
   private readonly lastSent = new Map<string, string>();
   private readonly known = new Map<string, Pick<ChatUpdate, 'pullRequest' | 'summary'>>();
+  /** Reports of one chat run one after the other, so its workflow sees them in order. */
+  private readonly chains = new Map<string, Promise<void>>();
   private stopped = false;
   private pushed = 0;
   private polled = 0;
@@ -245,7 +246,7 @@ export class ChatFollower {
     try {
       const found = await this.options.backend.getChat({ id: chat.chatId, ownerId: chat.ownerId });
       if (via === 'poll') this.polled++;
-      if (found) await this.report(found, chat.taskName, via, true);
+      if (found) await this.enqueue(found, chat.taskName, via, true);
     } catch (err) {
       this.log('warn', 'could not read a followed chat', { chatId: chat.chatId, error: `${err}` });
     }
@@ -263,11 +264,29 @@ export class ChatFollower {
     const parsed = ChatSchema.safeParse((frame as { chat?: unknown } | null)?.chat);
     if (!parsed.success) return;
     const chat = parsed.data;
-    const taskName = chat.labels?.[TASK_LABEL] ?? this.followed.get(chat.id)?.taskName;
+    // Only the chats this deployment follows: the owner's other chats, and chats another
+    // deployment started for them, are none of our business. A chat followed a moment after
+    // its first events is read once when it is added.
+    const taskName = this.followed.get(chat.id)?.taskName;
     if (!taskName) return;
     this.pushed++;
     // Only diff events carry `diff_status`; elsewhere its absence means "unchanged".
-    void this.report(chat, taskName, 'push', kind === 'diff_status_change');
+    void this.enqueue(chat, taskName, 'push', kind === 'diff_status_change');
+  }
+
+  private enqueue(
+    chat: CoderChat,
+    taskName: string,
+    via: 'push' | 'poll',
+    diffIsAuthoritative: boolean,
+  ): Promise<void> {
+    const previous = this.chains.get(chat.id) ?? Promise.resolve();
+    const next = previous.then(() => this.report(chat, taskName, via, diffIsAuthoritative));
+    this.chains.set(chat.id, next);
+    void next.finally(() => {
+      if (this.chains.get(chat.id) === next) this.chains.delete(chat.id);
+    });
+    return next;
   }
 
   private async report(

@@ -101,4 +101,27 @@ describe('waitUntilReady', () => {
     expect(status.readiness).toBe('busy');
     expect(polls()).toBe(1);
   });
+
+  it('stops at once on a chat error a person must fix, with the explanation', async () => {
+    const { backend } = scripted(['error'], true);
+    backend.status = async () => ({
+      readiness: 'error',
+      detail: 'error (usage_limit): quota',
+      error: {
+        kind: 'usage_limit',
+        message: 'quota',
+        retryable: false,
+        userFixable: true,
+        explanation: 'A budget is spent.',
+      },
+    });
+    const err = await waitUntilReady(backend, agent, timings, clock().hooks).catch((e) => e);
+    expect(err).toMatchObject({ kind: 'user_fixable', userMessage: 'A budget is spent.' });
+  });
+
+  it('does not wait on other chat errors: the next message restarts the agent', async () => {
+    const { backend, polls } = scripted(['error'], true);
+    expect((await waitUntilReady(backend, agent, timings, clock().hooks)).readiness).toBe('error');
+    expect(polls()).toBe(1);
+  });
 });

@@ -7,6 +7,7 @@
  *  - error: tolerated for `errorGraceMs` (builds flap), then failure;
  *  - gone: failure.
  */
+import { ExternalError } from '@code-factory/errors';
 import type { AgentBackend, AgentHandle, AgentStatus } from './backend';
 
 export interface ReadinessTimings {
@@ -71,6 +72,16 @@ export async function waitUntilReady(
         }
         break;
       case 'error':
+        // A chat error a person must fix (usage limit, credentials...): say so now.
+        if (status.error?.userFixable) {
+          throw new ExternalError(`${agent.name} stopped: ${status.error.kind}`, {
+            kind: 'user_fixable',
+            service: 'coder',
+            userMessage: status.error.explanation ?? status.detail,
+          });
+        }
+        // Any other chat error ends with the next message, which Coder takes.
+        if (backend.queuesWhileBusy) return status;
         errorSince ??= now;
         if (now - errorSince > timings.errorGraceMs) {
           throw new AgentUnavailableError(

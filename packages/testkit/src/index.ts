@@ -8,10 +8,12 @@ export {
 } from './dev-fakes';
 export {
   type ChatDiff,
+  type ChatDiffInput,
   type ChatTimings,
   type CoderChatJson,
   type CoderChatStatus,
   type CoderOrganization,
+  type CoderRelease,
   type CoderTaskJson,
   type CoderTaskState,
   type CoderTaskStatus,
@@ -29,6 +31,9 @@ export {
   type FakeCoder,
   type FakeCoderApp,
   type FakeCoderOptions,
+  type FakeCoderTimings,
+  type FakeWorkspace,
+  RELEASES,
   startFakeCoder,
 } from './fake-coder';
 export {

@@ -86,6 +86,8 @@ export interface CarriedState {
   ownerNote?: string | null;
   /** The failed step was an agent error a person must fix: it resumes once Coder clears it. */
   failedOnAgentError?: boolean;
+  /** An update that arrived before the start-up step learnt which chat is the agent. */
+  earlyUpdate?: (AgentLiveStatus & { chatId: string }) | null;
 }
 
 export interface ReactionRequest {
@@ -178,6 +180,13 @@ export class TaskLifecycle {
     if (typeof update.status !== 'string' || !READINESS.has(String(update.readiness))) {
       return { taken: false, reason: 'update without a known status' };
     }
+    if (!this.state.agent && this.state.phase === 'starting') {
+      // Coder can push before the start-up step has recorded the chat: keep the newest.
+      this.setLive(update as AgentLiveStatus);
+      this.state.earlyUpdate = { ...(this.state.live as AgentLiveStatus), chatId: update.chatId };
+      this.state.live = null;
+      return { taken: false, reason: 'held until the agent is known' };
+    }
     if (this.state.agent?.id !== update.chatId) {
       return { taken: false, reason: 'update for another agent' };
     }
@@ -219,6 +228,22 @@ export class TaskLifecycle {
       ...(typeof status.summary === 'string' ? { summary: status.summary.slice(0, 2_000) } : {}),
     };
     if (this.state.live.pullRequest) this.state.pullRequestUrl = this.state.live.pullRequest.url;
+  }
+
+  /**
+   * The agent's status once it is known: an update pushed meanwhile is newer than what the
+   * start-up step saw, so it wins.
+   */
+  adoptStatus(status: AgentLiveStatus | undefined): void {
+    const early = this.state.earlyUpdate;
+    this.state.earlyUpdate = null;
+    if (early && early.chatId === this.state.agent?.id) {
+      const { chatId: _id, ...live } = early;
+      this.setLive(live);
+      this.state.counts.agentUpdates = (this.state.counts.agentUpdates ?? 0) + 1;
+    } else if (status) {
+      this.setLive(status);
+    }
   }
 
   /** The plain-words reason the agent cannot take messages now, if a person must act. */

@@ -71,6 +71,8 @@ export const Patches = {
 
 /** Our own bound on history, below Temporal's suggestion for busy issues. */
 export const MAX_HISTORY_EVENTS = 2_000;
+/** Said after an agent error a person must fix. */
+const KEPT = 'The comments are kept and delivered once the agent can go on.';
 /** How many waiting items go to the agent as one message at most. */
 const MAX_BATCH = 20;
 
@@ -148,7 +150,15 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       log.info('agent update ignored', { reason: result.reason });
       return;
     }
-    if (task.canResumeAfterAgentError()) {
+    const blocking = task.blockingError();
+    if (blocking && (task.state.phase === 'ready' || task.state.phase === 'working')) {
+      // The agent cannot go on until a person acts: say so now, hold what comes.
+      log.info('agent stopped on an error a person must fix', {
+        kind: task.state.live?.error?.kind,
+      });
+      task.fail('deliver', blocking, true);
+      publishPhase();
+    } else if (task.canResumeAfterAgentError()) {
       // Someone fixed what stopped the agent (budget, credentials): go on with what waits.
       log.info('agent error cleared in Coder; resuming');
       task.state.failedStep = null;
@@ -353,7 +363,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
     if (started.agent.pushed === true && patched(Patches.agentStatusPush)) {
       // Coder pushes this chat's changes; it takes messages at once unless it reports an
       // error a person must fix. No readiness wait, no "starting" comment to edit later.
-      if (started.status) task.setLive(started.status);
+      task.adoptStatus(started.status);
       const blocking = task.blockingError();
       if (blocking) {
         // The chat exists and holds the brief; it cannot run until a person acts. Park it
@@ -361,9 +371,10 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
         await handleFailure(agentErrorFailure(blocking), 'deliver');
         return;
       }
-      await showStatus(liveView(started.agent));
+      // Cleared before the edit: an update pushed while it runs is shown by the status lane.
       task.state.liveDirty = false;
       task.state.liveShownAt = Date.now();
+      await showStatus(liveView(started.agent));
       setPhase('ready');
       return;
     }
@@ -385,14 +396,14 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
     const pullRequest =
       live?.pullRequest ??
       (task.state.pullRequestUrl ? { url: task.state.pullRequestUrl } : undefined);
-    const problem = task.blockingError();
+    const blocking = task.blockingError();
     return {
-      state: 'running',
+      state: blocking ? 'stalled' : 'running',
       agentUrl: agent.url,
       ...(live ? { activity: activityOf(live.readiness) } : {}),
       ...(pullRequest ? { pullRequest } : {}),
       ...(live?.summary ? { summary: live.summary } : {}),
-      ...(problem ? { problem } : {}),
+      ...(blocking ? { problem: `${blocking} ${KEPT}` } : {}),
       ...(task.state.ownerNote ? { note: task.state.ownerNote } : {}),
     };
   };
@@ -491,7 +502,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       await showStatus({
         ...liveView(task.state.agent),
         state: 'stalled',
-        problem: `${message} The comments are kept and delivered once the agent can go on.`,
+        problem: `${message} ${KEPT}`,
       }).catch((statusErr) =>
         log.warn('could not update the status comment', { error: `${statusErr}` }),
       );
@@ -550,7 +561,9 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
           task.closeRequested ||
           (task.state.liveDirty === true &&
             task.state.statusCommentId !== null &&
-            (task.state.phase === 'ready' || task.state.phase === 'working')),
+            (task.state.phase === 'ready' ||
+              task.state.phase === 'working' ||
+              task.state.failedOnAgentError === true)),
       );
       if (task.closeRequested) return;
       const interval = task.state.statusCommentIntervalMs ?? 30_000;
@@ -558,7 +571,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       const wait = shownAt === null ? 0 : shownAt + interval - Date.now();
       if (wait > 0 && (await condition(() => task.closeRequested, wait))) return;
       const agent = task.state.agent;
-      if (!agent || task.state.phase === 'failed') continue;
+      if (!agent || (task.state.phase === 'failed' && !task.state.failedOnAgentError)) continue;
       task.state.liveDirty = false;
       task.state.liveShownAt = Date.now();
       try {

@@ -3,9 +3,10 @@
  *   a. ingress throughput/latency vs a bare Hono app (autocannon, same run, same settings);
  *   b. end to end: delivery POST → fake Coder `send`, for an idle, ready agent;
  *   c. scale: N idle task workflows: worker RSS and the time to deliver one comment to each;
- *   d. history cost per forwarded comment / CI failure, largest run before continue-as-new.
+ *   d. history cost per forwarded comment / CI failure, largest run before continue-as-new;
+ *   e. push against poll: a held comment's delivery once its Coder Agents chat goes idle.
  *
- * Run: `pnpm exec tsx tests/bench/src/bench.ts [--quick] [--only=ingress,e2e,history,scale]
+ * Run: `pnpm exec tsx tests/bench/src/bench.ts [--quick] [--only=ingress,e2e,history,scale,push]
  *       [--sizes=1000,2500] [--tuning='{"maxCachedWorkflows":500}'] [--compare-tuning]`
  * The full run compares SDK-default worker options with TUNED at the largest size.
  * Prints markdown tables. A Temporal dev server (SQLite in memory) is started for the run.
@@ -37,6 +38,7 @@ import { Client, Connection } from '@temporalio/client';
 import { TestWorkflowEnvironment } from '@temporalio/testing';
 import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import autocannon from 'autocannon';
+import { pushVersusPoll } from './push-latency';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -46,7 +48,10 @@ const flag = (name: string) => argv.includes(`--${name}`);
 const option = (name: string) =>
   argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const QUICK = flag('quick');
-const SECTIONS = new Set((option('only') ?? 'ingress,e2e,history,scale').split(','));
+const SECTIONS = new Set((option('only') ?? 'ingress,e2e,history,scale,push').split(','));
+/** Poll interval of the poll leg of `push` (the production default of AGENT_POLL_INTERVAL_MS). */
+const PUSH_POLL_MS = Number(option('poll-ms') ?? 10_000);
+const PUSH_SAMPLES = QUICK ? 3 : 6;
 // On the shared 2-core machine a task start costs ~0.2 s of wall time at saturation (8
 // activities, ~10 fake HTTP calls): 1000/2500/5000 would alone take ~45 min, so the defaults
 // are sized to the time budget; pass --sizes=1000,2500,5000 on a quiet or bigger machine.
@@ -898,6 +903,26 @@ async function main() {
       print(
         'c. Scale: N idle task workflows on one worker (child process), fake Coder timings 20/30/20 ms',
         scaleTable(rows),
+      );
+    }
+    if (SECTIONS.has('push')) {
+      const legs = await pushVersusPoll(world.address, {
+        samples: PUSH_SAMPLES,
+        pollMs: PUSH_POLL_MS,
+      });
+      const push = legs.find((l) => l.mode === 'push')?.samples ?? [];
+      const rows = legs.map((leg) => [
+        leg.mode === 'push'
+          ? 'push (chat watch stream)'
+          : `poll every ${PUSH_POLL_MS} ms (stream down)`,
+        leg.samples.length,
+        fmt(quantile(leg.samples, 0.5), 0),
+        fmt(Math.max(...leg.samples), 0),
+        fmt(quantile(leg.samples, 0.5) / Math.max(quantile(push, 0.5), 1), 1),
+      ]);
+      print(
+        'e. Push against poll: a held comment reaches Coder after its chat goes idle (ms)',
+        table(['mode', 'n', 'p50', 'max', 'p50 / push p50'], rows),
       );
     }
   } finally {

@@ -15,6 +15,7 @@ import { startTestIngress } from '@code-factory/e2e/ingress';
 import { WORKER_PROCESS_ENTRY } from '@code-factory/e2e/paths';
 import { taskName } from '@code-factory/naming';
 import {
+  type CoderRelease,
   type CoderTimings,
   type FakeCoder,
   type FakeGitHub,
@@ -102,12 +103,18 @@ export interface WorldOptions {
   /** TEMPORAL_SIGNAL_TIMEOUT_MS of the ingress. */
   signalTimeoutMs?: number;
   workerEnv?: Record<string, string>;
+  /** Default `2.36` with Coder Tasks; `current` runs Coder Agents (detected). */
+  coderRelease?: CoderRelease;
 }
 
 /** Fakes + ingress (in-process) + a client; the worker is started by the test. */
 export async function startWorld(options: WorldOptions): Promise<World> {
   const { address } = options;
+  // Most fault tests drive Coder Tasks (their faults target task routes), so the fake plays
+  // Coder 2.36, the last release with Tasks, unless a test asks for today's Coder.
+  const release = options.coderRelease ?? '2.36';
   const coder = await startFakeCoder({
+    release,
     timings: { pendingMs: 20, initializingMs: 40, workingMs: 40, ...options.coderTimings },
   });
   const github = await startFakeGitHub({});
@@ -132,6 +139,7 @@ export async function startWorld(options: WorldOptions): Promise<World> {
     AGENT_POLL_INTERVAL_MS: '50',
     AGENT_STARTUP_TIMEOUT_MS: '60000',
     AGENT_ERROR_GRACE_MS: '500',
+    ...(release === '2.36' ? { CODER_BACKEND: 'tasks' } : {}),
     ...options.workerEnv,
   };
   const connection = await Connection.connect({ address });

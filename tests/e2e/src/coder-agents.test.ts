@@ -31,11 +31,20 @@ function statusComments(stack: Stack, issueNumber: number) {
     .filter((c) => c.body.startsWith(STATUS_MARKER));
 }
 
-async function statusSays(stack: Stack, issueNumber: number, text: string): Promise<string> {
-  return until(() => {
-    const [comment] = statusComments(stack, issueNumber);
-    return comment?.body.includes(text) ? comment.body : undefined;
-  }, `status comment saying "${text}"`);
+async function statusSays(stack: Stack, issueNumber: number, ...texts: string[]): Promise<string> {
+  let last = '(none)';
+  try {
+    return await until(
+      () => {
+        const [comment] = statusComments(stack, issueNumber);
+        last = comment?.body ?? last;
+        return comment && texts.every((t) => comment.body.includes(t)) ? comment.body : undefined;
+      },
+      `status comment saying ${texts.map((t) => `"${t}"`).join(' and ')}`,
+    );
+  } catch (err) {
+    throw new Error(`${(err as Error).message}; last status comment:\n${last}`);
+  }
 }
 
 async function chatOf(stack: Stack, name: string) {
@@ -94,9 +103,13 @@ describe('Coder Agents on a current Coder', () => {
       last_turn_summary: 'Renamed the flag and added a test.',
     });
     stack.coder.setChatStatus(chat.id, 'waiting');
-    const idle = await statusSays(stack, number, 'Latest turn: Renamed the flag and added a test.');
-    expect(idle).toContain(`Pull request: ${prUrl} (#77, open)`);
-    expect(idle).toContain('is idle');
+    await statusSays(
+      stack,
+      number,
+      'is idle',
+      `Pull request: ${prUrl} (#77, open)`,
+      'Latest turn: Renamed the flag and added a test.',
+    );
     expect(statusComments(stack, number)).toHaveLength(1);
     // None of that cost a request to Coder: it was pushed.
     expect(reads()).toBe(readsBefore);

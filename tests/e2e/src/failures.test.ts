@@ -10,7 +10,11 @@ import { AGENT_LOGIN, LEAD, type Stack, startStack } from './stack';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({ workerEnv: { CODER_TEMPLATE_NAME: 'no-such-template' } });
+  // Coder Tasks, on the last Coder that has them: a task needs its template.
+  stack = await startStack({
+    coderRelease: '2.36',
+    workerEnv: { CODER_BACKEND: 'tasks', CODER_TEMPLATE_NAME: 'no-such-template' },
+  });
 });
 afterAll(async () => {
   await stack?.close();

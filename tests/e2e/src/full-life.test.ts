@@ -157,8 +157,11 @@ describe.each(cases)(
       const prUrl = `https://github.com/${stack.repo.owner}/${stack.repo.name}/pull/${pr}`;
       if (backend === 'agents') {
         // Coder Agents report the pull request the agent opened; the status comment links it.
-        const chat = stack.coder.chatByLabel('code-factory/task', name);
-        stack.coder.setChatDiff(chat?.id ?? '', { pull_request_url: prUrl });
+        const chat = await until(
+          () => stack.coder.chatByLabel('code-factory/task', name),
+          'the chat created',
+        );
+        stack.coder.setChatDiff(chat.id, { pull_request_url: prUrl });
       }
       await send(
         'issue_comment',
@@ -220,6 +223,17 @@ describe.each(cases)(
       }
 
       if (backend === 'agents') {
+        // The pull request Coder reported is on the issue before it closes.
+        await until(
+          () =>
+            stack.github
+              .comments(stack.repo.owner, stack.repo.name, number)
+              .some(
+                (c) =>
+                  c.body.startsWith(STATUS_MARKER) && c.body.includes(`Pull request: ${prUrl}`),
+              ),
+          'the pull request on the status comment',
+        );
         // One chat, the requester's; every message after the brief sent as the requester.
         const chats = stack.coder.chats().filter((c) => c.labels['code-factory/task'] === name);
         expect(chats).toHaveLength(1);
@@ -257,7 +271,8 @@ describe.each(cases)(
         backend === 'tasks'
           ? stack.coder.callsTo('POST', /^\/api\/v2\/tasks\/[^/]+$/)
           : stack.coder.callsTo('POST', /^\/api\/v2\/chats$/);
-      expect(creates).toHaveLength(1);
+      // One created; a first chat attempt was refused with a 503 on purpose.
+      expect(creates.filter((c) => c.status === 201)).toHaveLength(1);
       if (backend === 'agents') {
         expect(
           stack.coder.callsTo('POST', /^\/api\/v2\/chats\/[^/]+\/interrupt$/).length,

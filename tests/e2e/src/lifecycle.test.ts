@@ -10,7 +10,8 @@ import { AGENT_LOGIN, CODER_USER, LEAD, type Stack, startStack } from './stack';
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack();
+  // Coder Tasks, on the last Coder that has them.
+  stack = await startStack({ coderRelease: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } });
 });
 afterAll(async () => {
   await stack?.close();

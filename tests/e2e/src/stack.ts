@@ -172,6 +172,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     running = worker.run();
   };
   const stopWorker = async () => {
+    deps?.releaseStreams();
     worker?.shutdown();
     await running;
     worker = undefined;

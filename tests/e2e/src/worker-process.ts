@@ -11,12 +11,15 @@
  * IPC (when spawned with an IPC channel): sends `{ type: 'ready' }` once polling; answers
  * `{ type: 'rss' }` with `{ type: 'rss', rss, heapUsed }`; `{ type: 'shutdown' }` stops gracefully.
  */
+
+import { describeChoice } from '@code-factory/coder';
 import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import {
   type CreateWorkerOptions,
   createActivities,
   createWorker,
   depsFromConfig,
+  startAgentWatch,
 } from '@code-factory/worker';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -35,11 +38,14 @@ async function main(): Promise<void> {
   const tuning = process.env.WORKER_TUNING
     ? (JSON.parse(process.env.WORKER_TUNING) as CreateWorkerOptions['tuning'])
     : undefined;
+  const deps = await depsFromConfig(config, client);
+  if (deps.agentWatch) await startAgentWatch(deps.agentWatch, describeChoice(deps.coder));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, deps.releaseStreams);
   const worker = await createWorker({
     connection,
     namespace: 'default',
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities(await depsFromConfig(config, client)),
+    activities: createActivities(deps),
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
     tuning,
   });
@@ -48,6 +54,7 @@ async function main(): Promise<void> {
       const { rss, heapUsed } = process.memoryUsage();
       process.send?.({ type: 'rss', rss, heapUsed });
     } else if (message?.type === 'shutdown') {
+      deps.releaseStreams();
       worker.shutdown();
     }
   });

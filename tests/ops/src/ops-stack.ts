@@ -30,6 +30,9 @@ export async function startOpsStack(address: string): Promise<OpsStack> {
     prefix: TASK_PREFIX,
     repo: DEMO_REPO,
     taskQueue: 'code-factory',
+    // The cookbook shows both backends side by side (acme/widgets on Tasks, acme/gizmos on
+    // Agents), so Coder plays 2.36, the last release that serves both.
+    coderRelease: '2.36',
     workerEnv: { AGENT_ERROR_GRACE_MS: '300' },
   });
   return Object.assign(stack, { address });

@@ -1,17 +1,3 @@
-/**
- * Records the workflow histories that `replay.test.ts` replays (SPEC 6: "replay tests prove
- * recorded histories still replay"). Run it explicitly, never as part of `vitest run`:
- *
- *   RECORD_HISTORIES=1 pnpm exec vitest run --config tests/replay/vitest.record.config.ts
- *
- * (the file name does not match the `*.test.ts` include pattern, and the suite is skipped
- * unless RECORD_HISTORIES=1). It drives real runs through the whole product in-process
- * (`startStack()`: ingress, worker, fakes, shared Temporal dev server) and writes each
- * workflow's history JSON to packages/workflows/test/fixtures/histories/<name>.json.
- * Re-record only when a change is deliberately not backward compatible (see the README there).
- */
-import { mkdirSync, writeFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/e2e';
 import { repositoryWorkflowId } from '@code-factory/naming';
 import { samplePayloads } from '@code-factory/testkit';
@@ -24,45 +10,18 @@ import {
   type TaskSnapshot,
   type TaskWorkflowInput,
 } from '@code-factory/workflows';
-import type { WorkflowHandle } from '@temporalio/client';
-import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
-export const HISTORIES_DIR =
-  process.env.HISTORIES_DIR ??
-  resolve(import.meta.dirname, '../../../packages/workflows/test/fixtures/histories');
+import { save, until } from './record-helpers';
 
-const RECORD = process.env.RECORD_HISTORIES === '1';
-
-async function until<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await Promise.resolve()
-      .then(probe)
-      .catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
-async function save(name: string, handle: WorkflowHandle): Promise<void> {
-  const history = await handle.fetchHistory();
-  mkdirSync(HISTORIES_DIR, { recursive: true });
-  // The same JSON shape as `temporal workflow show --output json` and the Web UI's download.
-  const json = JSON.stringify(JSON.parse(historyToJSON(history)), null, 1);
-  writeFileSync(resolve(HISTORIES_DIR, `${name}.json`), `${json}\n`);
-  console.log(`recorded ${name}: ${history.events?.length ?? 0} events`);
-}
+const RECORD = process.env.RECORD_HISTORIES === '1' && process.env.RECORD_ONLY !== 'agents';
 
 describe.runIf(RECORD)('record workflow histories', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack();
+    // These recordings are of Coder Tasks runs (the shapes recorded before chats were pushed);
+    // the Coder Agents path is recorded by record-agents.histories.ts.
+    stack = await startStack({ coderRelease: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } });
   });
   afterAll(async () => {
     await stack?.close();

@@ -192,7 +192,11 @@ beforeAll(async () => {
   workerTracing = work;
 
   const address = temporalAddress();
-  coder = await startFakeCoder({ timings: { pendingMs: 50, initializingMs: 50, workingMs: 50 } });
+  // Coder Tasks on 2.36: the spans asserted below are those of the polling path.
+  coder = await startFakeCoder({
+    release: '2.36',
+    timings: { pendingMs: 50, initializingMs: 50, workingMs: 50 },
+  });
   github = await startFakeGitHub({});
   coder.addUser({ username: CODER_USER, githubUserId: LEAD.id });
   github.setPermission(repo.owner, repo.name, LEAD.login, 'write', LEAD.id);
@@ -215,6 +219,7 @@ beforeAll(async () => {
     PRIVATE_KEY: privateKey,
     GITHUB_API_URL: github.url,
     CODER_URL: coder.url,
+    CODER_BACKEND: 'tasks',
     CODER_TOKEN: coder.token,
     AGENT_POLL_INTERVAL_MS: '50',
     AGENT_STARTUP_TIMEOUT_MS: '15000',

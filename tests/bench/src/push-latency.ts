@@ -1,0 +1,97 @@
+/**
+ * Push against poll: how long a comment held for an agent waits once the agent can take it.
+ *
+ * Each sample parks an issue's comment behind a Coder Agents chat in `error` (a usage limit,
+ * which a person must fix), then clears the error in the fake Coder (the chat goes `waiting`:
+ * the agent just went idle) and measures the time until the held comment reaches Coder.
+ * `push`: the chat watch stream is up. `poll`: the stream is refused for the whole leg, so the
+ * stream holder polls every AGENT_POLL_INTERVAL_MS. Same stack, same run.
+ */
+
+import { startStack } from '@code-factory/e2e';
+import { samplePayloads } from '@code-factory/testkit';
+import { stateQuery } from '@code-factory/workflows';
+
+export interface LatencyLeg {
+  mode: 'push' | 'poll';
+  samples: number[];
+}
+
+async function until<T>(
+  probe: () => Promise<T | undefined | false> | T | undefined | false,
+  what: string,
+  timeoutMs = 30_000,
+): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const value = await probe();
+    if (value !== undefined && value !== false) return value;
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 2));
+  }
+}
+
+export async function pushVersusPoll(
+  address: string,
+  options: { samples: number; pollMs: number },
+): Promise<LatencyLeg[]> {
+  const stack = await startStack({
+    address,
+    coderTimings: { chatRunningMs: 20 },
+    workerEnv: {
+      AGENT_POLL_INTERVAL_MS: String(options.pollMs),
+      STATUS_COMMENT_INTERVAL_MS: '60000',
+    },
+  });
+  try {
+    const legs: LatencyLeg[] = [];
+    let number = 9000;
+    for (const mode of ['push', 'poll'] as const) {
+      if (mode === 'poll') stack.coder.cutStreams({ refuseForMs: 24 * 60 * 60_000 });
+      else stack.coder.restoreStreams();
+      const samples: number[] = [];
+      for (let i = 0; i < options.samples; i++) {
+        number++;
+        const name = await stack.assign(number, `latency ${mode} ${i}`);
+        await stack.waitForPhase(name, ['ready']);
+        const chat = await until(
+          () => stack.coder.chatByLabel('code-factory/task', name),
+          'the chat',
+        );
+        await until(
+          () => stack.coder.chats().find((c) => c.id === chat.id)?.status === 'waiting',
+          'idle',
+        );
+        stack.coder.setChatError(chat.id, { kind: 'usage_limit', retryable: false });
+        const handle = stack.client.workflow.getHandle(name);
+        await until(
+          async () => (await handle.query(stateQuery)).live?.readiness === 'error',
+          'the error known to the workflow',
+        );
+        const body = `held comment ${mode} ${i}`;
+        await stack.deliver(
+          'issue_comment',
+          samplePayloads.issueComment({
+            owner: stack.repo.owner,
+            repo: stack.repo.name,
+            issueNumber: number,
+            body,
+            commentId: number * 10,
+          }),
+        );
+        await stack.waitForPhase(name, ['failed']);
+        const start = performance.now();
+        stack.coder.setChatStatus(chat.id, 'waiting');
+        await until(
+          () => stack.coder.chatMessages(chat.id).some((m) => m.text.includes(body)),
+          'the held comment delivered',
+        );
+        samples.push(performance.now() - start);
+      }
+      legs.push({ mode, samples });
+    }
+    return legs;
+  } finally {
+    await stack.close();
+  }
+}

@@ -1,0 +1,98 @@
+/**
+ * Fault: the worker that holds Coder's chat streams dies (SIGKILL). With two workers on the
+ * task queue there is one holder, so Coder sees one stream per chat owner, never one per
+ * worker; when the holder dies its heartbeat times out and the other worker takes the
+ * streams over, and the next change still reaches the issue.
+ */
+
+import { samplePayloads } from '@code-factory/testkit';
+import { temporalAddress } from '@code-factory/testkit/vitest';
+import { stateQuery } from '@code-factory/workflows';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import {
+  AGENT_LOGIN,
+  LEAD,
+  spawnWorker,
+  startWorld,
+  until,
+  type WorkerProcess,
+  type World,
+  workflowBundlePath,
+} from './harness';
+
+let world: World;
+const workers: WorkerProcess[] = [];
+beforeAll(async () => {
+  world = await startWorld({
+    address: temporalAddress(),
+    coderRelease: 'current',
+    workerEnv: {
+      AGENT_WATCH_HEARTBEAT_TIMEOUT_MS: '2000',
+      STATUS_COMMENT_INTERVAL_MS: '100',
+      CODER_STREAM_RECONNECT_MS: '100',
+    },
+  });
+});
+afterAll(async () => {
+  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
+  await world?.close();
+});
+
+describe('the worker holding the chat streams dies', () => {
+  it('keeps one holder across workers and hands the streams over', async () => {
+    const env = { ...world.workerEnv, WORKFLOW_BUNDLE_PATH: await workflowBundlePath() };
+    const first = spawnWorker(env);
+    workers.push(first);
+    await first.ready;
+
+    const numbers = [8101, 8102];
+    for (const issueNumber of numbers) {
+      const res = await world.deliver(
+        'issues',
+        samplePayloads.issueAssigned({
+          owner: world.repo.owner,
+          repo: world.repo.name,
+          issueNumber,
+          sender: LEAD.login,
+          senderId: LEAD.id,
+          assignee: AGENT_LOGIN,
+        }),
+      );
+      expect(res.status).toBe(202);
+    }
+    for (const n of numbers) {
+      await until(
+        async () =>
+          (await world.client.workflow.getHandle(world.taskName(n)).query(stateQuery)).phase ===
+          'ready',
+        `${n} ready`,
+      );
+    }
+    // Both chats belong to the same requester: one stream, held by the only worker.
+    await until(() => world.coder.watchConnections() === 1, 'the first worker holds the stream');
+
+    const second = spawnWorker(env);
+    workers.push(second);
+    await second.ready;
+    const granted = () =>
+      world.coder.callsTo('GET', /\/api\/v2\/chats\/watch$/).filter((c) => c.status === 200);
+    expect(granted()).toHaveLength(1);
+
+    await first.kill('SIGKILL');
+    await until(() => granted().length === 2, 'the second worker took the stream over', 30_000);
+    expect(world.coder.watchConnections()).toBe(1);
+
+    // The next change still reaches the issue, pushed by the new holder.
+    const chat = world.coder.chatByLabel('code-factory/task', world.taskName(numbers[0] ?? 0));
+    world.coder.requireAction(chat?.id ?? '');
+    await until(
+      () =>
+        world.github
+          .comments(world.repo.owner, world.repo.name, numbers[0] ?? 0)
+          .some((c) => c.body.includes('waiting for you')),
+      'the status comment following the agent again',
+      20_000,
+    );
+    expect(granted()).toHaveLength(2);
+  });
+});

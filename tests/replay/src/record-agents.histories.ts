@@ -1,0 +1,102 @@
+/**
+ * Records the Coder Agents histories `replay.test.ts` replays: runs whose chats Coder pushes
+ * (patch `agent-status-push`) and close-never-fails. Run explicitly (see record.histories.ts):
+ *
+ *   RECORD_HISTORIES=1 RECORD_ONLY=agents pnpm exec vitest run --config tests/replay/vitest.record.config.ts
+ */
+import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/e2e';
+import { samplePayloads } from '@code-factory/testkit';
+import { agentWatchWorkflowId, retryUpdate, stateQuery } from '@code-factory/workflows';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { save, until } from './record-helpers';
+
+const RECORD = process.env.RECORD_HISTORIES === '1' && process.env.RECORD_ONLY !== 'tasks';
+
+describe.runIf(RECORD)('record Coder Agents histories', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ coderTimings: { chatRunningMs: 100 } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  const issue = (issueNumber: number) => ({
+    owner: stack.repo.owner,
+    repo: stack.repo.name,
+    issueNumber,
+    sender: LEAD.login,
+    senderId: LEAD.id,
+    assignee: AGENT_LOGIN,
+  });
+  const send = async (event: string, payload: unknown) => {
+    const res = await stack.deliver(event, payload);
+    expect(res.status, JSON.stringify(res.body)).toBe(202);
+  };
+  const handle = (n: number) => stack.client.workflow.getHandle(stack.taskName(n));
+  const phase = (n: number, phases: string[]) =>
+    until(
+      async () => phases.includes((await handle(n).query(stateQuery)).phase),
+      `#${n} ${phases.join('/')}`,
+    );
+  const chatOf = (n: number) =>
+    until(() => stack.coder.chatByLabel('code-factory/task', stack.taskName(n)), `chat of #${n}`);
+
+  it('task (agents): pushed start, live progress, a comment, busy close', async () => {
+    const n = 201;
+    await send('issues', samplePayloads.issueAssigned({ ...issue(n), title: 'Replay: agents' }));
+    await phase(n, ['ready']);
+    const chat = await chatOf(n);
+    stack.coder.requireAction(chat.id);
+    stack.coder.setChatDiff(chat.id, {
+      pull_request_url: `https://github.com/${stack.repo.owner}/${stack.repo.name}/pull/9`,
+    });
+    stack.coder.setChatStatus(chat.id, 'waiting');
+    await until(
+      async () => (await handle(n).query(stateQuery)).live?.pullRequest?.number === 9,
+      'the pull request pushed',
+    );
+    await send(
+      'issue_comment',
+      samplePayloads.issueComment({ ...issue(n), body: 'a comment', commentId: n * 10 }),
+    );
+    await until(
+      async () => (await handle(n).query(stateQuery)).counts.forwardedItems === 1,
+      'forwarded',
+    );
+    stack.coder.setChatStatus(chat.id, 'running');
+    await send('issues', samplePayloads.issueClosed(issue(n)));
+    expect(await handle(n).result()).toBe('closed');
+    await save('task-agents-live-close', handle(n));
+  });
+
+  it('task (agents): usage limit parks the task, retry goes on, close', async () => {
+    const n = 202;
+    stack.coder.setUsageLimitReached(true);
+    await send('issues', samplePayloads.issueAssigned({ ...issue(n), title: 'Replay: budget' }));
+    await phase(n, ['failed']);
+    stack.coder.setUsageLimitReached(false);
+    await handle(n).executeUpdate(retryUpdate);
+    await until(
+      async () => (await handle(n).query(stateQuery)).counts.forwardedItems === 1,
+      'the nudge forwarded',
+    );
+    stack.github.fail({
+      method: 'PATCH',
+      path: /\/issues\/comments\/\d+$/,
+      status: 422,
+      times: 20,
+    });
+    await send('issues', samplePayloads.issueClosed(issue(n)));
+    expect(await handle(n).result()).toBe('closed');
+    stack.github.reset();
+    await save('task-agents-budget-retry-close', handle(n));
+  });
+
+  it('agent watch workflow (still running)', async () => {
+    await save(
+      'agent-watch-following',
+      stack.client.workflow.getHandle(agentWatchWorkflowId(stack.taskQueue)),
+    );
+  });
+});
