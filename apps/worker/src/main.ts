@@ -2,6 +2,7 @@
  * The worker process: runs the task workflows and every Coder and GitHub call.
  * Configuration comes from the environment (see docs/configuration.md).
  */
+import { codecDataConverter } from '@code-factory/codec';
 import { ConfigError, parseEnv, temporalSettings, WorkerConfigSchema } from '@code-factory/config';
 import { Client, Connection } from '@temporalio/client';
 import { makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
@@ -44,6 +45,8 @@ async function main(): Promise<void> {
     },
   });
   const settings = temporalSettings(process.env);
+  // Encrypts every payload when PAYLOAD_CODEC_KEYS is set (docs/configuration.md).
+  const dataConverter = codecDataConverter(config.PAYLOAD_CODEC_KEYS);
   const connection = await NativeConnection.connect({
     address: settings.address,
     ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
@@ -59,6 +62,7 @@ async function main(): Promise<void> {
       ...(settings.metadata ? { metadata: settings.metadata } : {}),
     }),
     namespace: settings.namespace,
+    dataConverter,
     ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
   });
   const worker = await createWorker({
@@ -66,6 +70,7 @@ async function main(): Promise<void> {
     namespace: settings.namespace,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities: createActivities(depsFromConfig(config, client)),
+    dataConverter,
     tuning: config.WORKER_MAX_CACHED_WORKFLOWS
       ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS }
       : undefined,

@@ -3,6 +3,9 @@
  * (`PAYLOAD_CODEC_KEYS`), and the codec server protocol the Web UI and CLI decode through.
  */
 import type { DataConverter } from '@temporalio/common';
+
+export type { DataConverter, Payload, PayloadCodec } from '@temporalio/common';
+
 import { AesGcmPayloadCodec } from './aes-gcm-codec';
 import { parseCodecKeys } from './keys';
 

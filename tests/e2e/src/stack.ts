@@ -4,6 +4,7 @@
  * the ingress serving HTTP on a free port, all against the shared Temporal dev server.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { codecDataConverter } from '@code-factory/codec';
 import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import { taskName } from '@code-factory/naming';
 import {
@@ -92,6 +93,10 @@ export interface StackOptions {
   /** Repository (default: a unique owner per stack, for the same reason). */
   repo?: { owner: string; name: string };
   taskQueue?: string;
+  /** PAYLOAD_CODEC_KEYS for the ingress, the worker and the stack's client (default: plain). */
+  codecKeys?: string;
+  /** Extra ingress environment (e.g. CODEC_AUTH_TOKEN). */
+  ingressEnv?: Record<string, string>;
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -129,10 +134,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     AGENT_POLL_INTERVAL_MS: '50',
     AGENT_STARTUP_TIMEOUT_MS: '15000',
     AGENT_ERROR_GRACE_MS: '500',
+    ...(options.codecKeys ? { PAYLOAD_CODEC_KEYS: options.codecKeys } : {}),
     ...options.workerEnv,
   });
+  const dataConverter = codecDataConverter(options.codecKeys);
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', dataConverter });
   const nativeConnection = await NativeConnection.connect({ address });
   bundle ??= bundleWorkflowCode({
     workflowsPath,
@@ -148,6 +155,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       taskQueue,
       activities: createActivities(depsFromConfig(workerConfig, client)),
       workflowBundle,
+      dataConverter,
     });
     running = worker.run();
   };
@@ -165,6 +173,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     agentLogin: AGENT_LOGIN,
     webhookSecret: WEBHOOK_SECRET,
     botLogin: github.botLogin,
+    env: {
+      ...(options.codecKeys ? { PAYLOAD_CODEC_KEYS: options.codecKeys } : {}),
+      ...options.ingressEnv,
+    },
   });
   const ingressUrl = ingress.url;
   const ingressLogs = ingress.logs;
