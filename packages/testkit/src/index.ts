@@ -48,6 +48,11 @@ export {
   type WorkflowJobSeed,
   type WorkflowRunSeed,
 } from './fake-github';
+export type {
+  RecordedDelivery,
+  SentWebhook,
+  WebhookTarget,
+} from './fake-github-deliveries';
 export {
   type FakeControls,
   type FaultSpec,

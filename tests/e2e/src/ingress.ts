@@ -22,10 +22,13 @@ export interface TestIngressOptions {
   env?: Record<string, string>;
   /** Port to listen on; default a free one. */
   port?: number;
+  /** Collect log lines into this array (e.g. across restarts); default a new one. */
+  logs?: string[];
 }
 
 export interface TestIngress {
   url: string;
+  /** Log lines (JSON). */
   logs: string[];
   /** Signs and posts a webhook; returns status, parsed body and how long the answer took. */
   deliver(
@@ -51,7 +54,7 @@ export async function startTestIngress(options: TestIngressOptions): Promise<Tes
     ...options.env,
   });
   const dataConverter = codecDataConverter(config.PAYLOAD_CODEC_KEYS);
-  const logs: string[] = [];
+  const logs: string[] = options.logs ?? [];
   const logger = createLogger({
     destination: new Writable({
       write(chunk, _enc, done) {

@@ -30,7 +30,7 @@ import {
   Runtime,
   type Worker,
 } from '@temporalio/worker';
-import { startTestIngress } from './ingress';
+import { startTestIngress, type TestIngress } from './ingress';
 
 export const WEBHOOK_SECRET = 'e2e-webhook-secret';
 export { WORKER_PROCESS_ENTRY } from './paths';
@@ -79,6 +79,12 @@ export interface Stack {
   ): Promise<{ status: number; body: unknown }>;
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
+  /** Stops the ingress: deliveries fail as they would while it is down or deploying. */
+  stopIngress(): Promise<void>;
+  /** Starts it again on the same port. */
+  startIngress(): Promise<void>;
+  /** host:port of the Temporal server the stack uses. */
+  address: string;
   close(): Promise<void>;
 }
 
@@ -166,7 +172,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
   await startWorker();
 
-  const ingress = await startTestIngress({
+  const ingressOptions = {
     address,
     taskQueue,
     prefix,
@@ -177,12 +183,28 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       ...(options.codecKeys ? { PAYLOAD_CODEC_KEYS: options.codecKeys } : {}),
       ...options.ingressEnv,
     },
-  });
+  };
+  let ingress: TestIngress | undefined = await startTestIngress(ingressOptions);
   const ingressUrl = ingress.url;
+  const ingressPort = Number(new URL(ingressUrl).port);
   const ingressLogs = ingress.logs;
+  // Webhooks go through the fake GitHub, which records each delivery and its outcome.
+  github.configureWebhook({ url: `${ingressUrl}/webhooks/github`, secret: WEBHOOK_SECRET });
   const deliver: Stack['deliver'] = async (event, payload, deliveryId) => {
-    const { status, body } = await ingress.deliver(event, payload, deliveryId);
+    const { status, body } = await github.sendWebhook(
+      event,
+      payload,
+      deliveryId ? { guid: deliveryId } : {},
+    );
     return { status, body };
+  };
+  const stopIngress = async () => {
+    await ingress?.close();
+    ingress = undefined;
+  };
+  const startIngress = async () => {
+    if (ingress) return;
+    ingress = await startTestIngress({ ...ingressOptions, port: ingressPort, logs: ingressLogs });
   };
 
   return {
@@ -234,8 +256,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     deliver,
     stopWorker,
     startWorker,
+    stopIngress,
+    startIngress,
+    address,
     async close() {
-      await ingress.close();
+      await stopIngress();
       await stopWorker();
       await nativeConnection.close();
       await connection.close();
