@@ -2,5 +2,11 @@
 export { type ActivityDeps, createActivities, type WorkerActivities } from './activities';
 export { depsFromConfig } from './deps';
 export { toFailure, withFailureMapping } from './failures';
+export {
+  createRedeliveryActivities,
+  MAX_REDELIVERIES,
+  type RedeliveryDeps,
+} from './redelivery-activities';
+export { ensureRedeliverySchedule, type RedeliveryScheduleOptions } from './redelivery-schedule';
 export { storedRepoConfig } from './repo-config-store';
 export { type CreateWorkerOptions, createWorker, workflowsPath } from './worker';

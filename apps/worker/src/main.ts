@@ -9,6 +9,8 @@ import { makeTelemetryFilterString, NativeConnection, Runtime } from '@temporali
 import { createActivities } from './activities';
 import { depsFromConfig } from './deps';
 import { WorkerLogger } from './logging';
+import { createRedeliveryActivities } from './redelivery-activities';
+import { ensureRedeliverySchedule } from './redelivery-schedule';
 import { setupTracing } from './tracing';
 import { createWorker } from './worker';
 
@@ -65,16 +67,26 @@ async function main(): Promise<void> {
     dataConverter,
     ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
   });
+  const deps = depsFromConfig(config, client);
   const worker = await createWorker({
     connection,
     namespace: settings.namespace,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities(depsFromConfig(config, client)),
+    activities: { ...createActivities(deps), ...createRedeliveryActivities(deps) },
     dataConverter,
     tuning: config.WORKER_MAX_CACHED_WORKFLOWS
       ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS }
       : undefined,
     ...(tracing ? tracing.workerOptions : {}),
+  });
+  // Failed webhook deliveries are redelivered by a schedule (docs/configuration.md).
+  const schedule = await ensureRedeliverySchedule(client, {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    intervalMs: config.WEBHOOK_REDELIVERY_INTERVAL_MS,
+    maxPerRun: config.WEBHOOK_REDELIVERY_MAX_PER_RUN,
+  });
+  logger.info(`webhook-redelivery schedule ${schedule}`, {
+    intervalMs: config.WEBHOOK_REDELIVERY_INTERVAL_MS,
   });
   // Worker.run() installs SIGINT/SIGTERM handlers: in-flight activities get the grace time.
   logger.info('worker started', {

@@ -1,3 +1,4 @@
 // Entry point for the worker's workflow bundle: every workflow type the worker runs.
+export { webhookRedeliveryWorkflow } from './redelivery-workflow';
 export { repositoryWorkflow } from './repository-workflow';
 export { taskWorkflow } from './task-workflow';

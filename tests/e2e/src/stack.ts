@@ -17,8 +17,10 @@ import {
 import { temporalAddress } from '@code-factory/testkit/vitest';
 import {
   createActivities,
+  createRedeliveryActivities,
   createWorker,
   depsFromConfig,
+  ensureRedeliverySchedule,
   workflowsPath,
 } from '@code-factory/worker';
 import { stateQuery } from '@code-factory/workflows';
@@ -103,6 +105,11 @@ export interface StackOptions {
   codecKeys?: string;
   /** Extra ingress environment (e.g. CODEC_AUTH_TOKEN). */
   ingressEnv?: Record<string, string>;
+  /**
+   * Registers the `webhook-redelivery` schedule as the worker's main does (a stack on a
+   * Temporal server of its own only: the schedule ID is one per namespace).
+   */
+  redeliverySchedule?: { intervalMs: number; maxPerRun?: number };
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -155,11 +162,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let worker: Worker | undefined;
   let running: Promise<void> | undefined;
   const startWorker = async () => {
+    const deps = depsFromConfig(workerConfig, client);
     worker = await createWorker({
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,
-      activities: createActivities(depsFromConfig(workerConfig, client)),
+      activities: { ...createActivities(deps), ...createRedeliveryActivities(deps) },
       workflowBundle,
       dataConverter,
     });
@@ -171,6 +179,13 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     worker = undefined;
   };
   await startWorker();
+  if (options.redeliverySchedule) {
+    await ensureRedeliverySchedule(client, {
+      taskQueue,
+      intervalMs: options.redeliverySchedule.intervalMs,
+      maxPerRun: options.redeliverySchedule.maxPerRun ?? 50,
+    });
+  }
 
   const ingressOptions = {
     address,
