@@ -14,7 +14,7 @@ import { samplePayloads } from '@code-factory/testkit';
 import { REDELIVERY_SCHEDULE_ID, type RedeliveryResult, stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DevServer, startDevServer } from './dev-server';
-import { LEAD, type Stack, startStack } from './stack';
+import { type Stack, startStack } from './stack';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../../..');
