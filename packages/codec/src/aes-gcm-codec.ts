@@ -11,13 +11,15 @@
  */
 import { createCipheriv, createDecipheriv, randomBytes } from 'node:crypto';
 import type { Payload, PayloadCodec } from '@temporalio/common';
-import { temporal } from '@temporalio/proto';
+import proto from '@temporalio/proto';
 import type { CodecKeyring } from './keys';
 
 export const ENCODING_ENCRYPTED = 'binary/encrypted';
 export const METADATA_KEY_ID = 'encryption-key-id';
 export const METADATA_CIPHER = 'encryption-cipher';
 export const CIPHER = 'AES-256-GCM';
+// A CommonJS module: its named exports are not visible to Node's ESM loader (tsx, the processes).
+const { temporal } = proto;
 const NONCE_BYTES = 12;
 const TAG_BYTES = 16;
 /** Temporal refuses payloads above 2 MB by default; twice that is surely a mistake. */

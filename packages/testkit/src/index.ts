@@ -1,4 +1,9 @@
 export {
+  type CodecRelay,
+  type CodecRelayOptions,
+  startCodecRelay,
+} from './codec-relay';
+export {
   DEMO,
   DEV_TIMINGS,
   type DevFakes,
