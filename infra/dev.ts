@@ -6,11 +6,11 @@
  * Settings come from the environment or a `.env` file at the repository root.
  */
 import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
+import { generateKeyPairSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
-import { DEMO, startDevFakes } from '@code-factory/testkit';
+import { DEMO, startCodecRelay, startDevFakes } from '@code-factory/testkit';
 import { ALL_SEARCH_ATTRIBUTES } from '@code-factory/workflows';
 
 const root = resolve(import.meta.dirname, '..');
@@ -81,8 +81,24 @@ async function main() {
     stdio: ['ignore', 'pipe', 'inherit'],
   }).trim();
 
+  // Payload encryption (PAYLOAD_CODEC_KEYS): the ingress serves the codec endpoint with a
+  // token, and the Web UI decodes through a loopback relay that adds it (the part an
+  // operators' proxy plays in production; docs/configuration.md, "The codec endpoint").
+  const ingressPort = Number(process.env.PORT ?? 8787);
+  const encrypted = Boolean(process.env.PAYLOAD_CODEC_KEYS);
+  const codecToken = process.env.CODEC_AUTH_TOKEN ?? randomBytes(24).toString('base64url');
+  const relay = encrypted
+    ? await startCodecRelay({
+        target: `http://127.0.0.1:${ingressPort}/codec`,
+        token: codecToken,
+        uiOrigin: [`http://localhost:${UI_PORT}`, `http://127.0.0.1:${UI_PORT}`],
+      })
+    : undefined;
+
   if (await portOpen(TEMPORAL_PORT)) {
     say(`a Temporal server already listens on ${TEMPORAL_PORT}; using it`);
+    if (relay)
+      say(`its Web UI decodes payloads only if started with --ui-codec-endpoint ${relay.endpoint}`);
   } else {
     const attributes = ALL_SEARCH_ATTRIBUTES.flatMap((key) => [
       '--search-attribute',
@@ -102,6 +118,7 @@ async function main() {
         String(UI_PORT),
         '--log-level',
         'warn',
+        ...(relay ? ['--ui-codec-endpoint', relay.endpoint] : []),
         ...attributes,
       ],
       process.env,
@@ -115,6 +132,7 @@ async function main() {
     LOG_FORMAT: process.env.LOG_FORMAT ?? 'pretty',
     WEBHOOK_SECRET: process.env.WEBHOOK_SECRET ?? 'dev-webhook-secret',
     AGENT_POLL_INTERVAL_MS: process.env.AGENT_POLL_INTERVAL_MS ?? '1000',
+    ...(encrypted ? { CODEC_AUTH_TOKEN: codecToken } : {}),
   };
   const fakeCoder = !process.env.CODER_URL;
   const fakeGitHub = !process.env.APP_ID;
@@ -145,6 +163,13 @@ async function main() {
   run('ingress', tsx, ['apps/ingress/src/main.ts'], env);
   await waitForPort(Number(env.PORT ?? 8787), 'the ingress');
   say(`Temporal Web UI:  http://localhost:${UI_PORT}`);
+  if (relay) {
+    say(`Payloads are encrypted; the Web UI decodes them through ${relay.endpoint}. For the CLI:`);
+    say(`  export TEMPORAL_CODEC_ENDPOINT=http://localhost:${ingressPort}/codec`);
+    say(`  export TEMPORAL_CODEC_AUTH="Bearer ${codecToken}"`);
+  } else {
+    say('Payloads are stored in plain text (PAYLOAD_CODEC_KEYS is not set).');
+  }
   say(`Ingress:          http://localhost:${env.PORT ?? 8787}/webhooks/github`);
   say(
     `Replay a sample issue life (${DEMO.owner}/${DEMO.repo}, assigned by @${DEMO.githubLogin}): pnpm replay-sample`,

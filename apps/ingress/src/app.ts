@@ -6,11 +6,14 @@
  * change: size (413) → signature (401, before the body is parsed) → headers and JSON (400)
  * → classify (200 skip / 400 invalid) → sink (202, or 503 when Temporal is slow or down).
  */
+import { AesGcmPayloadCodec, type PayloadCodec, parseCodecKeys } from '@code-factory/codec';
 import type { IngressConfig } from '@code-factory/config';
 import { Webhooks } from '@octokit/webhooks';
 import { type Span, SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import { type Context, Hono } from 'hono';
+import { HTTPException } from 'hono/http-exception';
 import type { Logger } from 'pino';
+import { CODEC_PATH, codecRoutes } from './codec-routes';
 import {
   createIngressMetrics,
   type IngressMetrics,
@@ -31,6 +34,8 @@ export interface AppDeps {
   now?: () => Date;
   /** When given (tracing on, `tracing.ts`), each webhook is handled inside a server span. */
   tracer?: Tracer;
+  /** The payload codec the sink uses; served at `/codec` when `CODEC_AUTH_TOKEN` is set. */
+  codec?: PayloadCodec;
 }
 
 export const WEBHOOK_PATH = '/webhooks/github';
@@ -200,7 +205,27 @@ export function createApp(deps: AppDeps): Hono {
 
   app.get('/schema.json', async (c) => c.json(await loadRepoConfigSchema()));
 
+  if (config.CODEC_AUTH_TOKEN) {
+    const codec =
+      deps.codec ??
+      new AesGcmPayloadCodec({
+        keys: config.PAYLOAD_CODEC_KEYS ? parseCodecKeys(config.PAYLOAD_CODEC_KEYS) : null,
+      });
+    app.route(
+      CODEC_PATH,
+      codecRoutes({
+        token: config.CODEC_AUTH_TOKEN,
+        origins: config.CODEC_CORS_ORIGINS,
+        maxBodyBytes: config.CODEC_MAX_BODY_BYTES,
+        codec,
+        logger,
+      }),
+    );
+  }
+
   app.onError((error, c) => {
+    // Middleware answers (bearer token 401, body limit 413) are thrown as HTTPExceptions.
+    if (error instanceof HTTPException) return error.getResponse();
     const deliveryId = c.req.header('x-github-delivery') ?? null;
     const event = c.req.header('x-github-event') ?? null;
     logger.error({ deliveryId, event, err: error, path: c.req.path }, 'unhandled error');

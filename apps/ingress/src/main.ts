@@ -2,6 +2,7 @@
  * Process entry: parse the environment, serve the app, shut down gracefully.
  * Run with `tsx apps/ingress/src/main.ts`.
  */
+import { codecDataConverter } from '@code-factory/codec';
 import {
   ConfigError,
   type IngressConfig,
@@ -44,7 +45,10 @@ function loadTracing(): IngressTracing | null {
 const config = loadConfig();
 const tracing = loadTracing();
 const logger = createLogger({ level: config.LOG_LEVEL, format: config.LOG_FORMAT });
+// Encrypts every payload when PAYLOAD_CODEC_KEYS is set (docs/configuration.md).
+const dataConverter = codecDataConverter(config.PAYLOAD_CODEC_KEYS);
 const sink = new TemporalEventSink({
+  dataConverter,
   settings: temporalSettings(process.env),
   taskQueue: config.TEMPORAL_TASK_QUEUE,
   taskNamePrefix: config.CODER_TASK_NAME_PREFIX,
@@ -57,6 +61,7 @@ const app = createApp({
   logger,
   isTemporalReady: () => sink.isReady(),
   metrics: createIngressMetrics(),
+  codec: dataConverter.payloadCodecs?.[0],
   ...(tracing ? { tracer: tracing.tracer } : {}),
 });
 

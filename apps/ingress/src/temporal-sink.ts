@@ -22,6 +22,7 @@ import {
   Client,
   type ClientInterceptors,
   Connection,
+  type DataConverter,
   isGrpcServiceError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
@@ -57,6 +58,8 @@ export interface TemporalSinkOptions {
   readyTimeoutMs?: number;
   /** Client interceptors, e.g. OpenTelemetry's (`tracing.ts`); none by default. */
   interceptors?: ClientInterceptors;
+  /** Payload encryption (`codecDataConverter(PAYLOAD_CODEC_KEYS)`); plain payloads by default. */
+  dataConverter?: DataConverter;
 }
 
 // gRPC status codes that mean "not now" rather than "never".
@@ -88,6 +91,7 @@ export class TemporalEventSink implements EventSink {
       connection: this.connection,
       namespace,
       ...(options.interceptors ? { interceptors: options.interceptors } : {}),
+      ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     });
     this.taskQueue = options.taskQueue;
     this.taskNamePrefix = options.taskNamePrefix;

@@ -7,5 +7,11 @@ export {
 } from './activities';
 export { depsFromConfig, detectBackend, type WorkerDeps } from './deps';
 export { toFailure, withFailureMapping } from './failures';
+export {
+  createRedeliveryActivities,
+  MAX_REDELIVERIES,
+  type RedeliveryDeps,
+} from './redelivery-activities';
+export { ensureRedeliverySchedule, type RedeliveryScheduleOptions } from './redelivery-schedule';
 export { storedRepoConfig } from './repo-config-store';
 export { type CreateWorkerOptions, createWorker, workflowsPath } from './worker';

@@ -2,7 +2,7 @@
  * The worker process: runs the task workflows and every Coder and GitHub call.
  * Configuration comes from the environment (see docs/configuration.md).
  */
-
+import { codecDataConverter } from '@code-factory/codec';
 import { describeChoice } from '@code-factory/coder';
 import { ConfigError, parseEnv, temporalSettings, WorkerConfigSchema } from '@code-factory/config';
 import { Client, Connection } from '@temporalio/client';
@@ -10,6 +10,8 @@ import { makeTelemetryFilterString, NativeConnection, Runtime } from '@temporali
 import { createActivities, startAgentWatch } from './activities';
 import { depsFromConfig } from './deps';
 import { WorkerLogger } from './logging';
+import { createRedeliveryActivities } from './redelivery-activities';
+import { ensureRedeliverySchedule } from './redelivery-schedule';
 import { setupTracing } from './tracing';
 import { createWorker } from './worker';
 
@@ -46,6 +48,8 @@ async function main(): Promise<void> {
     },
   });
   const settings = temporalSettings(process.env);
+  // Encrypts every payload when PAYLOAD_CODEC_KEYS is set (docs/configuration.md).
+  const dataConverter = codecDataConverter(config.PAYLOAD_CODEC_KEYS);
   const connection = await NativeConnection.connect({
     address: settings.address,
     ...(settings.tls !== undefined ? { tls: settings.tls } : {}),
@@ -61,6 +65,7 @@ async function main(): Promise<void> {
       ...(settings.metadata ? { metadata: settings.metadata } : {}),
     }),
     namespace: settings.namespace,
+    dataConverter,
     ...(tracing ? { interceptors: tracing.clientInterceptors } : {}),
   });
   // Learns what the Coder deployment offers (CODER_BACKEND=auto by default). A Coder that is
@@ -98,11 +103,21 @@ async function main(): Promise<void> {
     connection,
     namespace: settings.namespace,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities(deps),
+    activities: { ...createActivities(deps), ...createRedeliveryActivities(deps) },
+    dataConverter,
     tuning: config.WORKER_MAX_CACHED_WORKFLOWS
       ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS }
       : undefined,
     ...(tracing ? tracing.workerOptions : {}),
+  });
+  // Failed webhook deliveries are redelivered by a schedule (docs/configuration.md).
+  const schedule = await ensureRedeliverySchedule(client, {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    intervalMs: config.WEBHOOK_REDELIVERY_INTERVAL_MS,
+    maxPerRun: config.WEBHOOK_REDELIVERY_MAX_PER_RUN,
+  });
+  logger.info(`webhook-redelivery schedule ${schedule}`, {
+    intervalMs: config.WEBHOOK_REDELIVERY_INTERVAL_MS,
   });
   // Worker.run() installs SIGINT/SIGTERM handlers: in-flight activities get the grace time.
   logger.info('worker started', {

@@ -23,6 +23,8 @@ export interface CreateWorkerOptions {
    */
   interceptors?: WorkerOptions['interceptors'];
   sinks?: WorkerOptions['sinks'];
+  /** Payload encryption (`codecDataConverter(PAYLOAD_CODEC_KEYS)`); plain payloads by default. */
+  dataConverter?: WorkerOptions['dataConverter'];
   tuning?: Pick<
     WorkerOptions,
     'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'shutdownGraceTime'
@@ -38,6 +40,7 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     ...(options.workflowBundle ? { workflowBundle: options.workflowBundle } : { workflowsPath }),
     ...(options.interceptors ? { interceptors: options.interceptors } : {}),
     ...(options.sinks ? { sinks: options.sinks } : {}),
+    ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     shutdownGraceTime: '20 seconds',
     ...options.tuning,
   });

@@ -2,12 +2,39 @@
  * Environment configuration of both processes, validated with zod at start-up.
  * Errors name the variable and the problem, never the value (values may be secrets).
  */
+import { CodecKeyError, parseCodecKeys } from '@code-factory/codec';
 import { z } from 'zod';
 
 const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
 
 const boolish = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const durationMs = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+
+/** `keyId=base64key,...`; the message names the entry and the problem, never key material. */
+const codecKeys = z
+  .string()
+  .min(1)
+  .superRefine((value, ctx) => {
+    try {
+      parseCodecKeys(value);
+    } catch (error) {
+      if (!(error instanceof CodecKeyError)) throw error;
+      ctx.addIssue({ code: 'custom', message: error.message, input: undefined });
+    }
+  });
+
+/** Comma-separated origins (scheme://host[:port]) allowed to call the codec endpoint. */
+const origins = z
+  .string()
+  .transform((v) =>
+    v
+      .split(',')
+      .map((s) => s.trim().replace(/\/+$/, ''))
+      .filter(Boolean),
+  )
+  .refine((list) => list.every((o) => /^https?:\/\/[^/\s]+$/.test(o)), {
+    message: 'must be comma-separated origins like http://localhost:8233',
+  });
 
 /** Settings both processes share. */
 const shared = {
@@ -29,6 +56,8 @@ const shared = {
   TEMPORAL_TLS_SERVER_CA_CERT_PATH: z.string().min(1).optional(),
   TEMPORAL_PROFILE: z.string().min(1).optional(),
   TEMPORAL_CONFIG_FILE: z.string().min(1).optional(),
+  /** Payload encryption keys (`keyId=base64key,...`, first encrypts); unset: plain payloads. */
+  PAYLOAD_CODEC_KEYS: codecKeys.optional(),
 };
 
 export const IngressConfigSchema = z.object({
@@ -55,6 +84,20 @@ export const IngressConfigSchema = z.object({
     ),
   /** The App's bot login (`<slug>[bot]`); comments by it are never forwarded. */
   GITHUB_APP_BOT_LOGIN: z.string().min(1).optional(),
+  /** Bearer token the codec endpoint (`/codec/encode`, `/codec/decode`) requires; unset: no endpoint. */
+  CODEC_AUTH_TOKEN: z
+    .string()
+    .min(16, 'must be at least 16 characters')
+    .regex(/^[A-Za-z0-9._~+/-]+=*$/, 'must be a bearer token (letters, digits, . _ ~ + / -)')
+    .optional(),
+  /** Web UI origins allowed to call the codec endpoint from a browser. */
+  CODEC_CORS_ORIGINS: origins.default([]),
+  /** Largest codec request body. */
+  CODEC_MAX_BODY_BYTES: z.coerce
+    .number()
+    .int()
+    .positive()
+    .default(4 * 1024 * 1024),
 });
 export type IngressConfig = z.infer<typeof IngressConfigSchema>;
 
@@ -102,6 +145,14 @@ export const WorkerConfigSchema = z.object({
     .string()
     .regex(/^[^:\s]+:\d+$/, 'must be host:port, e.g. 0.0.0.0:9464')
     .optional(),
+  /** How often the `webhook-redelivery` schedule looks for failed webhook deliveries. */
+  WEBHOOK_REDELIVERY_INTERVAL_MS: z.coerce
+    .number()
+    .int()
+    .min(10_000, 'must be at least 10000 (10 s)')
+    .default(5 * 60_000),
+  /** At most this many deliveries are redelivered per run, oldest first. */
+  WEBHOOK_REDELIVERY_MAX_PER_RUN: z.coerce.number().int().positive().max(1000).default(50),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
 

@@ -2,6 +2,7 @@ import { createPrivateKey } from 'node:crypto';
 import { createAppAuth } from '@octokit/auth-app';
 import { Octokit } from '@octokit/rest';
 import { z } from 'zod';
+import { type DeliveryListing, listDeliveriesSince, redeliver } from './deliveries';
 import { parseResponse, toExternalError } from './errors';
 import { GitHubInstallation } from './installation';
 
@@ -55,6 +56,16 @@ export class GitHubApp {
     } catch (err) {
       throw toExternalError(err, action);
     }
+  }
+
+  /** The App's webhook delivery attempts since `since`, newest first (App JWT). */
+  webhookDeliveriesSince(since: Date): Promise<DeliveryListing> {
+    return listDeliveriesSince(this.appOctokit, since);
+  }
+
+  /** Asks GitHub to send a webhook delivery again. */
+  redeliverWebhookDelivery(deliveryId: number): Promise<void> {
+    return redeliver(this.appOctokit, deliveryId);
   }
 
   /**

@@ -1,4 +1,13 @@
 export { type AppIdentity, DEFAULT_GITHUB_API_URL, GitHubApp, type GitHubAppOptions } from './app';
+export {
+  DELIVERY_RETENTION_MS,
+  type DeliveryListing,
+  planRedeliveries,
+  type RedeliveryCandidate,
+  type RedeliveryPlan,
+  type RedeliveryRules,
+  type WebhookDelivery,
+} from './deliveries';
 export { parseResponse, toExternalError } from './errors';
 export {
   type CollaboratorPermission,

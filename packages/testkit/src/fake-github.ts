@@ -2,6 +2,13 @@ import { createHash, randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import {
+  DeliveryLog,
+  deliveryItemJson,
+  type RecordedDelivery,
+  type SentWebhook,
+  type WebhookTarget,
+} from './fake-github-deliveries';
+import {
   type FakeContext,
   type FakeControls,
   type FakeEnv,
@@ -140,6 +147,17 @@ export interface FakeGitHubApp extends FakeControls {
   installationTokens(): IssuedToken[];
   /** Origin used in `url` fields of helper results; startFakeGitHub sets it to the server. */
   useApiUrl(url: string): void;
+  /** Where webhooks sent through the fake go (the ingress), signed with `secret`. */
+  configureWebhook(target: WebhookTarget): void;
+  /**
+   * Sends a webhook the way GitHub does, and records it in the App's delivery log with its
+   * outcome (listed by `GET /app/hook/deliveries`, redelivered by `POST …/attempts`).
+   */
+  sendWebhook(event: string, payload: unknown, options?: { guid?: string }): Promise<SentWebhook>;
+  /** The delivery log, oldest first. */
+  deliveries(): RecordedDelivery[];
+  /** Resolves once redeliveries started by `POST …/attempts` have been answered. */
+  redeliveriesSettled(): Promise<void>;
 }
 
 export interface FakeGitHub extends FakeGitHubApp, RunningServer {}
@@ -336,6 +354,7 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}): FakeGitHubApp {
     labels: ['ubuntu-latest'],
   });
 
+  const deliveryLog = new DeliveryLog();
   const http = new HttpFake();
   const app = http.app;
 
@@ -378,6 +397,47 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}): FakeGitHubApp {
       },
       201,
     );
+  });
+
+  // The App's webhook deliveries take the App's JWT, never an installation token.
+  app.use('/app/hook/*', async (c, next) => {
+    const auth = c.req.header('authorization') ?? '';
+    if (!/^bearer\s+[\w-]+\.[\w-]+\.[\w-]+$/i.test(auth)) {
+      return ghError(c, 401, 'A JSON web token could not be decoded');
+    }
+    await next();
+  });
+
+  app.get('/app/hook/deliveries', (c) => {
+    const perPage = Math.min(Math.max(Number(c.req.query('per_page') ?? 30) || 30, 1), 100);
+    const cursor = c.req.query('cursor');
+    if (cursor !== undefined && !/^v1_\d+$/.test(cursor)) {
+      return ghError(c, 400, 'Invalid cursor');
+    }
+    const { items, next } = deliveryLog.page(perPage, cursor);
+    if (next) {
+      const url = new URL(c.req.url);
+      url.searchParams.set('per_page', String(perPage));
+      url.searchParams.set('cursor', next);
+      c.header('link', `<${url}>; rel="next"`);
+    }
+    return c.json(items.map(deliveryItemJson));
+  });
+
+  app.get('/app/hook/deliveries/:id', (c) => {
+    const delivery = deliveryLog.get(Number(c.req.param('id')));
+    if (!delivery) return notFound(c);
+    return c.json({
+      ...deliveryItemJson(delivery),
+      url: '',
+      request: { headers: {}, payload: delivery.payload },
+      response: { headers: {}, payload: delivery.response.body },
+    });
+  });
+
+  app.post('/app/hook/deliveries/:id/attempts', (c) => {
+    if (!deliveryLog.redeliver(Number(c.req.param('id')))) return notFound(c);
+    return c.json({}, 202);
   });
 
   app.get('/repos/:owner/:repo/collaborators/:login/permission', (c) => {
@@ -707,6 +767,10 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}): FakeGitHubApp {
     useApiUrl: (url) => {
       helperApiUrl = url;
     },
+    configureWebhook: (target) => deliveryLog.configure(target),
+    sendWebhook: (event, payload, options) => deliveryLog.send(event, payload, options),
+    deliveries: () => deliveryLog.all(),
+    redeliveriesSettled: () => deliveryLog.settled(),
   };
 }
 

@@ -1,4 +1,9 @@
 export {
+  type CodecRelay,
+  type CodecRelayOptions,
+  startCodecRelay,
+} from './codec-relay';
+export {
   DEMO,
   DEV_TIMINGS,
   type DevFakes,
@@ -53,6 +58,11 @@ export {
   type WorkflowJobSeed,
   type WorkflowRunSeed,
 } from './fake-github';
+export type {
+  RecordedDelivery,
+  SentWebhook,
+  WebhookTarget,
+} from './fake-github-deliveries';
 export {
   type FakeControls,
   type FaultSpec,

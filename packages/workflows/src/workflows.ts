@@ -1,5 +1,6 @@
 // Entry point for the worker's workflow bundle: every workflow type the worker runs.
 
 export { agentWatchWorkflow } from './agent-watch-workflow';
+export { webhookRedeliveryWorkflow } from './redelivery-workflow';
 export { repositoryWorkflow } from './repository-workflow';
 export { taskWorkflow } from './task-workflow';

@@ -28,9 +28,17 @@ export interface DevServer {
   stop(): Promise<void>;
 }
 
-export async function startDevServer(options: { ui?: boolean } = {}): Promise<DevServer> {
+export async function startDevServer(
+  options: {
+    ui?: boolean;
+    /** Web UI port; default a free one. */
+    uiPort?: number;
+    /** `--ui-codec-endpoint`: the Web UI decodes payloads through it. */
+    uiCodecEndpoint?: string;
+  } = {},
+): Promise<DevServer> {
   const port = await freePort();
-  const uiPort = options.ui ? await freePort() : undefined;
+  const uiPort = options.ui ? (options.uiPort ?? (await freePort())) : undefined;
   const env = await TestWorkflowEnvironment.createLocal({
     server: {
       executable: { type: 'existing-path', path: temporalCli() },
@@ -38,7 +46,11 @@ export async function startDevServer(options: { ui?: boolean } = {}): Promise<De
       port,
       ...(uiPort ? { ui: true, uiPort } : {}),
       searchAttributes: ALL_SEARCH_ATTRIBUTES,
-      extraArgs: ['--log-level', 'error'],
+      extraArgs: [
+        '--log-level',
+        'error',
+        ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
+      ],
     },
   });
   return {

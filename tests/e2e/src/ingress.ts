@@ -4,6 +4,7 @@
  */
 import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import { codecDataConverter } from '@code-factory/codec';
 import { IngressConfigSchema, parseEnv, temporalSettings } from '@code-factory/config';
 import { createApp, createLogger, TemporalEventSink } from '@code-factory/ingress';
 import { webhookRequest } from '@code-factory/testkit';
@@ -17,10 +18,17 @@ export interface TestIngressOptions {
   webhookSecret: string;
   botLogin?: string;
   signalTimeoutMs?: number;
+  /** More ingress environment (PAYLOAD_CODEC_KEYS, CODEC_AUTH_TOKEN, ...). */
+  env?: Record<string, string>;
+  /** Port to listen on; default a free one. */
+  port?: number;
+  /** Collect log lines into this array (e.g. across restarts); default a new one. */
+  logs?: string[];
 }
 
 export interface TestIngress {
   url: string;
+  /** Log lines (JSON). */
   logs: string[];
   /** Signs and posts a webhook; returns status, parsed body and how long the answer took. */
   deliver(
@@ -43,8 +51,10 @@ export async function startTestIngress(options: TestIngressOptions): Promise<Tes
     ...(options.signalTimeoutMs
       ? { TEMPORAL_SIGNAL_TIMEOUT_MS: String(options.signalTimeoutMs) }
       : {}),
+    ...options.env,
   });
-  const logs: string[] = [];
+  const dataConverter = codecDataConverter(config.PAYLOAD_CODEC_KEYS);
+  const logs: string[] = options.logs ?? [];
   const logger = createLogger({
     destination: new Writable({
       write(chunk, _enc, done) {
@@ -58,10 +68,19 @@ export async function startTestIngress(options: TestIngressOptions): Promise<Tes
     taskQueue: options.taskQueue,
     taskNamePrefix: options.prefix,
     timeoutMs: config.TEMPORAL_SIGNAL_TIMEOUT_MS,
+    dataConverter,
   });
-  const app = createApp({ config, sink, logger, isTemporalReady: () => sink.isReady() });
+  const app = createApp({
+    config,
+    sink,
+    logger,
+    isTemporalReady: () => sink.isReady(),
+    codec: dataConverter.payloadCodecs?.[0],
+  });
   const server = await new Promise<ReturnType<typeof serve>>((done) => {
-    const s = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, () => done(s));
+    const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' }, () =>
+      done(s),
+    );
   });
   const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
   return {

@@ -4,6 +4,7 @@
  * the ingress serving HTTP on a free port, all against the shared Temporal dev server.
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { codecDataConverter } from '@code-factory/codec';
 import { describeChoice } from '@code-factory/coder';
 import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import { taskName } from '@code-factory/naming';
@@ -19,8 +20,10 @@ import {
 import { temporalAddress } from '@code-factory/testkit/vitest';
 import {
   createActivities,
+  createRedeliveryActivities,
   createWorker,
   depsFromConfig,
+  ensureRedeliverySchedule,
   startAgentWatch,
   type WorkerDeps,
   workflowsPath,
@@ -34,7 +37,7 @@ import {
   Runtime,
   type Worker,
 } from '@temporalio/worker';
-import { startTestIngress } from './ingress';
+import { startTestIngress, type TestIngress } from './ingress';
 
 export const WEBHOOK_SECRET = 'e2e-webhook-secret';
 export { WORKER_PROCESS_ENTRY } from './paths';
@@ -87,6 +90,12 @@ export interface Stack {
   ): Promise<{ status: number; body: unknown }>;
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
+  /** Stops the ingress: deliveries fail as they would while it is down or deploying. */
+  stopIngress(): Promise<void>;
+  /** Starts it again on the same port. */
+  startIngress(): Promise<void>;
+  /** host:port of the Temporal server the stack uses. */
+  address: string;
   close(): Promise<void>;
 }
 
@@ -105,6 +114,15 @@ export interface StackOptions {
   /** Repository (default: a unique owner per stack, for the same reason). */
   repo?: { owner: string; name: string };
   taskQueue?: string;
+  /** PAYLOAD_CODEC_KEYS for the ingress, the worker and the stack's client (default: plain). */
+  codecKeys?: string;
+  /** Extra ingress environment (e.g. CODEC_AUTH_TOKEN). */
+  ingressEnv?: Record<string, string>;
+  /**
+   * Registers the `webhook-redelivery` schedule as the worker's main does (a stack on a
+   * Temporal server of its own only: the schedule ID is one per namespace).
+   */
+  redeliverySchedule?: { intervalMs: number; maxPerRun?: number };
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -146,10 +164,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     AGENT_ERROR_GRACE_MS: '500',
     STATUS_COMMENT_INTERVAL_MS: '100',
     CODER_STREAM_RECONNECT_MS: '100',
+    ...(options.codecKeys ? { PAYLOAD_CODEC_KEYS: options.codecKeys } : {}),
     ...options.workerEnv,
   });
+  const dataConverter = codecDataConverter(options.codecKeys);
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
+  const client = new Client({ connection, namespace: 'default', dataConverter });
   const nativeConnection = await NativeConnection.connect({ address });
   bundle ??= bundleWorkflowCode({
     workflowsPath,
@@ -166,8 +186,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,
-      activities: createActivities(deps),
+      activities: { ...createActivities(deps), ...createRedeliveryActivities(deps) },
       workflowBundle,
+      dataConverter,
     });
     running = worker.run();
   };
@@ -178,20 +199,47 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     worker = undefined;
   };
   await startWorker();
+  if (options.redeliverySchedule) {
+    await ensureRedeliverySchedule(client, {
+      taskQueue,
+      intervalMs: options.redeliverySchedule.intervalMs,
+      maxPerRun: options.redeliverySchedule.maxPerRun ?? 50,
+    });
+  }
 
-  const ingress = await startTestIngress({
+  const ingressOptions = {
     address,
     taskQueue,
     prefix,
     agentLogin: AGENT_LOGIN,
     webhookSecret: WEBHOOK_SECRET,
     botLogin: github.botLogin,
-  });
+    env: {
+      ...(options.codecKeys ? { PAYLOAD_CODEC_KEYS: options.codecKeys } : {}),
+      ...options.ingressEnv,
+    },
+  };
+  let ingress: TestIngress | undefined = await startTestIngress(ingressOptions);
   const ingressUrl = ingress.url;
+  const ingressPort = Number(new URL(ingressUrl).port);
   const ingressLogs = ingress.logs;
+  // Webhooks go through the fake GitHub, which records each delivery and its outcome.
+  github.configureWebhook({ url: `${ingressUrl}/webhooks/github`, secret: WEBHOOK_SECRET });
   const deliver: Stack['deliver'] = async (event, payload, deliveryId) => {
-    const { status, body } = await ingress.deliver(event, payload, deliveryId);
+    const { status, body } = await github.sendWebhook(
+      event,
+      payload,
+      deliveryId ? { guid: deliveryId } : {},
+    );
     return { status, body };
+  };
+  const stopIngress = async () => {
+    await ingress?.close();
+    ingress = undefined;
+  };
+  const startIngress = async () => {
+    if (ingress) return;
+    ingress = await startTestIngress({ ...ingressOptions, port: ingressPort, logs: ingressLogs });
   };
 
   return {
@@ -248,8 +296,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     deliver,
     stopWorker,
     startWorker,
+    stopIngress,
+    startIngress,
+    address,
     async close() {
-      await ingress.close();
+      await stopIngress();
       await stopWorker();
       await nativeConnection.close();
       await connection.close();

@@ -28,7 +28,12 @@ const MAIN_TITLE = 'Add a greeting';
 const AGENTS_REPO = { owner: 'acme', name: 'gizmos' };
 const CONFIG_SHA = 'a'.repeat(40);
 
-type Fixture = 'main' | 'failed' | 'failedToo' | 'agents' | 'reset' | 'terminate';
+type Fixture = 'main' | 'failed' | 'failedToo' | 'agents' | 'reset' | 'terminate' | 'encrypted';
+
+/** The codec endpoint as docs/operations.md writes it (pnpm dev's ingress). */
+const DOC_CODEC_ENDPOINT = 'http://localhost:8787/codec';
+const CODEC_FLAGS =
+  ' --codec-endpoint http://localhost:8787/codec --codec-auth "Bearer \\$CODEC_AUTH_TOKEN"';
 
 interface Context {
   stack: OpsStack;
@@ -237,6 +242,77 @@ const RULES: Rule[] = [
     },
   },
   {
+    name: 'history through the codec endpoint',
+    match: new RegExp(`^workflow show --workflow-id gh-widgets-42 --detailed${CODEC_FLAGS}$`),
+    stage: 0,
+    target: 'main',
+    check: (out) => {
+      // The decoded signal input of the assignment: readable only through the codec.
+      expect(out).toContain(`input[0].issue.title: ${MAIN_TITLE}`);
+      expect(out).toContain('WorkflowExecutionSignaled');
+    },
+  },
+  {
+    name: 'query through the codec endpoint',
+    match: new RegExp(`^workflow query --workflow-id gh-widgets-42 --name state${CODEC_FLAGS}$`),
+    stage: 0,
+    target: 'main',
+    check: (out) => expect(out).toContain('"ready"'),
+  },
+  {
+    name: 'update through the codec endpoint',
+    match: new RegExp(
+      `^workflow update execute --workflow-id gh-widgets-42 --name sendMessage --input '\\{.*\\}'${CODEC_FLAGS}$`,
+    ),
+    stage: 1,
+    target: 'main',
+    check: async (out, { stack, ids }) => {
+      expect(out).toContain('queued');
+      const agent = stack.coder.taskByName(ids.main);
+      await until(
+        () =>
+          stack.coder.inputs(agent?.id ?? '').some((t) => t.includes('Encrypted on the way in')),
+        'the encrypted message reached the agent',
+      );
+    },
+  },
+  {
+    name: 'signal through the codec endpoint',
+    match: new RegExp(
+      `^workflow signal --workflow-id gh-widgets-42 --name close --input '\\{.*\\}'${CODEC_FLAGS}$`,
+    ),
+    stage: 2,
+    target: 'encrypted',
+    check: async (_out, { stack, ids }) => {
+      expect(await stack.client.workflow.getHandle(ids.encrypted).result()).toBe('closed');
+    },
+  },
+  {
+    name: 'redelivery schedule',
+    match: /^schedule describe --schedule-id webhook-redelivery$/,
+    stage: 0,
+    target: 'main',
+    check: (out) => expect(out).toContain('webhookRedeliveryWorkflow'),
+  },
+  {
+    name: 'redelivery run now',
+    match: /^schedule trigger --schedule-id webhook-redelivery$/,
+    stage: 1,
+    target: 'main',
+    check: async (_out, { stack }) => {
+      const schedule = stack.client.schedule.getHandle('webhook-redelivery');
+      const recent = await until(async () => {
+        const actions = (await schedule.describe()).info.recentActions;
+        return actions.length > 0 ? actions : false;
+      }, 'a run of the schedule');
+      const run = recent[recent.length - 1]?.action.workflow;
+      const result = await stack.client.workflow
+        .getHandle(run?.workflowId ?? '', run?.firstExecutionRunId)
+        .result();
+      expect(result).toMatchObject({ failed: 0, redelivered: 0 });
+    },
+  },
+  {
     name: 'batch jobs',
     match: /^batch list$/,
     stage: 3,
@@ -245,13 +321,15 @@ const RULES: Rule[] = [
   },
 ];
 
-async function until(
-  probe: () => boolean | Promise<boolean>,
+async function until<T>(
+  probe: () => T | false | Promise<T | false>,
   what: string,
   timeoutMs = 20_000,
-): Promise<void> {
+): Promise<T> {
   const deadline = Date.now() + timeoutMs;
-  while (!(await probe())) {
+  for (;;) {
+    const value = await probe();
+    if (value) return value;
     if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
     await new Promise((r) => setTimeout(r, 100));
   }
@@ -300,7 +378,8 @@ describe('docs/operations.md commands against a running product', () => {
 
   beforeAll(async () => {
     server = await startDevServer();
-    stack = await startOpsStack(server.address);
+    // The cookbook runs with payload encryption on, the CLI decoding through the codec endpoint.
+    stack = await startOpsStack(server.address, { encrypted: true });
 
     // Repository configs: acme/gizmos runs on Coder Agents, acme/widgets on Coder Tasks.
     for (const [repo, backend] of [
@@ -355,12 +434,13 @@ describe('docs/operations.md commands against a running product', () => {
       main: await stack.assign(42, MAIN_TITLE),
       reset: await stack.assign(44, 'Tidy the README'),
       terminate: await stack.assign(45, 'Stuck forever'),
+      encrypted: await stack.assign(47, 'Close me through the codec'),
       agents: await stack.assign(7, 'Polish the gizmo', AGENTS_REPO),
     };
     expect(ids.main).toBe(EXAMPLE_ID);
     await stack.waitForPhase(ids.failed, ['failed']);
     await stack.waitForPhase(ids.failedToo, ['failed']);
-    for (const f of ['main', 'reset', 'terminate', 'agents'] as const) {
+    for (const f of ['main', 'reset', 'terminate', 'agents', 'encrypted'] as const) {
       await stack.waitForPhase(ids[f], ['ready']);
     }
     const state = await stack.client.workflow.getHandle(ids.agents).describe();
@@ -369,7 +449,7 @@ describe('docs/operations.md commands against a running product', () => {
     await until(
       async () =>
         (await stack.client.workflow.count("CodeFactoryPhase='failed'")).count === 2 &&
-        (await stack.client.workflow.count("CodeFactoryPhase='ready'")).count === 4,
+        (await stack.client.workflow.count("CodeFactoryPhase='ready'")).count === 5,
       'visibility shows the phases',
     );
     const mainRunId = (await stack.client.workflow.getHandle(ids.main).describe()).runId;
@@ -386,8 +466,10 @@ describe('docs/operations.md commands against a running product', () => {
     expect(unknown).toEqual([]);
     for (const { doc, rule } of planned) {
       await rule.before?.(ctx);
-      const command = doc.text.replaceAll(EXAMPLE_ID, ctx.ids[rule.target]);
-      const result = await runCli(command, ctx.stack.address);
+      const command = doc.text
+        .replaceAll(EXAMPLE_ID, ctx.ids[rule.target])
+        .replaceAll(DOC_CODEC_ENDPOINT, `${ctx.stack.ingressUrl}/codec`);
+      const result = await runCli(command, ctx.stack.address, 30_000, ctx.stack.codecEnv);
       const where = `docs/operations.md:${doc.line} (${rule.name}): ${command}`;
       if (process.env.OPS_COOKBOOK_VERBOSE) {
         console.log(`$ ${command}\n${result.stdout}${result.stderr}`);
@@ -414,6 +496,8 @@ describe('docs/operations.md commands against a running product', () => {
     const result = await runCli(
       `pnpm temporal workflow update execute --workflow-id ${ctx.ids.agents} --name retry`,
       ctx.stack.address,
+      30_000,
+      ctx.stack.codecEnv,
     );
     expect(result.code).not.toBe(0);
     expect(result.stderr).toContain('nothing to retry: the task is ready');
@@ -421,9 +505,36 @@ describe('docs/operations.md commands against a running product', () => {
     const bad = await runCli(
       `pnpm temporal workflow update execute --workflow-id ${ctx.ids.agents} --name sendMessage --input '{"text":""}'`,
       ctx.stack.address,
+      30_000,
+      ctx.stack.codecEnv,
     );
     expect(bad.code).not.toBe(0);
     expect(bad.stderr).toContain('text must not be empty');
     expect(await accepted()).toBe(before);
+  });
+  it('the bare CLI, without the codec endpoint or with a wrong token, shows ciphertext only', async () => {
+    const id = ctx.ids.agents;
+    const show = `pnpm temporal workflow show --workflow-id ${id} --detailed`;
+    const bare = await runCli(show, ctx.stack.address);
+    expect(bare.code).toBe(0);
+    expect(bare.stdout).toContain(Buffer.from('binary/encrypted').toString('base64'));
+    expect(bare.stdout).not.toContain('Polish the gizmo');
+    expect(bare.stdout).not.toContain('octo-lead');
+    const decoded = await runCli(show, ctx.stack.address, 30_000, ctx.stack.codecEnv);
+    expect(decoded.stdout).toContain('input[0].issue.title: Polish the gizmo');
+    expect(decoded.stdout).toContain('userMetadata.summary: acme/gizmos#7: Polish the gizmo');
+    const query = await runCli(
+      `pnpm temporal workflow query --workflow-id ${id} --name state`,
+      ctx.stack.address,
+    );
+    expect(`${query.stdout}${query.stderr}`).not.toContain('"phase"');
+    const wrongToken = await runCli(
+      `pnpm temporal workflow query --workflow-id ${id} --name state`,
+      ctx.stack.address,
+      30_000,
+      { ...ctx.stack.codecEnv, TEMPORAL_CODEC_AUTH: 'Bearer not-the-token-0123456789' },
+    );
+    expect(wrongToken.code).not.toBe(0);
+    expect(`${wrongToken.stdout}${wrongToken.stderr}`).not.toContain('"phase"');
   });
 });

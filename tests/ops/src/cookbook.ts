@@ -61,7 +61,12 @@ export interface RunResult {
 }
 
 /** Runs `pnpm temporal <args>` as `bash infra/temporal-cli.sh <args>` against `address`. */
-export function runCli(command: string, address: string, timeoutMs = 30_000): Promise<RunResult> {
+export function runCli(
+  command: string,
+  address: string,
+  timeoutMs = 30_000,
+  env: Record<string, string> = {},
+): Promise<RunResult> {
   if (!command.startsWith(PREFIX)) throw new Error(`not a pnpm temporal command: ${command}`);
   const script = `bash infra/temporal-cli.sh ${command.slice(PREFIX.length)}`;
   return new Promise((done) => {
@@ -71,7 +76,7 @@ export function runCli(command: string, address: string, timeoutMs = 30_000): Pr
       {
         cwd: REPO_ROOT,
         timeout: timeoutMs,
-        env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default' },
+        env: { ...process.env, TEMPORAL_ADDRESS: address, TEMPORAL_NAMESPACE: 'default', ...env },
         maxBuffer: 16 * 1024 * 1024,
       },
       (error, stdout, stderr) => {

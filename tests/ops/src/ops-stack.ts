@@ -6,6 +6,7 @@
  * Task names use the default prefix `gh` and the repository acme/widgets, so issue 42 is
  * `gh-widgets-42`, exactly as in docs/operations.md.
  */
+import { randomBytes } from 'node:crypto';
 import { type Stack, startStack } from '@code-factory/e2e';
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 
@@ -22,9 +23,20 @@ try {
   // Installed already in this process.
 }
 
-export type OpsStack = Stack & { address: string };
+export type OpsStack = Stack & {
+  address: string;
+  /** With `encrypted`: what an operator exports for the CLI (TEMPORAL_CODEC_*, the token). */
+  codecEnv: Record<string, string>;
+  codecToken: string;
+};
 
-export async function startOpsStack(address: string): Promise<OpsStack> {
+/** Fixed for the tests: the ingress's codec endpoint needs it. */
+export const CODEC_TOKEN = 'ops-codec-token-0123456789';
+
+export async function startOpsStack(
+  address: string,
+  options: { encrypted?: boolean; corsOrigins?: string } = {},
+): Promise<OpsStack> {
   const stack = await startStack({
     address,
     prefix: TASK_PREFIX,
@@ -34,6 +46,23 @@ export async function startOpsStack(address: string): Promise<OpsStack> {
     // Agents), so Coder plays 2.36, the last release that serves both.
     coderRelease: '2.36',
     workerEnv: { AGENT_ERROR_GRACE_MS: '300' },
+    redeliverySchedule: { intervalMs: 24 * 60 * 60_000 },
+    ...(options.encrypted
+      ? {
+          codecKeys: `ops1=${randomBytes(32).toString('base64')}`,
+          ingressEnv: {
+            CODEC_AUTH_TOKEN: CODEC_TOKEN,
+            ...(options.corsOrigins ? { CODEC_CORS_ORIGINS: options.corsOrigins } : {}),
+          },
+        }
+      : {}),
   });
-  return Object.assign(stack, { address });
+  const codecEnv: Record<string, string> = options.encrypted
+    ? {
+        TEMPORAL_CODEC_ENDPOINT: `${stack.ingressUrl}/codec`,
+        TEMPORAL_CODEC_AUTH: `Bearer ${CODEC_TOKEN}`,
+        CODEC_AUTH_TOKEN: CODEC_TOKEN,
+      }
+    : {};
+  return Object.assign(stack, { address, codecEnv, codecToken: CODEC_TOKEN });
 }

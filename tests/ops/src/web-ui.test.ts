@@ -1,9 +1,12 @@
 /**
  * What an operator sees in the Temporal Web UI: a dev server started with the UI, the
- * product stack against it, a task created through the ingress; headless Chromium (Debian's,
- * driven by playwright-core) filters the workflow list by repository, opens the task and
- * finds its ID and its summary `owner/repo#N: <title>`. Screenshot:
- * test-results/web-ui-task.png.
+ * product stack against it with payload encryption on, a task created through the ingress;
+ * headless Chromium (Debian's, driven by playwright-core) filters the workflow list by
+ * repository, opens the task and finds its ID and its summary `owner/repo#N: <title>`, and
+ * a comment's signal decoded in the history. The UI decodes through the codec relay
+ * `pnpm dev` uses (it adds the ingress's CODEC_AUTH_TOKEN, as the operators' proxy does in
+ * production); with the relay withholding the token the same page shows ciphertext only.
+ * Screenshots: test-results/web-ui-task.png, test-results/web-ui-decoded-comment.png.
  *
  * Needs /usr/bin/chromium (`bash infra/ensure-chromium.sh`). Skipped without it only
  * outside CI; in CI a missing browser fails the test.
@@ -11,12 +14,15 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
+import { type CodecRelay, samplePayloads, startCodecRelay } from '@code-factory/testkit';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './cookbook';
 import {
+  CODEC_TOKEN,
   DEMO_REPO,
   type DevServer,
+  freePort,
   type OpsStack,
   startDevServer,
   startOpsStack,
@@ -24,6 +30,8 @@ import {
 
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const SCREENSHOT = resolve(REPO_ROOT, 'test-results/web-ui-task.png');
+const COMMENT_SCREENSHOT = resolve(REPO_ROOT, 'test-results/web-ui-decoded-comment.png');
+const COMMENT = 'Decoded in the browser: please keep the old flag';
 const ISSUE = 42;
 const TITLE = 'Add a greeting';
 
@@ -38,6 +46,7 @@ if (skip) {
 describe.skipIf(skip)('Temporal Web UI shows a task', () => {
   let server: DevServer;
   let stack: OpsStack;
+  let relay: CodecRelay;
   let browser: BrowserContext | undefined;
   let profile: string;
 
@@ -45,8 +54,11 @@ describe.skipIf(skip)('Temporal Web UI shows a task', () => {
     if (!haveChromium) {
       throw new Error(`${CHROMIUM} is missing: run \`bash infra/ensure-chromium.sh\` first`);
     }
-    server = await startDevServer({ ui: true });
-    stack = await startOpsStack(server.address);
+    const uiPort = await freePort();
+    relay = await startCodecRelay({ token: CODEC_TOKEN, uiOrigin: `http://localhost:${uiPort}` });
+    server = await startDevServer({ ui: true, uiPort, uiCodecEndpoint: relay.endpoint });
+    stack = await startOpsStack(server.address, { encrypted: true });
+    relay.setTarget(`${stack.ingressUrl}/codec`);
   }, 60_000);
 
   afterAll(async () => {
@@ -54,6 +66,7 @@ describe.skipIf(skip)('Temporal Web UI shows a task', () => {
     if (profile) rmSync(profile, { recursive: true, force: true });
     await stack?.close();
     await server?.stop();
+    await relay?.close();
   });
 
   it('lists the task under its repository and shows its summary', async () => {
@@ -117,5 +130,47 @@ describe.skipIf(skip)('Temporal Web UI shows a task', () => {
     mkdirSync(resolve(SCREENSHOT, '..'), { recursive: true });
     await page.screenshot({ path: SCREENSHOT, fullPage: true });
     expect(existsSync(SCREENSHOT)).toBe(true);
+  }, 60_000);
+  it('shows a comment decoded through the codec endpoint, and ciphertext without the token', async () => {
+    const workflowId = stack.taskName(ISSUE);
+    const handle = stack.client.workflow.getHandle(workflowId);
+    const sent = await stack.deliver(
+      'issue_comment',
+      samplePayloads.issueComment({
+        owner: DEMO_REPO.owner,
+        repo: DEMO_REPO.name,
+        issueNumber: ISSUE,
+        body: COMMENT,
+        commentId: 4242,
+      }),
+    );
+    expect(sent.status).toBe(202);
+    // The comment's signal is the second one in the history (after the assignment's).
+    const lastSignal = async () => {
+      const events = (await handle.fetchHistory()).events ?? [];
+      const signals = events.filter((e) => e.workflowExecutionSignaledEventAttributes);
+      return signals.length >= 2 ? String(signals[signals.length - 1]?.eventId) : '';
+    };
+    await expect.poll(lastSignal, { timeout: 20_000 }).not.toBe('');
+    const eventId = await lastSignal();
+    const runId = (await handle.describe()).runId;
+    const page = browser?.pages()[0];
+    if (!page) throw new Error('no browser page from the first test');
+    const eventPage = `${server.uiUrl}/namespaces/default/workflows/${workflowId}/${runId}/history/events/${eventId}`;
+    // biome-ignore lint/performance/useDomNodeTextContent: Playwright's rendered text, as the operator reads it
+    const text = () => page.locator('body').innerText();
+
+    await page.goto(eventPage, { waitUntil: 'domcontentloaded' });
+    await expect.poll(text, { timeout: 20_000 }).toContain(`"body": "${COMMENT}"`);
+    await page.screenshot({ path: COMMENT_SCREENSHOT, fullPage: true });
+
+    // Without the token the codec endpoint answers 401: the UI has ciphertext only.
+    relay.setAuthorizing(false);
+    await page.goto(eventPage, { waitUntil: 'domcontentloaded' });
+    await expect
+      .poll(text, { timeout: 20_000 })
+      .toContain(Buffer.from('binary/encrypted').toString('base64'));
+    expect(await text()).not.toContain(COMMENT);
+    relay.setAuthorizing(true);
   }, 60_000);
 });
