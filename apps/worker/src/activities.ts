@@ -278,12 +278,14 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
           kind: 'retryable',
           service: 'coder',
         });
+      // One listener for the whole hold, not one per round.
+      const releasing = aborted(watch.released);
       try {
         for (;;) {
           if (watch.released?.aborted) throw letGo();
           follower.setFollowed(await watcher.query(followedAgentsQuery));
           ctx.heartbeat(follower.health());
-          await Promise.race([sleep(watch.refreshMs ?? 250), aborted(watch.released)]);
+          await Promise.race([sleep(watch.refreshMs ?? 250), releasing]);
         }
       } catch (err) {
         if (watch.released?.aborted) throw letGo();

@@ -88,7 +88,8 @@ export async function agentWatchWorkflow(input: AgentWatchInput = {}): Promise<v
     startToCloseTimeout: '1 day',
     heartbeatTimeout: input.heartbeatTimeoutMs ?? 30_000,
     cancellationType: ActivityCancellationType.WAIT_CANCELLATION_COMPLETED,
-    retry: { initialInterval: '1 second', maximumInterval: '30 seconds', backoffCoefficient: 2 },
+    // A short ceiling: after a takeover the next attempt must not wait long.
+    retry: { initialInterval: '1 second', maximumInterval: '5 seconds', backoffCoefficient: 2 },
   });
 
   const holder = new CancellationScope();

@@ -164,8 +164,7 @@ describe('encrypted payloads through a whole issue life', () => {
     await forwarded(3);
 
     // The agent got everything in clear: the brief (its prompt) and the three items.
-    const task = stack.coder.taskByName(name);
-    const inputs = stack.coder.inputs(task?.id ?? '');
+    const inputs = stack.agentTexts(name) ?? [];
     const prompt = inputs[0] ?? '';
     expect(prompt.length).toBeGreaterThan(10);
     const all = inputs.join('\n');
@@ -199,6 +198,6 @@ describe('encrypted payloads through a whole issue life', () => {
       }
     }
     // The fakes' own record shows the ingress and worker still did everything.
-    expect(stack.coder.taskByName(name)).toBeUndefined();
+    expect(stack.agentLive(name)).toBe(false);
   });
 });

@@ -109,10 +109,9 @@ describe('webhook redelivery', () => {
     expect(first).toMatchObject({ failed: 1, redelivered: 1, givenUp: 0, errors: 0 });
     expect(first.seen).toBeGreaterThanOrEqual(2);
 
-    const task = stack.coder.taskByName(workflowId);
     await until(
       async () =>
-        stack.coder.inputs(task?.id ?? '').some((text) => text.includes(body)) ? true : undefined,
+        stack.agentTexts(workflowId)?.some((text) => text.includes(body)) ? true : undefined,
       'the comment reached the agent',
     );
     const guid = stack.github.deliveries().find((d) => d.status_code === 0)?.guid;
@@ -134,7 +133,7 @@ describe('webhook redelivery', () => {
     const state = await handle.query(stateQuery);
     expect(state.counts.accepted).toBe(2);
     expect(state.counts.duplicates).toBe(0);
-    const delivered = stack.coder.inputs(task?.id ?? '').filter((t) => t.includes(body));
+    const delivered = (stack.agentTexts(workflowId) ?? []).filter((t) => t.includes(body));
     expect(delivered).toHaveLength(1);
   });
 
@@ -155,10 +154,8 @@ describe('webhook redelivery', () => {
     expect(refused).toMatchObject({ failed: 1, redelivered: 0, errors: 1 });
     const retried = await triggerRun();
     expect(retried).toMatchObject({ failed: 1, redelivered: 1, errors: 0 });
-    const task = stack.coder.taskByName(workflowId);
     await until(
-      async () =>
-        stack.coder.inputs(task?.id ?? '').some((t) => t.includes(body)) ? true : undefined,
+      async () => (stack.agentTexts(workflowId)?.some((t) => t.includes(body)) ? true : undefined),
       'the comment reached the agent',
     );
   });
@@ -196,8 +193,7 @@ describe('webhook redelivery', () => {
     }, 'the redelivery counted as a duplicate');
     expect(state.counts.accepted).toBe(2);
     expect(state.counts.forwardedItems).toBe(1);
-    const task = stack.coder.taskByName(workflowId);
-    expect(stack.coder.inputs(task?.id ?? '').filter((t) => t.includes(body))).toHaveLength(1);
+    expect((stack.agentTexts(workflowId) ?? []).filter((t) => t.includes(body))).toHaveLength(1);
   });
 });
 

@@ -76,6 +76,13 @@ export interface Stack {
   ): Promise<string>;
   /** Polls the `state` query until the phase is one of `phases`. */
   waitForPhase(workflowId: string, phases: string[], timeoutMs?: number): Promise<void>;
+  /**
+   * What the issue's agent received so far, in order (the brief first), whichever backend
+   * runs it; undefined while Coder has no agent for it.
+   */
+  agentTexts(workflowId: string): string[] | undefined;
+  /** Whether the issue's agent is still live in Coder (a task not deleted, a chat not archived). */
+  agentLive(workflowId: string): boolean;
   /** The Coder user linked to LEAD's GitHub account (the requester of every assignment). */
   coderUserId: string;
   /** What the worker detected in the fake Coder. */
@@ -249,6 +256,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     client,
     taskQueue,
     ingressLogs,
+    agentTexts(workflowId) {
+      const chat = coder.chatByLabel('code-factory/task', workflowId);
+      if (chat) return coder.chatMessages(chat.id).map((m) => m.text);
+      const task = coder.release === '2.36' ? coder.taskByName(workflowId) : undefined;
+      return task ? coder.inputs(task.id) : undefined;
+    },
+    agentLive(workflowId) {
+      const chat = coder.chatByLabel('code-factory/task', workflowId);
+      if (chat) return !chat.archived;
+      return coder.release === '2.36' && coder.taskByName(workflowId) !== undefined;
+    },
     coderUserId: coderUser.id,
     coderBackend: () => {
       if (!deps) throw new Error('the worker has not started');

@@ -12,6 +12,7 @@
  * `{ type: 'rss' }` with `{ type: 'rss', rss, heapUsed }`; `{ type: 'shutdown' }` stops gracefully.
  */
 
+import { codecDataConverter } from '@code-factory/codec';
 import { describeChoice } from '@code-factory/coder';
 import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import {
@@ -29,9 +30,12 @@ async function main(): Promise<void> {
   const config = parseEnv(WorkerConfigSchema, process.env);
   const address = config.TEMPORAL_ADDRESS;
   const connection = await NativeConnection.connect({ address });
+  // Payloads encrypted like the real worker's when PAYLOAD_CODEC_KEYS is set.
+  const dataConverter = codecDataConverter(config.PAYLOAD_CODEC_KEYS);
   const client = new Client({
     connection: await Connection.connect({ address }),
     namespace: 'default',
+    dataConverter,
   });
   const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
   // createWorker spreads `tuning` into Worker.create: extra options pass through at run time.
@@ -46,6 +50,7 @@ async function main(): Promise<void> {
     namespace: 'default',
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities: createActivities(deps),
+    dataConverter,
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
     tuning,
   });
