@@ -73,7 +73,11 @@ const WEBHOOK_SECRET = 'bench-webhook-secret';
 const AGENT_LOGIN = 'xmtp-coder-agent';
 const SENDERS = Array.from({ length: 50 }, (_, i) => ({ login: `dev-${i}`, id: 50_000 + i }));
 
-Runtime.install({ logger: new DefaultLogger('ERROR') });
+try {
+  Runtime.install({ logger: new DefaultLogger('ERROR') });
+} catch {
+  // Installed already by the e2e stack this bench imports (push against poll).
+}
 const require = createRequire(import.meta.url);
 const ROOT = resolve(import.meta.dirname, '../../..');
 

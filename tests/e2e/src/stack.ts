@@ -17,7 +17,6 @@ import {
   startFakeCoder,
   startFakeGitHub,
 } from '@code-factory/testkit';
-import { temporalAddress } from '@code-factory/testkit/vitest';
 import {
   createActivities,
   createRedeliveryActivities,
@@ -133,7 +132,9 @@ export interface StackOptions {
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
-  const address = options.address ?? temporalAddress();
+  // The vitest context only inside vitest: the bench uses this stack with its own server.
+  const address =
+    options.address ?? (await import('@code-factory/testkit/vitest')).temporalAddress();
   const coder = await startFakeCoder({
     timings: options.coderTimings ?? { pendingMs: 100, initializingMs: 200, workingMs: 300 },
     release: options.coderRelease ?? 'current',

@@ -134,6 +134,27 @@ const RULES: Rule[] = [
     },
   },
   {
+    name: 'agent watch: what Coder offers',
+    match: /^workflow describe --workflow-id agent-watch-code-factory$/,
+    stage: 0,
+    target: 'main',
+    check: (out) => {
+      expect(out).toContain('agentWatchWorkflow');
+      // The stream holder runs.
+      expect(out).toMatch(/Type\s+followAgentStreams/);
+    },
+  },
+  {
+    name: 'agent watch: the chats followed',
+    match: /^workflow query --workflow-id agent-watch-code-factory --name followed$/,
+    stage: 0,
+    target: 'main',
+    check: (out, { ids }) => {
+      expect(out).toContain(ids.agents);
+      expect(out).toContain('"chatId"');
+    },
+  },
+  {
     name: 'send a message',
     match:
       /^workflow update execute --workflow-id gh-widgets-42 --name sendMessage --input '\{.*\}'$/,
