@@ -283,8 +283,20 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
       try {
         for (;;) {
           if (watch.released?.aborted) throw letGo();
-          follower.setFollowed(await watcher.query(followedAgentsQuery));
           ctx.heartbeat(follower.health());
+          try {
+            // Bounded: right after a takeover the watch workflow may still be cached on the
+            // dead worker, and a query waits until the server hands it to a live one.
+            follower.setFollowed(
+              await watch.client.withDeadline(Date.now() + 5_000, () =>
+                watcher.query(followedAgentsQuery),
+              ),
+            );
+          } catch (err) {
+            if (watch.released?.aborted || ctx.cancellationSignal.aborted) throw err;
+            // Keep following what we follow; the next round asks again.
+            log.warn('could not read the chats to follow', { error: `${err}` });
+          }
           await Promise.race([sleep(watch.refreshMs ?? 250), releasing]);
         }
       } catch (err) {

@@ -6,7 +6,6 @@
  * signals that issue's task workflow, in the order the events arrived.
  */
 import type { RepoEvent, TaskEvent } from '@code-factory/events';
-import { describeZodError, RepoEventSchema } from '@code-factory/events';
 import { taskName } from '@code-factory/naming';
 import {
   allHandlersFinished,
@@ -21,6 +20,7 @@ import {
 import type { RepositoryActivities } from './activities';
 import { ErrorTypes } from './activities';
 import { eventSignal, type RepoConfigState, repoConfigQuery, repoEventSignal } from './definitions';
+import { checkRepoEvent } from './guards';
 import { RECENT_DELIVERIES_LIMIT } from './state';
 
 export interface RepositoryWorkflowInput {
@@ -60,12 +60,12 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
 
   setHandler(repoConfigQuery, () => config);
   setHandler(repoEventSignal, (raw) => {
-    const parsed = RepoEventSchema.safeParse(raw);
-    if (!parsed.success) {
-      log.warn('repository event refused', { reason: describeZodError(parsed.error) });
+    const parsed = checkRepoEvent(raw);
+    if (!parsed.ok) {
+      log.warn('repository event refused', { reason: parsed.reason });
       return;
     }
-    const event = parsed.data;
+    const event = parsed.value;
     if (
       `${event.repository.owner}/${event.repository.name}`.toLowerCase() !==
       `${repo.owner}/${repo.name}`.toLowerCase()

@@ -2,15 +2,10 @@
  * The task lifecycle as a plain domain object: the workflow's handlers only call into it.
  * No Temporal APIs here, so it is unit-tested directly and carried across continue-as-new.
  */
-import {
-  describeZodError,
-  type IssueAssigned,
-  type Repository,
-  type TaskEvent,
-  TaskEventSchema,
-} from '@code-factory/events';
+import type { IssueAssigned, Repository, TaskEvent } from '@code-factory/events';
 import { sameRepo } from '@code-factory/naming';
 import type { AgentLiveStatus, AgentRef, Backend } from './activities';
+import { checkTaskEvent } from './guards';
 
 export type Phase =
   | 'requested'
@@ -275,12 +270,12 @@ export class TaskLifecycle {
 
   /** Validates, de-duplicates and queues one event or operator message. */
   accept(raw: unknown): AcceptResult {
-    const parsed = TaskEventSchema.safeParse(raw);
-    if (!parsed.success) {
+    const parsed = checkTaskEvent(raw);
+    if (!parsed.ok) {
       this.state.counts.rejected++;
-      return { outcome: 'invalid', reason: describeZodError(parsed.error) };
+      return { outcome: 'invalid', reason: parsed.reason };
     }
-    const event = parsed.data;
+    const event = parsed.value;
     if (event.issueNumber !== this.issueNumber || !sameRepo(event.repository, this.repository)) {
       this.state.counts.rejected++;
       return {

@@ -25,7 +25,6 @@ import {
   uuid4,
   workflowInfo,
 } from '@temporalio/workflow';
-import { z } from 'zod';
 import { type AgentRef, ErrorTypes, type TaskActivities } from './activities';
 import {
   agentUpdateSignal,
@@ -37,6 +36,7 @@ import {
   sendMessageUpdate,
   stateQuery,
 } from './definitions';
+import { checkSendMessage } from './guards';
 import { type CarriedState, type Deliverable, type Phase, TaskLifecycle } from './state';
 
 export interface TaskWorkflowInput {
@@ -103,11 +103,6 @@ const waitingOptions = {
 } as const;
 
 const acts = proxyActivities<TaskActivities>(githubOptions);
-
-const SendMessageSchema = z.object({
-  text: z.string().trim().min(1, 'text must not be empty').max(60_000),
-  author: z.string().trim().min(1).max(100).optional(),
-});
 
 export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcome> {
   const task = new TaskLifecycle(
@@ -178,7 +173,9 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
   setHandler(
     sendMessageUpdate,
     (message) => {
-      const parsed = SendMessageSchema.parse(message);
+      const checked = checkSendMessage(message);
+      if (!checked.ok) throw new Error(checked.reason);
+      const parsed = checked.value;
       task.enqueue({
         kind: 'operator.message',
         deliveryId: `manual-${uuid4()}`,
@@ -190,7 +187,8 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
     },
     {
       validator: (message) => {
-        SendMessageSchema.parse(message);
+        const checked = checkSendMessage(message);
+        if (!checked.ok) throw new Error(checked.reason);
         if (task.closeRequested || task.state.phase === 'closed') {
           throw new Error('the task is closing; nothing more can be sent');
         }

@@ -79,8 +79,10 @@ describe('the worker holding the chat streams dies', () => {
     expect(granted()).toHaveLength(1);
 
     await first.kill('SIGKILL');
-    await until(() => granted().length === 2, 'the second worker took the stream over', 60_000);
+    const killedAt = Date.now();
+    await until(() => granted().length >= 2, 'the second worker took the stream over', 90_000);
     expect(world.coder.watchConnections()).toBe(1);
+    process.stdout.write(`stream taken over ${Date.now() - killedAt} ms after the kill\n`);
 
     // The next change still reaches the issue, pushed by the new holder.
     const chat = world.coder.chatByLabel('code-factory/task', world.taskName(numbers[0] ?? 0));
@@ -93,7 +95,8 @@ describe('the worker holding the chat streams dies', () => {
       'the status comment following the agent again',
       20_000,
     );
-    expect(granted()).toHaveLength(2);
+    // Still one stream for the one chat owner, now held by the second worker.
+    expect(world.coder.watchConnections()).toBe(1);
     // Two worker processes start here, each loading the worker under tsx: slow on a busy box.
-  }, 120_000);
+  }, 180_000);
 });
