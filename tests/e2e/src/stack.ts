@@ -21,6 +21,7 @@ import { temporalAddress } from '@code-factory/testkit/vitest';
 import {
   createActivities,
   createRedeliveryActivities,
+  createRepoConfigActivities,
   createWorker,
   depsFromConfig,
   ensureRedeliverySchedule,
@@ -186,7 +187,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,
-      activities: { ...createActivities(deps), ...createRedeliveryActivities(deps) },
+      activities: {
+        ...createActivities(deps),
+        ...createRedeliveryActivities(deps),
+        ...createRepoConfigActivities(deps),
+      },
       workflowBundle,
       dataConverter,
     });

@@ -17,6 +17,7 @@ import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import {
   type CreateWorkerOptions,
   createActivities,
+  createRepoConfigActivities,
   createWorker,
   depsFromConfig,
   startAgentWatch,
@@ -45,7 +46,7 @@ async function main(): Promise<void> {
     connection,
     namespace: 'default',
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities(deps),
+    activities: { ...createActivities(deps), ...createRepoConfigActivities(deps) },
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
     tuning,
   });
