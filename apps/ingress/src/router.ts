@@ -144,12 +144,31 @@ const WorkflowRunPayload = z.object({
   }),
 });
 
+const PushCommit = z.object({
+  added: z.array(z.string()).optional(),
+  modified: z.array(z.string()).optional(),
+  removed: z.array(z.string()).optional(),
+});
+
 const PushPayload = z.object({
   ref: z.string(),
   after: z.string(),
   deleted: z.boolean().optional(),
   repository: z.object({ default_branch: z.string().min(1) }),
+  commits: z.array(PushCommit).nullish(),
 });
+
+/** GitHub lists at most this many commits in a push payload; more means we cannot tell. */
+const PUSH_COMMITS_LISTED = 20;
+const CONFIG_FILE = '.code-factory/config.toml';
+
+/** Whether the pushed commits change the config file; undefined when the payload cannot tell. */
+function touchesConfig(commits: z.infer<typeof PushCommit>[] | null | undefined) {
+  if (!commits || commits.length === 0 || commits.length >= PUSH_COMMITS_LISTED) return undefined;
+  return commits.some((c) =>
+    [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])].includes(CONFIG_FILE),
+  );
+}
 
 // --- classification ---------------------------------------------------------------------
 
@@ -395,7 +414,16 @@ const HANDLERS: Record<string, Handler> = {
       if (push.deleted === true || ZERO_SHA.test(push.after)) {
         return { action: 'skip', reason: 'push deletes the branch' };
       }
-      return { action: 'route', event: { ...base, kind: 'config.push', sha: push.after } };
+      const touches = touchesConfig(push.commits);
+      return {
+        action: 'route',
+        event: {
+          ...base,
+          kind: 'config.push',
+          sha: push.after,
+          ...(touches !== undefined ? { touchesConfig: touches } : {}),
+        },
+      };
     },
   },
 };

@@ -121,6 +121,12 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
     return parsed.config;
   };
 
+  /** Username of the Coder token's user; Coder Tasks without chats take `me` as the owner. */
+  const serviceUser = async (): Promise<string> => {
+    const agents = deps.backends.agents as CoderAgentsBackend | undefined;
+    return agents ? (await agents.me()).username : 'me';
+  };
+
   const activities: WorkerActivities = {
     async checkAssignerPermission(input) {
       return deps.github
@@ -131,6 +137,10 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
     async resolveCoderIdentity(input) {
       const config = await repoConfig(input);
       const kind = config?.agent?.backend ?? deps.defaultBackend;
+      if (input.asService) {
+        // No person assigned it (repo config): the token's own user, no owner_id.
+        return { backend: kind, owner: await serviceUser(), repoConfig: config };
+      }
       const { owner, ownerId } = await backend(kind).resolveOwner({
         githubUserId: input.githubUserId,
         githubLogin: input.githubLogin,

@@ -14,9 +14,10 @@ import { isExternalError } from '@code-factory/errors';
 import { GitHubApp } from '@code-factory/github';
 import type { Client } from '@temporalio/client';
 import type { ActivityDeps } from './activities';
+import type { RepoWorkDeps } from './repo-config-activities';
 import { storedRepoConfig } from './repo-config-store';
 
-export interface WorkerDeps extends ActivityDeps {
+export interface WorkerDeps extends ActivityDeps, RepoWorkDeps {
   /** What the worker detected in Coder and chose (logged once and shown in the Web UI). */
   coder: BackendChoice;
   /** Lets go of Coder's chat streams at once; call it when the worker starts shutting down. */
@@ -91,6 +92,8 @@ export async function depsFromConfig(
       codex: config.CODER_TEMPLATE_NAME_CODEX,
     },
     agentLogin: config.AGENT_GITHUB_USERNAME,
+    client,
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
     storedRepoConfig: (repository) => storedRepoConfig(client, repository),
     statusCommentIntervalMs: config.STATUS_COMMENT_INTERVAL_MS,
     ...(choice.chatsPath

@@ -13,5 +13,6 @@ export {
   type RedeliveryDeps,
 } from './redelivery-activities';
 export { ensureRedeliverySchedule, type RedeliveryScheduleOptions } from './redelivery-schedule';
+export { createRepoConfigActivities, type RepoWorkDeps } from './repo-config-activities';
 export { storedRepoConfig } from './repo-config-store';
 export { type CreateWorkerOptions, createWorker, workflowsPath } from './worker';

@@ -12,6 +12,7 @@ import { depsFromConfig } from './deps';
 import { WorkerLogger } from './logging';
 import { createRedeliveryActivities } from './redelivery-activities';
 import { ensureRedeliverySchedule } from './redelivery-schedule';
+import { createRepoConfigActivities } from './repo-config-activities';
 import { setupTracing } from './tracing';
 import { createWorker } from './worker';
 
@@ -103,7 +104,11 @@ async function main(): Promise<void> {
     connection,
     namespace: settings.namespace,
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: { ...createActivities(deps), ...createRedeliveryActivities(deps) },
+    activities: {
+      ...createActivities(deps),
+      ...createRedeliveryActivities(deps),
+      ...createRepoConfigActivities(deps),
+    },
     dataConverter,
     tuning: config.WORKER_MAX_CACHED_WORKFLOWS
       ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS }

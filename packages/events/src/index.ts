@@ -36,6 +36,12 @@ export const IssueAssignedSchema = z.object({
   }),
   /** The user who assigned the issue: the requester whose Coder identity runs the agent. */
   sender: ActorSchema,
+  /**
+   * `repo-config`: the repository's config asked for this work (a scheduled job or a
+   * failed-run hook) and the App opened the issue; the sender is the App bot. Such work
+   * counts as requested by someone with write access and runs as the service's Coder user.
+   */
+  origin: z.literal('repo-config').optional(),
 });
 export type IssueAssigned = z.infer<typeof IssueAssignedSchema>;
 
@@ -132,6 +138,11 @@ export const ConfigPushSchema = z.object({
   ...repoBase,
   kind: z.literal('config.push'),
   sha: z.string().min(7),
+  /**
+   * Whether the push changed `.code-factory/config.toml` (from the commits' file lists);
+   * absent when the payload cannot tell (and in events from before this field).
+   */
+  touchesConfig: z.boolean().optional(),
 });
 export type ConfigPush = z.infer<typeof ConfigPushSchema>;
 

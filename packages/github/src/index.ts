@@ -1,5 +1,11 @@
 export { type AppIdentity, DEFAULT_GITHUB_API_URL, GitHubApp, type GitHubAppOptions } from './app';
 export {
+  type CheckAnnotation,
+  type CheckRunInput,
+  createCheckRun,
+  MAX_ANNOTATIONS,
+} from './check-runs';
+export {
   DELIVERY_RETENTION_MS,
   type DeliveryListing,
   planRedeliveries,
@@ -19,4 +25,11 @@ export {
   type ReactionSource,
   type RepoRef,
 } from './installation';
+export {
+  branchExists,
+  commentOnIssue,
+  type OpenedIssue,
+  openIssue,
+  openIssuesMarked,
+} from './issues';
 export { LOG_TAIL_MAX_BYTES, logTail } from './log-tail';

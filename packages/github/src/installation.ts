@@ -133,7 +133,8 @@ function firstLine(text: string): string {
 export class GitHubInstallation {
   constructor(
     readonly installationId: number,
-    private readonly octokit: Octokit,
+    /** For the request modules beside this class (check-runs.ts, issues.ts). */
+    readonly octokit: Octokit,
   ) {}
 
   async collaboratorPermission(

@@ -1,3 +1,4 @@
 export * from './brief';
 export * from './forward';
+export * from './repo-work';
 export * from './status-comment';

@@ -7,6 +7,10 @@
  */
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
+import { cronProblem } from './cron';
+
+export { cronProblem } from './cron';
+export { configLine } from './lines';
 
 export const CONFIG_PATH = '.code-factory/config.toml';
 
@@ -31,13 +35,53 @@ const Size = z.string().transform((value, ctx) => {
   return normalised;
 });
 
-/** Five-field cron with the usual characters; Temporal validates the rest when scheduling. */
+/** Five-field cron, checked field by field; Temporal has the last word when scheduling. */
 const Cron = z
   .string()
   .trim()
-  .regex(/^(\S+\s+){4}\S+$/, 'must be a cron expression with five fields');
+  .superRefine((value, ctx) => {
+    const problem = cronProblem(value);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  });
 
 const nonEmpty = z.string().trim().min(1, 'must not be empty');
+
+/** More jobs than this in one repository is a config error (each job is a Temporal Schedule). */
+export const MAX_SCHEDULED_JOBS = 50;
+
+/**
+ * What identifies a job across pushes (its schedule ID is built from it): the name in lower
+ * case with every run of other characters as one dash. Two names with the same key clash.
+ */
+export function jobKey(name: string): string {
+  return name
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-+|-+$/g, '');
+}
+
+const JobName = nonEmpty
+  .max(64, 'must be at most 64 characters')
+  .refine((name) => jobKey(name) !== '', 'must contain a letter or a digit');
+
+const ScheduledJobs = z
+  .array(z.object({ name: JobName, branch: nonEmpty, schedule: Cron, prompt: nonEmpty }))
+  .max(MAX_SCHEDULED_JOBS, `must list at most ${MAX_SCHEDULED_JOBS} jobs`)
+  .superRefine((jobs, ctx) => {
+    const seen = new Map<string, number>();
+    jobs.forEach((job, index) => {
+      const key = jobKey(job.name);
+      const first = seen.get(key);
+      if (first === undefined) seen.set(key, index);
+      else {
+        ctx.addIssue({
+          code: 'custom',
+          path: [index, 'name'],
+          message: `duplicate job name (same as scheduled_jobs.${first}.name)`,
+        });
+      }
+    });
+  });
 
 export const RepoConfigSchema = z
   .object({
@@ -62,10 +106,7 @@ export const RepoConfigSchema = z
     harness: z
       .object({ provider: z.enum(['claude_code', 'codex']).default('claude_code').optional() })
       .optional(),
-    scheduled_jobs: z
-      .array(z.object({ name: nonEmpty, branch: nonEmpty, schedule: Cron, prompt: nonEmpty }))
-      .default([])
-      .optional(),
+    scheduled_jobs: ScheduledJobs.default([]).optional(),
     on_event: z
       .object({
         failed_run: z
@@ -121,6 +162,14 @@ export function parseRepoConfig(text: string): ParseResult {
     };
   }
   return { ok: true, config: sparse(parsed.data, raw) as RepoConfig };
+}
+
+/** `scheduled_jobs.0.schedule: must be ...` → its path and its problem. */
+export function splitConfigError(error: string): { path: string; problem: string } {
+  const at = error.indexOf(': ');
+  return at < 0
+    ? { path: '', problem: error }
+    : { path: error.slice(0, at), problem: error.slice(at + 2) };
 }
 
 /** Defaults applied on read: a missing config and an empty one read the same. */

@@ -1,6 +1,7 @@
 import { createHash, randomBytes } from 'node:crypto';
 import type { Hono } from 'hono';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import { type RepoWorkControls, repoWorkRoutes } from './fake-github/routes-repo-work';
 import {
   DeliveryLog,
   deliveryItemJson,
@@ -117,7 +118,7 @@ export interface IssuedToken {
   token: string;
 }
 
-export interface FakeGitHubApp extends FakeControls {
+export interface FakeGitHubApp extends FakeControls, RepoWorkControls {
   readonly app: Hono<FakeEnv>;
   readonly appSlug: string;
   /** `<slug>[bot]` */
@@ -663,6 +664,15 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}): FakeGitHubApp {
     });
   });
 
+  const repoWork = repoWorkRoutes(app, {
+    bot,
+    htmlBase,
+    defaultBranch,
+    ghError,
+    body: bodyObject,
+    paginate,
+  });
+
   app.notFound((c) => notFound(c));
 
   function ownerRepo(c: FakeContext): [string, string] {
@@ -771,6 +781,7 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}): FakeGitHubApp {
     sendWebhook: (event, payload, options) => deliveryLog.send(event, payload, options),
     deliveries: () => deliveryLog.all(),
     redeliveriesSettled: () => deliveryLog.settled(),
+    ...repoWork,
   };
 }
 

@@ -59,6 +59,11 @@ export {
   type WorkflowRunSeed,
 } from './fake-github';
 export type {
+  FakeIssue,
+  RecordedCheckRun,
+  RepoWorkControls,
+} from './fake-github/routes-repo-work';
+export type {
   RecordedDelivery,
   SentWebhook,
   WebhookTarget,

@@ -572,6 +572,8 @@ export const samplePayloads = {
       before?: string;
       after?: string;
       message?: string;
+      /** Files the pushed commit modifies; default the config file. */
+      modified?: string[];
     } = {},
   ): WebhookPayload {
     const ctx = ctxOf(p);
@@ -597,7 +599,7 @@ export const samplePayloads = {
       committer: { ...person, username: ctx.sender },
       added: [],
       removed: [],
-      modified: ['.code-factory/config.toml'],
+      modified: p.modified ?? ['.code-factory/config.toml'],
     };
     Object.assign(out, {
       ref: p.ref ?? `refs/heads/${ctx.defaultBranch}`,

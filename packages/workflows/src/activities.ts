@@ -48,8 +48,13 @@ export interface TaskActivities {
   checkAssignerPermission(
     input: IssueRef & { login: string },
   ): Promise<{ permission: string; allowed: boolean }>;
-  /** Which backend runs the agent and which Coder user owns it. User-fixable when unlinked. */
-  resolveCoderIdentity(input: IssueRef & { githubUserId: number; githubLogin: string }): Promise<{
+  /**
+   * Which backend runs the agent and which Coder user owns it. User-fixable when unlinked.
+   * `asService`: work the repo config asked for runs as the service's own Coder user.
+   */
+  resolveCoderIdentity(
+    input: IssueRef & { githubUserId: number; githubLogin: string; asService?: boolean },
+  ): Promise<{
     backend: Backend;
     owner: string;
     ownerId?: string;

@@ -36,6 +36,14 @@ const taskEvents: Record<string, unknown> = {
     issue: { title: 'T', url: 'https://github.com/acme/widgets/issues/1' },
     sender: { login: 'lead', id: 1 },
   },
+  assignedByConfig: {
+    ...base,
+    issueNumber: 1,
+    kind: 'issue.assigned',
+    issue: { title: 'T', url: 'https://github.com/acme/widgets/issues/1' },
+    sender: { login: 'app[bot]', id: 9 },
+    origin: 'repo-config',
+  },
   closed: { ...base, issueNumber: 1, kind: 'issue.closed', sender: { login: 'lead', id: 1 } },
   comment: { ...base, issueNumber: 1, ...comment },
   commentPlain: {
@@ -59,6 +67,7 @@ const repoEvents: Record<string, unknown> = {
   routeComment: { ...base, kind: 'route.comment', pullRequestNumber: 2, comment: pending },
   routeCi: { ...base, kind: 'route.ci', pullRequestNumbers: [2, 3], run, headBranch: 'main' },
   push: { ...base, kind: 'config.push', sha: 'abcdef0' },
+  pushTouching: { ...base, kind: 'config.push', sha: 'abcdef0', touchesConfig: true },
 };
 
 /** Every way to break one event: each field removed, and each leaf given a wrong value. */

@@ -132,12 +132,15 @@ const commentOptional = {
 };
 
 const TASK_EVENTS: Record<TaskEvent['kind'], Check<unknown>> = {
-  'issue.assigned': object({
-    ...issueBase,
-    kind: literal('issue.assigned'),
-    issue: object({ title: string(), url }),
-    sender: actor,
-  }),
+  'issue.assigned': object(
+    {
+      ...issueBase,
+      kind: literal('issue.assigned'),
+      issue: object({ title: string(), url }),
+      sender: actor,
+    },
+    { origin: literal('repo-config') },
+  ),
   'issue.closed': object({ ...issueBase, kind: literal('issue.closed'), sender: actor }),
   'comment.posted': object({ ...issueBase, ...commentFields }, commentOptional),
   'ci.failed': object({
@@ -164,7 +167,10 @@ const REPO_EVENTS: Record<RepoEvent['kind'], Check<unknown>> = {
     run,
     headBranch: string(),
   }),
-  'config.push': object({ ...base, kind: literal('config.push'), sha: string(7) }),
+  'config.push': object(
+    { ...base, kind: literal('config.push'), sha: string(7) },
+    { touchesConfig: boolean },
+  ),
 };
 
 function union<T>(checks: Record<string, Check<unknown>>, raw: unknown): Checked<T> {

@@ -9,6 +9,7 @@ export {
   type RedeliveryInput,
   type RedeliveryResult,
 } from './redelivery-workflow';
+export * from './repo-work';
 export type { RepositoryWorkflowInput } from './repository-workflow';
 export * from './state';
 export type { TaskOutcome, TaskWorkflowInput } from './task-workflow';

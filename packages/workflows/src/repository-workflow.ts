@@ -13,6 +13,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -21,7 +22,27 @@ import type { RepositoryActivities } from './activities';
 import { ErrorTypes } from './activities';
 import { eventSignal, type RepoConfigState, repoConfigQuery, repoEventSignal } from './definitions';
 import { checkRepoEvent } from './guards';
+import {
+  type FailedRun,
+  matchingHook,
+  pauseSchedulesUpdate,
+  type RepoWorkActivities,
+  resumeSchedulesUpdate,
+  type ScheduleSync,
+} from './repo-work';
 import { RECENT_DELIVERIES_LIMIT } from './state';
+
+/** Changes to the command sequence, guarded so recorded runs still replay. */
+export const RepositoryPatches = {
+  /**
+   * The config drives work: job schedules follow each push, a check run reports the config
+   * on the commit, and failed runs without an agent pull request go to the config's hooks.
+   */
+  configDrivesWork: 'repo-config-drives-work',
+} as const;
+
+/** Failed runs already reported to a hook, remembered so a re-run or redelivery acts once. */
+const REPORTED_RUNS_LIMIT = 500;
 
 export interface RepositoryWorkflowInput {
   repository: { owner: string; name: string };
@@ -31,12 +52,15 @@ export interface RepositoryWorkflowInput {
     config: RepoConfigState;
     inbox: RepoEvent[];
     recentDeliveries: string[];
+    /** Operators paused the repository's job schedules (`pauseSchedules`). */
+    schedulesPaused?: boolean;
+    reportedRuns?: number[];
   };
 }
 
 const MAX_HISTORY_EVENTS = 5_000;
 
-const acts = proxyActivities<RepositoryActivities>({
+const acts = proxyActivities<RepositoryActivities & RepoWorkActivities>({
   startToCloseTimeout: '1 minute',
   retry: {
     initialInterval: '1 second',
@@ -57,8 +81,30 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
   const inbox: RepoEvent[] = input.carried?.inbox ?? [];
   const recent: string[] = input.carried?.recentDeliveries ?? [];
   const seen = new Set(recent);
+  let schedulesPaused = input.carried?.schedulesPaused ?? false;
+  const reportedRuns: number[] = input.carried?.reportedRuns ?? [];
 
   setHandler(repoConfigQuery, () => config);
+  const toggle = async (pause: boolean, arg: unknown) => {
+    const raw = (arg as { reason?: unknown } | undefined)?.reason;
+    const reason = typeof raw === 'string' && raw.trim() ? raw.trim().slice(0, 200) : 'operator';
+    schedulesPaused = pause;
+    const ids = await acts.toggleJobSchedules.executeWithOptions(
+      {
+        startToCloseTimeout: '1 minute',
+        summary: pause ? 'pause job schedules' : 'resume job schedules',
+      },
+      [{ installationId: lastInstallationId ?? 0, repository: repo, pause, reason }],
+    );
+    log.info(pause ? 'job schedules paused' : 'job schedules resumed', {
+      reason,
+      count: ids.length,
+    });
+    return ids;
+  };
+  let lastInstallationId: number | null = null;
+  setHandler(pauseSchedulesUpdate, async (arg) => ({ paused: await toggle(true, arg) }));
+  setHandler(resumeSchedulesUpdate, async (arg) => ({ resumed: await toggle(false, arg) }));
   setHandler(repoEventSignal, (raw) => {
     const parsed = checkRepoEvent(raw);
     if (!parsed.ok) {
@@ -102,6 +148,8 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
     const ref = { installationId: event.installationId, repository: repo };
     switch (event.kind) {
       case 'config.push': {
+        lastInstallationId = event.installationId;
+        if (patched(RepositoryPatches.configDrivesWork)) return applyConfigPush(event, ref);
         const read = await acts.readRepoConfig({ ...ref, sha: event.sha });
         if (read.status === 'invalid') {
           config.errors = read.errors;
@@ -136,10 +184,15 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
           pullRequestNumbers: event.pullRequestNumbers,
           headSha: event.run.headSha,
         });
-        if (pulls.length === 0)
-          log.info('no agent pull request at the run commit; skipped', {
-            deliveryId: event.deliveryId,
-          });
+        if (pulls.length === 0) {
+          if (patched(RepositoryPatches.configDrivesWork)) {
+            await failedRunHook(event, ref);
+          } else {
+            log.info('no agent pull request at the run commit; skipped', {
+              deliveryId: event.deliveryId,
+            });
+          }
+        }
         for (const pull of pulls) {
           for (const issueNumber of pull.issueNumbers) {
             await forward(issueNumber, {
@@ -158,6 +211,94 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
       }
     }
   };
+
+  /**
+   * A push to the default branch: read and check the config at that commit; a valid one (or
+   * none) is stored and the job schedules follow it; an invalid one leaves the previous one in
+   * force. A push that touches the file gets a check run saying which.
+   */
+  async function applyConfigPush(
+    event: Extract<RepoEvent, { kind: 'config.push' }>,
+    ref: { installationId: number; repository: typeof repo },
+  ): Promise<void> {
+    const read = await acts.readRepoConfig({ ...ref, sha: event.sha });
+    let errors = read.status === 'invalid' ? read.errors : [];
+    const jobs = read.status === 'valid' ? (read.config.scheduled_jobs ?? []) : [];
+    if (jobs.length > 0) errors = await acts.checkJobBranches({ ...ref, jobs });
+    let schedules: ScheduleSync | null = null;
+    if (errors.length > 0) {
+      config.errors = errors;
+      log.warn('repo config invalid; keeping the previous one', { sha: event.sha, errors });
+    } else {
+      config.sha = event.sha;
+      config.config = read.status === 'valid' ? read.config : null;
+      config.errors = null;
+      schedules = await acts.syncJobSchedules({
+        ...ref,
+        taskNamePrefix: input.taskNamePrefix,
+        jobs,
+        paused: schedulesPaused,
+      });
+      if (schedules.errors.length > 0) config.errors = schedules.errors;
+      log.info('repo config stored', {
+        sha: event.sha,
+        status: read.status,
+        schedules: `${schedules.created.length} created, ${schedules.updated.length} updated, ${schedules.deleted.length} deleted`,
+      });
+    }
+    if (event.touchesConfig === false) return;
+    await acts.publishConfigCheck({
+      ...ref,
+      sha: event.sha,
+      status: errors.length > 0 ? 'invalid' : read.status,
+      errors,
+      config: config.config,
+      keptSha: errors.length > 0 ? config.sha : null,
+      schedules,
+    });
+  }
+
+  /** A failed run with no agent pull request: work for the config's failed-run hook, if any. */
+  async function failedRunHook(
+    event: Extract<RepoEvent, { kind: 'route.ci' }>,
+    ref: { installationId: number; repository: typeof repo },
+  ): Promise<void> {
+    const run: FailedRun = event.run;
+    const hook = matchingHook(config.config, run, event.headBranch);
+    if (!hook) {
+      log.info('no agent pull request at the run commit and no failed-run hook; skipped', {
+        deliveryId: event.deliveryId,
+      });
+      return;
+    }
+    if (reportedRuns.includes(run.id)) {
+      log.info('failed run already reported; skipped', {
+        deliveryId: event.deliveryId,
+        runId: run.id,
+      });
+      return;
+    }
+    reportedRuns.push(run.id);
+    while (reportedRuns.length > REPORTED_RUNS_LIMIT) reportedRuns.shift();
+    const report = await acts.reportFailedRun({
+      ...ref,
+      taskNamePrefix: input.taskNamePrefix,
+      run,
+      branch: event.headBranch,
+      ...(hook.promptAdditions !== undefined ? { promptAdditions: hook.promptAdditions } : {}),
+      deliveryId: event.deliveryId,
+    });
+    log.info('failed run reported', { runId: run.id, action: report.action });
+    if (report.action === 'opened') {
+      await acts.handIssueToAgent({
+        ...ref,
+        taskNamePrefix: input.taskNamePrefix,
+        issue: report.issue,
+        sender: report.sender,
+        deliveryId: `failed-run-${run.id}`,
+      });
+    }
+  }
 
   for (;;) {
     await condition(() => inbox.length > 0 || needsContinueAsNew());
@@ -178,7 +319,7 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
     await condition(allHandlersFinished);
     return continueAsNew<typeof repositoryWorkflow>({
       ...input,
-      carried: { config, inbox, recentDeliveries: recent },
+      carried: { config, inbox, recentDeliveries: recent, schedulesPaused, reportedRuns },
     });
   }
 

@@ -37,6 +37,7 @@ import {
   stateQuery,
 } from './definitions';
 import { checkSendMessage } from './guards';
+import { REPO_CONFIG_NOTE } from './repo-work';
 import { type CarriedState, type Deliverable, type Phase, TaskLifecycle } from './state';
 
 export interface TaskWorkflowInput {
@@ -67,6 +68,11 @@ export const Patches = {
   agentStatusPush: 'agent-status-push',
   /** A failed clean-up call at close is logged and counted; the task still completes. */
   closeNeverFails: 'close-never-fails',
+  /**
+   * An assignment from the repository's config (scheduled job, failed-run hook; the App
+   * opened the issue): no permission check, the agent runs as the service's Coder user.
+   */
+  repoConfigAssignment: 'repo-config-assignment',
 } as const;
 
 /** Our own bound on history, below Temporal's suggestion for busy issues. */
@@ -314,10 +320,13 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
     task.state.assignment = assignment;
     setPhase('starting');
     const ref = { installationId: assignment.installationId, ...issue };
-    const permission = await acts.checkAssignerPermission.executeWithOptions(
-      { ...githubOptions, summary: `permission of @${assignment.sender.login}` },
-      [{ ...ref, login: assignment.sender.login }],
-    );
+    const fromConfig = assignment.origin === 'repo-config' && patched(Patches.repoConfigAssignment);
+    const permission = fromConfig
+      ? { allowed: true, permission: 'repo-config' }
+      : await acts.checkAssignerPermission.executeWithOptions(
+          { ...githubOptions, summary: `permission of @${assignment.sender.login}` },
+          [{ ...ref, login: assignment.sender.login }],
+        );
     if (!permission.allowed) {
       log.info('assignment skipped: sender lacks write permission', {
         login: assignment.sender.login,
@@ -329,8 +338,20 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       return;
     }
     const identity = await acts.resolveCoderIdentity.executeWithOptions(
-      { ...coderOptions, summary: `Coder user of @${assignment.sender.login}` },
-      [{ ...ref, githubUserId: assignment.sender.id, githubLogin: assignment.sender.login }],
+      {
+        ...coderOptions,
+        summary: fromConfig
+          ? 'Coder user of the service'
+          : `Coder user of @${assignment.sender.login}`,
+      },
+      [
+        {
+          ...ref,
+          githubUserId: assignment.sender.id,
+          githubLogin: assignment.sender.login,
+          ...(fromConfig ? { asService: true } : {}),
+        },
+      ],
     );
     task.state.backend = identity.backend;
     publishPhase();
@@ -358,6 +379,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       task.state.statusCommentIntervalMs = started.settings.statusCommentIntervalMs;
     }
     if (started.ownerFallback) task.state.ownerNote = started.ownerFallback;
+    if (fromConfig) task.state.ownerNote = REPO_CONFIG_NOTE;
     if (started.agent.pushed === true && patched(Patches.agentStatusPush)) {
       // Coder pushes this chat's changes; it takes messages at once unless it reports an
       // error a person must fix. No readiness wait, no "starting" comment to edit later.
@@ -376,7 +398,11 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       setPhase('ready');
       return;
     }
-    await showStatus({ state: 'created', agentUrl: started.agent.url });
+    await showStatus({
+      state: 'created',
+      agentUrl: started.agent.url,
+      ...(fromConfig ? { note: REPO_CONFIG_NOTE } : {}),
+    });
     // Patched: runs recorded before this change published `ready` before the comment.
     const readyAfterComment = patched(Patches.readyAfterStatusComment);
     await waitUntilReady(started.agent, !readyAfterComment);
@@ -384,6 +410,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       state: 'running',
       agentUrl: started.agent.url,
       pullRequestUrl: task.state.pullRequestUrl ?? undefined,
+      ...(fromConfig ? { note: REPO_CONFIG_NOTE } : {}),
     });
     setPhase('ready');
   };

@@ -3,4 +3,5 @@
 export { agentWatchWorkflow } from './agent-watch-workflow';
 export { webhookRedeliveryWorkflow } from './redelivery-workflow';
 export { repositoryWorkflow } from './repository-workflow';
+export { scheduledJobWorkflow } from './scheduled-job-workflow';
 export { taskWorkflow } from './task-workflow';

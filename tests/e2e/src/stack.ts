@@ -20,6 +20,7 @@ import {
 import {
   createActivities,
   createRedeliveryActivities,
+  createRepoConfigActivities,
   createWorker,
   depsFromConfig,
   ensureRedeliverySchedule,
@@ -194,7 +195,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       connection: nativeConnection,
       namespace: 'default',
       taskQueue,
-      activities: { ...createActivities(deps), ...createRedeliveryActivities(deps) },
+      activities: {
+        ...createActivities(deps),
+        ...createRedeliveryActivities(deps),
+        ...createRepoConfigActivities(deps),
+      },
       workflowBundle,
       dataConverter,
     });

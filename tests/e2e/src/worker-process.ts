@@ -18,6 +18,7 @@ import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import {
   type CreateWorkerOptions,
   createActivities,
+  createRepoConfigActivities,
   createWorker,
   depsFromConfig,
   startAgentWatch,
@@ -49,7 +50,7 @@ async function main(): Promise<void> {
     connection,
     namespace: 'default',
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: createActivities(deps),
+    activities: { ...createActivities(deps), ...createRepoConfigActivities(deps) },
     dataConverter,
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
     tuning,

@@ -27,6 +27,14 @@ const EXAMPLE_ID = 'gh-widgets-42';
 const MAIN_TITLE = 'Add a greeting';
 const AGENTS_REPO = { owner: 'acme', name: 'gizmos' };
 const CONFIG_SHA = 'a'.repeat(40);
+/** The scheduled job of acme/widgets's config, as docs/operations.md names it. */
+const JOB_SCHEDULE = 'scheduled-acme-widgets-nightly-deps';
+const JOB = `[[scheduled_jobs]]
+name = "nightly-deps"
+branch = "main"
+schedule = "0 3 * * *"
+prompt = "Update the dependencies."
+`;
 
 type Fixture = 'main' | 'failed' | 'failedToo' | 'agents' | 'reset' | 'terminate' | 'encrypted';
 
@@ -334,6 +342,56 @@ const RULES: Rule[] = [
     },
   },
   {
+    name: 'list schedules',
+    match: /^schedule list$/,
+    stage: 0,
+    target: 'main',
+    check: (out) => expect(out).toContain(JOB_SCHEDULE),
+  },
+  {
+    name: 'describe a job schedule',
+    match: /^schedule describe --schedule-id scheduled-acme-widgets-nightly-deps$/,
+    stage: 0,
+    target: 'main',
+    check: (out) => expect(out).toContain('scheduledJobWorkflow'),
+  },
+  {
+    name: 'fire a job now',
+    match: /^schedule trigger --schedule-id scheduled-acme-widgets-nightly-deps$/,
+    stage: 1,
+    target: 'main',
+    check: async (_out, { stack }) => {
+      await until(
+        () =>
+          stack.github.issues('acme', 'widgets').some((i) => i.title.startsWith('nightly-deps:')),
+        'the firing opened an issue',
+      );
+    },
+  },
+  {
+    name: 'pause or resume one job',
+    match:
+      /^schedule toggle --schedule-id scheduled-acme-widgets-nightly-deps --(pause|unpause) --reason "[^"]+"$/,
+    stage: 1,
+    target: 'main',
+    check: async (_out, { stack }) => {
+      const paused = (await stack.client.schedule.getHandle(JOB_SCHEDULE).describe()).state.paused;
+      expect(typeof paused).toBe('boolean');
+    },
+  },
+  {
+    name: 'pause or resume every job of a repository',
+    match:
+      /^workflow update execute --workflow-id repo-acme\/widgets --name (pause|resume)Schedules --input '\{.*\}'$/,
+    stage: 1,
+    target: 'main',
+    check: async (out, { stack }) => {
+      expect(out).toContain(JOB_SCHEDULE);
+      const paused = (await stack.client.schedule.getHandle(JOB_SCHEDULE).describe()).state.paused;
+      expect(paused).toBe(out.includes('paused'));
+    },
+  },
+  {
     name: 'batch jobs',
     match: /^batch list$/,
     stage: 3,
@@ -412,7 +470,7 @@ describe('docs/operations.md commands against a running product', () => {
         repo.name,
         CONFIG_SHA,
         '.code-factory/config.toml',
-        `[agent]\nbackend = "${backend}"\n`,
+        `[agent]\nbackend = "${backend}"\n${repo === DEMO_REPO ? JOB : ''}`,
       );
       const pushed = await stack.deliver(
         'push',

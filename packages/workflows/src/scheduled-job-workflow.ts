@@ -1,0 +1,53 @@
+/**
+ * One firing of a repository's scheduled job (started by its Temporal Schedule,
+ * `scheduled-<owner>-<repo>-<job>`): open an issue for the job as the App and hand it to the
+ * agent, unless the previous firing's issue is still open (then the firing is skipped, and
+ * the schedule's note and the log say so). From there the issue lives like any assigned one.
+ */
+import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
+import { ErrorTypes } from './activities';
+import type { RepoWorkActivities, ScheduledJobInput, ScheduledJobResult } from './repo-work';
+
+const acts = proxyActivities<RepoWorkActivities>({
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: [ErrorTypes.nonRetryable, ErrorTypes.userFixable],
+  },
+});
+
+export async function scheduledJobWorkflow(input: ScheduledJobInput): Promise<ScheduledJobResult> {
+  const info = workflowInfo();
+  const ref = { installationId: input.installationId, repository: input.repository };
+  const opened = await acts.openScheduledIssue.executeWithOptions(
+    { startToCloseTimeout: '1 minute', summary: `open the issue of job ${input.job.name}` },
+    [{ ...input, firingId: info.workflowId, firedAt: info.startTime.toISOString() }],
+  );
+  if (opened.outcome === 'skipped') {
+    log.info('scheduled job skipped: the previous firing’s issue is still open', {
+      job: input.job.name,
+      openIssue: opened.openIssue,
+    });
+    return { outcome: 'skipped', openIssue: opened.openIssue };
+  }
+  await acts.handIssueToAgent.executeWithOptions(
+    { startToCloseTimeout: '1 minute', summary: `hand #${opened.issue.number} to the agent` },
+    [
+      {
+        ...ref,
+        taskNamePrefix: input.taskNamePrefix,
+        issue: opened.issue,
+        sender: opened.sender,
+        deliveryId: `scheduled-${info.workflowId}`,
+      },
+    ],
+  );
+  log.info('scheduled job opened an issue for the agent', {
+    job: input.job.name,
+    issueNumber: opened.issue.number,
+  });
+  return { outcome: 'opened', issueNumber: opened.issue.number, url: opened.issue.url };
+}
