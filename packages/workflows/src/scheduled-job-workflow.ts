@@ -24,7 +24,15 @@ export async function scheduledJobWorkflow(input: ScheduledJobInput): Promise<Sc
   const ref = { installationId: input.installationId, repository: input.repository };
   const opened = await acts.openScheduledIssue.executeWithOptions(
     { startToCloseTimeout: '1 minute', summary: `open the issue of job ${input.job.name}` },
-    [{ ...input, firingId: info.workflowId, firedAt: info.startTime.toISOString() }],
+    [
+      {
+        ...input,
+        // The run, not the workflow ID: Temporal names a firing by its time in whole seconds,
+        // so two firings within one second share the ID (a retried attempt keeps the run).
+        firingId: `${info.workflowId}/${info.firstExecutionRunId}`,
+        firedAt: info.startTime.toISOString(),
+      },
+    ],
   );
   if (opened.outcome === 'skipped') {
     log.info('scheduled job skipped: the previous firing’s issue is still open', {
