@@ -29,6 +29,7 @@ import type {
   EnsureAgentResult,
 } from './backend';
 import { CoderHttp, type CoderHttpOptions, parseShape } from './http';
+import { resolveTemplateVersion } from './templates';
 import { coderUserOfGitHubUser } from './users';
 
 export interface AgentsBackendOptions extends CoderHttpOptions {
@@ -101,10 +102,6 @@ export type CoderChat = z.infer<typeof ChatSchema>;
 
 const ChatListSchema = z.array(ChatSchema).nullable();
 const SendResponseSchema = z.object({ queued: z.boolean().optional() }).loose();
-const TemplateSchema = z.object({ id: z.string(), active_version_id: z.string() });
-const PresetsSchema = z
-  .array(z.object({ ID: z.string(), Name: z.string(), Default: z.boolean().optional() }))
-  .nullable();
 const RichParametersSchema = z.array(z.object({ name: z.string() }).loose()).nullable();
 const WorkspaceSchema = z.object({ id: z.string() }).loose();
 
@@ -467,40 +464,13 @@ export class CoderAgentsBackend implements AgentBackend {
   ): Promise<string | undefined> {
     const templateName = this.options.workspaceTemplate;
     if (!templateName) return undefined;
-    const org = enc(this.options.organization);
-    let template: z.infer<typeof TemplateSchema>;
-    try {
-      template = await this.http.json(
-        TemplateSchema,
-        'GET',
-        `/api/v2/organizations/${org}/templates/${enc(templateName)}`,
-      );
-    } catch (err) {
-      if (isExternalError(err, 'not_found')) {
-        throw new ExternalError(`template ${templateName} not found`, {
-          kind: 'user_fixable',
-          service: 'coder',
-          status: 404,
-          userMessage: `The Coder template \`${templateName}\` (for the agents' workspaces) does not exist in the organization \`${this.options.organization}\`. An administrator needs to create it or fix \`CODER_AGENTS_TEMPLATE_NAME\`.`,
-        });
-      }
-      throw err;
-    }
-    const version = enc(template.active_version_id);
-    const presets =
-      (await this.http.json(PresetsSchema, 'GET', `/api/v2/templateversions/${version}/presets`)) ??
-      [];
-    const wantedPreset = this.options.presetName;
-    const preset = wantedPreset
-      ? presets.find((p) => p.Name === wantedPreset)
-      : presets.find((p) => p.Default);
-    if (wantedPreset && !preset) {
-      throw new ExternalError(`preset ${wantedPreset} not found`, {
-        kind: 'user_fixable',
-        service: 'coder',
-        userMessage: `The Coder template \`${templateName}\` has no preset named \`${wantedPreset}\`. An administrator needs to add it or change \`CODER_TEMPLATE_PRESET\`.`,
-      });
-    }
+    const { versionId, presetId } = await resolveTemplateVersion(this.http, {
+      organization: this.options.organization,
+      templateName,
+      ...(this.options.presetName ? { presetName: this.options.presetName } : {}),
+      setting: 'CODER_AGENTS_TEMPLATE_NAME',
+    });
+    const version = enc(versionId);
     // Only the parameters the template declares: a template that does not know one would
     // refuse the build.
     const declared = new Set(
@@ -518,8 +488,8 @@ export class CoderAgentsBackend implements AgentBackend {
     const user = ownerId ? enc(ownerId) : 'me';
     const response = await this.http.request('POST', `/api/v2/users/${user}/workspaces`, {
       body: {
-        template_version_id: template.active_version_id,
-        ...(preset ? { template_version_preset_id: preset.ID } : {}),
+        template_version_id: versionId,
+        ...(presetId ? { template_version_preset_id: presetId } : {}),
         name: input.taskName,
         rich_parameter_values: values,
       },

@@ -5,4 +5,5 @@ export * from './detect';
 export * from './http';
 export * from './readiness';
 export * from './tasks-backend';
+export * from './templates';
 export * from './users';

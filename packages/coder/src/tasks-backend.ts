@@ -7,6 +7,7 @@ import { ExternalError, isExternalError } from '@code-factory/errors';
 import { z } from 'zod';
 import type { AgentBackend, AgentHandle, AgentStatus, EnsureAgentInput } from './backend';
 import { CoderHttp, type CoderHttpOptions } from './http';
+import { resolveTemplateVersion } from './templates';
 import { coderUserOfGitHubUser } from './users';
 
 export interface TasksBackendOptions extends CoderHttpOptions {
@@ -14,11 +15,6 @@ export interface TasksBackendOptions extends CoderHttpOptions {
   templateName: string;
   presetName?: string;
 }
-
-const TemplateSchema = z.object({ id: z.string(), active_version_id: z.string() });
-const PresetsSchema = z
-  .array(z.object({ ID: z.string(), Name: z.string(), Default: z.boolean().optional() }))
-  .nullable();
 
 export const TaskSchema = z.object({
   id: z.string(),
@@ -147,42 +143,12 @@ export class CoderTasksBackend implements AgentBackend {
     return TaskSchema.parse(response.body);
   }
 
-  private async resolveTemplate(templateName = this.options.templateName) {
-    const org = enc(this.options.organization);
-    let template: z.infer<typeof TemplateSchema>;
-    try {
-      template = await this.http.json(
-        TemplateSchema,
-        'GET',
-        `/api/v2/organizations/${org}/templates/${enc(templateName)}`,
-      );
-    } catch (err) {
-      if (isExternalError(err, 'not_found')) {
-        throw new ExternalError(`template ${templateName} not found`, {
-          kind: 'user_fixable',
-          service: 'coder',
-          status: 404,
-          userMessage: `The Coder template \`${templateName}\` does not exist in the organization \`${this.options.organization}\`. An administrator needs to create it or point the service at the right template.`,
-        });
-      }
-      throw err;
-    }
-    const presets =
-      (await this.http.json(
-        PresetsSchema,
-        'GET',
-        `/api/v2/templateversions/${enc(template.active_version_id)}/presets`,
-      )) ?? [];
-    const wanted = this.options.presetName;
-    const preset = wanted ? presets.find((p) => p.Name === wanted) : presets.find((p) => p.Default);
-    if (wanted && !preset) {
-      throw new ExternalError(`preset ${wanted} not found`, {
-        kind: 'user_fixable',
-        service: 'coder',
-        userMessage: `The Coder template \`${templateName}\` has no preset named \`${wanted}\`. An administrator needs to add it or change the configured preset.`,
-      });
-    }
-    return { versionId: template.active_version_id, presetId: preset?.ID };
+  private resolveTemplate(templateName = this.options.templateName) {
+    return resolveTemplateVersion(this.http, {
+      organization: this.options.organization,
+      templateName,
+      ...(this.options.presetName ? { presetName: this.options.presetName } : {}),
+    });
   }
 
   private handle(task: CoderTask): AgentHandle {

@@ -77,6 +77,7 @@ export {
   type RunningServer,
   serveApp,
 } from './http-fake';
+export { until } from './until';
 export {
   githubUser,
   type RepoParams,

@@ -9,26 +9,12 @@
  */
 
 import { startStack } from '@code-factory/e2e';
-import { samplePayloads } from '@code-factory/testkit';
+import { samplePayloads, until } from '@code-factory/testkit';
 import { stateQuery } from '@code-factory/workflows';
 
 export interface LatencyLeg {
   mode: 'push' | 'poll';
   samples: number[];
-}
-
-async function until<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 2));
-  }
 }
 
 export async function pushVersusPoll(

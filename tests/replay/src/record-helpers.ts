@@ -1,6 +1,7 @@
 /** What both history recorders share: where histories go, and waiting. */
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { until as waitUntil } from '@code-factory/testkit';
 import type { WorkflowHandle } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 
@@ -8,20 +9,21 @@ export const HISTORIES_DIR =
   process.env.HISTORIES_DIR ??
   resolve(import.meta.dirname, '../../../packages/workflows/test/fixtures/histories');
 
-export async function until<T>(
+/** The test kit's `until`, but a probe that throws (a workflow not started yet) counts as "not yet". */
+export function until<T>(
   probe: () => Promise<T | undefined | false> | T | undefined | false,
   what: string,
   timeoutMs = 30_000,
 ): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await Promise.resolve()
-      .then(probe)
-      .catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
+  return waitUntil(
+    () =>
+      Promise.resolve()
+        .then(probe)
+        .catch(() => undefined),
+    what,
+    timeoutMs,
+    50,
+  );
 }
 
 export async function save(name: string, handle: WorkflowHandle): Promise<void> {
