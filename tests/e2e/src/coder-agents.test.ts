@@ -215,3 +215,47 @@ describe.each([
     expect(statusComments(stack, number)).toHaveLength(1);
   });
 });
+
+describe('live progress edits the status comment at most once per interval', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({
+      coderTimings: { chatRunningMs: 50 },
+      workerEnv: { STATUS_COMMENT_INTERVAL_MS: '600000' },
+    });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('holds back an edit while the interval runs, whatever Coder pushes', async () => {
+    const number = 7301;
+    const name = await stack.assign(number, 'Throttled');
+    await stack.waitForPhase(name, ['ready']);
+    const chat = await chatOf(stack, name);
+    const [comment] = await until(
+      () => (statusComments(stack, number).length === 1 ? statusComments(stack, number) : false),
+      'the status comment',
+    );
+    const edits = () =>
+      stack.github.callsTo('PATCH', new RegExp(`/issues/comments/${comment?.id}$`)).length;
+    const editsBefore = edits();
+    const handle = stack.client.workflow.getHandle(name);
+    await until(() => stack.coder.watchConnections() >= 1, 'the chat stream');
+    const updatesBefore = (await handle.query(stateQuery)).counts.agentUpdates ?? 0;
+    stack.coder.requireAction(chat.id);
+    stack.coder.setChatSummary(chat.id, { last_turn_summary: 'one' });
+    stack.coder.setChatStatus(chat.id, 'waiting');
+    // The workflow took the changes (the positive signal), and kept them for later.
+    const state = await until(async () => {
+      const s = await handle.query(stateQuery);
+      return (s.counts.agentUpdates ?? 0) > updatesBefore &&
+        s.live?.summary === 'one' &&
+        s.live.status === 'waiting'
+        ? s
+        : undefined;
+    }, 'the pushed changes taken');
+    expect(state.liveDirty).toBe(true);
+    expect(edits()).toBe(editsBefore);
+  });
+});
