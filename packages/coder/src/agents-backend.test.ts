@@ -228,6 +228,23 @@ describe('CoderAgentsBackend against the fake Coder', () => {
     expect(coder.chatMessages(agent.id).at(-1)?.text).toBe('after a revoked token');
   });
 
+  it('mints a shorter token where the deployment caps token lifetimes', async () => {
+    const { backend, dev } = await setUp();
+    coder.fail({
+      method: 'POST',
+      path: /\/keys\/tokens$/,
+      status: 400,
+      body: { message: 'lifetime must be less than 2h0m0s' },
+    });
+    const { agent } = await ensure(backend, dev.id);
+    await backend.send(agent, 'as the owner');
+    const lifetimes = coder
+      .callsTo('POST', /\/keys\/tokens$/)
+      .map((c) => (c.body as { lifetime: number }).lifetime);
+    expect(lifetimes).toEqual([24 * 3_600_000_000_000, 3_600_000_000_000]);
+    expect(coder.chatMessages(agent.id).at(-1)?.createdBy).toBe(dev.id);
+  });
+
   it('refuses a malformed answer with the path that was wrong', async () => {
     const { backend, dev } = await setUp();
     const { agent } = await ensure(backend, dev.id);

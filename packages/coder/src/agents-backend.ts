@@ -58,7 +58,8 @@ export const V2_CHATS_PATH = '/api/v2/chats';
 export const EXPERIMENTAL_CHATS_PATH = '/api/experimental/chats';
 export const DEFAULT_CHATS_PATH = V2_CHATS_PATH;
 
-const DAY_MS = 24 * 60 * 60_000;
+const HOUR_MS = 60 * 60_000;
+const DAY_MS = 24 * HOUR_MS;
 
 const UserSchema = z.object({ id: z.string(), username: z.string() });
 const OrganizationSchema = z.object({ id: z.string() });
@@ -228,18 +229,27 @@ export class CoderAgentsBackend implements AgentBackend {
     const self = await this.me();
     if (!ownerId || ownerId === self.id) return this.http;
     const cached = this.sessions.get(ownerId);
-    if (cached && cached.expiresAt - this.now() > 10 * 60_000) return cached.http;
-    const lifetimeMs = this.options.ownerTokenLifetimeMs ?? DAY_MS;
-    const minted = await this.http.json(
-      TokenSchema,
-      'POST',
-      `/api/v2/users/${enc(ownerId)}/keys/tokens`,
-      {
+    // Renewed a few minutes before it expires (tokens may be as short as an hour).
+    if (cached && cached.expiresAt - this.now() > 5 * 60_000) return cached.http;
+    let lifetimeMs = this.options.ownerTokenLifetimeMs ?? DAY_MS;
+    const mint = () =>
+      this.http.json(TokenSchema, 'POST', `/api/v2/users/${enc(ownerId)}/keys/tokens`, {
         token_name: `code-factory-${randomUUID().slice(0, 8)}`,
         // time.Duration: nanoseconds.
         lifetime: lifetimeMs * 1_000_000,
-      },
-    );
+      });
+    let minted: z.infer<typeof TokenSchema>;
+    try {
+      minted = await mint();
+    } catch (err) {
+      // A deployment with a shorter maximum ("lifetime must be less than ...",
+      // validateAPIKeyLifetime): an hour is below any sensible maximum.
+      if (!isExternalError(err) || err.status !== 400 || !/lifetime/i.test(err.message)) {
+        throw err;
+      }
+      lifetimeMs = HOUR_MS;
+      minted = await mint();
+    }
     const session = { http: this.http.withToken(minted.key), expiresAt: this.now() + lifetimeMs };
     this.sessions.set(ownerId, session);
     return session.http;
