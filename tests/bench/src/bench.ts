@@ -67,6 +67,8 @@ const LOAD = {
   preassigned: QUICK ? 50 : 100,
 };
 const E2E_SAMPLES = QUICK ? 100 : 200;
+/** A message to the agent: a chat message (Coder Agents, the default) or a task's input. */
+const SEND_PATH = /\/chats\/[^/]+\/messages$|\/send$/;
 const CONCURRENCY = 64;
 
 const WEBHOOK_SECRET = 'bench-webhook-secret';
@@ -554,7 +556,7 @@ async function ingressAndE2e(world: World, d: Deployment) {
             const c = calls[j];
             if (
               c?.method === 'POST' &&
-              c.path.endsWith('/send') &&
+              SEND_PATH.test(c.path) &&
               JSON.stringify(c.body).includes(marker)
             ) {
               return c;
@@ -570,7 +572,7 @@ async function ingressAndE2e(world: World, d: Deployment) {
       latencies.push(call.at - sentAt);
     }
     print(
-      `b. End to end: delivery POST → fake Coder \`POST …/send\` (idle, ready agent; N = ${E2E_SAMPLES}, sequential, 20 agents in rotation)`,
+      `b. End to end: delivery POST → fake Coder message to the agent (Coder Agents chat; idle, ready agent; N = ${E2E_SAMPLES}, sequential, 20 agents in rotation)`,
       table(
         ['measure', 'median ms', 'p99 ms', 'max ms'],
         [
@@ -811,11 +813,10 @@ async function scaleOnce(
     await sleep(1_000);
     const ready = await d.rss();
     world.coder.reset();
-    const sendPath = /\/send$/;
     const commentStarted = Date.now();
     await pool(numbers, CONCURRENCY, (i) => d.comment(i, `scale comment ${i}`, 8_000_000 + i));
     await until(
-      () => world.coder.callsTo('POST', sendPath).length >= n,
+      () => world.coder.callsTo('POST', SEND_PATH).length >= n,
       `${n} sends`,
       600_000,
       100,
