@@ -189,11 +189,6 @@ export function pullRequestOf(chat: CoderChat): AgentPullRequest | undefined {
   };
 }
 
-/** @deprecated kept for callers of the old name; use `pullRequestOf`. */
-export function pullRequestUrlOf(chat: CoderChat): string | undefined {
-  return pullRequestOf(chat)?.url;
-}
-
 export class CoderAgentsBackend implements AgentBackend {
   readonly kind = 'agents' as const;
   readonly queuesWhileBusy = true;
@@ -393,7 +388,7 @@ export class CoderAgentsBackend implements AgentBackend {
       if (patched.status !== 204 && patched.status !== 200) await delay(settle.delayMs);
       const after = await this.getChat(agent);
       if (!after || after.archived) {
-        await this.deleteWorkspace(chat.workspace_id ?? undefined, agent.name);
+        await this.deleteWorkspace(chat.workspace_id ?? undefined);
         return { existed: true };
       }
     }
@@ -518,7 +513,7 @@ export class CoderAgentsBackend implements AgentBackend {
   }
 
   /** Deletes the workspace pinned to a closed chat, when we created it (named after the task). */
-  private async deleteWorkspace(workspaceId: string | undefined, _taskName: string) {
+  private async deleteWorkspace(workspaceId: string | undefined) {
     if (!workspaceId || !this.options.workspaceTemplate) return;
     await this.http.request('POST', `/api/v2/workspaces/${enc(workspaceId)}/builds`, {
       body: { transition: 'delete' },
