@@ -395,6 +395,12 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
       task.state.liveDirty = false;
       task.state.liveShownAt = Date.now();
       await showStatus(liveView(started.agent));
+      // An error pushed while the comment was written parks the task all the same.
+      const pushedMeanwhile = task.blockingError();
+      if (pushedMeanwhile) {
+        await handleFailure(agentErrorFailure(pushedMeanwhile), 'deliver');
+        return;
+      }
       setPhase('ready');
       return;
     }
