@@ -6,7 +6,7 @@ import { detectCoder } from './detect';
 import { CoderHttp } from './http';
 
 async function until<T>(probe: () => T | undefined | false, what: string): Promise<T> {
-  const deadline = Date.now() + 5_000;
+  const deadline = Date.now() + 15_000;
   for (;;) {
     const value = probe();
     if (value !== undefined && value !== false) return value;
@@ -67,7 +67,7 @@ describe('ChatFollower against the fake Coder', () => {
     coder.setChatDiff(agent.id, { pull_request_url: 'https://github.com/a/b/pull/5' });
     await until(() => updates.find((u) => u.pullRequest?.number === 5), 'the pull request');
 
-    coder.cutStreams({ refuseForMs: 300 });
+    coder.cutStreams({ refuseForMs: 1_500 });
     await until(() => coder.watchConnections() === 0, 'the stream cut');
     coder.setChatSummary(agent.id, { last_turn_summary: 'seen by polling' });
     const polled = await until(
