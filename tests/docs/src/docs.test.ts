@@ -2,7 +2,7 @@
  * The docs name every environment variable the processes read, and nothing the code does
  * not read: the configuration reference is checked against the zod schemas themselves.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { IngressConfigSchema, variableNames, WorkerConfigSchema } from '@code-factory/config';
 import { describe, expect, it } from 'vitest';
@@ -130,3 +130,33 @@ function docFiles(): string[] {
     .concat(['development', 'gotchas'])
     .map((name) => `docs/${name}.md`);
 }
+
+describe('paths the docs cite', () => {
+  /** Every markdown file people read: README, docs/, the folder notes and package READMEs. */
+  const files = [
+    'README.md',
+    ...readdirSync(resolve(root, 'docs'))
+      .filter((f) => f.endsWith('.md'))
+      .map((f) => `docs/${f}`),
+    ...['apps', 'packages'].flatMap((top) =>
+      readdirSync(resolve(root, top)).flatMap((dir) =>
+        ['AGENTS.md', 'README.md']
+          .map((name) => `${top}/${dir}/${name}`)
+          .filter((path) => existsSync(resolve(root, path))),
+      ),
+    ),
+  ];
+
+  it('exist in the repository', () => {
+    const missing: string[] = [];
+    for (const file of files) {
+      for (const match of read(file).matchAll(/`((?:apps|packages|tests|infra|docs)\/[^`\s]+)`/g)) {
+        const path = (match[1] ?? '').replace(/[.,:]+$/, '');
+        // Placeholders and globs name a kind of path, not one path.
+        if (/[*<>{}]/.test(path)) continue;
+        if (!existsSync(resolve(root, path))) missing.push(`${file}: ${path}`);
+      }
+    }
+    expect(missing).toEqual([]);
+  });
+});
