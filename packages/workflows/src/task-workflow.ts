@@ -68,6 +68,8 @@ export const Patches = {
   agentStatusPush: 'agent-status-push',
   /** A failed clean-up call at close is logged and counted; the task still completes. */
   closeNeverFails: 'close-never-fails',
+  /** No search-attribute upsert for the transient `working` phase, nor for no change. */
+  durablePhasesOnly: 'durable-phases-only',
   /**
    * An assignment from the repository's config (scheduled job, failed-run hook; the App
    * opened the issue): no permission check, the agent runs as the service's Coder user.
@@ -270,11 +272,24 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
     },
   );
 
+  /** What the search attributes say (this run): an upsert that changes nothing is skipped. */
+  let published: string | null = null;
   const publishPhase = () => {
-    upsertSearchAttributes([
-      { key: SearchAttributes.phase, value: task.state.phase },
-      ...(task.state.backend ? [{ key: SearchAttributes.backend, value: task.state.backend }] : []),
-    ]);
+    const phase = task.state.phase;
+    // `working` lasts one delivery: operators filter on the durable phases, and the Web UI's
+    // details and the `state` query show the transient one. Runs recorded before this
+    // change upserted every phase change.
+    const shown = `${phase === 'working' ? 'ready' : phase}/${task.state.backend ?? ''}`;
+    const needless = phase === 'working' || shown === published;
+    if (!needless || !patched(Patches.durablePhasesOnly)) {
+      upsertSearchAttributes([
+        { key: SearchAttributes.phase, value: phase },
+        ...(task.state.backend
+          ? [{ key: SearchAttributes.backend, value: task.state.backend }]
+          : []),
+      ]);
+      published = shown;
+    }
     setCurrentDetails(describe(task));
   };
 
