@@ -195,7 +195,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         ...(status
           ? {
               status: {
-                status: status.detail.split(' ')[0] ?? status.detail,
+                status: status.state ?? status.detail,
                 readiness: status.readiness,
                 ...(status.error ? { error: status.error } : {}),
                 ...(status.pullRequest ? { pullRequest: status.pullRequest } : {}),

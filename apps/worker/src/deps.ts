@@ -7,13 +7,14 @@ import {
   CoderHttp,
   CoderTasksBackend,
   chooseBackend,
+  describeChoice,
   detectCoder,
 } from '@code-factory/coder';
 import { ConfigError, type WorkerConfig } from '@code-factory/config';
 import { isExternalError } from '@code-factory/errors';
 import { GitHubApp } from '@code-factory/github';
 import type { Client } from '@temporalio/client';
-import type { ActivityDeps } from './activities';
+import { type ActivityDeps, startAgentWatch } from './activities';
 import type { RepoWorkDeps } from './repo-config-activities';
 import { storedRepoConfig } from './repo-config-store';
 
@@ -40,6 +41,11 @@ export async function detectBackend(config: WorkerConfig): Promise<BackendChoice
     }
     throw err;
   }
+}
+
+/** Starts this task queue's agent-watch workflow (where chats exist), saying what was detected. */
+export async function announceCoder(deps: WorkerDeps): Promise<void> {
+  if (deps.agentWatch) await startAgentWatch(deps.agentWatch, describeChoice(deps.coder));
 }
 
 export async function depsFromConfig(

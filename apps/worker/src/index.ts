@@ -5,7 +5,7 @@ export {
   startAgentWatch,
   type WorkerActivities,
 } from './activities';
-export { depsFromConfig, detectBackend, type WorkerDeps } from './deps';
+export { announceCoder, depsFromConfig, detectBackend, type WorkerDeps } from './deps';
 export { toFailure, withFailureMapping } from './failures';
 export {
   createRedeliveryActivities,

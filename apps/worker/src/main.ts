@@ -7,8 +7,8 @@ import { describeChoice } from '@code-factory/coder';
 import { ConfigError, parseEnv, temporalSettings, WorkerConfigSchema } from '@code-factory/config';
 import { Client, Connection } from '@temporalio/client';
 import { makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
-import { createActivities, startAgentWatch } from './activities';
-import { depsFromConfig } from './deps';
+import { createActivities } from './activities';
+import { announceCoder, depsFromConfig } from './deps';
 import { WorkerLogger } from './logging';
 import { createRedeliveryActivities } from './redelivery-activities';
 import { ensureRedeliverySchedule } from './redelivery-schedule';
@@ -96,7 +96,7 @@ async function main(): Promise<void> {
     setting: config.CODER_BACKEND,
     summary: coder,
   });
-  if (deps.agentWatch) await startAgentWatch(deps.agentWatch, coder);
+  await announceCoder(deps);
   // Worker.run() shuts down on these too; the stream holder lets go first, so another worker
   // takes Coder's chat streams over at once instead of after the shutdown grace time.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, deps.releaseStreams);

@@ -145,6 +145,7 @@ export function chatReadiness(chat: CoderChat): AgentStatus {
   const summary = chat.last_turn_summary ?? undefined;
   const status = (s: AgentStatus): AgentStatus => ({
     ...s,
+    state: chat.status,
     ...(pullRequest ? { pullRequest, pullRequestUrl: pullRequest.url } : {}),
     ...(summary ? { summary } : {}),
   });

@@ -55,6 +55,8 @@ export interface AgentStatus {
   readiness: Readiness;
   /** The backend's own words, for logs and the Web UI. */
   detail: string;
+  /** The backend's status value as it sent it (Agents: the chat's `status`). */
+  state?: string;
   /** The pull request the agent opened, when the backend knows it. */
   pullRequestUrl?: string;
   pullRequest?: AgentPullRequest;

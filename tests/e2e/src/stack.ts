@@ -5,7 +5,6 @@
  */
 import { generateKeyPairSync, randomUUID } from 'node:crypto';
 import { codecDataConverter } from '@code-factory/codec';
-import { describeChoice } from '@code-factory/coder';
 import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import { taskName } from '@code-factory/naming';
 import {
@@ -18,13 +17,13 @@ import {
   startFakeGitHub,
 } from '@code-factory/testkit';
 import {
+  announceCoder,
   createActivities,
   createRedeliveryActivities,
   createRepoConfigActivities,
   createWorker,
   depsFromConfig,
   ensureRedeliverySchedule,
-  startAgentWatch,
   type WorkerDeps,
   workflowsPath,
 } from '@code-factory/worker';
@@ -190,7 +189,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   let deps: WorkerDeps | undefined;
   const startWorker = async () => {
     deps = await depsFromConfig(workerConfig, client);
-    if (deps.agentWatch) await startAgentWatch(deps.agentWatch, describeChoice(deps.coder));
+    await announceCoder(deps);
     worker = await createWorker({
       connection: nativeConnection,
       namespace: 'default',

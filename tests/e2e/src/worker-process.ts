@@ -13,15 +13,14 @@
  */
 
 import { codecDataConverter } from '@code-factory/codec';
-import { describeChoice } from '@code-factory/coder';
 import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import {
+  announceCoder,
   type CreateWorkerOptions,
   createActivities,
   createRepoConfigActivities,
   createWorker,
   depsFromConfig,
-  startAgentWatch,
 } from '@code-factory/worker';
 import { Client, Connection } from '@temporalio/client';
 import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
@@ -44,7 +43,7 @@ async function main(): Promise<void> {
     ? (JSON.parse(process.env.WORKER_TUNING) as CreateWorkerOptions['tuning'])
     : undefined;
   const deps = await depsFromConfig(config, client);
-  if (deps.agentWatch) await startAgentWatch(deps.agentWatch, describeChoice(deps.coder));
+  await announceCoder(deps);
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, deps.releaseStreams);
   const worker = await createWorker({
     connection,
