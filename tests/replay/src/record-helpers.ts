@@ -26,7 +26,12 @@ export function until<T>(
   );
 }
 
-export async function save(name: string, handle: WorkflowHandle): Promise<void> {
+/**
+ * `RECORD_SUFFIX=.some-patch` saves `<name>.some-patch.json`: a recording of a newer shape
+ * next to the older one, which stays to prove old runs still replay.
+ */
+export async function save(base: string, handle: WorkflowHandle): Promise<void> {
+  const name = `${base}${process.env.RECORD_SUFFIX ?? ''}`;
   const history = await handle.fetchHistory();
   mkdirSync(HISTORIES_DIR, { recursive: true });
   // The same JSON shape as `temporal workflow show --output json` and the Web UI's download.
