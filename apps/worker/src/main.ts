@@ -110,9 +110,7 @@ async function main(): Promise<void> {
       ...createRepoConfigActivities(deps),
     },
     dataConverter,
-    tuning: config.WORKER_MAX_CACHED_WORKFLOWS
-      ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS }
-      : undefined,
+    tuning: { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS },
     ...(tracing ? tracing.workerOptions : {}),
   });
   // Failed webhook deliveries are redelivered by a schedule (docs/configuration.md).

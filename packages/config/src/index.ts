@@ -139,7 +139,13 @@ export const WorkerConfigSchema = z.object({
   CODER_STREAM_RECONNECT_MS: durationMs(1_000),
   /** How long a dead worker keeps the chat streams before another worker takes them over. */
   AGENT_WATCH_HEARTBEAT_TIMEOUT_MS: durationMs(30_000),
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().optional(),
+  /**
+   * Task workflows the worker keeps in memory; the rest are replayed from their (short)
+   * history when an event arrives. docs/performance.md has the measurements behind it.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(1_000),
+  /** A task run continues as new past this many history events (replays stay short). */
+  TASK_HISTORY_LIMIT: z.coerce.number().int().min(100).max(50_000).default(500),
   /** Prometheus metrics of the worker (Temporal runtime + ours) at host:port/metrics; off when unset. */
   WORKER_METRICS_ADDRESS: z
     .string()
