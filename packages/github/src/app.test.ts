@@ -1,7 +1,7 @@
 import { isExternalError } from '@code-factory/errors';
+import { testAppKey } from '@code-factory/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitHubApp } from './app';
-import { testAppKey } from './test-keys';
 import { type FakeGitHub, startFakeGitHubApi } from './test-server';
 
 const key = testAppKey();

@@ -1,8 +1,8 @@
 import { ExternalError } from '@code-factory/errors';
+import { testAppKey } from '@code-factory/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitHubApp } from './app';
 import type { GitHubInstallation } from './installation';
-import { testAppKey } from './test-keys';
 import { type FakeGitHub, type FakePull, startFakeGitHubApi } from './test-server';
 
 const key = testAppKey();

@@ -9,8 +9,14 @@
 import './runtime-logs';
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { AGENT_LOGIN, LEAD, type Stack, startStack, WEBHOOK_SECRET } from '@code-factory/e2e';
 import { samplePayloads, signWebhook, type WebhookPayload } from '@code-factory/testkit';
+import {
+  AGENT_LOGIN,
+  LEAD,
+  type Stack,
+  startStack,
+  WEBHOOK_SECRET,
+} from '@code-factory/testkit/stack';
 import { agentWatchWorkflowId, stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workerLogs, workerLogsCaptured } from './runtime-logs';

@@ -9,10 +9,10 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { samplePayloads } from '@code-factory/testkit';
+import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
 import { temporalAddress, temporalCli } from '@code-factory/testkit/vitest';
 import { stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_LOGIN, LEAD, type Stack, startStack } from './stack';
 
 const run = promisify(execFile);
 const KEYS = `e2e1=${randomBytes(32).toString('base64')}`;

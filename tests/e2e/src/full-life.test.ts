@@ -9,9 +9,9 @@
  */
 import { STATUS_MARKER } from '@code-factory/messages';
 import { samplePayloads } from '@code-factory/testkit';
+import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
 import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_LOGIN, LEAD, type Stack, startStack } from './stack';
 
 async function until<T>(
   probe: () => Promise<T | undefined> | T | undefined,

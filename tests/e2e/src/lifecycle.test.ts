@@ -4,9 +4,9 @@
  */
 import { STATUS_MARKER } from '@code-factory/messages';
 import { samplePayloads } from '@code-factory/testkit';
+import { AGENT_LOGIN, CODER_USER, LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
 import { stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_LOGIN, CODER_USER, LEAD, type Stack, startStack } from './stack';
 
 let stack: Stack;
 beforeAll(async () => {

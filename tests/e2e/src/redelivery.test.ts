@@ -11,10 +11,14 @@ import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
 import { samplePayloads } from '@code-factory/testkit';
+import {
+  type DevServer,
+  type Stack,
+  startDevServer,
+  startStack,
+} from '@code-factory/testkit/stack';
 import { REDELIVERY_SCHEDULE_ID, type RedeliveryResult, stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevServer, startDevServer } from './dev-server';
-import { type Stack, startStack } from './stack';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../../..');

@@ -8,6 +8,7 @@
  */
 import { repositoryWorkflowId } from '@code-factory/naming';
 import { samplePayloads } from '@code-factory/testkit';
+import { LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
 import {
   FAILED_RUN_LABEL,
   REPO_CONFIG_NOTE,
@@ -18,7 +19,6 @@ import {
 } from '@code-factory/workflows';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEAD, type Stack, startStack } from './stack';
 
 let stack: Stack;
 beforeAll(async () => {

@@ -6,9 +6,9 @@
 
 import { repositoryWorkflowId } from '@code-factory/naming';
 import { samplePayloads } from '@code-factory/testkit';
+import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
 import { repoConfigQuery, stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_LOGIN, LEAD, type Stack, startStack } from './stack';
 
 let stack: Stack;
 beforeAll(async () => {

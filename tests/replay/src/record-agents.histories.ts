@@ -4,8 +4,9 @@
  *
  *   RECORD_HISTORIES=1 RECORD_ONLY=agents pnpm exec vitest run --config tests/replay/vitest.record.config.ts
  */
-import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/e2e';
+
 import { samplePayloads } from '@code-factory/testkit';
+import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
 import { agentWatchWorkflowId, retryUpdate, stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { save, until } from './record-helpers';

@@ -1,56 +1,43 @@
 /**
- * The whole product in one process for end-to-end tests: fake Coder and GitHub (real HTTP),
- * the worker (real activities, configured through the same env schema as production), and
- * the ingress serving HTTP on a free port, all against the shared Temporal dev server.
+ * The whole product for tests, assembled once: fake Coder and GitHub (real HTTP), a GitHub App
+ * key, the worker (real activities, configured through the production env schema; in this
+ * process, as a child process, or left to the test), the ingress serving HTTP on a free port,
+ * and a client, all against a Temporal server (the shared one of the vitest global setup by
+ * default). Used by the worker's workflow tests, e2e, chaos, tracing, replay recording and the
+ * bench.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { codecDataConverter } from '@code-factory/codec';
-import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import { taskName } from '@code-factory/naming';
+import type { WorkerDeps } from '@code-factory/worker';
+import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
+import { Client, Connection } from '@temporalio/client';
 import {
   type CoderRelease,
   type FakeCoder,
   type FakeCoderOptions,
-  type FakeGitHub,
-  samplePayloads,
   startFakeCoder,
-  startFakeGitHub,
-} from '@code-factory/testkit';
+} from '../fake-coder';
+import { type FakeGitHub, startFakeGitHub } from '../fake-github';
+import { testAppKey } from '../keys';
+import { until } from '../until';
+import { samplePayloads } from '../webhooks';
+import { spawnWorker, type WorkerProcess } from './child';
+import { startTestIngress, type TestIngress, type TestIngressOptions } from './ingress';
 import {
-  announceCoder,
-  createActivities,
-  createRedeliveryActivities,
-  createRepoConfigActivities,
-  createWorker,
-  depsFromConfig,
-  ensureRedeliverySchedule,
-  type WorkerDeps,
-  workflowsPath,
-} from '@code-factory/worker';
-import { stateQuery } from '@code-factory/workflows';
-import { Client, Connection } from '@temporalio/client';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  type Worker,
-} from '@temporalio/worker';
-import { startTestIngress, type TestIngress } from './ingress';
+  type InProcessWorker,
+  type InProcessWorkerOptions,
+  quietRuntime,
+  startInProcessWorker,
+  workflowBundlePath,
+} from './worker';
 
 export const WEBHOOK_SECRET = 'e2e-webhook-secret';
-export { WORKER_PROCESS_ENTRY } from './paths';
 export const LEAD = { login: 'octo-lead', id: 1001 };
 export const CODER_USER = 'demo-dev';
 export const AGENT_LOGIN = 'xmtp-coder-agent';
 
-try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-} catch {
-  // Installed already in this process.
-}
-
-let bundle: ReturnType<typeof bundleWorkflowCode> | undefined;
+type Repo = { owner: string; name: string };
 
 export interface Stack {
   ingressUrl: string;
@@ -58,21 +45,29 @@ export interface Stack {
   github: FakeGitHub;
   client: Client;
   taskQueue: string;
+  /** CODER_TASK_NAME_PREFIX of this stack. */
+  prefix: string;
   /**
    * This stack's repository: its owner is unique per stack, because tests share one Temporal
    * server and a repository's workflow (ID `repo-owner/name`) must not be shared by stacks.
    */
-  repo: { owner: string; name: string };
+  repo: Repo;
   /** The template the fake Coder serves for repositories with a config. */
   configTemplate: { activeVersionId: string };
+  /** The worker's environment (`WorkerConfigSchema`), e.g. for a worker process of the test's. */
+  workerEnv: Record<string, string>;
   /** The task name (= workflow ID) of an issue in this stack (of `repo` unless given). */
-  taskName(issueNumber: number, repo?: { owner: string; name: string }): string;
+  taskName(issueNumber: number, repo?: Repo): string;
   /** Assigns an issue to the agent through the ingress (as LEAD); returns the workflow ID. */
-  assign(
-    issueNumber: number,
-    title: string,
-    repo?: { owner: string; name: string },
-  ): Promise<string>;
+  assign(issueNumber: number, title: string, repo?: Repo): Promise<string>;
+  /** The `state` query of a task workflow. */
+  state(workflowId: string): Promise<TaskSnapshot>;
+  /** Polls the `state` query until `check` holds; returns that state. */
+  waitFor(
+    workflowId: string,
+    check: (state: TaskSnapshot) => boolean,
+    timeoutMs?: number,
+  ): Promise<TaskSnapshot>;
   /** Polls the `state` query until the phase is one of `phases`. */
   waitForPhase(workflowId: string, phases: string[], timeoutMs?: number): Promise<void>;
   /**
@@ -84,16 +79,26 @@ export interface Stack {
   agentLive(workflowId: string): boolean;
   /** The Coder user linked to LEAD's GitHub account (the requester of every assignment). */
   coderUserId: string;
-  /** What the worker detected in the fake Coder. */
+  /** What the in-process worker detected in the fake Coder. */
   coderBackend(): WorkerDeps['coder'];
+  /** The in-process worker's dependencies (its GitHub App, Coder backends, timings). */
+  workerDeps(): WorkerDeps;
+  /** The worker process, when the stack runs one (`worker: 'child'`). */
+  workerProcess(): WorkerProcess | undefined;
   /** Ingress log lines (JSON), for tests that scan them. */
   ingressLogs: string[];
-  /** Signs and posts a webhook; returns status and parsed body. */
+  /** Posts a webhook through the fake GitHub (recorded in its delivery log). */
   deliver(
     event: string,
     payload: unknown,
     deliveryId?: string,
   ): Promise<{ status: number; body: unknown }>;
+  /** Signs and posts a webhook straight to the ingress; also says how long the answer took. */
+  deliverDirect(
+    event: string,
+    payload: unknown,
+    deliveryId?: string,
+  ): Promise<{ status: number; body: unknown; ms: number }>;
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
   /** Stops the ingress: deliveries fail as they would while it is down or deploying. */
@@ -118,12 +123,28 @@ export interface StackOptions {
   /** Task name prefix (default: unique per stack, so stacks on one server never collide). */
   prefix?: string;
   /** Repository (default: a unique owner per stack, for the same reason). */
-  repo?: { owner: string; name: string };
+  repo?: Repo;
   taskQueue?: string;
   /** PAYLOAD_CODEC_KEYS for the ingress, the worker and the stack's client (default: plain). */
   codecKeys?: string;
   /** Extra ingress environment (e.g. CODEC_AUTH_TOKEN). */
   ingressEnv?: Record<string, string>;
+  /** TEMPORAL_SIGNAL_TIMEOUT_MS of the ingress. */
+  signalTimeoutMs?: number;
+  /** No ingress (tests that signal workflows through the client only). */
+  ingress?: boolean;
+  /**
+   * Where the worker runs: in this process (default), as a child process (`spawnWorker`), or
+   * `none` (the test starts its own, from `workerEnv`).
+   */
+  worker?: 'in-process' | 'child' | 'none';
+  /** Interceptors and sinks for the in-process worker (tests/tracing). */
+  workerHooks?: Pick<
+    InProcessWorkerOptions,
+    'workflowInterceptorModules' | 'interceptors' | 'sinks'
+  >;
+  /** Tracer and client interceptors for the ingress (tests/tracing). */
+  ingressHooks?: Pick<TestIngressOptions, 'tracer' | 'clientInterceptors'>;
   /**
    * Registers the `webhook-redelivery` schedule as the worker's main does (a stack on a
    * Temporal server of its own only: the schedule ID is one per namespace).
@@ -132,9 +153,10 @@ export interface StackOptions {
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  // Unless the test installed a Runtime of its own first (e.g. to collect worker logs).
+  quietRuntime();
   // The vitest context only inside vitest: the bench uses this stack with its own server.
-  const address =
-    options.address ?? (await import('@code-factory/testkit/vitest')).temporalAddress();
+  const address = options.address ?? (await import('../vitest-context')).temporalAddress();
   const coder = await startFakeCoder({
     timings: options.coderTimings ?? { pendingMs: 100, initializingMs: 200, workingMs: 300 },
     release: options.coderRelease ?? 'current',
@@ -149,21 +171,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
 
   const taskQueue = options.taskQueue ?? `e2e-${randomUUID()}`;
   const prefix = options.prefix ?? `e${randomUUID().slice(0, 4)}`;
-  const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-  const common = {
+  const codec: Record<string, string> = options.codecKeys
+    ? { PAYLOAD_CODEC_KEYS: options.codecKeys }
+    : {};
+  const workerEnv: Record<string, string> = {
     TEMPORAL_ADDRESS: address,
     TEMPORAL_TASK_QUEUE: taskQueue,
     CODER_TASK_NAME_PREFIX: prefix,
     AGENT_GITHUB_USERNAME: AGENT_LOGIN,
-  };
-  const workerConfig = parseEnv(WorkerConfigSchema, {
-    ...common,
     APP_ID: '1',
-    PRIVATE_KEY: privateKey,
+    PRIVATE_KEY: testAppKey().pkcs8,
     GITHUB_API_URL: github.url,
     CODER_URL: coder.url,
     CODER_TOKEN: coder.token,
@@ -172,46 +189,39 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     AGENT_ERROR_GRACE_MS: '500',
     STATUS_COMMENT_INTERVAL_MS: '100',
     CODER_STREAM_RECONNECT_MS: '100',
-    ...(options.codecKeys ? { PAYLOAD_CODEC_KEYS: options.codecKeys } : {}),
+    ...codec,
     ...options.workerEnv,
-  });
-  const dataConverter = codecDataConverter(options.codecKeys);
+  };
   const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default', dataConverter });
-  const nativeConnection = await NativeConnection.connect({ address });
-  bundle ??= bundleWorkflowCode({
-    workflowsPath,
-    logger: new DefaultLogger('WARN'),
+  const client = new Client({
+    connection,
+    namespace: 'default',
+    dataConverter: codecDataConverter(options.codecKeys),
   });
-  const workflowBundle = await bundle;
-  let worker: Worker | undefined;
-  let running: Promise<void> | undefined;
-  let deps: WorkerDeps | undefined;
+
+  const mode = options.worker ?? 'in-process';
+  let inProcess: InProcessWorker | undefined;
+  let child: WorkerProcess | undefined;
   const startWorker = async () => {
-    deps = await depsFromConfig(workerConfig, client);
-    await announceCoder(deps);
-    worker = await createWorker({
-      connection: nativeConnection,
-      namespace: 'default',
-      taskQueue,
-      activities: {
-        ...createActivities(deps),
-        ...createRedeliveryActivities(deps),
-        ...createRepoConfigActivities(deps),
-      },
-      workflowBundle,
-      dataConverter,
-    });
-    running = worker.run();
+    if (mode === 'in-process') {
+      inProcess = await startInProcessWorker({ env: workerEnv, client, ...options.workerHooks });
+    } else if (mode === 'child') {
+      child = spawnWorker({ ...workerEnv, WORKFLOW_BUNDLE_PATH: await workflowBundlePath() });
+      await child.ready;
+    }
   };
   const stopWorker = async () => {
-    deps?.releaseStreams();
-    worker?.shutdown();
-    await running;
-    worker = undefined;
+    await inProcess?.stop();
+    inProcess = undefined;
+    if (child) {
+      child.child.send({ type: 'shutdown' });
+      await child.exited;
+      child = undefined;
+    }
   };
   await startWorker();
   if (options.redeliverySchedule) {
+    const { ensureRedeliverySchedule } = await import('@code-factory/worker');
     await ensureRedeliverySchedule(client, {
       taskQueue,
       intervalMs: options.redeliverySchedule.intervalMs,
@@ -219,22 +229,22 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     });
   }
 
-  const ingressOptions = {
+  const ingressOptions: TestIngressOptions = {
     address,
     taskQueue,
     prefix,
     agentLogin: AGENT_LOGIN,
     webhookSecret: WEBHOOK_SECRET,
     botLogin: github.botLogin,
-    env: {
-      ...(options.codecKeys ? { PAYLOAD_CODEC_KEYS: options.codecKeys } : {}),
-      ...options.ingressEnv,
-    },
+    signalTimeoutMs: options.signalTimeoutMs,
+    env: { ...codec, ...options.ingressEnv },
+    ...options.ingressHooks,
   };
-  let ingress: TestIngress | undefined = await startTestIngress(ingressOptions);
-  const ingressUrl = ingress.url;
+  let ingress: TestIngress | undefined =
+    options.ingress === false ? undefined : await startTestIngress(ingressOptions);
+  const ingressUrl = ingress?.url ?? 'http://127.0.0.1:1';
   const ingressPort = Number(new URL(ingressUrl).port);
-  const ingressLogs = ingress.logs;
+  const ingressLogs = ingress?.logs ?? [];
   // Webhooks go through the fake GitHub, which records each delivery and its outcome.
   github.configureWebhook({ url: `${ingressUrl}/webhooks/github`, secret: WEBHOOK_SECRET });
   const deliver: Stack['deliver'] = async (event, payload, deliveryId) => {
@@ -253,6 +263,33 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     if (ingress) return;
     ingress = await startTestIngress({ ...ingressOptions, port: ingressPort, logs: ingressLogs });
   };
+  const state = (workflowId: string) => client.workflow.getHandle(workflowId).query(stateQuery);
+  const waitFor: Stack['waitFor'] = async (workflowId, check, timeoutMs = 20_000) => {
+    let last = '(no answer)';
+    try {
+      return await until(
+        async () => {
+          try {
+            const current = await state(workflowId);
+            last = JSON.stringify(current);
+            return check(current) && current;
+          } catch (err) {
+            last = `query failed: ${err instanceof Error ? err.message : String(err)}`;
+            return undefined;
+          }
+        },
+        workflowId,
+        timeoutMs,
+        50,
+      );
+    } catch {
+      throw new Error(`${workflowId}: condition not reached; last: ${last}`);
+    }
+  };
+  const workerDeps = () => {
+    if (!inProcess) throw new Error('no in-process worker is running');
+    return inProcess.deps;
+  };
 
   return {
     ingressUrl,
@@ -260,7 +297,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     github,
     client,
     taskQueue,
+    prefix,
     ingressLogs,
+    workerEnv,
     agentTexts(workflowId) {
       const chat = coder.chatByLabel('code-factory/task', workflowId);
       if (chat) return coder.chatMessages(chat.id).map((m) => m.text);
@@ -273,10 +312,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return coder.release === '2.36' && coder.taskByName(workflowId) !== undefined;
     },
     coderUserId: coderUser.id,
-    coderBackend: () => {
-      if (!deps) throw new Error('the worker has not started');
-      return deps.coder;
-    },
+    coderBackend: () => workerDeps().coder,
+    workerDeps,
+    workerProcess: () => child,
     repo,
     configTemplate,
     taskName: (issueNumber, other = repo) => taskName(prefix, other, issueNumber),
@@ -299,24 +337,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       }
       return taskName(prefix, other, issueNumber);
     },
-    async waitForPhase(workflowId, phases, timeoutMs = 20_000) {
-      const handle = client.workflow.getHandle(workflowId);
-      const deadline = Date.now() + timeoutMs;
-      let last = '(no answer)';
-      for (;;) {
-        try {
-          last = (await handle.query(stateQuery)).phase;
-          if (phases.includes(last)) return;
-        } catch (err) {
-          last = `query failed: ${err instanceof Error ? err.message : String(err)}`;
-        }
-        if (Date.now() > deadline) {
-          throw new Error(`${workflowId} did not reach ${phases.join('|')}; last: ${last}`);
-        }
-        await new Promise((r) => setTimeout(r, 50));
-      }
+    state,
+    waitFor,
+    async waitForPhase(workflowId, phases, timeoutMs) {
+      await waitFor(workflowId, (s) => phases.includes(s.phase), timeoutMs);
     },
     deliver,
+    deliverDirect(event, payload, deliveryId) {
+      if (!ingress) throw new Error('the ingress is not running');
+      return ingress.deliver(event, payload, deliveryId);
+    },
     stopWorker,
     startWorker,
     stopIngress,
@@ -325,7 +355,6 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     async close() {
       await stopIngress();
       await stopWorker();
-      await nativeConnection.close();
       await connection.close();
       await Promise.all([coder.close(), github.close()]);
     },
