@@ -10,7 +10,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
-import { DEMO, newAppKey, startCodecRelay, startDevFakes } from '@code-factory/testkit';
+import { DEMO, newAppKey, startCodecRelay, startDevFakes, until } from '@code-factory/testkit';
 import { type DevServer, startDevServer } from '@code-factory/testkit/dev-server';
 
 const root = resolve(import.meta.dirname, '..');
@@ -38,12 +38,8 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-async function waitForPort(port: number, what: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await portOpen(port))) {
-    if (Date.now() > deadline) throw new Error(`${what} did not open port ${port} in time`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+function waitForPort(port: number, what: string, timeoutMs = 60_000) {
+  return until(() => portOpen(port), `${what} to open port ${port}`, timeoutMs, 250);
 }
 
 function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv) {

@@ -29,6 +29,7 @@ export interface Harness {
   signal(workflowId: string, event: TaskEvent): Promise<void>;
   state: Stack['state'];
   waitFor: Stack['waitFor'];
+  waitForIdle: Stack['waitForIdle'];
   close(): Promise<void>;
 }
 
@@ -76,6 +77,7 @@ export async function startHarness(
     },
     state: stack.state,
     waitFor: stack.waitFor,
+    waitForIdle: stack.waitForIdle,
     close: () => stack.close(),
   };
 }

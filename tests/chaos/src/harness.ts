@@ -5,14 +5,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import { type CoderRelease, type CoderTimings, testAppKey } from '@code-factory/testkit';
-import { type Stack, startStack } from '@code-factory/testkit/stack';
+import {
+  type Stack,
+  spawnWorker,
+  startStack,
+  type WorkerProcess,
+  workflowBundlePath,
+} from '@code-factory/testkit/stack';
 
 export { until } from '@code-factory/testkit';
 export {
   AGENT_LOGIN,
   CODER_USER,
   LEAD,
-  spawnWorker,
   type WorkerProcess,
   workflowBundlePath,
 } from '@code-factory/testkit/stack';
@@ -21,8 +26,14 @@ export function privateKey(): string {
   return testAppKey().pkcs8;
 }
 
-/** The testkit stack without its worker; `deliver` posts straight to the ingress, timed. */
-export type World = Omit<Stack, 'deliver'> & { deliver: Stack['deliverDirect'] };
+/**
+ * The testkit stack without its worker; `deliver` posts straight to the ingress, timed;
+ * `spawnWorker()` starts a worker process of this world on the shared workflow bundle.
+ */
+export type World = Omit<Stack, 'deliver'> & {
+  deliver: Stack['deliverDirect'];
+  spawnWorker(): Promise<WorkerProcess>;
+};
 
 export interface WorldOptions {
   address: string;
@@ -57,5 +68,10 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       ...options.workerEnv,
     },
   });
-  return { ...stack, deliver: stack.deliverDirect };
+  return {
+    ...stack,
+    deliver: stack.deliverDirect,
+    spawnWorker: async () =>
+      spawnWorker({ ...stack.workerEnv, WORKFLOW_BUNDLE_PATH: await workflowBundlePath() }),
+  };
 }

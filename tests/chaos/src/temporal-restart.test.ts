@@ -13,16 +13,7 @@ import { type DevServer, freePort, startDevServer } from '@code-factory/testkit/
 import { temporalCli } from '@code-factory/testkit/vitest';
 import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  AGENT_LOGIN,
-  LEAD,
-  spawnWorker,
-  startWorld,
-  until,
-  type WorkerProcess,
-  type World,
-  workflowBundlePath,
-} from './harness';
+import { startWorld, until, type WorkerProcess, type World } from './harness';
 
 let server: DevServer | undefined;
 let world: World | undefined;
@@ -42,18 +33,11 @@ describe('Temporal stopped and restarted during traffic', () => {
     server = await start();
     const w = await startWorld({ address: server.address, signalTimeoutMs: 1_000 });
     world = w;
-    worker = spawnWorker({ ...w.workerEnv, WORKFLOW_BUNDLE_PATH: await workflowBundlePath() });
+    worker = await w.spawnWorker();
     await worker.ready;
 
     const issues = [6201, 6202, 6203, 6204];
-    const issue = (issueNumber: number) => ({
-      owner: w.repo.owner,
-      repo: w.repo.name,
-      issueNumber,
-      sender: LEAD.login,
-      senderId: LEAD.id,
-      assignee: AGENT_LOGIN,
-    });
+    const issue = (issueNumber: number) => w.issue(issueNumber);
     const state = (n: number): Promise<TaskSnapshot> =>
       w.client.workflow.getHandle(w.taskName(n)).query(stateQuery);
     for (const n of issues) {

@@ -9,7 +9,7 @@ import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { setupTracing as setupIngressTracing } from '@code-factory/ingress/tracing';
 import { samplePayloads, until } from '@code-factory/testkit';
-import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
+import { type Stack, startStack } from '@code-factory/testkit/stack';
 import { setupTracing as setupWorkerTracing } from '@code-factory/worker/tracing';
 import { TASK_WORKFLOW_TYPE } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -173,15 +173,7 @@ describe('tracing', () => {
     const deliveryId = randomUUID();
     const response = await stack.deliverDirect(
       'issues',
-      samplePayloads.issueAssigned({
-        owner: stack.repo.owner,
-        repo: stack.repo.name,
-        issueNumber,
-        sender: LEAD.login,
-        senderId: LEAD.id,
-        assignee: AGENT_LOGIN,
-        title: 'Trace me',
-      }),
+      samplePayloads.issueAssigned({ ...stack.issue(issueNumber), title: 'Trace me' }),
       deliveryId,
     );
     expect(response.status).toBe(202);

@@ -22,13 +22,14 @@ import {
   notFound,
   ownerRepo,
   paginate,
+  REACTION_CONTENTS,
   type ReactionContent,
   type RecordedReaction,
   repoKey,
   userJson,
 } from './state';
 
-const REACTIONS = new Set(['+1', '-1', 'laugh', 'confused', 'heart', 'hooray', 'rocket', 'eyes']);
+const REACTIONS = new Set<string>(REACTION_CONTENTS);
 const ROLE_TO_PERMISSION: Record<GitHubPermission, 'admin' | 'write' | 'read' | 'none'> = {
   admin: 'admin',
   maintain: 'write',

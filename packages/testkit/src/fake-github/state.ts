@@ -8,15 +8,18 @@ import type { ContentfulStatusCode } from 'hono/utils/http-status';
 import type { FakeContext } from '../http-fake';
 
 export type GitHubPermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
-export type ReactionContent =
-  | '+1'
-  | '-1'
-  | 'laugh'
-  | 'confused'
-  | 'heart'
-  | 'hooray'
-  | 'rocket'
-  | 'eyes';
+/** Reaction contents GitHub accepts: https://docs.github.com/en/rest/reactions/reactions */
+export const REACTION_CONTENTS = [
+  '+1',
+  '-1',
+  'laugh',
+  'confused',
+  'heart',
+  'hooray',
+  'rocket',
+  'eyes',
+] as const;
+export type ReactionContent = (typeof REACTION_CONTENTS)[number];
 
 export interface FakeGitHubOptions {
   /** Port to listen on (startFakeGitHub only); default 0, a free port. */

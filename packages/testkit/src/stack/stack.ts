@@ -11,7 +11,7 @@ import { codecDataConverter } from '@code-factory/codec';
 import { taskName } from '@code-factory/naming';
 import type { WorkerDeps } from '@code-factory/worker';
 import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
-import { Client, Connection } from '@temporalio/client';
+import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import {
   type CoderRelease,
   type FakeCoder,
@@ -58,10 +58,35 @@ export interface Stack {
   workerEnv: Record<string, string>;
   /** The task name (= workflow ID) of an issue in this stack (of `repo` unless given). */
   taskName(issueNumber: number, repo?: Repo): string;
+  /**
+   * Parameters of `samplePayloads` for an issue of this stack's repository, sent by LEAD and
+   * assigned to the agent.
+   */
+  issue(issueNumber: number): {
+    owner: string;
+    repo: string;
+    issueNumber: number;
+    sender: string;
+    senderId: number;
+    assignee: string;
+  };
   /** Assigns an issue to the agent through the ingress (as LEAD); returns the workflow ID. */
   assign(issueNumber: number, title: string, repo?: Repo): Promise<string>;
   /** The `state` query of a task workflow. */
   state(workflowId: string): Promise<TaskSnapshot>;
+  /**
+   * Whether a workflow with this ID exists (any status). Read by ID, so it is exact at once:
+   * after the ingress answered a delivery, `false` proves the delivery started nothing.
+   */
+  workflowExists(workflowId: string): Promise<boolean>;
+  /** Signals a workflow has received so far (its history's signal events); 0 if it does not exist. */
+  signalCount(workflowId: string): Promise<number>;
+  /**
+   * Waits until the workflow has nothing in flight: no workflow task and no activity pending
+   * (a retrying activity stays pending). The positive signal before asserting that nothing
+   * else happened.
+   */
+  waitForIdle(workflowId: string, timeoutMs?: number): Promise<void>;
   /** Polls the `state` query until `check` holds; returns that state. */
   waitFor(
     workflowId: string,
@@ -286,6 +311,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       throw new Error(`${workflowId}: condition not reached; last: ${last}`);
     }
   };
+  const issue: Stack['issue'] = (issueNumber) => ({
+    owner: repo.owner,
+    repo: repo.name,
+    issueNumber,
+    sender: LEAD.login,
+    senderId: LEAD.id,
+    assignee: AGENT_LOGIN,
+  });
   const workerDeps = () => {
     if (!inProcess) throw new Error('no in-process worker is running');
     return inProcess.deps;
@@ -318,18 +351,16 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     repo,
     configTemplate,
     taskName: (issueNumber, other = repo) => taskName(prefix, other, issueNumber),
+    issue,
     async assign(issueNumber, title, other = repo) {
       github.setPermission(other.owner, other.name, LEAD.login, 'write', LEAD.id);
       const res = await deliver(
         'issues',
         samplePayloads.issueAssigned({
+          ...issue(issueNumber),
           owner: other.owner,
           repo: other.name,
-          issueNumber,
           title,
-          sender: LEAD.login,
-          senderId: LEAD.id,
-          assignee: AGENT_LOGIN,
         }),
       );
       if (res.status !== 202) {
@@ -338,6 +369,36 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       return taskName(prefix, other, issueNumber);
     },
     state,
+    async workflowExists(workflowId) {
+      try {
+        await client.workflow.getHandle(workflowId).describe();
+        return true;
+      } catch (err) {
+        if (err instanceof WorkflowNotFoundError) return false;
+        throw err;
+      }
+    },
+    async signalCount(workflowId) {
+      const handle = client.workflow.getHandle(workflowId);
+      const history = await handle.fetchHistory().catch((err: unknown) => {
+        if (err instanceof WorkflowNotFoundError) return { events: [] };
+        throw err;
+      });
+      // temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
+      return (history.events ?? []).filter((e) => e.eventType === 26).length;
+    },
+    async waitForIdle(workflowId, timeoutMs = 20_000) {
+      const handle = client.workflow.getHandle(workflowId);
+      await until(
+        async () => {
+          const { raw } = await handle.describe();
+          return !raw.pendingWorkflowTask && (raw.pendingActivities ?? []).length === 0;
+        },
+        `${workflowId} idle (no workflow task or activity pending)`,
+        timeoutMs,
+        50,
+      );
+    },
     waitFor,
     async waitForPhase(workflowId, phases, timeoutMs) {
       await waitFor(workflowId, (s) => phases.includes(s.phase), timeoutMs);
