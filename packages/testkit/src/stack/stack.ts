@@ -119,11 +119,7 @@ export interface Stack {
     deliveryId?: string,
   ): Promise<{ status: number; body: unknown }>;
   /** Signs and posts a webhook straight to the ingress; also says how long the answer took. */
-  deliverDirect(
-    event: string,
-    payload: unknown,
-    deliveryId?: string,
-  ): Promise<{ status: number; body: unknown; ms: number }>;
+  deliverDirect: TestIngress['deliver'];
   stopWorker(): Promise<void>;
   startWorker(): Promise<void>;
   /** Stops the ingress: deliveries fail as they would while it is down or deploying. */
