@@ -31,7 +31,7 @@ describe('long-lived task workflows', () => {
       await h.waitFor(id, (s) => s.counts.forwardedItems === i + 1);
       // Let the reaction and the status settle before counting.
       await h.waitFor(id, (s) => s.phase === 'ready');
-      await new Promise((r) => setTimeout(r, 150));
+      await h.waitForIdle(id);
       costs.push((await historyLength(id)) - before);
     }
     console.log(`history events per forwarded comment (steady state): ${costs.join(', ')}`);
