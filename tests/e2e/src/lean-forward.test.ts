@@ -4,11 +4,11 @@
  * continued as new at the worker's TASK_HISTORY_LIMIT replays from its recorded history.
  */
 import { samplePayloads, until } from '@code-factory/testkit';
+import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
 import { workflowsPath } from '@code-factory/worker';
 import { stateQuery } from '@code-factory/workflows';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_LOGIN, LEAD, type Stack, startStack } from './stack';
 
 describe('lean forward path', () => {
   let stack: Stack;
