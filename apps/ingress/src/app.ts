@@ -2,8 +2,8 @@
  * The ingress as a value: a Hono app that verifies, classifies and hands GitHub deliveries to
  * the event sink. Tested in-process with `app.request(...)`; `main.ts` only serves it.
  *
- * The order of checks on `POST /webhooks/github` is the contract of SPEC 8 and must not
- * change: size (413) → signature (401, before the body is parsed) → headers and JSON (400)
+ * The order of checks on `POST /webhooks/github` is a contract (docs/architecture.md#the-ingress)
+ * and must not change: size (413) → signature (401, before the body is parsed) → headers and JSON (400)
  * → classify (200 skip / 400 invalid) → sink (202, or 503 when Temporal is slow or down).
  */
 import { AesGcmPayloadCodec, type PayloadCodec, parseCodecKeys } from '@code-factory/codec';

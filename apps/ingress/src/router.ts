@@ -453,7 +453,7 @@ type AuthorCheck =
   | { skip: RouteDecision; actor?: undefined }
   | { skip?: undefined; actor: { login: string; id: number } };
 
-/** No feedback loops (the agent and the App bot) and the trust gate (SPEC 2). */
+/** No feedback loops (the agent and the App bot) and the trust gate (docs/github-app-setup.md#5-the-agent-user). */
 function authorGuard(
   authored: { user: User | null; author_association: string },
   ctx: RouterContext,

@@ -1,5 +1,5 @@
 /**
- * `.code-factory/config.toml`: optional per-repository settings (SPEC 7).
+ * `.code-factory/config.toml`: optional per-repository settings (docs/repo-config.md).
  *
  * Parsed with smol-toml, validated with zod. Unknown keys are dropped so repositories can
  * add settings early. Stored sparse (what the user wrote, normalised); defaults are applied

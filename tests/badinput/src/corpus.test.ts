@@ -1,5 +1,5 @@
 /**
- * Bad input against the running ingress (SPEC 8): a deterministic corpus of truncated and
+ * Bad input against the running ingress (docs/architecture.md#the-ingress): a deterministic corpus of truncated and
  * byte-mutated bodies (re-signed and not), wrong and missing signatures, a body over the size
  * limit, wrong types in every field the router reads, odd unicode and control characters in
  * comment bodies, unknown events and actions. The ingress must never answer 5xx, must stay up,
