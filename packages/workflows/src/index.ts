@@ -14,7 +14,7 @@ export {
 export * from './repo-work';
 export type { RepositoryWorkflowInput } from './repository-workflow';
 export * from './slots';
-export type { SlotsWorkflowInput } from './slots-workflow';
+export { releaseSlotOf, type SlotsWorkflowInput } from './slots-workflow';
 export * from './state';
 export type { StuckScanInput, StuckScanResult } from './stuck-scan-workflow';
 export type { TaskOutcome, TaskWorkflowInput } from './task-workflow';
