@@ -122,16 +122,24 @@ async function holder(scope: string, limit: number, id = `holder-${randomUUID().
 const holderState = (id: string) => client.workflow.getHandle(id).query<HolderState, []>('holder');
 const slots = (scope: string) => client.workflow.getHandle(scope).query(slotsQuery);
 const finish = (id: string) => client.workflow.getHandle(id).signal('finish');
+const granted = (id: string, what: string) =>
+  until(
+    () => holderState(id),
+    (s) => s.granted,
+    what,
+  );
+const allReleased = (scope: string) =>
+  until(
+    () => slots(scope),
+    (s) => s.holders.length === 0,
+    'all released',
+  );
 
 describe('slots workflow', () => {
   it('grants first come, first served and tells waiters their new place', async () => {
     const scope = newScope();
     const a = await holder(scope, 1);
-    await until(
-      () => holderState(a),
-      (s) => s.granted,
-      'a granted',
-    );
+    await granted(a, 'a granted');
     // Start the waiters one by one so the order they ask in is known.
     const waiters: string[] = [];
     for (const expected of [0, 1, 2]) {
@@ -147,11 +155,7 @@ describe('slots workflow', () => {
     expect((await slots(scope)).queue.map((w) => w.taskId)).toEqual([b, c, d]);
 
     await finish(a);
-    await until(
-      () => holderState(b),
-      (s) => s.granted,
-      'b granted',
-    );
+    await granted(b, 'b granted');
     await until(
       () => holderState(d),
       (s) => s.heard.includes(1),
@@ -159,11 +163,7 @@ describe('slots workflow', () => {
     );
     expect((await holderState(c)).granted).toBe(false);
     await finish(b);
-    await until(
-      () => holderState(c),
-      (s) => s.granted,
-      'c granted',
-    );
+    await granted(c, 'c granted');
     await until(
       () => holderState(d),
       (s) => s.ahead === 0,
@@ -171,28 +171,16 @@ describe('slots workflow', () => {
     );
     expect((await holderState(d)).heard).toEqual([1, 0]);
     await finish(c);
-    await until(
-      () => holderState(d),
-      (s) => s.granted,
-      'd granted',
-    );
+    await granted(d, 'd granted');
     await finish(d);
-    await until(
-      () => slots(scope),
-      (s) => s.holders.length === 0,
-      'all released',
-    );
+    await allReleased(scope);
     expect((await slots(scope)).queue).toEqual([]);
   });
 
   it('answers a repeated acquire the same way and refuses bad input', async () => {
     const scope = newScope();
     const a = await holder(scope, 1);
-    await until(
-      () => holderState(a),
-      (s) => s.granted,
-      'a granted',
-    );
+    await granted(a, 'a granted');
     const handle = client.workflow.getHandle(scope);
     const again = await handle.executeUpdate(acquireSlotUpdate, {
       args: [{ taskId: a, limit: 1 }],
@@ -231,11 +219,7 @@ describe('slots workflow', () => {
   it('gives the slot of a terminated task to the next one', async () => {
     const scope = newScope();
     const a = await holder(scope, 1);
-    await until(
-      () => holderState(a),
-      (s) => s.granted,
-      'a granted',
-    );
+    await granted(a, 'a granted');
     const b = await holder(scope, 1);
     await until(
       () => holderState(b),
@@ -243,11 +227,7 @@ describe('slots workflow', () => {
       'b waits',
     );
     await client.workflow.getHandle(a).terminate('test: a task that never releases');
-    await until(
-      () => holderState(b),
-      (s) => s.granted,
-      'b granted after a was terminated',
-    );
+    await granted(b, 'b granted after a was terminated');
     expect((await slots(scope)).holders.map((h) => h.taskId)).toEqual([b]);
     await finish(b);
   });
@@ -259,11 +239,7 @@ describe('slots workflow', () => {
     const callsBefore = acquireCalls;
     await holder(scope, 1, a);
     // The first attempt's update landed and its result was lost; the retry asks again.
-    await until(
-      () => holderState(a),
-      (s) => s.granted,
-      'a granted on retry',
-    );
+    await granted(a, 'a granted on retry');
     expect(acquireCalls - callsBefore).toBe(2);
     expect((await slots(scope)).holders.map((h) => h.taskId)).toEqual([a]);
 
@@ -280,17 +256,9 @@ describe('slots workflow', () => {
     expect(snapshot.holders.map((h) => h.taskId)).toEqual([a]);
     expect(snapshot.queue.map((w) => w.taskId)).toEqual([b]);
     await finish(a);
-    await until(
-      () => holderState(b),
-      (s) => s.granted,
-      'b granted after a finished',
-    );
+    await granted(b, 'b granted after a finished');
     await finish(b);
-    await until(
-      () => slots(scope),
-      (s) => s.holders.length === 0,
-      'all released',
-    );
+    await allReleased(scope);
   });
 });
 
@@ -321,11 +289,7 @@ describe('slots workflow history', () => {
       );
       await finish(id);
     }
-    await until(
-      () => slots(scope),
-      (s) => s.holders.length === 0,
-      'all released',
-    );
+    await allReleased(scope);
     const latest = await client.workflow.getHandle(scope).describe();
     expect(latest.runId).not.toBe(first.firstExecutionRunId);
   });

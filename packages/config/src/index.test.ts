@@ -9,6 +9,13 @@ import {
 } from './index';
 
 const KEY = '-----BEGIN RSA PRIVATE KEY-----\\nabc\\n-----END RSA PRIVATE KEY-----';
+/** The required worker variables, valid. */
+const WORKER_BASE = {
+  APP_ID: '1',
+  PRIVATE_KEY: KEY,
+  CODER_URL: 'http://localhost:1',
+  CODER_TOKEN: 't',
+};
 
 describe('parseEnv', () => {
   it('applies defaults', () => {
@@ -105,12 +112,7 @@ describe('payload encryption and codec endpoint', () => {
   });
 
   it('bounds the redelivery schedule settings', () => {
-    const base = {
-      APP_ID: '1',
-      PRIVATE_KEY: KEY,
-      CODER_URL: 'http://localhost:1',
-      CODER_TOKEN: 't',
-    };
+    const base = WORKER_BASE;
     const config = parseEnv(WorkerConfigSchema, base);
     expect(config.WEBHOOK_REDELIVERY_INTERVAL_MS).toBe(300_000);
     expect(config.WEBHOOK_REDELIVERY_MAX_PER_RUN).toBe(50);
@@ -132,12 +134,7 @@ describe('the key command docs/configuration.md shows', () => {
 });
 
 describe('fleet controls', () => {
-  const base = {
-    APP_ID: '1',
-    PRIVATE_KEY: KEY,
-    CODER_URL: 'http://localhost:1',
-    CODER_TOKEN: 't',
-  };
+  const base = WORKER_BASE;
   const problem = (env: Record<string, string>) => {
     try {
       parseEnv(WorkerConfigSchema, { ...base, ...env });

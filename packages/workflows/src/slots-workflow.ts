@@ -47,13 +47,16 @@ export interface SlotsWorkflowInput {
 
 const DEFAULT_MAX_HISTORY_EVENTS = 5_000;
 
+/** Retries of the fleet workflows' activities: Temporal calls, transient unless refused. */
+export const FLEET_ACTIVITY_RETRY = {
+  initialInterval: '1 second',
+  maximumInterval: '30 seconds',
+  nonRetryableErrorTypes: [ErrorTypes.nonRetryable, ErrorTypes.userFixable],
+};
+
 const acts = proxyActivities<Pick<FleetActivities, 'findEndedWorkflows'>>({
   startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '30 seconds',
-    nonRetryableErrorTypes: [ErrorTypes.nonRetryable, ErrorTypes.userFixable],
-  },
+  retry: FLEET_ACTIVITY_RETRY,
 });
 
 export async function slotsWorkflow(input: SlotsWorkflowInput): Promise<void> {

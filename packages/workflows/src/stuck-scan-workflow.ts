@@ -6,8 +6,8 @@
  * period, keyed by `since`, so a task found again by later runs posts nothing new.
  */
 import { getExternalWorkflowHandle, log, proxyActivities } from '@temporalio/workflow';
-import { ErrorTypes } from './activities';
 import { type FleetActivities, type StuckPhase, stuckReminderSignal } from './fleet-definitions';
+import { FLEET_ACTIVITY_RETRY } from './slots-workflow';
 
 export interface StuckScanInput {
   /** How long a task may stay in each phase before it counts as stuck (`STUCK_AFTER_*_MS`). */
@@ -27,12 +27,8 @@ const DEFAULT_MAX_PER_RUN = 200;
 
 const acts = proxyActivities<Pick<FleetActivities, 'findStuckTasks'>>({
   startToCloseTimeout: '2 minutes',
-  retry: {
-    initialInterval: '1 second',
-    maximumInterval: '30 seconds',
-    maximumAttempts: 3,
-    nonRetryableErrorTypes: [ErrorTypes.nonRetryable, ErrorTypes.userFixable],
-  },
+  // A run that fails leaves the tasks to the next run.
+  retry: { ...FLEET_ACTIVITY_RETRY, maximumAttempts: 3 },
 });
 
 export async function stuckScanWorkflow(input: StuckScanInput): Promise<StuckScanResult> {
