@@ -4,7 +4,9 @@
  * scan. Stand-ins for the task workflow live in `fleet-workflows.ts`.
  */
 import { randomUUID } from 'node:crypto';
+import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
+import { until as waitUntil } from '@code-factory/testkit';
 import { temporalAddress } from '@code-factory/testkit/vitest';
 import {
   acquireSlotUpdate,
@@ -17,6 +19,7 @@ import {
   slotsQuery,
 } from '@code-factory/workflows';
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
+import { historyToJSON } from '@temporalio/common/lib/proto-utils';
 import {
   bundleWorkflowCode,
   DefaultLogger,
@@ -34,6 +37,10 @@ try {
   // Already installed by another test file in this process.
 }
 
+const HISTORIES_DIR = resolve(
+  import.meta.dirname,
+  '../../../packages/workflows/test/fixtures/histories',
+);
 const taskQueue = `fleet-${randomUUID()}`;
 let client: Client;
 let connection: Connection;
@@ -98,15 +105,20 @@ afterAll(async () => {
   await connection?.close();
 });
 
-async function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
-  const deadline = Date.now() + 20_000;
-  let last: T | undefined;
-  while (Date.now() < deadline) {
-    last = await read().catch(() => last);
-    if (last !== undefined && ok(last)) return last;
-    await new Promise((r) => setTimeout(r, 50));
-  }
-  throw new Error(`${what} not reached; last: ${JSON.stringify(last)}`);
+/** The test kit's `until` on a read that must pass `ok`; a read that throws is "not yet". */
+function until<T>(read: () => Promise<T>, ok: (v: T) => boolean, what: string): Promise<T> {
+  return waitUntil(async () => {
+    const value = await read().catch(() => undefined);
+    return value !== undefined && ok(value) ? value : undefined;
+  }, what);
+}
+
+/** `RECORD_HISTORIES=1`: keep a slots workflow's history for the replay test. */
+async function record(scope: string, name: string): Promise<void> {
+  if (!process.env.RECORD_HISTORIES) return;
+  const history = await client.workflow.getHandle(scope).fetchHistory();
+  const json = JSON.stringify(JSON.parse(historyToJSON(history)), null, 1);
+  writeFileSync(resolve(HISTORIES_DIR, `${name}.json`), `${json}\n`);
 }
 
 const newScope = () => `slots-repo-test/${randomUUID().slice(0, 8)}`;
@@ -175,6 +187,7 @@ describe('slots workflow', () => {
     await finish(d);
     await allReleased(scope);
     expect((await slots(scope)).queue).toEqual([]);
+    await record(scope, 'slots-fifo');
   });
 
   it('answers a repeated acquire the same way and refuses bad input', async () => {
@@ -230,6 +243,8 @@ describe('slots workflow', () => {
     await granted(b, 'b granted after a was terminated');
     expect((await slots(scope)).holders.map((h) => h.taskId)).toEqual([b]);
     await finish(b);
+    await allReleased(scope);
+    await record(scope, 'slots-terminated-holder');
   });
 
   it('loses no slot and takes none twice when a worker dies between acquire and start', async () => {
