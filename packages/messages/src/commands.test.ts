@@ -2,7 +2,10 @@ import { describe, expect, it } from 'vitest';
 import {
   AGENT_COMMANDS,
   COMMAND_REPLIES,
+  COMMAND_REPLY_WINDOW_MS,
+  type CommandReplyLog,
   commandHelp,
+  commandReplyDue,
   MAX_NOTE,
   parseAgentCommand,
   STOP_ON_TASKS_REPLY,
@@ -95,5 +98,31 @@ describe('command replies', () => {
     const sneaky = commandHelp({ unknown: 'x` @everyone `y' });
     expect(sneaky).toContain("`/agent x' @everyone 'y`");
     expect(commandHelp({ unknown: 'z'.repeat(200) })).toContain(`${'z'.repeat(50)}...`);
+  });
+});
+
+describe('a flood of commands', () => {
+  it('replies once per verb per window, and again after it', () => {
+    const t0 = Date.parse('2026-01-01T00:00:00Z');
+    let log: CommandReplyLog = {};
+    const replies: boolean[] = [];
+    const take = (body: string, at: number) => {
+      const parsed = parseAgentCommand(body);
+      if (!parsed) throw new Error(`not a command: ${body}`);
+      const due = commandReplyDue(log, parsed, at);
+      log = due.log;
+      replies.push(due.reply);
+    };
+    for (let i = 0; i < 20; i++) take('/agent status', t0 + i * 1000);
+    take('/agent stop', t0 + 30_000);
+    take('/agent nonsense', t0 + 31_000);
+    take('/agent', t0 + 32_000);
+    take('/agent status', t0 + COMMAND_REPLY_WINDOW_MS);
+    expect(replies).toEqual([true, ...Array(19).fill(false), true, true, false, true]);
+    expect(log).toEqual({
+      status: new Date(t0 + COMMAND_REPLY_WINDOW_MS).toISOString(),
+      stop: new Date(t0 + 30_000).toISOString(),
+      help: new Date(t0 + 31_000).toISOString(),
+    });
   });
 });

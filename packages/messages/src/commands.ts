@@ -17,6 +17,9 @@
  * - `/agent` alone, an unknown verb or trailing words give `{ unknown }`: answer with the
  *   help reply. `/agents`, `/agent-stop` and `/agentstop` are not commands at all (`null`).
  * - Anything that is not `null` is a command comment: it is never forwarded to the agent.
+ * - A flood of commands costs one reply per kind per window: every command comment gets the
+ *   reaction, but a reply (an acknowledgement, or the help) is posted at most once per verb
+ *   (help counts as one verb) per `COMMAND_REPLY_WINDOW_MS` on an issue (`commandReplyDue`).
  */
 
 export const AGENT_COMMANDS = ['stop', 'retry', 'status', 'release'] as const;
@@ -52,6 +55,28 @@ export function parseAgentCommand(body: string): ParsedCommand | null {
     .slice(0, MAX_NOTE)
     .trim();
   return note ? { command: verb, note } : { command: verb };
+}
+
+/** At most one reply per command verb (or help) per issue within this window. */
+export const COMMAND_REPLY_WINDOW_MS = 10 * 60_000;
+
+/** When each kind of reply was last posted on the issue (ISO times); carried in task state. */
+export type CommandReplyLog = Partial<Record<AgentCommandName | 'help', string>>;
+
+/**
+ * Whether this command's reply should be posted now, and the log to keep. Pure (the workflow
+ * passes its own clock), so the same answer replays.
+ */
+export function commandReplyDue(
+  log: CommandReplyLog,
+  parsed: ParsedCommand,
+  nowMs: number,
+  windowMs = COMMAND_REPLY_WINDOW_MS,
+): { reply: boolean; log: CommandReplyLog } {
+  const kind = 'command' in parsed ? parsed.command : 'help';
+  const last = log[kind];
+  if (last !== undefined && nowMs - Date.parse(last) < windowMs) return { reply: false, log };
+  return { reply: true, log: { ...log, [kind]: new Date(nowMs).toISOString() } };
 }
 
 /** The reaction a command comment gets once it is taken. */
