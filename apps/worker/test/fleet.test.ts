@@ -229,6 +229,28 @@ describe('slots workflow', () => {
     await finish(a);
   });
 
+  it('passes a grant on when the task it goes to is gone', async () => {
+    const scope = newScope();
+    const a = await holder(scope, 1);
+    await granted(a, 'a granted');
+    // A waiter whose workflow does not exist (it closed, or its ID was mistyped by hand).
+    await client.workflow
+      .getHandle(scope)
+      .executeUpdate(acquireSlotUpdate, { args: [{ taskId: 'gone-task', limit: 1 }] });
+    const c = await holder(scope, 1);
+    await until(
+      () => holderState(c),
+      (s) => s.ahead === 1,
+      'c behind the gone task',
+    );
+    await finish(a);
+    await granted(c, 'c granted after the gone task was skipped');
+    const snapshot = await slots(scope);
+    expect(snapshot.holders.map((h) => h.taskId)).toEqual([c]);
+    expect(snapshot.queue).toEqual([]);
+    await finish(c);
+  });
+
   it('gives the slot of a terminated task to the next one', async () => {
     const scope = newScope();
     const a = await holder(scope, 1);
