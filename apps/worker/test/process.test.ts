@@ -122,6 +122,9 @@ describe('worker process', () => {
         level: 'info',
         taskQueue: `process-test-${metricsPort}`,
       });
+      // Both schedules are registered before the worker starts polling.
+      expect(output()).toMatch(/"msg":"webhook-redelivery schedule (created|updated)"/);
+      expect(output()).toMatch(/"msg":"stuck-tasks schedule (created|updated)"/);
       // What the worker found in Coder, logged once.
       const detected = output()
         .split('\n')
