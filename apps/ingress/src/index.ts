@@ -1,7 +1,7 @@
 /** Public surface of the ingress, for tests and local tooling (`infra/dev.ts`). */
 export { type AppDeps, createApp, NO_ACTIVE_TASK, WEBHOOK_PATH } from './app';
 export { createLogger, formatPretty, type LoggerOptions } from './logger';
-export { Counter, createIngressMetrics, Histogram, type IngressMetrics, Registry } from './metrics';
+export { createIngressMetrics, type IngressMetrics, type Outcome } from './metrics';
 export {
   type AcceptedDecision,
   classify,
@@ -11,8 +11,8 @@ export {
   type StartTask,
 } from './router';
 export {
-  type Delivery,
   type EventSink,
+  type HandOff,
   SinkUnavailableError,
   TemporalEventSink,
   type TemporalSinkOptions,
