@@ -9,8 +9,7 @@
  * continues the one the ingress put in the workflow's headers. Spans go out over OTLP/HTTP.
  */
 import { createRequire } from 'node:module';
-import { startTracer, type TracingOptions } from '@code-factory/telemetry';
-import type { Tracer } from '@opentelemetry/api';
+import { type ProcessTracing, startTracer, type TracingOptions } from '@code-factory/telemetry';
 import type { ClientInterceptors } from '@temporalio/client';
 import {
   makeWorkflowExporter,
@@ -29,20 +28,13 @@ export const workflowInterceptorsPath = require.resolve('@code-factory/workflows
 
 export const DEFAULT_SERVICE_NAME = 'code-factory-worker';
 
-export interface WorkerTracing {
-  tracer: Tracer;
-  /** The OTLP traces URL spans are sent to. */
-  endpoint: string;
+export interface WorkerTracing extends ProcessTracing {
   /** For `createWorker` (or `Worker.create`): workflow and activity interceptors, span sink. */
   workerOptions: Required<Pick<WorkerOptions, 'interceptors' | 'sinks'>>;
   /** For a prebuilt bundle: pass to `bundleWorkflowCode({ workflowInterceptorModules })`. */
   workflowInterceptorModules: string[];
   /** For the worker's own Temporal client (queries from activities join the trace). */
   clientInterceptors: ClientInterceptors;
-  /** Sends every finished span now. */
-  forceFlush(): Promise<void>;
-  /** Flushes and stops the exporter; call after the worker has stopped. */
-  shutdown(): Promise<void>;
 }
 
 /** Tracing for the worker, or null (nothing changes) when no OTLP endpoint is configured. */
@@ -50,10 +42,7 @@ export function setupTracing(
   env: Record<string, string | undefined>,
   options: TracingOptions = {},
 ): WorkerTracing | null {
-  const setup = startTracer(env, '@code-factory/worker', {
-    ...options,
-    serviceName: options.serviceName ?? DEFAULT_SERVICE_NAME,
-  });
+  const setup = startTracer(env, '@code-factory/worker', DEFAULT_SERVICE_NAME, options);
   if (setup === null) return null;
   const { tracer, endpoint, processor, resource } = setup;
   const interceptorOptions = { tracer };
