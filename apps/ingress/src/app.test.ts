@@ -5,9 +5,9 @@ import type { RepoEvent } from '@code-factory/events';
 import { samplePayloads, signWebhook, webhookRequest } from '@code-factory/testkit';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from './app';
+import type { SignalTask, StartTask } from './classify';
 import { createLogger } from './logger';
 import { createIngressMetrics } from './metrics';
-import type { SignalTask, StartTask } from './router';
 import {
   type EventSink,
   type HandOff,

@@ -61,7 +61,7 @@ export function createApp(deps: AppDeps): Hono<WebhookEnv> {
     handleDelivery({
       sink,
       now: deps.now ?? (() => new Date()),
-      router: {
+      classify: {
         agentLogin: config.AGENT_GITHUB_USERNAME,
         botLogin: config.GITHUB_APP_BOT_LOGIN,
         trustedAssociations: config.TRUSTED_AUTHOR_ASSOCIATIONS,

@@ -1,10 +1,10 @@
-/** Shared inputs of the classification tests (`router.test.ts`, `webhooks/*.test.ts`). */
-import type { RouterContext } from './router';
+/** Shared inputs of the classification tests (`classify.test.ts`, `webhooks/*.test.ts`). */
+import type { ClassifyContext } from './classify';
 
 export const AGENT = 'xmtp-coder-agent';
 export const BOT = 'code-factory[bot]';
 
-export const ctx: RouterContext = {
+export const ctx: ClassifyContext = {
   agentLogin: AGENT,
   botLogin: BOT,
   trustedAssociations: ['OWNER', 'MEMBER', 'COLLABORATOR'],

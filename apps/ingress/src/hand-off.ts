@@ -1,24 +1,28 @@
 /**
  * The last step of `POST /webhooks/github`, once the body is within the limit, signed and
- * labelled: parse it, classify it (`router.ts`), and hand the event to Temporal through the
+ * labelled: parse it, classify it (`classify.ts`), and hand the event to Temporal through the
  * sink. The sink holds the one deadline of the hand-off (`TEMPORAL_SIGNAL_TIMEOUT_MS`).
  */
 import type { Handler } from 'hono';
+import { type AcceptedDecision, type ClassifyContext, classify } from './classify';
 import { answer, type WebhookEnv } from './middleware/context';
-import { type AcceptedDecision, classify, type RouterContext } from './router';
 import { type EventSink, type HandOff, SinkUnavailableError } from './temporal-sink';
 
 export const NO_ACTIVE_TASK = 'no active task for this issue';
 
 export interface HandOffDeps {
   sink: EventSink;
-  /** What the router needs besides the delivery's own id and arrival time. */
-  router: Omit<RouterContext, 'deliveryId' | 'receivedAt'>;
+  /** What classification needs besides the delivery's own id and arrival time. */
+  classify: Omit<ClassifyContext, 'deliveryId' | 'receivedAt'>;
   /** Clock for `receivedAt`; tests pin it. */
   now: () => Date;
 }
 
-export function handleDelivery({ sink, router, now }: HandOffDeps): Handler<WebhookEnv> {
+export function handleDelivery({
+  sink,
+  classify: settings,
+  now,
+}: HandOffDeps): Handler<WebhookEnv> {
   return async (c) => {
     const log = c.get('log');
     let payload: unknown;
@@ -29,8 +33,8 @@ export function handleDelivery({ sink, router, now }: HandOffDeps): Handler<Webh
       return answer(c, 'bad_request', 400, { error: 'body is not JSON' });
     }
 
-    const ctx: RouterContext = {
-      ...router,
+    const ctx: ClassifyContext = {
+      ...settings,
       deliveryId: c.get('deliveryId'),
       receivedAt: now().toISOString(),
     };

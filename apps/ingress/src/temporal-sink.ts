@@ -31,7 +31,7 @@ import {
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import type { SearchAttributePair, SignalDefinition } from '@temporalio/common';
-import type { SignalTask, StartTask } from './router';
+import type { SignalTask, StartTask } from './classify';
 
 /** What became of an event handed to Temporal. */
 export type HandOff =

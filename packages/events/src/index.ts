@@ -99,7 +99,7 @@ export type TaskEvent = z.infer<typeof TaskEventSchema>;
 
 /**
  * Events the ingress cannot key on an issue by itself (it never calls GitHub): they go to
- * the repository's workflow, which resolves the linked issue and forwards them in order.
+ * the repository's workflow, which routes each to its issue's task workflow, in order.
  */
 export const PendingCommentSchema = CommentPostedSchema.omit({ issueNumber: true });
 export type PendingComment = z.infer<typeof PendingCommentSchema>;

@@ -13,7 +13,7 @@ import type {
 import type { CommentSource } from '@code-factory/events/kinds';
 import { z } from 'zod';
 
-export interface RouterContext {
+export interface ClassifyContext {
   /** The agent's GitHub login (`AGENT_GITHUB_USERNAME`). */
   agentLogin: string;
   /** The App bot's login, e.g. `code-factory[bot]`. */
@@ -27,16 +27,16 @@ export interface RouterContext {
   taskNamePrefix: string;
 }
 
-export type RouteDecision =
+export type Classification =
   | { action: 'skip'; reason: string }
   | { action: 'invalid'; field: string; problem: string }
   | { action: 'start-task'; taskName: string; event: IssueAssigned; summary: string }
   | { action: 'signal-task'; taskName: string; event: TaskEvent }
   | { action: 'route'; event: RepoEvent };
 
-export type AcceptedDecision = Exclude<RouteDecision, { action: 'skip' } | { action: 'invalid' }>;
-export type StartTask = Extract<RouteDecision, { action: 'start-task' }>;
-export type SignalTask = Extract<RouteDecision, { action: 'signal-task' }>;
+export type AcceptedDecision = Exclude<Classification, { action: 'skip' } | { action: 'invalid' }>;
+export type StartTask = Extract<Classification, { action: 'start-task' }>;
+export type SignalTask = Extract<Classification, { action: 'signal-task' }>;
 
 /** Fields every normalised event carries, taken from the delivery's envelope. */
 export interface Base {
@@ -51,7 +51,7 @@ export interface WebhookHandler {
   event: string;
   /** Actions handled; every other action is skipped before the payload is validated. */
   actions?: readonly string[];
-  classify(payload: unknown, ctx: RouterContext, base: Base, action: string): RouteDecision;
+  classify(payload: unknown, ctx: ClassifyContext, base: Base, action: string): Classification;
 }
 
 // --- shared payload pieces ---------------------------------------------------------------
@@ -79,7 +79,7 @@ export const PullRequestSchema = z.object({
 
 // --- helpers -----------------------------------------------------------------------------
 
-type Parsed<T> = { ok: true; value: T } | { ok: false; decision: RouteDecision };
+type Parsed<T> = { ok: true; value: T } | { ok: false; decision: Classification };
 
 export function parse<S extends z.ZodType>(schema: S, payload: unknown): Parsed<z.infer<S>> {
   const result = schema.safeParse(payload);
@@ -87,7 +87,7 @@ export function parse<S extends z.ZodType>(schema: S, payload: unknown): Parsed<
   return { ok: false, decision: invalidFrom(result.error) };
 }
 
-export function invalidFrom(error: z.ZodError): RouteDecision {
+export function invalidFrom(error: z.ZodError): Classification {
   // The first problem is enough for the caller to find the field; values are never echoed.
   const issue = error.issues[0];
   const field = issue && issue.path.length > 0 ? issue.path.join('.') : '(root)';
@@ -98,7 +98,7 @@ export function sameLogin(a: string, b: string | undefined): boolean {
   return b !== undefined && a.toLowerCase() === b.toLowerCase();
 }
 
-export const NOT_BY_AGENT: RouteDecision = {
+export const NOT_BY_AGENT: Classification = {
   action: 'skip',
   reason: 'pull request is not by the agent',
 };
@@ -114,7 +114,7 @@ export function routeComment(
   source: CommentSource,
   pullRequest: { number: number; url: string },
   fields: CommentFields,
-): RouteDecision {
+): Classification {
   const comment: PendingComment = {
     ...base,
     kind: 'comment.posted',
@@ -129,13 +129,13 @@ export function routeComment(
 }
 
 type AuthorCheck =
-  | { skip: RouteDecision; actor?: undefined }
+  | { skip: Classification; actor?: undefined }
   | { skip?: undefined; actor: { login: string; id: number } };
 
 /** No feedback loops (the agent and the App bot) and the trust gate (docs/configuration.md). */
 export function authorGuard(
   authored: { user: User | null; author_association: string },
-  ctx: RouterContext,
+  ctx: ClassifyContext,
 ): AuthorCheck {
   const user = authored.user;
   if (!user) return { skip: { action: 'skip', reason: 'author unknown (deleted account)' } };

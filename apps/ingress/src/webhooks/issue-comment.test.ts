@@ -1,7 +1,7 @@
 import { samplePayloads } from '@code-factory/testkit';
 import { describe, expect, it } from 'vitest';
+import { classify } from '../classify';
 import { AGENT, BOT, common, ctx } from '../classify-fixtures';
-import { classify } from '../router';
 
 describe('issue_comment on the issue', () => {
   it('signals the task with the comment', () => {

@@ -1,7 +1,7 @@
 import { samplePayloads } from '@code-factory/testkit';
 import { describe, expect, it } from 'vitest';
+import { classify } from '../classify';
 import { common, ctx, without } from '../classify-fixtures';
-import { classify } from '../router';
 
 describe('issues.assigned', () => {
   it('starts the task when the agent is assigned', () => {

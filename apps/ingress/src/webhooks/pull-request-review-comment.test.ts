@@ -1,7 +1,7 @@
 import { samplePayloads } from '@code-factory/testkit';
 import { describe, expect, it } from 'vitest';
+import { classify } from '../classify';
 import { ctx } from '../classify-fixtures';
-import { classify } from '../router';
 
 describe('pull_request_review_comment', () => {
   it('routes with file and line', () => {

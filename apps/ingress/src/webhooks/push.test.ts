@@ -1,7 +1,7 @@
 import { samplePayloads } from '@code-factory/testkit';
 import { describe, expect, it } from 'vitest';
+import { classify } from '../classify';
 import { common, ctx } from '../classify-fixtures';
-import { classify } from '../router';
 
 describe('push', () => {
   it('routes pushes to the default branch', () => {
@@ -17,7 +17,7 @@ describe('push', () => {
     expect(classify('push', other, ctx)).toMatchObject({
       event: { kind: 'config.push', touchesConfig: false },
     });
-    // Twenty listed commits may be a truncated list: the router cannot tell.
+    // Twenty listed commits may be a truncated list: classification cannot tell.
     const many = samplePayloads.push({ modified: ['README.md'] });
     (many as { commits: unknown[] }).commits = Array.from({ length: 20 }, () => ({
       modified: ['README.md'],

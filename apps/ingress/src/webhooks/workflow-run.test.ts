@@ -1,7 +1,7 @@
 import { samplePayloads } from '@code-factory/testkit';
 import { describe, expect, it } from 'vitest';
+import { classify } from '../classify';
 import { common, ctx } from '../classify-fixtures';
-import { classify } from '../router';
 
 describe('workflow_run.completed', () => {
   it('routes failures', () => {

@@ -10,19 +10,19 @@ import { RepoEventSchema, TaskEventSchema } from '@code-factory/events';
 import { z } from 'zod';
 import {
   type Base,
+  type Classification,
+  type ClassifyContext,
   invalidFrom,
   parse,
   positiveInt,
-  type RouteDecision,
-  type RouterContext,
   type WebhookHandler,
 } from './webhooks/handler';
 import { WEBHOOK_HANDLERS } from './webhooks/index';
 
 export type {
   AcceptedDecision,
-  RouteDecision,
-  RouterContext,
+  Classification,
+  ClassifyContext,
   SignalTask,
   StartTask,
 } from './webhooks/handler';
@@ -42,7 +42,11 @@ const BY_EVENT: ReadonlyMap<string, WebhookHandler> = new Map(
   WEBHOOK_HANDLERS.map((handler) => [handler.event, handler]),
 );
 
-export function classify(eventName: string, payload: unknown, ctx: RouterContext): RouteDecision {
+export function classify(
+  eventName: string,
+  payload: unknown,
+  ctx: ClassifyContext,
+): Classification {
   if (eventName === 'ping') return { action: 'skip', reason: 'ping' };
   const handler = BY_EVENT.get(eventName);
   if (!handler) return { action: 'skip', reason: `unhandled event ${eventName}` };
@@ -68,7 +72,7 @@ export function classify(eventName: string, payload: unknown, ctx: RouterContext
 }
 
 /** Re-checks the built event against the shared schema: what the workflow will accept. */
-function checked(decision: RouteDecision): RouteDecision {
+function checked(decision: Classification): Classification {
   const schema =
     decision.action === 'start-task' || decision.action === 'signal-task'
       ? TaskEventSchema

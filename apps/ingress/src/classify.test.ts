@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { classify } from './classify';
 import { ctx } from './classify-fixtures';
-import { classify } from './router';
 
 describe('other deliveries', () => {
   it('skips ping', () => {
