@@ -7,7 +7,12 @@
  * context into the headers of the signal-with-start, so the worker's workflow and activity
  * spans join the same trace. Spans go out over OTLP/HTTP.
  */
-import { type ProcessTracing, startTracer, type TracingOptions } from '@code-factory/telemetry';
+import {
+  type Env,
+  type ProcessTracing,
+  setupProcessTracing,
+  type TracingOptions,
+} from '@code-factory/telemetry';
 import type { ClientInterceptors } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
 
@@ -21,18 +26,16 @@ export interface IngressTracing extends ProcessTracing {
 }
 
 /** Tracing for the ingress, or null (nothing changes) when no OTLP endpoint is configured. */
-export function setupTracing(
-  env: Record<string, string | undefined>,
-  options: TracingOptions = {},
-): IngressTracing | null {
-  const setup = startTracer(env, '@code-factory/ingress', DEFAULT_SERVICE_NAME, options);
-  if (setup === null) return null;
-  const { tracer, endpoint, forceFlush, shutdown } = setup;
-  return {
-    tracer,
-    endpoint,
-    clientInterceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer })] },
-    forceFlush,
-    shutdown,
-  };
+export function setupTracing(env: Env, options: TracingOptions = {}): IngressTracing | null {
+  return setupProcessTracing(
+    env,
+    '@code-factory/ingress',
+    DEFAULT_SERVICE_NAME,
+    options,
+    (setup) => ({
+      clientInterceptors: {
+        workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: setup.tracer })],
+      },
+    }),
+  );
 }

@@ -9,7 +9,12 @@
  * continues the one the ingress put in the workflow's headers. Spans go out over OTLP/HTTP.
  */
 import { createRequire } from 'node:module';
-import { type ProcessTracing, startTracer, type TracingOptions } from '@code-factory/telemetry';
+import {
+  type Env,
+  type ProcessTracing,
+  setupProcessTracing,
+  type TracingOptions,
+} from '@code-factory/telemetry';
 import type { ClientInterceptors } from '@temporalio/client';
 import {
   makeWorkflowExporter,
@@ -38,35 +43,28 @@ export interface WorkerTracing extends ProcessTracing {
 }
 
 /** Tracing for the worker, or null (nothing changes) when no OTLP endpoint is configured. */
-export function setupTracing(
-  env: Record<string, string | undefined>,
-  options: TracingOptions = {},
-): WorkerTracing | null {
-  const setup = startTracer(env, '@code-factory/worker', DEFAULT_SERVICE_NAME, options);
-  if (setup === null) return null;
-  const { tracer, endpoint, processor, resource } = setup;
-  const interceptorOptions = { tracer };
-  return {
-    tracer,
-    endpoint,
-    workerOptions: {
-      interceptors: {
-        workflowModules: [workflowInterceptorsPath],
-        activity: [
-          (ctx) => ({
-            inbound: new OpenTelemetryActivityInboundInterceptor(ctx, interceptorOptions),
-            outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
-          }),
-        ],
+export function setupTracing(env: Env, options: TracingOptions = {}): WorkerTracing | null {
+  const scope = '@code-factory/worker';
+  return setupProcessTracing(env, scope, DEFAULT_SERVICE_NAME, options, (setup) => {
+    const interceptorOptions = { tracer: setup.tracer };
+    return {
+      workerOptions: {
+        interceptors: {
+          workflowModules: [workflowInterceptorsPath],
+          activity: [
+            (ctx) => ({
+              inbound: new OpenTelemetryActivityInboundInterceptor(ctx, interceptorOptions),
+              outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+            }),
+          ],
+        },
+        // Workflow spans go through the same processor, so one flush sends everything.
+        sinks: { exporter: makeWorkflowExporter(setup.processor, setup.resource) },
       },
-      // Workflow spans go through the same processor, so one flush sends everything.
-      sinks: { exporter: makeWorkflowExporter(processor, resource) },
-    },
-    workflowInterceptorModules: [workflowInterceptorsPath],
-    clientInterceptors: {
-      workflow: [new OpenTelemetryWorkflowClientInterceptor(interceptorOptions)],
-    },
-    forceFlush: setup.forceFlush,
-    shutdown: setup.shutdown,
-  };
+      workflowInterceptorModules: [workflowInterceptorsPath],
+      clientInterceptors: {
+        workflow: [new OpenTelemetryWorkflowClientInterceptor(interceptorOptions)],
+      },
+    };
+  });
 }

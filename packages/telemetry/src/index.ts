@@ -91,3 +91,20 @@ export function startTracer(
     shutdown: () => provider.shutdown(),
   };
 }
+
+/**
+ * A process's tracing: the shared part (tracer, endpoint, flush, shutdown) plus what `extend`
+ * adds from the setup (the process's own Temporal interceptors); null when tracing is off.
+ */
+export function setupProcessTracing<Extra extends object>(
+  env: Env,
+  instrumentation: string,
+  defaultServiceName: string,
+  options: TracingOptions,
+  extend: (setup: TracerSetup) => Extra,
+): (ProcessTracing & Extra) | null {
+  const setup = startTracer(env, instrumentation, defaultServiceName, options);
+  if (setup === null) return null;
+  const { tracer, endpoint, forceFlush, shutdown } = setup;
+  return { tracer, endpoint, forceFlush, shutdown, ...extend(setup) };
+}

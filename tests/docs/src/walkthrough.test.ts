@@ -34,6 +34,9 @@ function walkthrough(): string {
   return doc.slice(start, end < 0 ? undefined : end);
 }
 
+/** `name` as a word inside an inline code span, e.g. `classify` in `classify(payload, ...)`. */
+const inCode = (name: string) => new RegExp(`\`${name}\\b[^\`]*\``);
+
 describe('adding a webhook event type', () => {
   it('the registry lists every module in the folder, and nothing else', async () => {
     const { WEBHOOK_HANDLERS } = (await load('index.ts')) as { WEBHOOK_HANDLERS: Handler[] };
@@ -67,16 +70,23 @@ describe('adding a webhook event type', () => {
       expect(text).toContain(`\`${file}\``);
     }
     expect(text).toContain('`WEBHOOK_HANDLERS`');
-    // Every field a registered handler has is explained, and nothing more.
+    // Every field a registered handler has is explained, and so is the schema it is made with.
     const { WEBHOOK_HANDLERS } = (await load('index.ts')) as { WEBHOOK_HANDLERS: Handler[] };
     const fields = new Set(WEBHOOK_HANDLERS.flatMap((handler) => Object.keys(handler)));
-    for (const field of fields) expect(text).toContain(`\`${field}\``);
-    expect(text).toMatch(/with three fields/);
-    expect(fields.size).toBeLessThanOrEqual(3);
+    for (const field of [...fields, 'payload']) expect(text).toMatch(inCode(field));
+    expect(text).toContain(
+      `\`webhook({ ${[...fields].join(', ').replace('classify', 'payload, classify')} })\``,
+    );
     // The helpers the steps recommend are exported by handler.ts.
     const shared = await load('handler.ts');
-    for (const name of ['parse', 'authorGuard', 'routeComment', 'NOT_BY_AGENT']) {
-      expect(text).toContain(`\`${name}\``);
+    for (const name of [
+      'webhook',
+      'authorGuard',
+      'pullRequestAuthor',
+      'AuthoredSchema',
+      'routeComment',
+    ]) {
+      expect(text).toMatch(inCode(name));
       expect(shared, name).toHaveProperty(name);
     }
   });

@@ -13,20 +13,6 @@ import type {
 import type { CommentSource } from '@code-factory/events/kinds';
 import { z } from 'zod';
 
-export interface ClassifyContext {
-  /** The agent's GitHub login (`AGENT_GITHUB_USERNAME`). */
-  agentLogin: string;
-  /** The App bot's login, e.g. `code-factory[bot]`. */
-  botLogin?: string | undefined;
-  /** Upper-case `author_association` values whose comments are forwarded. */
-  trustedAssociations: readonly string[];
-  /** `X-GitHub-Delivery`. */
-  deliveryId: string;
-  /** ISO timestamp of arrival. */
-  receivedAt: string;
-  taskNamePrefix: string;
-}
-
 export type Classification =
   | { action: 'skip'; reason: string }
   | { action: 'invalid'; field: string; problem: string }
@@ -37,6 +23,18 @@ export type Classification =
 export type AcceptedDecision = Exclude<Classification, { action: 'skip' } | { action: 'invalid' }>;
 export type StartTask = Extract<Classification, { action: 'start-task' }>;
 export type SignalTask = Extract<Classification, { action: 'signal-task' }>;
+
+export interface ClassifyContext {
+  /** Whose comments are never forwarded: `AGENT_GITHUB_USERNAME`, `GITHUB_APP_BOT_LOGIN`. */
+  agentLogin: string;
+  botLogin?: string | undefined;
+  /** Upper-case `author_association` values whose comments are forwarded. */
+  trustedAssociations: readonly string[];
+  taskNamePrefix: string;
+  /** The delivery being classified: `X-GitHub-Delivery` and its ISO time of arrival. */
+  deliveryId: string;
+  receivedAt: string;
+}
 
 /** Fields every normalised event carries, taken from the delivery's envelope. */
 export interface Base {
@@ -54,6 +52,26 @@ export interface WebhookHandler {
   classify(payload: unknown, ctx: ClassifyContext, base: Base, action: string): Classification;
 }
 
+/**
+ * A handler from its parts: `payload` is a zod schema of just the fields the event reads;
+ * `classify` gets the payload once it matches, and a mismatch is `invalid` with its field.
+ */
+export function webhook<S extends z.ZodType>(spec: {
+  event: string;
+  actions?: readonly string[];
+  payload: S;
+  classify(payload: z.infer<S>, ctx: ClassifyContext, base: Base, action: string): Classification;
+}): WebhookHandler {
+  return {
+    event: spec.event,
+    ...(spec.actions ? { actions: spec.actions } : {}),
+    classify(payload, ctx, base, action) {
+      const parsed = parse(spec.payload, payload);
+      return parsed.ok ? spec.classify(parsed.value, ctx, base, action) : parsed.decision;
+    },
+  };
+}
+
 // --- shared payload pieces ---------------------------------------------------------------
 
 export const positiveInt = z.number().int().positive();
@@ -65,11 +83,13 @@ export const UserSchema = z.object({
 });
 type User = z.infer<typeof UserSchema>;
 
-/** Comments and reviews: GitHub sends `user: null` for deleted accounts. */
-export const AuthoredSchema = {
+/** What every comment and review carries; GitHub sends `user: null` for deleted accounts. */
+export const AuthoredSchema = z.object({
+  id: positiveInt,
+  html_url: z.url(),
   user: UserSchema.nullable(),
   author_association: z.string(),
-};
+});
 
 export const PullRequestSchema = z.object({
   number: positiveInt,
@@ -102,6 +122,23 @@ export const NOT_BY_AGENT: Classification = {
   action: 'skip',
   reason: 'pull request is not by the agent',
 };
+
+/** Comments and reviews count only on the agent's own pull requests. */
+export function pullRequestAuthor(
+  pullRequest: { user: { login: string } },
+  authored: { user: User | null; author_association: string },
+  ctx: ClassifyContext,
+): AuthorCheck {
+  if (!onAgentsPullRequest(pullRequest, ctx)) return { skip: NOT_BY_AGENT };
+  return authorGuard(authored, ctx);
+}
+
+export function onAgentsPullRequest(
+  pullRequest: { user: { login: string } },
+  ctx: ClassifyContext,
+): boolean {
+  return sameLogin(pullRequest.user.login, ctx.agentLogin);
+}
 
 type CommentFields = Omit<PendingComment, keyof Base | 'kind' | 'source' | 'pullRequest'>;
 

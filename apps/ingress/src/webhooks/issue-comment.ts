@@ -8,11 +8,10 @@ import {
   AuthoredSchema,
   authorGuard,
   NOT_BY_AGENT,
-  parse,
+  onAgentsPullRequest,
   positiveInt,
   routeComment,
-  sameLogin,
-  type WebhookHandler,
+  webhook,
 } from './handler';
 
 const Payload = z.object({
@@ -22,24 +21,16 @@ const Payload = z.object({
     user: z.object({ login: z.string().min(1) }),
     pull_request: z.object({ html_url: z.url().nullish() }).nullish(),
   }),
-  comment: z.object({
-    id: positiveInt,
-    body: z.string().nullish(),
-    html_url: z.url(),
-    created_at: z.string(),
-    ...AuthoredSchema,
-  }),
+  comment: AuthoredSchema.extend({ body: z.string().nullish(), created_at: z.string() }),
 });
 
-export const issueComment: WebhookHandler = {
+export const issueComment = webhook({
   event: 'issue_comment',
   actions: ['created', 'edited'],
-  classify(payload, ctx, base, action) {
-    const parsed = parse(Payload, payload);
-    if (!parsed.ok) return parsed.decision;
-    const { issue, comment } = parsed.value;
+  payload: Payload,
+  classify({ issue, comment }, ctx, base, action) {
     const onPullRequest = issue.pull_request != null;
-    if (onPullRequest && !sameLogin(issue.user.login, ctx.agentLogin)) return NOT_BY_AGENT;
+    if (onPullRequest && !onAgentsPullRequest(issue, ctx)) return NOT_BY_AGENT;
     const author = authorGuard(comment, ctx);
     if (author.skip) return author.skip;
     const fields = {
@@ -69,4 +60,4 @@ export const issueComment: WebhookHandler = {
     };
     return routeComment(base, 'pr_comment', pullRequest, fields);
   },
-};
+});

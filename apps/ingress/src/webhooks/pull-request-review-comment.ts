@@ -2,40 +2,32 @@
 import { z } from 'zod';
 import {
   AuthoredSchema,
-  authorGuard,
-  NOT_BY_AGENT,
   PullRequestSchema,
-  parse,
-  positiveInt,
+  pullRequestAuthor,
   routeComment,
-  sameLogin,
-  type WebhookHandler,
+  webhook,
 } from './handler';
 
 const Payload = z.object({
   pull_request: PullRequestSchema,
-  comment: z.object({
-    id: positiveInt,
+  comment: AuthoredSchema.extend({
     body: z.string(),
-    html_url: z.url(),
     created_at: z.string(),
     path: z.string(),
     line: z.number().int().nullish(),
     original_line: z.number().int().nullish(),
-    ...AuthoredSchema,
   }),
 });
 
-export const pullRequestReviewComment: WebhookHandler = {
+export const pullRequestReviewComment = webhook({
   event: 'pull_request_review_comment',
   actions: ['created', 'edited'],
-  classify(payload, ctx, base, action) {
-    const parsed = parse(Payload, payload);
-    if (!parsed.ok) return parsed.decision;
-    const { pull_request: pr, comment } = parsed.value;
-    if (!sameLogin(pr.user.login, ctx.agentLogin)) return NOT_BY_AGENT;
-    const author = authorGuard(comment, ctx);
+  payload: Payload,
+  classify({ pull_request: pr, comment }, ctx, base, action) {
+    const author = pullRequestAuthor(pr, comment, ctx);
     if (author.skip) return author.skip;
+    // An outdated comment has no current line; the original one still helps the agent.
+    const line = comment.line ?? comment.original_line ?? null;
     return routeComment(
       base,
       'review_comment',
@@ -47,9 +39,8 @@ export const pullRequestReviewComment: WebhookHandler = {
         body: comment.body,
         url: comment.html_url,
         createdAt: comment.created_at,
-        // An outdated comment has no current line; the original one still helps the agent.
-        file: { path: comment.path, line: comment.line ?? comment.original_line ?? null },
+        file: { path: comment.path, line },
       },
     );
   },
-};
+});

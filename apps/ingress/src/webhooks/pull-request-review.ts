@@ -4,50 +4,36 @@ import {
   AuthoredSchema,
   authorGuard,
   NOT_BY_AGENT,
+  onAgentsPullRequest,
   PullRequestSchema,
-  parse,
-  positiveInt,
   routeComment,
-  sameLogin,
-  type WebhookHandler,
+  webhook,
 } from './handler';
 
 const Payload = z.object({
   pull_request: PullRequestSchema,
-  review: z.object({
-    id: positiveInt,
-    body: z.string().nullish(),
-    html_url: z.url(),
-    submitted_at: z.string(),
-    ...AuthoredSchema,
-  }),
+  review: AuthoredSchema.extend({ body: z.string().nullish(), submitted_at: z.string() }),
 });
 
-export const pullRequestReview: WebhookHandler = {
+export const pullRequestReview = webhook({
   event: 'pull_request_review',
   actions: ['submitted'],
-  classify(payload, ctx, base) {
-    const parsed = parse(Payload, payload);
-    if (!parsed.ok) return parsed.decision;
-    const { pull_request: pr, review } = parsed.value;
-    if (!sameLogin(pr.user.login, ctx.agentLogin)) return NOT_BY_AGENT;
+  payload: Payload,
+  classify({ pull_request: pr, review }, ctx, base) {
+    if (!onAgentsPullRequest(pr, ctx)) return NOT_BY_AGENT;
     const body = review.body ?? '';
     // An approval or "request changes" without text: nothing for the agent to act on.
     if (body.trim() === '') return { action: 'skip', reason: 'review without body' };
     const author = authorGuard(review, ctx);
     if (author.skip) return author.skip;
-    return routeComment(
-      base,
-      'review',
-      { number: pr.number, url: pr.html_url },
-      {
-        commentId: review.id,
-        edited: false,
-        author: author.actor,
-        body,
-        url: review.html_url,
-        createdAt: review.submitted_at,
-      },
-    );
+    const pullRequest = { number: pr.number, url: pr.html_url };
+    return routeComment(base, 'review', pullRequest, {
+      commentId: review.id,
+      edited: false,
+      author: author.actor,
+      body,
+      url: review.html_url,
+      createdAt: review.submitted_at,
+    });
   },
-};
+});

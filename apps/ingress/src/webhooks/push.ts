@@ -1,6 +1,6 @@
 /** `push`: a push to the default branch may change `.code-factory/config.toml`. */
 import { z } from 'zod';
-import { parse, type WebhookHandler } from './handler';
+import { webhook } from './handler';
 
 const Commit = z.object({
   added: z.array(z.string()).optional(),
@@ -29,12 +29,10 @@ function touchesConfig(commits: z.infer<typeof Commit>[] | null | undefined) {
   );
 }
 
-export const push: WebhookHandler = {
+export const push = webhook({
   event: 'push',
-  classify(payload, _ctx, base) {
-    const parsed = parse(Payload, payload);
-    if (!parsed.ok) return parsed.decision;
-    const pushed = parsed.value;
+  payload: Payload,
+  classify(pushed, _ctx, base) {
     if (pushed.ref !== `refs/heads/${pushed.repository.default_branch}`) {
       return { action: 'skip', reason: 'push not to the default branch' };
     }
@@ -52,4 +50,4 @@ export const push: WebhookHandler = {
       },
     };
   },
-};
+});

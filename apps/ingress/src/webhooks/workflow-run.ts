@@ -3,7 +3,7 @@
  * pull requests at the run's commit and their issues (or a failed-run hook of the config).
  */
 import { z } from 'zod';
-import { parse, positiveInt, type WebhookHandler } from './handler';
+import { positiveInt, webhook } from './handler';
 
 const Payload = z.object({
   workflow_run: z.object({
@@ -18,13 +18,11 @@ const Payload = z.object({
   }),
 });
 
-export const workflowRun: WebhookHandler = {
+export const workflowRun = webhook({
   event: 'workflow_run',
   actions: ['completed'],
-  classify(payload, _ctx, base) {
-    const parsed = parse(Payload, payload);
-    if (!parsed.ok) return parsed.decision;
-    const run = parsed.value.workflow_run;
+  payload: Payload,
+  classify({ workflow_run: run }, _ctx, base) {
     if (run.conclusion !== 'failure') {
       return {
         action: 'skip',
@@ -48,4 +46,4 @@ export const workflowRun: WebhookHandler = {
       },
     };
   },
-};
+});
