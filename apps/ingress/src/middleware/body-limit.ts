@@ -17,7 +17,7 @@ export function limitBody(maxBytes: number): MiddlewareHandler<WebhookEnv> {
         { outcome: 'too_large', ...(Number.isFinite(declared) ? { bytes: declared } : {}) },
         'body too large',
       );
-      return answer(c as never, 'too_large', 413, { error: 'payload too large' });
+      return answer(c, 'too_large', 413, { error: 'payload too large' });
     },
   });
 }
