@@ -4,10 +4,10 @@
  * pull-request and CI events to their issue.
  *
  * The hand-off has one deadline, `timeoutMs` (`TEMPORAL_SIGNAL_TIMEOUT_MS`, passed in by
- * `main.ts`): one abort signal per call cancels the gRPC request and also ends any wait
- * outside gRPC (the channel connecting), so a slow or unreachable Temporal turns into a
- * quick 503 (`SinkUnavailableError`), never a hung request. The app adds no timer of its
- * own. The connection is lazy: the ingress starts and serves `/healthz` while Temporal is
+ * `main.ts`): it is the gRPC deadline of the call (which also bounds the client's retries)
+ * and the instant a local race gives up on waits outside gRPC, so a slow or unreachable
+ * Temporal turns into a quick 503 (`SinkUnavailableError`), never a hung request. The app
+ * adds no timer of its own. The connection is lazy: the ingress starts and serves `/healthz` while Temporal is
  * down, and gRPC reconnects on its own.
  */
 import type { TemporalConnectSettings } from '@code-factory/config';
@@ -208,22 +208,22 @@ export class TemporalEventSink implements EventSink {
     call: () => Promise<T>,
     timeoutMs = this.timeoutMs,
   ): Promise<T> {
-    const deadline = new AbortController();
-    const timer = setTimeout(
-      () =>
-        deadline.abort(
-          new SinkUnavailableError(`${what}: Temporal did not answer in ${timeoutMs} ms`),
-        ),
-      timeoutMs,
-    );
-    // The abort cancels the gRPC call; `expired` also ends waits outside gRPC.
+    // One instant, enforced at two layers. The gRPC deadline is what ends the call *and* the
+    // client's own retries of UNAVAILABLE (`defaultGrpcRetryOptions` in @temporalio/client's
+    // grpc-retry.ts: 10 attempts with backoff): an abort signal alone left a retry running
+    // after we answered 503, which signalled the workflow later (docs/gotchas.md). The local
+    // race covers waits outside gRPC, such as the channel connecting.
+    const deadline = Date.now() + timeoutMs;
+    let timer: NodeJS.Timeout | undefined;
     const expired = new Promise<never>((_, reject) => {
-      deadline.signal.addEventListener('abort', () => reject(deadline.signal.reason), {
-        once: true,
-      });
+      timer = setTimeout(
+        () =>
+          reject(new SinkUnavailableError(`${what}: Temporal did not answer in ${timeoutMs} ms`)),
+        timeoutMs,
+      );
     });
     try {
-      return await Promise.race([this.connection.withAbortSignal(deadline.signal, call), expired]);
+      return await Promise.race([this.connection.withDeadline(deadline, call), expired]);
     } catch (error) {
       throw asSinkError(what, error);
     } finally {
