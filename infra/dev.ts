@@ -5,13 +5,13 @@
  *  - the worker and the ingress, with their output prefixed.
  * Settings come from the environment or a `.env` file at the repository root.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes } from 'node:crypto';
+import { type ChildProcess, spawn } from 'node:child_process';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
-import { DEMO, startCodecRelay, startDevFakes } from '@code-factory/testkit';
-import { ALL_SEARCH_ATTRIBUTES } from '@code-factory/workflows';
+import { DEMO, newAppKey, startCodecRelay, startDevFakes, until } from '@code-factory/testkit';
+import { type DevServer, startDevServer } from '@code-factory/testkit/dev-server';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = resolve(root, '.dev-data');
@@ -20,6 +20,7 @@ if (existsSync(resolve(root, '.env'))) process.loadEnvFile(resolve(root, '.env')
 const TEMPORAL_PORT = Number(process.env.DEV_TEMPORAL_PORT ?? 7233);
 const UI_PORT = Number(process.env.DEV_TEMPORAL_UI_PORT ?? 8233);
 const children: ChildProcess[] = [];
+let temporal: DevServer | undefined;
 let stopping = false;
 
 function say(message: string) {
@@ -37,12 +38,8 @@ function portOpen(port: number): Promise<boolean> {
   });
 }
 
-async function waitForPort(port: number, what: string, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await portOpen(port))) {
-    if (Date.now() > deadline) throw new Error(`${what} did not open port ${port} in time`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
+function waitForPort(port: number, what: string, timeoutMs = 60_000) {
+  return until(() => portOpen(port), `${what} to open port ${port}`, timeoutMs, 250);
 }
 
 function run(name: string, command: string, args: string[], env: NodeJS.ProcessEnv) {
@@ -71,16 +68,12 @@ async function shutdown(code = 0) {
   stopping = true;
   for (const child of children.reverse()) child.kill('SIGTERM');
   await new Promise((r) => setTimeout(r, 1500));
+  await temporal?.stop();
   process.exit(code);
 }
 
 async function main() {
   mkdirSync(dataDir, { recursive: true });
-  const cli = execFileSync('bash', [resolve(root, 'infra/temporal-cli.sh'), '--ensure'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
-
   // Payload encryption (PAYLOAD_CODEC_KEYS): the ingress serves the codec endpoint with a
   // token, and the Web UI decodes through a loopback relay that adds it (the part an
   // operators' proxy plays in production; docs/configuration.md, "The codec endpoint").
@@ -100,30 +93,14 @@ async function main() {
     if (relay)
       say(`its Web UI decodes payloads only if started with --ui-codec-endpoint ${relay.endpoint}`);
   } else {
-    const attributes = ALL_SEARCH_ATTRIBUTES.flatMap((key) => [
-      '--search-attribute',
-      `${key.name}=${key.type === 'INT' ? 'Int' : 'Keyword'}`,
-    ]);
-    run(
-      'temporal',
-      cli,
-      [
-        'server',
-        'start-dev',
-        '--db-filename',
-        resolve(dataDir, 'temporal.db'),
-        '--port',
-        String(TEMPORAL_PORT),
-        '--ui-port',
-        String(UI_PORT),
-        '--log-level',
-        'warn',
-        ...(relay ? ['--ui-codec-endpoint', relay.endpoint] : []),
-        ...attributes,
-      ],
-      process.env,
-    );
-    await waitForPort(TEMPORAL_PORT, 'the Temporal dev server');
+    temporal = await startDevServer({
+      port: TEMPORAL_PORT,
+      ui: true,
+      uiPort: UI_PORT,
+      dbFilename: resolve(dataDir, 'temporal.db'),
+      uiCodecEndpoint: relay?.endpoint,
+      logLevel: 'warn',
+    });
   }
 
   const env: NodeJS.ProcessEnv = {
@@ -146,11 +123,7 @@ async function main() {
       say(`fake Coder at ${fakes.coderUrl} (set CODER_URL and CODER_TOKEN for a real one)`);
     }
     if (fakeGitHub) {
-      const { privateKey } = generateKeyPairSync('rsa', {
-        modulusLength: 2048,
-        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-        publicKeyEncoding: { type: 'spki', format: 'pem' },
-      });
+      const privateKey = newAppKey().pkcs8;
       Object.assign(env, { GITHUB_API_URL: fakes.githubUrl, APP_ID: '1', PRIVATE_KEY: privateKey });
       say(
         `fake GitHub at ${fakes.githubUrl} (set APP_ID, PRIVATE_KEY and GITHUB_API_URL for a real App)`,

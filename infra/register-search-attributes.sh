@@ -29,6 +29,7 @@ ATTRIBUTES=(
   CodeFactoryIssueNumber:Int
   CodeFactoryPhase:Keyword
   CodeFactoryBackend:Keyword
+  CodeFactoryPhaseSince:Datetime
 )
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

@@ -9,7 +9,7 @@
 import { parseArgs } from 'node:util';
 import { temporalSettings } from '@code-factory/config';
 import { taskName } from '@code-factory/naming';
-import { DEMO, samplePayloads, webhookRequest } from '@code-factory/testkit';
+import { DEMO, samplePayloads, until, webhookRequest } from '@code-factory/testkit';
 import { stateQuery } from '@code-factory/workflows';
 import { Client, Connection } from '@temporalio/client';
 
@@ -42,21 +42,22 @@ async function deliver(event: string, payload: unknown) {
 }
 
 async function waitForPhase(client: Client, phases: string[], timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
   const handle = client.workflow.getHandle(workflowId);
   let last = '';
-  while (Date.now() < deadline) {
-    const state = await handle.query(stateQuery).catch(() => null);
-    if (state && state.phase !== last) {
-      last = state.phase;
-      console.log(`phase: ${state.phase}`);
-    }
-    if (state && phases.includes(state.phase)) return state.phase;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(
-    `${workflowId} did not reach ${phases.join('/')} in time (last: ${last || 'none'})`,
+  const state = await until(
+    async () => {
+      const state = await handle.query(stateQuery);
+      if (state.phase !== last) {
+        last = state.phase;
+        console.log(`phase: ${state.phase}`);
+      }
+      return phases.includes(state.phase) && state;
+    },
+    `${workflowId} to reach ${phases.join('/')}`,
+    timeoutMs,
+    500,
   );
+  return state.phase;
 }
 
 async function main() {

@@ -2,7 +2,7 @@
 # Finds or builds the Temporal CLI (dev server + CLI), then runs it with the given arguments.
 #   bash infra/temporal-cli.sh <args>     run the CLI  (what `pnpm temporal <args>` does)
 #   bash infra/temporal-cli.sh --ensure   make sure a binary exists and print its path
-# Order (SPEC 10): $TEMPORAL_CLI, `temporal` on PATH, the cache outside the clone,
+# Order (README.md#quick-start): $TEMPORAL_CLI, `temporal` on PATH, the cache outside the clone,
 # the official download, then `go install` of the pinned version into the cache.
 set -euo pipefail
 

@@ -228,10 +228,11 @@ describe('POST /webhooks/github', () => {
   });
 
   it('200 for ping', async () => {
-    const { app } = setup();
+    const { app, sink } = setup();
     const res = await deliver(app, 'ping', { zen: 'Design for failure.', hook_id: 1 });
     expect(res.status).toBe(200);
     expect(await res.json()).toEqual({ ok: true, skipped: 'ping' });
+    expect(sink.calls).toEqual([]);
   });
 
   it('400 naming the field for a signed but malformed payload', async () => {

@@ -62,6 +62,8 @@ export interface ActivityDeps {
   storedRepoConfig(repository: { owner: string; name: string }): Promise<RepoConfigState | null>;
   /** STATUS_COMMENT_INTERVAL_MS: how often live progress may edit the status comment. */
   statusCommentIntervalMs?: number;
+  /** TASK_HISTORY_LIMIT: a task run continues as new past this many history events. */
+  historyLimit?: number;
   /**
    * Push for Coder Agents chats: the agent-watch workflow of this task queue follows each
    * chat and signals its changes. Absent: chats are polled like tasks.
@@ -204,7 +206,10 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
             }
           : {}),
         ...(started.ownerFallback ? { ownerFallback: started.ownerFallback } : {}),
-        settings: { statusCommentIntervalMs: deps.statusCommentIntervalMs ?? 30_000 },
+        settings: {
+          statusCommentIntervalMs: deps.statusCommentIntervalMs ?? 30_000,
+          ...(deps.historyLimit ? { historyLimit: deps.historyLimit } : {}),
+        },
       };
     },
 

@@ -102,6 +102,7 @@ export async function depsFromConfig(
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     storedRepoConfig: (repository) => storedRepoConfig(client, repository),
     statusCommentIntervalMs: config.STATUS_COMMENT_INTERVAL_MS,
+    historyLimit: config.TASK_HISTORY_LIMIT,
     ...(choice.chatsPath
       ? {
           agentWatch: {

@@ -39,6 +39,10 @@ export function toFailure(err: unknown): unknown {
         message: err.message,
         ...(err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
       });
+    default:
+      // A kind this mapping does not know (a newer client, a cast): keep the error, so
+      // Temporal retries it and its message shows, rather than throwing `undefined`.
+      return err;
   }
 }
 

@@ -7,6 +7,7 @@ export {
 } from './activities';
 export { announceCoder, depsFromConfig, detectBackend, type WorkerDeps } from './deps';
 export { toFailure, withFailureMapping } from './failures';
+export { createFleetActivities, type FleetDeps, stuckQuery } from './fleet-activities';
 export {
   createRedeliveryActivities,
   MAX_REDELIVERIES,
@@ -15,4 +16,6 @@ export {
 export { ensureRedeliverySchedule, type RedeliveryScheduleOptions } from './redelivery-schedule';
 export { createRepoConfigActivities, type RepoWorkDeps } from './repo-config-activities';
 export { storedRepoConfig } from './repo-config-store';
+export { ensureIntervalSchedule, type IntervalSchedule } from './schedules';
+export { ensureStuckSchedule, type StuckScheduleOptions } from './stuck-schedule';
 export { type CreateWorkerOptions, createWorker, workflowsPath } from './worker';

@@ -4,15 +4,23 @@
  */
 import { codecDataConverter } from '@code-factory/codec';
 import { describeChoice } from '@code-factory/coder';
-import { ConfigError, parseEnv, temporalSettings, WorkerConfigSchema } from '@code-factory/config';
+import {
+  ConfigError,
+  parseEnv,
+  stuckThresholds,
+  temporalSettings,
+  WorkerConfigSchema,
+} from '@code-factory/config';
 import { Client, Connection } from '@temporalio/client';
 import { makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from './activities';
 import { announceCoder, depsFromConfig } from './deps';
+import { createFleetActivities } from './fleet-activities';
 import { WorkerLogger } from './logging';
 import { createRedeliveryActivities } from './redelivery-activities';
 import { ensureRedeliverySchedule } from './redelivery-schedule';
 import { createRepoConfigActivities } from './repo-config-activities';
+import { ensureStuckSchedule } from './stuck-schedule';
 import { setupTracing } from './tracing';
 import { createWorker } from './worker';
 
@@ -108,11 +116,14 @@ async function main(): Promise<void> {
       ...createActivities(deps),
       ...createRedeliveryActivities(deps),
       ...createRepoConfigActivities(deps),
+      ...createFleetActivities({
+        client,
+        taskQueue: config.TEMPORAL_TASK_QUEUE,
+        slotCheckIntervalMs: config.SLOT_CHECK_INTERVAL_MS,
+      }),
     },
     dataConverter,
-    tuning: config.WORKER_MAX_CACHED_WORKFLOWS
-      ? { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS }
-      : undefined,
+    tuning: { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS },
     ...(tracing ? tracing.workerOptions : {}),
   });
   // Failed webhook deliveries are redelivered by a schedule (docs/configuration.md).
@@ -124,6 +135,13 @@ async function main(): Promise<void> {
   logger.info(`webhook-redelivery schedule ${schedule}`, {
     intervalMs: config.WEBHOOK_REDELIVERY_INTERVAL_MS,
   });
+  // Tasks that stay too long in a phase are found and reminded by a schedule too.
+  const stuck = await ensureStuckSchedule(client, {
+    taskQueue: config.TEMPORAL_TASK_QUEUE,
+    intervalMs: config.STUCK_SCAN_INTERVAL_MS,
+    thresholdsMs: stuckThresholds(config),
+  });
+  logger.info(`stuck-tasks schedule ${stuck}`, { intervalMs: config.STUCK_SCAN_INTERVAL_MS });
   // Worker.run() installs SIGINT/SIGTERM handlers: in-flight activities get the grace time.
   logger.info('worker started', {
     taskQueue: config.TEMPORAL_TASK_QUEUE,

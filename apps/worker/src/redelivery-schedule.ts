@@ -1,20 +1,15 @@
 /**
- * Registers the `webhook-redelivery` Temporal Schedule. Every worker does it at start-up:
- * the first creates it, later ones (restarts, more replicas) bring its interval, task queue
- * and per-run bound up to date and leave the rest (pause state, recent runs, the last
- * run's result that carries the checkpoint) alone.
+ * Registers the `webhook-redelivery` Temporal Schedule at worker start (`schedules.ts`): its
+ * interval, task queue and per-run bound follow the configuration; the checkpoint carried in
+ * the last run's result is left alone.
  */
 import {
   REDELIVERY_SCHEDULE_ID,
   REDELIVERY_WORKFLOW_TYPE,
   type RedeliveryInput,
 } from '@code-factory/workflows';
-import {
-  type Client,
-  ScheduleAlreadyRunning,
-  type ScheduleOptionsAction,
-  ScheduleOverlapPolicy,
-} from '@temporalio/client';
+import type { Client } from '@temporalio/client';
+import { ensureIntervalSchedule } from './schedules';
 
 export interface RedeliveryScheduleOptions {
   taskQueue: string;
@@ -24,41 +19,17 @@ export interface RedeliveryScheduleOptions {
   scheduleId?: string;
 }
 
-export async function ensureRedeliverySchedule(
+export function ensureRedeliverySchedule(
   client: Client,
   options: RedeliveryScheduleOptions,
 ): Promise<'created' | 'updated'> {
-  const scheduleId = options.scheduleId ?? REDELIVERY_SCHEDULE_ID;
   const args: [RedeliveryInput] = [{ maxPerRun: options.maxPerRun }];
-  const action: ScheduleOptionsAction = {
-    type: 'startWorkflow',
+  return ensureIntervalSchedule(client, {
+    scheduleId: options.scheduleId ?? REDELIVERY_SCHEDULE_ID,
     workflowType: REDELIVERY_WORKFLOW_TYPE,
-    workflowId: scheduleId,
-    taskQueue: options.taskQueue,
     args,
-    staticSummary: 'Redeliver failed GitHub webhook deliveries',
-  };
-  const spec = { intervals: [{ every: options.intervalMs }] };
-  try {
-    await client.schedule.create({
-      scheduleId,
-      spec,
-      action,
-      policies: {
-        // One run at a time; a run missed while the server was down is not made up twice.
-        overlap: ScheduleOverlapPolicy.SKIP,
-        catchupWindow: '1 minute',
-      },
-      state: { note: 'Registered by the code-factory worker (docs/configuration.md)' },
-    });
-    return 'created';
-  } catch (err) {
-    if (!(err instanceof ScheduleAlreadyRunning)) throw err;
-  }
-  await client.schedule.getHandle(scheduleId).update((previous) => ({
-    ...previous,
-    spec,
-    action: { ...previous.action, ...action },
-  }));
-  return 'updated';
+    taskQueue: options.taskQueue,
+    intervalMs: options.intervalMs,
+    summary: 'Redeliver failed GitHub webhook deliveries',
+  });
 }

@@ -1,133 +1,56 @@
 /**
- * A real worker against the shared Temporal dev server and the test kit's fake Coder and
- * GitHub, with timings shortened through configuration. One harness per test file.
+ * The worker's workflow tests on the testkit stack (`@code-factory/testkit/stack`): a real
+ * worker (Coder Tasks on a fake Coder 2.36, fake GitHub) against the shared Temporal dev
+ * server, without the ingress: tests start and signal workflows through the client.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
-import { CoderTasksBackend } from '@code-factory/coder';
+import { randomUUID } from 'node:crypto';
 import type { IssueAssigned, TaskEvent } from '@code-factory/events';
-import { GitHubApp } from '@code-factory/github';
 import { taskName } from '@code-factory/naming';
-import {
-  type FakeCoder,
-  type FakeGitHub,
-  startFakeCoder,
-  startFakeGitHub,
-} from '@code-factory/testkit';
-import { temporalAddress } from '@code-factory/testkit/vitest';
+import type { FakeCoder, FakeGitHub } from '@code-factory/testkit';
+import { CODER_USER, LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
 import {
   eventSignal,
   SearchAttributes,
-  stateQuery,
   TASK_WORKFLOW_TYPE,
-  type TaskSnapshot,
   type TaskWorkflowInput,
 } from '@code-factory/workflows';
-import { Client, Connection } from '@temporalio/client';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  type Worker,
-} from '@temporalio/worker';
-import { type ActivityDeps, createActivities } from '../src/activities';
-import { storedRepoConfig } from '../src/repo-config-store';
-import { createWorker, workflowsPath } from '../src/worker';
+import type { Client } from '@temporalio/client';
 
 export const REPO = { owner: 'acme', name: 'widgets' };
-export const REQUESTER = { login: 'octo-lead', id: 1001 };
-export const CODER_USER = 'demo-dev';
-
-// Quiet SDK logs in tests (warnings and errors still show). Installed once per test process.
-try {
-  Runtime.install({
-    logger: new DefaultLogger(process.env.TEST_LOG_LEVEL === 'debug' ? 'DEBUG' : 'WARN'),
-  });
-} catch {
-  // Already installed by another test file in this process.
-}
-
-let bundle: Promise<{ code: string }> | undefined;
-function sharedBundle() {
-  bundle ??= bundleWorkflowCode({
-    workflowsPath,
-    logger: { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} },
-  });
-  return bundle;
-}
+export const REQUESTER = LEAD;
+export { CODER_USER };
 
 export interface Harness {
   client: Client;
   coder: FakeCoder;
   github: FakeGitHub;
   taskQueue: string;
-  worker: Worker;
-  deps: ActivityDeps;
   start(issueNumber: number, event: TaskEvent, extra?: Partial<TaskWorkflowInput>): Promise<string>;
   signal(workflowId: string, event: TaskEvent): Promise<void>;
-  state(workflowId: string): Promise<TaskSnapshot>;
-  waitFor(
-    workflowId: string,
-    check: (s: TaskSnapshot) => boolean,
-    timeoutMs?: number,
-  ): Promise<TaskSnapshot>;
+  state: Stack['state'];
+  waitFor: Stack['waitFor'];
+  waitForIdle: Stack['waitForIdle'];
   close(): Promise<void>;
 }
 
 export async function startHarness(
   options: { coderTimings?: { pendingMs: number; initializingMs: number; workingMs: number } } = {},
 ): Promise<Harness> {
-  const address = temporalAddress();
   // This harness drives Coder Tasks, so the fake plays Coder 2.36 (the last with Tasks).
-  const coder = await startFakeCoder({
-    release: '2.36',
-    timings: options.coderTimings ?? { pendingMs: 100, initializingMs: 200, workingMs: 300 },
+  const stack = await startStack({
+    coderRelease: '2.36',
+    coderTimings: options.coderTimings,
+    workerEnv: { CODER_BACKEND: 'tasks', AGENT_STARTUP_TIMEOUT_MS: '10000' },
+    repo: REPO,
+    taskQueue: `test-${randomUUID()}`,
+    ingress: false,
   });
-  const github = await startFakeGitHub({});
-  coder.addUser({ username: CODER_USER, githubUserId: REQUESTER.id });
-  github.setPermission(REPO.owner, REPO.name, REQUESTER.login, 'write');
-
-  const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-  const deps: ActivityDeps = {
-    github: new GitHubApp({ appId: 1, privateKey, baseUrl: github.url }),
-    backends: {
-      tasks: new CoderTasksBackend({
-        url: coder.url,
-        token: coder.token,
-        organization: 'default',
-        templateName: 'task-template',
-      }),
-    },
-    defaultBackend: 'tasks',
-    timings: { pollMs: 50, startupTimeoutMs: 10_000, errorGraceMs: 500 },
-    templates: { standard: 'task-template', configAware: 'task-template-config' },
-    agentLogin: 'xmtp-coder-agent',
-    storedRepoConfig: (repo) => storedRepoConfig(client, repo),
-  };
-  const taskQueue = `test-${randomUUID()}`;
-  const connection = await Connection.connect({ address });
-  const client = new Client({ connection, namespace: 'default' });
-  const nativeConnection = await NativeConnection.connect({ address });
-  const worker = await createWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    activities: createActivities(deps),
-    workflowBundle: await sharedBundle(),
-  });
-  const running = worker.run();
-
-  const harness: Harness = {
+  const { client, taskQueue } = stack;
+  return {
     client,
-    coder,
-    github,
+    coder: stack.coder,
+    github: stack.github,
     taskQueue,
-    worker,
-    deps,
     async start(issueNumber, event, extra = {}) {
       const workflowId = `${taskName('gh', REPO, issueNumber)}-${randomUUID().slice(0, 8)}`;
       const input: TaskWorkflowInput = {
@@ -152,28 +75,11 @@ export async function startHarness(
     async signal(workflowId, event) {
       await client.workflow.getHandle(workflowId).signal(eventSignal, event);
     },
-    state(workflowId) {
-      return client.workflow.getHandle(workflowId).query(stateQuery);
-    },
-    async waitFor(workflowId, check, timeoutMs = 20_000) {
-      const deadline = Date.now() + timeoutMs;
-      let last: TaskSnapshot | undefined;
-      while (Date.now() < deadline) {
-        last = await harness.state(workflowId).catch(() => last);
-        if (last && check(last)) return last;
-        await new Promise((r) => setTimeout(r, 50));
-      }
-      throw new Error(`condition not reached; last state: ${JSON.stringify(last)}`);
-    },
-    async close() {
-      worker.shutdown();
-      await running;
-      await nativeConnection.close();
-      await connection.close();
-      await Promise.all([coder.close(), github.close()]);
-    },
+    state: stack.state,
+    waitFor: stack.waitFor,
+    waitForIdle: stack.waitForIdle,
+    close: () => stack.close(),
   };
-  return harness;
 }
 
 let deliveries = 0;

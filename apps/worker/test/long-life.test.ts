@@ -31,7 +31,7 @@ describe('long-lived task workflows', () => {
       await h.waitFor(id, (s) => s.counts.forwardedItems === i + 1);
       // Let the reaction and the status settle before counting.
       await h.waitFor(id, (s) => s.phase === 'ready');
-      await new Promise((r) => setTimeout(r, 150));
+      await h.waitForIdle(id);
       costs.push((await historyLength(id)) - before);
     }
     console.log(`history events per forwarded comment (steady state): ${costs.join(', ')}`);
@@ -45,7 +45,7 @@ describe('long-lived task workflows', () => {
 
   it('continues as new at least twice without losing or repeating anything', async () => {
     const issue = 302;
-    const id = await h.start(issue, events.assigned(issue), { maxHistoryEvents: 120 });
+    const id = await h.start(issue, events.assigned(issue), { maxHistoryEvents: 80 });
     await h.waitFor(id, (s) => s.phase === 'ready');
     const first = await h.client.workflow.getHandle(id).describe();
     const sent: string[] = [];
@@ -74,10 +74,10 @@ describe('long-lived task workflows', () => {
     expect(latest.runId).not.toBe(first.runId);
     const largest = Math.max(...runs.map((r) => r.length));
     console.log(
-      `runs after ${sent.length} comments: ${runs.length}; largest closed run: ${largest} events (bound 120)`,
+      `runs after ${sent.length} comments: ${runs.length}; largest closed run: ${largest} events (bound 80)`,
     );
     // The bound is checked between units of work, so a run ends a little past it, not far.
-    expect(largest).toBeLessThan(120 * 2);
+    expect(largest).toBeLessThan(80 * 2);
 
     const task = h.coder.taskByName(id);
     const inputs = h.coder.inputs(task?.id ?? '').join('\n');

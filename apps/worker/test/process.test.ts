@@ -7,7 +7,7 @@ import { type ChildProcess, spawn } from 'node:child_process';
 import { generateKeyPairSync } from 'node:crypto';
 import { createServer } from 'node:net';
 import { resolve } from 'node:path';
-import { type FakeCoder, startFakeCoder } from '@code-factory/testkit';
+import { type FakeCoder, startFakeCoder, until } from '@code-factory/testkit';
 import { temporalAddress } from '@code-factory/testkit/vitest';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -37,13 +37,8 @@ function startWorker(env: Record<string, string>) {
   return { child, output: () => out.join(''), exited };
 }
 
-async function waitFor(check: () => boolean | Promise<boolean>, timeoutMs = 60_000) {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error('timed out');
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
+const waitFor = (check: () => boolean | Promise<boolean>) =>
+  until(check, 'the worker process', 60_000, 100);
 
 function rsaKey(): string {
   return generateKeyPairSync('rsa', {
@@ -127,6 +122,9 @@ describe('worker process', () => {
         level: 'info',
         taskQueue: `process-test-${metricsPort}`,
       });
+      // Both schedules are registered before the worker starts polling.
+      expect(output()).toMatch(/"msg":"webhook-redelivery schedule (created|updated)"/);
+      expect(output()).toMatch(/"msg":"stuck-tasks schedule (created|updated)"/);
       // What the worker found in Coder, logged once.
       const detected = output()
         .split('\n')

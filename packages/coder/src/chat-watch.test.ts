@@ -1,19 +1,9 @@
-import { type FakeCoder, startFakeCoder } from '@code-factory/testkit';
+import { type FakeCoder, startFakeCoder, until } from '@code-factory/testkit';
 import { afterEach, describe, expect, it } from 'vitest';
 import { CoderAgentsBackend } from './agents-backend';
 import { ChatFollower, type ChatUpdate } from './chat-watch';
 import { detectCoder } from './detect';
 import { CoderHttp } from './http';
-
-async function until<T>(probe: () => T | undefined | false, what: string): Promise<T> {
-  const deadline = Date.now() + 15_000;
-  for (;;) {
-    const value = probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 10));
-  }
-}
 
 describe('ChatFollower against the fake Coder', () => {
   let coder: FakeCoder;

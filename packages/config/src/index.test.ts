@@ -1,8 +1,20 @@
-import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { ConfigError, IngressConfigSchema, parseEnv, WorkerConfigSchema } from './index';
+import {
+  ConfigError,
+  IngressConfigSchema,
+  parseEnv,
+  stuckThresholds,
+  WorkerConfigSchema,
+} from './index';
 
 const KEY = '-----BEGIN RSA PRIVATE KEY-----\\nabc\\n-----END RSA PRIVATE KEY-----';
+/** The required worker variables, valid. */
+const WORKER_BASE = {
+  APP_ID: '1',
+  PRIVATE_KEY: KEY,
+  CODER_URL: 'http://localhost:1',
+  CODER_TOKEN: 't',
+};
 
 describe('parseEnv', () => {
   it('applies defaults', () => {
@@ -99,12 +111,7 @@ describe('payload encryption and codec endpoint', () => {
   });
 
   it('bounds the redelivery schedule settings', () => {
-    const base = {
-      APP_ID: '1',
-      PRIVATE_KEY: KEY,
-      CODER_URL: 'http://localhost:1',
-      CODER_TOKEN: 't',
-    };
+    const base = WORKER_BASE;
     const config = parseEnv(WorkerConfigSchema, base);
     expect(config.WEBHOOK_REDELIVERY_INTERVAL_MS).toBe(300_000);
     expect(config.WEBHOOK_REDELIVERY_MAX_PER_RUN).toBe(50);
@@ -114,13 +121,76 @@ describe('payload encryption and codec endpoint', () => {
   });
 });
 
-describe('the key command docs/configuration.md shows', () => {
-  it('`openssl rand -base64 32` makes a valid PAYLOAD_CODEC_KEYS entry', () => {
-    const key = execFileSync('openssl', ['rand', '-base64', '32'], { encoding: 'utf8' }).trim();
-    const config = parseEnv(IngressConfigSchema, {
-      WEBHOOK_SECRET: 's',
-      PAYLOAD_CODEC_KEYS: `k2025a=${key}`,
+describe('fleet controls', () => {
+  const base = WORKER_BASE;
+  const problem = (env: Record<string, string>) => {
+    try {
+      parseEnv(WorkerConfigSchema, { ...base, ...env });
+    } catch (err) {
+      return (err as Error).message;
+    }
+    return null;
+  };
+
+  it('leaves the installation limit unset (unlimited) and applies the interval defaults', () => {
+    const config = parseEnv(WorkerConfigSchema, base);
+    expect(config.MAX_ACTIVE_AGENTS_PER_INSTALLATION).toBeUndefined();
+    expect(config.BUDGET_RETRY_INTERVAL_MS).toBe(15 * 60_000);
+    expect(config.STUCK_SCAN_INTERVAL_MS).toBe(15 * 60_000);
+    expect(config.SLOT_CHECK_INTERVAL_MS).toBe(5 * 60_000);
+    expect(stuckThresholds(config)).toEqual({
+      starting: 2 * 60 * 60_000,
+      failed: 2 * 60 * 60_000,
+      'waiting-for-budget': 2 * 60 * 60_000,
+      'waiting-for-human': 2 * 60 * 60_000,
     });
-    expect(config.PAYLOAD_CODEC_KEYS).toBe(`k2025a=${key}`);
+  });
+
+  it('takes per-phase stuck thresholds over STUCK_AFTER_MS', () => {
+    const config = parseEnv(WorkerConfigSchema, {
+      ...base,
+      STUCK_AFTER_MS: '600000',
+      STUCK_AFTER_WAITING_FOR_HUMAN_MS: '86400000',
+    });
+    expect(stuckThresholds(config)).toEqual({
+      starting: 600_000,
+      failed: 600_000,
+      'waiting-for-budget': 600_000,
+      'waiting-for-human': 86_400_000,
+    });
+  });
+
+  it('accepts a positive installation limit', () => {
+    const config = parseEnv(WorkerConfigSchema, {
+      ...base,
+      MAX_ACTIVE_AGENTS_PER_INSTALLATION: '3',
+    });
+    expect(config.MAX_ACTIVE_AGENTS_PER_INSTALLATION).toBe(3);
+  });
+
+  it('refuses a limit of zero, a negative or a fractional one, naming the variable and the fix', () => {
+    for (const bad of ['0', '-2']) {
+      expect(problem({ MAX_ACTIVE_AGENTS_PER_INSTALLATION: bad })).toBe(
+        'invalid configuration:\n  MAX_ACTIVE_AGENTS_PER_INSTALLATION: must be at least 1 (unset it for no limit; 0 would never start an agent)',
+      );
+    }
+    expect(problem({ MAX_ACTIVE_AGENTS_PER_INSTALLATION: '1.5' })).toContain(
+      'MAX_ACTIVE_AGENTS_PER_INSTALLATION: must be a whole number of at least 1 (unset it for no limit)',
+    );
+    expect(problem({ MAX_ACTIVE_AGENTS_PER_INSTALLATION: 'lots' })).toContain(
+      'MAX_ACTIVE_AGENTS_PER_INSTALLATION',
+    );
+  });
+
+  it('refuses intervals below their minimum', () => {
+    expect(problem({ BUDGET_RETRY_INTERVAL_MS: '1000' })).toContain(
+      'BUDGET_RETRY_INTERVAL_MS: must be at least 60000 (1 min)',
+    );
+    expect(problem({ STUCK_AFTER_MS: '0' })).toContain('STUCK_AFTER_MS: must be at least 60000');
+    expect(problem({ STUCK_AFTER_FAILED_MS: '-5' })).toContain('STUCK_AFTER_FAILED_MS');
+    expect(problem({ STUCK_SCAN_INTERVAL_MS: '5000' })).toContain(
+      'STUCK_SCAN_INTERVAL_MS: must be at least 10000 (10 s)',
+    );
+    expect(problem({ SLOT_CHECK_INTERVAL_MS: '15m' })).toContain('SLOT_CHECK_INTERVAL_MS');
   });
 });

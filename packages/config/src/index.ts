@@ -10,6 +10,18 @@ const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
 
 const boolish = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const durationMs = (fallback: number) => z.coerce.number().int().positive().default(fallback);
+/** A duration in milliseconds of at least `min` (`label` says it in words). */
+const durationAtLeast = (min: number, label: string) =>
+  z.coerce
+    .number()
+    .int('must be a whole number of milliseconds')
+    .min(min, `must be at least ${min} (${label})`);
+
+/** A concurrency limit: a whole number ≥ 1. Unset means unlimited; 0 is not "unlimited". */
+const agentLimit = z.coerce
+  .number()
+  .int('must be a whole number of at least 1 (unset it for no limit)')
+  .min(1, 'must be at least 1 (unset it for no limit; 0 would never start an agent)');
 
 /** `keyId=base64key,...`; the message names the entry and the problem, never key material. */
 const codecKeys = z
@@ -140,7 +152,13 @@ export const WorkerConfigSchema = z.object({
   CODER_STREAM_RECONNECT_MS: durationMs(1_000),
   /** How long a dead worker keeps the chat streams before another worker takes them over. */
   AGENT_WATCH_HEARTBEAT_TIMEOUT_MS: durationMs(30_000),
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().optional(),
+  /**
+   * Task workflows the worker keeps in memory; the rest are replayed from their (short)
+   * history when an event arrives. docs/performance.md has the measurements behind it.
+   */
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(1_000),
+  /** A task run continues as new past this many history events (replays stay short). */
+  TASK_HISTORY_LIMIT: z.coerce.number().int().min(100).max(50_000).default(500),
   /** Prometheus metrics of the worker (Temporal runtime + ours) at host:port/metrics; off when unset. */
   WORKER_METRICS_ADDRESS: z
     .string()
@@ -154,8 +172,39 @@ export const WorkerConfigSchema = z.object({
     .default(5 * 60_000),
   /** At most this many deliveries are redelivered per run, oldest first. */
   WEBHOOK_REDELIVERY_MAX_PER_RUN: z.coerce.number().int().positive().max(1000).default(50),
+  /** Most agents active at once per GitHub App installation; unset: unlimited. */
+  MAX_ACTIVE_AGENTS_PER_INSTALLATION: agentLimit.optional(),
+  /** How often a slots workflow checks that its holders still run. */
+  SLOT_CHECK_INTERVAL_MS: durationAtLeast(10_000, '10 s').default(5 * 60_000),
+  /** How often a task parked by a Coder budget or usage limit tries again. */
+  BUDGET_RETRY_INTERVAL_MS: durationAtLeast(60_000, '1 min').default(15 * 60_000),
+  /** A task in a stuck phase (starting, failed, waiting for budget or a human) longer than this is reported. */
+  STUCK_AFTER_MS: durationAtLeast(60_000, '1 min').default(2 * 60 * 60_000),
+  /** Per-phase overrides of STUCK_AFTER_MS. */
+  STUCK_AFTER_STARTING_MS: durationAtLeast(60_000, '1 min').optional(),
+  STUCK_AFTER_FAILED_MS: durationAtLeast(60_000, '1 min').optional(),
+  STUCK_AFTER_WAITING_FOR_BUDGET_MS: durationAtLeast(60_000, '1 min').optional(),
+  STUCK_AFTER_WAITING_FOR_HUMAN_MS: durationAtLeast(60_000, '1 min').optional(),
+  /** How often the `stuck-tasks` schedule looks for stuck tasks. */
+  STUCK_SCAN_INTERVAL_MS: durationAtLeast(10_000, '10 s').default(15 * 60_000),
 });
 export type WorkerConfig = z.infer<typeof WorkerConfigSchema>;
+
+/** The stuck threshold of each phase the `stuck-tasks` schedule looks at (task phase names). */
+export function stuckThresholds(config: WorkerConfig): {
+  starting: number;
+  failed: number;
+  'waiting-for-budget': number;
+  'waiting-for-human': number;
+} {
+  const all = config.STUCK_AFTER_MS;
+  return {
+    starting: config.STUCK_AFTER_STARTING_MS ?? all,
+    failed: config.STUCK_AFTER_FAILED_MS ?? all,
+    'waiting-for-budget': config.STUCK_AFTER_WAITING_FOR_BUDGET_MS ?? all,
+    'waiting-for-human': config.STUCK_AFTER_WAITING_FOR_HUMAN_MS ?? all,
+  };
+}
 
 export class ConfigError extends Error {
   override name = 'ConfigError';
@@ -173,8 +222,10 @@ export function parseEnv<S extends z.ZodType>(
   if (result.success) return result.data;
   const problems = result.error.issues.map((issue) => {
     const name = issue.path.join('.') || '(environment)';
-    const message =
-      issue.code === 'invalid_type' && issue.input === undefined ? 'is required' : issue.message;
+    // zod leaves `input` out of its issues, so absence is read from the environment itself
+    // (a set `1.5` failing `.int()` is also an invalid_type, and is not "required").
+    const missing = !Object.hasOwn(cleaned, String(issue.path[0] ?? ''));
+    const message = issue.code === 'invalid_type' && missing ? 'is required' : issue.message;
     return `  ${name}: ${message}`;
   });
   throw new ConfigError(`invalid configuration:\n${problems.join('\n')}`);

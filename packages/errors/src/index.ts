@@ -55,7 +55,7 @@ export function parseRetryAfter(
   return Math.max(0, date - now);
 }
 
-/** The kind of an HTTP failure status, as SPEC 6 sorts them. */
+/** The kind of an HTTP failure status, as docs/architecture.md#errors sorts them. */
 export function kindOfStatus(status: number): ErrorKind {
   if (status === 404 || status === 410) return 'not_found';
   if (status === 408 || status === 425 || status === 429 || status >= 500) return 'retryable';

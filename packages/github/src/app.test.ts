@@ -1,23 +1,23 @@
 import { isExternalError } from '@code-factory/errors';
+import { type FakeGitHub, startFakeGitHub, testAppKey } from '@code-factory/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitHubApp } from './app';
-import { testAppKey } from './test-keys';
-import { type FakeGitHub, startFakeGitHubApi } from './test-server';
 
 const key = testAppKey();
 let fake: FakeGitHub;
 
 beforeEach(async () => {
-  fake = await startFakeGitHubApi({ publicKey: key.publicKey });
-  fake.state.pulls.push({
+  // With the App's public key the fake verifies every App JWT, as GitHub does.
+  fake = await startFakeGitHub({ appPublicKey: key.publicKey });
+  fake.addPullRequest({
+    owner: 'o',
+    repo: 'r',
     number: 7,
-    html_url: 'https://github.com/o/r/pull/7',
-    state: 'open',
-    user: { login: 'agent' },
-    head: { sha: 'abc', ref: 'fix' },
-    merged_at: null,
+    author: 'agent',
+    headSha: 'abc',
+    headRef: 'fix',
   });
-  fake.state.linkedIssues.set(7, [3]);
+  fake.linkIssue('o', 'r', 7, 3);
 });
 afterEach(() => fake.close());
 
@@ -47,25 +47,25 @@ describe('GitHubApp', () => {
 
   it('caches the app slug after the first success only', async () => {
     const app = new GitHubApp({ appId: 1, privateKey: key.pkcs1, baseUrl: fake.url });
-    fake.failNext('GET', '/app', { status: 502, body: { message: 'Bad gateway' } });
+    fake.fail({ method: 'GET', path: /^\/app$/, status: 502, body: { message: 'Bad gateway' } });
     await expect(app.appSlug()).rejects.toMatchObject({ kind: 'retryable', status: 502 });
     await app.appSlug();
     await app.appSlug();
-    expect(fake.requests.filter((r) => r.path === '/app')).toHaveLength(2);
+    expect(fake.callsTo('GET', /^\/app$/)).toHaveLength(2);
   });
 
   it('exchanges an installation token once and reuses it', async () => {
     const app = new GitHubApp({ appId: 1, privateKey: key.pkcs8, baseUrl: fake.url });
     await app.installation(42).pullRequest({ owner: 'o', repo: 'r', number: 7 });
     await app.installation(42).pullRequest({ owner: 'o', repo: 'r', number: 7 });
-    const exchanges = fake.requests.filter(
-      (r) => r.method === 'POST' && r.path.startsWith('/app/'),
-    );
+    const exchanges = fake.callsTo('POST', /^\/app\//);
     expect(exchanges.map((r) => r.path)).toEqual(['/app/installations/42/access_tokens']);
-    const pullCalls = fake.requests.filter((r) => r.path === '/repos/o/r/pulls/7');
+    const [issued] = fake.installationTokens();
+    expect(issued?.installationId).toBe(42);
+    const pullCalls = fake.callsTo('GET', /^\/repos\/o\/r\/pulls\/7$/);
     expect(pullCalls.map((r) => r.headers.authorization)).toEqual([
-      'token ghs_42_1',
-      'token ghs_42_1',
+      `token ${issued?.token}`,
+      `token ${issued?.token}`,
     ]);
   });
 
@@ -73,7 +73,7 @@ describe('GitHubApp', () => {
     const app = new GitHubApp({ appId: 1, privateKey: key.pkcs1, baseUrl: fake.url });
     await app.installation(1).pullRequest({ owner: 'o', repo: 'r', number: 7 });
     await app.installation(2).pullRequest({ owner: 'o', repo: 'r', number: 7 });
-    expect(fake.state.tokensIssued).toBe(2);
+    expect(fake.installationTokens().map((t) => t.installationId)).toEqual([1, 2]);
   });
 
   it('sends REST, token exchange and GraphQL to GitHub Enterprise Server paths', async () => {
@@ -84,7 +84,7 @@ describe('GitHubApp', () => {
       number: 7,
     });
     await expect(gh.linkedIssues({ owner: 'o', repo: 'r', pullNumber: 7 })).resolves.toEqual([3]);
-    expect(fake.requests.map((r) => `${r.method} ${r.path}`)).toEqual([
+    expect(fake.calls().map((r) => `${r.method} ${r.path}`)).toEqual([
       'GET /api/v3/app',
       'POST /api/v3/app/installations/5/access_tokens',
       'GET /api/v3/repos/o/r/pulls/7',
@@ -109,7 +109,9 @@ describe('GitHubApp', () => {
 
   it('reports a failed token exchange as an ExternalError of its kind', async () => {
     const app = new GitHubApp({ appId: 1, privateKey: key.pkcs1, baseUrl: fake.url });
-    fake.failNext('POST', '/app/installations/9/access_tokens', {
+    fake.fail({
+      method: 'POST',
+      path: /^\/app\/installations\/9\/access_tokens$/,
       status: 404,
       body: { message: 'Not Found' },
     });

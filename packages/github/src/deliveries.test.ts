@@ -1,10 +1,9 @@
 import { isExternalError } from '@code-factory/errors';
-import { type FakeGitHub, serveApp, startFakeGitHub } from '@code-factory/testkit';
+import { type FakeGitHub, serveApp, startFakeGitHub, testAppKey } from '@code-factory/testkit';
 import { Hono } from 'hono';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubApp } from './app';
 import { planRedeliveries, type WebhookDelivery } from './deliveries';
-import { testAppKey } from './test-keys';
 
 const HOUR = 60 * 60_000;
 const NOW = Date.parse('2025-06-01T12:00:00Z');

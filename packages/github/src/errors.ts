@@ -41,7 +41,7 @@ function header(headers: HttpErrorLike['response'], name: string): string | unde
 }
 
 /**
- * Any failure of a GitHub call as an `ExternalError` (SPEC 6): network errors, 5xx, 429 and
+ * Any failure of a GitHub call as an `ExternalError` (docs/architecture.md#errors): network errors, 5xx, 429 and
  * rate limits are retryable (with `retryAfterMs` when GitHub said how long), 404 is
  * not_found, any other 4xx is rejected.
  */

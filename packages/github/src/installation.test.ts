@@ -1,9 +1,15 @@
 import { ExternalError } from '@code-factory/errors';
+import {
+  type FakeGitHub,
+  type FaultSpec,
+  type PullRequestSeed,
+  startFakeGitHub,
+  testAppKey,
+  type WorkflowJobSeed,
+} from '@code-factory/testkit';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { GitHubApp } from './app';
 import type { GitHubInstallation } from './installation';
-import { testAppKey } from './test-keys';
-import { type FakeGitHub, type FakePull, startFakeGitHubApi } from './test-server';
 
 const key = testAppKey();
 const MARKER = '<!-- code-factory:status -->';
@@ -12,22 +18,37 @@ let fake: FakeGitHub;
 let gh: GitHubInstallation;
 
 beforeEach(async () => {
-  fake = await startFakeGitHubApi({ publicKey: key.publicKey });
+  fake = await startFakeGitHub({ appPublicKey: key.publicKey });
   gh = new GitHubApp({ appId: 1, privateKey: key.pkcs1, baseUrl: fake.url }).installation(77);
 });
 afterEach(() => fake.close());
 
-function pull(number: number, over: Partial<FakePull> = {}): FakePull {
+function pull(number: number, over: Partial<PullRequestSeed> = {}): PullRequestSeed {
   return {
+    ...repo,
     number,
-    html_url: `https://github.com/acme/widgets/pull/${number}`,
-    state: 'open',
-    user: { login: 'xmtp-coder-agent' },
-    head: { sha: `sha${number}`, ref: `branch-${number}` },
-    merged_at: null,
+    author: 'xmtp-coder-agent',
+    headSha: `sha${number}`,
+    headRef: `branch-${number}`,
     ...over,
   };
 }
+
+/** The next request to `method path` (exactly) gets this answer instead of the fake's own. */
+function answerNext(
+  method: string,
+  path: string,
+  answer: Omit<FaultSpec, 'method' | 'path'>,
+): void {
+  fake.fail({
+    method,
+    path: new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
+    ...answer,
+  });
+}
+
+const comments = (issue = 5) => fake.comments('acme', 'widgets', issue);
+const requests = () => fake.calls();
 
 async function failure(promise: Promise<unknown>): Promise<ExternalError> {
   const err = await promise.then(
@@ -48,7 +69,10 @@ describe('collaboratorPermission', () => {
     [{ permission: 'none', role_name: '' }, 'none', false],
     [{ permission: 'write', role_name: 'security-reviewer' }, 'write', true],
   ])('reads %j as %s (allowed: %s)', async (answer, permission, allowed) => {
-    fake.state.permissions.set('alice', answer);
+    answerNext('GET', '/repos/acme/widgets/collaborators/alice/permission', {
+      status: 200,
+      body: { ...answer, user: { login: 'alice' } },
+    });
     await expect(gh.collaboratorPermission({ ...repo, username: 'alice' })).resolves.toEqual({
       permission,
       allowed,
@@ -56,12 +80,20 @@ describe('collaboratorPermission', () => {
   });
 
   it('is not_found for an unknown user', async () => {
+    // GitHub answers 404 for a login that is no account.
+    answerNext('GET', '/repos/acme/widgets/collaborators/nobody/permission', {
+      status: 404,
+      body: { message: 'Not Found' },
+    });
     const err = await failure(gh.collaboratorPermission({ ...repo, username: 'nobody' }));
     expect(err).toMatchObject({ kind: 'not_found', status: 404, service: 'github' });
   });
 
   it('rejects an unexpected permission value, naming the field', async () => {
-    fake.state.permissions.set('alice', { permission: 'superuser' });
+    answerNext('GET', '/repos/acme/widgets/collaborators/alice/permission', {
+      status: 200,
+      body: { permission: 'superuser', user: { login: 'alice' } },
+    });
     const err = await failure(gh.collaboratorPermission({ ...repo, username: 'alice' }));
     expect(err.kind).toBe('rejected');
     expect(err.message).toContain("'permission'");
@@ -77,111 +109,108 @@ describe('upsertStatusComment', () => {
       commentId: null,
       body: 'Starting',
     });
-    expect(fake.state.comments).toEqual([
-      expect.objectContaining({ id: commentId, issueNumber: 5, body: `${MARKER}\nStarting` }),
+    expect(comments()).toEqual([
+      expect.objectContaining({ id: commentId, body: `${MARKER}\nStarting` }),
     ]);
   });
 
   it('edits the remembered comment in place', async () => {
     const first = await gh.upsertStatusComment({ ...issue, commentId: null, body: `${MARKER}\nA` });
-    fake.requests.length = 0;
+    fake.reset();
     const second = await gh.upsertStatusComment({
       ...issue,
       commentId: first.commentId,
       body: `${MARKER}\nB`,
     });
     expect(second.commentId).toBe(first.commentId);
-    expect(fake.state.comments.map((c) => c.body)).toEqual([`${MARKER}\nB`]);
-    expect(fake.requests.map((r) => r.method)).toEqual(['PATCH']);
+    expect(comments().map((c) => c.body)).toEqual([`${MARKER}\nB`]);
+    expect(requests().map((r) => r.method)).toEqual(['PATCH']);
   });
 
   it('finds the bot comment by marker when the remembered one is gone, across pages', async () => {
+    let forged = 0;
     for (let i = 0; i < 140; i++) {
-      fake.state.comments.push({
-        id: i + 1,
-        issueNumber: 5,
+      const seeded = fake.addComment('acme', 'widgets', 5, {
         body: i === 3 ? `${MARKER}\nforged by a user` : `comment ${i}`,
-        user: { login: 'someone', type: 'User' },
+        login: 'someone',
       });
+      if (i === 3) forged = seeded.id;
     }
-    fake.state.comments.push(
-      { id: 500, issueNumber: 5, body: `hi\n${MARKER}`, user: { login: 'x[bot]', type: 'Bot' } },
-      { id: 501, issueNumber: 5, body: `${MARKER}\nold`, user: { login: 'cf[bot]', type: 'Bot' } },
-      {
-        id: 502,
-        issueNumber: 6,
-        body: `${MARKER}\nother issue`,
-        user: { login: 'cf[bot]', type: 'Bot' },
-      },
-    );
+    fake.addComment('acme', 'widgets', 5, { body: `hi\n${MARKER}`, login: 'x[bot]', type: 'Bot' });
+    const old = fake.addComment('acme', 'widgets', 5, {
+      body: `${MARKER}\nold`,
+      login: 'cf[bot]',
+      type: 'Bot',
+    });
+    fake.addComment('acme', 'widgets', 6, {
+      body: `${MARKER}\nother issue`,
+      login: 'cf[bot]',
+      type: 'Bot',
+    });
     const { commentId } = await gh.upsertStatusComment({
       ...issue,
       commentId: 999,
       body: `${MARKER}\nnew`,
     });
-    expect(commentId).toBe(501);
-    expect(fake.state.comments.find((c) => c.id === 501)?.body).toBe(`${MARKER}\nnew`);
-    expect(fake.state.comments.find((c) => c.id === 4)?.body).toBe(`${MARKER}\nforged by a user`);
-    const lists = fake.requests.filter((r) => r.method === 'GET');
-    expect(lists.map((r) => r.query.get('per_page'))).toEqual(['100', '100']);
+    expect(commentId).toBe(old.id);
+    expect(comments().find((c) => c.id === old.id)?.body).toBe(`${MARKER}\nnew`);
+    expect(comments().find((c) => c.id === forged)?.body).toBe(`${MARKER}\nforged by a user`);
+    const lists = requests().filter((r) => r.method === 'GET');
+    expect(lists.map((r) => r.query.per_page)).toEqual(['100', '100']);
   });
 
   it('creates a new comment when none carries the marker', async () => {
-    fake.state.comments.push({
-      id: 1,
-      issueNumber: 5,
+    const hello = fake.addComment('acme', 'widgets', 5, {
       body: 'hello',
-      user: { login: 'cf[bot]', type: 'Bot' },
+      login: 'cf[bot]',
+      type: 'Bot',
     });
     const { commentId } = await gh.upsertStatusComment({ ...issue, commentId: 1234, body: 'x' });
-    expect(commentId).not.toBe(1);
-    expect(fake.state.comments).toHaveLength(2);
+    expect(commentId).not.toBe(hello.id);
+    expect(comments()).toHaveLength(2);
   });
 
   it('does not search when editing fails for another reason', async () => {
-    fake.state.comments.push({
-      id: 1,
-      issueNumber: 5,
-      body: MARKER,
-      user: { login: 'b', type: 'Bot' },
-    });
-    fake.failNext('PATCH', '/repos/acme/widgets/issues/comments/1', {
+    const mine = fake.addComment('acme', 'widgets', 5, { body: MARKER, login: 'b', type: 'Bot' });
+    answerNext('PATCH', `/repos/acme/widgets/issues/comments/${mine.id}`, {
       status: 422,
       body: { message: 'Validation Failed', errors: [{ code: 'too_long' }] },
     });
-    const err = await failure(gh.upsertStatusComment({ ...issue, commentId: 1, body: 'x' }));
+    const err = await failure(gh.upsertStatusComment({ ...issue, commentId: mine.id, body: 'x' }));
     expect(err).toMatchObject({ kind: 'rejected', status: 422 });
     expect(err.message).toContain('Validation Failed');
-    expect(fake.state.comments).toHaveLength(1);
+    expect(comments()).toHaveLength(1);
   });
 });
 
 describe('addReaction', () => {
   it.each([
-    ['issue_comment', '/repos/acme/widgets/issues/comments/11/reactions'],
-    ['pr_comment', '/repos/acme/widgets/issues/comments/11/reactions'],
-    ['review_comment', '/repos/acme/widgets/pulls/comments/11/reactions'],
-  ] as const)('reacts to a %s', async (source, path) => {
+    ['issue_comment', 'issue_comment'],
+    ['pr_comment', 'issue_comment'],
+    ['review_comment', 'pull_request_review_comment'],
+  ] as const)('reacts to a %s', async (source, subject) => {
     await gh.addReaction({ ...repo, commentId: 11, source, content: 'eyes' });
-    expect(fake.state.reactions).toEqual([{ path, content: 'eyes' }]);
+    expect(fake.reactions()).toEqual([
+      expect.objectContaining({ ...repo, subject, commentId: 11, content: 'eyes' }),
+    ]);
   });
 
   it('accepts 200 for a reaction that is already there', async () => {
     const input = { ...repo, commentId: 11, source: 'issue_comment', content: 'eyes' } as const;
     await gh.addReaction(input);
     await expect(gh.addReaction(input)).resolves.toBeUndefined();
-    expect(fake.state.reactions).toHaveLength(1);
+    expect(fake.reactions()).toHaveLength(1);
   });
 
   it('does nothing for a review, which cannot have reactions', async () => {
     await gh.addReaction({ ...repo, commentId: 11, source: 'review', content: 'eyes' });
-    expect(fake.requests).toEqual([]);
+    expect(requests()).toEqual([]);
   });
 });
 
 describe('pullRequest', () => {
   it('returns the summary as plain JSON', async () => {
-    fake.state.pulls.push(pull(8, { state: 'closed', merged_at: '2024-01-01T00:00:00Z' }));
+    fake.addPullRequest(pull(8, { mergedAt: '2024-01-01T00:00:00Z' }));
     const pr = await gh.pullRequest({ ...repo, number: 8 });
     expect(pr).toEqual({
       number: 8,
@@ -202,7 +231,7 @@ describe('pullRequest', () => {
   });
 
   it('rejects a response without the fields it reads, naming the field', async () => {
-    fake.failNext('GET', '/repos/acme/widgets/pulls/8', {
+    answerNext('GET', '/repos/acme/widgets/pulls/8', {
       status: 200,
       body: { number: 8, html_url: 'u', state: 'open', user: null, head: { ref: 'b' } },
     });
@@ -214,17 +243,21 @@ describe('pullRequest', () => {
 
 describe('openPullRequestsWithHead', () => {
   it('pages through open pull requests and keeps those at the SHA', async () => {
-    for (let n = 1; n <= 130; n++) fake.state.pulls.push(pull(n));
-    fake.state.pulls.push(pull(200, { head: { sha: 'sha120', ref: 'x' }, user: null }));
-    fake.state.pulls.push(pull(201, { head: { sha: 'sha120', ref: 'y' }, state: 'closed' }));
+    for (let n = 1; n <= 130; n++) fake.addPullRequest(pull(n));
+    fake.addPullRequest(pull(200, { headSha: 'sha120', headRef: 'x', author: null }));
+    fake.addPullRequest(pull(201, { headSha: 'sha120', headRef: 'y', state: 'closed' }));
     const prs = await gh.openPullRequestsWithHead({ ...repo, headSha: 'sha120' });
-    expect(prs.map((p) => [p.number, p.authorLogin])).toEqual([
+    // GitHub lists newest first; the order is GitHub's, so compare sorted.
+    const found = prs
+      .map((p) => [p.number, p.authorLogin])
+      .sort(([a], [b]) => Number(a) - Number(b));
+    expect(found).toEqual([
       [120, 'xmtp-coder-agent'],
       [200, 'ghost'],
     ]);
-    const lists = fake.requests.filter((r) => r.path === '/repos/acme/widgets/pulls');
+    const lists = requests().filter((r) => r.path === '/repos/acme/widgets/pulls');
     expect(lists).toHaveLength(2);
-    expect(lists[0]?.query.get('state')).toBe('open');
+    expect(lists[0]?.query.state).toBe('open');
   });
 
   it('is empty when no open pull request is at the SHA', async () => {
@@ -234,9 +267,10 @@ describe('openPullRequestsWithHead', () => {
 
 describe('linkedIssues', () => {
   it('lists the issues the pull request closes', async () => {
-    fake.state.linkedIssues.set(8, [3, 4]);
+    fake.linkIssue('acme', 'widgets', 8, 3);
+    fake.linkIssue('acme', 'widgets', 8, 4);
     await expect(gh.linkedIssues({ ...repo, pullNumber: 8 })).resolves.toEqual([3, 4]);
-    const [call] = fake.requests.filter((r) => r.path === '/graphql');
+    const [call] = requests().filter((r) => r.path === '/graphql');
     expect(call?.body).toMatchObject({ variables: { owner: 'acme', repo: 'widgets', number: 8 } });
   });
 
@@ -247,7 +281,7 @@ describe('linkedIssues', () => {
   });
 
   it('is retryable when GraphQL says RATE_LIMITED', async () => {
-    fake.failNext('POST', '/graphql', {
+    answerNext('POST', '/graphql', {
       status: 200,
       body: { errors: [{ type: 'RATE_LIMITED', message: 'API rate limit exceeded' }] },
     });
@@ -258,15 +292,15 @@ describe('linkedIssues', () => {
 });
 
 describe('failedJobs', () => {
-  const job = (id: number, conclusion: string | null) => ({
+  const job = (id: number, conclusion: WorkflowJobSeed['conclusion']): WorkflowJobSeed => ({
     id,
     name: `job ${id}`,
-    html_url: `https://github.com/acme/widgets/actions/runs/1/job/${id}`,
     conclusion,
   });
+  const run = (jobs: WorkflowJobSeed[]) => fake.addWorkflowRun({ ...repo, runId: 1, jobs });
 
   it('keeps failed and timed-out jobs of the latest attempt', async () => {
-    fake.state.jobs.set(1, [
+    run([
       job(1, 'success'),
       job(2, 'failure'),
       job(3, 'cancelled'),
@@ -278,51 +312,53 @@ describe('failedJobs', () => {
       { id: 2, name: 'job 2', url: 'https://github.com/acme/widgets/actions/runs/1/job/2' },
       { id: 4, name: 'job 4', url: 'https://github.com/acme/widgets/actions/runs/1/job/4' },
     ]);
-    const [call] = fake.requests.filter((r) => r.path.endsWith('/jobs'));
-    expect(call?.query.get('filter')).toBe('latest');
-    expect(call?.query.get('per_page')).toBe('100');
+    const [call] = requests().filter((r) => r.path.endsWith('/jobs'));
+    expect(call?.query.filter).toBe('latest');
+    expect(call?.query.per_page).toBe('100');
   });
 
   it('stops at max (default 5) and reads further pages only when needed', async () => {
-    fake.state.jobs.set(
-      1,
-      Array.from({ length: 250 }, (_, i) => job(i + 1, i >= 95 ? 'failure' : 'success')),
-    );
+    run(Array.from({ length: 250 }, (_, i) => job(i + 1, i >= 95 ? 'failure' : 'success')));
     const five = await gh.failedJobs({ ...repo, runId: 1 });
     expect(five.map((j) => j.id)).toEqual([96, 97, 98, 99, 100]);
     const seven = await gh.failedJobs({ ...repo, runId: 1, max: 7 });
     expect(seven.map((j) => j.id)).toEqual([96, 97, 98, 99, 100, 101, 102]);
-    expect(fake.requests.filter((r) => r.path.endsWith('/jobs'))).toHaveLength(3);
+    expect(requests().filter((r) => r.path.endsWith('/jobs'))).toHaveLength(3);
   });
 });
 
 describe('jobLogTail', () => {
+  const logOf9 = (job: Omit<WorkflowJobSeed, 'id' | 'name' | 'conclusion'>) =>
+    fake.addWorkflowRun({
+      ...repo,
+      runId: 1,
+      jobs: [{ id: 9, name: 'test', conclusion: 'failure', ...job }],
+    });
   const log = (n: number) =>
     `${Array.from({ length: n }, (_, i) => `2024-01-01T00:00:${String(i % 60).padStart(2, '0')}.1234567Z line ${i + 1}`).join('\n')}\n`;
 
   it('follows the redirect to storage without our token, and keeps the last lines without timestamps', async () => {
-    fake.state.logs.set(9, { text: log(300) });
+    logOf9({ log: log(300) });
     const tail = await gh.jobLogTail({ ...repo, jobId: 9 });
     const lines = tail.split('\n');
     expect(lines).toHaveLength(100);
     expect(lines[0]).toBe('line 201');
     expect(lines.at(-1)).toBe('line 300');
-    expect(fake.blobRequests).toHaveLength(1);
-    expect(fake.blobRequests[0]?.headers.authorization).toBeUndefined();
-    const api = fake.requests.find((r) => r.path.endsWith('/logs'));
+    const downloads = requests().filter((r) => r.path.startsWith('/_logs/'));
+    expect(downloads).toHaveLength(1);
+    expect(downloads[0]?.headers.authorization).toBeUndefined();
+    const api = requests().find((r) => r.path.endsWith('/logs'));
     expect(api?.headers.authorization).toMatch(/^token /);
   });
 
   it('reads logs served as application/octet-stream and honours `lines`', async () => {
-    fake.state.logs.set(9, { text: log(10), contentType: 'application/octet-stream' });
+    logOf9({ log: log(10), logContentType: 'application/octet-stream' });
     await expect(gh.jobLogTail({ ...repo, jobId: 9, lines: 2 })).resolves.toBe('line 9\nline 10');
   });
 
   it('caps the tail at 20 KB', async () => {
     const long = 'x'.repeat(1000);
-    fake.state.logs.set(9, {
-      text: Array.from({ length: 100 }, (_, i) => `${i} ${long}`).join('\n'),
-    });
+    logOf9({ log: Array.from({ length: 100 }, (_, i) => `${i} ${long}`).join('\n') });
     const tail = await gh.jobLogTail({ ...repo, jobId: 9 });
     expect(Buffer.byteLength(tail)).toBeLessThanOrEqual(20 * 1024);
     expect(tail.endsWith(`99 ${long}`)).toBe(true);
@@ -337,13 +373,21 @@ describe('jobLogTail', () => {
 
 describe('fileText', () => {
   it('decodes a file at a ref, including nested paths', async () => {
-    fake.state.files.set('.code-factory/config.toml@abc123', 'template = "dev"\n# ünïcode\n');
-    fake.state.files.set('docs/a b.md@main', 'spaced');
+    fake.setFile(
+      'acme',
+      'widgets',
+      'abc123',
+      '.code-factory/config.toml',
+      'template = "dev"\n# ünïcode\n',
+    );
+    fake.setFile('acme', 'widgets', 'main', 'docs/a b.md', 'spaced');
     await expect(
       gh.fileText({ ...repo, path: '.code-factory/config.toml', ref: 'abc123' }),
     ).resolves.toBe('template = "dev"\n# ünïcode\n');
     await expect(gh.fileText({ ...repo, path: 'docs/a b.md' })).resolves.toBe('spaced');
-    const paths = fake.requests.filter((r) => r.path.includes('/contents/')).map((r) => r.path);
+    const paths = requests()
+      .filter((r) => r.path.includes('/contents/'))
+      .map((r) => r.path);
     expect(paths).toEqual([
       '/repos/acme/widgets/contents/.code-factory/config.toml',
       '/repos/acme/widgets/contents/docs/a%20b.md',
@@ -355,7 +399,7 @@ describe('fileText', () => {
   });
 
   it('rejects a directory', async () => {
-    fake.failNext('GET', '/repos/acme/widgets/contents/dir', {
+    answerNext('GET', '/repos/acme/widgets/contents/dir', {
       status: 200,
       body: [{ type: 'file' }],
     });
@@ -369,11 +413,11 @@ describe('error kinds', () => {
   const path = '/repos/acme/widgets/pulls/1';
   const call = () => gh.pullRequest({ ...repo, number: 1 });
   beforeEach(() => {
-    fake.state.pulls.push(pull(1));
+    fake.addPullRequest(pull(1));
   });
 
   it('500 is retryable', async () => {
-    fake.failNext('GET', path, { status: 500, body: { message: 'Server Error' } });
+    answerNext('GET', path, { status: 500, body: { message: 'Server Error' } });
     expect(await failure(call())).toMatchObject({
       kind: 'retryable',
       status: 500,
@@ -382,7 +426,7 @@ describe('error kinds', () => {
   });
 
   it('429 is retryable after retry-after', async () => {
-    fake.failNext('GET', path, {
+    answerNext('GET', path, {
       status: 429,
       headers: { 'retry-after': '7' },
       body: { message: 'Too many' },
@@ -395,7 +439,7 @@ describe('error kinds', () => {
   });
 
   it('403 secondary rate limit is retryable after retry-after', async () => {
-    fake.failNext('GET', path, {
+    answerNext('GET', path, {
       status: 403,
       headers: { 'retry-after': '30' },
       body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes.' },
@@ -408,7 +452,7 @@ describe('error kinds', () => {
   });
 
   it('a secondary rate limit without retry-after waits a minute', async () => {
-    fake.failNext('GET', path, {
+    answerNext('GET', path, {
       status: 403,
       body: { message: 'You have exceeded a secondary rate limit' },
     });
@@ -417,7 +461,7 @@ describe('error kinds', () => {
 
   it('403 with the primary rate limit used up is retryable until the reset', async () => {
     const reset = Math.floor(Date.now() / 1000) + 120;
-    fake.failNext('GET', path, {
+    answerNext('GET', path, {
       status: 403,
       headers: { 'x-ratelimit-remaining': '0', 'x-ratelimit-reset': String(reset) },
       body: { message: 'API rate limit exceeded' },
@@ -429,7 +473,7 @@ describe('error kinds', () => {
   });
 
   it('any other 403 is rejected', async () => {
-    fake.failNext('GET', path, {
+    answerNext('GET', path, {
       status: 403,
       headers: { 'x-ratelimit-remaining': '4000' },
       body: { message: 'Resource not accessible by integration' },
@@ -438,16 +482,16 @@ describe('error kinds', () => {
   });
 
   it('404 is not_found and 422 is rejected', async () => {
-    fake.failNext('GET', path, { status: 404, body: { message: 'Not Found' } });
+    answerNext('GET', path, { status: 404, body: { message: 'Not Found' } });
     expect(await failure(call())).toMatchObject({ kind: 'not_found', status: 404 });
-    fake.failNext('GET', path, { status: 422, body: { message: 'Unprocessable' } });
+    answerNext('GET', path, { status: 422, body: { message: 'Unprocessable' } });
     expect(await failure(call())).toMatchObject({ kind: 'rejected', status: 422 });
   });
 
   it('is not retried by Octokit: one request per call', async () => {
-    fake.failNext('GET', path, { status: 503, body: { message: 'Unavailable' } }, 5);
+    answerNext('GET', path, { status: 503, body: { message: 'Unavailable' }, times: 5 });
     await failure(call());
-    expect(fake.requests.filter((r) => r.path === path)).toHaveLength(1);
+    expect(requests().filter((r) => r.path === path)).toHaveLength(1);
   });
 
   it('a connection refused is retryable', async () => {
@@ -458,6 +502,6 @@ describe('error kinds', () => {
     expect(err.kind).toBe('retryable');
     expect(err.status).toBeUndefined();
     expect(err.message).toContain('network error');
-    fake = await startFakeGitHubApi({ publicKey: key.publicKey });
+    fake = await startFakeGitHub({ appPublicKey: key.publicKey });
   });
 });

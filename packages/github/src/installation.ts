@@ -9,7 +9,7 @@ export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'n
 
 export interface CollaboratorPermission {
   permission: Permission;
-  /** admin, maintain and write may assign work to the agent (SPEC 2, trust gate). */
+  /** admin, maintain and write may assign work to the agent (docs/architecture.md#the-ingress). */
   allowed: boolean;
 }
 

@@ -1,10 +1,9 @@
-import { type FakeGitHub, startFakeGitHub } from '@code-factory/testkit';
+import { type FakeGitHub, startFakeGitHub, testAppKey } from '@code-factory/testkit';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { GitHubApp } from './app';
 import { createCheckRun } from './check-runs';
 import type { GitHubInstallation } from './installation';
 import { branchExists, commentOnIssue, openIssue, openIssuesMarked } from './issues';
-import { testAppKey } from './test-keys';
 
 let fake: FakeGitHub;
 let gh: GitHubInstallation;

@@ -1,4 +1,5 @@
 export * from './brief';
+export * from './commands';
 export * from './forward';
 export * from './repo-work';
 export * from './status-comment';

@@ -1,5 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { MAX_TASK_NAME_LENGTH, sameRepo, shortHash, TaskNameError, taskName } from './index';
+import {
+  installationSlotsId,
+  MAX_TASK_NAME_LENGTH,
+  repoSlotsId,
+  sameRepo,
+  shortHash,
+  TaskNameError,
+  taskName,
+} from './index';
 
 describe('taskName', () => {
   it('keeps the original service format for short names', () => {
@@ -51,5 +59,27 @@ describe('taskName', () => {
   it('compares repositories case-insensitively', () => {
     expect(sameRepo({ owner: 'A', name: 'B' }, { owner: 'a', name: 'b' })).toBe(true);
     expect(sameRepo({ owner: 'a', name: 'b' }, { owner: 'c', name: 'b' })).toBe(false);
+  });
+});
+
+describe('slot scope IDs', () => {
+  it('names one scope per installation and per repository, in lower case', () => {
+    expect(installationSlotsId(42)).toBe('slots-installation-42');
+    expect(repoSlotsId({ owner: 'Acme', name: 'Widgets' })).toBe('slots-repo-acme/widgets');
+    expect(repoSlotsId({ owner: 'acme', name: 'widgets' })).toBe(
+      repoSlotsId({ owner: 'ACME', name: 'WIDGETS' }),
+    );
+  });
+
+  it('keeps owners and repositories with dashes apart', () => {
+    expect(repoSlotsId({ owner: 'a-b', name: 'c' })).not.toBe(
+      repoSlotsId({ owner: 'a', name: 'b-c' }),
+    );
+  });
+
+  it('refuses an installation id that is not a positive integer', () => {
+    for (const bad of [0, -1, 1.5, Number.NaN]) {
+      expect(() => installationSlotsId(bad)).toThrow(TaskNameError);
+    }
   });
 });

@@ -79,3 +79,23 @@ export function sameRepo(a: RepoRef, b: RepoRef): boolean {
 export function repositoryWorkflowId(repo: RepoRef): string {
   return `repo-${repoFullName(repo).toLowerCase()}`;
 }
+
+/**
+ * Workflow ID of the concurrency-slots workflow of one installation
+ * (`MAX_ACTIVE_AGENTS_PER_INSTALLATION`).
+ */
+export function installationSlotsId(installationId: number): string {
+  if (!Number.isInteger(installationId) || installationId <= 0) {
+    throw new TaskNameError(`installation id must be a positive integer, got ${installationId}`);
+  }
+  return `slots-installation-${installationId}`;
+}
+
+/**
+ * Workflow ID of the concurrency-slots workflow of one repository (repo config
+ * `[limits] max_active_agents`). Lower case, with a slash between owner and repository like
+ * `repositoryWorkflowId`: a dash there would let `a-b/c` and `a/b-c` share one scope.
+ */
+export function repoSlotsId(repo: RepoRef): string {
+  return `slots-repo-${repoFullName(repo).toLowerCase()}`;
+}

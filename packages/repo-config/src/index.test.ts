@@ -36,6 +36,7 @@ anything = 1
       backend: null,
       sandbox: { size: 'medium', docker: true, volumes: [{ path: '/cache', size: '10Gi' }] },
       harness: { provider: 'claude_code' },
+      maxActiveAgents: null,
       scheduledJobs: [],
       failedRunHooks: [],
     });
@@ -86,5 +87,33 @@ branches = ["main"]
     expect(schema.properties.sandbox?.properties?.size?.default).toBe('medium');
     expect(schema.properties.harness?.properties?.provider?.default).toBe('claude_code');
     expect(JSON.stringify(schema)).toContain('scheduled_jobs');
+  });
+
+  it('reads [limits] max_active_agents; unset is unlimited', () => {
+    const parsed = parseRepoConfig('[limits]\nmax_active_agents = 2');
+    expect(parsed).toEqual({ ok: true, config: { limits: { max_active_agents: 2 } } });
+    if (parsed.ok) expect(withDefaults(parsed.config).maxActiveAgents).toBe(2);
+    expect(withDefaults(null).maxActiveAgents).toBeNull();
+    expect(withDefaults({ limits: {} }).maxActiveAgents).toBeNull();
+  });
+
+  it('refuses a limit of zero, a negative, a fraction or a string, naming the key and the fix', () => {
+    for (const bad of ['0', '-1']) {
+      expect(parseRepoConfig(`[limits]\nmax_active_agents = ${bad}`)).toEqual({
+        ok: false,
+        errors: [
+          'limits.max_active_agents: must be at least 1 (remove the key for no limit; 0 would never start an agent)',
+        ],
+      });
+    }
+    expect(parseRepoConfig('[limits]\nmax_active_agents = 1.5')).toEqual({
+      ok: false,
+      errors: [
+        'limits.max_active_agents: must be a whole number of at least 1 (remove the key for no limit)',
+      ],
+    });
+    const text = parseRepoConfig('[limits]\nmax_active_agents = "many"');
+    expect(text.ok).toBe(false);
+    if (!text.ok) expect(text.errors[0]).toMatch(/^limits\.max_active_agents: /);
   });
 });

@@ -1,5 +1,5 @@
 /**
- * `.code-factory/config.toml`: optional per-repository settings (SPEC 7).
+ * `.code-factory/config.toml`: optional per-repository settings (docs/repo-config.md).
  *
  * Parsed with smol-toml, validated with zod. Unknown keys are dropped so repositories can
  * add settings early. Stored sparse (what the user wrote, normalised); defaults are applied
@@ -107,6 +107,18 @@ export const RepoConfigSchema = z
     harness: z
       .object({ provider: z.enum(['claude_code', 'codex']).default('claude_code').optional() })
       .optional(),
+    limits: z
+      .object({
+        max_active_agents: z
+          .number()
+          .int('must be a whole number of at least 1 (remove the key for no limit)')
+          .min(1, 'must be at least 1 (remove the key for no limit; 0 would never start an agent)')
+          .optional()
+          .describe(
+            'Most agents active at once in this repository; more assignments wait their turn. Unset: unlimited.',
+          ),
+      })
+      .optional(),
     scheduled_jobs: ScheduledJobs.default([]).optional(),
     on_event: z
       .object({
@@ -136,6 +148,8 @@ export interface ResolvedRepoConfig {
     volumes: { path: string; size: string }[];
   };
   harness: { provider: 'claude_code' | 'codex' };
+  /** Most agents active at once in the repository; null: unlimited. */
+  maxActiveAgents: number | null;
   scheduledJobs: { name: string; branch: string; schedule: string; prompt: string }[];
   failedRunHooks: { workflows: string[]; branches: string[]; promptAdditions?: string }[];
 }
@@ -184,6 +198,7 @@ export function withDefaults(config: RepoConfig | null | undefined): ResolvedRep
       volumes: (c.sandbox?.volumes ?? []).map((v) => ({ path: v.path, size: v.size ?? '10Gi' })),
     },
     harness: { provider: c.harness?.provider ?? 'claude_code' },
+    maxActiveAgents: c.limits?.max_active_agents ?? null,
     scheduledJobs: c.scheduled_jobs ?? [],
     failedRunHooks: (c.on_event?.failed_run ?? []).map((hook) => ({
       workflows: hook.workflows,

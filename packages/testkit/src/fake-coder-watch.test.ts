@@ -1,6 +1,7 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
 import { type FakeCoder, startFakeCoder } from './fake-coder';
+import { until } from './until';
 
 const RUN_MS = 120;
 const INTERRUPT_MS = 40;
@@ -50,13 +51,9 @@ class Watcher {
   }
 
   async until(predicate: (events: WatchEvent[]) => boolean, timeoutMs = 2_000): Promise<void> {
-    const deadline = Date.now() + timeoutMs;
-    while (!predicate(this.events)) {
-      if (Date.now() > deadline) {
-        throw new Error(`timed out; got ${JSON.stringify(this.kinds())}`);
-      }
-      await new Promise((r) => setTimeout(r, 5));
-    }
+    await until(() => predicate(this.events), 'watch events', timeoutMs, 5).catch((err) => {
+      throw new Error(`${(err as Error).message}; got ${JSON.stringify(this.kinds())}`);
+    });
   }
 
   close(): void {
@@ -128,7 +125,9 @@ describe('fake Coder: chat watch stream', () => {
     const { json: hers } = await createChat({ owner_id: aliceId });
     await alice.until((e) => e.some((x) => x.kind === 'created'));
     expect(alice.events[0]?.chat).toMatchObject({ id: hers.id, owner_id: aliceId });
-    await sleep(20);
+    // The stream is ordered: once admin sees a later chat of its own, hers would have come first.
+    const { json: later } = await createChat();
+    await admin.until((e) => e.some((x) => x.kind === 'created' && x.chat.id === later.id));
     expect(admin.kinds(hers.id)).toEqual([]);
     expect(alice.kinds(chat.id)).toEqual([]);
   });

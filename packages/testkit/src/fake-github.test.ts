@@ -220,12 +220,17 @@ describe('fake GitHub', () => {
       redirect: 'manual',
     });
     expect(redirect.status).toBe(302);
-    expect(redirect.headers.get('location')).toBe(`${gh.url}/_logs/2`);
+    // Storage is another origin, as on GitHub: fetch drops our token on the way there.
+    const location = new URL(redirect.headers.get('location') ?? '');
+    expect(location.pathname).toBe('/_logs/2');
+    expect(location.origin).not.toBe(new URL(gh.url).origin);
     const followed = await fetch(`${gh.url}/repos/acme/widgets/actions/jobs/2/logs`, {
       headers: { authorization: 'token x' },
     });
     expect(followed.headers.get('content-type')).toMatch(/^text\/plain/);
     expect(await followed.text()).toBe('line 1\nFAIL x\n');
+    const [download] = gh.callsTo('GET', /^\/_logs\/2$/);
+    expect(download?.headers.authorization).toBeUndefined();
     expect((await api('GET', '/repos/acme/widgets/actions/jobs/3/logs')).status).toBe(404);
   });
 
@@ -271,5 +276,58 @@ describe('fake GitHub', () => {
     );
     expect(gh.callsTo('POST', /\/issues\/1\/comments$/)).toHaveLength(2);
     expect(gh.comments('acme', 'widgets', 1)).toHaveLength(1);
+  });
+
+  it('serves GitHub Enterprise Server paths too (/api/v3, /api/graphql)', async () => {
+    gh.addPullRequest({
+      owner: 'o',
+      repo: 'r',
+      number: 7,
+      author: 'a',
+      headSha: 's',
+      headRef: 'b',
+    });
+    gh.linkIssue('o', 'r', 7, 3);
+    expect((await api('GET', '/api/v3/repos/o/r/pulls/7')).json).toMatchObject({ number: 7 });
+    const graphql = await api('POST', '/api/graphql', {
+      query:
+        'query { repository { pullRequest { closingIssuesReferences(first: 10) { nodes { number } } } } }',
+      variables: { owner: 'o', repo: 'r', number: 7 },
+    });
+    expect(graphql.json.data.repository.pullRequest.closingIssuesReferences.nodes).toEqual([
+      expect.objectContaining({ number: 3 }),
+    ]);
+  });
+
+  it('with the App key, refuses App JWTs that are not signed by it or have expired', async () => {
+    const { generateKeyPairSync, sign } = await import('node:crypto');
+    const pair = () =>
+      generateKeyPairSync('rsa', {
+        modulusLength: 2048,
+        privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
+        publicKeyEncoding: { type: 'spki', format: 'pem' },
+      });
+    const ours = pair();
+    const theirs = pair();
+    const jwt = (privateKey: string, exp: number) => {
+      const part = (o: object) => Buffer.from(JSON.stringify(o)).toString('base64url');
+      const unsigned = `${part({ alg: 'RS256', typ: 'JWT' })}.${part({ iss: '1', exp })}`;
+      return `${unsigned}.${sign('sha256', Buffer.from(unsigned), privateKey).toString('base64url')}`;
+    };
+    const keyed = await startFakeGitHub({ appPublicKey: ours.publicKey });
+    try {
+      const get = (token: string) =>
+        fetch(`${keyed.url}/app`, { headers: { authorization: `Bearer ${token}` } });
+      const soon = Math.floor(Date.now() / 1000) + 300;
+      expect((await get(jwt(ours.privateKey, soon))).status).toBe(200);
+      const forged = await get(jwt(theirs.privateKey, soon));
+      expect(forged.status).toBe(401);
+      expect(await forged.json()).toMatchObject({
+        message: 'A JSON web token could not be decoded',
+      });
+      expect((await get(jwt(ours.privateKey, soon - 600))).status).toBe(401);
+    } finally {
+      await keyed.close();
+    }
   });
 });

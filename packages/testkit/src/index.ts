@@ -77,6 +77,7 @@ export {
   type RunningServer,
   serveApp,
 } from './http-fake';
+export { newAppKey, type TestAppKey, testAppKey } from './keys';
 export { until } from './until';
 export {
   githubUser,

@@ -98,7 +98,7 @@ export interface StartedAgent {
   /** Why the agent is not owned by the requester, in plain words (shown once on the issue). */
   ownerFallback?: string;
   /** Worker settings the workflow needs (it cannot read the environment). */
-  settings?: { statusCommentIntervalMs: number };
+  settings?: { statusCommentIntervalMs: number; historyLimit?: number };
 }
 
 /** An agent's error as Coder classified it. */

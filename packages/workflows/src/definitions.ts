@@ -40,6 +40,8 @@ export const SearchAttributes = {
   issueNumber: defineSearchAttributeKey('CodeFactoryIssueNumber', 'INT'),
   phase: defineSearchAttributeKey('CodeFactoryPhase', 'KEYWORD'),
   backend: defineSearchAttributeKey('CodeFactoryBackend', 'KEYWORD'),
+  /** Since when the task is in its current phase; the `stuck-tasks` schedule filters on it. */
+  phaseSince: defineSearchAttributeKey('CodeFactoryPhaseSince', 'DATETIME'),
 } as const;
 
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SearchAttributes);

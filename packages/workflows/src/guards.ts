@@ -214,3 +214,37 @@ export function checkSendMessage(raw: unknown): Checked<{ text: string; author?:
     throw err;
   }
 }
+
+function checked<T>(check: Check<T>, raw: unknown): Checked<T> {
+  try {
+    return { ok: true, value: check(raw, '') };
+  } catch (err) {
+    if (err instanceof Invalid) return { ok: false, reason: err.message };
+    throw err;
+  }
+}
+
+/** A task workflow ID as the slots workflow keeps it: 1..255 characters (Temporal's ID cap). */
+const taskId = string(1, 255);
+/** A limit above this is a typo, not a plan; it is refused rather than stored. */
+const MAX_SLOT_LIMIT = 100_000;
+const slotLimit: Check<number> = (v, path) => {
+  const n = positiveInt(v, path);
+  if (n > MAX_SLOT_LIMIT) fail(path, `expected at most ${MAX_SLOT_LIMIT}`);
+  return n;
+};
+
+/** The slots workflow's `acquireSlot` update input. */
+export function checkAcquireSlot(raw: unknown): Checked<{ taskId: string; limit: number }> {
+  return checked(object({ taskId, limit: slotLimit }), raw);
+}
+
+/** The slots workflow's `releaseSlot` signal input. */
+export function checkReleaseSlot(raw: unknown): Checked<{ taskId: string }> {
+  return checked(object({ taskId }), raw);
+}
+
+/** The task workflow's `stuckReminder` signal input (from the `stuck-tasks` schedule). */
+export function checkStuckReminder(raw: unknown): Checked<{ phase: string; since: string }> {
+  return checked(object({ phase: string(1, 64), since: datetime }), raw);
+}

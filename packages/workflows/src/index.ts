@@ -1,6 +1,8 @@
 export * from './activities';
 export type { AgentWatchInput } from './agent-watch-workflow';
 export * from './definitions';
+export * from './fleet-definitions';
+export { checkAcquireSlot, checkReleaseSlot, checkStuckReminder } from './guards';
 export {
   type FailedDeliveries,
   REDELIVERY_SCHEDULE_ID,
@@ -11,5 +13,8 @@ export {
 } from './redelivery-workflow';
 export * from './repo-work';
 export type { RepositoryWorkflowInput } from './repository-workflow';
+export * from './slots';
+export { releaseSlotOf, type SlotsWorkflowInput } from './slots-workflow';
 export * from './state';
+export type { StuckScanInput, StuckScanResult } from './stuck-scan-workflow';
 export type { TaskOutcome, TaskWorkflowInput } from './task-workflow';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import type { AgentRef } from './activities';
-import { TaskLifecycle } from './state';
+import { IllegalTransition, type Phase, TaskLifecycle, TRANSITIONS } from './state';
 
 const agent: AgentRef = {
   backend: 'agents',
@@ -11,10 +11,48 @@ const agent: AgentRef = {
   pushed: true,
 };
 
+const repository = { owner: 'acme', name: 'widgets' };
+
+function assignment(deliveryId = 'd-assign') {
+  return {
+    kind: 'issue.assigned' as const,
+    deliveryId,
+    receivedAt: '2026-11-24T12:00:00Z',
+    repository,
+    issueNumber: 1,
+    installationId: 7,
+    issue: { title: 'Fix it', url: 'https://github.com/acme/widgets/issues/1' },
+    sender: { login: 'lead', id: 2 },
+  };
+}
+
+function comment(deliveryId: string) {
+  return {
+    kind: 'comment.posted' as const,
+    deliveryId,
+    receivedAt: '2026-11-24T12:00:00Z',
+    repository,
+    issueNumber: 1,
+    installationId: 7,
+    commentId: Number(deliveryId.replace(/\D/g, '')) || 1,
+    source: 'issue_comment' as const,
+    author: { login: 'dev', id: 3 },
+    body: `comment ${deliveryId}`,
+    edited: false,
+    createdAt: '2026-11-24T12:00:00Z',
+    url: 'https://github.com/acme/widgets/issues/1#issuecomment-1',
+  };
+}
+
+function fresh(): TaskLifecycle {
+  return new TaskLifecycle('gh-widgets-1', repository, 1);
+}
+
 function running(): TaskLifecycle {
-  const task = new TaskLifecycle('gh-widgets-1', { owner: 'acme', name: 'widgets' }, 1);
-  task.state.agent = agent;
-  task.setPhase('ready');
+  const task = fresh();
+  task.assign(assignment());
+  task.started({ agent });
+  task.ready();
   return task;
 }
 
@@ -67,7 +105,7 @@ describe('TaskLifecycle agent updates', () => {
       },
     });
     expect(task.blockingError()).toBe('A budget is spent.');
-    task.fail('deliver', 'A budget is spent.', true);
+    task.failed('deliver', 'A budget is spent.', true);
     expect(task.canResumeAfterAgentError()).toBe(false);
     task.observe({ chatId: 'chat-1', status: 'running', readiness: 'busy' });
     expect(task.blockingError()).toBeNull();
@@ -108,5 +146,156 @@ describe('TaskLifecycle agent updates', () => {
       task.carry(),
     );
     expect(next.state.live).toEqual({ status: 'requires_action', readiness: 'blocked' });
+  });
+});
+
+describe('TaskLifecycle transitions', () => {
+  /** A lifecycle in `phase`, reached through transitions only. */
+  function inPhase(phase: Phase): TaskLifecycle {
+    const task = fresh();
+    if (phase === 'requested') return task;
+    task.assign(assignment());
+    if (phase === 'starting') return task;
+    task.started({ agent });
+    if (phase === 'failed') {
+      task.failed('start', 'boom');
+      return task;
+    }
+    task.ready();
+    if (phase === 'ready') return task;
+    if (phase === 'working') {
+      task.forwarding();
+      return task;
+    }
+    task.close();
+    if (phase === 'closing') return task;
+    task.closed();
+    return task;
+  }
+
+  const phases = Object.keys(TRANSITIONS) as Phase[];
+
+  it('walks the ordinary life: assign, started, ready, forwarding, forwarded, close, closed', () => {
+    const task = fresh();
+    task.assign(assignment());
+    expect(task.phase).toBe('starting');
+    task.started({ agent, statusCommentIntervalMs: 5_000, historyLimit: 400, ownerNote: 'n' });
+    expect(task.state).toMatchObject({
+      agent,
+      statusCommentIntervalMs: 5_000,
+      historyLimit: 400,
+      ownerNote: 'n',
+    });
+    task.ready();
+    task.forwarding();
+    expect(task.phase).toBe('working');
+    task.forwarded(3);
+    task.ready();
+    expect(task.state.counts).toMatchObject({ forwardedMessages: 1, forwardedItems: 3 });
+    expect(task.close()).toBe(0);
+    task.closed();
+    expect(task.phase).toBe('closed');
+  });
+
+  it.each(phases)('from %s allows exactly the moves in the table', (from) => {
+    const moves: Record<Phase, (t: TaskLifecycle) => void> = {
+      requested: (t) => t.skipAssignment(),
+      starting: (t) => t.assign(assignment('again')),
+      ready: (t) => t.ready(),
+      working: (t) => t.forwarding(),
+      failed: (t) => t.failed('deliver', 'x'),
+      closing: (t) => t.close(),
+      closed: (t) => t.closed(),
+    };
+    for (const to of phases) {
+      const task = inPhase(from);
+      const allowed = TRANSITIONS[from].includes(to) || (from === to && to === 'ready');
+      const attempt = () => moves[to](task);
+      if (allowed || (from === 'closing' && to === 'closing')) {
+        expect(attempt, `${from} → ${to}`).not.toThrow();
+      } else {
+        expect(attempt, `${from} → ${to}`).toThrow(IllegalTransition);
+        expect(task.phase, 'a refused move changes nothing').toBe(from);
+      }
+    }
+  });
+
+  it('refuses to record an agent outside start-up and to retry what did not fail', () => {
+    expect(() => inPhase('ready').started({ agent })).toThrow(/started: a task cannot go/);
+    expect(() => inPhase('ready').retry(true)).toThrow(IllegalTransition);
+    expect(() => inPhase('closed').forwarding()).toThrow(
+      'forwarding: a task cannot go from closed to working',
+    );
+  });
+
+  it('skipping an assignment goes back to waiting and forgets it', () => {
+    const task = fresh();
+    task.assign(assignment());
+    task.skipAssignment();
+    expect(task.phase).toBe('requested');
+    expect(task.state.assignment).toBeNull();
+    expect(task.state.counts.skipped).toBe(1);
+  });
+
+  it('a retried start with re-adoption queues the assignment again and forgets the agent', () => {
+    const task = inPhase('failed');
+    expect(task.retry(true)).toBe('start');
+    expect(task.phase).toBe('requested');
+    expect(task.state.agent).toBeNull();
+    expect(task.state.inbox[0]).toMatchObject({ kind: 'issue.assigned' });
+    expect(task.state.failedStep).toBeNull();
+    expect(task.state.lastError).toBeNull();
+  });
+
+  it('a retried start without re-adoption (older runs) goes back to ready', () => {
+    const task = inPhase('failed');
+    task.retry(false);
+    expect(task.phase).toBe('ready');
+    expect(task.state.agent).toEqual(agent);
+    expect(task.state.inbox).toHaveLength(0);
+  });
+
+  it('a retried delivery goes back to ready with the queue intact', () => {
+    const task = running();
+    task.enqueue(comment('c1'));
+    task.failed('deliver', 'Coder said no');
+    expect(task.hasWork()).toBe(false);
+    expect(task.retry(true)).toBe('deliver');
+    expect(task.phase).toBe('ready');
+    expect(task.hasWork()).toBe(true);
+  });
+
+  it('resume after an agent error clears the failure', () => {
+    const task = running();
+    task.failed('deliver', 'budget', true);
+    expect(task.failedOnAgentError).toBe(true);
+    task.resume();
+    expect(task.phase).toBe('ready');
+    expect(task.failedOnAgentError).toBe(false);
+    expect(task.state.lastError).toBeNull();
+  });
+
+  it('close drops the queue and reactions, also when a continued run was already closing', () => {
+    const task = running();
+    task.enqueue(comment('c1'));
+    task.enqueue(comment('c2'));
+    task.requestClose('test');
+    const next = new TaskLifecycle('gh-widgets-1', repository, 1, task.carry());
+    expect(next.phase).toBe('closing');
+    expect(next.closeRequested).toBe(true);
+    expect(next.close()).toBe(2);
+    expect(next.state.pendingReactions).toHaveLength(0);
+    next.closed();
+    expect(next.phase).toBe('closed');
+  });
+
+  it('exposes state read-only: writes go through transitions (checked by tsc)', () => {
+    const writeBehindItsBack = (task: TaskLifecycle) => {
+      // @ts-expect-error the view is read-only
+      task.state.phase = 'closed';
+      // @ts-expect-error nested state too
+      task.state.counts.skipped++;
+    };
+    expect(writeBehindItsBack).toBeTypeOf('function');
   });
 });

@@ -83,6 +83,8 @@ export interface CarriedState {
   failedOnAgentError?: boolean;
   /** An update that arrived before the start-up step learnt which chat is the agent. */
   earlyUpdate?: (AgentLiveStatus & { chatId: string }) | null;
+  /** The worker's bound on one run's history, learnt when the agent started. */
+  historyLimit?: number | null;
 }
 
 export interface ReactionRequest {
@@ -145,11 +147,55 @@ export function emptyState(): CarriedState {
   };
 }
 
+/** A read-only view of the state: the workflow reads it, only transitions write it. */
+export type StateView = DeepReadonly<CarriedState>;
+type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/**
+ * Which phase may follow which. `closing` is reachable from every live phase (an issue can
+ * close at any time); `closed` only from `closing`. Anything else is a bug in the workflow,
+ * and the lifecycle refuses it instead of recording a state nobody can explain.
+ */
+export const TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
+  requested: ['starting', 'failed', 'closing'],
+  starting: ['ready', 'requested', 'failed', 'closing'],
+  ready: ['working', 'failed', 'closing'],
+  working: ['ready', 'failed', 'closing'],
+  // A second failure while parked (an agent error pushed during a failing send) stays failed.
+  failed: ['ready', 'requested', 'failed', 'closing'],
+  closing: ['closed'],
+  closed: [],
+};
+
+export class IllegalTransition extends Error {
+  constructor(
+    readonly from: Phase,
+    readonly to: Phase,
+    readonly transition: string,
+  ) {
+    super(`${transition}: a task cannot go from ${from} to ${to}`);
+    this.name = 'IllegalTransition';
+  }
+}
+
+/** What `started` learns when the agent exists. */
+export interface AgentStarted {
+  agent: AgentRef;
+  statusCommentIntervalMs?: number;
+  /** The worker's bound on one run's history (TASK_HISTORY_LIMIT). */
+  historyLimit?: number;
+  ownerNote?: string;
+}
+
 export class TaskLifecycle {
-  readonly state: CarriedState;
-  closeRequested = false;
-  closeReason = '';
-  private readonly seen: Set<string>;
+  readonly #s: CarriedState;
+  #closeRequested = false;
+  #closeReason = '';
+  readonly #seen: Set<string>;
 
   constructor(
     readonly taskName: string,
@@ -157,10 +203,182 @@ export class TaskLifecycle {
     readonly issueNumber: number,
     carried?: CarriedState,
   ) {
-    this.state = carried ? structuredCloneState(carried) : emptyState();
-    this.seen = new Set(this.state.recentDeliveries);
+    this.#s = carried ? structuredCloneState(carried) : emptyState();
+    this.#seen = new Set(this.#s.recentDeliveries);
     // A close that was pending when the previous run continued as new is still pending.
-    if (this.state.phase === 'closing') this.requestClose('carried over');
+    if (this.#s.phase === 'closing') this.requestClose('carried over');
+  }
+
+  get state(): StateView {
+    return this.#s;
+  }
+
+  get phase(): Phase {
+    return this.#s.phase;
+  }
+
+  get closeRequested(): boolean {
+    return this.#closeRequested;
+  }
+
+  get closeReason(): string {
+    return this.#closeReason;
+  }
+
+  // --- Transitions: one method each; the table above decides what may follow what. ---
+
+  /** An assignment is being acted on: the agent is being started. */
+  assign(assignment: IssueAssigned): void {
+    this.#move('starting', 'assign');
+    this.#s.assignment = assignment;
+  }
+
+  /** The assigner may not start an agent: back to waiting for an assignment. */
+  skipAssignment(): void {
+    this.#move('requested', 'skipAssignment');
+    this.#s.counts.skipped++;
+    this.#s.assignment = null;
+  }
+
+  /** Which backend runs the agent (known before the agent exists). */
+  identified(backend: Backend): void {
+    this.#s.backend = backend;
+  }
+
+  /** The agent exists (created or adopted); it may not take messages yet. */
+  started(started: AgentStarted): void {
+    if (this.#s.phase !== 'starting') {
+      throw new IllegalTransition(this.#s.phase, 'starting', 'started');
+    }
+    this.#s.agent = started.agent;
+    if (started.statusCommentIntervalMs !== undefined) {
+      this.#s.statusCommentIntervalMs = started.statusCommentIntervalMs;
+    }
+    if (started.historyLimit !== undefined) this.#s.historyLimit = started.historyLimit;
+    if (started.ownerNote !== undefined) this.#s.ownerNote = started.ownerNote;
+  }
+
+  /** The agent takes messages. */
+  ready(): void {
+    if (this.#s.phase === 'ready') return;
+    this.#move('ready', 'ready');
+  }
+
+  /** Messages are on their way to the agent. */
+  forwarding(): void {
+    this.#move('working', 'forwarding');
+  }
+
+  /** One message with `items` items reached the agent. */
+  forwarded(items: number): void {
+    this.#s.counts.forwardedMessages++;
+    this.#s.counts.forwardedItems += items;
+  }
+
+  /** A step failed; it waits for `retry` (or, on an agent error, for Coder to clear it). */
+  failed(step: FailedStep, message: string, onAgentError = false): void {
+    this.#move('failed', 'failed');
+    this.#s.failedStep = step;
+    this.#s.lastError = message;
+    this.#s.failedOnAgentError = onAgentError;
+  }
+
+  /**
+   * An operator retries the failed step. `readopt`: a start that failed after the agent was
+   * created is redone whole (the agent is adopted again by name). Returns the step retried.
+   */
+  retry(readopt: boolean): FailedStep {
+    if (this.#s.phase !== 'failed') {
+      throw new IllegalTransition(this.#s.phase, 'ready', 'retry');
+    }
+    const step = this.#s.failedStep ?? 'start';
+    const afterAgentError = this.#s.failedOnAgentError === true;
+    this.#clearFailure();
+    if (afterAgentError) this.retryAfterAgentError();
+    if (step === 'start' && this.#s.agent && readopt) this.#s.agent = null;
+    this.#move(this.#s.agent ? 'ready' : 'requested', 'retry');
+    if (step === 'start' && this.#s.assignment && !this.#s.agent) {
+      this.#s.inbox.unshift(this.#s.assignment);
+    }
+    return step;
+  }
+
+  /** True when the failure being retried was an agent error a person fixed. */
+  get failedOnAgentError(): boolean {
+    return this.#s.failedOnAgentError === true;
+  }
+
+  /** Coder reports the agent out of the error that parked the task: go on. */
+  resume(): void {
+    this.#clearFailure();
+    this.#move('ready', 'resume');
+  }
+
+  /**
+   * Closing starts (or goes on, after a continue-as-new while closing): whatever waits is
+   * dropped. Returns how many items were dropped.
+   */
+  close(): number {
+    if (this.#s.phase !== 'closing') this.#move('closing', 'close');
+    const dropped = this.#s.inbox.length;
+    this.#s.inbox = [];
+    this.#s.pendingReactions = [];
+    return dropped;
+  }
+
+  /** The agent is stopped and the issue says so. */
+  closed(): void {
+    this.#move('closed', 'closed');
+  }
+
+  #move(to: Phase, transition: string): void {
+    const from = this.#s.phase;
+    if (!TRANSITIONS[from].includes(to)) throw new IllegalTransition(from, to, transition);
+    this.#s.phase = to;
+  }
+
+  #clearFailure(): void {
+    this.#s.failedStep = null;
+    this.#s.lastError = null;
+    this.#s.failedOnAgentError = false;
+  }
+
+  // --- Facts the workflow learns along the way (no phase change). ---
+
+  statusCommentShown(commentId: number): void {
+    this.#s.statusCommentId = commentId;
+  }
+
+  /** The status comment now shows the live progress as of `at` (workflow time, ms). */
+  liveShown(at: number): void {
+    this.#s.liveDirty = false;
+    this.#s.liveShownAt = at;
+  }
+
+  /** Returns true when the pull request is new to the task. */
+  pullRequestSeen(url: string): boolean {
+    if (url === this.#s.pullRequestUrl) return false;
+    this.#s.pullRequestUrl = url;
+    return true;
+  }
+
+  /** Items that could not go anywhere (no agent runs). */
+  skipped(count: number): void {
+    this.#s.counts.skipped += count;
+  }
+
+  /** The oldest pending reaction was added (or given up on). */
+  reacted(): void {
+    this.#s.pendingReactions.shift();
+  }
+
+  cleanupFailed(): void {
+    this.#s.counts.cleanupFailures = (this.#s.counts.cleanupFailures ?? 0) + 1;
+  }
+
+  /** Pops the head of the inbox. */
+  next(): InboxItem | undefined {
+    return this.#s.inbox.shift();
   }
 
   /**
@@ -175,27 +393,27 @@ export class TaskLifecycle {
     if (typeof update.status !== 'string' || !READINESS.has(String(update.readiness))) {
       return { taken: false, reason: 'update without a known status' };
     }
-    if (!this.state.agent && this.state.phase === 'starting') {
+    if (!this.#s.agent && this.#s.phase === 'starting') {
       // Coder can push before the start-up step has recorded the chat: keep the newest.
-      this.setLive(update as AgentLiveStatus);
-      this.state.earlyUpdate = { ...(this.state.live as AgentLiveStatus), chatId: update.chatId };
-      this.state.live = null;
+      this.#setLive(update as AgentLiveStatus);
+      this.#s.earlyUpdate = { ...(this.#s.live as AgentLiveStatus), chatId: update.chatId };
+      this.#s.live = null;
       return { taken: false, reason: 'held until the agent is known' };
     }
-    if (this.state.agent?.id !== update.chatId) {
+    if (this.#s.agent?.id !== update.chatId) {
       return { taken: false, reason: 'update for another agent' };
     }
-    this.setLive(update as AgentLiveStatus);
-    this.state.counts.agentUpdates = (this.state.counts.agentUpdates ?? 0) + 1;
-    this.state.liveDirty = true;
+    this.#setLive(update as AgentLiveStatus);
+    this.#s.counts.agentUpdates = (this.#s.counts.agentUpdates ?? 0) + 1;
+    this.#s.liveDirty = true;
     return { taken: true };
   }
 
   /** Records the agent's status (plain fields only: signal input is not trusted). */
-  setLive(status: AgentLiveStatus): void {
+  #setLive(status: AgentLiveStatus): void {
     const error = status.error;
     const pr = status.pullRequest;
-    this.state.live = {
+    this.#s.live = {
       status: String(status.status).slice(0, 40),
       readiness: status.readiness,
       ...(error && typeof error === 'object'
@@ -222,7 +440,7 @@ export class TaskLifecycle {
         : {}),
       ...(typeof status.summary === 'string' ? { summary: status.summary.slice(0, 2_000) } : {}),
     };
-    if (this.state.live.pullRequest) this.state.pullRequestUrl = this.state.live.pullRequest.url;
+    if (this.#s.live.pullRequest) this.#s.pullRequestUrl = this.#s.live.pullRequest.url;
   }
 
   /**
@@ -230,40 +448,40 @@ export class TaskLifecycle {
    * start-up step saw, so it wins.
    */
   adoptStatus(status: AgentLiveStatus | undefined): void {
-    const early = this.state.earlyUpdate;
-    this.state.earlyUpdate = null;
-    if (early && early.chatId === this.state.agent?.id) {
+    const early = this.#s.earlyUpdate;
+    this.#s.earlyUpdate = null;
+    if (early && early.chatId === this.#s.agent?.id) {
       const { chatId: _id, ...live } = early;
-      this.setLive(live);
-      this.state.counts.agentUpdates = (this.state.counts.agentUpdates ?? 0) + 1;
+      this.#setLive(live);
+      this.#s.counts.agentUpdates = (this.#s.counts.agentUpdates ?? 0) + 1;
     } else if (status) {
-      this.setLive(status);
+      this.#setLive(status);
     }
   }
 
   /** The plain-words reason the agent cannot take messages now, if a person must act. */
   blockingError(): string | null {
-    const error = this.state.live?.readiness === 'error' ? this.state.live.error : undefined;
+    const error = this.#s.live?.readiness === 'error' ? this.#s.live.error : undefined;
     if (!error?.userFixable) return null;
     return error.explanation ?? `The agent stopped with an error (${error.kind}): ${error.message}`;
   }
 
   /** An operator retried after an agent error: the next delivery goes out whatever it said. */
   retryAfterAgentError(): void {
-    const live = this.state.live;
+    const live = this.#s.live;
     if (live?.readiness === 'error') {
       const { error: _fixed, ...rest } = live;
-      this.state.live = { ...rest, readiness: 'busy', status: 'retrying' };
+      this.#s.live = { ...rest, readiness: 'busy', status: 'retrying' };
     }
   }
 
   /** A task parked on an agent error a person had to fix, now that Coder says it is fixed. */
   canResumeAfterAgentError(): boolean {
     return (
-      this.state.phase === 'failed' &&
-      this.state.failedOnAgentError === true &&
-      this.state.live !== null &&
-      this.state.live !== undefined &&
+      this.#s.phase === 'failed' &&
+      this.#s.failedOnAgentError === true &&
+      this.#s.live !== null &&
+      this.#s.live !== undefined &&
       this.blockingError() === null
     );
   }
@@ -272,12 +490,12 @@ export class TaskLifecycle {
   accept(raw: unknown): AcceptResult {
     const parsed = checkTaskEvent(raw);
     if (!parsed.ok) {
-      this.state.counts.rejected++;
+      this.#s.counts.rejected++;
       return { outcome: 'invalid', reason: parsed.reason };
     }
     const event = parsed.value;
     if (event.issueNumber !== this.issueNumber || !sameRepo(event.repository, this.repository)) {
-      this.state.counts.rejected++;
+      this.#s.counts.rejected++;
       return {
         outcome: 'foreign',
         reason: `event for ${event.repository.owner}/${event.repository.name}#${event.issueNumber} reached ${this.repository.owner}/${this.repository.name}#${this.issueNumber}`,
@@ -287,20 +505,20 @@ export class TaskLifecycle {
   }
 
   enqueue(item: InboxItem): AcceptResult {
-    if (this.seen.has(item.deliveryId)) {
-      this.state.counts.duplicates++;
+    if (this.#seen.has(item.deliveryId)) {
+      this.#s.counts.duplicates++;
       return { outcome: 'duplicate' };
     }
-    this.remember(item.deliveryId);
-    if (this.closeRequested || this.state.phase === 'closed') return { outcome: 'closed' };
-    this.state.counts.accepted++;
+    this.#remember(item.deliveryId);
+    if (this.#closeRequested || this.#s.phase === 'closed') return { outcome: 'closed' };
+    this.#s.counts.accepted++;
     if (item.kind === 'issue.closed') {
       this.requestClose(`issue closed by ${item.sender.login}`);
       return { outcome: 'accepted', item };
     }
-    this.state.inbox.push(item);
+    this.#s.inbox.push(item);
     if (item.kind === 'comment.posted') {
-      this.state.pendingReactions.push({
+      this.#s.pendingReactions.push({
         installationId: item.installationId,
         repository: item.repository,
         commentId: item.commentId,
@@ -311,70 +529,59 @@ export class TaskLifecycle {
   }
 
   requestClose(reason: string): void {
-    if (this.closeRequested) return;
-    this.closeRequested = true;
-    this.closeReason = reason;
+    if (this.#closeRequested) return;
+    this.#closeRequested = true;
+    this.#closeReason = reason;
   }
 
-  private remember(deliveryId: string): void {
-    this.seen.add(deliveryId);
-    this.state.recentDeliveries.push(deliveryId);
-    while (this.state.recentDeliveries.length > RECENT_DELIVERIES_LIMIT) {
-      const dropped = this.state.recentDeliveries.shift();
-      if (dropped !== undefined) this.seen.delete(dropped);
+  #remember(deliveryId: string): void {
+    this.#seen.add(deliveryId);
+    this.#s.recentDeliveries.push(deliveryId);
+    while (this.#s.recentDeliveries.length > RECENT_DELIVERIES_LIMIT) {
+      const dropped = this.#s.recentDeliveries.shift();
+      if (dropped !== undefined) this.#seen.delete(dropped);
     }
   }
 
   /** True when the head of the inbox can be worked on now. */
   hasWork(): boolean {
-    return this.state.inbox.length > 0 && this.state.phase !== 'failed';
+    return this.#s.inbox.length > 0 && this.#s.phase !== 'failed';
   }
 
   /** Removes and returns the consecutive deliverables at the head of the inbox, in order. */
   takeDeliverableRun(max: number): Deliverable[] {
     const run: Deliverable[] = [];
     while (run.length < max) {
-      const head = this.state.inbox[0];
+      const head = this.#s.inbox[0];
       if (!head || !isDeliverable(head)) break;
       run.push(head);
-      this.state.inbox.shift();
+      this.#s.inbox.shift();
     }
     return run;
   }
 
   /** Puts items back at the head, e.g. after a delivery that failed. */
   requeueFront(items: InboxItem[]): void {
-    this.state.inbox.unshift(...items);
-  }
-
-  setPhase(phase: Phase): void {
-    this.state.phase = phase;
-  }
-
-  fail(step: FailedStep, message: string, onAgentError = false): void {
-    this.state.phase = 'failed';
-    this.state.failedStep = step;
-    this.state.lastError = message;
-    this.state.failedOnAgentError = onAgentError;
+    this.#s.inbox.unshift(...items);
   }
 
   snapshot(): TaskSnapshot {
-    const { inbox, pendingReactions: _r, recentDeliveries, ...rest } = this.state;
+    const { inbox, pendingReactions: _r, recentDeliveries, ...rest } = this.#s;
     return {
       ...structuredCloneState(rest as CarriedState),
       taskName: this.taskName,
       repository: this.repository,
       issueNumber: this.issueNumber,
-      closeRequested: this.closeRequested,
+      closeRequested: this.#closeRequested,
       pending: inbox.map((item) => ({ kind: item.kind, deliveryId: item.deliveryId })),
       recentDeliveryCount: recentDeliveries.length,
     };
   }
 
   carry(): CarriedState {
-    const carried = structuredCloneState(this.state);
+    const carried = structuredCloneState(this.#s);
     carried.runs += 1;
-    if (this.closeRequested) carried.phase = 'closing';
+    if (this.#closeRequested) carried.phase = 'closing';
     return carried;
   }
 }

@@ -1,5 +1,5 @@
 /**
- * Bad input against the running ingress (SPEC 8): a deterministic corpus of truncated and
+ * Bad input against the running ingress (docs/architecture.md#the-ingress): a deterministic corpus of truncated and
  * byte-mutated bodies (re-signed and not), wrong and missing signatures, a body over the size
  * limit, wrong types in every field the router reads, odd unicode and control characters in
  * comment bodies, unknown events and actions. The ingress must never answer 5xx, must stay up,
@@ -9,8 +9,8 @@
 import './runtime-logs';
 import { createHmac } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
-import { AGENT_LOGIN, LEAD, type Stack, startStack, WEBHOOK_SECRET } from '@code-factory/e2e';
-import { samplePayloads, signWebhook, type WebhookPayload } from '@code-factory/testkit';
+import { samplePayloads, signWebhook, until, type WebhookPayload } from '@code-factory/testkit';
+import { AGENT_LOGIN, type Stack, startStack, WEBHOOK_SECRET } from '@code-factory/testkit/stack';
 import { agentWatchWorkflowId, stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { workerLogs, workerLogsCaptured } from './runtime-logs';
@@ -113,14 +113,7 @@ describe('bad input corpus against the running ingress', () => {
     }
   });
 
-  const issue = (issueNumber: number) => ({
-    owner: stack.repo.owner,
-    repo: stack.repo.name,
-    issueNumber,
-    sender: LEAD.login,
-    senderId: LEAD.id,
-    assignee: AGENT_LOGIN,
-  });
+  const issue = (issueNumber: number) => stack.issue(issueNumber);
 
   async function send(c: Case): Promise<Outcome> {
     const headers: Record<string, string> = {
@@ -675,20 +668,6 @@ describe('bad input corpus against the running ingress', () => {
     );
   }, 90_000);
 });
-
-async function until<T>(
-  probe: () => Promise<T | undefined | false>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 // Signing helper from testkit must agree with ours (guards the corpus itself).
 it('the corpus signs bodies exactly like GitHub', async () => {

@@ -1,7 +1,7 @@
 /**
  * Captures the worker side's logs (workflow and activity loggers, forwarded Core logs) by
  * installing the Temporal Runtime with a collecting logger at INFO. Import this module before
- * `@code-factory/e2e`: stack.ts installs its own WARN logger only if no Runtime exists yet.
+ * `@code-factory/testkit/stack`: it installs its own WARN logger only if no Runtime exists yet.
  */
 import { DefaultLogger, Runtime } from '@temporalio/worker';
 

@@ -11,32 +11,33 @@
  * The full run compares SDK-default worker options with TUNED at the largest size.
  * Prints markdown tables. A Temporal dev server (SQLite in memory) is started for the run.
  */
-import { execFileSync, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { mkdtempSync, writeFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
-import { tmpdir } from 'node:os';
-import { isAbsolute, join, resolve } from 'node:path';
-import { pathToFileURL } from 'node:url';
+import { resolve } from 'node:path';
 import { temporalSettings } from '@code-factory/config';
-import { WORKER_PROCESS_ENTRY } from '@code-factory/e2e/paths';
 import type { CiFailed } from '@code-factory/events';
 import { classify, type RouterContext, TemporalEventSink } from '@code-factory/ingress';
 import { taskName } from '@code-factory/naming';
 import {
   type FakeCoder,
   type FakeGitHub,
+  until as pollUntil,
   samplePayloads,
   startFakeCoder,
   startFakeGitHub,
+  testAppKey,
   type WebhookRequest,
   webhookRequest,
 } from '@code-factory/testkit';
-import { workflowsPath } from '@code-factory/worker';
-import { ALL_SEARCH_ATTRIBUTES, stateQuery, type TaskSnapshot } from '@code-factory/workflows';
+import {
+  type ChildHandle,
+  quietRuntime,
+  spawnChild,
+  spawnWorker,
+  startDevServer,
+  workflowBundlePath,
+} from '@code-factory/testkit/stack';
+import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { Client, Connection } from '@temporalio/client';
-import { TestWorkflowEnvironment } from '@temporalio/testing';
-import { bundleWorkflowCode, DefaultLogger, Runtime } from '@temporalio/worker';
 import autocannon from 'autocannon';
 import { pushVersusPoll } from './push-latency';
 
@@ -75,13 +76,7 @@ const WEBHOOK_SECRET = 'bench-webhook-secret';
 const AGENT_LOGIN = 'xmtp-coder-agent';
 const SENDERS = Array.from({ length: 50 }, (_, i) => ({ login: `dev-${i}`, id: 50_000 + i }));
 
-try {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-} catch {
-  // Installed already by the e2e stack this bench imports (push against poll).
-}
-const require = createRequire(import.meta.url);
-const ROOT = resolve(import.meta.dirname, '../../..');
+quietRuntime('ERROR');
 
 // ---------------------------------------------------------------------------------------------
 // Small helpers
@@ -111,20 +106,13 @@ const eventMs = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } |
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 const log = (...parts: unknown[]) => process.stderr.write(`[bench] ${parts.join(' ')}\n`);
 
-async function until<T>(
+/** The testkit's `until`, polling less often: the bench measures the machine it polls on. */
+const until = <T>(
   probe: () => Promise<T | undefined | false> | T | undefined | false,
   what: string,
   timeoutMs: number,
   everyMs = 200,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out after ${timeoutMs} ms: ${what}`);
-    await sleep(everyMs);
-  }
-}
+) => pollUntil(probe, what, timeoutMs, everyMs);
 
 /** Runs `fn` over `items` with at most `limit` in flight. */
 async function pool<T>(items: T[], limit: number, fn: (item: T, i: number) => Promise<void>) {
@@ -165,50 +153,7 @@ function print(title: string, body: string) {
 // ---------------------------------------------------------------------------------------------
 // Child processes (worker, ingress + bare server) run under tsx's loader
 
-interface Child {
-  message<T>(type: string): Promise<T>;
-  request<T>(type: string): Promise<T>;
-  kill(): Promise<void>;
-}
-
-function spawnChild(
-  entry: string,
-  env: Record<string, string>,
-  stdout: 'ignore' | 'inherit',
-): Child {
-  const loader = pathToFileURL(require.resolve('tsx')).href;
-  const child = spawn(
-    process.execPath,
-    ['--import', loader, isAbsolute(entry) ? entry : resolve(import.meta.dirname, entry)],
-    {
-      env: { ...process.env, ...env },
-      stdio: ['ignore', stdout, 'inherit', 'ipc'],
-    },
-  );
-  const exited = new Promise<void>((done) => child.once('exit', () => done()));
-  const message = <T>(type: string) =>
-    new Promise<T>((done, fail) => {
-      const onMessage = (m: { type?: string }) => {
-        if (m?.type !== type) return;
-        child.off('message', onMessage);
-        done(m as T);
-      };
-      child.on('message', onMessage);
-      void exited.then(() => fail(new Error(`${entry} exited while waiting for ${type}`)));
-    });
-  return {
-    message,
-    request: <T>(type: string) => {
-      const answer = message<T>(type);
-      child.send({ type });
-      return answer;
-    },
-    kill: async () => {
-      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-      await exited;
-    },
-  };
-}
+type Child = ChildHandle;
 
 // ---------------------------------------------------------------------------------------------
 // The world: dev server, fakes, bundle, a client
@@ -224,44 +169,26 @@ interface World {
 }
 
 async function startWorld(): Promise<World> {
-  const cli = execFileSync('bash', [join(ROOT, 'infra/temporal-cli.sh'), '--ensure'], {
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'inherit'],
-  }).trim();
-  const env = await TestWorkflowEnvironment.createLocal({
-    server: {
-      executable: { type: 'existing-path', path: cli },
-      searchAttributes: ALL_SEARCH_ATTRIBUTES,
-      extraArgs: ['--log-level', 'error'],
-    },
-  });
+  const server = await startDevServer();
   const coder = await startFakeCoder({
     timings: { pendingMs: 20, initializingMs: 30, workingMs: 20 },
   });
   const github = await startFakeGitHub({});
   for (const s of SENDERS) coder.addUser({ username: `coder-${s.id}`, githubUserId: s.id });
-  const { code } = await bundleWorkflowCode({ workflowsPath, logger: new DefaultLogger('WARN') });
-  const bundlePath = join(mkdtempSync(join(tmpdir(), 'bench-bundle-')), 'workflows.js');
-  writeFileSync(bundlePath, code);
-  const { generateKeyPairSync } = await import('node:crypto');
-  const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-  const connection = await Connection.connect({ address: env.address });
+  const bundlePath = await workflowBundlePath();
+  const connection = await Connection.connect({ address: server.address });
   const client = new Client({ connection, namespace: 'default' });
   return {
-    address: env.address,
+    address: server.address,
     client,
     coder,
     github,
     bundlePath,
-    privateKey,
+    privateKey: testAppKey().pkcs8,
     async close() {
       await connection.close();
       await Promise.all([coder.close(), github.close()]);
-      await env.teardown();
+      await server.stop();
     },
   };
 }
@@ -289,8 +216,7 @@ async function deploy(world: World, label: string, tuning?: object): Promise<Dep
   const repo = { owner: `bench-${label}`, name: 'widgets' };
   for (const s of SENDERS)
     world.github.setPermission(repo.owner, repo.name, s.login, 'write', s.id);
-  const worker = spawnChild(
-    WORKER_PROCESS_ENTRY,
+  const worker = spawnWorker(
     {
       TEMPORAL_ADDRESS: world.address,
       TEMPORAL_TASK_QUEUE: taskQueue,
@@ -307,9 +233,9 @@ async function deploy(world: World, label: string, tuning?: object): Promise<Dep
       WORKFLOW_BUNDLE_PATH: world.bundlePath,
       ...(tuning ? { WORKER_TUNING: JSON.stringify(tuning) } : {}),
     },
-    'ignore',
+    { stdout: 'ignore' },
   );
-  await worker.message('ready');
+  await worker.ready;
   const sink = new TemporalEventSink({
     settings: temporalSettings({ TEMPORAL_ADDRESS: world.address }),
     taskQueue,
@@ -386,7 +312,7 @@ async function assignAll(d: Deployment, numbers: number[], timeoutMs: number): P
 
 async function ingressAndE2e(world: World, d: Deployment) {
   const server = spawnChild(
-    'server-process.ts',
+    resolve(import.meta.dirname, 'server-process.ts'),
     {
       TEMPORAL_ADDRESS: world.address,
       TEMPORAL_TASK_QUEUE: d.taskQueue,
@@ -395,7 +321,7 @@ async function ingressAndE2e(world: World, d: Deployment) {
       WEBHOOK_SECRET,
       GITHUB_APP_BOT_LOGIN: world.github.botLogin,
     },
-    'ignore',
+    { stdout: 'ignore' },
   );
   const { ingressPort, barePort } = await server.message<{ ingressPort: number; barePort: number }>(
     'ready',

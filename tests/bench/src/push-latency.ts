@@ -8,8 +8,8 @@
  * stream holder polls every AGENT_POLL_INTERVAL_MS. Same stack, same run.
  */
 
-import { startStack } from '@code-factory/e2e';
 import { samplePayloads, until } from '@code-factory/testkit';
+import { startStack } from '@code-factory/testkit/stack';
 import { stateQuery } from '@code-factory/workflows';
 
 export interface LatencyLeg {

@@ -180,8 +180,8 @@ describe('Coder faults', () => {
     );
     expect(failed.failedStep).toBe('start');
     expect(failed.lastError).toContain('422');
-    // Give a retry storm the time to show itself.
-    await new Promise((r) => setTimeout(r, 3_000));
+    // A retry storm would keep the start activity pending: idle means it was not retried.
+    await world.waitForIdle(world.taskName(n));
     expect(world.coder.callsTo('POST', create), 'a 422 is not retried').toHaveLength(1);
     const comments = world.github.comments(world.repo.owner, world.repo.name, n);
     expect(comments).toHaveLength(1);
@@ -197,7 +197,7 @@ describe('Coder faults', () => {
     world.coder.fail({ method: 'POST', path: create, status: 403, times: 50 });
     await world.deliver('issues', samplePayloads.issueAssigned(issue(n, sender)));
     await until(async () => (await state(n)).phase === 'failed', 'failed', 30_000);
-    await new Promise((r) => setTimeout(r, 1_500));
+    await world.waitForIdle(world.taskName(n));
     expect(world.coder.callsTo('POST', create)).toHaveLength(1);
     const comments = world.github.comments(world.repo.owner, world.repo.name, n);
     expect(comments).toHaveLength(1);

@@ -9,16 +9,7 @@ import { samplePayloads } from '@code-factory/testkit';
 import { temporalAddress } from '@code-factory/testkit/vitest';
 import { stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AGENT_LOGIN,
-  LEAD,
-  spawnWorker,
-  startWorld,
-  until,
-  type WorkerProcess,
-  type World,
-  workflowBundlePath,
-} from './harness';
+import { startWorld, until, type WorkerProcess, type World } from './harness';
 
 let world: World;
 const workers: WorkerProcess[] = [];
@@ -40,8 +31,7 @@ afterAll(async () => {
 
 describe('the worker holding the chat streams dies', () => {
   it('keeps one holder across workers and hands the streams over', async () => {
-    const env = { ...world.workerEnv, WORKFLOW_BUNDLE_PATH: await workflowBundlePath() };
-    const first = spawnWorker(env);
+    const first = await world.spawnWorker();
     workers.push(first);
     await first.ready;
 
@@ -49,14 +39,7 @@ describe('the worker holding the chat streams dies', () => {
     for (const issueNumber of numbers) {
       const res = await world.deliver(
         'issues',
-        samplePayloads.issueAssigned({
-          owner: world.repo.owner,
-          repo: world.repo.name,
-          issueNumber,
-          sender: LEAD.login,
-          senderId: LEAD.id,
-          assignee: AGENT_LOGIN,
-        }),
+        samplePayloads.issueAssigned(world.issue(issueNumber)),
       );
       expect(res.status).toBe(202);
     }
@@ -71,7 +54,7 @@ describe('the worker holding the chat streams dies', () => {
     // Both chats belong to the same requester: one stream, held by the only worker.
     await until(() => world.coder.watchConnections() === 1, 'the first worker holds the stream');
 
-    const second = spawnWorker(env);
+    const second = await world.spawnWorker();
     workers.push(second);
     await second.ready;
     const granted = () =>

@@ -4,103 +4,16 @@
  * 503 quickly while it is down, never crashes (/healthz stays 200, /readyz follows Temporal),
  * and everything it accepted (202) before the stop is handled after the restart.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { mkdtempSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { samplePayloads } from '@code-factory/testkit';
+import { type DevServer, freePort, startDevServer } from '@code-factory/testkit/stack';
 import { temporalCli } from '@code-factory/testkit/vitest';
-import { ALL_SEARCH_ATTRIBUTES, stateQuery, type TaskSnapshot } from '@code-factory/workflows';
-import { Connection } from '@temporalio/client';
+import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { afterAll, describe, expect, it } from 'vitest';
-import {
-  AGENT_LOGIN,
-  LEAD,
-  spawnWorker,
-  startWorld,
-  until,
-  type WorkerProcess,
-  type World,
-  workflowBundlePath,
-} from './harness';
-
-const CLI_TYPES: Record<string, string> = {
-  KEYWORD: 'Keyword',
-  INT: 'Int',
-  TEXT: 'Text',
-  BOOL: 'Bool',
-  DOUBLE: 'Double',
-  DATETIME: 'Datetime',
-  KEYWORD_LIST: 'KeywordList',
-};
-
-function freePort(): Promise<number> {
-  return new Promise((done, fail) => {
-    const s = createServer();
-    s.once('error', fail);
-    s.listen(0, '127.0.0.1', () => {
-      const { port } = s.address() as { port: number };
-      s.close(() => done(port));
-    });
-  });
-}
-
-class DevServer {
-  private child: ChildProcess | undefined;
-  constructor(
-    readonly port: number,
-    readonly dbFile: string,
-  ) {}
-  get address() {
-    return `127.0.0.1:${this.port}`;
-  }
-  async start(): Promise<void> {
-    const args = [
-      'server',
-      'start-dev',
-      '--db-filename',
-      this.dbFile,
-      '--ip',
-      '127.0.0.1',
-      '--port',
-      String(this.port),
-      '--headless',
-      '--log-level',
-      'error',
-      ...ALL_SEARCH_ATTRIBUTES.flatMap((k) => [
-        '--search-attribute',
-        `${k.name}=${CLI_TYPES[k.type] ?? 'Keyword'}`,
-      ]),
-    ];
-    this.child = spawn(temporalCli(), args, { stdio: ['ignore', 'ignore', 'inherit'] });
-    await until(
-      async () => {
-        try {
-          const c = await Connection.connect({ address: this.address, connectTimeout: 500 });
-          await c.workflowService.getSystemInfo({});
-          await c.close();
-          return true;
-        } catch {
-          return false;
-        }
-      },
-      'dev server up',
-      30_000,
-      200,
-    );
-  }
-  async stop(): Promise<void> {
-    const child = this.child;
-    if (!child || child.exitCode !== null) return;
-    const exited = new Promise((done) => child.once('exit', done));
-    child.kill('SIGTERM');
-    const timer = setTimeout(() => child.kill('SIGKILL'), 10_000);
-    await exited;
-    clearTimeout(timer);
-  }
-}
+import { startWorld, until, type WorkerProcess, type World } from './harness';
 
 let server: DevServer | undefined;
 let world: World | undefined;
@@ -113,23 +26,18 @@ afterAll(async () => {
 
 describe('Temporal stopped and restarted during traffic', () => {
   it('answers 503 quickly while down, stays up, and loses nothing it accepted', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'chaos-temporal-'));
-    server = new DevServer(await freePort(), join(dir, 't.db'));
-    await server.start();
+    // A persistent SQLite file and a fixed port, so that a restart is the same server.
+    const dbFilename = join(mkdtempSync(join(tmpdir(), 'chaos-temporal-')), 't.db');
+    const port = await freePort();
+    const start = () => startDevServer({ cli: temporalCli(), port, dbFilename });
+    server = await start();
     const w = await startWorld({ address: server.address, signalTimeoutMs: 1_000 });
     world = w;
-    worker = spawnWorker({ ...w.workerEnv, WORKFLOW_BUNDLE_PATH: await workflowBundlePath() });
+    worker = await w.spawnWorker();
     await worker.ready;
 
     const issues = [6201, 6202, 6203, 6204];
-    const issue = (issueNumber: number) => ({
-      owner: w.repo.owner,
-      repo: w.repo.name,
-      issueNumber,
-      sender: LEAD.login,
-      senderId: LEAD.id,
-      assignee: AGENT_LOGIN,
-    });
+    const issue = (issueNumber: number) => w.issue(issueNumber);
     const state = (n: number): Promise<TaskSnapshot> =>
       w.client.workflow.getHandle(w.taskName(n)).query(stateQuery);
     for (const n of issues) {
@@ -158,6 +66,7 @@ describe('Temporal stopped and restarted during traffic', () => {
       );
     }
     await server.stop();
+    server = undefined;
 
     // Down: every delivery is refused quickly with 503, the process keeps serving.
     for (let i = 0; i < 5; i++) {
@@ -177,7 +86,7 @@ describe('Temporal stopped and restarted during traffic', () => {
       'the 503s are logged',
     ).toBe(true);
 
-    await server.start();
+    server = await start();
     await until(
       async () => (await fetch(`${w.ingressUrl}/readyz`)).status === 200,
       '/readyz 200 again',

@@ -8,16 +8,7 @@ import { samplePayloads } from '@code-factory/testkit';
 import { temporalAddress } from '@code-factory/testkit/vitest';
 import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  AGENT_LOGIN,
-  LEAD,
-  spawnWorker,
-  startWorld,
-  until,
-  type WorkerProcess,
-  type World,
-  workflowBundlePath,
-} from './harness';
+import { startWorld, until, type WorkerProcess, type World } from './harness';
 
 const ISSUES = Array.from({ length: 12 }, (_, i) => 6101 + i);
 const ROUNDS = 6;
@@ -36,19 +27,10 @@ afterAll(async () => {
 
 describe('worker killed mid-burst', () => {
   it('handles every event once per workflow after a restart; Coder duplicates are explained', async () => {
-    const bundle = await workflowBundlePath();
-    const env = { ...world.workerEnv, WORKFLOW_BUNDLE_PATH: bundle };
-    worker = spawnWorker(env);
+    worker = await world.spawnWorker();
     await worker.ready;
 
-    const issue = (issueNumber: number) => ({
-      owner: world.repo.owner,
-      repo: world.repo.name,
-      issueNumber,
-      sender: LEAD.login,
-      senderId: LEAD.id,
-      assignee: AGENT_LOGIN,
-    });
+    const issue = (issueNumber: number) => world.issue(issueNumber);
     const state = (n: number): Promise<TaskSnapshot> =>
       world.client.workflow.getHandle(world.taskName(n)).query(stateQuery);
 
@@ -101,7 +83,7 @@ describe('worker killed mid-burst', () => {
       expect(res.status).toBe(202);
     }
 
-    worker = spawnWorker(env);
+    worker = await world.spawnWorker();
     await worker.ready;
     const restartedAt = Date.now();
 

@@ -55,7 +55,7 @@ const APPS = {
 type App = keyof typeof APPS;
 const APP_NAMES = Object.keys(APPS) as App[];
 
-/** Credentials only the worker may hold (SPEC 1: the ingress holds none). */
+/** Credentials only the worker may hold (the ingress holds none: docs/architecture.md#the-ingress). */
 const WORKER_ONLY_SECRETS = ['PRIVATE_KEY', 'CODER_TOKEN', 'APP_ID'];
 
 function checkEnvironment(app: App, provided: Iterable<string>, where: string) {

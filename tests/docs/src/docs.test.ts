@@ -2,13 +2,10 @@
  * The docs name every environment variable the processes read, and nothing the code does
  * not read: the configuration reference is checked against the zod schemas themselves.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
 import { IngressConfigSchema, variableNames, WorkerConfigSchema } from '@code-factory/config';
 import { describe, expect, it } from 'vitest';
-
-const root = resolve(import.meta.dirname, '../../..');
-const read = (path: string) => readFileSync(resolve(root, path), 'utf8');
+import { markdownFiles } from './markdown';
+import { exists, read } from './repo';
 
 const schemaVariables = [
   ...new Set([...variableNames(IngressConfigSchema), ...variableNames(WorkerConfigSchema)]),
@@ -99,53 +96,8 @@ describe('README.md', () => {
   });
 });
 
-describe('pnpm scripts named in the docs', () => {
-  const scripts = Object.keys(
-    (JSON.parse(read('package.json')) as { scripts: Record<string, string> }).scripts,
-  );
-  const docs = ['README.md', ...docFiles()];
-
-  it('exist in the root package.json', () => {
-    const builtins = new Set(['install', 'exec', 'dlx', 'add', 'run', 'vitest', 'biome', 'turbo']);
-    const unknown: string[] = [];
-    for (const file of docs) {
-      for (const match of code(read(file)).matchAll(/\bpnpm (?:run )?([a-z][a-z0-9:-]*)/g)) {
-        const name = match[1] ?? '';
-        if (!builtins.has(name) && !scripts.includes(name)) unknown.push(`${file}: pnpm ${name}`);
-      }
-    }
-    expect(unknown).toEqual([]);
-  });
-});
-
-/** Fenced blocks and inline code spans: where commands are shown. */
-function code(markdown: string): string {
-  const fenced = [...markdown.matchAll(/^```[^\n]*\n([\s\S]*?)^```/gm)].map((m) => m[1] ?? '');
-  const inline = [...markdown.matchAll(/`([^`\n]+)`/g)].map((m) => m[1] ?? '');
-  return [...fenced, ...inline].join('\n');
-}
-
-function docFiles(): string[] {
-  return ['architecture', 'configuration', 'github-app-setup', 'coder-backends', 'repo-config']
-    .concat(['development', 'gotchas'])
-    .map((name) => `docs/${name}.md`);
-}
-
 describe('paths the docs cite', () => {
-  /** Every markdown file people read: README, docs/, the folder notes and package READMEs. */
-  const files = [
-    'README.md',
-    ...readdirSync(resolve(root, 'docs'))
-      .filter((f) => f.endsWith('.md'))
-      .map((f) => `docs/${f}`),
-    ...['apps', 'packages'].flatMap((top) =>
-      readdirSync(resolve(root, top)).flatMap((dir) =>
-        ['AGENTS.md', 'README.md']
-          .map((name) => `${top}/${dir}/${name}`)
-          .filter((path) => existsSync(resolve(root, path))),
-      ),
-    ),
-  ];
+  const files = markdownFiles();
 
   it('exist in the repository', () => {
     const missing: string[] = [];
@@ -154,7 +106,7 @@ describe('paths the docs cite', () => {
         const path = (match[1] ?? '').replace(/[.,:]+$/, '');
         // Placeholders and globs name a kind of path, not one path.
         if (/[*<>{}]/.test(path)) continue;
-        if (!existsSync(resolve(root, path))) missing.push(`${file}: ${path}`);
+        if (!exists(path)) missing.push(`${file}: ${path}`);
       }
     }
     expect(missing).toEqual([]);

@@ -6,10 +6,10 @@
 import { ConfigError, parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import { STATUS_MARKER } from '@code-factory/messages';
 import { samplePayloads, until } from '@code-factory/testkit';
+import { type Stack, startStack } from '@code-factory/testkit/stack';
 import { detectBackend } from '@code-factory/worker';
 import { retryUpdate, stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Stack, startStack } from './stack';
 
 function statusComments(stack: Stack, issueNumber: number) {
   return stack.github

@@ -8,24 +8,14 @@
 import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
-import { samplePayloads } from '@code-factory/testkit';
+import { samplePayloads, until } from '@code-factory/testkit';
+import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
 import { temporalAddress, temporalCli } from '@code-factory/testkit/vitest';
 import { stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_LOGIN, LEAD, type Stack, startStack } from './stack';
 
 const run = promisify(execFile);
 const KEYS = `e2e1=${randomBytes(32).toString('base64')}`;
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 /** The history as an operator without the codec would export it. */
 async function exportHistory(workflowId: string): Promise<string> {

@@ -8,24 +8,10 @@
  * worker detects Coder Agents on /api/v2/chats; against Coder 2.36 it runs Coder Tasks.
  */
 import { STATUS_MARKER } from '@code-factory/messages';
-import { samplePayloads } from '@code-factory/testkit';
+import { samplePayloads, until } from '@code-factory/testkit';
+import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
 import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_LOGIN, LEAD, type Stack, startStack } from './stack';
-
-async function until<T>(
-  probe: () => Promise<T | undefined> | T | undefined,
-  what: string,
-  timeoutMs = 30_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const cases = [
   { backend: 'agents', release: 'current', workerEnv: {} },
@@ -267,6 +253,7 @@ describe.each(cases)(
         samplePayloads.issueComment({ ...issue, body: 'too late', commentId: number * 10 + 9 }),
       );
       expect(late.status).toBe(200);
+      expect(late.body).toMatchObject({ skipped: 'no active task for this issue' });
       const creates =
         backend === 'tasks'
           ? stack.coder.callsTo('POST', /^\/api\/v2\/tasks\/[^/]+$/)

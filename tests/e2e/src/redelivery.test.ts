@@ -10,11 +10,15 @@ import { execFile } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { promisify } from 'node:util';
-import { samplePayloads } from '@code-factory/testkit';
+import { samplePayloads, until } from '@code-factory/testkit';
+import {
+  type DevServer,
+  type Stack,
+  startDevServer,
+  startStack,
+} from '@code-factory/testkit/stack';
 import { REDELIVERY_SCHEDULE_ID, type RedeliveryResult, stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type DevServer, startDevServer } from './dev-server';
-import { type Stack, startStack } from './stack';
 
 const run = promisify(execFile);
 const ROOT = resolve(import.meta.dirname, '../../..');
@@ -26,16 +30,6 @@ function documentedTrigger(): string {
   const line = doc.split('\n').find((l) => l.startsWith('pnpm temporal schedule trigger'));
   if (!line) throw new Error('docs/configuration.md lost the schedule trigger command');
   return line.trim();
-}
-
-async function until<T>(probe: () => Promise<T | undefined>, what: string, timeoutMs = 30_000) {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
 }
 
 describe('webhook redelivery', () => {

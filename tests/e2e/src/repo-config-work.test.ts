@@ -7,7 +7,8 @@
  * schedule as it was; removing the job deletes its schedule.
  */
 import { repositoryWorkflowId } from '@code-factory/naming';
-import { samplePayloads } from '@code-factory/testkit';
+import { samplePayloads, until } from '@code-factory/testkit';
+import { LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
 import {
   FAILED_RUN_LABEL,
   REPO_CONFIG_NOTE,
@@ -18,7 +19,6 @@ import {
 } from '@code-factory/workflows';
 import { ScheduleNotFoundError } from '@temporalio/client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LEAD, type Stack, startStack } from './stack';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -36,16 +36,6 @@ afterAll(async () => {
   }
   await stack?.close();
 });
-
-async function until<T>(probe: () => Promise<T | undefined | false>, what: string, ms = 20_000) {
-  const deadline = Date.now() + ms;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined && value !== false) return value as T;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
 
 const JOB = `[[scheduled_jobs]]
 name = "Nightly deps"

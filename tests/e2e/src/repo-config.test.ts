@@ -5,10 +5,10 @@
  */
 
 import { repositoryWorkflowId } from '@code-factory/naming';
-import { samplePayloads } from '@code-factory/testkit';
+import { samplePayloads, until } from '@code-factory/testkit';
+import { type Stack, startStack } from '@code-factory/testkit/stack';
 import { repoConfigQuery, stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { AGENT_LOGIN, LEAD, type Stack, startStack } from './stack';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -18,20 +18,6 @@ beforeAll(async () => {
 afterAll(async () => {
   await stack?.close();
 });
-
-async function until<T>(
-  probe: () => Promise<T | undefined>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe().catch(() => undefined);
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
-    await new Promise((r) => setTimeout(r, 25));
-  }
-}
 
 const CONFIG = `
 [sandbox]
@@ -72,14 +58,7 @@ describe('repo config', () => {
     const number = 6101;
     const assigned = await stack.deliver(
       'issues',
-      samplePayloads.issueAssigned({
-        owner,
-        repo: name,
-        issueNumber: number,
-        sender: LEAD.login,
-        senderId: LEAD.id,
-        assignee: AGENT_LOGIN,
-      }),
+      samplePayloads.issueAssigned(stack.issue(number)),
     );
     expect(assigned.status).toBe(202);
     const create = await until(
@@ -139,11 +118,16 @@ describe('repo config', () => {
 
   it('ignores pushes to other branches', async () => {
     const { owner, name } = stack.repo;
+    // The repository's workflow exists from the first test; the push must not reach it.
+    const repoWorkflow = repositoryWorkflowId(stack.repo);
+    const before = await stack.signalCount(repoWorkflow);
     const res = await stack.deliver(
       'push',
       samplePayloads.push({ owner, repo: name, ref: 'refs/heads/feature' }),
     );
     expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ ok: true, skipped: 'push not to the default branch' });
+    expect(await stack.signalCount(repoWorkflow)).toBe(before);
   });
 
   it('serves the JSON Schema for editors', async () => {

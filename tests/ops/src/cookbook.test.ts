@@ -10,7 +10,7 @@
  * disturb that task run against tasks of their own (their IDs are substituted for
  * `gh-widgets-42`), and the ones that end tasks run last.
  */
-import { samplePayloads } from '@code-factory/testkit';
+import { samplePayloads, until } from '@code-factory/testkit';
 import { repoConfigQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DocCommand, PREFIX, readCookbook, runCli } from './cookbook';
@@ -399,20 +399,6 @@ const RULES: Rule[] = [
     check: (out) => expect(out).toMatch(/Completed|Running/),
   },
 ];
-
-async function until<T>(
-  probe: () => T | false | Promise<T | false>,
-  what: string,
-  timeoutMs = 20_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value) return value;
-    if (Date.now() > deadline) throw new Error(`timed out waiting: ${what}`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 interface Planned {
   doc: DocCommand;

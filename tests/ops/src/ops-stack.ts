@@ -1,5 +1,5 @@
 /**
- * The product against a Temporal dev server of its own (see tests/e2e/src/dev-server.ts):
+ * The product against a Temporal dev server of its own (`startDevServer` of `@code-factory/testkit/stack`):
  * operator commands (batch signal, batch terminate) act on every workflow a query matches,
  * so they must not reach other test files' workflows, and the Web UI test needs the UI.
  *
@@ -7,21 +7,22 @@
  * `gh-widgets-42`, exactly as in docs/operations.md.
  */
 import { randomBytes } from 'node:crypto';
-import { type Stack, startStack } from '@code-factory/e2e';
-import { DefaultLogger, Runtime } from '@temporalio/worker';
+import { quietRuntime, type Stack, startStack } from '@code-factory/testkit/stack';
 
-export { AGENT_LOGIN, CODER_USER, LEAD } from '@code-factory/e2e';
-export { type DevServer, freePort, startDevServer } from '@code-factory/e2e/dev-server';
+export {
+  AGENT_LOGIN,
+  CODER_USER,
+  type DevServer,
+  freePort,
+  LEAD,
+  startDevServer,
+} from '@code-factory/testkit/stack';
 
 export const TASK_PREFIX = 'gh';
 export const DEMO_REPO = { owner: 'acme', name: 'widgets' };
 
-try {
-  // The cookbook makes tasks fail on purpose: their warnings are expected.
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
-} catch {
-  // Installed already in this process.
-}
+// The cookbook makes tasks fail on purpose: their warnings are expected.
+quietRuntime('ERROR');
 
 export type OpsStack = Stack & {
   address: string;

@@ -4,8 +4,9 @@
  *
  *   RECORD_HISTORIES=1 RECORD_ONLY=agents pnpm exec vitest run --config tests/replay/vitest.record.config.ts
  */
-import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/e2e';
+
 import { samplePayloads } from '@code-factory/testkit';
+import { type Stack, startStack } from '@code-factory/testkit/stack';
 import { agentWatchWorkflowId, retryUpdate, stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { save, until } from './record-helpers';
@@ -21,14 +22,7 @@ describe.runIf(RECORD)('record Coder Agents histories', () => {
     await stack?.close();
   });
 
-  const issue = (issueNumber: number) => ({
-    owner: stack.repo.owner,
-    repo: stack.repo.name,
-    issueNumber,
-    sender: LEAD.login,
-    senderId: LEAD.id,
-    assignee: AGENT_LOGIN,
-  });
+  const issue = (issueNumber: number) => stack.issue(issueNumber);
   const send = async (event: string, payload: unknown) => {
     const res = await stack.deliver(event, payload);
     expect(res.status, JSON.stringify(res.body)).toBe(202);

@@ -1,6 +1,6 @@
-import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/e2e';
 import { repositoryWorkflowId } from '@code-factory/naming';
 import { samplePayloads } from '@code-factory/testkit';
+import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
 import {
   repoConfigQuery,
   retryUpdate,

@@ -1,5 +1,5 @@
 /**
- * Replay safety (SPEC 6): every recorded history in packages/workflows/test/fixtures/histories
+ * Replay safety (docs/gotchas.md#replay-and-bad-input): every recorded history in packages/workflows/test/fixtures/histories
  * must replay against the worker's current workflow bundle without a determinism error. A
  * change that alters the command sequence of old runs fails here; guard it with `patched()`.
  *

@@ -4,56 +4,15 @@
  * leave a single trace with the ingress's server span, the workflow's spans (exported from the
  * sandbox through the sink) and the activity's span.
  */
-import { generateKeyPairSync, randomUUID } from 'node:crypto';
+import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
-import {
-  IngressConfigSchema,
-  parseEnv,
-  temporalSettings,
-  WorkerConfigSchema,
-} from '@code-factory/config';
-import { createApp, createLogger, TemporalEventSink } from '@code-factory/ingress';
 import { setupTracing as setupIngressTracing } from '@code-factory/ingress/tracing';
-import { taskName } from '@code-factory/naming';
-import {
-  type FakeCoder,
-  type FakeGitHub,
-  samplePayloads,
-  startFakeCoder,
-  startFakeGitHub,
-  webhookRequest,
-} from '@code-factory/testkit';
-import { temporalAddress } from '@code-factory/testkit/vitest';
-import {
-  createActivities,
-  createWorker,
-  depsFromConfig,
-  workflowsPath,
-} from '@code-factory/worker';
+import { samplePayloads, until } from '@code-factory/testkit';
+import { type Stack, startStack } from '@code-factory/testkit/stack';
 import { setupTracing as setupWorkerTracing } from '@code-factory/worker/tracing';
-import { stateQuery, TASK_WORKFLOW_TYPE } from '@code-factory/workflows';
-import { Client, Connection } from '@temporalio/client';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  type Worker,
-} from '@temporalio/worker';
+import { TASK_WORKFLOW_TYPE } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const WEBHOOK_SECRET = 'tracing-webhook-secret';
-const LEAD = { login: 'octo-lead', id: 1001 };
-const CODER_USER = 'demo-dev';
-const AGENT_LOGIN = 'xmtp-coder-agent';
-
-try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-} catch {
-  // Installed already in this process.
-}
 
 // --- A tiny OTLP/HTTP receiver ---------------------------------------------------------------
 
@@ -146,35 +105,12 @@ async function startReceiver(): Promise<Receiver> {
   };
 }
 
-async function until<T>(
-  probe: () => Promise<T | undefined | false> | T | undefined | false,
-  timeoutMs = 15_000,
-): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const value = await probe();
-    if (value !== undefined && value !== false) return value;
-    if (Date.now() > deadline) throw new Error('timed out waiting');
-    await new Promise((r) => setTimeout(r, 50));
-  }
-}
-
 // --- The product with tracing on ------------------------------------------------------------
 
 let receiver: Receiver;
-let coder: FakeCoder;
-let github: FakeGitHub;
-let connection: Connection;
-let client: Client;
-let nativeConnection: NativeConnection;
-let worker: Worker;
-let running: Promise<void>;
-let sink: TemporalEventSink;
+let stack: Stack;
 let ingressTracing: NonNullable<ReturnType<typeof setupIngressTracing>>;
 let workerTracing: NonNullable<ReturnType<typeof setupWorkerTracing>>;
-let app: ReturnType<typeof createApp>;
-const repo = { owner: `trace-${randomUUID().slice(0, 6)}`, name: 'widgets' };
-const prefix = `t${randomUUID().slice(0, 4)}`;
 
 beforeAll(async () => {
   receiver = await startReceiver();
@@ -190,93 +126,30 @@ beforeAll(async () => {
   if (!ingress || !work) throw new Error('tracing should be on');
   ingressTracing = ingress;
   workerTracing = work;
-
-  const address = temporalAddress();
   // Coder Tasks on 2.36: the spans asserted below are those of the polling path.
-  coder = await startFakeCoder({
-    release: '2.36',
-    timings: { pendingMs: 50, initializingMs: 50, workingMs: 50 },
-  });
-  github = await startFakeGitHub({});
-  coder.addUser({ username: CODER_USER, githubUserId: LEAD.id });
-  github.setPermission(repo.owner, repo.name, LEAD.login, 'write', LEAD.id);
-
-  const taskQueue = `tracing-${randomUUID()}`;
-  const { privateKey } = generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs8', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  });
-  const common = {
-    TEMPORAL_ADDRESS: address,
-    TEMPORAL_TASK_QUEUE: taskQueue,
-    CODER_TASK_NAME_PREFIX: prefix,
-    AGENT_GITHUB_USERNAME: AGENT_LOGIN,
-  };
-  const workerConfig = parseEnv(WorkerConfigSchema, {
-    ...common,
-    APP_ID: '1',
-    PRIVATE_KEY: privateKey,
-    GITHUB_API_URL: github.url,
-    CODER_URL: coder.url,
-    CODER_BACKEND: 'tasks',
-    CODER_TOKEN: coder.token,
-    AGENT_POLL_INTERVAL_MS: '50',
-    AGENT_STARTUP_TIMEOUT_MS: '15000',
-    AGENT_ERROR_GRACE_MS: '500',
-  });
-  const ingressConfig = parseEnv(IngressConfigSchema, {
-    ...common,
-    WEBHOOK_SECRET,
-    PORT: '0',
-    GITHUB_APP_BOT_LOGIN: github.botLogin,
-  });
-
-  connection = await Connection.connect({ address });
-  client = new Client({ connection, namespace: 'default' });
-  nativeConnection = await NativeConnection.connect({ address });
-  const workflowBundle = await bundleWorkflowCode({
-    workflowsPath,
-    workflowInterceptorModules: workerTracing.workflowInterceptorModules,
-    logger: new DefaultLogger('WARN'),
-  });
-  worker = await createWorker({
-    connection: nativeConnection,
-    namespace: 'default',
-    taskQueue,
-    activities: createActivities(await depsFromConfig(workerConfig, client)),
-    workflowBundle,
-    // The workflow interceptors are in the bundle; the rest as `main.ts` passes them.
-    interceptors: { activity: workerTracing.workerOptions.interceptors.activity ?? [] },
-    sinks: workerTracing.workerOptions.sinks,
-  });
-  running = worker.run();
-
-  sink = new TemporalEventSink({
-    settings: temporalSettings({ TEMPORAL_ADDRESS: address }),
-    taskQueue,
-    taskNamePrefix: prefix,
-    timeoutMs: ingressConfig.TEMPORAL_SIGNAL_TIMEOUT_MS,
-    interceptors: ingressTracing.clientInterceptors,
-  });
-  app = createApp({
-    config: ingressConfig,
-    sink,
-    logger: createLogger({ destination: new Writable({ write: (_c, _e, done) => done() }) }),
-    isTemporalReady: () => sink.isReady(),
-    tracer: ingressTracing.tracer,
+  stack = await startStack({
+    coderRelease: '2.36',
+    coderTimings: { pendingMs: 50, initializingMs: 50, workingMs: 50 },
+    workerEnv: { CODER_BACKEND: 'tasks' },
+    repo: { owner: `trace-${randomUUID().slice(0, 6)}`, name: 'widgets' },
+    // The workflow interceptors go into the bundle; the rest as `main.ts` passes them.
+    workerHooks: {
+      workflowInterceptorModules: workerTracing.workflowInterceptorModules,
+      interceptors: { activity: workerTracing.workerOptions.interceptors.activity ?? [] },
+      sinks: workerTracing.workerOptions.sinks,
+    },
+    ingressHooks: {
+      tracer: ingressTracing.tracer,
+      clientInterceptors: ingressTracing.clientInterceptors,
+    },
   });
 }, 60_000);
 
 afterAll(async () => {
-  worker?.shutdown();
-  await running;
-  await sink?.close();
-  await nativeConnection?.close();
-  await connection?.close();
+  await stack?.close();
   await ingressTracing?.shutdown();
   await workerTracing?.shutdown();
-  await Promise.all([coder?.close(), github?.close(), receiver?.close()]);
+  await receiver?.close();
 });
 
 describe('tracing', () => {
@@ -296,27 +169,15 @@ describe('tracing', () => {
 
   it('follows an assignment from the webhook to the activity in one trace', async () => {
     const issueNumber = 77;
-    const name = taskName(prefix, repo, issueNumber);
+    const name = stack.taskName(issueNumber);
     const deliveryId = randomUUID();
-    const request = await webhookRequest({
-      secret: WEBHOOK_SECRET,
-      event: 'issues',
+    const response = await stack.deliverDirect(
+      'issues',
+      samplePayloads.issueAssigned({ ...stack.issue(issueNumber), title: 'Trace me' }),
       deliveryId,
-      payload: samplePayloads.issueAssigned({
-        owner: repo.owner,
-        repo: repo.name,
-        issueNumber,
-        sender: LEAD.login,
-        senderId: LEAD.id,
-        assignee: AGENT_LOGIN,
-        title: 'Trace me',
-      }),
-    });
-    const response = await app.request('/webhooks/github', { method: 'POST', ...request });
+    );
     expect(response.status).toBe(202);
-
-    const handle = client.workflow.getHandle(name);
-    await until(async () => (await handle.query(stateQuery)).phase === 'ready');
+    await stack.waitForPhase(name, ['ready']);
 
     const found = await until(async () => {
       await Promise.all([ingressTracing.forceFlush(), workerTracing.forceFlush()]);
@@ -334,7 +195,7 @@ describe('tracing', () => {
         (s) => s.service === 'tracing-test-worker' && s.name === 'StartActivity:startAgent',
       );
       return activity && workflow ? { webhook, trace, activity, workflow } : undefined;
-    });
+    }, 'the trace of the assignment');
 
     console.log(
       `trace ${found.webhook.traceId}:`,

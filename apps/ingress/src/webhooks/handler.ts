@@ -169,7 +169,7 @@ type AuthorCheck =
   | { skip: Classification; actor?: undefined }
   | { skip?: undefined; actor: { login: string; id: number } };
 
-/** No feedback loops (the agent and the App bot) and the trust gate (docs/configuration.md). */
+/** No feedback loops (the agent and the App bot) and the trust gate (docs/github-app-setup.md#5-the-agent-user). */
 export function authorGuard(
   authored: { user: User | null; author_association: string },
   ctx: ClassifyContext,

@@ -6,9 +6,15 @@ import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { codecDataConverter } from '@code-factory/codec';
 import { IngressConfigSchema, parseEnv, temporalSettings } from '@code-factory/config';
-import { createApp, createLogger, TemporalEventSink } from '@code-factory/ingress';
-import { webhookRequest } from '@code-factory/testkit';
+import {
+  type AppDeps,
+  createApp,
+  createLogger,
+  TemporalEventSink,
+  type TemporalSinkOptions,
+} from '@code-factory/ingress';
 import { serve } from '@hono/node-server';
+import { webhookRequest } from '../webhooks';
 
 export interface TestIngressOptions {
   address: string;
@@ -24,6 +30,9 @@ export interface TestIngressOptions {
   port?: number;
   /** Collect log lines into this array (e.g. across restarts); default a new one. */
   logs?: string[];
+  /** OpenTelemetry: the ingress's tracer and the sink's client interceptors (tests/tracing). */
+  tracer?: AppDeps['tracer'];
+  clientInterceptors?: TemporalSinkOptions['interceptors'];
 }
 
 export interface TestIngress {
@@ -69,6 +78,7 @@ export async function startTestIngress(options: TestIngressOptions): Promise<Tes
     taskNamePrefix: options.prefix,
     timeoutMs: config.TEMPORAL_SIGNAL_TIMEOUT_MS,
     dataConverter,
+    interceptors: options.clientInterceptors,
   });
   const app = createApp({
     config,
@@ -76,6 +86,7 @@ export async function startTestIngress(options: TestIngressOptions): Promise<Tes
     logger,
     isTemporalReady: () => sink.isReady(),
     codec: dataConverter.payloadCodecs?.[0],
+    tracer: options.tracer,
   });
   const server = await new Promise<ReturnType<typeof serve>>((done) => {
     const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' }, () =>

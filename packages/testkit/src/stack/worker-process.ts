@@ -1,8 +1,8 @@
 /**
- * The worker as its own process, built the way tests/e2e/src/stack.ts and apps/worker/src/main.ts
- * build it (createActivities(depsFromConfig(config)) + createWorker), configured from the
- * environment: the chaos tests SIGKILL it and start it again, the bench measures its RSS.
- * Spawn it by path (`WORKER_PROCESS_ENTRY` from tests/e2e/src/stack.ts's package).
+ * The worker as its own process, built the way worker.ts and apps/worker/src/main.ts build it
+ * (the activities of depsFromConfig(config) + createWorker), configured from the environment:
+ * the chaos tests SIGKILL it and start it again, the bench measures its RSS.
+ * Spawn it with `spawnWorker` (child.ts).
  *
  * Extra variables (test-only):
  *  - WORKFLOW_BUNDLE_PATH: a prebuilt workflow bundle (saves the bundling time on restarts);
@@ -17,16 +17,15 @@ import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import {
   announceCoder,
   type CreateWorkerOptions,
-  createActivities,
-  createRepoConfigActivities,
   createWorker,
   depsFromConfig,
 } from '@code-factory/worker';
 import { Client, Connection } from '@temporalio/client';
-import { DefaultLogger, NativeConnection, Runtime } from '@temporalio/worker';
+import { NativeConnection } from '@temporalio/worker';
+import { allActivities, quietRuntime } from './worker';
 
 async function main(): Promise<void> {
-  Runtime.install({ logger: new DefaultLogger('ERROR') });
+  quietRuntime('ERROR');
   const config = parseEnv(WorkerConfigSchema, process.env);
   const address = config.TEMPORAL_ADDRESS;
   const connection = await NativeConnection.connect({ address });
@@ -49,7 +48,7 @@ async function main(): Promise<void> {
     connection,
     namespace: 'default',
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: { ...createActivities(deps), ...createRepoConfigActivities(deps) },
+    activities: allActivities(deps),
     dataConverter,
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
     tuning,

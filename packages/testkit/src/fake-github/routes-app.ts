@@ -1,0 +1,132 @@
+/**
+ * The App's own endpoints, called with the App's JWT:
+ *  - "Get the authenticated app" `GET /app` and "Create an installation access token for an
+ *    app" `POST /app/installations/{installation_id}/access_tokens` (201 `{ token, expires_at,
+ *    permissions, repository_selection }`): https://docs.github.com/en/rest/apps/apps
+ *  - "List deliveries for an app webhook" `GET /app/hook/deliveries` (cursor pagination, Link
+ *    `rel="next"`), "Get a delivery" and "Redeliver a delivery" `POST …/{delivery_id}/attempts`
+ *    (202): https://docs.github.com/en/rest/apps/webhooks
+ *  - The JWT is RS256-signed with the App's key, `exp` at most ten minutes ahead:
+ *    https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-json-web-token-jwt-for-a-github-app
+ *    A JWT that does not verify is a 401 "A JSON web token could not be decoded".
+ */
+import { createPublicKey, type KeyObject, randomBytes, verify } from 'node:crypto';
+import type { Hono, MiddlewareHandler } from 'hono';
+import type { DeliveryLog } from '../fake-github-deliveries';
+import { deliveryItemJson } from '../fake-github-deliveries';
+import type { FakeEnv } from '../http-fake';
+import { type GitHubState, ghError, idFor, iso, notFound, userJson } from './state';
+
+const JWT = /^bearer\s+([\w-]+)\.([\w-]+)\.([\w-]+)$/i;
+
+/** Whether `authorization` carries an App JWT: signed by `publicKey` and not expired, if given. */
+function validJwt(authorization: string, publicKey: KeyObject | undefined): boolean {
+  const match = JWT.exec(authorization);
+  if (!match) return false;
+  if (!publicKey) return true;
+  const [, header = '', payload = '', signature = ''] = match;
+  const signed = verify(
+    'sha256',
+    Buffer.from(`${header}.${payload}`),
+    publicKey,
+    Buffer.from(signature, 'base64url'),
+  );
+  if (!signed) return false;
+  try {
+    const claims = JSON.parse(Buffer.from(payload, 'base64url').toString('utf8')) as {
+      exp?: unknown;
+    };
+    return typeof claims.exp === 'number' && claims.exp * 1000 > Date.now();
+  } catch {
+    return false;
+  }
+}
+
+export function registerAppRoutes(
+  app: Hono<FakeEnv>,
+  state: GitHubState,
+  deliveryLog: DeliveryLog,
+  opts: { appName?: string; appOwner?: string; appPublicKey?: string },
+): void {
+  const publicKey = opts.appPublicKey ? createPublicKey(opts.appPublicKey) : undefined;
+  const requireJwt: MiddlewareHandler<FakeEnv> = async (c, next) => {
+    if (!validJwt(c.req.header('authorization') ?? '', publicKey)) {
+      return ghError(c, 401, 'A JSON web token could not be decoded');
+    }
+    await next();
+  };
+  // With the App's key every /app route checks the JWT; without it only the delivery routes
+  // check its shape (they take the App's JWT, never an installation token).
+  if (publicKey) {
+    app.use('/app', requireJwt);
+    app.use('/app/*', requireJwt);
+  } else {
+    app.use('/app/hook/*', requireJwt);
+  }
+
+  app.get('/app', (c) =>
+    c.json({
+      id: state.appId,
+      slug: state.appSlug,
+      node_id: Buffer.from(`03:Integration${state.appId}`).toString('base64'),
+      name: opts.appName ?? 'Code Factory',
+      owner: userJson(opts.appOwner ?? 'acme', idFor(opts.appOwner ?? 'acme')),
+      html_url: `${state.htmlBase}/apps/${state.appSlug}`,
+      events: ['issues', 'issue_comment', 'pull_request_review', 'pull_request_review_comment'],
+    }),
+  );
+
+  app.post('/app/installations/:id/access_tokens', (c) => {
+    const installationId = Number(c.req.param('id'));
+    const jwt = (c.req.header('authorization') ?? '').replace(/^bearer\s+/i, '');
+    const token = `ghs_fake${randomBytes(16).toString('hex')}`;
+    state.tokens.push({ installationId, jwt, token });
+    return c.json(
+      {
+        token,
+        expires_at: iso(Date.now() + 3_600_000),
+        permissions: {
+          issues: 'write',
+          pull_requests: 'write',
+          contents: 'read',
+          actions: 'read',
+          metadata: 'read',
+        },
+        repository_selection: 'all',
+      },
+      201,
+    );
+  });
+
+  app.get('/app/hook/deliveries', (c) => {
+    const perPage = Math.min(Math.max(Number(c.req.query('per_page') ?? 30) || 30, 1), 100);
+    const cursor = c.req.query('cursor');
+    if (cursor !== undefined && !/^v1_\d+$/.test(cursor)) {
+      return ghError(c, 400, 'Invalid cursor');
+    }
+    const { items, next } = deliveryLog.page(perPage, cursor);
+    if (next) {
+      const url = new URL(c.req.url);
+      url.searchParams.set('per_page', String(perPage));
+      url.searchParams.set('cursor', next);
+      c.header('link', `<${url}>; rel="next"`);
+    }
+    return c.json(items.map(deliveryItemJson));
+  });
+
+  app.get('/app/hook/deliveries/:id', (c) => {
+    const delivery = deliveryLog.get(Number(c.req.param('id')));
+    if (!delivery) return notFound(c);
+    return c.json({
+      ...deliveryItemJson(delivery),
+      url: '',
+      request: { headers: {}, payload: delivery.payload },
+      response: { headers: {}, payload: delivery.response.body },
+    });
+  });
+
+  app.post('/app/hook/deliveries/:id/attempts', (c) => {
+    if (!deliveryLog.redeliver(Number(c.req.param('id')))) return notFound(c);
+    return c.json({}, 202);
+  });
+}

@@ -1,0 +1,334 @@
+/**
+ * The fake GitHub's state (permissions, comments, reactions, pull requests, workflow runs,
+ * files, installation tokens) and the JSON shapes GitHub's REST API answers with. The route
+ * modules beside this one read and change it; `createFakeGitHub` seeds it for tests.
+ */
+import { createHash } from 'node:crypto';
+import type { ContentfulStatusCode } from 'hono/utils/http-status';
+import type { FakeContext } from '../http-fake';
+
+export type GitHubPermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
+/** Reaction contents GitHub accepts: https://docs.github.com/en/rest/reactions/reactions */
+export const REACTION_CONTENTS = [
+  '+1',
+  '-1',
+  'laugh',
+  'confused',
+  'heart',
+  'hooray',
+  'rocket',
+  'eyes',
+] as const;
+export type ReactionContent = (typeof REACTION_CONTENTS)[number];
+
+export interface FakeGitHubOptions {
+  /** Port to listen on (startFakeGitHub only); default 0, a free port. */
+  port?: number;
+  appId?: number;
+  /** The App's slug; its bot login is `<slug>[bot]`. Default "code-factory". */
+  appSlug?: string;
+  appName?: string;
+  appOwner?: string;
+  /**
+   * The App's public key (PEM). With it, App JWTs are verified as GitHub does (RS256 signature,
+   * `exp` in the future) and a bad one is a 401; without it any JWT-shaped bearer passes.
+   */
+  appPublicKey?: string;
+  /** Base of html_url fields; default https://github.com. */
+  htmlUrl?: string;
+  /** Branch used for contents requests without `ref`; default "main". */
+  defaultBranch?: string;
+}
+
+export interface IssueCommentJson {
+  url: string;
+  html_url: string;
+  issue_url: string;
+  id: number;
+  node_id: string;
+  user: GitHubUserJson;
+  created_at: string;
+  updated_at: string;
+  author_association: string;
+  body: string;
+  performed_via_github_app: null;
+}
+
+export interface GitHubUserJson {
+  login: string;
+  id: number;
+  node_id: string;
+  type: 'User' | 'Bot';
+  site_admin: boolean;
+}
+
+export interface PullRequestSeed {
+  owner: string;
+  repo: string;
+  number: number;
+  /** PR author login (for the agent's PRs: the agent); null for a deleted account (`user: null`). */
+  author: string | null;
+  authorId?: number;
+  headSha: string;
+  headRef: string;
+  /** Owner of the head repository (a fork's owner); default the author (else the owner). */
+  headOwner?: string;
+  baseRef?: string;
+  state?: 'open' | 'closed';
+  /** When it was merged (ISO); merged pull requests are closed. */
+  mergedAt?: string;
+  title?: string;
+  body?: string;
+}
+
+export interface WorkflowJobSeed {
+  id: number;
+  name: string;
+  conclusion: 'success' | 'failure' | 'cancelled' | 'skipped' | 'timed_out' | null;
+  status?: 'queued' | 'in_progress' | 'completed';
+  log?: string;
+  /** Content type the log download is served with (default text/plain). */
+  logContentType?: string;
+}
+
+export interface WorkflowRunSeed {
+  owner: string;
+  repo: string;
+  runId: number;
+  name?: string;
+  path?: string;
+  headSha?: string;
+  headBranch?: string;
+  jobs: WorkflowJobSeed[];
+}
+
+export interface RecordedReaction {
+  owner: string;
+  repo: string;
+  /** Which comment API it went through. */
+  subject: 'issue_comment' | 'pull_request_review_comment';
+  commentId: number;
+  content: ReactionContent;
+  id: number;
+}
+
+export interface IssuedToken {
+  installationId: number;
+  jwt: string;
+  token: string;
+}
+
+export interface StoredComment {
+  owner: string;
+  repo: string;
+  issue: number;
+  id: number;
+  body: string;
+  user: GitHubUserJson;
+  authorAssociation: string;
+  createdAt: number;
+  updatedAt: number;
+}
+
+export interface StoredPull
+  extends Required<Omit<PullRequestSeed, 'authorId' | 'author' | 'mergedAt'>> {
+  author: string | null;
+  authorId: number;
+  mergedAt: string | null;
+  createdAt: number;
+}
+
+export interface StoredRun extends Required<Omit<WorkflowRunSeed, 'jobs'>> {
+  jobs: Array<WorkflowJobSeed & { createdAt: number }>;
+}
+
+const DOCS = 'https://docs.github.com/rest';
+
+export function repoKey(owner: string, repo: string): string {
+  return `${owner}/${repo}`.toLowerCase();
+}
+
+/** GitHub's error body: `{ message, documentation_url, status }`. */
+export function ghError(
+  c: FakeContext,
+  status: ContentfulStatusCode,
+  message: string,
+  documentationUrl = DOCS,
+): Response {
+  return c.json({ message, documentation_url: documentationUrl, status: String(status) }, status);
+}
+
+export const notFound = (c: FakeContext) => ghError(c, 404, 'Not Found');
+
+export function iso(ms: number): string {
+  // GitHub timestamps have no milliseconds.
+  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+}
+
+export function userJson(login: string, id: number, type: 'User' | 'Bot' = 'User'): GitHubUserJson {
+  return {
+    login,
+    id,
+    node_id: Buffer.from(`04:User${id}`).toString('base64'),
+    type,
+    site_admin: false,
+  };
+}
+
+/** Stable fake id for a login, so the same login always gets the same user id. */
+export function idFor(login: string): number {
+  return (createHash('sha1').update(login).digest().readUInt32BE(0) % 90_000_000) + 10_000_000;
+}
+
+export function gitBlobSha(text: string): string {
+  const data = Buffer.from(text);
+  return createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex');
+}
+
+/** Reads per_page/page like GitHub (default 30, max 100) and sets its Link header. */
+export function paginate<T>(c: FakeContext, items: T[]): T[] {
+  const perPage = Math.min(Math.max(Number(c.req.query('per_page') ?? 30) || 30, 1), 100);
+  const page = Math.max(Number(c.req.query('page') ?? 1) || 1, 1);
+  const last = Math.max(Math.ceil(items.length / perPage), 1);
+  const link = (p: number, rel: string) => {
+    const url = new URL(c.req.url);
+    url.searchParams.set('per_page', String(perPage));
+    url.searchParams.set('page', String(p));
+    return `<${url}>; rel="${rel}"`;
+  };
+  const links: string[] = [];
+  if (page > 1) links.push(link(page - 1, 'prev'));
+  if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
+  if (page > 1) links.push(link(1, 'first'));
+  if (links.length > 0) c.header('link', links.join(', '));
+  return items.slice((page - 1) * perPage, page * perPage);
+}
+
+export function bodyObject(c: FakeContext): Record<string, unknown> {
+  const body = c.get('body');
+  return body !== null && typeof body === 'object' && !Array.isArray(body)
+    ? (body as Record<string, unknown>)
+    : {};
+}
+
+export function ownerRepo(c: FakeContext): [string, string] {
+  return [c.req.param('owner') ?? '', c.req.param('repo') ?? ''];
+}
+
+/** Origin of the API as the request reached it. */
+export const apiBase = (c: FakeContext) => new URL(c.req.url).origin;
+
+export class GitHubState {
+  readonly appId: number;
+  readonly appSlug: string;
+  readonly botLogin: string;
+  readonly bot: GitHubUserJson;
+  readonly htmlBase: string;
+  readonly defaultBranch: string;
+
+  readonly permissions = new Map<string, GitHubPermission>();
+  readonly comments = new Map<number, StoredComment>();
+  readonly reactions: RecordedReaction[] = [];
+  readonly pulls = new Map<string, StoredPull>();
+  readonly links = new Map<string, number[]>();
+  readonly runs = new Map<string, StoredRun>();
+  readonly jobs = new Map<number, { run: StoredRun; job: StoredRun['jobs'][number] }>();
+  readonly files = new Map<string, string>();
+  readonly tokens: IssuedToken[] = [];
+  readonly userIds = new Map<string, number>();
+  /** Where job logs are downloaded from (GitHub redirects to storage on another origin). */
+  logsUrl: string | undefined;
+  #nextId = 2_000_000_001;
+
+  constructor(opts: FakeGitHubOptions) {
+    this.appSlug = opts.appSlug ?? 'code-factory';
+    this.appId = opts.appId ?? 1;
+    this.botLogin = `${this.appSlug}[bot]`;
+    this.bot = userJson(this.botLogin, 41_000_000 + this.appId, 'Bot');
+    this.htmlBase = opts.htmlUrl ?? 'https://github.com';
+    this.defaultBranch = opts.defaultBranch ?? 'main';
+  }
+
+  nextId(): number {
+    return this.#nextId++;
+  }
+
+  idOf(login: string): number {
+    return this.userIds.get(login.toLowerCase()) ?? idFor(login);
+  }
+
+  commentJson(api: string, s: StoredComment): IssueCommentJson {
+    return {
+      url: `${api}/repos/${s.owner}/${s.repo}/issues/comments/${s.id}`,
+      html_url: `${this.htmlBase}/${s.owner}/${s.repo}/issues/${s.issue}#issuecomment-${s.id}`,
+      issue_url: `${api}/repos/${s.owner}/${s.repo}/issues/${s.issue}`,
+      id: s.id,
+      node_id: Buffer.from(`012:IssueComment${s.id}`).toString('base64'),
+      user: s.user,
+      created_at: iso(s.createdAt),
+      updated_at: iso(s.updatedAt),
+      author_association: s.authorAssociation,
+      body: s.body,
+      performed_via_github_app: null,
+    };
+  }
+
+  listComments(owner: string, repo: string, issue: number): StoredComment[] {
+    return [...this.comments.values()]
+      .filter((s) => s.issue === issue && repoKey(s.owner, s.repo) === repoKey(owner, repo))
+      .sort((a, b) => a.id - b.id);
+  }
+
+  storeComment(
+    owner: string,
+    repo: string,
+    issue: number,
+    body: string,
+    user: GitHubUserJson,
+    authorAssociation: string,
+  ): StoredComment {
+    const now = Date.now();
+    const stored: StoredComment = {
+      owner,
+      repo,
+      issue,
+      id: this.nextId(),
+      body,
+      user,
+      authorAssociation,
+      createdAt: now,
+      updatedAt: now,
+    };
+    this.comments.set(stored.id, stored);
+    return stored;
+  }
+
+  addPullRequest(seed: PullRequestSeed): void {
+    this.pulls.set(`${repoKey(seed.owner, seed.repo)}#${seed.number}`, {
+      ...seed,
+      authorId: seed.authorId ?? idFor(seed.author ?? 'ghost'),
+      headOwner: seed.headOwner ?? seed.author ?? seed.owner,
+      baseRef: seed.baseRef ?? this.defaultBranch,
+      state: seed.mergedAt ? 'closed' : (seed.state ?? 'open'),
+      mergedAt: seed.mergedAt ?? null,
+      title: seed.title ?? `Pull request #${seed.number}`,
+      body: seed.body ?? '',
+      createdAt: Date.now(),
+    });
+  }
+
+  addWorkflowRun(seed: WorkflowRunSeed): void {
+    const run: StoredRun = {
+      owner: seed.owner,
+      repo: seed.repo,
+      runId: seed.runId,
+      name: seed.name ?? 'CI',
+      path: seed.path ?? '.github/workflows/ci.yml',
+      headSha: seed.headSha ?? '0'.repeat(40),
+      headBranch: seed.headBranch ?? this.defaultBranch,
+      jobs: seed.jobs.map((j) => ({ ...j, createdAt: Date.now() })),
+    };
+    this.runs.set(`${repoKey(seed.owner, seed.repo)}#${seed.runId}`, run);
+    for (const job of run.jobs) this.jobs.set(job.id, { run, job });
+  }
+}

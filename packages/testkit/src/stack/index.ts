@@ -1,0 +1,39 @@
+/**
+ * `@code-factory/testkit/stack`: the product assembled for tests, `pnpm dev` and the bench.
+ * A subpath of its own because it loads the apps (the fakes in the main entry do not), and
+ * the apps' own tests use the main entry.
+ */
+export {
+  type ChildHandle,
+  spawnChild,
+  spawnWorker,
+  WORKER_PROCESS_ENTRY,
+  type WorkerProcess,
+} from './child';
+export {
+  DEV_SERVER_SEARCH_ATTRIBUTES,
+  type DevServer,
+  type DevServerOptions,
+  freePort,
+  startDevServer,
+  temporalCliPath,
+} from './dev-server';
+export { startTestIngress, type TestIngress, type TestIngressOptions } from './ingress';
+export {
+  AGENT_LOGIN,
+  CODER_USER,
+  LEAD,
+  type Stack,
+  type StackOptions,
+  startStack,
+  WEBHOOK_SECRET,
+} from './stack';
+export {
+  allActivities,
+  type InProcessWorker,
+  type InProcessWorkerOptions,
+  quietRuntime,
+  startInProcessWorker,
+  workflowBundle,
+  workflowBundlePath,
+} from './worker';

@@ -1,0 +1,861 @@
+/**
+ * The steps of a task workflow run: start the agent, forward to it, close. `task-workflow.ts`
+ * wires Temporal's messages to these methods and runs the loop; the lifecycle itself (phases,
+ * queue, what may follow what) is `TaskLifecycle` in `state.ts`.
+ *
+ * Every call that changes the command sequence of runs recorded earlier is behind a
+ * `patched()` id in `Patches` (tests/replay replays the recorded histories).
+ */
+import type { IssueAssigned } from '@code-factory/events';
+import { type ForwardItem, formatBatch, type StatusView } from '@code-factory/messages';
+import {
+  ActivityFailure,
+  ApplicationFailure,
+  CancellationScope,
+  condition,
+  isCancellation,
+  log,
+  patched,
+  proxyActivities,
+  proxyLocalActivities,
+  setCurrentDetails,
+  sleep,
+  upsertSearchAttributes,
+  uuid4,
+  workflowInfo,
+} from '@temporalio/workflow';
+import { type AgentRef, ErrorTypes, type TaskActivities } from './activities';
+import { SearchAttributes, type SendMessageInput } from './definitions';
+import { checkSendMessage } from './guards';
+import { REPO_CONFIG_NOTE } from './repo-work';
+import { type CarriedState, type Deliverable, type FailedStep, TaskLifecycle } from './state';
+
+export interface TaskWorkflowInput {
+  taskName: string;
+  repository: { owner: string; name: string };
+  issueNumber: number;
+  /** State from the previous run when continuing as new. */
+  carried?: CarriedState;
+  /** Continue as new past this many history events (default MAX_HISTORY_EVENTS; tests lower it). */
+  maxHistoryEvents?: number;
+}
+
+/**
+ * Changes to the command sequence, guarded with `patched()` so recorded runs still replay
+ * (tests/replay replays the histories in packages/workflows/test/fixtures/histories).
+ */
+export const Patches = {
+  /** Phase `ready` is published after the "running" status comment, not before it. */
+  readyAfterStatusComment: 'ready-after-status-comment',
+  /** `retry` after a failed start re-adopts the agent instead of assuming it is ready. */
+  retryStartReadopts: 'retry-start-readopts',
+  /**
+   * Agents Coder pushes changes for (chats): no readiness polling; a chat takes messages
+   * unless it reports an error a person must fix, which is explained on the issue.
+   */
+  agentStatusPush: 'agent-status-push',
+  /** A failed clean-up call at close is logged and counted; the task still completes. */
+  closeNeverFails: 'close-never-fails',
+  /** No search-attribute upsert for the transient `working` phase, nor for no change. */
+  durablePhasesOnly: 'durable-phases-only',
+  /**
+   * An assignment from the repository's config (scheduled job, failed-run hook; the App
+   * opened the issue): no permission check, the agent runs as the service's Coder user.
+   */
+  repoConfigAssignment: 'repo-config-assignment',
+  /**
+   * The per-comment path in one workflow task: the 👀 reaction, the CI log collection and
+   * the send run as local activities (a marker each instead of three events and a workflow
+   * task each); a continued run does not upsert the search attributes it inherited.
+   */
+  leanForward: 'lean-forward',
+} as const;
+
+/** Patches whose code runs after a local activity resolves: lean runs ask at the start. */
+const HOISTED = [
+  Patches.durablePhasesOnly,
+  Patches.agentStatusPush,
+  Patches.closeNeverFails,
+] as const;
+
+/** Our own bound on history when the worker sets none (the worker's default is lower). */
+export const MAX_HISTORY_EVENTS = 2_000;
+/** Said after an agent error a person must fix. */
+const KEPT = 'The comments are kept and delivered once the agent can go on.';
+/** How many waiting items go to the agent as one message at most. */
+const MAX_BATCH = 20;
+
+const NON_RETRYABLE = [
+  ErrorTypes.userFixable,
+  ErrorTypes.nonRetryable,
+  ErrorTypes.agentUnavailable,
+];
+
+/** Options per kind of call; every call site passes a readable summary for the Web UI. */
+const retry = {
+  initialInterval: '1 second',
+  backoffCoefficient: 2,
+  maximumInterval: '1 minute',
+  maximumAttempts: 8,
+  nonRetryableErrorTypes: NON_RETRYABLE,
+};
+// Just above the clients' own 30 s request deadline: an attempt lost with a crashed worker
+// is retried after this long, not after minutes.
+const githubOptions = { startToCloseTimeout: '40 seconds', retry } as const;
+/** `startAgent` makes up to four Coder calls (find, template, presets, create). */
+const coderOptions = { startToCloseTimeout: '90 seconds', retry } as const;
+/** Readiness polls inside one heartbeating activity: history does not grow per poll. */
+const waitingOptions = {
+  startToCloseTimeout: '3 hours',
+  heartbeatTimeout: '1 minute',
+  retry: { ...retry, initialInterval: '5 seconds', maximumAttempts: 3 },
+} as const;
+
+const acts = proxyActivities<TaskActivities>(githubOptions);
+/**
+ * The same activities run inside the workflow task (a marker in history each). Retries
+ * backing off longer than a minute become durable timers (the SDK's local retry threshold).
+ */
+const local = proxyLocalActivities<TaskActivities>(githubOptions);
+
+export class TaskRun {
+  readonly task: TaskLifecycle;
+  readonly #issue: { repository: { owner: string; name: string }; issueNumber: number };
+  #scope: CancellationScope | null = null;
+  /** What the search attributes say (this run): an upsert that changes nothing is skipped. */
+  #published: string | null = null;
+  /** Patch `lean-forward`, decided once at the start of the run. */
+  #lean = false;
+  /** Patches lean runs decide at their start (see `labelIssue`). */
+  readonly #hoisted = new Map<string, boolean>();
+  /**
+   * History length and Temporal's suggestion as of the last message handled. Read there, not
+   * in the loop: the loop also runs when a local activity resolves inside a workflow task,
+   * and the decision to continue as new must come out the same on every replay.
+   */
+  #observed = { length: 0, suggested: false };
+
+  constructor(readonly input: TaskWorkflowInput) {
+    this.task = new TaskLifecycle(
+      input.taskName,
+      input.repository,
+      input.issueNumber,
+      input.carried,
+    );
+    this.#issue = { repository: input.repository, issueNumber: input.issueNumber };
+  }
+
+  // --- Messages ---
+
+  #patched(id: (typeof HOISTED)[number]): boolean {
+    return this.#hoisted.get(id) ?? patched(id);
+  }
+
+  /** Called by every message handler: see `#observed`. */
+  observe(): void {
+    const info = workflowInfo();
+    this.#observed = { length: info.historyLength, suggested: info.continueAsNewSuggested };
+  }
+
+  onEvent(raw: unknown): void {
+    this.observe();
+    const result = this.task.accept(raw);
+    const deliveryId = (raw as { deliveryId?: unknown } | null)?.deliveryId;
+    if (result.outcome === 'invalid' || result.outcome === 'foreign') {
+      log.warn('event refused', { deliveryId, outcome: result.outcome, reason: result.reason });
+      return;
+    }
+    if (result.outcome !== 'accepted') {
+      log.info('event ignored', { deliveryId, outcome: result.outcome });
+      return;
+    }
+    log.info('event accepted', { deliveryId, kind: result.item.kind });
+    if (result.item.kind === 'issue.closed') this.#scope?.cancel();
+  }
+
+  onAgentUpdate(raw: unknown): void {
+    this.observe();
+    const task = this.task;
+    const result = task.observe(raw);
+    if (!result.taken) {
+      log.info('agent update ignored', { reason: result.reason });
+      return;
+    }
+    const blocking = task.blockingError();
+    if (blocking && (task.phase === 'ready' || task.phase === 'working')) {
+      // The agent cannot go on until a person acts: say so now, hold what comes.
+      log.info('agent stopped on an error a person must fix', {
+        kind: task.state.live?.error?.kind,
+      });
+      task.failed('deliver', blocking, true);
+      this.publishPhase();
+    } else if (task.canResumeAfterAgentError()) {
+      // Someone fixed what stopped the agent (budget, credentials): go on with what waits.
+      log.info('agent error cleared in Coder; resuming');
+      task.resume();
+      this.publishPhase();
+    }
+  }
+
+  onClose(arg: { reason?: unknown } | undefined): void {
+    const reason = typeof arg?.reason === 'string' ? arg.reason.slice(0, 200) : 'operator';
+    this.observe();
+    log.info('close requested by signal', { reason });
+    this.task.requestClose(`closed by ${reason}`);
+    this.#scope?.cancel();
+  }
+
+  checkSendMessage(message: unknown): void {
+    const checked = checkSendMessage(message);
+    if (!checked.ok) throw new Error(checked.reason);
+    if (this.task.closeRequested || this.task.phase === 'closed') {
+      throw new Error('the task is closing; nothing more can be sent');
+    }
+    if (!this.task.state.agent && !this.task.state.assignment) {
+      throw new Error('no agent has been started for this issue');
+    }
+  }
+
+  sendMessage(message: SendMessageInput): { queued: number } {
+    this.observe();
+    const checked = checkSendMessage(message);
+    if (!checked.ok) throw new Error(checked.reason);
+    this.task.enqueue({
+      kind: 'operator.message',
+      deliveryId: `manual-${uuid4()}`,
+      receivedAt: new Date().toISOString(),
+      author: checked.value.author ?? 'operator',
+      text: checked.value.text,
+    });
+    return { queued: this.task.state.inbox.length };
+  }
+
+  checkRetry(): void {
+    if (this.task.phase !== 'failed') {
+      throw new Error(`nothing to retry: the task is ${this.task.phase}`);
+    }
+  }
+
+  retry(): { retrying: FailedStep } {
+    this.observe();
+    const task = this.task;
+    const afterAgentError = task.failedOnAgentError;
+    // A start that failed after the agent was created (it never became ready) is redone
+    // whole: the agent is adopted again by name, waited for, and the status comment says
+    // it runs. Runs recorded before this change only went back to `ready`.
+    const readopt =
+      (task.state.failedStep ?? 'start') === 'start' &&
+      task.state.agent !== null &&
+      patched(Patches.retryStartReadopts);
+    const step = task.retry(readopt);
+    if (afterAgentError) {
+      // A person says the agent's error is fixed: believe it once, and nudge the agent so
+      // it goes on even when no comment waits (a chat in error runs again on a message).
+      task.enqueue({
+        kind: 'operator.message',
+        deliveryId: `retry-${uuid4()}`,
+        receivedAt: new Date().toISOString(),
+        author: 'code-factory',
+        text: 'The problem that stopped you has been fixed. Please continue where you left off.',
+      });
+    }
+    this.publishPhase();
+    return { retrying: step };
+  }
+
+  checkInterrupt(): void {
+    const agent = this.task.state.agent;
+    if (!agent) throw new Error('no agent runs for this issue');
+    if (agent.backend !== 'agents') {
+      throw new Error('Coder Tasks cannot be interrupted; only Coder Agents chats can');
+    }
+    if (this.task.closeRequested) throw new Error('the task is closing');
+  }
+
+  async interrupt(): Promise<{ interrupted: string }> {
+    const agent = this.task.state.agent;
+    if (!agent) throw new Error('no agent');
+    await acts.interruptAgent.executeWithOptions(
+      { ...coderOptions, summary: `interrupt ${agent.name}` },
+      [{ agent }],
+    );
+    log.info('agent interrupted by an operator', { agentId: agent.id });
+    return { interrupted: agent.name };
+  }
+
+  // --- What the Web UI and the search attributes show ---
+
+  /** The search attributes every run of the task carries from its first run on. */
+  labelIssue(): void {
+    this.observe();
+    this.#lean = patched(Patches.leanForward);
+    if (this.#lean) {
+      // Asked once, now: the first `patched()` of a run records a marker, and one recorded
+      // while a local activity resolves lands in a workflow task a replay reaches later.
+      for (const id of HOISTED) this.#hoisted.set(id, patched(id));
+    }
+    if (this.input.carried) {
+      // Continued runs inherit the search attributes; the lean shape starts from them.
+      if (this.#lean) this.#published = inheritedPhase();
+      return;
+    }
+    upsertSearchAttributes([
+      {
+        key: SearchAttributes.repository,
+        value: `${this.input.repository.owner}/${this.input.repository.name}`,
+      },
+      { key: SearchAttributes.issueNumber, value: this.input.issueNumber },
+    ]);
+  }
+
+  publishPhase(): void {
+    const phase = this.task.phase;
+    const backend = this.task.state.backend;
+    // `working` lasts one delivery: operators filter on the durable phases, and the Web UI's
+    // details and the `state` query show the transient one. Runs recorded before this
+    // change upserted every phase change.
+    const shown = `${phase === 'working' ? 'ready' : phase}/${backend ?? ''}`;
+    const needless = phase === 'working' || shown === this.#published;
+    if (!needless || !this.#patched(Patches.durablePhasesOnly)) {
+      upsertSearchAttributes([
+        { key: SearchAttributes.phase, value: phase },
+        ...(backend ? [{ key: SearchAttributes.backend, value: backend }] : []),
+      ]);
+      this.#published = shown;
+    }
+    setCurrentDetails(describe(this.task));
+  }
+
+  async #showStatus(view: Omit<StatusView, 'taskName'>): Promise<void> {
+    const installationId = this.task.state.assignment?.installationId;
+    if (!installationId) return;
+    const { commentId } = await acts.upsertStatusComment.executeWithOptions(
+      { ...githubOptions, summary: `status comment: ${view.state}` },
+      [
+        {
+          installationId,
+          ...this.#issue,
+          commentId: this.task.state.statusCommentId,
+          view: { ...view, taskName: this.input.taskName },
+        },
+      ],
+    );
+    this.task.statusCommentShown(commentId);
+  }
+
+  /** A status edit that may fail without failing the step around it. */
+  async #tryShowStatus(view: Omit<StatusView, 'taskName'>): Promise<void> {
+    try {
+      await this.#showStatus(view);
+    } catch (err) {
+      log.warn('could not update the status comment', { error: `${err}` });
+    }
+  }
+
+  // --- The loop's questions ---
+
+  /** A run whose events were all skipped (no agent, no assignment) has nothing to shepherd. */
+  nothingToDo(): boolean {
+    const s = this.task.state;
+    return !s.agent && !s.assignment && s.inbox.length === 0;
+  }
+
+  /**
+   * Lean runs continue as new from a workflow task of their own (after a 1 ms timer): a
+   * continue-as-new that GitHub's next signal overtakes is refused by the server
+   * (UnhandledCommand) and that workflow task is redone, so it must not also hold the
+   * results of local activities, which would then run again (a comment sent twice).
+   */
+  async beforeContinueAsNew(): Promise<void> {
+    if (!this.#lean) return;
+    await sleep(1);
+  }
+
+  needsContinueAsNew(): boolean {
+    const limit = this.input.maxHistoryEvents ?? this.task.state.historyLimit ?? MAX_HISTORY_EVENTS;
+    if (this.#lean) return this.#observed.suggested || this.#observed.length > limit;
+    const info = workflowInfo();
+    return info.continueAsNewSuggested || info.historyLength > limit;
+  }
+
+  /** Works on the head of the inbox; a failure parks the task until `retry` or close. */
+  async step(): Promise<void> {
+    const task = this.task;
+    const head = task.next();
+    if (!head) return;
+    const step: FailedStep = head.kind === 'issue.assigned' ? 'start' : 'deliver';
+    try {
+      if (head.kind === 'issue.assigned') {
+        if (task.state.agent) {
+          log.info('assignment ignored: an agent already runs', { agentId: task.state.agent.id });
+          task.skipped(1);
+          return;
+        }
+        await this.#cancellable(() => this.#start(head));
+      } else if (head.kind !== 'issue.closed') {
+        const run = [head, ...task.takeDeliverableRun(MAX_BATCH - 1)];
+        await this.#cancellable(() => this.#forward(run));
+        if (task.phase === 'working') this.#becomeReady();
+      }
+    } catch (err) {
+      if (task.closeRequested) return;
+      await this.#handleFailure(err, step);
+    }
+    setCurrentDetails(describe(task));
+  }
+
+  /** Runs one unit of work so that a close cancels it; returns false when cancelled. */
+  async #cancellable(work: () => Promise<void>): Promise<boolean> {
+    if (this.task.closeRequested) return false;
+    this.#scope = new CancellationScope();
+    try {
+      await this.#scope.run(work);
+      return true;
+    } catch (err) {
+      if (isCancellation(err) && this.task.closeRequested) return false;
+      throw err;
+    } finally {
+      this.#scope = null;
+    }
+  }
+
+  // --- Step: start ---
+
+  async #start(assignment: IssueAssigned): Promise<void> {
+    const task = this.task;
+    task.assign(assignment);
+    this.publishPhase();
+    const ref = { installationId: assignment.installationId, ...this.#issue };
+    const fromConfig = assignment.origin === 'repo-config' && patched(Patches.repoConfigAssignment);
+    const permission = fromConfig
+      ? { allowed: true, permission: 'repo-config' }
+      : await acts.checkAssignerPermission.executeWithOptions(
+          { ...githubOptions, summary: `permission of @${assignment.sender.login}` },
+          [{ ...ref, login: assignment.sender.login }],
+        );
+    if (!permission.allowed) {
+      log.info('assignment skipped: sender lacks write permission', {
+        login: assignment.sender.login,
+        permission: permission.permission,
+      });
+      task.skipAssignment();
+      this.publishPhase();
+      return;
+    }
+    const identity = await acts.resolveCoderIdentity.executeWithOptions(
+      {
+        ...coderOptions,
+        summary: fromConfig
+          ? 'Coder user of the service'
+          : `Coder user of @${assignment.sender.login}`,
+      },
+      [
+        {
+          ...ref,
+          githubUserId: assignment.sender.id,
+          githubLogin: assignment.sender.login,
+          ...(fromConfig ? { asService: true } : {}),
+        },
+      ],
+    );
+    task.identified(identity.backend);
+    this.publishPhase();
+    const started = await acts.startAgent.executeWithOptions(
+      { ...coderOptions, summary: `start ${identity.backend} agent ${this.input.taskName}` },
+      [
+        {
+          ...ref,
+          backend: identity.backend,
+          taskName: this.input.taskName,
+          owner: identity.owner,
+          ...(identity.ownerId ? { ownerId: identity.ownerId } : {}),
+          issueUrl: assignment.issue.url,
+          issueTitle: assignment.issue.title,
+          repoConfig: identity.repoConfig,
+        },
+      ],
+    );
+    const ownerNote = fromConfig ? REPO_CONFIG_NOTE : started.ownerFallback;
+    task.started({
+      agent: started.agent,
+      ...(started.settings ?? {}),
+      ...(ownerNote ? { ownerNote } : {}),
+    });
+    log.info(started.adopted ? 'adopted existing agent' : 'agent created', {
+      agentId: started.agent.id,
+      ownerFallback: started.ownerFallback !== undefined,
+    });
+    if (started.agent.pushed === true && this.#patched(Patches.agentStatusPush)) {
+      await this.#startPushed(started.agent, started.status);
+      return;
+    }
+    await this.#showStatus({
+      state: 'created',
+      agentUrl: started.agent.url,
+      ...(fromConfig ? { note: REPO_CONFIG_NOTE } : {}),
+    });
+    // Patched: runs recorded before this change published `ready` before the comment.
+    const readyAfterComment = patched(Patches.readyAfterStatusComment);
+    await this.#waitUntilReady(started.agent, !readyAfterComment);
+    await this.#showStatus({
+      state: 'running',
+      agentUrl: started.agent.url,
+      pullRequestUrl: task.state.pullRequestUrl ?? undefined,
+      ...(fromConfig ? { note: REPO_CONFIG_NOTE } : {}),
+    });
+    this.#becomeReady();
+  }
+
+  /** `ready`, published only when it is news (runs recorded earlier did the same). */
+  #becomeReady(): void {
+    if (this.task.phase === 'ready') return;
+    this.task.ready();
+    this.publishPhase();
+  }
+
+  /**
+   * Coder pushes this chat's changes; it takes messages at once unless it reports an error a
+   * person must fix. No readiness wait, no "starting" comment to edit later.
+   */
+  async #startPushed(
+    agent: AgentRef,
+    status: Parameters<TaskLifecycle['adoptStatus']>[0],
+  ): Promise<void> {
+    const task = this.task;
+    task.adoptStatus(status);
+    const blocking = task.blockingError();
+    if (blocking) {
+      // The chat exists and holds the brief; it cannot run until a person acts. Park it
+      // like a delivery that waits, so a retry (or Coder clearing the error) goes on.
+      await this.#handleFailure(agentErrorFailure(blocking), 'deliver');
+      return;
+    }
+    // Cleared before the edit: an update pushed while it runs is shown by the status lane.
+    task.liveShown(Date.now());
+    await this.#showStatus(this.#liveView(agent));
+    // An error pushed while the comment was written parks the task all the same.
+    const pushedMeanwhile = task.blockingError();
+    if (pushedMeanwhile) {
+      await this.#handleFailure(agentErrorFailure(pushedMeanwhile), 'deliver');
+      return;
+    }
+    this.#becomeReady();
+  }
+
+  /** The status comment of a running agent, with what Coder pushed about it. */
+  #liveView(agent: AgentRef): Omit<StatusView, 'taskName'> {
+    const s = this.task.state;
+    const live = s.live;
+    const pullRequest =
+      live?.pullRequest ?? (s.pullRequestUrl ? { url: s.pullRequestUrl } : undefined);
+    const blocking = this.task.blockingError();
+    return {
+      state: blocking ? 'stalled' : 'running',
+      agentUrl: agent.url,
+      ...(live ? { activity: activityOf(live.readiness) } : {}),
+      ...(pullRequest ? { pullRequest: { ...pullRequest } } : {}),
+      ...(live?.summary ? { summary: live.summary } : {}),
+      ...(blocking ? { problem: `${blocking} ${KEPT}` } : {}),
+      ...(s.ownerNote ? { note: s.ownerNote } : {}),
+    };
+  }
+
+  /** `markReady: false` while starting: the phase turns ready only once the issue says so. */
+  async #waitUntilReady(agent: AgentRef, markReady = true): Promise<void> {
+    setCurrentDetails(`${describe(this.task)}\n\nWaiting for the agent to be ready.`);
+    const ready = await acts.waitForAgentReady.executeWithOptions(
+      { ...waitingOptions, summary: `wait until ${agent.name} is ready` },
+      [{ agent }],
+    );
+    if (markReady) this.#becomeReady();
+    if (ready.pullRequestUrl && this.task.pullRequestSeen(ready.pullRequestUrl)) {
+      // The agent opened a pull request (Coder Agents report it): link it from the issue.
+      log.info('agent opened a pull request', { pullRequestUrl: ready.pullRequestUrl });
+      if (this.task.state.statusCommentId !== null) {
+        await this.#showStatus({
+          state: 'running',
+          agentUrl: agent.url,
+          pullRequestUrl: ready.pullRequestUrl,
+        });
+      }
+    }
+  }
+
+  // --- Step: forward ---
+
+  async #forward(run: Deliverable[]): Promise<void> {
+    const task = this.task;
+    const agent = task.state.agent;
+    if (!agent) {
+      task.skipped(run.length);
+      log.info('nothing forwarded: no agent runs for this issue', { items: run.length });
+      return;
+    }
+    try {
+      if (agent.pushed === true && this.#patched(Patches.agentStatusPush)) {
+        const blocking = task.blockingError();
+        if (blocking) throw agentErrorFailure(blocking);
+      } else {
+        await this.#waitUntilReady(agent);
+      }
+      // Everything that arrived while we waited goes out in the same message, in order.
+      run.push(...task.takeDeliverableRun(MAX_BATCH - run.length));
+      const items: ForwardItem[] = [];
+      for (const item of run) {
+        if (item.kind === 'comment.posted') items.push({ kind: 'comment', comment: item });
+        else if (item.kind === 'operator.message') {
+          items.push({
+            kind: 'operator',
+            note: { author: item.author, text: item.text, receivedAt: item.receivedAt },
+          });
+        } else {
+          const report = await this.#call('collectCiFailure', `failed jobs of run ${item.run.id}`, [
+            item,
+          ]);
+          if (report.current) items.push({ kind: 'ci', event: item, report });
+          else log.info('CI failure skipped: pull request moved on', { runId: item.run.id });
+        }
+      }
+      if (items.length === 0) return;
+      // An error Coder pushed while the CI logs were read parks these items too.
+      const blocking = task.phase === 'failed' ? task.blockingError() : null;
+      if (blocking) throw agentErrorFailure(blocking);
+      task.forwarding();
+      this.publishPhase();
+      const result = await this.#call(
+        'deliverToAgent',
+        `forward ${items.length} item(s) to ${agent.name}`,
+        [{ agent, text: formatBatch(items) }],
+        coderOptions,
+      );
+      task.forwarded(items.length);
+      log.info('forwarded to agent', { items: items.length, queued: result.queued });
+    } catch (err) {
+      if (!isCancellation(err)) task.requeueFront(run);
+      throw err;
+    }
+  }
+
+  async #handleFailure(err: unknown, step: FailedStep): Promise<void> {
+    const task = this.task;
+    const failure = applicationFailureOf(err);
+    const message = failure?.message ?? (err instanceof Error ? err.message : String(err));
+    log.warn('step failed; waiting for retry or close', { step, type: failure?.type, message });
+    const agent = task.state.agent;
+    if (step === 'start') {
+      // Explained once, in plain words when the user can fix it; before the phase changes,
+      // so whoever sees "failed" in the Web UI also finds the comment on the issue.
+      const problem =
+        failure?.type === ErrorTypes.userFixable
+          ? message
+          : 'Something went wrong while starting the agent. The operators have been told; they can retry it.';
+      await this.#tryShowStatus({ state: 'failed', problem, agentUrl: agent?.url });
+    } else if (
+      failure?.type === ErrorTypes.userFixable &&
+      agent?.pushed === true &&
+      this.#patched(Patches.agentStatusPush)
+    ) {
+      // The agent reported an error a person must fix: said once, in plain words; the
+      // comments wait, and the task resumes when Coder clears the error or on `retry`.
+      await this.#tryShowStatus({
+        ...this.#liveView(agent),
+        state: 'stalled',
+        problem: `${message} ${KEPT}`,
+      });
+      task.failed(step, message, true);
+      this.publishPhase();
+      return;
+    } else if (failure?.type === ErrorTypes.agentUnavailable) {
+      // The agent went away while messages waited (paused again, stuck in error, deleted).
+      await this.#tryShowStatus({
+        state: 'stalled',
+        problem: `${message}. The comments are kept; an operator can retry once the agent runs again.`,
+        agentUrl: agent?.url,
+      });
+    }
+    task.failed(step, message);
+    this.publishPhase();
+  }
+
+  /**
+   * A call on the per-comment path: a local activity in lean runs. Only the loop calls
+   * these there, one at a time: local activities are numbered in the order they are
+   * scheduled, and two lanes scheduling them could interleave one way live and another way
+   * on replay.
+   */
+  #call<K extends 'reactToComment' | 'collectCiFailure' | 'deliverToAgent'>(
+    name: K,
+    summary: string,
+    args: Parameters<TaskActivities[K]>,
+    options: typeof githubOptions | typeof coderOptions = githubOptions,
+  ): Promise<Awaited<ReturnType<TaskActivities[K]>>> {
+    type Call = {
+      executeWithOptions(o: object, a: unknown[]): Promise<Awaited<ReturnType<TaskActivities[K]>>>;
+    };
+    const proxy = (this.#lean ? local : acts)[name] as unknown as Call;
+    return proxy.executeWithOptions({ ...options, summary }, args);
+  }
+
+  // --- Lanes that run beside the loop ---
+
+  /**
+   * 👀 on each accepted comment, in order, as soon as it is accepted: a lane of its own in
+   * runs recorded before `lean-forward`. Lean runs react from the loop (`work`), so that only
+   * one lane ever runs local activities (see `#call`).
+   */
+  async reactionLane(): Promise<void> {
+    if (this.#lean) return;
+    const task = this.task;
+    for (;;) {
+      await condition(() => task.state.pendingReactions.length > 0 || task.closeRequested);
+      if (task.closeRequested) return;
+      await this.#reactToNext();
+    }
+  }
+
+  async #reactToNext(): Promise<void> {
+    const next = this.task.state.pendingReactions[0];
+    if (!next) return;
+    try {
+      await this.#call('reactToComment', `👀 on comment ${next.commentId}`, [
+        { ...next, issueNumber: this.input.issueNumber },
+      ]);
+    } catch (err) {
+      log.warn('could not add a reaction', { commentId: next.commentId, error: `${err}` });
+    }
+    this.task.reacted();
+  }
+
+  /** Something for the loop: a reaction to add (lean runs) or the inbox's head. */
+  hasWork(): boolean {
+    return this.task.hasWork() || (this.#lean && this.task.state.pendingReactions.length > 0);
+  }
+
+  /** One turn of the loop: reactions first (lean runs), then the inbox's head. */
+  async work(): Promise<void> {
+    while (this.#lean && this.task.state.pendingReactions.length > 0) {
+      if (this.task.closeRequested) return;
+      await this.#reactToNext();
+    }
+    if (this.task.hasWork()) await this.step();
+  }
+
+  /**
+   * Live progress: the status comment follows what Coder pushes (working, waiting for you,
+   * idle, the pull request, the latest turn), edited at most once per interval.
+   */
+  async statusLane(): Promise<void> {
+    const task = this.task;
+    for (;;) {
+      await condition(
+        () =>
+          task.closeRequested ||
+          (task.state.liveDirty === true &&
+            task.state.statusCommentId !== null &&
+            (task.phase === 'ready' ||
+              task.phase === 'working' ||
+              task.state.failedOnAgentError === true)),
+      );
+      if (task.closeRequested) return;
+      const interval = task.state.statusCommentIntervalMs ?? 30_000;
+      const shownAt = task.state.liveShownAt ?? null;
+      const wait = shownAt === null ? 0 : shownAt + interval - Date.now();
+      if (wait > 0 && (await condition(() => task.closeRequested, wait))) return;
+      const agent = task.state.agent;
+      if (!agent || (task.phase === 'failed' && !task.state.failedOnAgentError)) continue;
+      task.liveShown(Date.now());
+      await this.#tryShowStatus(this.#liveView(agent));
+    }
+  }
+
+  // --- Step: close ---
+
+  /** Queued work is dropped, the agent is stopped, the status comment says so. */
+  async close(lanes: Promise<void>[]): Promise<void> {
+    const task = this.task;
+    const wasClosing = task.phase === 'closing';
+    const dropped = task.close();
+    if (!wasClosing) this.publishPhase();
+    if (dropped) log.info('dropped queued items on close', { dropped });
+    await Promise.all(lanes);
+    const agent = task.state.agent;
+    if (agent) {
+      await this.#cleanUp('stop agent', () =>
+        acts.stopAgent.executeWithOptions(
+          { ...coderOptions, summary: `stop agent ${agent.name}` },
+          [{ agent }],
+        ),
+      );
+      await this.#cleanUp('status comment', () =>
+        this.#showStatus({
+          state: 'completed',
+          pullRequestUrl: task.state.pullRequestUrl ?? undefined,
+        }),
+      );
+    }
+    task.closed();
+    this.publishPhase();
+  }
+
+  /**
+   * The issue is closed whatever Coder or GitHub say now: a clean-up call that still fails
+   * after its retries is logged and counted, and the task completes.
+   */
+  async #cleanUp(what: string, step: () => Promise<unknown>): Promise<void> {
+    try {
+      await step();
+    } catch (err) {
+      if (!this.#patched(Patches.closeNeverFails)) throw err;
+      this.task.cleanupFailed();
+      log.error('clean-up step failed; the task closes anyway', { step: what, error: `${err}` });
+    }
+  }
+}
+
+/** The phase and backend the run inherited (a continued run keeps its search attributes). */
+function inheritedPhase(): string | null {
+  const attrs = workflowInfo().typedSearchAttributes;
+  const phase = attrs.get(SearchAttributes.phase);
+  if (phase === undefined) return null;
+  return `${phase}/${attrs.get(SearchAttributes.backend) ?? ''}`;
+}
+
+function activityOf(readiness: string): 'working' | 'waiting-for-you' | 'idle' | 'error' {
+  if (readiness === 'ready') return 'idle';
+  if (readiness === 'blocked') return 'waiting-for-you';
+  if (readiness === 'error' || readiness === 'gone') return 'error';
+  return 'working';
+}
+
+/** An agent error a person must fix, as the user-fixable failure the workflow explains. */
+function agentErrorFailure(explanation: string): ApplicationFailure {
+  return ApplicationFailure.create({
+    type: ErrorTypes.userFixable,
+    message: explanation,
+    nonRetryable: true,
+  });
+}
+
+function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
+  if (err instanceof ActivityFailure && err.cause instanceof ApplicationFailure) return err.cause;
+  if (err instanceof ApplicationFailure) return err;
+  return undefined;
+}
+
+/** The "current details" shown in the Web UI: what this workflow is doing or waiting for. */
+export function describe(task: TaskLifecycle): string {
+  const s = task.state;
+  const lines = [
+    `**${task.repository.owner}/${task.repository.name}#${task.issueNumber}** · phase **${s.phase}**`,
+  ];
+  if (s.agent) lines.push(`Agent: [${s.agent.name}](${s.agent.url}) (${s.agent.backend})`);
+  if (s.inbox.length) lines.push(`Waiting to forward: ${s.inbox.length} item(s)`);
+  if (s.phase === 'failed') {
+    lines.push(`Failed step: ${s.failedStep}. ${s.lastError ?? ''}`);
+    lines.push('Retry with the `retry` update, or close the task.');
+  }
+  lines.push(
+    `Forwarded: ${s.counts.forwardedItems} item(s) in ${s.counts.forwardedMessages} message(s)`,
+  );
+  return lines.join('\n');
+}
