@@ -52,7 +52,11 @@ class RecordingSink implements EventSink {
   }
 }
 
-function setup(env: Record<string, string> = {}, sinkOf?: (config: IngressConfig) => EventSink) {
+function setup(
+  env: Record<string, string> = {},
+  sinkOf?: (config: IngressConfig) => EventSink,
+  now: () => Date = () => new Date('2025-01-02T03:04:05Z'),
+) {
   const config = parseEnv(IngressConfigSchema, {
     WEBHOOK_SECRET: SECRET,
     MAX_BODY_BYTES: String(64 * 1024),
@@ -71,7 +75,7 @@ function setup(env: Record<string, string> = {}, sinkOf?: (config: IngressConfig
     logger,
     metrics,
     isTemporalReady: async () => ready,
-    now: () => new Date('2025-01-02T03:04:05Z'),
+    now,
   });
   const logs = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   return { app, sink, metrics, logs, lines, setReady: (value: boolean) => (ready = value) };
@@ -318,6 +322,16 @@ describe('POST /webhooks/github', () => {
     expect((await deliver(app, 'issues', samplePayloads.issueAssigned())).status).toBe(500);
     sink.behaviour = 'ok';
     expect((await deliver(app, 'issues', samplePayloads.issueAssigned())).status).toBe(202);
+  });
+
+  it('500 for a step that throws, counted as an error and logged', async () => {
+    const { app, metrics, logs } = setup({}, undefined, () => {
+      throw new Error('clock broke');
+    });
+    const res = await deliver(app, 'issues', samplePayloads.issueAssigned());
+    expect(res.status).toBe(500);
+    expect(await metrics.registry.metrics()).toContain('ingress_requests_total{outcome="error"} 1');
+    expect(logs().at(-1)).toMatchObject({ level: 'error', msg: 'unhandled error' });
   });
 
   it('every log line carries the delivery id and event', async () => {

@@ -1,19 +1,15 @@
+/** What every delivery goes through before its event's module (`webhooks/`) sees it. */
 import { describe, expect, it } from 'vitest';
 import { classify } from './classify';
 import { ctx } from './classify-fixtures';
 
 describe('other deliveries', () => {
-  it('skips ping', () => {
-    expect(classify('ping', { zen: 'Keep it simple.' }, ctx)).toEqual({
-      action: 'skip',
-      reason: 'ping',
-    });
-  });
-
-  it('skips unhandled events', () => {
-    expect(classify('star', { action: 'created' }, ctx)).toEqual({
-      action: 'skip',
-      reason: 'unhandled event star',
-    });
+  it.each([
+    ['ping', { zen: 'Keep it simple.' }, 'ping'],
+    ['star', { action: 'created' }, 'unhandled event star'],
+    ['workflow_run', { action: 'requested' }, 'unhandled action workflow_run.requested'],
+    ['pull_request_review', {}, 'unhandled action pull_request_review.(none)'],
+  ])('skips %s %j', (event, payload, reason) => {
+    expect(classify(event, payload, ctx)).toEqual({ action: 'skip', reason });
   });
 });
