@@ -1,4 +1,5 @@
 import { ExternalError } from '@code-factory/errors';
+import type { CommentSource } from '@code-factory/events/kinds';
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import { parseResponse, toExternalError } from './errors';
@@ -18,7 +19,7 @@ export interface RepoRef {
 }
 
 /** Where a comment that gets a reaction came from; reviews themselves cannot have reactions. */
-export type ReactionSource = 'issue_comment' | 'pr_comment' | 'review_comment' | 'review';
+export type ReactionSource = CommentSource;
 
 export type ReactionContent =
   | '+1'
