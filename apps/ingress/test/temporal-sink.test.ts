@@ -9,7 +9,7 @@ import { temporalAddress } from '@code-factory/testkit/vitest';
 import { SearchAttributes } from '@code-factory/workflows';
 import { Client } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SinkUnavailableError, TemporalEventSink } from './temporal-sink';
+import { SinkUnavailableError, TemporalEventSink } from '../src/temporal-sink';
 
 const address = temporalAddress();
 
