@@ -4,20 +4,28 @@
  * the ingress's own work is on the profile. Writes a V8 .cpuprofile and prints the functions
  * with the most self time, grouped by package.
  *
- *   pnpm exec tsx tests/bench/src/ingress-profile.ts [--requests=20000] [--out=/tmp/ingress.cpuprofile]
+ *   pnpm exec tsx tests/bench/src/ingress-profile.ts [--requests=20000] [--out=/tmp/ingress.cpuprofile] [--http]
+ *
+ * `--http` serves the app with @hono/node-server as production does and loads it with
+ * autocannon (32 connections) in the same process; autocannon's own frames are left out of
+ * the shares, so they are shares of the server's time.
  */
 import { writeFileSync } from 'node:fs';
 import { Session } from 'node:inspector/promises';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { IngressConfigSchema, parseEnv } from '@code-factory/config';
 import { createApp, createLogger, type EventSink } from '@code-factory/ingress';
 import { samplePayloads, webhookRequest } from '@code-factory/testkit';
+import { serve } from '@hono/node-server';
+import autocannon from 'autocannon';
 
 const arg = (name: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const N = Number(arg('requests') ?? 20_000);
 const OUT = arg('out') ?? '/tmp/ingress.cpuprofile';
 const SECRET = 'profile-secret';
+const HTTP = process.argv.includes('--http');
 
 interface ProfileNode {
   id: number;
@@ -72,18 +80,43 @@ async function main() {
   await session.post('Profiler.enable');
   await session.post('Profiler.start');
   const t0 = performance.now();
-  for (let i = 0; i < N; i++) await send(i);
+  if (HTTP) {
+    const port = await new Promise<number>((done) => {
+      serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
+        done(info.port),
+      );
+    });
+    let next = 0;
+    await autocannon({
+      url: `http://127.0.0.1:${port}/webhooks/github`,
+      connections: 32,
+      amount: N,
+      requests: [
+        {
+          setupRequest: (req) => {
+            const r = skips[next++ % skips.length];
+            return { ...req, method: 'POST', headers: r?.headers, body: r?.body };
+          },
+        },
+      ],
+    });
+  } else {
+    for (let i = 0; i < N; i++) await send(i);
+  }
   const ms = performance.now() - t0;
   const { profile } = (await session.post('Profiler.stop')) as {
     profile: { nodes: ProfileNode[]; samples: number[] };
   };
   writeFileSync(OUT, JSON.stringify(profile));
-  const total = profile.samples.length;
+  const isLoadGenerator = (url: string) => /autocannon|hyperid|reinterval|hdr-histogram/.test(url);
+  const total = profile.nodes
+    .filter((n) => !isLoadGenerator(n.callFrame.url))
+    .reduce((sum, n) => sum + (n.hitCount ?? 0), 0);
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();
   for (const node of profile.nodes) {
     const hits = node.hitCount ?? 0;
-    if (!hits) continue;
+    if (!hits || isLoadGenerator(node.callFrame.url)) continue;
     const { functionName, url, lineNumber } = node.callFrame;
     const where = url
       .replace(/^.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '')
@@ -106,7 +139,7 @@ async function main() {
       .map(([k, v]) => `| ${k} | ${((100 * v) / total).toFixed(1)} % |`)
       .join('\n');
   process.stdout.write(
-    `${N} skipped deliveries in ${ms.toFixed(0)} ms = ${((N / ms) * 1000).toFixed(0)} /s in-process (no HTTP server)\n\n` +
+    `${N} skipped deliveries in ${ms.toFixed(0)} ms = ${((N / ms) * 1000).toFixed(0)} /s ${HTTP ? 'over HTTP (load generator in the same process)' : 'in-process (no HTTP server)'}\n\n` +
       `| where (self time) | share |\n| --- | --- |\n${top(byPackage, 12)}\n\n` +
       `| function (self time) | share |\n| --- | --- |\n${top(byFunction, 15)}\n\nprofile: ${OUT}\n`,
   );
