@@ -64,6 +64,8 @@ export interface ActivityDeps {
   statusCommentIntervalMs?: number;
   /** TASK_HISTORY_LIMIT: a task run continues as new past this many history events. */
   historyLimit?: number;
+  /** MAX_ACTIVE_AGENTS_PER_INSTALLATION (absent: unlimited). */
+  maxActiveAgentsPerInstallation?: number;
   /**
    * Push for Coder Agents chats: the agent-watch workflow of this task queue follows each
    * chat and signals its changes. Absent: chats are polled like tasks.
@@ -129,6 +131,22 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
     return agents ? (await agents.me()).username : 'me';
   };
 
+  const resolveIdentity = async (
+    input: Parameters<TaskActivities['resolveCoderIdentity']>[0],
+  ): ReturnType<TaskActivities['resolveCoderIdentity']> => {
+    const config = await repoConfig(input);
+    const kind = config?.agent?.backend ?? deps.defaultBackend;
+    if (input.asService) {
+      // No person assigned it (repo config): the token's own user, no owner_id.
+      return { backend: kind, owner: await serviceUser(), repoConfig: config };
+    }
+    const { owner, ownerId } = await backend(kind).resolveOwner({
+      githubUserId: input.githubUserId,
+      githubLogin: input.githubLogin,
+    });
+    return { backend: kind, owner, ...(ownerId ? { ownerId } : {}), repoConfig: config };
+  };
+
   const activities: WorkerActivities = {
     async checkAssignerPermission(input) {
       return deps.github
@@ -137,17 +155,19 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
     },
 
     async resolveCoderIdentity(input) {
-      const config = await repoConfig(input);
-      const kind = config?.agent?.backend ?? deps.defaultBackend;
-      if (input.asService) {
-        // No person assigned it (repo config): the token's own user, no owner_id.
-        return { backend: kind, owner: await serviceUser(), repoConfig: config };
-      }
-      const { owner, ownerId } = await backend(kind).resolveOwner({
-        githubUserId: input.githubUserId,
-        githubLogin: input.githubLogin,
+      const identity = await resolveIdentity(input);
+      const perInstallation = deps.maxActiveAgentsPerInstallation;
+      return perInstallation === undefined
+        ? identity
+        : { ...identity, limits: { perInstallation } };
+    },
+
+    async postComment(input) {
+      return deps.github.installation(input.installationId).postComment({
+        ...repo(input),
+        issueNumber: input.issueNumber,
+        body: input.body,
       });
-      return { backend: kind, owner, ...(ownerId ? { ownerId } : {}), repoConfig: config };
     },
 
     async startAgent(input: StartAgentInput) {
@@ -338,7 +358,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         ...repo(input),
         commentId: input.commentId,
         source: input.source,
-        content: 'eyes',
+        content: input.content ?? 'eyes',
       });
     },
 

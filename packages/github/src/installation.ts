@@ -188,6 +188,21 @@ export class GitHubInstallation {
     });
   }
 
+  /** Posts a new comment on an issue or pull request (replies to `/agent` commands, reminders). */
+  async postComment(
+    input: RepoRef & { issueNumber: number; body: string },
+  ): Promise<{ commentId: number }> {
+    const { owner, repo, issueNumber, body } = input;
+    const action = `comment on ${owner}/${repo}#${issueNumber}`;
+    return this.call(action, async () => {
+      const res = await this.octokit.request(
+        'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
+        { owner, repo, issue_number: issueNumber, body },
+      );
+      return { commentId: parseResponse(commentSchema, res.data, action).id };
+    });
+  }
+
   /** The id of the edited comment, or null when it no longer exists. */
   private async updateComment(
     ref: RepoRef,

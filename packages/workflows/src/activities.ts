@@ -59,6 +59,7 @@ export interface TaskActivities {
     owner: string;
     ownerId?: string;
     repoConfig?: RepoConfig | null;
+    limits?: { perInstallation?: number };
   }>;
   /** Creates the agent, or adopts the one that already exists under the task name. */
   startAgent(input: StartAgentInput): Promise<StartedAgent>;
@@ -72,13 +73,19 @@ export interface TaskActivities {
   interruptAgent(input: { agent: AgentRef }): Promise<void>;
   /** Deletes the task or archives the chat; a missing agent is not an error. */
   stopAgent(input: { agent: AgentRef }): Promise<{ existed: boolean }>;
-  /** Adds 👀 to a comment (or review) as soon as the workflow accepted it. */
+  /**
+   * Adds 👀 to a comment (or review) as soon as the workflow accepted it; `content: '+1'`
+   * acknowledges an `/agent` command.
+   */
   reactToComment(
     input: IssueRef & {
       commentId: number;
       source: 'issue_comment' | 'pr_comment' | 'review_comment' | 'review';
+      content?: 'eyes' | '+1';
     },
   ): Promise<void>;
+  /** Posts a new comment on the issue (a reply to an `/agent` command, a stuck reminder). */
+  postComment(input: IssueRef & { body: string }): Promise<{ commentId: number }>;
   /**
    * Failed jobs (at most 5) of a workflow run with the tail of each job's log, or
    * `current: false` when the pull request has moved past the run's commit.

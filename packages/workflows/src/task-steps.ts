@@ -7,7 +7,19 @@
  * `patched()` id in `Patches` (tests/replay replays the recorded histories).
  */
 import type { IssueAssigned } from '@code-factory/events';
-import { type ForwardItem, formatBatch, type StatusView } from '@code-factory/messages';
+import {
+  COMMAND_REACTION,
+  COMMAND_REPLIES,
+  commandHelp,
+  type ForwardItem,
+  formatBatch,
+  NO_AGENT_REPLY,
+  NOTHING_TO_RETRY_REPLY,
+  STOP_ON_TASKS_REPLY,
+  type StatusView,
+  stuckReminder,
+} from '@code-factory/messages';
+import { installationSlotsId, repoSlotsId } from '@code-factory/naming';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -26,9 +38,17 @@ import {
 } from '@temporalio/workflow';
 import { type AgentRef, ErrorTypes, type TaskActivities } from './activities';
 import { SearchAttributes, type SendMessageInput } from './definitions';
-import { checkSendMessage } from './guards';
+import type { FleetActivities } from './fleet-definitions';
+import { checkSendMessage, checkStuckReminder } from './guards';
 import { REPO_CONFIG_NOTE } from './repo-work';
-import { type CarriedState, type Deliverable, type FailedStep, TaskLifecycle } from './state';
+import { releaseSlotOf } from './slots-workflow';
+import {
+  type CarriedState,
+  type Deliverable,
+  type FailedStep,
+  type PendingCommand,
+  TaskLifecycle,
+} from './state';
 
 export interface TaskWorkflowInput {
   taskName: string;
@@ -69,6 +89,12 @@ export const Patches = {
    * task each); a continued run does not upsert the search attributes it inherited.
    */
   leanForward: 'lean-forward',
+  /**
+   * Fleet controls (issue 14): `/agent` commands are taken from comments instead of being
+   * forwarded, concurrency slots before a start, `pause`/`resume`, `CodeFactoryPhaseSince`
+   * with each durable phase and one stuck reminder per stuck period.
+   */
+  fleetControls: 'fleet-controls',
 } as const;
 
 /** Patches whose code runs after a local activity resolves: lean runs ask at the start. */
@@ -76,6 +102,7 @@ const HOISTED = [
   Patches.durablePhasesOnly,
   Patches.agentStatusPush,
   Patches.closeNeverFails,
+  Patches.fleetControls,
 ] as const;
 
 /** Our own bound on history when the worker sets none (the worker's default is lower). */
@@ -112,6 +139,11 @@ const waitingOptions = {
 } as const;
 
 const acts = proxyActivities<TaskActivities>(githubOptions);
+/** Asking a slots workflow: retry-safe (idempotent per task), retried until it answers. */
+const slots = proxyActivities<Pick<FleetActivities, 'acquireSlot'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
 /**
  * The same activities run inside the workflow task (a marker in history each). Retries
  * backing off longer than a minute become durable timers (the SDK's local retry threshold).
@@ -151,6 +183,62 @@ export class TaskRun {
     return this.#hoisted.get(id) ?? patched(id);
   }
 
+  /** `/agent release`: the close that follows ends the agent, not the issue. */
+  #released = false;
+
+  /** Patch `fleet-controls`: commands, slots, pause, stuck reminders. */
+  #fleet(): boolean {
+    return this.#patched(Patches.fleetControls);
+  }
+
+  /** `pause` signal: hold what comes, forward nothing, say so on the issue. */
+  onPause(arg: { reason?: unknown } | undefined): void {
+    this.observe();
+    if (!this.#fleet()) return;
+    const reason = typeof arg?.reason === 'string' ? arg.reason.slice(0, 200) : undefined;
+    if (!this.task.pause()) return;
+    log.info('task paused by the operators', { reason });
+    this.#publishPaused();
+  }
+
+  /** `resume` signal: forward what waits, in order. */
+  onResume(): void {
+    this.observe();
+    if (!this.#fleet() || !this.task.unpause()) return;
+    log.info('task resumed by the operators');
+    this.#publishPaused();
+  }
+
+  #publishPaused(): void {
+    upsertSearchAttributes([{ key: SearchAttributes.paused, value: this.task.paused }]);
+    setCurrentDetails(describe(this.task));
+  }
+
+  /** `slotGranted` / `slotQueue` from a slots workflow (unknown scopes are ignored). */
+  onSlot(raw: unknown, granted: boolean): void {
+    this.observe();
+    const notice = raw as { scope?: unknown; ahead?: unknown } | null;
+    if (!notice || typeof notice.scope !== 'string') return;
+    if (granted) this.task.slotAnswered(notice.scope, { granted: true });
+    else if (typeof notice.ahead === 'number' && Number.isFinite(notice.ahead)) {
+      this.task.slotAnswered(notice.scope, { granted: false, ahead: notice.ahead });
+    }
+  }
+
+  /** `stuckReminder` from the `stuck-tasks` schedule: one reminder per stuck period. */
+  onStuck(raw: unknown): void {
+    this.observe();
+    const checked = checkStuckReminder(raw);
+    if (!checked.ok) {
+      log.warn('stuck reminder refused', { reason: checked.reason });
+      return;
+    }
+    if (!this.#fleet()) return;
+    if (this.task.stuck(checked.value.phase, checked.value.since)) {
+      log.info('task is stuck; reminding the issue', checked.value);
+    }
+  }
+
   /** Called by every message handler: see `#observed`. */
   observe(): void {
     const info = workflowInfo();
@@ -159,8 +247,12 @@ export class TaskRun {
 
   onEvent(raw: unknown): void {
     this.observe();
-    const result = this.task.accept(raw);
+    const result = this.task.accept(raw, this.#fleet());
     const deliveryId = (raw as { deliveryId?: unknown } | null)?.deliveryId;
+    if (result.outcome === 'command') {
+      log.info('command taken from a comment', { deliveryId });
+      return;
+    }
     if (result.outcome === 'invalid' || result.outcome === 'foreign') {
       log.warn('event refused', { deliveryId, outcome: result.outcome, reason: result.reason });
       return;
@@ -317,9 +409,14 @@ export class TaskRun {
     const shown = `${phase === 'working' ? 'ready' : phase}/${backend ?? ''}`;
     const needless = phase === 'working' || shown === this.#published;
     if (!needless || !this.#patched(Patches.durablePhasesOnly)) {
+      // A durable phase change also says since when (the `stuck-tasks` schedule reads it).
+      const changed = phase !== 'working' && this.#published?.split('/')[0] !== phase;
       upsertSearchAttributes([
         { key: SearchAttributes.phase, value: phase },
         ...(backend ? [{ key: SearchAttributes.backend, value: backend }] : []),
+        ...(changed && this.#fleet()
+          ? [{ key: SearchAttributes.phaseSince, value: new Date(Date.now()) }]
+          : []),
       ]);
       this.#published = shown;
     }
@@ -460,6 +557,18 @@ export class TaskRun {
     );
     task.identified(identity.backend);
     this.publishPhase();
+    if (this.#fleet()) {
+      await this.#takeSlots([
+        {
+          scope: repoSlotsId(this.input.repository),
+          limit: identity.repoConfig?.limits?.max_active_agents,
+        },
+        {
+          scope: installationSlotsId(assignment.installationId),
+          limit: identity.limits?.perInstallation,
+        },
+      ]);
+    }
     const started = await acts.startAgent.executeWithOptions(
       { ...coderOptions, summary: `start ${identity.backend} agent ${this.input.taskName}` },
       [
@@ -506,6 +615,53 @@ export class TaskRun {
     this.#becomeReady();
   }
 
+  /**
+   * One slot per limited scope, in this fixed order (repository, then installation), keeping
+   * the first while waiting for the second. While one is not free the task is `queued` and
+   * the status comment says how many wait in front of it. Unlimited scopes are skipped.
+   */
+  async #takeSlots(scopes: { scope: string; limit: number | null | undefined }[]): Promise<void> {
+    const task = this.task;
+    const taskId = workflowInfo().workflowId;
+    for (const { scope, limit } of scopes) {
+      if (typeof limit !== 'number' || limit < 1) continue;
+      task.slotAsked(scope);
+      const answer = await slots.acquireSlot.executeWithOptions(
+        { summary: `slot of ${scope} (limit ${limit})` },
+        [{ scope, taskId, limit }],
+      );
+      task.slotAnswered(scope, answer);
+      let shown: number | null | undefined;
+      for (;;) {
+        const slot = task.slotOf(scope);
+        if (!slot || slot.granted) break;
+        if (task.phase !== 'queued') {
+          task.queued();
+          this.publishPhase();
+        }
+        if (slot.ahead !== shown) {
+          shown = slot.ahead;
+          await this.#tryShowStatus({ state: 'queued', ahead: slot.ahead ?? undefined });
+        }
+        await condition(() => {
+          const now = task.slotOf(scope);
+          return !now || now.granted || now.ahead !== shown;
+        });
+      }
+    }
+    if (task.phase === 'queued') {
+      log.info('slots granted; starting');
+      task.dequeued();
+      this.publishPhase();
+    }
+  }
+
+  /** Gives back every slot the task holds or waits for (a signal each; never throws). */
+  async #releaseSlots(): Promise<void> {
+    const taskId = workflowInfo().workflowId;
+    for (const scope of this.task.releaseSlots()) await releaseSlotOf(scope, taskId);
+  }
+
   /** `ready`, published only when it is news (runs recorded earlier did the same). */
   #becomeReady(): void {
     if (this.task.phase === 'ready') return;
@@ -550,7 +706,7 @@ export class TaskRun {
       live?.pullRequest ?? (s.pullRequestUrl ? { url: s.pullRequestUrl } : undefined);
     const blocking = this.task.blockingError();
     return {
-      state: blocking ? 'stalled' : 'running',
+      state: this.task.paused ? 'paused' : blocking ? 'stalled' : 'running',
       agentUrl: agent.url,
       ...(live ? { activity: activityOf(live.readiness) } : {}),
       ...(pullRequest ? { pullRequest: { ...pullRequest } } : {}),
@@ -650,6 +806,9 @@ export class TaskRun {
           ? message
           : 'Something went wrong while starting the agent. The operators have been told; they can retry it.';
       await this.#tryShowStatus({ state: 'failed', problem, agentUrl: agent?.url });
+      // A start that failed holds no agent: its slots go to the next in line (a retry asks
+      // again).
+      await this.#releaseSlots();
     } else if (
       failure?.type === ErrorTypes.userFixable &&
       agent?.pushed === true &&
@@ -768,6 +927,140 @@ export class TaskRun {
     }
   }
 
+  /**
+   * Fleet controls beside the loop: `/agent` commands in order, status refreshes (pause,
+   * resume) and stuck reminders. Ordinary activities only (see `#call`); a command acts at
+   * once, even while the loop waits on a start or a paused queue.
+   */
+  async controlLane(): Promise<void> {
+    if (!this.#fleet()) return;
+    const task = this.task;
+    for (;;) {
+      await condition(
+        () =>
+          task.closeRequested ||
+          (task.state.commands?.length ?? 0) > 0 ||
+          task.state.statusRefresh === true ||
+          !!task.state.pendingReminder,
+      );
+      if (task.closeRequested) return;
+      const command = task.nextCommand();
+      if (command) {
+        await this.#command(command);
+        continue;
+      }
+      const reminder = task.takeReminder();
+      if (reminder) {
+        await this.#tryPost(stuckReminder(reminder.phase, reminder.since));
+        continue;
+      }
+      if (task.takeStatusRefresh()) await this.#refreshStatus();
+    }
+  }
+
+  /** Rewrites the status comment from what the task knows now (never creates one early). */
+  async #refreshStatus(): Promise<void> {
+    const s = this.task.state;
+    if (s.statusCommentId === null) return;
+    const agent = s.agent;
+    if (this.task.paused) {
+      await this.#tryShowStatus({ state: 'paused', agentUrl: agent?.url });
+    } else if (this.task.phase === 'queued') {
+      const ahead = s.slots?.find((slot) => !slot.granted)?.ahead;
+      await this.#tryShowStatus({ state: 'queued', ahead: ahead ?? undefined });
+    } else if (agent && (this.task.phase === 'ready' || this.task.phase === 'working')) {
+      this.task.liveShown(Date.now());
+      await this.#tryShowStatus(
+        agent.pushed === true
+          ? this.#liveView(agent)
+          : {
+              state: 'running',
+              agentUrl: agent.url,
+              pullRequestUrl: s.pullRequestUrl ?? undefined,
+            },
+      );
+    }
+  }
+
+  /** One `/agent` command: 👍, the action, and one short reply (the flood rule allowing). */
+  async #command(command: PendingCommand): Promise<void> {
+    const task = this.task;
+    const { parsed } = command;
+    log.info('command', { parsed, author: command.author, commentId: command.commentId });
+    try {
+      await acts.reactToComment.executeWithOptions(
+        { ...githubOptions, summary: `👍 on command ${command.commentId}` },
+        [{ ...command, issueNumber: this.input.issueNumber, content: COMMAND_REACTION }],
+      );
+    } catch (err) {
+      log.warn('could not react to a command', { error: `${err}` });
+    }
+    let reply: string;
+    let release = false;
+    if (!('command' in parsed)) reply = commandHelp(parsed);
+    else if (parsed.command === 'stop') {
+      const agent = task.state.agent;
+      if (!agent) reply = NO_AGENT_REPLY;
+      else if (agent.backend !== 'agents') reply = STOP_ON_TASKS_REPLY;
+      else {
+        try {
+          await acts.interruptAgent.executeWithOptions(
+            { ...coderOptions, summary: `interrupt ${agent.name} (/agent stop)` },
+            [{ agent }],
+          );
+          reply = COMMAND_REPLIES.stop;
+        } catch (err) {
+          log.warn('could not interrupt the agent', { error: `${err}` });
+          reply = 'The agent could not be interrupted just now; the operators can see why.';
+        }
+      }
+    } else if (parsed.command === 'retry') {
+      if (task.phase === 'failed') {
+        this.retry();
+        reply = COMMAND_REPLIES.retry;
+      } else reply = NOTHING_TO_RETRY_REPLY;
+    } else if (parsed.command === 'status') {
+      if (task.state.statusCommentId === null && !task.state.agent) reply = NO_AGENT_REPLY;
+      else {
+        await this.#refreshStatus();
+        reply = COMMAND_REPLIES.status;
+      }
+    } else {
+      reply = COMMAND_REPLIES.release;
+      release = true;
+    }
+    if (task.replyDue(parsed, Date.now())) {
+      await this.#tryPost(`@${command.author} ${reply}`, command.installationId);
+    }
+    if (release) {
+      // Like a close of the issue, but the issue stays open: the agent is stopped, the slots
+      // are given back and this workflow completes (a new assignment starts a new one).
+      this.#released = true;
+      task.requestClose(`released by @${command.author}`);
+      this.#scope?.cancel();
+    }
+  }
+
+  async #tryPost(
+    body: string,
+    installationId = this.task.state.assignment?.installationId,
+  ): Promise<void> {
+    if (!installationId) return;
+    try {
+      await acts.postComment.executeWithOptions(
+        { ...githubOptions, summary: 'comment on the issue' },
+        [{ installationId, ...this.#issue, body }],
+      );
+    } catch (err) {
+      log.warn('could not comment on the issue', { error: `${err}` });
+    }
+  }
+
+  /** The run ends without an agent ('no-task'): nothing of it may stay in a slot. */
+  async beforeNoTask(): Promise<void> {
+    await this.#releaseSlots();
+  }
+
   // --- Step: close ---
 
   /** Queued work is dropped, the agent is stopped, the status comment says so. */
@@ -788,11 +1081,12 @@ export class TaskRun {
       );
       await this.#cleanUp('status comment', () =>
         this.#showStatus({
-          state: 'completed',
+          state: this.#released ? 'released' : 'completed',
           pullRequestUrl: task.state.pullRequestUrl ?? undefined,
         }),
       );
     }
+    await this.#releaseSlots();
     task.closed();
     this.publishPhase();
   }
