@@ -1,0 +1,258 @@
+/**
+ * Fleet controls end to end (issue 14): `/agent` commands on the issue, pause and resume,
+ * the repository's concurrency limit, and one reminder per stuck period. Real Temporal, the
+ * real worker and ingress, fake Coder (Coder Agents) and fake GitHub.
+ */
+import {
+  COMMAND_REPLIES,
+  commandHelp,
+  NOTHING_TO_RETRY_REPLY,
+  STATUS_MARKER,
+} from '@code-factory/messages';
+import { samplePayloads, until } from '@code-factory/testkit';
+import { type Stack, startStack } from '@code-factory/testkit/stack';
+import {
+  pauseSignal,
+  resumeSignal,
+  SearchAttributes,
+  stateQuery,
+  stuckReminderSignal,
+} from '@code-factory/workflows';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+
+type Repo = { owner: string; name: string };
+
+let stack: Stack;
+beforeAll(async () => {
+  stack = await startStack({
+    coderTimings: { chatRunningMs: 100 },
+    workerEnv: { AGENT_POLL_INTERVAL_MS: '50' },
+  });
+});
+afterAll(async () => {
+  await stack?.close();
+});
+
+function comments(number: number, repo: Repo = stack.repo) {
+  return stack.github.comments(repo.owner, repo.name, number);
+}
+
+function status(number: number, repo: Repo = stack.repo): string {
+  return comments(number, repo).find((c) => c.body.startsWith(STATUS_MARKER))?.body ?? '';
+}
+
+async function statusSays(number: number, text: string, repo: Repo = stack.repo) {
+  return until(() => (status(number, repo).includes(text) ? true : undefined), `status: ${text}`);
+}
+
+/** Comments that are neither the status comment nor written by a test. */
+function replies(number: number): string[] {
+  return comments(number)
+    .map((c) => c.body)
+    .filter((b) => !b.startsWith(STATUS_MARKER) && b.startsWith('@'));
+}
+
+let nextCommentId = 900_000;
+async function comment(
+  number: number,
+  body: string,
+  options: { association?: string; repo?: Repo } = {},
+): Promise<number> {
+  const repo = options.repo ?? stack.repo;
+  const commentId = nextCommentId++;
+  const res = await stack.deliver(
+    'issue_comment',
+    samplePayloads.issueComment({
+      owner: repo.owner,
+      repo: repo.name,
+      issueNumber: number,
+      body,
+      commentId,
+      ...(options.association ? { authorAssociation: options.association } : {}),
+    }),
+  );
+  // The ingress answers 200 for what it skips (an untrusted author) and 202 for what it routes.
+  expect(res.status).toBe(options.association === 'NONE' ? 200 : 202);
+  return commentId;
+}
+
+async function chatOf(name: string) {
+  return until(() => stack.coder.chatByLabel('code-factory/task', name), `chat of ${name}`);
+}
+
+function sentTo(chatId: string): string[] {
+  return stack.coder.chatMessages(chatId).map((m) => m.text);
+}
+
+describe('/agent commands on the issue', () => {
+  it('acts on each command, acknowledges it, and never forwards it to the agent', async () => {
+    const number = 8101;
+    const name = await stack.assign(number, 'Commands');
+    await stack.waitForPhase(name, ['ready']);
+    const chat = await chatOf(name);
+    const reacted = (commentId: number) =>
+      stack.github.reactions().some((r) => r.commentId === commentId && r.content === '+1');
+
+    const statusId = await comment(number, '/agent status');
+    await until(() => replies(number).length === 1 || undefined, 'the status reply');
+    expect(replies(number)[0]).toContain(COMMAND_REPLIES.status);
+    expect(reacted(statusId)).toBe(true);
+
+    const interrupts = () => stack.coder.callsTo('POST', /\/interrupt$/).length;
+    await comment(number, '/agent stop\nit is going the wrong way');
+    await until(() => replies(number).length === 2 || undefined, 'the stop reply');
+    expect(replies(number)[1]).toContain(COMMAND_REPLIES.stop);
+    expect(interrupts()).toBe(1);
+
+    await comment(number, '/agent retry');
+    await until(() => replies(number).length === 3 || undefined, 'the retry reply');
+    expect(replies(number)[2]).toContain(NOTHING_TO_RETRY_REPLY);
+
+    // Words after the verb: not guessed, the help instead.
+    await comment(number, '/agent stop please');
+    await until(() => replies(number).length === 4 || undefined, 'the help reply');
+    expect(replies(number)[3]).toContain(commandHelp({ unknown: 'stop please' }));
+
+    // A flood: every command gets the reaction, a kind of reply at most once per window.
+    const again = await comment(number, '/agent status');
+    await until(() => reacted(again) || undefined, 'the reaction to the repeated command');
+    // Untrusted authors get nothing (the ingress's trust gate).
+    const stranger = await comment(number, '/agent stop', { association: 'NONE' });
+    // Quoted or fenced, it is an ordinary comment: it goes to the agent.
+    await comment(number, '> /agent stop\nwhy did it stop?');
+    await until(
+      () => sentTo(chat.id).some((t) => t.includes('why did it stop?')) || undefined,
+      'the quoted comment forwarded',
+    );
+    expect(replies(number)).toHaveLength(4);
+    expect(reacted(stranger)).toBe(false);
+    expect(interrupts()).toBe(1);
+    const forwarded = sentTo(chat.id).join('\n');
+    expect(forwarded).not.toMatch(/^ {0,3}\/agent/m);
+
+    // Release: the agent is stopped, the issue stays open, the task completes.
+    await comment(number, '/agent release');
+    const handle = stack.client.workflow.getHandle(name);
+    expect(await handle.result()).toBe('closed');
+    expect(replies(number)[4]).toContain(COMMAND_REPLIES.release);
+    expect(stack.coder.chatByLabel('code-factory/task', name)?.archived).toBe(true);
+    expect(status(number)).toContain('was released');
+    expect(sentTo(chat.id).join('\n')).not.toMatch(/^ {0,3}\/agent/m);
+    const all = sentTo(chat.id).join('\n');
+    for (const text of ['wrong way', '/agent status', '/agent retry', 'stop please', 'release']) {
+      expect(all).not.toContain(text);
+    }
+  });
+});
+
+describe('pause and resume', () => {
+  it('pausing a repository holds its comments and resuming delivers them in order', async () => {
+    const number = 8201;
+    const name = await stack.assign(number, 'Pause');
+    await stack.waitForPhase(name, ['ready']);
+    const chat = await chatOf(name);
+    await statusSays(number, 'is idle');
+    const repository = `${stack.repo.owner}/${stack.repo.name}`;
+    const query = `CodeFactoryRepository='${repository}' AND ExecutionStatus='Running' AND WorkflowType='taskWorkflow'`;
+    const signalAll = async (signal: typeof pauseSignal | typeof resumeSignal) => {
+      const ids: string[] = [];
+      for await (const wf of stack.client.workflow.list({ query })) ids.push(wf.workflowId);
+      expect(ids).toContain(name);
+      for (const id of ids) await stack.client.workflow.getHandle(id).signal(signal);
+    };
+    await until(async () => {
+      for await (const wf of stack.client.workflow.list({ query })) {
+        if (wf.workflowId === name) return true;
+      }
+      return undefined;
+    }, 'the task visible to the batch query');
+
+    await signalAll(pauseSignal);
+    await statusSays(number, 'Paused by the operators');
+    await until(async () => {
+      for await (const wf of stack.client.workflow.list({
+        query: `CodeFactoryPaused=true AND WorkflowId='${name}'`,
+      })) {
+        if (wf.workflowId === name) return true;
+      }
+      return undefined;
+    }, 'the task found by CodeFactoryPaused');
+    const before = sentTo(chat.id).length;
+    await comment(number, 'first while paused');
+    await comment(number, 'second while paused');
+    const handle = stack.client.workflow.getHandle(name);
+    await until(
+      async () => ((await handle.query(stateQuery)).pending.length === 2 ? true : undefined),
+      'both comments held',
+    );
+    expect(sentTo(chat.id)).toHaveLength(before);
+
+    await signalAll(resumeSignal);
+    const delivered = await until(() => {
+      const text = sentTo(chat.id).slice(before).join('\n');
+      return text.includes('second while paused') ? text : undefined;
+    }, 'the held comments delivered');
+    expect(delivered.indexOf('first while paused')).toBeLessThan(
+      delivered.indexOf('second while paused'),
+    );
+    await statusSays(number, 'is idle');
+  });
+});
+
+describe('concurrency limits', () => {
+  it('with a repository limit of 1 a second issue waits, says so, and starts when the first closes', async () => {
+    const repo = { owner: stack.repo.owner, name: 'limited' };
+    stack.github.setFile(
+      repo.owner,
+      repo.name,
+      'main',
+      '.code-factory/config.toml',
+      '[limits]\nmax_active_agents = 1\n',
+    );
+    const first = await stack.assign(8301, 'First', repo);
+    await stack.waitForPhase(first, ['ready']);
+    const second = await stack.assign(8302, 'Second', repo);
+    await stack.waitForPhase(second, ['queued']);
+    await statusSays(8302, 'Queued, 0 ahead', repo);
+    expect(stack.coder.chatByLabel('code-factory/task', second)).toBeUndefined();
+
+    const closed = await stack.deliver(
+      'issues',
+      samplePayloads.issueClosed({ owner: repo.owner, repo: repo.name, issueNumber: 8301 }),
+    );
+    expect(closed.status).toBe(202);
+    expect(await stack.client.workflow.getHandle(first).result()).toBe('closed');
+    await stack.waitForPhase(second, ['ready']);
+    await chatOf(second);
+    expect(status(8302, repo)).not.toContain('Queued');
+  });
+});
+
+describe('stuck detection', () => {
+  it('records since when the task is in its phase and reminds the issue once per stuck period', async () => {
+    const number = 8401;
+    stack.coder.setUsageLimitReached(true);
+    try {
+      const name = await stack.assign(number, 'Stuck');
+      await stack.waitForPhase(name, ['failed']);
+      const handle = stack.client.workflow.getHandle(name);
+      const since = await until(async () => {
+        const attrs = (await handle.describe()).typedSearchAttributes;
+        return attrs.get(SearchAttributes.phaseSince)?.toISOString();
+      }, 'CodeFactoryPhaseSince');
+      const reminders = () => comments(number).filter((c) => c.body.startsWith('⏰'));
+      // The schedule signals on every scan while the task stays stuck.
+      await handle.signal(stuckReminderSignal, { phase: 'failed', since });
+      await handle.signal(stuckReminderSignal, { phase: 'failed', since });
+      await handle.signal(stuckReminderSignal, { phase: 'starting', since });
+      await until(() => reminders().length > 0 || undefined, 'the reminder');
+      // A query answered after all three signals: the task has taken them all.
+      await handle.query(stateQuery);
+      await stack.waitForIdle(name);
+      expect(reminders()).toHaveLength(1);
+      expect(reminders()[0]?.body).toContain(`has been stopped on a failure since ${since}`);
+    } finally {
+      stack.coder.setUsageLimitReached(false);
+    }
+  });
+});
