@@ -64,6 +64,8 @@ export interface ActivityDeps {
   statusCommentIntervalMs?: number;
   /** TASK_HISTORY_LIMIT: a task run continues as new past this many history events. */
   historyLimit?: number;
+  /** BUDGET_RETRY_INTERVAL_MS: how often a task waiting for the Coder budget tries again. */
+  budgetRetryIntervalMs?: number;
   /** MAX_ACTIVE_AGENTS_PER_INSTALLATION (absent: unlimited). */
   maxActiveAgentsPerInstallation?: number;
   /**
@@ -229,6 +231,9 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         settings: {
           statusCommentIntervalMs: deps.statusCommentIntervalMs ?? 30_000,
           ...(deps.historyLimit ? { historyLimit: deps.historyLimit } : {}),
+          ...(deps.budgetRetryIntervalMs
+            ? { budgetRetryIntervalMs: deps.budgetRetryIntervalMs }
+            : {}),
         },
       };
     },

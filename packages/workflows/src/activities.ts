@@ -105,7 +105,12 @@ export interface StartedAgent {
   /** Why the agent is not owned by the requester, in plain words (shown once on the issue). */
   ownerFallback?: string;
   /** Worker settings the workflow needs (it cannot read the environment). */
-  settings?: { statusCommentIntervalMs: number; historyLimit?: number };
+  settings?: {
+    statusCommentIntervalMs: number;
+    historyLimit?: number;
+    /** BUDGET_RETRY_INTERVAL_MS: how often a task waiting for the budget tries again. */
+    budgetRetryIntervalMs?: number;
+  };
 }
 
 /** An agent's error as Coder classified it. */

@@ -165,6 +165,10 @@ describe('TaskLifecycle transitions', () => {
       task.failed('start', 'boom');
       return task;
     }
+    if (phase === 'waiting-for-budget') {
+      task.waitForBudget('budget spent');
+      return task;
+    }
     task.ready();
     if (phase === 'ready') return task;
     if (phase === 'working') {
@@ -209,6 +213,7 @@ describe('TaskLifecycle transitions', () => {
       ready: (t) => t.ready(),
       working: (t) => t.forwarding(),
       failed: (t) => t.failed('deliver', 'x'),
+      'waiting-for-budget': (t) => t.waitForBudget('budget spent'),
       closing: (t) => t.close(),
       closed: (t) => t.closed(),
     };
@@ -400,5 +405,31 @@ describe('TaskLifecycle fleet controls', () => {
     expect(task.takeReminder()).toBeNull();
     // A new stuck period (the phase began again later) gets its own reminder.
     expect(task.stuck('failed', '2026-11-24T11:00:00Z')).toBe(true);
+  });
+
+  it('parks on a spent budget, holds what comes, and goes on when Coder clears it or on retry', () => {
+    const task = running();
+    const chatId = agent.id;
+    task.observe({
+      chatId,
+      status: 'error',
+      readiness: 'error',
+      error: { kind: 'usage_limit', message: 'limit', retryable: false, userFixable: true },
+    });
+    expect(task.budgetExhausted()).toBe(true);
+    task.waitForBudget('budget spent');
+    expect(task.phase).toBe('waiting-for-budget');
+    expect(task.parked).toBe(true);
+    task.accept(comment('d1'));
+    expect(task.hasWork()).toBe(false);
+    expect(task.canResumeAfterAgentError()).toBe(false);
+    task.observe({ chatId, status: 'waiting', readiness: 'ready' });
+    expect(task.canResumeAfterAgentError()).toBe(true);
+    task.resume();
+    expect(task.phase).toBe('ready');
+    expect(task.hasWork()).toBe(true);
+    task.waitForBudget('spent again');
+    expect(task.retry(false)).toBe('deliver');
+    expect(task.phase).toBe('ready');
   });
 });

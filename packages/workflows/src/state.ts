@@ -21,6 +21,8 @@ export type Phase =
   | 'ready'
   | 'working'
   | 'failed'
+  /** Coder refused work for a budget or usage limit: retried on a timer, or when Coder clears it. */
+  | 'waiting-for-budget'
   | 'closing'
   | 'closed';
 
@@ -93,6 +95,8 @@ export interface CarriedState {
   earlyUpdate?: (AgentLiveStatus & { chatId: string }) | null;
   /** The worker's bound on one run's history, learnt when the agent started. */
   historyLimit?: number | null;
+  /** The worker's BUDGET_RETRY_INTERVAL_MS, learnt when the agent started. */
+  budgetRetryIntervalMs?: number | null;
   /** Operators paused the task: events are accepted and kept, nothing is forwarded. */
   paused?: boolean;
   /** `/agent` commands taken from comments, handled in order by the control lane. */
@@ -153,6 +157,9 @@ export type AcceptResult =
 
 export const RECENT_DELIVERIES_LIMIT = 500;
 
+/** Coder's `last_error.kind` values that mean a budget or usage limit (chaterror). */
+export const BUDGET_ERROR_KINDS: readonly string[] = ['usage_limit'];
+
 const READINESS = new Set(['ready', 'busy', 'starting', 'paused', 'error', 'blocked', 'gone']);
 
 export function emptyState(): CarriedState {
@@ -203,12 +210,13 @@ type DeepReadonly<T> = T extends (infer U)[]
  */
 export const TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
   requested: ['starting', 'failed', 'closing'],
-  starting: ['ready', 'requested', 'queued', 'failed', 'closing'],
+  starting: ['ready', 'requested', 'queued', 'failed', 'waiting-for-budget', 'closing'],
   queued: ['starting', 'failed', 'closing'],
-  ready: ['working', 'failed', 'closing'],
-  working: ['ready', 'failed', 'closing'],
+  ready: ['working', 'failed', 'waiting-for-budget', 'closing'],
+  working: ['ready', 'failed', 'waiting-for-budget', 'closing'],
   // A second failure while parked (an agent error pushed during a failing send) stays failed.
-  failed: ['ready', 'requested', 'failed', 'closing'],
+  failed: ['ready', 'requested', 'failed', 'waiting-for-budget', 'closing'],
+  'waiting-for-budget': ['ready', 'requested', 'failed', 'waiting-for-budget', 'closing'],
   closing: ['closed'],
   closed: [],
 };
@@ -230,6 +238,8 @@ export interface AgentStarted {
   statusCommentIntervalMs?: number;
   /** The worker's bound on one run's history (TASK_HISTORY_LIMIT). */
   historyLimit?: number;
+  /** The worker's BUDGET_RETRY_INTERVAL_MS. */
+  budgetRetryIntervalMs?: number;
   ownerNote?: string;
 }
 
@@ -307,6 +317,9 @@ export class TaskLifecycle {
       this.#s.statusCommentIntervalMs = started.statusCommentIntervalMs;
     }
     if (started.historyLimit !== undefined) this.#s.historyLimit = started.historyLimit;
+    if (started.budgetRetryIntervalMs !== undefined) {
+      this.#s.budgetRetryIntervalMs = started.budgetRetryIntervalMs;
+    }
     if (started.ownerNote !== undefined) this.#s.ownerNote = started.ownerNote;
   }
 
@@ -335,12 +348,31 @@ export class TaskLifecycle {
     this.#s.failedOnAgentError = onAgentError;
   }
 
+  /** Coder refused work for a budget or usage limit: parked like an agent error, phase of its own. */
+  waitForBudget(message: string): void {
+    this.#move('waiting-for-budget', 'waitForBudget');
+    this.#s.failedStep = 'deliver';
+    this.#s.lastError = message;
+    this.#s.failedOnAgentError = true;
+  }
+
+  /** Failed, or waiting for the budget: nothing is delivered until a retry or Coder clears it. */
+  get parked(): boolean {
+    return this.#s.phase === 'failed' || this.#s.phase === 'waiting-for-budget';
+  }
+
+  /** The agent's current error is a budget or usage limit. */
+  budgetExhausted(): boolean {
+    const live = this.#s.live;
+    return live?.readiness === 'error' && BUDGET_ERROR_KINDS.includes(live.error?.kind ?? '');
+  }
+
   /**
    * An operator retries the failed step. `readopt`: a start that failed after the agent was
    * created is redone whole (the agent is adopted again by name). Returns the step retried.
    */
   retry(readopt: boolean): FailedStep {
-    if (this.#s.phase !== 'failed') {
+    if (!this.parked) {
       throw new IllegalTransition(this.#s.phase, 'ready', 'retry');
     }
     const step = this.#s.failedStep ?? 'start';
@@ -530,7 +562,7 @@ export class TaskLifecycle {
   /** A task parked on an agent error a person had to fix, now that Coder says it is fixed. */
   canResumeAfterAgentError(): boolean {
     return (
-      this.#s.phase === 'failed' &&
+      this.parked &&
       this.#s.failedOnAgentError === true &&
       this.#s.live !== null &&
       this.#s.live !== undefined &&
@@ -618,7 +650,7 @@ export class TaskLifecycle {
 
   /** True when the head of the inbox can be worked on now. */
   hasWork(): boolean {
-    return this.#s.inbox.length > 0 && this.#s.phase !== 'failed' && this.#s.paused !== true;
+    return this.#s.inbox.length > 0 && !this.parked && this.#s.paused !== true;
   }
 
   // --- Fleet controls: pause, commands, slots, stuck reminders. ---

@@ -109,6 +109,8 @@ const HOISTED = [
 export const MAX_HISTORY_EVENTS = 2_000;
 /** Said after an agent error a person must fix. */
 const KEPT = 'The comments are kept and delivered once the agent can go on.';
+/** BUDGET_RETRY_INTERVAL_MS when the worker did not say (runs started before it did). */
+const DEFAULT_BUDGET_RETRY_INTERVAL_MS = 15 * 60_000;
 /** How many waiting items go to the agent as one message at most. */
 const MAX_BATCH = 20;
 
@@ -279,7 +281,7 @@ export class TaskRun {
       log.info('agent stopped on an error a person must fix', {
         kind: task.state.live?.error?.kind,
       });
-      task.failed('deliver', blocking, true);
+      this.#parkOnAgentError(blocking);
       this.publishPhase();
     } else if (task.canResumeAfterAgentError()) {
       // Someone fixed what stopped the agent (budget, credentials): go on with what waits.
@@ -287,6 +289,12 @@ export class TaskRun {
       task.resume();
       this.publishPhase();
     }
+  }
+
+  /** An agent error a person must fix parks the task; a spent budget has a phase of its own. */
+  #parkOnAgentError(message: string): void {
+    if (this.task.budgetExhausted() && this.#fleet()) this.task.waitForBudget(message);
+    else this.task.failed('deliver', message, true);
   }
 
   onClose(arg: { reason?: unknown } | undefined): void {
@@ -323,12 +331,12 @@ export class TaskRun {
   }
 
   checkRetry(): void {
-    if (this.task.phase !== 'failed') {
+    if (!this.task.parked) {
       throw new Error(`nothing to retry: the task is ${this.task.phase}`);
     }
   }
 
-  retry(): { retrying: FailedStep } {
+  retry(nudge?: string): { retrying: FailedStep } {
     this.observe();
     const task = this.task;
     const afterAgentError = task.failedOnAgentError;
@@ -348,7 +356,9 @@ export class TaskRun {
         deliveryId: `retry-${uuid4()}`,
         receivedAt: new Date().toISOString(),
         author: 'code-factory',
-        text: 'The problem that stopped you has been fixed. Please continue where you left off.',
+        text:
+          nudge ??
+          'The problem that stopped you has been fixed. Please continue where you left off.',
       });
     }
     this.publishPhase();
@@ -774,7 +784,7 @@ export class TaskRun {
       }
       if (items.length === 0) return;
       // An error Coder pushed while the CI logs were read parks these items too.
-      const blocking = task.phase === 'failed' ? task.blockingError() : null;
+      const blocking = task.parked ? task.blockingError() : null;
       if (blocking) throw agentErrorFailure(blocking);
       task.forwarding();
       this.publishPhase();
@@ -821,7 +831,7 @@ export class TaskRun {
         state: 'stalled',
         problem: `${message} ${KEPT}`,
       });
-      task.failed(step, message, true);
+      this.#parkOnAgentError(message);
       this.publishPhase();
       return;
     } else if (failure?.type === ErrorTypes.agentUnavailable) {
@@ -921,7 +931,7 @@ export class TaskRun {
       const wait = shownAt === null ? 0 : shownAt + interval - Date.now();
       if (wait > 0 && (await condition(() => task.closeRequested, wait))) return;
       const agent = task.state.agent;
-      if (!agent || (task.phase === 'failed' && !task.state.failedOnAgentError)) continue;
+      if (!agent || (task.parked && !task.state.failedOnAgentError)) continue;
       task.liveShown(Date.now());
       await this.#tryShowStatus(this.#liveView(agent));
     }
@@ -982,6 +992,31 @@ export class TaskRun {
     }
   }
 
+  /**
+   * A task waiting for the budget tries again every BUDGET_RETRY_INTERVAL_MS (a durable
+   * timer): the agent is nudged once, and a budget still spent parks it again, editing the
+   * status comment, never posting. Coder clearing the error (`agentUpdate`) or `retry` goes on
+   * earlier.
+   */
+  async budgetLane(): Promise<void> {
+    if (!this.#fleet()) return;
+    const task = this.task;
+    for (;;) {
+      await condition(() => task.closeRequested || task.phase === 'waiting-for-budget');
+      if (task.closeRequested) return;
+      const interval = task.state.budgetRetryIntervalMs ?? DEFAULT_BUDGET_RETRY_INTERVAL_MS;
+      const moved = await condition(
+        () => task.closeRequested || task.phase !== 'waiting-for-budget',
+        interval,
+      );
+      if (moved) continue;
+      log.info('trying again after the budget wait', { intervalMs: interval });
+      this.retry(
+        'The usage limit that stopped you may have been lifted. Please continue where you left off.',
+      );
+    }
+  }
+
   /** One `/agent` command: 👍, the action, and one short reply (the flood rule allowing). */
   async #command(command: PendingCommand): Promise<void> {
     const task = this.task;
@@ -1015,7 +1050,7 @@ export class TaskRun {
         }
       }
     } else if (parsed.command === 'retry') {
-      if (task.phase === 'failed') {
+      if (task.parked) {
         this.retry();
         reply = COMMAND_REPLIES.retry;
       } else reply = NOTHING_TO_RETRY_REPLY;
@@ -1144,7 +1179,7 @@ export function describe(task: TaskLifecycle): string {
   ];
   if (s.agent) lines.push(`Agent: [${s.agent.name}](${s.agent.url}) (${s.agent.backend})`);
   if (s.inbox.length) lines.push(`Waiting to forward: ${s.inbox.length} item(s)`);
-  if (s.phase === 'failed') {
+  if (task.parked) {
     lines.push(`Failed step: ${s.failedStep}. ${s.lastError ?? ''}`);
     lines.push('Retry with the `retry` update, or close the task.');
   }

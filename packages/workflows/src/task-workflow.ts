@@ -55,7 +55,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
 
   run.labelIssue();
   run.publishPhase();
-  const lanes = [run.reactionLane(), run.statusLane(), run.controlLane()];
+  const lanes = [run.reactionLane(), run.statusLane(), run.controlLane(), run.budgetLane()];
 
   for (;;) {
     await condition(

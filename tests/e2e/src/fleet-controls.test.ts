@@ -228,13 +228,55 @@ describe('concurrency limits', () => {
   });
 });
 
+describe('budgets', () => {
+  it('a budget refusal parks the task, and it goes on once the budget is restored', async () => {
+    const number = 8501;
+    stack.coder.setUsageLimitReached(true);
+    const name = await stack.assign(number, 'Budget');
+    await stack.waitForPhase(name, ['waiting-for-budget']);
+    await statusSays(number, 'usage or budget limit');
+    await until(
+      async () =>
+        (
+          await stack.client.workflow.count(
+            `CodeFactoryPhase='waiting-for-budget' AND WorkflowId='${name}'`,
+          )
+        ).count === 1,
+      'visibility shows the task waiting for the budget',
+    );
+    const chat = await chatOf(name);
+    await comment(number, 'meanwhile, add a changelog entry');
+    const handle = stack.client.workflow.getHandle(name);
+    await until(
+      async () => ((await handle.query(stateQuery)).pending.length === 1 ? true : undefined),
+      'the comment held',
+    );
+    stack.coder.setUsageLimitReached(false);
+    await comment(number, '/agent retry');
+    const sent = await until(() => {
+      const text = sentTo(chat.id).join('\n');
+      return text.includes('add a changelog entry') ? text : undefined;
+    }, 'the held comment delivered');
+    expect(sent).not.toContain('/agent retry');
+    await stack.waitForPhase(name, ['ready']);
+    await until(
+      () => replies(number).some((r) => r.includes(COMMAND_REPLIES.retry)) || undefined,
+      'the retry reply',
+    );
+    await until(
+      () => (status(number).includes('usage or budget limit') ? undefined : true),
+      'the status comment no longer about the budget',
+    );
+  });
+});
+
 describe('stuck detection', () => {
   it('records since when the task is in its phase and reminds the issue once per stuck period', async () => {
     const number = 8401;
     stack.coder.setUsageLimitReached(true);
     try {
       const name = await stack.assign(number, 'Stuck');
-      await stack.waitForPhase(name, ['failed']);
+      await stack.waitForPhase(name, ['waiting-for-budget']);
       const handle = stack.client.workflow.getHandle(name);
       const since = await until(async () => {
         const attrs = (await handle.describe()).typedSearchAttributes;
@@ -242,15 +284,17 @@ describe('stuck detection', () => {
       }, 'CodeFactoryPhaseSince');
       const reminders = () => comments(number).filter((c) => c.body.startsWith('⏰'));
       // The schedule signals on every scan while the task stays stuck.
+      await handle.signal(stuckReminderSignal, { phase: 'waiting-for-budget', since });
+      await handle.signal(stuckReminderSignal, { phase: 'waiting-for-budget', since });
       await handle.signal(stuckReminderSignal, { phase: 'failed', since });
-      await handle.signal(stuckReminderSignal, { phase: 'failed', since });
-      await handle.signal(stuckReminderSignal, { phase: 'starting', since });
       await until(() => reminders().length > 0 || undefined, 'the reminder');
       // A query answered after all three signals: the task has taken them all.
       await handle.query(stateQuery);
       await stack.waitForIdle(name);
       expect(reminders()).toHaveLength(1);
-      expect(reminders()[0]?.body).toContain(`has been stopped on a failure since ${since}`);
+      expect(reminders()[0]?.body).toContain(
+        `has been waiting for the Coder budget since ${since}`,
+      );
     } finally {
       stack.coder.setUsageLimitReached(false);
     }
