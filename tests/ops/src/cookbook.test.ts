@@ -74,6 +74,14 @@ const RULES: Rule[] = [
     },
   },
   {
+    name: 'list tasks waiting for the budget',
+    match: /^workflow list --query "[^"]*CodeFactoryPhase='waiting-for-budget'[^"]*"$/,
+    stage: 0,
+    target: 'main',
+    // No fixture spends its budget: the filter must be accepted and list none of them.
+    check: (out, { ids }) => expect(out).not.toContain(ids.main),
+  },
+  {
     name: 'list tasks of a backend',
     match: /^workflow list --query "[^"]*CodeFactoryBackend='agents'[^"]*"$/,
     stage: 0,
