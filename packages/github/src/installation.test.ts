@@ -100,6 +100,18 @@ describe('collaboratorPermission', () => {
   });
 });
 
+describe('postComment', () => {
+  it('posts a new comment every time, as written', async () => {
+    const first = await gh.postComment({ ...repo, issueNumber: 6, body: 'one' });
+    const second = await gh.postComment({ ...repo, issueNumber: 6, body: 'two' });
+    expect(second.commentId).not.toBe(first.commentId);
+    expect(fake.comments(repo.owner, repo.repo, 6).map((c: { body: string }) => c.body)).toEqual([
+      'one',
+      'two',
+    ]);
+  });
+});
+
 describe('upsertStatusComment', () => {
   const issue = { ...repo, issueNumber: 5, marker: MARKER };
 
