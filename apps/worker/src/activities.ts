@@ -15,13 +15,14 @@ import {
 } from '@code-factory/coder';
 import { ExternalError } from '@code-factory/errors';
 import type { CiFailed } from '@code-factory/events';
-import type { GitHubApp } from '@code-factory/github';
+import { commentOnIssue, type GitHubApp } from '@code-factory/github';
 import {
   agentBrief,
   type BriefTemplates,
   type CiFailureReport,
   MAX_FAILED_JOBS,
   MAX_LOG_LINES,
+  MAX_REVIEW_COMMENTS,
   renderStatusComment,
   STATUS_MARKER,
 } from '@code-factory/messages';
@@ -165,11 +166,22 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
     },
 
     async postComment(input) {
-      return deps.github.installation(input.installationId).postComment({
+      const posted = await commentOnIssue(deps.github.installation(input.installationId), {
         ...repo(input),
         issueNumber: input.issueNumber,
         body: input.body,
       });
+      return { commentId: posted.id };
+    },
+
+    async collectReview(input) {
+      const comments = await deps.github.installation(input.installationId).reviewComments({
+        ...repo(input),
+        pullNumber: input.pullNumber,
+        reviewId: input.reviewId,
+        max: MAX_REVIEW_COMMENTS,
+      });
+      return { comments };
     },
 
     async startAgent(input: StartAgentInput) {

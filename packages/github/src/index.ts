@@ -24,6 +24,7 @@ export {
   type ReactionContent,
   type ReactionSource,
   type RepoRef,
+  type ReviewComment,
 } from './installation';
 export {
   branchExists,

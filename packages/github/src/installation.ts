@@ -20,6 +20,27 @@ export interface RepoRef {
 /** Where a comment that gets a reaction came from; reviews themselves cannot have reactions. */
 export type ReactionSource = 'issue_comment' | 'pr_comment' | 'review_comment' | 'review';
 
+/** One comment of a submitted review (plain JSON: it goes into workflow history). */
+export interface ReviewComment {
+  id: number;
+  path: string;
+  /** null: the line is outdated. */
+  line: number | null;
+  body: string;
+  author: string;
+  url: string;
+}
+
+const reviewCommentSchema = z.object({
+  id: z.number().int().positive(),
+  path: z.string(),
+  line: z.number().int().nullish(),
+  original_line: z.number().int().nullish(),
+  body: z.string(),
+  html_url: z.string(),
+  user: z.object({ login: z.string() }).nullable(),
+});
+
 export type ReactionContent =
   | '+1'
   | '-1'
@@ -188,21 +209,6 @@ export class GitHubInstallation {
     });
   }
 
-  /** Posts a new comment on an issue or pull request (replies to `/agent` commands, reminders). */
-  async postComment(
-    input: RepoRef & { issueNumber: number; body: string },
-  ): Promise<{ commentId: number }> {
-    const { owner, repo, issueNumber, body } = input;
-    const action = `comment on ${owner}/${repo}#${issueNumber}`;
-    return this.call(action, async () => {
-      const res = await this.octokit.request(
-        'POST /repos/{owner}/{repo}/issues/{issue_number}/comments',
-        { owner, repo, issue_number: issueNumber, body },
-      );
-      return { commentId: parseResponse(commentSchema, res.data, action).id };
-    });
-  }
-
   /** The id of the edited comment, or null when it no longer exists. */
   private async updateComment(
     ref: RepoRef,
@@ -321,6 +327,41 @@ export class GitHubInstallation {
         });
       }
       return pull.closingIssuesReferences.nodes.flatMap((n) => (n ? [n.number] : []));
+    });
+  }
+
+  /** The comments of one submitted review, in the order GitHub lists them, at most `max`. */
+  async reviewComments(
+    input: RepoRef & { pullNumber: number; reviewId: number; max?: number },
+  ): Promise<ReviewComment[]> {
+    const max = input.max ?? 50;
+    const action = `comments of review ${input.reviewId} on ${input.owner}/${input.repo}#${input.pullNumber}`;
+    return this.call(action, async () => {
+      const found: ReviewComment[] = [];
+      const pages = this.octokit.paginate.iterator(
+        'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments',
+        {
+          owner: input.owner,
+          repo: input.repo,
+          pull_number: input.pullNumber,
+          review_id: input.reviewId,
+          per_page: 100,
+        },
+      );
+      for await (const page of pages) {
+        for (const c of parseResponse(z.array(reviewCommentSchema), page.data, action)) {
+          if (found.length >= max) return found;
+          found.push({
+            id: c.id,
+            path: c.path,
+            line: c.line ?? c.original_line ?? null,
+            body: c.body,
+            author: c.user?.login ?? 'ghost',
+            url: c.html_url,
+          });
+        }
+      }
+      return found;
     });
   }
 

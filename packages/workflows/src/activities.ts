@@ -3,7 +3,7 @@
  * workflow bundle imports nothing that does I/O. Inputs and results are small plain JSON.
  */
 import type { CiFailed, Repository } from '@code-factory/events';
-import type { CiFailureReport, StatusView } from '@code-factory/messages';
+import type { CiFailureReport, ReviewCommentItem, StatusView } from '@code-factory/messages';
 import type { RepoConfig } from '@code-factory/repo-config';
 
 export type Backend = 'tasks' | 'agents';
@@ -84,6 +84,13 @@ export interface TaskActivities {
       content?: 'eyes' | '+1';
     },
   ): Promise<void>;
+  /**
+   * The comments of a submitted review (at most MAX_REVIEW_COMMENTS), in order, so a review
+   * reaches the agent as one message.
+   */
+  collectReview(
+    input: IssueRef & { pullNumber: number; reviewId: number },
+  ): Promise<{ comments: ReviewCommentItem[] }>;
   /** Posts a new comment on the issue (a reply to an `/agent` command, a stuck reminder). */
   postComment(input: IssueRef & { body: string }): Promise<{ commentId: number }>;
   /**

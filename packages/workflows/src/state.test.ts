@@ -432,4 +432,23 @@ describe('TaskLifecycle fleet controls', () => {
     expect(task.retry(false)).toBe('deliver');
     expect(task.phase).toBe('ready');
   });
+
+  it('drops review comments its review carried, queued or arriving later', () => {
+    const task = running();
+    const rc = (deliveryId: string, commentId: number) => ({
+      ...comment(deliveryId),
+      source: 'review_comment' as const,
+      commentId,
+    });
+    task.accept(rc('r1', 71), true);
+    task.accept(comment('c1'), true);
+    task.accept(rc('r2', 72), true);
+    task.reviewCommentsSent([71, 72, 73]);
+    expect(task.state.inbox.map((i) => i.deliveryId)).toEqual(['c1']);
+    expect(task.accept(rc('r3', 73), true).outcome).toBe('folded');
+    // Runs recorded before the patch queue it as before.
+    expect(task.accept(rc('r4', 73), false).outcome).toBe('accepted');
+    expect(task.reviewCommentSent(72)).toBe(true);
+    expect(task.reviewCommentSent(74)).toBe(false);
+  });
 });

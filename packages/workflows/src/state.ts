@@ -111,6 +111,8 @@ export interface CarriedState {
   remindedSince?: string | null;
   /** A reminder to post (from the `stuck-tasks` schedule). */
   pendingReminder?: { phase: string; since: string } | null;
+  /** Review comments the agent got already (in their review's message or alone); bounded. */
+  sentReviewComments?: number[];
 }
 
 /** An `/agent` command comment, waiting to be acted on. */
@@ -152,6 +154,8 @@ export type AcceptResult =
   | { outcome: 'accepted'; item: InboxItem }
   /** An `/agent` command: held for the control lane, never forwarded. */
   | { outcome: 'command'; item: InboxItem }
+  /** A review comment its review's message carried already. */
+  | { outcome: 'folded'; item: InboxItem }
   | { outcome: 'duplicate' | 'closed' }
   | { outcome: 'invalid' | 'foreign'; reason: string };
 
@@ -605,6 +609,15 @@ export class TaskLifecycle {
       return { outcome: 'accepted', item };
     }
     const parsed = commands && item.kind === 'comment.posted' ? parseAgentCommand(item.body) : null;
+    if (
+      commands &&
+      item.kind === 'comment.posted' &&
+      item.source === 'review_comment' &&
+      this.reviewCommentSent(item.commentId)
+    ) {
+      // It reached the agent inside its review's message already.
+      return { outcome: 'folded', item };
+    }
     if (parsed && item.kind === 'comment.posted') {
       if (!item.edited) {
         this.#s.commands = [
@@ -744,6 +757,30 @@ export class TaskLifecycle {
     this.#s.remindedSince = since;
     this.#s.pendingReminder = { phase, since };
     return true;
+  }
+
+  /** True when a review waits in the inbox. */
+  hasQueuedReview(): boolean {
+    return this.#s.inbox.some((i) => i.kind === 'comment.posted' && i.source === 'review');
+  }
+
+  reviewCommentSent(commentId: number): boolean {
+    return this.#s.sentReviewComments?.includes(commentId) === true;
+  }
+
+  /**
+   * These review comments reached the agent (in their review's message, or alone): the ones
+   * still queued are dropped, later arrivals are too, and a review fetched later leaves them out.
+   */
+  reviewCommentsSent(ids: readonly number[]): void {
+    if (ids.length === 0) return;
+    const sent = new Set(ids);
+    this.#s.inbox = this.#s.inbox.filter(
+      (i) =>
+        !(i.kind === 'comment.posted' && i.source === 'review_comment' && sent.has(i.commentId)),
+    );
+    const kept = [...(this.#s.sentReviewComments ?? []), ...ids];
+    this.#s.sentReviewComments = kept.slice(-RECENT_DELIVERIES_LIMIT);
   }
 
   /** Takes the reminder to post, if any. */

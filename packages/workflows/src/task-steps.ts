@@ -15,6 +15,7 @@ import {
   formatBatch,
   NO_AGENT_REPLY,
   NOTHING_TO_RETRY_REPLY,
+  type ReviewCommentItem,
   STOP_ON_TASKS_REPLY,
   type StatusView,
   stuckReminder,
@@ -46,6 +47,7 @@ import {
   type CarriedState,
   type Deliverable,
   type FailedStep,
+  type InboxItem,
   type PendingCommand,
   TaskLifecycle,
 } from './state';
@@ -111,6 +113,8 @@ export const MAX_HISTORY_EVENTS = 2_000;
 const KEPT = 'The comments are kept and delivered once the agent can go on.';
 /** BUDGET_RETRY_INTERVAL_MS when the worker did not say (runs started before it did). */
 const DEFAULT_BUDGET_RETRY_INTERVAL_MS = 15 * 60_000;
+/** How long review comments wait for their review before going out without it. */
+const REVIEW_GRACE_MS = 3_000;
 /** How many waiting items go to the agent as one message at most. */
 const MAX_BATCH = 20;
 
@@ -764,11 +768,28 @@ export class TaskRun {
       } else {
         await this.#waitUntilReady(agent);
       }
+      const fleet = this.#fleet();
+      if (fleet && run.some(isReviewComment) && !run.some(isReview) && !task.hasQueuedReview()) {
+        // GitHub sends a review's comments and the review itself as separate webhooks in any
+        // order: wait a moment for the review, so that they go out as one message.
+        await condition(() => task.closeRequested || task.hasQueuedReview(), REVIEW_GRACE_MS);
+      }
       // Everything that arrived while we waited goes out in the same message, in order.
       run.push(...task.takeDeliverableRun(MAX_BATCH - run.length));
+      const reviews = fleet
+        ? await this.#collectReviews(run)
+        : new Map<number, ReviewCommentItem[]>();
+      const inReview = new Set([...reviews.values()].flat().map((c) => c.id));
       const items: ForwardItem[] = [];
+      const alone: number[] = [];
       for (const item of run) {
-        if (item.kind === 'comment.posted') items.push({ kind: 'comment', comment: item });
+        if (item.kind === 'comment.posted' && item.source === 'review_comment') {
+          if (inReview.has(item.commentId)) continue;
+          if (fleet) alone.push(item.commentId);
+          items.push({ kind: 'comment', comment: item });
+        } else if (item.kind === 'comment.posted' && reviews.has(item.commentId)) {
+          items.push({ kind: 'review', review: item, comments: reviews.get(item.commentId) ?? [] });
+        } else if (item.kind === 'comment.posted') items.push({ kind: 'comment', comment: item });
         else if (item.kind === 'operator.message') {
           items.push({
             kind: 'operator',
@@ -795,11 +816,45 @@ export class TaskRun {
         coderOptions,
       );
       task.forwarded(items.length);
+      task.reviewCommentsSent([...inReview, ...alone]);
       log.info('forwarded to agent', { items: items.length, queued: result.queued });
     } catch (err) {
       if (!isCancellation(err)) task.requeueFront(run);
       throw err;
     }
+  }
+
+  /**
+   * The comments of each review in `run`, fetched from GitHub (review id → comments not sent
+   * yet). A review whose comments cannot be read goes out alone, as before.
+   */
+  async #collectReviews(run: Deliverable[]): Promise<Map<number, ReviewCommentItem[]>> {
+    const reviews = new Map<number, ReviewCommentItem[]>();
+    for (const item of run) {
+      if (!isReview(item) || !item.pullRequest) continue;
+      try {
+        const { comments } = await this.#call(
+          'collectReview',
+          `comments of review ${item.commentId}`,
+          [
+            {
+              installationId: item.installationId,
+              ...this.#issue,
+              pullNumber: item.pullRequest.number,
+              reviewId: item.commentId,
+            },
+          ],
+        );
+        reviews.set(
+          item.commentId,
+          comments.filter((c) => !this.task.reviewCommentSent(c.id)),
+        );
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        log.warn('review comments not read; the review goes alone', { error: `${err}` });
+      }
+    }
+    return reviews;
   }
 
   async #handleFailure(err: unknown, step: FailedStep): Promise<void> {
@@ -852,7 +907,7 @@ export class TaskRun {
    * scheduled, and two lanes scheduling them could interleave one way live and another way
    * on replay.
    */
-  #call<K extends 'reactToComment' | 'collectCiFailure' | 'deliverToAgent'>(
+  #call<K extends 'reactToComment' | 'collectCiFailure' | 'collectReview' | 'deliverToAgent'>(
     name: K,
     summary: string,
     args: Parameters<TaskActivities[K]>,
@@ -1139,6 +1194,14 @@ export class TaskRun {
       log.error('clean-up step failed; the task closes anyway', { step: what, error: `${err}` });
     }
   }
+}
+
+function isReview(item: InboxItem): item is Extract<InboxItem, { kind: 'comment.posted' }> {
+  return item.kind === 'comment.posted' && item.source === 'review';
+}
+
+function isReviewComment(item: InboxItem): boolean {
+  return item.kind === 'comment.posted' && item.source === 'review_comment';
 }
 
 /** The phase and backend the run inherited (a continued run keeps its search attributes). */

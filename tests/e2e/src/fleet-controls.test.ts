@@ -10,7 +10,7 @@ import {
   STATUS_MARKER,
 } from '@code-factory/messages';
 import { samplePayloads, until } from '@code-factory/testkit';
-import { type Stack, startStack } from '@code-factory/testkit/stack';
+import { AGENT_LOGIN, type Stack, startStack } from '@code-factory/testkit/stack';
 import {
   pauseSignal,
   resumeSignal,
@@ -268,6 +268,109 @@ describe('budgets', () => {
       'the status comment no longer about the budget',
     );
   });
+});
+
+describe('one message per review', () => {
+  it.each([
+    ['the comments before the review', 8601, false],
+    ['the review before its comments', 8602, true],
+  ] as const)(
+    'a three-comment review reaches the agent as one message (%s)',
+    async (_what, number, reviewFirst) => {
+      const { owner, name: repo } = stack.repo;
+      const pr = number + 1000;
+      const reviewId = number * 10;
+      const headSha = 'c'.repeat(40);
+      stack.github.addPullRequest({
+        owner,
+        repo,
+        number: pr,
+        author: AGENT_LOGIN,
+        headSha,
+        headRef: `agent/${number}`,
+      });
+      stack.github.linkIssue(owner, repo, pr, number);
+      const comments = [
+        { id: reviewId + 1, path: 'src/a.ts', line: 3, body: 'rename this', login: 'octo-lead' },
+        { id: reviewId + 2, path: 'src/a.ts', line: 9, body: 'and this', login: 'octo-lead' },
+        {
+          id: reviewId + 3,
+          path: 'src/b.ts',
+          line: null,
+          body: 'drop the file',
+          login: 'octo-lead',
+        },
+      ];
+      stack.github.setReviewComments(owner, repo, pr, reviewId, comments);
+      const name = await stack.assign(number, 'Review');
+      await stack.waitForPhase(name, ['ready']);
+      const chat = await chatOf(name);
+      const before = sentTo(chat.id).length;
+
+      const sendReview = async () => {
+        const res = await stack.deliver(
+          'pull_request_review',
+          samplePayloads.review({
+            owner,
+            repo,
+            prNumber: pr,
+            headSha,
+            reviewId,
+            body: 'A few things.',
+          }),
+        );
+        expect(res.status).toBe(202);
+      };
+      if (reviewFirst) await sendReview();
+      for (const c of comments) {
+        const res = await stack.deliver(
+          'pull_request_review_comment',
+          samplePayloads.reviewComment({
+            owner,
+            repo,
+            prNumber: pr,
+            headSha,
+            reviewId,
+            commentId: c.id,
+            path: c.path,
+            ...(c.line === null ? {} : { line: c.line }),
+            body: c.body,
+          }),
+        );
+        expect(res.status).toBe(202);
+      }
+      if (!reviewFirst) await sendReview();
+      const handle = stack.client.workflow.getHandle(name);
+      // Every event reached the task (4 accepted after the assignment), and nothing waits.
+      await until(async () => {
+        const s = await handle.query(stateQuery);
+        return s.counts.accepted + (s.counts.duplicates ?? 0) >= 4 && s.pending.length === 0
+          ? true
+          : undefined;
+      }, 'the review and its comments taken');
+      await until(() => {
+        const text = sentTo(chat.id).slice(before).join('\n');
+        return text.includes('drop the file') ? true : undefined;
+      }, 'the review forwarded');
+      await stack.waitForIdle(name);
+      const sent = sentTo(chat.id).slice(before);
+      expect(sent).toHaveLength(1);
+      const message = sent[0] ?? '';
+      expect(message).toContain('New review on your pull request, with 3 comment(s)');
+      const order = [
+        'A few things.',
+        'src/a.ts (line 3)',
+        'rename this',
+        'src/a.ts (line 9)',
+        'and this',
+        'src/b.ts (outdated line)',
+        'drop the file',
+      ];
+      const at = order.map((t) => message.indexOf(t));
+      expect(at.every((i) => i >= 0)).toBe(true);
+      expect([...at].sort((a, b) => a - b)).toEqual(at);
+    },
+  );
 });
 
 describe('stuck detection', () => {
