@@ -6,7 +6,7 @@
  */
 
 import { samplePayloads } from '@code-factory/testkit';
-import { type Stack, startStack } from '@code-factory/testkit/stack';
+import { AGENT_LOGIN, type Stack, startStack } from '@code-factory/testkit/stack';
 import {
   agentWatchWorkflowId,
   pauseSignal,
@@ -158,6 +158,64 @@ describe.runIf(RECORD)('record Coder Agents histories', () => {
     expect(await handle(second).result()).toBe('closed');
     await save('task-fleet-holder-close', handle(first));
     await save('task-fleet-queued-paused-commands-release', handle(second));
+  });
+
+  it('task (fleet controls): a review and its comments as one message', async () => {
+    const n = 205;
+    const pr = 1205;
+    const reviewId = 2050;
+    const headSha = 'beef'.padEnd(40, '0');
+    const { owner, name } = stack.repo;
+    stack.github.addPullRequest({
+      owner,
+      repo: name,
+      number: pr,
+      author: AGENT_LOGIN,
+      headSha,
+      headRef: `agent/${n}`,
+    });
+    stack.github.linkIssue(owner, name, pr, n);
+    const comments = [
+      { id: reviewId + 1, path: 'src/a.ts', line: 3, body: 'rename this', login: 'octo-lead' },
+      { id: reviewId + 2, path: 'src/b.ts', line: 7, body: 'and this', login: 'octo-lead' },
+    ];
+    stack.github.setReviewComments(owner, name, pr, reviewId, comments);
+    await send('issues', samplePayloads.issueAssigned({ ...issue(n), title: 'Replay: review' }));
+    await phase(n, ['ready']);
+    for (const c of comments) {
+      await send(
+        'pull_request_review_comment',
+        samplePayloads.reviewComment({
+          owner,
+          repo: name,
+          prNumber: pr,
+          headSha,
+          reviewId,
+          commentId: c.id,
+          path: c.path,
+          line: c.line,
+          body: c.body,
+        }),
+      );
+    }
+    await send(
+      'pull_request_review',
+      samplePayloads.review({
+        owner,
+        repo: name,
+        prNumber: pr,
+        headSha,
+        reviewId,
+        body: 'Two things.',
+      }),
+    );
+    await until(async () => {
+      const s = await handle(n).query(stateQuery);
+      return s.counts.forwardedMessages === 1 && s.pending.length === 0 && s.counts.accepted >= 4;
+    }, 'the review forwarded as one message');
+    await send('issues', samplePayloads.issueClosed(issue(n)));
+    expect(await handle(n).result()).toBe('closed');
+    await save('task-fleet-review-one-message', handle(n));
   });
 
   it('agent watch workflow (still running)', async () => {
