@@ -191,6 +191,8 @@ export class TaskRun {
 
   /** `/agent release`: the close that follows ends the agent, not the issue. */
   #released = false;
+  /** The control lane is acting on a command (a run must not end under it). */
+  #commandRunning = false;
 
   /** Patch `fleet-controls`: commands, slots, pause, stuck reminders. */
   #fleet(): boolean {
@@ -468,7 +470,13 @@ export class TaskRun {
   /** A run whose events were all skipped (no agent, no assignment) has nothing to shepherd. */
   nothingToDo(): boolean {
     const s = this.task.state;
-    return !s.agent && !s.assignment && s.inbox.length === 0;
+    return (
+      !s.agent &&
+      !s.assignment &&
+      s.inbox.length === 0 &&
+      (s.commands?.length ?? 0) === 0 &&
+      !this.#commandRunning
+    );
   }
 
   /**
@@ -1011,7 +1019,12 @@ export class TaskRun {
       if (task.closeRequested) return;
       const command = task.nextCommand();
       if (command) {
-        await this.#command(command);
+        this.#commandRunning = true;
+        try {
+          await this.#command(command);
+        } finally {
+          this.#commandRunning = false;
+        }
         continue;
       }
       const reminder = task.takeReminder();
@@ -1115,6 +1128,8 @@ export class TaskRun {
         await this.#refreshStatus();
         reply = COMMAND_REPLIES.status;
       }
+    } else if (!task.state.agent && !task.state.assignment) {
+      reply = NO_AGENT_REPLY;
     } else {
       reply = COMMAND_REPLIES.release;
       release = true;

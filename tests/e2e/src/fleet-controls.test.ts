@@ -56,7 +56,7 @@ let nextCommentId = 900_000;
 async function comment(
   number: number,
   body: string,
-  options: { association?: string; repo?: Repo } = {},
+  options: { association?: string; repo?: Repo; expectStatus?: number } = {},
 ): Promise<number> {
   const repo = options.repo ?? stack.repo;
   const commentId = nextCommentId++;
@@ -72,7 +72,7 @@ async function comment(
     }),
   );
   // The ingress answers 200 for what it skips (an untrusted author) and 202 for what it routes.
-  expect(res.status).toBe(options.association === 'NONE' ? 200 : 202);
+  expect(res.status).toBe(options.expectStatus ?? (options.association === 'NONE' ? 200 : 202));
   return commentId;
 }
 
@@ -142,6 +142,15 @@ describe('/agent commands on the issue', () => {
     for (const text of ['wrong way', '/agent status', '/agent retry', 'stop please', 'release']) {
       expect(all).not.toContain(text);
     }
+  });
+});
+
+describe('/agent commands without an agent', () => {
+  it('on an issue no task runs for, the ingress skips them: no workflow, no reply', async () => {
+    const number = 8102;
+    await comment(number, '/agent release', { expectStatus: 200 });
+    expect(await stack.workflowExists(stack.taskName(number))).toBe(false);
+    expect(replies(number)).toHaveLength(0);
   });
 });
 
