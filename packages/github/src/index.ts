@@ -24,7 +24,6 @@ export {
   type ReactionContent,
   type ReactionSource,
   type RepoRef,
-  type ReviewComment,
 } from './installation';
 export {
   branchExists,

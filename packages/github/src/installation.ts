@@ -20,15 +20,16 @@ export interface RepoRef {
 /** Where a comment that gets a reaction came from; reviews themselves cannot have reactions. */
 export type ReactionSource = 'issue_comment' | 'pr_comment' | 'review_comment' | 'review';
 
-/** One comment of a submitted review (plain JSON: it goes into workflow history). */
-export interface ReviewComment {
-  id: number;
-  path: string;
-  /** null: the line is outdated. */
-  line: number | null;
-  body: string;
-  author: string;
-  url: string;
+function reviewCommentOf(c: z.infer<typeof reviewCommentSchema>) {
+  const { id, path, body, html_url: url } = c;
+  return {
+    id,
+    path,
+    line: c.line ?? c.original_line ?? null,
+    body,
+    author: c.user?.login ?? 'ghost',
+    url,
+  };
 }
 
 const reviewCommentSchema = z.object({
@@ -330,14 +331,15 @@ export class GitHubInstallation {
     });
   }
 
-  /** The comments of one submitted review, in the order GitHub lists them, at most `max`. */
-  async reviewComments(
-    input: RepoRef & { pullNumber: number; reviewId: number; max?: number },
-  ): Promise<ReviewComment[]> {
+  /**
+   * The comments of one submitted review, in the order GitHub lists them, at most `max`, as
+   * plain JSON (`line` null: outdated; `author` 'ghost' for a deleted account).
+   */
+  async reviewComments(input: RepoRef & { pullNumber: number; reviewId: number; max?: number }) {
     const max = input.max ?? 50;
     const action = `comments of review ${input.reviewId} on ${input.owner}/${input.repo}#${input.pullNumber}`;
     return this.call(action, async () => {
-      const found: ReviewComment[] = [];
+      const found: ReturnType<typeof reviewCommentOf>[] = [];
       const pages = this.octokit.paginate.iterator(
         'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments',
         {
@@ -351,14 +353,7 @@ export class GitHubInstallation {
       for await (const page of pages) {
         for (const c of parseResponse(z.array(reviewCommentSchema), page.data, action)) {
           if (found.length >= max) return found;
-          found.push({
-            id: c.id,
-            path: c.path,
-            line: c.line ?? c.original_line ?? null,
-            body: c.body,
-            author: c.user?.login ?? 'ghost',
-            url: c.html_url,
-          });
+          found.push(reviewCommentOf(c));
         }
       }
       return found;

@@ -10,7 +10,7 @@ import {
   STATUS_MARKER,
 } from '@code-factory/messages';
 import { samplePayloads, until } from '@code-factory/testkit';
-import { AGENT_LOGIN, type Stack, startStack } from '@code-factory/testkit/stack';
+import { type Stack, seedAgentReview, startStack } from '@code-factory/testkit/stack';
 import {
   pauseSignal,
   resumeSignal,
@@ -24,10 +24,7 @@ type Repo = { owner: string; name: string };
 
 let stack: Stack;
 beforeAll(async () => {
-  stack = await startStack({
-    coderTimings: { chatRunningMs: 100 },
-    workerEnv: { AGENT_POLL_INTERVAL_MS: '50' },
-  });
+  stack = await startStack({ coderTimings: { chatRunningMs: 100 } });
 });
 afterAll(async () => {
   await stack?.close();
@@ -286,19 +283,7 @@ describe('one message per review', () => {
   ] as const)(
     'a three-comment review reaches the agent as one message (%s)',
     async (_what, number, reviewFirst) => {
-      const { owner, name: repo } = stack.repo;
-      const pr = number + 1000;
       const reviewId = number * 10;
-      const headSha = 'c'.repeat(40);
-      stack.github.addPullRequest({
-        owner,
-        repo,
-        number: pr,
-        author: AGENT_LOGIN,
-        headSha,
-        headRef: `agent/${number}`,
-      });
-      stack.github.linkIssue(owner, repo, pr, number);
       const comments = [
         { id: reviewId + 1, path: 'src/a.ts', line: 3, body: 'rename this', login: 'octo-lead' },
         { id: reviewId + 2, path: 'src/a.ts', line: 9, body: 'and this', login: 'octo-lead' },
@@ -310,45 +295,25 @@ describe('one message per review', () => {
           login: 'octo-lead',
         },
       ];
-      stack.github.setReviewComments(owner, repo, pr, reviewId, comments);
+      const review = seedAgentReview(stack.github, {
+        repo: stack.repo,
+        issueNumber: number,
+        prNumber: number + 1000,
+        reviewId,
+        body: 'A few things.',
+        comments,
+      });
       const name = await stack.assign(number, 'Review');
       await stack.waitForPhase(name, ['ready']);
       const chat = await chatOf(name);
       const before = sentTo(chat.id).length;
 
-      const sendReview = async () => {
-        const res = await stack.deliver(
-          'pull_request_review',
-          samplePayloads.review({
-            owner,
-            repo,
-            prNumber: pr,
-            headSha,
-            reviewId,
-            body: 'A few things.',
-          }),
-        );
-        expect(res.status).toBe(202);
+      const send = async (event: string, payload: unknown) => {
+        expect((await stack.deliver(event, payload)).status).toBe(202);
       };
-      if (reviewFirst) await sendReview();
-      for (const c of comments) {
-        const res = await stack.deliver(
-          'pull_request_review_comment',
-          samplePayloads.reviewComment({
-            owner,
-            repo,
-            prNumber: pr,
-            headSha,
-            reviewId,
-            commentId: c.id,
-            path: c.path,
-            ...(c.line === null ? {} : { line: c.line }),
-            body: c.body,
-          }),
-        );
-        expect(res.status).toBe(202);
-      }
-      if (!reviewFirst) await sendReview();
+      if (reviewFirst) await send('pull_request_review', review.review);
+      for (const c of review.comments) await send('pull_request_review_comment', c);
+      if (!reviewFirst) await send('pull_request_review', review.review);
       const handle = stack.client.workflow.getHandle(name);
       // Every event reached the task (4 accepted after the assignment), and nothing waits.
       await until(async () => {

@@ -6,7 +6,7 @@
  */
 
 import { samplePayloads } from '@code-factory/testkit';
-import { AGENT_LOGIN, type Stack, startStack } from '@code-factory/testkit/stack';
+import { type Stack, seedAgentReview, startStack } from '@code-factory/testkit/stack';
 import {
   agentWatchWorkflowId,
   pauseSignal,
@@ -162,53 +162,22 @@ describe.runIf(RECORD)('record Coder Agents histories', () => {
 
   it('task (fleet controls): a review and its comments as one message', async () => {
     const n = 205;
-    const pr = 1205;
     const reviewId = 2050;
-    const headSha = 'beef'.padEnd(40, '0');
-    const { owner, name } = stack.repo;
-    stack.github.addPullRequest({
-      owner,
-      repo: name,
-      number: pr,
-      author: AGENT_LOGIN,
-      headSha,
-      headRef: `agent/${n}`,
+    const review = seedAgentReview(stack.github, {
+      repo: stack.repo,
+      issueNumber: n,
+      prNumber: 1205,
+      reviewId,
+      body: 'Two things.',
+      comments: [
+        { id: reviewId + 1, path: 'src/a.ts', line: 3, body: 'rename this', login: 'octo-lead' },
+        { id: reviewId + 2, path: 'src/b.ts', line: 7, body: 'and this', login: 'octo-lead' },
+      ],
     });
-    stack.github.linkIssue(owner, name, pr, n);
-    const comments = [
-      { id: reviewId + 1, path: 'src/a.ts', line: 3, body: 'rename this', login: 'octo-lead' },
-      { id: reviewId + 2, path: 'src/b.ts', line: 7, body: 'and this', login: 'octo-lead' },
-    ];
-    stack.github.setReviewComments(owner, name, pr, reviewId, comments);
     await send('issues', samplePayloads.issueAssigned({ ...issue(n), title: 'Replay: review' }));
     await phase(n, ['ready']);
-    for (const c of comments) {
-      await send(
-        'pull_request_review_comment',
-        samplePayloads.reviewComment({
-          owner,
-          repo: name,
-          prNumber: pr,
-          headSha,
-          reviewId,
-          commentId: c.id,
-          path: c.path,
-          line: c.line,
-          body: c.body,
-        }),
-      );
-    }
-    await send(
-      'pull_request_review',
-      samplePayloads.review({
-        owner,
-        repo: name,
-        prNumber: pr,
-        headSha,
-        reviewId,
-        body: 'Two things.',
-      }),
-    );
+    for (const c of review.comments) await send('pull_request_review_comment', c);
+    await send('pull_request_review', review.review);
     await until(async () => {
       const s = await handle(n).query(stateQuery);
       return s.counts.forwardedMessages === 1 && s.pending.length === 0 && s.counts.accepted >= 4;
