@@ -14,10 +14,7 @@ export const UNIT_TESTS = ['apps/*/src/**/*.test.ts', 'packages/*/src/**/*.test.
  * its package's `test/` folder (listed in issue 11). Until moved they run with the
  * integration project.
  */
-export const UNIT_EXCEPTIONS = [
-  'apps/ingress/src/temporal-sink.test.ts',
-  'packages/testkit/src/dev-fakes.test.ts',
-];
+export const UNIT_EXCEPTIONS: string[] = [];
 
 export const INTEGRATION_TESTS = [
   'apps/*/test/**/*.test.ts',

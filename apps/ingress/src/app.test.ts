@@ -1,12 +1,19 @@
-import { IngressConfigSchema, parseEnv } from '@code-factory/config';
+import { once } from 'node:events';
+import { createServer, type Socket } from 'node:net';
+import { type IngressConfig, IngressConfigSchema, parseEnv } from '@code-factory/config';
 import type { RepoEvent } from '@code-factory/events';
 import { samplePayloads, signWebhook, webhookRequest } from '@code-factory/testkit';
-import { describe, expect, it } from 'vitest';
+import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from './app';
+import type { SignalTask, StartTask } from './classify';
 import { createLogger } from './logger';
 import { createIngressMetrics } from './metrics';
-import type { SignalTask, StartTask } from './router';
-import { type Delivery, type EventSink, SinkUnavailableError } from './temporal-sink';
+import {
+  type EventSink,
+  type HandOff,
+  SinkUnavailableError,
+  TemporalEventSink,
+} from './temporal-sink';
 
 const SECRET = 'test-webhook-secret';
 const URL = 'http://ingress.test/webhooks/github';
@@ -14,7 +21,7 @@ const URL = 'http://ingress.test/webhooks/github';
 /** Our own port: an in-test implementation that records and can be told to misbehave. */
 class RecordingSink implements EventSink {
   readonly calls: Array<{ method: string; workflowId?: string; kind: string }> = [];
-  behaviour: 'ok' | 'unavailable' | 'hang' | 'no-workflow' | 'boom' = 'ok';
+  behaviour: 'ok' | 'unavailable' | 'no-workflow' | 'boom' = 'ok';
 
   startTask(action: StartTask) {
     return this.handle('startTask', action.taskName, action.event.kind);
@@ -30,24 +37,26 @@ class RecordingSink implements EventSink {
     );
   }
 
-  private async handle(method: string, workflowId: string, kind: string): Promise<Delivery> {
+  private async handle(method: string, workflowId: string, kind: string): Promise<HandOff> {
     this.calls.push({ method, workflowId, kind });
     switch (this.behaviour) {
       case 'unavailable':
         throw new SinkUnavailableError('connection refused');
-      case 'hang':
-        return new Promise<Delivery>(() => {});
       case 'no-workflow':
         return { status: 'no-workflow', workflowId };
       case 'boom':
         throw new Error('unexpected');
       default:
-        return { status: 'delivered', workflowId };
+        return { status: 'signalled', workflowId };
     }
   }
 }
 
-function setup(env: Record<string, string> = {}) {
+function setup(
+  env: Record<string, string> = {},
+  sinkOf?: (config: IngressConfig) => EventSink,
+  now: () => Date = () => new Date('2025-01-02T03:04:05Z'),
+) {
   const config = parseEnv(IngressConfigSchema, {
     WEBHOOK_SECRET: SECRET,
     MAX_BODY_BYTES: String(64 * 1024),
@@ -58,18 +67,37 @@ function setup(env: Record<string, string> = {}) {
   const lines: string[] = [];
   const logger = createLogger({ destination: { write: (line: string) => void lines.push(line) } });
   const sink = new RecordingSink();
-  const metrics = createIngressMetrics();
+  const metrics = createIngressMetrics({ processMetrics: false });
   let ready = true;
   const app = createApp({
     config,
-    sink,
+    sink: sinkOf?.(config) ?? sink,
     logger,
     metrics,
     isTemporalReady: async () => ready,
-    now: () => new Date('2025-01-02T03:04:05Z'),
+    now,
   });
   const logs = () => lines.map((line) => JSON.parse(line) as Record<string, unknown>);
   return { app, sink, metrics, logs, lines, setReady: (value: boolean) => (ready = value) };
+}
+
+const closers: Array<() => Promise<void>> = [];
+afterAll(async () => {
+  await Promise.all(closers.map((close) => close()));
+});
+
+/** Accepts TCP connections and never writes a byte. */
+async function silentServer() {
+  const sockets: Socket[] = [];
+  const server = createServer((socket) => void sockets.push(socket));
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  closers.push(async () => {
+    for (const socket of sockets) socket.destroy();
+    server.close();
+  });
+  const { port } = server.address() as { port: number };
+  return { address: `127.0.0.1:${port}` };
 }
 
 async function deliver(app: ReturnType<typeof setup>['app'], event: string, payload: unknown) {
@@ -269,12 +297,23 @@ describe('POST /webhooks/github', () => {
   });
 
   it('503 quickly when the hand-off hangs past the deadline', async () => {
-    const { app, sink } = setup({ TEMPORAL_SIGNAL_TIMEOUT_MS: '100' });
-    sink.behaviour = 'hang';
+    // A Temporal that takes the connection and never answers: only the sink's deadline ends it.
+    const silent = await silentServer();
+    const { app, logs } = setup({ TEMPORAL_SIGNAL_TIMEOUT_MS: '100' }, (config) => {
+      const sink = new TemporalEventSink({
+        settings: { address: silent.address, namespace: 'default' },
+        taskQueue: 'unused',
+        taskNamePrefix: config.CODER_TASK_NAME_PREFIX,
+        timeoutMs: config.TEMPORAL_SIGNAL_TIMEOUT_MS,
+      });
+      closers.push(() => sink.close());
+      return sink;
+    });
     const started = Date.now();
     const res = await deliver(app, 'issues', samplePayloads.issueAssigned());
     expect(res.status).toBe(503);
     expect(Date.now() - started).toBeLessThan(2_000);
+    expect(logs().at(-1)).toMatchObject({ outcome: 'unavailable' });
   });
 
   it('500 for an unexpected sink error, and the app keeps serving', async () => {
@@ -283,6 +322,16 @@ describe('POST /webhooks/github', () => {
     expect((await deliver(app, 'issues', samplePayloads.issueAssigned())).status).toBe(500);
     sink.behaviour = 'ok';
     expect((await deliver(app, 'issues', samplePayloads.issueAssigned())).status).toBe(202);
+  });
+
+  it('500 for a step that throws, counted as an error and logged', async () => {
+    const { app, metrics, logs } = setup({}, undefined, () => {
+      throw new Error('clock broke');
+    });
+    const res = await deliver(app, 'issues', samplePayloads.issueAssigned());
+    expect(res.status).toBe(500);
+    expect(await metrics.registry.metrics()).toContain('ingress_requests_total{outcome="error"} 1');
+    expect(logs().at(-1)).toMatchObject({ level: 'error', msg: 'unhandled error' });
   });
 
   it('every log line carries the delivery id and event', async () => {

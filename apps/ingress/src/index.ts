@@ -1,18 +1,20 @@
 /** Public surface of the ingress, for tests and local tooling (`infra/dev.ts`). */
 export { type AppDeps, createApp, NO_ACTIVE_TASK, WEBHOOK_PATH } from './app';
-export { createLogger, formatPretty, type LoggerOptions } from './logger';
-export { Counter, createIngressMetrics, Histogram, type IngressMetrics, Registry } from './metrics';
+/** The former name, until `tests/bench` (owned elsewhere) imports `ClassifyContext`. */
+export type { ClassifyContext as RouterContext } from './classify';
 export {
   type AcceptedDecision,
+  type Classification,
+  type ClassifyContext,
   classify,
-  type RouteDecision,
-  type RouterContext,
   type SignalTask,
   type StartTask,
-} from './router';
+} from './classify';
+export { createLogger, formatPretty, type LoggerOptions } from './logger';
+export { createIngressMetrics, type IngressMetrics, type Outcome } from './metrics';
 export {
-  type Delivery,
   type EventSink,
+  type HandOff,
   SinkUnavailableError,
   TemporalEventSink,
   type TemporalSinkOptions,

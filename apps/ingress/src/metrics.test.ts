@@ -1,48 +1,43 @@
 import { describe, expect, it } from 'vitest';
-import { Counter, Histogram, Registry } from './metrics';
+import { createIngressMetrics } from './metrics';
 
-describe('metrics registry', () => {
-  it('renders counters per label set', () => {
-    const registry = new Registry();
-    const counter = registry.register(new Counter('things_total', 'Things.'));
-    counter.inc({ outcome: 'a' });
-    counter.inc({ outcome: 'a' });
-    counter.inc({ outcome: 'b"q' }, 3);
-    expect(counter.get({ outcome: 'a' })).toBe(2);
-    expect(registry.render()).toBe(
-      [
-        '# HELP things_total Things.',
-        '# TYPE things_total counter',
-        'things_total{outcome="a"} 2',
-        'things_total{outcome="b\\"q"} 3',
-        '',
-      ].join('\n'),
+describe('ingress metrics', () => {
+  it('keeps the names and labels operators scrape', async () => {
+    const metrics = createIngressMetrics({ processMetrics: false });
+    metrics.requests.inc({ outcome: 'accepted' });
+    metrics.requests.inc({ outcome: 'accepted' });
+    metrics.duration.observe({ outcome: 'accepted' }, 0.05);
+    const text = await metrics.registry.metrics();
+    expect(text).toContain('# TYPE ingress_requests_total counter');
+    expect(text).toContain('ingress_requests_total{outcome="accepted"} 2');
+    expect(text).toContain('# TYPE ingress_request_duration_seconds histogram');
+    expect(text).toContain(
+      'ingress_request_duration_seconds_bucket{le="0.05",outcome="accepted"} 1',
     );
+    expect(text).toContain(
+      'ingress_request_duration_seconds_bucket{le="+Inf",outcome="accepted"} 1',
+    );
+    expect(text).toContain('ingress_request_duration_seconds_count{outcome="accepted"} 1');
+    expect(metrics.registry.contentType).toContain('text/plain');
   });
 
-  it('renders cumulative histogram buckets, sum and count', () => {
-    const registry = new Registry();
-    const histogram = registry.register(new Histogram('latency_seconds', 'Latency.', [0.1, 1]));
-    histogram.observe(0.05, { outcome: 'ok' });
-    histogram.observe(0.5, { outcome: 'ok' });
-    histogram.observe(3, { outcome: 'ok' });
-    expect(registry.render()).toBe(
-      [
-        '# HELP latency_seconds Latency.',
-        '# TYPE latency_seconds histogram',
-        'latency_seconds_bucket{outcome="ok",le="0.1"} 1',
-        'latency_seconds_bucket{outcome="ok",le="1"} 2',
-        'latency_seconds_bucket{outcome="ok",le="+Inf"} 3',
-        'latency_seconds_sum{outcome="ok"} 3.55',
-        'latency_seconds_count{outcome="ok"} 3',
-        '',
-      ].join('\n'),
-    );
+  it('has the process metrics by default: event-loop lag, heap, GC, handles', async () => {
+    const text = await createIngressMetrics().registry.metrics();
+    for (const name of [
+      'nodejs_eventloop_lag_seconds',
+      'nodejs_heap_size_used_bytes',
+      'nodejs_gc_duration_seconds',
+      'nodejs_active_handles_total',
+      'process_cpu_seconds_total',
+    ]) {
+      expect(text).toContain(`# TYPE ${name} `);
+    }
   });
 
-  it('renders unlabelled series without braces', () => {
-    const registry = new Registry();
-    registry.register(new Counter('plain_total', 'Plain.')).inc();
-    expect(registry.render()).toContain('\nplain_total 1\n');
+  it('keeps each app in its own registry', async () => {
+    const a = createIngressMetrics({ processMetrics: false });
+    const b = createIngressMetrics({ processMetrics: false });
+    a.requests.inc({ outcome: 'skipped' });
+    expect(await b.registry.metrics()).not.toContain('outcome="skipped"');
   });
 });

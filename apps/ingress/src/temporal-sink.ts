@@ -1,10 +1,14 @@
 /**
  * Where accepted events go: the issue's task workflow (signal-with-start, or a plain signal
- * for events that must not start a task) or the repository's workflow.
+ * for events that must not start a task) or the repository's workflow, which routes
+ * pull-request and CI events to their issue.
  *
- * Every call has a hard deadline so a slow or unreachable Temporal turns into a quick 503
- * (`SinkUnavailableError`), never a hung request. The connection is lazy: the ingress starts
- * and serves `/healthz` while Temporal is down, and gRPC reconnects on its own.
+ * The hand-off has one deadline, `timeoutMs` (`TEMPORAL_SIGNAL_TIMEOUT_MS`, passed in by
+ * `main.ts`): it is the gRPC deadline of the call (which also bounds the client's retries)
+ * and the instant a local race gives up on waits outside gRPC, so a slow or unreachable
+ * Temporal turns into a quick 503 (`SinkUnavailableError`), never a hung request. The app
+ * adds no timer of its own. The connection is lazy: the ingress starts and serves `/healthz` while Temporal is
+ * down, and gRPC reconnects on its own.
  */
 import type { TemporalConnectSettings } from '@code-factory/config';
 import type { RepoEvent, TaskEvent } from '@code-factory/events';
@@ -26,18 +30,26 @@ import {
   isGrpcServiceError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
-import type { SignalTask, StartTask } from './router';
+import type { SearchAttributePair, SignalDefinition } from '@temporalio/common';
+import type { SignalTask, StartTask } from './classify';
 
-/** What happened to an event handed to the sink. */
-export type Delivery =
-  | { status: 'delivered'; workflowId: string }
+/** What became of an event handed to Temporal. */
+export type HandOff =
+  | { status: 'signalled'; workflowId: string }
   /** signal-task only: the issue has no running task workflow (never assigned, or closed). */
   | { status: 'no-workflow'; workflowId: string };
 
+/**
+ * The port the app hands events to. Each call answers or fails within the hand-off
+ * deadline; `SinkUnavailableError` means "retry later" (503).
+ */
 export interface EventSink {
-  startTask(action: StartTask): Promise<Delivery>;
-  signalTask(action: SignalTask): Promise<Delivery>;
-  route(event: RepoEvent): Promise<Delivery>;
+  /** Signal-with-start of the issue's task workflow (assignments only). */
+  startTask(action: StartTask): Promise<HandOff>;
+  /** A plain signal to the issue's task workflow; never starts one. */
+  signalTask(action: SignalTask): Promise<HandOff>;
+  /** Signal-with-start of the repository workflow, which routes the event to its issue. */
+  route(event: RepoEvent): Promise<HandOff>;
 }
 
 /** Temporal is unreachable or too slow: retryable, answered with 503. */
@@ -52,7 +64,7 @@ export interface TemporalSinkOptions {
   taskQueue: string;
   /** CODER_TASK_NAME_PREFIX: the repository workflow derives task names with it. */
   taskNamePrefix: string;
-  /** Deadline of each hand-off (`TEMPORAL_SIGNAL_TIMEOUT_MS`). */
+  /** The hand-off deadline (`TEMPORAL_SIGNAL_TIMEOUT_MS`); the only one on the request path. */
   timeoutMs: number;
   /** Deadline of the readiness probe; defaults to the smaller of 2 s and `timeoutMs`. */
   readyTimeoutMs?: number;
@@ -99,34 +111,22 @@ export class TemporalEventSink implements EventSink {
     this.readyTimeoutMs = options.readyTimeoutMs ?? Math.min(2_000, options.timeoutMs);
   }
 
-  async startTask({ taskName, event, summary }: StartTask): Promise<Delivery> {
-    const input: TaskWorkflowInput = {
-      taskName,
-      repository: event.repository,
-      issueNumber: event.issueNumber,
-    };
-    await this.withDeadline('start task', () =>
-      // Default conflict policy: a running task is signalled, not restarted.
-      this.client.workflow.signalWithStart<
-        (input: TaskWorkflowInput) => Promise<unknown>,
-        [TaskEvent]
-      >(TASK_WORKFLOW_TYPE, {
-        workflowId: taskName,
-        taskQueue: this.taskQueue,
-        args: [input],
-        signal: eventSignal,
-        signalArgs: [event],
-        staticSummary: summary,
-        typedSearchAttributes: [
-          { key: SearchAttributes.repository, value: repoFullName(event.repository) },
-          { key: SearchAttributes.issueNumber, value: event.issueNumber },
-        ],
-      }),
-    );
-    return { status: 'delivered', workflowId: taskName };
+  async startTask({ taskName, event, summary }: StartTask): Promise<HandOff> {
+    await this.signalWithStart<TaskWorkflowInput, TaskEvent>('start task', TASK_WORKFLOW_TYPE, {
+      workflowId: taskName,
+      input: { taskName, repository: event.repository, issueNumber: event.issueNumber },
+      signal: eventSignal,
+      event,
+      summary,
+      searchAttributes: [
+        { key: SearchAttributes.repository, value: repoFullName(event.repository) },
+        { key: SearchAttributes.issueNumber, value: event.issueNumber },
+      ],
+    });
+    return { status: 'signalled', workflowId: taskName };
   }
 
-  async signalTask({ taskName, event }: SignalTask): Promise<Delivery> {
+  async signalTask({ taskName, event }: SignalTask): Promise<HandOff> {
     try {
       await this.withDeadline('signal task', () =>
         this.client.workflow.getHandle(taskName).signal(eventSignal, event),
@@ -137,29 +137,52 @@ export class TemporalEventSink implements EventSink {
         return { status: 'no-workflow', workflowId: taskName };
       throw error;
     }
-    return { status: 'delivered', workflowId: taskName };
+    return { status: 'signalled', workflowId: taskName };
   }
 
-  async route(event: RepoEvent): Promise<Delivery> {
+  async route(event: RepoEvent): Promise<HandOff> {
     const workflowId = repositoryWorkflowId(event.repository);
-    const input: RepositoryWorkflowInput = {
-      repository: event.repository,
-      taskNamePrefix: this.taskNamePrefix,
-    };
-    await this.withDeadline('route repository event', () =>
-      this.client.workflow.signalWithStart<
-        (input: RepositoryWorkflowInput) => Promise<unknown>,
-        [RepoEvent]
-      >(REPOSITORY_WORKFLOW_TYPE, {
+    await this.signalWithStart<RepositoryWorkflowInput, RepoEvent>(
+      'route repository event',
+      REPOSITORY_WORKFLOW_TYPE,
+      {
         workflowId,
-        taskQueue: this.taskQueue,
-        args: [input],
+        input: { repository: event.repository, taskNamePrefix: this.taskNamePrefix },
         signal: repoEventSignal,
-        signalArgs: [event],
-        staticSummary: `Repository ${repoFullName(event.repository)}`,
-      }),
+        event,
+        summary: `Repository ${repoFullName(event.repository)}`,
+      },
     );
-    return { status: 'delivered', workflowId };
+    return { status: 'signalled', workflowId };
+  }
+
+  /** Default conflict policy: a running workflow is signalled, not restarted. */
+  private signalWithStart<Input, Event>(
+    what: string,
+    workflowType: string,
+    start: {
+      workflowId: string;
+      input: Input;
+      signal: SignalDefinition<[Event]>;
+      event: Event;
+      summary: string;
+      searchAttributes?: SearchAttributePair[];
+    },
+  ): Promise<unknown> {
+    return this.withDeadline(what, () =>
+      this.client.workflow.signalWithStart<(input: Input) => Promise<unknown>, [Event]>(
+        workflowType,
+        {
+          workflowId: start.workflowId,
+          taskQueue: this.taskQueue,
+          args: [start.input],
+          signal: start.signal,
+          signalArgs: [start.event],
+          staticSummary: start.summary,
+          ...(start.searchAttributes ? { typedSearchAttributes: start.searchAttributes } : {}),
+        },
+      ),
+    );
   }
 
   /** True when the Temporal frontend answers within the readiness deadline. */
@@ -185,10 +208,14 @@ export class TemporalEventSink implements EventSink {
     call: () => Promise<T>,
     timeoutMs = this.timeoutMs,
   ): Promise<T> {
+    // One instant, enforced at two layers. The gRPC deadline is what ends the call *and* the
+    // client's own retries of UNAVAILABLE (`defaultGrpcRetryOptions` in @temporalio/client's
+    // grpc-retry.ts: 10 attempts with backoff): an abort signal alone left a retry running
+    // after we answered 503, which signalled the workflow later (docs/gotchas.md). The local
+    // race covers waits outside gRPC, such as the channel connecting.
+    const deadline = Date.now() + timeoutMs;
     let timer: NodeJS.Timeout | undefined;
-    // The gRPC deadline cancels the request; the timer is the backstop for anything that
-    // waits outside gRPC (e.g. the channel connecting).
-    const timeout = new Promise<never>((_, reject) => {
+    const expired = new Promise<never>((_, reject) => {
       timer = setTimeout(
         () =>
           reject(new SinkUnavailableError(`${what}: Temporal did not answer in ${timeoutMs} ms`)),
@@ -196,10 +223,7 @@ export class TemporalEventSink implements EventSink {
       );
     });
     try {
-      return await Promise.race([
-        this.connection.withDeadline(Date.now() + timeoutMs, call),
-        timeout,
-      ]);
+      return await Promise.race([this.connection.withDeadline(deadline, call), expired]);
     } catch (error) {
       throw asSinkError(what, error);
     } finally {

@@ -2,13 +2,17 @@
  * Optional OpenTelemetry tracing for the ingress, off unless an OTLP endpoint is configured
  * (`OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`, or `OTEL_EXPORTER_OTLP_ENDPOINT` + `/v1/traces`).
  *
- * When on, every webhook gets a server span (`app.ts`: event, delivery id, outcome and the
- * workflow id; never a body), and Temporal's client interceptor puts its context into the
- * headers of the signal-with-start, so the worker's workflow and activity spans join the
- * same trace. Spans go out over OTLP/HTTP.
+ * When on, every webhook gets a server span (`middleware/trace.ts`: event, delivery id,
+ * outcome and the workflow id; never a body), and Temporal's client interceptor puts its
+ * context into the headers of the signal-with-start, so the worker's workflow and activity
+ * spans join the same trace. Spans go out over OTLP/HTTP.
  */
-import { startTracer, type TracingOptions } from '@code-factory/telemetry';
-import type { Tracer } from '@opentelemetry/api';
+import {
+  type Env,
+  type ProcessTracing,
+  setupProcessTracing,
+  type TracingOptions,
+} from '@code-factory/telemetry';
 import type { ClientInterceptors } from '@temporalio/client';
 import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
 
@@ -16,34 +20,22 @@ export { type TracingOptions, tracesEndpoint } from '@code-factory/telemetry';
 
 export const DEFAULT_SERVICE_NAME = 'code-factory-ingress';
 
-export interface IngressTracing {
-  tracer: Tracer;
-  /** The OTLP traces URL spans are sent to. */
-  endpoint: string;
+export interface IngressTracing extends ProcessTracing {
   /** For the Temporal client (`TemporalEventSink`'s `interceptors`). */
   clientInterceptors: ClientInterceptors;
-  /** Sends every finished span now. */
-  forceFlush(): Promise<void>;
-  /** Flushes and stops the exporter; call after the server has drained. */
-  shutdown(): Promise<void>;
 }
 
 /** Tracing for the ingress, or null (nothing changes) when no OTLP endpoint is configured. */
-export function setupTracing(
-  env: Record<string, string | undefined>,
-  options: TracingOptions = {},
-): IngressTracing | null {
-  const setup = startTracer(env, '@code-factory/ingress', {
-    ...options,
-    serviceName: options.serviceName ?? DEFAULT_SERVICE_NAME,
-  });
-  if (setup === null) return null;
-  const { tracer, endpoint, forceFlush, shutdown } = setup;
-  return {
-    tracer,
-    endpoint,
-    clientInterceptors: { workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer })] },
-    forceFlush,
-    shutdown,
-  };
+export function setupTracing(env: Env, options: TracingOptions = {}): IngressTracing | null {
+  return setupProcessTracing(
+    env,
+    '@code-factory/ingress',
+    DEFAULT_SERVICE_NAME,
+    options,
+    (setup) => ({
+      clientInterceptors: {
+        workflow: [new OpenTelemetryWorkflowClientInterceptor({ tracer: setup.tracer })],
+      },
+    }),
+  );
 }

@@ -384,17 +384,12 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
       const target = { owner: event.repository.owner, repo: event.repository.name };
       const pull = await gh.pullRequest({ ...target, number: event.pullRequest.number });
       if (pull.headSha !== event.run.headSha) return { current: false, jobs: [] };
-      const jobs = await gh.failedJobs({ ...target, runId: event.run.id, max: MAX_FAILED_JOBS });
-      const withLogs = [];
-      for (const job of jobs) {
-        const logTail = await gh
-          .jobLogTail({ ...target, jobId: job.id, lines: MAX_LOG_LINES })
-          .catch(
-            (err: unknown) =>
-              `(log unavailable: ${err instanceof Error ? err.message : String(err)})`,
-          );
-        withLogs.push({ name: job.name, url: job.url, logTail });
-      }
+      const withLogs = await gh.failedJobsWithLogs({
+        ...target,
+        runId: event.run.id,
+        max: MAX_FAILED_JOBS,
+        lines: MAX_LOG_LINES,
+      });
       return { current: true, jobs: withLogs };
     },
 

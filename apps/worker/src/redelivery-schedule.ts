@@ -9,27 +9,24 @@ import {
   type RedeliveryInput,
 } from '@code-factory/workflows';
 import type { Client } from '@temporalio/client';
-import { ensureIntervalSchedule } from './schedules';
+import { ensureIntervalSchedule, type ScheduleTiming } from './schedules';
 
-export interface RedeliveryScheduleOptions {
-  taskQueue: string;
-  intervalMs: number;
+export interface RedeliveryScheduleOptions extends ScheduleTiming {
   maxPerRun: number;
-  /** Default `webhook-redelivery`; tests sharing one server use their own. */
-  scheduleId?: string;
 }
 
 export function ensureRedeliverySchedule(
   client: Client,
-  options: RedeliveryScheduleOptions,
+  { maxPerRun, ...timing }: RedeliveryScheduleOptions,
 ): Promise<'created' | 'updated'> {
-  const args: [RedeliveryInput] = [{ maxPerRun: options.maxPerRun }];
+  const args: [RedeliveryInput] = [{ maxPerRun }];
+  const summary = 'Redeliver failed GitHub webhook deliveries';
+  const scheduleId = timing.scheduleId ?? REDELIVERY_SCHEDULE_ID;
   return ensureIntervalSchedule(client, {
-    scheduleId: options.scheduleId ?? REDELIVERY_SCHEDULE_ID,
+    ...timing,
+    scheduleId,
     workflowType: REDELIVERY_WORKFLOW_TYPE,
     args,
-    taskQueue: options.taskQueue,
-    intervalMs: options.intervalMs,
-    summary: 'Redeliver failed GitHub webhook deliveries',
+    summary,
   });
 }

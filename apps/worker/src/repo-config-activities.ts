@@ -301,17 +301,12 @@ export function createRepoConfigActivities(deps: RepoWorkDeps): RepoWorkActiviti
     async reportFailedRun(input) {
       const github = gh(input);
       const where = target(input);
-      const jobs = await github.failedJobs({ ...where, runId: input.run.id, max: MAX_FAILED_JOBS });
-      const withLogs = [];
-      for (const job of jobs) {
-        const logTail = await github
-          .jobLogTail({ ...where, jobId: job.id, lines: MAX_LOG_LINES })
-          .catch(
-            (err: unknown) =>
-              `(log unavailable: ${err instanceof Error ? err.message : String(err)})`,
-          );
-        withLogs.push({ name: job.name, url: job.url, logTail });
-      }
+      const withLogs = await github.failedJobsWithLogs({
+        ...where,
+        runId: input.run.id,
+        max: MAX_FAILED_JOBS,
+        lines: MAX_LOG_LINES,
+      });
       const summary = { run: input.run, branch: input.branch, jobs: withLogs };
       const [open] = await openIssuesMarked(github, {
         ...where,

@@ -11,6 +11,13 @@ import {
   ScheduleOverlapPolicy,
 } from '@temporalio/client';
 
+/** Where and how often a schedule runs; `scheduleId` defaults per schedule (tests set their own). */
+export interface ScheduleTiming {
+  taskQueue: string;
+  intervalMs: number;
+  scheduleId?: string;
+}
+
 export interface IntervalSchedule {
   scheduleId: string;
   workflowType: string;

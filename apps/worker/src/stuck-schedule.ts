@@ -10,27 +10,22 @@ import {
   type StuckScanInput,
 } from '@code-factory/workflows';
 import type { Client } from '@temporalio/client';
-import { ensureIntervalSchedule } from './schedules';
+import { ensureIntervalSchedule, type ScheduleTiming } from './schedules';
 
-export interface StuckScheduleOptions {
-  taskQueue: string;
-  intervalMs: number;
+export interface StuckScheduleOptions extends ScheduleTiming {
   thresholdsMs: Record<StuckPhase, number>;
-  /** Default `stuck-tasks`; tests sharing one server use their own. */
-  scheduleId?: string;
 }
 
 export function ensureStuckSchedule(
   client: Client,
-  options: StuckScheduleOptions,
+  { thresholdsMs, ...timing }: StuckScheduleOptions,
 ): Promise<'created' | 'updated'> {
-  const args: [StuckScanInput] = [{ thresholdsMs: options.thresholdsMs }];
+  const args: [StuckScanInput] = [{ thresholdsMs }];
   return ensureIntervalSchedule(client, {
-    scheduleId: options.scheduleId ?? STUCK_SCHEDULE_ID,
+    ...timing,
+    scheduleId: timing.scheduleId ?? STUCK_SCHEDULE_ID,
     workflowType: STUCK_SCAN_WORKFLOW_TYPE,
     args,
-    taskQueue: options.taskQueue,
-    intervalMs: options.intervalMs,
     summary: 'Find tasks stuck in a phase and remind them',
   });
 }

@@ -9,8 +9,12 @@
  * continues the one the ingress put in the workflow's headers. Spans go out over OTLP/HTTP.
  */
 import { createRequire } from 'node:module';
-import { startTracer, type TracingOptions } from '@code-factory/telemetry';
-import type { Tracer } from '@opentelemetry/api';
+import {
+  type Env,
+  type ProcessTracing,
+  setupProcessTracing,
+  type TracingOptions,
+} from '@code-factory/telemetry';
 import type { ClientInterceptors } from '@temporalio/client';
 import {
   makeWorkflowExporter,
@@ -29,55 +33,38 @@ export const workflowInterceptorsPath = require.resolve('@code-factory/workflows
 
 export const DEFAULT_SERVICE_NAME = 'code-factory-worker';
 
-export interface WorkerTracing {
-  tracer: Tracer;
-  /** The OTLP traces URL spans are sent to. */
-  endpoint: string;
+export interface WorkerTracing extends ProcessTracing {
   /** For `createWorker` (or `Worker.create`): workflow and activity interceptors, span sink. */
   workerOptions: Required<Pick<WorkerOptions, 'interceptors' | 'sinks'>>;
   /** For a prebuilt bundle: pass to `bundleWorkflowCode({ workflowInterceptorModules })`. */
   workflowInterceptorModules: string[];
   /** For the worker's own Temporal client (queries from activities join the trace). */
   clientInterceptors: ClientInterceptors;
-  /** Sends every finished span now. */
-  forceFlush(): Promise<void>;
-  /** Flushes and stops the exporter; call after the worker has stopped. */
-  shutdown(): Promise<void>;
 }
 
 /** Tracing for the worker, or null (nothing changes) when no OTLP endpoint is configured. */
-export function setupTracing(
-  env: Record<string, string | undefined>,
-  options: TracingOptions = {},
-): WorkerTracing | null {
-  const setup = startTracer(env, '@code-factory/worker', {
-    ...options,
-    serviceName: options.serviceName ?? DEFAULT_SERVICE_NAME,
-  });
-  if (setup === null) return null;
-  const { tracer, endpoint, processor, resource } = setup;
-  const interceptorOptions = { tracer };
-  return {
-    tracer,
-    endpoint,
-    workerOptions: {
-      interceptors: {
-        workflowModules: [workflowInterceptorsPath],
-        activity: [
-          (ctx) => ({
-            inbound: new OpenTelemetryActivityInboundInterceptor(ctx, interceptorOptions),
-            outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
-          }),
-        ],
+export function setupTracing(env: Env, options: TracingOptions = {}): WorkerTracing | null {
+  const scope = '@code-factory/worker';
+  return setupProcessTracing(env, scope, DEFAULT_SERVICE_NAME, options, (setup) => {
+    const interceptorOptions = { tracer: setup.tracer };
+    return {
+      workerOptions: {
+        interceptors: {
+          workflowModules: [workflowInterceptorsPath],
+          activity: [
+            (ctx) => ({
+              inbound: new OpenTelemetryActivityInboundInterceptor(ctx, interceptorOptions),
+              outbound: new OpenTelemetryActivityOutboundInterceptor(ctx),
+            }),
+          ],
+        },
+        // Workflow spans go through the same processor, so one flush sends everything.
+        sinks: { exporter: makeWorkflowExporter(setup.processor, setup.resource) },
       },
-      // Workflow spans go through the same processor, so one flush sends everything.
-      sinks: { exporter: makeWorkflowExporter(processor, resource) },
-    },
-    workflowInterceptorModules: [workflowInterceptorsPath],
-    clientInterceptors: {
-      workflow: [new OpenTelemetryWorkflowClientInterceptor(interceptorOptions)],
-    },
-    forceFlush: setup.forceFlush,
-    shutdown: setup.shutdown,
-  };
+      workflowInterceptorModules: [workflowInterceptorsPath],
+      clientInterceptors: {
+        workflow: [new OpenTelemetryWorkflowClientInterceptor(interceptorOptions)],
+      },
+    };
+  });
 }

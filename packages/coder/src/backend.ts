@@ -4,7 +4,9 @@
  * onto `AgentStatus`.
  */
 
-export type BackendKind = 'tasks' | 'agents';
+import type { BackendKind } from '@code-factory/events/kinds';
+
+export type { BackendKind };
 
 export interface AgentHandle {
   backend: BackendKind;

@@ -3,6 +3,7 @@
  * Errors name the variable and the problem, never the value (values may be secrets).
  */
 import { CodecKeyError, parseCodecKeys } from '@code-factory/codec';
+import { BACKEND_KINDS } from '@code-factory/events/kinds';
 import { z } from 'zod';
 
 const DEFAULT_TEMPORAL_ADDRESS = 'localhost:7233';
@@ -129,7 +130,7 @@ export const WorkerConfigSchema = z.object({
   CODER_URL: z.url(),
   CODER_TOKEN: z.string().min(1, 'is required'),
   /** `auto`: Coder Agents wherever the deployment serves chats, else Coder Tasks. */
-  CODER_BACKEND: z.enum(['auto', 'agents', 'tasks']).default('auto'),
+  CODER_BACKEND: z.enum(['auto', ...BACKEND_KINDS]).default('auto'),
   /** Coder Agents: template of a workspace made for each chat (unset: the agent picks one). */
   CODER_AGENTS_TEMPLATE_NAME: z.string().min(1).optional(),
   CODER_TEMPLATE_NAME: z.string().min(1).default('task-template'),

@@ -5,6 +5,9 @@
  * re-checks each signal so a malformed manual signal is logged and ignored).
  */
 import { z } from 'zod';
+import { COMMENT_SOURCES } from './kinds';
+
+export * from './kinds';
 
 export const RepositorySchema = z.object({
   owner: z.string().min(1),
@@ -52,14 +55,7 @@ export const IssueClosedSchema = z.object({
 });
 export type IssueClosed = z.infer<typeof IssueClosedSchema>;
 
-/** Where a forwarded comment was written. */
-export const CommentSourceSchema = z.enum([
-  'issue_comment',
-  'pr_comment',
-  'review_comment',
-  'review',
-]);
-export type CommentSource = z.infer<typeof CommentSourceSchema>;
+export const CommentSourceSchema = z.enum(COMMENT_SOURCES);
 
 export const CommentPostedSchema = z.object({
   ...base,
@@ -100,11 +96,10 @@ export const TaskEventSchema = z.discriminatedUnion('kind', [
   CiFailedSchema,
 ]);
 export type TaskEvent = z.infer<typeof TaskEventSchema>;
-export type TaskEventKind = TaskEvent['kind'];
 
 /**
  * Events the ingress cannot key on an issue by itself (it never calls GitHub): they go to
- * the repository's workflow, which resolves the linked issue and forwards them in order.
+ * the repository's workflow, which routes each to its issue's task workflow, in order.
  */
 export const PendingCommentSchema = CommentPostedSchema.omit({ issueNumber: true });
 export type PendingComment = z.infer<typeof PendingCommentSchema>;

@@ -1,4 +1,5 @@
 import { ExternalError } from '@code-factory/errors';
+import type { CommentSource } from '@code-factory/events/kinds';
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import { parseResponse, toExternalError } from './errors';
@@ -18,7 +19,7 @@ export interface RepoRef {
 }
 
 /** Where a comment that gets a reaction came from; reviews themselves cannot have reactions. */
-export type ReactionSource = 'issue_comment' | 'pr_comment' | 'review_comment' | 'review';
+export type ReactionSource = CommentSource;
 
 function reviewCommentOf(c: z.infer<typeof reviewCommentSchema>) {
   const { id, path, body, html_url: url } = c;
@@ -295,19 +296,34 @@ export class GitHubInstallation {
     const action = `open pull requests of ${input.owner}/${input.repo} at ${input.headSha}`;
     return this.call(action, async () => {
       const found: PullRequestSummary[] = [];
-      const pages = this.octokit.paginate.iterator('GET /repos/{owner}/{repo}/pulls', {
-        owner: input.owner,
-        repo: input.repo,
-        state: 'open',
-        per_page: 100,
-      });
-      for await (const page of pages) {
-        for (const pull of parseResponse(z.array(pullSchema), page.data, action)) {
-          if (pull.head.sha === input.headSha) found.push(toPullRequest(pull));
-        }
+      const open = { owner: input.owner, repo: input.repo, state: 'open' };
+      for await (const pull of this.listed(
+        'GET /repos/{owner}/{repo}/pulls',
+        open,
+        pullSchema,
+        action,
+      )) {
+        if (pull.head.sha === input.headSha) found.push(toPullRequest(pull));
       }
       return found;
     });
+  }
+
+  /** Every item of a paginated list, page by page, each page checked against `schema`. */
+  private async *listed<T>(
+    route: string,
+    params: Record<string, unknown>,
+    schema: z.ZodType<T>,
+    action: string,
+  ): AsyncGenerator<T> {
+    const pages = this.octokit.paginate.iterator(
+      route as never,
+      {
+        ...params,
+        per_page: 100,
+      } as never,
+    ) as AsyncIterable<{ data: unknown }>;
+    for await (const page of pages) yield* parseResponse(z.array(schema), page.data, action);
   }
 
   /** Issues the pull request closes when merged ("Fixes #12"), as issue numbers. */
@@ -340,21 +356,20 @@ export class GitHubInstallation {
     const action = `comments of review ${input.reviewId} on ${input.owner}/${input.repo}#${input.pullNumber}`;
     return this.call(action, async () => {
       const found: ReturnType<typeof reviewCommentOf>[] = [];
-      const pages = this.octokit.paginate.iterator(
+      if (max <= 0) return found;
+      for await (const c of this.listed(
         'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments',
         {
           owner: input.owner,
           repo: input.repo,
           pull_number: input.pullNumber,
           review_id: input.reviewId,
-          per_page: 100,
         },
-      );
-      for await (const page of pages) {
-        for (const c of parseResponse(z.array(reviewCommentSchema), page.data, action)) {
-          if (found.length >= max) return found;
-          found.push(reviewCommentOf(c));
-        }
+        reviewCommentSchema,
+        action,
+      )) {
+        found.push(reviewCommentOf(c));
+        if (found.length >= max) break;
       }
       return found;
     });
@@ -366,27 +381,40 @@ export class GitHubInstallation {
     const action = `jobs of run ${input.runId} in ${input.owner}/${input.repo}`;
     return this.call(action, async () => {
       const failed: FailedJob[] = [];
-      const pages = this.octokit.paginate.iterator(
-        'GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs',
-        {
-          owner: input.owner,
-          repo: input.repo,
-          run_id: input.runId,
-          filter: 'latest',
-          per_page: 100,
-        },
-      );
-      for await (const page of pages) {
-        for (const job of parseResponse(z.array(jobSchema), page.data, action)) {
-          if (failed.length >= max) return failed;
-          if (job.conclusion !== null && FAILED_CONCLUSIONS.has(job.conclusion)) {
-            failed.push({ id: job.id, name: job.name, url: job.html_url ?? '' });
-          }
+      if (max <= 0) return failed;
+      const route = 'GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs';
+      const latest = {
+        owner: input.owner,
+        repo: input.repo,
+        run_id: input.runId,
+        filter: 'latest',
+      };
+      for await (const job of this.listed(route, latest, jobSchema, action)) {
+        if (job.conclusion !== null && FAILED_CONCLUSIONS.has(job.conclusion)) {
+          failed.push({ id: job.id, name: job.name, url: job.html_url ?? '' });
         }
-        if (failed.length >= max) return failed;
+        if (failed.length >= max) break;
       }
       return failed;
     });
+  }
+
+  /**
+   * The failed jobs of a run (at most `max`) with the tail of each job's log; a log that
+   * cannot be read says why instead of failing the whole report.
+   */
+  async failedJobsWithLogs(
+    input: RepoRef & { runId: number; max: number; lines: number },
+  ): Promise<(Omit<FailedJob, 'id'> & { logTail: string })[]> {
+    const jobs = await this.failedJobs(input);
+    const withLogs = [];
+    for (const job of jobs) {
+      const logTail = await this.jobLogTail({ ...input, jobId: job.id, lines: input.lines }).catch(
+        (err: unknown) => `(log unavailable: ${err instanceof Error ? err.message : String(err)})`,
+      );
+      withLogs.push({ name: job.name, url: job.url, logTail });
+    }
+    return withLogs;
   }
 
   /**

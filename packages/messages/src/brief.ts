@@ -3,6 +3,7 @@
  * original service sent). With one, Coder Tasks get the config-aware template and a JSON
  * input carrying everything the template needs to size and prepare the sandbox.
  */
+import type { BackendKind } from '@code-factory/events';
 import type { ResolvedRepoConfig } from '@code-factory/repo-config';
 
 export interface BriefTemplates {
@@ -28,7 +29,7 @@ export function agentBrief(
   issue: { url: string; owner: string; repo: string },
   config: ResolvedRepoConfig | null,
   templates: BriefTemplates,
-  backend: 'tasks' | 'agents' = 'tasks',
+  backend: BackendKind = 'tasks',
 ): AgentBrief {
   if (backend === 'agents') {
     // A chat's first message is read by the agent itself, not by a template: plain words.

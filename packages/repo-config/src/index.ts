@@ -5,6 +5,7 @@
  * add settings early. Stored sparse (what the user wrote, normalised); defaults are applied
  * when read (`withDefaults`). Errors name the path and the problem, never the raw value.
  */
+import { BACKEND_KINDS, type BackendKind } from '@code-factory/events/kinds';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { cronProblem } from './cron';
@@ -88,7 +89,7 @@ export const RepoConfigSchema = z
     agent: z
       .object({
         backend: z
-          .enum(['tasks', 'agents'])
+          .enum(BACKEND_KINDS)
           .optional()
           .describe('Coder backend for this repository (overrides CODER_BACKEND).'),
       })
@@ -140,7 +141,7 @@ export const RepoConfigSchema = z
 export type RepoConfig = z.infer<typeof RepoConfigSchema>;
 
 export interface ResolvedRepoConfig {
-  backend: 'tasks' | 'agents' | null;
+  backend: BackendKind | null;
   sandbox: {
     size: 'small' | 'medium' | 'large';
     docker: boolean;

@@ -21,15 +21,21 @@ export interface TracingOptions {
   exporter?: SpanExporter;
 }
 
-export interface TracerSetup {
+/** What each process's tracing offers, besides its own Temporal interceptors. */
+export interface ProcessTracing {
   tracer: Tracer;
   /** The OTLP traces URL spans are sent to. */
   endpoint: string;
+  /** Sends every finished span now. */
+  forceFlush(): Promise<void>;
+  /** Flushes and stops the exporter; call once the process has stopped its work. */
+  shutdown(): Promise<void>;
+}
+
+export interface TracerSetup extends ProcessTracing {
   resource: Resource;
   /** The one processor every span goes through (workflow spans included), so one flush sends all. */
   processor: BatchSpanProcessor;
-  forceFlush(): Promise<void>;
-  shutdown(): Promise<void>;
 }
 
 /** The OTLP/HTTP traces URL from the standard variables, or null when none is set. */
@@ -63,11 +69,12 @@ function checkedUrl(name: string, value: string): string {
 export function startTracer(
   env: Env,
   instrumentation: string,
-  options: TracingOptions & { serviceName: string },
+  defaultServiceName: string,
+  options: TracingOptions = {},
 ): TracerSetup | null {
   const endpoint = tracesEndpoint(env);
   if (endpoint === null) return null;
-  const serviceName = env.OTEL_SERVICE_NAME?.trim() || options.serviceName;
+  const serviceName = env.OTEL_SERVICE_NAME?.trim() || options.serviceName || defaultServiceName;
   const resource = Resource.default().merge(new Resource({ [ATTR_SERVICE_NAME]: serviceName }));
   const exporter = options.exporter ?? new OTLPTraceExporter({ url: endpoint });
   const processor = new BatchSpanProcessor(exporter);
@@ -83,4 +90,21 @@ export function startTracer(
     forceFlush: () => provider.forceFlush(),
     shutdown: () => provider.shutdown(),
   };
+}
+
+/**
+ * A process's tracing: the shared part (tracer, endpoint, flush, shutdown) plus what `extend`
+ * adds from the setup (the process's own Temporal interceptors); null when tracing is off.
+ */
+export function setupProcessTracing<Extra extends object>(
+  env: Env,
+  instrumentation: string,
+  defaultServiceName: string,
+  options: TracingOptions,
+  extend: (setup: TracerSetup) => Extra,
+): (ProcessTracing & Extra) | null {
+  const setup = startTracer(env, instrumentation, defaultServiceName, options);
+  if (setup === null) return null;
+  const { tracer, endpoint, forceFlush, shutdown } = setup;
+  return { tracer, endpoint, forceFlush, shutdown, ...extend(setup) };
 }

@@ -2,11 +2,11 @@
  * The contract between the task workflow and the worker's activities: types only, so the
  * workflow bundle imports nothing that does I/O. Inputs and results are small plain JSON.
  */
-import type { CiFailed, Repository } from '@code-factory/events';
+import type { BackendKind, CiFailed, CommentSource, Repository } from '@code-factory/events';
 import type { CiFailureReport, ReviewCommentItem, StatusView } from '@code-factory/messages';
 import type { RepoConfig } from '@code-factory/repo-config';
 
-export type Backend = 'tasks' | 'agents';
+export type Backend = BackendKind;
 
 /** The Coder agent that works on an issue: a Coder task or a Coder Agents chat. */
 export interface AgentRef {
@@ -80,7 +80,7 @@ export interface TaskActivities {
   reactToComment(
     input: IssueRef & {
       commentId: number;
-      source: 'issue_comment' | 'pr_comment' | 'review_comment' | 'review';
+      source: CommentSource;
       content?: 'eyes' | '+1';
     },
   ): Promise<void>;

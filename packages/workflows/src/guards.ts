@@ -7,6 +7,7 @@
  * `guards.test.ts` holds both to the same answers on the same inputs, so the two cannot drift.
  */
 import type { RepoEvent, TaskEvent } from '@code-factory/events';
+import { COMMENT_SOURCES } from '@code-factory/events/kinds';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -118,7 +119,7 @@ const run = object({ id: positiveInt, name: string(), path: string(), url, headS
 
 const commentFields = {
   kind: literal('comment.posted'),
-  source: literal('issue_comment', 'pr_comment', 'review_comment', 'review'),
+  source: literal(...COMMENT_SOURCES),
   commentId: positiveInt,
   edited: boolean,
   author: actor,

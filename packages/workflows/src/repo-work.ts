@@ -6,8 +6,20 @@
  */
 import type { Repository } from '@code-factory/events';
 import type { RepoConfig } from '@code-factory/repo-config';
-import { defineUpdate } from '@temporalio/workflow';
-import type { RepoRef } from './activities';
+import { type ActivityOptions, defineUpdate } from '@temporalio/workflow';
+import { ErrorTypes, type RepoRef } from './activities';
+
+/** Activity options of the repository's own workflows (config, routing, scheduled jobs). */
+export const REPO_ACTIVITY_OPTIONS = {
+  startToCloseTimeout: '1 minute',
+  retry: {
+    initialInterval: '1 second',
+    backoffCoefficient: 2,
+    maximumInterval: '1 minute',
+    maximumAttempts: 8,
+    nonRetryableErrorTypes: [ErrorTypes.nonRetryable, ErrorTypes.userFixable],
+  },
+} satisfies ActivityOptions;
 
 /** Label of the issues scheduled jobs open (contract: docs/repo-config.md). */
 export const SCHEDULED_LABEL = 'code-factory:scheduled';

@@ -19,13 +19,13 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import type { RepositoryActivities } from './activities';
-import { ErrorTypes } from './activities';
 import { eventSignal, type RepoConfigState, repoConfigQuery, repoEventSignal } from './definitions';
 import { checkRepoEvent } from './guards';
 import {
   type FailedRun,
   matchingHook,
   pauseSchedulesUpdate,
+  REPO_ACTIVITY_OPTIONS,
   type RepoWorkActivities,
   resumeSchedulesUpdate,
   type ScheduleSync,
@@ -60,16 +60,7 @@ export interface RepositoryWorkflowInput {
 
 const MAX_HISTORY_EVENTS = 5_000;
 
-const acts = proxyActivities<RepositoryActivities & RepoWorkActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 8,
-    nonRetryableErrorTypes: [ErrorTypes.nonRetryable, ErrorTypes.userFixable],
-  },
-});
+const acts = proxyActivities<RepositoryActivities & RepoWorkActivities>(REPO_ACTIVITY_OPTIONS);
 
 export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promise<void> {
   const repo = input.repository;

@@ -5,19 +5,14 @@
  * the schedule's note and the log say so). From there the issue lives like any assigned one.
  */
 import { log, proxyActivities, workflowInfo } from '@temporalio/workflow';
-import { ErrorTypes } from './activities';
-import type { RepoWorkActivities, ScheduledJobInput, ScheduledJobResult } from './repo-work';
+import {
+  REPO_ACTIVITY_OPTIONS,
+  type RepoWorkActivities,
+  type ScheduledJobInput,
+  type ScheduledJobResult,
+} from './repo-work';
 
-const acts = proxyActivities<RepoWorkActivities>({
-  startToCloseTimeout: '1 minute',
-  retry: {
-    initialInterval: '1 second',
-    backoffCoefficient: 2,
-    maximumInterval: '1 minute',
-    maximumAttempts: 8,
-    nonRetryableErrorTypes: [ErrorTypes.nonRetryable, ErrorTypes.userFixable],
-  },
-});
+const acts = proxyActivities<RepoWorkActivities>(REPO_ACTIVITY_OPTIONS);
 
 export async function scheduledJobWorkflow(input: ScheduledJobInput): Promise<ScheduledJobResult> {
   const info = workflowInfo();

@@ -2,7 +2,7 @@
  * The task lifecycle as a plain domain object: the workflow's handlers only call into it.
  * No Temporal APIs here, so it is unit-tested directly and carried across continue-as-new.
  */
-import type { IssueAssigned, Repository, TaskEvent } from '@code-factory/events';
+import type { CommentSource, IssueAssigned, Repository, TaskEvent } from '@code-factory/events';
 import {
   type CommandReplyLog,
   commandReplyDue,
@@ -136,7 +136,7 @@ export interface ReactionRequest {
   installationId: number;
   repository: Repository;
   commentId: number;
-  source: 'issue_comment' | 'pr_comment' | 'review_comment' | 'review';
+  source: CommentSource;
 }
 
 export interface TaskSnapshot

@@ -49,7 +49,7 @@ export async function stuckScanWorkflow(input: StuckScanInput): Promise<StuckSca
       gone++;
       log.info('stuck task closed before its reminder', {
         taskId: task.workflowId,
-        error: err instanceof Error ? err.message : String(err),
+        error: `${err}`,
       });
     }
   }

@@ -817,12 +817,16 @@ export class TaskRun {
       if (blocking) throw agentErrorFailure(blocking);
       task.forwarding();
       this.publishPhase();
-      const result = await this.#call(
+      // Lean runs add the waiting 👀 reactions in the same breath as the send: scheduled in
+      // one activation, they complete in one workflow task (a marker each).
+      const reacting = this.#lean ? this.#reactToAllNow() : Promise.resolve();
+      const sending = this.#call(
         'deliverToAgent',
         `forward ${items.length} item(s) to ${agent.name}`,
         [{ agent, text: formatBatch(items) }],
         coderOptions,
       );
+      const result = await sending.finally(() => reacting);
       task.forwarded(items.length);
       task.reviewCommentsSent([...inReview, ...alone]);
       log.info('forwarded to agent', { items: items.length, queued: result.queued });
@@ -958,18 +962,41 @@ export class TaskRun {
     this.task.reacted();
   }
 
+  /**
+   * Every waiting reaction at once (lean runs, from the forward step): each is scheduled now,
+   * in the same activation as the send; none fails the step.
+   */
+  #reactToAllNow(): Promise<void> {
+    const waiting = [...this.task.state.pendingReactions];
+    return Promise.all(
+      waiting.map((next) =>
+        this.#call('reactToComment', `👀 on comment ${next.commentId}`, [
+          { ...next, issueNumber: this.input.issueNumber },
+        ]).then(
+          () => this.task.reacted(),
+          (err) => {
+            log.warn('could not add a reaction', { commentId: next.commentId, error: `${err}` });
+            this.task.reacted();
+          },
+        ),
+      ),
+    ).then(() => undefined);
+  }
+
   /** Something for the loop: a reaction to add (lean runs) or the inbox's head. */
   hasWork(): boolean {
     return this.task.hasWork() || (this.#lean && this.task.state.pendingReactions.length > 0);
   }
 
-  /** One turn of the loop: reactions first (lean runs), then the inbox's head. */
+  /** One turn of the loop: the inbox's head, or (lean runs) the reactions alone. */
   async work(): Promise<void> {
+    // Work to do: the forward step adds the reactions with its send.
+    if (this.task.hasWork()) return this.step();
+    // Nothing to send now (parked, no agent): the reactions go out one by one.
     while (this.#lean && this.task.state.pendingReactions.length > 0) {
       if (this.task.closeRequested) return;
       await this.#reactToNext();
     }
-    if (this.task.hasWork()) await this.step();
   }
 
   /**

@@ -11,7 +11,9 @@
  * The full run compares SDK-default worker options with TUNED at the largest size.
  * Prints markdown tables. A Temporal dev server (SQLite in memory) is started for the run.
  */
+
 import { randomUUID } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { temporalSettings } from '@code-factory/config';
 import type { CiFailed } from '@code-factory/events';
@@ -49,16 +51,22 @@ const flag = (name: string) => argv.includes(`--${name}`);
 const option = (name: string) =>
   argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const QUICK = flag('quick');
-const SECTIONS = new Set((option('only') ?? 'ingress,e2e,history,scale,push').split(','));
+const SECTIONS = new Set(
+  (option('only') ?? 'ingress,e2e,history,scale,push,eager,bundle').split(','),
+);
 /** Poll interval of the poll leg of `push` (the production default of AGENT_POLL_INTERVAL_MS). */
 const PUSH_POLL_MS = Number(option('poll-ms') ?? 10_000);
 const PUSH_SAMPLES = QUICK ? 3 : 6;
 // On the shared 2-core machine a task start costs ~0.2 s of wall time at saturation (8
 // activities, ~10 fake HTTP calls): 1000/2500/5000 would alone take ~45 min, so the defaults
 // are sized to the time budget; pass --sizes=1000,2500,5000 on a quiet or bigger machine.
-const SIZES = (option('sizes') ?? (QUICK ? '100,200' : '250,500,1000')).split(',').map(Number);
+const SIZES = (option('sizes') ?? (QUICK ? '100,200' : '1000,10000')).split(',').map(Number);
+/** The fleet target's size: 10,000 open tasks on one worker in at most 1 GiB. */
+const FLEET_N = 10_000;
 const TUNING = option('tuning');
-const COMPARE_TUNING = !QUICK || flag('compare-tuning');
+const COMPARE_TUNING = flag('compare-tuning');
+/** Sequential assignments timed with and without eager activity dispatch. */
+const EAGER_SAMPLES = QUICK ? 15 : 40;
 /** Worker options of the "tuned" scale run (see docs/performance.md). */
 const TUNED = { maxCachedWorkflows: 250 };
 const LOAD = {
@@ -144,6 +152,19 @@ function table(headers: string[], rows: (string | number)[][]): string {
 }
 
 const output: string[] = [];
+
+/** Issue 10's targets, each next to what this run measured. */
+interface Target {
+  what: string;
+  target: string;
+  measured: string;
+  /** null: not measured in this run (section skipped, or too small a run to say). */
+  holds: boolean | null;
+}
+const targets: Target[] = [];
+function target(what: string, goal: string, measured: string, holds: boolean | null) {
+  targets.push({ what, target: goal, measured, holds });
+}
 function print(title: string, body: string) {
   const text = `\n### ${title}\n\n${body}\n`;
   output.push(text);
@@ -445,6 +466,56 @@ async function ingressAndE2e(world: World, d: Deployment) {
       `a. Ingress throughput (${LOAD.connections} connections, ${LOAD.durationSec} s each, ${LOAD.requests} pre-signed requests cycled: 25 % new assignments, 40 % comments on ${preassigned.length} assigned issues, 20 % other-assignee skips, 15 % pings)`,
       table(['target', 'req/s', 'p50 ms', 'p99 ms', 'errors', 'status codes'], rows),
     );
+    // The ceiling the Temporal hand-off allows here: the same signal(-with-start) calls the
+    // ingress makes for the accepted part of the mix (5 new assignments to 8 comments),
+    // straight from a client, with as many in flight as autocannon has connections.
+    const accepted = (r: autocannon.Result) =>
+      ((r.statusCodeStats as Record<string, { count: number }> | undefined)?.['202']?.count ?? 0) /
+      LOAD.durationSec;
+    let calls = 0;
+    let op = 0;
+    const until_ = Date.now() + LOAD.durationSec * 1000;
+    await Promise.all(
+      Array.from({ length: LOAD.connections }, async () => {
+        while (Date.now() < until_) {
+          const i = op++;
+          if (i % 13 < 5) await d.assign(40_000 + i);
+          else {
+            const n = preassigned[i % preassigned.length] ?? 1;
+            await d.comment(n, `ceiling ${i}`, 5_000_000 + i);
+          }
+          calls++;
+        }
+      }),
+    );
+    const ceiling = calls / LOAD.durationSec;
+    print(
+      'a. Hand-off ceiling: the same signal(-with-start) calls from a bare Temporal client',
+      table(
+        ['target', 'calls/s', 'ingress accepted (202) /s', 'ratio ingress / bare client'],
+        [
+          [
+            `bare client, ${LOAD.connections} in flight, ${LOAD.durationSec} s`,
+            fmt(ceiling, 0),
+            fmt(accepted(real), 0),
+            fmt(accepted(real) / ceiling, 2),
+          ],
+        ],
+      ),
+    );
+    target(
+      'ingress accepted deliveries/s vs a bare client doing the same hand-offs',
+      '≥ 0.8×',
+      `${fmt(accepted(real) / ceiling, 2)}× (${fmt(accepted(real), 0)} vs ${fmt(ceiling, 0)} /s)`,
+      accepted(real) / ceiling >= 0.8,
+    );
+    const skipRatio = skipping.requests.average / bare.requests.average;
+    target(
+      'ingress skipped deliveries/s vs bare Hono',
+      '≥ 0.5×',
+      `${fmt(skipRatio, 2)}× (${fmt(skipping.requests.average, 0)} vs ${fmt(bare.requests.average, 0)} /s)`,
+      skipRatio >= 0.5,
+    );
     // Let the worker absorb what the load created before timing single deliveries.
     const drainStarted = Date.now();
     await until(
@@ -497,6 +568,10 @@ async function ingressAndE2e(world: World, d: Deployment) {
       seen = world.coder.calls().length;
       latencies.push(call.at - sentAt);
     }
+    const p50 = quantile(latencies, 0.5);
+    const p99 = quantile(latencies, 0.99);
+    target('delivery → Coder send, p50', '≤ 100 ms', `${fmt(p50, 0)} ms`, p50 <= 100);
+    target('delivery → Coder send, p99', '≤ 250 ms', `${fmt(p99, 0)} ms`, p99 <= 250);
     print(
       `b. End to end: delivery POST → fake Coder message to the agent (Coder Agents chat; idle, ready agent; N = ${E2E_SAMPLES}, sequential, 20 agents in rotation)`,
       table(
@@ -592,6 +667,12 @@ async function history(
   }
   const h1 = await historyOf(d.taskName(n));
   const perComment = (h1.length - h0.length) / K;
+  // The agent's own status pushes in the same window (working, then idle again after each
+  // turn): a signal each, with the workflow task it usually gets to itself.
+  const pushes = h1
+    .slice(h0.length)
+    .filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'agentUpdate').length;
+  const perCommentOwn = (h1.length - h0.length - 4 * pushes) / K;
 
   // Per CI failure (signalled as the repository workflow does once it resolved the PR).
   const ci = preassigned[preassigned.length - 2] ?? 2;
@@ -682,8 +763,22 @@ async function history(
   const finalState = await state(big);
   const firstRun = await historyOf(d.taskName(big), firstRunId);
   const lastEvent = firstRun[firstRun.length - 1];
+  target(
+    'history events per forwarded comment (idle agent, steady state)',
+    '≤ 8',
+    `${fmt(perCommentOwn, 1)} (+ ${fmt((4 * pushes) / K, 1)} for the agent's ${fmt(pushes / K, 1)} status pushes per turn)`,
+    perCommentOwn <= 8,
+  );
   const rows: (string | number)[][] = [
-    ['history events per forwarded comment (mean of 10, idle agent)', fmt(perComment, 1)],
+    ['history events per forwarded comment (mean of 10, idle agent), all', fmt(perComment, 1)],
+    [
+      "… of which the agent's status pushes (agentUpdate signal + its workflow task)",
+      `${fmt(pushes / K, 1)} pushes × 4 = ${fmt((4 * pushes) / K, 1)}`,
+    ],
+    [
+      '… the comment itself (signal, one workflow task, 👀 and send markers)',
+      fmt(perCommentOwn, 1),
+    ],
     [
       'event types of one forwarded comment',
       Object.entries(lastTypes)
@@ -808,6 +903,80 @@ function scaleTable(rows: ScaleRow[]): string {
 }
 
 // ---------------------------------------------------------------------------------------------
+// f: eager activity dispatch, g: the workflow bundle
+
+/**
+ * Start-up latency (assignment → `ready`) of sequential assignments, on this run's server
+ * (eager activity dispatch on, as in tests, `pnpm dev` and compose) and on a second dev server
+ * with it off. A start runs four ordinary activities in a row, so it shows what eager
+ * dispatch saves per activity.
+ */
+async function eagerComparison(world: World) {
+  const off = await startDevServer({ eagerActivities: false });
+  const legs: { label: string; samples: number[] }[] = [];
+  try {
+    for (const [label, address] of [
+      ['on (system.enableActivityEagerExecution=true)', world.address],
+      ['off', off.address],
+    ] as const) {
+      const d = await deploy({ ...world, address }, `eager-${label.slice(0, 3).trim()}`);
+      const client = address === world.address ? world.client : await clientFor(address);
+      const samples: number[] = [];
+      try {
+        for (let i = 0; i < EAGER_SAMPLES; i++) {
+          const n = 700_000 + i;
+          const t0 = Date.now();
+          await d.assign(n);
+          const handle = client.workflow.getHandle(d.taskName(n));
+          await until(
+            async () => (await handle.query(stateQuery)).phase === 'ready',
+            'ready',
+            60_000,
+            5,
+          );
+          samples.push(Date.now() - t0);
+        }
+      } finally {
+        await d.close();
+        if (client !== world.client) await client.connection.close();
+      }
+      legs.push({ label, samples });
+    }
+  } finally {
+    await off.stop();
+  }
+  const on = legs[0]?.samples ?? [];
+  print(
+    `f. Eager activity dispatch: assignment → ready, ${EAGER_SAMPLES} sequential starts each (ms)`,
+    table(
+      ['eager dispatch', 'p50', 'p90', 'max', 'p50 / on'],
+      legs.map((l) => [
+        l.label,
+        fmt(quantile(l.samples, 0.5), 0),
+        fmt(quantile(l.samples, 0.9), 0),
+        fmt(Math.max(...l.samples), 0),
+        fmt(quantile(l.samples, 0.5) / Math.max(1, quantile(on, 0.5)), 2),
+      ]),
+    ),
+  );
+}
+
+async function clientFor(address: string): Promise<Client> {
+  return new Client({ connection: await Connection.connect({ address }), namespace: 'default' });
+}
+
+/** What every workflow context evaluates: the bundle's modules and size. */
+async function bundleCost(world: World) {
+  const code = readFileSync(world.bundlePath, 'utf8');
+  const modules = [...code.matchAll(/^\/\*\*\*\/ "([^"]+)"/gm)].map((m) => m[1] ?? '');
+  const zod = modules.filter((m) => /\/zod\//.test(m)).length;
+  print(
+    'g. Workflow bundle (evaluated once per workflow context)',
+    table(['modules', 'KiB', 'zod modules'], [[modules.length, fmt(code.length / 1024, 0), zod]]),
+  );
+}
+
+// ---------------------------------------------------------------------------------------------
 
 async function main() {
   const started = Date.now();
@@ -832,10 +1001,33 @@ async function main() {
         rows.push(await scaleOnce(world, n, `tuned ${JSON.stringify(TUNED)}`, TUNED));
       }
       print(
-        'c. Scale: N idle task workflows on one worker (child process), fake Coder timings 20/30/20 ms',
+        "c. Scale: N idle task workflows on one worker (child process, the worker's defaults unless --tuning), fake Coder timings 20/30/20 ms",
         scaleTable(rows),
       );
+      const fleet = rows.find((r) => r.n === FLEET_N);
+      const largest = rows[rows.length - 1];
+      target(
+        `${FLEET_N} open task workflows on one worker, RSS`,
+        '≤ 1 GiB',
+        fleet
+          ? `${mib(fleet.readyRss)} MiB (after the fan-out: ${mib(fleet.afterRss)} MiB)`
+          : `not run (largest N = ${largest?.n})`,
+        fleet ? Math.max(fleet.readyRss, fleet.afterRss) <= 1024 ** 3 : null,
+      );
+      const sendsPerSec = (r: ScaleRow) => r.n / (r.commentMs / 1000);
+      target(
+        `one comment to each of ${fleet ? FLEET_N : (largest?.n ?? 0)} tasks, sends/s`,
+        '≥ 200',
+        fleet
+          ? fmt(sendsPerSec(fleet), 0)
+          : largest
+            ? `${fmt(sendsPerSec(largest), 0)} (N = ${largest.n})`
+            : 'not run',
+        fleet ? sendsPerSec(fleet) >= 200 : null,
+      );
     }
+    if (SECTIONS.has('eager')) await eagerComparison(world);
+    if (SECTIONS.has('bundle')) await bundleCost(world);
     if (SECTIONS.has('push')) {
       const legs = await pushVersusPoll(world.address, {
         samples: PUSH_SAMPLES,
@@ -859,6 +1051,18 @@ async function main() {
   } finally {
     await world.close();
   }
+  print(
+    'Targets (issue 10), all from this run',
+    table(
+      ['what', 'target', 'measured', 'holds'],
+      targets.map((t) => [
+        t.what,
+        t.target,
+        t.measured,
+        t.holds === null ? 'not measured' : t.holds ? 'yes' : '**no**',
+      ]),
+    ),
+  );
   print(
     'Run',
     `Total ${fmt((Date.now() - started) / 1000, 0)} s, quick=${QUICK}, node ${process.version}`,

@@ -2,7 +2,7 @@
  * Faults of Coder and GitHub: 5xx, timeouts, 429 and GitHub's secondary rate limit with
  * retry-after are retried with backoff (and retry-after honoured: the gap in the fakes' call
  * logs between the failed call and its retry is at least what the server asked for); 4xx that
- * retrying cannot fix end the step as SPEC 5 says, without a retry storm.
+ * retrying cannot fix end the step (docs/architecture.md#errors), without a retry storm.
  *
  * The worker runs in-process with the real activities, but with clients built with short
  * request timeouts (the production default is 30 s) so a hung server is cheap to test.

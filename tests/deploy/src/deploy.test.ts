@@ -226,6 +226,19 @@ describe('compose.yaml', () => {
     return env;
   }
 
+  it('gives the Temporal server our dynamic config, with eager activity dispatch on', () => {
+    const env = serviceEnvironment('temporal');
+    const path = env.get('DYNAMIC_CONFIG_FILE_PATH');
+    expect(path).toBe('config/dynamicconfig/code-factory.yaml');
+    const mount = ((services.temporal.volumes ?? []) as string[]).find((v) =>
+      v.endsWith(':/etc/temporal/config/dynamicconfig:ro'),
+    );
+    expect(mount).toBeDefined();
+    const hostDir = resolve(deployDir, String(mount).split(':')[0] ?? '');
+    const dynamic = loadYaml(resolve(hostDir, 'code-factory.yaml')) as Yaml;
+    expect(dynamic['system.enableActivityEagerExecution']).toEqual([{ value: true }]);
+  });
+
   function publishedPorts(name: string): { host: number; container: number }[] {
     return ((services[name].ports ?? []) as (string | Yaml)[]).map((port) => {
       if (typeof port !== 'string') return { host: Number(port.published), container: port.target };

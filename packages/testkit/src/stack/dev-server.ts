@@ -55,6 +55,13 @@ export interface DevServerOptions {
   dbFilename?: string;
   /** Server log level (default `error`). */
   logLevel?: 'debug' | 'info' | 'warn' | 'error';
+  /**
+   * Eager activity dispatch (`system.enableActivityEagerExecution`): an activity a workflow
+   * task schedules goes straight back to the worker that completed the task, with no trip
+   * through the task queue. On by default, as in `pnpm dev` and the compose file; the bench
+   * turns it off to measure what it buys.
+   */
+  eagerActivities?: boolean;
 }
 
 export interface DevServer {
@@ -80,6 +87,8 @@ export async function startDevServer(options: DevServerOptions = {}): Promise<De
         '--log-level',
         options.logLevel ?? 'error',
         ...(options.uiCodecEndpoint ? ['--ui-codec-endpoint', options.uiCodecEndpoint] : []),
+        '--dynamic-config-value',
+        `system.enableActivityEagerExecution=${options.eagerActivities !== false}`,
       ],
     },
   });

@@ -51,7 +51,8 @@ async function main(): Promise<void> {
     activities: allActivities(deps),
     dataConverter,
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
-    tuning,
+    // The worker's own default cache (WORKER_MAX_CACHED_WORKFLOWS), as main.ts passes it.
+    tuning: { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS, ...tuning },
   });
   process.on('message', (message: { type?: string }) => {
     if (message?.type === 'rss') {

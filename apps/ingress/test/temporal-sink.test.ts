@@ -9,7 +9,7 @@ import { temporalAddress } from '@code-factory/testkit/vitest';
 import { SearchAttributes } from '@code-factory/workflows';
 import { Client } from '@temporalio/client';
 import { afterAll, describe, expect, it } from 'vitest';
-import { SinkUnavailableError, TemporalEventSink } from './temporal-sink';
+import { SinkUnavailableError, TemporalEventSink } from '../src/temporal-sink';
 
 const address = temporalAddress();
 
@@ -83,7 +83,7 @@ describe('TemporalEventSink (dev server)', () => {
       const summary = `acme/${repository.name}#42: Fix it`;
       expect(
         await sink.startTask({ action: 'start-task', taskName: name, event, summary }),
-      ).toEqual({ status: 'delivered', workflowId: name });
+      ).toEqual({ status: 'signalled', workflowId: name });
       const description = await handle.describe();
       expect(description.type).toBe('taskWorkflow');
       expect(description.taskQueue).toBe(taskQueue);
@@ -99,7 +99,7 @@ describe('TemporalEventSink (dev server)', () => {
       const closed: IssueClosed = { ...event, kind: 'issue.closed', sender: event.sender };
       expect(
         await sink.signalTask({ action: 'signal-task', taskName: name, event: closed }),
-      ).toEqual({ status: 'delivered', workflowId: name });
+      ).toEqual({ status: 'signalled', workflowId: name });
       expect((await handle.describe()).runId).toBe(description.runId);
 
       // Once the workflow is over, signals find no task (a comment after close starts nothing).
@@ -125,7 +125,7 @@ describe('TemporalEventSink (dev server)', () => {
         kind: 'config.push',
         sha: 'a'.repeat(40),
       });
-      expect(result).toEqual({ status: 'delivered', workflowId });
+      expect(result).toEqual({ status: 'signalled', workflowId });
       expect((await handle.describe()).type).toBe('repositoryWorkflow');
     } finally {
       await handle.terminate('test cleanup').catch(() => undefined);

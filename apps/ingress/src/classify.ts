@@ -1,0 +1,85 @@
+/**
+ * Classification of a verified GitHub delivery: skip it, reject it as malformed, or turn it
+ * into the normalised event for an issue's task workflow or the repository's workflow.
+ *
+ * Pure: no I/O, no clock, no GitHub calls. The steps every delivery shares live here (ping,
+ * unknown events and actions, the envelope, the final schema check); what one event reads
+ * and decides lives in its module under `webhooks/`, listed in `webhooks/index.ts`.
+ */
+import { RepoEventSchema, TaskEventSchema } from '@code-factory/events';
+import { z } from 'zod';
+import {
+  type Base,
+  type Classification,
+  type ClassifyContext,
+  invalidFrom,
+  parse,
+  positiveInt,
+  type WebhookHandler,
+} from './webhooks/handler';
+import { WEBHOOK_HANDLERS } from './webhooks/index';
+
+export type {
+  AcceptedDecision,
+  Classification,
+  ClassifyContext,
+  SignalTask,
+  StartTask,
+} from './webhooks/handler';
+
+/** Fields every accepted delivery needs: where it happened and which installation sent it. */
+const EnvelopeSchema = z.object({
+  repository: z.object({
+    name: z.string().min(1),
+    owner: z.object({ login: z.string().min(1) }),
+  }),
+  installation: z.object({ id: positiveInt }),
+});
+
+const ActionSchema = z.object({ action: z.string() });
+
+const BY_EVENT: ReadonlyMap<string, WebhookHandler> = new Map(
+  WEBHOOK_HANDLERS.map((handler) => [handler.event, handler]),
+);
+
+export function classify(
+  eventName: string,
+  payload: unknown,
+  ctx: ClassifyContext,
+): Classification {
+  if (eventName === 'ping') return { action: 'skip', reason: 'ping' };
+  const handler = BY_EVENT.get(eventName);
+  if (!handler) return { action: 'skip', reason: `unhandled event ${eventName}` };
+
+  const action = ActionSchema.safeParse(payload);
+  const actionName = action.success ? action.data.action : undefined;
+  if (handler.actions && (actionName === undefined || !handler.actions.includes(actionName))) {
+    return { action: 'skip', reason: `unhandled action ${eventName}.${actionName ?? '(none)'}` };
+  }
+
+  const envelope = parse(EnvelopeSchema, payload);
+  if (!envelope.ok) return envelope.decision;
+  const base: Base = {
+    deliveryId: ctx.deliveryId,
+    receivedAt: ctx.receivedAt,
+    repository: {
+      owner: envelope.value.repository.owner.login,
+      name: envelope.value.repository.name,
+    },
+    installationId: envelope.value.installation.id,
+  };
+  return checked(handler.classify(payload, ctx, base, actionName ?? ''));
+}
+
+/** Re-checks the built event against the shared schema: what the workflow will accept. */
+function checked(decision: Classification): Classification {
+  const schema =
+    decision.action === 'start-task' || decision.action === 'signal-task'
+      ? TaskEventSchema
+      : decision.action === 'route'
+        ? RepoEventSchema
+        : undefined;
+  if (!schema || !('event' in decision)) return decision;
+  const result = schema.safeParse(decision.event);
+  return result.success ? decision : invalidFrom(result.error);
+}

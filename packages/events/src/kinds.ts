@@ -1,0 +1,26 @@
+/**
+ * The product's closed word lists, each spelled once. Plain constants and types, no zod: the
+ * workflow bundle imports this module (`@code-factory/events/kinds`) for its own guards, and
+ * every other package takes the unions from here instead of writing them again.
+ */
+
+/** Which Coder API runs an agent: Coder Tasks or Coder Agents (chats). */
+export const BACKEND_KINDS = ['tasks', 'agents'] as const;
+export type BackendKind = (typeof BACKEND_KINDS)[number];
+
+/** Where a comment the agent is forwarded was written. */
+export const COMMENT_SOURCES = ['issue_comment', 'pr_comment', 'review_comment', 'review'] as const;
+export type CommentSource = (typeof COMMENT_SOURCES)[number];
+
+/** Kinds of the events a task workflow (the issue's workflow) takes. */
+export const TASK_EVENT_KINDS = [
+  'issue.assigned',
+  'issue.closed',
+  'comment.posted',
+  'ci.failed',
+] as const;
+export type TaskEventKind = (typeof TASK_EVENT_KINDS)[number];
+
+/** Kinds of the events a repository workflow takes (it routes the first two to a task). */
+export const REPO_EVENT_KINDS = ['route.comment', 'route.ci', 'config.push'] as const;
+export type RepoEventKind = (typeof REPO_EVENT_KINDS)[number];
