@@ -234,6 +234,30 @@ describe('concurrency limits', () => {
   });
 });
 
+describe('installation limit', () => {
+  let limited: Stack;
+  beforeAll(async () => {
+    limited = await startStack({
+      coderTimings: { chatRunningMs: 100 },
+      workerEnv: { MAX_ACTIVE_AGENTS_PER_INSTALLATION: '1' },
+    });
+  });
+  afterAll(async () => {
+    await limited?.close();
+  });
+
+  it('holds an assignment in another repository of the installation until a slot frees', async () => {
+    const other = { owner: limited.repo.owner, name: 'other' };
+    const first = await limited.assign(8311, 'First');
+    await limited.waitForPhase(first, ['ready']);
+    const second = await limited.assign(8312, 'Second', other);
+    await limited.waitForPhase(second, ['queued']);
+    const closed = await limited.deliver('issues', samplePayloads.issueClosed(limited.issue(8311)));
+    expect(closed.status).toBe(202);
+    await limited.waitForPhase(second, ['ready']);
+  });
+});
+
 describe('budgets', () => {
   it('a budget refusal parks the task, and it goes on once the budget is restored', async () => {
     const number = 8501;
