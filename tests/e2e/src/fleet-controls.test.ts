@@ -8,6 +8,7 @@ import {
   commandHelp,
   NOTHING_TO_RETRY_REPLY,
   STATUS_MARKER,
+  STOP_ON_TASKS_REPLY,
 } from '@code-factory/messages';
 import { samplePayloads, until } from '@code-factory/testkit';
 import { type Stack, seedAgentReview, startStack } from '@code-factory/testkit/stack';
@@ -139,6 +140,38 @@ describe('/agent commands on the issue', () => {
     for (const text of ['wrong way', '/agent status', '/agent retry', 'stop please', 'release']) {
       expect(all).not.toContain(text);
     }
+  });
+});
+
+describe('/agent stop on Coder Tasks', () => {
+  let tasks: Stack;
+  beforeAll(async () => {
+    tasks = await startStack({ coderRelease: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } });
+  });
+  afterAll(async () => {
+    await tasks?.close();
+  });
+
+  it('says a Coder task cannot be interrupted, and forwards nothing', async () => {
+    const number = 8103;
+    const name = await tasks.assign(number, 'Stop on Tasks');
+    await tasks.waitForPhase(name, ['ready']);
+    const { owner, repo } = tasks.issue(number);
+    const res = await tasks.deliver(
+      'issue_comment',
+      samplePayloads.issueComment({
+        ...tasks.issue(number),
+        body: '/agent stop',
+        commentId: 81031,
+      }),
+    );
+    expect(res.status).toBe(202);
+    const reply = await until(
+      () => tasks.github.comments(owner, repo, number).find((c) => c.body.startsWith('@')),
+      'the reply',
+    );
+    expect(reply.body).toContain(STOP_ON_TASKS_REPLY);
+    expect(tasks.agentTexts(name)?.join('\n') ?? '').not.toContain('/agent');
   });
 });
 
