@@ -30,6 +30,7 @@ ATTRIBUTES=(
   CodeFactoryPhase:Keyword
   CodeFactoryBackend:Keyword
   CodeFactoryPhaseSince:Datetime
+  CodeFactoryPaused:Bool
 )
 
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)

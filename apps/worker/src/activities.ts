@@ -15,13 +15,14 @@ import {
 } from '@code-factory/coder';
 import { ExternalError } from '@code-factory/errors';
 import type { CiFailed } from '@code-factory/events';
-import type { GitHubApp } from '@code-factory/github';
+import { commentOnIssue, type GitHubApp } from '@code-factory/github';
 import {
   agentBrief,
   type BriefTemplates,
   type CiFailureReport,
   MAX_FAILED_JOBS,
   MAX_LOG_LINES,
+  MAX_REVIEW_COMMENTS,
   renderStatusComment,
   STATUS_MARKER,
 } from '@code-factory/messages';
@@ -64,6 +65,10 @@ export interface ActivityDeps {
   statusCommentIntervalMs?: number;
   /** TASK_HISTORY_LIMIT: a task run continues as new past this many history events. */
   historyLimit?: number;
+  /** BUDGET_RETRY_INTERVAL_MS: how often a task waiting for the Coder budget tries again. */
+  budgetRetryIntervalMs?: number;
+  /** MAX_ACTIVE_AGENTS_PER_INSTALLATION (absent: unlimited). */
+  maxActiveAgentsPerInstallation?: number;
   /**
    * Push for Coder Agents chats: the agent-watch workflow of this task queue follows each
    * chat and signals its changes. Absent: chats are polled like tasks.
@@ -129,6 +134,22 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
     return agents ? (await agents.me()).username : 'me';
   };
 
+  const resolveIdentity = async (
+    input: Parameters<TaskActivities['resolveCoderIdentity']>[0],
+  ): ReturnType<TaskActivities['resolveCoderIdentity']> => {
+    const config = await repoConfig(input);
+    const kind = config?.agent?.backend ?? deps.defaultBackend;
+    if (input.asService) {
+      // No person assigned it (repo config): the token's own user, no owner_id.
+      return { backend: kind, owner: await serviceUser(), repoConfig: config };
+    }
+    const { owner, ownerId } = await backend(kind).resolveOwner({
+      githubUserId: input.githubUserId,
+      githubLogin: input.githubLogin,
+    });
+    return { backend: kind, owner, ...(ownerId ? { ownerId } : {}), repoConfig: config };
+  };
+
   const activities: WorkerActivities = {
     async checkAssignerPermission(input) {
       return deps.github
@@ -137,17 +158,30 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
     },
 
     async resolveCoderIdentity(input) {
-      const config = await repoConfig(input);
-      const kind = config?.agent?.backend ?? deps.defaultBackend;
-      if (input.asService) {
-        // No person assigned it (repo config): the token's own user, no owner_id.
-        return { backend: kind, owner: await serviceUser(), repoConfig: config };
-      }
-      const { owner, ownerId } = await backend(kind).resolveOwner({
-        githubUserId: input.githubUserId,
-        githubLogin: input.githubLogin,
+      const identity = await resolveIdentity(input);
+      const perInstallation = deps.maxActiveAgentsPerInstallation;
+      return perInstallation === undefined
+        ? identity
+        : { ...identity, limits: { perInstallation } };
+    },
+
+    async postComment(input) {
+      const posted = await commentOnIssue(deps.github.installation(input.installationId), {
+        ...repo(input),
+        issueNumber: input.issueNumber,
+        body: input.body,
       });
-      return { backend: kind, owner, ...(ownerId ? { ownerId } : {}), repoConfig: config };
+      return { commentId: posted.id };
+    },
+
+    async collectReview(input) {
+      const comments = await deps.github.installation(input.installationId).reviewComments({
+        ...repo(input),
+        pullNumber: input.pullNumber,
+        reviewId: input.reviewId,
+        max: MAX_REVIEW_COMMENTS,
+      });
+      return { comments };
     },
 
     async startAgent(input: StartAgentInput) {
@@ -209,6 +243,9 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         settings: {
           statusCommentIntervalMs: deps.statusCommentIntervalMs ?? 30_000,
           ...(deps.historyLimit ? { historyLimit: deps.historyLimit } : {}),
+          ...(deps.budgetRetryIntervalMs
+            ? { budgetRetryIntervalMs: deps.budgetRetryIntervalMs }
+            : {}),
         },
       };
     },
@@ -338,7 +375,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         ...repo(input),
         commentId: input.commentId,
         source: input.source,
-        content: 'eyes',
+        content: input.content ?? 'eyes',
       });
     },
 

@@ -103,6 +103,10 @@ export async function depsFromConfig(
     storedRepoConfig: (repository) => storedRepoConfig(client, repository),
     statusCommentIntervalMs: config.STATUS_COMMENT_INTERVAL_MS,
     historyLimit: config.TASK_HISTORY_LIMIT,
+    budgetRetryIntervalMs: config.BUDGET_RETRY_INTERVAL_MS,
+    ...(config.MAX_ACTIVE_AGENTS_PER_INSTALLATION !== undefined
+      ? { maxActiveAgentsPerInstallation: config.MAX_ACTIVE_AGENTS_PER_INSTALLATION }
+      : {}),
     ...(choice.chatsPath
       ? {
           agentWatch: {

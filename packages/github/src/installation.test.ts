@@ -100,6 +100,28 @@ describe('collaboratorPermission', () => {
   });
 });
 
+describe('reviewComments', () => {
+  it("lists a review's comments in order, with file and line, up to max", async () => {
+    fake.setReviewComments('acme', 'widgets', 9, 70, [
+      { id: 71, path: 'src/a.ts', line: 3, body: 'rename', login: 'octo-lead' },
+      { id: 72, path: 'src/b.ts', line: null, body: 'drop', login: 'octo-dev' },
+    ]);
+    const listed = await gh.reviewComments({ ...repo, pullNumber: 9, reviewId: 70 });
+    expect(listed.map((c) => [c.id, c.path, c.line, c.body, c.author])).toEqual([
+      [71, 'src/a.ts', 3, 'rename', 'octo-lead'],
+      [72, 'src/b.ts', null, 'drop', 'octo-dev'],
+    ]);
+    expect(await gh.reviewComments({ ...repo, pullNumber: 9, reviewId: 70, max: 1 })).toHaveLength(
+      1,
+    );
+  });
+
+  it('is not_found for an unknown review', async () => {
+    const err = await failure(gh.reviewComments({ ...repo, pullNumber: 9, reviewId: 1 }));
+    expect(err.kind).toBe('not_found');
+  });
+});
+
 describe('upsertStatusComment', () => {
   const issue = { ...repo, issueNumber: 5, marker: MARKER };
 

@@ -21,6 +21,28 @@ export interface RepoRef {
 /** Where a comment that gets a reaction came from; reviews themselves cannot have reactions. */
 export type ReactionSource = CommentSource;
 
+function reviewCommentOf(c: z.infer<typeof reviewCommentSchema>) {
+  const { id, path, body, html_url: url } = c;
+  return {
+    id,
+    path,
+    line: c.line ?? c.original_line ?? null,
+    body,
+    author: c.user?.login ?? 'ghost',
+    url,
+  };
+}
+
+const reviewCommentSchema = z.object({
+  id: z.number().int().positive(),
+  path: z.string(),
+  line: z.number().int().nullish(),
+  original_line: z.number().int().nullish(),
+  body: z.string(),
+  html_url: z.string(),
+  user: z.object({ login: z.string() }).nullable(),
+});
+
 export type ReactionContent =
   | '+1'
   | '-1'
@@ -322,6 +344,34 @@ export class GitHubInstallation {
         });
       }
       return pull.closingIssuesReferences.nodes.flatMap((n) => (n ? [n.number] : []));
+    });
+  }
+
+  /**
+   * The comments of one submitted review, in the order GitHub lists them, at most `max`, as
+   * plain JSON (`line` null: outdated; `author` 'ghost' for a deleted account).
+   */
+  async reviewComments(input: RepoRef & { pullNumber: number; reviewId: number; max?: number }) {
+    const max = input.max ?? 50;
+    const action = `comments of review ${input.reviewId} on ${input.owner}/${input.repo}#${input.pullNumber}`;
+    return this.call(action, async () => {
+      const found: ReturnType<typeof reviewCommentOf>[] = [];
+      if (max <= 0) return found;
+      for await (const c of this.listed(
+        'GET /repos/{owner}/{repo}/pulls/{pull_number}/reviews/{review_id}/comments',
+        {
+          owner: input.owner,
+          repo: input.repo,
+          pull_number: input.pullNumber,
+          review_id: input.reviewId,
+        },
+        reviewCommentSchema,
+        action,
+      )) {
+        found.push(reviewCommentOf(c));
+        if (found.length >= max) break;
+      }
+      return found;
     });
   }
 

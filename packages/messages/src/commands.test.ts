@@ -9,6 +9,7 @@ import {
   MAX_NOTE,
   parseAgentCommand,
   STOP_ON_TASKS_REPLY,
+  stuckReminder,
 } from './commands';
 
 describe('parseAgentCommand', () => {
@@ -124,5 +125,14 @@ describe('a flood of commands', () => {
       stop: new Date(t0 + 30_000).toISOString(),
       help: new Date(t0 + 31_000).toISOString(),
     });
+  });
+});
+
+describe('stuckReminder', () => {
+  it('names the phase in plain words and since when, and any other phase as it is', () => {
+    expect(stuckReminder('waiting-for-budget', '2026-11-24T10:00:00.000Z')).toContain(
+      'has been waiting for the Coder budget since 2026-11-24T10:00:00.000Z',
+    );
+    expect(stuckReminder('odd', 'x')).toContain('has been odd since x');
   });
 });

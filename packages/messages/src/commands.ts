@@ -95,6 +95,21 @@ export const COMMAND_REPLIES: Record<AgentCommandName, string> = {
 export const STOP_ON_TASKS_REPLY =
   'This agent runs on Coder Tasks, which cannot be interrupted, so it keeps going. To end it, write `/agent release` or close the issue.';
 
+/** `/agent stop` or `/agent status` before any agent runs for the issue. */
+export const NO_AGENT_REPLY =
+  'No agent runs for this issue yet. Assign the issue to the agent to start one.';
+
+/** The reminder the `stuck-tasks` schedule has the task post, once per stuck period. */
+export function stuckReminder(phase: string, since: string): string {
+  const what: Record<string, string> = {
+    starting: 'has been starting',
+    queued: 'has been waiting for a free slot',
+    failed: 'has been stopped on a failure',
+    'waiting-for-budget': 'has been waiting for the Coder budget',
+  };
+  return `⏰ The agent of this issue ${what[phase] ?? `has been ${phase}`} since ${since}. The operators have been told; they can retry it, or write \`/agent release\` to end it.`;
+}
+
 /** `/agent retry` when nothing has failed. */
 export const NOTHING_TO_RETRY_REPLY = 'Nothing has failed, so there is nothing to retry.';
 

@@ -5,6 +5,7 @@ import {
   formatCiFailure,
   formatComment,
   formatOperatorNote,
+  formatReview,
   tailLines,
 } from './forward';
 
@@ -179,5 +180,49 @@ describe('forwarded message formats', () => {
     const text = formatCiFailure(ci, { current: true, jobs });
     expect(text).toContain('job4');
     expect(text).not.toContain('job5');
+  });
+});
+
+describe('formatReview', () => {
+  const review: CommentPosted = {
+    ...comment,
+    source: 'review',
+    commentId: 70,
+    body: 'Looks close.',
+    url: 'https://github.com/acme/widgets/pull/9#pullrequestreview-70',
+    pullRequest: { number: 9, url: 'https://github.com/acme/widgets/pull/9' },
+  };
+  const comments = [
+    { id: 71, path: 'src/a.ts', line: 3, body: 'rename', author: 'octo-lead', url: 'u71' },
+    { id: 72, path: 'src/b.ts', line: null, body: 'drop', author: 'octo-dev', url: 'u72' },
+  ];
+
+  it('is the review body, then each comment with its file and line, in order', () => {
+    const text = formatReview(review, comments);
+    const order = [
+      'with 2 comment(s)',
+      'Pull request: https://github.com/acme/widgets/pull/9',
+      'Looks close.',
+      '### Comment 1/2: src/a.ts (line 3)',
+      'rename',
+      '### Comment 2/2: src/b.ts (outdated line)',
+      '- Author: @octo-dev',
+      'drop',
+      'Instruction:',
+    ];
+    const at = order.map((t) => text.indexOf(t));
+    expect(at.every((i) => i >= 0)).toBe(true);
+    expect([...at].sort((a, b) => a - b)).toEqual(at);
+  });
+
+  it('leaves out an empty review body, and is one item of a batch', () => {
+    const text = formatReview({ ...review, body: '  ' }, comments);
+    expect(text).not.toContain('<review>');
+    const batch = formatBatch([
+      { kind: 'comment', comment },
+      { kind: 'review', review, comments },
+    ]);
+    expect(batch).toContain('2 updates arrived');
+    expect(batch).toContain('### Comment 2/2');
   });
 });

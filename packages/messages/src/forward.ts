@@ -24,8 +24,24 @@ export interface OperatorNote {
   receivedAt: string;
 }
 
+/** One comment of a submitted review, as the task fetched it from GitHub. */
+export interface ReviewCommentItem {
+  id: number;
+  path: string;
+  /** null: the line is outdated. */
+  line: number | null;
+  body: string;
+  author: string;
+  url: string;
+}
+
+/** A review is forwarded with at most this many of its comments (the rest are linked). */
+export const MAX_REVIEW_COMMENTS = 50;
+
 export type ForwardItem =
   | { kind: 'comment'; comment: CommentPosted }
+  /** A submitted review and its comments, in order: one message. */
+  | { kind: 'review'; review: CommentPosted; comments: ReviewCommentItem[] }
   | { kind: 'ci'; event: CiFailed; report: CiFailureReport }
   | { kind: 'operator'; note: OperatorNote };
 
@@ -66,6 +82,37 @@ export function formatComment(comment: CommentPosted): string {
     '</comment>',
     '',
     `Instruction: ${COMMENT_INSTRUCTIONS[comment.source]}`,
+  );
+  return lines.join('\n');
+}
+
+/** A review as one message: its body, then each comment with file and line, in order. */
+export function formatReview(review: CommentPosted, comments: ReviewCommentItem[]): string {
+  const lines = [
+    `## New review on your pull request, with ${comments.length} comment(s)`,
+    '',
+    `- URL: ${review.url}`,
+    `- Author: @${review.author.login}`,
+    `- Written: ${review.createdAt}`,
+  ];
+  if (review.pullRequest) lines.push(`- Pull request: ${review.pullRequest.url}`);
+  if (review.body.trim() !== '') lines.push('', '<review>', review.body, '</review>');
+  comments.forEach((comment, i) => {
+    const line = comment.line === null ? 'outdated line' : `line ${comment.line}`;
+    lines.push(
+      '',
+      `### Comment ${i + 1}/${comments.length}: ${comment.path} (${line})`,
+      `- URL: ${comment.url}`,
+      `- Author: @${comment.author}`,
+      '',
+      '<comment>',
+      comment.body,
+      '</comment>',
+    );
+  });
+  lines.push(
+    '',
+    'Instruction: Address the review and each of its comments at the given file and line: make the requested changes, push them, and reply on the pull request.',
   );
   return lines.join('\n');
 }
@@ -115,6 +162,8 @@ export function formatItem(item: ForwardItem): string {
   switch (item.kind) {
     case 'comment':
       return formatComment(item.comment);
+    case 'review':
+      return formatReview(item.review, item.comments);
     case 'ci':
       return formatCiFailure(item.event, item.report);
     case 'operator':

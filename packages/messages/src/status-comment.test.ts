@@ -105,3 +105,24 @@ describe('status comment live progress', () => {
     expect(body).toContain('…');
   });
 });
+
+describe('status comment fleet controls', () => {
+  it('says how many wait in front of a queued task', () => {
+    const body = renderStatusComment({ state: 'queued', taskName: 't', ahead: 3 });
+    expect(body).toContain('Queued, 3 ahead');
+    expect(renderStatusComment({ state: 'queued', taskName: 't' })).toContain('Queued:');
+  });
+
+  it('says a paused task is held by the operators, and a released one where to go next', () => {
+    const paused = renderStatusComment({ state: 'paused', taskName: 't', agentUrl: 'https://c/a' });
+    expect(paused).toContain('Paused by the operators');
+    expect(paused).toContain('[Open in Coder](https://c/a)');
+    const released = renderStatusComment({
+      state: 'released',
+      taskName: 't',
+      agentUrl: 'https://c/a',
+    });
+    expect(released).toContain('Assign the issue again');
+    expect(released).not.toContain('Open in Coder');
+  });
+});

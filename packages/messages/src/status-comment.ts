@@ -5,7 +5,15 @@
 
 export const STATUS_MARKER = '<!-- code-factory:status -->';
 
-export type StatusState = 'created' | 'running' | 'failed' | 'stalled' | 'completed';
+export type StatusState =
+  | 'created'
+  | 'queued'
+  | 'running'
+  | 'paused'
+  | 'failed'
+  | 'stalled'
+  | 'completed'
+  | 'released';
 
 /** What a running agent is doing, as Coder pushes it (Coder Agents). */
 export type AgentActivity = 'working' | 'waiting-for-you' | 'idle' | 'error';
@@ -25,14 +33,21 @@ export interface StatusView {
   summary?: string;
   /** A fact worth saying once, e.g. that the agent runs as the service's Coder user. */
   note?: string;
+  /** `queued`: how many tasks wait in front of this one for a concurrency slot. */
+  ahead?: number;
 }
 
 const HEADLINES: Record<StatusState, string> = {
   created: '🛠️ A Coder agent is starting on this issue.',
+  queued: '⏳ Queued: the Coder agent starts as soon as a slot is free.',
   running: '🤖 The Coder agent is working on this issue.',
+  paused:
+    '⏸️ Paused by the operators: new comments are kept and reach the agent once they resume it.',
   failed: '⚠️ The Coder agent could not start.',
   stalled: '⚠️ The Coder agent stopped taking messages; new comments wait until it is back.',
   completed: '✅ This issue is closed; the Coder agent was cleaned up.',
+  released:
+    '👋 The Coder agent was released and cleaned up; the issue stays open. Assign the issue again to start a new agent.',
 };
 
 const ACTIVITY_HEADLINES: Record<AgentActivity, string> = {
@@ -49,11 +64,14 @@ export function renderStatusComment(view: StatusView): string {
   const headline =
     view.state === 'running' && view.activity
       ? ACTIVITY_HEADLINES[view.activity]
-      : HEADLINES[view.state];
+      : view.state === 'queued' && view.ahead !== undefined
+        ? `⏳ Queued, ${view.ahead} ahead: the Coder agent starts as soon as a slot is free.`
+        : HEADLINES[view.state];
   const lines = [STATUS_MARKER, headline, ''];
   if (view.problem) lines.push(view.problem, '');
   const facts = [`Task: \`${view.taskName}\``];
-  if (view.agentUrl && view.state !== 'completed') facts.push(`[Open in Coder](${view.agentUrl})`);
+  if (view.agentUrl && view.state !== 'completed' && view.state !== 'released')
+    facts.push(`[Open in Coder](${view.agentUrl})`);
   const pr = view.pullRequest ?? (view.pullRequestUrl ? { url: view.pullRequestUrl } : undefined);
   if (pr) {
     const about = [pr.number ? `#${pr.number}` : '', pr.state ?? ''].filter(Boolean).join(', ');

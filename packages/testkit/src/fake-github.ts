@@ -25,6 +25,7 @@ import {
   type PullRequestSeed,
   paginate,
   type RecordedReaction,
+  type ReviewCommentSeed,
   repoKey,
   userJson,
   type WorkflowRunSeed,
@@ -53,6 +54,7 @@ export type {
   PullRequestSeed,
   ReactionContent,
   RecordedReaction,
+  ReviewCommentSeed,
   WorkflowJobSeed,
   WorkflowRunSeed,
 } from './fake-github/state';
@@ -80,6 +82,14 @@ export interface FakeGitHubApp extends FakeControls, RepoWorkControls {
   comments(owner: string, repo: string, issue: number): IssueCommentJson[];
   reactions(): RecordedReaction[];
   addPullRequest(seed: PullRequestSeed): void;
+  /** The comments of a submitted review, in order (listed by the review's comments route). */
+  setReviewComments(
+    owner: string,
+    repo: string,
+    pull: number,
+    reviewId: number,
+    comments: ReviewCommentSeed[],
+  ): void;
   linkIssue(owner: string, repo: string, prNumber: number, issueNumber: number): void;
   addWorkflowRun(seed: WorkflowRunSeed): void;
   setFile(owner: string, repo: string, ref: string, path: string, text: string): void;
@@ -164,6 +174,9 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}): FakeGitHubApp {
       state.listComments(owner, repo, issue).map((s) => state.commentJson(helperApiUrl, s)),
     reactions: () => state.reactions.map((r) => ({ ...r })),
     addPullRequest: (seed) => state.addPullRequest(seed),
+    setReviewComments: (owner, repo, pull, reviewId, comments) => {
+      state.reviewComments.set(`${repoKey(owner, repo)}#${pull}/${reviewId}`, [...comments]);
+    },
     linkIssue: (owner, repo, prNumber, issueNumber) => {
       const key = `${repoKey(owner, repo)}#${prNumber}`;
       state.links.set(key, [...(state.links.get(key) ?? []), issueNumber]);

@@ -3,7 +3,7 @@
  * workflow bundle imports nothing that does I/O. Inputs and results are small plain JSON.
  */
 import type { BackendKind, CiFailed, CommentSource, Repository } from '@code-factory/events';
-import type { CiFailureReport, StatusView } from '@code-factory/messages';
+import type { CiFailureReport, ReviewCommentItem, StatusView } from '@code-factory/messages';
 import type { RepoConfig } from '@code-factory/repo-config';
 
 export type Backend = BackendKind;
@@ -59,6 +59,7 @@ export interface TaskActivities {
     owner: string;
     ownerId?: string;
     repoConfig?: RepoConfig | null;
+    limits?: { perInstallation?: number };
   }>;
   /** Creates the agent, or adopts the one that already exists under the task name. */
   startAgent(input: StartAgentInput): Promise<StartedAgent>;
@@ -72,13 +73,26 @@ export interface TaskActivities {
   interruptAgent(input: { agent: AgentRef }): Promise<void>;
   /** Deletes the task or archives the chat; a missing agent is not an error. */
   stopAgent(input: { agent: AgentRef }): Promise<{ existed: boolean }>;
-  /** Adds 👀 to a comment (or review) as soon as the workflow accepted it. */
+  /**
+   * Adds 👀 to a comment (or review) as soon as the workflow accepted it; `content: '+1'`
+   * acknowledges an `/agent` command.
+   */
   reactToComment(
     input: IssueRef & {
       commentId: number;
       source: CommentSource;
+      content?: 'eyes' | '+1';
     },
   ): Promise<void>;
+  /**
+   * The comments of a submitted review (at most MAX_REVIEW_COMMENTS), in order, so a review
+   * reaches the agent as one message.
+   */
+  collectReview(
+    input: IssueRef & { pullNumber: number; reviewId: number },
+  ): Promise<{ comments: ReviewCommentItem[] }>;
+  /** Posts a new comment on the issue (a reply to an `/agent` command, a stuck reminder). */
+  postComment(input: IssueRef & { body: string }): Promise<{ commentId: number }>;
   /**
    * Failed jobs (at most 5) of a workflow run with the tail of each job's log, or
    * `current: false` when the pull request has moved past the run's commit.
@@ -98,7 +112,12 @@ export interface StartedAgent {
   /** Why the agent is not owned by the requester, in plain words (shown once on the issue). */
   ownerFallback?: string;
   /** Worker settings the workflow needs (it cannot read the environment). */
-  settings?: { statusCommentIntervalMs: number; historyLimit?: number };
+  settings?: {
+    statusCommentIntervalMs: number;
+    historyLimit?: number;
+    /** BUDGET_RETRY_INTERVAL_MS: how often a task waiting for the budget tries again. */
+    budgetRetryIntervalMs?: number;
+  };
 }
 
 /** An agent's error as Coder classified it. */

@@ -32,6 +32,14 @@ export const retryUpdate = defineUpdate<{ retrying: string }, []>('retry');
 export const interruptUpdate = defineUpdate<{ interrupted: string }, []>('interrupt');
 /** From the agent-watch workflow: the agent's status, pull request or summary changed. */
 export const agentUpdateSignal = defineSignal<[AgentUpdate]>('agentUpdate');
+/**
+ * Operator: hold the task. It keeps accepting events (in order) and forwards nothing; the
+ * status comment says it is paused. Idempotent. One task, a repository or the fleet at once
+ * with `temporal workflow signal --query ...` (docs/operations.md, "Pause and resume").
+ */
+export const pauseSignal = defineSignal<[{ reason?: string }?]>('pause');
+/** Operator: undo `pause`; what waits is forwarded in order. Idempotent. */
+export const resumeSignal = defineSignal<[]>('resume');
 /** Operator: close the task as if the issue had been closed. */
 export const closeSignal = defineSignal<[{ reason?: string }?]>('close');
 
@@ -42,6 +50,8 @@ export const SearchAttributes = {
   backend: defineSearchAttributeKey('CodeFactoryBackend', 'KEYWORD'),
   /** Since when the task is in its current phase; the `stuck-tasks` schedule filters on it. */
   phaseSince: defineSearchAttributeKey('CodeFactoryPhaseSince', 'DATETIME'),
+  /** The operators paused the task (`pause` signal); absent or false otherwise. */
+  paused: defineSearchAttributeKey('CodeFactoryPaused', 'BOOL'),
 } as const;
 
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SearchAttributes);

@@ -156,9 +156,17 @@ describe('TaskLifecycle transitions', () => {
     if (phase === 'requested') return task;
     task.assign(assignment());
     if (phase === 'starting') return task;
+    if (phase === 'queued') {
+      task.queued();
+      return task;
+    }
     task.started({ agent });
     if (phase === 'failed') {
       task.failed('start', 'boom');
+      return task;
+    }
+    if (phase === 'waiting-for-budget') {
+      task.waitForBudget('budget spent');
       return task;
     }
     task.ready();
@@ -201,15 +209,18 @@ describe('TaskLifecycle transitions', () => {
     const moves: Record<Phase, (t: TaskLifecycle) => void> = {
       requested: (t) => t.skipAssignment(),
       starting: (t) => t.assign(assignment('again')),
+      queued: (t) => t.queued(),
       ready: (t) => t.ready(),
       working: (t) => t.forwarding(),
       failed: (t) => t.failed('deliver', 'x'),
+      'waiting-for-budget': (t) => t.waitForBudget('budget spent'),
       closing: (t) => t.close(),
       closed: (t) => t.closed(),
     };
     for (const to of phases) {
       const task = inPhase(from);
-      const allowed = TRANSITIONS[from].includes(to) || (from === to && to === 'ready');
+      const allowed =
+        TRANSITIONS[from].includes(to) || (from === to && (to === 'ready' || to === 'queued'));
       const attempt = () => moves[to](task);
       if (allowed || (from === 'closing' && to === 'closing')) {
         expect(attempt, `${from} → ${to}`).not.toThrow();
@@ -297,5 +308,147 @@ describe('TaskLifecycle transitions', () => {
       task.state.counts.skipped++;
     };
     expect(writeBehindItsBack).toBeTypeOf('function');
+  });
+});
+
+describe('TaskLifecycle fleet controls', () => {
+  const withBody = (deliveryId: string, body: string, edited = false) => ({
+    ...comment(deliveryId),
+    body,
+    edited,
+  });
+
+  it('holds /agent commands for the control lane instead of the agent, with commands on', () => {
+    const task = running();
+    expect(task.accept(withBody('d1', '/agent stop'), true).outcome).toBe('command');
+    expect(task.accept(withBody('d2', '/agent stop please'), true).outcome).toBe('command');
+    expect(task.accept(withBody('d3', '> /agent stop'), true).outcome).toBe('accepted');
+    expect(task.accept(withBody('d4', '```\n/agent stop\n```'), true).outcome).toBe('accepted');
+    expect(task.accept(withBody('d5', '/agent release', true), true).outcome).toBe('command');
+    expect(task.accept(withBody('d1', '/agent stop'), true).outcome).toBe('duplicate');
+    // Runs recorded before the patch forward everything.
+    expect(task.accept(withBody('d6', '/agent stop'), false).outcome).toBe('accepted');
+    expect(task.state.inbox.map((i) => i.deliveryId)).toEqual(['d3', 'd4', 'd6']);
+    // The edited one (d5) acts never; the others in order, then nothing.
+    expect(task.nextCommand()?.parsed).toEqual({ command: 'stop' });
+    expect(task.nextCommand()?.parsed).toEqual({ unknown: 'stop please' });
+    expect(task.nextCommand()).toBeUndefined();
+  });
+
+  it('replies to a flood of commands once per kind per window', () => {
+    const task = running();
+    const t0 = Date.parse('2026-11-24T12:00:00Z');
+    expect(task.replyDue({ command: 'status' }, t0)).toBe(true);
+    expect(task.replyDue({ command: 'status' }, t0 + 1_000)).toBe(false);
+    expect(task.replyDue({ command: 'stop' }, t0 + 1_000)).toBe(true);
+    expect(task.replyDue({ unknown: 'x' }, t0 + 1_000)).toBe(true);
+    expect(task.replyDue({ unknown: 'y' }, t0 + 2_000)).toBe(false);
+    expect(task.replyDue({ command: 'status' }, t0 + 11 * 60_000)).toBe(true);
+  });
+
+  it('pausing holds the queue, resuming lets it go in order; both are idempotent', () => {
+    const task = running();
+    expect(task.pause()).toBe(true);
+    expect(task.pause()).toBe(false);
+    task.accept(comment('d1'));
+    task.accept(comment('d2'));
+    expect(task.hasWork()).toBe(false);
+    expect(task.takeStatusRefresh()).toBe(true);
+    expect(task.takeStatusRefresh()).toBe(false);
+    expect(task.unpause()).toBe(true);
+    expect(task.unpause()).toBe(false);
+    expect(task.hasWork()).toBe(true);
+    expect(task.takeDeliverableRun(5).map((i) => i.deliveryId)).toEqual(['d1', 'd2']);
+    expect(task.carry().paused).toBe(false);
+  });
+
+  it('queues a start for a slot: grants are final, positions only go down', () => {
+    const task = fresh();
+    task.assign(assignment());
+    task.slotAsked('repo');
+    task.slotAnswered('repo', { granted: false, ahead: 3 });
+    task.queued();
+    expect(task.phase).toBe('queued');
+    task.slotAnswered('repo', { granted: false, ahead: 5 });
+    expect(task.slotOf('repo')).toEqual({ scope: 'repo', granted: false, ahead: 3 });
+    task.slotAnswered('repo', { granted: false, ahead: 1 });
+    task.slotAnswered('repo', { granted: true });
+    task.slotAnswered('repo', { granted: false, ahead: 2 });
+    expect(task.slotOf('repo')).toEqual({ scope: 'repo', granted: true, ahead: null });
+    // A notice for a scope it never asked for is ignored.
+    task.slotAnswered('other', { granted: true });
+    expect(task.slotOf('other')).toBeUndefined();
+    task.dequeued();
+    expect(task.phase).toBe('starting');
+    task.slotAsked('installation');
+    expect(task.releaseSlots()).toEqual(['repo', 'installation']);
+    expect(task.releaseSlots()).toEqual([]);
+  });
+
+  it('a queued start can be closed or fail, and cannot skip to ready', () => {
+    const task = fresh();
+    task.assign(assignment());
+    task.queued();
+    expect(() => task.ready()).toThrow(IllegalTransition);
+    task.close();
+    expect(task.phase).toBe('closing');
+  });
+
+  it('reminds once per stuck period, and only while the task is still in that phase', () => {
+    const task = fresh();
+    task.assign(assignment());
+    task.failed('start', 'boom');
+    expect(task.stuck('starting', '2026-11-24T10:00:00Z')).toBe(false);
+    expect(task.stuck('failed', '2026-11-24T10:00:00Z')).toBe(true);
+    expect(task.stuck('failed', '2026-11-24T10:00:00Z')).toBe(false);
+    expect(task.takeReminder()).toEqual({ phase: 'failed', since: '2026-11-24T10:00:00Z' });
+    expect(task.takeReminder()).toBeNull();
+    // A new stuck period (the phase began again later) gets its own reminder.
+    expect(task.stuck('failed', '2026-11-24T11:00:00Z')).toBe(true);
+  });
+
+  it('parks on a spent budget, holds what comes, and goes on when Coder clears it or on retry', () => {
+    const task = running();
+    const chatId = agent.id;
+    task.observe({
+      chatId,
+      status: 'error',
+      readiness: 'error',
+      error: { kind: 'usage_limit', message: 'limit', retryable: false, userFixable: true },
+    });
+    expect(task.budgetExhausted()).toBe(true);
+    task.waitForBudget('budget spent');
+    expect(task.phase).toBe('waiting-for-budget');
+    expect(task.parked).toBe(true);
+    task.accept(comment('d1'));
+    expect(task.hasWork()).toBe(false);
+    expect(task.canResumeAfterAgentError()).toBe(false);
+    task.observe({ chatId, status: 'waiting', readiness: 'ready' });
+    expect(task.canResumeAfterAgentError()).toBe(true);
+    task.resume();
+    expect(task.phase).toBe('ready');
+    expect(task.hasWork()).toBe(true);
+    task.waitForBudget('spent again');
+    expect(task.retry(false)).toBe('deliver');
+    expect(task.phase).toBe('ready');
+  });
+
+  it('drops review comments its review carried, queued or arriving later', () => {
+    const task = running();
+    const rc = (deliveryId: string, commentId: number) => ({
+      ...comment(deliveryId),
+      source: 'review_comment' as const,
+      commentId,
+    });
+    task.accept(rc('r1', 71), true);
+    task.accept(comment('c1'), true);
+    task.accept(rc('r2', 72), true);
+    task.reviewCommentsSent([71, 72, 73]);
+    expect(task.state.inbox.map((i) => i.deliveryId)).toEqual(['c1']);
+    expect(task.accept(rc('r3', 73), true).outcome).toBe('folded');
+    // Runs recorded before the patch queue it as before.
+    expect(task.accept(rc('r4', 73), false).outcome).toBe('accepted');
+    expect(task.reviewCommentSent(72)).toBe(true);
+    expect(task.reviewCommentSent(74)).toBe(false);
   });
 });

@@ -3,6 +3,12 @@
  * No Temporal APIs here, so it is unit-tested directly and carried across continue-as-new.
  */
 import type { CommentSource, IssueAssigned, Repository, TaskEvent } from '@code-factory/events';
+import {
+  type CommandReplyLog,
+  commandReplyDue,
+  type ParsedCommand,
+  parseAgentCommand,
+} from '@code-factory/messages';
 import { sameRepo } from '@code-factory/naming';
 import type { AgentLiveStatus, AgentRef, Backend } from './activities';
 import { checkTaskEvent } from './guards';
@@ -10,9 +16,13 @@ import { checkTaskEvent } from './guards';
 export type Phase =
   | 'requested'
   | 'starting'
+  /** Waiting for a concurrency slot (repository or installation limit) before starting. */
+  | 'queued'
   | 'ready'
   | 'working'
   | 'failed'
+  /** Coder refused work for a budget or usage limit: retried on a timer, or when Coder clears it. */
+  | 'waiting-for-budget'
   | 'closing'
   | 'closed';
 
@@ -85,6 +95,41 @@ export interface CarriedState {
   earlyUpdate?: (AgentLiveStatus & { chatId: string }) | null;
   /** The worker's bound on one run's history, learnt when the agent started. */
   historyLimit?: number | null;
+  /** The worker's BUDGET_RETRY_INTERVAL_MS, learnt when the agent started. */
+  budgetRetryIntervalMs?: number | null;
+  /** Operators paused the task: events are accepted and kept, nothing is forwarded. */
+  paused?: boolean;
+  /** `/agent` commands taken from comments, handled in order by the control lane. */
+  commands?: PendingCommand[];
+  /** When each kind of command reply was last posted (the flood rule). */
+  commandReplies?: CommandReplyLog;
+  /** Concurrency slots asked for, in the order taken (repository first, then installation). */
+  slots?: SlotHold[];
+  /** The status comment should be rewritten now (pause, resume, `/agent status`). */
+  statusRefresh?: boolean;
+  /** The stuck period (`since`) a reminder was posted for; one reminder per period. */
+  remindedSince?: string | null;
+  /** A reminder to post (from the `stuck-tasks` schedule). */
+  pendingReminder?: { phase: string; since: string } | null;
+  /** Review comments the agent got already (in their review's message or alone); bounded. */
+  sentReviewComments?: number[];
+}
+
+/** An `/agent` command comment, waiting to be acted on. */
+export interface PendingCommand {
+  installationId: number;
+  repository: Repository;
+  commentId: number;
+  source: ReactionRequest['source'];
+  author: string;
+  parsed: ParsedCommand;
+}
+
+/** A slot of one scope: granted, or waiting with `ahead` tasks in front (null: not told yet). */
+export interface SlotHold {
+  scope: string;
+  granted: boolean;
+  ahead: number | null;
 }
 
 export interface ReactionRequest {
@@ -107,10 +152,17 @@ export interface TaskSnapshot
 
 export type AcceptResult =
   | { outcome: 'accepted'; item: InboxItem }
+  /** An `/agent` command: held for the control lane, never forwarded. */
+  | { outcome: 'command'; item: InboxItem }
+  /** A review comment its review's message carried already. */
+  | { outcome: 'folded'; item: InboxItem }
   | { outcome: 'duplicate' | 'closed' }
   | { outcome: 'invalid' | 'foreign'; reason: string };
 
 export const RECENT_DELIVERIES_LIMIT = 500;
+
+/** Coder's `last_error.kind` values that mean a budget or usage limit (chaterror). */
+export const BUDGET_ERROR_KINDS: readonly string[] = ['usage_limit'];
 
 const READINESS = new Set(['ready', 'busy', 'starting', 'paused', 'error', 'blocked', 'gone']);
 
@@ -162,11 +214,13 @@ type DeepReadonly<T> = T extends (infer U)[]
  */
 export const TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
   requested: ['starting', 'failed', 'closing'],
-  starting: ['ready', 'requested', 'failed', 'closing'],
-  ready: ['working', 'failed', 'closing'],
-  working: ['ready', 'failed', 'closing'],
+  starting: ['ready', 'requested', 'queued', 'failed', 'waiting-for-budget', 'closing'],
+  queued: ['starting', 'failed', 'closing'],
+  ready: ['working', 'failed', 'waiting-for-budget', 'closing'],
+  working: ['ready', 'failed', 'waiting-for-budget', 'closing'],
   // A second failure while parked (an agent error pushed during a failing send) stays failed.
-  failed: ['ready', 'requested', 'failed', 'closing'],
+  failed: ['ready', 'requested', 'failed', 'waiting-for-budget', 'closing'],
+  'waiting-for-budget': ['ready', 'requested', 'failed', 'waiting-for-budget', 'closing'],
   closing: ['closed'],
   closed: [],
 };
@@ -188,6 +242,8 @@ export interface AgentStarted {
   statusCommentIntervalMs?: number;
   /** The worker's bound on one run's history (TASK_HISTORY_LIMIT). */
   historyLimit?: number;
+  /** The worker's BUDGET_RETRY_INTERVAL_MS. */
+  budgetRetryIntervalMs?: number;
   ownerNote?: string;
 }
 
@@ -233,6 +289,16 @@ export class TaskLifecycle {
     this.#s.assignment = assignment;
   }
 
+  /** A concurrency slot is not free yet: the start waits in line. */
+  queued(): void {
+    if (this.#s.phase !== 'queued') this.#move('queued', 'queued');
+  }
+
+  /** Every slot the start needs is granted: go on starting. */
+  dequeued(): void {
+    this.#move('starting', 'dequeued');
+  }
+
   /** The assigner may not start an agent: back to waiting for an assignment. */
   skipAssignment(): void {
     this.#move('requested', 'skipAssignment');
@@ -255,6 +321,9 @@ export class TaskLifecycle {
       this.#s.statusCommentIntervalMs = started.statusCommentIntervalMs;
     }
     if (started.historyLimit !== undefined) this.#s.historyLimit = started.historyLimit;
+    if (started.budgetRetryIntervalMs !== undefined) {
+      this.#s.budgetRetryIntervalMs = started.budgetRetryIntervalMs;
+    }
     if (started.ownerNote !== undefined) this.#s.ownerNote = started.ownerNote;
   }
 
@@ -283,12 +352,31 @@ export class TaskLifecycle {
     this.#s.failedOnAgentError = onAgentError;
   }
 
+  /** Coder refused work for a budget or usage limit: parked like an agent error, phase of its own. */
+  waitForBudget(message: string): void {
+    this.#move('waiting-for-budget', 'waitForBudget');
+    this.#s.failedStep = 'deliver';
+    this.#s.lastError = message;
+    this.#s.failedOnAgentError = true;
+  }
+
+  /** Failed, or waiting for the budget: nothing is delivered until a retry or Coder clears it. */
+  get parked(): boolean {
+    return this.#s.phase === 'failed' || this.#s.phase === 'waiting-for-budget';
+  }
+
+  /** The agent's current error is a budget or usage limit. */
+  budgetExhausted(): boolean {
+    const live = this.#s.live;
+    return live?.readiness === 'error' && BUDGET_ERROR_KINDS.includes(live.error?.kind ?? '');
+  }
+
   /**
    * An operator retries the failed step. `readopt`: a start that failed after the agent was
    * created is redone whole (the agent is adopted again by name). Returns the step retried.
    */
   retry(readopt: boolean): FailedStep {
-    if (this.#s.phase !== 'failed') {
+    if (!this.parked) {
       throw new IllegalTransition(this.#s.phase, 'ready', 'retry');
     }
     const step = this.#s.failedStep ?? 'start';
@@ -478,7 +566,7 @@ export class TaskLifecycle {
   /** A task parked on an agent error a person had to fix, now that Coder says it is fixed. */
   canResumeAfterAgentError(): boolean {
     return (
-      this.#s.phase === 'failed' &&
+      this.parked &&
       this.#s.failedOnAgentError === true &&
       this.#s.live !== null &&
       this.#s.live !== undefined &&
@@ -486,8 +574,12 @@ export class TaskLifecycle {
     );
   }
 
-  /** Validates, de-duplicates and queues one event or operator message. */
-  accept(raw: unknown): AcceptResult {
+  /**
+   * Validates, de-duplicates and queues one event or operator message. With `commands`, a
+   * comment whose body is an `/agent` command is held for the control lane instead of the
+   * agent (an edited one is dropped: a command acts once, when it is posted).
+   */
+  accept(raw: unknown, commands = false): AcceptResult {
     const parsed = checkTaskEvent(raw);
     if (!parsed.ok) {
       this.#s.counts.rejected++;
@@ -501,10 +593,10 @@ export class TaskLifecycle {
         reason: `event for ${event.repository.owner}/${event.repository.name}#${event.issueNumber} reached ${this.repository.owner}/${this.repository.name}#${this.issueNumber}`,
       };
     }
-    return this.enqueue(event);
+    return this.enqueue(event, commands);
   }
 
-  enqueue(item: InboxItem): AcceptResult {
+  enqueue(item: InboxItem, commands = false): AcceptResult {
     if (this.#seen.has(item.deliveryId)) {
       this.#s.counts.duplicates++;
       return { outcome: 'duplicate' };
@@ -515,6 +607,32 @@ export class TaskLifecycle {
     if (item.kind === 'issue.closed') {
       this.requestClose(`issue closed by ${item.sender.login}`);
       return { outcome: 'accepted', item };
+    }
+    const parsed = commands && item.kind === 'comment.posted' ? parseAgentCommand(item.body) : null;
+    if (
+      commands &&
+      item.kind === 'comment.posted' &&
+      item.source === 'review_comment' &&
+      this.reviewCommentSent(item.commentId)
+    ) {
+      // It reached the agent inside its review's message already.
+      return { outcome: 'folded', item };
+    }
+    if (parsed && item.kind === 'comment.posted') {
+      if (!item.edited) {
+        this.#s.commands = [
+          ...(this.#s.commands ?? []),
+          {
+            installationId: item.installationId,
+            repository: item.repository,
+            commentId: item.commentId,
+            source: item.source,
+            author: item.author.login,
+            parsed,
+          },
+        ];
+      }
+      return { outcome: 'command', item };
     }
     this.#s.inbox.push(item);
     if (item.kind === 'comment.posted') {
@@ -545,7 +663,131 @@ export class TaskLifecycle {
 
   /** True when the head of the inbox can be worked on now. */
   hasWork(): boolean {
-    return this.#s.inbox.length > 0 && this.#s.phase !== 'failed';
+    return this.#s.inbox.length > 0 && !this.parked && this.#s.paused !== true;
+  }
+
+  // --- Fleet controls: pause, commands, slots, stuck reminders. ---
+
+  get paused(): boolean {
+    return this.#s.paused === true;
+  }
+
+  /** Returns false when the task was paused already. */
+  pause(): boolean {
+    if (this.#s.paused === true) return false;
+    this.#s.paused = true;
+    this.#s.statusRefresh = true;
+    return true;
+  }
+
+  /** Returns false when the task was not paused. */
+  unpause(): boolean {
+    if (this.#s.paused !== true) return false;
+    this.#s.paused = false;
+    this.#s.statusRefresh = true;
+    return true;
+  }
+
+  /** Asks the control lane to rewrite the status comment now. */
+  refreshStatus(): void {
+    this.#s.statusRefresh = true;
+  }
+
+  /** Takes the status refresh request, if any. */
+  takeStatusRefresh(): boolean {
+    const wanted = this.#s.statusRefresh === true;
+    this.#s.statusRefresh = false;
+    return wanted;
+  }
+
+  /** Pops the oldest command comment. */
+  nextCommand(): PendingCommand | undefined {
+    const [head, ...rest] = this.#s.commands ?? [];
+    this.#s.commands = rest;
+    return head;
+  }
+
+  /** Whether this command gets a reply now (at most one per kind per window); records it. */
+  replyDue(parsed: ParsedCommand, nowMs: number): boolean {
+    const due = commandReplyDue(this.#s.commandReplies ?? {}, parsed, nowMs);
+    this.#s.commandReplies = due.log;
+    return due.reply;
+  }
+
+  /** A slot of `scope` is about to be asked for (recorded first: a lost answer still releases). */
+  slotAsked(scope: string): void {
+    if (this.#slot(scope)) return;
+    this.#s.slots = [...(this.#s.slots ?? []), { scope, granted: false, ahead: null }];
+  }
+
+  /** The answer to an acquire, or a `slotGranted`/`slotQueue` signal: grants are final. */
+  slotAnswered(scope: string, answer: { granted: true } | { granted: false; ahead: number }): void {
+    const slot = this.#slot(scope);
+    if (!slot || slot.granted) return;
+    if (answer.granted) {
+      slot.granted = true;
+      slot.ahead = null;
+    } else if (slot.ahead === null || answer.ahead < slot.ahead) {
+      slot.ahead = Math.max(0, Math.floor(answer.ahead));
+    }
+  }
+
+  slotOf(scope: string): Readonly<SlotHold> | undefined {
+    return this.#slot(scope);
+  }
+
+  /** Forgets every slot; returns the scopes to release. */
+  releaseSlots(): string[] {
+    const scopes = (this.#s.slots ?? []).map((slot) => slot.scope);
+    this.#s.slots = [];
+    return scopes;
+  }
+
+  #slot(scope: string): SlotHold | undefined {
+    return this.#s.slots?.find((slot) => slot.scope === scope);
+  }
+
+  /**
+   * The `stuck-tasks` schedule says the task is stuck in `phase` since `since`. Returns true
+   * when a reminder is due: the first for this stuck period, while the task is still in it.
+   */
+  stuck(phase: string, since: string): boolean {
+    if (phase !== this.#s.phase || since === this.#s.remindedSince) return false;
+    if (this.#closeRequested) return false;
+    this.#s.remindedSince = since;
+    this.#s.pendingReminder = { phase, since };
+    return true;
+  }
+
+  /** True when a review waits in the inbox. */
+  hasQueuedReview(): boolean {
+    return this.#s.inbox.some((i) => i.kind === 'comment.posted' && i.source === 'review');
+  }
+
+  reviewCommentSent(commentId: number): boolean {
+    return this.#s.sentReviewComments?.includes(commentId) === true;
+  }
+
+  /**
+   * These review comments reached the agent (in their review's message, or alone): the ones
+   * still queued are dropped, later arrivals are too, and a review fetched later leaves them out.
+   */
+  reviewCommentsSent(ids: readonly number[]): void {
+    if (ids.length === 0) return;
+    const sent = new Set(ids);
+    this.#s.inbox = this.#s.inbox.filter(
+      (i) =>
+        !(i.kind === 'comment.posted' && i.source === 'review_comment' && sent.has(i.commentId)),
+    );
+    const kept = [...(this.#s.sentReviewComments ?? []), ...ids];
+    this.#s.sentReviewComments = kept.slice(-RECENT_DELIVERIES_LIMIT);
+  }
+
+  /** Takes the reminder to post, if any. */
+  takeReminder(): { phase: string; since: string } | null {
+    const reminder = this.#s.pendingReminder ?? null;
+    this.#s.pendingReminder = null;
+    return reminder;
   }
 
   /** Removes and returns the consecutive deliverables at the head of the inbox, in order. */

@@ -7,7 +7,20 @@
  * `patched()` id in `Patches` (tests/replay replays the recorded histories).
  */
 import type { IssueAssigned } from '@code-factory/events';
-import { type ForwardItem, formatBatch, type StatusView } from '@code-factory/messages';
+import {
+  COMMAND_REACTION,
+  COMMAND_REPLIES,
+  commandHelp,
+  type ForwardItem,
+  formatBatch,
+  NO_AGENT_REPLY,
+  NOTHING_TO_RETRY_REPLY,
+  type ReviewCommentItem,
+  STOP_ON_TASKS_REPLY,
+  type StatusView,
+  stuckReminder,
+} from '@code-factory/messages';
+import { installationSlotsId, repoSlotsId } from '@code-factory/naming';
 import {
   ActivityFailure,
   ApplicationFailure,
@@ -26,9 +39,18 @@ import {
 } from '@temporalio/workflow';
 import { type AgentRef, ErrorTypes, type TaskActivities } from './activities';
 import { SearchAttributes, type SendMessageInput } from './definitions';
-import { checkSendMessage } from './guards';
+import type { FleetActivities } from './fleet-definitions';
+import { checkSendMessage, checkStuckReminder } from './guards';
 import { REPO_CONFIG_NOTE } from './repo-work';
-import { type CarriedState, type Deliverable, type FailedStep, TaskLifecycle } from './state';
+import { releaseSlotOf } from './slots-workflow';
+import {
+  type CarriedState,
+  type Deliverable,
+  type FailedStep,
+  type InboxItem,
+  type PendingCommand,
+  TaskLifecycle,
+} from './state';
 
 export interface TaskWorkflowInput {
   taskName: string;
@@ -69,6 +91,12 @@ export const Patches = {
    * task each); a continued run does not upsert the search attributes it inherited.
    */
   leanForward: 'lean-forward',
+  /**
+   * Fleet controls (issue 14): `/agent` commands are taken from comments instead of being
+   * forwarded, concurrency slots before a start, `pause`/`resume`, `CodeFactoryPhaseSince`
+   * with each durable phase and one stuck reminder per stuck period.
+   */
+  fleetControls: 'fleet-controls',
 } as const;
 
 /** Patches whose code runs after a local activity resolves: lean runs ask at the start. */
@@ -76,12 +104,17 @@ const HOISTED = [
   Patches.durablePhasesOnly,
   Patches.agentStatusPush,
   Patches.closeNeverFails,
+  Patches.fleetControls,
 ] as const;
 
 /** Our own bound on history when the worker sets none (the worker's default is lower). */
 export const MAX_HISTORY_EVENTS = 2_000;
 /** Said after an agent error a person must fix. */
 const KEPT = 'The comments are kept and delivered once the agent can go on.';
+/** BUDGET_RETRY_INTERVAL_MS when the worker did not say (runs started before it did). */
+const DEFAULT_BUDGET_RETRY_INTERVAL_MS = 15 * 60_000;
+/** How long review comments wait for their review before going out without it. */
+const REVIEW_GRACE_MS = 3_000;
 /** How many waiting items go to the agent as one message at most. */
 const MAX_BATCH = 20;
 
@@ -112,6 +145,11 @@ const waitingOptions = {
 } as const;
 
 const acts = proxyActivities<TaskActivities>(githubOptions);
+/** Asking a slots workflow: retry-safe (idempotent per task), retried until it answers. */
+const slots = proxyActivities<Pick<FleetActivities, 'acquireSlot'>>({
+  startToCloseTimeout: '30 seconds',
+  retry: { initialInterval: '1 second', maximumInterval: '30 seconds' },
+});
 /**
  * The same activities run inside the workflow task (a marker in history each). Retries
  * backing off longer than a minute become durable timers (the SDK's local retry threshold).
@@ -151,6 +189,64 @@ export class TaskRun {
     return this.#hoisted.get(id) ?? patched(id);
   }
 
+  /** `/agent release`: the close that follows ends the agent, not the issue. */
+  #released = false;
+  /** The control lane is acting on a command (a run must not end under it). */
+  #commandRunning = false;
+
+  /** Patch `fleet-controls`: commands, slots, pause, stuck reminders. */
+  #fleet(): boolean {
+    return this.#patched(Patches.fleetControls);
+  }
+
+  /** `pause` signal: hold what comes, forward nothing, say so on the issue. */
+  onPause(arg: { reason?: unknown } | undefined): void {
+    this.observe();
+    if (!this.#fleet()) return;
+    const reason = typeof arg?.reason === 'string' ? arg.reason.slice(0, 200) : undefined;
+    if (!this.task.pause()) return;
+    log.info('task paused by the operators', { reason });
+    this.#publishPaused();
+  }
+
+  /** `resume` signal: forward what waits, in order. */
+  onResume(): void {
+    this.observe();
+    if (!this.#fleet() || !this.task.unpause()) return;
+    log.info('task resumed by the operators');
+    this.#publishPaused();
+  }
+
+  #publishPaused(): void {
+    upsertSearchAttributes([{ key: SearchAttributes.paused, value: this.task.paused }]);
+    setCurrentDetails(describe(this.task));
+  }
+
+  /** `slotGranted` / `slotQueue` from a slots workflow (unknown scopes are ignored). */
+  onSlot(raw: unknown, granted: boolean): void {
+    this.observe();
+    const notice = raw as { scope?: unknown; ahead?: unknown } | null;
+    if (!notice || typeof notice.scope !== 'string') return;
+    if (granted) this.task.slotAnswered(notice.scope, { granted: true });
+    else if (typeof notice.ahead === 'number' && Number.isFinite(notice.ahead)) {
+      this.task.slotAnswered(notice.scope, { granted: false, ahead: notice.ahead });
+    }
+  }
+
+  /** `stuckReminder` from the `stuck-tasks` schedule: one reminder per stuck period. */
+  onStuck(raw: unknown): void {
+    this.observe();
+    const checked = checkStuckReminder(raw);
+    if (!checked.ok) {
+      log.warn('stuck reminder refused', { reason: checked.reason });
+      return;
+    }
+    if (!this.#fleet()) return;
+    if (this.task.stuck(checked.value.phase, checked.value.since)) {
+      log.info('task is stuck; reminding the issue', checked.value);
+    }
+  }
+
   /** Called by every message handler: see `#observed`. */
   observe(): void {
     const info = workflowInfo();
@@ -159,8 +255,12 @@ export class TaskRun {
 
   onEvent(raw: unknown): void {
     this.observe();
-    const result = this.task.accept(raw);
+    const result = this.task.accept(raw, this.#fleet());
     const deliveryId = (raw as { deliveryId?: unknown } | null)?.deliveryId;
+    if (result.outcome === 'command') {
+      log.info('command taken from a comment', { deliveryId });
+      return;
+    }
     if (result.outcome === 'invalid' || result.outcome === 'foreign') {
       log.warn('event refused', { deliveryId, outcome: result.outcome, reason: result.reason });
       return;
@@ -187,7 +287,7 @@ export class TaskRun {
       log.info('agent stopped on an error a person must fix', {
         kind: task.state.live?.error?.kind,
       });
-      task.failed('deliver', blocking, true);
+      this.#parkOnAgentError(blocking);
       this.publishPhase();
     } else if (task.canResumeAfterAgentError()) {
       // Someone fixed what stopped the agent (budget, credentials): go on with what waits.
@@ -195,6 +295,12 @@ export class TaskRun {
       task.resume();
       this.publishPhase();
     }
+  }
+
+  /** An agent error a person must fix parks the task; a spent budget has a phase of its own. */
+  #parkOnAgentError(message: string): void {
+    if (this.task.budgetExhausted() && this.#fleet()) this.task.waitForBudget(message);
+    else this.task.failed('deliver', message, true);
   }
 
   onClose(arg: { reason?: unknown } | undefined): void {
@@ -231,12 +337,12 @@ export class TaskRun {
   }
 
   checkRetry(): void {
-    if (this.task.phase !== 'failed') {
+    if (!this.task.parked) {
       throw new Error(`nothing to retry: the task is ${this.task.phase}`);
     }
   }
 
-  retry(): { retrying: FailedStep } {
+  retry(nudge?: string): { retrying: FailedStep } {
     this.observe();
     const task = this.task;
     const afterAgentError = task.failedOnAgentError;
@@ -256,7 +362,9 @@ export class TaskRun {
         deliveryId: `retry-${uuid4()}`,
         receivedAt: new Date().toISOString(),
         author: 'code-factory',
-        text: 'The problem that stopped you has been fixed. Please continue where you left off.',
+        text:
+          nudge ??
+          'The problem that stopped you has been fixed. Please continue where you left off.',
       });
     }
     this.publishPhase();
@@ -317,9 +425,14 @@ export class TaskRun {
     const shown = `${phase === 'working' ? 'ready' : phase}/${backend ?? ''}`;
     const needless = phase === 'working' || shown === this.#published;
     if (!needless || !this.#patched(Patches.durablePhasesOnly)) {
+      // A durable phase change also says since when (the `stuck-tasks` schedule reads it).
+      const changed = phase !== 'working' && this.#published?.split('/')[0] !== phase;
       upsertSearchAttributes([
         { key: SearchAttributes.phase, value: phase },
         ...(backend ? [{ key: SearchAttributes.backend, value: backend }] : []),
+        ...(changed && this.#fleet()
+          ? [{ key: SearchAttributes.phaseSince, value: new Date(Date.now()) }]
+          : []),
       ]);
       this.#published = shown;
     }
@@ -357,7 +470,13 @@ export class TaskRun {
   /** A run whose events were all skipped (no agent, no assignment) has nothing to shepherd. */
   nothingToDo(): boolean {
     const s = this.task.state;
-    return !s.agent && !s.assignment && s.inbox.length === 0;
+    return (
+      !s.agent &&
+      !s.assignment &&
+      s.inbox.length === 0 &&
+      (s.commands?.length ?? 0) === 0 &&
+      !this.#commandRunning
+    );
   }
 
   /**
@@ -460,6 +579,18 @@ export class TaskRun {
     );
     task.identified(identity.backend);
     this.publishPhase();
+    if (this.#fleet()) {
+      await this.#takeSlots([
+        {
+          scope: repoSlotsId(this.input.repository),
+          limit: identity.repoConfig?.limits?.max_active_agents,
+        },
+        {
+          scope: installationSlotsId(assignment.installationId),
+          limit: identity.limits?.perInstallation,
+        },
+      ]);
+    }
     const started = await acts.startAgent.executeWithOptions(
       { ...coderOptions, summary: `start ${identity.backend} agent ${this.input.taskName}` },
       [
@@ -506,6 +637,53 @@ export class TaskRun {
     this.#becomeReady();
   }
 
+  /**
+   * One slot per limited scope, in this fixed order (repository, then installation), keeping
+   * the first while waiting for the second. While one is not free the task is `queued` and
+   * the status comment says how many wait in front of it. Unlimited scopes are skipped.
+   */
+  async #takeSlots(scopes: { scope: string; limit: number | null | undefined }[]): Promise<void> {
+    const task = this.task;
+    const taskId = workflowInfo().workflowId;
+    for (const { scope, limit } of scopes) {
+      if (typeof limit !== 'number' || limit < 1) continue;
+      task.slotAsked(scope);
+      const answer = await slots.acquireSlot.executeWithOptions(
+        { summary: `slot of ${scope} (limit ${limit})` },
+        [{ scope, taskId, limit }],
+      );
+      task.slotAnswered(scope, answer);
+      let shown: number | null | undefined;
+      for (;;) {
+        const slot = task.slotOf(scope);
+        if (!slot || slot.granted) break;
+        if (task.phase !== 'queued') {
+          task.queued();
+          this.publishPhase();
+        }
+        if (slot.ahead !== shown) {
+          shown = slot.ahead;
+          await this.#tryShowStatus({ state: 'queued', ahead: slot.ahead ?? undefined });
+        }
+        await condition(() => {
+          const now = task.slotOf(scope);
+          return !now || now.granted || now.ahead !== shown;
+        });
+      }
+    }
+    if (task.phase === 'queued') {
+      log.info('slots granted; starting');
+      task.dequeued();
+      this.publishPhase();
+    }
+  }
+
+  /** Gives back every slot the task holds or waits for (a signal each; never throws). */
+  async #releaseSlots(): Promise<void> {
+    const taskId = workflowInfo().workflowId;
+    for (const scope of this.task.releaseSlots()) await releaseSlotOf(scope, taskId);
+  }
+
   /** `ready`, published only when it is news (runs recorded earlier did the same). */
   #becomeReady(): void {
     if (this.task.phase === 'ready') return;
@@ -550,7 +728,7 @@ export class TaskRun {
       live?.pullRequest ?? (s.pullRequestUrl ? { url: s.pullRequestUrl } : undefined);
     const blocking = this.task.blockingError();
     return {
-      state: blocking ? 'stalled' : 'running',
+      state: this.task.paused ? 'paused' : blocking ? 'stalled' : 'running',
       agentUrl: agent.url,
       ...(live ? { activity: activityOf(live.readiness) } : {}),
       ...(pullRequest ? { pullRequest: { ...pullRequest } } : {}),
@@ -598,11 +776,28 @@ export class TaskRun {
       } else {
         await this.#waitUntilReady(agent);
       }
+      const fleet = this.#fleet();
+      if (fleet && run.some(isReviewComment) && !run.some(isReview) && !task.hasQueuedReview()) {
+        // GitHub sends a review's comments and the review itself as separate webhooks in any
+        // order: wait a moment for the review, so that they go out as one message.
+        await condition(() => task.closeRequested || task.hasQueuedReview(), REVIEW_GRACE_MS);
+      }
       // Everything that arrived while we waited goes out in the same message, in order.
       run.push(...task.takeDeliverableRun(MAX_BATCH - run.length));
+      const reviews = fleet
+        ? await this.#collectReviews(run)
+        : new Map<number, ReviewCommentItem[]>();
+      const inReview = new Set([...reviews.values()].flat().map((c) => c.id));
       const items: ForwardItem[] = [];
+      const alone: number[] = [];
       for (const item of run) {
-        if (item.kind === 'comment.posted') items.push({ kind: 'comment', comment: item });
+        if (item.kind === 'comment.posted' && item.source === 'review_comment') {
+          if (inReview.has(item.commentId)) continue;
+          if (fleet) alone.push(item.commentId);
+          items.push({ kind: 'comment', comment: item });
+        } else if (item.kind === 'comment.posted' && reviews.has(item.commentId)) {
+          items.push({ kind: 'review', review: item, comments: reviews.get(item.commentId) ?? [] });
+        } else if (item.kind === 'comment.posted') items.push({ kind: 'comment', comment: item });
         else if (item.kind === 'operator.message') {
           items.push({
             kind: 'operator',
@@ -618,7 +813,7 @@ export class TaskRun {
       }
       if (items.length === 0) return;
       // An error Coder pushed while the CI logs were read parks these items too.
-      const blocking = task.phase === 'failed' ? task.blockingError() : null;
+      const blocking = task.parked ? task.blockingError() : null;
       if (blocking) throw agentErrorFailure(blocking);
       task.forwarding();
       this.publishPhase();
@@ -633,11 +828,45 @@ export class TaskRun {
       );
       const result = await sending.finally(() => reacting);
       task.forwarded(items.length);
+      task.reviewCommentsSent([...inReview, ...alone]);
       log.info('forwarded to agent', { items: items.length, queued: result.queued });
     } catch (err) {
       if (!isCancellation(err)) task.requeueFront(run);
       throw err;
     }
+  }
+
+  /**
+   * The comments of each review in `run`, fetched from GitHub (review id → comments not sent
+   * yet). A review whose comments cannot be read goes out alone, as before.
+   */
+  async #collectReviews(run: Deliverable[]): Promise<Map<number, ReviewCommentItem[]>> {
+    const reviews = new Map<number, ReviewCommentItem[]>();
+    for (const item of run) {
+      if (!isReview(item) || !item.pullRequest) continue;
+      try {
+        const { comments } = await this.#call(
+          'collectReview',
+          `comments of review ${item.commentId}`,
+          [
+            {
+              installationId: item.installationId,
+              ...this.#issue,
+              pullNumber: item.pullRequest.number,
+              reviewId: item.commentId,
+            },
+          ],
+        );
+        reviews.set(
+          item.commentId,
+          comments.filter((c) => !this.task.reviewCommentSent(c.id)),
+        );
+      } catch (err) {
+        if (isCancellation(err)) throw err;
+        log.warn('review comments not read; the review goes alone', { error: `${err}` });
+      }
+    }
+    return reviews;
   }
 
   async #handleFailure(err: unknown, step: FailedStep): Promise<void> {
@@ -654,6 +883,9 @@ export class TaskRun {
           ? message
           : 'Something went wrong while starting the agent. The operators have been told; they can retry it.';
       await this.#tryShowStatus({ state: 'failed', problem, agentUrl: agent?.url });
+      // A start that failed holds no agent: its slots go to the next in line (a retry asks
+      // again).
+      await this.#releaseSlots();
     } else if (
       failure?.type === ErrorTypes.userFixable &&
       agent?.pushed === true &&
@@ -666,7 +898,7 @@ export class TaskRun {
         state: 'stalled',
         problem: `${message} ${KEPT}`,
       });
-      task.failed(step, message, true);
+      this.#parkOnAgentError(message);
       this.publishPhase();
       return;
     } else if (failure?.type === ErrorTypes.agentUnavailable) {
@@ -687,7 +919,7 @@ export class TaskRun {
    * scheduled, and two lanes scheduling them could interleave one way live and another way
    * on replay.
    */
-  #call<K extends 'reactToComment' | 'collectCiFailure' | 'deliverToAgent'>(
+  #call<K extends 'reactToComment' | 'collectCiFailure' | 'collectReview' | 'deliverToAgent'>(
     name: K,
     summary: string,
     args: Parameters<TaskActivities[K]>,
@@ -789,10 +1021,176 @@ export class TaskRun {
       const wait = shownAt === null ? 0 : shownAt + interval - Date.now();
       if (wait > 0 && (await condition(() => task.closeRequested, wait))) return;
       const agent = task.state.agent;
-      if (!agent || (task.phase === 'failed' && !task.state.failedOnAgentError)) continue;
+      if (!agent || (task.parked && !task.state.failedOnAgentError)) continue;
       task.liveShown(Date.now());
       await this.#tryShowStatus(this.#liveView(agent));
     }
+  }
+
+  /**
+   * Fleet controls beside the loop: `/agent` commands in order, status refreshes (pause,
+   * resume) and stuck reminders. Ordinary activities only (see `#call`); a command acts at
+   * once, even while the loop waits on a start or a paused queue.
+   */
+  async controlLane(): Promise<void> {
+    if (!this.#fleet()) return;
+    const task = this.task;
+    for (;;) {
+      await condition(
+        () =>
+          task.closeRequested ||
+          (task.state.commands?.length ?? 0) > 0 ||
+          task.state.statusRefresh === true ||
+          !!task.state.pendingReminder,
+      );
+      if (task.closeRequested) return;
+      const command = task.nextCommand();
+      if (command) {
+        this.#commandRunning = true;
+        try {
+          await this.#command(command);
+        } finally {
+          this.#commandRunning = false;
+        }
+        continue;
+      }
+      const reminder = task.takeReminder();
+      if (reminder) {
+        await this.#tryPost(stuckReminder(reminder.phase, reminder.since));
+        continue;
+      }
+      if (task.takeStatusRefresh()) await this.#refreshStatus();
+    }
+  }
+
+  /** Rewrites the status comment from what the task knows now (never creates one early). */
+  async #refreshStatus(): Promise<void> {
+    const s = this.task.state;
+    if (s.statusCommentId === null) return;
+    const agent = s.agent;
+    if (this.task.paused) {
+      await this.#tryShowStatus({ state: 'paused', agentUrl: agent?.url });
+    } else if (this.task.phase === 'queued') {
+      const ahead = s.slots?.find((slot) => !slot.granted)?.ahead;
+      await this.#tryShowStatus({ state: 'queued', ahead: ahead ?? undefined });
+    } else if (agent && (this.task.phase === 'ready' || this.task.phase === 'working')) {
+      this.task.liveShown(Date.now());
+      await this.#tryShowStatus(
+        agent.pushed === true
+          ? this.#liveView(agent)
+          : {
+              state: 'running',
+              agentUrl: agent.url,
+              pullRequestUrl: s.pullRequestUrl ?? undefined,
+            },
+      );
+    }
+  }
+
+  /**
+   * A task waiting for the budget tries again every BUDGET_RETRY_INTERVAL_MS (a durable
+   * timer): the agent is nudged once, and a budget still spent parks it again, editing the
+   * status comment, never posting. Coder clearing the error (`agentUpdate`) or `retry` goes on
+   * earlier.
+   */
+  async budgetLane(): Promise<void> {
+    if (!this.#fleet()) return;
+    const task = this.task;
+    for (;;) {
+      await condition(() => task.closeRequested || task.phase === 'waiting-for-budget');
+      if (task.closeRequested) return;
+      const interval = task.state.budgetRetryIntervalMs ?? DEFAULT_BUDGET_RETRY_INTERVAL_MS;
+      const moved = await condition(
+        () => task.closeRequested || task.phase !== 'waiting-for-budget',
+        interval,
+      );
+      if (moved) continue;
+      log.info('trying again after the budget wait', { intervalMs: interval });
+      this.retry(
+        'The usage limit that stopped you may have been lifted. Please continue where you left off.',
+      );
+    }
+  }
+
+  /** One `/agent` command: 👍, the action, and one short reply (the flood rule allowing). */
+  async #command(command: PendingCommand): Promise<void> {
+    const task = this.task;
+    const { parsed } = command;
+    log.info('command', { parsed, author: command.author, commentId: command.commentId });
+    try {
+      await acts.reactToComment.executeWithOptions(
+        { ...githubOptions, summary: `👍 on command ${command.commentId}` },
+        [{ ...command, issueNumber: this.input.issueNumber, content: COMMAND_REACTION }],
+      );
+    } catch (err) {
+      log.warn('could not react to a command', { error: `${err}` });
+    }
+    let reply: string;
+    let release = false;
+    if (!('command' in parsed)) reply = commandHelp(parsed);
+    else if (parsed.command === 'stop') {
+      const agent = task.state.agent;
+      if (!agent) reply = NO_AGENT_REPLY;
+      else if (agent.backend !== 'agents') reply = STOP_ON_TASKS_REPLY;
+      else {
+        try {
+          await acts.interruptAgent.executeWithOptions(
+            { ...coderOptions, summary: `interrupt ${agent.name} (/agent stop)` },
+            [{ agent }],
+          );
+          reply = COMMAND_REPLIES.stop;
+        } catch (err) {
+          log.warn('could not interrupt the agent', { error: `${err}` });
+          reply = 'The agent could not be interrupted just now; the operators can see why.';
+        }
+      }
+    } else if (parsed.command === 'retry') {
+      if (task.parked) {
+        this.retry();
+        reply = COMMAND_REPLIES.retry;
+      } else reply = NOTHING_TO_RETRY_REPLY;
+    } else if (parsed.command === 'status') {
+      if (task.state.statusCommentId === null && !task.state.agent) reply = NO_AGENT_REPLY;
+      else {
+        await this.#refreshStatus();
+        reply = COMMAND_REPLIES.status;
+      }
+    } else if (!task.state.agent && !task.state.assignment) {
+      reply = NO_AGENT_REPLY;
+    } else {
+      reply = COMMAND_REPLIES.release;
+      release = true;
+    }
+    if (task.replyDue(parsed, Date.now())) {
+      await this.#tryPost(`@${command.author} ${reply}`, command.installationId);
+    }
+    if (release) {
+      // Like a close of the issue, but the issue stays open: the agent is stopped, the slots
+      // are given back and this workflow completes (a new assignment starts a new one).
+      this.#released = true;
+      task.requestClose(`released by @${command.author}`);
+      this.#scope?.cancel();
+    }
+  }
+
+  async #tryPost(
+    body: string,
+    installationId = this.task.state.assignment?.installationId,
+  ): Promise<void> {
+    if (!installationId) return;
+    try {
+      await acts.postComment.executeWithOptions(
+        { ...githubOptions, summary: 'comment on the issue' },
+        [{ installationId, ...this.#issue, body }],
+      );
+    } catch (err) {
+      log.warn('could not comment on the issue', { error: `${err}` });
+    }
+  }
+
+  /** The run ends without an agent ('no-task'): nothing of it may stay in a slot. */
+  async beforeNoTask(): Promise<void> {
+    await this.#releaseSlots();
   }
 
   // --- Step: close ---
@@ -815,11 +1213,12 @@ export class TaskRun {
       );
       await this.#cleanUp('status comment', () =>
         this.#showStatus({
-          state: 'completed',
+          state: this.#released ? 'released' : 'completed',
           pullRequestUrl: task.state.pullRequestUrl ?? undefined,
         }),
       );
     }
+    await this.#releaseSlots();
     task.closed();
     this.publishPhase();
   }
@@ -837,6 +1236,14 @@ export class TaskRun {
       log.error('clean-up step failed; the task closes anyway', { step: what, error: `${err}` });
     }
   }
+}
+
+function isReview(item: InboxItem): item is Extract<InboxItem, { kind: 'comment.posted' }> {
+  return item.kind === 'comment.posted' && item.source === 'review';
+}
+
+function isReviewComment(item: InboxItem): boolean {
+  return item.kind === 'comment.posted' && item.source === 'review_comment';
 }
 
 /** The phase and backend the run inherited (a continued run keeps its search attributes). */
@@ -877,7 +1284,7 @@ export function describe(task: TaskLifecycle): string {
   ];
   if (s.agent) lines.push(`Agent: [${s.agent.name}](${s.agent.url}) (${s.agent.backend})`);
   if (s.inbox.length) lines.push(`Waiting to forward: ${s.inbox.length} item(s)`);
-  if (s.phase === 'failed') {
+  if (task.parked) {
     lines.push(`Failed step: ${s.failedStep}. ${s.lastError ?? ''}`);
     lines.push('Retry with the `retry` update, or close the task.');
   }

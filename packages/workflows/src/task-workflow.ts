@@ -21,10 +21,13 @@ import {
   closeSignal,
   eventSignal,
   interruptUpdate,
+  pauseSignal,
+  resumeSignal,
   retryUpdate,
   sendMessageUpdate,
   stateQuery,
 } from './definitions';
+import { slotGrantedSignal, slotQueueSignal, stuckReminderSignal } from './fleet-definitions';
 import { TaskRun, type TaskWorkflowInput } from './task-steps';
 
 export { MAX_HISTORY_EVENTS, Patches, type TaskWorkflowInput } from './task-steps';
@@ -44,10 +47,15 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
   });
   setHandler(retryUpdate, () => run.retry(), { validator: () => run.checkRetry() });
   setHandler(interruptUpdate, () => run.interrupt(), { validator: () => run.checkInterrupt() });
+  setHandler(pauseSignal, (arg) => run.onPause(arg));
+  setHandler(resumeSignal, () => run.onResume());
+  setHandler(slotGrantedSignal, (raw) => run.onSlot(raw, true));
+  setHandler(slotQueueSignal, (raw) => run.onSlot(raw, false));
+  setHandler(stuckReminderSignal, (raw) => run.onStuck(raw));
 
   run.labelIssue();
   run.publishPhase();
-  const lanes = [run.reactionLane(), run.statusLane()];
+  const lanes = [run.reactionLane(), run.statusLane(), run.controlLane(), run.budgetLane()];
 
   for (;;) {
     await condition(
@@ -68,6 +76,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
   if (!task.closeRequested) {
     log.info('no agent for this issue; nothing to do', { skipped: task.state.counts.skipped });
     await condition(() => task.state.pendingReactions.length === 0);
+    await run.beforeNoTask();
     return 'no-task';
   }
   await run.close(lanes);

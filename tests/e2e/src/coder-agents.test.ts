@@ -118,7 +118,7 @@ describe('Coder Agents on a current Coder', () => {
     const number = 7102;
     stack.coder.setUsageLimitReached(true);
     const name = await stack.assign(number, 'Budget spent');
-    await stack.waitForPhase(name, ['failed']);
+    await stack.waitForPhase(name, ['waiting-for-budget']);
     const parked = await statusSays(stack, number, 'usage or budget limit');
     expect(parked).toContain('The comments are kept');
     const chat = await chatOf(stack, name);

@@ -11,7 +11,7 @@
  * `gh-widgets-42`), and the ones that end tasks run last.
  */
 import { samplePayloads, until } from '@code-factory/testkit';
-import { repoConfigQuery } from '@code-factory/workflows';
+import { repoConfigQuery, stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type DocCommand, PREFIX, readCookbook, runCli } from './cookbook';
 import {
@@ -72,6 +72,14 @@ const RULES: Rule[] = [
       expect(out).toContain(ids.failed);
       expect(out).not.toContain(ids.main);
     },
+  },
+  {
+    name: 'list tasks waiting for the budget',
+    match: /^workflow list --query "[^"]*CodeFactoryPhase='waiting-for-budget'[^"]*"$/,
+    stage: 0,
+    target: 'main',
+    // No fixture spends its budget: the filter must be accepted and list none of them.
+    check: (out, { ids }) => expect(out).not.toContain(ids.main),
   },
   {
     name: 'list tasks of a backend',
@@ -203,6 +211,84 @@ const RULES: Rule[] = [
     stage: 1,
     target: 'agents',
     check: (out, { ids }) => expect(out).toContain(ids.agents),
+  },
+  {
+    name: 'pause one task',
+    match: /^workflow signal --workflow-id gh-widgets-42 --name pause --input '\{.*\}'$/,
+    stage: 1,
+    target: 'main',
+    check: async (_out, ctx) => {
+      await pausedAre(ctx, { main: true });
+    },
+  },
+  {
+    name: 'resume one task',
+    match: /^workflow signal --workflow-id gh-widgets-42 --name resume$/,
+    stage: 1,
+    target: 'main',
+    check: async (_out, ctx) => {
+      await pausedAre(ctx, { main: false });
+    },
+  },
+  {
+    name: 'pause a repository',
+    match:
+      /^workflow signal --query "CodeFactoryRepository='acme\/widgets' AND [^"]+" --name pause --input '\{.*\}' --reason "[^"]+" --yes$/,
+    stage: 1,
+    target: 'main',
+    check: async (_out, ctx) => {
+      await pausedAre(ctx, { main: true, agents: false });
+    },
+  },
+  {
+    name: 'resume a repository',
+    match:
+      /^workflow signal --query "CodeFactoryRepository='acme\/widgets' AND [^"]+" --name resume --reason "[^"]+" --yes$/,
+    stage: 1,
+    target: 'main',
+    check: async (_out, ctx) => {
+      await pausedAre(ctx, { main: false });
+    },
+  },
+  {
+    name: 'pause the fleet',
+    match:
+      /^workflow signal --query "WorkflowType='taskWorkflow' AND ExecutionStatus='Running'" --name pause --input '\{.*\}' --reason "[^"]+" --yes$/,
+    stage: 1,
+    target: 'main',
+    check: async (_out, ctx) => {
+      await pausedAre(ctx, { main: true, agents: true });
+      const { main, agents } = ctx.ids;
+      await until(
+        async () =>
+          (
+            await ctx.stack.client.workflow.count(
+              `CodeFactoryPaused=true AND WorkflowId IN ('${main}', '${agents}')`,
+            )
+          ).count === 2,
+        'visibility shows both tasks paused',
+      );
+    },
+  },
+  {
+    name: 'list paused tasks',
+    match: /^workflow list --query "[^"]*CodeFactoryPaused=true[^"]*"$/,
+    stage: 1,
+    target: 'main',
+    check: (out, { ids }) => {
+      expect(out).toContain(ids.main);
+      expect(out).toContain(ids.agents);
+    },
+  },
+  {
+    name: 'resume the fleet',
+    match:
+      /^workflow signal --query "WorkflowType='taskWorkflow' AND ExecutionStatus='Running'" --name resume --reason "[^"]+" --yes$/,
+    stage: 1,
+    target: 'main',
+    check: async (_out, ctx) => {
+      await pausedAre(ctx, { main: false, agents: false });
+    },
   },
   {
     name: 'reset to the last workflow task',
@@ -399,6 +485,19 @@ const RULES: Rule[] = [
     check: (out) => expect(out).toMatch(/Completed|Running/),
   },
 ];
+
+/** Waits until each named task is (or is not) paused: batch signals land asynchronously. */
+async function pausedAre(ctx: Context, want: Partial<Record<Fixture, boolean>>): Promise<void> {
+  for (const [fixture, paused] of Object.entries(want)) {
+    const id = ctx.ids[fixture as Fixture];
+    await until(
+      async () =>
+        ((await ctx.stack.client.workflow.getHandle(id).query(stateQuery)).paused === true) ===
+        paused,
+      `${id} ${paused ? 'paused' : 'not paused'}`,
+    );
+  }
+}
 
 interface Planned {
   doc: DocCommand;

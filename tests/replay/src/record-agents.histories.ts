@@ -6,8 +6,15 @@
  */
 
 import { samplePayloads } from '@code-factory/testkit';
-import { type Stack, startStack } from '@code-factory/testkit/stack';
-import { agentWatchWorkflowId, retryUpdate, stateQuery } from '@code-factory/workflows';
+import { type Stack, seedAgentReview, startStack } from '@code-factory/testkit/stack';
+import {
+  agentWatchWorkflowId,
+  pauseSignal,
+  resumeSignal,
+  retryUpdate,
+  stateQuery,
+  stuckReminderSignal,
+} from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { save, until } from './record-helpers';
 
@@ -68,7 +75,8 @@ describe.runIf(RECORD)('record Coder Agents histories', () => {
     const n = 202;
     stack.coder.setUsageLimitReached(true);
     await send('issues', samplePayloads.issueAssigned({ ...issue(n), title: 'Replay: budget' }));
-    await phase(n, ['failed']);
+    // `waiting-for-budget` with patch `fleet-controls`, `failed` before it.
+    await phase(n, ['failed', 'waiting-for-budget']);
     stack.coder.setUsageLimitReached(false);
     await handle(n).executeUpdate(retryUpdate);
     await until(
@@ -85,6 +93,98 @@ describe.runIf(RECORD)('record Coder Agents histories', () => {
     expect(await handle(n).result()).toBe('closed');
     stack.github.reset();
     await save('task-agents-budget-retry-close', handle(n));
+  });
+
+  it('tasks (fleet controls): a repository limit of 1, queued start, pause, commands, release', async () => {
+    const [first, second] = [203, 204];
+    const { owner, name } = stack.repo;
+    stack.github.setFile(
+      owner,
+      name,
+      'main',
+      '.code-factory/config.toml',
+      '[limits]\nmax_active_agents = 1\n',
+    );
+    await send(
+      'issues',
+      samplePayloads.issueAssigned({ ...issue(first), title: 'Replay: holder' }),
+    );
+    await phase(first, ['ready']);
+    await send(
+      'issues',
+      samplePayloads.issueAssigned({ ...issue(second), title: 'Replay: queued' }),
+    );
+    await phase(second, ['queued']);
+    await send(
+      'issue_comment',
+      samplePayloads.issueComment({ ...issue(second), body: 'while queued', commentId: 2041 }),
+    );
+    await send('issues', samplePayloads.issueClosed(issue(first)));
+    expect(await handle(first).result()).toBe('closed');
+    await phase(second, ['ready']);
+    await until(
+      async () => (await handle(second).query(stateQuery)).counts.forwardedItems === 1,
+      'the comment held while queued forwarded',
+    );
+    await handle(second).signal(pauseSignal, { reason: 'replay' });
+    await send(
+      'issue_comment',
+      samplePayloads.issueComment({ ...issue(second), body: 'while paused', commentId: 2042 }),
+    );
+    await send(
+      'issue_comment',
+      samplePayloads.issueComment({ ...issue(second), body: '/agent status', commentId: 2043 }),
+    );
+    await until(
+      () => stack.github.comments(owner, name, second).some((c) => c.body.includes('up to date')),
+      'the status reply',
+    );
+    await handle(second).signal(resumeSignal);
+    await until(
+      async () => (await handle(second).query(stateQuery)).counts.forwardedItems === 2,
+      'the comment held while paused forwarded',
+    );
+    const since = new Date().toISOString();
+    await handle(second).signal(stuckReminderSignal, { phase: 'ready', since });
+    await handle(second).signal(stuckReminderSignal, { phase: 'ready', since });
+    await until(
+      () => stack.github.comments(owner, name, second).some((c) => c.body.startsWith('⏰')),
+      'the stuck reminder',
+    );
+    await send(
+      'issue_comment',
+      samplePayloads.issueComment({ ...issue(second), body: '/agent release', commentId: 2044 }),
+    );
+    expect(await handle(second).result()).toBe('closed');
+    await save('task-fleet-holder-close', handle(first));
+    await save('task-fleet-queued-paused-commands-release', handle(second));
+  });
+
+  it('task (fleet controls): a review and its comments as one message', async () => {
+    const n = 205;
+    const reviewId = 2050;
+    const review = seedAgentReview(stack.github, {
+      repo: stack.repo,
+      issueNumber: n,
+      prNumber: 1205,
+      reviewId,
+      body: 'Two things.',
+      comments: [
+        { id: reviewId + 1, path: 'src/a.ts', line: 3, body: 'rename this', login: 'octo-lead' },
+        { id: reviewId + 2, path: 'src/b.ts', line: 7, body: 'and this', login: 'octo-lead' },
+      ],
+    });
+    await send('issues', samplePayloads.issueAssigned({ ...issue(n), title: 'Replay: review' }));
+    await phase(n, ['ready']);
+    for (const c of review.comments) await send('pull_request_review_comment', c);
+    await send('pull_request_review', review.review);
+    await until(async () => {
+      const s = await handle(n).query(stateQuery);
+      return s.counts.forwardedMessages === 1 && s.pending.length === 0 && s.counts.accepted >= 4;
+    }, 'the review forwarded as one message');
+    await send('issues', samplePayloads.issueClosed(issue(n)));
+    expect(await handle(n).result()).toBe('closed');
+    await save('task-fleet-review-one-message', handle(n));
   });
 
   it('agent watch workflow (still running)', async () => {

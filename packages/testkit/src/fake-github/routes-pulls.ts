@@ -79,6 +79,29 @@ export function registerPullRoutes(app: Hono<FakeEnv>, state: GitHubState): void
     return c.json(paginate(c, list).map((p) => pullJson(c, p)));
   });
 
+  // https://docs.github.com/en/rest/pulls/reviews#list-comments-for-a-pull-request-review
+  app.get('/repos/:owner/:repo/pulls/:number/reviews/:review/comments', (c) => {
+    const [owner, repo] = ownerRepo(c);
+    const number = c.req.param('number');
+    const pullKey = `${repoKey(owner, repo)}#${number}`;
+    const review = Number(c.req.param('review'));
+    const list = state.reviewComments.get(`${pullKey}/${review}`);
+    if (!list) return notFound(c);
+    return c.json(
+      paginate(c, list).map((comment) => ({
+        id: comment.id,
+        pull_request_review_id: review,
+        body: comment.body,
+        path: comment.path,
+        line: comment.line,
+        original_line: comment.line,
+        user: userJson(comment.login, idFor(comment.login)),
+        html_url: `${htmlBase}/${owner}/${repo}/pull/${number}#discussion_r${comment.id}`,
+        created_at: iso(Date.now()),
+      })),
+    );
+  });
+
   app.get('/repos/:owner/:repo/pulls/:number', (c) => {
     const pull = state.pulls.get(`${repoKey(...ownerRepo(c))}#${c.req.param('number')}`);
     return pull ? c.json({ ...pullJson(c, pull), merged: pull.mergedAt !== null }) : notFound(c);

@@ -218,6 +218,16 @@ export function ownerRepo(c: FakeContext): [string, string] {
 /** Origin of the API as the request reached it. */
 export const apiBase = (c: FakeContext) => new URL(c.req.url).origin;
 
+/** A review comment as `GET …/pulls/{n}/reviews/{id}/comments` lists it. */
+export interface ReviewCommentSeed {
+  id: number;
+  body: string;
+  path: string;
+  /** null: the line is outdated. */
+  line: number | null;
+  login: string;
+}
+
 export class GitHubState {
   readonly appId: number;
   readonly appSlug: string;
@@ -230,6 +240,8 @@ export class GitHubState {
   readonly comments = new Map<number, StoredComment>();
   readonly reactions: RecordedReaction[] = [];
   readonly pulls = new Map<string, StoredPull>();
+  /** Review comments per `owner/repo#pull/reviewId`, in the order they were written. */
+  readonly reviewComments = new Map<string, ReviewCommentSeed[]>();
   readonly links = new Map<string, number[]>();
   readonly runs = new Map<string, StoredRun>();
   readonly jobs = new Map<number, { run: StoredRun; job: StoredRun['jobs'][number] }>();

@@ -19,6 +19,7 @@ export {
   temporalCliPath,
 } from './dev-server';
 export { startTestIngress, type TestIngress, type TestIngressOptions } from './ingress';
+export { type AgentReview, seedAgentReview } from './review';
 export {
   AGENT_LOGIN,
   CODER_USER,

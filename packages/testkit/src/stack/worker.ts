@@ -12,6 +12,7 @@ import {
   announceCoder,
   type CreateWorkerOptions,
   createActivities,
+  createFleetActivities,
   createRedeliveryActivities,
   createRepoConfigActivities,
   createWorker,
@@ -63,6 +64,7 @@ export function allActivities(deps: WorkerDeps): CreateWorkerOptions['activities
     ...createActivities(deps),
     ...createRedeliveryActivities(deps),
     ...createRepoConfigActivities(deps),
+    ...createFleetActivities({ client: deps.client, taskQueue: deps.taskQueue }),
   };
 }
 
