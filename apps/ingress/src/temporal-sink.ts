@@ -89,6 +89,8 @@ export class TemporalEventSink implements EventSink {
   private readonly taskNamePrefix: string;
   private readonly timeoutMs: number;
   private readonly readyTimeoutMs: number;
+  /** Calls not settled yet (`close` waits for them). */
+  private readonly inFlight = new Set<Promise<unknown>>();
 
   constructor(options: TemporalSinkOptions) {
     const { address, namespace, apiKey, tls, metadata } = options.settings;
@@ -199,7 +201,13 @@ export class TemporalEventSink implements EventSink {
     }
   }
 
+  /**
+   * Waits for calls still in flight (each ends by its gRPC deadline at the latest), then
+   * closes the connection: closing first would leave the client's retry timer to fire on a
+   * shut-down channel, an uncaught exception.
+   */
   async close(): Promise<void> {
+    await Promise.allSettled([...this.inFlight]);
     await this.connection.close();
   }
 
@@ -222,8 +230,14 @@ export class TemporalEventSink implements EventSink {
         timeoutMs,
       );
     });
+    const inFlight = this.connection.withDeadline(deadline, call);
+    this.inFlight.add(inFlight);
+    inFlight.then(
+      () => this.inFlight.delete(inFlight),
+      () => this.inFlight.delete(inFlight),
+    );
     try {
-      return await Promise.race([this.connection.withDeadline(deadline, call), expired]);
+      return await Promise.race([inFlight, expired]);
     } catch (error) {
       throw asSinkError(what, error);
     } finally {

@@ -148,4 +148,26 @@ describe('TemporalEventSink (dev server)', () => {
     expect(Date.now() - started).toBeLessThan(3_000);
     expect(await sink.isReady()).toBe(false);
   });
+
+  it('closes only once the calls in flight have settled, so no client retry outlives the channel', async () => {
+    const sink = new TemporalEventSink({
+      settings: { address: '127.0.0.1:1', namespace: 'default' },
+      taskQueue: 'unused',
+      taskNamePrefix: 'gh',
+      timeoutMs: 300,
+    });
+    const uncaught: unknown[] = [];
+    const record = (err: unknown) => uncaught.push(err);
+    process.on('uncaughtException', record);
+    try {
+      const call = sink.route({ ...base(uniqueRepo()), kind: 'config.push', sha: 'b'.repeat(40) });
+      // Closed while the client is still retrying UNAVAILABLE: close waits for the call.
+      const closed = sink.close();
+      await expect(call).rejects.toBeInstanceOf(SinkUnavailableError);
+      await closed;
+      expect(uncaught).toEqual([]);
+    } finally {
+      process.off('uncaughtException', record);
+    }
+  });
 });
