@@ -33,6 +33,16 @@ const base = (repository: { owner: string; name: string }) => ({
   installationId: 1,
 });
 
+/** A sink whose Temporal is unreachable: nothing listens on port 1. */
+function unreachableSink(timeoutMs: number) {
+  return new TemporalEventSink({
+    settings: { address: '127.0.0.1:1', namespace: 'default' },
+    taskQueue: 'unused',
+    taskNamePrefix: 'gh',
+    timeoutMs,
+  });
+}
+
 const sinks: TemporalEventSink[] = [];
 afterAll(async () => {
   await Promise.all(sinks.map((sink) => sink.close()));
@@ -133,13 +143,7 @@ describe('TemporalEventSink (dev server)', () => {
   });
 
   it('fails fast with SinkUnavailableError when Temporal is unreachable', async () => {
-    const sink = new TemporalEventSink({
-      // Nothing listens on port 1.
-      settings: { address: '127.0.0.1:1', namespace: 'default' },
-      taskQueue: 'unused',
-      taskNamePrefix: 'gh',
-      timeoutMs: 500,
-    });
+    const sink = unreachableSink(500);
     sinks.push(sink);
     const started = Date.now();
     await expect(
@@ -150,12 +154,7 @@ describe('TemporalEventSink (dev server)', () => {
   });
 
   it('closes only once the calls in flight have settled, so no client retry outlives the channel', async () => {
-    const sink = new TemporalEventSink({
-      settings: { address: '127.0.0.1:1', namespace: 'default' },
-      taskQueue: 'unused',
-      taskNamePrefix: 'gh',
-      timeoutMs: 300,
-    });
+    const sink = unreachableSink(300);
     const uncaught: unknown[] = [];
     const record = (err: unknown) => uncaught.push(err);
     process.on('uncaughtException', record);
