@@ -156,7 +156,7 @@ export const WorkerConfigSchema = z.object({
    * Task workflows the worker keeps in memory; the rest are replayed from their (short)
    * history when an event arrives. docs/performance.md has the measurements behind it.
    */
-  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(1_000),
+  WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(500),
   /** A task run continues as new past this many history events (replays stay short). */
   TASK_HISTORY_LIMIT: z.coerce.number().int().min(100).max(50_000).default(500),
   /** Prometheus metrics of the worker (Temporal runtime + ours) at host:port/metrics; off when unset. */

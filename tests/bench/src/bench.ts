@@ -995,7 +995,7 @@ async function main() {
     if (SECTIONS.has('scale')) {
       const rows: ScaleRow[] = [];
       const chosen = TUNING ? JSON.parse(TUNING) : undefined;
-      const label = TUNING ? `tuned ${TUNING}` : 'worker defaults (cache 1000)';
+      const label = TUNING ? `tuned ${TUNING}` : 'worker defaults';
       for (const n of SIZES) {
         // A size that does not finish is reported, and the run goes on to the other sections.
         try {
