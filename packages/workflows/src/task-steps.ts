@@ -201,7 +201,7 @@ export class TaskRun {
 
   /** `pause` signal: hold what comes, forward nothing, say so on the issue. */
   onPause(arg: { reason?: unknown } | undefined): void {
-    this.observe();
+    this.#noteHistory();
     if (!this.#fleet()) return;
     const reason = typeof arg?.reason === 'string' ? arg.reason.slice(0, 200) : undefined;
     if (!this.task.pause()) return;
@@ -211,7 +211,7 @@ export class TaskRun {
 
   /** `resume` signal: forward what waits, in order. */
   onResume(): void {
-    this.observe();
+    this.#noteHistory();
     if (!this.#fleet() || !this.task.unpause()) return;
     log.info('task resumed by the operators');
     this.#publishPaused();
@@ -224,7 +224,7 @@ export class TaskRun {
 
   /** `slotGranted` / `slotQueue` from a slots workflow (unknown scopes are ignored). */
   onSlot(raw: unknown, granted: boolean): void {
-    this.observe();
+    this.#noteHistory();
     const notice = raw as { scope?: unknown; ahead?: unknown } | null;
     if (!notice || typeof notice.scope !== 'string') return;
     if (granted) this.task.slotAnswered(notice.scope, { granted: true });
@@ -235,7 +235,7 @@ export class TaskRun {
 
   /** `stuckReminder` from the `stuck-tasks` schedule: one reminder per stuck period. */
   onStuck(raw: unknown): void {
-    this.observe();
+    this.#noteHistory();
     const checked = checkStuckReminder(raw);
     if (!checked.ok) {
       log.warn('stuck reminder refused', { reason: checked.reason });
@@ -247,14 +247,14 @@ export class TaskRun {
     }
   }
 
-  /** Called by every message handler: see `#observed`. */
-  observe(): void {
+  /** Called by every message handler (and at run start): see `#observed`. */
+  #noteHistory(): void {
     const info = workflowInfo();
     this.#observed = { length: info.historyLength, suggested: info.continueAsNewSuggested };
   }
 
   onEvent(raw: unknown): void {
-    this.observe();
+    this.#noteHistory();
     const result = this.task.accept(raw, this.#fleet());
     const deliveryId = (raw as { deliveryId?: unknown } | null)?.deliveryId;
     if (result.outcome === 'command') {
@@ -274,7 +274,7 @@ export class TaskRun {
   }
 
   onAgentUpdate(raw: unknown): void {
-    this.observe();
+    this.#noteHistory();
     const task = this.task;
     const result = task.observe(raw);
     if (!result.taken) {
@@ -305,7 +305,7 @@ export class TaskRun {
 
   onClose(arg: { reason?: unknown } | undefined): void {
     const reason = typeof arg?.reason === 'string' ? arg.reason.slice(0, 200) : 'operator';
-    this.observe();
+    this.#noteHistory();
     log.info('close requested by signal', { reason });
     this.task.requestClose(`closed by ${reason}`);
     this.#scope?.cancel();
@@ -323,7 +323,7 @@ export class TaskRun {
   }
 
   sendMessage(message: SendMessageInput): { queued: number } {
-    this.observe();
+    this.#noteHistory();
     const checked = checkSendMessage(message);
     if (!checked.ok) throw new Error(checked.reason);
     this.task.enqueue({
@@ -343,7 +343,7 @@ export class TaskRun {
   }
 
   retry(nudge?: string): { retrying: FailedStep } {
-    this.observe();
+    this.#noteHistory();
     const task = this.task;
     const afterAgentError = task.failedOnAgentError;
     // A start that failed after the agent was created (it never became ready) is redone
@@ -395,7 +395,7 @@ export class TaskRun {
 
   /** The search attributes every run of the task carries from its first run on. */
   labelIssue(): void {
-    this.observe();
+    this.#noteHistory();
     this.#lean = patched(Patches.leanForward);
     if (this.#lean) {
       // Asked once, now: the first `patched()` of a run records a marker, and one recorded
@@ -951,15 +951,7 @@ export class TaskRun {
 
   async #reactToNext(): Promise<void> {
     const next = this.task.state.pendingReactions[0];
-    if (!next) return;
-    try {
-      await this.#call('reactToComment', `👀 on comment ${next.commentId}`, [
-        { ...next, issueNumber: this.input.issueNumber },
-      ]);
-    } catch (err) {
-      log.warn('could not add a reaction', { commentId: next.commentId, error: `${err}` });
-    }
-    this.task.reacted();
+    if (next) await this.#react(next);
   }
 
   /**
@@ -968,19 +960,19 @@ export class TaskRun {
    */
   #reactToAllNow(): Promise<void> {
     const waiting = [...this.task.state.pendingReactions];
-    return Promise.all(
-      waiting.map((next) =>
-        this.#call('reactToComment', `👀 on comment ${next.commentId}`, [
-          { ...next, issueNumber: this.input.issueNumber },
-        ]).then(
-          () => this.task.reacted(),
-          (err) => {
-            log.warn('could not add a reaction', { commentId: next.commentId, error: `${err}` });
-            this.task.reacted();
-          },
-        ),
-      ),
-    ).then(() => undefined);
+    return Promise.all(waiting.map((next) => this.#react(next))).then(() => undefined);
+  }
+
+  /** 👀 on one pending comment; a reaction that fails is logged, never retried by the task. */
+  async #react(next: TaskLifecycle['state']['pendingReactions'][number]): Promise<void> {
+    try {
+      await this.#call('reactToComment', `👀 on comment ${next.commentId}`, [
+        { ...next, issueNumber: this.input.issueNumber },
+      ]);
+    } catch (err) {
+      log.warn('could not add a reaction', { commentId: next.commentId, error: `${err}` });
+    }
+    this.task.reacted();
   }
 
   /** Something for the loop: a reaction to add (lean runs) or the inbox's head. */
