@@ -121,6 +121,26 @@ describe('payload encryption and codec endpoint', () => {
   });
 });
 
+describe('worker cache and history bound', () => {
+  it('defaults to a cache of 500 and a history bound of 500 events', () => {
+    const config = parseEnv(WorkerConfigSchema, WORKER_BASE);
+    expect(config.WORKER_MAX_CACHED_WORKFLOWS).toBe(500);
+    expect(config.TASK_HISTORY_LIMIT).toBe(500);
+  });
+
+  it.each(['99', '50001', 'lots', '1.5'])('refuses TASK_HISTORY_LIMIT=%s, naming it', (value) => {
+    expect(() =>
+      parseEnv(WorkerConfigSchema, { ...WORKER_BASE, TASK_HISTORY_LIMIT: value }),
+    ).toThrow(/TASK_HISTORY_LIMIT/);
+  });
+
+  it('refuses a cache of 0', () => {
+    expect(() =>
+      parseEnv(WorkerConfigSchema, { ...WORKER_BASE, WORKER_MAX_CACHED_WORKFLOWS: '0' }),
+    ).toThrow(/WORKER_MAX_CACHED_WORKFLOWS/);
+  });
+});
+
 describe('fleet controls', () => {
   const base = WORKER_BASE;
   const problem = (env: Record<string, string>) => {
