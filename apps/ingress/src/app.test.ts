@@ -1,8 +1,10 @@
 import { once } from 'node:events';
-import { createServer, type Socket } from 'node:net';
+import { request as httpRequest } from 'node:http';
+import { type AddressInfo, createServer, type Socket } from 'node:net';
 import { type IngressConfig, IngressConfigSchema, parseEnv } from '@code-factory/config';
 import type { RepoEvent } from '@code-factory/events';
 import { samplePayloads, signWebhook, webhookRequest } from '@code-factory/testkit';
+import { serve } from '@hono/node-server';
 import { afterAll, describe, expect, it } from 'vitest';
 import { createApp } from './app';
 import type { SignalTask, StartTask } from './classify';
@@ -344,6 +346,97 @@ describe('POST /webhooks/github', () => {
     for (const line of logs()) {
       expect(line).toMatchObject({ deliveryId: 'delivery-1', event: 'issues' });
     }
+  });
+});
+
+/**
+ * The same app served by @hono/node-server as `main.ts` serves it: the body is read from
+ * Node's request (declared length) or counted as it arrives (chunked), never both.
+ */
+describe('POST /webhooks/github over HTTP', () => {
+  async function served(env: Record<string, string> = {}) {
+    const { app, sink } = setup(env);
+    const server = serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' });
+    await once(server, 'listening');
+    closers.push(() => new Promise((done) => server.close(() => done())));
+    const { port } = server.address() as AddressInfo;
+    /** Sends `chunks` (chunked unless `headers` declares a length); resolves status and body. */
+    const post = (headers: Record<string, string>, chunks: string[]) =>
+      new Promise<{ status: number; body: string }>((done, fail) => {
+        const req = httpRequest({
+          host: '127.0.0.1',
+          port,
+          path: '/webhooks/github',
+          method: 'POST',
+          headers,
+        });
+        req.on('response', (res) => {
+          let body = '';
+          res.setEncoding('utf8');
+          res.on('data', (chunk: string) => (body += chunk));
+          res.on('end', () => done({ status: res.statusCode ?? 0, body }));
+        });
+        req.on('error', fail);
+        for (const chunk of chunks) req.write(chunk);
+        req.end();
+      });
+    return { sink, post };
+  }
+
+  it('202 for a signed assignment with Content-Length, as GitHub sends it', async () => {
+    const { sink, post } = await served();
+    const req = await signedRaw(JSON.stringify(samplePayloads.issueAssigned()));
+    const res = await post(
+      { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) },
+      [req.body],
+    );
+    expect(res.status).toBe(202);
+    expect(sink.calls.map((call) => call.method)).toEqual(['startTask']);
+  });
+
+  it('202 for a signed chunked body within the limit, read in pieces', async () => {
+    const { sink, post } = await served();
+    const req = await signedRaw(JSON.stringify(samplePayloads.issueAssigned()));
+    const half = Math.floor(req.body.length / 2);
+    const res = await post(req.headers, [req.body.slice(0, half), req.body.slice(half)]);
+    expect(res.status).toBe(202);
+    expect(sink.calls).toHaveLength(1);
+  });
+
+  it('413 for a chunked body over the limit, and the server goes on serving', async () => {
+    const { sink, post } = await served({ MAX_BODY_BYTES: '32768' });
+    const req = await signedRaw(
+      JSON.stringify(samplePayloads.issueAssigned({ body: 'x'.repeat(100_000) })),
+    );
+    const big = await post(
+      req.headers,
+      Array.from({ length: 10 }, (_, i) => req.body.slice(i * 12_000, (i + 1) * 12_000)),
+    );
+    expect(big.status).toBe(413);
+    const small = await signedRaw(JSON.stringify(samplePayloads.issueAssigned()));
+    expect((await post(small.headers, [small.body])).status).toBe(202);
+    expect(sink.calls).toHaveLength(1);
+  });
+
+  it('413 for a declared length over the limit, before the body is read', async () => {
+    const { sink, post } = await served({ MAX_BODY_BYTES: '32768' });
+    const req = await signedRaw(
+      JSON.stringify(samplePayloads.issueAssigned({ body: 'x'.repeat(100_000) })),
+    );
+    const res = await post(
+      { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) },
+      [req.body],
+    );
+    expect(res.status).toBe(413);
+    expect(JSON.parse(res.body)).toEqual({ error: 'payload too large' });
+    expect(sink.calls).toEqual([]);
+  });
+
+  it('401 for a body whose bytes differ from what was signed', async () => {
+    const { post } = await served();
+    const req = await signedRaw(JSON.stringify(samplePayloads.issueAssigned()));
+    const res = await post(req.headers, [req.body.replace('"assigned"', '"assigned" ')]);
+    expect(res.status).toBe(401);
   });
 });
 

@@ -27,7 +27,7 @@ export function handleDelivery({
     const log = c.get('log');
     let payload: unknown;
     try {
-      payload = JSON.parse(await c.req.text());
+      payload = JSON.parse(c.get('body'));
     } catch {
       log.warn({ outcome: 'bad_request', reason: 'body is not JSON' }, 'rejected delivery');
       return answer(c, 'bad_request', 400, { error: 'body is not JSON' });

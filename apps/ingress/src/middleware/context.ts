@@ -14,6 +14,8 @@ export interface WebhookEnv {
     log: Logger;
     outcome?: Outcome;
     span?: Span;
+    /** The raw body as text, read once by `limitBody` (within `MAX_BODY_BYTES`). */
+    body: string;
     /** Set by `requireDeliveryHeaders`. */
     event: string;
     deliveryId: string;

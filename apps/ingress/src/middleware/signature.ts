@@ -1,6 +1,7 @@
 /**
  * 401 unless `X-Hub-Signature-256` is the HMAC of the raw body under `WEBHOOK_SECRET`,
- * checked before anything looks inside the body (not even whether it is JSON).
+ * checked before anything looks inside the body (not even whether it is JSON). The body is the
+ * text `limitBody` read.
  */
 import { Webhooks } from '@octokit/webhooks';
 import type { MiddlewareHandler } from 'hono';
@@ -10,7 +11,7 @@ export function verifySignature(secret: string): MiddlewareHandler<WebhookEnv> {
   const webhooks = new Webhooks({ secret });
   return async (c, next) => {
     const signature = c.req.header('x-hub-signature-256');
-    if (!signature || !(await matches(webhooks, await c.req.text(), signature))) {
+    if (!signature || !(await matches(webhooks, c.get('body'), signature))) {
       c.get('log').warn(
         { outcome: 'unauthorized', reason: signature ? 'signature mismatch' : 'signature missing' },
         'rejected delivery',

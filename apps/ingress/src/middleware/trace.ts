@@ -7,11 +7,7 @@ import { SpanKind, SpanStatusCode, type Tracer } from '@opentelemetry/api';
 import type { MiddlewareHandler } from 'hono';
 import type { WebhookEnv } from './context';
 
-export function traceWebhook(
-  tracer: Tracer | undefined,
-  route: string,
-): MiddlewareHandler<WebhookEnv> {
-  if (!tracer) return (_c, next) => next();
+export function traceWebhook(tracer: Tracer, route: string): MiddlewareHandler<WebhookEnv> {
   return (c, next) =>
     tracer.startActiveSpan(
       `POST ${route}`,
