@@ -1,54 +1,40 @@
 /**
  * CPU profile of the ingress answering deliveries it skips (a ping, an assignment of someone
- * else): the same app as production (`createApp`, JSON logs), driven in-process so that only
- * the ingress's own work is on the profile. Writes a V8 .cpuprofile and prints the functions
- * with the most self time, grouped by package.
+ * else), next to the bare Hono app of the bench, both served as in production by
+ * `server-process.ts` (its own process, @hono/node-server, JSON logs to stdout). This process
+ * only generates load (autocannon, 32 connections), so the profile holds the server's work
+ * alone. Prints the server's CPU per request for each app, split by package and by function
+ * (self time), and keeps the V8 .cpuprofile files.
  *
- *   pnpm exec tsx tests/bench/src/ingress-profile.ts [--requests=20000] [--out=/tmp/ingress.cpuprofile] [--http]
+ *   pnpm exec tsx tests/bench/src/ingress-profile.ts [--seconds=10] [--dir=/tmp/ingress-profile]
  *
- * `--http` serves the app with @hono/node-server as production does and loads it with
- * autocannon (32 connections) in the same process; autocannon's own frames are left out of
- * the shares, so they are shares of the server's time.
+ * No Temporal server is needed: skips never reach the hand-off.
  */
-import { writeFileSync } from 'node:fs';
-import { Session } from 'node:inspector/promises';
-import type { AddressInfo } from 'node:net';
-import { Writable } from 'node:stream';
-import { IngressConfigSchema, parseEnv } from '@code-factory/config';
-import { createApp, createLogger, type EventSink } from '@code-factory/ingress';
+import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { samplePayloads, webhookRequest } from '@code-factory/testkit';
-import { serve } from '@hono/node-server';
+import { spawnChild } from '@code-factory/testkit/stack';
 import autocannon from 'autocannon';
 
 const arg = (name: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
-const N = Number(arg('requests') ?? 20_000);
-const OUT = arg('out') ?? '/tmp/ingress.cpuprofile';
+const SECONDS = Number(arg('seconds') ?? 10);
+const DIR = arg('dir') ?? '/tmp/ingress-profile';
 const SECRET = 'profile-secret';
-const HTTP = process.argv.includes('--http');
 
 interface ProfileNode {
   id: number;
   callFrame: { functionName: string; url: string; lineNumber: number };
-  hitCount?: number;
+}
+interface Profile {
+  nodes: ProfileNode[];
+  samples: number[];
+  timeDeltas: number[];
 }
 
 async function main() {
-  const config = parseEnv(IngressConfigSchema, { WEBHOOK_SECRET: SECRET });
-  const sink = {
-    startTask: () => Promise.reject(new Error('skips never reach the sink')),
-    signalTask: () => Promise.reject(new Error('skips never reach the sink')),
-    route: () => Promise.reject(new Error('skips never reach the sink')),
-    isReady: () => Promise.resolve(true),
-    close: () => Promise.resolve(),
-  } as unknown as EventSink;
-  // Production logs one JSON line per delivery to stdout; here to a sink that drops it, so
-  // the profile shows the cost of building the line, not of the terminal.
-  const logger = createLogger({
-    level: 'info',
-    destination: new Writable({ write: (_c, _e, done) => done() }),
-  });
-  const app = createApp({ config, sink, logger, isTemporalReady: () => Promise.resolve(true) });
+  rmSync(DIR, { recursive: true, force: true });
+  mkdirSync(DIR, { recursive: true });
   const skips = await Promise.all(
     Array.from({ length: 200 }, (_, i) =>
       i % 2
@@ -67,30 +53,26 @@ async function main() {
           }),
     ),
   );
-  const send = async (i: number) => {
-    const r = skips[i % skips.length];
-    if (!r) return;
-    const res = await app.request('/webhooks/github', { method: 'POST', ...r });
-    if (res.status !== 200) throw new Error(`answered ${res.status}`);
-    await res.text();
-  };
-  for (let i = 0; i < 2_000; i++) await send(i); // warm up
-  const session = new Session();
-  session.connect();
-  await session.post('Profiler.enable');
-  await session.post('Profiler.start');
-  const t0 = performance.now();
-  if (HTTP) {
-    const port = await new Promise<number>((done) => {
-      serve({ fetch: app.fetch, port: 0, hostname: '127.0.0.1' }, (info: AddressInfo) =>
-        done(info.port),
-      );
-    });
+  const lines: string[] = [];
+  for (const target of ['ingress', 'bare'] as const) {
+    const dir = join(DIR, target);
+    const server = spawnChild(
+      resolve(import.meta.dirname, 'server-process.ts'),
+      {
+        // Never dialled: skips do not reach Temporal, and the connection is lazy.
+        TEMPORAL_ADDRESS: '127.0.0.1:1',
+        WEBHOOK_SECRET: SECRET,
+        AGENT_GITHUB_USERNAME: 'agent',
+      },
+      { execArgv: ['--cpu-prof', `--cpu-prof-dir=${dir}`] },
+    );
+    const ports = await server.message<{ ingressPort: number; barePort: number }>('ready');
+    const port = target === 'ingress' ? ports.ingressPort : ports.barePort;
     let next = 0;
-    await autocannon({
+    const result = await autocannon({
       url: `http://127.0.0.1:${port}/webhooks/github`,
       connections: 32,
-      amount: N,
+      duration: SECONDS,
       requests: [
         {
           setupRequest: (req) => {
@@ -100,48 +82,57 @@ async function main() {
         },
       ],
     });
-  } else {
-    for (let i = 0; i < N; i++) await send(i);
+    // A normal exit is what makes Node write the --cpu-prof file.
+    server.child.send({ type: 'exit' });
+    await server.exited;
+    const file = readdirSync(dir)
+      .filter((f) => f.endsWith('.cpuprofile'))
+      .map((f) => join(dir, f))
+      .sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0];
+    if (!file) throw new Error(`no profile written in ${dir}`);
+    lines.push(report(target, JSON.parse(readFileSync(file, 'utf8')) as Profile, result, file));
   }
-  const ms = performance.now() - t0;
-  const { profile } = (await session.post('Profiler.stop')) as {
-    profile: { nodes: ProfileNode[]; samples: number[] };
-  };
-  writeFileSync(OUT, JSON.stringify(profile));
-  const isLoadGenerator = (url: string) => /autocannon|hyperid|reinterval|hdr-histogram/.test(url);
-  const total = profile.nodes
-    .filter((n) => !isLoadGenerator(n.callFrame.url))
-    .reduce((sum, n) => sum + (n.hitCount ?? 0), 0);
+  process.stdout.write(`${lines.join('\n\n')}\n`);
+}
+
+/** CPU µs per request (busy samples only; start-up included, a few µs at these counts). */
+function report(target: string, profile: Profile, result: autocannon.Result, file: string) {
+  const requests = result.requests.total;
+  const byId = new Map(profile.nodes.map((n) => [n.id, n]));
   const byFunction = new Map<string, number>();
   const byPackage = new Map<string, number>();
-  for (const node of profile.nodes) {
-    const hits = node.hitCount ?? 0;
-    if (!hits || isLoadGenerator(node.callFrame.url)) continue;
+  let busy = 0;
+  profile.samples.forEach((id, i) => {
+    const node = byId.get(id);
+    const micros = profile.timeDeltas[i] ?? 0;
+    if (!node || node.callFrame.functionName === '(idle)') return;
+    busy += micros;
     const { functionName, url, lineNumber } = node.callFrame;
     const where = url
       .replace(/^.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '')
       .replace(/^file:\/\/.*\/work\/[^/]+\//, '');
     const key = `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
-    byFunction.set(key, (byFunction.get(key) ?? 0) + hits);
+    byFunction.set(key, (byFunction.get(key) ?? 0) + micros);
     const pkg = url.includes('node_modules')
       ? (where.match(/^(@[^/]+\/[^/]+|[^/]+)/)?.[1] ?? where)
       : url.startsWith('node:') || url === ''
         ? functionName.startsWith('(')
           ? functionName
-          : 'node internals'
-        : where.split('/').slice(0, 2).join('/') || '(program)';
-    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + hits);
-  }
+          : 'node internals (HTTP, streams, crypto, …)'
+        : where.split('/').slice(0, 3).join('/');
+    byPackage.set(pkg, (byPackage.get(pkg) ?? 0) + micros);
+  });
   const top = (m: Map<string, number>, n: number) =>
     [...m.entries()]
       .sort((a, b) => b[1] - a[1])
       .slice(0, n)
-      .map(([k, v]) => `| ${k} | ${((100 * v) / total).toFixed(1)} % |`)
+      .map(([k, v]) => `| ${k} | ${(v / requests).toFixed(1)} |`)
       .join('\n');
-  process.stdout.write(
-    `${N} skipped deliveries in ${ms.toFixed(0)} ms = ${((N / ms) * 1000).toFixed(0)} /s ${HTTP ? 'over HTTP (load generator in the same process)' : 'in-process (no HTTP server)'}\n\n` +
-      `| where (self time) | share |\n| --- | --- |\n${top(byPackage, 12)}\n\n` +
-      `| function (self time) | share |\n| --- | --- |\n${top(byFunction, 15)}\n\nprofile: ${OUT}\n`,
+  return (
+    `## ${target}: ${requests} skipped deliveries in ${SECONDS} s = ${result.requests.average.toFixed(0)} /s, ` +
+    `server CPU ${(busy / requests).toFixed(1)} µs per request\n\n` +
+    `| where (self time) | µs/request |\n| --- | --- |\n${top(byPackage, 12)}\n\n` +
+    `| function (self time) | µs/request |\n| --- | --- |\n${top(byFunction, 15)}\n\nprofile: ${file}`
   );
 }
 

@@ -34,6 +34,10 @@ async function main() {
   const ingressPort = await listen(app.fetch);
   const barePort = await listen(bare.fetch);
   process.send?.({ type: 'ready', ingressPort, barePort });
+  // `ingress-profile.ts` ends the process this way: a normal exit writes its --cpu-prof file.
+  process.on('message', (m: { type?: string }) => {
+    if (m?.type === 'exit') process.exit(0);
+  });
 }
 
 main().catch((err) => {

@@ -28,10 +28,11 @@ export interface ChildHandle {
 export function spawnChild(
   entry: string,
   env: Record<string, string>,
-  options: { stdout?: 'inherit' | 'ignore' } = {},
+  /** `execArgv`: Node flags before the entry (e.g. `--cpu-prof`, not allowed in NODE_OPTIONS). */
+  options: { stdout?: 'inherit' | 'ignore'; execArgv?: string[] } = {},
 ): ChildHandle {
   const loader = pathToFileURL(require.resolve('tsx')).href;
-  const child = spawn(process.execPath, ['--import', loader, entry], {
+  const child = spawn(process.execPath, [...(options.execArgv ?? []), '--import', loader, entry], {
     env: { ...process.env, ...env },
     stdio: ['ignore', options.stdout ?? 'ignore', 'inherit', 'ipc'],
   });
