@@ -13,9 +13,10 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
+import { availableParallelism } from 'node:os';
 import { resolve } from 'node:path';
-import { temporalSettings } from '@code-factory/config';
+import { temporalSettings, WorkerConfigSchema } from '@code-factory/config';
 import type { CiFailed } from '@code-factory/events';
 import { classify, type RouterContext, TemporalEventSink } from '@code-factory/ingress';
 import { taskName } from '@code-factory/naming';
@@ -33,6 +34,7 @@ import {
 import {
   type ChildHandle,
   quietRuntime,
+  replayTimes,
   spawnChild,
   spawnWorker,
   startDevServer,
@@ -75,6 +77,15 @@ const LOAD = {
   requests: QUICK ? 2_000 : 4_000,
   preassigned: QUICK ? 50 : 100,
 };
+/** `ENV NODE_OPTIONS=…` of the worker image (infra/deploy/Dockerfile.worker), read, not copied. */
+const WORKER_IMAGE_NODE_OPTIONS =
+  /^ENV NODE_OPTIONS=(.+)$/m.exec(
+    readFileSync(resolve(import.meta.dirname, '../../../infra/deploy/Dockerfile.worker'), 'utf8'),
+  )?.[1] ?? '';
+/** TASK_HISTORY_LIMIT's default: a run continues as new past this many events. */
+const HISTORY_LIMIT = WorkerConfigSchema.shape.TASK_HISTORY_LIMIT.parse(undefined);
+/** Replays of the run at the bound timed in section d. */
+const REPLAY_COPIES = QUICK ? 5 : 20;
 const E2E_SAMPLES = QUICK ? 100 : 200;
 /** A message to the agent: a chat message (Coder Agents, the default) or a task's input. */
 const SEND_PATH = /\/chats\/[^/]+\/messages$|\/send$/;
@@ -101,6 +112,9 @@ const EVENT_TYPES: Record<number, string> = {
   12: 'ActivityTaskCompleted',
   13: 'ActivityTaskFailed',
   14: 'ActivityTaskTimedOut',
+  17: 'TimerStarted',
+  18: 'TimerFired',
+  25: 'MarkerRecorded',
   26: 'WorkflowExecutionSignaled',
   28: 'WorkflowExecutionContinuedAsNew',
   40: 'UpsertWorkflowSearchAttributes',
@@ -144,6 +158,34 @@ function quantile(values: number[], q: number): number {
 }
 
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
+
+/** CPU seconds a process has used so far (utime + stime of /proc/<pid>/stat); 0 off Linux. */
+function cpuSeconds(pid: number | undefined): number {
+  if (pid === undefined) return 0;
+  try {
+    // Fields after the command name (which may hold spaces) start at field 3 (state).
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
+  } catch {
+    return 0;
+  }
+}
+
+/** The dev server's pid: the `temporal server start-dev` process serving `port`. */
+function devServerPid(port: string): number | undefined {
+  try {
+    for (const entry of readdirSync('/proc')) {
+      if (!/^\d+$/.test(entry)) continue;
+      const cmd = readFileSync(`/proc/${entry}/cmdline`, 'utf8').split('\0');
+      const at = cmd.indexOf('--port');
+      if (cmd.includes('start-dev') && at >= 0 && cmd[at + 1] === port) return Number(entry);
+    }
+  } catch {
+    // not Linux: no CPU split
+  }
+  return undefined;
+}
 const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : 'n/a');
 
 function table(headers: string[], rows: (string | number)[][]): string {
@@ -227,7 +269,7 @@ interface Deployment {
   /** A comment signalled straight through the client. */
   comment(n: number, body: string, commentId: number): Promise<void>;
   countPhase(phase: string): Promise<number>;
-  rss(): Promise<{ rss: number; heapUsed: number }>;
+  rss(): Promise<{ rss: number; heapUsed: number; peakRss: number }>;
   close(): Promise<void>;
 }
 
@@ -252,6 +294,8 @@ async function deploy(world: World, label: string, tuning?: object): Promise<Dep
       AGENT_STARTUP_TIMEOUT_MS: '600000',
       AGENT_ERROR_GRACE_MS: '5000',
       WORKFLOW_BUNDLE_PATH: world.bundlePath,
+      // The heap cap the worker image ships with, so RSS is measured as deployed.
+      NODE_OPTIONS: WORKER_IMAGE_NODE_OPTIONS,
       ...(tuning ? { WORKER_TUNING: JSON.stringify(tuning) } : {}),
     },
     { stdout: 'ignore' },
@@ -303,7 +347,7 @@ async function deploy(world: World, label: string, tuning?: object): Promise<Dep
       );
       return count;
     },
-    rss: () => worker.request<{ rss: number; heapUsed: number }>('rss'),
+    rss: () => worker.request<{ rss: number; heapUsed: number; peakRss: number }>('rss'),
     async close() {
       await worker.kill();
       await sink.close();
@@ -419,7 +463,21 @@ async function ingressAndE2e(world: World, d: Deployment) {
     };
     // Warm both up a little, then measure each for the same duration and connections.
     await autocannon({ url: `${bareUrl}/healthz`, connections: 4, amount: 200 });
+    // The worker absorbs what a measured run created before the next one, so the ingress's
+    // run and the bare client's (below) both start from an idle worker.
+    const drain = async (after: string) => {
+      const drainStarted = Date.now();
+      await until(
+        async () => (await d.countPhase('starting')) + (await d.countPhase('working')) === 0,
+        `worker drained after ${after}`,
+        240_000,
+        1_000,
+      );
+      log(`drained after ${after} in ${Date.now() - drainStarted} ms`);
+      await sleep(1_000);
+    };
     const real = await run(ingressUrl);
+    await drain('the ingress run');
     const bare = await run(bareUrl);
     // The same ingress with only requests it answers itself (verify, parse, classify, log):
     // separates the ingress's own cost from the Temporal hand-off.
@@ -516,16 +574,8 @@ async function ingressAndE2e(world: World, d: Deployment) {
       `${fmt(skipRatio, 2)}× (${fmt(skipping.requests.average, 0)} vs ${fmt(bare.requests.average, 0)} /s)`,
       skipRatio >= 0.5,
     );
-    // Let the worker absorb what the load created before timing single deliveries.
-    const drainStarted = Date.now();
-    await until(
-      async () => (await d.countPhase('starting')) + (await d.countPhase('working')) === 0,
-      'worker drained after the load',
-      240_000,
-      1_000,
-    );
-    log(`drained in ${Date.now() - drainStarted} ms`);
-    await sleep(1_000);
+    // Before timing single deliveries.
+    await drain('the bare client');
   }
 
   if (SECTIONS.has('e2e')) {
@@ -763,6 +813,14 @@ async function history(
   const finalState = await state(big);
   const firstRun = await historyOf(d.taskName(big), firstRunId);
   const lastEvent = firstRun[firstRun.length - 1];
+  // What an evicted task at the bound costs the worker when its next message arrives.
+  const replays = await replayTimes(world.bundlePath, { events: firstRun }, REPLAY_COPIES);
+  target(
+    `replay of a task at the history bound (${firstRun.length} events)`,
+    '< 100 ms',
+    `${fmt(quantile(replays, 0.5), 1)} ms median`,
+    quantile(replays, 0.5) < 100,
+  );
   target(
     'history events per forwarded comment (idle agent, steady state)',
     '≤ 8',
@@ -786,7 +844,7 @@ async function history(
         .join(', '),
     ],
     ['history events per forwarded CI failure (mean of 5, 2 failed jobs)', fmt(perCi, 1)],
-    ['configured bound (MAX_HISTORY_EVENTS)', 2000],
+    ['configured bound (TASK_HISTORY_LIMIT, its default)', HISTORY_LIMIT],
     [
       'largest run measured (events in the run that continued as new)',
       `${firstRun.length} (last event ${eventName(lastEvent?.eventType)})`,
@@ -797,6 +855,10 @@ async function history(
       `${finalState.runs} / ${finalState.counts.forwardedItems} / ${finalState.counts.duplicates}`,
     ],
     ['time to grow one run to the bound', `${fmt((Date.now() - started) / 1000, 1)} s`],
+    [
+      `replay of that run, as after an eviction (median of ${REPLAY_COPIES}, one replay worker)`,
+      `${fmt(quantile(replays, 0.5), 1)} ms (p90 ${fmt(quantile(replays, 0.9), 1)} ms)`,
+    ],
   ];
   print('d. History cost', table(['measure', 'value'], rows));
   print(
@@ -817,6 +879,10 @@ interface ScaleRow {
   readyHeap: number;
   commentMs: number;
   afterRss: number;
+  /** The worker's highest RSS over the whole run (start-ups and fan-out). */
+  peakRss: number;
+  /** CPU seconds each process spent during the fan-out (bench = load, fake Coder and GitHub). */
+  fanOutCpu: { server: number; worker: number; bench: number };
 }
 
 async function scaleOnce(
@@ -826,15 +892,31 @@ async function scaleOnce(
   tuning?: object,
 ): Promise<ScaleRow> {
   const d = await deploy(world, `s${n}-${tuning ? 'tuned' : 'default'}`, tuning);
+  let sampler: NodeJS.Timeout | undefined;
   try {
     await sleep(500);
     const idle = await d.rss();
     const numbers = Array.from({ length: n }, (_, i) => 1 + i);
+    // The RSS curve in the log, once a minute, so a crash or a climb shows where it happened.
+    sampler = setInterval(() => {
+      d.rss().then(
+        (m) => log(`N=${n}: worker RSS ${mib(m.rss)} MiB, heap ${mib(m.heapUsed)} MiB`),
+        () => {},
+      );
+    }, 60_000);
     // ~0.1 s of wall time per start at saturation here; allow three times that.
     const startMs = await assignAll(d, numbers, Math.max(600_000, n * 300));
     await sleep(1_000);
     const ready = await d.rss();
     world.coder.reset();
+    const processes = {
+      server: devServerPid(world.address.split(':').pop() ?? ''),
+      worker: d.worker.child.pid,
+      bench: process.pid,
+    };
+    const cpuBefore = Object.fromEntries(
+      Object.entries(processes).map(([k, pid]) => [k, cpuSeconds(pid)]),
+    );
     const commentStarted = Date.now();
     await pool(numbers, CONCURRENCY, (i) => d.comment(i, `scale comment ${i}`, 8_000_000 + i));
     await until(
@@ -844,6 +926,11 @@ async function scaleOnce(
       100,
     );
     const commentMs = Date.now() - commentStarted;
+    const fanOutCpu = {
+      server: cpuSeconds(processes.server) - (cpuBefore.server ?? 0),
+      worker: cpuSeconds(processes.worker) - (cpuBefore.worker ?? 0),
+      bench: cpuSeconds(processes.bench) - (cpuBefore.bench ?? 0),
+    };
     await sleep(500);
     const after = await d.rss();
     const row = {
@@ -855,10 +942,13 @@ async function scaleOnce(
       readyHeap: ready.heapUsed,
       commentMs,
       afterRss: after.rss,
+      peakRss: after.peakRss,
+      fanOutCpu,
     };
     log(JSON.stringify(row));
     return row;
   } finally {
+    clearInterval(sampler);
     await d.close();
   }
 }
@@ -877,6 +967,7 @@ function scaleTable(rows: ScaleRow[]): string {
       'one comment to each → N sends (s)',
       'sends/s',
       'RSS after (MiB)',
+      'peak RSS (MiB)',
     ],
     rows.map((r) => [
       r.label,
@@ -889,6 +980,7 @@ function scaleTable(rows: ScaleRow[]): string {
       fmt(r.commentMs / 1000, 1),
       fmt(r.n / (r.commentMs / 1000), 0),
       mib(r.afterRss),
+      r.peakRss ? mib(r.peakRss) : 'n/a',
     ]),
   ).concat(
     base
@@ -1018,15 +1110,36 @@ async function main() {
         "c. Scale: N idle task workflows on one worker (child process, the worker's defaults unless --tuning), fake Coder timings 20/30/20 ms",
         scaleTable(rows),
       );
+      print(
+        `c. Where the fan-out's CPU went (CPU seconds per process over the fan-out; ${availableParallelism()} cores)`,
+        table(
+          [
+            'N',
+            'wall (s)',
+            'dev server',
+            'worker',
+            'bench (load, fake Coder/GitHub)',
+            'dev server ms per send',
+          ],
+          rows.map((r) => [
+            r.n,
+            fmt(r.commentMs / 1000, 1),
+            `${fmt(r.fanOutCpu.server, 1)} s (${fmt((100 * r.fanOutCpu.server) / (r.commentMs / 1000), 0)} % of a core)`,
+            `${fmt(r.fanOutCpu.worker, 1)} s (${fmt((100 * r.fanOutCpu.worker) / (r.commentMs / 1000), 0)} %)`,
+            `${fmt(r.fanOutCpu.bench, 1)} s (${fmt((100 * r.fanOutCpu.bench) / (r.commentMs / 1000), 0)} %)`,
+            fmt((1000 * r.fanOutCpu.server) / r.n, 1),
+          ]),
+        ),
+      );
       const fleet = rows.find((r) => r.n === FLEET_N);
       const largest = rows[rows.length - 1];
       target(
         `${FLEET_N} open task workflows on one worker, RSS`,
         '≤ 1 GiB',
         fleet
-          ? `${mib(fleet.readyRss)} MiB (after the fan-out: ${mib(fleet.afterRss)} MiB)`
+          ? `${mib(fleet.readyRss)} MiB all ready, ${mib(fleet.afterRss)} MiB after the fan-out, peak ${mib(fleet.peakRss)} MiB`
           : `not run (largest N = ${largest?.n})`,
-        fleet ? Math.max(fleet.readyRss, fleet.afterRss) <= 1024 ** 3 : null,
+        fleet ? Math.max(fleet.readyRss, fleet.afterRss, fleet.peakRss) <= 1024 ** 3 : null,
       );
       const sendsPerSec = (r: ScaleRow) => r.n / (r.commentMs / 1000);
       target(

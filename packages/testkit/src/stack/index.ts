@@ -34,6 +34,7 @@ export {
   type InProcessWorker,
   type InProcessWorkerOptions,
   quietRuntime,
+  replayTimes,
   startInProcessWorker,
   workflowBundle,
   workflowBundlePath,

@@ -9,9 +9,11 @@
  *  - WORKER_TUNING: JSON of extra Worker options (maxCachedWorkflows, ...).
  *
  * IPC (when spawned with an IPC channel): sends `{ type: 'ready' }` once polling; answers
- * `{ type: 'rss' }` with `{ type: 'rss', rss, heapUsed }`; `{ type: 'shutdown' }` stops gracefully.
+ * `{ type: 'rss' }` with `{ type: 'rss', rss, heapUsed, peakRss }` (peak: Linux's VmHWM, 0
+ * elsewhere); `{ type: 'shutdown' }` stops gracefully.
  */
 
+import { readFileSync } from 'node:fs';
 import { codecDataConverter } from '@code-factory/codec';
 import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import {
@@ -57,7 +59,7 @@ async function main(): Promise<void> {
   process.on('message', (message: { type?: string }) => {
     if (message?.type === 'rss') {
       const { rss, heapUsed } = process.memoryUsage();
-      process.send?.({ type: 'rss', rss, heapUsed });
+      process.send?.({ type: 'rss', rss, heapUsed, peakRss: peakRss() });
     } else if (message?.type === 'shutdown') {
       deps.releaseStreams();
       worker.shutdown();
@@ -75,3 +77,13 @@ main().catch((err) => {
   process.stderr.write(`worker-process: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });
+
+/** The process's highest RSS so far (VmHWM in /proc/self/status), in bytes; 0 off Linux. */
+function peakRss(): number {
+  try {
+    const kib = /^VmHWM:\s+(\d+) kB$/m.exec(readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kib ? Number(kib) * 1024 : 0;
+  } catch {
+    return 0;
+  }
+}

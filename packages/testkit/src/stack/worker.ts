@@ -20,13 +20,13 @@ import {
   type WorkerDeps,
   workflowsPath,
 } from '@code-factory/worker';
-import type { Client } from '@temporalio/client';
+import type { Client, HistoryAndWorkflowId } from '@temporalio/client';
 import {
   bundleWorkflowCode,
   DefaultLogger,
   NativeConnection,
   Runtime,
-  type Worker,
+  Worker,
 } from '@temporalio/worker';
 
 /** Quiets the SDK (warnings and errors still show) unless a runtime exists already. */
@@ -120,4 +120,32 @@ export async function startInProcessWorker(
       await connection.close();
     },
   };
+}
+
+/**
+ * Milliseconds to replay `history` (what an evicted workflow costs the worker when its next
+ * task arrives), once per copy with one replay worker; the first copy also pays for
+ * loading the bundle, so it is left out of the times returned.
+ */
+export async function replayTimes(
+  bundlePath: string,
+  history: HistoryAndWorkflowId['history'],
+  copies: number,
+): Promise<number[]> {
+  const histories = Array.from({ length: copies + 1 }, (_, i) => ({
+    workflowId: `replay-timing-${i}`,
+    history,
+  }));
+  const times: number[] = [];
+  let last = performance.now();
+  for await (const result of Worker.runReplayHistories(
+    { workflowBundle: { codePath: bundlePath } },
+    histories,
+  )) {
+    if (result.error) throw result.error;
+    const now = performance.now();
+    times.push(now - last);
+    last = now;
+  }
+  return times.slice(1);
 }
