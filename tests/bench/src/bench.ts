@@ -7,7 +7,8 @@
  *   e. push against poll: a held comment's delivery once its Coder Agents chat goes idle.
  *
  * Run: `pnpm exec tsx tests/bench/src/bench.ts [--quick] [--only=ingress,e2e,history,scale,push]
- *       [--sizes=1000,2500] [--tuning='{"maxCachedWorkflows":500}'] [--compare-tuning]`
+ *       [--sizes=1000,2500] [--tuning='{"maxCachedWorkflows":500}'] [--compare-tuning]
+ *       [--profile-worker=/tmp/worker-profile]`
  * The full run compares SDK-default worker options with TUNED at the largest size.
  * Prints markdown tables. A Temporal dev server (SQLite in memory) is started for the run.
  */
@@ -66,6 +67,8 @@ const SIZES = (option('sizes') ?? (QUICK ? '100,200' : '1000,10000')).split(',')
 /** The fleet target's size: 10,000 open tasks on one worker in at most 1 GiB. */
 const FLEET_N = 10_000;
 const TUNING = option('tuning');
+/** `--profile-worker=DIR`: V8 CPU profiles of the worker child (every thread) into DIR. */
+const PROFILE_WORKER = option('profile-worker');
 const COMPARE_TUNING = flag('compare-tuning');
 /** Sequential assignments timed with and without eager activity dispatch. */
 const EAGER_SAMPLES = QUICK ? 15 : 40;
@@ -298,7 +301,10 @@ async function deploy(world: World, label: string, tuning?: object): Promise<Dep
       NODE_OPTIONS: WORKER_IMAGE_NODE_OPTIONS,
       ...(tuning ? { WORKER_TUNING: JSON.stringify(tuning) } : {}),
     },
-    { stdout: 'ignore' },
+    {
+      stdout: 'ignore',
+      ...(PROFILE_WORKER ? { execArgv: ['--cpu-prof', `--cpu-prof-dir=${PROFILE_WORKER}`] } : {}),
+    },
   );
   await worker.ready;
   const sink = new TemporalEventSink({
@@ -349,6 +355,11 @@ async function deploy(world: World, label: string, tuning?: object): Promise<Dep
     },
     rss: () => worker.request<{ rss: number; heapUsed: number; peakRss: number }>('rss'),
     async close() {
+      if (PROFILE_WORKER) {
+        // A graceful stop and a normal exit are what write the --cpu-prof files.
+        worker.child.send({ type: 'shutdown' });
+        await Promise.race([worker.exited, sleep(60_000)]);
+      }
       await worker.kill();
       await sink.close();
     },

@@ -73,7 +73,7 @@ export interface WorkerProcess extends ChildHandle {
 /** The worker as a child process, configured by `env` (`WorkerConfigSchema` + test extras). */
 export function spawnWorker(
   env: Record<string, string>,
-  options: { stdout?: 'inherit' | 'ignore'; entry?: string } = {},
+  options: { stdout?: 'inherit' | 'ignore'; entry?: string; execArgv?: string[] } = {},
 ): WorkerProcess {
   const handle = spawnChild(options.entry ?? WORKER_PROCESS_ENTRY, env, options);
   return {
