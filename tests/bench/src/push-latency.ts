@@ -65,7 +65,7 @@ export async function pushVersusPoll(
             commentId: number * 10,
           }),
         );
-        await stack.waitForPhase(name, ['failed']);
+        await stack.waitForPhase(name, ['failed', 'waiting-for-budget']);
         const start = performance.now();
         stack.coder.setChatStatus(chat.id, 'waiting');
         await until(
