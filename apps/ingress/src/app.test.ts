@@ -382,14 +382,19 @@ describe('POST /webhooks/github over HTTP', () => {
       });
     return { sink, post };
   }
+  /** A signed assignment of ~100 KB, over the 32 KiB limit these tests set. */
+  const oversized = () =>
+    signedRaw(JSON.stringify(samplePayloads.issueAssigned({ body: 'x'.repeat(100_000) })));
+  /** The headers with the body's length declared, as GitHub sends them. */
+  const declared = (req: { headers: Record<string, string>; body: string }) => ({
+    ...req.headers,
+    'content-length': String(Buffer.byteLength(req.body)),
+  });
 
   it('202 for a signed assignment with Content-Length, as GitHub sends it', async () => {
     const { sink, post } = await served();
     const req = await signedRaw(JSON.stringify(samplePayloads.issueAssigned()));
-    const res = await post(
-      { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) },
-      [req.body],
-    );
+    const res = await post(declared(req), [req.body]);
     expect(res.status).toBe(202);
     expect(sink.calls.map((call) => call.method)).toEqual(['startTask']);
   });
@@ -405,9 +410,7 @@ describe('POST /webhooks/github over HTTP', () => {
 
   it('413 for a chunked body over the limit, and the server goes on serving', async () => {
     const { sink, post } = await served({ MAX_BODY_BYTES: '32768' });
-    const req = await signedRaw(
-      JSON.stringify(samplePayloads.issueAssigned({ body: 'x'.repeat(100_000) })),
-    );
+    const req = await oversized();
     const big = await post(
       req.headers,
       Array.from({ length: 10 }, (_, i) => req.body.slice(i * 12_000, (i + 1) * 12_000)),
@@ -420,13 +423,8 @@ describe('POST /webhooks/github over HTTP', () => {
 
   it('413 for a declared length over the limit, before the body is read', async () => {
     const { sink, post } = await served({ MAX_BODY_BYTES: '32768' });
-    const req = await signedRaw(
-      JSON.stringify(samplePayloads.issueAssigned({ body: 'x'.repeat(100_000) })),
-    );
-    const res = await post(
-      { ...req.headers, 'content-length': String(Buffer.byteLength(req.body)) },
-      [req.body],
-    );
+    const req = await oversized();
+    const res = await post(declared(req), [req.body]);
     expect(res.status).toBe(413);
     expect(JSON.parse(res.body)).toEqual({ error: 'payload too large' });
     expect(sink.calls).toEqual([]);

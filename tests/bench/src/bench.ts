@@ -920,14 +920,13 @@ async function scaleOnce(
     await sleep(1_000);
     const ready = await d.rss();
     world.coder.reset();
-    const processes = {
-      server: devServerPid(world.address.split(':').pop() ?? ''),
-      worker: d.worker.child.pid,
-      bench: process.pid,
-    };
-    const cpuBefore = Object.fromEntries(
-      Object.entries(processes).map(([k, pid]) => [k, cpuSeconds(pid)]),
-    );
+    const serverPid = devServerPid(world.address.split(':').pop() ?? '');
+    const cpuNow = () => ({
+      server: cpuSeconds(serverPid),
+      worker: cpuSeconds(d.worker.child.pid),
+      bench: cpuSeconds(process.pid),
+    });
+    const cpuBefore = cpuNow();
     const commentStarted = Date.now();
     await pool(numbers, CONCURRENCY, (i) => d.comment(i, `scale comment ${i}`, 8_000_000 + i));
     await until(
@@ -937,10 +936,11 @@ async function scaleOnce(
       100,
     );
     const commentMs = Date.now() - commentStarted;
+    const cpuAfter = cpuNow();
     const fanOutCpu = {
-      server: cpuSeconds(processes.server) - (cpuBefore.server ?? 0),
-      worker: cpuSeconds(processes.worker) - (cpuBefore.worker ?? 0),
-      bench: cpuSeconds(processes.bench) - (cpuBefore.bench ?? 0),
+      server: cpuAfter.server - cpuBefore.server,
+      worker: cpuAfter.worker - cpuBefore.worker,
+      bench: cpuAfter.bench - cpuBefore.bench,
     };
     await sleep(500);
     const after = await d.rss();
@@ -1132,14 +1132,18 @@ async function main() {
             'bench (load, fake Coder/GitHub)',
             'dev server ms per send',
           ],
-          rows.map((r) => [
-            r.n,
-            fmt(r.commentMs / 1000, 1),
-            `${fmt(r.fanOutCpu.server, 1)} s (${fmt((100 * r.fanOutCpu.server) / (r.commentMs / 1000), 0)} % of a core)`,
-            `${fmt(r.fanOutCpu.worker, 1)} s (${fmt((100 * r.fanOutCpu.worker) / (r.commentMs / 1000), 0)} %)`,
-            `${fmt(r.fanOutCpu.bench, 1)} s (${fmt((100 * r.fanOutCpu.bench) / (r.commentMs / 1000), 0)} %)`,
-            fmt((1000 * r.fanOutCpu.server) / r.n, 1),
-          ]),
+          rows.map((r) => {
+            const ofACore = (cpu: number) =>
+              `${fmt(cpu, 1)} s (${fmt((100 * cpu) / (r.commentMs / 1000), 0)} % of a core)`;
+            return [
+              r.n,
+              fmt(r.commentMs / 1000, 1),
+              ofACore(r.fanOutCpu.server),
+              ofACore(r.fanOutCpu.worker),
+              ofACore(r.fanOutCpu.bench),
+              fmt((1000 * r.fanOutCpu.server) / r.n, 1),
+            ];
+          }),
         ),
       );
       const fleet = rows.find((r) => r.n === FLEET_N);

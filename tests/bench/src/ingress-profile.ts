@@ -10,7 +10,7 @@
  *
  * No Temporal server is needed: skips never reach the hand-off.
  */
-import { mkdirSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { mkdirSync, readdirSync, readFileSync, rmSync, statSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { samplePayloads, webhookRequest } from '@code-factory/testkit';
 import { spawnChild } from '@code-factory/testkit/stack';
@@ -88,7 +88,7 @@ async function main() {
     const file = readdirSync(dir)
       .filter((f) => f.endsWith('.cpuprofile'))
       .map((f) => join(dir, f))
-      .sort((a, b) => readFileSync(b).length - readFileSync(a).length)[0];
+      .sort((a, b) => statSync(b).size - statSync(a).size)[0];
     if (!file) throw new Error(`no profile written in ${dir}`);
     lines.push(report(target, JSON.parse(readFileSync(file, 'utf8')) as Profile, result, file));
   }
