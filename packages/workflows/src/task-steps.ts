@@ -97,6 +97,11 @@ export const Patches = {
    * with each durable phase and one stuck reminder per stuck period.
    */
   fleetControls: 'fleet-controls',
+  /**
+   * A run that started the agent continues as new once the start is done (and no lane is
+   * mid-call), so what an evicted task replays is its short continued run, not the start-up.
+   */
+  continueAfterStart: 'continue-after-start',
 } as const;
 
 /** Patches whose code runs after a local activity resolves: lean runs ask at the start. */
@@ -105,6 +110,7 @@ const HOISTED = [
   Patches.agentStatusPush,
   Patches.closeNeverFails,
   Patches.fleetControls,
+  Patches.continueAfterStart,
 ] as const;
 
 /** Our own bound on history when the worker sets none (the worker's default is lower). */
@@ -172,6 +178,10 @@ export class TaskRun {
    * and the decision to continue as new must come out the same on every replay.
    */
   #observed = { length: 0, suggested: false };
+  /** Patch `continue-after-start`: this run started the agent and ends with continue-as-new. */
+  #startDone = false;
+  /** Calls the status and control lanes have in flight (continue-as-new after start waits). */
+  #laneCalls = 0;
 
   constructor(readonly input: TaskWorkflowInput) {
     this.task = new TaskLifecycle(
@@ -491,6 +501,7 @@ export class TaskRun {
   }
 
   needsContinueAsNew(): boolean {
+    if (this.#startDone && this.#laneCalls === 0 && !this.#commandRunning) return true;
     const limit = this.input.maxHistoryEvents ?? this.task.state.historyLimit ?? MAX_HISTORY_EVENTS;
     if (this.#lean) return this.#observed.suggested || this.#observed.length > limit;
     const info = workflowInfo();
@@ -511,6 +522,8 @@ export class TaskRun {
           return;
         }
         await this.#cancellable(() => this.#start(head));
+        const started = task.state.agent !== null && !task.parked && !task.closeRequested;
+        if (started && this.#patched(Patches.continueAfterStart)) this.#startDone = true;
       } else if (head.kind !== 'issue.closed') {
         const run = [head, ...task.takeDeliverableRun(MAX_BATCH - 1)];
         await this.#cancellable(() => this.#forward(run));
@@ -1015,7 +1028,16 @@ export class TaskRun {
       const agent = task.state.agent;
       if (!agent || (task.parked && !task.state.failedOnAgentError)) continue;
       task.liveShown(Date.now());
-      await this.#tryShowStatus(this.#liveView(agent));
+      await this.#inLane(() => this.#tryShowStatus(this.#liveView(agent)));
+    }
+  }
+
+  async #inLane(call: () => Promise<void>): Promise<void> {
+    this.#laneCalls += 1;
+    try {
+      await call();
+    } finally {
+      this.#laneCalls -= 1;
     }
   }
 
@@ -1048,10 +1070,10 @@ export class TaskRun {
       }
       const reminder = task.takeReminder();
       if (reminder) {
-        await this.#tryPost(stuckReminder(reminder.phase, reminder.since));
+        await this.#inLane(() => this.#tryPost(stuckReminder(reminder.phase, reminder.since)));
         continue;
       }
-      if (task.takeStatusRefresh()) await this.#refreshStatus();
+      if (task.takeStatusRefresh()) await this.#inLane(() => this.#refreshStatus());
     }
   }
 
@@ -1271,8 +1293,10 @@ function applicationFailureOf(err: unknown): ApplicationFailure | undefined {
 /** The "current details" shown in the Web UI: what this workflow is doing or waiting for. */
 export function describe(task: TaskLifecycle): string {
   const s = task.state;
+  // The title too: continued runs have no static summary (the SDK cannot pass it on).
+  const title = s.assignment?.issue.title;
   const lines = [
-    `**${task.repository.owner}/${task.repository.name}#${task.issueNumber}** · phase **${s.phase}**`,
+    `**${task.repository.owner}/${task.repository.name}#${task.issueNumber}**${title ? `: ${title}` : ''} · phase **${s.phase}**`,
   ];
   if (s.agent) lines.push(`Agent: [${s.agent.name}](${s.agent.url}) (${s.agent.backend})`);
   if (s.inbox.length) lines.push(`Waiting to forward: ${s.inbox.length} item(s)`);

@@ -41,11 +41,15 @@ describe('lean forward path', () => {
     const state = () => handle.query(stateQuery);
     const assigned = await stack.deliver('issues', samplePayloads.issueAssigned(issue(n)));
     expect(assigned.status).toBe(202);
-    await until(async () => (await state()).phase === 'ready', 'ready');
+    // The start-up run continues as new once the agent runs (patch continue-after-start).
+    await until(async () => {
+      const s = await state();
+      return s.phase === 'ready' && s.runs === 1;
+    }, 'ready in the continued run');
     const firstRunId = (await handle.describe()).runId;
 
     let sent = 0;
-    for (; sent < 400 && (await state()).runs === 0; sent++) {
+    for (; sent < 400 && (await state()).runs === 1; sent++) {
       await stack.deliver(
         'issue_comment',
         samplePayloads.issueComment({
@@ -60,7 +64,7 @@ describe('lean forward path', () => {
       }, `comment ${sent} forwarded`);
     }
     const s = await state();
-    expect(s.runs, 'continued as new past TASK_HISTORY_LIMIT').toBeGreaterThanOrEqual(1);
+    expect(s.runs, 'continued as new past TASK_HISTORY_LIMIT').toBeGreaterThanOrEqual(2);
     expect(s.counts.forwardedItems).toBe(sent);
     expect(s.counts.duplicates).toBe(0);
 

@@ -52,10 +52,19 @@ describe('end to end: assign → Coder task → close', () => {
     expect(comments[0]?.body.startsWith(STATUS_MARKER)).toBe(true);
     expect(comments[0]?.body).toContain('working on this issue');
 
-    const description = await handle.describe();
-    expect(await description.staticSummary()).toBe(
-      `${stack.repo.owner}/${stack.repo.name}#${number}: Add a greeting`,
-    );
+    // Once the agent runs the task continues as new (patch continue-after-start): the first
+    // run keeps the static summary, every run's current details name the issue.
+    await until(async () => (await handle.query(stateQuery)).runs === 1, 'continued as new');
+    const summary = `${stack.repo.owner}/${stack.repo.name}#${number}: Add a greeting`;
+    const description = await stack.client.workflow
+      .getHandle(name, (await handle.describe()).raw.workflowExecutionInfo?.firstRunId ?? undefined)
+      .describe();
+    expect(description.status.name).toBe('CONTINUED_AS_NEW');
+    expect(await description.staticSummary()).toBe(summary);
+    const metadata = (await handle.query('__temporal_workflow_metadata')) as {
+      currentDetails?: string;
+    };
+    expect(metadata.currentDetails).toContain(summary.replace(':', '**:'));
 
     const closed = await stack.deliver('issues', samplePayloads.issueClosed(issue(number)));
     expect(closed.status).toBe(202);

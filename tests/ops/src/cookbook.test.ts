@@ -62,6 +62,14 @@ interface Rule {
   check?: (output: string, ctx: Context) => void | Promise<void>;
 }
 
+/** The run a task started with (its start-up), for `--run-id`. */
+async function firstRunOf(ctx: Context, workflowId: string): Promise<string> {
+  const described = await ctx.stack.client.workflow.getHandle(workflowId).describe();
+  const first = described.raw.workflowExecutionInfo?.firstRunId;
+  if (!first) throw new Error(`no first run id for ${workflowId}`);
+  return first;
+}
+
 const RULES: Rule[] = [
   {
     name: 'list failed tasks',
@@ -116,7 +124,33 @@ const RULES: Rule[] = [
     check: (out, { ids, mainRunId }) => {
       expect(out).toContain(ids.main);
       expect(out).toContain(mainRunId);
-      expect(out).toContain(`acme/widgets#42: ${MAIN_TITLE}`);
+      // The latest run: its search attributes name the issue (the summary is the first run's).
+      expect(out).toContain('acme/widgets');
+    },
+  },
+  {
+    name: 'runs of one task',
+    match: /^workflow list --query "WorkflowId='gh-widgets-42'"$/,
+    stage: 0,
+    target: 'main',
+    check: (out, { ids }) => {
+      expect(out).toContain(ids.main);
+      // The start-up run, continued as new once the agent ran, and the running one.
+      expect(out).toMatch(/ContinuedAsNew/);
+      expect(out).toMatch(/Running/);
+    },
+  },
+  {
+    name: 'history of one run',
+    match: /^workflow show --workflow-id gh-widgets-42 --run-id "\$RUN_ID"$/,
+    stage: 0,
+    target: 'main',
+    before: async (ctx) => {
+      process.env.RUN_ID = await firstRunOf(ctx, ctx.ids.main);
+    },
+    check: (out) => {
+      expect(out).toContain('ActivityTaskCompleted');
+      expect(out).toContain('WorkflowExecutionContinuedAsNew');
     },
   },
   {
@@ -126,7 +160,7 @@ const RULES: Rule[] = [
     target: 'main',
     check: (out) => {
       expect(out).toContain('WorkflowExecutionStarted');
-      expect(out).toContain('ActivityTaskCompleted');
+      expect(out).toContain('WorkflowTaskCompleted');
     },
   },
   {
@@ -301,9 +335,13 @@ const RULES: Rule[] = [
   },
   {
     name: 'reset to an event',
-    match: /^workflow reset --workflow-id gh-widgets-42 --event-id \d+ --reason "[^"]+"$/,
+    match:
+      /^workflow reset --workflow-id gh-widgets-42 --run-id "\$RUN_ID" --event-id \d+ --reason "[^"]+"$/,
     stage: 1,
     target: 'reset',
+    before: async (ctx) => {
+      process.env.RUN_ID = await firstRunOf(ctx, ctx.ids.reset);
+    },
     check: async (_out, { stack, ids }) => {
       await stack.waitForPhase(ids.reset, ['ready']);
     },
@@ -363,8 +401,8 @@ const RULES: Rule[] = [
     target: 'main',
     check: (out) => {
       // The decoded signal input of the assignment: readable only through the codec.
-      expect(out).toContain(`input[0].issue.title: ${MAIN_TITLE}`);
-      expect(out).toContain('WorkflowExecutionSignaled');
+      // The latest run's input: the state carried over, assignment included.
+      expect(out).toContain(`input[0].carried.assignment.issue.title: ${MAIN_TITLE}`);
     },
   },
   {
@@ -605,7 +643,11 @@ describe('docs/operations.md commands against a running product', () => {
     await stack.waitForPhase(ids.failed, ['failed']);
     await stack.waitForPhase(ids.failedToo, ['failed']);
     for (const f of ['main', 'reset', 'terminate', 'agents', 'encrypted'] as const) {
-      await stack.waitForPhase(ids[f], ['ready']);
+      // Ready in the run the start-up continued as new into (patch continue-after-start).
+      await until(async () => {
+        const s = await stack.client.workflow.getHandle(ids[f]).query(stateQuery);
+        return s.phase === 'ready' && s.runs === 1;
+      }, `${ids[f]} ready in its continued run`);
     }
     const state = await stack.client.workflow.getHandle(ids.agents).describe();
     expect(state.searchAttributes.CodeFactoryBackend).toEqual(['agents']);
@@ -613,7 +655,11 @@ describe('docs/operations.md commands against a running product', () => {
     await until(
       async () =>
         (await stack.client.workflow.count("CodeFactoryPhase='failed'")).count === 2 &&
-        (await stack.client.workflow.count("CodeFactoryPhase='ready'")).count === 5,
+        (
+          await stack.client.workflow.count(
+            "CodeFactoryPhase='ready' AND ExecutionStatus='Running'",
+          )
+        ).count === 5,
       'visibility shows the phases',
     );
     const mainRunId = (await stack.client.workflow.getHandle(ids.main).describe()).runId;
@@ -685,8 +731,14 @@ describe('docs/operations.md commands against a running product', () => {
     expect(bare.stdout).not.toContain('Polish the gizmo');
     expect(bare.stdout).not.toContain('octo-lead');
     const decoded = await runCli(show, ctx.stack.address, 30_000, ctx.stack.codecEnv);
-    expect(decoded.stdout).toContain('input[0].issue.title: Polish the gizmo');
-    expect(decoded.stdout).toContain('userMetadata.summary: acme/gizmos#7: Polish the gizmo');
+    expect(decoded.stdout).toContain('input[0].carried.assignment.issue.title: Polish the gizmo');
+    const first = await runCli(
+      `${show} --run-id ${await firstRunOf(ctx, id)}`,
+      ctx.stack.address,
+      30_000,
+      ctx.stack.codecEnv,
+    );
+    expect(first.stdout).toContain('userMetadata.summary: acme/gizmos#7: Polish the gizmo');
     const query = await runCli(
       `pnpm temporal workflow query --workflow-id ${id} --name state`,
       ctx.stack.address,

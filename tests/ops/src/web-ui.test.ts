@@ -14,7 +14,8 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type CodecRelay, samplePayloads, startCodecRelay } from '@code-factory/testkit';
+import { type CodecRelay, samplePayloads, startCodecRelay, until } from '@code-factory/testkit';
+import { stateQuery } from '@code-factory/workflows';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { REPO_ROOT } from './cookbook';
@@ -134,6 +135,14 @@ describe.skipIf(skip)('Temporal Web UI shows a task', () => {
   it('shows a comment decoded through the codec endpoint, and ciphertext without the token', async () => {
     const workflowId = stack.taskName(ISSUE);
     const handle = stack.client.workflow.getHandle(workflowId);
+    // The comment goes to the run the start-up continued as new into: its signal is the
+    // first one there after those already in it.
+    await until(async () => (await handle.query(stateQuery)).runs === 1, 'continued as new');
+    const signalIds = async () =>
+      ((await handle.fetchHistory()).events ?? [])
+        .filter((e) => e.workflowExecutionSignaledEventAttributes)
+        .map((e) => String(e.eventId));
+    const earlier = (await signalIds()).length;
     const sent = await stack.deliver(
       'issue_comment',
       samplePayloads.issueComment({
@@ -145,14 +154,9 @@ describe.skipIf(skip)('Temporal Web UI shows a task', () => {
       }),
     );
     expect(sent.status).toBe(202);
-    // The comment's signal is the second one in the history (after the assignment's).
-    const lastSignal = async () => {
-      const events = (await handle.fetchHistory()).events ?? [];
-      const signals = events.filter((e) => e.workflowExecutionSignaledEventAttributes);
-      return signals.length >= 2 ? String(signals[signals.length - 1]?.eventId) : '';
-    };
-    await expect.poll(lastSignal, { timeout: 20_000 }).not.toBe('');
-    const eventId = await lastSignal();
+    const commentSignal = async () => (await signalIds())[earlier] ?? '';
+    await expect.poll(commentSignal, { timeout: 20_000 }).not.toBe('');
+    const eventId = await commentSignal();
     const runId = (await handle.describe()).runId;
     const page = browser?.pages()[0];
     if (!page) throw new Error('no browser page from the first test');

@@ -32,10 +32,19 @@ export function until<T>(
  */
 export async function save(base: string, handle: WorkflowHandle): Promise<void> {
   const name = `${base}${process.env.RECORD_SUFFIX ?? ''}`;
-  const history = await handle.fetchHistory();
   mkdirSync(HISTORIES_DIR, { recursive: true });
-  // The same JSON shape as `temporal workflow show --output json` and the Web UI's download.
-  const json = JSON.stringify(JSON.parse(historyToJSON(history)), null, 1);
-  writeFileSync(resolve(HISTORIES_DIR, `${name}.json`), `${json}\n`);
-  console.log(`recorded ${name}: ${history.events?.length ?? 0} events`);
+  // The latest run under `<name>.json`; the runs it continued from (a task continues as new
+  // once its agent runs) under `<name>.earlier-<n>.json`, 1 being the one just before it.
+  let history = await handle.fetchHistory();
+  for (let back = 0; ; back++) {
+    const file = back === 0 ? `${name}.json` : `${name}.earlier-${back}.json`;
+    // The same JSON shape as `temporal workflow show --output json` and the Web UI's download.
+    const json = JSON.stringify(JSON.parse(historyToJSON(history)), null, 1);
+    writeFileSync(resolve(HISTORIES_DIR, file), `${json}\n`);
+    console.log(`recorded ${file}: ${history.events?.length ?? 0} events`);
+    const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
+    const previous = started?.continuedExecutionRunId;
+    if (!previous) return;
+    history = await handle.client.getHandle(handle.workflowId, previous).fetchHistory();
+  }
 }

@@ -57,6 +57,9 @@ describe('recorded histories replay against the current workflow code', () => {
     expect(files.some((f) => f.startsWith('repository-'))).toBe(true);
     expect(files).toContain('task-continue-as-new-first-run.json');
     expect(files).toContain('task-continue-as-new-last-run.json');
+    // Patch continue-after-start: the start-up run and the run it continued into.
+    expect(files).toContain('task-agents-live-close.continue-after-start.earlier-1.json');
+    expect(files).toContain('task-agents-live-close.continue-after-start.json');
   });
 
   it.each(files)('%s replays without a determinism error', (file) => {
