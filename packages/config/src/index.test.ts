@@ -125,7 +125,7 @@ describe('worker cache and history bound', () => {
   it('defaults to a cache of 500 and a history bound of 500 events', () => {
     const config = parseEnv(WorkerConfigSchema, WORKER_BASE);
     expect(config.WORKER_MAX_CACHED_WORKFLOWS).toBe(500);
-    expect(config.TASK_HISTORY_LIMIT).toBe(500);
+    expect(config.TASK_HISTORY_LIMIT).toBe(200);
   });
 
   it.each(['99', '50001', 'lots', '1.5'])('refuses TASK_HISTORY_LIMIT=%s, naming it', (value) => {

@@ -158,7 +158,7 @@ export const WorkerConfigSchema = z.object({
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(500),
   /** A task run continues as new past this many history events (replays stay short). */
-  TASK_HISTORY_LIMIT: z.coerce.number().int().min(100).max(50_000).default(500),
+  TASK_HISTORY_LIMIT: z.coerce.number().int().min(100).max(50_000).default(200),
   /** Prometheus metrics of the worker (Temporal runtime + ours) at host:port/metrics; off when unset. */
   WORKER_METRICS_ADDRESS: z
     .string()

@@ -15,22 +15,13 @@ import { join, resolve } from 'node:path';
 import { samplePayloads, webhookRequest } from '@code-factory/testkit';
 import { spawnChild } from '@code-factory/testkit/stack';
 import autocannon from 'autocannon';
+import { frameName, type Profile, shortUrl } from './cpu-profile';
 
 const arg = (name: string) =>
   process.argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const SECONDS = Number(arg('seconds') ?? 10);
 const DIR = arg('dir') ?? '/tmp/ingress-profile';
 const SECRET = 'profile-secret';
-
-interface ProfileNode {
-  id: number;
-  callFrame: { functionName: string; url: string; lineNumber: number };
-}
-interface Profile {
-  nodes: ProfileNode[];
-  samples: number[];
-  timeDeltas: number[];
-}
 
 async function main() {
   rmSync(DIR, { recursive: true, force: true });
@@ -107,11 +98,9 @@ function report(target: string, profile: Profile, result: autocannon.Result, fil
     const micros = profile.timeDeltas[i] ?? 0;
     if (!node || node.callFrame.functionName === '(idle)') return;
     busy += micros;
-    const { functionName, url, lineNumber } = node.callFrame;
-    const where = url
-      .replace(/^.*node_modules\/\.pnpm\/[^/]+\/node_modules\//, '')
-      .replace(/^file:\/\/.*\/work\/[^/]+\//, '');
-    const key = `${functionName || '(anonymous)'} ${where}:${lineNumber + 1}`;
+    const { functionName, url } = node.callFrame;
+    const where = shortUrl(url);
+    const key = frameName(node);
     byFunction.set(key, (byFunction.get(key) ?? 0) + micros);
     const pkg = url.includes('node_modules')
       ? (where.match(/^(@[^/]+\/[^/]+|[^/]+)/)?.[1] ?? where)
