@@ -123,7 +123,10 @@ async function main(): Promise<void> {
       }),
     },
     dataConverter,
-    tuning: { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS },
+    tuning: {
+      maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+      isolateExecutionTimeout: config.WORKER_ISOLATE_EXECUTION_TIMEOUT_MS,
+    },
     ...(tracing ? tracing.workerOptions : {}),
   });
   // Failed webhook deliveries are redelivered by a schedule (docs/configuration.md).

@@ -3,12 +3,17 @@
  * activities from this app. Used by `main.ts` and by tests, so both run the same worker.
  */
 import { createRequire } from 'node:module';
+import { WorkerConfigSchema } from '@code-factory/config';
 import { type NativeConnection, Worker, type WorkerOptions } from '@temporalio/worker';
 import type { WorkerActivities } from './activities';
 
 const require = createRequire(import.meta.url);
 
 export const workflowsPath = require.resolve('@code-factory/workflows/workflows');
+
+/** WORKER_ISOLATE_EXECUTION_TIMEOUT_MS's default, for workers built without the config. */
+const ISOLATE_EXECUTION_TIMEOUT_MS =
+  WorkerConfigSchema.shape.WORKER_ISOLATE_EXECUTION_TIMEOUT_MS.parse(undefined);
 
 export interface CreateWorkerOptions {
   connection: NativeConnection;
@@ -28,11 +33,19 @@ export interface CreateWorkerOptions {
   tuning?: Pick<
     WorkerOptions,
     'maxCachedWorkflows' | 'maxConcurrentActivityTaskExecutions' | 'shutdownGraceTime'
-  >;
+  > & {
+    /**
+     * ms one call into the workflow sandbox may run (WORKER_ISOLATE_EXECUTION_TIMEOUT_MS).
+     * SDK 1.24 reads it from the worker options (its defaults, then ours) but leaves it out of
+     * the `WorkerOptions` type ("not exposed at the moment"); worker-options.test.ts checks
+     * that it still takes effect.
+     */
+    isolateExecutionTimeout?: number;
+  };
 }
 
 export async function createWorker(options: CreateWorkerOptions): Promise<Worker> {
-  return Worker.create({
+  const workerOptions: WorkerOptions & { isolateExecutionTimeout: number } = {
     connection: options.connection,
     namespace: options.namespace,
     taskQueue: options.taskQueue,
@@ -42,6 +55,8 @@ export async function createWorker(options: CreateWorkerOptions): Promise<Worker
     ...(options.sinks ? { sinks: options.sinks } : {}),
     ...(options.dataConverter ? { dataConverter: options.dataConverter } : {}),
     shutdownGraceTime: '20 seconds',
+    isolateExecutionTimeout: ISOLATE_EXECUTION_TIMEOUT_MS,
     ...options.tuning,
-  });
+  };
+  return Worker.create(workerOptions);
 }

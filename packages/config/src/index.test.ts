@@ -122,10 +122,21 @@ describe('payload encryption and codec endpoint', () => {
 });
 
 describe('worker cache and history bound', () => {
-  it('defaults to a cache of 500 and a history bound of 500 events', () => {
+  it('defaults to a cache of 500, a history bound of 500 events and a 60 s sandbox call', () => {
     const config = parseEnv(WorkerConfigSchema, WORKER_BASE);
     expect(config.WORKER_MAX_CACHED_WORKFLOWS).toBe(500);
-    expect(config.TASK_HISTORY_LIMIT).toBe(200);
+    expect(config.TASK_HISTORY_LIMIT).toBe(500);
+    expect(config.WORKER_ISOLATE_EXECUTION_TIMEOUT_MS).toBe(60_000);
+  });
+
+  it.each([
+    ['4999', /WORKER_ISOLATE_EXECUTION_TIMEOUT_MS: must be at least 5000/],
+    ['3600001', /WORKER_ISOLATE_EXECUTION_TIMEOUT_MS: must be at most 3600000/],
+    ['soon', /WORKER_ISOLATE_EXECUTION_TIMEOUT_MS/],
+  ])('refuses WORKER_ISOLATE_EXECUTION_TIMEOUT_MS=%s, naming it', (value, message) => {
+    expect(() =>
+      parseEnv(WorkerConfigSchema, { ...WORKER_BASE, WORKER_ISOLATE_EXECUTION_TIMEOUT_MS: value }),
+    ).toThrow(message);
   });
 
   it.each(['99', '50001', 'lots', '1.5'])('refuses TASK_HISTORY_LIMIT=%s, naming it', (value) => {

@@ -157,8 +157,17 @@ export const WorkerConfigSchema = z.object({
    * history when an event arrives. docs/performance.md has the measurements behind it.
    */
   WORKER_MAX_CACHED_WORKFLOWS: z.coerce.number().int().positive().default(500),
+  /**
+   * How long one call into the workflow sandbox may run (the SDK's isolateExecutionTimeout,
+   * 5 s by default). On Node 20 a call that hits it aborts the whole worker process instead of
+   * failing one workflow task (tests/bench/src/vm-timeout-crash.ts), so it is set far above
+   * what a loaded worker needs, and only a workflow that never yields reaches it.
+   */
+  WORKER_ISOLATE_EXECUTION_TIMEOUT_MS: durationAtLeast(5_000, '5 s, the SDK default')
+    .max(3_600_000, 'must be at most 3600000 (1 hour)')
+    .default(60_000),
   /** A task run continues as new past this many history events (replays stay short). */
-  TASK_HISTORY_LIMIT: z.coerce.number().int().min(100).max(50_000).default(200),
+  TASK_HISTORY_LIMIT: z.coerce.number().int().min(100).max(50_000).default(500),
   /** Prometheus metrics of the worker (Temporal runtime + ours) at host:port/metrics; off when unset. */
   WORKER_METRICS_ADDRESS: z
     .string()

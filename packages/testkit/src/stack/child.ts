@@ -56,7 +56,9 @@ export function spawnChild(
     message,
     request: <T>(type: string) => {
       const answer = message<T>(type);
-      child.send({ type });
+      // A child that died answers nothing: the exit fails `answer`, and the send's own error
+      // (the channel closed) must not become an unhandled 'error' event of the parent.
+      if (child.connected) child.send({ type }, () => {});
       return answer;
     },
     kill: async (signal = 'SIGKILL') => {

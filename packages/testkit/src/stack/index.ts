@@ -31,6 +31,7 @@ export {
 } from './stack';
 export {
   allActivities,
+  contextCost,
   type InProcessWorker,
   type InProcessWorkerOptions,
   quietRuntime,

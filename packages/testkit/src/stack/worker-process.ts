@@ -54,7 +54,11 @@ async function main(): Promise<void> {
     dataConverter,
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
     // The worker's own default cache (WORKER_MAX_CACHED_WORKFLOWS), as main.ts passes it.
-    tuning: { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS, ...tuning },
+    tuning: {
+      maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
+      isolateExecutionTimeout: config.WORKER_ISOLATE_EXECUTION_TIMEOUT_MS,
+      ...tuning,
+    },
   });
   process.on('message', (message: { type?: string }) => {
     if (message?.type === 'rss') {

@@ -3,9 +3,12 @@
  * (`WorkerConfigSchema`, so a test exercises the same parsing as a deployment), with either
  * Coder backend, in this process or as a child process (`child.ts`).
  */
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { setFlagsFromString } from 'node:v8';
+import { runInNewContext } from 'node:vm';
 import { codecDataConverter } from '@code-factory/codec';
 import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import {
@@ -108,6 +111,7 @@ export async function startInProcessWorker(
     dataConverter: codecDataConverter(config.PAYLOAD_CODEC_KEYS),
     interceptors: options.interceptors,
     sinks: options.sinks,
+    tuning: { isolateExecutionTimeout: config.WORKER_ISOLATE_EXECUTION_TIMEOUT_MS },
   });
   const running = worker.run();
   return {
@@ -148,4 +152,80 @@ export async function replayTimes(
     last = now;
   }
   return times.slice(1);
+}
+
+/**
+ * What one more workflow context costs the worker: the SDK (1.24, `reuseV8Context`) evaluates
+ * the bundle once and shares every module loaded before the first workflow, so each workflow
+ * evaluates only the modules left (ours, mostly) into its own module cache. Creates `contexts`
+ * task-workflow contexts (no activation) through the SDK's reusable-VM creator, as the worker
+ * does on a cache miss, and reports the modules each one evaluated and the heap each keeps.
+ * Uses an SDK-internal module (`lib/workflow/reusable-vm`): a bench tool, not product code.
+ * It installs the SDK's promise hook in this process, so run it last.
+ */
+export async function contextCost(
+  bundlePath: string,
+  contexts = 200,
+): Promise<{ modules: string[]; heapKiB: number; msPerContext: number }> {
+  setFlagsFromString('--expose-gc');
+  const gc = runInNewContext('gc') as () => void;
+  // The SDK's own modules, resolved from where @temporalio/worker is installed.
+  const require = createRequire(createRequire(import.meta.url).resolve('@temporalio/worker'));
+  const { ReusableVMWorkflowCreator } = require('./workflow/reusable-vm');
+  const { parseWorkflowCode } = require('./worker');
+  const { TypedSearchAttributes } = require('@temporalio/common');
+  const bundle = parseWorkflowCode(readFileSync(bundlePath, 'utf8'), bundlePath);
+  const creator = await ReusableVMWorkflowCreator.create(bundle, 5_000, new Set(), undefined);
+  const made: { activator: { moduleCache: Map<string, unknown> } }[] = [];
+  const info = (i: number) => ({
+    workflowId: `context-${i}`,
+    runId: `run-${i}`,
+    workflowType: 'taskWorkflow',
+    searchAttributes: {},
+    typedSearchAttributes: new TypedSearchAttributes(),
+    taskQueue: 'context-cost',
+    namespace: 'default',
+    firstExecutionRunId: `run-${i}`,
+    originalExecutionRunId: `run-${i}`,
+    startTime: new Date(),
+    runStartTime: new Date(),
+    taskTimeoutMs: 10_000,
+    attempt: 1,
+    historyLength: 3,
+    historySize: 0,
+    continueAsNewSuggested: false,
+    targetWorkerDeploymentVersionChanged: false,
+    suggestedContinueAsNewReasons: [],
+    currentBuildId: '',
+    unsafe: {
+      now: Date.now,
+      isReplaying: false,
+      isReplayingHistoryEvents: false,
+      random: Math.random,
+    },
+  });
+  try {
+    gc();
+    const before = process.memoryUsage().heapUsed;
+    const started = performance.now();
+    for (let i = 0; i < contexts; i++) {
+      made.push(
+        await creator.createWorkflow({
+          info: info(i),
+          randomnessSeed: [1, 2, 3, 4],
+          now: Date.now(),
+          showStackTraceSources: false,
+          failureExceptionTypeNames: [],
+        }),
+      );
+    }
+    const msPerContext = (performance.now() - started) / contexts;
+    gc();
+    const heapKiB = (process.memoryUsage().heapUsed - before) / contexts / 1024;
+    const modules = [...(made[0]?.activator.moduleCache.keys() ?? [])].map(String);
+    return { modules, heapKiB, msPerContext };
+  } finally {
+    for (const wf of made) await (wf as unknown as { dispose(): Promise<void> }).dispose();
+    await creator.destroy();
+  }
 }
