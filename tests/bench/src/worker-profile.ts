@@ -62,10 +62,6 @@ function report(file: string): string {
   ].join('\n\n');
 }
 
-if (!DIR) {
-  process.stderr.write('usage: worker-profile.ts DIR [--last=SECONDS] [--per=N]\n');
-  process.exit(2);
-}
 /** What one call into a sandbox costs here, with the SDK's default timeout and without. */
 function sandboxCall(): string {
   const context = vm.createContext({}, { microtaskMode: 'afterEvaluate' });
@@ -82,6 +78,10 @@ function sandboxCall(): string {
   );
 }
 
+if (!DIR) {
+  process.stderr.write('usage: worker-profile.ts DIR [--last=SECONDS] [--per=N]\n');
+  process.exit(2);
+}
 const files = readdirSync(DIR)
   .filter((f) => f.endsWith('.cpuprofile'))
   .sort();
