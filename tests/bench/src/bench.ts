@@ -273,6 +273,11 @@ interface Deployment {
   /** A comment signalled straight through the client. */
   comment(n: number, body: string, commentId: number): Promise<void>;
   countPhase(phase: string): Promise<number>;
+  /**
+   * Asks every task parked as `failed` for a `retry`, as an operator would, and returns how
+   * many it asked. Under a long start-up's load a start can use up its retries.
+   */
+  retryFailed(): Promise<number>;
   rss(): Promise<{ rss: number; heapUsed: number; peakRss: number }>;
   close(): Promise<void>;
 }
@@ -354,6 +359,22 @@ async function deploy(world: World, label: string, tuning?: object): Promise<Dep
       );
       return count;
     },
+    async retryFailed() {
+      let asked = 0;
+      const parked = world.client.workflow.list({
+        query: `TaskQueue = '${taskQueue}' AND CodeFactoryPhase = 'failed' AND ExecutionStatus = 'Running'`,
+      });
+      for await (const wf of parked) {
+        try {
+          await world.client.workflow.getHandle(wf.workflowId).executeUpdate('retry');
+          asked += 1;
+          log(`${wf.workflowId}: start failed and parked; asked for a retry`);
+        } catch (err) {
+          log(`${wf.workflowId}: retry refused: ${(err as Error).message}`);
+        }
+      }
+      return asked;
+    },
     rss: () => worker.request<{ rss: number; heapUsed: number; peakRss: number }>('rss'),
     async close() {
       if (PROFILE_WORKER) {
@@ -371,15 +392,47 @@ function signed(event: string, payload: unknown, deliveryId?: string): Promise<W
   return webhookRequest({ secret: WEBHOOK_SECRET, event, payload, deliveryId });
 }
 
+/**
+ * Waits until the worker and the dev server each used under 5 % of a core for two seconds in a
+ * row (at most two minutes), so a section starts from a quiet worker, not from the tail of the
+ * previous section's work.
+ */
+async function quiet(d: Deployment, world: World): Promise<void> {
+  const serverPid = devServerPid(world.address.split(':').pop() ?? '');
+  const busy = () => cpuSeconds(d.worker.child.pid) + cpuSeconds(serverPid);
+  const deadline = Date.now() + 120_000;
+  let calm = 0;
+  while (calm < 2 && Date.now() < deadline) {
+    const before = busy();
+    await sleep(1_000);
+    calm = busy() - before < 0.1 ? calm + 1 : 0;
+  }
+  if (calm < 2) log('the worker and the server were still busy after two minutes');
+}
+
+/** How many parked starts the last `assignAll` asked to retry (printed with the scale rows). */
+let retriedStarts = 0;
+
 async function assignAll(d: Deployment, numbers: number[], timeoutMs: number): Promise<number> {
   const started = Date.now();
   const before = await d.countPhase('ready');
   await pool(numbers, CONCURRENCY, (n) => d.assign(n));
+  retriedStarts = 0;
+  let checked = 0;
   await until(
-    async () => (await d.countPhase('ready')) >= before + numbers.length,
+    async () => {
+      if ((await d.countPhase('ready')) >= before + numbers.length) return true;
+      // A parked start waits for a person; look for those every ten seconds, not every poll.
+      if (Date.now() - checked > 10_000) {
+        checked = Date.now();
+        retriedStarts += await d.retryFailed();
+      }
+      return false;
+    },
     `${numbers.length} tasks ready`,
     timeoutMs,
-    500,
+    // A count over 10,000 running workflows is work for the server it measures: poll less.
+    Math.max(500, numbers.length / 5),
   );
   return Date.now() - started;
 }
@@ -485,8 +538,10 @@ async function ingressAndE2e(world: World, d: Deployment) {
         240_000,
         1_000,
       );
+      // No task is starting or working, but tasks that just became ready still continue as
+      // new and take their agents' status pushes: wait until the worker and the server idle.
+      await quiet(d, world);
       log(`drained after ${after} in ${Date.now() - drainStarted} ms`);
-      await sleep(1_000);
     };
     const real = await run(ingressUrl);
     await drain('the ingress run');
@@ -595,6 +650,8 @@ async function ingressAndE2e(world: World, d: Deployment) {
     const rotation = preassigned.slice(0, 20);
     const latencies: number[] = [];
     const acks: number[] = [];
+    const samples: { i: number; n: number; sentAt: number; ackMs: number; sentToCoder: number }[] =
+      [];
     let seen = 0;
     for (let i = 0; i < E2E_SAMPLES; i++) {
       const n = rotation[i % rotation.length] ?? 1;
@@ -629,7 +686,33 @@ async function ingressAndE2e(world: World, d: Deployment) {
       );
       seen = world.coder.calls().length;
       latencies.push(call.at - sentAt);
+      samples.push({ i, n, sentAt, ackMs: acks[acks.length - 1] ?? 0, sentToCoder: call.at });
     }
+    // Where the slowest deliveries spent their time: the task's history events between the
+    // POST and the send, from the server's own timestamps (same clock as ours).
+    const slowest = [...samples]
+      .sort((a, b) => b.sentToCoder - b.sentAt - (a.sentToCoder - a.sentAt))
+      .slice(0, 5);
+    const breakdown: string[] = [];
+    for (const x of slowest) {
+      const events =
+        (await world.client.workflow.getHandle(d.taskName(x.n)).fetchHistory()).events ?? [];
+      const window = events.filter(
+        (e) => eventMs(e) >= x.sentAt - 2 && eventMs(e) <= x.sentToCoder + 100,
+      );
+      breakdown.push(
+        `sample ${x.i} (task ${x.n}, pass ${Math.floor(x.i / rotation.length) + 1}): ` +
+          `${x.sentToCoder - x.sentAt} ms, ack ${x.ackMs} ms; ` +
+          (window.length
+            ? `${events.length} events in the run; ` +
+              window
+                .map((e) => `+${fmt(eventMs(e) - x.sentAt, 0)} ${eventName(e.eventType)}`)
+                .join(', ')
+            : 'no event of the current run in that window (the comment met a continue-as-new)'),
+      );
+    }
+    const firstPass = latencies.slice(0, rotation.length);
+    const laterPasses = latencies.slice(rotation.length);
     const p50 = quantile(latencies, 0.5);
     const p99 = quantile(latencies, 0.99);
     target('delivery → Coder send, p50', '≤ 100 ms', `${fmt(p50, 0)} ms`, p50 <= 100);
@@ -646,6 +729,18 @@ async function ingressAndE2e(world: World, d: Deployment) {
             fmt(Math.max(...latencies), 0),
           ],
           [
+            `POST → Coder send, first comment to each agent in this section (${firstPass.length})`,
+            fmt(quantile(firstPass, 0.5), 0),
+            fmt(quantile(firstPass, 0.99), 0),
+            fmt(Math.max(...firstPass), 0),
+          ],
+          [
+            `POST → Coder send, the later ones (${laterPasses.length})`,
+            fmt(quantile(laterPasses, 0.5), 0),
+            fmt(quantile(laterPasses, 0.99), 0),
+            fmt(Math.max(...laterPasses), 0),
+          ],
+          [
             'POST → 202 (ingress ack)',
             fmt(quantile(acks, 0.5), 0),
             fmt(quantile(acks, 0.99), 0),
@@ -653,6 +748,10 @@ async function ingressAndE2e(world: World, d: Deployment) {
           ],
         ],
       ),
+    );
+    print(
+      'b. The five slowest deliveries: history events of the task, ms after the POST',
+      breakdown.map((line) => `    ${line}`).join('\n'),
     );
   }
 
@@ -896,6 +995,8 @@ interface ScaleRow {
   label: string;
   n: number;
   startMs: number;
+  /** Starts that failed under the load, were parked, and were asked to retry. */
+  retried: number;
   idleRss: number;
   readyRss: number;
   readyHeap: number;
@@ -933,7 +1034,7 @@ async function scaleOnce(
     await sleep(1_000);
     const ready = await d.rss();
     log(
-      `N=${n}: all ready after ${fmt(startMs / 1000, 1)} s, RSS ${mib(ready.rss)} MiB; the fan-out begins`,
+      `N=${n}: all ready after ${fmt(startMs / 1000, 1)} s (${retriedStarts} parked starts retried), RSS ${mib(ready.rss)} MiB; the fan-out begins`,
     );
     world.coder.reset();
     const serverPid = devServerPid(world.address.split(':').pop() ?? '');
@@ -964,6 +1065,7 @@ async function scaleOnce(
       label,
       n,
       startMs,
+      retried: retriedStarts,
       idleRss: idle.rss,
       readyRss: ready.rss,
       readyHeap: ready.heapUsed,
@@ -987,6 +1089,7 @@ function scaleTable(rows: ScaleRow[]): string {
       'worker options',
       'N',
       'start N → all ready (s)',
+      'parked starts retried',
       'RSS idle (MiB)',
       'RSS all ready (MiB)',
       'heap used (MiB)',
@@ -1000,6 +1103,7 @@ function scaleTable(rows: ScaleRow[]): string {
       r.label,
       r.n,
       fmt(r.startMs / 1000, 1),
+      r.retried,
       mib(r.idleRss),
       mib(r.readyRss),
       mib(r.readyHeap),
