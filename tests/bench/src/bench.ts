@@ -14,8 +14,8 @@
  */
 
 import { randomUUID } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
-import { availableParallelism } from 'node:os';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { availableParallelism, tmpdir } from 'node:os';
 import { resolve } from 'node:path';
 import { temporalSettings, WorkerConfigSchema } from '@code-factory/config';
 import type { CiFailed } from '@code-factory/events';
@@ -236,7 +236,14 @@ interface World {
 }
 
 async function startWorld(): Promise<World> {
-  const server = await startDevServer();
+  // The dev server keeps its SQLite database in a file on tmpfs, not in memory. A 10,000-task
+  // run on the in-memory database lost it after 32 minutes of load: every store call failed
+  // with SQLITE_INTERRUPT ("interrupted (9)"), then "Namespace default is not found". An
+  // in-memory database is one connection; one that a cancelled context interrupted did not
+  // recover until modernc.org/sqlite v1.51 (temporalio/temporal#10427, after this CLI's
+  // server). A file outlives any one connection.
+  const dbDir = mkdtempSync(resolve(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'bench-db-'));
+  const server = await startDevServer({ dbFilename: resolve(dbDir, 'temporal.db') });
   const coder = await startFakeCoder({
     timings: { pendingMs: 20, initializingMs: 30, workingMs: 20 },
   });
@@ -256,6 +263,7 @@ async function startWorld(): Promise<World> {
       await connection.close();
       await Promise.all([coder.close(), github.close()]);
       await server.stop();
+      rmSync(dbDir, { recursive: true, force: true });
     },
   };
 }
