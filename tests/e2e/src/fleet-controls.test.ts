@@ -302,7 +302,8 @@ describe('budgets', () => {
       async () =>
         (
           await stack.client.workflow.count(
-            `CodeFactoryPhase='waiting-for-budget' AND WorkflowId='${name}'`,
+            // The start-up run may close (continue-after-start) after it published the phase.
+            `CodeFactoryPhase='waiting-for-budget' AND WorkflowId='${name}' AND ExecutionStatus='Running'`,
           )
         ).count === 1,
       'visibility shows the task waiting for the budget',
