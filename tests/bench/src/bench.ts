@@ -227,6 +227,8 @@ type Child = ChildHandle;
 
 interface World {
   address: string;
+  /** The dev server's process, for its CPU time. */
+  serverPid: number | undefined;
   client: Client;
   coder: FakeCoder;
   github: FakeGitHub;
@@ -254,6 +256,7 @@ async function startWorld(): Promise<World> {
   const client = new Client({ connection, namespace: 'default' });
   return {
     address: server.address,
+    serverPid: devServerPid(server.address.split(':').pop() ?? ''),
     client,
     coder,
     github,
@@ -406,8 +409,7 @@ function signed(event: string, payload: unknown, deliveryId?: string): Promise<W
  * previous section's work.
  */
 async function quiet(d: Deployment, world: World): Promise<void> {
-  const serverPid = devServerPid(world.address.split(':').pop() ?? '');
-  const busy = () => cpuSeconds(d.worker.child.pid) + cpuSeconds(serverPid);
+  const busy = () => cpuSeconds(d.worker.child.pid) + cpuSeconds(world.serverPid);
   const deadline = Date.now() + 120_000;
   let calm = 0;
   while (calm < 2 && Date.now() < deadline) {
@@ -418,14 +420,16 @@ async function quiet(d: Deployment, world: World): Promise<void> {
   if (calm < 2) log('the worker and the server were still busy after two minutes');
 }
 
-/** How many parked starts the last `assignAll` asked to retry (printed with the scale rows). */
-let retriedStarts = 0;
-
-async function assignAll(d: Deployment, numbers: number[], timeoutMs: number): Promise<number> {
+/** Starts every task and waits until all are ready; `retried`: parked starts asked to retry. */
+async function assignAll(
+  d: Deployment,
+  numbers: number[],
+  timeoutMs: number,
+): Promise<{ ms: number; retried: number }> {
   const started = Date.now();
   const before = await d.countPhase('ready');
   await pool(numbers, CONCURRENCY, (n) => d.assign(n));
-  retriedStarts = 0;
+  let retried = 0;
   let checked = 0;
   await until(
     async () => {
@@ -433,7 +437,7 @@ async function assignAll(d: Deployment, numbers: number[], timeoutMs: number): P
       // A parked start waits for a person; look for those every ten seconds, not every poll.
       if (Date.now() - checked > 10_000) {
         checked = Date.now();
-        retriedStarts += await d.retryFailed();
+        retried += await d.retryFailed();
       }
       return false;
     },
@@ -442,7 +446,7 @@ async function assignAll(d: Deployment, numbers: number[], timeoutMs: number): P
     // A count over 10,000 running workflows is work for the server it measures: poll less.
     Math.max(500, numbers.length / 5),
   );
-  return Date.now() - started;
+  return { ms: Date.now() - started, retried };
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -467,7 +471,7 @@ async function ingressAndE2e(world: World, d: Deployment) {
   const ingressUrl = `http://127.0.0.1:${ingressPort}`;
   const bareUrl = `http://127.0.0.1:${barePort}`;
   const preassigned = Array.from({ length: LOAD.preassigned }, (_, i) => 1 + i);
-  const readyMs = await assignAll(d, preassigned, 120_000);
+  const readyMs = (await assignAll(d, preassigned, 120_000)).ms;
   log(`${preassigned.length} pre-assigned tasks ready in ${readyMs} ms`);
 
   const issue = (n: number, who = SENDERS[n % SENDERS.length]) => ({
@@ -1038,16 +1042,15 @@ async function scaleOnce(
       );
     }, 60_000);
     // ~0.1 s of wall time per start at saturation here; allow three times that.
-    const startMs = await assignAll(d, numbers, Math.max(600_000, n * 300));
+    const { ms: startMs, retried } = await assignAll(d, numbers, Math.max(600_000, n * 300));
     await sleep(1_000);
     const ready = await d.rss();
     log(
-      `N=${n}: all ready after ${fmt(startMs / 1000, 1)} s (${retriedStarts} parked starts retried), RSS ${mib(ready.rss)} MiB; the fan-out begins`,
+      `N=${n}: all ready after ${fmt(startMs / 1000, 1)} s (${retried} parked starts retried), RSS ${mib(ready.rss)} MiB; the fan-out begins`,
     );
     world.coder.reset();
-    const serverPid = devServerPid(world.address.split(':').pop() ?? '');
     const cpuNow = () => ({
-      server: cpuSeconds(serverPid),
+      server: cpuSeconds(world.serverPid),
       worker: cpuSeconds(d.worker.child.pid),
       bench: cpuSeconds(process.pid),
     });
@@ -1073,7 +1076,7 @@ async function scaleOnce(
       label,
       n,
       startMs,
-      retried: retriedStarts,
+      retried,
       idleRss: idle.rss,
       readyRss: ready.rss,
       readyHeap: ready.heapUsed,
