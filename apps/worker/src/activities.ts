@@ -39,13 +39,13 @@ import {
   agentUpdateSignal,
   agentWatchWorkflowId,
   followAgentSignal,
-  followedAgentsQuery,
+  followedOwnersQuery,
   type IssueRef,
   type RepoConfigState,
   type RepositoryActivities,
+  SELF_OWNER,
   type StartAgentInput,
   type TaskActivities,
-  unfollowAgentSignal,
 } from '@code-factory/workflows';
 import { CancelledFailure, Context, log, sleep } from '@temporalio/activity';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
@@ -79,7 +79,7 @@ export interface ActivityDeps {
     /** Poll interval while a chat stream is down. */
     pollMs: number;
     reconnectMs: number;
-    /** How often the holder re-reads which chats to follow (default 250 ms). */
+    /** How often the holder asks whether the owners to follow changed (default 250 ms). */
     refreshMs?: number;
     /** How long a dead holder keeps the streams before another worker takes over. */
     heartbeatTimeoutMs?: number;
@@ -94,6 +94,8 @@ export interface ActivityDeps {
 export type WorkerActivities = TaskActivities & RepositoryActivities & AgentWatchActivities;
 
 export function createActivities(deps: ActivityDeps): WorkerActivities {
+  /** Chat owners told to the agent-watch workflow, and when (ms); see `followChatOwner`. */
+  const toldOwners = new Map<string, number>();
   const backend = (kind: BackendKind): AgentBackend => {
     const found = deps.backends[kind];
     if (found) return found;
@@ -218,7 +220,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
       const ref = toRef(started.agent);
       const pushed = input.backend === 'agents' && deps.agentWatch !== undefined;
       if (pushed && deps.agentWatch) {
-        await follow(deps.agentWatch, {
+        await followChatOwner(deps.agentWatch, toldOwners, {
           chatId: ref.id,
           taskName: input.taskName,
           ...(ref.ownerId ? { ownerId: ref.ownerId } : {}),
@@ -291,15 +293,9 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         log.warn('agent backend gone from Coder; nothing to stop', { backend: agent.backend });
         return { existed: false };
       }
-      const result = await backend(agent.backend).close(agent);
-      if (agent.pushed && deps.agentWatch) {
-        const { client, taskQueue } = deps.agentWatch;
-        await client.workflow
-          .getHandle(agentWatchWorkflowId(taskQueue))
-          .signal(unfollowAgentSignal, { chatId: agent.id })
-          .catch((err: unknown) => log.warn('could not unfollow the chat', { error: `${err}` }));
-      }
-      return result;
+      // A pushed chat needs no unfollow: its archive frame reaches the closing workflow, and
+      // the holder mutes a chat whose workflow is gone.
+      return backend(agent.backend).close(agent);
     },
 
     async followAgentStreams({ watcherId }) {
@@ -319,12 +315,14 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
               .getHandle(update.taskName)
               .signal(agentUpdateSignal, update);
           } catch (err) {
-            // The issue closed meanwhile: nothing to tell.
-            if (!(err instanceof WorkflowNotFoundError)) throw err;
+            // The issue closed meanwhile, or the chat is another deployment's: nothing to tell.
+            if (err instanceof WorkflowNotFoundError) return 'not-ours';
+            throw err;
           }
         },
       });
       const watcher = watch.client.workflow.getHandle(watcherId);
+      let version: number | undefined;
       const letGo = () =>
         new ExternalError('this worker is shutting down; another worker takes the streams over', {
           kind: 'retryable',
@@ -338,12 +336,15 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
           ctx.heartbeat(follower.health());
           try {
             // Bounded: right after a takeover the watch workflow may still be cached on the
-            // dead worker, and a query waits until the server hands it to a live one.
-            follower.setFollowed(
-              await watch.client.withDeadline(Date.now() + 5_000, () =>
-                watcher.query(followedAgentsQuery),
-              ),
+            // dead worker, and a query waits until the server hands it to a live one. Change
+            // only: an unchanged list answers null.
+            const owners = await watch.client.withDeadline(Date.now() + 5_000, () =>
+              watcher.query(followedOwnersQuery, { sinceVersion: version }),
             );
+            if (owners) {
+              version = owners.version;
+              follower.setOwners(owners.owners);
+            }
           } catch (err) {
             if (watch.released?.aborted || ctx.cancellationSignal.aborted) throw err;
             // Keep following what we follow; the next round asks again.
@@ -464,11 +465,25 @@ function watchInput(watch: NonNullable<ActivityDeps['agentWatch']>) {
   return watch.heartbeatTimeoutMs ? { heartbeatTimeoutMs: watch.heartbeatTimeoutMs } : {};
 }
 
-/** Registers a chat with this task queue's agent-watch workflow (started if need be). */
-async function follow(
+/**
+ * The agent-watch workflow keeps owners for good, so telling it again is needed only if it was
+ * terminated by hand and started afresh: each owner is told again after this long.
+ */
+export const OWNER_REFRESH_MS = 5 * 60_000;
+
+/**
+ * Makes sure this task queue's agent-watch workflow (started if need be) follows the chat's
+ * owner. `told` holds the owners these activities told it about, and when (ms).
+ */
+export async function followChatOwner(
   watch: NonNullable<ActivityDeps['agentWatch']>,
+  told: Map<string, number>,
   chat: { chatId: string; taskName: string; ownerId?: string },
+  now = Date.now(),
 ): Promise<void> {
+  const owner = chat.ownerId || SELF_OWNER;
+  const at = told.get(owner);
+  if (at !== undefined && now - at < OWNER_REFRESH_MS) return;
   await watch.client.workflow.signalWithStart(AGENT_WATCH_WORKFLOW_TYPE, {
     workflowId: agentWatchWorkflowId(watch.taskQueue),
     taskQueue: watch.taskQueue,
@@ -476,6 +491,7 @@ async function follow(
     signal: followAgentSignal,
     signalArgs: [chat],
   });
+  told.set(owner, now);
 }
 
 /** Starts this task queue's agent-watch workflow (if it does not run) and reports the deployment. */

@@ -59,6 +59,10 @@ export const EXPERIMENTAL_CHATS_PATH = '/api/experimental/chats';
 export const DEFAULT_CHATS_PATH = V2_CHATS_PATH;
 
 const HOUR_MS = 60 * 60_000;
+/** Chats per page when the chat streams' holder lists an owner's chats. */
+const LIST_PAGE_SIZE = 100;
+/** Pages stop past this many chats of one owner (a bound, not an expected size). */
+const LIST_MAX_CHATS = 100_000;
 const DAY_MS = 24 * HOUR_MS;
 
 const UserSchema = z.object({ id: z.string(), username: z.string() });
@@ -341,6 +345,27 @@ export class CoderAgentsBackend implements AgentBackend {
     const response = await this.chats(agent.ownerId, 'GET', `/${enc(agent.id)}`, undefined, [404]);
     if (response.status === 404) return null;
     return parseShape(ChatSchema, response.body, `GET ${this.chatsPath}/{chat}`);
+  }
+
+  /**
+   * The unarchived chats of `ownerId` (the service's own user when absent) that carry `label`,
+   * read page by page (coderd listChats: ParsePagination `limit`/`offset`, newest first). Coder
+   * filters labels only by key and value, so the key is matched here.
+   */
+  async listLabelledChats(
+    label: string,
+    ownerId?: string,
+    pageSize = LIST_PAGE_SIZE,
+  ): Promise<CoderChat[]> {
+    const found: CoderChat[] = [];
+    for (let offset = 0; ; offset += pageSize) {
+      const response = await this.chats(ownerId, 'GET', `?limit=${pageSize}&offset=${offset}`);
+      const page = parseShape(ChatListSchema, response.body, `GET ${this.chatsPath}`) ?? [];
+      for (const chat of page) if (!chat.archived && chat.labels?.[label]) found.push(chat);
+      // A short page is the last; so is a release that ignores `limit` and sends everything.
+      if (page.length < pageSize || page.length > pageSize || offset >= LIST_MAX_CHATS) break;
+    }
+    return found;
   }
 
   /** Chats have no paused state to leave. */

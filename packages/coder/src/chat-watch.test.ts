@@ -13,7 +13,7 @@ describe('ChatFollower against the fake Coder', () => {
     await coder?.close();
   });
 
-  it('pushes changes of the followed chats, polls while the stream is down, and reconnects', async () => {
+  it('pushes changes of the labelled chats of each followed owner, polls while the stream is down, and reconnects', async () => {
     coder = await startFakeCoder({ timings: { chatRunningMs: 50, interruptMs: 10 } });
     const dev = coder.addUser({ username: 'dev', githubUserId: 7 });
     const backend = new CoderAgentsBackend({
@@ -27,14 +27,21 @@ describe('ChatFollower against the fake Coder', () => {
       ownerId: dev.id,
       input: 'brief',
     });
-    // Another chat of the same user that this deployment does not follow: never reported.
-    const other = await backend.ensureAgent({
-      taskName: 'x',
-      owner: 'dev',
-      ownerId: dev.id,
-      input: 'b',
-      labels: {},
-    });
+    // A chat of the same user that the product did not start (no code-factory/task label).
+    const org = (await (await coderGet(coder, '/api/v2/organizations')).json()) as Array<{
+      id: string;
+    }>;
+    const other = (await (
+      await fetch(`${coder.url}/api/v2/chats`, {
+        method: 'POST',
+        headers: { 'Coder-Session-Token': coder.token, 'Content-Type': 'application/json' },
+        body: JSON.stringify({
+          organization_id: org[0]?.id,
+          owner_id: dev.id,
+          content: [{ type: 'text', text: 'mine' }],
+        }),
+      })
+    ).json()) as { id: string };
     const updates: ChatUpdate[] = [];
     follower = new ChatFollower({
       backend,
@@ -44,7 +51,7 @@ describe('ChatFollower against the fake Coder', () => {
         updates.push(u);
       },
     });
-    follower.setFollowed([{ chatId: agent.id, taskName: 'gh-widgets-1', ownerId: dev.id }]);
+    follower.setOwners([dev.id]);
     await until(() => coder.watchConnections() === 1, 'one stream for the owner');
     await until(() => updates.find((u) => u.status === 'waiting'), 'the turn ending');
 
@@ -65,24 +72,75 @@ describe('ChatFollower against the fake Coder', () => {
       'a poll',
     );
     expect(polled.via).toBe('poll');
-    // The pull request is still known after the poll (the poll reads the whole chat).
+    // The pull request is still known after the poll (the list carries the whole chat).
     expect(polled.pullRequest?.number).toBe(5);
     await until(() => coder.watchConnections() === 1, 'the stream back');
     coder.setChatSummary(agent.id, { last_turn_summary: 'pushed again' });
     const pushed = await until(() => updates.find((u) => u.summary === 'pushed again'), 'a push');
     expect(pushed.via).toBe('push');
 
-    expect(updates.some((u) => u.chatId === other.agent.id)).toBe(false);
+    expect(updates.some((u) => u.chatId === other.id)).toBe(false);
     // Nothing repeated: each update differs from the one before it.
     const fingerprints = updates.map(({ via: _v, ...rest }) => JSON.stringify(rest));
     for (let i = 1; i < fingerprints.length; i++)
       expect(fingerprints[i]).not.toBe(fingerprints[i - 1]);
-    expect(follower.health()).toMatchObject({ followed: 1, streamsUp: 1, streamsDown: 0 });
+    expect(follower.health()).toMatchObject({ owners: 1, chats: 1, streamsUp: 1, streamsDown: 0 });
 
-    follower.setFollowed([]);
-    await until(() => coder.watchConnections() === 0, 'the stream closed when nothing is followed');
+    follower.setOwners([]);
+    await until(
+      () => coder.watchConnections() === 0,
+      'the stream closed when no owner is followed',
+    );
+  });
+
+  it('finds chats created before the stream opened, and mutes a chat no workflow takes', async () => {
+    coder = await startFakeCoder({ timings: { chatRunningMs: 20, interruptMs: 10 } });
+    const backend = new CoderAgentsBackend({
+      url: coder.url,
+      token: coder.token,
+      organization: 'default',
+    });
+    // More chats than one page of the list: the sweep on connect reads every page.
+    const names = Array.from({ length: 7 }, (_, i) => `gh-widgets-${i + 1}`);
+    for (const taskName of names) await backend.ensureAgent({ taskName, owner: 'x', input: 'b' });
+    const foreign = names[6] as string;
+    let now = 0;
+    const seen: ChatUpdate[] = [];
+    const original = backend.listLabelledChats.bind(backend);
+    backend.listLabelledChats = (label, ownerId) => original(label, ownerId, 3);
+    follower = new ChatFollower({
+      backend,
+      pollMs: 30,
+      reconnectMs: 50,
+      muteMs: 1_000,
+      now: () => now,
+      onUpdate: (u) => {
+        seen.push(u);
+        return u.taskName === foreign ? 'not-ours' : undefined;
+      },
+    });
+    follower.setOwners(['self']);
+    await until(
+      () => names.every((n) => seen.some((u) => u.taskName === n && u.status === 'waiting')),
+      'every chat read once the stream is up',
+    );
+    const foreignChat = coder.chatByLabel('code-factory/task', foreign);
+    const before = seen.filter((u) => u.taskName === foreign).length;
+    coder.setChatSummary(foreignChat?.id as string, { last_turn_summary: 'muted' });
+    coder.setChatSummary(coder.chatByLabel('code-factory/task', 'gh-widgets-1')?.id as string, {
+      last_turn_summary: 'heard',
+    });
+    await until(() => seen.find((u) => u.summary === 'heard'), 'a chat that is ours');
+    expect(seen.filter((u) => u.taskName === foreign)).toHaveLength(before);
+    now = 2_000;
+    coder.setChatSummary(foreignChat?.id as string, { last_turn_summary: 'unmuted' });
+    await until(() => seen.find((u) => u.summary === 'unmuted'), 'the mute over');
   });
 });
+
+async function coderGet(coder: FakeCoder, path: string) {
+  return fetch(`${coder.url}${path}`, { headers: { 'Coder-Session-Token': coder.token } });
+}
 
 describe('detectCoder against each release of the fake', () => {
   let coder: FakeCoder;

@@ -6,11 +6,16 @@
  * `diff_status_change`, `summary_change`, `action_required`, ...). It carries only the chats
  * the connected user owns and no initial snapshot. A chat created for the requester belongs
  * to them, so there is one stream per chat owner, opened as that owner (the token the
- * backend minted for them); the requester's other chats on it are ignored.
+ * backend minted for them).
  *
- * While an owner's stream is down, that owner's followed chats are polled instead; on every
- * (re)connect they are read once, since nothing is replayed. Updates are reported only when
- * something the product shows changed, so a flapping stream does not repeat itself.
+ * Which chats are ours comes from the chats themselves: every chat the product creates carries
+ * the issue's workflow ID in its `code-factory/task` label, and the chat in each frame carries
+ * its labels (chatd publishChatPubsubEvent → db2sdk.Chat). So the follower is told only which
+ * owners to follow; the owner's other chats (no such label) are ignored.
+ *
+ * While an owner's stream is down, that owner's labelled chats are listed every poll interval;
+ * on every (re)connect they are listed once, since nothing is replayed. Updates are reported
+ * only when something the product shows changed, so a flapping stream does not repeat itself.
  */
 import WebSocket from 'ws';
 import {
@@ -18,16 +23,9 @@ import {
   type CoderAgentsBackend,
   type CoderChat,
   chatReadiness,
+  TASK_LABEL,
 } from './agents-backend';
 import type { AgentError, AgentPullRequest, Readiness } from './backend';
-
-export interface FollowedChat {
-  chatId: string;
-  /** The issue's workflow ID. */
-  taskName: string;
-  /** The chat's owner (Coder user id); absent: the service's own user. */
-  ownerId?: string;
-}
 
 /** What the issue's workflow learns about its agent: small, plain JSON. */
 export interface ChatUpdate {
@@ -46,7 +44,17 @@ export interface ChatUpdate {
 
 export interface ChatFollowerOptions {
   backend: CoderAgentsBackend;
-  onUpdate(update: ChatUpdate): void | Promise<void>;
+  /**
+   * Hands an update on. Answering `not-ours` (no such workflow: another deployment's chat, or
+   * an issue closed meanwhile) mutes that chat for `muteMs`.
+   */
+  onUpdate(update: ChatUpdate): unknown;
+  /**
+   * How long a chat answered `not-ours` stays muted (default one minute: short, since an issue
+   * reopened after a terminated run adopts its old chat and must hear it again soon).
+   */
+  muteMs?: number;
+  now?: () => number;
   /** Poll interval for an owner whose stream is down. */
   pollMs: number;
   /** First reconnect delay; doubles up to `maxReconnectMs`. */
@@ -67,20 +75,28 @@ interface OwnerStream {
 }
 
 export interface FollowerHealth {
-  followed: number;
+  /** Owners whose streams are held. */
+  owners: number;
+  /** Labelled chats seen since the holder started (archived ones dropped). */
+  chats: number;
   streamsUp: number;
   streamsDown: number;
   pushed: number;
   polled: number;
 }
 
-const SELF = 'self';
+/** The owner key of the service's own Coder user (the workflow's `SELF_OWNER`). */
+export const SELF = 'self';
+/** Chats muted at most; the oldest are unmuted first. */
+const MAX_MUTED = 50_000;
 
 export class ChatFollower {
-  private readonly followed = new Map<string, FollowedChat>();
+  private readonly owners = new Set<string>();
   private readonly streams = new Map<string, OwnerStream>();
   private readonly lastSent = new Map<string, string>();
   private readonly known = new Map<string, Pick<ChatUpdate, 'pullRequest' | 'summary'>>();
+  /** Chats no workflow takes, until when (ms). */
+  private readonly muted = new Map<string, number>();
   /** Reports of one chat run one after the other, so its workflow sees them in order. */
   private readonly chains = new Map<string, Promise<void>>();
   private stopped = false;
@@ -89,36 +105,28 @@ export class ChatFollower {
 
   constructor(private readonly options: ChatFollowerOptions) {}
 
-  /** Replaces the set of followed chats; new ones are read at once, streams follow owners. */
-  setFollowed(chats: FollowedChat[]): void {
+  /** Replaces the set of owners followed (`self` for the service's own user). */
+  setOwners(owners: Iterable<string>): void {
     if (this.stopped) return;
-    const next = new Map(chats.map((chat) => [chat.chatId, chat]));
-    const added = chats.filter((chat) => !this.followed.has(chat.chatId));
-    for (const id of this.followed.keys()) {
-      if (!next.has(id)) {
-        this.followed.delete(id);
-        this.lastSent.delete(id);
-        this.known.delete(id);
+    const next = new Set(owners);
+    for (const [key, stream] of this.streams) {
+      if (!next.has(key)) {
+        this.owners.delete(key);
+        this.closeStream(stream);
       }
     }
-    for (const chat of added) this.followed.set(chat.chatId, chat);
-    const owners = new Set([...this.followed.values()].map(ownerKey));
-    for (const [key, stream] of this.streams) {
-      if (!owners.has(key)) this.closeStream(stream);
-    }
-    for (const chat of added) {
-      const stream = this.streams.get(ownerKey(chat));
-      if (stream?.up) void this.read(chat, 'push');
-    }
-    for (const key of owners) {
-      if (!this.streams.has(key)) this.openStream(key, key === SELF ? undefined : key);
+    for (const key of next) {
+      if (this.owners.has(key)) continue;
+      this.owners.add(key);
+      this.openStream(key, key === SELF ? undefined : key);
     }
   }
 
   health(): FollowerHealth {
     const streams = [...this.streams.values()];
     return {
-      followed: this.followed.size,
+      owners: this.owners.size,
+      chats: this.lastSent.size,
       streamsUp: streams.filter((s) => s.up).length,
       streamsDown: streams.filter((s) => !s.up).length,
       pushed: this.pushed,
@@ -169,9 +177,7 @@ export class ChatFollower {
       this.stopPolling(stream);
       this.log('info', 'chat stream up', { owner: stream.key });
       // Nothing is replayed on connect: read what changed while the stream was away.
-      for (const chat of this.followed.values()) {
-        if (ownerKey(chat) === stream.key) void this.read(chat, 'push');
-      }
+      void this.sweep(stream, 'push');
     });
     socket.on('message', (data) => this.onFrame(data.toString()));
     socket.on('unexpected-response', (_req, res) => {
@@ -212,9 +218,7 @@ export class ChatFollower {
         stream.pollTimer = null;
         return;
       }
-      for (const chat of this.followed.values()) {
-        if (ownerKey(chat) === stream.key) await this.read(chat, 'poll');
-      }
+      await this.sweep(stream, 'poll');
       if (!stream.up && !this.stopped && this.streams.get(stream.key) === stream) {
         stream.pollTimer = setTimeout(tick, this.options.pollMs);
         stream.pollTimer.unref?.();
@@ -242,13 +246,17 @@ export class ChatFollower {
     stream.up = false;
   }
 
-  private async read(chat: FollowedChat, via: 'push' | 'poll'): Promise<void> {
+  /** Lists the owner's labelled chats and reports each (unchanged ones are not repeated). */
+  private async sweep(stream: OwnerStream, via: 'push' | 'poll'): Promise<void> {
     try {
-      const found = await this.options.backend.getChat({ id: chat.chatId, ownerId: chat.ownerId });
-      if (via === 'poll') this.polled++;
-      if (found) await this.enqueue(found, chat.taskName, via, true);
+      const chats = await this.options.backend.listLabelledChats(TASK_LABEL, stream.ownerId);
+      if (via === 'poll') this.polled += chats.length;
+      await Promise.all(chats.map((chat) => this.take(chat, via, true)));
     } catch (err) {
-      this.log('warn', 'could not read a followed chat', { chatId: chat.chatId, error: `${err}` });
+      this.log('warn', 'could not list the chats of an owner', {
+        owner: stream.key,
+        error: `${err}`,
+      });
     }
   }
 
@@ -263,15 +271,21 @@ export class ChatFollower {
     const kind = (frame as { kind?: unknown } | null)?.kind;
     const parsed = ChatSchema.safeParse((frame as { chat?: unknown } | null)?.chat);
     if (!parsed.success) return;
-    const chat = parsed.data;
-    // Only the chats this deployment follows: the owner's other chats, and chats another
-    // deployment started for them, are none of our business. A chat followed a moment after
-    // its first events is read once when it is added.
-    const taskName = this.followed.get(chat.id)?.taskName;
-    if (!taskName) return;
-    this.pushed++;
     // Only diff events carry `diff_status`; elsewhere its absence means "unchanged".
-    void this.enqueue(chat, taskName, 'push', kind === 'diff_status_change');
+    void this.take(parsed.data, 'push', kind === 'diff_status_change');
+  }
+
+  /** Reports a chat if it is one of ours: labelled, and not muted. */
+  private take(chat: CoderChat, via: 'push' | 'poll', diffIsAuthoritative: boolean) {
+    const taskName = chat.labels?.[TASK_LABEL];
+    if (!taskName) return Promise.resolve();
+    const until = this.muted.get(chat.id);
+    if (until !== undefined) {
+      if (until > this.now()) return Promise.resolve();
+      this.muted.delete(chat.id);
+    }
+    if (via === 'push') this.pushed++;
+    return this.enqueue(chat, taskName, via, diffIsAuthoritative);
   }
 
   private enqueue(
@@ -320,7 +334,9 @@ export class ChatFollower {
     if (this.lastSent.get(chat.id) === fingerprint) return;
     this.lastSent.set(chat.id, fingerprint);
     try {
-      await this.options.onUpdate(update);
+      const outcome = await this.options.onUpdate(update);
+      if (outcome === 'not-ours' || chat.archived) this.forget(chat.id);
+      if (outcome === 'not-ours') this.mute(chat.id);
     } catch (err) {
       // Reported again on the next change or read.
       this.lastSent.delete(chat.id);
@@ -328,11 +344,24 @@ export class ChatFollower {
     }
   }
 
+  private forget(chatId: string): void {
+    this.lastSent.delete(chatId);
+    this.known.delete(chatId);
+  }
+
+  private mute(chatId: string): void {
+    if (this.muted.size >= MAX_MUTED) {
+      const oldest = this.muted.keys().next().value;
+      if (oldest !== undefined) this.muted.delete(oldest);
+    }
+    this.muted.set(chatId, this.now() + (this.options.muteMs ?? 60_000));
+  }
+
+  private now(): number {
+    return this.options.now?.() ?? Date.now();
+  }
+
   private log(level: 'info' | 'warn', message: string, attrs?: Record<string, unknown>) {
     this.options.log?.(level, message, attrs);
   }
-}
-
-function ownerKey(chat: FollowedChat): string {
-  return chat.ownerId ?? SELF;
 }

@@ -1,11 +1,15 @@
 /**
  * One workflow per task queue (ID `agent-watch-<queue>`) that holds Coder's chat streams.
  *
- * It keeps the set of chats to follow (the activity that creates or adopts a chat signals
- * `follow`, the one that closes it `unfollow`) and runs one long, heartbeating activity that
- * holds the streams and signals each change to the issue's workflow. Temporal runs one attempt
- * of that activity at a time, so however many workers run there is exactly one holder; when its
- * worker dies the heartbeat times out and another worker takes the hold over.
+ * Coder streams chat changes per owner, and every chat the product creates carries the issue's
+ * workflow ID in its `code-factory/task` label, so what must be known here is only whose streams
+ * to hold: the list of chat owners. The activity that creates or adopts a chat signals `follow`
+ * when its owner may be new (once per owner and worker process every few minutes, never once per
+ * chat: a fleet start of thousands of issues must not funnel thousands of signals into this one
+ * run). One long, heartbeating activity holds the streams and signals each change to the issue's
+ * workflow. Temporal runs one attempt of that activity at a time, so however many workers run
+ * there is exactly one holder; when its worker dies the heartbeat times out and another worker
+ * takes the hold over.
  */
 import {
   ActivityCancellationType,
@@ -26,10 +30,15 @@ import {
   type FollowedAgent,
   followAgentSignal,
   followedAgentsQuery,
+  followedOwnersQuery,
+  SELF_OWNER,
   unfollowAgentSignal,
 } from './definitions';
 
 export interface AgentWatchInput {
+  /** The owners followed (carried over a continue-as-new). */
+  owners?: string[];
+  /** Releases before owner-level following carried every chat; only their owners are kept. */
   followed?: FollowedAgent[];
   deployment?: string;
   /** Tests lower these. */
@@ -38,12 +47,13 @@ export interface AgentWatchInput {
 }
 
 const MAX_HISTORY_EVENTS = 2_000;
-/** Followed chats kept at most; a leak here would grow every stream holder. */
-const MAX_FOLLOWED = 20_000;
+/** Owners kept at most; one stream each, so a leak here would grow every stream holder. */
+const MAX_OWNERS = 10_000;
 
 export async function agentWatchWorkflow(input: AgentWatchInput = {}): Promise<void> {
-  const followed = new Map<string, FollowedAgent>();
-  for (const chat of input.followed ?? []) followed.set(chat.chatId, chat);
+  const owners = new Set<string>(input.owners ?? []);
+  for (const chat of input.followed ?? []) owners.add(chat.ownerId ?? SELF_OWNER);
+  let version = owners.size;
   let deployment = input.deployment ?? 'not reported yet';
   let changed = false;
 
@@ -52,33 +62,34 @@ export async function agentWatchWorkflow(input: AgentWatchInput = {}): Promise<v
       log.warn('follow ignored: malformed', { chat: JSON.stringify(chat)?.slice(0, 200) });
       return;
     }
-    if (followed.size >= MAX_FOLLOWED && !followed.has(chat.chatId)) {
-      log.warn('follow ignored: too many chats followed', { limit: MAX_FOLLOWED });
+    const owner = chat.ownerId || SELF_OWNER;
+    if (owners.has(owner)) return;
+    if (owners.size >= MAX_OWNERS) {
+      log.warn('follow ignored: too many chat owners followed', { limit: MAX_OWNERS });
       return;
     }
-    followed.set(chat.chatId, {
-      chatId: chat.chatId,
-      taskName: chat.taskName,
-      ...(chat.ownerId ? { ownerId: chat.ownerId } : {}),
-    });
+    owners.add(owner);
+    version++;
     changed = true;
   });
-  setHandler(unfollowAgentSignal, (arg) => {
-    if (typeof arg?.chatId === 'string' && followed.delete(arg.chatId)) changed = true;
-  });
+  // Releases that followed chat by chat sent this on close; nothing to undo now.
+  setHandler(unfollowAgentSignal, () => undefined);
   setHandler(coderDeploymentSignal, (arg) => {
     if (typeof arg?.description === 'string') {
       deployment = arg.description.slice(0, 300);
       changed = true;
     }
   });
-  setHandler(followedAgentsQuery, () => [...followed.values()]);
+  setHandler(followedOwnersQuery, (since) =>
+    since?.sinceVersion === version ? null : { owners: [...owners], version },
+  );
+  setHandler(followedAgentsQuery, () => ({ owners: [...owners], version }));
 
   const describe = () =>
     setCurrentDetails(
       [
         `**Coder**: ${deployment}`,
-        `Following ${followed.size} chat(s) by push; changes are signalled to each issue's workflow as \`agentUpdate\`.`,
+        `Holding the chat streams of ${owners.size} Coder user(s); each change to a chat labelled \`code-factory/task\` is signalled to that issue's workflow as \`agentUpdate\`.`,
       ].join('\n\n'),
     );
   describe();
@@ -118,24 +129,22 @@ export async function agentWatchWorkflow(input: AgentWatchInput = {}): Promise<v
   holder.cancel();
   await hold;
   await condition(allHandlersFinished);
-  log.info('agent watch continuing as new', { followed: followed.size });
+  log.info('agent watch continuing as new', { owners: owners.size });
+  const { followed: _chats, ...rest } = input;
   return continueAsNew<typeof agentWatchWorkflow>({
-    ...input,
-    followed: [...followed.values()],
+    ...rest,
+    owners: [...owners],
     deployment,
   });
 }
 
-function isFollowedAgent(value: unknown): value is FollowedAgent {
-  if (!value || typeof value !== 'object') return false;
+/**
+ * The activity sends the chat that prompted the follow; an operator may send only the owner
+ * (`{"ownerId": "<Coder user id>"}`, or `{}` for the service's own user).
+ */
+function isFollowedAgent(value: unknown): value is Partial<FollowedAgent> {
+  if (!value || typeof value !== 'object' || Array.isArray(value)) return false;
   const v = value as Record<string, unknown>;
-  return (
-    typeof v.chatId === 'string' &&
-    v.chatId.length > 0 &&
-    v.chatId.length <= 100 &&
-    typeof v.taskName === 'string' &&
-    v.taskName.length > 0 &&
-    v.taskName.length <= 100 &&
-    (v.ownerId === undefined || (typeof v.ownerId === 'string' && v.ownerId.length <= 100))
-  );
+  const short = (x: unknown) => x === undefined || (typeof x === 'string' && x.length <= 100);
+  return short(v.chatId) && short(v.taskName) && short(v.ownerId);
 }

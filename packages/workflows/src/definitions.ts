@@ -83,11 +83,35 @@ export interface FollowedAgent {
   taskName: string;
   ownerId?: string;
 }
-/** Start following a chat (sent by the activity that created or adopted it). */
+/**
+ * A chat was created or adopted: its owner's stream must be held. Only the owner is kept (the
+ * holder finds the chats by their `code-factory/task` label); the activity sends it once per
+ * owner and worker process every few minutes, not once per chat.
+ */
 export const followAgentSignal = defineSignal<[FollowedAgent]>('follow');
-/** Stop following a chat (sent when the issue's agent is closed). */
+/**
+ * Sent by releases that followed chat by chat, when an issue's agent was closed. Taken and
+ * ignored: an archived chat's stream frame reaches its workflow on its own.
+ */
 export const unfollowAgentSignal = defineSignal<[{ chatId: string }]>('unfollow');
 /** What the worker detected in Coder at start, for the Web UI. */
 export const coderDeploymentSignal = defineSignal<[{ description: string }]>('coderDeployment');
-/** The chats followed now. */
-export const followedAgentsQuery = defineQuery<FollowedAgent[]>('followed');
+/** The key the service's own Coder user has in the owner list. */
+export const SELF_OWNER = 'self';
+/**
+ * The Coder users whose chat streams are held (`self`: the service's own user), with the
+ * version of the list, which grows by one each time an owner is added.
+ */
+export interface FollowedOwners {
+  owners: string[];
+  version: number;
+}
+/** The owners followed now; `{ sinceVersion }` answers `null` when nothing changed since. */
+export const followedOwnersQuery = defineQuery<FollowedOwners | null, [{ sinceVersion?: number }?]>(
+  'owners',
+);
+/**
+ * The name releases that followed chat by chat answered with their chats; kept so runbooks that
+ * ask it still get an answer, now the owner list as `owners` gives it.
+ */
+export const followedAgentsQuery = defineQuery<FollowedOwners>('followed');

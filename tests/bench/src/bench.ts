@@ -1018,6 +1018,23 @@ interface ScaleRow {
   peakRss: number;
   /** CPU seconds each process spent during the fan-out (bench = load, fake Coder and GitHub). */
   fanOutCpu: { server: number; worker: number; bench: number };
+  /** The agent-watch workflow over the row: its runs, and the signals they took. */
+  watch: { runs: number; signals: number };
+}
+
+/** Runs of the task queue's agent-watch workflow, and the signals all of them took. */
+async function watchCost(world: World, taskQueue: string): Promise<ScaleRow['watch']> {
+  let runs = 0;
+  let signals = 0;
+  const id = `agent-watch-${taskQueue}`;
+  for await (const run of world.client.workflow.list({ query: `WorkflowId = '${id}'` })) {
+    runs++;
+    const history = await world.client.workflow.getHandle(id, run.runId).fetchHistory();
+    signals += (history.events ?? []).filter(
+      (e) => e.workflowExecutionSignaledEventAttributes,
+    ).length;
+  }
+  return { runs, signals };
 }
 
 async function scaleOnce(
@@ -1072,6 +1089,10 @@ async function scaleOnce(
     };
     await sleep(500);
     const after = await d.rss();
+    const watch = await watchCost(world, d.taskQueue).catch((err) => {
+      log(`N=${n}: could not read the agent watch's history: ${err}`);
+      return { runs: 0, signals: 0 };
+    });
     const row = {
       label,
       n,
@@ -1084,6 +1105,7 @@ async function scaleOnce(
       afterRss: after.rss,
       peakRss: after.peakRss,
       fanOutCpu,
+      watch,
     };
     log(JSON.stringify(row));
     return row;
@@ -1109,6 +1131,7 @@ function scaleTable(rows: ScaleRow[]): string {
       'sends/s',
       'RSS after (MiB)',
       'peak RSS (MiB)',
+      'agent watch: runs / signals',
     ],
     rows.map((r) => [
       r.label,
@@ -1123,6 +1146,7 @@ function scaleTable(rows: ScaleRow[]): string {
       fmt(r.n / (r.commentMs / 1000), 0),
       mib(r.afterRss),
       r.peakRss ? mib(r.peakRss) : 'n/a',
+      `${r.watch.runs} / ${r.watch.signals}`,
     ]),
   ).concat(
     base

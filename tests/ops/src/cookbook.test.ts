@@ -48,6 +48,8 @@ interface Context {
   ids: Record<Fixture, string>;
   /** Run ID of the main task when the commands started. */
   mainRunId: string;
+  /** Coder user ID owning the agents task's chat (`<coder user id>` in the document). */
+  agentOwner: string;
 }
 
 interface Rule {
@@ -195,13 +197,27 @@ const RULES: Rule[] = [
     },
   },
   {
-    name: 'agent watch: the chats followed',
-    match: /^workflow query --workflow-id agent-watch-code-factory --name followed$/,
+    name: 'agent watch: the chat owners followed',
+    match: /^workflow query --workflow-id agent-watch-code-factory --name owners$/,
     stage: 0,
     target: 'main',
-    check: (out, { ids }) => {
-      expect(out).toContain(ids.agents);
-      expect(out).toContain('"chatId"');
+    check: (out, { agentOwner }) => {
+      expect(out).toContain(agentOwner);
+      expect(out).toContain('"version"');
+    },
+  },
+  {
+    name: 'agent watch: follow an owner by hand',
+    match:
+      /^workflow signal --workflow-id agent-watch-code-factory --name follow --input '\{"ownerId":"[^"]+"\}'$/,
+    stage: 1,
+    target: 'main',
+    check: async (_out, { stack, agentOwner }) => {
+      // Already followed: the list is unchanged, and the watch still runs.
+      const watch = stack.client.workflow.getHandle('agent-watch-code-factory');
+      const owners = await watch.query<{ owners: string[] }, []>('owners');
+      expect(owners.owners.filter((o) => o === agentOwner)).toHaveLength(1);
+      expect((await watch.describe()).status.name).toBe('RUNNING');
     },
   },
   {
@@ -663,7 +679,9 @@ describe('docs/operations.md commands against a running product', () => {
       'visibility shows the phases',
     );
     const mainRunId = (await stack.client.workflow.getHandle(ids.main).describe()).runId;
-    ctx = { stack, ids, mainRunId };
+    const agentOwner = stack.coder.chatByLabel('code-factory/task', ids.agents)?.owner_id ?? '';
+    expect(agentOwner).not.toBe('');
+    ctx = { stack, ids, mainRunId, agentOwner };
   }, 120_000);
 
   afterAll(async () => {
@@ -678,7 +696,8 @@ describe('docs/operations.md commands against a running product', () => {
       await rule.before?.(ctx);
       const command = doc.text
         .replaceAll(EXAMPLE_ID, ctx.ids[rule.target])
-        .replaceAll(DOC_CODEC_ENDPOINT, `${ctx.stack.ingressUrl}/codec`);
+        .replaceAll(DOC_CODEC_ENDPOINT, `${ctx.stack.ingressUrl}/codec`)
+        .replaceAll('<coder user id>', ctx.agentOwner);
       const result = await runCli(command, ctx.stack.address, 30_000, ctx.stack.codecEnv);
       const where = `docs/operations.md:${doc.line} (${rule.name}): ${command}`;
       if (process.env.OPS_COOKBOOK_VERBOSE) {

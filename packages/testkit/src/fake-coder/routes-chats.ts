@@ -8,7 +8,7 @@
  *   delegation needs site-owner rights (403 httpapi.Forbidden otherwise), the owner must be an
  *   org member (400).
  * - List: searchquery.Chats (search.go 00a4758a) for `q`, repeated `label=k:v` (AND), owned and
- *   unarchived by default.
+ *   unarchived by default; `limit`/`offset` per ParsePagination (chats.go listChats).
  * - PATCH archive and POST interrupt: exp_chats.go patchChat / interruptChat (C1); title and
  *   labels are written before the archive check, as there.
  * - Send: exp_chats.go postChatMessages (owner-only 403, archived 400, busy → queued).
@@ -136,7 +136,16 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
           ),
       )
       .sort((a, b) => b.updatedAt - a.updatedAt || b.createdAt - a.createdAt);
-    return c.json(list.map(render));
+    // coderd listChats → ParsePagination (coderd/pagination.go): `offset` and `limit`, both
+    // non-negative integers; limit 0 or absent means every row (GetChats LimitOpt).
+    const page = pagination(c.req.query('limit'), c.req.query('offset'));
+    if ('invalid' in page) {
+      return coderError(c, 400, 'Query parameters have invalid values.', {
+        validations: page.invalid,
+      });
+    }
+    const rows = list.slice(page.offset, page.limit ? page.offset + page.limit : undefined);
+    return c.json(rows.map(render));
   });
 
   app.post(mount, (c) => {
@@ -406,6 +415,23 @@ function textOf(content: unknown): string {
     )
     .filter(Boolean)
     .join('\n');
+}
+
+function pagination(
+  limit: string | undefined,
+  offset: string | undefined,
+): { limit: number; offset: number } | { invalid: Array<{ field: string; detail: string }> } {
+  const invalid: Array<{ field: string; detail: string }> = [];
+  const parse = (field: string, raw: string | undefined) => {
+    if (raw === undefined || raw === '') return 0;
+    if (!/^\d+$/.test(raw)) {
+      invalid.push({ field, detail: `Query param "${field}" must be a valid positive integer` });
+      return 0;
+    }
+    return Number(raw);
+  };
+  const out = { limit: parse('limit', limit), offset: parse('offset', offset) };
+  return invalid.length > 0 ? { invalid } : out;
 }
 
 function labelErrors(labels: unknown): Array<{ field: string; detail: string }> {
