@@ -6,6 +6,7 @@
  * signal.
  */
 import { randomUUID } from 'node:crypto';
+import { quietRuntime } from '@code-factory/testkit/stack';
 import { temporalAddress } from '@code-factory/testkit/vitest';
 import {
   AGENT_WATCH_WORKFLOW_TYPE,
@@ -18,22 +19,13 @@ import {
 } from '@code-factory/workflows';
 import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  Worker,
-} from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { followChatOwner, OWNER_REFRESH_MS } from '../src/activities';
 import { workflowsPath } from '../src/worker';
 
-try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-} catch {
-  // Already installed by another test file in this process.
-}
+quietRuntime();
+const silent = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 
 const taskQueue = `watch-${randomUUID().slice(0, 8)}`;
 let connection: Connection;
@@ -52,10 +44,7 @@ beforeAll(async () => {
     connection: native,
     namespace: 'default',
     taskQueue,
-    workflowBundle: await bundleWorkflowCode({
-      workflowsPath,
-      logger: new DefaultLogger('WARN'),
-    }),
+    workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: silent }),
     activities: {
       // Holds until cancelled, as the real one does.
       async followAgentStreams() {

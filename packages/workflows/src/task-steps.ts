@@ -24,6 +24,7 @@ import { installationSlotsId, repoSlotsId } from '@code-factory/naming';
 import {
   ActivityFailure,
   ApplicationFailure,
+  allHandlersFinished,
   CancellationScope,
   condition,
   isCancellation,
@@ -102,6 +103,13 @@ export const Patches = {
    * mid-call), so what an evicted task replays is its short continued run, not the start-up.
    */
   continueAfterStart: 'continue-after-start',
+  /**
+   * A continue-as-new waits for a workflow task of its own (a 1 ms timer, which the server can
+   * take up to a second to fire); work that arrives meanwhile (a comment, an agent that can go
+   * on) is done first, and the continue-as-new is tried again after it. A lane's call started
+   * meanwhile finishes first too (before, the continue-as-new abandoned it: a status edit lost).
+   */
+  continueYieldsToWork: 'continue-yields-to-work',
 } as const;
 
 /** Patches whose code runs after a local activity resolves: lean runs ask at the start. */
@@ -111,8 +119,11 @@ const HOISTED = [
   Patches.closeNeverFails,
   Patches.fleetControls,
   Patches.continueAfterStart,
+  Patches.continueYieldsToWork,
 ] as const;
 
+/** Times a run lets new work go before its continue-as-new; then the work waits for the next run. */
+const MAX_CONTINUE_YIELDS = 10;
 /** Our own bound on history when the worker sets none (the worker's default is lower). */
 export const MAX_HISTORY_EVENTS = 2_000;
 /** Said after an agent error a person must fix. */
@@ -494,14 +505,50 @@ export class TaskRun {
    * continue-as-new that GitHub's next signal overtakes is refused by the server
    * (UnhandledCommand) and that workflow task is redone, so it must not also hold the
    * results of local activities, which would then run again (a comment sent twice).
+   * With patch `continue-yields-to-work`, lanes finish their calls first, and the answer is
+   * false when new work came first, a lane started a call meanwhile, or a close came: the
+   * loop takes it and asks again.
    */
-  async beforeContinueAsNew(): Promise<void> {
-    if (!this.#lean) return;
-    await sleep(1);
+  async readyToContinueAsNew(): Promise<boolean> {
+    if (!this.#lean) return true;
+    if (!this.#patched(Patches.continueYieldsToWork)) {
+      await sleep(1);
+      return true;
+    }
+    const task = this.task;
+    // A lane's call in flight is not carried: let it finish (a status edit would be lost).
+    const lanesIdle = () => this.#laneCalls === 0 && !this.#commandRunning;
+    await condition(() => task.closeRequested || lanesIdle());
+    if (task.closeRequested) return false;
+    // Only the continue-as-new after start-up lets new work go first: past the history bound
+    // a steady stream of comments must not keep the run growing. Work already waiting (e.g.
+    // held while paused) is carried either way.
+    const mayYield = !this.#pastHistoryBound() && this.#yields < MAX_CONTINUE_YIELDS;
+    const hadWork = this.hasWork();
+    const interrupted = await condition(
+      () => task.closeRequested || (mayYield && !hadWork && this.hasWork()),
+      1,
+    );
+    if (interrupted) {
+      if (!task.closeRequested) this.#yields++;
+      return false;
+    }
+    // A lane whose own timer fired with ours starts its call while this workflow task runs;
+    // once the handlers settled, a lane mid-call means: wait for it, then a timer again.
+    await condition(allHandlersFinished);
+    return lanesIdle();
   }
+
+  /** Patch `continue-yields-to-work`: how often this run let new work go before continuing. */
+  #yields = 0;
 
   needsContinueAsNew(): boolean {
     if (this.#startDone && this.#laneCalls === 0 && !this.#commandRunning) return true;
+    return this.#pastHistoryBound();
+  }
+
+  /** The run's history is past its bound (or Temporal suggests continuing as new). */
+  #pastHistoryBound(): boolean {
     const limit = this.input.maxHistoryEvents ?? this.task.state.historyLimit ?? MAX_HISTORY_EVENTS;
     if (this.#lean) return this.#observed.suggested || this.#observed.length > limit;
     const info = workflowInfo();

@@ -65,10 +65,12 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
     if (run.needsContinueAsNew()) {
       // Between units of work: queued events, pending reactions and the recent-delivery set
       // travel in the carried state, so a busy issue never has to go idle first.
-      await run.beforeContinueAsNew();
-      await condition(allHandlersFinished);
-      log.info('continuing as new', { historyLength: workflowInfo().historyLength });
-      return continueAsNew<typeof taskWorkflow>({ ...input, carried: task.carry() });
+      if (await run.readyToContinueAsNew()) {
+        await condition(allHandlersFinished);
+        log.info('continuing as new', { historyLength: workflowInfo().historyLength });
+        return continueAsNew<typeof taskWorkflow>({ ...input, carried: task.carry() });
+      }
+      if (task.closeRequested) continue;
     }
     await run.work();
   }

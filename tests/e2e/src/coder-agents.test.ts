@@ -182,6 +182,69 @@ describe('Coder Agents on a current Coder', () => {
     expect(chat.id).toBeTruthy();
     stack.github.reset();
   });
+
+  it('sends a held comment as soon as Coder clears the error, even while the start-up run waits to continue as new', async () => {
+    // The start-up run continues as new from a workflow task of its own, after a 1 ms timer
+    // that the server may take up to a second to fire. Work arriving meanwhile goes first
+    // (patch continue-yields-to-work); before it, the held comment waited for the next run.
+    // Whether an attempt lands in that window is the server's timing, so the scenario is tried
+    // a few times: at least one must show the comment sent by the start-up run itself.
+    let sentByStartUpRun = 0;
+    for (let attempt = 0; attempt < 8 && sentByStartUpRun === 0; attempt++) {
+      const number = 7110 + attempt;
+      const name = await stack.assign(number, 'Held while continuing');
+      const handle = stack.client.workflow.getHandle(name);
+      await until(async () => (await handle.query(stateQuery)).phase === 'ready', 'ready');
+      const chat = await chatOf(stack, name);
+      await until(
+        () => stack.coder.chats().find((c) => c.id === chat.id)?.status === 'waiting',
+        'the first turn over',
+      );
+      stack.coder.setChatError(chat.id, { kind: 'usage_limit', retryable: false });
+      await until(
+        async () => (await handle.query(stateQuery)).live?.readiness === 'error',
+        'the error pushed',
+      );
+      const body = `held during the continue-as-new ${attempt}`;
+      await stack.deliver(
+        'issue_comment',
+        samplePayloads.issueComment({
+          owner: stack.repo.owner,
+          repo: stack.repo.name,
+          issueNumber: number,
+          body,
+          commentId: number * 10,
+        }),
+      );
+      await stack.waitForPhase(name, ['failed', 'waiting-for-budget']);
+      stack.coder.setChatStatus(chat.id, 'waiting');
+      await until(
+        () => stack.coder.chatMessages(chat.id).some((m) => m.text.includes(body)),
+        'the held comment sent',
+      );
+      // What the start-up run carried into the next one: the comment already sent, or not.
+      const firstRun = (await handle.describe()).raw.workflowExecutionInfo?.firstRunId ?? undefined;
+      const startUp = stack.client.workflow.getHandle(name, firstRun);
+      await until(
+        async () => (await startUp.describe()).status.name === 'CONTINUED_AS_NEW',
+        'the start-up run continued as new',
+      );
+      const history = await startUp.fetchHistory();
+      const continued = history.events?.find(
+        (e) => e.workflowExecutionContinuedAsNewEventAttributes,
+      )?.workflowExecutionContinuedAsNewEventAttributes;
+      const payload = continued?.input?.payloads?.[0];
+      if (!payload?.data) continue;
+      const [input] = [JSON.parse(Buffer.from(payload.data).toString())] as Array<{
+        carried?: { counts: { forwardedItems: number }; inbox: unknown[] };
+      }>;
+      if ((input?.carried?.counts.forwardedItems ?? 0) >= 1) {
+        expect(input?.carried?.inbox).toEqual([]);
+        sentByStartUpRun++;
+      }
+    }
+    expect(sentByStartUpRun).toBe(1);
+  });
 });
 
 describe.each([

@@ -187,6 +187,23 @@ describe.runIf(RECORD)('record Coder Agents histories', () => {
     await save('task-fleet-review-one-message', handle(n));
   });
 
+  it('task (agents): the start-up run continues as new once nothing arrives, then a comment', async () => {
+    const n = 206;
+    await send('issues', samplePayloads.issueAssigned({ ...issue(n), title: 'Replay: continue' }));
+    await until(async () => (await handle(n).query(stateQuery)).runs >= 1, 'the continued run');
+    await send(
+      'issue_comment',
+      samplePayloads.issueComment({ ...issue(n), body: 'after the continue', commentId: n * 10 }),
+    );
+    await until(
+      async () => (await handle(n).query(stateQuery)).counts.forwardedItems === 1,
+      'forwarded',
+    );
+    await send('issues', samplePayloads.issueClosed(issue(n)));
+    expect(await handle(n).result()).toBe('closed');
+    await save('task-agents-continued-comment-close', handle(n));
+  });
+
   it('agent watch workflow (still running)', async () => {
     await save(
       'agent-watch-following',
