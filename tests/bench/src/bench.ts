@@ -8,7 +8,7 @@
  *
  * Run: `pnpm exec tsx tests/bench/src/bench.ts [--quick] [--only=ingress,e2e,history,scale,push]
  *       [--sizes=1000,2500] [--tuning='{"maxCachedWorkflows":500}'] [--compare-tuning]
- *       [--profile-worker=/tmp/worker-profile]`
+ *       [--profile-worker=/tmp/worker-profile] [--heap-snapshot-above=400:/tmp]`
  * The full run compares SDK-default worker options with TUNED at the largest size.
  * Prints markdown tables. A Temporal dev server (SQLite in memory) is started for the run.
  */
@@ -70,6 +70,11 @@ const FLEET_N = 10_000;
 const TUNING = option('tuning');
 /** `--profile-worker=DIR`: V8 CPU profiles of the worker child (every thread) into DIR. */
 const PROFILE_WORKER = option('profile-worker');
+/**
+ * `--heap-snapshot-above=MIB[:DIR]`: the worker child writes one heap snapshot of its main
+ * thread the first time its used heap passes MIB (into DIR, default the system's temp dir).
+ */
+const HEAP_SNAPSHOT = option('heap-snapshot-above');
 const COMPARE_TUNING = flag('compare-tuning');
 /** Sequential assignments timed with and without eager activity dispatch. */
 const EAGER_SAMPLES = QUICK ? 15 : 40;
@@ -317,6 +322,12 @@ async function deploy(world: World, label: string, tuning?: object): Promise<Dep
       // The heap cap the worker image ships with, so RSS is measured as deployed.
       NODE_OPTIONS: WORKER_IMAGE_NODE_OPTIONS,
       ...(tuning ? { WORKER_TUNING: JSON.stringify(tuning) } : {}),
+      ...(HEAP_SNAPSHOT
+        ? {
+            HEAP_SNAPSHOT_ABOVE_MIB: HEAP_SNAPSHOT.split(':')[0] ?? '',
+            HEAP_SNAPSHOT_DIR: HEAP_SNAPSHOT.split(':')[1] ?? tmpdir(),
+          }
+        : {}),
     },
     {
       stdout: 'ignore',

@@ -6,7 +6,9 @@
  *
  * Extra variables (test-only):
  *  - WORKFLOW_BUNDLE_PATH: a prebuilt workflow bundle (saves the bundling time on restarts);
- *  - WORKER_TUNING: JSON of extra Worker options (maxCachedWorkflows, ...).
+ *  - WORKER_TUNING: JSON of extra Worker options (maxCachedWorkflows, ...);
+ *  - HEAP_SNAPSHOT_ABOVE_MIB (and HEAP_SNAPSHOT_DIR): one heap snapshot of the main thread the
+ *    first time its used heap passes that many MiB (the bench's `--heap-snapshot-above`).
  *
  * IPC (when spawned with an IPC channel): sends `{ type: 'ready' }` once polling; answers
  * `{ type: 'rss' }` with `{ type: 'rss', rss, heapUsed, peakRss }` (peak: Linux's VmHWM, 0
@@ -14,6 +16,8 @@
  */
 
 import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { writeHeapSnapshot } from 'node:v8';
 import { codecDataConverter } from '@code-factory/codec';
 import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import {
@@ -69,6 +73,10 @@ async function main(): Promise<void> {
       worker.shutdown();
     }
   });
+  snapshotHeapOnce(
+    Number(process.env.HEAP_SNAPSHOT_ABOVE_MIB ?? 0),
+    process.env.HEAP_SNAPSHOT_DIR ?? '.',
+  );
   const running = worker.run();
   process.send?.({ type: 'ready' });
   await running;
@@ -81,6 +89,18 @@ main().catch((err) => {
   process.stderr.write(`worker-process: ${err instanceof Error ? err.stack : String(err)}\n`);
   process.exit(1);
 });
+
+/** Checks the used heap every second; past `mib` (0: never) writes one snapshot and stops. */
+function snapshotHeapOnce(mib: number, dir: string): void {
+  if (!(mib > 0)) return;
+  const timer = setInterval(() => {
+    if (process.memoryUsage().heapUsed < mib * 1024 * 1024) return;
+    clearInterval(timer);
+    const file = writeHeapSnapshot(join(dir, `worker-${process.pid}-${Date.now()}.heapsnapshot`));
+    process.stderr.write(`worker-process: heap past ${mib} MiB, snapshot in ${file}\n`);
+  }, 1_000);
+  timer.unref();
+}
 
 /** The process's highest RSS so far (VmHWM in /proc/self/status), in bytes; 0 off Linux. */
 function peakRss(): number {
