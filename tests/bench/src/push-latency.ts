@@ -8,9 +8,8 @@
  * stream holder polls every AGENT_POLL_INTERVAL_MS. Same stack, same run.
  */
 
-import { samplePayloads, until } from '@code-factory/testkit';
-import { startStack } from '@code-factory/testkit/stack';
-import { stateQuery } from '@code-factory/workflows';
+import { until } from '@code-factory/testkit';
+import { holdCommentBehindAgentError, startStack } from '@code-factory/testkit/stack';
 
 export interface LatencyLeg {
   mode: 'push' | 'poll';
@@ -40,32 +39,8 @@ export async function pushVersusPoll(
         number++;
         const name = await stack.assign(number, `latency ${mode} ${i}`);
         await stack.waitForPhase(name, ['ready']);
-        const chat = await until(
-          () => stack.coder.chatByLabel('code-factory/task', name),
-          'the chat',
-        );
-        await until(
-          () => stack.coder.chats().find((c) => c.id === chat.id)?.status === 'waiting',
-          'idle',
-        );
-        stack.coder.setChatError(chat.id, { kind: 'usage_limit', retryable: false });
-        const handle = stack.client.workflow.getHandle(name);
-        await until(
-          async () => (await handle.query(stateQuery)).live?.readiness === 'error',
-          'the error known to the workflow',
-        );
         const body = `held comment ${mode} ${i}`;
-        await stack.deliver(
-          'issue_comment',
-          samplePayloads.issueComment({
-            owner: stack.repo.owner,
-            repo: stack.repo.name,
-            issueNumber: number,
-            body,
-            commentId: number * 10,
-          }),
-        );
-        await stack.waitForPhase(name, ['failed', 'waiting-for-budget']);
+        const chat = { id: (await holdCommentBehindAgentError(stack, number, name, body)).chatId };
         const start = performance.now();
         stack.coder.setChatStatus(chat.id, 'waiting');
         await until(

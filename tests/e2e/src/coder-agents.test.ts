@@ -6,7 +6,7 @@
 import { ConfigError, parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import { STATUS_MARKER } from '@code-factory/messages';
 import { samplePayloads, until } from '@code-factory/testkit';
-import { type Stack, startStack } from '@code-factory/testkit/stack';
+import { holdCommentBehindAgentError, type Stack, startStack } from '@code-factory/testkit/stack';
 import { detectBackend } from '@code-factory/worker';
 import { retryUpdate, stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -195,28 +195,8 @@ describe('Coder Agents on a current Coder', () => {
       const name = await stack.assign(number, 'Held while continuing');
       const handle = stack.client.workflow.getHandle(name);
       await until(async () => (await handle.query(stateQuery)).phase === 'ready', 'ready');
-      const chat = await chatOf(stack, name);
-      await until(
-        () => stack.coder.chats().find((c) => c.id === chat.id)?.status === 'waiting',
-        'the first turn over',
-      );
-      stack.coder.setChatError(chat.id, { kind: 'usage_limit', retryable: false });
-      await until(
-        async () => (await handle.query(stateQuery)).live?.readiness === 'error',
-        'the error pushed',
-      );
       const body = `held during the continue-as-new ${attempt}`;
-      await stack.deliver(
-        'issue_comment',
-        samplePayloads.issueComment({
-          owner: stack.repo.owner,
-          repo: stack.repo.name,
-          issueNumber: number,
-          body,
-          commentId: number * 10,
-        }),
-      );
-      await stack.waitForPhase(name, ['failed', 'waiting-for-budget']);
+      const chat = { id: (await holdCommentBehindAgentError(stack, number, name, body)).chatId };
       stack.coder.setChatStatus(chat.id, 'waiting');
       await until(
         () => stack.coder.chatMessages(chat.id).some((m) => m.text.includes(body)),

@@ -18,6 +18,7 @@ export {
   startDevServer,
   temporalCliPath,
 } from './dev-server';
+export { holdCommentBehindAgentError } from './held-comment';
 export { startTestIngress, type TestIngress, type TestIngressOptions } from './ingress';
 export { type AgentReview, seedAgentReview } from './review';
 export {
