@@ -40,11 +40,11 @@ export async function pushVersusPoll(
         const name = await stack.assign(number, `latency ${mode} ${i}`);
         await stack.waitForPhase(name, ['ready']);
         const body = `held comment ${mode} ${i}`;
-        const chat = { id: (await holdCommentBehindAgentError(stack, number, name, body)).chatId };
+        const { chatId } = await holdCommentBehindAgentError(stack, number, name, body);
         const start = performance.now();
-        stack.coder.setChatStatus(chat.id, 'waiting');
+        stack.coder.setChatStatus(chatId, 'waiting');
         await until(
-          () => stack.coder.chatMessages(chat.id).some((m) => m.text.includes(body)),
+          () => stack.coder.chatMessages(chatId).some((m) => m.text.includes(body)),
           'the held comment delivered',
         );
         samples.push(performance.now() - start);

@@ -196,10 +196,10 @@ describe('Coder Agents on a current Coder', () => {
       const handle = stack.client.workflow.getHandle(name);
       await until(async () => (await handle.query(stateQuery)).phase === 'ready', 'ready');
       const body = `held during the continue-as-new ${attempt}`;
-      const chat = { id: (await holdCommentBehindAgentError(stack, number, name, body)).chatId };
-      stack.coder.setChatStatus(chat.id, 'waiting');
+      const { chatId } = await holdCommentBehindAgentError(stack, number, name, body);
+      stack.coder.setChatStatus(chatId, 'waiting');
       await until(
-        () => stack.coder.chatMessages(chat.id).some((m) => m.text.includes(body)),
+        () => stack.coder.chatMessages(chatId).some((m) => m.text.includes(body)),
         'the held comment sent',
       );
       // What the start-up run carried into the next one: the comment already sent, or not.
@@ -215,11 +215,11 @@ describe('Coder Agents on a current Coder', () => {
       )?.workflowExecutionContinuedAsNewEventAttributes;
       const payload = continued?.input?.payloads?.[0];
       if (!payload?.data) continue;
-      const [input] = [JSON.parse(Buffer.from(payload.data).toString())] as Array<{
+      const input = JSON.parse(Buffer.from(payload.data).toString()) as {
         carried?: { counts: { forwardedItems: number }; inbox: unknown[] };
-      }>;
-      if ((input?.carried?.counts.forwardedItems ?? 0) >= 1) {
-        expect(input?.carried?.inbox).toEqual([]);
+      };
+      if ((input.carried?.counts.forwardedItems ?? 0) >= 1) {
+        expect(input.carried?.inbox).toEqual([]);
         sentByStartUpRun++;
       }
     }
