@@ -330,6 +330,10 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         });
       // One listener for the whole hold, not one per round.
       const releasing = aborted(watch.released);
+      // Heartbeats keep going while a query waits (up to 5 s, longer than a short heartbeat
+      // timeout): a silent holder would be timed out and started again while it still holds
+      // its streams. The SDK throttles what reaches the server.
+      const beat = setInterval(() => ctx.heartbeat(follower.health()), 500);
       try {
         for (;;) {
           if (watch.released?.aborted) throw letGo();
@@ -357,6 +361,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         if (err instanceof CancelledFailure || ctx.cancellationSignal.aborted) return;
         throw err;
       } finally {
+        clearInterval(beat);
         follower.stop();
       }
     },

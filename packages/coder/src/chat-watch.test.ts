@@ -140,6 +140,98 @@ describe('ChatFollower against the fake Coder', () => {
   });
 });
 
+it('hands on at most maxInFlight updates at once, and only the newest state of a chat that waited', async () => {
+  const coder = await startFakeCoder({ timings: { chatRunningMs: 10_000, interruptMs: 10 } });
+  const backend = new CoderAgentsBackend({
+    url: coder.url,
+    token: coder.token,
+    organization: 'default',
+  });
+  const names = ['gh-w-1', 'gh-w-2', 'gh-w-3'];
+  for (const taskName of names) await backend.ensureAgent({ taskName, owner: 'x', input: 'b' });
+  const seen: ChatUpdate[] = [];
+  let inFlight = 0;
+  let most = 0;
+  let open = false;
+  const follower = new ChatFollower({
+    backend,
+    pollMs: 30,
+    reconnectMs: 50,
+    maxInFlight: 1,
+    // Temporal slow to take signals: each hand-off waits until the gate opens.
+    onUpdate: async (u) => {
+      inFlight++;
+      most = Math.max(most, inFlight);
+      await until(() => open, 'the gate open');
+      seen.push(u);
+      inFlight--;
+    },
+  });
+  try {
+    follower.setOwners(['self']);
+    await until(() => coder.watchConnections() === 1, 'the stream');
+    const ids = names.map((n) => coder.chatByLabel('code-factory/task', n)?.id as string);
+    for (let i = 1; i <= 5; i++) {
+      for (const id of ids) coder.setChatSummary(id, { last_turn_summary: `turn ${i}` });
+      await new Promise((r) => setTimeout(r, 20));
+    }
+    open = true;
+    await until(
+      () => ids.every((id) => seen.some((u) => u.chatId === id && u.summary === 'turn 5')),
+      'the newest state of every chat',
+    );
+    expect(most).toBe(1);
+    // 15 changes (plus the first reads) came in; the ones that waited were replaced.
+    expect(seen.length).toBeLessThan(15);
+    for (const id of ids) {
+      const mine = seen.filter((u) => u.chatId === id);
+      expect(mine.at(-1)?.summary).toBe('turn 5');
+    }
+  } finally {
+    follower.stop();
+    await coder.close();
+  }
+});
+
+it("opens no stream when stopped while it still reads the owner's token", async () => {
+  const coder = await startFakeCoder();
+  const backend = new CoderAgentsBackend({
+    url: coder.url,
+    token: coder.token,
+    organization: 'default',
+  });
+  // The token read outlasts the holder: its attempt ends (stop) before the socket would open.
+  let release = () => {};
+  const gate = new Promise<void>((done) => {
+    release = done;
+  });
+  const reading = backend.actingAs.bind(backend);
+  let asked = false;
+  backend.actingAs = async (ownerId) => {
+    asked = true;
+    await gate;
+    return reading(ownerId);
+  };
+  const follower = new ChatFollower({
+    backend,
+    pollMs: 10_000,
+    reconnectMs: 20,
+    onUpdate: () => {},
+  });
+  try {
+    follower.setOwners(['self']);
+    await until(() => asked, 'the token read');
+    follower.stop();
+    release();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(coder.watchConnections()).toBe(0);
+    expect(coder.callsTo('GET', /\/api\/v2\/chats\/watch$/)).toHaveLength(0);
+  } finally {
+    follower.stop();
+    await coder.close();
+  }
+});
+
 async function coderGet(coder: FakeCoder, path: string) {
   return fetch(`${coder.url}${path}`, { headers: { 'Coder-Session-Token': coder.token } });
 }

@@ -55,6 +55,8 @@ export interface ChatFollowerOptions {
    */
   muteMs?: number;
   now?: () => number;
+  /** Updates handed on at once (default 32); each chat's newer states replace older unsent ones. */
+  maxInFlight?: number;
   /** Poll interval for an owner whose stream is down. */
   pollMs: number;
   /** First reconnect delay; doubles up to `maxReconnectMs`. */
@@ -89,6 +91,8 @@ export interface FollowerHealth {
 export const SELF = 'self';
 /** Chats muted at most; the oldest are unmuted first. */
 const MAX_MUTED = 50_000;
+/** Updates handed on at once (default); the rest wait, only the newest per chat. */
+const MAX_IN_FLIGHT = 32;
 
 export class ChatFollower {
   private readonly owners = new Set<string>();
@@ -97,8 +101,12 @@ export class ChatFollower {
   private readonly known = new Map<string, Pick<ChatUpdate, 'pullRequest' | 'summary'>>();
   /** Chats no workflow takes, until when (ms). */
   private readonly muted = new Map<string, number>();
-  /** Reports of one chat run one after the other, so its workflow sees them in order. */
-  private readonly chains = new Map<string, Promise<void>>();
+  /** The newest unsent update of each chat, and the chats that have one, oldest first. */
+  private readonly latest = new Map<string, ChatUpdate>();
+  private readonly waiting = new Set<string>();
+  /** Chats whose update is being handed on (one at a time per chat, so in order). */
+  private readonly sending = new Set<string>();
+  private inFlight = 0;
   private stopped = false;
   private pushed = 0;
   private polled = 0;
@@ -161,6 +169,12 @@ export class ChatFollower {
     let socket: WebSocket;
     try {
       const http = await this.options.backend.actingAs(stream.ownerId);
+      // Stopped or closed while the token was read: opening now would leak a stream that
+      // nothing closes (a holder's attempt ending just as it connects).
+      if (this.stopped || this.streams.get(stream.key) !== stream) {
+        stream.connecting = false;
+        return;
+      }
       const url = `${http.baseUrl.replace(/^http/, 'ws')}${this.options.backend.chatsPath}/watch`;
       socket = new WebSocket(url, { headers: { 'Coder-Session-Token': http.token } });
     } catch (err) {
@@ -251,7 +265,7 @@ export class ChatFollower {
     try {
       const chats = await this.options.backend.listLabelledChats(TASK_LABEL, stream.ownerId);
       if (via === 'poll') this.polled += chats.length;
-      await Promise.all(chats.map((chat) => this.take(chat, via, true)));
+      for (const chat of chats) this.take(chat, via, true);
     } catch (err) {
       this.log('warn', 'could not list the chats of an owner', {
         owner: stream.key,
@@ -272,43 +286,33 @@ export class ChatFollower {
     const parsed = ChatSchema.safeParse((frame as { chat?: unknown } | null)?.chat);
     if (!parsed.success) return;
     // Only diff events carry `diff_status`; elsewhere its absence means "unchanged".
-    void this.take(parsed.data, 'push', kind === 'diff_status_change');
+    this.take(parsed.data, 'push', kind === 'diff_status_change');
   }
 
   /** Reports a chat if it is one of ours: labelled, and not muted. */
-  private take(chat: CoderChat, via: 'push' | 'poll', diffIsAuthoritative: boolean) {
+  private take(chat: CoderChat, via: 'push' | 'poll', diffIsAuthoritative: boolean): void {
     const taskName = chat.labels?.[TASK_LABEL];
-    if (!taskName) return Promise.resolve();
+    if (!taskName) return;
     const until = this.muted.get(chat.id);
     if (until !== undefined) {
-      if (until > this.now()) return Promise.resolve();
+      if (until > this.now()) return;
       this.muted.delete(chat.id);
     }
     if (via === 'push') this.pushed++;
-    return this.enqueue(chat, taskName, via, diffIsAuthoritative);
+    // Only the newest state of a chat waits to be sent: while Temporal is slow to take
+    // signals, a chat's older states are dropped instead of piling up as calls in flight.
+    this.latest.set(chat.id, this.build(chat, taskName, via, diffIsAuthoritative));
+    this.waiting.add(chat.id);
+    this.pump();
   }
 
-  private enqueue(
+  /** What the workflow should know of the chat now (pull request and summary carried over). */
+  private build(
     chat: CoderChat,
     taskName: string,
     via: 'push' | 'poll',
     diffIsAuthoritative: boolean,
-  ): Promise<void> {
-    const previous = this.chains.get(chat.id) ?? Promise.resolve();
-    const next = previous.then(() => this.report(chat, taskName, via, diffIsAuthoritative));
-    this.chains.set(chat.id, next);
-    void next.finally(() => {
-      if (this.chains.get(chat.id) === next) this.chains.delete(chat.id);
-    });
-    return next;
-  }
-
-  private async report(
-    chat: CoderChat,
-    taskName: string,
-    via: 'push' | 'poll',
-    diffIsAuthoritative: boolean,
-  ): Promise<void> {
+  ): ChatUpdate {
     const status = chatReadiness(chat);
     const known = this.known.get(chat.id) ?? {};
     const pullRequest =
@@ -318,7 +322,7 @@ export class ChatFollower {
       ...(pullRequest ? { pullRequest } : {}),
       ...(summary ? { summary } : {}),
     });
-    const update: ChatUpdate = {
+    return {
       chatId: chat.id,
       taskName,
       status: chat.status,
@@ -329,18 +333,44 @@ export class ChatFollower {
       ...(summary ? { summary } : {}),
       via,
     };
-    const { via: _via, ...content } = update;
-    const fingerprint = JSON.stringify(content);
-    if (this.lastSent.get(chat.id) === fingerprint) return;
-    this.lastSent.set(chat.id, fingerprint);
+  }
+
+  /** Sends waiting updates, at most `maxInFlight` at once and one per chat, in order. */
+  private pump(): void {
+    for (const id of this.waiting) {
+      if (this.stopped || this.inFlight >= (this.options.maxInFlight ?? MAX_IN_FLIGHT)) return;
+      if (this.sending.has(id)) continue;
+      this.waiting.delete(id);
+      const update = this.latest.get(id);
+      this.latest.delete(id);
+      if (!update) continue;
+      const { via: _via, ...content } = update;
+      const fingerprint = JSON.stringify(content);
+      if (this.lastSent.get(id) === fingerprint) continue;
+      this.lastSent.set(id, fingerprint);
+      this.inFlight++;
+      this.sending.add(id);
+      void this.send(update, fingerprint).finally(() => {
+        this.inFlight--;
+        this.sending.delete(id);
+        if (this.latest.has(id)) this.waiting.add(id);
+        this.pump();
+      });
+    }
+  }
+
+  private async send(update: ChatUpdate, fingerprint: string): Promise<void> {
     try {
       const outcome = await this.options.onUpdate(update);
-      if (outcome === 'not-ours' || chat.archived) this.forget(chat.id);
-      if (outcome === 'not-ours') this.mute(chat.id);
+      if (outcome === 'not-ours' || update.archived) this.forget(update.chatId);
+      if (outcome === 'not-ours') this.mute(update.chatId);
     } catch (err) {
       // Reported again on the next change or read.
-      this.lastSent.delete(chat.id);
-      this.log('warn', 'could not hand a chat update on', { chatId: chat.id, error: `${err}` });
+      if (this.lastSent.get(update.chatId) === fingerprint) this.lastSent.delete(update.chatId);
+      this.log('warn', 'could not hand a chat update on', {
+        chatId: update.chatId,
+        error: `${err}`,
+      });
     }
   }
 
