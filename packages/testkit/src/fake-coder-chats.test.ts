@@ -124,6 +124,28 @@ describe('fake Coder: Chats API (current release, hand-driven clock)', () => {
     expect(coder.chatByLabel('code-factory/task', 'gh-b-2')?.title).toBe('b');
   });
 
+  it('pages the list with limit and offset (coderd ParsePagination), and refuses bad values', async () => {
+    for (const name of ['a', 'b', 'c']) {
+      await createChat(name, { team: 'x' });
+      clock += 1;
+    }
+    const titles = async (query: string) =>
+      (await api('GET', `${CHATS}?label=team:x&${query}`)).json.map(
+        (c: { title: string }) => c.title,
+      );
+    // Newest first; limit 0 (or none) means every row.
+    expect(await titles('limit=0')).toEqual(['c', 'b', 'a']);
+    expect(await titles('limit=2')).toEqual(['c', 'b']);
+    expect(await titles('limit=2&offset=2')).toEqual(['a']);
+    expect(await titles('offset=3')).toEqual([]);
+    for (const bad of ['limit=-1', 'limit=two', 'offset=1.5']) {
+      const res = await api('GET', `${CHATS}?${bad}`);
+      expect(res.status, bad).toBe(400);
+      expect(res.json.message).toBe('Query parameters have invalid values.');
+      expect(res.json.validations[0].field).toBe(bad.split('=')[0]);
+    }
+  });
+
   it('queues a message while running and runs it after the turn', async () => {
     const { json: chat } = await createChat('first');
     clock += 1_000;
