@@ -140,6 +140,50 @@ describe('ChatFollower against the fake Coder', () => {
   });
 });
 
+it('tells the workflow of a chat archived while its stream was down (the list leaves it out)', async () => {
+  const coder = await startFakeCoder({ timings: { chatRunningMs: 20, interruptMs: 10 } });
+  const backend = new CoderAgentsBackend({
+    url: coder.url,
+    token: coder.token,
+    organization: 'default',
+  });
+  const { agent } = await backend.ensureAgent({ taskName: 'gh-w-9', owner: 'x', input: 'b' });
+  const updates: ChatUpdate[] = [];
+  const follower = new ChatFollower({
+    backend,
+    pollMs: 50,
+    reconnectMs: 50,
+    onUpdate: (u) => {
+      updates.push(u);
+    },
+  });
+  try {
+    follower.setOwners(['self']);
+    await until(() => updates.find((u) => u.status === 'waiting'), 'the first turn over');
+    coder.cutStreams({ refuseForMs: 2_000 });
+    await until(() => coder.watchConnections() === 0, 'the stream cut');
+    // Archived by hand in Coder: the frame for it goes to no stream.
+    const archived = await fetch(`${coder.url}/api/v2/chats/${agent.id}`, {
+      method: 'PATCH',
+      headers: { 'Coder-Session-Token': coder.token, 'Content-Type': 'application/json' },
+      body: JSON.stringify({ archived: true }),
+    });
+    expect(archived.status).toBe(204);
+    const gone = await until(() => updates.find((u) => u.archived), 'the archive reported');
+    expect(gone).toMatchObject({ chatId: agent.id, taskName: 'gh-w-9', readiness: 'gone' });
+    expect(gone.via).toBe('poll');
+    // Read once: later polls list nothing and read nothing more.
+    const reads = () => coder.callsTo('GET', new RegExp(`/api/v2/chats/${agent.id}$`)).length;
+    const after = reads();
+    await new Promise((r) => setTimeout(r, 300));
+    expect(reads()).toBe(after);
+    expect(updates.filter((u) => u.archived)).toHaveLength(1);
+  } finally {
+    follower.stop();
+    await coder.close();
+  }
+});
+
 it('hands on at most maxInFlight updates at once, and only the newest state of a chat that waited', async () => {
   const coder = await startFakeCoder({ timings: { chatRunningMs: 10_000, interruptMs: 10 } });
   const backend = new CoderAgentsBackend({

@@ -74,6 +74,8 @@ interface OwnerStream {
   backoffMs: number;
   reconnectTimer: NodeJS.Timeout | null;
   pollTimer: NodeJS.Timeout | null;
+  /** Labelled chats of this owner seen unarchived (a sweep reads those missing from its list). */
+  chats: Set<string>;
 }
 
 export interface FollowerHealth {
@@ -157,6 +159,7 @@ export class ChatFollower {
       backoffMs: this.options.reconnectMs ?? 500,
       reconnectTimer: null,
       pollTimer: null,
+      chats: new Set(),
     };
     this.streams.set(key, stream);
     this.startPolling(stream);
@@ -193,7 +196,7 @@ export class ChatFollower {
       // Nothing is replayed on connect: read what changed while the stream was away.
       void this.sweep(stream, 'push');
     });
-    socket.on('message', (data) => this.onFrame(data.toString()));
+    socket.on('message', (data) => this.onFrame(stream, data.toString()));
     socket.on('unexpected-response', (_req, res) => {
       this.log('warn', 'chat stream refused', { owner: stream.key, status: res.statusCode });
       socket.terminate();
@@ -265,7 +268,16 @@ export class ChatFollower {
     try {
       const chats = await this.options.backend.listLabelledChats(TASK_LABEL, stream.ownerId);
       if (via === 'poll') this.polled += chats.length;
-      for (const chat of chats) this.take(chat, via, true);
+      const listed = new Set<string>();
+      for (const chat of chats) {
+        listed.add(chat.id);
+        this.take(chat, via, true, stream);
+      }
+      // The list holds unarchived chats only: one seen before and missing now was archived
+      // (by hand, while no stream carried its frame) or deleted. Read each to tell its workflow.
+      for (const id of [...stream.chats]) {
+        if (!listed.has(id)) await this.readMissing(stream, id, via);
+      }
     } catch (err) {
       this.log('warn', 'could not list the chats of an owner', {
         owner: stream.key,
@@ -274,7 +286,18 @@ export class ChatFollower {
     }
   }
 
-  private onFrame(text: string): void {
+  private async readMissing(stream: OwnerStream, id: string, via: 'push' | 'poll') {
+    const chat = await this.options.backend.getChat({ id, ownerId: stream.ownerId });
+    if (!chat?.labels?.[TASK_LABEL]) {
+      // Gone from Coder, or no longer labelled as ours: nothing left to report.
+      stream.chats.delete(id);
+      this.forget(id);
+      return;
+    }
+    this.take(chat, via, true, stream);
+  }
+
+  private onFrame(stream: OwnerStream, text: string): void {
     let frame: unknown;
     try {
       frame = JSON.parse(text);
@@ -286,13 +309,20 @@ export class ChatFollower {
     const parsed = ChatSchema.safeParse((frame as { chat?: unknown } | null)?.chat);
     if (!parsed.success) return;
     // Only diff events carry `diff_status`; elsewhere its absence means "unchanged".
-    this.take(parsed.data, 'push', kind === 'diff_status_change');
+    this.take(parsed.data, 'push', kind === 'diff_status_change', stream);
   }
 
   /** Reports a chat if it is one of ours: labelled, and not muted. */
-  private take(chat: CoderChat, via: 'push' | 'poll', diffIsAuthoritative: boolean): void {
+  private take(
+    chat: CoderChat,
+    via: 'push' | 'poll',
+    diffIsAuthoritative: boolean,
+    stream: OwnerStream,
+  ): void {
     const taskName = chat.labels?.[TASK_LABEL];
     if (!taskName) return;
+    if (chat.archived) stream.chats.delete(chat.id);
+    else stream.chats.add(chat.id);
     const until = this.muted.get(chat.id);
     if (until !== undefined) {
       if (until > this.now()) return;
