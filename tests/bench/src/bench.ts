@@ -816,40 +816,54 @@ async function history(
   // Per forwarded comment.
   const n = preassigned[preassigned.length - 1] ?? 1;
   const K = 10;
+  const runOf = async () => (await world.client.workflow.getHandle(d.taskName(n)).describe()).runId;
   let s = await state(n);
-  await settle(n, s.counts.forwardedItems);
-  const h0 = await historyOf(d.taskName(n));
-  let lastBefore = h0.length;
+  let h0: Awaited<ReturnType<typeof historyOf>> = [];
+  let h1: Awaited<ReturnType<typeof historyOf>> = [];
+  let lastBefore = 0;
   let lastTypes: Record<string, number> = {};
   let timeline: string[] = [];
-  for (let i = 0; i < K; i++) {
+  // The ten comments must land in one run: a continue-as-new in the window (a small
+  // TASK_HISTORY_LIMIT) would make the difference of two runs' lengths meaningless.
+  for (let attempt = 0; attempt < 3; attempt++) {
     s = await state(n);
-    await post(
-      await signed(
-        'issue_comment',
-        samplePayloads.issueComment({
-          ...(issue(n) as object),
-          body: `history ${i}`,
-          commentId: 3_000_000 + i,
-        }),
-      ),
-    );
-    await settle(n, s.counts.forwardedItems + 1);
-    if (i === K - 1) {
-      const h = await historyOf(d.taskName(n));
-      lastTypes = {};
-      const slice = h.slice(lastBefore);
-      const t0 = slice[0] ? eventMs(slice[0]) : 0;
-      timeline = slice.map((e) => `+${fmt(eventMs(e) - t0, 0)} ${eventName(e.eventType)}`);
-      for (const e of slice) {
-        const type = eventName(e.eventType);
-        lastTypes[type] = (lastTypes[type] ?? 0) + 1;
+    await settle(n, s.counts.forwardedItems);
+    const run0 = await runOf();
+    h0 = await historyOf(d.taskName(n), run0);
+    lastBefore = h0.length;
+    for (let i = 0; i < K; i++) {
+      s = await state(n);
+      await post(
+        await signed(
+          'issue_comment',
+          samplePayloads.issueComment({
+            ...(issue(n) as object),
+            body: `history ${i}`,
+            commentId: 3_000_000 + i,
+          }),
+        ),
+      );
+      await settle(n, s.counts.forwardedItems + 1);
+      if (i === K - 1) {
+        const h = await historyOf(d.taskName(n));
+        lastTypes = {};
+        const slice = h.slice(lastBefore);
+        const t0 = slice[0] ? eventMs(slice[0]) : 0;
+        timeline = slice.map((e) => `+${fmt(eventMs(e) - t0, 0)} ${eventName(e.eventType)}`);
+        for (const e of slice) {
+          const type = eventName(e.eventType);
+          lastTypes[type] = (lastTypes[type] ?? 0) + 1;
+        }
+      } else if (i === K - 2) {
+        lastBefore = (await historyOf(d.taskName(n))).length;
       }
-    } else if (i === K - 2) {
-      lastBefore = (await historyOf(d.taskName(n))).length;
     }
+    if ((await runOf()) === run0) {
+      h1 = await historyOf(d.taskName(n), run0);
+      break;
+    }
+    log('the task continued as new while its comments were counted; counting again');
   }
-  const h1 = await historyOf(d.taskName(n));
   const perComment = (h1.length - h0.length) / K;
   // The agent's own status pushes in the same window (working, then idle again after each
   // turn): a signal each, with the workflow task it usually gets to itself.
