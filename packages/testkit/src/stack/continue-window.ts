@@ -45,9 +45,7 @@ export async function commentInContinueWindow(
     await stack.deliver(
       'issue_comment',
       samplePayloads.issueComment({
-        owner: stack.repo.owner,
-        repo: stack.repo.name,
-        issueNumber,
+        ...stack.issue(issueNumber),
         body: `bound ${i}`,
         commentId: (options.commentIdBase ?? issueNumber * 1_000) + i,
       }),
