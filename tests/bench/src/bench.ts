@@ -818,52 +818,53 @@ async function history(
   const K = 10;
   const runOf = async () => (await world.client.workflow.getHandle(d.taskName(n)).describe()).runId;
   let s = await state(n);
-  let h0: Awaited<ReturnType<typeof historyOf>> = [];
-  let h1: Awaited<ReturnType<typeof historyOf>> = [];
-  let lastBefore = 0;
+  await settle(n, s.counts.forwardedItems);
+  const run0 = await runOf();
+  const h0 = await historyOf(d.taskName(n), run0);
+  let lastBefore = h0.length;
+  let lastRun = run0;
   let lastTypes: Record<string, number> = {};
   let timeline: string[] = [];
-  // The ten comments must land in one run: a continue-as-new in the window (a small
-  // TASK_HISTORY_LIMIT) would make the difference of two runs' lengths meaningless.
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let i = 0; i < K; i++) {
     s = await state(n);
-    await settle(n, s.counts.forwardedItems);
-    const run0 = await runOf();
-    h0 = await historyOf(d.taskName(n), run0);
-    lastBefore = h0.length;
-    for (let i = 0; i < K; i++) {
-      s = await state(n);
-      await post(
-        await signed(
-          'issue_comment',
-          samplePayloads.issueComment({
-            ...(issue(n) as object),
-            body: `history ${i}`,
-            commentId: 3_000_000 + i,
-          }),
-        ),
-      );
-      await settle(n, s.counts.forwardedItems + 1);
-      if (i === K - 1) {
-        const h = await historyOf(d.taskName(n));
-        lastTypes = {};
-        const slice = h.slice(lastBefore);
-        const t0 = slice[0] ? eventMs(slice[0]) : 0;
-        timeline = slice.map((e) => `+${fmt(eventMs(e) - t0, 0)} ${eventName(e.eventType)}`);
-        for (const e of slice) {
-          const type = eventName(e.eventType);
-          lastTypes[type] = (lastTypes[type] ?? 0) + 1;
-        }
-      } else if (i === K - 2) {
-        lastBefore = (await historyOf(d.taskName(n))).length;
+    await post(
+      await signed(
+        'issue_comment',
+        samplePayloads.issueComment({
+          ...(issue(n) as object),
+          body: `history ${i}`,
+          commentId: 3_000_000 + i,
+        }),
+      ),
+    );
+    await settle(n, s.counts.forwardedItems + 1);
+    if (i === K - 1) {
+      const h = await historyOf(d.taskName(n));
+      lastTypes = {};
+      const slice = (await runOf()) === lastRun ? h.slice(lastBefore) : h;
+      const t0 = slice[0] ? eventMs(slice[0]) : 0;
+      timeline = slice.map((e) => `+${fmt(eventMs(e) - t0, 0)} ${eventName(e.eventType)}`);
+      for (const e of slice) {
+        const type = eventName(e.eventType);
+        lastTypes[type] = (lastTypes[type] ?? 0) + 1;
       }
+    } else if (i === K - 2) {
+      lastRun = await runOf();
+      lastBefore = (await historyOf(d.taskName(n), lastRun)).length;
     }
-    if ((await runOf()) === run0) {
-      h1 = await historyOf(d.taskName(n), run0);
-      break;
-    }
-    log('the task continued as new while its comments were counted; counting again');
   }
+  // The window's events across runs: a continue-as-new in it (a small TASK_HISTORY_LIMIT)
+  // counts with the comments, the continued runs' events included.
+  const h1 = [...h0];
+  const later: Awaited<ReturnType<typeof historyOf>>[] = [];
+  for (let runId: string | null | undefined = await runOf(); runId && runId !== run0; ) {
+    const h = await historyOf(d.taskName(n), runId);
+    later.unshift(h);
+    runId = h[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
+  }
+  h1.push(...(await historyOf(d.taskName(n), run0)).slice(h0.length));
+  for (const h of later) h1.push(...h);
+  if (later.length > 0) log(`the task continued as new ${later.length} time(s) in the window`);
   const perComment = (h1.length - h0.length) / K;
   // The agent's own status pushes in the same window (working, then idle again after each
   // turn): a signal each, with the workflow task it usually gets to itself.
