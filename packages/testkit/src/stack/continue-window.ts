@@ -45,7 +45,9 @@ export async function commentInContinueWindow(
     await stack.deliver(
       'issue_comment',
       samplePayloads.issueComment({
-        ...stack.issue(issueNumber),
+        owner: stack.repo.owner,
+        repo: stack.repo.name,
+        issueNumber,
         body: `bound ${i}`,
         commentId: (options.commentIdBase ?? issueNumber * 1_000) + i,
       }),
