@@ -110,12 +110,6 @@ export const Patches = {
    * meanwhile finishes first too (before, the continue-as-new abandoned it: a status edit lost).
    */
   continueYieldsToWork: 'continue-yields-to-work',
-  /**
-   * Past the history bound too, work that arrives while the continue-as-new waits for its
-   * timer goes first, at most three times a run (before: it waited for the next run, up to
-   * the second the server takes to fire the timer).
-   */
-  continueYieldsAtBound: 'continue-yields-at-bound',
 } as const;
 
 /** Patches whose code runs after a local activity resolves: lean runs ask at the start. */
@@ -126,13 +120,10 @@ const HOISTED = [
   Patches.fleetControls,
   Patches.continueAfterStart,
   Patches.continueYieldsToWork,
-  Patches.continueYieldsAtBound,
 ] as const;
 
 /** Times a run lets new work go before its continue-as-new; then the work waits for the next run. */
 const MAX_CONTINUE_YIELDS = 10;
-/** The same past the history bound (patch `continue-yields-at-bound`): a run grows little. */
-const MAX_BOUND_YIELDS = 3;
 /** Our own bound on history when the worker sets none (the worker's default is lower). */
 export const MAX_HISTORY_EVENTS = 2_000;
 /** Said after an agent error a person must fix. */
@@ -529,24 +520,17 @@ export class TaskRun {
     const lanesIdle = () => this.#laneCalls === 0 && !this.#commandRunning;
     await condition(() => task.closeRequested || lanesIdle());
     if (task.closeRequested) return false;
-    // New work goes first, a few times a run: past the history bound only three times
-    // (patch continue-yields-at-bound; before it, never), so a steady stream of comments
-    // cannot keep a run growing. Work already waiting (e.g. held while paused) is carried
-    // either way.
-    const atBound = this.#pastHistoryBound();
-    const mayYield = atBound
-      ? this.#patched(Patches.continueYieldsAtBound) && this.#boundYields < MAX_BOUND_YIELDS
-      : this.#yields < MAX_CONTINUE_YIELDS;
+    // Only the continue-as-new after start-up lets new work go first: past the history bound
+    // a steady stream of comments must not keep the run growing. Work already waiting (e.g.
+    // held while paused) is carried either way.
+    const mayYield = !this.#pastHistoryBound() && this.#yields < MAX_CONTINUE_YIELDS;
     const hadWork = this.hasWork();
     const interrupted = await condition(
       () => task.closeRequested || (mayYield && !hadWork && this.hasWork()),
       1,
     );
     if (interrupted) {
-      if (!task.closeRequested) {
-        if (atBound) this.#boundYields++;
-        else this.#yields++;
-      }
+      if (!task.closeRequested) this.#yields++;
       return false;
     }
     // A lane whose own timer fired with ours starts its call while this workflow task runs;
@@ -557,8 +541,6 @@ export class TaskRun {
 
   /** Patch `continue-yields-to-work`: how often this run let new work go before continuing. */
   #yields = 0;
-  /** Patch `continue-yields-at-bound`: the same, past the history bound. */
-  #boundYields = 0;
 
   needsContinueAsNew(): boolean {
     if (this.#startDone && this.#laneCalls === 0 && !this.#commandRunning) return true;

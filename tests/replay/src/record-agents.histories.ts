@@ -6,12 +6,7 @@
  */
 
 import { samplePayloads } from '@code-factory/testkit';
-import {
-  commentInContinueWindow,
-  type Stack,
-  seedAgentReview,
-  startStack,
-} from '@code-factory/testkit/stack';
+import { type Stack, seedAgentReview, startStack } from '@code-factory/testkit/stack';
 import {
   agentWatchWorkflowId,
   pauseSignal,
@@ -214,32 +209,5 @@ describe.runIf(RECORD)('record Coder Agents histories', () => {
       'agent-watch-following',
       stack.client.workflow.getHandle(agentWatchWorkflowId(stack.taskQueue)),
     );
-  });
-});
-
-describe.runIf(RECORD)('record a run past its bound (TASK_HISTORY_LIMIT 100)', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({
-      coderTimings: { chatRunningMs: 20 },
-      workerEnv: { TASK_HISTORY_LIMIT: '100', STATUS_COMMENT_INTERVAL_MS: '30000' },
-    });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
-
-  it('task (agents): a comment in the window of a continue-as-new at the bound goes first', async () => {
-    const n = 207;
-    const res = await stack.deliver('issues', samplePayloads.issueAssigned(stack.issue(n)));
-    expect(res.status).toBe(202);
-    const handle = stack.client.workflow.getHandle(stack.taskName(n));
-    await until(async () => {
-      const s = await handle.query(stateQuery);
-      return s.phase === 'ready' && s.runs === 1;
-    }, 'the continued run');
-    const { runId } = await commentInContinueWindow(stack, n);
-    expect(runId, 'a run that sent the comment before continuing').toBeDefined();
-    await save('task-agents-comment-in-continue-window', handle, runId);
   });
 });

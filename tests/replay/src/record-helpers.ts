@@ -30,19 +30,12 @@ export function until<T>(
  * `RECORD_SUFFIX=.some-patch` saves `<name>.some-patch.json`: a recording of a newer shape
  * next to the older one, which stays to prove old runs still replay.
  */
-export async function save(
-  base: string,
-  handle: WorkflowHandle,
-  /** Only this run, under `<name>.json` (not the latest run and those before it). */
-  onlyRun?: string,
-): Promise<void> {
+export async function save(base: string, handle: WorkflowHandle): Promise<void> {
   const name = `${base}${process.env.RECORD_SUFFIX ?? ''}`;
   mkdirSync(HISTORIES_DIR, { recursive: true });
   // The latest run under `<name>.json`; the runs it continued from (a task continues as new
   // once its agent runs) under `<name>.earlier-<n>.json`, 1 being the one just before it.
-  let history = onlyRun
-    ? await handle.client.getHandle(handle.workflowId, onlyRun).fetchHistory()
-    : await handle.fetchHistory();
+  let history = await handle.fetchHistory();
   for (let back = 0; ; back++) {
     const file = back === 0 ? `${name}.json` : `${name}.earlier-${back}.json`;
     // The same JSON shape as `temporal workflow show --output json` and the Web UI's download.
@@ -51,7 +44,7 @@ export async function save(
     console.log(`recorded ${file}: ${history.events?.length ?? 0} events`);
     const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
     const previous = started?.continuedExecutionRunId;
-    if (!previous || onlyRun) return;
+    if (!previous) return;
     history = await handle.client.getHandle(handle.workflowId, previous).fetchHistory();
   }
 }

@@ -10,7 +10,6 @@ export {
   WORKER_PROCESS_ENTRY,
   type WorkerProcess,
 } from './child';
-export { type ContinueWindowResult, commentInContinueWindow } from './continue-window';
 export {
   DEV_SERVER_SEARCH_ATTRIBUTES,
   type DevServer,
