@@ -330,14 +330,16 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         });
       // One listener for the whole hold, not one per round.
       const releasing = aborted(watch.released);
-      // Heartbeats keep going while a query waits (up to 5 s, longer than a short heartbeat
-      // timeout): a silent holder would be timed out and started again while it still holds
-      // its streams. The SDK throttles what reaches the server.
-      const beat = setInterval(() => ctx.heartbeat(follower.health()), 500);
+      // Heartbeats go out on their own timer, not once per round: a query waits up to 5 s,
+      // longer than a short heartbeat timeout, and a silent holder would be timed out and
+      // started again while it still holds its streams. The SDK throttles what reaches the
+      // server.
+      const heartbeat = () => ctx.heartbeat(follower.health());
+      heartbeat();
+      const beat = setInterval(heartbeat, 500);
       try {
         for (;;) {
           if (watch.released?.aborted) throw letGo();
-          ctx.heartbeat(follower.health());
           try {
             // Bounded: right after a takeover the watch workflow may still be cached on the
             // dead worker, and a query waits until the server hands it to a live one. Change

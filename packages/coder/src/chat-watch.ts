@@ -103,9 +103,8 @@ export class ChatFollower {
   private readonly known = new Map<string, Pick<ChatUpdate, 'pullRequest' | 'summary'>>();
   /** Chats no workflow takes, until when (ms). */
   private readonly muted = new Map<string, number>();
-  /** The newest unsent update of each chat, and the chats that have one, oldest first. */
+  /** The newest unsent update of each chat, oldest chat first. */
   private readonly latest = new Map<string, ChatUpdate>();
-  private readonly waiting = new Set<string>();
   /** Chats whose update is being handed on (one at a time per chat, so in order). */
   private readonly sending = new Set<string>();
   private inFlight = 0;
@@ -332,7 +331,6 @@ export class ChatFollower {
     // Only the newest state of a chat waits to be sent: while Temporal is slow to take
     // signals, a chat's older states are dropped instead of piling up as calls in flight.
     this.latest.set(chat.id, this.build(chat, taskName, via, diffIsAuthoritative));
-    this.waiting.add(chat.id);
     this.pump();
   }
 
@@ -367,13 +365,10 @@ export class ChatFollower {
 
   /** Sends waiting updates, at most `maxInFlight` at once and one per chat, in order. */
   private pump(): void {
-    for (const id of this.waiting) {
+    for (const [id, update] of this.latest) {
       if (this.stopped || this.inFlight >= (this.options.maxInFlight ?? MAX_IN_FLIGHT)) return;
       if (this.sending.has(id)) continue;
-      this.waiting.delete(id);
-      const update = this.latest.get(id);
       this.latest.delete(id);
-      if (!update) continue;
       const { via: _via, ...content } = update;
       const fingerprint = JSON.stringify(content);
       if (this.lastSent.get(id) === fingerprint) continue;
@@ -383,7 +378,6 @@ export class ChatFollower {
       void this.send(update, fingerprint).finally(() => {
         this.inFlight--;
         this.sending.delete(id);
-        if (this.latest.has(id)) this.waiting.add(id);
         this.pump();
       });
     }

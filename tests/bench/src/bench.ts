@@ -75,6 +75,10 @@ const PROFILE_WORKER = option('profile-worker');
  * thread the first time its used heap passes MIB (into DIR, default the system's temp dir).
  */
 const HEAP_SNAPSHOT = option('heap-snapshot-above');
+function heapSnapshotEnv(value: string): Record<string, string> {
+  const [mib = '', dir = tmpdir()] = value.split(':');
+  return { HEAP_SNAPSHOT_ABOVE_MIB: mib, HEAP_SNAPSHOT_DIR: dir };
+}
 const COMPARE_TUNING = flag('compare-tuning');
 /** Sequential assignments timed with and without eager activity dispatch. */
 const EAGER_SAMPLES = QUICK ? 15 : 40;
@@ -322,12 +326,7 @@ async function deploy(world: World, label: string, tuning?: object): Promise<Dep
       // The heap cap the worker image ships with, so RSS is measured as deployed.
       NODE_OPTIONS: WORKER_IMAGE_NODE_OPTIONS,
       ...(tuning ? { WORKER_TUNING: JSON.stringify(tuning) } : {}),
-      ...(HEAP_SNAPSHOT
-        ? {
-            HEAP_SNAPSHOT_ABOVE_MIB: HEAP_SNAPSHOT.split(':')[0] ?? '',
-            HEAP_SNAPSHOT_DIR: HEAP_SNAPSHOT.split(':')[1] ?? tmpdir(),
-          }
-        : {}),
+      ...(HEAP_SNAPSHOT ? heapSnapshotEnv(HEAP_SNAPSHOT) : {}),
     },
     {
       stdout: 'ignore',
@@ -855,23 +854,24 @@ async function history(
   }
   // The window's events across runs: a continue-as-new in it (a small TASK_HISTORY_LIMIT)
   // counts with the comments, the continued runs' events included.
-  const h1 = [...h0];
   const later: Awaited<ReturnType<typeof historyOf>>[] = [];
   for (let runId: string | null | undefined = await runOf(); runId && runId !== run0; ) {
     const h = await historyOf(d.taskName(n), runId);
     later.unshift(h);
     runId = h[0]?.workflowExecutionStartedEventAttributes?.continuedExecutionRunId;
   }
-  h1.push(...(await historyOf(d.taskName(n), run0)).slice(h0.length));
-  for (const h of later) h1.push(...h);
+  const windowEvents = [
+    ...(await historyOf(d.taskName(n), run0)).slice(h0.length),
+    ...later.flat(),
+  ];
   if (later.length > 0) log(`the task continued as new ${later.length} time(s) in the window`);
-  const perComment = (h1.length - h0.length) / K;
+  const perComment = windowEvents.length / K;
   // The agent's own status pushes in the same window (working, then idle again after each
   // turn): a signal each, with the workflow task it usually gets to itself.
-  const pushes = h1
-    .slice(h0.length)
-    .filter((e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'agentUpdate').length;
-  const perCommentOwn = (h1.length - h0.length - 4 * pushes) / K;
+  const pushes = windowEvents.filter(
+    (e) => e.workflowExecutionSignaledEventAttributes?.signalName === 'agentUpdate',
+  ).length;
+  const perCommentOwn = (windowEvents.length - 4 * pushes) / K;
 
   // Per CI failure (signalled as the repository workflow does once it resolved the PR).
   const ci = preassigned[preassigned.length - 2] ?? 2;
