@@ -4,7 +4,8 @@
  * of throwing. The Temporal SDK has exactly that setup in its workflow thread: a context with
  * `microtaskMode: 'afterEvaluate'`, every call run with `isolateExecutionTimeout`, and Node's
  * AsyncLocalStorage given to the sandbox (cancellation scopes), which turns async hooks on.
- * The 10,000-task bench runs died with this fatal error (docs/performance.md, c).
+ * The 10,000-task bench runs died with this fatal error (docs/performance-log.md, c; the
+ * default it led to: docs/performance.md, "Fleet defaults").
  *
  *   pnpm exec tsx tests/bench/src/vm-timeout-crash.ts
  *
