@@ -10,8 +10,9 @@
  *       [--sizes=1000,2500] [--tuning='{"maxCachedWorkflows":500}'] [--compare-tuning]
  *       [--profile-worker=/tmp/worker-profile [--profile-interval-us=10000]]
  *       [--heap-snapshot-above=400:/tmp]`
- * The full run compares SDK-default worker options with TUNED at the largest size.
- * Prints markdown tables. A Temporal dev server (SQLite in memory) is started for the run.
+ * `--compare-tuning` adds a scale row with TUNED worker options at the largest size.
+ * Prints markdown tables. A Temporal dev server (SQLite in a file on tmpfs) is started for the
+ * run.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -77,10 +78,13 @@ const PROFILE_WORKER = option('profile-worker');
  * profiler's own cost lower.
  */
 const PROFILE_INTERVAL_US = option('profile-interval-us');
+if (PROFILE_INTERVAL_US !== undefined && !/^[1-9]\d*$/.test(PROFILE_INTERVAL_US)) {
+  throw new Error(
+    `--profile-interval-us takes a whole number of microseconds, not "${PROFILE_INTERVAL_US}"`,
+  );
+}
 function profileArgs(dir: string): string[] {
-  const interval = PROFILE_INTERVAL_US
-    ? [`--cpu-prof-interval=${Number(PROFILE_INTERVAL_US)}`]
-    : [];
+  const interval = PROFILE_INTERVAL_US ? [`--cpu-prof-interval=${PROFILE_INTERVAL_US}`] : [];
   return ['--cpu-prof', `--cpu-prof-dir=${dir}`, ...interval];
 }
 /**
