@@ -38,12 +38,14 @@ import {
   type AgentWatchActivities,
   agentUpdateSignal,
   agentWatchWorkflowId,
+  coderAccessSignal,
+  type FollowedAgent,
   followAgentSignal,
   followedOwnersQuery,
   type IssueRef,
   type RepoConfigState,
   type RepositoryActivities,
-  SELF_OWNER,
+  releaseAgentUpdate,
   type StartAgentInput,
   type TaskActivities,
 } from '@code-factory/workflows';
@@ -94,8 +96,7 @@ export interface ActivityDeps {
 export type WorkerActivities = TaskActivities & RepositoryActivities & AgentWatchActivities;
 
 export function createActivities(deps: ActivityDeps): WorkerActivities {
-  /** Chat owners told to the agent-watch workflow, and when (ms); see `followChatOwner`. */
-  const toldOwners = new Map<string, number>();
+  const follows = deps.agentWatch ? new FollowBatcher(deps.agentWatch) : null;
   const backend = (kind: BackendKind): AgentBackend => {
     const found = deps.backends[kind];
     if (found) return found;
@@ -201,6 +202,8 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         ...(input.ownerId ? { ownerId: input.ownerId } : {}),
         input: brief.input,
         templateName: brief.templateName,
+        // Recognisable in Coder's UI: `owner/repo#N: <issue title>`.
+        title: `${input.repository.owner}/${input.repository.name}#${input.issueNumber}: ${input.issueTitle}`,
         labels: {
           [TASK_LABEL]: input.taskName,
           [ISSUE_LABEL]: `${input.repository.owner}/${input.repository.name}#${input.issueNumber}`,
@@ -219,8 +222,8 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
       });
       const ref = toRef(started.agent);
       const pushed = input.backend === 'agents' && deps.agentWatch !== undefined;
-      if (pushed && deps.agentWatch) {
-        await followChatOwner(deps.agentWatch, toldOwners, {
+      if (pushed && follows) {
+        await follows.follow({
           chatId: ref.id,
           taskName: input.taskName,
           ...(ref.ownerId ? { ownerId: ref.ownerId } : {}),
@@ -293,9 +296,16 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         log.warn('agent backend gone from Coder; nothing to stop', { backend: agent.backend });
         return { existed: false };
       }
-      // A pushed chat needs no unfollow: its archive frame reaches the closing workflow, and
-      // the holder mutes a chat whose workflow is gone.
-      return backend(agent.backend).close(agent);
+      const closed = await backend(agent.backend).close(agent);
+      // The chat is archived: its owner's stream (and key) are kept only for other open tasks.
+      if (agent.backend === 'agents' && deps.agentWatch) {
+        await releaseChatOwner(
+          deps.agentWatch,
+          deps.backends.agents as CoderAgentsBackend | undefined,
+          agent,
+        );
+      }
+      return closed;
     },
 
     async followAgentStreams({ watcherId }) {
@@ -323,6 +333,8 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
       });
       const watcher = watch.client.workflow.getHandle(watcherId);
       let version: number | undefined;
+      /** The refusals the watch was last told about (fingerprint). */
+      let reported = '';
       const letGo = () =>
         new ExternalError('this worker is shutting down; another worker takes the streams over', {
           kind: 'retryable',
@@ -350,7 +362,11 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
             if (owners) {
               version = owners.version;
               follower.setOwners(owners.owners);
+              // Owners whose last task closed: their keys go (those of other workers at their
+              // next prune).
+              await agents.keys.retainOnly(new Set(owners.owners), 'no open task', KEY_GRACE_MS);
             }
+            reported = await reportRefusals(watcher, agents, reported);
           } catch (err) {
             if (watch.released?.aborted || ctx.cancellationSignal.aborted) throw err;
             // Keep following what we follow; the next round asks again.
@@ -472,34 +488,116 @@ function watchInput(watch: NonNullable<ActivityDeps['agentWatch']>) {
   return watch.heartbeatTimeoutMs ? { heartbeatTimeoutMs: watch.heartbeatTimeoutMs } : {};
 }
 
-/**
- * The agent-watch workflow keeps owners for good, so telling it again is needed only if it was
- * terminated by hand and started afresh: each owner is told again after this long.
- */
-export const OWNER_REFRESH_MS = 5 * 60_000;
+/** How long follows wait to be sent together (one signal for every start in the window). */
+export const FOLLOW_BATCH_MS = 50;
 
 /**
- * Makes sure this task queue's agent-watch workflow (started if need be) follows the chat's
- * owner. `told` holds the owners these activities told it about, and when (ms).
+ * Tells this task queue's agent-watch workflow (started if need be) which tasks' chats to
+ * follow. Follows made within `FOLLOW_BATCH_MS` go as one signal, so a fleet start of thousands
+ * of issues costs the watch a handful of signals; each caller waits until its follow is sent.
  */
-export async function followChatOwner(
-  watch: NonNullable<ActivityDeps['agentWatch']>,
-  told: Map<string, number>,
-  chat: { chatId: string; taskName: string; ownerId?: string },
-  now = Date.now(),
-): Promise<void> {
-  const owner = chat.ownerId || SELF_OWNER;
-  const at = told.get(owner);
-  if (at !== undefined && now - at < OWNER_REFRESH_MS) return;
-  await watch.client.workflow.signalWithStart(AGENT_WATCH_WORKFLOW_TYPE, {
-    workflowId: agentWatchWorkflowId(watch.taskQueue),
-    taskQueue: watch.taskQueue,
-    args: [watchInput(watch)],
-    signal: followAgentSignal,
-    signalArgs: [chat],
-  });
-  told.set(owner, now);
+export class FollowBatcher {
+  private pending: FollowedAgent[] = [];
+  private flushing: Promise<void> | null = null;
+
+  constructor(
+    private readonly watch: NonNullable<ActivityDeps['agentWatch']>,
+    private readonly batchMs = FOLLOW_BATCH_MS,
+  ) {}
+
+  follow(chat: FollowedAgent): Promise<void> {
+    this.pending.push(chat);
+    this.flushing ??= new Promise<void>((resolve) => setTimeout(resolve, this.batchMs)).then(() => {
+      const follows = this.pending;
+      this.pending = [];
+      this.flushing = null;
+      return this.send(follows);
+    });
+    return this.flushing;
+  }
+
+  private async send(follows: FollowedAgent[]): Promise<void> {
+    await this.watch.client.workflow.signalWithStart(AGENT_WATCH_WORKFLOW_TYPE, {
+      workflowId: agentWatchWorkflowId(this.watch.taskQueue),
+      taskQueue: this.watch.taskQueue,
+      args: [watchInput(this.watch)],
+      signal: followAgentSignal,
+      signalArgs: [{ follows }],
+    });
+  }
 }
+
+/**
+ * The issue's task let go of its chat: the watch stops following the owner once none of its
+ * tasks is open, and then this worker's key for the owner is revoked at once (other workers'
+ * keys go at their next janitor round). A watch that is not there follows nobody.
+ */
+export async function releaseChatOwner(
+  watch: NonNullable<ActivityDeps['agentWatch']>,
+  agents: CoderAgentsBackend | undefined,
+  agent: AgentRef,
+): Promise<void> {
+  const ownerId = agent.ownerId;
+  let ownerFollowed = false;
+  try {
+    ({ ownerFollowed } = await watch.client.workflow
+      .getHandle(agentWatchWorkflowId(watch.taskQueue))
+      .executeUpdate(releaseAgentUpdate, {
+        args: [{ taskName: agent.name, ...(ownerId ? { ownerId } : {}) }],
+      }));
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+  }
+  if (!ownerFollowed && ownerId && agents) await agents.keys.revoke(ownerId, 'no open task');
+}
+
+/**
+ * Revokes the keys this worker holds for owners the watch no longer follows (their last task
+ * closed on another worker). Keys minted in the last few minutes are kept: their task may be
+ * starting, its follow not sent yet.
+ */
+export async function pruneOwnerKeys(
+  watch: NonNullable<ActivityDeps['agentWatch']>,
+  agents: CoderAgentsBackend,
+  graceMs = KEY_GRACE_MS,
+): Promise<number> {
+  if (agents.keys.owners().length === 0) return 0;
+  let followed: string[];
+  try {
+    const answer = await watch.client.workflow
+      .getHandle(agentWatchWorkflowId(watch.taskQueue))
+      .query(followedOwnersQuery, {});
+    followed = answer?.owners ?? [];
+  } catch (err) {
+    if (!(err instanceof WorkflowNotFoundError)) throw err;
+    followed = [];
+  }
+  return agents.keys.retainOnly(new Set(followed), 'no open task', graceMs);
+}
+
+/**
+ * Tells the watch which owners Coder refuses keys for, when that changed, so the Web UI shows
+ * them with their back-off. Returns what was told (the fingerprint to compare next time).
+ */
+async function reportRefusals(
+  watcher: ReturnType<Client['workflow']['getHandle']>,
+  agents: CoderAgentsBackend,
+  reported: string,
+): Promise<string> {
+  const refused = agents.keys.refusals().map((r) => ({
+    ownerId: r.ownerId,
+    failures: r.failures,
+    retryAt: r.retryAt,
+    reason: r.reason,
+  }));
+  const fingerprint = refused.map((r) => `${r.ownerId}:${r.failures}`).join(',');
+  if (fingerprint === reported) return reported;
+  await watcher.signal(coderAccessSignal, { refused });
+  return fingerprint;
+}
+
+/** Keys younger than this survive a prune (see `pruneOwnerKeys`). */
+export const KEY_GRACE_MS = 5 * 60_000;
 
 /** Starts this task queue's agent-watch workflow (if it does not run) and reports the deployment. */
 export async function startAgentWatch(

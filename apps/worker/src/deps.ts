@@ -9,12 +9,14 @@ import {
   chooseBackend,
   describeChoice,
   detectCoder,
+  type KeyEvent,
 } from '@code-factory/coder';
 import { ConfigError, type WorkerConfig } from '@code-factory/config';
 import { isExternalError } from '@code-factory/errors';
 import { GitHubApp } from '@code-factory/github';
 import type { Client } from '@temporalio/client';
-import { type ActivityDeps, startAgentWatch } from './activities';
+import { Runtime } from '@temporalio/worker';
+import { type ActivityDeps, KEY_GRACE_MS, pruneOwnerKeys, startAgentWatch } from './activities';
 import type { RepoWorkDeps } from './repo-config-activities';
 import { storedRepoConfig } from './repo-config-store';
 
@@ -48,6 +50,37 @@ export async function announceCoder(deps: WorkerDeps): Promise<void> {
   if (deps.agentWatch) await startAgentWatch(deps.agentWatch, describeChoice(deps.coder));
 }
 
+/**
+ * Keys minted, refused and revoked for chat owners, as Prometheus counters (exported with the
+ * runtime's metrics when WORKER_METRICS_ADDRESS is set): `code_factory_coder_keys_minted`,
+ * `code_factory_coder_keys_refused` (by HTTP status) and `code_factory_coder_keys_revoked`
+ * (by reason).
+ */
+function countKeyEvent(event: KeyEvent): void {
+  const meter = Runtime.instance().metricMeter;
+  if (event.kind === 'minted') {
+    meter
+      .createCounter(
+        'code_factory_coder_keys_minted',
+        'keys',
+        'Coder API keys minted for chat owners',
+      )
+      .add(1, { scoped: String(event.scoped) });
+  } else if (event.kind === 'refused') {
+    meter
+      .createCounter(
+        'code_factory_coder_keys_refused',
+        'keys',
+        'Coder API key mints refused (the owner is backed off)',
+      )
+      .add(1, { status: String(event.status ?? 'none') });
+  } else {
+    meter
+      .createCounter('code_factory_coder_keys_revoked', 'keys', 'Coder API keys revoked')
+      .add(1, { reason: event.reason });
+  }
+}
+
 export async function depsFromConfig(
   config: WorkerConfig,
   client: Client,
@@ -69,6 +102,9 @@ export async function depsFromConfig(
   }
   if (choice.chatsPath) {
     backends.agents = new CoderAgentsBackend({
+      // Releases before v2.37 cannot create a chat for another user: mint no keys for them.
+      delegation: !choice.chatsPath.includes('/experimental/'),
+      onKeyEvent: countKeyEvent,
       url: config.CODER_URL,
       token: config.CODER_TOKEN,
       organization: config.CODER_ORGANIZATION,
@@ -119,5 +155,33 @@ export async function depsFromConfig(
           },
         }
       : {}),
+  };
+}
+
+/**
+ * The keys this worker minted for chat owners: every `intervalMs` those of owners the watch no
+ * longer follows are revoked, and `stop()` (the worker shuts down) revokes them all, so a
+ * restart leaves no key behind in Coder.
+ */
+export function manageOwnerKeys(
+  deps: WorkerDeps,
+  options: { intervalMs?: number; log?: (message: string, attrs: object) => void } = {},
+): { stop(): Promise<number> } {
+  const agents = deps.backends.agents as CoderAgentsBackend | undefined;
+  const watch = deps.agentWatch;
+  if (!agents) return { stop: async () => 0 };
+  const timer = watch
+    ? setInterval(() => {
+        pruneOwnerKeys(watch, agents).catch((err: unknown) =>
+          options.log?.('could not prune owner keys', { error: String(err) }),
+        );
+      }, options.intervalMs ?? KEY_GRACE_MS)
+    : null;
+  timer?.unref();
+  return {
+    stop: async () => {
+      if (timer) clearInterval(timer);
+      return agents.keys.revokeAll();
+    },
   };
 }

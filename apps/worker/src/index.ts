@@ -2,10 +2,19 @@
 export {
   type ActivityDeps,
   createActivities,
+  FollowBatcher,
+  pruneOwnerKeys,
+  releaseChatOwner,
   startAgentWatch,
   type WorkerActivities,
 } from './activities';
-export { announceCoder, depsFromConfig, detectBackend, type WorkerDeps } from './deps';
+export {
+  announceCoder,
+  depsFromConfig,
+  detectBackend,
+  manageOwnerKeys,
+  type WorkerDeps,
+} from './deps';
 export { toFailure, withFailureMapping } from './failures';
 export { createFleetActivities, type FleetDeps, stuckQuery } from './fleet-activities';
 export {

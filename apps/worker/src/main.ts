@@ -14,7 +14,7 @@ import {
 import { Client, Connection } from '@temporalio/client';
 import { makeTelemetryFilterString, NativeConnection, Runtime } from '@temporalio/worker';
 import { createActivities } from './activities';
-import { announceCoder, depsFromConfig } from './deps';
+import { announceCoder, depsFromConfig, manageOwnerKeys } from './deps';
 import { createFleetActivities } from './fleet-activities';
 import { WorkerLogger } from './logging';
 import { createRedeliveryActivities } from './redelivery-activities';
@@ -153,7 +153,13 @@ async function main(): Promise<void> {
     metrics: config.WORKER_METRICS_ADDRESS ?? 'off',
     tracing: tracing ? 'otlp' : 'off',
   });
+  const keys = manageOwnerKeys(deps, {
+    log: (message, attrs) => logger.warn(message, attrs as Record<string, unknown>),
+  });
   await worker.run();
+  // No key minted for a chat owner outlives this process.
+  const revoked = await keys.stop().catch(() => 0);
+  logger.info('owner keys revoked', { revoked });
   await connection.close();
   await client.connection.close();
   await tracing?.shutdown().catch((err: unknown) => {

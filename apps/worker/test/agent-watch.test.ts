@@ -15,13 +15,14 @@ import {
   type FollowedOwners,
   followAgentSignal,
   followedOwnersQuery,
+  releaseAgentUpdate,
   unfollowAgentSignal,
 } from '@code-factory/workflows';
 import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
 import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { followChatOwner, OWNER_REFRESH_MS } from '../src/activities';
+import { FollowBatcher } from '../src/activities';
 import { workflowsPath } from '../src/worker';
 
 quietRuntime();
@@ -156,7 +157,9 @@ describe('agent-watch workflow', () => {
       Buffer.from(started?.input?.payloads?.[0]?.data ?? new Uint8Array()).toString(),
     ) as AgentWatchInput;
     expect(input.followed).toBeUndefined();
-    expect(new Set(input.owners)).toEqual(new Set(['u1', 'self', 'v0', 'v1']));
+    // The chats' owners are kept until an operator lets them go; the new ones with their task.
+    expect(new Set(input.owners)).toEqual(new Set(['u1', 'self']));
+    expect(input.ownerTasks).toEqual({ v0: ['gh-a-9'], v1: ['gh-a-9'] });
     expect(input.deployment).toBe('v2.38.0');
     expect(new Set((await owners(id))?.owners)).toEqual(new Set(['u1', 'self', 'v0', 'v1']));
     // The new run started its own holder after the old one let go.
@@ -164,34 +167,57 @@ describe('agent-watch workflow', () => {
     await client.workflow.getHandle(id).terminate('test over');
   });
 
-  it('a fleet start of many chats of one owner costs the watch one signal', async () => {
+  it('a fleet start of many chats costs the watch one signal', async () => {
     const queue = `watch-fleet-${randomUUID().slice(0, 8)}`;
     const watch = { client, taskQueue: queue, pollMs: 1_000, reconnectMs: 1_000 };
-    const told = new Map<string, number>();
-    const t0 = Date.now();
-    for (let i = 0; i < 200; i++) {
-      await followChatOwner(
-        watch,
-        told,
-        { chatId: `c${i}`, taskName: `gh-x-${i}`, ownerId: 'u1' },
-        t0,
-      );
-    }
-    await followChatOwner(watch, told, { chatId: 'd', taskName: 'gh-x-d' }, t0);
-    // After the refresh time the owner is told again (a watch terminated by hand learns it back).
-    await followChatOwner(
-      watch,
-      told,
-      { chatId: 'e', taskName: 'gh-x-e', ownerId: 'u1' },
-      t0 + OWNER_REFRESH_MS,
+    const batcher = new FollowBatcher(watch);
+    await Promise.all(
+      Array.from({ length: 200 }, (_, i) =>
+        batcher.follow({ chatId: `c${i}`, taskName: `gh-x-${i}`, ownerId: `u${i % 3}` }),
+      ),
     );
     const handle = client.workflow.getHandle(agentWatchWorkflowId(queue));
     const history = await handle.fetchHistory();
     const signals = (history.events ?? []).filter(
       (e) => e.workflowExecutionSignaledEventAttributes,
     );
-    expect(signals).toHaveLength(3);
+    expect(signals).toHaveLength(1);
     // No worker polls this queue: the watch ran no task yet and needs none to have started.
+    await handle.terminate('test over');
+  });
+
+  it('lets an owner go when its last task closes, and keeps an operator’s owner', async () => {
+    const id = `watch-${randomUUID().slice(0, 8)}`;
+    const handle = await client.workflow.start(AGENT_WATCH_WORKFLOW_TYPE, {
+      workflowId: id,
+      taskQueue,
+      args: [{} satisfies AgentWatchInput],
+    });
+    await handle.signal(followAgentSignal, {
+      follows: [
+        { chatId: 'a', taskName: 'gh-r-1', ownerId: 'u1' },
+        { chatId: 'b', taskName: 'gh-r-2', ownerId: 'u1' },
+        { chatId: 'c', taskName: 'gh-r-3', ownerId: 'u2' },
+      ],
+    });
+    await handle.signal(followAgentSignal, { ownerId: 'ops' });
+    const release = (taskName: string, ownerId: string) =>
+      handle.executeUpdate(releaseAgentUpdate, { args: [{ taskName, ownerId }] });
+    expect(await release('gh-r-1', 'u1')).toEqual({ ownerFollowed: true });
+    expect(await release('gh-r-3', 'u2')).toEqual({ ownerFollowed: false });
+    // Released twice (an activity retried): the same answer, nothing else changes.
+    expect(await release('gh-r-3', 'u2')).toEqual({ ownerFollowed: false });
+    expect(new Set((await owners(id))?.owners)).toEqual(new Set(['u1', 'ops']));
+    expect(await release('gh-r-2', 'u1')).toEqual({ ownerFollowed: false });
+    // A malformed release is refused by the validator, and the run goes on.
+    await expect(
+      handle.executeUpdate(releaseAgentUpdate, { args: [{ ownerId: 'u1' }] }),
+    ).rejects.toThrow(/Update failed/);
+    // An operator's owner stays until an operator's bare unfollow.
+    expect((await owners(id))?.owners).toEqual(['ops']);
+    await handle.signal(unfollowAgentSignal, { ownerId: 'ops' });
+    await until(async () => ((await owners(id))?.owners.length === 0 ? true : null), 'no owner');
+    expect((await handle.describe()).status.name).toBe('RUNNING');
     await handle.terminate('test over');
   });
 });

@@ -16,7 +16,7 @@
  * `owner_id`, a token without the right), the chat runs as the token's own user and the
  * result says why (`ownerFallback`).
  */
-import { randomUUID } from 'node:crypto';
+import { hostname } from 'node:os';
 import { ExternalError, isExternalError } from '@code-factory/errors';
 import { z } from 'zod';
 import type {
@@ -29,6 +29,7 @@ import type {
   EnsureAgentResult,
 } from './backend';
 import { CoderHttp, type CoderHttpOptions, parseShape } from './http';
+import { isRefusal, OwnerKeys, type OwnerKeysOptions } from './owner-keys';
 import { resolveTemplateVersion } from './templates';
 import { coderUserOfGitHubUser } from './users';
 
@@ -46,6 +47,16 @@ export interface AgentsBackendOptions extends CoderHttpOptions {
   presetName?: string;
   /** Lifetime of the tokens minted to act as a chat's owner; default 24 hours. */
   ownerTokenLifetimeMs?: number;
+  /** Names the keys minted for owners (`code-factory-<worker>`); default `<host>-<pid>`. */
+  worker?: string;
+  /** Keys minted, refused and revoked (the worker counts them). */
+  onKeyEvent?: OwnerKeysOptions['onEvent'];
+  /**
+   * false: the deployment cannot create chats for other users (releases before `owner_id`,
+   * coder/coder#29581), so no key is minted and every chat is the service user's. Default:
+   * try, and stop trying once Coder is seen ignoring `owner_id`.
+   */
+  delegation?: boolean;
   now?: () => number;
 }
 
@@ -58,16 +69,12 @@ export const V2_CHATS_PATH = '/api/v2/chats';
 export const EXPERIMENTAL_CHATS_PATH = '/api/experimental/chats';
 export const DEFAULT_CHATS_PATH = V2_CHATS_PATH;
 
-const HOUR_MS = 60 * 60_000;
 /** Chats per page when the chat streams' holder lists an owner's chats. */
 const LIST_PAGE_SIZE = 100;
 /** Pages stop past this many chats of one owner (a bound, not an expected size). */
 const LIST_MAX_CHATS = 100_000;
-const DAY_MS = 24 * HOUR_MS;
-
 const UserSchema = z.object({ id: z.string(), username: z.string() });
 const OrganizationSchema = z.object({ id: z.string() });
-const TokenSchema = z.object({ key: z.string().min(1) });
 
 /** codersdk.ChatError. Older releases sent a plain string. */
 const ChatErrorSchema = z
@@ -202,12 +209,23 @@ export class CoderAgentsBackend implements AgentBackend {
   private readonly now: () => number;
   private organizationId?: string;
   private self?: { id: string; username: string };
-  private readonly sessions = new Map<string, { http: CoderHttp; expiresAt: number }>();
+  /** The keys minted to act as owners (one per owner in this process). */
+  readonly keys: OwnerKeys;
+  /** Whether chats are created for their requesters (see `AgentsBackendOptions.delegation`). */
+  private delegating: boolean;
 
   constructor(private readonly options: AgentsBackendOptions) {
     this.http = new CoderHttp(options);
     this.chatsPath = (options.chatsPath ?? DEFAULT_CHATS_PATH).replace(/\/+$/, '');
     this.now = options.now ?? Date.now;
+    this.delegating = options.delegation ?? true;
+    this.keys = new OwnerKeys({
+      http: this.http,
+      worker: options.worker ?? `${hostname()}-${process.pid}`,
+      ...(options.ownerTokenLifetimeMs ? { lifetimeMs: options.ownerTokenLifetimeMs } : {}),
+      now: this.now,
+      ...(options.onKeyEvent ? { onEvent: options.onKeyEvent } : {}),
+    });
   }
 
   /** The requester's Coder user (found by GitHub user id), who will own the chat. */
@@ -222,37 +240,13 @@ export class CoderAgentsBackend implements AgentBackend {
   }
 
   /**
-   * A client acting as `ownerId`: the service's own for its chats, else one with a token
-   * minted for that user (cached until shortly before it expires).
+   * A client acting as `ownerId`: the service's own for its chats, else one with the key
+   * minted for that user (one per owner in this process; see OwnerKeys).
    */
   async actingAs(ownerId: string | undefined): Promise<CoderHttp> {
     const self = await this.me();
     if (!ownerId || ownerId === self.id) return this.http;
-    const cached = this.sessions.get(ownerId);
-    // Renewed a few minutes before it expires (tokens may be as short as an hour).
-    if (cached && cached.expiresAt - this.now() > 5 * 60_000) return cached.http;
-    let lifetimeMs = this.options.ownerTokenLifetimeMs ?? DAY_MS;
-    const mint = () =>
-      this.http.json(TokenSchema, 'POST', `/api/v2/users/${enc(ownerId)}/keys/tokens`, {
-        token_name: `code-factory-${randomUUID().slice(0, 8)}`,
-        // time.Duration: nanoseconds.
-        lifetime: lifetimeMs * 1_000_000,
-      });
-    let minted: z.infer<typeof TokenSchema>;
-    try {
-      minted = await mint();
-    } catch (err) {
-      // A deployment with a shorter maximum ("lifetime must be less than ...",
-      // validateAPIKeyLifetime): an hour is below any sensible maximum.
-      if (!isExternalError(err) || err.status !== 400 || !/lifetime/i.test(err.message)) {
-        throw err;
-      }
-      lifetimeMs = HOUR_MS;
-      minted = await mint();
-    }
-    const session = { http: this.http.withToken(minted.key), expiresAt: this.now() + lifetimeMs };
-    this.sessions.set(ownerId, session);
-    return session.http;
+    return this.keys.client(ownerId);
   }
 
   /** Finds the live chat carrying all these labels among `ownerId`'s chats. */
@@ -272,16 +266,17 @@ export class CoderAgentsBackend implements AgentBackend {
 
   async ensureAgent(input: EnsureAgentInput): Promise<EnsureAgentResult> {
     const labels = { ...input.labels, [TASK_LABEL]: input.taskName };
+    checkLabels(labels);
     const self = await this.me();
     const wanted = input.ownerId && input.ownerId !== self.id ? input.ownerId : undefined;
-    let ownerId = wanted;
+    let ownerId = this.delegating ? wanted : undefined;
     let ownerFallback: string | undefined;
     if (ownerId) {
       try {
         await this.actingAs(ownerId);
       } catch (err) {
         if (!isRefusal(err)) throw err;
-        ownerFallback = `Coder did not let the service act for \`${input.owner}\` (${coderSaid(err)}), so the agent runs as the service's Coder user \`${self.username}\`. A Coder administrator can give the service's user the Owner role to fix this.`;
+        ownerFallback = this.refusedNote(input.owner, self.username, err);
         ownerId = undefined;
       }
     }
@@ -306,6 +301,8 @@ export class CoderAgentsBackend implements AgentBackend {
       organization_id: organizationId,
       content: [{ type: 'text', text: input.input }],
       labels,
+      ...(input.title ? { title: chatTitle(input.title) } : {}),
+      ...(input.projectId ? { project_id: input.projectId } : {}),
       ...(workspaceId ? { workspace_id: workspaceId } : {}),
     };
     let response: Awaited<ReturnType<CoderHttp['request']>>;
@@ -318,14 +315,22 @@ export class CoderAgentsBackend implements AgentBackend {
       );
     } catch (err) {
       if (!ownerId || !isOwnerRefusal(err)) throw err;
-      ownerFallback = `Coder refused to create the chat for \`${input.owner}\` (${coderSaid(err)}), so the agent runs as the service's Coder user \`${self.username}\`.`;
+      // Remembered for this owner: the next assignment goes straight to the service's user.
+      await this.keys.refuse(ownerId, err);
+      ownerFallback = `Coder refused to create the chat for \`${input.owner}\` (${coderSaid(err)}), so the agent runs as the service's Coder user \`${self.username}\`. A Coder administrator can give \`${input.owner}\` chat access (the \`agents-access\` role on releases that have it), then reassign the issue.`;
       ownerId = undefined;
       const { workspace_id: _pinned, ...withoutWorkspace } = body;
       response = await this.chats(undefined, 'POST', '', withoutWorkspace);
     }
     const created = parseShape(ChatSchema, response.body, `POST ${this.chatsPath}`);
     if (ownerId && created.owner_id && created.owner_id !== ownerId) {
-      // Releases before coder/coder#29581 ignore `owner_id` without an error.
+      // Releases before coder/coder#29581 ignore `owner_id` without an error: stop minting
+      // keys that can only list the service user's chats, and let go of this one.
+      this.delegating = false;
+      await this.keys.revoke(ownerId, 'owner_id ignored by this release');
+      ownerFallback = this.fallbackNote(input.owner, self.username);
+    }
+    if (!ownerId && wanted && !ownerFallback) {
       ownerFallback = this.fallbackNote(input.owner, self.username);
     }
     return {
@@ -385,6 +390,12 @@ export class CoderAgentsBackend implements AgentBackend {
    * the result is read back to be sure.
    */
   async close(agent: AgentHandle, settle = { attempts: 40, delayMs: 250 }) {
+    const refusal = agent.ownerId ? this.keys.refusalOf(agent.ownerId) : undefined;
+    if (refusal) {
+      // Coder no longer lets the service act for the chat's owner (the user was deleted or
+      // hidden from the token): nothing of theirs can be archived through the API.
+      return { existed: false };
+    }
     for (let attempt = 0; ; attempt++) {
       const chat = await this.getChat(agent);
       if (!chat || chat.archived) return { existed: attempt > 0 };
@@ -440,8 +451,10 @@ export class CoderAgentsBackend implements AgentBackend {
         return await http.request(method, path, { body, accept });
       } catch (err) {
         // A minted token that Coder no longer accepts (revoked, expired early): mint again.
-        if (!ownerId || !isExternalError(err) || err.status !== 401) throw err;
-        this.sessions.delete(ownerId);
+        if (!ownerId || http === this.http || !isExternalError(err) || err.status !== 401) {
+          throw err;
+        }
+        await this.keys.discard(ownerId, http);
         return await (await this.actingAs(ownerId)).request(method, path, { body, accept });
       }
     } catch (err) {
@@ -482,6 +495,10 @@ export class CoderAgentsBackend implements AgentBackend {
       });
     }
     return err;
+  }
+
+  private refusedNote(owner: string, self: string, err: unknown): string {
+    return `Coder did not let the service act for \`${owner}\` (${coderSaid(err)}), so the agent runs as the service's Coder user \`${self}\`. A Coder administrator can give the service's Coder user the Owner role (or make it an owner-level service account) so agents run as the people who assign them.`;
   }
 
   private fallbackNote(owner: string, self: string): string {
@@ -587,15 +604,43 @@ export class CoderAgentsBackend implements AgentBackend {
   }
 }
 
-/** Refusals that mean "you may not act for this user": fall back to the service's user. */
-function isRefusal(err: unknown): boolean {
-  return isExternalError(err) && (err.status === 403 || err.status === 401 || err.status === 400);
+/** `owner_id` refused: 403 (no `api_key:create` for the owner) or 400 about the owner. */
+function isOwnerRefusal(err: unknown): err is ExternalError {
+  if (!isExternalError(err)) return false;
+  return (
+    err.status === 403 ||
+    err.status === 404 ||
+    (err.status === 400 && /owner|permission/i.test(err.message))
+  );
 }
 
-/** `owner_id` refused: 403 (no `api_key:create` for the owner) or 400 about the owner. */
-function isOwnerRefusal(err: unknown): boolean {
-  if (!isExternalError(err)) return false;
-  return err.status === 403 || (err.status === 400 && /owner/i.test(err.message));
+/** Coder's limit on a chat's title (CreateChatRequest.title). */
+export const MAX_TITLE_LENGTH = 200;
+
+/** The title within Coder's limit, cut at a character, not inside a surrogate pair. */
+export function chatTitle(title: string): string {
+  const chars = [...title.replace(/\s+/g, ' ').trim()];
+  return chars.length <= MAX_TITLE_LENGTH
+    ? chars.join('')
+    : `${chars.slice(0, MAX_TITLE_LENGTH - 1).join('')}…`;
+}
+
+/** Coder's label rules (codersdk chat labels): at most 50; key ≤ 64 bytes, value ≤ 256. */
+const LABEL_KEY = /^[a-zA-Z0-9][a-zA-Z0-9._/-]*$/;
+export const MAX_LABELS = 50;
+
+/** Refuses labels Coder would refuse, naming the label, before anything is created. */
+export function checkLabels(labels: Record<string, string>): void {
+  const entries = Object.entries(labels);
+  const bad = (why: string) =>
+    new ExternalError(`chat labels: ${why}`, { kind: 'rejected', service: 'coder' });
+  if (entries.length > MAX_LABELS) throw bad(`${entries.length} labels, at most ${MAX_LABELS}`);
+  for (const [key, value] of entries) {
+    if (Buffer.byteLength(key) > 64 || !LABEL_KEY.test(key)) {
+      throw bad(`key ${JSON.stringify(key.slice(0, 80))} is not a valid label key`);
+    }
+    if (Buffer.byteLength(value) > 256) throw bad(`value of ${key} is over 256 bytes`);
+  }
 }
 
 /** Coder's own words, without our "Coder GET /api/... answered 400: " prefix. */

@@ -78,6 +78,10 @@ export interface EnsureAgentInput {
   templateName?: string;
   /** Extra labels (Agents backend). */
   labels?: Record<string, string>;
+  /** What Coder's UI calls the agent (Agents: the chat's `title`, `owner/repo#N: <title>`). */
+  title?: string;
+  /** Coder project the chat joins (Agents, `project_id`; repo config `coder.project`). */
+  projectId?: string;
   /** Workspace rich parameters from the repo config (Agents backend with a workspace template). */
   parameters?: Record<string, string>;
 }

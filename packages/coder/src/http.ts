@@ -10,6 +10,47 @@ export interface CoderHttpOptions {
   token: string;
   timeoutMs?: number;
   fetch?: typeof fetch;
+  /**
+   * Shared by every client of one deployment (the service's and each owner's): a 429 from
+   * Coder holds them all back together. Default: a gate of this client and its `withToken`s.
+   */
+  gate?: RateGate;
+}
+
+/** Longest a 429 holds requests back when Coder names no `Retry-After`, or names a long one. */
+const DEFAULT_BACKOFF_MS = 1_000;
+const MAX_BACKOFF_MS = 60_000;
+
+/**
+ * Coder limits requests per user (coderd's `--api-rate-limit`, 512 a minute by default) and
+ * answers 429 past it. The limit is the deployment's, and the product's many callers (sends,
+ * lists, the stream holder) spend it together, so one 429 slows every caller down together:
+ * requests wait until the time Coder named (`Retry-After`) instead of each retrying alone.
+ */
+export class RateGate {
+  private pausedUntil = 0;
+  /** 429s seen, for logs and tests. */
+  limited = 0;
+
+  constructor(private readonly now: () => number = Date.now) {}
+
+  /** Coder answered 429: hold every request back for `retryAfterMs` (bounded). */
+  limit(retryAfterMs: number | undefined): void {
+    this.limited++;
+    const wait = Math.min(Math.max(retryAfterMs ?? DEFAULT_BACKOFF_MS, 0), MAX_BACKOFF_MS);
+    this.pausedUntil = Math.max(this.pausedUntil, this.now() + wait);
+  }
+
+  /** How long a request must still wait (ms). */
+  remainingMs(): number {
+    return Math.max(0, this.pausedUntil - this.now());
+  }
+
+  async pass(): Promise<void> {
+    for (let wait = this.remainingMs(); wait > 0; wait = this.remainingMs()) {
+      await new Promise((resolve) => setTimeout(resolve, wait));
+    }
+  }
 }
 
 export interface CoderResponse {
@@ -23,17 +64,19 @@ export class CoderHttp {
   readonly token: string;
   private readonly timeoutMs: number;
   private readonly fetchImpl: typeof fetch;
+  readonly gate: RateGate;
 
   constructor(private readonly options: CoderHttpOptions) {
     this.baseUrl = options.url.replace(/\/+$/, '');
     this.token = options.token;
     this.timeoutMs = options.timeoutMs ?? 30_000;
     this.fetchImpl = options.fetch ?? fetch;
+    this.gate = options.gate ?? new RateGate();
   }
 
-  /** The same client acting as another user (a token minted for that user). */
+  /** The same client acting as another user (a token minted for that user); same rate gate. */
   withToken(token: string): CoderHttp {
-    return new CoderHttp({ ...this.options, token });
+    return new CoderHttp({ ...this.options, token, gate: this.gate });
   }
 
   /** Sends a request; statuses in `accept` are returned, every other one is thrown. */
@@ -42,6 +85,7 @@ export class CoderHttp {
     path: string,
     options: { body?: unknown; accept?: number[] } = {},
   ): Promise<CoderResponse> {
+    await this.gate.pass();
     let response: Response;
     try {
       response = await this.fetchImpl(`${this.baseUrl}${path}`, {
@@ -70,13 +114,15 @@ export class CoderHttp {
       return { status: response.status, body };
     }
     const message = coderMessage(body) ?? response.statusText;
+    const retryAfterMs = parseRetryAfter(response.headers.get('retry-after'));
+    if (response.status === 429) this.gate.limit(retryAfterMs);
     throw new ExternalError(
       `Coder ${method} ${routeOf(path)} answered ${response.status}: ${message}`,
       {
         kind: kindOfStatus(response.status),
         service: 'coder',
         status: response.status,
-        retryAfterMs: parseRetryAfter(response.headers.get('retry-after')),
+        retryAfterMs,
       },
     );
   }

@@ -3,6 +3,7 @@ export * from './backend';
 export * from './chat-watch';
 export * from './detect';
 export * from './http';
+export * from './owner-keys';
 export * from './readiness';
 export * from './tasks-backend';
 export * from './templates';

@@ -16,7 +16,7 @@ export type StatusState =
   | 'released';
 
 /** What a running agent is doing, as Coder pushes it (Coder Agents). */
-export type AgentActivity = 'working' | 'waiting-for-you' | 'idle' | 'error';
+export type AgentActivity = 'working' | 'waiting-for-you' | 'idle' | 'error' | 'queued-in-coder';
 
 export interface StatusView {
   state: StatusState;
@@ -56,6 +56,8 @@ const ACTIVITY_HEADLINES: Record<AgentActivity, string> = {
   'waiting-for-you':
     '⏳ The Coder agent is waiting for you: it needs someone to act in Coder before it can go on.',
   error: '⚠️ The Coder agent stopped with an error; new comments wait until it can go on.',
+  'queued-in-coder':
+    '⏳ Queued in Coder: the deployment already runs as many agents as it may at once; this one starts when one of them finishes. Comments are kept for it.',
 };
 
 const MAX_SUMMARY = 600;

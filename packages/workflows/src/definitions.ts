@@ -79,21 +79,39 @@ export function agentWatchWorkflowId(taskQueue: string): string {
 }
 
 export interface FollowedAgent {
-  chatId: string;
-  taskName: string;
+  chatId?: string;
+  taskName?: string;
   ownerId?: string;
 }
 /**
- * A chat was created or adopted: its owner's stream must be held. Only the owner is kept (the
- * holder finds the chats by their `code-factory/task` label); the activity sends it once per
- * owner and worker process every few minutes, not once per chat.
+ * A chat was created or adopted for an issue: its owner's stream must be held while the issue's
+ * task is open. The worker batches these (`{ follows }`, one signal for every start in a short
+ * window) so a fleet start does not funnel one signal per issue into this one run. An operator
+ * may send a bare owner (`{"ownerId": "…"}`, `{}` for the service's own user): such an owner is
+ * followed until an operator's `unfollow` names it.
  */
-export const followAgentSignal = defineSignal<[FollowedAgent]>('follow');
+export const followAgentSignal =
+  defineSignal<[FollowedAgent | { follows: FollowedAgent[] }]>('follow');
 /**
- * Sent by releases that followed chat by chat, when an issue's agent was closed. Taken and
- * ignored: an archived chat's stream frame reaches its workflow on its own.
+ * An issue's task let go of its agent (closed, released): `{ taskName, ownerId? }`. The owner is
+ * no longer followed once none of its tasks is open. An operator's bare `{ ownerId }` drops the
+ * owner outright; `{ chatId }` alone (older releases) is ignored.
  */
-export const unfollowAgentSignal = defineSignal<[{ chatId: string }]>('unfollow');
+export const unfollowAgentSignal = defineSignal<[FollowedAgent]>('unfollow');
+/** `unfollow` as an update: answers whether the owner is still followed (another open task). */
+export const releaseAgentUpdate = defineUpdate<{ ownerFollowed: boolean }, [FollowedAgent]>(
+  'releaseAgent',
+);
+/** An owner Coder refuses to mint a key for, as the stream holder last saw it. */
+export interface OwnerAccessRefusal {
+  ownerId: string;
+  failures: number;
+  /** When the holder tries again (ms since the epoch). */
+  retryAt: number;
+  reason: string;
+}
+/** The stream holder's report of owners Coder refuses keys for (sent only when it changes). */
+export const coderAccessSignal = defineSignal<[{ refused: OwnerAccessRefusal[] }]>('coderAccess');
 /** What the worker detected in Coder at start, for the Web UI. */
 export const coderDeploymentSignal = defineSignal<[{ description: string }]>('coderDeployment');
 /** The key the service's own Coder user has in the owner list. */

@@ -790,7 +790,7 @@ export class TaskRun {
     return {
       state: this.task.paused ? 'paused' : blocking ? 'stalled' : 'running',
       agentUrl: agent.url,
-      ...(live ? { activity: activityOf(live.readiness) } : {}),
+      ...(live ? { activity: activityOf(live.readiness, live.status) } : {}),
       ...(pullRequest ? { pullRequest: { ...pullRequest } } : {}),
       ...(live?.summary ? { summary: live.summary } : {}),
       ...(blocking ? { problem: `${blocking} ${KEPT}` } : {}),
@@ -1315,7 +1315,12 @@ function inheritedPhase(): string | null {
   return `${phase}/${attrs.get(SearchAttributes.backend) ?? ''}`;
 }
 
-function activityOf(readiness: string): 'working' | 'waiting-for-you' | 'idle' | 'error' {
+function activityOf(
+  readiness: string,
+  status?: string,
+): 'working' | 'waiting-for-you' | 'idle' | 'error' | 'queued-in-coder' {
+  // Coder holds the chat until the deployment has capacity (its concurrent-agent limit).
+  if (status === 'queued_for_capacity') return 'queued-in-coder';
   if (readiness === 'ready') return 'idle';
   if (readiness === 'blocked') return 'waiting-for-you';
   if (readiness === 'error' || readiness === 'gone') return 'error';

@@ -20,6 +20,7 @@ import {
   createRepoConfigActivities,
   createWorker,
   depsFromConfig,
+  manageOwnerKeys,
   type WorkerDeps,
   workflowsPath,
 } from '@code-factory/worker';
@@ -114,6 +115,7 @@ export async function startInProcessWorker(
     tuning: { isolateExecutionTimeout: config.WORKER_ISOLATE_EXECUTION_TIMEOUT_MS },
   });
   const running = worker.run();
+  const keys = manageOwnerKeys(deps);
   return {
     deps,
     worker,
@@ -121,6 +123,7 @@ export async function startInProcessWorker(
       deps.releaseStreams();
       worker.shutdown();
       await running;
+      await keys.stop().catch(() => 0);
       await connection.close();
     },
   };
