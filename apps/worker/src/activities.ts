@@ -240,6 +240,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
                 readiness: status.readiness,
                 ...(status.error ? { error: status.error } : {}),
                 ...(status.pullRequest ? { pullRequest: status.pullRequest } : {}),
+                ...(status.pullRequests ? { pullRequests: status.pullRequests } : {}),
                 ...(status.summary ? { summary: status.summary } : {}),
               },
             }

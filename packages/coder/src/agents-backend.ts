@@ -86,6 +86,16 @@ const ChatErrorSchema = z
   })
   .loose();
 
+const DiffStatusSchema = z
+  .object({
+    url: z.string().nullable().optional(),
+    pull_request_state: z.string().nullable().optional(),
+    pr_number: z.number().nullable().optional(),
+    git_branch: z.string().nullable().optional(),
+    remote_origin: z.string().nullable().optional(),
+  })
+  .loose();
+
 export const ChatSchema = z.object({
   id: z.string(),
   owner_id: z.string().optional(),
@@ -100,15 +110,10 @@ export const ChatSchema = z.object({
   last_turn_summary: z.string().nullable().optional(),
   summary: z.string().nullable().optional(),
   // codersdk.ChatDiffStatus: `url` is the pull request once one is open, else the branch page.
-  diff_status: z
-    .object({
-      url: z.string().nullable().optional(),
-      pull_request_state: z.string().nullable().optional(),
-      pr_number: z.number().nullable().optional(),
-    })
-    .loose()
-    .nullable()
-    .optional(),
+  // The primary one; v2.39 may switch it when the agent works on another branch.
+  diff_status: DiffStatusSchema.nullable().optional(),
+  // v2.39: every git ref the chat tracks (`git_branch`, `remote_origin`), one status each.
+  diff_statuses: z.array(DiffStatusSchema).nullable().optional(),
 });
 export type CoderChat = z.infer<typeof ChatSchema>;
 
@@ -153,11 +158,13 @@ export function chatError(chat: CoderChat): AgentError {
 /** Maps a chat onto the port's readiness (statuses of codersdk.ChatStatus). */
 export function chatReadiness(chat: CoderChat): AgentStatus {
   const pullRequest = pullRequestOf(chat);
+  const pullRequests = pullRequestsOf(chat);
   const summary = chat.last_turn_summary ?? undefined;
   const status = (s: AgentStatus): AgentStatus => ({
     ...s,
     state: chat.status,
     ...(pullRequest ? { pullRequest, pullRequestUrl: pullRequest.url } : {}),
+    ...(pullRequests.length > 1 ? { pullRequests } : {}),
     ...(summary ? { summary } : {}),
   });
   if (chat.archived) return status({ readiness: 'gone', detail: 'archived' });
@@ -186,8 +193,24 @@ export function chatReadiness(chat: CoderChat): AgentStatus {
   }
 }
 
+/** Every pull request the chat opened (v2.39 `diff_statuses`), the primary one first. */
+export function pullRequestsOf(chat: CoderChat): AgentPullRequest[] {
+  const primary = pullRequestOf(chat);
+  const all = primary ? [primary] : [];
+  for (const diff of chat.diff_statuses ?? []) {
+    const pull = pullRequestOfDiff(diff);
+    if (pull && !all.some((p) => p.url === pull.url)) all.push(pull);
+  }
+  return all;
+}
+
 export function pullRequestOf(chat: CoderChat): AgentPullRequest | undefined {
-  const diff = chat.diff_status;
+  return pullRequestOfDiff(chat.diff_status);
+}
+
+function pullRequestOfDiff(
+  diff: z.infer<typeof DiffStatusSchema> | null | undefined,
+): AgentPullRequest | undefined {
   const url = diff?.url ?? undefined;
   if (!url) return undefined;
   const match = PULL_REQUEST_URL.exec(url);

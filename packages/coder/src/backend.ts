@@ -62,6 +62,8 @@ export interface AgentStatus {
   /** The pull request the agent opened, when the backend knows it. */
   pullRequestUrl?: string;
   pullRequest?: AgentPullRequest;
+  /** Every pull request, when the agent opened more than one (Coder v2.39 `diff_statuses`). */
+  pullRequests?: AgentPullRequest[];
   error?: AgentError;
   /** What the agent did in its last turn (Agents: `last_turn_summary`). */
   summary?: string;

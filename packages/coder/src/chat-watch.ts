@@ -37,6 +37,8 @@ export interface ChatUpdate {
   archived: boolean;
   error?: AgentError;
   pullRequest?: AgentPullRequest;
+  /** Every pull request, when the agent opened more than one (Coder v2.39). */
+  pullRequests?: AgentPullRequest[];
   summary?: string;
   /** How the product learnt it: the stream, or a poll while the stream was down. */
   via: 'push' | 'poll';
@@ -100,7 +102,10 @@ export class ChatFollower {
   private readonly owners = new Set<string>();
   private readonly streams = new Map<string, OwnerStream>();
   private readonly lastSent = new Map<string, string>();
-  private readonly known = new Map<string, Pick<ChatUpdate, 'pullRequest' | 'summary'>>();
+  private readonly known = new Map<
+    string,
+    Pick<ChatUpdate, 'pullRequest' | 'pullRequests' | 'summary'>
+  >();
   /** Chats no workflow takes, until when (ms). */
   private readonly muted = new Map<string, number>();
   /** The newest unsent update of each chat, oldest chat first. */
@@ -345,9 +350,12 @@ export class ChatFollower {
     const known = this.known.get(chat.id) ?? {};
     const pullRequest =
       diffIsAuthoritative || status.pullRequest ? status.pullRequest : known.pullRequest;
+    const pullRequests =
+      diffIsAuthoritative || status.pullRequests ? status.pullRequests : known.pullRequests;
     const summary = status.summary ?? known.summary;
     this.known.set(chat.id, {
       ...(pullRequest ? { pullRequest } : {}),
+      ...(pullRequests ? { pullRequests } : {}),
       ...(summary ? { summary } : {}),
     });
     return {
@@ -358,6 +366,7 @@ export class ChatFollower {
       archived: chat.archived,
       ...(status.error ? { error: status.error } : {}),
       ...(pullRequest ? { pullRequest } : {}),
+      ...(pullRequests ? { pullRequests } : {}),
       ...(summary ? { summary } : {}),
       via,
     };

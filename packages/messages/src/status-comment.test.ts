@@ -99,6 +99,27 @@ describe('status comment live progress', () => {
     );
   });
 
+  it('lists every pull request when the agent opened several, and shows Coder’s capacity queue', () => {
+    const body = renderStatusComment({
+      ...base,
+      activity: 'queued-in-coder',
+      pullRequest: { url: 'https://github.com/a/b/pull/9', number: 9, state: 'open' },
+      pullRequests: [
+        { url: 'https://github.com/a/b/pull/9', number: 9, state: 'open' },
+        { url: 'https://github.com/a/docs/pull/3', number: 3, state: 'merged' },
+      ],
+    });
+    expect(body).toContain('Queued in Coder');
+    expect(body).not.toContain('Pull request: ');
+    expect(body).toContain(
+      [
+        'Pull requests (2):',
+        '- https://github.com/a/b/pull/9 (#9, open)',
+        '- https://github.com/a/docs/pull/3 (#3, merged)',
+      ].join('\n'),
+    );
+  });
+
   it('bounds a long summary', () => {
     const body = renderStatusComment({ ...base, summary: 'x'.repeat(5_000) });
     expect(body.length).toBeLessThan(1_000);

@@ -25,6 +25,8 @@ export interface StatusView {
   pullRequestUrl?: string;
   /** The agent's pull request with its number and state, when Coder reports them. */
   pullRequest?: { url: string; number?: number; state?: string };
+  /** Every pull request the agent opened, when there is more than one: listed one a line. */
+  pullRequests?: Array<{ url: string; number?: number; state?: string }>;
   /** Plain-words explanation shown when the user can do something about a failure. */
   problem?: string;
   /** Live progress of a running agent. */
@@ -75,11 +77,12 @@ export function renderStatusComment(view: StatusView): string {
   if (view.agentUrl && view.state !== 'completed' && view.state !== 'released')
     facts.push(`[Open in Coder](${view.agentUrl})`);
   const pr = view.pullRequest ?? (view.pullRequestUrl ? { url: view.pullRequestUrl } : undefined);
-  if (pr) {
-    const about = [pr.number ? `#${pr.number}` : '', pr.state ?? ''].filter(Boolean).join(', ');
-    facts.push(`Pull request: ${pr.url}${about ? ` (${about})` : ''}`);
-  }
+  const many = view.pullRequests && view.pullRequests.length > 1 ? view.pullRequests : null;
+  if (pr && !many) facts.push(`Pull request: ${describePull(pr)}`);
   lines.push(facts.join(' · '));
+  if (many) {
+    lines.push('', `Pull requests (${many.length}):`, ...many.map((p) => `- ${describePull(p)}`));
+  }
   if (view.summary && view.state !== 'completed') {
     lines.push('', `Latest turn: ${oneParagraph(view.summary)}`);
   }
@@ -88,6 +91,11 @@ export function renderStatusComment(view: StatusView): string {
     lines.push('', 'Comments on this issue and on the agent’s pull request are forwarded to it.');
   }
   return lines.join('\n');
+}
+
+function describePull(pr: { url: string; number?: number; state?: string }): string {
+  const about = [pr.number ? `#${pr.number}` : '', pr.state ?? ''].filter(Boolean).join(', ');
+  return `${pr.url}${about ? ` (${about})` : ''}`;
 }
 
 /** Summaries are the agent's words: one paragraph, bounded, no way to break the layout. */

@@ -136,6 +136,8 @@ export interface AgentLiveStatus {
   readiness: 'ready' | 'busy' | 'starting' | 'paused' | 'error' | 'blocked' | 'gone';
   error?: AgentLiveError;
   pullRequest?: { url: string; number?: number; state?: string };
+  /** Every pull request the agent opened, when it opened more than one (Coder v2.39). */
+  pullRequests?: Array<{ url: string; number?: number; state?: string }>;
   summary?: string;
 }
 

@@ -164,6 +164,23 @@ export const RECENT_DELIVERIES_LIMIT = 500;
 /** Coder's `last_error.kind` values that mean a budget or usage limit (chaterror). */
 export const BUDGET_ERROR_KINDS: readonly string[] = ['usage_limit'];
 
+/** Pull requests of one agent kept at most (a chat tracks one per branch it pushed). */
+const MAX_PULL_REQUESTS = 20;
+
+/** A pull request from signal input, plain and bounded; none when it is not one. */
+function plainPullRequest(pr: unknown): Array<{ url: string; number?: number; state?: string }> {
+  if (!pr || typeof pr !== 'object') return [];
+  const { url, number, state } = pr as Record<string, unknown>;
+  if (typeof url !== 'string') return [];
+  return [
+    {
+      url: url.slice(0, 500),
+      ...(typeof number === 'number' ? { number } : {}),
+      ...(typeof state === 'string' ? { state: state.slice(0, 20) } : {}),
+    },
+  ];
+}
+
 const READINESS = new Set(['ready', 'busy', 'starting', 'paused', 'error', 'blocked', 'gone']);
 
 export function emptyState(): CarriedState {
@@ -501,6 +518,9 @@ export class TaskLifecycle {
   #setLive(status: AgentLiveStatus): void {
     const error = status.error;
     const pr = status.pullRequest;
+    const pulls = Array.isArray(status.pullRequests)
+      ? status.pullRequests.slice(0, MAX_PULL_REQUESTS).flatMap(plainPullRequest)
+      : [];
     this.#s.live = {
       status: String(status.status).slice(0, 40),
       readiness: status.readiness,
@@ -517,15 +537,8 @@ export class TaskLifecycle {
             },
           }
         : {}),
-      ...(pr && typeof pr === 'object' && typeof pr.url === 'string'
-        ? {
-            pullRequest: {
-              url: pr.url.slice(0, 500),
-              ...(typeof pr.number === 'number' ? { number: pr.number } : {}),
-              ...(typeof pr.state === 'string' ? { state: pr.state.slice(0, 20) } : {}),
-            },
-          }
-        : {}),
+      ...(plainPullRequest(pr)[0] ? { pullRequest: plainPullRequest(pr)[0] } : {}),
+      ...(pulls.length > 1 ? { pullRequests: pulls } : {}),
       ...(typeof status.summary === 'string' ? { summary: status.summary.slice(0, 2_000) } : {}),
     };
     if (this.#s.live.pullRequest) this.#s.pullRequestUrl = this.#s.live.pullRequest.url;

@@ -792,6 +792,7 @@ export class TaskRun {
       agentUrl: agent.url,
       ...(live ? { activity: activityOf(live.readiness, live.status) } : {}),
       ...(pullRequest ? { pullRequest: { ...pullRequest } } : {}),
+      ...(live?.pullRequests ? { pullRequests: live.pullRequests.map((p) => ({ ...p })) } : {}),
       ...(live?.summary ? { summary: live.summary } : {}),
       ...(blocking ? { problem: `${blocking} ${KEPT}` } : {}),
       ...(s.ownerNote ? { note: s.ownerNote } : {}),
