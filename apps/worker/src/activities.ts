@@ -202,6 +202,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         ...(input.ownerId ? { ownerId: input.ownerId } : {}),
         input: brief.input,
         templateName: brief.templateName,
+        ...(resolved?.coderProject ? { project: resolved.coderProject } : {}),
         // Recognisable in Coder's UI: `owner/repo#N: <issue title>`.
         title: `${input.repository.owner}/${input.repository.name}#${input.issueNumber}: ${input.issueTitle}`,
         labels: {

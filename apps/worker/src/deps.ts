@@ -105,6 +105,7 @@ export async function depsFromConfig(
       // Releases before v2.37 cannot create a chat for another user: mint no keys for them.
       delegation: !choice.chatsPath.includes('/experimental/'),
       onKeyEvent: countKeyEvent,
+      log: (message, attrs) => Runtime.instance().logger.warn(message, attrs),
       url: config.CODER_URL,
       token: config.CODER_TOKEN,
       organization: config.CODER_ORGANIZATION,

@@ -49,6 +49,8 @@ export interface AgentsBackendOptions extends CoderHttpOptions {
   ownerTokenLifetimeMs?: number;
   /** Names the keys minted for owners (`code-factory-<worker>`); default `<host>-<pid>`. */
   worker?: string;
+  /** Logs what the backend decided on its own (a Coder project it had to ignore). */
+  log?: (message: string, attrs: Record<string, unknown>) => void;
   /** Keys minted, refused and revoked (the worker counts them). */
   onKeyEvent?: OwnerKeysOptions['onEvent'];
   /**
@@ -118,7 +120,27 @@ export const ChatSchema = z.object({
 export type CoderChat = z.infer<typeof ChatSchema>;
 
 const ChatListSchema = z.array(ChatSchema).nullable();
+/** Where Coder serves chat projects (v2.39 early access; the Coder UI's route). */
+const PROJECTS_PATH = '/api/experimental/chats/projects';
+const ProjectListSchema = z
+  .array(z.object({ id: z.string(), name: z.string() }).loose())
+  .nullable();
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
 const SendResponseSchema = z.object({ queued: z.boolean().optional() }).loose();
+const MessagesSchema = z
+  .object({ queued_messages: z.array(z.unknown()).nullable().optional() })
+  .loose();
+
+/** Coder's default cap on a chat's queued messages (`--chat-max-queued-messages-per-chat`). */
+export const MAX_QUEUED_MESSAGES = 20;
+
+function queueFull(chatId: string): ExternalError {
+  return new ExternalError(
+    `chat ${chatId} holds ${MAX_QUEUED_MESSAGES} queued messages; the next waits until the agent takes some`,
+    { kind: 'retryable', service: 'coder', status: 409, retryAfterMs: 30_000 },
+  );
+}
 const RichParametersSchema = z.array(z.object({ name: z.string() }).loose()).nullable();
 const WorkspaceSchema = z.object({ id: z.string() }).loose();
 
@@ -234,6 +256,8 @@ export class CoderAgentsBackend implements AgentBackend {
   private self?: { id: string; username: string };
   /** The keys minted to act as owners (one per owner in this process). */
   readonly keys: OwnerKeys;
+  /** Sends Coder queued for each chat since it last took one at once (this process only). */
+  private readonly queuedSends = new Map<string, number>();
   /** Whether chats are created for their requesters (see `AgentsBackendOptions.delegation`). */
   private delegating: boolean;
 
@@ -319,13 +343,14 @@ export class CoderAgentsBackend implements AgentBackend {
       };
     }
     const organizationId = await this.resolveOrganization();
+    const projectId = input.project ? await this.projectId(input.project, ownerId) : undefined;
     const workspaceId = await this.workspaceFor(input, ownerId);
     const body = {
       organization_id: organizationId,
       content: [{ type: 'text', text: input.input }],
       labels,
       ...(input.title ? { title: chatTitle(input.title) } : {}),
-      ...(input.projectId ? { project_id: input.projectId } : {}),
+      ...(projectId ? { project_id: projectId } : {}),
       ...(workspaceId ? { workspace_id: workspaceId } : {}),
     };
     let response: Awaited<ReturnType<CoderHttp['request']>>;
@@ -399,12 +424,43 @@ export class CoderAgentsBackend implements AgentBackend {
   /** Chats have no paused state to leave. */
   async resume(_agent: AgentHandle): Promise<void> {}
 
+  /**
+   * Sends as the chat's owner. Coder keeps at most `MAX_QUEUED_MESSAGES` queued messages per chat
+   * (v2.39 `--chat-max-queued-messages-per-chat`): past as many queued sends, the queue is read
+   * before another goes, and a full queue is a retryable wait, so the comments stay in the
+   * workflow's inbox and go together, as one message, once the agent took some.
+   */
   async send(agent: AgentHandle, text: string) {
-    const response = await this.chats(agent.ownerId, 'POST', `/${enc(agent.id)}/messages`, {
-      content: [{ type: 'text', text }],
-    });
+    const queuedBefore = this.queuedSends.get(agent.id) ?? 0;
+    if (queuedBefore >= MAX_QUEUED_MESSAGES) {
+      const queued = await this.queueLength(agent);
+      this.queuedSends.set(agent.id, queued);
+      if (queued >= MAX_QUEUED_MESSAGES) throw queueFull(agent.id);
+    }
+    const response = await this.chats(
+      agent.ownerId,
+      'POST',
+      `/${enc(agent.id)}/messages`,
+      { content: [{ type: 'text', text }] },
+      [409],
+    );
+    if (response.status === 409) {
+      this.queuedSends.set(agent.id, MAX_QUEUED_MESSAGES);
+      throw queueFull(agent.id);
+    }
     const sent = parseShape(SendResponseSchema, response.body, 'POST chat messages');
-    return { queued: sent.queued ?? false };
+    const queued = sent.queued ?? false;
+    if (queued) this.queuedSends.set(agent.id, (this.queuedSends.get(agent.id) ?? 0) + 1);
+    else this.queuedSends.delete(agent.id);
+    if (this.queuedSends.size > 10_000) this.queuedSends.clear();
+    return { queued };
+  }
+
+  /** Messages Coder holds for the chat now (`GET …/messages`: `queued_messages`). */
+  private async queueLength(agent: AgentHandle): Promise<number> {
+    const response = await this.chats(agent.ownerId, 'GET', `/${enc(agent.id)}/messages?limit=1`);
+    const body = parseShape(MessagesSchema, response.body, 'GET chat messages');
+    return body.queued_messages?.length ?? 0;
   }
 
   /**
@@ -526,6 +582,33 @@ export class CoderAgentsBackend implements AgentBackend {
 
   private fallbackNote(owner: string, self: string): string {
     return `This Coder release cannot create a chat for another user, so the agent runs as the service's Coder user \`${self}\` instead of \`${owner}\`. Coder v2.38 (or a v2.37 with owner_id) fixes this.`;
+  }
+
+  /**
+   * The id of a Coder project (v2.39 early access) named in the repo config: an id as it is, a
+   * name looked up among the projects the chat's owner sees. A deployment without projects
+   * (404) or without that project ignores the key, said once per project in the log.
+   */
+  private async projectId(project: string, ownerId: string | undefined) {
+    if (UUID.test(project)) return project;
+    try {
+      const response = await (await this.actingAs(ownerId)).request('GET', PROJECTS_PATH);
+      const list = parseShape(ProjectListSchema, response.body, `GET ${PROJECTS_PATH}`);
+      const found = list?.find((p) => p.name === project);
+      if (found) return found.id;
+      this.notice(`coder project ignored: no project named ${project}`, project);
+    } catch (err) {
+      if (!isExternalError(err) || (err.status !== 404 && err.status !== 403)) throw err;
+      this.notice(`coder project ignored: Coder answered ${err.status} listing projects`, project);
+    }
+    return undefined;
+  }
+
+  private readonly noticed = new Set<string>();
+  private notice(message: string, key: string): void {
+    if (this.noticed.has(key)) return;
+    this.noticed.add(key);
+    this.options.log?.(message, { project: key });
   }
 
   /** Creates (or finds) the issue's workspace from the configured template, for the owner. */

@@ -82,8 +82,8 @@ export interface EnsureAgentInput {
   labels?: Record<string, string>;
   /** What Coder's UI calls the agent (Agents: the chat's `title`, `owner/repo#N: <title>`). */
   title?: string;
-  /** Coder project the chat joins (Agents, `project_id`; repo config `coder.project`). */
-  projectId?: string;
+  /** Coder project (name or id) the chat joins (Agents, `project_id`; repo config `coder.project`). */
+  project?: string;
   /** Workspace rich parameters from the repo config (Agents backend with a workspace template). */
   parameters?: Record<string, string>;
 }

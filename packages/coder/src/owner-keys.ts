@@ -14,14 +14,14 @@
  * - `GET /api/v2/users/{user}/keys/tokens` lists the user's tokens (`id`, `token_name`, …).
  * - Scopes are codersdk.APIKeyScope values (codersdk/apikey_scopes_gen.go); `chat:read` and
  *   `chat:update` cover what we do as the owner (list, read and watch chats; send, interrupt,
- *   archive). Releases that do not know a scope answer 400; the key is then minted without.
+ *   archive), `chat_project:read` finding a project named in a repo config. Releases that do not know a scope answer 400; the key is then minted without.
  */
 import { type ExternalError, isExternalError } from '@code-factory/errors';
 import { z } from 'zod';
 import type { CoderHttp } from './http';
 
 /** What we do as a chat's owner needs no more than this (codersdk/apikey_scopes_gen.go). */
-export const OWNER_KEY_SCOPES = ['chat:read', 'chat:update'] as const;
+export const OWNER_KEY_SCOPES = ['chat:read', 'chat:update', 'chat_project:read'] as const;
 
 const HOUR_MS = 60 * 60_000;
 const DAY_MS = 24 * HOUR_MS;

@@ -29,6 +29,14 @@ anything = 1
     });
   });
 
+  it('takes a Coder project by name or id, and refuses an empty one', () => {
+    const parsed = parseRepoConfig('[coder]\nproject = " widgets "');
+    if (!parsed.ok) throw new Error('expected ok');
+    expect(withDefaults(parsed.config).coderProject).toBe('widgets');
+    const empty = parseRepoConfig('[coder]\nproject = ""');
+    expect(empty.ok ? [] : empty.errors).toEqual([expect.stringContaining('coder.project')]);
+  });
+
   it('applies defaults on read', () => {
     const parsed = parseRepoConfig('[sandbox]\ndocker = true\nvolumes = [{ path = "/cache" }]');
     if (!parsed.ok) throw new Error('expected ok');
@@ -36,6 +44,7 @@ anything = 1
       backend: null,
       sandbox: { size: 'medium', docker: true, volumes: [{ path: '/cache', size: '10Gi' }] },
       harness: { provider: 'claude_code' },
+      coderProject: null,
       maxActiveAgents: null,
       scheduledJobs: [],
       failedRunHooks: [],

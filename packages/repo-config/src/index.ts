@@ -107,6 +107,16 @@ export const RepoConfigSchema = z
     harness: z
       .object({ provider: z.enum(['claude_code', 'codex']).default('claude_code').optional() })
       .optional(),
+    coder: z
+      .object({
+        project: nonEmpty
+          .max(200, 'must be at most 200 characters')
+          .optional()
+          .describe(
+            'Coder project (name or id) every agent of this repository joins, sharing its instructions, skills and memory (Coder Agents, v2.39 early access).',
+          ),
+      })
+      .optional(),
     limits: z
       .object({
         max_active_agents: z
@@ -148,6 +158,8 @@ export interface ResolvedRepoConfig {
     volumes: { path: string; size: string }[];
   };
   harness: { provider: 'claude_code' | 'codex' };
+  /** The Coder project (name or id) the repository's chats join; null: none. */
+  coderProject: string | null;
   /** Most agents active at once in the repository; null: unlimited. */
   maxActiveAgents: number | null;
   scheduledJobs: { name: string; branch: string; schedule: string; prompt: string }[];
@@ -198,6 +210,7 @@ export function withDefaults(config: RepoConfig | null | undefined): ResolvedRep
       volumes: (c.sandbox?.volumes ?? []).map((v) => ({ path: v.path, size: v.size ?? '10Gi' })),
     },
     harness: { provider: c.harness?.provider ?? 'claude_code' },
+    coderProject: c.coder?.project ?? null,
     maxActiveAgents: c.limits?.max_active_agents ?? null,
     scheduledJobs: c.scheduled_jobs ?? [],
     failedRunHooks: (c.on_event?.failed_run ?? []).map((hook) => ({

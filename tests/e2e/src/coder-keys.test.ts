@@ -74,7 +74,7 @@ describe('Coder keys across a whole-stack restart on the same Temporal database'
     const minted = first.coder.keys();
     expect(minted).toHaveLength(1);
     expect(minted[0]?.userId).toBe(oldOwner);
-    expect(minted[0]?.scopes).toEqual(['chat:read', 'chat:update']);
+    expect(minted[0]?.scopes).toEqual(['chat:read', 'chat:update', 'chat_project:read']);
     expect(minted[0]?.tokenName).toMatch(/^code-factory-/);
     await close(first, 8101);
     // The owner still has an open task: the key stays.
