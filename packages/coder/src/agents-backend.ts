@@ -106,6 +106,9 @@ export const ChatSchema = z.object({
   workspace_id: z.string().nullable().optional(),
   title: z.string().optional(),
   status: z.string(),
+  // v2.38+: the deployment is at its concurrent-agent limit and the turn waits for a slot.
+  // Single-chat reads derive it; lists and watch frames leave it out.
+  queued_for_capacity: z.boolean().optional(),
   archived: z.boolean().optional().default(false),
   labels: z.record(z.string(), z.string()).nullable().optional(),
   last_error: z.union([z.string(), ChatErrorSchema]).nullable().optional(),
@@ -184,7 +187,7 @@ export function chatReadiness(chat: CoderChat): AgentStatus {
   const summary = chat.last_turn_summary ?? undefined;
   const status = (s: AgentStatus): AgentStatus => ({
     ...s,
-    state: chat.status,
+    state: chat.queued_for_capacity ? QUEUED_FOR_CAPACITY : chat.status,
     ...(pullRequest ? { pullRequest, pullRequestUrl: pullRequest.url } : {}),
     ...(pullRequests.length > 1 ? { pullRequests } : {}),
     ...(summary ? { summary } : {}),
@@ -225,6 +228,9 @@ export function pullRequestsOf(chat: CoderChat): AgentPullRequest[] {
   }
   return all;
 }
+
+/** The state a chat reports while Coder holds it for a free agent slot. */
+export const QUEUED_FOR_CAPACITY = 'queued_for_capacity';
 
 export function pullRequestOf(chat: CoderChat): AgentPullRequest | undefined {
   return pullRequestOfDiff(chat.diff_status);

@@ -95,6 +95,8 @@ export interface FollowerHealth {
 export const SELF = 'self';
 /** Chats muted at most; the oldest are unmuted first. */
 const MAX_MUTED = 50_000;
+/** How soon after a turn starts the chat is read to learn whether it waits for a slot. */
+const CAPACITY_FIRST_READ_MS = 500;
 /** Updates handed on at once (default); the rest wait, only the newest per chat. */
 const MAX_IN_FLIGHT = 32;
 
@@ -110,6 +112,13 @@ export class ChatFollower {
   private readonly muted = new Map<string, number>();
   /** The newest unsent update of each chat, oldest chat first. */
   private readonly latest = new Map<string, ChatUpdate>();
+  /**
+   * Running chats read by ID to learn whether Coder holds them for an agent slot (only such a
+   * read says so), and the timer of the next read while it does.
+   */
+  private readonly capacityReads = new Map<string, NodeJS.Timeout>();
+  /** The status each chat was last seen in. */
+  private readonly statusOf = new Map<string, string>();
   /** Chats whose update is being handed on (one at a time per chat, so in order). */
   private readonly sending = new Set<string>();
   private inFlight = 0;
@@ -150,6 +159,8 @@ export class ChatFollower {
 
   stop(): void {
     this.stopped = true;
+    for (const timer of this.capacityReads.values()) clearTimeout(timer);
+    this.capacityReads.clear();
     for (const stream of this.streams.values()) this.closeStream(stream);
   }
 
@@ -333,6 +344,16 @@ export class ChatFollower {
       this.muted.delete(chat.id);
     }
     if (via === 'push') this.pushed++;
+    const before = this.statusOf.get(chat.id);
+    this.statusOf.set(chat.id, chat.status);
+    if (
+      chat.status === 'running' &&
+      before !== 'running' &&
+      chat.queued_for_capacity === undefined
+    ) {
+      // A turn starts: Coder may hold it for a free agent slot, which only a read by ID says.
+      this.readCapacity(stream, chat.id, CAPACITY_FIRST_READ_MS);
+    }
     // Only the newest state of a chat waits to be sent: while Temporal is slow to take
     // signals, a chat's older states are dropped instead of piling up as calls in flight.
     this.latest.set(chat.id, this.build(chat, taskName, via, diffIsAuthoritative));
@@ -361,7 +382,7 @@ export class ChatFollower {
     return {
       chatId: chat.id,
       taskName,
-      status: chat.status,
+      status: status.state ?? chat.status,
       readiness: status.readiness,
       archived: chat.archived,
       ...(status.error ? { error: status.error } : {}),
@@ -407,7 +428,30 @@ export class ChatFollower {
     }
   }
 
+  /** Reads a running chat by ID; while Coder holds it for a slot, again every poll interval. */
+  private readCapacity(stream: OwnerStream, id: string, afterMs: number): void {
+    if (this.stopped || this.capacityReads.has(id) || this.capacityReads.size >= MAX_MUTED) return;
+    const timer = setTimeout(async () => {
+      this.capacityReads.delete(id);
+      if (this.stopped || this.statusOf.get(id) !== 'running') return;
+      try {
+        const chat = await this.options.backend.getChat({ id, ownerId: stream.ownerId });
+        if (!chat) return;
+        this.take(chat, 'poll', false, stream);
+        if (chat.queued_for_capacity) this.readCapacity(stream, id, this.options.pollMs);
+      } catch (err) {
+        this.log('warn', 'could not read a running chat', { chatId: id, error: `${err}` });
+      }
+    }, afterMs);
+    timer.unref?.();
+    this.capacityReads.set(id, timer);
+  }
+
   private forget(chatId: string): void {
+    this.statusOf.delete(chatId);
+    const read = this.capacityReads.get(chatId);
+    if (read) clearTimeout(read);
+    this.capacityReads.delete(chatId);
     this.lastSent.delete(chatId);
     this.known.delete(chatId);
   }

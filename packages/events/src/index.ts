@@ -25,9 +25,15 @@ const base = {
   /** `X-GitHub-Delivery`; operator-sent events use `manual-<uuid>`. */
   deliveryId: z.string().min(1).max(200),
   receivedAt: z.iso.datetime({ offset: true }),
+  /** Where the event happened (the pull request's repository for pull-request events). */
   repository: RepositorySchema,
   issueNumber: z.number().int().positive(),
   installationId: z.number().int().positive(),
+  /**
+   * The issue's repository, when a pull request of another repository closes it ("Fixes
+   * owner/repo#12"): `issueNumber` is then an issue of this one.
+   */
+  issueRepository: RepositorySchema.optional(),
 };
 
 export const IssueAssignedSchema = z.object({

@@ -19,6 +19,7 @@ export {
   type CollaboratorPermission,
   type FailedJob,
   GitHubInstallation,
+  type LinkedIssue,
   type Permission,
   type PullRequestSummary,
   type ReactionContent,

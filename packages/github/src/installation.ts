@@ -102,7 +102,16 @@ const linkedIssuesSchema = z.object({
       pullRequest: z
         .object({
           closingIssuesReferences: z.object({
-            nodes: z.array(z.object({ number: z.number() }).nullable()),
+            nodes: z.array(
+              z
+                .object({
+                  number: z.number(),
+                  repository: z
+                    .object({ name: z.string(), owner: z.object({ login: z.string() }) })
+                    .optional(),
+                })
+                .nullable(),
+            ),
           }),
         })
         .nullable(),
@@ -123,10 +132,13 @@ const contentSchema = z.object({
   content: z.string(),
 });
 
+/** An issue a pull request closes: its number, with its repository when that is another one. */
+export type LinkedIssue = number | { owner: string; name: string; number: number };
+
 const LINKED_ISSUES_QUERY = `query($owner: String!, $repo: String!, $number: Int!) {
   repository(owner: $owner, name: $repo) {
     pullRequest(number: $number) {
-      closingIssuesReferences(first: 10) { nodes { number } }
+      closingIssuesReferences(first: 10) { nodes { number repository { name owner { login } } } }
     }
   }
 }`;
@@ -326,8 +338,11 @@ export class GitHubInstallation {
     for await (const page of pages) yield* parseResponse(z.array(schema), page.data, action);
   }
 
-  /** Issues the pull request closes when merged ("Fixes #12"), as issue numbers. */
-  async linkedIssues(input: RepoRef & { pullNumber: number }): Promise<number[]> {
+  /**
+   * Issues the pull request closes when merged ("Fixes #12"): a number for an issue of the pull
+   * request's repository, `{ owner, name, number }` for one of another ("Fixes other/repo#12").
+   */
+  async linkedIssues(input: RepoRef & { pullNumber: number }): Promise<LinkedIssue[]> {
     const action = `linked issues of ${input.owner}/${input.repo}#${input.pullNumber}`;
     return this.call(action, async () => {
       const data = await this.octokit.graphql(LINKED_ISSUES_QUERY, {
@@ -343,7 +358,17 @@ export class GitHubInstallation {
           service: 'github',
         });
       }
-      return pull.closingIssuesReferences.nodes.flatMap((n) => (n ? [n.number] : []));
+      return pull.closingIssuesReferences.nodes.flatMap((n): LinkedIssue[] => {
+        if (!n) return [];
+        const repo = n.repository;
+        const elsewhere =
+          repo &&
+          (repo.owner.login.toLowerCase() !== input.owner.toLowerCase() ||
+            repo.name.toLowerCase() !== input.repo.toLowerCase());
+        return [
+          elsewhere ? { owner: repo.owner.login, name: repo.name, number: n.number } : n.number,
+        ];
+      });
     });
   }
 

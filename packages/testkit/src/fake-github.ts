@@ -90,7 +90,17 @@ export interface FakeGitHubApp extends FakeControls, RepoWorkControls {
     reviewId: number,
     comments: ReviewCommentSeed[],
   ): void;
-  linkIssue(owner: string, repo: string, prNumber: number, issueNumber: number): void;
+  /**
+   * The pull request closes this issue when merged ("Fixes #12"); `issueRepo` when the issue
+   * lives in another repository ("Fixes other/repo#12": closingIssuesReferences crosses them).
+   */
+  linkIssue(
+    owner: string,
+    repo: string,
+    prNumber: number,
+    issueNumber: number,
+    issueRepo?: { owner: string; name: string },
+  ): void;
   addWorkflowRun(seed: WorkflowRunSeed): void;
   setFile(owner: string, repo: string, ref: string, path: string, text: string): void;
   /** Installation tokens handed out, with the App JWT that asked for each. */
@@ -177,9 +187,10 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}): FakeGitHubApp {
     setReviewComments: (owner, repo, pull, reviewId, comments) => {
       state.reviewComments.set(`${repoKey(owner, repo)}#${pull}/${reviewId}`, [...comments]);
     },
-    linkIssue: (owner, repo, prNumber, issueNumber) => {
+    linkIssue: (owner, repo, prNumber, issueNumber, issueRepo) => {
       const key = `${repoKey(owner, repo)}#${prNumber}`;
-      state.links.set(key, [...(state.links.get(key) ?? []), issueNumber]);
+      const ref = issueRepo ? `${issueRepo.owner}/${issueRepo.name}#${issueNumber}` : issueNumber;
+      state.links.set(key, [...(state.links.get(key) ?? []), ref]);
     },
     addWorkflowRun: (seed) => state.addWorkflowRun(seed),
     setFile: (owner, repo, ref, path, text) => {

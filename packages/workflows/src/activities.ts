@@ -183,14 +183,22 @@ export type RepoConfigRead =
 export interface AgentPullRequest {
   number: number;
   url: string;
-  issueNumbers: number[];
+  /** As `linkedIssues` answers: numbers here, `{ owner, name, number }` for another repository. */
+  issueNumbers: Array<number | { owner: string; name: string; number: number }>;
 }
 
 /** Activities of the repository workflow (config and pull-request routing). */
 export interface RepositoryActivities {
   readRepoConfig(input: RepoRef & { sha: string }): Promise<RepoConfigRead>;
   /** Issues a pull request closes (GitHub's closingIssuesReferences). */
-  linkedIssues(input: RepoRef & { pullNumber: number }): Promise<number[]>;
+  /**
+   * Issues the pull request closes: numbers for the pull request's repository, `{ owner, name,
+   * number }` for another repository's (runs recorded before cross-repository links hold
+   * numbers only).
+   */
+  linkedIssues(
+    input: RepoRef & { pullNumber: number },
+  ): Promise<Array<number | { owner: string; name: string; number: number }>>;
   /**
    * The agent's pull requests a failed run belongs to and that are still at the run's
    * commit: the run's own pull requests, or the open ones whose head is that commit.

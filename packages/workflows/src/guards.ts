@@ -143,13 +143,19 @@ const TASK_EVENTS: Record<TaskEvent['kind'], Check<unknown>> = {
     { origin: literal('repo-config') },
   ),
   'issue.closed': object({ ...issueBase, kind: literal('issue.closed'), sender: actor }),
-  'comment.posted': object({ ...issueBase, ...commentFields }, commentOptional),
-  'ci.failed': object({
-    ...issueBase,
-    kind: literal('ci.failed'),
-    pullRequest: pullRequestRef,
-    run,
-  }),
+  'comment.posted': object(
+    { ...issueBase, ...commentFields },
+    { ...commentOptional, issueRepository: repository },
+  ),
+  'ci.failed': object(
+    {
+      ...issueBase,
+      kind: literal('ci.failed'),
+      pullRequest: pullRequestRef,
+      run,
+    },
+    { issueRepository: repository },
+  ),
 };
 
 const { issueNumber: _issue, ...pendingFields } = { ...issueBase, ...commentFields };

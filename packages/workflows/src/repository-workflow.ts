@@ -121,7 +121,7 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
   });
 
   const forward = async (issueNumber: number, event: TaskEvent) => {
-    const workflowId = taskName(input.taskNamePrefix, repo, issueNumber);
+    const workflowId = taskName(input.taskNamePrefix, event.issueRepository ?? repo, issueNumber);
     try {
       await getExternalWorkflowHandle(workflowId).signal(eventSignal, event);
       log.info('routed to task', { deliveryId: event.deliveryId, workflowId, kind: event.kind });
@@ -160,11 +160,17 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
         const issues = await acts.linkedIssues({ ...ref, pullNumber: event.pullRequestNumber });
         if (issues.length === 0)
           log.info('pull request links no issue; skipped', { deliveryId: event.deliveryId });
-        for (const issueNumber of issues) {
+        for (const linked of issues) {
+          // Another repository's issue ("Fixes other/repo#12"): its own task workflow.
+          const elsewhere = typeof linked === 'number' ? null : linked;
+          const issueNumber = typeof linked === 'number' ? linked : linked.number;
           await forward(issueNumber, {
             ...event.comment,
             issueNumber,
             deliveryId: event.deliveryId,
+            ...(elsewhere
+              ? { issueRepository: { owner: elsewhere.owner, name: elsewhere.name } }
+              : {}),
           });
         }
         return;
@@ -185,7 +191,8 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
           }
         }
         for (const pull of pulls) {
-          for (const issueNumber of pull.issueNumbers) {
+          for (const linked of pull.issueNumbers) {
+            const issueNumber = typeof linked === 'number' ? linked : linked.number;
             await forward(issueNumber, {
               kind: 'ci.failed',
               deliveryId: event.deliveryId,
@@ -195,6 +202,9 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
               installationId: event.installationId,
               pullRequest: { number: pull.number, url: pull.url },
               run: event.run,
+              ...(typeof linked === 'number'
+                ? {}
+                : { issueRepository: { owner: linked.owner, name: linked.name } }),
             });
           }
         }

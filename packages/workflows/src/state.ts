@@ -599,11 +599,12 @@ export class TaskLifecycle {
       return { outcome: 'invalid', reason: parsed.reason };
     }
     const event = parsed.value;
-    if (event.issueNumber !== this.issueNumber || !sameRepo(event.repository, this.repository)) {
+    const issueRepository = event.issueRepository ?? event.repository;
+    if (event.issueNumber !== this.issueNumber || !sameRepo(issueRepository, this.repository)) {
       this.#s.counts.rejected++;
       return {
         outcome: 'foreign',
-        reason: `event for ${event.repository.owner}/${event.repository.name}#${event.issueNumber} reached ${this.repository.owner}/${this.repository.name}#${this.issueNumber}`,
+        reason: `event for ${issueRepository.owner}/${issueRepository.name}#${event.issueNumber} reached ${this.repository.owner}/${this.repository.name}#${this.issueNumber}`,
       };
     }
     return this.enqueue(event, commands);

@@ -913,6 +913,8 @@ export class TaskRun {
             {
               installationId: item.installationId,
               ...this.#issue,
+              // The pull request's repository (another one when it closes this issue from there).
+              repository: item.repository,
               pullNumber: item.pullRequest.number,
               reviewId: item.commentId,
             },

@@ -6,7 +6,12 @@
 import { ConfigError, parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import { STATUS_MARKER } from '@code-factory/messages';
 import { samplePayloads, until } from '@code-factory/testkit';
-import { holdCommentBehindAgentError, type Stack, startStack } from '@code-factory/testkit/stack';
+import {
+  AGENT_LOGIN,
+  holdCommentBehindAgentError,
+  type Stack,
+  startStack,
+} from '@code-factory/testkit/stack';
 import { detectBackend } from '@code-factory/worker';
 import { retryUpdate, stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -302,5 +307,50 @@ describe('live progress edits the status comment at most once per interval', () 
     }, 'the pushed changes taken');
     expect(state.liveDirty).toBe(true);
     expect(edits()).toBe(editsBefore);
+  });
+
+  it('lists every pull request the agent opened, and routes one in another repository to the issue', async () => {
+    const number = 7121;
+    const name = await stack.assign(number, 'Two repositories');
+    await stack.waitForPhase(name, ['ready']);
+    const chat = await chatOf(stack, name);
+    // The agent opened a pull request here and one in the docs repository, which closes the
+    // issue from there ("Fixes owner/widgets#7121").
+    const docs = { owner: stack.repo.owner, name: 'docs' };
+    const here = `https://github.com/${stack.repo.owner}/${stack.repo.name}/pull/71`;
+    const there = `https://github.com/${docs.owner}/${docs.name}/pull/5`;
+    stack.coder.setChatDiffs(chat.id, [
+      { pull_request_url: here, git_branch: 'agent/7121', remote_origin: 'widgets' },
+      { pull_request_url: there, git_branch: 'agent/7121-docs', remote_origin: 'docs' },
+    ]);
+    const body = await statusSays(stack, number, 'Pull requests (2):', here, there);
+    expect(body).toContain('(#5, open)');
+    stack.github.addPullRequest({
+      owner: docs.owner,
+      repo: docs.name,
+      number: 5,
+      author: AGENT_LOGIN,
+      headSha: 'd0c5d0c5d0c5d0c5',
+      headRef: 'agent/7121-docs',
+    });
+    stack.github.linkIssue(docs.owner, docs.name, 5, number, stack.repo);
+    const sent = await stack.deliver(
+      'pull_request_review_comment',
+      samplePayloads.reviewComment({
+        owner: docs.owner,
+        repo: docs.name,
+        prNumber: 5,
+        headSha: 'd0c5d0c5d0c5d0c5',
+        body: 'docs review: fix the heading',
+        path: 'README.md',
+        line: 3,
+        commentId: 712101,
+      }),
+    );
+    expect(sent.status).toBe(202);
+    await until(
+      () => stack.agentTexts(name)?.some((t) => t.includes('docs review: fix the heading')),
+      'the docs review comment reached the issue’s agent',
+    );
   });
 });

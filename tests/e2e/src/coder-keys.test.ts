@@ -115,3 +115,45 @@ describe('Coder keys across a whole-stack restart on the same Temporal database'
     expect(later.filter((c) => /\/keys\/tokens$/.test(c.path))).toEqual([]);
   });
 });
+
+describe('a plain user’s token: delegation refused, the life runs as the token’s user', () => {
+  for (const release of ['2.39', '2.36'] as const) {
+    it(`on Coder ${release}: one chat as the token's user, said once, messages and archive work`, async () => {
+      const stack = await startStack({
+        coderRelease: release,
+        coderOptions: { tokenUserRole: 'member' },
+        coderTimings: { chatRunningMs: 100 },
+      });
+      stacks.push(stack);
+      const number = 8201;
+      const name = await stack.assign(number, 'Plain user token');
+      await stack.waitForPhase(name, ['ready']);
+      const chat = stack.coder.chatByLabel('code-factory/task', name);
+      expect(chat?.owner_id).toBe(stack.coder.tokenUser.id);
+      const issue = stack.issue(number);
+      const sent = await stack.deliver(
+        'issue_comment',
+        samplePayloads.issueComment({ ...issue, body: 'please add a test', commentId: 820101 }),
+      );
+      expect(sent.status).toBe(202);
+      await until(
+        () => stack.agentTexts(name)?.some((t) => t.includes('please add a test')),
+        'the comment reached the agent',
+      );
+      // Said once, on the status comment only, with Coder's answer or the release's limit.
+      const saying = () =>
+        stack.github
+          .comments(stack.repo.owner, stack.repo.name, number)
+          .filter((c) => c.body.includes("runs as the service's Coder user"));
+      await until(() => saying().length === 1, 'the fallback on the status comment');
+      await close(stack, number);
+      expect(stack.coder.chatByLabel('code-factory/task', name)?.archived).toBe(true);
+      expect(saying()).toHaveLength(1);
+      // Nothing was minted (2.36: never tried; 2.39: refused with 404, remembered).
+      expect(stack.coder.keys()).toEqual([]);
+      expect(stack.coder.callsTo('POST', /\/keys\/tokens$/).length).toBeLessThanOrEqual(
+        release === '2.36' ? 0 : 1,
+      );
+    });
+  }
+});

@@ -3,8 +3,10 @@
  *  - "List pull requests" `GET /repos/{owner}/{repo}/pulls` (`state` default open, `head` as
  *    `owner:branch`, `base`; newest first; paginated) and "Get a pull request" (adds `merged`;
  *    `user` is null for a deleted account): https://docs.github.com/en/rest/pulls/pulls
- *  - GraphQL `repository.pullRequest.closingIssuesReferences` (the issues a PR closes), with
- *    GitHub's NOT_FOUND error for a missing pull request:
+ *  - GraphQL `repository.pullRequest.closingIssuesReferences` (the issues a PR closes, each
+ *    an Issue with its `repository`, which may be another repository of the same owner or not:
+ *    GitHub links "Fixes owner/repo#N" across repositories), with GitHub's NOT_FOUND error for
+ *    a missing pull request:
  *    https://docs.github.com/en/graphql/reference/objects#pullrequest
  */
 import type { Hono } from 'hono';
@@ -142,14 +144,15 @@ export function registerGraphqlRoutes(app: Hono<FakeEnv>, state: GitHubState): v
             number,
             closingIssuesReferences: {
               totalCount: issues.length,
-              nodes: issues.slice(0, first).map((n) => ({
-                number: n,
-                repository: {
-                  name: repo,
-                  nameWithOwner: `${owner}/${repo}`,
-                  owner: { login: owner },
-                },
-              })),
+              nodes: issues.slice(0, first).map((ref) => {
+                // "Fixes other-owner/other-repo#12" links an issue of another repository.
+                const [, o = owner, r = repo, n = String(ref)] =
+                  /^([^/]+)\/([^#]+)#(\d+)$/.exec(String(ref)) ?? [];
+                return {
+                  number: Number(n),
+                  repository: { name: r, nameWithOwner: `${o}/${r}`, owner: { login: o } },
+                };
+              }),
             },
           },
         },

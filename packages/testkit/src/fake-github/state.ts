@@ -242,7 +242,8 @@ export class GitHubState {
   readonly pulls = new Map<string, StoredPull>();
   /** Review comments per `owner/repo#pull/reviewId`, in the order they were written. */
   readonly reviewComments = new Map<string, ReviewCommentSeed[]>();
-  readonly links = new Map<string, number[]>();
+  /** `owner/repo#pr` → the issues it closes: a number (same repository) or `owner/repo#n`. */
+  readonly links = new Map<string, Array<number | string>>();
   readonly runs = new Map<string, StoredRun>();
   readonly jobs = new Map<number, { run: StoredRun; job: StoredRun['jobs'][number] }>();
   readonly files = new Map<string, string>();
