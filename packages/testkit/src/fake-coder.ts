@@ -14,13 +14,25 @@ import {
   type ChatWatchEventKind,
   type CoderChatStatus,
 } from './fake-coder/chats-state';
-import { coderError, routeNotFound } from './fake-coder/http';
-import { type CoderRelease, RELEASES } from './fake-coder/release';
+import { coderError, forbidden, routeNotFound, type SiteRole } from './fake-coder/http';
+import { type CoderRelease, DEFAULT_RELEASE, RELEASES } from './fake-coder/release';
+import {
+  BYPASS_RATELIMIT_HEADER,
+  DEFAULT_RATE_LIMIT,
+  goDuration,
+  type RateLimit,
+  type RequestFilter,
+  RequestLedger,
+  type TokenRequest,
+} from './fake-coder/requests';
 import { type CoderChatJson, chatJson, registerChatRoutes } from './fake-coder/routes-chats';
 import { registerCoreRoutes } from './fake-coder/routes-core';
+import { registerKeyRoutes } from './fake-coder/routes-keys';
 import { type CoderTaskJson, registerTaskRoutes, taskJson } from './fake-coder/routes-tasks';
 import { registerWorkspaceRoutes } from './fake-coder/routes-workspaces';
+import { requiredScope, scopesAllow } from './fake-coder/scopes';
 import {
+  type CoderApiToken,
   type CoderOrganization,
   CoderState,
   type CoderTaskState,
@@ -53,8 +65,12 @@ export type {
   CoderTimings,
   CoderUser,
   CoderUserSeed,
+  RateLimit,
+  RequestFilter,
+  SiteRole,
+  TokenRequest,
 };
-export { DEFAULT_ORG, DEFAULT_TEMPLATE, RELEASES };
+export { DEFAULT_ORG, DEFAULT_RATE_LIMIT, DEFAULT_RELEASE, DEFAULT_TEMPLATE, RELEASES };
 
 /** Timings a caller may pass; `chatPendingMs` is accepted for old callers and ignored. */
 export type FakeCoderTimings = Partial<
@@ -77,8 +93,20 @@ export interface FakeCoderOptions {
   tokenUser?: string;
   /** true (default): the token user is a site owner (acts for others, reads every chat). */
   tokenUserIsOwner?: boolean;
-  /** Which Coder release to be; default 'current'. */
+  /**
+   * The token user's site role; wins over `tokenUserIsOwner`. `owner` acts for anyone;
+   * `user-admin` sees users but minting for another gets 403; `member` gets 404 there.
+   */
+  tokenUserRole?: SiteRole;
+  /** Which Coder release to be; default '2.39' ('current' is 2.38's old name). */
   release?: CoderRelease;
+  /**
+   * Coder's per-user, per-path API rate limit (`--api-rate-limit`); default 512 requests per
+   * minute, as Coder. false: unlimited (as `--api-rate-limit=-1`).
+   */
+  rateLimit?: RateLimit | false;
+  /** Longest lifetime a minted token may ask for (MaximumTokenDuration); default none. */
+  maxTokenLifetimeMs?: number;
   /** false: a deployment without Coder Agents (every chats route answers 404); default true. */
   chatsEnabled?: boolean;
 }
@@ -90,6 +118,38 @@ export const DEFAULT_CODER_TIMINGS: CoderTimings = {
   workingMs: 150,
 };
 export const DEFAULT_CHAT_TIMINGS: ChatTimings = { chatRunningMs: 150, interruptMs: 50 };
+/** Sessions.DefaultTokenDuration: what `lifetime: 0` gets. */
+export const DEFAULT_TOKEN_LIFETIME_MS = 7 * 24 * 3_600_000;
+
+/** A minted API key as the ledger keeps it (times in ms since the epoch). */
+export interface FakeKey {
+  /** The part before `-` in `<id>-<secret>`; what `DELETE .../keys/{keyid}` takes. */
+  id: string;
+  userId: string;
+  username: string;
+  tokenName: string;
+  scopes: string[];
+  createdAt: number;
+  expiresAt: number;
+  /** When it was deleted (revoked) through the API or `revokeKey`. */
+  revokedAt?: number;
+  /** Neither revoked nor expired now. */
+  live: boolean;
+}
+
+/** Requests of one token: the configured one (`token: 'service'`) or a minted key (its id). */
+export interface TokenRequests {
+  token: string;
+  userId: string;
+  username: string;
+  /** The minted key's name; undefined for the service token. */
+  tokenName?: string;
+  requests: number;
+  /** Refused with 429. */
+  limited: number;
+  /** `METHOD /path` → count. */
+  byPath: Record<string, number>;
+}
 
 /** `setChatDiff` input: full ChatDiffStatus fields, or the `pull_request_url` shorthand. */
 export type ChatDiffInput = Partial<ChatDiff> & {
@@ -123,8 +183,20 @@ export interface FakeCoderApp extends FakeControls {
   addOrganization(seed: { id?: string; name: string; displayName?: string }): CoderOrganization;
   addTemplate(seed: CoderTemplateSeed): CoderTemplate;
   setTimings(timings: FakeCoderTimings): void;
-  /** Tokens minted through the API, oldest first. */
+  /** Tokens minted through the API, oldest first (revoked ones too). */
   mintedTokens(): Array<{ userId: string; username: string; tokenName: string }>;
+  /** The key ledger: every minted key, oldest first. */
+  keys(): FakeKey[];
+  /** Keys neither revoked nor expired. */
+  liveKeys(): FakeKey[];
+  /** Revokes a key (by id or the whole key) as `DELETE .../keys/{keyid}` does. */
+  revokeKey(idOrKey: string): void;
+  /** Authenticated requests per token, in order of first use. */
+  requestsByToken(): TokenRequests[];
+  /** Authenticated requests matching the filter (all when none). */
+  requestCount(filter?: RequestFilter): number;
+  /** Changes the rate limit from now on (false: off); the counts so far stay. */
+  setRateLimit(limit: RateLimit | false): void;
   /** Forces a task's status (and optionally its current state) from now on. */
   setTaskStatus(id: string, status: CoderTaskStatus, state?: CoderTaskState): void;
   /** Live (not deleted) tasks as the API would return them now. */
@@ -182,7 +254,7 @@ const internals = new WeakMap<FakeCoderApp, Internals>();
 export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
   const token = opts.token ?? DEFAULT_CODER_TOKEN;
   const now = opts.now ?? (() => Date.now());
-  const release = opts.release ?? 'current';
+  const release = opts.release ?? DEFAULT_RELEASE;
   const traits = RELEASES[release];
   const { taskTimings, chatTimings } = splitTimings(opts.timings ?? {});
   const state = new CoderState({ ...DEFAULT_CODER_TIMINGS, ...taskTimings }, now);
@@ -195,11 +267,20 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
     presets: [{ Name: 'default', Default: true }],
   });
   const tokenUser = state.addUser({ username: opts.tokenUser ?? 'admin' });
-  const tokenUserIsOwner = opts.tokenUserIsOwner ?? true;
-  const isSiteOwner = (user: CoderUser) => tokenUserIsOwner && user.id === tokenUser.id;
+  const tokenUserRole: SiteRole =
+    opts.tokenUserRole ?? (opts.tokenUserIsOwner === false ? 'member' : 'owner');
+  const roleOf = (user: CoderUser): SiteRole =>
+    user.id === tokenUser.id ? tokenUserRole : 'member';
+  const isSiteOwner = (user: CoderUser) => roleOf(user) === 'owner';
+  const requests = new RequestLedger(
+    opts.rateLimit === undefined ? DEFAULT_RATE_LIMIT : opts.rateLimit,
+    now,
+  );
 
   const http = new HttpFake();
   const users = new WeakMap<Request, CoderUser>();
+  // coderd's apiKey middleware, then the rate limiter (httpmw.RateLimit), then the key's scopes
+  // (RBAC in the handlers, reduced to one scope per route: scopes.ts).
   http.app.use('/api/*', async (c, next) => {
     if (c.req.path === '/api/v2/buildinfo') return next();
     const given = c.req.header('Coder-Session-Token') ?? c.req.query('coder_session_token');
@@ -211,14 +292,32 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
       );
     }
     let user: CoderUser | undefined;
+    let key: CoderApiToken | undefined;
     if (given === token) user = tokenUser;
     else {
-      const minted = state.tokens.get(given);
-      if (minted && minted.expiresAt <= now()) return coderError(c, 401, 'API key expired.');
-      user = minted && state.users.get(minted.userId);
+      key = state.tokens.get(given);
+      // A deleted key is gone from Coder's database: as unknown as a made-up one.
+      if (key?.revokedAt !== undefined) key = undefined;
+      if (key && key.expiresAt <= now()) return coderError(c, 401, 'API key expired.');
+      user = key && state.users.get(key.userId);
     }
     if (!user) return coderError(c, 401, 'API key is invalid.');
+    if (key) key.lastUsedAt = now();
     users.set(c.req.raw, user);
+    const bypass = isSiteOwner(user) && c.req.header(BYPASS_RATELIMIT_HEADER) === 'true';
+    const entry = { token: key?.id ?? 'service', userId: user.id, method: c.req.method };
+    const admitted = requests.admit({ ...entry, path: c.req.path }, bypass);
+    for (const [name, value] of Object.entries(admitted.headers)) c.header(name, value);
+    if (admitted.limited) {
+      const limit = requests.limit as RateLimit;
+      return coderError(
+        c,
+        429,
+        `You've been rate limited for sending more than ${limit.requests} requests in ${goDuration(limit.windowMs)}.`,
+      );
+    }
+    const required = requiredScope(c.req.method, c.req.path);
+    if (key && required && !scopesAllow(key.scopes, required)) return forbidden(c);
     await next();
   });
   const me = (c: { req: { raw: Request } }) => {
@@ -227,8 +326,12 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
     return user;
   };
   const watch = new WatchHub(chats, (chat, kind) => chatJson(state, chat, kind));
-  const routes = { app: http.app, state, me, isSiteOwner };
+  const routes = { app: http.app, state, me, isSiteOwner, roleOf };
   registerCoreRoutes(routes, traits.version);
+  registerKeyRoutes(routes, {
+    defaultLifetimeMs: DEFAULT_TOKEN_LIFETIME_MS,
+    maxLifetimeMs: opts.maxTokenLifetimeMs,
+  });
   registerWorkspaceRoutes(routes);
   if (traits.tasks) registerTaskRoutes(routes);
   registerChatRoutes({ ...routes, chats, switches, release: traits, watch });
@@ -262,7 +365,10 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
     calls: () => http.calls(),
     callsTo: (method, path) => http.callsTo(method, path),
     fail: (fault) => http.fail(fault),
-    reset: () => http.reset(),
+    reset: () => {
+      http.reset();
+      requests.clear();
+    },
     releaseDelays: () => http.releaseDelays(),
     addUser: (seed) => state.addUser(seed),
     addOrganization: (seed) => state.addOrganization(seed),
@@ -278,6 +384,41 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
         username: state.users.get(t.userId)?.username ?? '',
         tokenName: t.tokenName,
       })),
+    keys: () => keyLedger(),
+    liveKeys: () => keyLedger().filter((k) => k.live),
+    revokeKey: (idOrKey) => {
+      const key = state.tokens.get(idOrKey) ?? state.tokenById(idOrKey);
+      if (!key) throw new Error(`fake coder: no key ${idOrKey}`);
+      key.revokedAt ??= now();
+    },
+    requestsByToken: () => {
+      const byToken = new Map<string, TokenRequests>();
+      for (const r of requests.entries()) {
+        let row = byToken.get(r.token);
+        if (!row) {
+          const minted = r.token === 'service' ? undefined : state.tokenById(r.token);
+          row = {
+            token: r.token,
+            userId: r.userId,
+            username: state.users.get(r.userId)?.username ?? '',
+            ...(minted ? { tokenName: minted.tokenName } : {}),
+            requests: 0,
+            limited: 0,
+            byPath: {},
+          };
+          byToken.set(r.token, row);
+        }
+        row.requests += 1;
+        if (r.limited) row.limited += 1;
+        const path = `${r.method} ${r.path}`;
+        row.byPath[path] = (row.byPath[path] ?? 0) + 1;
+      }
+      return [...byToken.values()];
+    },
+    requestCount: (filter) => requests.count(filter),
+    setRateLimit: (limit) => {
+      requests.limit = limit;
+    },
     setTaskStatus: (id, status, taskState) => {
       const phase = taskState
         ? { afterMs: 0, status, state: taskState, message: `forced ${taskState}` }
@@ -333,6 +474,20 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
   };
   internals.set(fake, { chats, watch });
   return fake;
+
+  function keyLedger(): FakeKey[] {
+    return [...state.tokens.values()].map((t) => ({
+      id: t.id,
+      userId: t.userId,
+      username: state.users.get(t.userId)?.username ?? '',
+      tokenName: t.tokenName,
+      scopes: [...t.scopes],
+      createdAt: t.createdAt,
+      expiresAt: t.expiresAt,
+      ...(t.revokedAt !== undefined ? { revokedAt: t.revokedAt } : {}),
+      live: state.tokenLive(t),
+    }));
+  }
 }
 
 /** Starts a fake Coder on 127.0.0.1 (a free port unless `port` is given). */
