@@ -7,6 +7,7 @@
  */
 import type { Hono } from 'hono';
 import {
+  type ChatCost,
   type ChatDiff,
   type ChatError,
   ChatsState,
@@ -15,6 +16,12 @@ import {
   type CoderChatStatus,
 } from './fake-coder/chats-state';
 import { coderError, forbidden, routeNotFound, type SiteRole } from './fake-coder/http';
+import {
+  type ChatProject,
+  type ChatProjectSeed,
+  ProjectsState,
+  registerProjectRoutes,
+} from './fake-coder/projects';
 import { type CoderRelease, DEFAULT_RELEASE, RELEASES } from './fake-coder/release';
 import {
   BYPASS_RATELIMIT_HEADER,
@@ -25,7 +32,12 @@ import {
   RequestLedger,
   type TokenRequest,
 } from './fake-coder/requests';
-import { type CoderChatJson, chatJson, registerChatRoutes } from './fake-coder/routes-chats';
+import {
+  type CoderChatJson,
+  changedDiffJson,
+  chatJson,
+  registerChatRoutes,
+} from './fake-coder/routes-chats';
 import { registerCoreRoutes } from './fake-coder/routes-core';
 import { registerKeyRoutes } from './fake-coder/routes-keys';
 import { type CoderTaskJson, registerTaskRoutes, taskJson } from './fake-coder/routes-tasks';
@@ -49,8 +61,11 @@ import { WatchHub } from './fake-coder/watch';
 import { type FakeControls, type FakeEnv, HttpFake, listen, type RunningServer } from './http-fake';
 
 export type {
+  ChatCost,
   ChatDiff,
   ChatError,
+  ChatProject,
+  ChatProjectSeed,
   ChatTimings,
   ChatWatchEventKind,
   CoderChatJson,
@@ -107,6 +122,10 @@ export interface FakeCoderOptions {
   rateLimit?: RateLimit | false;
   /** Longest lifetime a minted token may ask for (MaximumTokenDuration); default none. */
   maxTokenLifetimeMs?: number;
+  /** Queued messages a chat may hold on 2.39 (`--chat-max-queued-messages-per-chat`); 20. */
+  maxQueuedMessagesPerChat?: number;
+  /** Concurrent agent slots (chats running at once); default unlimited. See setCapacity. */
+  chatCapacity?: number;
   /** false: a deployment without Coder Agents (every chats route answers 404); default true. */
   chatsEnabled?: boolean;
 }
@@ -223,8 +242,31 @@ export interface FakeCoderApp extends FakeControls {
   setChatError(id: string, error: { kind: string; message?: string; retryable: boolean }): void;
   /** The agent waits for tool results: status `requires_action` (watch: action_required). */
   requireAction(id: string): void;
-  /** Sets (or clears with null) the chat's `diff_status`; watch: diff_status_change. */
+  /**
+   * Sets (or clears with null) the chat's only pull request: `diff_status` (and on 2.39 the one
+   * entry of `diff_statuses`); watch: diff_status_change.
+   */
   setChatDiff(id: string, diff: ChatDiffInput | null): void;
+  /**
+   * Replaces every ref the chat tracks (2.39 `diff_statuses`, in this order); the last is the
+   * primary `diff_status`. One diff_status_change per ref ([] clears: one event).
+   */
+  setChatDiffs(id: string, diffs: ChatDiffInput[]): void;
+  /** One git report: adds or replaces that ref's status and makes it the primary. */
+  reportChatDiff(id: string, diff: ChatDiffInput): void;
+  /**
+   * Concurrent agent slots: chats whose turn starts beyond `n` running stay `running` with
+   * `queued_for_capacity` (single-chat GET) and make no progress until a slot frees. null:
+   * unlimited.
+   */
+  setCapacity(n: number | null): void;
+  /** A Coder Project (2.39) owned by `owner` (default the token user). */
+  addProject(seed: ChatProjectSeed): ChatProject;
+  projects(): ChatProject[];
+  /** What `GET /chats/{chat}/cost` reports (2.39). */
+  setChatCost(id: string, cost: Partial<ChatCost>): void;
+  /** Grants or takes away a user's chat permission (as `addUser({ chatAccess })`). */
+  setChatAccess(user: string, allowed: boolean): void;
   /** Sets `summary` / `last_turn_summary`; watch: chat_summary_change / summary_change. */
   setChatSummary(
     id: string,
@@ -259,7 +301,11 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
   const { taskTimings, chatTimings } = splitTimings(opts.timings ?? {});
   const state = new CoderState({ ...DEFAULT_CODER_TIMINGS, ...taskTimings }, now);
   const chats = new ChatsState({ ...DEFAULT_CHAT_TIMINGS, ...chatTimings }, now);
-  const switches = { enabled: opts.chatsEnabled ?? true };
+  const switches = {
+    enabled: opts.chatsEnabled ?? true,
+    maxQueuedMessages: opts.maxQueuedMessagesPerChat ?? 20,
+  };
+  if (opts.chatCapacity !== undefined) chats.setCapacity(opts.chatCapacity);
   const defaultOrganization = state.addOrganization({ name: DEFAULT_ORG, displayName: 'Default' });
   const defaultTemplate = state.addTemplate({
     org: DEFAULT_ORG,
@@ -325,7 +371,15 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
     if (!user) throw new Error('fake coder: route reached without an authenticated user');
     return user;
   };
-  const watch = new WatchHub(chats, (chat, kind) => chatJson(state, chat, kind));
+  const projects = new ProjectsState(state);
+  const watch = new WatchHub(chats, (kind, chat, detail) => {
+    const changed = changedDiffJson(chat, detail, traits);
+    return {
+      kind,
+      chat: chatJson(state, chat, { release: traits, watchKind: kind }),
+      ...(changed ? { changed_diff_status: changed } : {}),
+    };
+  });
   const routes = { app: http.app, state, me, isSiteOwner, roleOf };
   registerCoreRoutes(routes, traits.version);
   registerKeyRoutes(routes, {
@@ -334,7 +388,8 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
   });
   registerWorkspaceRoutes(routes);
   if (traits.tasks) registerTaskRoutes(routes);
-  registerChatRoutes({ ...routes, chats, switches, release: traits, watch });
+  registerChatRoutes({ ...routes, chats, switches, release: traits, watch, projects });
+  if (traits.v239) registerProjectRoutes(routes, projects, () => switches.enabled);
   http.app.notFound((c) => routeNotFound(c));
 
   const mustTask = (id: string) => {
@@ -352,7 +407,7 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
     chats.settleAll();
     return [...chats.chats.values()]
       .sort((a, b) => b.createdAt - a.createdAt)
-      .map((chat) => chatJson(state, chat));
+      .map((chat) => chatJson(state, chat, { release: traits }));
   };
 
   const fake: FakeCoderApp = {
@@ -460,7 +515,21 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
         message: error.message ?? `The agent stopped with a ${error.kind} error.`,
       }),
     requireAction: (id) => chats.force(mustChat(id), 'requires_action'),
-    setChatDiff: (id, diff) => chats.setDiff(mustChat(id), diff && toChatDiff(diff)),
+    setChatDiff: (id, diff) => chats.setDiffs(mustChat(id), diff ? [toChatDiff(diff)] : []),
+    setChatDiffs: (id, diffs) => chats.setDiffs(mustChat(id), diffs.map(toChatDiff)),
+    reportChatDiff: (id, diff) => chats.reportDiff(mustChat(id), toChatDiff(diff)),
+    setCapacity: (n) => chats.setCapacity(n),
+    addProject: (seed) => projects.add(seed, tokenUser, defaultOrganization),
+    projects: () => [...projects.projects.values()].map((p) => ({ ...p })),
+    setChatCost: (id, cost) => {
+      const chat = mustChat(id);
+      chat.cost = { ...chat.cost, ...cost };
+    },
+    setChatAccess: (ref, allowed) => {
+      const user = state.findUser(ref);
+      if (!user) throw new Error(`fake coder: no user ${ref}`);
+      user.chatAccess = allowed;
+    },
     setChatSummary: (id, change) => chats.setSummary(mustChat(id), change),
     setChatsEnabled: (enabled) => {
       switches.enabled = enabled;
