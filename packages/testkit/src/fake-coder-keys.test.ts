@@ -313,6 +313,10 @@ describe('fake Coder request ledger and rate limit', () => {
     expect(answers.map((a) => a.status)).toEqual([200, 200, 200, 429]);
     expect(answers[0]?.headers.get('X-RateLimit-Limit')).toBe('3');
     expect(answers[0]?.headers.get('X-RateLimit-Remaining')).toBe('2');
+    // The end of the clock-aligned window, in unix seconds.
+    expect(answers[0]?.headers.get('X-RateLimit-Reset')).toBe(
+      String(Date.parse('2026-12-01T10:01:00Z') / 1000),
+    );
     const refused = answers[3];
     expect(refused?.json).toEqual({
       message: "You've been rate limited for sending more than 3 requests in 1m0s.",
@@ -328,7 +332,8 @@ describe('fake Coder request ledger and rate limit', () => {
       })
     ).json.key;
     expect((await apiOf(fake, second)('GET', '/api/v2/chats')).status).toBe(429);
-    // An owner may bypass with the header; a new window starts after a minute.
+    // An owner may bypass with the header. httprate weighs the previous window: a minute later
+    // the 3 requests still count 2.5 (rounded to 3); two minutes later none.
     for (let i = 0; i < 5; i++) {
       const res = await admin('GET', '/api/v2/chats', undefined, {
         'X-Coder-Bypass-Ratelimit': 'true',
@@ -336,9 +341,11 @@ describe('fake Coder request ledger and rate limit', () => {
       expect(res.status).toBe(200);
     }
     clock += 60_000;
+    expect((await asAlice('GET', '/api/v2/chats')).status).toBe(429);
+    clock += 60_000;
     expect((await asAlice('GET', '/api/v2/chats')).status).toBe(200);
-    expect(fake.requestCount({ limited: true })).toBe(2);
-    expect(fake.requestsByToken().find((r) => r.tokenName === 'a')?.limited).toBe(1);
+    expect(fake.requestCount({ limited: true })).toBe(3);
+    expect(fake.requestsByToken().find((r) => r.tokenName === 'a')?.limited).toBe(2);
 
     const unlimited = createFakeCoder({ rateLimit: false });
     for (let i = 0; i < 600; i++) {

@@ -7,10 +7,12 @@
  * httprate.KeyByEndpoint (the URL path), so each user has a budget per path; an Owner sending
  * `X-Coder-Bypass-Ratelimit: true` is not limited. Over the limit: 429 with
  * `{"message":"You've been rate limited for sending more than 512 requests in 1m0s."}`.
- * httprate also sets `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (unix
- * seconds) and, on the 429, `Retry-After`. httprate counts with a sliding window; the fake uses
- * fixed windows (a burst straddling a window edge gets through here where Coder might refuse
- * part of it).
+ * Counting as go-chi/httprate limiter.go does: windows aligned to the clock (now truncated to
+ * the window), the rate is `previous × (window − elapsed) / window + current`, rounded; a
+ * request is refused when rate + 1 > limit. Headers on every counted response:
+ * `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (unix seconds of the
+ * window's end); on the 429 also `Retry-After: <window in seconds>` (RFC 6585, not the time
+ * left).
  */
 
 export interface RateLimit {
@@ -44,7 +46,7 @@ export interface RequestFilter {
 
 export class RequestLedger {
   readonly #log: TokenRequest[] = [];
-  readonly #windows = new Map<string, { start: number; count: number }>();
+  readonly #windows = new Map<string, { start: number; current: number; previous: number }>();
   limit: RateLimit | false;
 
   constructor(
@@ -68,24 +70,30 @@ export class RequestLedger {
     const limit = this.limit;
     if (!limit || bypass) return { limited: false, headers: {} };
     const key = `${entry.userId} ${entry.path}`;
+    const length = limit.windowMs;
+    const start = Math.floor(at / length) * length;
     let window = this.#windows.get(key);
-    if (!window || at >= window.start + limit.windowMs) {
-      window = { start: at, count: 0 };
+    if (!window) {
+      window = { start, current: 0, previous: 0 };
       this.#windows.set(key, window);
+    } else if (window.start !== start) {
+      window.previous = window.start === start - length ? window.current : 0;
+      window.current = 0;
+      window.start = start;
     }
-    const resetAt = window.start + limit.windowMs;
+    const rate = Math.round((window.previous * (length - (at - start))) / length + window.current);
     const headers: Record<string, string> = {
       'X-RateLimit-Limit': String(limit.requests),
-      'X-RateLimit-Reset': String(Math.ceil(resetAt / 1000)),
+      'X-RateLimit-Reset': String(Math.floor((start + length) / 1000)),
     };
-    if (window.count >= limit.requests) {
+    if (rate + 1 > limit.requests) {
       record.limited = true;
-      headers['X-RateLimit-Remaining'] = '0';
-      headers['Retry-After'] = String(Math.max(1, Math.ceil((resetAt - at) / 1000)));
+      headers['X-RateLimit-Remaining'] = String(Math.max(0, limit.requests - rate));
+      headers['Retry-After'] = String(Math.floor(length / 1000));
       return { limited: true, headers };
     }
-    window.count += 1;
-    headers['X-RateLimit-Remaining'] = String(limit.requests - window.count);
+    window.current += 1;
+    headers['X-RateLimit-Remaining'] = String(limit.requests - rate - 1);
     return { limited: false, headers };
   }
 

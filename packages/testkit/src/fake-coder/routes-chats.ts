@@ -21,13 +21,12 @@
  *   reference (the v2.39 page not read): the list's `q=status:<s>[,<s>]`
  *   (waiting|running|error|requires_action|interrupting), `GET /chats/{chat}/cost`
  *   `{ chat_id, total_cost_micros, request_count, unpriced_request_count }`.
- * - Queue limit (2.39): chatd Limits.MaxQueuedMessagesPerChat (`--chat-max-queued-messages-per-chat`,
- *   codersdk.DefaultChatMaxQueuedMessagesPerChat). The default (20) and the answer to one more
- *   (409 below) are NOT verified against Coder's source.
+ * - Queue limit (2.39): chatd Limits.MaxQueuedMessagesPerChat, `--chat-max-queued-messages-per-chat`
+ *   (default 20, coder/coder#28927). The answer to one message more (409 below) is NOT verified
+ *   against Coder's source.
  * - Chat access: a caller without chat permission gets 403 httpapi.Forbidden (RBAC on create; on
- *   2.36 the `agents-access` role); a delegated owner without it gets 400 "Chat owner does not
- *   have permission to use chats." (coder/coder#29684 as the brief cites it; wording not seen in
- *   the source).
+ *   2.36 the `agents-access` role); a delegated owner without it (chat:create, read and update)
+ *   gets 400 "Chat owner does not have permission to use chats." (coder/coder#29684).
  * - queued_for_capacity: codersdk Chat at C1 ("Single-chat reads derive it; list responses leave
  *   it false"), so only GET /chats/{chat} sets it.
  */
