@@ -229,6 +229,9 @@ describe('fake Coder 2.39 chats (hand-driven clock)', () => {
     expect((await ids('q=status:running%20status:waiting')).length).toBe(2);
     expect(await ids('q=status:waiting&label=team:a')).toEqual([]);
     expect(await ids('label=team:a')).toEqual([running.id]);
+    fake.setChatDiff(running.id, { pull_request_url: 'https://github.com/acme/widgets/pull/1' });
+    expect(await ids('q=pr_status:none')).toEqual([idle.id]);
+    expect(await ids('q=pr_status:open')).toEqual([running.id]);
     const bad = await api('GET', `${CHATS}?q=status:sleeping`);
     expect(bad).toEqual({
       status: 400,
@@ -275,6 +278,11 @@ describe('fake Coder 2.39 chats (hand-driven clock)', () => {
     // For alice (owner_id), her own project is the one that fits.
     const forAlice = await api('POST', CHATS, body({ owner_id: alice.id, project_id: hers.id }));
     expect(forAlice.json).toMatchObject({ owner_id: alice.id, project_id: hers.id });
+
+    // The list narrows to a project with `project_id`.
+    const inProject = await api('GET', `${CHATS}?project_id=${mine.id}`);
+    expect(inProject.json.map((c: Json) => c.id)).toEqual([created.json.id]);
+    expect((await api('GET', `${CHATS}?project_id=nope`)).status).toBe(400);
 
     const list = await api('GET', '/api/experimental/chats/projects');
     expect(list.json).toEqual([

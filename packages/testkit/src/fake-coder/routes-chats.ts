@@ -18,8 +18,9 @@
  *   reconcile-invalid-chat-state's Chat schema): CreateChatRequest `title` (trimmed, 1..200 code
  *   points, else 400), `project_id`, optional `content` (empty: created idle); Chat
  *   `diff_statuses` + `diff_status` (primary), `project_id`. From coder.com's current API
- *   reference (the v2.39 page not read): the list's `q=status:<s>[,<s>]`
- *   (waiting|running|error|requires_action|interrupting), `GET /chats/{chat}/cost`
+ *   reference (list-chats, get-chat-cost; absent from the v2.37 reference, the v2.39 pages not
+ *   read): the list's `q=status:<s>[,<s>]` (waiting|running|error|requires_action|interrupting),
+ *   `pr_status:none` (no pull request) and `project_id` query parameter; `GET /chats/{chat}/cost`
  *   `{ chat_id, total_cost_micros, request_count, unpriced_request_count }`.
  * - Queue limit (2.39): chatd Limits.MaxQueuedMessagesPerChat, `--chat-max-queued-messages-per-chat`
  *   (default 20, coder/coder#28927). The answer to one message more (409 below) is NOT verified
@@ -144,9 +145,18 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
       return coderError(c, 400, 'Invalid chat search query.', { validations: query.invalid });
     }
     const user = me(c);
+    const projectId = release.v239 ? c.req.query('project_id') : undefined;
+    if (projectId !== undefined && !UUID_RE.test(projectId)) {
+      return coderError(c, 400, 'Query parameters have invalid values.', {
+        validations: [
+          { field: 'project_id', detail: `Query param "project_id" must be a valid uuid` },
+        ],
+      });
+    }
     chats.settleAll();
     const list = [...chats.chats.values()]
       .filter((chat) => chat.ownerId === user.id)
+      .filter((chat) => projectId === undefined || chat.projectId === projectId)
       .filter((chat) => chat.archived === query.archived)
       .filter((chat) => wanted.every(([k, v]) => chat.labels[k] === v))
       .filter(
@@ -156,9 +166,13 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
         (chat) =>
           !query.prStatus ||
           query.prStatus.includes(
-            chat.primaryDiff?.pull_request_draft
-              ? 'draft'
-              : (chat.primaryDiff?.pull_request_state ?? ''),
+            !chat.primaryDiff?.pull_request_state
+              ? release.v239
+                ? 'none'
+                : ''
+              : chat.primaryDiff.pull_request_draft
+                ? 'draft'
+                : chat.primaryDiff.pull_request_state,
           ),
       )
       .filter((chat) => !query.statuses || query.statuses.includes(chat.status))
