@@ -58,7 +58,7 @@ describe('fake Coder key ledger', () => {
     const [id, secret] = key.split('-');
     expect(id).toMatch(/^[0-9a-f]{10}$/);
     expect(secret).toHaveLength(22);
-    const scoped = await mint('alice', { token_name: 'chats', scopes: ['chat:read'] });
+    const scoped = await mint('alice', { token_name: 'chats', scopes: ['workspace:read'] });
     const createdAt = Date.parse('2026-12-01T10:00:00Z');
     expect(fake.keys()).toEqual([
       {
@@ -72,7 +72,7 @@ describe('fake Coder key ledger', () => {
         expiresAt: createdAt + 3_600_000,
         live: true,
       },
-      expect.objectContaining({ tokenName: 'chats', scopes: ['chat:read'], live: true }),
+      expect.objectContaining({ tokenName: 'chats', scopes: ['workspace:read'], live: true }),
     ]);
 
     // DELETE /users/{user}/keys/{keyid}: 204, then the key is refused and 404 to delete again.
@@ -93,7 +93,7 @@ describe('fake Coder key ledger', () => {
 
     // An expired key answers 401 and leaves the live set.
     advance(3_600_000);
-    expect(await apiOf(fake, scoped.json.key)('GET', '/api/v2/chats')).toMatchObject({
+    expect(await apiOf(fake, scoped.json.key)('GET', '/api/v2/users/me')).toMatchObject({
       status: 401,
       json: { message: 'API key expired.' },
     });
@@ -103,7 +103,7 @@ describe('fake Coder key ledger', () => {
   it('lists a user’s tokens as codersdk.APIKeyWithOwner', async () => {
     const { fake, alice, mint, advance } = setUp();
     fake.addUser({ username: 'bob' });
-    await mint('alice', { token_name: 'one', scopes: ['chat:*', 'user:read'] });
+    await mint('alice', { token_name: 'one', scopes: ['workspace:*', 'user:read'] });
     await mint('bob', { token_name: 'two' });
     await mint('alice', { token_name: 'short', lifetime: 1e9 });
     advance(2_000);
@@ -121,7 +121,7 @@ describe('fake Coder key ledger', () => {
         updated_at: '2026-12-01T10:00:00.000Z',
         login_type: 'token',
         scope: '',
-        scopes: ['chat:*', 'user:read'],
+        scopes: ['workspace:*', 'user:read'],
         token_name: 'one',
         lifetime_seconds: 3600,
         allow_list: [{ type: '*', id: '*' }],
@@ -135,7 +135,7 @@ describe('fake Coder key ledger', () => {
       ['bob', 'two'],
     ]);
     const byName = await admin('GET', '/api/v2/users/alice/keys/tokens/one');
-    expect(byName.json).toMatchObject({ token_name: 'one', scopes: ['chat:*', 'user:read'] });
+    expect(byName.json).toMatchObject({ token_name: 'one', scopes: ['workspace:*', 'user:read'] });
     expect((await admin('GET', `/api/v2/users/alice/keys/${byName.json.id}`)).json.id).toBe(
       byName.json.id,
     );
@@ -149,13 +149,23 @@ describe('fake Coder key ledger', () => {
 
   it('validates the request as postToken does', async () => {
     const { fake, mint } = setUp({ maxTokenLifetimeMs: 30 * 24 * 3_600_000 });
-    expect(await mint('alice', { scopes: ['chat:read', 'chat:fly'] })).toMatchObject({
+    expect(await mint('alice', { scopes: ['user:read', 'workspace:fly'] })).toMatchObject({
       status: 400,
       json: {
         message: 'Failed to create API key.',
-        detail: 'invalid or unsupported API key scope: "chat:fly"',
+        detail: 'invalid or unsupported API key scope: "workspace:fly"',
       },
     });
+    // No chat scope is public (rbac externalLowLevel): Coder will not mint a chat-only key.
+    for (const scope of ['chat:read', 'chat:*', 'chat:create']) {
+      expect(await mint('alice', { scopes: [scope] })).toMatchObject({
+        status: 400,
+        json: { detail: `invalid or unsupported API key scope: "${scope}"` },
+      });
+    }
+    expect((await mint('alice', { scopes: ['coder:workspaces.operate', 'user:*'] })).status).toBe(
+      201,
+    );
     expect((await mint('alice', { scopes: ['nonsense'] })).status).toBe(400);
     expect((await mint('alice', { allow_list: [{ type: 'workspace' }] })).status).toBe(400);
     expect(await mint('alice', { lifetime: 31 * 24 * HOUR_NS })).toMatchObject({
@@ -174,7 +184,8 @@ describe('fake Coder key ledger', () => {
   });
 
   it('enforces scopes coarsely: a chat-only key reaches chats and nothing else', async () => {
-    const { fake, mint } = setUp();
+    // Coder would refuse to mint these scopes; internalScopes lets the test have such a key.
+    const { fake, mint } = setUp({ internalScopes: true });
     const template = fake.defaultTemplate;
     const minted = await mint('alice', {
       scopes: ['chat:create', 'chat:read', 'chat:update'],
@@ -221,6 +232,10 @@ describe('fake Coder key ledger', () => {
     });
     expect(ws.status).toBe(201);
     expect((await builder('GET', '/api/v2/chats')).status).toBe(403);
+    // What the product can mint: coder:all (the default) reaches everything.
+    const all = apiOf(fake, (await mint('alice')).json.key);
+    expect((await all('GET', `/api/v2/chats/${id}`)).status).toBe(200);
+    expect((await all('GET', '/api/v2/users/me')).status).toBe(200);
   });
 
   it('refuses acting for another user: 404 for a member, 403 for a user admin', async () => {

@@ -122,6 +122,11 @@ export interface FakeCoderOptions {
   rateLimit?: RateLimit | false;
   /** Longest lifetime a minted token may ask for (MaximumTokenDuration); default none. */
   maxTokenLifetimeMs?: number;
+  /**
+   * true: tokens may be minted with any scope of codersdk's catalog (e.g. `chat:read`), which
+   * Coder refuses (only rbac's public scopes are requestable). For testing scope enforcement.
+   */
+  internalScopes?: boolean;
   /** Queued messages a chat may hold on 2.39 (`--chat-max-queued-messages-per-chat`); 20. */
   maxQueuedMessagesPerChat?: number;
   /** Concurrent agent slots (chats running at once); default unlimited. See setCapacity. */
@@ -385,6 +390,7 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
   registerKeyRoutes(routes, {
     defaultLifetimeMs: DEFAULT_TOKEN_LIFETIME_MS,
     maxLifetimeMs: opts.maxTokenLifetimeMs,
+    internalScopes: opts.internalScopes,
   });
   registerWorkspaceRoutes(routes);
   if (traits.tasks) registerTaskRoutes(routes);

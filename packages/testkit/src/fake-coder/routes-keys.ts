@@ -3,7 +3,8 @@
  * - `POST /api/v2/users/{user}/keys/tokens` CreateTokenRequest `{ lifetime (ns), token_name,
  *   scope? (deprecated), scopes?, allow_list? }` → 201 GenerateAPIKeyResponse `{ key }`.
  *   No scopes: `coder:all`; legacy `scope: "all"` / `"application_connect"` map to the coder:
- *   composites; an unknown name → 400 "Failed to create API key." (detail names it). Lifetime 0
+ *   composites; a name that is not public (scopes.ts; no `chat:*` is) → 400 "Failed to create
+ *   API key." (detail names it). Lifetime 0
  *   or absent: the default token lifetime; below 0 or above the maximum → 400 "Failed to
  *   validate create API key request." (detail `lifetime must be positive number greater than 0`
  *   / `lifetime must be less than 720h0m0s`). A name the user already has → 409
@@ -28,7 +29,7 @@ import {
   stringField,
 } from './http';
 import { goDuration } from './requests';
-import { DEFAULT_SCOPES, isKnownScope } from './scopes';
+import { DEFAULT_SCOPES, isRequestableScope } from './scopes';
 import type { CoderApiToken, CoderUser } from './state';
 
 export interface KeyRouteOptions {
@@ -36,6 +37,8 @@ export interface KeyRouteOptions {
   defaultLifetimeMs: number;
   /** Longest lifetime allowed (Sessions.MaximumTokenDuration); undefined: no maximum. */
   maxLifetimeMs?: number;
+  /** Accept any catalog scope, not only the public ones (a test-only leniency). */
+  internalScopes?: boolean;
 }
 
 const ZERO_TIME = '0001-01-01T00:00:00Z';
@@ -56,7 +59,7 @@ export function registerKeyRoutes(ctx: CoderRouteContext, opts: KeyRouteOptions)
     const user = target(c);
     if (user instanceof Response) return user;
     const body = bodyObject(c);
-    const scopes = requestedScopes(body);
+    const scopes = requestedScopes(body, opts.internalScopes ?? false);
     if ('invalid' in scopes) {
       return coderError(c, 400, 'Failed to create API key.', { detail: scopes.invalid });
     }
@@ -187,11 +190,12 @@ export function refuseOther(
 
 function requestedScopes(
   body: Record<string, unknown>,
+  internal: boolean,
 ): { scopes: string[] } | { invalid: string } {
   const list = body.scopes;
   if (Array.isArray(list) && list.length > 0) {
     for (const s of list) {
-      if (typeof s !== 'string' || !isKnownScope(s)) {
+      if (typeof s !== 'string' || !isRequestableScope(s, internal)) {
         return { invalid: `invalid or unsupported API key scope: ${JSON.stringify(s)}` };
       }
     }
@@ -201,7 +205,7 @@ function requestedScopes(
   if (typeof legacy === 'string' && legacy !== '') {
     if (legacy === 'all') return { scopes: ['coder:all'] };
     if (legacy === 'application_connect') return { scopes: ['coder:application_connect'] };
-    if (!isKnownScope(legacy)) {
+    if (!isRequestableScope(legacy, internal)) {
       return { invalid: `invalid or unsupported API key scope: ${JSON.stringify(legacy)}` };
     }
     return { scopes: [legacy] };

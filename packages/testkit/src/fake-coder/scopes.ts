@@ -1,11 +1,14 @@
 /**
  * API key scopes, enforced coarsely.
  * - Names: codersdk/apikey_scopes_gen.go (`<resource>:<action>`, `<resource>:*`, the composite
- *   `coder:*` scopes, legacy `all` / `application_connect`). postToken (coderd/apikey.go) checks
- *   each requested name (rbac.IsExternalScope) and answers 400 "Failed to create API key." with
- *   detail `invalid or unsupported API key scope: "<name>"`; no scopes means `coder:all`.
- * - Caution: PublicAPIKeyScopes in the same generated file does not list `chat:*`; if
- *   IsExternalScope is that list, real Coder refuses chat scopes that this fake accepts.
+ *   `coder:*` scopes, legacy `all` / `application_connect`).
+ * - Which a token may ask for: postToken (coderd/apikey.go) checks each requested name with
+ *   rbac.IsExternalScope (coderd/rbac/scopes_catalog.go at 00bbef6b: the curated
+ *   `externalLowLevel` set, the `coder:*` composites, `coder:all`, `coder:application_connect`
+ *   and the two aliases) and answers 400 "Failed to create API key." with detail
+ *   `invalid or unsupported API key scope: "<name>"`; no scopes means `coder:all`. That set has no
+ *   `chat:*` scope at all, so Coder will not mint a chat-only key; `internalScopes: true` lets a
+ *   test mint any catalog scope to exercise the enforcement below.
  * - Enforcement: each route needs one `<resource>:<action>` (requiredScope below, our reading of
  *   which RBAC object each handler authorizes); a key whose scopes do not cover it gets 403
  *   httpapi.Forbidden. Real Coder decides per object through RBAC, so some reads there end in
@@ -101,6 +104,31 @@ const COMPOSITES: Record<string, readonly string[]> = {
 };
 
 export const DEFAULT_SCOPES: readonly string[] = ['coder:all'];
+
+/** rbac externalLowLevel (scopes_catalog.go at 00bbef6b): what users may request. */
+const PUBLIC_LOW_LEVEL = new Set(
+  [
+    'workspace:read workspace:create workspace:update workspace:delete workspace:ssh',
+    'workspace:start workspace:stop workspace:application_connect workspace:*',
+    'template:read template:create template:update template:delete template:use template:*',
+    'api_key:read api_key:create api_key:update api_key:delete api_key:*',
+    'chat_model_config:read chat_model_config:share',
+    'file:read file:create file:*',
+    'inbox_notification:read inbox_notification:update',
+    'user:read user:read_personal user:update_personal user:*',
+    'user_secret:read user_secret:create user_secret:update user_secret:delete user_secret:*',
+    'user_skill:read user_skill:create user_skill:update user_skill:delete user_skill:*',
+    'organization_skill:read organization_skill:create organization_skill:update',
+    'organization_skill:delete organization_skill:share organization_skill:*',
+    'organization:read organization:update organization:delete organization:*',
+  ].flatMap((line) => line.split(' ')),
+);
+
+/** rbac.IsExternalScope: what postToken accepts (unless `internal`: any catalog scope). */
+export function isRequestableScope(name: string, internal = false): boolean {
+  if (Object.hasOwn(COMPOSITES, name)) return true;
+  return internal ? isKnownScope(name) : PUBLIC_LOW_LEVEL.has(name);
+}
 
 export function isKnownScope(name: string): boolean {
   if (Object.hasOwn(COMPOSITES, name)) return true;
