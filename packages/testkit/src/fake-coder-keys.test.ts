@@ -247,6 +247,17 @@ describe('fake Coder key ledger', () => {
     });
     // Their own keys are fine.
     expect((await member.mint('me')).status).toBe(201);
+    // Other users are hidden from a member altogether.
+    const asMember = apiOf(member.fake);
+    expect(await asMember('GET', '/api/v2/users/alice')).toMatchObject({
+      status: 404,
+      json: NOT_FOUND,
+    });
+    const listed = await asMember('GET', '/api/v2/users?q=username:alice');
+    expect(listed.json).toEqual({ users: [], count: 0 });
+    expect(
+      (await asMember('GET', '/api/v2/users')).json.users.map((u: Json) => u.username),
+    ).toEqual(['admin']);
 
     const admin = setUp({ tokenUserRole: 'user-admin' });
     expect(await admin.mint('alice')).toMatchObject({
@@ -255,8 +266,9 @@ describe('fake Coder key ledger', () => {
     });
     const roles = (await apiOf(admin.fake)('GET', '/api/v2/users/me')).json.roles;
     expect(roles).toEqual([{ name: 'user-admin', display_name: 'User Admin' }]);
-    // A user admin sees users, as before.
+    // A user admin sees users.
     expect((await apiOf(admin.fake)('GET', '/api/v2/users/alice')).status).toBe(200);
+    expect((await apiOf(admin.fake)('GET', '/api/v2/users')).json.count).toBe(2);
 
     // Deleting someone else's key: hidden from a member.
     const owner = setUp();

@@ -3,7 +3,10 @@
  * - buildinfo: codersdk/buildinfo.go BuildInfoResponse (external_url, version) plus the fields
  *   current servers add; unauthenticated (registered before apiKey middleware in coderd.go).
  * - tokens: routes-keys.ts.
- * - roles: codersdk.User.roles lists the site roles (`owner`, `user-admin`).
+ * - roles: codersdk.User.roles lists the site roles (`owner`, `user-admin`). A plain member's
+ *   RBAC (rbac/roles.go: users are readable by their owner, site-wide only by owners and user
+ *   admins) hides every other user: `GET /users` lists only themselves, `GET /users/{other}` is
+ *   404 httpapi.ResourceNotFound.
  */
 import {
   type CoderRouteContext,
@@ -32,9 +35,12 @@ export function registerCoreRoutes(
     }),
   );
 
+  const seesEveryone = (u: CoderUser) => roleOf(u) !== 'member';
+
   app.get('/api/v2/users', (c) => {
+    const caller = me(c);
     const { filters, terms } = parseSearchQuery(c.req.query('q'));
-    let users = [...state.users.values()];
+    let users = [...state.users.values()].filter((u) => u.id === caller.id || seesEveryone(caller));
     const githubId = filters.get('github_com_user_id');
     if (githubId !== undefined) users = users.filter((u) => String(u.githubUserId) === githubId);
     const username = filters.get('username');
@@ -46,8 +52,11 @@ export function registerCoreRoutes(
   });
 
   app.get('/api/v2/users/:user', (c) => {
-    const user = state.findUser(c.req.param('user'), me(c));
-    if (!user) return coderError(c, 404, NOT_FOUND_MESSAGE);
+    const caller = me(c);
+    const user = state.findUser(c.req.param('user'), caller);
+    if (!user || (user.id !== caller.id && !seesEveryone(caller))) {
+      return coderError(c, 404, NOT_FOUND_MESSAGE);
+    }
     return c.json(renderUser(user));
   });
 
