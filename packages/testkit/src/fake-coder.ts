@@ -4,6 +4,10 @@
  * Auth follows coderd's apiKey middleware: `Coder-Session-Token` header or `coder_session_token`
  * query (what WebSocket clients use); the configured token acts as `tokenUser`, tokens minted
  * through `POST /api/v2/users/{user}/keys/tokens` act as their user.
+ * Besides answering, it keeps a ledger of what it was made to do, so tests can assert that the
+ * product leaves nothing behind and never loops: every minted key (`keys()`, revoked ones too)
+ * and every authenticated request per token and path (`requestsByToken()`), under Coder's rate
+ * limit (fake-coder/requests.ts).
  */
 import type { Hono } from 'hono';
 import {
