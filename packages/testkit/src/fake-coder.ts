@@ -146,7 +146,7 @@ export const DEFAULT_CODER_TIMINGS: CoderTimings = {
   workingMs: 150,
 };
 export const DEFAULT_CHAT_TIMINGS: ChatTimings = { chatRunningMs: 150, interruptMs: 50 };
-/** Sessions.DefaultTokenDuration: what `lifetime: 0` gets. */
+/** Sessions.DefaultTokenDuration: what `lifetime: 0` gets (Coder's default not verified). */
 export const DEFAULT_TOKEN_LIFETIME_MS = 7 * 24 * 3_600_000;
 
 /** A minted API key as the ledger keeps it (times in ms since the epoch). */
