@@ -21,14 +21,16 @@ function apiOf(fake: FakeCoderApp, token = fake.token) {
   };
 }
 
-describe('fake Coder: Chats API (current release, hand-driven clock)', () => {
+describe('fake Coder: Chats API (2.38, hand-driven clock)', () => {
   let coder: FakeCoderApp;
   let clock: number;
   let api: ReturnType<typeof apiOf>;
 
   beforeEach(() => {
     clock = Date.parse('2026-10-01T00:00:00Z');
+    // 2.38 ('current'): what 2.39 changes is in fake-coder-239.test.ts.
     coder = createFakeCoder({
+      release: '2.38',
       now: () => clock,
       timings: { chatRunningMs: RUN_MS, interruptMs: INTERRUPT_MS },
     });

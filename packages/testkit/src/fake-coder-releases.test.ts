@@ -47,6 +47,12 @@ async function mint(fake: FakeCoderApp, user: string, tokenName = 'code-factory'
 }
 
 describe('fake Coder releases', () => {
+  it('is 2.39 unless told otherwise', async () => {
+    const fake = createFakeCoder();
+    expect(fake.release).toBe('2.39');
+    expect((await apiOf(fake, null)('GET', '/api/v2/buildinfo')).json.version).toBe('v2.39.0');
+  });
+
   const cases: Array<{
     release: CoderRelease;
     version: string;
@@ -54,6 +60,9 @@ describe('fake Coder releases', () => {
     experimental: boolean;
     tasks: boolean;
   }> = [
+    { release: '2.39', version: 'v2.39.0', v2: true, experimental: false, tasks: false },
+    { release: '2.38', version: 'v2.38.0', v2: true, experimental: false, tasks: false },
+    // 2.38's old name, still accepted.
     { release: 'current', version: 'v2.38.0', v2: true, experimental: false, tasks: false },
     { release: '2.37', version: 'v2.37.2', v2: true, experimental: true, tasks: false },
     { release: '2.36', version: 'v2.36.4', v2: false, experimental: true, tasks: true },
@@ -95,6 +104,7 @@ describe('fake Coder releases', () => {
       expect(create.status).toBe(tasks ? 201 : 404);
       // Unauthenticated requests to unmounted paths are still 401 (auth runs first).
       expect((await apiOf(fake, null)('GET', '/api/experimental/chats')).status).toBe(401);
+      expect(fake.release).toBe(release);
     });
   }
 
@@ -156,19 +166,31 @@ describe('fake Coder releases', () => {
       { userId: alice.id, username: 'alice', tokenName: 'second' },
       { userId: fake.tokenUser.id, username: 'admin', tokenName: 'mine' },
     ]);
+    // coderd postToken: a taken name is a unique violation (409); lifetime 0 is the default.
     const dup = await admin('POST', '/api/v2/users/alice/keys/tokens', {
       lifetime: 1e9,
       token_name: 'code-factory',
     });
-    expect(dup.status).toBe(400);
-    expect(dup.json.message).toEqual(expect.any(String));
-    for (const lifetime of [0, -1]) {
-      const bad = await admin('POST', '/api/v2/users/alice/keys/tokens', {
-        lifetime,
-        token_name: 'x',
-      });
-      expect(bad.status).toBe(400);
-    }
+    expect(dup).toEqual({
+      status: 409,
+      json: {
+        message: 'A token with name "code-factory" already exists.',
+        validations: [
+          { field: 'name', detail: 'This value is already in use and should be unique.' },
+        ],
+      },
+    });
+    const negative = await admin('POST', '/api/v2/users/alice/keys/tokens', {
+      lifetime: -1,
+      token_name: 'x',
+    });
+    expect(negative).toEqual({
+      status: 400,
+      json: {
+        message: 'Failed to validate create API key request.',
+        detail: 'lifetime must be positive number greater than 0',
+      },
+    });
 
     const asAlice = apiOf(fake, aliceKey);
     expect((await asAlice('GET', '/api/v2/users/me')).json).toMatchObject({
@@ -179,9 +201,10 @@ describe('fake Coder releases', () => {
     expect((await admin('GET', '/api/v2/users/me')).json.roles).toEqual([
       { name: 'owner', display_name: 'Owner' },
     ]);
-    expect(await asAlice('POST', '/api/v2/users/bob/keys/tokens', { lifetime: 1e9 })).toEqual(
-      FORBIDDEN,
-    );
+    expect(await asAlice('POST', '/api/v2/users/bob/keys/tokens', { lifetime: 1e9 })).toEqual({
+      status: 404,
+      json: { message: 'Resource not found or you do not have access to this resource' },
+    });
     const viaQuery = await fake.app.request(`/api/v2/users/me?coder_session_token=${aliceKey}`);
     expect(((await viaQuery.json()) as Json).username).toBe('alice');
 
@@ -207,13 +230,14 @@ describe('fake Coder releases', () => {
     expect((await asAlice('GET', `/api/v2/chats/${mine.json.id}`)).status).toBe(404);
     expect((await asAlice('POST', `/api/v2/chats/${mine.json.id}/interrupt`)).status).toBe(404);
 
+    // A plain member does not see other users' keys (404); fake-coder-keys.test.ts has more.
     const plain = createFakeCoder({ tokenUserIsOwner: false });
     plain.addUser({ username: 'carol' });
     const refused = await apiOf(plain)('POST', '/api/v2/users/carol/keys/tokens', {
       lifetime: 1e9,
       token_name: 't',
     });
-    expect(refused).toEqual(FORBIDDEN);
+    expect(refused.status).toBe(404);
     expect(await apiOf(fake, 'nope')('GET', '/api/v2/users/me')).toEqual({
       status: 401,
       json: { message: 'API key is invalid.' },

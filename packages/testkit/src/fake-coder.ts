@@ -4,9 +4,14 @@
  * Auth follows coderd's apiKey middleware: `Coder-Session-Token` header or `coder_session_token`
  * query (what WebSocket clients use); the configured token acts as `tokenUser`, tokens minted
  * through `POST /api/v2/users/{user}/keys/tokens` act as their user.
+ * Besides answering, it keeps a ledger of what it was made to do, so tests can assert that the
+ * product leaves nothing behind and never loops: every minted key (`keys()`, revoked ones too)
+ * and every authenticated request per token and path (`requestsByToken()`), under Coder's rate
+ * limit (fake-coder/requests.ts).
  */
 import type { Hono } from 'hono';
 import {
+  type ChatCost,
   type ChatDiff,
   type ChatError,
   ChatsState,
@@ -14,13 +19,36 @@ import {
   type ChatWatchEventKind,
   type CoderChatStatus,
 } from './fake-coder/chats-state';
-import { coderError, routeNotFound } from './fake-coder/http';
-import { type CoderRelease, RELEASES } from './fake-coder/release';
-import { type CoderChatJson, chatJson, registerChatRoutes } from './fake-coder/routes-chats';
+import { coderError, forbidden, routeNotFound, type SiteRole } from './fake-coder/http';
+import {
+  type ChatProject,
+  type ChatProjectSeed,
+  ProjectsState,
+  registerProjectRoutes,
+} from './fake-coder/projects';
+import { type CoderRelease, DEFAULT_RELEASE, RELEASES } from './fake-coder/release';
+import {
+  BYPASS_RATELIMIT_HEADER,
+  DEFAULT_RATE_LIMIT,
+  goDuration,
+  type RateLimit,
+  type RequestFilter,
+  RequestLedger,
+  type TokenRequest,
+} from './fake-coder/requests';
+import {
+  type CoderChatJson,
+  changedDiffJson,
+  chatJson,
+  registerChatRoutes,
+} from './fake-coder/routes-chats';
 import { registerCoreRoutes } from './fake-coder/routes-core';
+import { registerKeyRoutes } from './fake-coder/routes-keys';
 import { type CoderTaskJson, registerTaskRoutes, taskJson } from './fake-coder/routes-tasks';
 import { registerWorkspaceRoutes } from './fake-coder/routes-workspaces';
+import { requiredScope, scopesAllow } from './fake-coder/scopes';
 import {
+  type CoderApiToken,
   type CoderOrganization,
   CoderState,
   type CoderTaskState,
@@ -37,8 +65,11 @@ import { WatchHub } from './fake-coder/watch';
 import { type FakeControls, type FakeEnv, HttpFake, listen, type RunningServer } from './http-fake';
 
 export type {
+  ChatCost,
   ChatDiff,
   ChatError,
+  ChatProject,
+  ChatProjectSeed,
   ChatTimings,
   ChatWatchEventKind,
   CoderChatJson,
@@ -53,8 +84,12 @@ export type {
   CoderTimings,
   CoderUser,
   CoderUserSeed,
+  RateLimit,
+  RequestFilter,
+  SiteRole,
+  TokenRequest,
 };
-export { DEFAULT_ORG, DEFAULT_TEMPLATE, RELEASES };
+export { DEFAULT_ORG, DEFAULT_RATE_LIMIT, DEFAULT_RELEASE, DEFAULT_TEMPLATE, RELEASES };
 
 /** Timings a caller may pass; `chatPendingMs` is accepted for old callers and ignored. */
 export type FakeCoderTimings = Partial<
@@ -77,8 +112,29 @@ export interface FakeCoderOptions {
   tokenUser?: string;
   /** true (default): the token user is a site owner (acts for others, reads every chat). */
   tokenUserIsOwner?: boolean;
-  /** Which Coder release to be; default 'current'. */
+  /**
+   * The token user's site role; wins over `tokenUserIsOwner`. `owner` acts for anyone;
+   * `user-admin` sees users but minting for another gets 403; `member` gets 404 there.
+   */
+  tokenUserRole?: SiteRole;
+  /** Which Coder release to be; default '2.39' ('current' is 2.38's old name). */
   release?: CoderRelease;
+  /**
+   * Coder's per-user, per-path API rate limit (`--api-rate-limit`); default 512 requests per
+   * minute, as Coder. false: unlimited (as `--api-rate-limit=-1`).
+   */
+  rateLimit?: RateLimit | false;
+  /** Longest lifetime a minted token may ask for (MaximumTokenDuration); default none. */
+  maxTokenLifetimeMs?: number;
+  /**
+   * true: tokens may be minted with any scope of codersdk's catalog (e.g. `chat:read`), which
+   * Coder refuses (only rbac's public scopes are requestable). For testing scope enforcement.
+   */
+  internalScopes?: boolean;
+  /** Queued messages a chat may hold on 2.39 (`--chat-max-queued-messages-per-chat`); 20. */
+  maxQueuedMessagesPerChat?: number;
+  /** Concurrent agent slots (chats running at once); default unlimited. See setCapacity. */
+  chatCapacity?: number;
   /** false: a deployment without Coder Agents (every chats route answers 404); default true. */
   chatsEnabled?: boolean;
 }
@@ -90,6 +146,38 @@ export const DEFAULT_CODER_TIMINGS: CoderTimings = {
   workingMs: 150,
 };
 export const DEFAULT_CHAT_TIMINGS: ChatTimings = { chatRunningMs: 150, interruptMs: 50 };
+/** Sessions.DefaultTokenDuration: what `lifetime: 0` gets (Coder's default not verified). */
+export const DEFAULT_TOKEN_LIFETIME_MS = 7 * 24 * 3_600_000;
+
+/** A minted API key as the ledger keeps it (times in ms since the epoch). */
+export interface FakeKey {
+  /** The part before `-` in `<id>-<secret>`; what `DELETE .../keys/{keyid}` takes. */
+  id: string;
+  userId: string;
+  username: string;
+  tokenName: string;
+  scopes: string[];
+  createdAt: number;
+  expiresAt: number;
+  /** When it was deleted (revoked) through the API or `revokeKey`. */
+  revokedAt?: number;
+  /** Neither revoked nor expired now. */
+  live: boolean;
+}
+
+/** Requests of one token: the configured one (`token: 'service'`) or a minted key (its id). */
+export interface TokenRequests {
+  token: string;
+  userId: string;
+  username: string;
+  /** The minted key's name; undefined for the service token. */
+  tokenName?: string;
+  requests: number;
+  /** Refused with 429. */
+  limited: number;
+  /** `METHOD /path` → count. */
+  byPath: Record<string, number>;
+}
 
 /** `setChatDiff` input: full ChatDiffStatus fields, or the `pull_request_url` shorthand. */
 export type ChatDiffInput = Partial<ChatDiff> & {
@@ -123,8 +211,20 @@ export interface FakeCoderApp extends FakeControls {
   addOrganization(seed: { id?: string; name: string; displayName?: string }): CoderOrganization;
   addTemplate(seed: CoderTemplateSeed): CoderTemplate;
   setTimings(timings: FakeCoderTimings): void;
-  /** Tokens minted through the API, oldest first. */
+  /** Tokens minted through the API, oldest first (revoked ones too). */
   mintedTokens(): Array<{ userId: string; username: string; tokenName: string }>;
+  /** The key ledger: every minted key, oldest first. */
+  keys(): FakeKey[];
+  /** Keys neither revoked nor expired. */
+  liveKeys(): FakeKey[];
+  /** Revokes a key (by id or the whole key) as `DELETE .../keys/{keyid}` does. */
+  revokeKey(idOrKey: string): void;
+  /** Authenticated requests per token, in order of first use. */
+  requestsByToken(): TokenRequests[];
+  /** Authenticated requests matching the filter (all when none). */
+  requestCount(filter?: RequestFilter): number;
+  /** Changes the rate limit from now on (false: off); the counts so far stay. */
+  setRateLimit(limit: RateLimit | false): void;
   /** Forces a task's status (and optionally its current state) from now on. */
   setTaskStatus(id: string, status: CoderTaskStatus, state?: CoderTaskState): void;
   /** Live (not deleted) tasks as the API would return them now. */
@@ -151,8 +251,31 @@ export interface FakeCoderApp extends FakeControls {
   setChatError(id: string, error: { kind: string; message?: string; retryable: boolean }): void;
   /** The agent waits for tool results: status `requires_action` (watch: action_required). */
   requireAction(id: string): void;
-  /** Sets (or clears with null) the chat's `diff_status`; watch: diff_status_change. */
+  /**
+   * Sets (or clears with null) the chat's only pull request: `diff_status` (and on 2.39 the one
+   * entry of `diff_statuses`); watch: diff_status_change.
+   */
   setChatDiff(id: string, diff: ChatDiffInput | null): void;
+  /**
+   * Replaces every ref the chat tracks (2.39 `diff_statuses`, in this order); the last is the
+   * primary `diff_status`. One diff_status_change per ref ([] clears: one event).
+   */
+  setChatDiffs(id: string, diffs: ChatDiffInput[]): void;
+  /** One git report: adds or replaces that ref's status and makes it the primary. */
+  reportChatDiff(id: string, diff: ChatDiffInput): void;
+  /**
+   * Concurrent agent slots: chats whose turn starts beyond `n` running stay `running` with
+   * `queued_for_capacity` (single-chat GET) and make no progress until a slot frees. null:
+   * unlimited.
+   */
+  setCapacity(n: number | null): void;
+  /** A Coder Project (2.39) owned by `owner` (default the token user). */
+  addProject(seed: ChatProjectSeed): ChatProject;
+  projects(): ChatProject[];
+  /** What `GET /chats/{chat}/cost` reports (2.39). */
+  setChatCost(id: string, cost: Partial<ChatCost>): void;
+  /** Grants or takes away a user's chat permission (as `addUser({ chatAccess })`). */
+  setChatAccess(user: string, allowed: boolean): void;
   /** Sets `summary` / `last_turn_summary`; watch: chat_summary_change / summary_change. */
   setChatSummary(
     id: string,
@@ -182,12 +305,16 @@ const internals = new WeakMap<FakeCoderApp, Internals>();
 export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
   const token = opts.token ?? DEFAULT_CODER_TOKEN;
   const now = opts.now ?? (() => Date.now());
-  const release = opts.release ?? 'current';
+  const release = opts.release ?? DEFAULT_RELEASE;
   const traits = RELEASES[release];
   const { taskTimings, chatTimings } = splitTimings(opts.timings ?? {});
   const state = new CoderState({ ...DEFAULT_CODER_TIMINGS, ...taskTimings }, now);
   const chats = new ChatsState({ ...DEFAULT_CHAT_TIMINGS, ...chatTimings }, now);
-  const switches = { enabled: opts.chatsEnabled ?? true };
+  const switches = {
+    enabled: opts.chatsEnabled ?? true,
+    maxQueuedMessages: opts.maxQueuedMessagesPerChat ?? 20,
+  };
+  if (opts.chatCapacity !== undefined) chats.setCapacity(opts.chatCapacity);
   const defaultOrganization = state.addOrganization({ name: DEFAULT_ORG, displayName: 'Default' });
   const defaultTemplate = state.addTemplate({
     org: DEFAULT_ORG,
@@ -195,11 +322,20 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
     presets: [{ Name: 'default', Default: true }],
   });
   const tokenUser = state.addUser({ username: opts.tokenUser ?? 'admin' });
-  const tokenUserIsOwner = opts.tokenUserIsOwner ?? true;
-  const isSiteOwner = (user: CoderUser) => tokenUserIsOwner && user.id === tokenUser.id;
+  const tokenUserRole: SiteRole =
+    opts.tokenUserRole ?? (opts.tokenUserIsOwner === false ? 'member' : 'owner');
+  const roleOf = (user: CoderUser): SiteRole =>
+    user.id === tokenUser.id ? tokenUserRole : 'member';
+  const isSiteOwner = (user: CoderUser) => roleOf(user) === 'owner';
+  const requests = new RequestLedger(
+    opts.rateLimit === undefined ? DEFAULT_RATE_LIMIT : opts.rateLimit,
+    now,
+  );
 
   const http = new HttpFake();
   const users = new WeakMap<Request, CoderUser>();
+  // coderd's apiKey middleware, then the rate limiter (httpmw.RateLimit), then the key's scopes
+  // (RBAC in the handlers, reduced to one scope per route: scopes.ts).
   http.app.use('/api/*', async (c, next) => {
     if (c.req.path === '/api/v2/buildinfo') return next();
     const given = c.req.header('Coder-Session-Token') ?? c.req.query('coder_session_token');
@@ -211,14 +347,32 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
       );
     }
     let user: CoderUser | undefined;
+    let key: CoderApiToken | undefined;
     if (given === token) user = tokenUser;
     else {
-      const minted = state.tokens.get(given);
-      if (minted && minted.expiresAt <= now()) return coderError(c, 401, 'API key expired.');
-      user = minted && state.users.get(minted.userId);
+      key = state.tokens.get(given);
+      // A deleted key is gone from Coder's database: as unknown as a made-up one.
+      if (key?.revokedAt !== undefined) key = undefined;
+      if (key && key.expiresAt <= now()) return coderError(c, 401, 'API key expired.');
+      user = key && state.users.get(key.userId);
     }
     if (!user) return coderError(c, 401, 'API key is invalid.');
+    if (key) key.lastUsedAt = now();
     users.set(c.req.raw, user);
+    const bypass = isSiteOwner(user) && c.req.header(BYPASS_RATELIMIT_HEADER) === 'true';
+    const entry = { token: key?.id ?? 'service', userId: user.id, method: c.req.method };
+    const admitted = requests.admit({ ...entry, path: c.req.path }, bypass);
+    for (const [name, value] of Object.entries(admitted.headers)) c.header(name, value);
+    if (admitted.limited) {
+      const limit = requests.limit as RateLimit;
+      return coderError(
+        c,
+        429,
+        `You've been rate limited for sending more than ${limit.requests} requests in ${goDuration(limit.windowMs)}.`,
+      );
+    }
+    const required = requiredScope(c.req.method, c.req.path);
+    if (key && required && !scopesAllow(key.scopes, required)) return forbidden(c);
     await next();
   });
   const me = (c: { req: { raw: Request } }) => {
@@ -226,12 +380,26 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
     if (!user) throw new Error('fake coder: route reached without an authenticated user');
     return user;
   };
-  const watch = new WatchHub(chats, (chat, kind) => chatJson(state, chat, kind));
-  const routes = { app: http.app, state, me, isSiteOwner };
+  const projects = new ProjectsState(state);
+  const watch = new WatchHub(chats, (kind, chat, detail) => {
+    const changed = changedDiffJson(chat, detail, traits);
+    return {
+      kind,
+      chat: chatJson(state, chat, { release: traits, watchKind: kind }),
+      ...(changed ? { changed_diff_status: changed } : {}),
+    };
+  });
+  const routes = { app: http.app, state, me, isSiteOwner, roleOf };
   registerCoreRoutes(routes, traits.version);
+  registerKeyRoutes(routes, {
+    defaultLifetimeMs: DEFAULT_TOKEN_LIFETIME_MS,
+    maxLifetimeMs: opts.maxTokenLifetimeMs,
+    internalScopes: opts.internalScopes,
+  });
   registerWorkspaceRoutes(routes);
   if (traits.tasks) registerTaskRoutes(routes);
-  registerChatRoutes({ ...routes, chats, switches, release: traits, watch });
+  registerChatRoutes({ ...routes, chats, switches, release: traits, watch, projects });
+  if (traits.v239) registerProjectRoutes(routes, projects, () => switches.enabled);
   http.app.notFound((c) => routeNotFound(c));
 
   const mustTask = (id: string) => {
@@ -249,7 +417,7 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
     chats.settleAll();
     return [...chats.chats.values()]
       .sort((a, b) => b.createdAt - a.createdAt)
-      .map((chat) => chatJson(state, chat));
+      .map((chat) => chatJson(state, chat, { release: traits }));
   };
 
   const fake: FakeCoderApp = {
@@ -262,7 +430,10 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
     calls: () => http.calls(),
     callsTo: (method, path) => http.callsTo(method, path),
     fail: (fault) => http.fail(fault),
-    reset: () => http.reset(),
+    reset: () => {
+      http.reset();
+      requests.clear();
+    },
     releaseDelays: () => http.releaseDelays(),
     addUser: (seed) => state.addUser(seed),
     addOrganization: (seed) => state.addOrganization(seed),
@@ -278,6 +449,41 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
         username: state.users.get(t.userId)?.username ?? '',
         tokenName: t.tokenName,
       })),
+    keys: () => keyLedger(),
+    liveKeys: () => keyLedger().filter((k) => k.live),
+    revokeKey: (idOrKey) => {
+      const key = state.tokens.get(idOrKey) ?? state.tokenById(idOrKey);
+      if (!key) throw new Error(`fake coder: no key ${idOrKey}`);
+      key.revokedAt ??= now();
+    },
+    requestsByToken: () => {
+      const byToken = new Map<string, TokenRequests>();
+      for (const r of requests.entries()) {
+        let row = byToken.get(r.token);
+        if (!row) {
+          const minted = r.token === 'service' ? undefined : state.tokenById(r.token);
+          row = {
+            token: r.token,
+            userId: r.userId,
+            username: state.users.get(r.userId)?.username ?? '',
+            ...(minted ? { tokenName: minted.tokenName } : {}),
+            requests: 0,
+            limited: 0,
+            byPath: {},
+          };
+          byToken.set(r.token, row);
+        }
+        row.requests += 1;
+        if (r.limited) row.limited += 1;
+        const path = `${r.method} ${r.path}`;
+        row.byPath[path] = (row.byPath[path] ?? 0) + 1;
+      }
+      return [...byToken.values()];
+    },
+    requestCount: (filter) => requests.count(filter),
+    setRateLimit: (limit) => {
+      requests.limit = limit;
+    },
     setTaskStatus: (id, status, taskState) => {
       const phase = taskState
         ? { afterMs: 0, status, state: taskState, message: `forced ${taskState}` }
@@ -319,7 +525,21 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
         message: error.message ?? `The agent stopped with a ${error.kind} error.`,
       }),
     requireAction: (id) => chats.force(mustChat(id), 'requires_action'),
-    setChatDiff: (id, diff) => chats.setDiff(mustChat(id), diff && toChatDiff(diff)),
+    setChatDiff: (id, diff) => chats.setDiffs(mustChat(id), diff ? [toChatDiff(diff)] : []),
+    setChatDiffs: (id, diffs) => chats.setDiffs(mustChat(id), diffs.map(toChatDiff)),
+    reportChatDiff: (id, diff) => chats.reportDiff(mustChat(id), toChatDiff(diff)),
+    setCapacity: (n) => chats.setCapacity(n),
+    addProject: (seed) => projects.add(seed, tokenUser, defaultOrganization),
+    projects: () => [...projects.projects.values()].map((p) => ({ ...p })),
+    setChatCost: (id, cost) => {
+      const chat = mustChat(id);
+      chat.cost = { ...chat.cost, ...cost };
+    },
+    setChatAccess: (ref, allowed) => {
+      const user = state.findUser(ref);
+      if (!user) throw new Error(`fake coder: no user ${ref}`);
+      user.chatAccess = allowed;
+    },
     setChatSummary: (id, change) => chats.setSummary(mustChat(id), change),
     setChatsEnabled: (enabled) => {
       switches.enabled = enabled;
@@ -333,6 +553,20 @@ export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
   };
   internals.set(fake, { chats, watch });
   return fake;
+
+  function keyLedger(): FakeKey[] {
+    return [...state.tokens.values()].map((t) => ({
+      id: t.id,
+      userId: t.userId,
+      username: state.users.get(t.userId)?.username ?? '',
+      tokenName: t.tokenName,
+      scopes: [...t.scopes],
+      createdAt: t.createdAt,
+      expiresAt: t.expiresAt,
+      ...(t.revokedAt !== undefined ? { revokedAt: t.revokedAt } : {}),
+      live: state.tokenLive(t),
+    }));
+  }
 }
 
 /** Starts a fake Coder on 127.0.0.1 (a free port unless `port` is given). */

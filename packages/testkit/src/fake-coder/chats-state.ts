@@ -12,6 +12,12 @@
  * - Usage limits: after #27329 there is no synchronous 409; the AI Gateway budget rejection is
  *   classified by chaterror (kind usage_limit, retryable false) and the turn fails.
  *
+ * - Capacity (codersdk Chat.queued_for_capacity, "waiting for a concurrent agent slot"): with a
+ *   capacity set, a turn that starts while that many chats hold a slot keeps the chat `running`
+ *   but does not progress until a slot frees (oldest first).
+ * - Pull requests: a chat tracks one ChatDiffStatus per git ref (2.39 `diff_statuses`, keyed by
+ *   `remote_origin` + `git_branch`); the primary (`diff_status`) is the one reported last.
+ *
  * A transition planned for later (the end of a turn, of an interrupt) is applied by a timer at
  * its time so the watch stream can push it promptly, and also on any read that finds it due, so
  * a hand-driven clock (`now`) works as well.
@@ -50,6 +56,16 @@ export interface ChatDiff {
   changed_files: number;
   head_branch?: string;
   base_branch?: string;
+  /** The ref this status belongs to (2.39). */
+  git_branch?: string;
+  remote_origin?: string;
+}
+
+/** The Chats API cost of a chat tree (2.39 `GET /chats/{chat}/cost`). */
+export interface ChatCost {
+  totalCostMicros: number;
+  requestCount: number;
+  unpricedRequestCount: number;
 }
 
 /** codersdk.ChatWatchEventKind (context_dirty is not modelled). */
@@ -95,7 +111,14 @@ export interface ChatRecord {
   lastError: ChatError | null;
   lastTurnSummary: string | null;
   summary: string | null;
-  diff: ChatDiff | null;
+  /** Every ref's diff status, in the order first reported; the last reported is the primary. */
+  diffs: ChatDiff[];
+  primaryDiff: ChatDiff | null;
+  /** The 2.39 Coder Project the chat belongs to. */
+  projectId: string | null;
+  cost: ChatCost;
+  /** Running but waiting for a concurrent agent slot (no progress until one frees). */
+  queuedForCapacity: boolean;
   /** User messages, the first prompt included, in the order they were sent. */
   messages: ChatMessageRecord[];
   /** Queued messages not taken by a turn yet, oldest first. */
@@ -106,7 +129,16 @@ export interface ChatRecord {
   planned: { at: number; outcome: Outcome } | null;
 }
 
-export type ChatEventListener = (kind: ChatWatchEventKind, chat: ChatRecord) => void;
+/** What an event says beyond the chat: the ref whose diff status changed. */
+export interface ChatEventDetail {
+  changedDiff?: ChatDiff;
+}
+
+export type ChatEventListener = (
+  kind: ChatWatchEventKind,
+  chat: ChatRecord,
+  detail: ChatEventDetail,
+) => void;
 
 export const USAGE_LIMIT_ERROR: ChatError = {
   kind: 'usage_limit',
@@ -136,6 +168,10 @@ export class ChatsState {
   timings: ChatTimings;
   /** While true, every turn that starts fails with USAGE_LIMIT_ERROR. */
   usageLimitReached = false;
+  /** Concurrent agent slots; null: unlimited. */
+  #capacity: number | null = null;
+  /** Chats waiting for a slot, oldest first. */
+  readonly #waitingForSlot: ChatRecord[] = [];
   readonly #listeners = new Set<ChatEventListener>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
   #disposed = false;
@@ -153,12 +189,15 @@ export class ChatsState {
     return () => this.#listeners.delete(listener);
   }
 
+  /** A new chat; with `text` empty (2.39) it starts idle, without a first message. */
   create(input: {
     ownerId: string;
     createdBy: string;
     organizationId: string;
     workspaceId: string | null;
     text: string;
+    title?: string;
+    projectId?: string | null;
     labels: Record<string, string>;
     clientType: 'ui' | 'api';
   }): ChatRecord {
@@ -168,7 +207,7 @@ export class ChatsState {
       ownerId: input.ownerId,
       organizationId: input.organizationId,
       workspaceId: input.workspaceId,
-      title: input.text.split('\n')[0]?.slice(0, 80) || 'New Chat',
+      title: input.title ?? (input.text.split('\n')[0]?.slice(0, 80) || 'New Chat'),
       labels: { ...input.labels },
       archived: false,
       pinOrder: 0,
@@ -180,18 +219,61 @@ export class ChatsState {
       lastError: null,
       lastTurnSummary: null,
       summary: null,
-      diff: null,
+      diffs: [],
+      primaryDiff: null,
+      projectId: input.projectId ?? null,
+      cost: { totalCostMicros: 0, requestCount: 0, unpricedRequestCount: 0 },
+      queuedForCapacity: false,
       messages: [],
       queue: [],
       turn: null,
       planned: null,
     };
-    const first = this.#message(input.text, input.createdBy, now, false);
-    chat.messages.push(first);
     this.chats.set(chat.id, chat);
-    this.#startTurn(chat, first, now);
+    if (input.text) {
+      const first = this.#message(input.text, input.createdBy, now, false);
+      chat.messages.push(first);
+      this.#startTurn(chat, first, now, true);
+    } else chat.status = 'waiting';
     this.#emit('created', chat);
     return chat;
+  }
+
+  get capacity(): number | null {
+    return this.#capacity;
+  }
+
+  /** Sets the concurrent agent slots (null: unlimited) and admits waiting chats that now fit. */
+  setCapacity(capacity: number | null): void {
+    this.#capacity = capacity;
+    this.#admit();
+  }
+
+  /** Chats holding a slot: busy and not waiting for one. */
+  #slotsInUse(): number {
+    let used = 0;
+    for (const chat of this.chats.values()) {
+      if (isBusy(chat.status) && !chat.queuedForCapacity) used += 1;
+    }
+    return used;
+  }
+
+  /** Starts the turns of waiting chats while slots are free, oldest first. */
+  #admit(): void {
+    while (this.#waitingForSlot.length > 0) {
+      if (this.#capacity !== null && this.#slotsInUse() >= this.#capacity) return;
+      const chat = this.#waitingForSlot.shift();
+      if (!chat) return;
+      chat.queuedForCapacity = false;
+      const turn = chat.turn;
+      if (turn && chat.status === 'running') this.#plan(chat, this.now());
+    }
+  }
+
+  #leaveSlotQueue(chat: ChatRecord): void {
+    chat.queuedForCapacity = false;
+    const at = this.#waitingForSlot.indexOf(chat);
+    if (at >= 0) this.#waitingForSlot.splice(at, 1);
   }
 
   /** Applies every planned transition whose time has come, then re-arms the timer. */
@@ -240,6 +322,7 @@ export class ChatsState {
   /** R → I (→ waiting after interruptMs); A → R. The caller checks interruptibility. */
   interrupt(chat: ChatRecord): void {
     const now = this.now();
+    this.#leaveSlotQueue(chat);
     if (chat.status === 'requires_action') {
       chat.planned = { at: now + this.timings.chatRunningMs, outcome: 'finish' };
       this.#setStatus(chat, 'running', now);
@@ -253,6 +336,7 @@ export class ChatsState {
   /** Forces a status from now on with nothing planned; queued messages stay queued. */
   force(chat: ChatRecord, status: CoderChatStatus): void {
     this.settle(chat);
+    this.#leaveSlotQueue(chat);
     chat.planned = null;
     if (status === 'error') chat.lastError ??= GENERIC_ERROR;
     else chat.lastError = null;
@@ -263,6 +347,7 @@ export class ChatsState {
 
   setError(chat: ChatRecord, error: ChatError): void {
     this.settle(chat);
+    this.#leaveSlotQueue(chat);
     chat.planned = null;
     chat.turn = null;
     chat.lastError = { ...error };
@@ -271,10 +356,32 @@ export class ChatsState {
     this.#schedule(chat);
   }
 
-  setDiff(chat: ChatRecord, diff: ChatDiff | null): void {
-    chat.diff = diff;
+  /**
+   * A git report for one ref: its status is added (or replaced, keeping its place) and becomes
+   * the primary. Watch: diff_status_change naming the ref.
+   */
+  reportDiff(chat: ChatRecord, diff: ChatDiff): void {
+    const same = (d: ChatDiff) =>
+      (d.remote_origin ?? '') === (diff.remote_origin ?? '') &&
+      (d.git_branch ?? '') === (diff.git_branch ?? '');
+    const at = chat.diffs.findIndex(same);
+    if (at >= 0) chat.diffs[at] = diff;
+    else chat.diffs.push(diff);
+    chat.primaryDiff = diff;
     chat.updatedAt = this.now();
-    this.#emit('diff_status_change', chat);
+    this.#emit('diff_status_change', chat, { changedDiff: diff });
+  }
+
+  /** Replaces every ref's status (the last one is the primary); [] clears them. */
+  setDiffs(chat: ChatRecord, diffs: ChatDiff[]): void {
+    chat.diffs = [];
+    chat.primaryDiff = null;
+    if (diffs.length === 0) {
+      chat.updatedAt = this.now();
+      this.#emit('diff_status_change', chat);
+      return;
+    }
+    for (const diff of diffs) this.reportDiff(chat, diff);
   }
 
   setSummary(
@@ -317,14 +424,31 @@ export class ChatsState {
     this.#timers.clear();
   }
 
-  #startTurn(chat: ChatRecord, message: ChatMessageRecord, at: number): void {
+  /** `fresh`: a new chat, born `running` without holding a slot yet. */
+  #startTurn(chat: ChatRecord, message: ChatMessageRecord, at: number, fresh = false): void {
     message.deliveredAt = at;
     chat.turn = message;
+    chat.updatedAt = at;
+    const holdsSlot = !fresh && isBusy(chat.status) && !chat.queuedForCapacity;
+    // A fresh chat already counts itself as busy.
+    const inUse = this.#slotsInUse() - (fresh ? 1 : 0);
+    if (!holdsSlot && this.#capacity !== null && inUse >= this.#capacity) {
+      chat.planned = null;
+      chat.queuedForCapacity = true;
+      this.#waitingForSlot.push(chat);
+      this.#setStatus(chat, 'running', at);
+      this.#schedule(chat);
+      return;
+    }
+    this.#setStatus(chat, 'running', at);
+    this.#plan(chat, at);
+  }
+
+  /** The running turn ends (or fails under a usage limit) after its time from `at`. */
+  #plan(chat: ChatRecord, at: number): void {
     chat.planned = this.usageLimitReached
       ? { at: at + USAGE_LIMIT_FAIL_MS, outcome: 'fail' }
       : { at: at + this.timings.chatRunningMs, outcome: 'finish' };
-    chat.updatedAt = at;
-    this.#setStatus(chat, 'running', at);
     this.#schedule(chat);
   }
 
@@ -348,10 +472,12 @@ export class ChatsState {
 
   #setStatus(chat: ChatRecord, status: CoderChatStatus, at: number): void {
     if (chat.status === status) return;
+    const freed = isBusy(chat.status) && !isBusy(status);
     chat.status = status;
     chat.updatedAt = Math.max(chat.updatedAt, at);
     this.#emit('status_change', chat);
     if (status === 'requires_action') this.#emit('action_required', chat);
+    if (freed) this.#admit();
   }
 
   #schedule(chat: ChatRecord, recheck = false): void {
@@ -372,8 +498,8 @@ export class ChatsState {
     this.#timers.set(chat.id, timer);
   }
 
-  #emit(kind: ChatWatchEventKind, chat: ChatRecord): void {
-    for (const listener of this.#listeners) listener(kind, chat);
+  #emit(kind: ChatWatchEventKind, chat: ChatRecord, detail: ChatEventDetail = {}): void {
+    for (const listener of this.#listeners) listener(kind, chat, detail);
   }
 
   #message(text: string, createdBy: string, sentAt: number, queued: boolean): ChatMessageRecord {

@@ -11,7 +11,11 @@ export interface CoderRouteContext {
   me: (c: FakeContext) => CoderUser;
   /** Site owners may act for other users (owner_id, tokens, workspaces) and read any chat. */
   isSiteOwner: (user: CoderUser) => boolean;
+  /** The user's site role: `owner`, `user-admin` (sees users, cannot act for them) or none. */
+  roleOf: (user: CoderUser) => SiteRole;
 }
+
+export type SiteRole = 'owner' | 'user-admin' | 'member';
 
 /** codersdk.Response: Coder's error body. */
 export function coderError(
@@ -50,15 +54,21 @@ export function iso(ms: number): string {
  */
 export function parseSearchQuery(q: string | undefined): {
   filters: Map<string, string>;
+  /** Every `key:value` in order, repeated keys included (the map keeps the last). */
+  pairs: Array<[string, string]>;
   terms: string[];
 } {
   const filters = new Map<string, string>();
+  const pairs: Array<[string, string]> = [];
   const terms: string[] = [];
   for (const m of (q ?? '').matchAll(/([\w-]+):(?:"([^"]*)"|(\S+))|(\S+)/g)) {
-    if (m[1] !== undefined) filters.set(m[1].toLowerCase(), m[2] ?? m[3] ?? '');
-    else if (m[4] !== undefined) terms.push(m[4]);
+    if (m[1] !== undefined) {
+      const pair: [string, string] = [m[1].toLowerCase(), m[2] ?? m[3] ?? ''];
+      filters.set(pair[0], pair[1]);
+      pairs.push(pair);
+    } else if (m[4] !== undefined) terms.push(m[4]);
   }
-  return { filters, terms };
+  return { filters, pairs, terms };
 }
 
 export function bodyObject(c: FakeContext): Record<string, unknown> {

@@ -2,27 +2,27 @@
  * Users, organizations, templates, presets and API tokens: what creating an agent resolves.
  * - buildinfo: codersdk/buildinfo.go BuildInfoResponse (external_url, version) plus the fields
  *   current servers add; unauthenticated (registered before apiKey middleware in coderd.go).
- * - tokens: codersdk/apikey.go CreateTokenRequest `{ lifetime (ns), token_name, scopes? }` →
- *   201 GenerateAPIKeyResponse `{ key }`; minting for another user needs site-owner rights
- *   (`api_key:create` for that user, PR #29581 discussion), else httpapi.Forbidden.
+ * - tokens: routes-keys.ts.
+ * - roles: codersdk.User.roles lists the site roles (`owner`, `user-admin`). A plain member's
+ *   RBAC (rbac/roles.go: users are readable by their owner, site-wide only by owners and user
+ *   admins) hides every other user: `GET /users` lists only themselves, `GET /users/{other}` is
+ *   404 httpapi.ResourceNotFound.
  */
 import {
-  bodyObject,
   type CoderRouteContext,
   coderError,
-  forbidden,
   iso,
   NOT_FOUND_MESSAGE,
   parseSearchQuery,
-  stringField,
+  type SiteRole,
 } from './http';
 import type { CoderOrganization, CoderState, CoderTemplate, CoderUser } from './state';
 
 export function registerCoreRoutes(
-  { app, state, me, isSiteOwner }: CoderRouteContext,
+  { app, state, me, roleOf }: CoderRouteContext,
   version: string,
 ): void {
-  const renderUser = (u: CoderUser) => userJson(state, u, isSiteOwner(u));
+  const renderUser = (u: CoderUser) => userJson(state, u, roleOf(u));
 
   app.get('/api/v2/buildinfo', (c) =>
     c.json({
@@ -35,9 +35,12 @@ export function registerCoreRoutes(
     }),
   );
 
+  const seesEveryone = (u: CoderUser) => roleOf(u) !== 'member';
+
   app.get('/api/v2/users', (c) => {
+    const caller = me(c);
     const { filters, terms } = parseSearchQuery(c.req.query('q'));
-    let users = [...state.users.values()];
+    let users = [...state.users.values()].filter((u) => u.id === caller.id || seesEveryone(caller));
     const githubId = filters.get('github_com_user_id');
     if (githubId !== undefined) users = users.filter((u) => String(u.githubUserId) === githubId);
     const username = filters.get('username');
@@ -49,37 +52,12 @@ export function registerCoreRoutes(
   });
 
   app.get('/api/v2/users/:user', (c) => {
-    const user = state.findUser(c.req.param('user'), me(c));
-    if (!user) return coderError(c, 404, NOT_FOUND_MESSAGE);
-    return c.json(renderUser(user));
-  });
-
-  app.post('/api/v2/users/:user/keys/tokens', (c) => {
     const caller = me(c);
     const user = state.findUser(c.req.param('user'), caller);
-    if (!user) return coderError(c, 404, NOT_FOUND_MESSAGE);
-    if (user.id !== caller.id && !isSiteOwner(caller)) return forbidden(c);
-    const body = bodyObject(c);
-    const lifetime = body.lifetime;
-    if (typeof lifetime !== 'number' || !Number.isFinite(lifetime) || lifetime <= 0) {
-      return coderError(c, 400, 'Token lifetime must be positive.', {
-        validations: [{ field: 'lifetime', detail: 'a positive duration in nanoseconds' }],
-      });
+    if (!user || (user.id !== caller.id && !seesEveryone(caller))) {
+      return coderError(c, 404, NOT_FOUND_MESSAGE);
     }
-    const tokenName = stringField(body.token_name) || `token-${state.tokens.size + 1}`;
-    const taken = [...state.tokens.values()].some(
-      (t) => t.userId === user.id && t.tokenName === tokenName,
-    );
-    if (taken) {
-      return coderError(c, 400, `A token with name "${tokenName}" already exists.`, {
-        validations: [
-          { field: 'name', detail: 'This value is already in use and should be unique.' },
-        ],
-      });
-    }
-    const scopes = Array.isArray(body.scopes) ? body.scopes.map(String) : ['all'];
-    const token = state.mintToken({ user, tokenName, scopes, lifetimeMs: lifetime / 1e6 });
-    return c.json({ key: token.key }, 201);
+    return c.json(renderUser(user));
   });
 
   app.get('/api/v2/organizations/:org', (c) => {
@@ -116,7 +94,13 @@ export function registerCoreRoutes(
   });
 }
 
-export function userJson(state: CoderState, u: CoderUser, siteOwner: boolean) {
+const ROLE_NAMES: Record<SiteRole, Array<{ name: string; display_name: string }>> = {
+  owner: [{ name: 'owner', display_name: 'Owner' }],
+  'user-admin': [{ name: 'user-admin', display_name: 'User Admin' }],
+  member: [],
+};
+
+export function userJson(state: CoderState, u: CoderUser, role: SiteRole) {
   return {
     id: u.id,
     username: u.username,
@@ -130,7 +114,7 @@ export function userJson(state: CoderState, u: CoderUser, siteOwner: boolean) {
     login_type: 'github',
     theme_preference: '',
     organization_ids: u.organizationIds.filter((id) => state.orgs.has(id)),
-    roles: siteOwner ? [{ name: 'owner', display_name: 'Owner' }] : [],
+    roles: ROLE_NAMES[role].map((r) => ({ ...r })),
   };
 }
 

@@ -29,6 +29,11 @@ export interface CoderUserSeed {
   githubUserId?: number;
   /** Organizations (names or ids) the user is a member of; default: the default organization. */
   organizations?: string[];
+  /**
+   * false: the user may not use Coder Agents (no chat permission; on 2.36 no `agents-access`
+   * role): creating a chat as them is refused. Default true.
+   */
+  chatAccess?: boolean;
 }
 
 export interface CoderUser {
@@ -38,16 +43,27 @@ export interface CoderUser {
   name: string;
   githubUserId?: number;
   organizationIds: string[];
+  chatAccess: boolean;
   createdAt: number;
 }
 
-/** An API token minted through `POST /api/v2/users/{user}/keys/tokens`. */
+/**
+ * An API token minted through `POST /api/v2/users/{user}/keys/tokens`. The key is
+ * `<id>-<secret>` (coderd/apikey Generate: a 10-character id, a 22-character secret); a
+ * deleted key is kept here with `revokedAt` so tests can see it was cleaned up.
+ */
 export interface CoderApiToken {
   key: string;
+  id: string;
   userId: string;
   tokenName: string;
+  /** As requested (default `coder:all`, what postToken assigns). */
   scopes: string[];
+  allowList: Array<{ type: string; id: string }>;
+  createdAt: number;
   expiresAt: number;
+  revokedAt?: number;
+  lastUsedAt?: number;
 }
 
 /** A rich parameter of a template version (codersdk.TemplateVersionParameter, the fields we keep). */
@@ -183,6 +199,7 @@ export class CoderState {
       email: seed.email ?? `${seed.username}@example.com`,
       name: seed.name ?? seed.username,
       githubUserId: seed.githubUserId,
+      chatAccess: seed.chatAccess ?? true,
       createdAt: this.now(),
     };
     this.users.set(user.id, user);
@@ -245,16 +262,36 @@ export class CoderState {
   }
 
   /** Mints an API token for `user`, shaped like Coder's `<id>-<secret>` keys. */
-  mintToken(input: { user: CoderUser; tokenName: string; scopes: string[]; lifetimeMs: number }) {
+  mintToken(input: {
+    user: CoderUser;
+    tokenName: string;
+    scopes: string[];
+    allowList: Array<{ type: string; id: string }>;
+    lifetimeMs: number;
+  }) {
+    const id = randomBytes(5).toString('hex');
+    const now = this.now();
     const token: CoderApiToken = {
-      key: `${randomBytes(5).toString('hex')}-${randomBytes(11).toString('hex')}`,
+      key: `${id}-${randomBytes(11).toString('hex')}`,
+      id,
       userId: input.user.id,
       tokenName: input.tokenName,
       scopes: input.scopes,
-      expiresAt: this.now() + input.lifetimeMs,
+      allowList: input.allowList,
+      createdAt: now,
+      expiresAt: now + input.lifetimeMs,
     };
     this.tokens.set(token.key, token);
     return token;
+  }
+
+  tokenById(id: string): CoderApiToken | undefined {
+    return [...this.tokens.values()].find((t) => t.id === id);
+  }
+
+  /** Live: neither deleted nor expired. */
+  tokenLive(token: CoderApiToken): boolean {
+    return token.revokedAt === undefined && token.expiresAt > this.now();
   }
 
   liveWorkspaces(): WorkspaceRecord[] {

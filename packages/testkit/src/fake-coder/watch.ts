@@ -7,7 +7,9 @@
  * - Events go to ChatWatchEventChannel(chat.OwnerID), so a connection sees only chats owned by
  *   its token's user; admins get no all-users feed. No initial snapshot.
  * - `chat.diff_status` is set only on diff_status_change events (chatWatchEventSDKChat);
- *   `last_error` is always included when set.
+ *   `last_error` is always included when set. On 2.39 a diff_status_change frame also carries
+ *   `changed_diff_status { ref: { git_branch, remote_origin }, status }` (codersdk
+ *   ChatWatchEvent.ChangedDiffStatus, coder.com's "Watch chat events" reference).
  *
  * The upgrade request first goes through the Hono app (auth, call log, injected faults,
  * chatsEnabled, release mounts), so a watch connection is recorded like any other request and
@@ -17,7 +19,7 @@ import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';
 import { type WebSocket, WebSocketServer } from 'ws';
 import type { FakeContext } from '../http-fake';
-import type { ChatRecord, ChatsState, ChatWatchEventKind } from './chats-state';
+import type { ChatEventDetail, ChatRecord, ChatsState, ChatWatchEventKind } from './chats-state';
 import { coderError } from './http';
 import type { CoderUser } from './state';
 
@@ -41,9 +43,14 @@ export class WatchHub {
 
   constructor(
     chats: ChatsState,
-    private readonly render: (chat: ChatRecord, kind: ChatWatchEventKind) => unknown,
+    /** The whole frame: `{ kind, chat, ... }`. */
+    private readonly frameOf: (
+      kind: ChatWatchEventKind,
+      chat: ChatRecord,
+      detail: ChatEventDetail,
+    ) => object,
   ) {
-    this.#unsubscribe = chats.onEvent((kind, chat) => this.#publish(kind, chat));
+    this.#unsubscribe = chats.onEvent((kind, chat, detail) => this.#publish(kind, chat, detail));
   }
 
   /** The Hono handler of `GET <mount>/watch`, after auth and the chats middleware. */
@@ -139,11 +146,11 @@ export class WatchHub {
     });
   }
 
-  #publish(kind: ChatWatchEventKind, chat: ChatRecord): void {
+  #publish(kind: ChatWatchEventKind, chat: ChatRecord, detail: ChatEventDetail): void {
     let frame: string | undefined;
     for (const { ws, userId } of this.#connections) {
       if (userId !== chat.ownerId || ws.readyState !== ws.OPEN) continue;
-      frame ??= JSON.stringify({ kind, chat: this.render(chat, kind) });
+      frame ??= JSON.stringify(this.frameOf(kind, chat, detail));
       ws.send(frame);
     }
   }
