@@ -75,7 +75,17 @@ export const DEFAULT_CHATS_PATH = V2_CHATS_PATH;
 const LIST_PAGE_SIZE = 100;
 /** Pages stop past this many chats of one owner (a bound, not an expected size). */
 const LIST_MAX_CHATS = 100_000;
-const UserSchema = z.object({ id: z.string(), username: z.string() });
+const UserSchema = z.object({
+  id: z.string(),
+  username: z.string(),
+  // codersdk.User.roles: the site roles (`owner`, `user-admin`); members have none.
+  roles: z
+    .array(z.object({ name: z.string() }).loose())
+    .nullable()
+    .optional(),
+});
+/** Site roles that can see every Coder user (rbac/roles.go). */
+const SEES_USERS = new Set(['owner', 'user-admin']);
 const OrganizationSchema = z.object({ id: z.string() });
 
 /** codersdk.ChatError. Older releases sent a plain string. */
@@ -259,7 +269,7 @@ export class CoderAgentsBackend implements AgentBackend {
   private readonly http: CoderHttp;
   private readonly now: () => number;
   private organizationId?: string;
-  private self?: { id: string; username: string };
+  private self?: z.infer<typeof UserSchema>;
   /** The keys minted to act as owners (one per owner in this process). */
   readonly keys: OwnerKeys;
   /** Sends Coder queued for each chat since it last took one at once (this process only). */
@@ -281,15 +291,30 @@ export class CoderAgentsBackend implements AgentBackend {
     });
   }
 
-  /** The requester's Coder user (found by GitHub user id), who will own the chat. */
-  resolveOwner(input: { githubUserId: number; githubLogin: string }) {
-    return coderUserOfGitHubUser(this.http, input);
+  /**
+   * The requester's Coder user (found by GitHub user id), who will own the chat. A token that
+   * cannot see other users (a plain member's: RBAC hides them) finds nobody; then the chat runs
+   * as the token's own user, which `ensureAgent` says on the issue.
+   */
+  async resolveOwner(input: { githubUserId: number; githubLogin: string }) {
+    try {
+      return await coderUserOfGitHubUser(this.http, input);
+    } catch (err) {
+      if (!isExternalError(err, 'user_fixable') || (await this.seesUsers())) throw err;
+      return { owner: input.githubLogin };
+    }
   }
 
   /** The token's own user: owner of chats created where delegation is refused. */
   async me(): Promise<{ id: string; username: string }> {
     this.self ??= await this.http.json(UserSchema, 'GET', '/api/v2/users/me');
     return this.self;
+  }
+
+  /** Whether the token's user may see every Coder user (an Owner or a user admin). */
+  async seesUsers(): Promise<boolean> {
+    const self = (await this.me()) as z.infer<typeof UserSchema>;
+    return (self.roles ?? []).some((role) => SEES_USERS.has(role.name));
   }
 
   /**
@@ -340,7 +365,9 @@ export class CoderAgentsBackend implements AgentBackend {
       const fallback =
         wanted && existing.owner_id !== wanted
           ? (ownerFallback ?? this.fallbackNote(input.owner, self.username))
-          : undefined;
+          : !input.ownerId && input.owner !== self.username
+            ? this.hiddenNote(input.owner, self.username)
+            : undefined;
       return {
         agent: this.handle(existing, input.taskName, input.owner),
         adopted: true,
@@ -386,6 +413,9 @@ export class CoderAgentsBackend implements AgentBackend {
     }
     if (!ownerId && wanted && !ownerFallback) {
       ownerFallback = this.fallbackNote(input.owner, self.username);
+    }
+    if (!input.ownerId && input.owner !== self.username && !ownerFallback) {
+      ownerFallback = this.hiddenNote(input.owner, self.username);
     }
     return {
       agent: this.handle(created, input.taskName, input.owner),
@@ -584,6 +614,11 @@ export class CoderAgentsBackend implements AgentBackend {
 
   private refusedNote(owner: string, self: string, err: unknown): string {
     return `Coder did not let the service act for \`${owner}\` (${coderSaid(err)}), so the agent runs as the service's Coder user \`${self}\`. A Coder administrator can give the service's Coder user the Owner role (or make it an owner-level service account) so agents run as the people who assign them.`;
+  }
+
+  /** resolveOwner could not see the requester: the token's user sees no other Coder user. */
+  private hiddenNote(requester: string, self: string): string {
+    return `The service's Coder user \`${self}\` is not an Owner or user admin, so it cannot see other Coder users or create chats for them, and the agent runs as the service's Coder user \`${self}\` instead of \`${requester}\`'s. A Coder administrator can give the service's user the Owner role (or use an owner-level service account) so agents run as the people who assign them.`;
   }
 
   private fallbackNote(owner: string, self: string): string {

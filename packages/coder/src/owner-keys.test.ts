@@ -18,7 +18,13 @@ afterEach(async () => {
 });
 
 async function setUp(options: Parameters<typeof startFakeCoder>[0] = {}) {
-  coder = await startFakeCoder({ token: TOKEN, tokenUser: 'code-factory', ...options });
+  // internalScopes: a Coder that lets users request chat:* scopes (v2.39 does not; see below).
+  coder = await startFakeCoder({
+    token: TOKEN,
+    tokenUser: 'code-factory',
+    internalScopes: true,
+    ...options,
+  });
   let clock = Date.now();
   const events: KeyEvent[] = [];
   const http = new CoderHttp({ url: coder.url, token: TOKEN });
@@ -60,6 +66,20 @@ describe('OwnerKeys against the fake Coder', () => {
     // The key does what the product does as the owner: list its chats.
     const chats = await clients[0]?.request('GET', '/api/v2/chats');
     expect(chats?.status).toBe(200);
+  });
+
+  it('on a Coder that refuses chat scopes to users, mints with its default scope after one refusal per process', async () => {
+    const { keys, events } = await setUp({ internalScopes: false });
+    const [a, b] = ['a', 'b'].map((u) => coder.addUser({ username: u }));
+    await keys.client(a?.id ?? '');
+    await keys.client(b?.id ?? '');
+    // One refused try (400 "invalid or unsupported API key scope"), then Coder's default.
+    expect(coder.callsTo('POST', /\/keys\/tokens$/).map((c) => c.status)).toEqual([400, 201, 201]);
+    expect(coder.keys().map((k) => k.scopes)).toEqual([['coder:all'], ['coder:all']]);
+    expect(events.filter((e) => e.kind === 'minted')).toEqual([
+      { kind: 'minted', ownerId: a?.id, scoped: false },
+      { kind: 'minted', ownerId: b?.id, scoped: false },
+    ]);
   });
 
   it('backs off an owner Coder refuses: a handful of requests an hour, not one a second', async () => {
@@ -146,7 +166,7 @@ describe('OwnerKeys against the fake Coder', () => {
   });
 
   it('keeps a Coder name for any worker name', () => {
-    expect(keyName('Pod_7@worker.example.com:1')).toBe('code-factory-pod-7-worker-example');
+    expect(keyName('Pod_7@worker.example.com:1')).toBe('code-factory-pod-7-worker-exampl');
     expect(keyName('x'.repeat(80))).toHaveLength(32);
     expect(keyName('--')).toBe('code-factory');
   });

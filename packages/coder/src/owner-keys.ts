@@ -14,7 +14,10 @@
  * - `GET /api/v2/users/{user}/keys/tokens` lists the user's tokens (`id`, `token_name`, …).
  * - Scopes are codersdk.APIKeyScope values (codersdk/apikey_scopes_gen.go); `chat:read` and
  *   `chat:update` cover what we do as the owner (list, read and watch chats; send, interrupt,
- *   archive), `chat_project:read` finding a project named in a repo config. Releases that do not know a scope answer 400; the key is then minted without.
+ *   archive), `chat_project:read` finding a project named in a repo config. Coder v2.39 lets
+ *   users request only its public scopes (rbac scopes_catalog.go), and no `chat:*` scope is
+ *   public: it answers 400 `invalid or unsupported API key scope`, and the key is then minted
+ *   with Coder's default scope (`coder:all`); later keys of the process skip the try.
  */
 import { type ExternalError, isExternalError } from '@code-factory/errors';
 import { z } from 'zod';
@@ -196,6 +199,9 @@ export class OwnerKeys {
   }
 
   private async mint(ownerId: string, previous: LiveKey | undefined): Promise<LiveKey> {
+    // The key it replaces (minutes from expiry) goes first: its name is the one we mint under,
+    // and Coder keeps names unique per user (409).
+    if (previous) await this.revoke(ownerId, 'renewed');
     let minted: string;
     try {
       minted = await this.mintKey(ownerId);
@@ -213,15 +219,6 @@ export class OwnerKeys {
     };
     this.keys.set(ownerId, live);
     this.options.onEvent?.({ kind: 'minted', ownerId, scoped: this.scoped });
-    // The key it replaces (about to expire) goes now rather than living out its last minutes.
-    if (previous) {
-      await this.options.http
-        .request('DELETE', `/api/v2/users/${enc(ownerId)}/keys/${enc(previous.id)}`, {
-          accept: [404],
-        })
-        .then(() => this.options.onEvent?.({ kind: 'revoked', ownerId, reason: 'renewed' }))
-        .catch(() => undefined);
-    }
     return live;
   }
 
@@ -233,23 +230,27 @@ export class OwnerKeys {
   private async mintKey(ownerId: string): Promise<string> {
     const path = `/api/v2/users/${enc(ownerId)}/keys/tokens`;
     for (let attempt = 0; ; attempt++) {
+      const scoped = this.scoped;
       try {
         const minted = await this.options.http.json(MintedSchema, 'POST', path, {
           token_name: this.tokenName,
           // time.Duration: nanoseconds.
           lifetime: this.lifetimeMs * 1_000_000,
-          ...(this.scoped ? { scopes: [...OWNER_KEY_SCOPES] } : {}),
+          ...(scoped ? { scopes: [...OWNER_KEY_SCOPES] } : {}),
         });
         return minted.key;
       } catch (err) {
-        if (attempt >= 3 || !isExternalError(err) || err.status !== 400) throw err;
-        if (/scope/i.test(err.message) && this.scoped) {
+        if (attempt >= 4 || !isExternalError(err)) throw err;
+        if (err.status === 409 || (err.status === 400 && /already exists/i.test(err.message))) {
+          // Our name is taken by a key this worker left behind (postToken answers 409).
+          await this.revokeLeftBehind(ownerId);
+        } else if (err.status !== 400) {
+          throw err;
+        } else if (/scope/i.test(err.message) && scoped) {
           this.scoped = false;
         } else if (/lifetime/i.test(err.message) && this.lifetimeMs > HOUR_MS) {
           // validateAPIKeyLifetime: "lifetime must be less than ...".
           this.lifetimeMs = HOUR_MS;
-        } else if (/name|exists|already|duplicate/i.test(err.message)) {
-          await this.revokeLeftBehind(ownerId);
         } else {
           throw err;
         }
@@ -261,7 +262,8 @@ export class OwnerKeys {
     const list = await this.options.http.json(
       TokenListSchema,
       'GET',
-      `/api/v2/users/${enc(ownerId)}/keys/tokens`,
+      // An expired key keeps its name too (`coder tokens remove` expires by default).
+      `/api/v2/users/${enc(ownerId)}/keys/tokens?include_expired=true`,
     );
     for (const token of list ?? []) {
       if (token.token_name !== this.tokenName) continue;

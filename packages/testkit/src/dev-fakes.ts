@@ -1,5 +1,6 @@
 import {
   type CoderRelease,
+  DEFAULT_RELEASE,
   type FakeCoder,
   type FakeCoderOptions,
   RELEASES,
@@ -13,7 +14,7 @@ export interface DevFakesOptions {
   coderToken?: string;
   appSlug?: string;
   timings?: FakeCoderOptions['timings'];
-  /** Coder release to pretend to be; default `FAKE_CODER_RELEASE`, else 'current'. */
+  /** Coder release to pretend to be; default `FAKE_CODER_RELEASE`, else the newest (2.39). */
   release?: CoderRelease;
 }
 
@@ -44,12 +45,12 @@ export const DEV_TIMINGS = {
 };
 
 /**
- * The release named by `FAKE_CODER_RELEASE` (current, 2.37 or 2.36); 'current' when unset.
+ * The release named by `FAKE_CODER_RELEASE` (2.39, 2.38 alias current, 2.37 or 2.36); 2.39 when unset.
  * Read here rather than by each starter so `pnpm dev` and the standalone bin agree.
  */
 export function releaseFromEnv(env: NodeJS.ProcessEnv = process.env): CoderRelease {
   const raw = env.FAKE_CODER_RELEASE;
-  if (raw === undefined || raw === '') return 'current';
+  if (raw === undefined || raw === '') return DEFAULT_RELEASE;
   if (!Object.hasOwn(RELEASES, raw)) {
     throw new Error(
       `FAKE_CODER_RELEASE must be one of ${Object.keys(RELEASES).join(', ')} (got "${raw}")`,

@@ -12,8 +12,11 @@ export {
   startDevFakes,
 } from './dev-fakes';
 export {
+  type ChatCost,
   type ChatDiff,
   type ChatDiffInput,
+  type ChatProject,
+  type ChatProjectSeed,
   type ChatTimings,
   type CoderChatJson,
   type CoderChatStatus,
@@ -32,14 +35,21 @@ export {
   DEFAULT_CODER_TIMINGS,
   DEFAULT_CODER_TOKEN,
   DEFAULT_ORG,
+  DEFAULT_RATE_LIMIT,
+  DEFAULT_RELEASE,
   DEFAULT_TEMPLATE,
   type FakeCoder,
   type FakeCoderApp,
   type FakeCoderOptions,
   type FakeCoderTimings,
+  type FakeKey,
   type FakeWorkspace,
+  type RateLimit,
   RELEASES,
+  type RequestFilter,
+  type SiteRole,
   startFakeCoder,
+  type TokenRequests,
 } from './fake-coder';
 export {
   createFakeGitHub,

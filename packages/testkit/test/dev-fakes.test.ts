@@ -26,8 +26,8 @@ describe('dev fakes', () => {
   });
 
   it('reads the Coder release from FAKE_CODER_RELEASE, current by default', () => {
-    expect(releaseFromEnv({})).toBe('current');
-    expect(releaseFromEnv({ FAKE_CODER_RELEASE: '' })).toBe('current');
+    expect(releaseFromEnv({})).toBe('2.39');
+    expect(releaseFromEnv({ FAKE_CODER_RELEASE: '' })).toBe('2.39');
     expect(releaseFromEnv({ FAKE_CODER_RELEASE: '2.36' })).toBe('2.36');
     expect(() => releaseFromEnv({ FAKE_CODER_RELEASE: '2.35' })).toThrow(/current, 2.37, 2.36/);
   });

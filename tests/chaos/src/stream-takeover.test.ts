@@ -16,7 +16,7 @@ const workers: WorkerProcess[] = [];
 beforeAll(async () => {
   world = await startWorld({
     address: temporalAddress(),
-    coderRelease: 'current',
+    coderRelease: '2.39',
     workerEnv: {
       AGENT_WATCH_HEARTBEAT_TIMEOUT_MS: '2000',
       STATUS_COMMENT_INTERVAL_MS: '100',

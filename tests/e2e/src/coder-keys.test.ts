@@ -57,7 +57,7 @@ const mintsFor = (stack: Stack, userId: string) =>
   stack.coder.callsTo('POST', new RegExp(`^/api/v2/users/${userId}/keys/tokens$`));
 
 describe('Coder keys across a whole-stack restart on the same Temporal database', () => {
-  it('mints one scoped key per owner, revokes it at close and at shutdown, and never storms', async () => {
+  it('mints one key per owner, revokes it at close and at shutdown, and never storms', async () => {
     const dbFilename = join(mkdtempSync(join(tmpdir(), 'e2e-keys-')), 't.db');
     server = await startDevServer({ cli: temporalCli(), port: await freePort(), dbFilename });
 
@@ -70,11 +70,12 @@ describe('Coder keys across a whole-stack restart on the same Temporal database'
     await first.waitForPhase(staying, ['ready']);
     const chat = first.coder.chatByLabel('code-factory/task', closing);
     expect(chat?.title).toBe(`${repo.owner}/${repo.name}#8101: Closes in the first life`);
-    // One key for the owner, however many chats and streams: narrow scopes, our name.
+    // One key for the owner, however many chats and streams, with our name. Coder v2.39 lets
+    // no user request chat:* scopes, so after one refused try it carries Coder's default.
     const minted = first.coder.keys();
     expect(minted).toHaveLength(1);
     expect(minted[0]?.userId).toBe(oldOwner);
-    expect(minted[0]?.scopes).toEqual(['chat:read', 'chat:update', 'chat_project:read']);
+    expect(minted[0]?.scopes).toEqual(['coder:all']);
     expect(minted[0]?.tokenName).toMatch(/^code-factory-/);
     await close(first, 8101);
     // The owner still has an open task: the key stays.
@@ -148,7 +149,8 @@ describe('a plain user’s token: delegation refused, the life runs as the token
       await until(() => saying().length === 1, 'the fallback on the status comment');
       await close(stack, number);
       expect(stack.coder.chatByLabel('code-factory/task', name)?.archived).toBe(true);
-      expect(saying()).toHaveLength(1);
+      // Never a second comment saying it (the closing status comment drops the note).
+      expect(saying().length).toBeLessThanOrEqual(1);
       // Nothing was minted (2.36: never tried; 2.39: refused with 404, remembered).
       expect(stack.coder.keys()).toEqual([]);
       expect(stack.coder.callsTo('POST', /\/keys\/tokens$/).length).toBeLessThanOrEqual(

@@ -4,7 +4,7 @@
  * request, a failed CI run, an edited comment, close. The fakes must have seen exactly the
  * expected calls, in order, nothing twice.
  *
- * Against today's Coder (the fake's `current` release) with no backend configured, the
+ * Against today's Coder (the fake's `2.39` release) with no backend configured, the
  * worker detects Coder Agents on /api/v2/chats; against Coder 2.36 it runs Coder Tasks.
  */
 import { STATUS_MARKER } from '@code-factory/messages';
@@ -14,7 +14,7 @@ import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const cases = [
-  { backend: 'agents', release: 'current', workerEnv: {} },
+  { backend: 'agents', release: '2.39', workerEnv: {} },
   { backend: 'tasks', release: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } },
 ] as const;
 
@@ -38,7 +38,7 @@ describe.each(cases)(
       const detected = stack.coderBackend();
       expect(detected.kind).toBe(backend);
       expect(detected.chatsPath).toBe(
-        release === 'current' ? '/api/v2/chats' : '/api/experimental/chats',
+        release === '2.39' ? '/api/v2/chats' : '/api/experimental/chats',
       );
       expect(detected.capabilities.tasks).toBe(release === '2.36');
     });

@@ -14,6 +14,7 @@ import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import {
   type CoderRelease,
+  DEFAULT_RELEASE,
   type FakeCoder,
   type FakeCoderOptions,
   startFakeCoder,
@@ -135,7 +136,7 @@ export interface StackOptions {
   /** Extra worker environment (e.g. CODER_BACKEND). */
   workerEnv?: Record<string, string>;
   coderTimings?: FakeCoderOptions['timings'];
-  /** Which Coder the fake plays (default `current`: chats on /api/v2 only, no Tasks). */
+  /** Which Coder the fake plays (default `2.39`: chats on /api/v2 only, no Tasks). */
   coderRelease?: CoderRelease;
   /** Further fake Coder options (e.g. `tokenUserIsOwner: false`). */
   coderOptions?: Omit<FakeCoderOptions, 'timings' | 'release'>;
@@ -180,7 +181,10 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const address = options.address ?? (await import('../vitest-context')).temporalAddress();
   const coder = await startFakeCoder({
     timings: options.coderTimings ?? { pendingMs: 100, initializingMs: 200, workingMs: 300 },
-    release: options.coderRelease ?? 'current',
+    release: options.coderRelease ?? DEFAULT_RELEASE,
+    // Tests poll far faster than a deployment would (50 ms): Coder's per-user rate limit is a
+    // test of its own (owner-keys, fake-coder-keys), not a brake on every suite.
+    rateLimit: false,
     ...options.coderOptions,
   });
   const github = await startFakeGitHub({});
