@@ -1,5 +1,5 @@
 /**
- * Coder Agents against today's Coder (the fake's `current` release): live progress pushed
+ * Coder Agents against today's Coder (the fake's `2.39` release): live progress pushed
  * from Coder's chat stream, polling only while the stream is down, the owner fallback,
  * agent errors a person must fix, and a close that completes whatever GitHub says.
  */
@@ -42,7 +42,7 @@ async function chatOf(stack: Stack, name: string) {
   return until(() => stack.coder.chatByLabel('code-factory/task', name), `chat of ${name}`);
 }
 
-describe('Coder Agents on a current Coder', () => {
+describe('Coder Agents on Coder 2.39', () => {
   let stack: Stack;
   beforeAll(async () => {
     stack = await startStack({
@@ -68,7 +68,7 @@ describe('Coder Agents on a current Coder', () => {
     );
     expect(err).toBeInstanceOf(ConfigError);
     expect(String((err as Error).message)).toMatch(
-      /CODER_BACKEND=tasks.*v2\.38\.0 has no Tasks API/,
+      /CODER_BACKEND=tasks.*v2\.39\.\d+ has no Tasks API/,
     );
     expect(String((err as Error).message)).toContain('Unset CODER_BACKEND');
   });
@@ -230,13 +230,63 @@ describe('Coder Agents on a current Coder', () => {
     }
     expect(sentByStartUpRun).toBe(1);
   });
+  it('lists every pull request the agent opened, and routes one in another repository to the issue', async () => {
+    const number = 7121;
+    const name = await stack.assign(number, 'Two repositories');
+    await stack.waitForPhase(name, ['ready']);
+    const chat = await chatOf(stack, name);
+    // The agent opened a pull request here and one in the docs repository, which closes the
+    // issue from there ("Fixes owner/widgets#7121").
+    const docs = { owner: stack.repo.owner, name: 'docs' };
+    const here = `https://github.com/${stack.repo.owner}/${stack.repo.name}/pull/71`;
+    const there = `https://github.com/${docs.owner}/${docs.name}/pull/5`;
+    stack.coder.setChatDiffs(chat.id, [
+      { pull_request_url: here, git_branch: 'agent/7121', remote_origin: 'widgets' },
+      { pull_request_url: there, git_branch: 'agent/7121-docs', remote_origin: 'docs' },
+    ]);
+    const body = await statusSays(stack, number, 'Pull requests (2):', here, there);
+    expect(body).toContain('(#5, open)');
+    stack.github.addPullRequest({
+      owner: docs.owner,
+      repo: docs.name,
+      number: 5,
+      author: AGENT_LOGIN,
+      headSha: 'd0c5d0c5d0c5d0c5',
+      headRef: 'agent/7121-docs',
+    });
+    stack.github.linkIssue(docs.owner, docs.name, 5, number, stack.repo);
+    const sent = await stack.deliver(
+      'pull_request_review_comment',
+      samplePayloads.reviewComment({
+        owner: docs.owner,
+        repo: docs.name,
+        prNumber: 5,
+        headSha: 'd0c5d0c5d0c5d0c5',
+        body: 'docs review: fix the heading',
+        path: 'README.md',
+        line: 3,
+        commentId: 712101,
+      }),
+    );
+    expect(sent.status).toBe(202);
+    await until(
+      () => stack.agentTexts(name)?.some((t) => t.includes('docs review: fix the heading')),
+      'the docs review comment reached the issue’s agent',
+    );
+  });
 });
 
 describe.each([
   {
-    what: 'a token without the Owner role',
-    release: 'current',
+    what: 'a plain member’s token, which sees no other user',
+    release: '2.39',
     coderOptions: { tokenUserIsOwner: false },
+    says: 'is not an Owner or user admin',
+  },
+  {
+    what: 'a user admin’s token, which may not act for others',
+    release: '2.39',
+    coderOptions: { tokenUserRole: 'user-admin' as const },
     says: 'did not let the service act for',
   },
   {
@@ -307,50 +357,5 @@ describe('live progress edits the status comment at most once per interval', () 
     }, 'the pushed changes taken');
     expect(state.liveDirty).toBe(true);
     expect(edits()).toBe(editsBefore);
-  });
-
-  it('lists every pull request the agent opened, and routes one in another repository to the issue', async () => {
-    const number = 7121;
-    const name = await stack.assign(number, 'Two repositories');
-    await stack.waitForPhase(name, ['ready']);
-    const chat = await chatOf(stack, name);
-    // The agent opened a pull request here and one in the docs repository, which closes the
-    // issue from there ("Fixes owner/widgets#7121").
-    const docs = { owner: stack.repo.owner, name: 'docs' };
-    const here = `https://github.com/${stack.repo.owner}/${stack.repo.name}/pull/71`;
-    const there = `https://github.com/${docs.owner}/${docs.name}/pull/5`;
-    stack.coder.setChatDiffs(chat.id, [
-      { pull_request_url: here, git_branch: 'agent/7121', remote_origin: 'widgets' },
-      { pull_request_url: there, git_branch: 'agent/7121-docs', remote_origin: 'docs' },
-    ]);
-    const body = await statusSays(stack, number, 'Pull requests (2):', here, there);
-    expect(body).toContain('(#5, open)');
-    stack.github.addPullRequest({
-      owner: docs.owner,
-      repo: docs.name,
-      number: 5,
-      author: AGENT_LOGIN,
-      headSha: 'd0c5d0c5d0c5d0c5',
-      headRef: 'agent/7121-docs',
-    });
-    stack.github.linkIssue(docs.owner, docs.name, 5, number, stack.repo);
-    const sent = await stack.deliver(
-      'pull_request_review_comment',
-      samplePayloads.reviewComment({
-        owner: docs.owner,
-        repo: docs.name,
-        prNumber: 5,
-        headSha: 'd0c5d0c5d0c5d0c5',
-        body: 'docs review: fix the heading',
-        path: 'README.md',
-        line: 3,
-        commentId: 712101,
-      }),
-    );
-    expect(sent.status).toBe(202);
-    await until(
-      () => stack.agentTexts(name)?.some((t) => t.includes('docs review: fix the heading')),
-      'the docs review comment reached the issue’s agent',
-    );
   });
 });

@@ -221,6 +221,22 @@ const RULES: Rule[] = [
     },
   },
   {
+    name: 'agent watch: let an owner go by hand',
+    match:
+      /^workflow signal --workflow-id agent-watch-code-factory --name unfollow --input '\{"ownerId":"[^"]+"\}'$/,
+    // Last: the owner's stream closes, and nothing after this needs it.
+    stage: 3,
+    target: 'main',
+    check: async (_out, { stack, agentOwner }) => {
+      const watch = stack.client.workflow.getHandle('agent-watch-code-factory');
+      await until(async () => {
+        const owners = await watch.query<{ owners: string[] }, []>('owners');
+        return !owners.owners.includes(agentOwner);
+      }, 'the owner let go');
+      expect((await watch.describe()).status.name).toBe('RUNNING');
+    },
+  },
+  {
     name: 'send a message',
     match:
       /^workflow update execute --workflow-id gh-widgets-42 --name sendMessage --input '\{.*\}'$/,
