@@ -67,7 +67,7 @@ describe('worker process', () => {
       TEMPORAL_ADDRESS: temporalAddress(),
     });
     expect(await exited).toBe(1);
-    expect(output()).toContain('CODER_BACKEND=tasks, but Coder v2.38.0 has no Tasks API');
+    expect(output()).toContain('CODER_BACKEND=tasks, but Coder v2.39.0 has no Tasks API');
     expect(output()).toContain('Unset CODER_BACKEND (or set it to auto or agents)');
     expect(output()).not.toContain(coder.token);
   });
@@ -132,7 +132,7 @@ describe('worker process', () => {
       expect(detected).toHaveLength(1);
       expect(JSON.parse(detected[0] ?? '{}')).toMatchObject({
         backend: 'agents',
-        version: 'v2.38.0',
+        version: 'v2.39.0',
         chatsPath: '/api/v2/chats',
         tasksApi: false,
         setting: 'auto',
