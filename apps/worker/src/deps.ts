@@ -10,6 +10,7 @@ import {
   describeChoice,
   detectCoder,
   type KeyEvent,
+  RateGate,
 } from '@code-factory/coder';
 import { ConfigError, type WorkerConfig } from '@code-factory/config';
 import { isExternalError } from '@code-factory/errors';
@@ -88,6 +89,9 @@ export async function depsFromConfig(
 ): Promise<WorkerDeps> {
   const choice = options.choice ?? (await detectBackend(config));
   const release = new AbortController();
+  // One gate for every client of this Coder: a 429 slows the Tasks and the Agents calls,
+  // the service's and each owner's, down together.
+  const gate = new RateGate();
   const backends: Partial<Record<BackendKind, AgentBackend>> = {};
   // Tasks stay available where Coder still serves them: issues started on Tasks keep their
   // task until they close, and a repository's config may pick Tasks.
@@ -95,6 +99,7 @@ export async function depsFromConfig(
     backends.tasks = new CoderTasksBackend({
       url: config.CODER_URL,
       token: config.CODER_TOKEN,
+      gate,
       organization: config.CODER_ORGANIZATION,
       templateName: config.CODER_TEMPLATE_NAME,
       presetName: config.CODER_TEMPLATE_PRESET,
@@ -102,6 +107,7 @@ export async function depsFromConfig(
   }
   if (choice.chatsPath) {
     backends.agents = new CoderAgentsBackend({
+      gate,
       // Releases before v2.37 cannot create a chat for another user: mint no keys for them.
       delegation: !choice.chatsPath.includes('/experimental/'),
       onKeyEvent: countKeyEvent,

@@ -261,4 +261,105 @@ describe('CoderAgentsBackend against the fake Coder', () => {
     expect(err.message).toMatch(/unexpected shape at id/);
     expect(new CoderHttp({ url: coder.url, token: TOKEN }).token).toBe(TOKEN);
   });
+
+  it('titles the chat after the issue, within Coder’s 200 characters', async () => {
+    const { backend, dev } = await setUp();
+    await backend.ensureAgent({
+      taskName: TASK,
+      owner: 'octo-dev',
+      ownerId: dev.id,
+      input: 'brief',
+      labels: ISSUE_LABEL,
+      title: `acme/widgets#42: ${'a very long title '.repeat(20)}`,
+    });
+    const title = coder.chats()[0]?.title ?? '';
+    expect(title.startsWith('acme/widgets#42: a very long title')).toBe(true);
+    expect([...title]).toHaveLength(200);
+    expect(title.endsWith('…')).toBe(true);
+  });
+
+  it('refuses labels Coder would refuse before creating anything', async () => {
+    const { backend, dev } = await setUp();
+    const bad = [
+      { 'bad key!': 'x' },
+      { ok: 'v'.repeat(257) },
+      Object.fromEntries(Array.from({ length: 50 }, (_, i) => [`k${i}`, 'v'])),
+    ];
+    for (const labels of bad) {
+      const err = await caught(
+        backend.ensureAgent({
+          taskName: TASK,
+          owner: 'octo-dev',
+          ownerId: dev.id,
+          input: 'x',
+          labels,
+        }),
+      );
+      expect(err.kind).toBe('rejected');
+      expect(err.message).toMatch(/^chat labels: /);
+    }
+    expect(coder.callsTo('POST', /^\/api\/v2\/chats$/)).toEqual([]);
+  });
+
+  it('creates the chat in the repository’s Coder project, by name or id, and ignores one the deployment lacks', async () => {
+    const { backend, dev } = await setUp({ internalScopes: true });
+    const project = coder.addProject({ name: 'widgets', owner: dev.id });
+    const logs: string[] = [];
+    const withLog = new CoderAgentsBackend({
+      url: coder.url,
+      token: TOKEN,
+      organization: 'default',
+      log: (message) => logs.push(message),
+    });
+    for (const [i, name] of ['widgets', project.id].entries()) {
+      await withLog.ensureAgent({
+        taskName: `${TASK}-${i}`,
+        owner: 'octo-dev',
+        ownerId: dev.id,
+        input: 'x',
+        project: name,
+      });
+    }
+    const creates = coder.callsTo('POST', /^\/api\/v2\/chats$/);
+    expect(creates.map((c) => (c.body as { project_id?: string }).project_id)).toEqual([
+      project.id,
+      project.id,
+    ]);
+    await withLog.ensureAgent({
+      taskName: `${TASK}-9`,
+      owner: 'octo-dev',
+      ownerId: dev.id,
+      input: 'x',
+      project: 'nowhere',
+    });
+    expect(coder.callsTo('POST', /^\/api\/v2\/chats$/).at(-1)?.body).not.toHaveProperty(
+      'project_id',
+    );
+    expect(logs).toEqual(['coder project ignored: no project named nowhere']);
+    expect(backend).toBeDefined();
+  });
+
+  it('never sends a 21st queued message: a full queue is a retryable wait', async () => {
+    const { backend, dev } = await setUp({ timings: { chatRunningMs: 60_000, interruptMs: 20 } });
+    const { agent } = await ensure(backend, dev.id);
+    for (let i = 0; i < 20; i++) {
+      expect(await backend.send(agent, `queued ${i}`)).toEqual({ queued: true });
+    }
+    const sendsBefore = coder.callsTo('POST', /\/messages$/).length;
+    const err = await caught(backend.send(agent, 'one too many'));
+    expect(err.kind).toBe('retryable');
+    expect(err.message).toContain('holds 20 queued messages');
+    // The queue was read, nothing was sent.
+    expect(coder.callsTo('POST', /\/messages$/)).toHaveLength(sendsBefore);
+    expect(coder.chatMessages(agent.id).filter((m) => m.queued)).toHaveLength(20);
+  });
+
+  it('reports a chat Coder holds for a free agent slot as queued in Coder', async () => {
+    const { backend, dev } = await setUp({ chatCapacity: 0 });
+    const { agent } = await ensure(backend, dev.id);
+    const status = await backend.status(agent);
+    expect(status).toMatchObject({ readiness: 'busy', state: 'queued_for_capacity' });
+    coder.setCapacity(null);
+    expect((await backend.status(agent)).state).not.toBe('queued_for_capacity');
+  });
 });

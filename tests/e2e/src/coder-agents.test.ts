@@ -230,6 +230,20 @@ describe('Coder Agents on Coder 2.39', () => {
     }
     expect(sentByStartUpRun).toBe(1);
   });
+  it('shows a chat Coder holds for a free agent slot as queued in Coder, then goes on', async () => {
+    const number = 7131;
+    // The deployment is at its limit of concurrent agents: the new chat waits for a slot.
+    stack.coder.setCapacity(0);
+    try {
+      const name = await stack.assign(number, 'At the agent limit');
+      await chatOf(stack, name);
+      await statusSays(stack, number, 'Queued in Coder');
+    } finally {
+      stack.coder.setCapacity(null);
+    }
+    await statusSays(stack, number, 'is idle');
+  });
+
   it('lists every pull request the agent opened, and routes one in another repository to the issue', async () => {
     const number = 7121;
     const name = await stack.assign(number, 'Two repositories');
