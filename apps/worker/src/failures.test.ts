@@ -67,11 +67,26 @@ describe('toFailure', () => {
 
   it('leaves a retryable error to Temporal backoff', () => {
     const mapped = failure(
-      toFailure(new ExternalError('503', { kind: 'retryable', service: 'coder', status: 503 })),
+      toFailure(new ExternalError('503', { kind: 'retryable', service: 'github', status: 503 })),
     );
     expect(mapped.type).toBe('RetryableError');
     expect(mapped.nonRetryable).toBe(false);
     expect(mapped.nextRetryDelay).toBeUndefined();
+  });
+
+  it("types Coder's retryable errors CoderUnavailableError, still retried with backoff", () => {
+    for (const err of [
+      new ExternalError('503', { kind: 'retryable', service: 'coder', status: 503 }),
+      new ExternalError('429', { kind: 'retryable', service: 'coder', status: 429 }),
+      new ExternalError('Coder GET /api/v2/chats failed: ECONNREFUSED', {
+        kind: 'retryable',
+        service: 'coder',
+      }),
+    ]) {
+      const mapped = failure(toFailure(err));
+      expect(mapped.type).toBe(ErrorTypes.coderUnavailable);
+      expect(mapped.nonRetryable).toBe(false);
+    }
   });
 
   it("waits as long as the server's Retry-After said", () => {

@@ -35,7 +35,8 @@ export function toFailure(err: unknown): unknown {
       });
     case 'retryable':
       return ApplicationFailure.create({
-        type: 'RetryableError',
+        // Coder down is a state the task waits out (`waiting-for-coder`), not a failure.
+        type: err.service === 'coder' ? ErrorTypes.coderUnavailable : 'RetryableError',
         message: err.message,
         ...(err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
       });

@@ -167,6 +167,12 @@ export const ErrorTypes = {
   agentUnavailable: 'AgentUnavailableError',
   /** A 4xx that retrying cannot fix. */
   nonRetryable: 'NonRetryableError',
+  /**
+   * Coder did not answer, or answered 5xx or 429: retried like any transient failure, and
+   * once the retries are spent the task waits for Coder (phase `waiting-for-coder`) instead
+   * of failing. GitHub's transient failures keep the plain `RetryableError` type.
+   */
+  coderUnavailable: 'CoderUnavailableError',
 } as const;
 
 export interface RepoRef {

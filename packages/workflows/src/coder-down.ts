@@ -1,0 +1,48 @@
+/**
+ * Coder down is a state, not a failure: which failed calls mean "Coder is not answering", and
+ * how often a task waiting for Coder tries again. Pure code (no workflow APIs), unit-tested in
+ * `coder-down.test.ts`; the task workflow (`task-steps.ts`, patch `coder-down-waits`) acts on it.
+ */
+import { ActivityFailure, ApplicationFailure, TimeoutFailure } from '@temporalio/common';
+import { ErrorTypes } from './activities';
+
+/** The first try after Coder stopped answering; each further one waits twice as long... */
+export const CODER_PROBE_FIRST_MS = 30_000;
+/** ...up to this long, however long the outage. */
+export const CODER_PROBE_MAX_MS = 5 * 60_000;
+
+/**
+ * How long a task waiting for Coder waits before its next try, after `failedProbes` tries that
+ * found Coder still down (0 for the wait that follows the failure itself): 30 s, 1 min, 2 min,
+ * 4 min, then every 5 min.
+ */
+export function coderProbeDelay(failedProbes: number): number {
+  const n = Math.max(0, Math.min(Math.floor(failedProbes), 20));
+  return Math.min(CODER_PROBE_FIRST_MS * 2 ** n, CODER_PROBE_MAX_MS);
+}
+
+/**
+ * Activities that call only Coder: when one of them times out (no answer at all, not even an
+ * error) Coder is not answering. `waitForAgentReady` is left out: its 3-hour deadline is the
+ * agent never coming up, which a person must look at.
+ */
+const CODER_CALLS: ReadonlySet<string> = new Set([
+  'resolveCoderIdentity',
+  'startAgent',
+  'deliverToAgent',
+]);
+
+/**
+ * True when a failed step failed because Coder did not answer (network error, 5xx, 429; the
+ * worker types these `CoderUnavailableError`) after the activity's own retries, or a Coder
+ * call timed out. Everything else (user-fixable, 4xx, an agent that went away, GitHub down)
+ * is not: those stay failures a person looks at.
+ */
+export function isCoderUnavailable(err: unknown): boolean {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (cause instanceof ApplicationFailure) return cause.type === ErrorTypes.coderUnavailable;
+  if (err instanceof ActivityFailure && cause instanceof TimeoutFailure) {
+    return CODER_CALLS.has(err.activityType);
+  }
+  return false;
+}
