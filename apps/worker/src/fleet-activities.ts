@@ -110,7 +110,18 @@ export function createFleetActivities(deps: FleetDeps): FleetActivities {
           if (tasks.length >= limit) break;
         }
       }
-      log.info('stuck tasks', { ...counts, listed: tasks.length });
+      // Not stuck (they go on by themselves), but worth a number: a Coder outage at a glance.
+      const coderDown = (await deps.client.workflow.count(coderDownQuery(taskType, deps.taskQueue)))
+        .count;
+      Context.current()
+        .metricMeter.createGauge(
+          'code_factory_coder_unavailable_tasks',
+          'int',
+          'tasks',
+          'Running tasks waiting for Coder (phase waiting-for-coder), as of the last stuck-tasks scan',
+        )
+        .set(coderDown);
+      log.info('stuck tasks', { ...counts, listed: tasks.length, waitingForCoder: coderDown });
       return { tasks, counts };
     },
   };
@@ -135,5 +146,15 @@ export function stuckQuery(
     `ExecutionStatus = 'Running'`,
     `${SearchAttributes.phase.name} = '${phase}'`,
     `${SearchAttributes.phaseSince.name} < '${beforeIso}'`,
+  ].join(' AND ');
+}
+
+/** Running tasks of this task queue that wait for Coder (`code_factory_coder_unavailable_tasks`). */
+export function coderDownQuery(workflowType: string, taskQueue: string): string {
+  return [
+    `WorkflowType = '${workflowType}'`,
+    `TaskQueue = '${taskQueue}'`,
+    `ExecutionStatus = 'Running'`,
+    `${SearchAttributes.phase.name} = 'waiting-for-coder'`,
   ].join(' AND ');
 }

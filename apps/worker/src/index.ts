@@ -16,7 +16,12 @@ export {
   type WorkerDeps,
 } from './deps';
 export { toFailure, withFailureMapping } from './failures';
-export { createFleetActivities, type FleetDeps, stuckQuery } from './fleet-activities';
+export {
+  coderDownQuery,
+  createFleetActivities,
+  type FleetDeps,
+  stuckQuery,
+} from './fleet-activities';
 export {
   createRedeliveryActivities,
   MAX_REDELIVERIES,

@@ -1,5 +1,10 @@
 import { describe, expect, it } from 'vitest';
-import { isStatusComment, renderStatusComment, STATUS_MARKER } from './status-comment';
+import {
+  CODER_DOWN_NOTES,
+  isStatusComment,
+  renderStatusComment,
+  STATUS_MARKER,
+} from './status-comment';
 
 describe('status comment', () => {
   it('starts with the hidden marker so it can be found again', () => {
@@ -145,5 +150,41 @@ describe('status comment fleet controls', () => {
     });
     expect(released).toContain('Assign the issue again');
     expect(released).not.toContain('Open in Coder');
+  });
+});
+
+describe('status comment while Coder is down', () => {
+  it('pins the waiting-for-Coder format of an assignment taken while Coder was down', () => {
+    expect(
+      renderStatusComment({
+        state: 'waiting-for-coder',
+        taskName: 'gh-widgets-7',
+        problem: CODER_DOWN_NOTES.start,
+      }),
+    ).toBe(
+      [
+        STATUS_MARKER,
+        '⏳ Waiting for Coder: Coder is not answering just now. Nothing is lost; this goes on by itself as soon as Coder answers again.',
+        '',
+        'The assignment is taken: the agent starts once Coder is back. Comments on this issue wait, in order, until then.',
+        '',
+        'Task: `gh-widgets-7`',
+      ].join('\n'),
+    );
+  });
+
+  it('keeps the agent link and says the comments wait, in order', () => {
+    const body = renderStatusComment({
+      state: 'waiting-for-coder',
+      taskName: 't',
+      agentUrl: 'https://c/a',
+      problem: CODER_DOWN_NOTES.deliver,
+    });
+    expect(body).toContain('Waiting for Coder');
+    expect(body).toContain('reach the agent once Coder is back');
+    expect(body).toContain('[Open in Coder](https://c/a)');
+    // Not the idle line of a running agent: nothing is picked up while Coder is down.
+    expect(body).not.toContain('picks up the next comment');
+    expect(body).not.toContain('are forwarded to it');
   });
 });

@@ -12,6 +12,8 @@ export type StatusState =
   | 'paused'
   | 'failed'
   | 'stalled'
+  /** Coder does not answer: the work waits and goes out by itself once Coder is back. */
+  | 'waiting-for-coder'
   | 'completed'
   | 'released';
 
@@ -47,6 +49,8 @@ const HEADLINES: Record<StatusState, string> = {
     '⏸️ Paused by the operators: new comments are kept and reach the agent once they resume it.',
   failed: '⚠️ The Coder agent could not start.',
   stalled: '⚠️ The Coder agent stopped taking messages; new comments wait until it is back.',
+  'waiting-for-coder':
+    '⏳ Waiting for Coder: Coder is not answering just now. Nothing is lost; this goes on by itself as soon as Coder answers again.',
   completed: '✅ This issue is closed; the Coder agent was cleaned up.',
   released:
     '👋 The Coder agent was released and cleaned up; the issue stays open. Assign the issue again to start a new agent.',
@@ -61,6 +65,16 @@ const ACTIVITY_HEADLINES: Record<AgentActivity, string> = {
   'queued-in-coder':
     '⏳ Queued in Coder: the deployment already runs as many agents as it may at once; this one starts when one of them finishes. Comments are kept for it.',
 };
+
+/**
+ * What waits while Coder is down, under the `waiting-for-coder` headline: the assignment (no
+ * agent yet) or comments for a running agent.
+ */
+export const CODER_DOWN_NOTES = {
+  start:
+    'The assignment is taken: the agent starts once Coder is back. Comments on this issue wait, in order, until then.',
+  deliver: 'New comments are kept, in order, and reach the agent once Coder is back.',
+} as const;
 
 const MAX_SUMMARY = 600;
 

@@ -32,9 +32,9 @@ const typed = (type: string, nonRetryable = false) =>
 describe('isCoderUnavailable: which failed steps mean "waiting for Coder"', () => {
   it("counts Coder's retryable errors (network, 5xx, 429) once the retries are spent", () => {
     for (const activity of ['deliverToAgent', 'startAgent', 'resolveCoderIdentity']) {
-      expect(
-        isCoderUnavailable(activityFailed(activity, typed(ErrorTypes.coderUnavailable))),
-      ).toBe(true);
+      expect(isCoderUnavailable(activityFailed(activity, typed(ErrorTypes.coderUnavailable)))).toBe(
+        true,
+      );
     }
     // A failure raised in the workflow itself with that type counts too.
     expect(isCoderUnavailable(typed(ErrorTypes.coderUnavailable))).toBe(true);

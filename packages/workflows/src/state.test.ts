@@ -171,6 +171,10 @@ describe('TaskLifecycle transitions', () => {
     }
     task.ready();
     if (phase === 'ready') return task;
+    if (phase === 'waiting-for-coder') {
+      task.waitForCoder('deliver', 'Coder down', 0, () => 30_000);
+      return task;
+    }
     if (phase === 'working') {
       task.forwarding();
       return task;
@@ -214,6 +218,7 @@ describe('TaskLifecycle transitions', () => {
       working: (t) => t.forwarding(),
       failed: (t) => t.failed('deliver', 'x'),
       'waiting-for-budget': (t) => t.waitForBudget('budget spent'),
+      'waiting-for-coder': (t) => t.waitForCoder('deliver', 'Coder down', 0, () => 30_000),
       closing: (t) => t.close(),
       closed: (t) => t.closed(),
     };
@@ -431,6 +436,60 @@ describe('TaskLifecycle fleet controls', () => {
     task.waitForBudget('spent again');
     expect(task.retry(false)).toBe('deliver');
     expect(task.phase).toBe('ready');
+  });
+
+  it('waits for Coder with the work in order, tries again later and later, and goes on', () => {
+    const task = running();
+    task.accept(comment('d1'));
+    const run = task.takeDeliverableRun(20);
+    task.forwarding();
+    // The send failed because Coder did not answer: the items go back to the head.
+    task.requeueFront(run);
+    const delay = (n: number) => 30_000 * 2 ** n;
+    expect(task.waitForCoder('deliver', 'Coder answered 503', 1_000, delay)).toBe(true);
+    expect(task.phase).toBe('waiting-for-coder');
+    expect(task.parked).toBe(true);
+    expect(task.state.liveDirty).toBe(true);
+    expect(task.state.coderDown).toEqual({
+      step: 'deliver',
+      since: new Date(1_000).toISOString(),
+      failedProbes: 0,
+      nextProbeAt: 31_000,
+    });
+    // Held, in order, behind the first.
+    task.accept(comment('d2'));
+    expect(task.hasWork()).toBe(false);
+    expect(task.snapshot().pending.map((p) => p.deliveryId)).toEqual(['d1', 'd2']);
+    // A try: back to the step, and Coder still down: not news, and the next wait is longer.
+    expect(task.retry(true)).toBe('deliver');
+    expect(task.phase).toBe('ready');
+    task.forwarding();
+    expect(task.waitForCoder('deliver', 'still 503', 40_000, delay)).toBe(false);
+    expect(task.state.coderDown).toMatchObject({ failedProbes: 1, nextProbeAt: 100_000 });
+    // Never `failed` for this, and the outage survives continue-as-new.
+    const carried = new TaskLifecycle('gh-widgets-1', repository, 1, task.carry());
+    expect(carried.phase).toBe('waiting-for-coder');
+    expect(carried.state.coderDown?.failedProbes).toBe(1);
+    carried.retry(true);
+    expect(carried.coderAnswered()).toBe(true);
+    expect(carried.state.coderDown).toBeNull();
+    expect(carried.state.liveDirty).toBe(true);
+    expect(carried.coderAnswered()).toBe(false);
+    expect(carried.hasWork()).toBe(true);
+  });
+
+  it('a start that waits for Coder queues its assignment again on the next try', () => {
+    const task = fresh();
+    task.assign(assignment());
+    expect(task.waitForCoder('start', 'ECONNREFUSED', 0, () => 30_000)).toBe(true);
+    expect(task.state.failedStep).toBe('start');
+    task.accept(comment('d1'));
+    expect(task.retry(true)).toBe('start');
+    expect(task.phase).toBe('requested');
+    expect(task.snapshot().pending.map((p) => p.kind)).toEqual([
+      'issue.assigned',
+      'comment.posted',
+    ]);
   });
 
   it('drops review comments its review carried, queued or arriving later', () => {

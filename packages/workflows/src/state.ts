@@ -23,6 +23,11 @@ export type Phase =
   | 'failed'
   /** Coder refused work for a budget or usage limit: retried on a timer, or when Coder clears it. */
   | 'waiting-for-budget'
+  /**
+   * Coder does not answer (network, 5xx, 429): the work waits in order and goes out by itself
+   * when Coder is back (a probe with backoff, or an `agentUpdate`). Never `failed` for this.
+   */
+  | 'waiting-for-coder'
   | 'closing'
   | 'closed';
 
@@ -113,6 +118,20 @@ export interface CarriedState {
   pendingReminder?: { phase: string; since: string } | null;
   /** Review comments the agent got already (in their review's message or alone); bounded. */
   sentReviewComments?: number[];
+  /** Coder stopped answering (patch `coder-down-waits`): since when, and the next try. */
+  coderDown?: CoderDown | null;
+}
+
+/** An outage of Coder as one task lives it: from the first failed call to the first answer. */
+export interface CoderDown {
+  /** The step that waits: the start, or a send to a running agent. */
+  step: FailedStep;
+  /** When the first call failed (ISO). */
+  since: string;
+  /** Tries since then that found Coder still down. */
+  failedProbes: number;
+  /** When the next try is due (workflow time, ms). */
+  nextProbeAt: number;
 }
 
 /** An `/agent` command comment, waiting to be acted on. */
@@ -231,13 +250,31 @@ type DeepReadonly<T> = T extends (infer U)[]
  */
 export const TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
   requested: ['starting', 'failed', 'closing'],
-  starting: ['ready', 'requested', 'queued', 'failed', 'waiting-for-budget', 'closing'],
+  starting: [
+    'ready',
+    'requested',
+    'queued',
+    'failed',
+    'waiting-for-budget',
+    'waiting-for-coder',
+    'closing',
+  ],
   queued: ['starting', 'failed', 'closing'],
-  ready: ['working', 'failed', 'waiting-for-budget', 'closing'],
-  working: ['ready', 'failed', 'waiting-for-budget', 'closing'],
+  ready: ['working', 'failed', 'waiting-for-budget', 'waiting-for-coder', 'closing'],
+  working: ['ready', 'failed', 'waiting-for-budget', 'waiting-for-coder', 'closing'],
   // A second failure while parked (an agent error pushed during a failing send) stays failed.
   failed: ['ready', 'requested', 'failed', 'waiting-for-budget', 'closing'],
   'waiting-for-budget': ['ready', 'requested', 'failed', 'waiting-for-budget', 'closing'],
+  // A try (`retry`) goes back to the step: `ready` to deliver, `requested` to start again. An
+  // agent error pushed meanwhile parks it as any other.
+  'waiting-for-coder': [
+    'ready',
+    'requested',
+    'failed',
+    'waiting-for-budget',
+    'waiting-for-coder',
+    'closing',
+  ],
   closing: ['closed'],
   closed: [],
 };
@@ -377,9 +414,54 @@ export class TaskLifecycle {
     this.#s.failedOnAgentError = true;
   }
 
-  /** Failed, or waiting for the budget: nothing is delivered until a retry or Coder clears it. */
+  /**
+   * Coder did not answer `step`: the task waits for Coder, the work kept in order. Returns
+   * true when this is the first failure of the outage (the issue is told once); a try that
+   * finds Coder still down waits longer (`delayAfter(failedProbes)`).
+   */
+  waitForCoder(
+    step: FailedStep,
+    message: string,
+    nowMs: number,
+    delayAfter: (failedProbes: number) => number,
+  ): boolean {
+    this.#move('waiting-for-coder', 'waitForCoder');
+    this.#s.failedStep = step;
+    this.#s.lastError = message;
+    this.#s.failedOnAgentError = false;
+    const down = this.#s.coderDown;
+    const failedProbes = down ? down.failedProbes + 1 : 0;
+    this.#s.coderDown = {
+      step,
+      since: down?.since ?? new Date(nowMs).toISOString(),
+      failedProbes,
+      nextProbeAt: nowMs + delayAfter(failedProbes),
+    };
+    // A running agent's status comment says so through the status lane (throttled).
+    if (!down && step === 'deliver') this.#s.liveDirty = true;
+    return !down;
+  }
+
+  /**
+   * Coder answered a call: the outage, if there was one, is over. Returns true when it was
+   * (the status comment, which said "waiting for Coder", is due for an edit).
+   */
+  coderAnswered(): boolean {
+    const down = this.#s.coderDown;
+    if (!down) return false;
+    this.#s.coderDown = null;
+    // The status comment said "waiting for Coder"; a start writes its own comment anyway.
+    if (down.step === 'deliver') this.#s.liveDirty = true;
+    return true;
+  }
+
+  /** Failed, or waiting for the budget or for Coder: nothing is delivered until it goes on. */
   get parked(): boolean {
-    return this.#s.phase === 'failed' || this.#s.phase === 'waiting-for-budget';
+    return (
+      this.#s.phase === 'failed' ||
+      this.#s.phase === 'waiting-for-budget' ||
+      this.#s.phase === 'waiting-for-coder'
+    );
   }
 
   /** The agent's current error is a budget or usage limit. */

@@ -8,6 +8,7 @@
  */
 import type { IssueAssigned } from '@code-factory/events';
 import {
+  CODER_DOWN_NOTES,
   COMMAND_REACTION,
   COMMAND_REPLIES,
   commandHelp,
@@ -29,6 +30,7 @@ import {
   condition,
   isCancellation,
   log,
+  metricMeter,
   patched,
   proxyActivities,
   proxyLocalActivities,
@@ -39,6 +41,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { type AgentRef, ErrorTypes, type TaskActivities } from './activities';
+import { coderProbeDelay, isCoderUnavailable } from './coder-down';
 import { SearchAttributes, type SendMessageInput } from './definitions';
 import type { FleetActivities } from './fleet-definitions';
 import { checkSendMessage, checkStuckReminder } from './guards';
@@ -110,6 +113,13 @@ export const Patches = {
    * meanwhile finishes first too (before, the continue-as-new abandoned it: a status edit lost).
    */
   continueYieldsToWork: 'continue-yields-to-work',
+  /**
+   * Coder down is a state, not a failure: a start or a send that Coder did not answer (network,
+   * 5xx, 429, after fewer activity retries than before) puts the task in `waiting-for-coder`
+   * instead of `failed`; the issue is told once, and the step is tried again by itself after
+   * a durable timer (30 s doubling to 5 min) or at once on an `agentUpdate`.
+   */
+  coderDownWaits: 'coder-down-waits',
 } as const;
 
 /** Patches whose code runs after a local activity resolves: lean runs ask at the start. */
@@ -120,6 +130,7 @@ const HOISTED = [
   Patches.fleetControls,
   Patches.continueAfterStart,
   Patches.continueYieldsToWork,
+  Patches.coderDownWaits,
 ] as const;
 
 /** Times a run lets new work go before its continue-as-new; then the work waits for the next run. */
@@ -154,6 +165,16 @@ const retry = {
 const githubOptions = { startToCloseTimeout: '40 seconds', retry } as const;
 /** `startAgent` makes up to four Coder calls (find, template, presets, create). */
 const coderOptions = { startToCloseTimeout: '90 seconds', retry } as const;
+/**
+ * Patch `coder-down-waits`: a start or a send whose Coder calls fail goes on waiting for Coder
+ * in the workflow (durable timers, the issue told), so the activity gives up after ~7 s of
+ * backoff instead of ~2 minutes of it.
+ */
+const coderWaitingOptions = {
+  startToCloseTimeout: '90 seconds',
+  retry: { ...retry, maximumAttempts: 4 },
+} as const;
+type CallOptions = typeof githubOptions | typeof coderOptions | typeof coderWaitingOptions;
 /** Readiness polls inside one heartbeating activity: history does not grow per poll. */
 const waitingOptions = {
   startToCloseTimeout: '3 hours',
@@ -218,6 +239,16 @@ export class TaskRun {
   /** Patch `fleet-controls`: commands, slots, pause, stuck reminders. */
   #fleet(): boolean {
     return this.#patched(Patches.fleetControls);
+  }
+
+  /** Patch `coder-down-waits`: a Coder that does not answer is waited for, not a failure. */
+  #coderWaits(): boolean {
+    return this.#patched(Patches.coderDownWaits);
+  }
+
+  /** Options of a start or send call to Coder: fewer retries where the task waits for Coder. */
+  #coderCallOptions(): CallOptions {
+    return this.#coderWaits() ? coderWaitingOptions : coderOptions;
   }
 
   /** `pause` signal: hold what comes, forward nothing, say so on the issue. */
@@ -315,6 +346,9 @@ export class TaskRun {
       log.info('agent error cleared in Coder; resuming');
       task.resume();
       this.publishPhase();
+    } else if (task.phase === 'waiting-for-coder' && this.#coderWaits()) {
+      // Coder pushed something about the chat (its stream is back): try now, not at the timer.
+      this.#tryCoderAgain('agent update');
     }
   }
 
@@ -623,7 +657,7 @@ export class TaskRun {
     }
     const identity = await acts.resolveCoderIdentity.executeWithOptions(
       {
-        ...coderOptions,
+        ...this.#coderCallOptions(),
         summary: fromConfig
           ? 'Coder user of the service'
           : `Coder user of @${assignment.sender.login}`,
@@ -652,7 +686,10 @@ export class TaskRun {
       ]);
     }
     const started = await acts.startAgent.executeWithOptions(
-      { ...coderOptions, summary: `start ${identity.backend} agent ${this.input.taskName}` },
+      {
+        ...this.#coderCallOptions(),
+        summary: `start ${identity.backend} agent ${this.input.taskName}`,
+      },
       [
         {
           ...ref,
@@ -667,6 +704,7 @@ export class TaskRun {
       ],
     );
     const ownerNote = fromConfig ? REPO_CONFIG_NOTE : started.ownerFallback;
+    if (task.coderAnswered()) log.info('Coder answers again; starting the agent');
     task.started({
       agent: started.agent,
       ...(started.settings ?? {}),
@@ -885,9 +923,10 @@ export class TaskRun {
         'deliverToAgent',
         `forward ${items.length} item(s) to ${agent.name}`,
         [{ agent, text: formatBatch(items) }],
-        coderOptions,
+        this.#coderCallOptions(),
       );
       const result = await sending.finally(() => reacting);
+      if (task.coderAnswered()) log.info('Coder answers again; the held items went out');
       task.forwarded(items.length);
       task.reviewCommentsSent([...inReview, ...alone]);
       log.info('forwarded to agent', { items: items.length, queued: result.queued });
@@ -936,6 +975,10 @@ export class TaskRun {
     const task = this.task;
     const failure = applicationFailureOf(err);
     const message = failure?.message ?? (err instanceof Error ? err.message : String(err));
+    if (this.#coderWaits() && isCoderUnavailable(err)) {
+      await this.#waitForCoder(step, message);
+      return;
+    }
     log.warn('step failed; waiting for retry or close', { step, type: failure?.type, message });
     const agent = task.state.agent;
     if (step === 'start') {
@@ -977,6 +1020,93 @@ export class TaskRun {
   }
 
   /**
+   * Coder did not answer `step` (patch `coder-down-waits`): the work stays in order and the
+   * task waits for Coder, never `failed` for this. The issue is told once per outage: at once
+   * for a start (the status comment is created then, so the assignment shows), through the
+   * status lane for a running agent (throttled like every live edit). `coderLane` tries again.
+   */
+  async #waitForCoder(step: FailedStep, message: string): Promise<void> {
+    const task = this.task;
+    const first = !task.state.coderDown;
+    if (step === 'start') {
+      // Before the phase changes, as for `failed`: whoever sees it finds the issue says so.
+      if (first) {
+        await this.#tryShowStatus({
+          state: 'waiting-for-coder',
+          problem: CODER_DOWN_NOTES.start,
+          agentUrl: task.state.agent?.url,
+        });
+      }
+      // No agent runs: the slots go to the next in line; the next try asks again.
+      await this.#releaseSlots();
+    }
+    task.waitForCoder(step, message, Date.now(), coderProbeDelay);
+    const down = task.state.coderDown;
+    log.warn('Coder is not answering; waiting for it', {
+      step,
+      message,
+      since: down?.since,
+      failedProbes: down?.failedProbes,
+      nextTryInMs: down ? down.nextProbeAt - Date.now() : undefined,
+    });
+    if (first) {
+      metricMeter
+        .createCounter(
+          'code_factory_coder_unavailable_waits',
+          'tasks',
+          'Tasks that began waiting for Coder (it did not answer a start or a send)',
+        )
+        .add(1, { step });
+    }
+    this.publishPhase();
+  }
+
+  /** A task waiting for Coder tries its step again now (its timer fired, or Coder pushed). */
+  #tryCoderAgain(reason: string): void {
+    const task = this.task;
+    if (task.phase !== 'waiting-for-coder') return;
+    log.info('trying Coder again', { reason, failedProbes: task.state.coderDown?.failedProbes });
+    // A start is redone whole (the agent adopted by name); a send goes out again, in order.
+    // The search attributes keep `waiting-for-coder` until the try succeeds or fails otherwise.
+    task.retry(true);
+    setCurrentDetails(describe(task));
+  }
+
+  /**
+   * Patch `coder-down-waits`: a task waiting for Coder tries again when its timer fires (30 s
+   * after the failure, then twice as long each time Coder is still down, at most 5 min). The
+   * time is in the carried state, so a continue-as-new keeps the schedule.
+   */
+  async coderLane(): Promise<void> {
+    if (!this.#coderWaits()) return;
+    const task = this.task;
+    for (;;) {
+      await condition(() => task.closeRequested || task.phase === 'waiting-for-coder');
+      if (task.closeRequested) return;
+      const due = task.state.coderDown?.nextProbeAt ?? Date.now();
+      const moved = await condition(
+        () => task.closeRequested || task.phase !== 'waiting-for-coder',
+        Math.max(1, due - Date.now()),
+      );
+      if (moved) continue;
+      // A long outage adds a try every few minutes: let the loop see the history grow.
+      this.#noteHistory();
+      this.#tryCoderAgain('timer');
+    }
+  }
+
+  /** The status comment while Coder does not answer a running agent's messages. */
+  #coderDownView(agent: AgentRef | null): Omit<StatusView, 'taskName'> {
+    const s = this.task.state;
+    return {
+      state: 'waiting-for-coder',
+      problem: s.failedStep === 'start' ? CODER_DOWN_NOTES.start : CODER_DOWN_NOTES.deliver,
+      ...(agent ? { agentUrl: agent.url } : {}),
+      ...(s.pullRequestUrl ? { pullRequestUrl: s.pullRequestUrl } : {}),
+    };
+  }
+
+  /**
    * A call on the per-comment path: a local activity in lean runs. Only the loop calls
    * these there, one at a time: local activities are numbered in the order they are
    * scheduled, and two lanes scheduling them could interleave one way live and another way
@@ -986,7 +1116,7 @@ export class TaskRun {
     name: K,
     summary: string,
     args: Parameters<TaskActivities[K]>,
-    options: typeof githubOptions | typeof coderOptions = githubOptions,
+    options: CallOptions = githubOptions,
   ): Promise<Awaited<ReturnType<TaskActivities[K]>>> {
     type Call = {
       executeWithOptions(o: object, a: unknown[]): Promise<Awaited<ReturnType<TaskActivities[K]>>>;
@@ -1068,6 +1198,7 @@ export class TaskRun {
             task.state.statusCommentId !== null &&
             (task.phase === 'ready' ||
               task.phase === 'working' ||
+              task.phase === 'waiting-for-coder' ||
               task.state.failedOnAgentError === true)),
       );
       if (task.closeRequested) return;
@@ -1076,9 +1207,11 @@ export class TaskRun {
       const wait = shownAt === null ? 0 : shownAt + interval - Date.now();
       if (wait > 0 && (await condition(() => task.closeRequested, wait))) return;
       const agent = task.state.agent;
-      if (!agent || (task.parked && !task.state.failedOnAgentError)) continue;
+      const coderDown = task.phase === 'waiting-for-coder';
+      if (!agent || (task.parked && !task.state.failedOnAgentError && !coderDown)) continue;
       task.liveShown(Date.now());
-      await this.#inLane(() => this.#tryShowStatus(this.#liveView(agent)));
+      const view = coderDown ? this.#coderDownView(agent) : this.#liveView(agent);
+      await this.#inLane(() => this.#tryShowStatus(view));
     }
   }
 
@@ -1134,6 +1267,8 @@ export class TaskRun {
     const agent = s.agent;
     if (this.task.paused) {
       await this.#tryShowStatus({ state: 'paused', agentUrl: agent?.url });
+    } else if (this.task.phase === 'waiting-for-coder') {
+      await this.#tryShowStatus(this.#coderDownView(agent));
     } else if (this.task.phase === 'queued') {
       const ahead = s.slots?.find((slot) => !slot.granted)?.ahead;
       await this.#tryShowStatus({ state: 'queued', ahead: ahead ?? undefined });
@@ -1355,7 +1490,17 @@ export function describe(task: TaskLifecycle): string {
   ];
   if (s.agent) lines.push(`Agent: [${s.agent.name}](${s.agent.url}) (${s.agent.backend})`);
   if (s.inbox.length) lines.push(`Waiting to forward: ${s.inbox.length} item(s)`);
-  if (task.parked) {
+  if (s.phase === 'waiting-for-coder') {
+    const down = s.coderDown;
+    lines.push(
+      `Waiting for Coder${down ? ` since ${down.since}` : ''} (step: ${s.failedStep}): ${s.lastError ?? ''}`,
+    );
+    if (down) {
+      lines.push(
+        `Next try at ${new Date(down.nextProbeAt).toISOString()} (${down.failedProbes} tries found Coder still down). It goes on by itself; the \`retry\` update tries now.`,
+      );
+    }
+  } else if (task.parked) {
     lines.push(`Failed step: ${s.failedStep}. ${s.lastError ?? ''}`);
     lines.push('Retry with the `retry` update, or close the task.');
   }

@@ -55,7 +55,13 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
 
   run.labelIssue();
   run.publishPhase();
-  const lanes = [run.reactionLane(), run.statusLane(), run.controlLane(), run.budgetLane()];
+  const lanes = [
+    run.reactionLane(),
+    run.statusLane(),
+    run.controlLane(),
+    run.budgetLane(),
+    run.coderLane(),
+  ];
 
   for (;;) {
     await condition(
