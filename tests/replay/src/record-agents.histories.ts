@@ -204,6 +204,55 @@ describe.runIf(RECORD)('record Coder Agents histories', () => {
     await save('task-agents-continued-comment-close', handle(n));
   });
 
+  it('tasks (agents, patch coder-down-waits): Coder down under a running agent and at an assignment', async () => {
+    const running = 207;
+    const assigned = 208;
+    const state = (n: number) => handle(n).query(stateQuery);
+    await send(
+      'issues',
+      samplePayloads.issueAssigned({ ...issue(running), title: 'Replay: down' }),
+    );
+    await phase(running, ['ready']);
+    await until(async () => (await state(running)).runs >= 1, 'the continued run');
+    const chat = await chatOf(running);
+    // Coder answers 503 to everything until the reset below.
+    stack.coder.fail({ path: /^\/api\//, status: 503, times: 1_000_000 });
+    await send(
+      'issue_comment',
+      samplePayloads.issueComment({ ...issue(running), body: 'held one', commentId: running * 10 }),
+    );
+    await phase(running, ['waiting-for-coder']);
+    await send(
+      'issue_comment',
+      samplePayloads.issueComment({ ...issue(running), body: 'held two', commentId: running * 11 }),
+    );
+    await send(
+      'issues',
+      samplePayloads.issueAssigned({ ...issue(assigned), title: 'Replay: assigned while down' }),
+    );
+    await phase(assigned, ['waiting-for-coder']);
+    // The running task's first try (its timer) finds Coder still down.
+    await until(
+      async () => ((await state(running)).coderDown?.failedProbes ?? 0) >= 1,
+      'a failed try',
+      90_000,
+    );
+    stack.coder.reset();
+    // Coder pushes a change of the chat: the running task tries at once.
+    stack.coder.setChatDiff(chat.id, {
+      pull_request_url: `https://github.com/${stack.repo.owner}/${stack.repo.name}/pull/207`,
+    });
+    await until(async () => (await state(running)).counts.forwardedItems === 2, 'delivered');
+    // The assignment starts at its next try (its timer).
+    await until(async () => (await state(assigned)).runs >= 1, 'started after Coder', 120_000);
+    await send('issues', samplePayloads.issueClosed(issue(running)));
+    await send('issues', samplePayloads.issueClosed(issue(assigned)));
+    expect(await handle(running).result()).toBe('closed');
+    expect(await handle(assigned).result()).toBe('closed');
+    await save('task-agents-coder-down-deliver', handle(running));
+    await save('task-agents-coder-down-start', handle(assigned));
+  }, 300_000);
+
   it('agent watch workflow (still running)', async () => {
     await save(
       'agent-watch-following',
