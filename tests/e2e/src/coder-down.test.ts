@@ -171,3 +171,55 @@ describe('Coder down', () => {
     expect((await stack.client.workflow.count(query)).count).toBe(0);
   }, 240_000);
 });
+
+describe('Coder down (Coder Tasks)', () => {
+  let stack: Stack;
+  beforeAll(async () => {
+    stack = await startStack({ coderRelease: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } });
+  });
+  afterAll(async () => {
+    await stack?.close();
+  });
+
+  it('a send to a Coder task that Coder does not answer waits for Coder and goes out by itself', async () => {
+    const n = 7511;
+    const id = await stack.assign(n, 'Coder goes down under a Coder task');
+    await stack.waitForPhase(id, ['ready']);
+    const sentBefore = stack.agentTexts(id)?.length ?? 0;
+    stack.coder.fail({
+      path: /^\/api\//,
+      status: 502,
+      times: 1_000_000,
+      headers: { 'retry-after': '0' },
+    });
+    for (const [i, body] of ['tasks held 1', 'tasks held 2'].entries()) {
+      const res = await stack.deliver(
+        'issue_comment',
+        samplePayloads.issueComment({ ...stack.issue(n), body, commentId: 75110 + i }),
+      );
+      expect(res.status).toBe(202);
+    }
+    // The readiness check before the send is what Coder does not answer here.
+    await stack.waitForPhase(id, ['waiting-for-coder'], 60_000);
+    await until(
+      () =>
+        stack.github
+          .comments(stack.repo.owner, stack.repo.name, n)
+          .find((c) => c.body.startsWith(STATUS_MARKER) && c.body.includes(WAITING)),
+      'the status comment saying Waiting for Coder',
+    );
+    stack.coder.reset();
+    await stack.waitFor(id, (s) => s.counts.forwardedItems === 2 && s.phase === 'ready', 60_000);
+    const texts = (stack.agentTexts(id) ?? []).slice(sentBefore).join('\n---\n');
+    expect(texts.split('tasks held 1')).toHaveLength(2);
+    expect(texts.split('tasks held 2')).toHaveLength(2);
+    expect(texts.indexOf('tasks held 1')).toBeLessThan(texts.indexOf('tasks held 2'));
+    await until(
+      () =>
+        stack.github
+          .comments(stack.repo.owner, stack.repo.name, n)
+          .find((c) => c.body.startsWith(STATUS_MARKER) && !c.body.includes(WAITING)),
+      'the status comment back to the running agent',
+    );
+  }, 180_000);
+});
