@@ -214,6 +214,8 @@ export class TaskRun {
   #startDone = false;
   /** Calls the status and control lanes have in flight (continue-as-new after start waits). */
   #laneCalls = 0;
+  /** The loop is explaining a failed send on the issue: the status lane must not edit now. */
+  #explaining = false;
 
   constructor(readonly input: TaskWorkflowInput) {
     this.task = new TaskLifecycle(
@@ -972,7 +974,6 @@ export class TaskRun {
   }
 
   async #handleFailure(err: unknown, step: FailedStep): Promise<void> {
-    const task = this.task;
     const failure = applicationFailureOf(err);
     const message = failure?.message ?? (err instanceof Error ? err.message : String(err));
     if (this.#coderWaits() && isCoderUnavailable(err)) {
@@ -980,6 +981,29 @@ export class TaskRun {
       return;
     }
     log.warn('step failed; waiting for retry or close', { step, type: failure?.type, message });
+    if (step !== 'start' && this.#coderWaits()) {
+      // A live edit of the status lane would land after the explanation below and hide it
+      // under "idle": the one in flight finishes first, and none starts until the phase says
+      // failed (the lane leaves parked tasks alone).
+      this.#explaining = true;
+      try {
+        await condition(() => this.#laneCalls === 0);
+        await this.#explainFailure(step, failure, message);
+      } finally {
+        this.#explaining = false;
+      }
+      return;
+    }
+    await this.#explainFailure(step, failure, message);
+  }
+
+  /** The failure explained on the issue, then the phase (`failed`, or parked on an agent error). */
+  async #explainFailure(
+    step: FailedStep,
+    failure: ApplicationFailure | undefined,
+    message: string,
+  ): Promise<void> {
+    const task = this.task;
     const agent = task.state.agent;
     if (step === 'start') {
       // Explained once, in plain words when the user can fix it; before the phase changes,
@@ -1012,6 +1036,17 @@ export class TaskRun {
       await this.#tryShowStatus({
         state: 'stalled',
         problem: `${message}. The comments are kept; an operator can retry once the agent runs again.`,
+        agentUrl: agent?.url,
+      });
+    } else if (this.#coderWaits()) {
+      // Any other send that failed (a 4xx retrying cannot fix, GitHub down while CI logs were
+      // read): `failed` is published only once the issue says so, never under "idle".
+      await this.#tryShowStatus({
+        state: 'stalled',
+        problem:
+          failure?.type === ErrorTypes.userFixable
+            ? `${message} The comments are kept; an operator can retry once it is fixed.`
+            : 'A message could not be delivered to the agent. The comments are kept; the operators have been told and can retry it.',
         agentUrl: agent?.url,
       });
     }
@@ -1209,6 +1244,10 @@ export class TaskRun {
       const agent = task.state.agent;
       const coderDown = task.phase === 'waiting-for-coder';
       if (!agent || (task.parked && !task.state.failedOnAgentError && !coderDown)) continue;
+      if (this.#explaining) {
+        await condition(() => !this.#explaining || task.closeRequested);
+        continue;
+      }
       task.liveShown(Date.now());
       const view = coderDown ? this.#coderDownView(agent) : this.#liveView(agent);
       await this.#inLane(() => this.#tryShowStatus(view));

@@ -170,6 +170,29 @@ describe('Coder down', () => {
     expect(statusWrites(assignedMeanwhile).filter((b) => b.includes(WAITING))).toHaveLength(1);
     expect((await stack.client.workflow.count(query)).count).toBe(0);
   }, 240_000);
+
+  it('a send Coder refuses (a 4xx, not an outage) is failed, and explained on the issue first', async () => {
+    const n = 7503;
+    const id = await stack.assign(n, 'Coder refuses a message');
+    await stack.waitForPhase(id, ['ready']);
+    const chat = await until(
+      () => stack.coder.chatByLabel('code-factory/task', id),
+      'the running agent',
+    );
+    stack.coder.fail({
+      method: 'POST',
+      path: new RegExp(`^/api/v2/chats/${chat.id}/messages$`),
+      status: 400,
+      body: { message: 'Invalid request.' },
+    });
+    await comment(n, 'refused', 75031);
+    await stack.waitForPhase(id, ['failed']);
+    // Read once, right after the phase: the explanation was written before it was published.
+    const body = statusComment(n)?.body ?? '';
+    expect(body).toContain('A message could not be delivered to the agent');
+    expect(body).not.toContain('picks up the next comment');
+    expect(body).not.toContain(WAITING);
+  });
 });
 
 describe('Coder down (Coder Tasks)', () => {
