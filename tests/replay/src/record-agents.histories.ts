@@ -253,6 +253,32 @@ describe.runIf(RECORD)('record Coder Agents histories', () => {
     await save('task-agents-coder-down-start', handle(assigned));
   }, 300_000);
 
+  it('task (agents, patch coder-down-waits): a send Coder refuses is explained, retried, close', async () => {
+    const n = 209;
+    await send('issues', samplePayloads.issueAssigned({ ...issue(n), title: 'Replay: refused' }));
+    await phase(n, ['ready']);
+    await until(async () => (await handle(n).query(stateQuery)).runs >= 1, 'the continued run');
+    const chat = await chatOf(n);
+    stack.coder.fail({
+      method: 'POST',
+      path: new RegExp(`^/api/v2/chats/${chat.id}/messages$`),
+      status: 400,
+    });
+    await send(
+      'issue_comment',
+      samplePayloads.issueComment({ ...issue(n), body: 'refused once', commentId: n * 10 }),
+    );
+    await phase(n, ['failed']);
+    await handle(n).executeUpdate(retryUpdate);
+    await until(
+      async () => (await handle(n).query(stateQuery)).counts.forwardedItems === 1,
+      'forwarded after the retry',
+    );
+    await send('issues', samplePayloads.issueClosed(issue(n)));
+    expect(await handle(n).result()).toBe('closed');
+    await save('task-agents-refused-send-explained', handle(n));
+  });
+
   it('agent watch workflow (still running)', async () => {
     await save(
       'agent-watch-following',
