@@ -127,6 +127,13 @@ describe('Coder down', () => {
       'comment.posted',
     ]);
     expect(waiting.coderDown?.step).toBe('deliver');
+    // The Web UI's current details say it too, with when the next try is due.
+    const metadata = (await stack.client.workflow
+      .getHandle(runningId)
+      .query('__temporal_workflow_metadata')) as { currentDetails?: string };
+    expect(metadata.currentDetails).toContain('phase **waiting-for-coder**');
+    expect(metadata.currentDetails).toMatch(/Waiting for Coder since .* \(step: deliver\)/);
+    expect(metadata.currentDetails).toContain('Next try at');
     expect(stack.coder.chatMessages(chat.id)).toHaveLength(sentBefore);
     expect(stack.coder.chatByLabel('code-factory/task', meanwhileId)).toBeUndefined();
 
