@@ -69,11 +69,18 @@ describe('isCoderUnavailable: which failed steps mean "waiting for Coder"', () =
 
 describe('coderProbeDelay', () => {
   it('waits 30 s, then twice as long each time, at most 5 minutes', () => {
-    expect([0, 1, 2, 3, 4, 5, 50].map(coderProbeDelay)).toEqual([
+    expect([0, 1, 2, 3, 4, 5, 50].map((n) => coderProbeDelay(n))).toEqual([
       30_000, 60_000, 120_000, 240_000, 300_000, 300_000, 300_000,
     ]);
     expect(coderProbeDelay(0)).toBe(CODER_PROBE_FIRST_MS);
     expect(coderProbeDelay(1_000)).toBe(CODER_PROBE_MAX_MS);
     expect(coderProbeDelay(-1)).toBe(CODER_PROBE_FIRST_MS);
+  });
+
+  it('spreads each wait by ±20 % so the tasks of one outage do not all try at once', () => {
+    expect(coderProbeDelay(0, 0)).toBe(24_000);
+    expect(coderProbeDelay(0, 0.999_999)).toBe(36_000);
+    expect(coderProbeDelay(10, 0)).toBe(240_000);
+    expect(coderProbeDelay(10, 1)).toBe(360_000);
   });
 });

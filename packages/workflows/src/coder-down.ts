@@ -14,11 +14,14 @@ export const CODER_PROBE_MAX_MS = 5 * 60_000;
 /**
  * How long a task waiting for Coder waits before its next try, after `failedProbes` tries that
  * found Coder still down (0 for the wait that follows the failure itself): 30 s, 1 min, 2 min,
- * 4 min, then every 5 min.
+ * 4 min, then every 5 min, each spread by ±20 % with `random` (in [0, 1); the workflow's
+ * deterministic `Math.random()`), so the tasks an outage stopped together do not all knock at
+ * once when Coder comes back. `random` 0.5 is the exact schedule.
  */
-export function coderProbeDelay(failedProbes: number): number {
+export function coderProbeDelay(failedProbes: number, random = 0.5): number {
   const n = Math.max(0, Math.min(Math.floor(failedProbes), 20));
-  return Math.min(CODER_PROBE_FIRST_MS * 2 ** n, CODER_PROBE_MAX_MS);
+  const spread = 0.8 + 0.4 * Math.min(Math.max(random, 0), 1);
+  return Math.round(Math.min(CODER_PROBE_FIRST_MS * 2 ** n, CODER_PROBE_MAX_MS) * spread);
 }
 
 /**

@@ -1075,7 +1075,8 @@ export class TaskRun {
       // No agent runs: the slots go to the next in line; the next try asks again.
       await this.#releaseSlots();
     }
-    task.waitForCoder(step, message, Date.now(), coderProbeDelay);
+    // Math.random is the workflow's seeded one: the same spread on replay.
+    task.waitForCoder(step, message, Date.now(), (n) => coderProbeDelay(n, Math.random()));
     const down = task.state.coderDown;
     log.warn('Coder is not answering; waiting for it', {
       step,

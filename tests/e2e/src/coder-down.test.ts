@@ -175,7 +175,10 @@ describe('Coder down', () => {
     // Said once each: one write of "Waiting for Coder" per issue, whatever the tries.
     expect(statusWrites(running).filter((b) => b.includes(WAITING))).toHaveLength(1);
     expect(statusWrites(assignedMeanwhile).filter((b) => b.includes(WAITING))).toHaveLength(1);
-    expect((await stack.client.workflow.count(query)).count).toBe(0);
+    await until(
+      async () => (await stack.client.workflow.count(query)).count === 0,
+      'none counted as waiting for Coder any more',
+    );
   }, 240_000);
 
   it('a send Coder refuses (a 4xx, not an outage) is failed, and explained on the issue first', async () => {
