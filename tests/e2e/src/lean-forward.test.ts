@@ -129,7 +129,10 @@ describe('lean forward path', () => {
     const continued = await handle.fetchHistory();
     const length = continued.events?.length ?? 0;
     console.log(`start-up run: ${startUp.events?.length} events; continued run: ${length}`);
-    expect(length).toBeLessThan(20);
+    // Start, one workflow task, a timer, and per patch asked at the run's start (`lean-forward`
+    // and HOISTED in task-steps.ts) a marker and its TemporalChangeVersion upsert: 19 events
+    // before patch `coder-down-waits`, 21 with it.
+    expect(length).toBeLessThanOrEqual(21);
 
     // The static summary stays with the first run; the details name the issue on every run.
     const metadata = (await handle.query('__temporal_workflow_metadata')) as {
