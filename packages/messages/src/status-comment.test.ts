@@ -164,9 +164,9 @@ describe('status comment while Coder is down', () => {
     ).toBe(
       [
         STATUS_MARKER,
-        '⏳ Waiting for Coder: Coder is not answering just now. Nothing is lost; this goes on by itself as soon as Coder answers again.',
+        '⏳ Waiting for Coder. Nothing is lost: this goes on by itself as soon as Coder answers again.',
         '',
-        'The assignment is taken: the agent starts once Coder is back. Comments on this issue wait, in order, until then.',
+        'Coder is not answering just now. The assignment is taken: the agent starts once Coder is back, and comments on this issue wait, in order, until then.',
         '',
         'Task: `gh-widgets-7`',
       ].join('\n'),
@@ -181,7 +181,7 @@ describe('status comment while Coder is down', () => {
       problem: CODER_DOWN_NOTES.deliver,
     });
     expect(body).toContain('Waiting for Coder');
-    expect(body).toContain('reach the agent once Coder is back');
+    expect(body).toContain('reach the agent once it does');
     expect(body).toContain('[Open in Coder](https://c/a)');
     // Not the idle line of a running agent: nothing is picked up while Coder is down.
     expect(body).not.toContain('picks up the next comment');

@@ -50,7 +50,7 @@ const HEADLINES: Record<StatusState, string> = {
   failed: '⚠️ The Coder agent could not start.',
   stalled: '⚠️ The Coder agent stopped taking messages; new comments wait until it is back.',
   'waiting-for-coder':
-    '⏳ Waiting for Coder: Coder is not answering just now. Nothing is lost; this goes on by itself as soon as Coder answers again.',
+    '⏳ Waiting for Coder. Nothing is lost: this goes on by itself as soon as Coder answers again.',
   completed: '✅ This issue is closed; the Coder agent was cleaned up.',
   released:
     '👋 The Coder agent was released and cleaned up; the issue stays open. Assign the issue again to start a new agent.',
@@ -72,8 +72,9 @@ const ACTIVITY_HEADLINES: Record<AgentActivity, string> = {
  */
 export const CODER_DOWN_NOTES = {
   start:
-    'The assignment is taken: the agent starts once Coder is back. Comments on this issue wait, in order, until then.',
-  deliver: 'New comments are kept, in order, and reach the agent once Coder is back.',
+    'Coder is not answering just now. The assignment is taken: the agent starts once Coder is back, and comments on this issue wait, in order, until then.',
+  deliver:
+    'Coder is not taking messages just now. New comments are kept, in order, and reach the agent once it does.',
 } as const;
 
 const MAX_SUMMARY = 600;

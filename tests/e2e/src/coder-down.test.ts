@@ -97,7 +97,7 @@ describe('Coder down', () => {
     await comment(running, 'held 1: first', 75011);
     await comment(running, 'held 2: second', 75012);
     await stack.waitForPhase(runningId, ['waiting-for-coder']);
-    const shown = await statusSays(running, WAITING, 'reach the agent once Coder is back');
+    const shown = await statusSays(running, WAITING, 'reach the agent once it does');
     expect(shown).not.toContain('picks up the next comment');
     await comment(running, 'held 3: third', 75013);
 
