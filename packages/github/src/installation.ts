@@ -541,7 +541,8 @@ export class GitHubInstallation {
   }
 
   /**
-   * Who owns `paths` by the repository's CODEOWNERS at `ref` (default branch when omitted):
+   * Who owns `paths` by the repository's CODEOWNERS at `ref` (pass the pull request's base
+   * branch, which is where GitHub reads it; the default branch when omitted):
    * logins and teams (`org/slug`) to request reviews from, emails (which the API cannot
    * request), and the paths nobody owns. `file` is the CODEOWNERS used, null when there is none.
    */

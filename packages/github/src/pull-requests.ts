@@ -7,8 +7,8 @@
  *    https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request
  *    https://docs.github.com/en/rest/guides/using-the-rest-api-to-interact-with-your-git-database#checking-mergeability-of-pull-requests
  *    https://docs.github.com/en/graphql/reference/enums#mergestatestatus
- *  - "Compare two commits" `GET /repos/{owner}/{repo}/compare/{base}...{head}` (`files` on the
- *    first page only, `commits` paged):
+ *  - "Compare two commits" `GET /repos/{owner}/{repo}/compare/{base}...{head}` (when paged,
+ *    `files` (up to 300) come on the first page only, `commits` are paged):
  *    https://docs.github.com/en/rest/commits/commits#compare-two-commits
  *  - "Update a pull request branch" `PUT …/pulls/{pull_number}/update-branch`
  *    `{ expected_head_sha }` → 202; 422 when the head moved, the base has nothing new, or
