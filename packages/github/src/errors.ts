@@ -132,3 +132,19 @@ function rejectShape(action: string, field: string, problem: string): never {
     service: 'github',
   });
 }
+
+/** Runs one GitHub call; whatever it throws comes out as an `ExternalError` naming `action`. */
+export async function callGitHub<T>(action: string, run: () => Promise<T>): Promise<T> {
+  try {
+    return await run();
+  } catch (err) {
+    throw toExternalError(err, action);
+  }
+}
+
+/** The HTTP status of a failed Octokit request, if it got an answer. */
+export function statusOf(err: unknown): number | undefined {
+  const status = (err as { status?: unknown } | null)?.status;
+  const answered = (err as { response?: unknown } | null)?.response !== undefined;
+  return typeof status === 'number' && answered ? status : undefined;
+}

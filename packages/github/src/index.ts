@@ -6,6 +6,14 @@ export {
   MAX_ANNOTATIONS,
 } from './check-runs';
 export {
+  CODEOWNERS_PATHS,
+  type CodeOwnersFile,
+  type CodeOwnersRule,
+  ownersOf,
+  ownersOfPaths,
+  parseCodeOwners,
+} from './codeowners';
+export {
   DELIVERY_RETENTION_MS,
   type DeliveryListing,
   planRedeliveries,
@@ -34,3 +42,11 @@ export {
   openIssuesMarked,
 } from './issues';
 export { LOG_TAIL_MAX_BYTES, logTail } from './log-tail';
+export type {
+  Comparison,
+  Mergeability,
+  MergeableState,
+  Refusable,
+  ReviewThread,
+} from './pull-requests';
+export type { WorkflowRunSummary } from './workflow-runs';

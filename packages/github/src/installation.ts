@@ -2,8 +2,26 @@ import { ExternalError } from '@code-factory/errors';
 import type { CommentSource } from '@code-factory/events/kinds';
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
+import { CODEOWNERS_PATHS, ownersOfPaths, parseCodeOwners } from './codeowners';
 import { parseResponse, toExternalError } from './errors';
 import { logTail } from './log-tail';
+import {
+  type Comparison,
+  compare,
+  type Mergeability,
+  mergeability,
+  type Refusable,
+  type ReviewThread,
+  requestReviewers,
+  reviewThreads,
+  updateBranch,
+} from './pull-requests';
+import {
+  latestCompletedRun,
+  rerunFailedJobs,
+  type WorkflowRunSummary,
+  workflowRun,
+} from './workflow-runs';
 
 export type Permission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
 
@@ -400,21 +418,32 @@ export class GitHubInstallation {
     });
   }
 
-  /** Failed (or timed-out) jobs of the run's latest attempt, at most `max`. */
-  async failedJobs(input: RepoRef & { runId: number; max?: number }): Promise<FailedJob[]> {
+  /** Failed (or timed-out) jobs of the run's latest attempt (or of `attempt`), at most `max`. */
+  async failedJobs(
+    input: RepoRef & { runId: number; max?: number; attempt?: number },
+  ): Promise<FailedJob[]> {
     const max = input.max ?? 5;
-    const action = `jobs of run ${input.runId} in ${input.owner}/${input.repo}`;
+    const of = input.attempt === undefined ? '' : ` attempt ${input.attempt}`;
+    const action = `jobs of run ${input.runId}${of} in ${input.owner}/${input.repo}`;
     return this.call(action, async () => {
       const failed: FailedJob[] = [];
       if (max <= 0) return failed;
-      const route = 'GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs';
-      const latest = {
-        owner: input.owner,
-        repo: input.repo,
-        run_id: input.runId,
-        filter: 'latest',
-      };
-      for await (const job of this.listed(route, latest, jobSchema, action)) {
+      const run = { owner: input.owner, repo: input.repo, run_id: input.runId };
+      const jobs =
+        input.attempt === undefined
+          ? this.listed(
+              'GET /repos/{owner}/{repo}/actions/runs/{run_id}/jobs',
+              { ...run, filter: 'latest' },
+              jobSchema,
+              action,
+            )
+          : this.listed(
+              'GET /repos/{owner}/{repo}/actions/runs/{run_id}/attempts/{attempt_number}/jobs',
+              { ...run, attempt_number: input.attempt },
+              jobSchema,
+              action,
+            );
+      for await (const job of jobs) {
         if (job.conclusion !== null && FAILED_CONCLUSIONS.has(job.conclusion)) {
           failed.push({ id: job.id, name: job.name, url: job.html_url ?? '' });
         }
@@ -431,15 +460,105 @@ export class GitHubInstallation {
   async failedJobsWithLogs(
     input: RepoRef & { runId: number; max: number; lines: number },
   ): Promise<(Omit<FailedJob, 'id'> & { logTail: string })[]> {
-    const jobs = await this.failedJobs(input);
+    const jobs = await this.withLogTails(input, await this.failedJobs(input));
+    return jobs.map(({ name, url, logTail }) => ({ name, url, logTail }));
+  }
+
+  /**
+   * The failed jobs of one attempt of a run (at most `max`, default 5) with the last `lines`
+   * (default 100) of each log: what a re-run did not fix.
+   */
+  async runAttemptJobs(
+    input: RepoRef & { runId: number; attempt: number; max?: number; lines?: number },
+  ): Promise<(FailedJob & { logTail: string })[]> {
+    return this.withLogTails(input, await this.failedJobs(input), input.lines ?? 100);
+  }
+
+  private async withLogTails(
+    ref: RepoRef & { lines?: number },
+    jobs: FailedJob[],
+    lines = ref.lines ?? 100,
+  ): Promise<(FailedJob & { logTail: string })[]> {
     const withLogs = [];
     for (const job of jobs) {
-      const logTail = await this.jobLogTail({ ...input, jobId: job.id, lines: input.lines }).catch(
+      const logTail = await this.jobLogTail({ ...ref, jobId: job.id, lines }).catch(
         (err: unknown) => `(log unavailable: ${err instanceof Error ? err.message : String(err)})`,
       );
-      withLogs.push({ name: job.name, url: job.url, logTail });
+      withLogs.push({ ...job, logTail });
     }
     return withLogs;
+  }
+
+  /** The run's attempt, status and conclusion (see ./workflow-runs.ts). */
+  workflowRun(input: RepoRef & { runId: number }): Promise<WorkflowRunSummary> {
+    return workflowRun(this.octokit, input);
+  }
+
+  /** The newest completed run of a workflow (id or file name) on a branch, or null. */
+  latestCompletedRun(
+    input: RepoRef & { workflowId: number | string; branch: string },
+  ): Promise<WorkflowRunSummary | null> {
+    return latestCompletedRun(this.octokit, input);
+  }
+
+  /** Starts a new attempt of the run re-running its failed jobs. */
+  rerunFailedJobs(input: RepoRef & { runId: number }): Promise<void> {
+    return rerunFailedJobs(this.octokit, input);
+  }
+
+  /**
+   * Whether the pull request can merge, asking again (`tries`, default 5, `delayMs` apart,
+   * default 1 s) while GitHub is still computing it (see ./pull-requests.ts).
+   */
+  mergeability(
+    input: RepoRef & { number: number; tries?: number; delayMs?: number },
+  ): Promise<Mergeability> {
+    return mergeability(this.octokit, input);
+  }
+
+  /** Files and commits of `head` that `base` lacks, with how far each is ahead and behind. */
+  compare(
+    input: RepoRef & { base: string; head: string; maxCommits?: number },
+  ): Promise<Comparison> {
+    return compare(this.octokit, input);
+  }
+
+  /** Merges the base into the pull request's branch; a 422 is `{ ok: false, reason }`. */
+  updateBranch(input: RepoRef & { number: number; expectedHeadSha: string }): Promise<Refusable> {
+    return updateBranch(this.octokit, input);
+  }
+
+  /** Requests reviews from logins and teams; a 422 is `{ ok: false, reason }`. */
+  requestReviewers(
+    input: RepoRef & { number: number; reviewers: string[]; teams?: string[] },
+  ): Promise<Refusable> {
+    return requestReviewers(this.octokit, input);
+  }
+
+  /** The pull request's review threads, resolved and outdated ones included. */
+  reviewThreads(input: RepoRef & { number: number; max?: number }): Promise<ReviewThread[]> {
+    return reviewThreads(this.octokit, input);
+  }
+
+  /**
+   * Who owns `paths` by the repository's CODEOWNERS at `ref` (pass the pull request's base
+   * branch, which is where GitHub reads it; the default branch when omitted):
+   * logins and teams (`org/slug`) to request reviews from, emails (which the API cannot
+   * request), and the paths nobody owns. `file` is the CODEOWNERS used, null when there is none.
+   */
+  async codeOwners(input: RepoRef & { paths: string[]; ref?: string }): Promise<{
+    file: string | null;
+    logins: string[];
+    teams: string[];
+    emails: string[];
+    unowned: string[];
+  }> {
+    for (const path of CODEOWNERS_PATHS) {
+      const text = await this.fileText({ ...input, path });
+      if (text === null) continue;
+      return { file: path, ...ownersOfPaths(parseCodeOwners(text), input.paths) };
+    }
+    return { file: null, logins: [], teams: [], emails: [], unowned: [...input.paths] };
   }
 
   /**

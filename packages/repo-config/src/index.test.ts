@@ -48,6 +48,17 @@ anything = 1
       maxActiveAgents: null,
       scheduledJobs: [],
       failedRunHooks: [],
+      shepherd: {
+        updateBranch: false,
+        rerunFailedJobs: 1,
+        ignoreBaseFailures: false,
+        threadNudgeAfterMs: 30 * 60_000,
+        reviewReminderAfterMs: 24 * 3_600_000,
+        waitingReminderAfterMs: 4 * 3_600_000,
+        releaseAfterIdleMs: null,
+        watchAfterMergeMs: 24 * 3_600_000,
+        reopenOnRegression: true,
+      },
     });
     expect(withDefaults(null).harness.provider).toBe('claude_code');
   });

@@ -9,8 +9,10 @@ import { BACKEND_KINDS, type BackendKind } from '@code-factory/events/kinds';
 import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { cronProblem } from './cron';
+import { DAY_MS, MINUTE_MS, readDuration } from './duration';
 
 export { cronProblem } from './cron';
+export { DURATION_HINT, formatDuration, readDuration } from './duration';
 export { configLine } from './lines';
 
 export const CONFIG_PATH = '.code-factory/config.toml';
@@ -84,6 +86,83 @@ const ScheduledJobs = z
     });
   });
 
+/** Every `[shepherd]` duration lies between a minute and this. */
+const MAX_SHEPHERD_DURATION_MS = 90 * DAY_MS;
+
+const DURATION_TYPE = { error: 'must be a duration in quotes, like "30m", "24h" or "14d"' };
+
+/** A duration string (`30m`, `24h`, `14d`); kept as written (trimmed, lower case), read in ms by `withDefaults`. */
+function duration(allowOff: boolean) {
+  return z
+    .string(DURATION_TYPE)
+    .trim()
+    .toLowerCase()
+    .superRefine((value, ctx) => {
+      const read = readDuration(value, {
+        minMs: MINUTE_MS,
+        maxMs: MAX_SHEPHERD_DURATION_MS,
+        allowOff,
+      });
+      if ('problem' in read) ctx.addIssue({ code: 'custom', message: read.problem });
+    });
+}
+
+const Shepherd = z.object({
+  update_branch: z
+    .boolean()
+    .default(false)
+    .optional()
+    .describe(
+      "Bring an agent pull request's branch up to date with its base when it falls behind.",
+    ),
+  rerun_failed_jobs: z
+    .number()
+    .int('must be a whole number from 0 to 3')
+    .min(0, 'must be a whole number from 0 to 3 (0: never re-run)')
+    .max(3, 'must be a whole number from 0 to 3')
+    .default(1)
+    .optional()
+    .describe(
+      'How many times the failed jobs of a workflow run are re-run before the agent is told.',
+    ),
+  ignore_base_failures: z
+    .boolean()
+    .default(false)
+    .optional()
+    .describe(
+      'Do not report a failure that the base branch has too (its latest completed run of the same workflow failed).',
+    ),
+  thread_nudge_after: duration(false)
+    .default('30m')
+    .optional()
+    .describe('How long an unresolved review thread waits before the agent is nudged about it.'),
+  review_reminder_after: duration(false)
+    .default('24h')
+    .optional()
+    .describe('How long a requested review waits before the reviewers are reminded.'),
+  waiting_reminder_after: duration(false)
+    .default('4h')
+    .optional()
+    .describe('How long a pull request waiting on a person waits before they are reminded.'),
+  release_after_idle: duration(true)
+    .default('off')
+    .optional()
+    .describe(
+      'Release the agent after the pull request has been idle this long; "off" (default) never does.',
+    ),
+  watch_after_merge: duration(true)
+    .default('24h')
+    .optional()
+    .describe(
+      'How long the base branch is watched after the merge for a regression; "0" or "off" does not watch.',
+    ),
+  reopen_on_regression: z
+    .boolean()
+    .default(true)
+    .optional()
+    .describe('Reopen the issue when the base branch fails after the merge while it is watched.'),
+});
+
 export const RepoConfigSchema = z
   .object({
     agent: z
@@ -144,6 +223,9 @@ export const RepoConfigSchema = z
           .optional(),
       })
       .optional(),
+    shepherd: Shepherd.optional().describe(
+      'Shepherding agent pull requests to a merge: branch updates, CI re-runs, review reminders.',
+    ),
   })
   .describe('Per-repository settings for code-factory (.code-factory/config.toml).');
 
@@ -164,6 +246,21 @@ export interface ResolvedRepoConfig {
   maxActiveAgents: number | null;
   scheduledJobs: { name: string; branch: string; schedule: string; prompt: string }[];
   failedRunHooks: { workflows: string[]; branches: string[]; promptAdditions?: string }[];
+  shepherd: ResolvedShepherd;
+}
+
+/** `[shepherd]` with its defaults, durations in milliseconds; null: off. */
+export interface ResolvedShepherd {
+  updateBranch: boolean;
+  /** 0..3 */
+  rerunFailedJobs: number;
+  ignoreBaseFailures: boolean;
+  threadNudgeAfterMs: number;
+  reviewReminderAfterMs: number;
+  waitingReminderAfterMs: number;
+  releaseAfterIdleMs: number | null;
+  watchAfterMergeMs: number | null;
+  reopenOnRegression: boolean;
 }
 
 export type ParseResult = { ok: true; config: RepoConfig } | { ok: false; errors: string[] };
@@ -218,7 +315,32 @@ export function withDefaults(config: RepoConfig | null | undefined): ResolvedRep
       branches: hook.branches,
       ...(hook.prompt_additions !== undefined ? { promptAdditions: hook.prompt_additions } : {}),
     })),
+    shepherd: resolveShepherd(c.shepherd ?? {}),
   };
+}
+
+function resolveShepherd(s: NonNullable<RepoConfig['shepherd']>): ResolvedShepherd {
+  return {
+    updateBranch: s.update_branch ?? false,
+    rerunFailedJobs: s.rerun_failed_jobs ?? 1,
+    ignoreBaseFailures: s.ignore_base_failures ?? false,
+    threadNudgeAfterMs: durationMs(s.thread_nudge_after, '30m') ?? 30 * MINUTE_MS,
+    reviewReminderAfterMs: durationMs(s.review_reminder_after, '24h') ?? DAY_MS,
+    waitingReminderAfterMs: durationMs(s.waiting_reminder_after, '4h') ?? 4 * 60 * MINUTE_MS,
+    releaseAfterIdleMs: durationMs(s.release_after_idle, 'off'),
+    watchAfterMergeMs: durationMs(s.watch_after_merge, '24h'),
+    reopenOnRegression: s.reopen_on_regression ?? true,
+  };
+}
+
+/** A validated duration in ms, null when off. A stored value that no longer reads falls back. */
+function durationMs(value: string | undefined, fallback: string): number | null {
+  const range = { minMs: MINUTE_MS, maxMs: MAX_SHEPHERD_DURATION_MS, allowOff: true };
+  const read = readDuration(value ?? fallback, range);
+  if ('ms' in read) return read.ms;
+  if ('off' in read) return null;
+  const again = readDuration(fallback, range);
+  return 'ms' in again ? again.ms : null;
 }
 
 /** JSON Schema for editors (Taplo, VS Code), with the defaults visible. */

@@ -9,24 +9,36 @@
 import { Hono } from 'hono';
 import { registerActionsRoutes } from './fake-github/routes-actions';
 import { registerAppRoutes } from './fake-github/routes-app';
+import { comparisonKey, registerCompareRoutes } from './fake-github/routes-compare';
 import { registerContentsRoutes } from './fake-github/routes-contents';
 import { registerIssueRoutes } from './fake-github/routes-issues';
 import { registerGraphqlRoutes, registerPullRoutes } from './fake-github/routes-pulls';
 import { type RepoWorkControls, repoWorkRoutes } from './fake-github/routes-repo-work';
+import { registerReviewRequestRoutes } from './fake-github/routes-review-requests';
 import {
   bodyObject,
+  type ComparisonSeed,
+  conclusionOf,
   type FakeGitHubOptions,
   type GitHubPermission,
   GitHubState,
   ghError,
   type IssueCommentJson,
   type IssuedToken,
+  iso,
+  type JobConclusion,
+  type Mergeability,
   notFound,
   type PullRequestSeed,
   paginate,
+  type RecordedBranchUpdate,
   type RecordedReaction,
   type ReviewCommentSeed,
+  type ReviewThreadSeed,
   repoKey,
+  type StoredPull,
+  type StoredRun,
+  type StoredThread,
   userJson,
   type WorkflowRunSeed,
 } from './fake-github/state';
@@ -46,18 +58,37 @@ import {
 } from './http-fake';
 
 export type {
+  ComparisonSeed,
   FakeGitHubOptions,
   GitHubPermission,
   GitHubUserJson,
   IssueCommentJson,
   IssuedToken,
+  JobConclusion,
+  Mergeability,
+  MergeableState,
   PullRequestSeed,
   ReactionContent,
+  RecordedBranchUpdate,
   RecordedReaction,
   ReviewCommentSeed,
+  ReviewThreadSeed,
   WorkflowJobSeed,
   WorkflowRunSeed,
 } from './fake-github/state';
+
+/** A review thread as the fake holds it (`line` is what GraphQL shows before it is outdated). */
+export interface FakeReviewThread {
+  id: string;
+  owner: string;
+  repo: string;
+  number: number;
+  path: string;
+  line: number | null;
+  resolved: boolean;
+  outdated: boolean;
+  comments: Array<{ author: string | null; body: string; createdAt: string }>;
+}
 
 export interface FakeGitHubApp extends FakeControls, RepoWorkControls {
   readonly app: Hono<FakeEnv>;
@@ -102,6 +133,54 @@ export interface FakeGitHubApp extends FakeControls, RepoWorkControls {
     issueRepo?: { owner: string; name: string },
   ): void;
   addWorkflowRun(seed: WorkflowRunSeed): void;
+  /**
+   * What GitHub's background mergeability job found for the pull request; `pendingReads: n`
+   * makes the next n reads answer `mergeable: null` / `mergeable_state: "unknown"` first.
+   */
+  setMergeability(owner: string, repo: string, number: number, mergeability: Mergeability): void;
+  /** Someone pushed to the pull request's branch: its head is now `headSha`. */
+  setPullHead(owner: string, repo: string, number: number, headSha: string): void;
+  /**
+   * update-branch answers 422 with `message` (null: stop refusing), as GitHub does when it
+   * cannot push to the head (a fork without maintainer edits is refused without this).
+   */
+  refuseUpdateBranch(owner: string, repo: string, number: number, message: string | null): void;
+  /** Every update-branch call, refused ones too, oldest first. */
+  branchUpdates(): RecordedBranchUpdate[];
+  /** The answer to `GET /repos/{owner}/{repo}/compare/{base}...{head}`. */
+  setComparison(seed: ComparisonSeed): void;
+  /**
+   * Finishes the latest attempt of a run (after `rerun-failed-jobs`): each re-run job gets the
+   * conclusion `conclusions` names for it (default success) and the attempt completes.
+   */
+  completeRerun(
+    owner: string,
+    repo: string,
+    runId: number,
+    conclusions?: Record<string, JobConclusion>,
+  ): void;
+  /** The run's latest attempt: its number, status and conclusion. */
+  runAttempt(
+    owner: string,
+    repo: string,
+    runId: number,
+  ): { runAttempt: number; status: string; conclusion: string | null };
+  /** A team (`org/slug`, or `slug` in the owner's organization) that may review in the repo. */
+  addTeam(owner: string, repo: string, team: string): void;
+  /** Who has been requested to review (logins, and teams as `org/slug`). */
+  requestedReviewers(
+    owner: string,
+    repo: string,
+    number: number,
+  ): { users: string[]; teams: string[] };
+  /** Opens a review thread on the pull request; returns its GraphQL node id. */
+  addReviewThread(owner: string, repo: string, number: number, seed: ReviewThreadSeed): string;
+  /** Marks the thread resolved (or unresolved again with `false`). */
+  resolveReviewThread(id: string, resolved?: boolean): void;
+  /** A later push changed the thread's line: it is outdated (its `line` reads null). */
+  outdateReviewThread(id: string): void;
+  replyToReviewThread(id: string, reply: { author: string | null; body: string }): void;
+  reviewThreads(owner: string, repo: string, number: number): FakeReviewThread[];
   setFile(owner: string, repo: string, ref: string, path: string, text: string): void;
   /** Installation tokens handed out, with the App JWT that asked for each. */
   installationTokens(): IssuedToken[];
@@ -139,6 +218,8 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}): FakeGitHubApp {
   registerAppRoutes(routes, state, deliveryLog, opts);
   registerIssueRoutes(routes, state);
   registerPullRoutes(routes, state);
+  registerReviewRequestRoutes(routes, state);
+  registerCompareRoutes(routes, state);
   registerActionsRoutes(routes, state);
   registerContentsRoutes(routes, state);
   const repoWork = repoWorkRoutes(routes, {
@@ -160,6 +241,36 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}): FakeGitHubApp {
 
   // Test helpers build JSON outside a request; startFakeGitHub points this at the server.
   let helperApiUrl = 'https://api.github.com';
+
+  const pullOf = (owner: string, repo: string, number: number): StoredPull => {
+    const pull = state.pull(owner, repo, number);
+    if (!pull) throw new Error(`fake github: no pull request ${owner}/${repo}#${number}`);
+    return pull;
+  };
+  const runOf = (owner: string, repo: string, runId: number): StoredRun => {
+    const run = state.run(owner, repo, runId);
+    if (!run) throw new Error(`fake github: no workflow run ${runId} in ${owner}/${repo}`);
+    return run;
+  };
+  const threadOf = (id: string): StoredThread => {
+    const thread = state.threads.get(id);
+    if (!thread) throw new Error(`fake github: no review thread ${id}`);
+    return thread;
+  };
+  const threadView = (t: StoredThread): FakeReviewThread => {
+    const [, owner = '', repo = '', number = '0'] = /^([^/]+)\/(.+)#(\d+)$/.exec(t.pullKey) ?? [];
+    return {
+      id: t.id,
+      owner,
+      repo,
+      number: Number(number),
+      path: t.path,
+      line: t.isOutdated ? null : t.originalLine,
+      resolved: t.isResolved,
+      outdated: t.isOutdated,
+      comments: t.comments.map((comment) => ({ ...comment })),
+    };
+  };
 
   return {
     app: http.app,
@@ -193,6 +304,81 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}): FakeGitHubApp {
       state.links.set(key, [...(state.links.get(key) ?? []), ref]);
     },
     addWorkflowRun: (seed) => state.addWorkflowRun(seed),
+    setMergeability: (owner, repo, number, m) => {
+      pullOf(owner, repo, number).mergeability = {
+        mergeable: m.mergeable,
+        state: m.state,
+        pendingReads: m.pendingReads ?? 0,
+      };
+    },
+    setPullHead: (owner, repo, number, headSha) => {
+      pullOf(owner, repo, number).headSha = headSha;
+    },
+    refuseUpdateBranch: (owner, repo, number, message) => {
+      pullOf(owner, repo, number).updateBranchRefusal = message;
+    },
+    branchUpdates: () => state.branchUpdates.map((u) => ({ ...u })),
+    setComparison: (seed) => {
+      state.comparisons.set(comparisonKey(seed.owner, seed.repo, seed.base, seed.head), seed);
+    },
+    completeRerun: (owner, repo, runId, conclusions = {}) => {
+      const run = runOf(owner, repo, runId);
+      const attempt = run.attempts.at(-1);
+      if (!attempt) return;
+      for (const job of attempt.jobs) {
+        if (job.runAttempt !== attempt.number) continue; // carried over from an earlier attempt
+        job.conclusion = conclusions[job.name] ?? 'success';
+        job.status = 'completed';
+      }
+      attempt.status = 'completed';
+    },
+    runAttempt: (owner, repo, runId) => {
+      const run = runOf(owner, repo, runId);
+      const attempt = run.attempts.at(-1);
+      const status = attempt?.status ?? 'completed';
+      return {
+        runAttempt: attempt?.number ?? 1,
+        status,
+        conclusion: conclusionOf(attempt?.jobs ?? [], status),
+      };
+    },
+    addTeam: (owner, repo, team) => {
+      const full = team.includes('/') ? team : `${owner}/${team}`;
+      state.teams.add(`${repoKey(owner, repo)}:${full.toLowerCase()}`);
+    },
+    requestedReviewers: (owner, repo, number) => {
+      const pull = pullOf(owner, repo, number);
+      return { users: [...pull.requestedReviewers], teams: [...pull.requestedTeams] };
+    },
+    addReviewThread: (owner, repo, number, seed) => {
+      pullOf(owner, repo, number);
+      const id = `PRRT_fake${state.nextId()}`;
+      state.threads.set(id, {
+        id,
+        pullKey: `${repoKey(owner, repo)}#${number}`,
+        path: seed.path,
+        originalLine: seed.line ?? null,
+        isResolved: seed.resolved ?? false,
+        isOutdated: seed.outdated ?? false,
+        comments: [
+          { author: seed.author, body: seed.body, createdAt: seed.createdAt ?? iso(Date.now()) },
+        ],
+      });
+      return id;
+    },
+    resolveReviewThread: (id, resolved = true) => {
+      threadOf(id).isResolved = resolved;
+    },
+    outdateReviewThread: (id) => {
+      threadOf(id).isOutdated = true;
+    },
+    replyToReviewThread: (id, reply) => {
+      threadOf(id).comments.push({ ...reply, createdAt: iso(Date.now()) });
+    },
+    reviewThreads: (owner, repo, number) =>
+      [...state.threads.values()]
+        .filter((t) => t.pullKey === `${repoKey(owner, repo)}#${number}`)
+        .map(threadView),
     setFile: (owner, repo, ref, path, text) => {
       state.files.set(`${repoKey(owner, repo)}@${ref}:${path.replace(/^\//, '')}`, text);
     },

@@ -163,4 +163,30 @@ describe('sample payloads', () => {
     expect(p.head_commit.id).toBe('e'.repeat(40));
     expect(samplePayloads.push({ ref: 'refs/heads/feature' }).ref).toBe('refs/heads/feature');
   });
+
+  it('pull_request.dequeued, with its reason', () => {
+    const p = samplePayloads.pullRequestDequeued({ prNumber: 9, reason: 'CI_FAILURE' }) as Loose;
+    expectCommonShape(p);
+    expect(p).toMatchObject({ action: 'dequeued', number: 9, reason: 'CI_FAILURE' });
+    expect(p.pull_request).toMatchObject({ number: 9, user: { login: 'xmtp-coder-agent' } });
+    expect(samplePayloads.pullRequestDequeued().reason).toBe('MANUAL');
+  });
+
+  it('merge_group.checks_requested and destroyed', () => {
+    const requested = samplePayloads.mergeGroup({ prNumber: 9, baseSha: 'b'.repeat(40) }) as Loose;
+    expectCommonShape(requested);
+    expect(requested.action).toBe('checks_requested');
+    expect(requested).not.toHaveProperty('reason');
+    expect(requested.merge_group).toMatchObject({
+      head_ref: `refs/heads/gh-readonly-queue/main/pr-9-${'b'.repeat(40)}`,
+      base_ref: 'refs/heads/main',
+      base_sha: 'b'.repeat(40),
+    });
+    expect(requested.merge_group.head_commit.id).toBe(requested.merge_group.head_sha);
+    const destroyed = samplePayloads.mergeGroup({
+      action: 'destroyed',
+      reason: 'dequeued',
+    }) as Loose;
+    expect(destroyed).toMatchObject({ action: 'destroyed', reason: 'dequeued' });
+  });
 });

@@ -565,6 +565,64 @@ export const samplePayloads = {
     return out;
   },
 
+  /**
+   * `pull_request.dequeued`: the pull request left the merge queue, `reason` saying why (a
+   * string in GitHub's schema; deliveries carry upper-case codes such as `MANUAL`). GitHub's
+   * examples have none, so built from `pull_request.opened`:
+   * https://docs.github.com/en/webhooks/webhook-events-and-payloads#pull_request
+   */
+  pullRequestDequeued(p: PullParams & { reason?: string } = {}): WebhookPayload {
+    const ctx = ctxOf(p);
+    const out = rebrand(example('pull_request', 'opened'), ctx);
+    const pr = pullObject(ctx, asRecord(out.pull_request), p);
+    out.action = 'dequeued';
+    out.number = pr.number;
+    out.pull_request = pr;
+    out.reason = p.reason ?? 'MANUAL';
+    return out;
+  },
+
+  /**
+   * `merge_group.checks_requested` (a merge group was created: checks should run on its head)
+   * and `merge_group.destroyed` with `reason` `merged`, `invalidated` or `dequeued`. The group's
+   * head is `refs/heads/gh-readonly-queue/<base>/pr-<n>-<base sha>`. GitHub's examples have only
+   * `checks_requested`; `destroyed` is built from it:
+   * https://docs.github.com/en/webhooks/webhook-events-and-payloads#merge_group
+   */
+  mergeGroup(
+    p: RepoParams & {
+      action?: 'checks_requested' | 'destroyed';
+      reason?: 'merged' | 'invalidated' | 'dequeued';
+      /** The pull request at the head of the group; default 7. */
+      prNumber?: number;
+      headSha?: string;
+      baseSha?: string;
+    } = {},
+  ): WebhookPayload {
+    const ctx = ctxOf(p);
+    const out = rebrand(example('merge_group', 'checks_requested'), ctx);
+    const action = p.action ?? 'checks_requested';
+    const baseSha = p.baseSha ?? '0'.repeat(40);
+    const headSha = p.headSha ?? 'e'.repeat(40);
+    const group = asRecord(out.merge_group);
+    const number = p.prNumber ?? 7;
+    out.action = action;
+    out.merge_group = {
+      ...group,
+      head_sha: headSha,
+      head_ref: `refs/heads/gh-readonly-queue/${ctx.defaultBranch}/pr-${number}-${baseSha}`,
+      base_sha: baseSha,
+      base_ref: `refs/heads/${ctx.defaultBranch}`,
+      head_commit: {
+        ...asRecord(group.head_commit),
+        id: headSha,
+        message: `Merge pull request #${number}`,
+      },
+    };
+    if (action === 'destroyed') out.reason = p.reason ?? 'merged';
+    return out;
+  },
+
   /** `push` of `after` to `ref` (default: the default branch). */
   push(
     p: RepoParams & {

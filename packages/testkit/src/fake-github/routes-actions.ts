@@ -1,30 +1,54 @@
 /**
- * GitHub Actions runs, their jobs and job logs:
- *  - "Get a workflow run" `GET /repos/{owner}/{repo}/actions/runs/{run_id}`:
+ * GitHub Actions runs, their attempts, jobs and job logs:
+ *  - "Get a workflow run" `GET /repos/{owner}/{repo}/actions/runs/{run_id}` (the latest
+ *    attempt: `run_attempt`, `status`, `conclusion`, `workflow_id`) and "Get a workflow run
+ *    attempt" `GET …/runs/{run_id}/attempts/{attempt_number}`:
  *    https://docs.github.com/en/rest/actions/workflow-runs#get-a-workflow-run
- *  - "List jobs for a workflow run" `GET …/runs/{run_id}/jobs` (`{ total_count, jobs }`,
- *    paginated): https://docs.github.com/en/rest/actions/workflow-jobs
+ *    https://docs.github.com/en/rest/actions/workflow-runs#get-a-workflow-run-attempt
+ *  - "List workflow runs for a repository" `GET …/actions/runs` and "… for a workflow"
+ *    `GET …/actions/workflows/{workflow_id}/runs` (`workflow_id`: the id or the file name):
+ *    `{ total_count, workflow_runs }`, newest first, filtered by `branch`, `event`,
+ *    `head_sha` and `status` (a status or a conclusion), paginated:
+ *    https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository
+ *    https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-workflow
+ *  - "Re-run failed jobs from a workflow run" `POST …/runs/{run_id}/rerun-failed-jobs` → 201
+ *    and a new attempt (`run_attempt` + 1); a run is re-run at most 50 times:
+ *    https://docs.github.com/en/rest/actions/workflow-runs#re-run-failed-jobs-from-a-workflow-run
+ *    https://docs.github.com/en/actions/managing-workflow-runs/re-running-workflows-and-jobs
+ *  - "List jobs for a workflow run" `GET …/runs/{run_id}/jobs` (`filter=latest` by default,
+ *    `all` for every attempt) and "List jobs for a workflow run attempt"
+ *    `GET …/runs/{run_id}/attempts/{attempt_number}/jobs` (`{ total_count, jobs }`, paginated):
+ *    https://docs.github.com/en/rest/actions/workflow-jobs
  *  - "Download job logs for a workflow run" `GET …/actions/jobs/{job_id}/logs`: a 302 to a
  *    short-lived URL on another origin (storage), which takes no Authorization header.
  */
 import type { Hono } from 'hono';
-import type { FakeEnv } from '../http-fake';
+import type { FakeContext, FakeEnv } from '../http-fake';
 import {
   apiBase,
+  conclusionOf,
   type GitHubState,
+  ghError,
   iso,
   notFound,
   ownerRepo,
   paginate,
+  type RunAttempt,
   repoKey,
+  type StoredJob,
   type StoredRun,
 } from './state';
 
+/** GitHub refuses more re-runs than this (the docs' limit; the refusal's wording is ours). */
+const MAX_RERUNS = 50;
+const RUN_STATUSES = new Set(['queued', 'in_progress', 'completed', 'requested', 'waiting']);
+
 export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): void {
   const htmlBase = state.htmlBase;
-  const jobJson = (run: StoredRun, job: StoredRun['jobs'][number]) => ({
+  const jobJson = (run: StoredRun, job: StoredJob) => ({
     id: job.id,
     run_id: run.runId,
+    run_attempt: job.runAttempt,
     workflow_name: run.name,
     head_branch: run.headBranch,
     head_sha: run.headSha,
@@ -39,31 +63,119 @@ export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): v
     labels: ['ubuntu-latest'],
   });
 
-  app.get('/repos/:owner/:repo/actions/runs/:runId', (c) => {
-    const run = state.runs.get(`${repoKey(...ownerRepo(c))}#${c.req.param('runId')}`);
-    if (!run) return notFound(c);
-    const failed = run.jobs.some((j) => j.conclusion === 'failure');
-    return c.json({
+  const runJson = (c: FakeContext, run: StoredRun, attempt: RunAttempt) => {
+    const runPath = `repos/${run.owner}/${run.repo}/actions/runs/${run.runId}`;
+    return {
       id: run.runId,
       name: run.name,
       path: run.path,
+      workflow_id: run.workflowId,
+      event: run.event,
       head_sha: run.headSha,
       head_branch: run.headBranch,
-      status: 'completed',
-      conclusion: failed ? 'failure' : 'success',
+      run_attempt: attempt.number,
+      status: attempt.status,
+      conclusion: conclusionOf(attempt.jobs, attempt.status),
+      created_at: iso(run.createdAt),
+      run_started_at: iso(attempt.createdAt),
+      updated_at: iso(attempt.createdAt),
       html_url: `${htmlBase}/${run.owner}/${run.repo}/actions/runs/${run.runId}`,
-      jobs_url: `${apiBase(c)}/repos/${run.owner}/${run.repo}/actions/runs/${run.runId}/jobs`,
+      url: `${apiBase(c)}/${runPath}`,
+      jobs_url: `${apiBase(c)}/${runPath}/jobs`,
+      previous_attempt_url:
+        attempt.number > 1 ? `${apiBase(c)}/${runPath}/attempts/${attempt.number - 1}` : null,
+      workflow_url: `${apiBase(c)}/repos/${run.owner}/${run.repo}/actions/workflows/${run.workflowId}`,
       pull_requests: [],
+    };
+  };
+
+  const latest = (run: StoredRun) => run.attempts.at(-1) as RunAttempt;
+  const findRun = (c: FakeContext) => state.run(...ownerRepo(c), c.req.param('runId') ?? '');
+  const findAttempt = (c: FakeContext) => {
+    const run = findRun(c);
+    const attempt = run?.attempts[Number(c.req.param('attempt')) - 1];
+    return run && attempt ? { run, attempt } : undefined;
+  };
+
+  /** Runs of the repository matching the list filters, newest first. */
+  const listRuns = (c: FakeContext, workflow?: string) => {
+    const [owner, repo] = ownerRepo(c);
+    const q = (name: string) => c.req.query(name);
+    const status = q('status');
+    const runs = [...state.runs.values()]
+      .filter((r) => repoKey(r.owner, r.repo) === repoKey(owner, repo))
+      .filter(
+        (r) =>
+          workflow === undefined ||
+          String(r.workflowId) === workflow ||
+          r.path.split('/').pop() === workflow,
+      )
+      .filter((r) => !q('branch') || r.headBranch === q('branch'))
+      .filter((r) => !q('event') || r.event === q('event'))
+      .filter((r) => !q('head_sha') || r.headSha === q('head_sha'))
+      .filter((r) => {
+        if (!status) return true;
+        const attempt = latest(r);
+        return RUN_STATUSES.has(status)
+          ? attempt.status === status
+          : conclusionOf(attempt.jobs, attempt.status) === status;
+      })
+      .sort((a, b) => b.createdAt - a.createdAt || b.runId - a.runId);
+    return c.json({
+      total_count: runs.length,
+      workflow_runs: paginate(c, runs).map((r) => runJson(c, r, latest(r))),
     });
+  };
+
+  app.get('/repos/:owner/:repo/actions/runs', (c) => listRuns(c));
+  app.get('/repos/:owner/:repo/actions/workflows/:workflow/runs', (c) =>
+    listRuns(c, c.req.param('workflow')),
+  );
+
+  app.get('/repos/:owner/:repo/actions/runs/:runId', (c) => {
+    const run = findRun(c);
+    return run ? c.json(runJson(c, run, latest(run))) : notFound(c);
+  });
+
+  app.get('/repos/:owner/:repo/actions/runs/:runId/attempts/:attempt', (c) => {
+    const found = findAttempt(c);
+    return found ? c.json(runJson(c, found.run, found.attempt)) : notFound(c);
   });
 
   app.get('/repos/:owner/:repo/actions/runs/:runId/jobs', (c) => {
-    const run = state.runs.get(`${repoKey(...ownerRepo(c))}#${c.req.param('runId')}`);
+    const run = findRun(c);
     if (!run) return notFound(c);
+    const jobs =
+      c.req.query('filter') === 'all'
+        ? [...new Set(run.attempts.flatMap((a) => a.jobs))]
+        : latest(run).jobs;
     return c.json({
-      total_count: run.jobs.length,
-      jobs: paginate(c, run.jobs).map((j) => jobJson(run, j)),
+      total_count: jobs.length,
+      jobs: paginate(c, jobs).map((j) => jobJson(run, j)),
     });
+  });
+
+  app.get('/repos/:owner/:repo/actions/runs/:runId/attempts/:attempt/jobs', (c) => {
+    const found = findAttempt(c);
+    if (!found) return notFound(c);
+    const { run, attempt } = found;
+    return c.json({
+      total_count: attempt.jobs.length,
+      jobs: paginate(c, attempt.jobs).map((j) => jobJson(run, j)),
+    });
+  });
+
+  app.post('/repos/:owner/:repo/actions/runs/:runId/rerun-failed-jobs', (c) => {
+    const run = findRun(c);
+    if (!run) return notFound(c);
+    if (latest(run).status !== 'completed') {
+      return ghError(c, 403, 'This workflow run is not completed.');
+    }
+    if (run.attempts.length > MAX_RERUNS) {
+      return ghError(c, 403, `This workflow run cannot be re-run more than ${MAX_RERUNS} times.`);
+    }
+    state.rerunFailedJobs(run);
+    return c.json({}, 201);
   });
 
   app.get('/repos/:owner/:repo/actions/jobs/:jobId/logs', (c) => {

@@ -79,12 +79,45 @@ export interface PullRequestSeed {
   mergedAt?: string;
   title?: string;
   body?: string;
+  /** The base branch's tip; default 40 zeros. */
+  baseSha?: string;
+  draft?: boolean;
+  /** "Allow edits by maintainers" on a fork's pull request; default true. */
+  maintainerCanModify?: boolean;
+  /** Default true / 'clean'; change later with `setMergeability`. */
+  mergeable?: boolean | null;
+  mergeableState?: MergeableState;
+  /** The merge commit of a merged pull request (default: a sha derived from head and base). */
+  mergeCommitSha?: string;
 }
+
+/**
+ * `mergeable_state` of "Get a pull request" (GraphQL's MergeStateStatus in lower case):
+ * https://docs.github.com/en/graphql/reference/enums#mergestatestatus
+ */
+export type MergeableState =
+  | 'clean'
+  | 'dirty'
+  | 'behind'
+  | 'blocked'
+  | 'unstable'
+  | 'has_hooks'
+  | 'draft'
+  | 'unknown';
+
+export interface Mergeability {
+  mergeable: boolean | null;
+  state: MergeableState;
+  /** The next n reads answer `mergeable: null` / `unknown`, as while GitHub computes it. */
+  pendingReads?: number;
+}
+
+export type JobConclusion = 'success' | 'failure' | 'cancelled' | 'skipped' | 'timed_out' | null;
 
 export interface WorkflowJobSeed {
   id: number;
   name: string;
-  conclusion: 'success' | 'failure' | 'cancelled' | 'skipped' | 'timed_out' | null;
+  conclusion: JobConclusion;
   status?: 'queued' | 'in_progress' | 'completed';
   log?: string;
   /** Content type the log download is served with (default text/plain). */
@@ -100,6 +133,13 @@ export interface WorkflowRunSeed {
   headSha?: string;
   headBranch?: string;
   jobs: WorkflowJobSeed[];
+  /** The workflow's id (default: stable per path); `/actions/workflows/{id}/runs` takes it or the file name. */
+  workflowId?: number;
+  event?: string;
+  /** Default completed when every job is. */
+  status?: 'queued' | 'in_progress' | 'completed';
+  /** When it was created (ISO); lists are newest first. Default: when seeded. */
+  createdAt?: string;
 }
 
 export interface RecordedReaction {
@@ -131,15 +171,97 @@ export interface StoredComment {
 }
 
 export interface StoredPull
-  extends Required<Omit<PullRequestSeed, 'authorId' | 'author' | 'mergedAt'>> {
+  extends Required<
+    Omit<
+      PullRequestSeed,
+      'authorId' | 'author' | 'mergedAt' | 'mergeable' | 'mergeableState' | 'mergeCommitSha'
+    >
+  > {
   author: string | null;
   authorId: number;
   mergedAt: string | null;
   createdAt: number;
+  mergeability: Required<Mergeability>;
+  mergeCommitSha: string | null;
+  requestedReviewers: string[];
+  requestedTeams: string[];
+  /** Set by `refuseUpdateBranch`: update-branch answers 422 with this message. */
+  updateBranchRefusal: string | null;
 }
 
-export interface StoredRun extends Required<Omit<WorkflowRunSeed, 'jobs'>> {
-  jobs: Array<WorkflowJobSeed & { createdAt: number }>;
+export type StoredJob = WorkflowJobSeed & { createdAt: number; runAttempt: number };
+
+export interface RunAttempt {
+  number: number;
+  /** Every job of the attempt: re-run ones (new ids) and those carried over from before. */
+  jobs: StoredJob[];
+  status: 'queued' | 'in_progress' | 'completed';
+  createdAt: number;
+}
+
+export interface StoredRun
+  extends Required<Omit<WorkflowRunSeed, 'jobs' | 'status' | 'createdAt'>> {
+  /** The latest attempt's jobs. */
+  jobs: StoredJob[];
+  attempts: RunAttempt[];
+  createdAt: number;
+}
+
+/** "Compare two commits": what `setComparison` seeds. */
+export interface ComparisonSeed {
+  owner: string;
+  repo: string;
+  base: string;
+  head: string;
+  /** Default from ahead/behind: identical, ahead, behind or diverged. */
+  status?: 'identical' | 'ahead' | 'behind' | 'diverged';
+  /** Default: the number of commits. */
+  aheadBy?: number;
+  behindBy?: number;
+  files: Array<{
+    filename: string;
+    status: 'added' | 'removed' | 'modified' | 'renamed' | 'copied' | 'changed' | 'unchanged';
+    previousFilename?: string;
+    additions?: number;
+    deletions?: number;
+  }>;
+  commits: Array<{ sha: string; message: string; author?: string }>;
+}
+
+/** A review thread as GraphQL's PullRequestReviewThread shows it. */
+export interface ReviewThreadSeed {
+  path: string;
+  /** The line the thread is on; reads null once the thread is outdated. */
+  line?: number | null;
+  /** The first comment's author (null: a deleted account). */
+  author: string | null;
+  body: string;
+  /** ISO; default now. */
+  createdAt?: string;
+  resolved?: boolean;
+  outdated?: boolean;
+}
+
+export interface StoredThread {
+  id: string;
+  pullKey: string;
+  path: string;
+  originalLine: number | null;
+  isResolved: boolean;
+  isOutdated: boolean;
+  comments: Array<{ author: string | null; body: string; createdAt: string }>;
+}
+
+/** A call to update-branch, as recorded by the fake. */
+export interface RecordedBranchUpdate {
+  owner: string;
+  repo: string;
+  number: number;
+  expectedHeadSha: string | null;
+  status: 202 | 422;
+  /** The new head (202), or why it was refused (422). */
+  headSha?: string;
+  refusal?: string;
 }
 
 const DOCS = 'https://docs.github.com/rest';
@@ -178,6 +300,11 @@ export function userJson(login: string, id: number, type: 'User' | 'Bot' = 'User
 /** Stable fake id for a login, so the same login always gets the same user id. */
 export function idFor(login: string): number {
   return (createHash('sha1').update(login).digest().readUInt32BE(0) % 90_000_000) + 10_000_000;
+}
+
+/** A stable 40-hex sha for fake commits. */
+export function fakeSha(...parts: string[]): string {
+  return createHash('sha1').update(parts.join('\0')).digest('hex');
 }
 
 export function gitBlobSha(text: string): string {
@@ -245,7 +372,14 @@ export class GitHubState {
   /** `owner/repo#pr` → the issues it closes: a number (same repository) or `owner/repo#n`. */
   readonly links = new Map<string, Array<number | string>>();
   readonly runs = new Map<string, StoredRun>();
-  readonly jobs = new Map<number, { run: StoredRun; job: StoredRun['jobs'][number] }>();
+  readonly jobs = new Map<number, { run: StoredRun; job: StoredJob }>();
+  /** `owner/repo@base...head` → its comparison. */
+  readonly comparisons = new Map<string, ComparisonSeed>();
+  /** Review threads by id, in the order they were added. */
+  readonly threads = new Map<string, StoredThread>();
+  readonly branchUpdates: RecordedBranchUpdate[] = [];
+  /** `owner/repo:org/team` of teams with access to the repository. */
+  readonly teams = new Set<string>();
   readonly files = new Map<string, string>();
   readonly tokens: IssuedToken[] = [];
   readonly userIds = new Map<string, number>();
@@ -317,31 +451,106 @@ export class GitHubState {
   }
 
   addPullRequest(seed: PullRequestSeed): void {
+    const {
+      mergeable = true,
+      mergeableState = 'clean',
+      mergeCommitSha,
+      authorId,
+      mergedAt,
+      ...rest
+    } = seed;
     this.pulls.set(`${repoKey(seed.owner, seed.repo)}#${seed.number}`, {
-      ...seed,
-      authorId: seed.authorId ?? idFor(seed.author ?? 'ghost'),
+      ...rest,
+      authorId: authorId ?? idFor(seed.author ?? 'ghost'),
       headOwner: seed.headOwner ?? seed.author ?? seed.owner,
       baseRef: seed.baseRef ?? this.defaultBranch,
-      state: seed.mergedAt ? 'closed' : (seed.state ?? 'open'),
-      mergedAt: seed.mergedAt ?? null,
+      baseSha: seed.baseSha ?? '0'.repeat(40),
+      state: mergedAt ? 'closed' : (seed.state ?? 'open'),
+      mergedAt: mergedAt ?? null,
       title: seed.title ?? `Pull request #${seed.number}`,
       body: seed.body ?? '',
+      draft: seed.draft ?? false,
+      maintainerCanModify: seed.maintainerCanModify ?? true,
       createdAt: Date.now(),
+      mergeability: { mergeable, state: mergeableState, pendingReads: 0 },
+      mergeCommitSha: mergeCommitSha ?? null,
+      requestedReviewers: [],
+      requestedTeams: [],
+      updateBranchRefusal: null,
     });
   }
 
+  pull(owner: string, repo: string, number: number | string): StoredPull | undefined {
+    return this.pulls.get(`${repoKey(owner, repo)}#${number}`);
+  }
+
   addWorkflowRun(seed: WorkflowRunSeed): void {
+    const now = Date.now();
+    const createdAt = seed.createdAt ? Date.parse(seed.createdAt) : now;
+    const path = seed.path ?? '.github/workflows/ci.yml';
+    const jobs = seed.jobs.map((j) => ({ ...j, createdAt, runAttempt: 1 }));
+    const allDone = jobs.every((j) => (j.status ?? 'completed') === 'completed');
+    const status = seed.status ?? (allDone ? 'completed' : 'in_progress');
     const run: StoredRun = {
       owner: seed.owner,
       repo: seed.repo,
       runId: seed.runId,
       name: seed.name ?? 'CI',
-      path: seed.path ?? '.github/workflows/ci.yml',
+      path,
       headSha: seed.headSha ?? '0'.repeat(40),
       headBranch: seed.headBranch ?? this.defaultBranch,
-      jobs: seed.jobs.map((j) => ({ ...j, createdAt: Date.now() })),
+      workflowId: seed.workflowId ?? idFor(`${repoKey(seed.owner, seed.repo)}:${path}`),
+      event: seed.event ?? 'pull_request',
+      jobs,
+      attempts: [{ number: 1, jobs, status, createdAt }],
+      createdAt,
     };
     this.runs.set(`${repoKey(seed.owner, seed.repo)}#${seed.runId}`, run);
     for (const job of run.jobs) this.jobs.set(job.id, { run, job });
   }
+
+  run(owner: string, repo: string, runId: number | string): StoredRun | undefined {
+    return this.runs.get(`${repoKey(owner, repo)}#${runId}`);
+  }
+
+  /**
+   * "Re-run failed jobs": a new attempt in which the failed, timed-out and cancelled jobs run
+   * again under new ids (queued until `completeRerun`) and the others are carried over.
+   */
+  rerunFailedJobs(run: StoredRun): RunAttempt {
+    const now = Date.now();
+    const number = run.attempts.length + 1;
+    const jobs = run.jobs.map((job): StoredJob => {
+      if (!RERUN_CONCLUSIONS.has(job.conclusion ?? '')) return job;
+      const again: StoredJob = {
+        ...job,
+        id: this.nextId(),
+        conclusion: null,
+        status: 'queued',
+        createdAt: now,
+        runAttempt: number,
+      };
+      this.jobs.set(again.id, { run, job: again });
+      return again;
+    });
+    const attempt: RunAttempt = { number, jobs, status: 'queued', createdAt: now };
+    run.attempts.push(attempt);
+    run.jobs = jobs;
+    return attempt;
+  }
+}
+
+const RERUN_CONCLUSIONS = new Set(['failure', 'timed_out', 'cancelled']);
+
+/** A run's (or an attempt's) conclusion from its jobs; null while it is not completed. */
+export function conclusionOf(
+  jobs: StoredJob[],
+  status: RunAttempt['status'],
+): 'success' | 'failure' | 'cancelled' | null {
+  if (status !== 'completed') return null;
+  if (jobs.some((j) => j.conclusion === 'failure' || j.conclusion === 'timed_out')) {
+    return 'failure';
+  }
+  if (jobs.some((j) => j.conclusion === 'cancelled')) return 'cancelled';
+  return 'success';
 }

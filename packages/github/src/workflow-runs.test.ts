@@ -1,0 +1,120 @@
+import { ExternalError } from '@code-factory/errors';
+import {
+  type FakeGitHub,
+  startFakeGitHub,
+  testAppKey,
+  type WorkflowRunSeed,
+} from '@code-factory/testkit';
+import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { GitHubApp } from './app';
+import type { GitHubInstallation } from './installation';
+
+const key = testAppKey();
+const repo = { owner: 'acme', repo: 'widgets' };
+let fake: FakeGitHub;
+let gh: GitHubInstallation;
+
+beforeEach(async () => {
+  fake = await startFakeGitHub({ appPublicKey: key.publicKey });
+  gh = new GitHubApp({ appId: 1, privateKey: key.pkcs1, baseUrl: fake.url }).installation(77);
+});
+afterEach(() => fake.close());
+
+function run(runId: number, over: Partial<WorkflowRunSeed> = {}): void {
+  fake.addWorkflowRun({
+    ...repo,
+    runId,
+    headBranch: 'fix-42',
+    jobs: [
+      { id: runId * 10 + 1, name: 'build', conclusion: 'success', log: 'ok\n' },
+      {
+        id: runId * 10 + 2,
+        name: 'e2e',
+        conclusion: 'failure',
+        log: '2026-01-01T00:00:00.0000000Z flaky\n2026-01-01T00:00:01.0000000Z boom\n',
+      },
+    ],
+    ...over,
+  });
+}
+
+describe('re-running failed jobs', () => {
+  it('starts a new attempt, and reads the failed jobs of each attempt with their logs', async () => {
+    run(100);
+    await expect(gh.workflowRun({ ...repo, runId: 100 })).resolves.toMatchObject({
+      id: 100,
+      runAttempt: 1,
+      status: 'completed',
+      conclusion: 'failure',
+      path: '.github/workflows/ci.yml',
+    });
+    await gh.rerunFailedJobs({ ...repo, runId: 100 });
+    expect(fake.runAttempt('acme', 'widgets', 100)).toMatchObject({
+      runAttempt: 2,
+      status: 'queued',
+    });
+    fake.completeRerun('acme', 'widgets', 100, { e2e: 'failure' });
+
+    const first = await gh.runAttemptJobs({ ...repo, runId: 100, attempt: 1 });
+    expect(first).toEqual([
+      { id: 1002, name: 'e2e', url: expect.stringContaining('/job/1002'), logTail: 'flaky\nboom' },
+    ]);
+    const second = await gh.runAttemptJobs({ ...repo, runId: 100, attempt: 2, lines: 1 });
+    expect(second).toHaveLength(1);
+    expect(second[0]?.id).not.toBe(1002);
+    expect(second[0]).toMatchObject({ name: 'e2e', logTail: 'boom' });
+    expect(fake.callsTo('GET', /\/attempts\/2\/jobs$/)).toHaveLength(1);
+    // The latest attempt is what failedJobs reads without an attempt.
+    expect((await gh.failedJobs({ ...repo, runId: 100 })).map((j) => j.id)).toEqual([
+      second[0]?.id,
+    ]);
+  });
+
+  it('fails as rejected while the run is still going, and not_found for an unknown run', async () => {
+    run(100);
+    await gh.rerunFailedJobs({ ...repo, runId: 100 });
+    const busy = await gh.rerunFailedJobs({ ...repo, runId: 100 }).catch((e: unknown) => e);
+    expect(busy).toBeInstanceOf(ExternalError);
+    expect(busy).toMatchObject({ kind: 'rejected', status: 403 });
+    const missing = await gh.rerunFailedJobs({ ...repo, runId: 5 }).catch((e: unknown) => e);
+    expect(missing).toMatchObject({ kind: 'not_found' });
+  });
+});
+
+describe('latestCompletedRun', () => {
+  it("finds the base branch's newest completed run of the same workflow", async () => {
+    run(1, { headBranch: 'main', createdAt: '2026-01-01T00:00:00Z' });
+    run(2, {
+      headBranch: 'main',
+      createdAt: '2026-01-02T00:00:00Z',
+      jobs: [{ id: 21, name: 'build', conclusion: 'success' }],
+    });
+    run(3, {
+      headBranch: 'main',
+      createdAt: '2026-01-03T00:00:00Z',
+      jobs: [{ id: 31, name: 'build', conclusion: null, status: 'in_progress' }],
+    });
+    run(4, {
+      headBranch: 'main',
+      path: '.github/workflows/lint.yml',
+      createdAt: '2026-01-04T00:00:00Z',
+    });
+    run(5, { headBranch: 'fix-42', createdAt: '2026-01-05T00:00:00Z' });
+
+    const byFile = await gh.latestCompletedRun({ ...repo, workflowId: 'ci.yml', branch: 'main' });
+    expect(byFile).toMatchObject({ id: 2, conclusion: 'success', headBranch: 'main' });
+    const byId = await gh.latestCompletedRun({
+      ...repo,
+      workflowId: byFile?.workflowId ?? 0,
+      branch: 'main',
+    });
+    expect(byId?.id).toBe(2);
+    const lint = await gh.latestCompletedRun({ ...repo, workflowId: 'lint.yml', branch: 'main' });
+    expect(lint).toMatchObject({ id: 4, conclusion: 'failure' });
+    await expect(
+      gh.latestCompletedRun({ ...repo, workflowId: 'ci.yml', branch: 'release' }),
+    ).resolves.toBeNull();
+    const asked = fake.callsTo('GET', /\/actions\/workflows\/ci\.yml\/runs$/)[0];
+    expect(asked?.query).toMatchObject({ branch: 'main', status: 'completed', per_page: '1' });
+  });
+});
