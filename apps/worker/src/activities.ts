@@ -69,6 +69,8 @@ export interface ActivityDeps {
   historyLimit?: number;
   /** BUDGET_RETRY_INTERVAL_MS: how often a task waiting for the Coder budget tries again. */
   budgetRetryIntervalMs?: number;
+  /** CODER_PROBE_INTERVAL_MS: the first wait of a task waiting for Coder (doubles). */
+  coderProbeMs?: number;
   /** MAX_ACTIVE_AGENTS_PER_INSTALLATION (absent: unlimited). */
   maxActiveAgentsPerInstallation?: number;
   /**
@@ -463,6 +465,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
   };
   return withFailureMapping(
     activities as unknown as Record<string, (...args: never[]) => Promise<unknown>>,
+    deps.coderProbeMs !== undefined ? { coderProbeMs: deps.coderProbeMs } : {},
   ) as unknown as WorkerActivities;
 }
 

@@ -147,6 +147,7 @@ export async function depsFromConfig(
     statusCommentIntervalMs: config.STATUS_COMMENT_INTERVAL_MS,
     historyLimit: config.TASK_HISTORY_LIMIT,
     budgetRetryIntervalMs: config.BUDGET_RETRY_INTERVAL_MS,
+    coderProbeMs: config.CODER_PROBE_INTERVAL_MS,
     ...(config.MAX_ACTIVE_AGENTS_PER_INSTALLATION !== undefined
       ? { maxActiveAgentsPerInstallation: config.MAX_ACTIVE_AGENTS_PER_INSTALLATION }
       : {}),

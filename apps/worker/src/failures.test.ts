@@ -87,6 +87,13 @@ describe('toFailure', () => {
       expect(mapped.type).toBe(ErrorTypes.coderUnavailable);
       expect(mapped.nonRetryable).toBe(false);
     }
+    // The worker's CODER_PROBE_INTERVAL_MS rides along for the workflow's next try.
+    const coder = new ExternalError('503', { kind: 'retryable', service: 'coder', status: 503 });
+    expect(failure(toFailure(coder, { coderProbeMs: 2_000 })).details).toEqual([
+      { service: 'coder', probeFirstMs: 2_000 },
+    ]);
+    const github = new ExternalError('503', { kind: 'retryable', service: 'github', status: 503 });
+    expect(failure(toFailure(github, { coderProbeMs: 2_000 })).details ?? []).toEqual([]);
   });
 
   it("waits as long as the server's Retry-After said", () => {

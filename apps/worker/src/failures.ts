@@ -7,7 +7,12 @@ import { isExternalError } from '@code-factory/errors';
 import { ErrorTypes } from '@code-factory/workflows';
 import { ApplicationFailure } from '@temporalio/common';
 
-export function toFailure(err: unknown): unknown {
+export interface FailureOptions {
+  /** CODER_PROBE_INTERVAL_MS, carried on Coder-unavailable failures for the workflow. */
+  coderProbeMs?: number;
+}
+
+export function toFailure(err: unknown, options: FailureOptions = {}): unknown {
   if (err instanceof ApplicationFailure) return err;
   if (err instanceof AgentUnavailableError) {
     return ApplicationFailure.create({
@@ -39,6 +44,11 @@ export function toFailure(err: unknown): unknown {
         type: err.service === 'coder' ? ErrorTypes.coderUnavailable : 'RetryableError',
         message: err.message,
         ...(err.retryAfterMs !== undefined ? { nextRetryDelay: err.retryAfterMs } : {}),
+        // The worker's CODER_PROBE_INTERVAL_MS: how soon a task waiting for Coder tries again
+        // (the workflow cannot read the environment).
+        ...(err.service === 'coder' && options.coderProbeMs !== undefined
+          ? { details: [{ service: 'coder', probeFirstMs: options.coderProbeMs }] }
+          : {}),
       });
     default:
       // A kind this mapping does not know (a newer client, a cast): keep the error, so
@@ -50,14 +60,14 @@ export function toFailure(err: unknown): unknown {
 /** Wraps each activity so every thrown error is mapped once, in one place. */
 export function withFailureMapping<
   T extends Record<string, (...args: never[]) => Promise<unknown>>,
->(activities: T): T {
+>(activities: T, options: FailureOptions = {}): T {
   const wrapped: Record<string, unknown> = {};
   for (const [name, fn] of Object.entries(activities)) {
     const mapped = async (...args: never[]) => {
       try {
         return await fn(...args);
       } catch (err) {
-        throw toFailure(err);
+        throw toFailure(err, options);
       }
     };
     // Keep the activity's name: it is what the Web UI and the CLI show.

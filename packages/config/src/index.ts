@@ -150,6 +150,11 @@ export const WorkerConfigSchema = z.object({
   STATUS_COMMENT_INTERVAL_MS: z.coerce.number().int().min(0).default(30_000),
   /** First delay before reconnecting a dropped Coder chat stream (doubles up to 30 s). */
   CODER_STREAM_RECONNECT_MS: durationMs(1_000),
+  /**
+   * A task waiting for Coder (phase `waiting-for-coder`) tries again after this long, then
+   * twice as long each time, up to ten times this.
+   */
+  CODER_PROBE_INTERVAL_MS: durationMs(30_000),
   /** How long a dead worker keeps the chat streams before another worker takes them over. */
   AGENT_WATCH_HEARTBEAT_TIMEOUT_MS: durationMs(30_000),
   /**

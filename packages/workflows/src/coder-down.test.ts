@@ -12,6 +12,7 @@ import {
   CODER_PROBE_MAX_MS,
   coderProbeDelay,
   isCoderUnavailable,
+  probeFirstMsOf,
 } from './coder-down';
 
 /** A failed activity as the workflow sees it once the activity's retries are spent. */
@@ -75,6 +76,28 @@ describe('coderProbeDelay', () => {
     expect(coderProbeDelay(0)).toBe(CODER_PROBE_FIRST_MS);
     expect(coderProbeDelay(1_000)).toBe(CODER_PROBE_MAX_MS);
     expect(coderProbeDelay(-1)).toBe(CODER_PROBE_FIRST_MS);
+  });
+
+  it('starts from the worker’s CODER_PROBE_INTERVAL_MS, carried on the failure, and caps at ten times it', () => {
+    const carrying = (probeFirstMs: unknown) =>
+      activityFailed(
+        'deliverToAgent',
+        ApplicationFailure.create({
+          type: ErrorTypes.coderUnavailable,
+          message: 'x',
+          details: [{ service: 'coder', probeFirstMs }],
+        }),
+      );
+    expect(probeFirstMsOf(carrying(2_000))).toBe(2_000);
+    expect([0, 1, 4, 9].map((n) => coderProbeDelay(n, 0.5, 2_000))).toEqual([
+      2_000, 4_000, 20_000, 20_000,
+    ]);
+    // Missing, malformed or out of bounds: the default.
+    for (const bad of [undefined, 'soon', -1, 50, Number.NaN, 7_200_000]) {
+      expect(probeFirstMsOf(carrying(bad))).toBe(CODER_PROBE_FIRST_MS);
+    }
+    expect(probeFirstMsOf(typed(ErrorTypes.coderUnavailable))).toBe(CODER_PROBE_FIRST_MS);
+    expect(probeFirstMsOf(new Error('plain'))).toBe(CODER_PROBE_FIRST_MS);
   });
 
   it('spreads each wait by ±20 % so the tasks of one outage do not all try at once', () => {

@@ -18,10 +18,36 @@ export const CODER_PROBE_MAX_MS = 5 * 60_000;
  * deterministic `Math.random()`), so the tasks an outage stopped together do not all knock at
  * once when Coder comes back. `random` 0.5 is the exact schedule.
  */
-export function coderProbeDelay(failedProbes: number, random = 0.5): number {
+export function coderProbeDelay(
+  failedProbes: number,
+  random = 0.5,
+  firstMs = CODER_PROBE_FIRST_MS,
+): number {
   const n = Math.max(0, Math.min(Math.floor(failedProbes), 20));
   const spread = 0.8 + 0.4 * Math.min(Math.max(random, 0), 1);
-  return Math.round(Math.min(CODER_PROBE_FIRST_MS * 2 ** n, CODER_PROBE_MAX_MS) * spread);
+  // The cap keeps the default's ratio: ten times the first wait.
+  const max = firstMs * (CODER_PROBE_MAX_MS / CODER_PROBE_FIRST_MS);
+  return Math.round(Math.min(firstMs * 2 ** n, max) * spread);
+}
+
+/** Bounds on the worker's CODER_PROBE_INTERVAL_MS as a failure carries it. */
+const PROBE_FIRST_MIN_MS = 100;
+const PROBE_FIRST_MAX_MS = 60 * 60_000;
+
+/**
+ * The first wait the worker asked for (`CODER_PROBE_INTERVAL_MS`, carried in the failure's
+ * details), or the default when the failure has none or a value out of bounds.
+ */
+export function probeFirstMsOf(err: unknown): number {
+  const cause = err instanceof ActivityFailure ? err.cause : err;
+  if (!(cause instanceof ApplicationFailure)) return CODER_PROBE_FIRST_MS;
+  const first = (cause.details?.[0] as { probeFirstMs?: unknown } | undefined)?.probeFirstMs;
+  return typeof first === 'number' &&
+    Number.isFinite(first) &&
+    first >= PROBE_FIRST_MIN_MS &&
+    first <= PROBE_FIRST_MAX_MS
+    ? first
+    : CODER_PROBE_FIRST_MS;
 }
 
 /**

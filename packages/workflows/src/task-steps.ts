@@ -41,7 +41,7 @@ import {
   workflowInfo,
 } from '@temporalio/workflow';
 import { type AgentRef, ErrorTypes, type TaskActivities } from './activities';
-import { coderProbeDelay, isCoderUnavailable } from './coder-down';
+import { coderProbeDelay, isCoderUnavailable, probeFirstMsOf } from './coder-down';
 import { SearchAttributes, type SendMessageInput } from './definitions';
 import type { FleetActivities } from './fleet-definitions';
 import { checkSendMessage, checkStuckReminder } from './guards';
@@ -977,7 +977,7 @@ export class TaskRun {
     const failure = applicationFailureOf(err);
     const message = failure?.message ?? (err instanceof Error ? err.message : String(err));
     if (this.#coderWaits() && isCoderUnavailable(err)) {
-      await this.#waitForCoder(step, message);
+      await this.#waitForCoder(step, message, probeFirstMsOf(err));
       return;
     }
     log.warn('step failed; waiting for retry or close', { step, type: failure?.type, message });
@@ -1060,7 +1060,7 @@ export class TaskRun {
    * for a start (the status comment is created then, so the assignment shows), through the
    * status lane for a running agent (throttled like every live edit). `coderLane` tries again.
    */
-  async #waitForCoder(step: FailedStep, message: string): Promise<void> {
+  async #waitForCoder(step: FailedStep, message: string, firstMs: number): Promise<void> {
     const task = this.task;
     const first = !task.state.coderDown;
     if (step === 'start') {
@@ -1076,7 +1076,7 @@ export class TaskRun {
       await this.#releaseSlots();
     }
     // Math.random is the workflow's seeded one: the same spread on replay.
-    task.waitForCoder(step, message, Date.now(), (n) => coderProbeDelay(n, Math.random()));
+    task.waitForCoder(step, message, Date.now(), (n) => coderProbeDelay(n, Math.random(), firstMs));
     const down = task.state.coderDown;
     log.warn('Coder is not answering; waiting for it', {
       step,

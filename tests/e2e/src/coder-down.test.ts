@@ -18,7 +18,12 @@ const WAITING = 'Waiting for Coder';
 describe('Coder down', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ coderTimings: { chatRunningMs: 100 } });
+    stack = await startStack({
+      coderTimings: { chatRunningMs: 100 },
+      // Tries every 2 s, then 4, 8, ... (30 s in production): the outage outlasts the retry
+      // budget of every call many times over in test time.
+      workerEnv: { CODER_PROBE_INTERVAL_MS: '2000' },
+    });
   });
   afterAll(async () => {
     await stack?.close();
@@ -208,7 +213,10 @@ describe('Coder down', () => {
 describe('Coder down (Coder Tasks)', () => {
   let stack: Stack;
   beforeAll(async () => {
-    stack = await startStack({ coderRelease: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } });
+    stack = await startStack({
+      coderRelease: '2.36',
+      workerEnv: { CODER_BACKEND: 'tasks', CODER_PROBE_INTERVAL_MS: '2000' },
+    });
   });
   afterAll(async () => {
     await stack?.close();
