@@ -2,7 +2,7 @@
  * The worker process: runs the task workflows and every Coder and GitHub call.
  * Configuration comes from the environment (see docs/configuration.md).
  */
-import { codecDataConverter } from '@code-factory/codec';
+import { codecDataConverter, parseCodecKeys } from '@code-factory/codec';
 import { describeChoice } from '@code-factory/coder';
 import {
   ConfigError,
@@ -18,11 +18,10 @@ import { announceCoder, depsFromConfig } from './deps';
 import { createFleetActivities } from './fleet-activities';
 import { WorkerLogger } from './logging';
 import { createRedeliveryActivities } from './redelivery-activities';
-import { ensureRedeliverySchedule } from './redelivery-schedule';
 import { createRepoConfigActivities } from './repo-config-activities';
-import { ensureStuckSchedule } from './stuck-schedule';
 import { setupTracing } from './tracing';
 import { createWorker } from './worker';
+import { keepWorkerSchedules } from './worker-schedules';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof parseEnv<typeof WorkerConfigSchema>>;
@@ -129,22 +128,19 @@ async function main(): Promise<void> {
     },
     ...(tracing ? tracing.workerOptions : {}),
   });
-  // Failed webhook deliveries are redelivered by a schedule (docs/configuration.md).
-  const schedule = await ensureRedeliverySchedule(client, {
+  // The redelivery and stuck-tasks schedules, and every schedule of the product brought under
+  // the first codec key; an unreadable one is reported, never fatal (docs/configuration.md).
+  await keepWorkerSchedules(client, {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    intervalMs: config.WEBHOOK_REDELIVERY_INTERVAL_MS,
-    maxPerRun: config.WEBHOOK_REDELIVERY_MAX_PER_RUN,
+    keys: config.PAYLOAD_CODEC_KEYS ? parseCodecKeys(config.PAYLOAD_CODEC_KEYS) : null,
+    logger,
+    meter: Runtime.instance().metricMeter,
+    redelivery: {
+      intervalMs: config.WEBHOOK_REDELIVERY_INTERVAL_MS,
+      maxPerRun: config.WEBHOOK_REDELIVERY_MAX_PER_RUN,
+    },
+    stuck: { intervalMs: config.STUCK_SCAN_INTERVAL_MS, thresholdsMs: stuckThresholds(config) },
   });
-  logger.info(`webhook-redelivery schedule ${schedule}`, {
-    intervalMs: config.WEBHOOK_REDELIVERY_INTERVAL_MS,
-  });
-  // Tasks that stay too long in a phase are found and reminded by a schedule too.
-  const stuck = await ensureStuckSchedule(client, {
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    intervalMs: config.STUCK_SCAN_INTERVAL_MS,
-    thresholdsMs: stuckThresholds(config),
-  });
-  logger.info(`stuck-tasks schedule ${stuck}`, { intervalMs: config.STUCK_SCAN_INTERVAL_MS });
   // Worker.run() installs SIGINT/SIGTERM handlers: in-flight activities get the grace time.
   logger.info('worker started', {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
