@@ -22,6 +22,7 @@ import { createRepoConfigActivities } from './repo-config-activities';
 import { setupTracing } from './tracing';
 import { createWorker } from './worker';
 import { keepWorkerSchedules } from './worker-schedules';
+import { prebuiltWorkflowBundle } from './workflow-bundle';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof parseEnv<typeof WorkerConfigSchema>>;
@@ -107,6 +108,7 @@ async function main(): Promise<void> {
   // Worker.run() shuts down on these too; the stream holder lets go first, so another worker
   // takes Coder's chat streams over at once instead of after the shutdown grace time.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, deps.releaseStreams);
+  const workflowBundle = prebuiltWorkflowBundle(tracing !== null);
   const worker = await createWorker({
     connection,
     namespace: settings.namespace,
@@ -122,6 +124,8 @@ async function main(): Promise<void> {
       }),
     },
     dataConverter,
+    // Built by `pnpm build`: no webpack at start. From the sources, bundled here as before.
+    ...(workflowBundle ? { workflowBundle } : {}),
     tuning: {
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
       isolateExecutionTimeout: config.WORKER_ISOLATE_EXECUTION_TIMEOUT_MS,
@@ -148,6 +152,7 @@ async function main(): Promise<void> {
     address: settings.address,
     metrics: config.WORKER_METRICS_ADDRESS ?? 'off',
     tracing: tracing ? 'otlp' : 'off',
+    workflowBundle: workflowBundle ? 'prebuilt' : 'bundled at start',
   });
   await worker.run();
   await connection.close();
