@@ -205,7 +205,7 @@ describe('codec key rotation of schedules', () => {
     const job = await k2.schedule.getHandle(world.ids.job).describe();
     expect(job.state.paused).toBe(true);
     expect(job.state.note).toBe('Paused with the repository’s schedules');
-    expect(job.memo).toMatchObject({ codeFactoryRepository: world.repository.owner + '/widgets' });
+    expect(job.memo).toMatchObject({ codeFactoryRepository: `${world.repository.owner}/widgets` });
     expect(job.action).toMatchObject({ type: 'startWorkflow', taskQueue: world.taskQueue });
     expect(JSON.stringify(job.action.args)).toContain('Tidy up the docs');
     for (const id of [world.ids.stuck, world.ids.redelivery]) {

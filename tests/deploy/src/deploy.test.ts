@@ -115,7 +115,9 @@ describe('Dockerfiles', () => {
         const froms = instructions.filter((i) => i.keyword === 'FROM');
         expect(froms.length).toBeGreaterThanOrEqual(2);
         const runtimeImage = expand(final[0]?.args.split(/\s+/)[0] ?? '');
-        expect(runtimeImage).toBe('node:20-bookworm-slim');
+        // Node 24 LTS, pinned to a release (docs/deployment.md, "Images").
+        expect(runtimeImage).toMatch(/^node:24\.\d+\.\d+-bookworm-slim$/);
+        expect(expand(froms[0]?.args.split(/\s+/)[0] ?? '')).toBe(runtimeImage);
         for (const from of froms) expect(expand(from.args)).not.toMatch(/alpine/);
       });
 
