@@ -67,11 +67,15 @@ describe.skipIf(!onCluster)('two worker processes (pnpm test:cluster:workers onl
         commentId: number * 10,
       }),
     );
-    await until(
-      () => stack.agentTexts(name)?.some((t) => t.includes('after the kill: keep going')),
-      'the comment forwarded by the surviving worker',
-      90_000,
-    );
+    try {
+      await until(
+        () => stack.agentTexts(name)?.some((t) => t.includes('after the kill: keep going')),
+        'the comment forwarded by the surviving worker',
+        90_000,
+      );
+    } catch (err) {
+      throw new Error(`${err}\n${await whereItWaits(stack, name)}`);
+    }
     await send(
       'issues',
       samplePayloads.issueClosed({ ...issue, sender: LEAD.login, senderId: LEAD.id }),
@@ -81,3 +85,22 @@ describe.skipIf(!onCluster)('two worker processes (pnpm test:cluster:workers onl
     expect(second.child.exitCode).toBeNull();
   }, 150_000);
 });
+
+/** What the task waits on, for a failure message: pending work and the history's tail. */
+async function whereItWaits(stack: Stack, workflowId: string): Promise<string> {
+  const handle = stack.client.workflow.getHandle(workflowId);
+  const { raw } = await handle.describe();
+  const pending = (raw.pendingActivities ?? []).map(
+    (a) => `${a.activityType?.name} attempt ${a.attempt} state ${a.state}`,
+  );
+  const task = raw.pendingWorkflowTask
+    ? `workflow task attempt ${raw.pendingWorkflowTask.attempt} state ${raw.pendingWorkflowTask.state}`
+    : 'no workflow task';
+  const events = (await handle.fetchHistory()).events ?? [];
+  const tail = events.slice(-12).map((e) => {
+    const kind = Object.keys(e).find((k) => k.endsWith('EventAttributes')) ?? '?';
+    const failure = JSON.stringify(e).match(/"message":"([^"]{0,200})/)?.[1];
+    return `${e.eventId} ${kind}${failure ? `: ${failure}` : ''}`;
+  });
+  return [`pending: ${pending.join('; ') || 'none'}; ${task}`, ...tail].join('\n');
+}
