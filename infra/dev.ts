@@ -1,11 +1,12 @@
 /**
  * `pnpm dev`: everything on one machine.
  *  - a Temporal dev server with its Web UI (SQLite under .dev-data/, so state survives restarts),
+ *    or with DEV_TEMPORAL=cluster the PostgreSQL-backed cluster of infra/cluster.sh (no Web UI),
  *  - fake Coder and GitHub APIs unless real ones are configured (CODER_URL / APP_ID),
  *  - the worker and the ingress, with their output prefixed.
  * Settings come from the environment or a `.env` file at the repository root.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
@@ -19,6 +20,8 @@ if (existsSync(resolve(root, '.env'))) process.loadEnvFile(resolve(root, '.env')
 
 const TEMPORAL_PORT = Number(process.env.DEV_TEMPORAL_PORT ?? 7233);
 const UI_PORT = Number(process.env.DEV_TEMPORAL_UI_PORT ?? 8233);
+/** `cluster`: Temporal on PostgreSQL (infra/cluster.sh) instead of the dev server. */
+const CLUSTER = process.env.DEV_TEMPORAL === 'cluster';
 const children: ChildProcess[] = [];
 let temporal: DevServer | undefined;
 let stopping = false;
@@ -88,7 +91,15 @@ async function main() {
       })
     : undefined;
 
-  if (await portOpen(TEMPORAL_PORT)) {
+  if (CLUSTER) {
+    // Started (or found running) by the script, and left running at exit like a real cluster.
+    say('starting the Temporal cluster on PostgreSQL (bash infra/cluster.sh up)');
+    execFileSync('bash', [resolve(root, 'infra/cluster.sh'), 'up'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, CLUSTER_FRONTEND_PORT: String(TEMPORAL_PORT) },
+    });
+    say('the cluster has no Web UI; stop it with: bash infra/cluster.sh down');
+  } else if (await portOpen(TEMPORAL_PORT)) {
     say(`a Temporal server already listens on ${TEMPORAL_PORT}; using it`);
     if (relay)
       say(`its Web UI decodes payloads only if started with --ui-codec-endpoint ${relay.endpoint}`);
@@ -135,7 +146,7 @@ async function main() {
   run('worker', tsx, ['apps/worker/src/main.ts'], env);
   run('ingress', tsx, ['apps/ingress/src/main.ts'], env);
   await waitForPort(Number(env.PORT ?? 8787), 'the ingress');
-  say(`Temporal Web UI:  http://localhost:${UI_PORT}`);
+  if (!CLUSTER) say(`Temporal Web UI:  http://localhost:${UI_PORT}`);
   if (relay) {
     say(`Payloads are encrypted; the Web UI decodes them through ${relay.endpoint}. For the CLI:`);
     say(`  export TEMPORAL_CODEC_ENDPOINT=http://localhost:${ingressPort}/codec`);

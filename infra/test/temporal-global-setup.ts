@@ -1,17 +1,30 @@
 /**
- * One real Temporal dev server for the whole test run, from the binary that
- * infra/temporal-cli.sh provisions (the same one `pnpm temporal` and `pnpm dev` use), started
- * by the testkit's one dev-server starter. Test files reach it through `inject('temporalAddress')`.
+ * One real Temporal server for the whole test run. By default a dev server from the binary
+ * that infra/temporal-cli.sh provisions (the same one `pnpm temporal` and `pnpm dev` use),
+ * started by the testkit's one dev-server starter. With TEST_TEMPORAL=cluster, the cluster on
+ * PostgreSQL of `bash infra/cluster.sh up` (started if needed and left running;
+ * `pnpm test:cluster`). Test files reach it through `inject('temporalAddress')`.
  */
 
+import { execFileSync } from 'node:child_process';
+import { resolve } from 'node:path';
 import { startDevServer, temporalCliPath } from '@code-factory/testkit/dev-server';
 import type {} from '@code-factory/testkit/vitest';
 import type { TestProject } from 'vitest/node';
 
 export default async function setup(project: TestProject) {
   const cli = temporalCliPath();
+  project.provide('temporalCli', cli);
+  if (process.env.TEST_TEMPORAL === 'cluster') {
+    const port = process.env.CLUSTER_FRONTEND_PORT ?? '7233';
+    execFileSync('bash', [resolve(import.meta.dirname, '../cluster.sh'), 'up'], {
+      stdio: ['ignore', 'inherit', 'inherit'],
+      env: { ...process.env, CLUSTER_FRONTEND_PORT: port },
+    });
+    project.provide('temporalAddress', `127.0.0.1:${port}`);
+    return () => {};
+  }
   const server = await startDevServer({ cli });
   project.provide('temporalAddress', server.address);
-  project.provide('temporalCli', cli);
   return () => server.stop();
 }

@@ -14,7 +14,7 @@ import {
   type TracingOptions,
 } from '@code-factory/telemetry';
 import type { ClientInterceptors } from '@temporalio/client';
-import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client';
+import { OpenTelemetryWorkflowClientInterceptor } from '@temporalio/interceptors-opentelemetry/lib/client/index.js';
 
 export { type TracingOptions, tracesEndpoint } from '@code-factory/telemetry';
 

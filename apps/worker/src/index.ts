@@ -30,6 +30,18 @@ export {
 export { ensureRedeliverySchedule, type RedeliveryScheduleOptions } from './redelivery-schedule';
 export { createRepoConfigActivities, type RepoWorkDeps } from './repo-config-activities';
 export { storedRepoConfig } from './repo-config-store';
-export { ensureIntervalSchedule, type IntervalSchedule } from './schedules';
+export {
+  listSchedulesWithMemo,
+  payloadKeyId,
+  rewriteSchedulesUnderFirstKey,
+  type ScheduleKeyReport,
+} from './schedule-keys';
+export { ensureIntervalSchedule, type IntervalSchedule, type ScheduleOutcome } from './schedules';
 export { ensureStuckSchedule, type StuckScheduleOptions } from './stuck-schedule';
 export { type CreateWorkerOptions, createWorker, workflowsPath } from './worker';
+export {
+  keepWorkerSchedules,
+  SCHEDULED_WORKFLOW_TYPES,
+  type WorkerSchedules,
+  type WorkerSchedulesOptions,
+} from './worker-schedules';

@@ -2,7 +2,7 @@
  * The worker process: runs the task workflows and every Coder and GitHub call.
  * Configuration comes from the environment (see docs/configuration.md).
  */
-import { codecDataConverter } from '@code-factory/codec';
+import { codecDataConverter, parseCodecKeys } from '@code-factory/codec';
 import { describeChoice } from '@code-factory/coder';
 import {
   ConfigError,
@@ -18,11 +18,11 @@ import { announceCoder, depsFromConfig, manageOwnerKeys } from './deps';
 import { createFleetActivities } from './fleet-activities';
 import { WorkerLogger } from './logging';
 import { createRedeliveryActivities } from './redelivery-activities';
-import { ensureRedeliverySchedule } from './redelivery-schedule';
 import { createRepoConfigActivities } from './repo-config-activities';
-import { ensureStuckSchedule } from './stuck-schedule';
 import { setupTracing } from './tracing';
 import { createWorker } from './worker';
+import { keepWorkerSchedules } from './worker-schedules';
+import { prebuiltWorkflowBundle } from './workflow-bundle';
 
 async function main(): Promise<void> {
   let config: ReturnType<typeof parseEnv<typeof WorkerConfigSchema>>;
@@ -108,6 +108,7 @@ async function main(): Promise<void> {
   // Worker.run() shuts down on these too; the stream holder lets go first, so another worker
   // takes Coder's chat streams over at once instead of after the shutdown grace time.
   for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, deps.releaseStreams);
+  const workflowBundle = prebuiltWorkflowBundle(tracing !== null);
   const worker = await createWorker({
     connection,
     namespace: settings.namespace,
@@ -123,28 +124,27 @@ async function main(): Promise<void> {
       }),
     },
     dataConverter,
+    // Built by `pnpm build`: no webpack at start. From the sources, bundled here as before.
+    ...(workflowBundle ? { workflowBundle } : {}),
     tuning: {
       maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
       isolateExecutionTimeout: config.WORKER_ISOLATE_EXECUTION_TIMEOUT_MS,
     },
     ...(tracing ? tracing.workerOptions : {}),
   });
-  // Failed webhook deliveries are redelivered by a schedule (docs/configuration.md).
-  const schedule = await ensureRedeliverySchedule(client, {
+  // The redelivery and stuck-tasks schedules, and every schedule of the product brought under
+  // the first codec key; an unreadable one is reported, never fatal (docs/configuration.md).
+  await keepWorkerSchedules(client, {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
-    intervalMs: config.WEBHOOK_REDELIVERY_INTERVAL_MS,
-    maxPerRun: config.WEBHOOK_REDELIVERY_MAX_PER_RUN,
+    keys: config.PAYLOAD_CODEC_KEYS ? parseCodecKeys(config.PAYLOAD_CODEC_KEYS) : null,
+    logger,
+    meter: Runtime.instance().metricMeter,
+    redelivery: {
+      intervalMs: config.WEBHOOK_REDELIVERY_INTERVAL_MS,
+      maxPerRun: config.WEBHOOK_REDELIVERY_MAX_PER_RUN,
+    },
+    stuck: { intervalMs: config.STUCK_SCAN_INTERVAL_MS, thresholdsMs: stuckThresholds(config) },
   });
-  logger.info(`webhook-redelivery schedule ${schedule}`, {
-    intervalMs: config.WEBHOOK_REDELIVERY_INTERVAL_MS,
-  });
-  // Tasks that stay too long in a phase are found and reminded by a schedule too.
-  const stuck = await ensureStuckSchedule(client, {
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    intervalMs: config.STUCK_SCAN_INTERVAL_MS,
-    thresholdsMs: stuckThresholds(config),
-  });
-  logger.info(`stuck-tasks schedule ${stuck}`, { intervalMs: config.STUCK_SCAN_INTERVAL_MS });
   // Worker.run() installs SIGINT/SIGTERM handlers: in-flight activities get the grace time.
   logger.info('worker started', {
     taskQueue: config.TEMPORAL_TASK_QUEUE,
@@ -152,6 +152,7 @@ async function main(): Promise<void> {
     address: settings.address,
     metrics: config.WORKER_METRICS_ADDRESS ?? 'off',
     tracing: tracing ? 'otlp' : 'off',
+    workflowBundle: workflowBundle ? 'prebuilt' : 'bundled at start',
   });
   const keys = manageOwnerKeys(deps, {
     log: (message, attrs) => logger.warn(message, attrs as Record<string, unknown>),

@@ -9,7 +9,7 @@ import {
   type RedeliveryInput,
 } from '@code-factory/workflows';
 import type { Client } from '@temporalio/client';
-import { ensureIntervalSchedule, type ScheduleTiming } from './schedules';
+import { ensureIntervalSchedule, type ScheduleOutcome, type ScheduleTiming } from './schedules';
 
 export interface RedeliveryScheduleOptions extends ScheduleTiming {
   maxPerRun: number;
@@ -18,7 +18,7 @@ export interface RedeliveryScheduleOptions extends ScheduleTiming {
 export function ensureRedeliverySchedule(
   client: Client,
   { maxPerRun, ...timing }: RedeliveryScheduleOptions,
-): Promise<'created' | 'updated'> {
+): Promise<ScheduleOutcome> {
   const args: [RedeliveryInput] = [{ maxPerRun }];
   const summary = 'Redeliver failed GitHub webhook deliveries';
   const scheduleId = timing.scheduleId ?? REDELIVERY_SCHEDULE_ID;

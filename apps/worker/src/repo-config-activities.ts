@@ -53,12 +53,14 @@ import {
 import { log } from '@temporalio/activity';
 import {
   type Client,
+  ScheduleAlreadyRunning,
   ScheduleNotFoundError,
   type ScheduleOptionsAction,
   ScheduleOverlapPolicy,
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import { withFailureMapping } from './failures';
+import { listSchedulesWithMemo } from './schedule-keys';
 
 export interface RepoWorkDeps {
   github: GitHubApp;
@@ -74,10 +76,14 @@ export function createRepoConfigActivities(deps: RepoWorkDeps): RepoWorkActiviti
   const gh = (ref: RepoRef) => deps.github.installation(ref.installationId);
   const target = (ref: RepoRef) => ({ owner: ref.repository.owner, repo: ref.repository.name });
 
-  /** IDs of the repository's job schedules, found by their memo (IDs alone can collide). */
+  /**
+   * IDs of the repository's job schedules, found by their memo (IDs alone can collide). A
+   * schedule whose memo this worker cannot decrypt is passed over (the worker reported it at
+   * start-up); syncJobSchedules writes one of this repository's anew by its ID.
+   */
   const repoSchedules = async (repository: RepoRef['repository']): Promise<string[]> => {
     const ids: string[] = [];
-    for await (const s of deps.client.schedule.list()) {
+    for await (const s of listSchedulesWithMemo(deps.client)) {
       if (s.memo?.codeFactoryRepository === full(repository)) ids.push(s.scheduleId);
     }
     return ids;
@@ -151,22 +157,33 @@ export function createRepoConfigActivities(deps: RepoWorkDeps): RepoWorkActiviti
             }));
             result.updated.push(scheduleId);
           } else {
-            await deps.client.schedule.create({
-              scheduleId,
-              spec,
-              action,
-              policies,
-              memo: {
-                codeFactoryRepository: full(input.repository),
-                job: job.name,
-                branch: job.branch,
-                cron: job.schedule,
-              },
-              state: {
-                note: input.paused ? 'Paused with the repository’s schedules' : note(input, job),
-                paused: input.paused,
-              },
-            });
+            const create = () =>
+              deps.client.schedule.create({
+                scheduleId,
+                spec,
+                action,
+                policies,
+                memo: {
+                  codeFactoryRepository: full(input.repository),
+                  job: job.name,
+                  branch: job.branch,
+                  cron: job.schedule,
+                },
+                state: {
+                  note: input.paused ? 'Paused with the repository’s schedules' : note(input, job),
+                  paused: input.paused,
+                },
+              });
+            try {
+              await create();
+            } catch (err) {
+              if (!(err instanceof ScheduleAlreadyRunning)) throw err;
+              // Its ID but not found by memo: one this worker cannot decrypt (a dropped codec
+              // key). The config says what it must be, so it is written anew.
+              log.warn('replacing an unreadable job schedule', { scheduleId });
+              await deps.client.schedule.getHandle(scheduleId).delete();
+              await create();
+            }
             result.created.push(scheduleId);
           }
         } catch (err) {

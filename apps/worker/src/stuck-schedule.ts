@@ -10,7 +10,7 @@ import {
   type StuckScanInput,
 } from '@code-factory/workflows';
 import type { Client } from '@temporalio/client';
-import { ensureIntervalSchedule, type ScheduleTiming } from './schedules';
+import { ensureIntervalSchedule, type ScheduleOutcome, type ScheduleTiming } from './schedules';
 
 export interface StuckScheduleOptions extends ScheduleTiming {
   thresholdsMs: Record<StuckPhase, number>;
@@ -19,7 +19,7 @@ export interface StuckScheduleOptions extends ScheduleTiming {
 export function ensureStuckSchedule(
   client: Client,
   { thresholdsMs, ...timing }: StuckScheduleOptions,
-): Promise<'created' | 'updated'> {
+): Promise<ScheduleOutcome> {
   const args: [StuckScanInput] = [{ thresholdsMs }];
   return ensureIntervalSchedule(client, {
     ...timing,

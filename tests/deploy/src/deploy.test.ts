@@ -115,7 +115,9 @@ describe('Dockerfiles', () => {
         const froms = instructions.filter((i) => i.keyword === 'FROM');
         expect(froms.length).toBeGreaterThanOrEqual(2);
         const runtimeImage = expand(final[0]?.args.split(/\s+/)[0] ?? '');
-        expect(runtimeImage).toBe('node:20-bookworm-slim');
+        // Node 24 LTS, pinned to a release (docs/deployment.md, "Images").
+        expect(runtimeImage).toMatch(/^node:24\.\d+\.\d+-bookworm-slim$/);
+        expect(expand(froms[0]?.args.split(/\s+/)[0] ?? '')).toBe(runtimeImage);
         for (const from of froms) expect(expand(from.args)).not.toMatch(/alpine/);
       });
 
@@ -128,7 +130,7 @@ describe('Dockerfiles', () => {
         expect(install).toContain(`--filter "${APPS[app].package}..."`);
         const root = JSON.parse(readRepoFile('package.json'));
         expect(root.packageManager).toMatch(/^pnpm@10\./);
-        // tsx comes from the root package, which the filter must include.
+        // tsx and TypeScript (the build) come from the root package, which the filter must include.
         expect(root.devDependencies.tsx ?? root.dependencies?.tsx).toBeDefined();
         expect(install).toContain(`--filter ${root.name}`);
       });
@@ -168,6 +170,7 @@ describe('Dockerfiles', () => {
           'tsconfig.json',
           'tsconfig.base.json',
           `apps/${app}/src/main.ts`,
+          'infra/build.ts',
           ...workspaceClosure(APPS[app].package).map((dir) => `${dir}/package.json`),
         ];
         for (const file of needed) {
@@ -179,11 +182,20 @@ describe('Dockerfiles', () => {
         }
       });
 
-      it('starts the app with tsx from node_modules/.bin', () => {
+      it('compiles the app in the build stage and starts its JavaScript with source maps', () => {
+        const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
+        expect(runs).toContain(`node_modules/.bin/tsx infra/build.ts ${APPS[app].package}`);
+        expect(existsInRepo('infra/build.ts')).toBe(true);
         const cmd = final.filter((i) => i.keyword === 'CMD').at(-1);
         const argv = JSON.parse(cmd?.args ?? '[]') as string[];
-        expect(argv).toEqual(['node_modules/.bin/tsx', `apps/${app}/src/main.ts`]);
-        expect(existsInRepo(argv[1] as string)).toBe(true);
+        expect(argv).toEqual([
+          'node',
+          '--enable-source-maps',
+          '--conditions=compiled',
+          `apps/${app}/dist/main.js`,
+        ]);
+        // What the build compiles it from.
+        expect(existsInRepo(`apps/${app}/src/main.ts`)).toBe(true);
       });
 
       if (app === 'ingress') {

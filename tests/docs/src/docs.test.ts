@@ -26,6 +26,7 @@ const ALLOWED_OUTSIDE_SCHEMAS = new Set([
   // pnpm dev and the fakes
   'DEV_TEMPORAL_PORT',
   'DEV_TEMPORAL_UI_PORT',
+  'DEV_TEMPORAL',
   'FAKE_CODER_PORT',
   'FAKE_GITHUB_PORT',
   'FAKE_CODER_TOKEN',
@@ -33,6 +34,10 @@ const ALLOWED_OUTSIDE_SCHEMAS = new Set([
   // infra/temporal-cli.sh
   'CODE_FACTORY_CACHE',
   'TEMPORAL_CLI',
+  // infra/cluster.sh
+  'CLUSTER_FRONTEND_PORT',
+  'CLUSTER_PG_PORT',
+  'CLUSTER_DATA_DIR',
 ]);
 
 /** Backticked names that look like environment variables: `FOO_BAR`, `TEMPORAL_GRPC_META_*`. */
