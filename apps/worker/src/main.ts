@@ -107,7 +107,9 @@ async function main(): Promise<void> {
   await announceCoder(deps);
   // Worker.run() shuts down on these too; the stream holder lets go first, so another worker
   // takes Coder's chat streams over at once instead of after the shutdown grace time.
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, deps.releaseStreams);
+  // `on`, not `once`: a second signal during the shutdown (a supervisor repeating it) must not
+  // fall back to Node's default, which kills the process before it revoked its Coder keys.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.on(signal, deps.releaseStreams);
   const workflowBundle = prebuiltWorkflowBundle(tracing !== null);
   const worker = await createWorker({
     connection,
