@@ -6,7 +6,7 @@
  * worker secret to the ingress), probe routes the ingress serves, and run as non-root.
  */
 import { execFileSync } from 'node:child_process';
-import { readdirSync } from 'node:fs';
+import { readdirSync, readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { IngressConfigSchema, variableNames, WorkerConfigSchema } from '@code-factory/config';
 import { describe, expect, it } from 'vitest';
@@ -263,7 +263,9 @@ describe('compose.yaml', () => {
     expect(Object.keys(services)).toEqual(
       expect.arrayContaining([
         'postgresql',
+        'temporal-schema',
         'temporal',
+        'temporal-namespace',
         'temporal-ui',
         'register-search-attributes',
         'ingress',
@@ -271,11 +273,45 @@ describe('compose.yaml', () => {
       ]),
     );
     expect(services.postgresql.image).toMatch(/^postgres:16/);
-    expect(services.temporal.image).toMatch(/^temporalio\/auto-setup:\d/);
+    // The server image and a schema job, not auto-setup (a development convenience).
+    expect(services.temporal.image).toMatch(/^temporalio\/server:\d/);
     expect(services.temporal.environment.DB).toBe('postgres12');
     expect(services.temporal.environment.POSTGRES_SEEDS).toBe('postgresql');
     expect(services['temporal-ui'].image).toMatch(/^temporalio\/ui:\d/);
     expect(services['register-search-attributes'].image).toMatch(/^temporalio\/admin-tools:\d/);
+  });
+
+  it('sets the schema up with a job before the server starts, on infra/cluster.sh’s Temporal version', () => {
+    const goMod = readFileSync(resolve(repoRoot, 'infra/cluster/go.mod'), 'utf8');
+    const version = /go\.temporal\.io\/server v(\d+\.\d+\.\d+)/.exec(goMod)?.[1];
+    expect(version).toBeDefined();
+    expect(services.temporal.image).toBe(`temporalio/server:${version}`);
+    for (const name of ['temporal-schema', 'temporal-namespace', 'register-search-attributes']) {
+      expect(services[name].image, name).toMatch(new RegExp(`^temporalio/admin-tools:${version}-`));
+      expect(services[name].restart, name).toBe('no');
+    }
+    // Start order: schema done → server → namespace → search attributes → the apps.
+    expect(services.temporal.depends_on['temporal-schema'].condition).toBe(
+      'service_completed_successfully',
+    );
+    expect(services['register-search-attributes'].depends_on['temporal-namespace'].condition).toBe(
+      'service_completed_successfully',
+    );
+    for (const app of APP_NAMES) {
+      expect(services[app].depends_on['register-search-attributes'].condition).toBe(
+        'service_completed_successfully',
+      );
+    }
+    // The job runs the same script as the Kubernetes Job, mounted from the repository.
+    const mount = (services['temporal-schema'].volumes as string[])[0] ?? '';
+    expect(resolve(deployDir, mount.split(':')[0] ?? '')).toBe(
+      resolve(repoRoot, 'infra/deploy/k8s/temporal-schema.sh'),
+    );
+    const script = readFileSync(resolve(repoRoot, 'infra/deploy/k8s/temporal-schema.sh'), 'utf8');
+    for (const step of ['create-database', 'setup-schema -v 0.0', 'update-schema -d']) {
+      expect(script).toContain(step);
+    }
+    expect(script).toContain('temporal_visibility:visibility');
   });
 
   it('pins every pulled image to a version', () => {
@@ -328,12 +364,15 @@ describe('compose.yaml', () => {
     }
   });
 
-  it('starts the apps after Temporal is healthy and the search attributes exist', () => {
-    expect(services.temporal.depends_on.postgresql.condition).toBe('service_healthy');
-    expect(services.temporal.healthcheck.test).toBeDefined();
+  it('starts the apps once the schema, the server, the namespace and the search attributes are there', () => {
+    expect(services['temporal-schema'].depends_on.postgresql.condition).toBe('service_healthy');
     expect(services.postgresql.healthcheck.test).toBeDefined();
+    // The namespace job waits for the server to answer (`temporal operator cluster health`).
+    expect(services['temporal-namespace'].entrypoint.join(' ')).toContain('cluster health');
+    expect(services['temporal-ui'].depends_on['temporal-namespace'].condition).toBe(
+      'service_completed_successfully',
+    );
     for (const app of APP_NAMES) {
-      expect(services[app].depends_on.temporal.condition).toBe('service_healthy');
       expect(services[app].depends_on['register-search-attributes'].condition).toBe(
         'service_completed_successfully',
       );
