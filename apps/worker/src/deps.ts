@@ -9,6 +9,7 @@ import {
   chooseBackend,
   describeChoice,
   detectCoder,
+  EXPERIMENTAL_CHATS_PATH,
   type KeyEvent,
   RateGate,
 } from '@code-factory/coder';
@@ -109,7 +110,7 @@ export async function depsFromConfig(
     backends.agents = new CoderAgentsBackend({
       gate,
       // Releases before v2.37 cannot create a chat for another user: mint no keys for them.
-      delegation: !choice.chatsPath.includes('/experimental/'),
+      delegation: choice.chatsPath !== EXPERIMENTAL_CHATS_PATH,
       onKeyEvent: countKeyEvent,
       log: (message, attrs) => Runtime.instance().logger.warn(message, attrs),
       url: config.CODER_URL,

@@ -306,14 +306,14 @@ export class CoderAgentsBackend implements AgentBackend {
   }
 
   /** The token's own user: owner of chats created where delegation is refused. */
-  async me(): Promise<{ id: string; username: string }> {
+  async me(): Promise<z.infer<typeof UserSchema>> {
     this.self ??= await this.http.json(UserSchema, 'GET', '/api/v2/users/me');
     return this.self;
   }
 
   /** Whether the token's user may see every Coder user (an Owner or a user admin). */
   async seesUsers(): Promise<boolean> {
-    const self = (await this.me()) as z.infer<typeof UserSchema>;
+    const self = await this.me();
     return (self.roles ?? []).some((role) => SEES_USERS.has(role.name));
   }
 

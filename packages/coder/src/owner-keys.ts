@@ -9,7 +9,7 @@
  *
  * Coder's API (codersdk/apikey.go, coderd/apikey.go):
  * - `POST /api/v2/users/{user}/keys/tokens` `{ token_name, lifetime (ns), scopes? }` →
- *   `{ key }`, a key `<id>-<secret>`; a name already taken by that user answers 400.
+ *   `{ key }`, a key `<id>-<secret>`; a name already taken by that user answers 409.
  * - `DELETE /api/v2/users/{user}/keys/{id}` revokes a key (204).
  * - `GET /api/v2/users/{user}/keys/tokens` lists the user's tokens (`id`, `token_name`, …).
  * - Scopes are codersdk.APIKeyScope values (codersdk/apikey_scopes_gen.go); `chat:read` and
@@ -160,17 +160,20 @@ export class OwnerKeys {
     if (!live) return false;
     this.keys.delete(ownerId);
     try {
-      await this.options.http.request(
-        'DELETE',
-        `/api/v2/users/${enc(ownerId)}/keys/${enc(live.id)}`,
-        { accept: [404] },
-      );
-      this.options.onEvent?.({ kind: 'revoked', ownerId, reason });
+      await this.deleteKey(ownerId, live.id, reason);
       return true;
     } catch {
       // It expires on its own; nothing else to do.
       return false;
     }
+  }
+
+  /** `DELETE /api/v2/users/{user}/keys/{id}` (a key already gone is fine), counted. */
+  private async deleteKey(ownerId: string, keyId: string, reason: string): Promise<void> {
+    await this.options.http.request('DELETE', `/api/v2/users/${enc(ownerId)}/keys/${enc(keyId)}`, {
+      accept: [404],
+    });
+    this.options.onEvent?.({ kind: 'revoked', ownerId, reason });
   }
 
   /**
@@ -266,13 +269,9 @@ export class OwnerKeys {
       `/api/v2/users/${enc(ownerId)}/keys/tokens?include_expired=true`,
     );
     for (const token of list ?? []) {
-      if (token.token_name !== this.tokenName) continue;
-      await this.options.http.request(
-        'DELETE',
-        `/api/v2/users/${enc(ownerId)}/keys/${enc(token.id)}`,
-        { accept: [404] },
-      );
-      this.options.onEvent?.({ kind: 'revoked', ownerId, reason: 'left behind by a crash' });
+      if (token.token_name === this.tokenName) {
+        await this.deleteKey(ownerId, token.id, 'left behind by a crash');
+      }
     }
   }
 
