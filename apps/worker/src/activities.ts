@@ -53,6 +53,9 @@ import { CancelledFailure, Context, log, sleep } from '@temporalio/activity';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { withFailureMapping } from './failures';
 
+/** A task run's history bound when the worker was given none (TASK_HISTORY_LIMIT unset). */
+const DEFAULT_TASK_HISTORY_LIMIT = 2_000;
+
 export interface ActivityDeps {
   github: GitHubApp;
   backends: Partial<Record<BackendKind, AgentBackend>>;
@@ -249,13 +252,14 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
             }
           : {}),
         ...(started.ownerFallback ? { ownerFallback: started.ownerFallback } : {}),
-        settings: {
-          statusCommentIntervalMs: deps.statusCommentIntervalMs ?? 30_000,
-          ...(deps.historyLimit ? { historyLimit: deps.historyLimit } : {}),
-          ...(deps.budgetRetryIntervalMs
-            ? { budgetRetryIntervalMs: deps.budgetRetryIntervalMs }
-            : {}),
-        },
+      };
+    },
+
+    async taskSettings() {
+      return {
+        statusCommentIntervalMs: deps.statusCommentIntervalMs ?? 30_000,
+        historyLimit: deps.historyLimit ?? DEFAULT_TASK_HISTORY_LIMIT,
+        budgetRetryIntervalMs: deps.budgetRetryIntervalMs ?? 15 * 60_000,
       };
     },
 

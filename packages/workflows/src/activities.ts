@@ -102,6 +102,18 @@ export interface TaskActivities {
   upsertStatusComment(
     input: IssueRef & { commentId: number | null; view: StatusView },
   ): Promise<{ commentId: number }>;
+  /** The worker's settings a task run needs (the workflow cannot read the environment). */
+  taskSettings(): Promise<TaskSettings>;
+}
+
+/** Worker settings a task run asks for once it has an agent (each run asks again). */
+export interface TaskSettings {
+  /** STATUS_COMMENT_INTERVAL_MS: live edits of the status comment at most this often. */
+  statusCommentIntervalMs: number;
+  /** TASK_HISTORY_LIMIT: a run continues as new past this many history events. */
+  historyLimit: number;
+  /** BUDGET_RETRY_INTERVAL_MS: how often a task waiting for the budget tries again. */
+  budgetRetryIntervalMs: number;
 }
 
 export interface StartedAgent {
@@ -111,13 +123,6 @@ export interface StartedAgent {
   status?: AgentLiveStatus;
   /** Why the agent is not owned by the requester, in plain words (shown once on the issue). */
   ownerFallback?: string;
-  /** Worker settings the workflow needs (it cannot read the environment). */
-  settings?: {
-    statusCommentIntervalMs: number;
-    historyLimit?: number;
-    /** BUDGET_RETRY_INTERVAL_MS: how often a task waiting for the budget tries again. */
-    budgetRetryIntervalMs?: number;
-  };
 }
 
 /** An agent's error as Coder classified it. */

@@ -18,3 +18,4 @@ export { releaseSlotOf, type SlotsWorkflowInput } from './slots-workflow';
 export * from './state';
 export type { StuckScanInput, StuckScanResult } from './stuck-scan-workflow';
 export type { TaskOutcome, TaskWorkflowInput } from './task-workflow';
+export { BASELINE, WORKFLOW_CHANGES, type WorkflowChange } from './versioning';

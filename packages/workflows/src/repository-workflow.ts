@@ -13,7 +13,6 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
-  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -31,15 +30,6 @@ import {
   type ScheduleSync,
 } from './repo-work';
 import { RECENT_DELIVERIES_LIMIT } from './state';
-
-/** Changes to the command sequence, guarded so recorded runs still replay. */
-export const RepositoryPatches = {
-  /**
-   * The config drives work: job schedules follow each push, a check run reports the config
-   * on the commit, and failed runs without an agent pull request go to the config's hooks.
-   */
-  configDrivesWork: 'repo-config-drives-work',
-} as const;
 
 /** Failed runs already reported to a hook, remembered so a re-run or redelivery acts once. */
 const REPORTED_RUNS_LIMIT = 500;
@@ -140,21 +130,7 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
     switch (event.kind) {
       case 'config.push': {
         lastInstallationId = event.installationId;
-        if (patched(RepositoryPatches.configDrivesWork)) return applyConfigPush(event, ref);
-        const read = await acts.readRepoConfig({ ...ref, sha: event.sha });
-        if (read.status === 'invalid') {
-          config.errors = read.errors;
-          log.warn('repo config invalid; keeping the previous one', {
-            sha: event.sha,
-            errors: read.errors,
-          });
-        } else {
-          config.sha = event.sha;
-          config.config = read.status === 'valid' ? read.config : null;
-          config.errors = null;
-          log.info('repo config stored', { sha: event.sha, status: read.status });
-        }
-        return;
+        return applyConfigPush(event, ref);
       }
       case 'route.comment': {
         const issues = await acts.linkedIssues({ ...ref, pullNumber: event.pullRequestNumber });
@@ -182,13 +158,7 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
           headSha: event.run.headSha,
         });
         if (pulls.length === 0) {
-          if (patched(RepositoryPatches.configDrivesWork)) {
-            await failedRunHook(event, ref);
-          } else {
-            log.info('no agent pull request at the run commit; skipped', {
-              deliveryId: event.deliveryId,
-            });
-          }
+          await failedRunHook(event, ref);
         }
         for (const pull of pulls) {
           for (const linked of pull.issueNumbers) {

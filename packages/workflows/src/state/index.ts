@@ -1,0 +1,7 @@
+export { emptyState, UnreadableCarriedState, upgradeCarried } from './carried';
+export { Fleet } from './fleet';
+export { Inbox, RECENT_DELIVERIES_LIMIT } from './inbox';
+export { TaskLifecycle } from './lifecycle';
+export { BUDGET_ERROR_KINDS, LiveProgress } from './live';
+export { IllegalTransition, TRANSITIONS } from './transitions';
+export * from './types';
