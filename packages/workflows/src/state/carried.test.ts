@@ -1,16 +1,8 @@
 import { describe, expect, it } from 'vitest';
+import { agent, repository } from '../test-fixtures';
 import { emptyState, UnreadableCarriedState, upgradeCarried } from './carried';
 import { TaskLifecycle } from './lifecycle';
 import { CARRIED_VERSION } from './types';
-
-const agent = {
-  backend: 'agents' as const,
-  id: 'chat-1',
-  owner: 'dev',
-  name: 'gh-widgets-1',
-  url: 'https://c/agents/chat-1',
-  pushed: true,
-};
 
 /** What a run before 1.0 carried: optional fields, worker settings and flags as copies. */
 const version0 = {
@@ -88,7 +80,7 @@ describe('carried state versions', () => {
       expect(upgraded).not.toHaveProperty(gone);
     }
     // The lifecycle reads it: parked on an agent error, a live edit and a refresh due.
-    const task = new TaskLifecycle('gh-widgets-1', { owner: 'acme', name: 'widgets' }, 1, version0);
+    const task = new TaskLifecycle('gh-widgets-1', repository, 1, version0);
     expect(task.failedOnAgentError).toBe(true);
     expect(task.live.liveEditDue).toBe(true);
     expect(task.live.refreshDue).toBe(true);

@@ -1,60 +1,14 @@
 import { describe, expect, it } from 'vitest';
-import type { AgentRef } from '../activities';
+import {
+  agent,
+  assignment,
+  comment,
+  fresh,
+  repository,
+  running,
+  usageLimitUpdate,
+} from '../test-fixtures';
 import { IllegalTransition, type Phase, TaskLifecycle, TRANSITIONS } from '.';
-
-const agent: AgentRef = {
-  backend: 'agents',
-  id: 'chat-1',
-  owner: 'dev',
-  name: 'gh-widgets-1',
-  url: 'https://c/agents/chat-1',
-  pushed: true,
-};
-
-const repository = { owner: 'acme', name: 'widgets' };
-
-function assignment(deliveryId = 'd-assign') {
-  return {
-    kind: 'issue.assigned' as const,
-    deliveryId,
-    receivedAt: '2026-11-24T12:00:00Z',
-    repository,
-    issueNumber: 1,
-    installationId: 7,
-    issue: { title: 'Fix it', url: 'https://github.com/acme/widgets/issues/1' },
-    sender: { login: 'lead', id: 2 },
-  };
-}
-
-function comment(deliveryId: string) {
-  return {
-    kind: 'comment.posted' as const,
-    deliveryId,
-    receivedAt: '2026-11-24T12:00:00Z',
-    repository,
-    issueNumber: 1,
-    installationId: 7,
-    commentId: Number(deliveryId.replace(/\D/g, '')) || 1,
-    source: 'issue_comment' as const,
-    author: { login: 'dev', id: 3 },
-    body: `comment ${deliveryId}`,
-    edited: false,
-    createdAt: '2026-11-24T12:00:00Z',
-    url: 'https://github.com/acme/widgets/issues/1#issuecomment-1',
-  };
-}
-
-function fresh(): TaskLifecycle {
-  return new TaskLifecycle('gh-widgets-1', repository, 1);
-}
-
-function running(): TaskLifecycle {
-  const task = fresh();
-  task.assign(assignment());
-  task.started({ agent });
-  task.ready();
-  return task;
-}
 
 describe('TaskLifecycle agent updates', () => {
   it('takes updates for its own agent only, and refuses malformed ones', () => {
@@ -94,18 +48,7 @@ describe('TaskLifecycle agent updates', () => {
 
   it('blocks on an error a person must fix and resumes once it is gone', () => {
     const task = running();
-    task.live.observe({
-      chatId: 'chat-1',
-      status: 'error',
-      readiness: 'error',
-      error: {
-        kind: 'usage_limit',
-        message: 'quota',
-        retryable: false,
-        userFixable: true,
-        explanation: 'A budget is spent.',
-      },
-    });
+    task.live.observe(usageLimitUpdate());
     expect(task.live.blockingError()).toBe('A budget is spent.');
     task.failed('deliver', 'A budget is spent.', true);
     expect(task.canResumeAfterAgentError()).toBe(false);

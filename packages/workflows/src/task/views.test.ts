@@ -1,7 +1,8 @@
 import { ActivityFailure, ApplicationFailure, RetryState } from '@temporalio/common';
 import { expect, it, describe as suite } from 'vitest';
 import { ErrorTypes } from '../activities';
-import { TaskLifecycle } from '../state';
+import type { TaskLifecycle } from '../state';
+import { agent, assignment, fresh, usageLimitUpdate } from '../test-fixtures';
 import { describe } from './describe';
 import {
   activityOf,
@@ -11,28 +12,9 @@ import {
   liveView,
 } from './views';
 
-const agent = {
-  backend: 'agents' as const,
-  id: 'chat-1',
-  owner: 'dev',
-  name: 'gh-widgets-1',
-  url: 'https://c/agents/chat-1',
-  pushed: true,
-};
-const repository = { owner: 'acme', name: 'widgets' };
-
 function running(): TaskLifecycle {
-  const task = new TaskLifecycle('gh-widgets-1', repository, 1);
-  task.assign({
-    kind: 'issue.assigned',
-    deliveryId: 'd-assign',
-    receivedAt: '2026-11-24T12:00:00Z',
-    repository,
-    issueNumber: 1,
-    installationId: 7,
-    issue: { title: 'Fix it', url: 'https://github.com/acme/widgets/issues/1' },
-    sender: { login: 'lead', id: 2 },
-  });
+  const task = fresh();
+  task.assign(assignment());
   task.started({ agent, ownerNote: 'Runs as the service.' });
   task.ready();
   return task;
@@ -60,18 +42,7 @@ suite('the status comment of a running agent', () => {
 
   it('says stalled, with the problem, on an error a person must fix; paused wins', () => {
     const task = running();
-    task.live.observe({
-      chatId: 'chat-1',
-      status: 'error',
-      readiness: 'error',
-      error: {
-        kind: 'usage_limit',
-        message: 'm',
-        retryable: false,
-        userFixable: true,
-        explanation: 'The budget is spent.',
-      },
-    });
+    task.live.observe(usageLimitUpdate('The budget is spent.'));
     expect(liveView(task, agent)).toMatchObject({ state: 'stalled', activity: 'error' });
     expect(liveView(task, agent).problem).toMatch(/^The budget is spent\. The comments are kept/);
     task.fleet.pause();
