@@ -30,6 +30,7 @@ import {
   CONFIG_PATH,
   parseRepoConfig,
   type RepoConfig,
+  type ResolvedShepherd,
   withDefaults,
 } from '@code-factory/repo-config';
 import {
@@ -46,6 +47,7 @@ import {
   type RepoConfigState,
   type RepositoryActivities,
   releaseAgentUpdate,
+  type ShepherdSettings,
   type StartAgentInput,
   type TaskActivities,
 } from '@code-factory/workflows';
@@ -55,6 +57,20 @@ import { withFailureMapping } from './failures';
 
 /** A task run's history bound when the worker was given none (TASK_HISTORY_LIMIT unset). */
 const DEFAULT_TASK_HISTORY_LIMIT = 2_000;
+
+/** `[shepherd]` as a task uses it: durations multiplied by SHEPHERD_TIME_SCALE (1 outside tests). */
+export function scaleShepherd(s: ResolvedShepherd, scale: number): ShepherdSettings {
+  const ms = (value: number) => Math.max(1, Math.round(value * scale));
+  return {
+    updateBranch: s.updateBranch,
+    rerunFailedJobs: s.rerunFailedJobs,
+    ignoreBaseFailures: s.ignoreBaseFailures,
+    threadNudgeAfterMs: ms(s.threadNudgeAfterMs),
+    reviewReminderAfterMs: ms(s.reviewReminderAfterMs),
+    waitingReminderAfterMs: ms(s.waitingReminderAfterMs),
+    releaseAfterIdleMs: s.releaseAfterIdleMs === null ? null : ms(s.releaseAfterIdleMs),
+  };
+}
 
 export interface ActivityDeps {
   github: GitHubApp;
@@ -72,6 +88,8 @@ export interface ActivityDeps {
   historyLimit?: number;
   /** BUDGET_RETRY_INTERVAL_MS: how often a task waiting for the Coder budget tries again. */
   budgetRetryIntervalMs?: number;
+  /** SHEPHERD_TIME_SCALE: `[shepherd]` durations are multiplied by it (tests shorten them). */
+  shepherdTimeScale?: number;
   /** CODER_PROBE_INTERVAL_MS: the first wait of a task waiting for Coder (doubles). */
   coderProbeMs?: number;
   /** MAX_ACTIVE_AGENTS_PER_INSTALLATION (absent: unlimited). */
@@ -255,12 +273,50 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
       };
     },
 
-    async taskSettings() {
-      return {
+    async taskSettings(input) {
+      const settings = {
         statusCommentIntervalMs: deps.statusCommentIntervalMs ?? 30_000,
         historyLimit: deps.historyLimit ?? DEFAULT_TASK_HISTORY_LIMIT,
         budgetRetryIntervalMs: deps.budgetRetryIntervalMs ?? 15 * 60_000,
       };
+      if (!input?.repository) return settings;
+      const stored = await deps.storedRepoConfig(input.repository);
+      const shepherd = withDefaults(stored?.config ?? {}).shepherd;
+      return { ...settings, shepherd: scaleShepherd(shepherd, deps.shepherdTimeScale ?? 1) };
+    },
+
+    async checkMergeable(input) {
+      const gh = deps.github.installation(input.installationId);
+      const read = await gh.mergeability({ ...repo(input), number: input.pullNumber });
+      let conflictFiles: string[] = [];
+      if (read.state === 'dirty') {
+        const compared = await gh.compare({
+          ...repo(input),
+          base: read.baseSha,
+          head: read.headSha,
+        });
+        const ours = compared.files.map((f) => f.filename);
+        const theirs = new Set(input.pushedFiles ?? ours);
+        conflictFiles = ours.filter((file) => theirs.has(file)).slice(0, 50);
+      }
+      return {
+        state: read.state,
+        mergeable: read.mergeable,
+        merged: read.merged,
+        baseRef: read.baseRef,
+        baseSha: read.baseSha,
+        headSha: read.headSha,
+        conflictFiles,
+      };
+    },
+
+    async updatePullRequestBranch(input) {
+      const answer = await deps.github.installation(input.installationId).updateBranch({
+        ...repo(input),
+        number: input.pullNumber,
+        expectedHeadSha: input.expectedHeadSha,
+      });
+      return answer.ok ? { updated: true } : { updated: false, reason: answer.reason };
     },
 
     async waitForAgentReady({ agent }) {

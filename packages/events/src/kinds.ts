@@ -18,6 +18,9 @@ export const TASK_EVENT_KINDS = [
   'issue.closed',
   'comment.posted',
   'ci.failed',
+  'ci.flaked',
+  'pr.moved',
+  'pr.dequeued',
 ] as const;
 export type TaskEventKind = (typeof TASK_EVENT_KINDS)[number];
 

@@ -3,19 +3,32 @@
  * without asking back: what happened, where (URL, file and line), who wrote it and when,
  * the body verbatim, and how to handle it.
  */
-import type { CiFailed, CommentPosted } from '@code-factory/events';
+import type { CiFailed, CommentPosted, PullRequestDequeued } from '@code-factory/events';
+import { formatDequeued, formatNote, type ShepherdNote } from './shepherd';
 
 export interface CiFailureJob {
   name: string;
   url: string;
   /** The last lines of the job's log (at most 100). */
   logTail: string;
+  /**
+   * The base branch whose latest completed run of the same workflow fails this job too:
+   * probably not caused by the pull request.
+   */
+  alsoFailingOn?: string;
 }
 
 export interface CiFailureReport {
   /** False when the pull request's head moved past the failed run: nothing to forward. */
   current: boolean;
   jobs: CiFailureJob[];
+  /** The failed jobs of the attempts before this one (the re-runs that failed too), oldest first. */
+  earlierAttempts?: Array<{ attempt: number; jobs: CiFailureJob[] }>;
+  /**
+   * Why nothing is forwarded although the run is current: every failing job fails on the
+   * base branch too and the repository's `shepherd.ignore_base_failures` holds such runs back.
+   */
+  heldBack?: string;
 }
 
 export interface OperatorNote {
@@ -43,7 +56,11 @@ export type ForwardItem =
   /** A submitted review and its comments, in order: one message. */
   | { kind: 'review'; review: CommentPosted; comments: ReviewCommentItem[] }
   | { kind: 'ci'; event: CiFailed; report: CiFailureReport }
-  | { kind: 'operator'; note: OperatorNote };
+  | { kind: 'operator'; note: OperatorNote }
+  /** The pull request left the merge queue without merging. */
+  | { kind: 'dequeued'; event: PullRequestDequeued }
+  /** Something the service noticed about the pull request (a merge conflict, a branch behind). */
+  | { kind: 'note'; note: ShepherdNote };
 
 export const MAX_LOG_LINES = 100;
 export const MAX_FAILED_JOBS = 5;
@@ -168,6 +185,10 @@ export function formatItem(item: ForwardItem): string {
       return formatCiFailure(item.event, item.report);
     case 'operator':
       return formatOperatorNote(item.note);
+    case 'dequeued':
+      return formatDequeued(item.event);
+    case 'note':
+      return formatNote(item.note);
   }
 }
 

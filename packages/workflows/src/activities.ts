@@ -102,8 +102,46 @@ export interface TaskActivities {
   upsertStatusComment(
     input: IssueRef & { commentId: number | null; view: StatusView },
   ): Promise<{ commentId: number }>;
-  /** The worker's settings a task run needs (the workflow cannot read the environment). */
-  taskSettings(): Promise<TaskSettings>;
+  /**
+   * The worker's settings a task run needs (the workflow cannot read the environment), and
+   * the repository's `[shepherd]` settings from its stored config (the defaults without one).
+   */
+  taskSettings(input?: { repository: Repository }): Promise<TaskSettings>;
+  /**
+   * Whether an agent pull request still merges. GitHub computes it in the background: asked
+   * again a few times while it reads null. `conflictFiles`: files both sides changed (the
+   * push's files when it listed them, else the pull request's).
+   */
+  checkMergeable(
+    input: IssueRef & { pullNumber: number; pushedFiles?: string[] },
+  ): Promise<MergeCheck>;
+  /** The App brings the pull request's branch up to date; a refusal (422) is an answer. */
+  updatePullRequestBranch(
+    input: IssueRef & { pullNumber: number; expectedHeadSha: string },
+  ): Promise<{ updated: true } | { updated: false; reason: string }>;
+}
+
+export interface MergeCheck {
+  /** GitHub's `mergeable_state`: `clean`, `dirty` (conflicts), `behind`, `blocked`, … */
+  state: string;
+  /** null: GitHub had not computed it after every try. */
+  mergeable: boolean | null;
+  merged: boolean;
+  baseRef: string;
+  baseSha: string;
+  headSha: string;
+  conflictFiles: string[];
+}
+
+/** A repository's `[shepherd]` settings, durations in ms (null: off). */
+export interface ShepherdSettings {
+  updateBranch: boolean;
+  rerunFailedJobs: number;
+  ignoreBaseFailures: boolean;
+  threadNudgeAfterMs: number;
+  reviewReminderAfterMs: number;
+  waitingReminderAfterMs: number;
+  releaseAfterIdleMs: number | null;
 }
 
 /** Worker settings a task run asks for once it has an agent (each run asks again). */
@@ -114,6 +152,8 @@ export interface TaskSettings {
   historyLimit: number;
   /** BUDGET_RETRY_INTERVAL_MS: how often a task waiting for the budget tries again. */
   budgetRetryIntervalMs: number;
+  /** The repository's `[shepherd]` table (absent when no repository was named). */
+  shepherd?: ShepherdSettings;
 }
 
 export interface StartedAgent {

@@ -50,6 +50,7 @@ export function emptyState(): CarriedState {
     slots: [],
     remindedSince: null,
     pendingReminder: null,
+    shepherd: { flakes: [], conflict: null, told: [], threads: null },
   };
 }
 

@@ -10,6 +10,7 @@ import { cloneState, emptyState, snapshotOf, upgradeCarried } from './carried';
 import { Fleet } from './fleet';
 import { checkIntake, Inbox } from './inbox';
 import { LiveProgress } from './live';
+import { ShepherdLedger } from './shepherd';
 import { IllegalTransition, TRANSITIONS } from './transitions';
 import type {
   AcceptResult,
@@ -28,6 +29,7 @@ export class TaskLifecycle {
   readonly inbox: Inbox;
   readonly live: LiveProgress;
   readonly fleet: Fleet;
+  readonly shepherd: ShepherdLedger;
   #closeRequested = false;
   #closeReason = '';
 
@@ -42,6 +44,7 @@ export class TaskLifecycle {
     this.inbox = new Inbox(this.#s);
     this.live = new LiveProgress(this.#s);
     this.fleet = new Fleet(this.#s);
+    this.shepherd = new ShepherdLedger(this.#s);
     // A close that was pending when the previous run continued as new is still pending.
     if (this.#s.phase === 'closing') this.requestClose('carried over');
   }
@@ -281,6 +284,11 @@ export class TaskLifecycle {
     this.#s.counts.accepted++;
     if (item.kind === 'issue.closed') {
       this.requestClose(`issue closed by ${item.sender.login}`);
+      return { outcome: 'accepted', item };
+    }
+    if (item.kind === 'ci.flaked') {
+      // Shown on the status comment, never sent: the re-run passed.
+      if (this.shepherd.flaked(item)) this.live.changed();
       return { outcome: 'accepted', item };
     }
     if (item.kind === 'comment.posted') {

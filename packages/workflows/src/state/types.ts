@@ -33,18 +33,42 @@ export interface OperatorMessage {
   text: string;
 }
 
-export type InboxItem = TaskEvent | OperatorMessage;
+/** A message the service writes to the agent itself (a merge conflict, a branch behind). */
+export interface ShepherdNoteItem {
+  kind: 'shepherd.note';
+  deliveryId: string;
+  receivedAt: string;
+  title: string;
+  text: string;
+}
+
+export type InboxItem = TaskEvent | OperatorMessage | ShepherdNoteItem;
+
+const DELIVERABLE_KINDS = [
+  'comment.posted',
+  'ci.failed',
+  'operator.message',
+  'pr.dequeued',
+  'shepherd.note',
+] as const;
 
 /** Items that become text for the agent. */
-export type Deliverable = Extract<
-  InboxItem,
-  { kind: 'comment.posted' | 'ci.failed' | 'operator.message' }
->;
+export type Deliverable = Extract<InboxItem, { kind: (typeof DELIVERABLE_KINDS)[number] }>;
 
 export function isDeliverable(item: InboxItem): item is Deliverable {
-  return (
-    item.kind === 'comment.posted' || item.kind === 'ci.failed' || item.kind === 'operator.message'
-  );
+  return (DELIVERABLE_KINDS as readonly string[]).includes(item.kind);
+}
+
+/** What the task learnt while shepherding its pull requests (shown on the status comment). */
+export interface ShepherdState {
+  /** CI jobs that failed and passed when re-run, newest last (at most MAX_FLAKES). */
+  flakes: Array<{ job: string; workflow: string; runId: number }>;
+  /** The merge conflict the status comment shows until a push makes the pull request clean. */
+  conflict: { pullRequest: number; base: string; sha: string } | null;
+  /** `<pull request>@<base sha>` the agent was told about (one message per base commit). */
+  told: string[];
+  /** The review threads of the agent's pull request, as last read. */
+  threads: { open: number; resolved: number } | null;
 }
 
 export type FailedStep = 'start' | 'deliver';
@@ -166,6 +190,7 @@ export interface CarriedState {
   slots: SlotHold[];
   /** The stuck period (`since`) a reminder was posted for; one reminder per period. */
   remindedSince: string | null;
+  shepherd: ShepherdState;
   /** A reminder to post (from the `stuck-tasks` schedule). */
   pendingReminder: { phase: string; since: string } | null;
 }

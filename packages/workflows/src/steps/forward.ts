@@ -56,12 +56,18 @@ export async function forward(run: TaskRun, batch: Deliverable[]): Promise<void>
           kind: 'operator',
           note: { author: item.author, text: item.text, receivedAt: item.receivedAt },
         });
+      } else if (item.kind === 'pr.dequeued') items.push({ kind: 'dequeued', event: item });
+      else if (item.kind === 'shepherd.note') {
+        items.push({ kind: 'note', note: { title: item.title, text: item.text } });
       } else {
         const report = await run.call('collectCiFailure', `failed jobs of run ${item.run.id}`, [
           item,
         ]);
-        if (report.current) items.push({ kind: 'ci', event: item, report });
-        else log.info('CI failure skipped: pull request moved on', { runId: item.run.id });
+        if (!report.current) {
+          log.info('CI failure skipped: pull request moved on', { runId: item.run.id });
+        } else if (report.heldBack) {
+          log.info('CI failure held back', { runId: item.run.id, reason: report.heldBack });
+        } else items.push({ kind: 'ci', event: item, report });
       }
     }
     if (items.length === 0) return;

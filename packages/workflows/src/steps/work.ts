@@ -3,9 +3,10 @@
  * and CI failures is forwarded), or the 👀 reactions alone when nothing can be sent.
  */
 import { log } from '@temporalio/workflow';
-import type { FailedStep } from '../state';
+import { type FailedStep, isDeliverable } from '../state';
 import type { TaskRun } from '../task/run';
 import { forward, MAX_BATCH, reactToNext } from './forward';
+import { checkMergeable } from './mergeable';
 import { start } from './start';
 
 /** Something for the loop: the inbox's head, or a reaction to add. */
@@ -52,7 +53,9 @@ async function step(run: TaskRun): Promise<void> {
       await run.cancellable(() => start(run, head));
       const started = task.state.agent !== null && !task.parked && !task.closeRequested;
       if (started) run.continuation.startDone = true;
-    } else if (head.kind !== 'issue.closed') {
+    } else if (head.kind === 'pr.moved') {
+      await run.cancellable(() => checkMergeable(run, head));
+    } else if (isDeliverable(head)) {
       const batch = [head, ...task.inbox.takeDeliverableRun(MAX_BATCH - 1)];
       await run.cancellable(() => forward(run, batch));
       if (task.phase === 'working') run.becomeReady();

@@ -70,8 +70,8 @@ export class TaskRun {
   /** The worker's settings for this run (a local activity; the workflow cannot read them). */
   async loadSettings(): Promise<void> {
     this.settings = await local.taskSettings.executeWithOptions(
-      { ...githubOptions, summary: 'worker settings' },
-      [],
+      { ...githubOptions, summary: 'worker and repository settings' },
+      [{ repository: this.input.repository }],
     );
   }
 
