@@ -76,3 +76,52 @@ export function behindBaseNote(move: BaseMove & { why?: string }): ShepherdNote 
     ].join('\n'),
   };
 }
+
+/** An unanswered review thread as the nudge lists it. */
+export interface ThreadToAnswer {
+  path: string;
+  line: number | null;
+  author: string;
+  firstLine: string;
+}
+
+/** The agent went idle with review threads nobody answered: one nudge listing them. */
+export function threadNudge(pullRequestUrl: string, threads: ThreadToAnswer[]): ShepherdNote {
+  return {
+    title: `${threads.length} review thread(s) on your pull request are still unanswered`,
+    text: [
+      `- Pull request: ${pullRequestUrl}`,
+      '',
+      ...threads.map(
+        (t) =>
+          `- ${t.path}${t.line === null ? '' : `:${t.line}`} (@${t.author}): ${t.firstLine.slice(0, 200)}`,
+      ),
+      '',
+      'Instruction: Answer each thread on the pull request: change the code where it asks for a change and push, or reply with why not. Resolve a thread only when you opened it or its author agreed.',
+    ].join('\n'),
+  };
+}
+
+/** Said once on the issue when the service asked for a review. */
+export function reviewRequestedComment(reviewers: string[], waitedMs: number): string {
+  return `👀 Requested a review from ${reviewers.join(', ')}: the agent's pull request is ready and nobody has reviewed it for ${humanDuration(waitedMs)}.`;
+}
+
+/** Said once per wait when the agent waits for a person in Coder. */
+export function waitingReminderComment(assigner: string, agentUrl: string, waitedMs: number): string {
+  return `@${assigner} the Coder agent has been waiting for you for ${humanDuration(waitedMs)}: it needs someone to act in Coder before it can go on. [Open in Coder](${agentUrl})`;
+}
+
+/** Said when an idle agent is released after `shepherd.release_after_idle`. */
+export function releasedAfterIdleComment(idleMs: number): string {
+  return `👋 Released the Coder agent: it was idle and its pull request had no activity for ${humanDuration(idleMs)} (\`shepherd.release_after_idle\`). Its concurrency slot is free. Assign the issue again to start a new agent.`;
+}
+
+/** `90_000` → "2 min", `86_400_000` → "24 h", `1_209_600_000` → "14 d". */
+export function humanDuration(ms: number): string {
+  const minutes = Math.round(ms / 60_000);
+  if (minutes < 1) return `${Math.max(1, Math.round(ms / 1000))} s`;
+  if (minutes < 120) return `${minutes} min`;
+  const hours = Math.round(minutes / 60);
+  return hours < 72 ? `${hours} h` : `${Math.round(hours / 24)} d`;
+}

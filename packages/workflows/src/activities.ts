@@ -115,10 +115,36 @@ export interface TaskActivities {
   checkMergeable(
     input: IssueRef & { pullNumber: number; pushedFiles?: string[] },
   ): Promise<MergeCheck>;
+  /** The review threads of an agent pull request, counted, with the unanswered ones. */
+  readReviewThreads(input: IssueRef & { pullNumber: number }): Promise<ThreadLedger>;
+  /**
+   * A ready pull request (not a draft, nothing GitHub says blocks it but reviews) nobody has
+   * reviewed: reviews are requested from the CODEOWNERS of its changed paths, else from
+   * `assigner`. `requested: []` with `why` when it was not ready or GitHub refused.
+   */
+  requestReview(
+    input: IssueRef & { pullNumber: number; assigner: string },
+  ): Promise<{ requested: string[]; why?: string }>;
   /** The App brings the pull request's branch up to date; a refusal (422) is an answer. */
   updatePullRequestBranch(
     input: IssueRef & { pullNumber: number; expectedHeadSha: string },
   ): Promise<{ updated: true } | { updated: false; reason: string }>;
+}
+
+/** One review thread nobody answered yet, as the nudge lists it. */
+export interface OpenThread {
+  id: string;
+  path: string;
+  line: number | null;
+  author: string;
+  firstLine: string;
+}
+
+export interface ThreadLedger {
+  open: number;
+  resolved: number;
+  /** Open, current (not outdated) threads with no reply, by someone other than the agent. */
+  unanswered: OpenThread[];
 }
 
 export interface MergeCheck {

@@ -14,6 +14,7 @@ import {
   condition,
   continueAsNew,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -31,6 +32,7 @@ import {
 import { slotGrantedSignal, slotQueueSignal, stuckReminderSignal } from './fleet-definitions';
 import { budgetLane } from './lanes/budget';
 import { coderLane } from './lanes/coder';
+import { shepherdLane } from './lanes/shepherd';
 import { statusLane } from './lanes/status';
 import { close } from './steps/close';
 import { onSlotNotice, releaseSlots } from './steps/slots';
@@ -64,9 +66,17 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
   setHandler(stuckReminderSignal, (raw) => on.onStuck(run, raw));
 
   run.labelIssue();
+  // Asked at the start of the run, before any local activity can resolve (docs/architecture.md#versioning).
+  run.shepherding = patched('shepherd-lanes');
   run.publishPhase();
   if (task.state.agent) await run.loadSettings();
-  const lanes = [statusLane(run), run.control.lane(), budgetLane(run), coderLane(run)];
+  const lanes = [
+    statusLane(run),
+    run.control.lane(),
+    budgetLane(run),
+    coderLane(run),
+    shepherdLane(run),
+  ];
 
   for (;;) {
     await condition(

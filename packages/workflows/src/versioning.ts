@@ -32,4 +32,14 @@ export interface WorkflowChange {
 export const BASELINE = '1.0';
 
 /** Changes since 1.0, oldest first. */
-export const WORKFLOW_CHANGES: readonly WorkflowChange[] = [];
+export const WORKFLOW_CHANGES: readonly WorkflowChange[] = [
+  {
+    id: 'shepherd-lanes',
+    workflow: 'taskWorkflow',
+    change:
+      'A lane reads the review threads (on a review, and when the agent goes idle) and keeps durable timers for the review, waiting and idle reminders; asked at run start.',
+    state: 'patched',
+    deployedAt: null,
+    recordings: [],
+  },
+];

@@ -4,7 +4,7 @@
  */
 import { condition } from '@temporalio/workflow';
 import type { TaskRun } from '../task/run';
-import { coderDownView, liveView } from '../task/views';
+import { coderDownView, liveView, shepherdView } from '../task/views';
 
 export async function statusLane(run: TaskRun): Promise<void> {
   const { task } = run;
@@ -56,7 +56,12 @@ export async function refreshStatus(run: TaskRun): Promise<void> {
     await run.tryShowStatus(
       agent.pushed === true
         ? liveView(task, agent)
-        : { state: 'running', agentUrl: agent.url, pullRequestUrl: s.pullRequestUrl ?? undefined },
+        : {
+            state: 'running',
+            agentUrl: agent.url,
+            pullRequestUrl: s.pullRequestUrl ?? undefined,
+            ...shepherdView(task),
+          },
     );
   }
 }

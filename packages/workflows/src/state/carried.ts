@@ -50,7 +50,18 @@ export function emptyState(): CarriedState {
     slots: [],
     remindedSince: null,
     pendingReminder: null,
-    shepherd: { flakes: [], conflict: null, told: [], threads: null },
+    shepherd: {
+      flakes: [],
+      conflict: null,
+      told: [],
+      threads: null,
+      nudged: null,
+      reviewClockFrom: null,
+      reviewRequested: null,
+      blockedSince: null,
+      waitingReminded: null,
+      lastActivityAt: null,
+    },
   };
 }
 
@@ -70,7 +81,12 @@ export function upgradeCarried(raw: unknown): CarriedState {
   const input = cloneState(raw as Record<string, unknown>);
   const version = input.version ?? 0;
   if (typeof input.phase !== 'string') throw new UnreadableCarriedState('no phase');
-  if (version === CARRIED_VERSION) return { ...emptyState(), ...(input as Partial<CarriedState>) };
+  if (version === CARRIED_VERSION) {
+    const base = emptyState();
+    const read = { ...base, ...(input as Partial<CarriedState>) };
+    // Fields added to version 1 later, each with its default.
+    return { ...read, shepherd: { ...base.shepherd, ...read.shepherd } };
+  }
   if (version === 0) return fromVersion0(input as unknown as Version0);
   throw new UnreadableCarriedState(
     `version ${String(version)} is not one this worker knows (it knows 0 to ${CARRIED_VERSION})`,

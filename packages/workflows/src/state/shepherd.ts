@@ -42,4 +42,48 @@ export class ShepherdLedger {
     this.s.shepherd.threads = threads;
     return before?.open !== threads.open || before?.resolved !== threads.resolved;
   }
+
+  /** Something happened on the issue or in Coder (`release_after_idle` counts from here). */
+  active(nowMs: number): void {
+    this.s.shepherd.lastActivityAt = nowMs;
+  }
+
+  /** The agent's readiness as Coder pushed it: a wait for a person starts or ends. */
+  readiness(readiness: string | undefined, nowMs: number): void {
+    const sh = this.s.shepherd;
+    if (readiness === 'blocked') sh.blockedSince ??= nowMs;
+    else sh.blockedSince = null;
+  }
+
+  /** The pull request is known: the review clock starts (once). */
+  pullRequestKnown(nowMs: number): void {
+    this.s.shepherd.reviewClockFrom ??= nowMs;
+  }
+
+  /** A person reviewed or commented on the pull request: the review clock starts again. */
+  reviewed(nowMs: number): void {
+    if (this.s.shepherd.reviewClockFrom !== null) this.s.shepherd.reviewClockFrom = nowMs;
+  }
+
+  reviewRequested(pullRequest: number, reviewers: string[], nowMs: number): void {
+    this.s.shepherd.reviewRequested = { pullRequest, reviewers, at: nowMs };
+  }
+
+  waitingReminded(): void {
+    this.s.shepherd.waitingReminded = this.s.shepherd.blockedSince;
+  }
+
+  /**
+   * Whether the agent is due a nudge about these open, unanswered threads: one of them was not
+   * in the last nudge, or `everyMs` passed since it. Records it when due.
+   */
+  nudgeDue(threadIds: string[], nowMs: number, everyMs: number): boolean {
+    if (threadIds.length === 0) return false;
+    const last = this.s.shepherd.nudged;
+    const told = new Set(last?.key.split(',') ?? []);
+    const news = threadIds.some((id) => !told.has(id));
+    if (last && !news && nowMs - last.at < everyMs) return false;
+    this.s.shepherd.nudged = { key: [...threadIds].sort().join(','), at: nowMs };
+    return true;
+  }
 }

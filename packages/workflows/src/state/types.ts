@@ -69,6 +69,18 @@ export interface ShepherdState {
   told: string[];
   /** The review threads of the agent's pull request, as last read. */
   threads: { open: number; resolved: number } | null;
+  /** The open threads the agent was last nudged about (their ids, sorted, comma-separated) and when (ms). */
+  nudged: { key: string; at: number } | null;
+  /** Since when (ms) the pull request waits for a review: first seen, or its latest review. */
+  reviewClockFrom: number | null;
+  /** Who was asked to review (once per pull request), or null. */
+  reviewRequested: { pullRequest: number; reviewers: string[]; at: number } | null;
+  /** Since when (ms) the agent waits for a person in Coder (`requires_action`); null: it does not. */
+  blockedSince: number | null;
+  /** The `blockedSince` the assigner was reminded of (one reminder per wait). */
+  waitingReminded: number | null;
+  /** The latest activity (ms): an event taken or an agent update. */
+  lastActivityAt: number | null;
 }
 
 export type FailedStep = 'start' | 'deliver';

@@ -7,7 +7,8 @@
  */
 import type { PullRequestMoved } from '@code-factory/events';
 import { behindBaseNote, mergeConflictNote, type ShepherdNote } from '@code-factory/messages';
-import { log, uuid4 } from '@temporalio/workflow';
+import { isCancellation, log, uuid4 } from '@temporalio/workflow';
+import type { MergeCheck } from '../activities';
 import { acts, githubOptions } from '../task/options';
 import type { TaskRun } from '../task/run';
 
@@ -19,10 +20,18 @@ export async function checkMergeable(run: TaskRun, moved: PullRequestMoved): Pro
     repository: moved.repository,
     issueNumber: run.input.issueNumber,
   };
-  const read = await acts.checkMergeable.executeWithOptions(
-    { ...githubOptions, summary: `does #${pull.number} still merge?` },
-    [{ ...ref, pullNumber: pull.number, ...(moved.files ? { pushedFiles: moved.files } : {}) }],
-  );
+  let read: MergeCheck;
+  try {
+    read = await acts.checkMergeable.executeWithOptions(
+      { ...githubOptions, summary: `does #${pull.number} still merge?` },
+      [{ ...ref, pullNumber: pull.number, ...(moved.files ? { pushedFiles: moved.files } : {}) }],
+    );
+  } catch (err) {
+    // GitHub could not say after the retries: the next push asks again; nothing waits on it.
+    if (isCancellation(err)) throw err;
+    log.warn('mergeability not read', { pullRequest: pull.number, error: `${err}` });
+    return;
+  }
   log.info('mergeability read', { pullRequest: pull.number, state: read.state, side: moved.side });
   const move = { pullRequestUrl: pull.url, base: read.baseRef, baseSha: read.baseSha };
   const key = `${pull.number}@${read.baseSha}`;
@@ -38,10 +47,14 @@ export async function checkMergeable(run: TaskRun, moved: PullRequestMoved): Pro
   if (read.state !== 'unknown' && task.shepherd.setConflict(null)) task.live.changed();
   if (read.state !== 'behind' || read.merged || !task.shepherd.tell(key)) return;
   if (run.settings.shepherd?.updateBranch) {
-    const answer = await acts.updatePullRequestBranch.executeWithOptions(
-      { ...githubOptions, summary: `update the branch of #${pull.number}` },
-      [{ ...ref, pullNumber: pull.number, expectedHeadSha: read.headSha }],
-    );
+    const answer = await acts.updatePullRequestBranch
+      .executeWithOptions({ ...githubOptions, summary: `update the branch of #${pull.number}` }, [
+        { ...ref, pullNumber: pull.number, expectedHeadSha: read.headSha },
+      ])
+      .catch((err: unknown) => {
+        if (isCancellation(err)) throw err;
+        return { updated: false as const, reason: `GitHub did not answer (${err})` };
+      });
     if (answer.updated) {
       log.info('pull request branch updated by the App', { pullRequest: pull.number });
       return;

@@ -1,7 +1,17 @@
+import type { Due } from '../lanes/shepherd';
 import type { TaskLifecycle } from '../state';
 
-/** The "current details" shown in the Web UI: what this workflow is doing or waiting for. */
-export function describe(task: TaskLifecycle): string {
+const REMINDERS: Record<Due['what'], string> = {
+  review: 'a review is requested if nobody reviews the pull request',
+  waiting: 'the assigner is reminded that the agent waits for them in Coder',
+  idle: 'the idle agent is released (`shepherd.release_after_idle`)',
+};
+
+/**
+ * The "current details" shown in the Web UI: what this workflow is doing or waiting for,
+ * and the next shepherd reminder due (`due`).
+ */
+export function describe(task: TaskLifecycle, due: Due | null = null): string {
   const s = task.state;
   // The title too: continued runs have no static summary (the SDK cannot pass it on).
   const title = s.assignment?.issue.title;
@@ -28,5 +38,11 @@ export function describe(task: TaskLifecycle): string {
   lines.push(
     `Forwarded: ${s.counts.forwardedItems} item(s) in ${s.counts.forwardedMessages} message(s)`,
   );
+  const sh = s.shepherd;
+  if (sh.conflict)
+    lines.push(`Merge conflict with \`${sh.conflict.base}\` (#${sh.conflict.pullRequest})`);
+  if (sh.threads)
+    lines.push(`Review threads: ${sh.threads.open} open, ${sh.threads.resolved} resolved`);
+  if (due) lines.push(`Next reminder at ${new Date(due.at).toISOString()}: ${REMINDERS[due.what]}`);
   return lines.join('\n');
 }

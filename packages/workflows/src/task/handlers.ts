@@ -8,7 +8,7 @@ import { log, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import { SearchAttributes, type SendMessageInput } from '../definitions';
 import { checkSendMessage, checkStuckReminder } from '../guards';
 import { tryCoderAgain } from '../lanes/coder';
-import type { FailedStep } from '../state';
+import type { FailedStep, InboxItem } from '../state';
 import { acts, coderOptions } from './options';
 import type { TaskRun } from './run';
 
@@ -28,16 +28,44 @@ export function onEvent(run: TaskRun, raw: unknown): void {
   } else {
     log.info('event accepted', { deliveryId, kind: result.item.kind });
     if (result.item.kind === 'issue.closed') run.cancelWork();
+    if (run.shepherding) shepherdSaw(run, result.item);
   }
+}
+
+/** What the shepherd lane's ledger and timers learn from an event taken. */
+function shepherdSaw(run: TaskRun, item: InboxItem): void {
+  const now = Date.now();
+  run.task.shepherd.active(now);
+  if (item.kind === 'comment.posted' && item.pullRequest) {
+    // A person looked at the pull request: the review clock starts again.
+    run.task.shepherd.reviewed(now);
+    if (item.source === 'review' || item.source === 'review_comment') run.threadsDue = true;
+  }
+  run.shepherdVersion++;
 }
 
 export function onAgentUpdate(run: TaskRun, raw: unknown): void {
   run.continuation.noteHistory();
   const { task } = run;
+  const wasIdle = task.state.live?.readiness === 'ready';
+  const pullBefore = task.state.pullRequestUrl;
   const result = task.live.observe(raw);
   if (!result.taken) {
     log.info('agent update ignored', { reason: result.reason });
     return;
+  }
+  if (run.shepherding) {
+    const now = Date.now();
+    const readiness = task.state.live?.readiness;
+    task.shepherd.active(now);
+    task.shepherd.readiness(readiness, now);
+    if (task.state.pullRequestUrl) {
+      task.shepherd.pullRequestKnown(now);
+      // Idle again (or idle with a pull request new to the task): which review threads are open?
+      const news = !wasIdle || pullBefore !== task.state.pullRequestUrl;
+      if (readiness === 'ready' && news) run.threadsDue = true;
+    }
+    run.shepherdVersion++;
   }
   const blocking = task.live.blockingError();
   if (blocking && (task.phase === 'ready' || task.phase === 'working')) {

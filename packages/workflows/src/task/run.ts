@@ -17,6 +17,7 @@ import {
 import type { TaskActivities, TaskSettings } from '../activities';
 import { SearchAttributes } from '../definitions';
 import { ControlLane } from '../lanes/control';
+import { nextDue } from '../lanes/shepherd';
 import { TaskLifecycle } from '../state';
 import { Failures } from '../steps/failure';
 import { Continuation } from './continue';
@@ -56,6 +57,12 @@ export class TaskRun {
   #published: string | null = null;
   /** Calls the status and control lanes have in flight (a continue-as-new waits for them). */
   laneCalls = 0;
+  /** Change `shepherd-lanes` (versioning.ts): this run keeps the thread ledger and reminders. */
+  shepherding = false;
+  /** Bumped when something the shepherd lane's timers depend on changed. */
+  shepherdVersion = 0;
+  /** The review threads should be read again (a review came, or the agent went idle). */
+  threadsDue = false;
 
   constructor(readonly input: TaskWorkflowInput) {
     this.task = new TaskLifecycle(
@@ -116,7 +123,8 @@ export class TaskRun {
   }
 
   showDetails(extra?: string): void {
-    setCurrentDetails(extra ? `${describe(this.task)}\n\n${extra}` : describe(this.task));
+    const details = describe(this.task, this.shepherding ? nextDue(this) : null);
+    setCurrentDetails(extra ? `${details}\n\n${extra}` : details);
   }
 
   /** Creates or edits the status comment (once the task has an installation to write with). */

@@ -1,5 +1,5 @@
 /** What the status comment shows for a running agent, and the failures the steps explain. */
-import { CODER_DOWN_NOTES, type StatusView } from '@code-factory/messages';
+import { CODER_DOWN_NOTES, type ShepherdFacts, type StatusView } from '@code-factory/messages';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { type AgentRef, ErrorTypes } from '../activities';
 import type { TaskLifecycle } from '../state';
@@ -23,7 +23,22 @@ export function liveView(task: TaskLifecycle, agent: AgentRef): Omit<StatusView,
     ...(live?.summary ? { summary: live.summary } : {}),
     ...(blocking ? { problem: `${blocking} ${KEPT}` } : {}),
     ...(s.ownerNote ? { note: s.ownerNote } : {}),
+    ...shepherdView(task),
   };
+}
+
+/** What shepherding found, for the status comment (nothing when it found nothing). */
+export function shepherdView(task: TaskLifecycle): { shepherd?: ShepherdFacts } {
+  const sh = task.state.shepherd;
+  const facts: ShepherdFacts = {
+    ...(sh.conflict ? { conflictWith: sh.conflict.base } : {}),
+    ...(sh.threads ? { threads: { ...sh.threads } } : {}),
+    ...(sh.flakes.length ? { flakes: sh.flakes.map((f) => f.job) } : {}),
+    ...(sh.reviewRequested
+      ? { waiting: [`Review requested from ${sh.reviewRequested.reviewers.join(', ')}.`] }
+      : {}),
+  };
+  return Object.keys(facts).length > 0 ? { shepherd: facts } : {};
 }
 
 /** The status comment while Coder does not answer. */
