@@ -40,6 +40,9 @@ export const WORKFLOW_CHANGES: readonly WorkflowChange[] = [
       'A lane reads the review threads (on a review, and when the agent goes idle) and keeps durable timers for the review, waiting and idle reminders; asked at run start.',
     state: 'patched',
     deployedAt: null,
-    recordings: [],
+    recordings: [
+      'task-shepherd-life.shepherd-lanes.earlier-1.json',
+      'task-shepherd-life.shepherd-lanes.json',
+    ],
   },
 ];

@@ -14,6 +14,7 @@ import { samplePayloads, until } from '@code-factory/testkit';
 import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
 import { eventSignal, repoConfigQuery, stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { save } from '../../replay/src/record-helpers';
 
 /** 10 min → 1.2 s, 5 min → 0.6 s, 2 h (the nudge window) → 14.4 s. */
 const SCALE = '0.002';
@@ -239,6 +240,8 @@ describe('shepherding a pull request to a merge', () => {
     console.log(`other comments on the issue:\n${issueComments(number).join('\n---\n')}`);
     await stack.deliver('issues', samplePayloads.issueClosed(stack.issue(number)));
     expect(await handle.result()).toBe('closed');
+    // RECORD_HISTORIES=1 RECORD_SUFFIX=.<change id>: the replay test's recording of this life.
+    if (process.env.RECORD_HISTORIES === '1') await save('task-shepherd-life', handle);
     expect(issueComments(number).filter((c) => c.includes('waiting for you'))).toHaveLength(1);
     expect(issueComments(number).filter((c) => c.includes('Requested a review'))).toHaveLength(1);
   }, 120_000);
