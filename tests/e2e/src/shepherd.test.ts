@@ -4,8 +4,9 @@
  * the unanswered ones; a push that makes the pull request conflict (a `pr.moved` event, as the
  * repository workflow routes it) told to the agent once per base commit and shown until a push
  * makes it clean; a flaky CI job listed; a ready pull request nobody reviews gets a review
- * request; an agent waiting for a person in Coder gets its assigner mentioned. The repository's
- * `[shepherd]` durations are scaled down with SHEPHERD_TIME_SCALE.
+ * request; an agent waiting for a person in Coder gets its assigner mentioned; an idle agent with
+ * nothing happening is released. The repository's `[shepherd]` durations are scaled down with
+ * SHEPHERD_TIME_SCALE.
  */
 
 import { STATUS_MARKER } from '@code-factory/messages';
@@ -16,13 +17,14 @@ import { eventSignal, repoConfigQuery, stateQuery } from '@code-factory/workflow
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { save } from '../../replay/src/record-helpers';
 
-/** 10 min → 1.2 s, 5 min → 0.6 s, 2 h (the nudge window) → 14.4 s. */
+/** 10 min → 1.2 s, 5 min → 0.6 s, 2 h (the nudge window) → 14.4 s, 1 h idle → 7.2 s. */
 const SCALE = '0.002';
 const CONFIG = `
 [shepherd]
 review_reminder_after = "10m"
 waiting_reminder_after = "5m"
 thread_nudge_after = "2h"
+release_after_idle = "1h"
 `;
 
 let stack: Stack;
@@ -238,8 +240,14 @@ describe('shepherding a pull request to a merge', () => {
     );
     console.log(`status comment before the close:\n${statusComment(number)}`);
     console.log(`other comments on the issue:\n${issueComments(number).join('\n---\n')}`);
-    await stack.deliver('issues', samplePayloads.issueClosed(stack.issue(number)));
+    // The person acted; the agent idles and nothing happens for `release_after_idle`: released.
+    stack.coder.setChatStatus(chat.id, 'waiting');
     expect(await handle.result()).toBe('closed');
+    expect(issueComments(number).some((c) => c.startsWith('👋 Released the Coder agent'))).toBe(
+      true,
+    );
+    await statusSays(number, 'The Coder agent was released');
+    expect(stack.agentLive(task)).toBe(false);
     // RECORD_HISTORIES=1 RECORD_SUFFIX=.<change id>: the replay test's recording of this life.
     if (process.env.RECORD_HISTORIES === '1') await save('task-shepherd-life', handle);
     expect(issueComments(number).filter((c) => c.includes('waiting for you'))).toHaveLength(1);
