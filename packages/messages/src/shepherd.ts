@@ -108,7 +108,11 @@ export function reviewRequestedComment(reviewers: string[], waitedMs: number): s
 }
 
 /** Said once per wait when the agent waits for a person in Coder. */
-export function waitingReminderComment(assigner: string, agentUrl: string, waitedMs: number): string {
+export function waitingReminderComment(
+  assigner: string,
+  agentUrl: string,
+  waitedMs: number,
+): string {
   return `@${assigner} the Coder agent has been waiting for you for ${humanDuration(waitedMs)}: it needs someone to act in Coder before it can go on. [Open in Coder](${agentUrl})`;
 }
 
