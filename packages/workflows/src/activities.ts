@@ -4,7 +4,7 @@
  */
 import type { BackendKind, CiFailed, CommentSource, Repository } from '@code-factory/events';
 import type { CiFailureReport, ReviewCommentItem, StatusView } from '@code-factory/messages';
-import type { RepoConfig } from '@code-factory/repo-config';
+import type { RepoConfig, ResolvedShepherd } from '@code-factory/repo-config';
 
 export type Backend = BackendKind;
 
@@ -159,16 +159,11 @@ export interface MergeCheck {
   conflictFiles: string[];
 }
 
-/** A repository's `[shepherd]` settings, durations in ms (null: off). */
-export interface ShepherdSettings {
-  updateBranch: boolean;
-  rerunFailedJobs: number;
-  ignoreBaseFailures: boolean;
-  threadNudgeAfterMs: number;
-  reviewReminderAfterMs: number;
-  waitingReminderAfterMs: number;
-  releaseAfterIdleMs: number | null;
-}
+/**
+ * A repository's `[shepherd]` settings a task uses, durations in ms (null: off), scaled by the
+ * worker's SHEPHERD_TIME_SCALE.
+ */
+export type ShepherdSettings = Omit<ResolvedShepherd, 'watchAfterMergeMs' | 'reopenOnRegression'>;
 
 /** Worker settings a task run asks for once it has an agent (each run asks again). */
 export interface TaskSettings {
