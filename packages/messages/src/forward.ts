@@ -141,6 +141,7 @@ export function tailLines(log: string, max = MAX_LOG_LINES): string {
 
 export function formatCiFailure(event: CiFailed, report: CiFailureReport): string {
   const jobs = report.jobs.slice(0, MAX_FAILED_JOBS);
+  const earlier = report.earlierAttempts ?? [];
   const lines = [
     '## CI failed on your pull request',
     '',
@@ -150,14 +151,40 @@ export function formatCiFailure(event: CiFailed, report: CiFailureReport): strin
     `- Commit: ${event.run.headSha}`,
     `- Failed jobs: ${jobs.length ? jobs.map((job) => job.name).join(', ') : '(none reported)'}`,
   ];
-  for (const job of jobs) {
-    lines.push('', `### ${job.name}`, job.url, '```', tailLines(job.logTail), '```');
+  if (earlier.length === 0) {
+    lines.push(...jobLines(jobs, '###'));
+  } else {
+    const attempt = event.attempt ?? earlier.length + 1;
+    lines.push(
+      `- Attempts: ${attempt} (the failed jobs were re-run ${attempt - 1} time(s) and failed again)`,
+    );
+    for (const before of earlier) {
+      lines.push('', `### Attempt ${before.attempt}`, ...jobLines(before.jobs, '####'));
+    }
+    lines.push('', `### Attempt ${attempt}`, ...jobLines(jobs, '####'));
   }
+  const onBase = [...new Set(jobs.flatMap((job) => job.alsoFailingOn ?? []))];
   lines.push(
     '',
-    'Instruction: Find the cause of the failure from the logs above, fix it, and push to the same branch.',
+    `Instruction: Find the cause of the failure from the logs above, fix it, and push to the same branch.${
+      earlier.length ? ' It failed again on re-run, so it is unlikely to be a flake.' : ''
+    }${
+      onBase.length
+        ? ` A job marked "also failing on" fails on ${onBase.map((b) => `\`${b}\``).join(', ')} too: say so on the pull request instead of working around it, unless your change is involved.`
+        : ''
+    }`,
   );
   return lines.join('\n');
+}
+
+/** Each job with its URL and log tail, under a heading of `level`. */
+function jobLines(jobs: CiFailureJob[], level: string): string[] {
+  return jobs.slice(0, MAX_FAILED_JOBS).flatMap((job) => {
+    const mark = job.alsoFailingOn
+      ? ` (also failing on \`${job.alsoFailingOn}\`: probably not caused by this pull request)`
+      : '';
+    return ['', `${level} ${job.name}${mark}`, job.url, '```', tailLines(job.logTail), '```'];
+  });
 }
 
 export function formatOperatorNote(note: OperatorNote): string {
