@@ -14,14 +14,10 @@ import {
   waitUntilReady,
 } from '@code-factory/coder';
 import { ExternalError } from '@code-factory/errors';
-import type { CiFailed } from '@code-factory/events';
 import { commentOnIssue, type GitHubApp } from '@code-factory/github';
 import {
   agentBrief,
   type BriefTemplates,
-  type CiFailureReport,
-  MAX_FAILED_JOBS,
-  MAX_LOG_LINES,
   MAX_REVIEW_COMMENTS,
   renderStatusComment,
   STATUS_MARKER,
@@ -54,6 +50,7 @@ import {
 import { CancelledFailure, Context, log, sleep } from '@temporalio/activity';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { withFailureMapping } from './failures';
+import { collectCiFailure, repoShepherdActivities } from './repo-shepherd-activities';
 
 /** A task run's history bound when the worker was given none (TASK_HISTORY_LIMIT unset). */
 const DEFAULT_TASK_HISTORY_LIMIT = 2_000;
@@ -523,19 +520,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
       });
     },
 
-    async collectCiFailure(event: CiFailed): Promise<CiFailureReport> {
-      const gh = deps.github.installation(event.installationId);
-      const target = { owner: event.repository.owner, repo: event.repository.name };
-      const pull = await gh.pullRequest({ ...target, number: event.pullRequest.number });
-      if (pull.headSha !== event.run.headSha) return { current: false, jobs: [] };
-      const withLogs = await gh.failedJobsWithLogs({
-        ...target,
-        runId: event.run.id,
-        max: MAX_FAILED_JOBS,
-        lines: MAX_LOG_LINES,
-      });
-      return { current: true, jobs: withLogs };
-    },
+    collectCiFailure: (event) => collectCiFailure(deps, event),
 
     async readRepoConfig(input) {
       const text = await deps.github.installation(input.installationId).fileText({
@@ -578,6 +563,8 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
       }
       return result;
     },
+
+    ...repoShepherdActivities(deps),
   };
   return withFailureMapping(
     activities as unknown as Record<string, (...args: never[]) => Promise<unknown>>,

@@ -194,8 +194,23 @@ export const RouteCiFailureSchema = z.object({
   pullRequestNumbers: z.array(z.number().int().positive()),
   run: RunSchema,
   headBranch: z.string(),
+  /** `workflow_run.run_attempt`; absent in events from before it was carried: 1. */
+  attempt: z.number().int().positive().optional(),
+  /**
+   * `success` only for an attempt after the first (a re-run that may end a flake); absent:
+   * `failure` (and in events from before this field).
+   */
+  conclusion: z.enum(['failure', 'success']).optional(),
 });
 export type RouteCiFailure = z.infer<typeof RouteCiFailureSchema>;
+
+/** Where a branch push moved to, for the agent pull requests based on it or made from it. */
+const pushedFields = {
+  /** The branch pushed to (without `refs/heads/`). */
+  branch: z.string().min(1),
+  /** Files the push's commits changed, when the payload lists them all (at most 300). */
+  files: z.array(z.string()).max(300).optional(),
+};
 
 export const ConfigPushSchema = z.object({
   ...repoBase,
@@ -206,13 +221,51 @@ export const ConfigPushSchema = z.object({
    * absent when the payload cannot tell (and in events from before this field).
    */
   touchesConfig: z.boolean().optional(),
+  /** The default branch; absent in events from before pushes were routed to pull requests. */
+  branch: pushedFields.branch.optional(),
+  files: pushedFields.files,
 });
 export type ConfigPush = z.infer<typeof ConfigPushSchema>;
+
+/** A push to a branch other than the default one (which is a `config.push`). */
+export const RoutePushSchema = z.object({
+  ...repoBase,
+  kind: z.literal('route.push'),
+  /** The pushed commit (`after`). */
+  sha: z.string().min(7),
+  ...pushedFields,
+});
+export type RoutePush = z.infer<typeof RoutePushSchema>;
+
+/** `pull_request.dequeued` of the agent's pull request: it left the merge queue unmerged. */
+export const RouteDequeuedSchema = z.object({
+  ...repoBase,
+  kind: z.literal('route.dequeued'),
+  pullRequest: PullRequestRefSchema,
+  /** GitHub's reason, e.g. `MANUAL`, `CI_FAILURE`, `MERGE_CONFLICT`. */
+  reason: z.string().max(200),
+});
+export type RouteDequeued = z.infer<typeof RouteDequeuedSchema>;
+
+/**
+ * `merge_group.destroyed` with reason `dequeued`: the group headed by `pullRequestNumber` left
+ * the merge queue; its checks are the workflow runs at `headSha`.
+ */
+export const RouteMergeGroupSchema = z.object({
+  ...repoBase,
+  kind: z.literal('route.merge-group'),
+  pullRequestNumber: z.number().int().positive(),
+  headSha: z.string().min(7),
+});
+export type RouteMergeGroup = z.infer<typeof RouteMergeGroupSchema>;
 
 export const RepoEventSchema = z.discriminatedUnion('kind', [
   RouteCommentSchema,
   RouteCiFailureSchema,
   ConfigPushSchema,
+  RoutePushSchema,
+  RouteDequeuedSchema,
+  RouteMergeGroupSchema,
 ]);
 export type RepoEvent = z.infer<typeof RepoEventSchema>;
 

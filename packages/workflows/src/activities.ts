@@ -2,7 +2,13 @@
  * The contract between the task workflow and the worker's activities: types only, so the
  * workflow bundle imports nothing that does I/O. Inputs and results are small plain JSON.
  */
-import type { BackendKind, CiFailed, CommentSource, Repository } from '@code-factory/events';
+import type {
+  BackendKind,
+  CiFailed,
+  CommentSource,
+  PullRequestDequeued,
+  Repository,
+} from '@code-factory/events';
 import type { CiFailureReport, ReviewCommentItem, StatusView } from '@code-factory/messages';
 import type { RepoConfig, ResolvedShepherd } from '@code-factory/repo-config';
 
@@ -278,4 +284,24 @@ export interface RepositoryActivities {
   agentPullRequestsForRun(
     input: RepoRef & { pullRequestNumbers: number[]; headSha: string },
   ): Promise<AgentPullRequest[]>;
+  /** Starts a new attempt of the run that re-runs its failed jobs (and the jobs needing them). */
+  rerunFailedJobs(input: RepoRef & { runId: number }): Promise<void>;
+  /** Names of the jobs that failed in an attempt before `attempt` and passed in it: flakes. */
+  flakyJobs(input: RepoRef & { runId: number; attempt: number }): Promise<string[]>;
+  /**
+   * The agent's open pull requests a push to `branch` moves: those into it (`base`) and those
+   * from it (`head`), with the issues each closes.
+   */
+  agentPullRequestsOnBranch(input: RepoRef & { branch: string }): Promise<MovedPullRequest[]>;
+  /** The pull request with its linked issues when it is the agent's and open; else null. */
+  agentPullRequest(input: RepoRef & { pullNumber: number }): Promise<AgentPullRequest | null>;
+  /** The failed jobs (at most 5) of the runs that failed at a commit, with their log tails. */
+  failedChecksAt(input: RepoRef & { headSha: string }): Promise<FailedCheck[]>;
 }
+
+export interface MovedPullRequest extends AgentPullRequest {
+  side: 'base' | 'head';
+}
+
+/** One failed check of a merge queue's group (`pr.dequeued`'s `failedChecks`). */
+export type FailedCheck = NonNullable<PullRequestDequeued['failedChecks']>[number];

@@ -196,17 +196,36 @@ const REPO_EVENTS: Record<RepoEvent['kind'], Check<unknown>> = {
     pullRequestNumber: positiveInt,
     comment: object(pendingFields, commentOptional),
   }),
-  'route.ci': object({
-    ...base,
-    kind: literal('route.ci'),
-    pullRequestNumbers: array(positiveInt),
-    run,
-    headBranch: string(),
-  }),
+  'route.ci': object(
+    {
+      ...base,
+      kind: literal('route.ci'),
+      pullRequestNumbers: array(positiveInt),
+      run,
+      headBranch: string(),
+    },
+    { attempt: positiveInt, conclusion: literal('failure', 'success') },
+  ),
   'config.push': object(
     { ...base, kind: literal('config.push'), sha: string(7) },
-    { touchesConfig: boolean },
+    { touchesConfig: boolean, branch: string(1), files: array(string(), 300) },
   ),
+  'route.push': object(
+    { ...base, kind: literal('route.push'), sha: string(7), branch: string(1) },
+    { files: array(string(), 300) },
+  ),
+  'route.dequeued': object({
+    ...base,
+    kind: literal('route.dequeued'),
+    pullRequest: pullRequestRef,
+    reason: string(0, 200),
+  }),
+  'route.merge-group': object({
+    ...base,
+    kind: literal('route.merge-group'),
+    pullRequestNumber: positiveInt,
+    headSha: string(7),
+  }),
 };
 
 function union<T>(checks: Record<string, Check<unknown>>, raw: unknown): Checked<T> {

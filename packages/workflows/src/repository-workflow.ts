@@ -2,8 +2,9 @@
  * One long-lived workflow per repository (ID `repo-owner/name`). It holds the repository's
  * `.code-factory/config.toml` (re-read on every push to the default branch) and routes the
  * events the ingress cannot key on an issue by itself: comments and reviews on the agent's
- * pull requests, and failed CI runs. It resolves the issue each pull request closes and
- * signals that issue's task workflow, in the order the events arrived.
+ * pull requests, CI runs (re-running failed jobs first, `repo-routes.ts`), branch pushes and
+ * merge-queue exits. It resolves the issue each pull request closes and signals that issue's
+ * task workflow, in the order the events arrived.
  */
 import type { RepoEvent, TaskEvent } from '@code-factory/events';
 import { taskName } from '@code-factory/naming';
@@ -13,6 +14,7 @@ import {
   continueAsNew,
   getExternalWorkflowHandle,
   log,
+  patched,
   proxyActivities,
   setHandler,
   workflowInfo,
@@ -20,6 +22,14 @@ import {
 import type { RepositoryActivities } from './activities';
 import { eventSignal, type RepoConfigState, repoConfigQuery, repoEventSignal } from './definitions';
 import { checkRepoEvent } from './guards';
+import {
+  type RouteContext,
+  routeDequeued,
+  routeMergeGroup,
+  routePush,
+  triageRun,
+} from './repo-routes';
+import { emptyRepoShepherd, RepoShepherd, type RepoShepherdState } from './repo-shepherd';
 import {
   type FailedRun,
   matchingHook,
@@ -45,6 +55,8 @@ export interface RepositoryWorkflowInput {
     /** Operators paused the repository's job schedules (`pauseSchedules`). */
     schedulesPaused?: boolean;
     reportedRuns?: number[];
+    /** Runs re-run and merge-queue exits told (`repo-shepherd.ts`). */
+    shepherd?: RepoShepherdState;
   };
 }
 
@@ -64,6 +76,7 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
   const seen = new Set(recent);
   let schedulesPaused = input.carried?.schedulesPaused ?? false;
   const reportedRuns: number[] = input.carried?.reportedRuns ?? [];
+  const shepherd = new RepoShepherd(input.carried?.shepherd ?? emptyRepoShepherd());
 
   setHandler(repoConfigQuery, () => config);
   const toggle = async (pause: boolean, arg: unknown) => {
@@ -125,13 +138,29 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
     }
   };
 
+  const routes: RouteContext = { repo, shepherd, config: () => config.config, forward };
+
   const handle = async (event: RepoEvent) => {
     const ref = { installationId: event.installationId, repository: repo };
     switch (event.kind) {
       case 'config.push': {
         lastInstallationId = event.installationId;
-        return applyConfigPush(event, ref);
+        await applyConfigPush(event, ref);
+        // The default branch is the base of most agent pull requests.
+        if (event.branch !== undefined && patched('repository-shepherd')) {
+          await routePush(routes, { ...event, branch: event.branch });
+        }
+        return;
       }
+      case 'route.push':
+        if (!patched('repository-shepherd')) return unknownToThisShape(event);
+        return routePush(routes, event);
+      case 'route.dequeued':
+        if (!patched('repository-shepherd')) return unknownToThisShape(event);
+        return routeDequeued(routes, event);
+      case 'route.merge-group':
+        if (!patched('repository-shepherd')) return unknownToThisShape(event);
+        return routeMergeGroup(routes, event);
       case 'route.comment': {
         const issues = await acts.linkedIssues({ ...ref, pullNumber: event.pullRequestNumber });
         if (issues.length === 0)
@@ -152,6 +181,10 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
         return;
       }
       case 'route.ci': {
+        if (patched('repository-shepherd')) {
+          return triageRun(routes, event, (failed) => failedRunHook(failed, ref));
+        }
+        // Before the shepherd (replays of runs recorded without it): every failure is told.
         const pulls = await acts.agentPullRequestsForRun({
           ...ref,
           pullRequestNumbers: event.pullRequestNumbers,
@@ -229,6 +262,11 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
     });
   }
 
+  /** An event a run recorded before the shepherd refused: it still does nothing on replay. */
+  function unknownToThisShape(event: RepoEvent): void {
+    log.warn('repository event refused', { reason: `kind: ${event.kind} is not routed here` });
+  }
+
   /** A failed run with no agent pull request: work for the config's failed-run hook, if any. */
   async function failedRunHook(
     event: Extract<RepoEvent, { kind: 'route.ci' }>,
@@ -290,7 +328,14 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
     await condition(allHandlersFinished);
     return continueAsNew<typeof repositoryWorkflow>({
       ...input,
-      carried: { config, inbox, recentDeliveries: recent, schedulesPaused, reportedRuns },
+      carried: {
+        config,
+        inbox,
+        recentDeliveries: recent,
+        schedulesPaused,
+        reportedRuns,
+        shepherd: shepherd.state,
+      },
     });
   }
 

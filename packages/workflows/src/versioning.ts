@@ -45,4 +45,13 @@ export const WORKFLOW_CHANGES: readonly WorkflowChange[] = [
       'task-shepherd-life.shepherd-lanes.json',
     ],
   },
+  {
+    id: 'repository-shepherd',
+    workflow: 'repositoryWorkflow',
+    change:
+      'A failed run of an agent pull request has its failed jobs re-run (rerunFailedJobs) before the agent is told, a re-run that passes signals ci.flaked (flakyJobs); branch pushes signal pr.moved to the pull requests they move (agentPullRequestsOnBranch, after a config push too); merge-queue exits signal pr.dequeued (linkedIssues, agentPullRequest, failedChecksAt).',
+    state: 'patched',
+    deployedAt: null,
+    recordings: ['repository-config-and-routing.repository-shepherd.json'],
+  },
 ];

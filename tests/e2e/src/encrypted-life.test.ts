@@ -13,6 +13,7 @@ import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/testkit
 import { temporalAddress, temporalCli } from '@code-factory/testkit/vitest';
 import { stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { failAndRerun } from './ci-runs';
 
 const run = promisify(execFile);
 const KEYS = `e2e1=${randomBytes(32).toString('base64')}`;
@@ -141,16 +142,8 @@ describe('encrypted payloads through a whole issue life', () => {
       }),
     );
     await forwarded(2);
-    await send(
-      'workflow_run',
-      samplePayloads.workflowRunCompleted({
-        owner: stack.repo.owner,
-        repo: stack.repo.name,
-        runId: number * 10,
-        headSha,
-        pullRequests: [],
-      }),
-    );
+    // Re-run first (`[shepherd] rerun_failed_jobs`), then told with both attempts' logs.
+    await failAndRerun(stack, { runId: number * 10, headSha }, { 'unit tests': 'failure' });
     await forwarded(3);
 
     // The agent got everything in clear: the brief (its prompt) and the three items.
