@@ -24,7 +24,14 @@ export async function checkMergeable(run: TaskRun, moved: PullRequestMoved): Pro
   try {
     read = await acts.checkMergeable.executeWithOptions(
       { ...githubOptions, summary: `does #${pull.number} still merge?` },
-      [{ ...ref, pullNumber: pull.number, ...(moved.files ? { pushedFiles: moved.files } : {}) }],
+      // A base push's files are the other side of a conflict; a head push's are the agent's own.
+      [
+        {
+          ...ref,
+          pullNumber: pull.number,
+          ...(moved.side === 'base' && moved.files ? { pushedFiles: moved.files } : {}),
+        },
+      ],
     );
   } catch (err) {
     // GitHub could not say after the retries: the next push asks again; nothing waits on it.
