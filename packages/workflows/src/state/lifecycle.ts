@@ -8,7 +8,8 @@ import type { IssueAssigned, Repository } from '@code-factory/events';
 import type { Backend } from '../activities';
 import { cloneState, emptyState, snapshotOf, upgradeCarried } from './carried';
 import { Fleet } from './fleet';
-import { checkIntake, Inbox } from './inbox';
+import { Inbox } from './inbox';
+import { Intake } from './intake';
 import { LiveProgress } from './live';
 import { ShepherdLedger } from './shepherd';
 import { IllegalTransition, TRANSITIONS } from './transitions';
@@ -30,6 +31,7 @@ export class TaskLifecycle {
   readonly live: LiveProgress;
   readonly fleet: Fleet;
   readonly shepherd: ShepherdLedger;
+  readonly #intake: Intake;
   #closeRequested = false;
   #closeReason = '';
 
@@ -45,6 +47,7 @@ export class TaskLifecycle {
     this.live = new LiveProgress(this.#s);
     this.fleet = new Fleet(this.#s);
     this.shepherd = new ShepherdLedger(this.#s);
+    this.#intake = new Intake(this.#s, this, { repository, issueNumber });
     // A close that was pending when the previous run continued as new is still pending.
     if (this.#s.phase === 'closing') this.requestClose('carried over');
   }
@@ -258,48 +261,16 @@ export class TaskLifecycle {
     this.#s.counts.cleanupFailures++;
   }
 
-  // --- Intake ---
+  // --- Intake (state/intake.ts) ---
 
-  /**
-   * Validates, de-duplicates and queues one event. A comment whose body is an `/agent`
-   * command is held for the control lane instead of the agent (an edited one is dropped: a
-   * command acts once, when it is posted).
-   */
+  /** Validates, de-duplicates and queues one event (an `/agent` command goes to the fleet). */
   accept(raw: unknown): AcceptResult {
-    const checked = checkIntake(raw, this.repository, this.issueNumber);
-    if (!checked.ok) {
-      this.#s.counts.rejected++;
-      return { outcome: checked.outcome, reason: checked.reason };
-    }
-    return this.enqueue(checked.event);
+    return this.#intake.accept(raw);
   }
 
   /** De-duplicates and queues an event or an operator's message. */
   enqueue(item: InboxItem): AcceptResult {
-    if (!this.inbox.remember(item.deliveryId)) {
-      this.#s.counts.duplicates++;
-      return { outcome: 'duplicate' };
-    }
-    if (this.#closeRequested || this.#s.phase === 'closed') return { outcome: 'closed' };
-    this.#s.counts.accepted++;
-    if (item.kind === 'issue.closed') {
-      this.requestClose(`issue closed by ${item.sender.login}`);
-      return { outcome: 'accepted', item };
-    }
-    if (item.kind === 'ci.flaked') {
-      // Shown on the status comment, never sent: the re-run passed.
-      if (this.shepherd.flaked(item)) this.live.changed();
-      return { outcome: 'accepted', item };
-    }
-    if (item.kind === 'comment.posted') {
-      if (item.source === 'review_comment' && this.inbox.reviewCommentSent(item.commentId)) {
-        // It reached the agent inside its review's message already.
-        return { outcome: 'folded', item };
-      }
-      if (this.fleet.takeCommand(item)) return { outcome: 'command', item };
-    }
-    this.inbox.push(item);
-    return { outcome: 'accepted', item };
+    return this.#intake.enqueue(item);
   }
 
   requestClose(reason: string): void {
