@@ -68,7 +68,7 @@ describe('shepherding a pull request to a merge', () => {
 
     const number = 8801;
     const task = await stack.assign(number, 'Shepherd me');
-    await stack.waitForPhase(task, ['ready']);
+    await stack.waitForPhase(task, ['ready'], 90_000);
     const chat = await until(() => stack.coder.chatByLabel('code-factory/task', task), 'chat');
     const texts = () => stack.agentTexts(task) ?? [];
     const pull = 88;
