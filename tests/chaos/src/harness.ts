@@ -8,7 +8,13 @@
  * server with one.
  */
 import { randomUUID } from 'node:crypto';
-import { type CoderRelease, type CoderTimings, testAppKey } from '@code-factory/testkit';
+import {
+  type CoderRelease,
+  type CoderTimings,
+  samplePayloads,
+  testAppKey,
+  until,
+} from '@code-factory/testkit';
 import {
   type Stack,
   spawnWorker,
@@ -16,6 +22,7 @@ import {
   type WorkerProcess,
   workflowBundlePath,
 } from '@code-factory/testkit/stack';
+import type { TaskSnapshot } from '@code-factory/workflows';
 import { expect } from 'vitest';
 
 export { until } from '@code-factory/testkit';
@@ -42,6 +49,10 @@ export function privateKey(): string {
  */
 export type World = Omit<Stack, 'deliver'> & {
   deliver: Stack['deliverDirect'];
+  /** The `state` query of an issue's task. */
+  stateOf(issueNumber: number): Promise<TaskSnapshot>;
+  /** Assigns each issue through the ingress (202 each) and waits until every task is ready. */
+  assignReady(issueNumbers: number[]): Promise<void>;
   spawnWorker(): Promise<WorkerProcess>;
   /** `count` worker processes (default WORKER_PROCESSES), each polling when this resolves. */
   spawnWorkers(count?: number): Promise<WorkerProcess[]>;
@@ -82,9 +93,27 @@ export async function startWorld(options: WorldOptions): Promise<World> {
   });
   const spawn = async () =>
     spawnWorker({ ...stack.workerEnv, WORKFLOW_BUNDLE_PATH: await workflowBundlePath() });
+  const stateOf = (n: number) => stack.state(stack.taskName(n));
   return {
     ...stack,
     deliver: stack.deliverDirect,
+    stateOf,
+    async assignReady(issueNumbers) {
+      for (const n of issueNumbers) {
+        const res = await stack.deliverDirect(
+          'issues',
+          samplePayloads.issueAssigned(stack.issue(n)),
+        );
+        expect(res.status, `assignment of ${n}`).toBe(202);
+      }
+      await until(
+        async () =>
+          (await Promise.all(issueNumbers.map(stateOf))).every((s) => s.phase === 'ready'),
+        'every task ready',
+        60_000,
+        200,
+      );
+    },
     spawnWorker: spawn,
     async spawnWorkers(count = WORKER_PROCESSES) {
       const workers = await Promise.all(Array.from({ length: count }, spawn));

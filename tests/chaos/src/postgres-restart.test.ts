@@ -12,7 +12,6 @@
 import { randomUUID } from 'node:crypto';
 import { samplePayloads } from '@code-factory/testkit';
 import { temporalAddress } from '@code-factory/testkit/vitest';
-import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clusterDown, clusterUp } from '../../../infra/cluster';
 import {
@@ -48,17 +47,8 @@ describe.skipIf(!onCluster)('PostgreSQL restarted mid-life (the cluster only)', 
     const issues = [6401, 6402, 6403, 6404];
     const late = 6409; // assigned while the database is down
     const issue = (n: number) => w.issue(n);
-    const state = (n: number): Promise<TaskSnapshot> =>
-      w.client.workflow.getHandle(w.taskName(n)).query(stateQuery);
-    for (const n of issues) {
-      expect((await w.deliver('issues', samplePayloads.issueAssigned(issue(n)))).status).toBe(202);
-    }
-    await until(
-      async () => (await Promise.all(issues.map(state))).every((s) => s.phase === 'ready'),
-      'tasks ready',
-      60_000,
-      200,
-    );
+    const state = w.stateOf;
+    await w.assignReady(issues);
 
     type Comment = { n: number; body: string; deliveryId: string; commentId: number };
     const comment = (n: number, round: number): Comment => ({

@@ -14,7 +14,6 @@ import { join } from 'node:path';
 import { samplePayloads } from '@code-factory/testkit';
 import { type DevServer, freePort, startDevServer } from '@code-factory/testkit/stack';
 import { temporalAddress, temporalCli } from '@code-factory/testkit/vitest';
-import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { afterAll, describe, expect, it } from 'vitest';
 import { clusterDown, clusterUp } from '../../../infra/cluster';
 import {
@@ -88,17 +87,8 @@ describe('Temporal stopped and restarted during traffic', () => {
 
     const issues = [6201, 6202, 6203, 6204];
     const issue = (issueNumber: number) => w.issue(issueNumber);
-    const state = (n: number): Promise<TaskSnapshot> =>
-      w.client.workflow.getHandle(w.taskName(n)).query(stateQuery);
-    for (const n of issues) {
-      expect((await w.deliver('issues', samplePayloads.issueAssigned(issue(n)))).status).toBe(202);
-    }
-    await until(
-      async () => (await Promise.all(issues.map(state))).every((s) => s.phase === 'ready'),
-      'tasks ready',
-      60_000,
-      200,
-    );
+    const state = w.stateOf;
+    await w.assignReady(issues);
 
     // Traffic, then the stop right behind the last accepted delivery.
     const accepted: { n: number; body: string }[] = [];

@@ -7,7 +7,6 @@
 import { randomUUID } from 'node:crypto';
 import { samplePayloads } from '@code-factory/testkit';
 import { temporalAddress } from '@code-factory/testkit/vitest';
-import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { receivedInOrder, startWorld, sum, until, type WorkerProcess, type World } from './harness';
 
@@ -31,19 +30,8 @@ describe('worker killed mid-burst', () => {
     workers = await world.spawnWorkers();
 
     const issue = (issueNumber: number) => world.issue(issueNumber);
-    const state = (n: number): Promise<TaskSnapshot> =>
-      world.client.workflow.getHandle(world.taskName(n)).query(stateQuery);
-
-    for (const n of ISSUES) {
-      const res = await world.deliver('issues', samplePayloads.issueAssigned(issue(n)));
-      expect(res.status).toBe(202);
-    }
-    await until(
-      async () => (await Promise.all(ISSUES.map(state))).every((s) => s.phase === 'ready'),
-      'every task ready',
-      60_000,
-      200,
-    );
+    const state = world.stateOf;
+    await world.assignReady(ISSUES);
 
     // The burst: one comment per issue per round, rounds sent back to back.
     const sent = new Map<number, { body: string; deliveryId: string }[]>();
