@@ -12,13 +12,8 @@ import { taskName } from '@code-factory/naming';
 import type { WorkerDeps } from '@code-factory/worker';
 import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import {
-  type CoderRelease,
-  DEFAULT_RELEASE,
-  type FakeCoder,
-  type FakeCoderOptions,
-  startFakeCoder,
-} from '../fake-coder';
+import { type FakeCoder, type FakeCoderOptions, startFakeCoder } from '../fake-coder';
+import { type CoderRelease, DEFAULT_RELEASE } from '../fake-coder/release';
 import { type FakeGitHub, startFakeGitHub } from '../fake-github';
 import { testAppKey } from '../keys';
 import { until } from '../until';
