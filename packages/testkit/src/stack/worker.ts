@@ -19,7 +19,7 @@ import { join, resolve } from 'node:path';
 import { setFlagsFromString } from 'node:v8';
 import { runInNewContext } from 'node:vm';
 import { codecDataConverter } from '@code-factory/codec';
-import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
+import { parseEnv, type WorkerConfig, WorkerConfigSchema } from '@code-factory/config';
 import {
   announceCoder,
   type CreateWorkerOptions,
@@ -108,48 +108,54 @@ export function allActivities(deps: WorkerDeps): CreateWorkerOptions['activities
   };
 }
 
-export interface InProcessWorkerOptions {
-  /** Worker environment (`WorkerConfigSchema`), e.g. `stack.workerEnv`. */
-  env: Record<string, string>;
-  client: Client;
-  /** OpenTelemetry and the like (tests/tracing): bundled into a bundle of this worker's own. */
-  workflowInterceptorModules?: string[];
-  interceptors?: CreateWorkerOptions['interceptors'];
-  sinks?: CreateWorkerOptions['sinks'];
-}
-
-export interface InProcessWorker {
-  deps: WorkerDeps;
-  worker: Worker;
-  stop(): Promise<void>;
-}
-
-/** Builds the worker as apps/worker/src/main.ts does and runs it until `stop()`. */
-export async function startInProcessWorker(
-  options: InProcessWorkerOptions,
-): Promise<InProcessWorker> {
-  const config = parseEnv(WorkerConfigSchema, options.env);
+/**
+ * The worker as apps/worker/src/main.ts builds it, from its configuration (`WorkerConfigSchema`):
+ * the activities of `depsFromConfig`, the bundle (`workflowBundle`) and the sandbox timeout
+ * of the config; `options` adds to or overrides the worker options.
+ */
+export async function buildWorker(
+  config: WorkerConfig,
+  client: Client,
+  options: Partial<CreateWorkerOptions> = {},
+) {
   const connection = await NativeConnection.connect({ address: config.TEMPORAL_ADDRESS });
-  const deps = await depsFromConfig(config, options.client);
+  const deps = await depsFromConfig(config, client);
   await announceCoder(deps);
-  const bundled = options.workflowInterceptorModules
-    ? await bundleWorkflowCode({
-        workflowsPath,
-        workflowInterceptorModules: options.workflowInterceptorModules,
-        logger: new DefaultLogger('WARN'),
-      })
-    : await workflowBundle();
   const worker = await createWorker({
     connection,
     namespace: 'default',
     taskQueue: config.TEMPORAL_TASK_QUEUE,
     activities: allActivities(deps),
-    workflowBundle: bundled,
     dataConverter: codecDataConverter(config.PAYLOAD_CODEC_KEYS),
-    interceptors: options.interceptors,
-    sinks: options.sinks,
-    tuning: { isolateExecutionTimeout: config.WORKER_ISOLATE_EXECUTION_TIMEOUT_MS },
+    ...options,
+    tuning: {
+      isolateExecutionTimeout: config.WORKER_ISOLATE_EXECUTION_TIMEOUT_MS,
+      ...options.tuning,
+    },
   });
+  return { connection, deps, worker };
+}
+
+/** The worker in this process, from `env` (e.g. `stack.workerEnv`), until `stop()`. */
+export async function startInProcessWorker(
+  options: {
+    env: Record<string, string>;
+    client: Client;
+    /** OpenTelemetry and the like (tests/tracing): bundled into a bundle of this worker's own. */
+    workflowInterceptorModules?: string[];
+  } & Pick<CreateWorkerOptions, 'interceptors' | 'sinks'>,
+) {
+  const { env, client, workflowInterceptorModules, ...hooks } = options;
+  const bundle = workflowInterceptorModules
+    ? await bundleWorkflowCode({
+        workflowsPath,
+        workflowInterceptorModules,
+        logger: new DefaultLogger('WARN'),
+      })
+    : await workflowBundle();
+  const config = parseEnv(WorkerConfigSchema, env);
+  const built = await buildWorker(config, client, { workflowBundle: bundle, ...hooks });
+  const { connection, deps, worker } = built;
   const running = worker.run();
   const keys = manageOwnerKeys(deps);
   return {
@@ -164,6 +170,9 @@ export async function startInProcessWorker(
     },
   };
 }
+
+export type InProcessWorkerOptions = Parameters<typeof startInProcessWorker>[0];
+export type InProcessWorker = Awaited<ReturnType<typeof startInProcessWorker>>;
 
 /**
  * Milliseconds to replay `history` (what an evicted workflow costs the worker when its next
