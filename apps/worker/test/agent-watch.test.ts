@@ -6,7 +6,7 @@
  * signal.
  */
 import { randomUUID } from 'node:crypto';
-import { quietRuntime } from '@code-factory/testkit/stack';
+import { quietRuntime, workflowBundle } from '@code-factory/testkit/stack';
 import { temporalAddress } from '@code-factory/testkit/vitest';
 import {
   AGENT_WATCH_WORKFLOW_TYPE,
@@ -20,13 +20,11 @@ import {
 } from '@code-factory/workflows';
 import { Context } from '@temporalio/activity';
 import { Client, Connection } from '@temporalio/client';
-import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
+import { NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FollowBatcher } from '../src/activities';
-import { workflowsPath } from '../src/worker';
 
 quietRuntime();
-const silent = { info() {}, warn() {}, error() {}, debug() {}, trace() {}, log() {} };
 
 const taskQueue = `watch-${randomUUID().slice(0, 8)}`;
 let connection: Connection;
@@ -45,7 +43,7 @@ beforeAll(async () => {
     connection: native,
     namespace: 'default',
     taskQueue,
-    workflowBundle: await bundleWorkflowCode({ workflowsPath, logger: silent }),
+    workflowBundle: await workflowBundle(),
     activities: {
       // Holds until cancelled, as the real one does.
       async followAgentStreams() {

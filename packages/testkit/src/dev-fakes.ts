@@ -1,11 +1,5 @@
-import {
-  type CoderRelease,
-  DEFAULT_RELEASE,
-  type FakeCoder,
-  type FakeCoderOptions,
-  RELEASES,
-  startFakeCoder,
-} from './fake-coder';
+import { type FakeCoder, type FakeCoderOptions, startFakeCoder } from './fake-coder';
+import { type CoderRelease, DEFAULT_RELEASE, RELEASES } from './fake-coder/release';
 import { type FakeGitHub, startFakeGitHub } from './fake-github';
 
 export interface DevFakesOptions {

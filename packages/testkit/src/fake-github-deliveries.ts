@@ -17,6 +17,8 @@
  * `hook-delivery-item`. Deliberate simplifications: a refused connection is recorded with
  * status_code 0 and a status text; there is no 3-day retention check.
  */
+import { iso } from './fake-github/state';
+import { parseJson } from './http-fake';
 import { webhookRequest } from './webhooks';
 
 export interface WebhookTarget {
@@ -42,28 +44,8 @@ export interface RecordedDelivery {
   response: { status: number; body: string };
 }
 
-export interface SentWebhook {
-  status: number;
-  body: unknown;
-  delivery: RecordedDelivery;
-}
-
-function iso(ms: number): string {
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-}
-
-function field(payload: unknown, ...path: string[]): unknown {
-  let node = payload;
-  for (const key of path) {
-    if (node === null || typeof node !== 'object') return undefined;
-    node = (node as Record<string, unknown>)[key];
-  }
-  return node;
-}
-
 export class DeliveryLog {
   private readonly items: RecordedDelivery[] = [];
-  private nextId = 90_000_000_001;
   private target: WebhookTarget | undefined;
   private readonly inFlight = new Set<Promise<unknown>>();
 
@@ -76,61 +58,52 @@ export class DeliveryLog {
     event: string,
     payload: unknown,
     options: { guid?: string; redelivery?: boolean } = {},
-  ): Promise<SentWebhook> {
+  ): Promise<{ status: number; body: unknown; delivery: RecordedDelivery }> {
     const target = this.target;
     if (!target) throw new Error('fake GitHub: no webhook URL configured (configureWebhook)');
     const guid = options.guid ?? crypto.randomUUID();
-    const request = await webhookRequest({
-      secret: target.secret,
-      event,
-      payload,
-      deliveryId: guid,
-    });
+    const { secret, url } = target;
+    const request = await webhookRequest({ secret, event, payload, deliveryId: guid });
     const started = Date.now();
-    let statusCode = 0;
-    let statusText = 'failed to connect to host';
-    let text = '';
+    let [statusCode, status, text] = [0, 'failed to connect to host', ''];
     try {
-      const response = await fetch(target.url, { method: 'POST', ...request });
+      const response = await fetch(url, { method: 'POST', ...request });
       statusCode = response.status;
       text = await response.text();
-      statusText =
+      status =
         statusCode >= 200 && statusCode < 300 ? 'OK' : `Invalid HTTP Response: ${statusCode}`;
     } catch {
       // Nothing listening (the ingress is down): GitHub records a failed delivery.
     }
-    const installation = field(payload, 'installation', 'id');
-    const repository = field(payload, 'repository', 'id');
-    const action = field(payload, 'action');
+    const fields = (payload ?? {}) as {
+      action?: unknown;
+      installation?: { id?: unknown };
+      repository?: { id?: unknown };
+    };
+    const number = (value: unknown) => (typeof value === 'number' ? value : null);
     const delivery: RecordedDelivery = {
-      id: this.nextId++,
+      id: 90_000_000_001 + this.items.length,
       guid,
       delivered_at: iso(started),
       redelivery: options.redelivery ?? false,
       duration: (Date.now() - started) / 1000,
-      status: statusText,
+      status,
       status_code: statusCode,
       event,
-      action: typeof action === 'string' ? action : null,
-      installation_id: typeof installation === 'number' ? installation : null,
-      repository_id: typeof repository === 'number' ? repository : null,
+      action: typeof fields.action === 'string' ? fields.action : null,
+      installation_id: number(fields.installation?.id),
+      repository_id: number(fields.repository?.id),
       throttled_at: null,
       payload,
       response: { status: statusCode, body: text },
     };
     this.items.push(delivery);
-    let body: unknown = text;
-    try {
-      body = JSON.parse(text);
-    } catch {
-      // Not JSON: keep the text.
-    }
-    return { status: statusCode, body, delivery };
+    return { status: statusCode, body: parseJson(text) ?? '', delivery };
   }
 
   /** Starts a redelivery in the background (GitHub answers 202 before it happens). */
   redeliver(id: number): boolean {
-    const original = this.items.find((d) => d.id === id);
+    const original = this.get(id);
     if (!original) return false;
     const sending = this.send(original.event, original.payload, {
       guid: original.guid,
@@ -160,7 +133,7 @@ export class DeliveryLog {
     const before = cursor ? Number(/^v1_(\d+)$/.exec(cursor)?.[1] ?? Number.NaN) : Infinity;
     const newestFirst = [...this.items].reverse().filter((d) => d.id < before);
     const items = newestFirst.slice(0, perPage);
-    const last = items[items.length - 1];
+    const last = items.at(-1);
     return newestFirst.length > perPage && last ? { items, next: `v1_${last.id}` } : { items };
   }
 }

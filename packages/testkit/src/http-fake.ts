@@ -1,7 +1,7 @@
 import type { Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { serve } from '@hono/node-server';
-import { type Context, Hono, type MiddlewareHandler } from 'hono';
+import { type Context, Hono } from 'hono';
 
 /** One request as the fake saw it, before any fault or route ran. */
 export interface RecordedCall {
@@ -36,69 +36,41 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
-/** The call log and fault injector every fake exposes to tests. */
-export interface FakeControls {
-  calls(): RecordedCall[];
-  callsTo(method: string, path: RegExp): RecordedCall[];
-  fail(fault: FaultSpec): void;
-  /** Clears the call log and pending faults; seeded state stays. */
-  reset(): void;
-  /** Answers requests held by `delayMs` faults now (close() does this too). */
-  releaseDelays(): void;
-}
-
 export type FakeEnv = { Variables: { body: unknown } };
 export type FakeContext = Context<FakeEnv>;
 
-interface PendingFault extends FaultSpec {
-  remaining: number;
+/** JSON when the text is JSON, else the text; undefined when empty. */
+export function parseJson(text: string): unknown {
+  if (text === '') return undefined;
+  try {
+    return JSON.parse(text);
+  } catch {
+    return text;
+  }
+}
+
+/** The request's JSON body as an object ({} for anything else). */
+export function bodyOf(c: FakeContext): Record<string, unknown> {
+  const body = c.get('body');
+  return body !== null && typeof body === 'object' && !Array.isArray(body)
+    ? (body as Record<string, unknown>)
+    : {};
 }
 
 /**
  * Hono app with request recording and fault injection installed as the first middleware.
  * Routes registered afterwards read the already-parsed body with `c.get('body')`.
  */
-export class HttpFake implements FakeControls {
+export class HttpFake {
   readonly app = new Hono<FakeEnv>();
   readonly #log: RecordedCall[] = [];
-  #faults: PendingFault[] = [];
-  readonly #delays = new Set<{ timer: NodeJS.Timeout; resolve: () => void }>();
+  #faults: Array<FaultSpec & { remaining: number }> = [];
+  readonly #delays = new Set<() => void>();
 
   constructor() {
-    this.app.use('*', this.#record());
-  }
-
-  calls(): RecordedCall[] {
-    return [...this.#log];
-  }
-
-  callsTo(method: string, path: RegExp): RecordedCall[] {
-    const m = method.toUpperCase();
-    return this.#log.filter((c) => c.method === m && path.test(c.path));
-  }
-
-  fail(fault: FaultSpec): void {
-    this.#faults.push({ ...fault, remaining: fault.times ?? 1 });
-  }
-
-  reset(): void {
-    this.#log.length = 0;
-    this.#faults = [];
-  }
-
-  releaseDelays(): void {
-    for (const d of this.#delays) {
-      clearTimeout(d.timer);
-      d.resolve();
-    }
-    this.#delays.clear();
-  }
-
-  #record(): MiddlewareHandler<FakeEnv> {
-    return async (c, next) => {
+    this.app.use('*', async (c, next) => {
       const url = new URL(c.req.url);
-      const text = await c.req.text();
-      const body = parseBody(text);
+      const body = parseJson(await c.req.text());
       c.set('body', body);
       const call: RecordedCall = {
         method: c.req.method,
@@ -109,50 +81,49 @@ export class HttpFake implements FakeControls {
         at: Date.now(),
       };
       this.#log.push(call);
-      const fault = this.#takeFault(call);
+      const fault = this.#faults.find(
+        (f) => (!f.method || f.method.toUpperCase() === call.method) && f.path.test(call.path),
+      );
       if (fault) {
+        fault.remaining -= 1;
+        this.#faults = this.#faults.filter((f) => f.remaining > 0);
         if (fault.delayMs) await this.#sleep(fault.delayMs);
         call.status = fault.status;
         return faultResponse(fault);
       }
       await next();
       call.status = c.res.status;
-    };
+    });
   }
 
-  #takeFault(call: RecordedCall): PendingFault | undefined {
-    const fault = this.#faults.find(
-      (f) =>
-        f.remaining > 0 &&
-        (!f.method || f.method.toUpperCase() === call.method) &&
-        f.path.test(call.path),
-    );
-    if (!fault) return undefined;
-    fault.remaining -= 1;
-    this.#faults = this.#faults.filter((f) => f.remaining > 0);
-    return fault;
-  }
+  // The call log and fault injector every fake exposes to tests: own properties, so a fake
+  // spreads them into its controls.
+  calls = (): RecordedCall[] => [...this.#log];
+  callsTo = (method: string, path: RegExp): RecordedCall[] =>
+    this.#log.filter((c) => c.method === method.toUpperCase() && path.test(c.path));
+  fail = (fault: FaultSpec): void => {
+    this.#faults.push({ ...fault, remaining: fault.times ?? 1 });
+  };
+  /** Clears the call log and pending faults; seeded state stays. */
+  reset = (): void => {
+    this.#log.length = 0;
+    this.#faults = [];
+  };
+  /** Answers requests held by `delayMs` faults now (close() does this too). */
+  releaseDelays = (): void => {
+    for (const release of this.#delays) release();
+  };
 
   #sleep(ms: number): Promise<void> {
     return new Promise((resolve) => {
-      const entry = {
-        timer: setTimeout(() => {
-          this.#delays.delete(entry);
-          resolve();
-        }, ms),
-        resolve,
+      const timer = setTimeout(() => release(), ms);
+      const release = () => {
+        clearTimeout(timer);
+        this.#delays.delete(release);
+        resolve();
       };
-      this.#delays.add(entry);
+      this.#delays.add(release);
     });
-  }
-}
-
-function parseBody(text: string): unknown {
-  if (text === '') return undefined;
-  try {
-    return JSON.parse(text);
-  } catch {
-    return text;
   }
 }
 
@@ -163,24 +134,27 @@ function faultResponse(fault: FaultSpec): Response {
     'content-type': isText ? 'text/plain; charset=utf-8' : 'application/json; charset=utf-8',
     ...fault.headers,
   });
-  const payload = isText ? body : JSON.stringify(body);
   // 204/304 must not carry a body.
   const empty = fault.status === 204 || fault.status === 304;
-  return new Response(empty ? null : payload, { status: fault.status, headers });
+  return new Response(empty ? null : isText ? body : JSON.stringify(body), {
+    status: fault.status,
+    headers,
+  });
 }
 
-/** What a fake may add to the node server it runs on (e.g. WebSocket upgrades). */
-export interface ServerHooks {
+export interface ServeOptions {
+  /** Default 0: a free port. */
+  port?: number;
   /** Called once the server exists, before it listens: attach `upgrade` listeners here. */
   onServer?: (server: Server) => void;
-  /** Called when close() starts: end what closeAllConnections() does not (upgraded sockets, timers). */
+  /** Called when close() starts: end what closeAllConnections() does not (sockets, timers). */
   beforeClose?: () => void;
 }
 
-/** Serves a Hono app (or any fetch handler) on 127.0.0.1; port 0 picks a free port. */
+/** Serves a Hono app (or any fetch handler) on 127.0.0.1. */
 export function serveApp(
   app: { fetch: (request: Request) => Response | Promise<Response> },
-  opts: { port?: number } & ServerHooks = {},
+  opts: ServeOptions = {},
 ): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server = serve(
@@ -205,14 +179,14 @@ export function serveApp(
   });
 }
 
-/** Serves an HttpFake; closing also releases requests held by `delayMs` faults. */
+/** Serves a fake; closing also releases requests held by `delayMs` faults. */
 export function listen(
   fake: {
     app: { fetch: (request: Request) => Response | Promise<Response> };
     releaseDelays(): void;
   },
   port = 0,
-  hooks: ServerHooks = {},
+  hooks: Omit<ServeOptions, 'port'> = {},
 ): Promise<RunningServer> {
   return serveApp(fake.app, {
     port,

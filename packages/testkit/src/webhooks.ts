@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { createRequire } from 'node:module';
 import { sign } from '@octokit/webhooks-methods';
+import { idFor } from './fake-github/state';
 
 /** A webhook payload as JSON; read fields with a cast or a schema in the test. */
 export type WebhookPayload = Record<string, unknown>;
@@ -39,22 +40,17 @@ export async function webhookRequest(o: {
 // ---------------------------------------------------------------------------------------------
 // Sample payloads: GitHub's own examples (@octokit/webhooks-examples) with our names swapped in.
 
-interface ExampleGroup {
-  name: string;
-  examples: WebhookPayload[];
-}
+type Json = Record<string, unknown>;
+let examples: Array<{ name: string; examples: Json[] }> | undefined;
 
-let examplesCache: ExampleGroup[] | undefined;
-
-function example(event: string, action: string | undefined, pick?: (p: WebhookPayload) => boolean) {
+/** The example of `event.action` that `pick` likes (one with an installation if any). */
+function example(event: string, action: string | undefined, pick = (_: Json) => true): Json {
   // 4 MB of JSON: loaded on first use, and not through `import` so tsc does not type it.
-  examplesCache ??= createRequire(import.meta.url)('@octokit/webhooks-examples') as ExampleGroup[];
-  const all = examplesCache.find((g) => g.name === event)?.examples ?? [];
+  examples ??= createRequire(import.meta.url)('@octokit/webhooks-examples');
+  const all = examples?.find((g) => g.name === event)?.examples ?? [];
   const matching = all.filter((p) => action === undefined || p.action === action);
   const chosen =
-    matching.find((p) => (pick ? pick(p) : true) && 'installation' in p) ??
-    matching.find((p) => (pick ? pick(p) : true)) ??
-    matching[0];
+    matching.find((p) => pick(p) && 'installation' in p) ?? matching.find(pick) ?? matching[0];
   if (!chosen) throw new Error(`no @octokit/webhooks-examples payload for ${event}.${action}`);
   return chosen;
 }
@@ -71,129 +67,112 @@ export interface RepoParams {
   senderId?: number;
 }
 
-const DEFAULTS = {
-  owner: 'acme',
-  repo: 'widgets',
-  installationId: 1,
-  defaultBranch: 'main',
-  sender: 'octo-lead',
-  senderId: 1001,
-  agent: 'xmtp-coder-agent',
-  agentId: 2002,
-};
-
+const LEAD = { login: 'octo-lead', id: 1001 };
+const AGENT = { login: 'xmtp-coder-agent', id: 2002 };
 const HTML = 'https://github.com';
 const API = 'https://api.github.com';
+const nodeId = (kind: string, id: number) => Buffer.from(`${kind}${id}`).toString('base64');
+const isoNow = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+const record = (value: unknown) => (value ?? {}) as Json;
+/** The well-known logins keep their ids; any other gets a stable one. */
+const idOf = (login: string) =>
+  login === LEAD.login ? LEAD.id : login === AGENT.login ? AGENT.id : idFor(login);
+
+const USER_URLS = {
+  followers_url: 'followers',
+  following_url: 'following{/other_user}',
+  gists_url: 'gists{/gist_id}',
+  starred_url: 'starred{/owner}{/repo}',
+  subscriptions_url: 'subscriptions',
+  organizations_url: 'orgs',
+  repos_url: 'repos',
+  events_url: 'events{/privacy}',
+  received_events_url: 'received_events',
+};
 
 /** A full GitHub user object, as webhooks carry it. */
-export function githubUser(
-  login: string,
-  id: number,
-  type: 'User' | 'Bot' | 'Organization' = 'User',
-) {
+function githubUser(login: string, id = idOf(login), type = 'User') {
   const api = `${API}/users/${login}`;
+  const urls = Object.entries(USER_URLS).map(([field, path]): [string, string] => [
+    field,
+    `${api}/${path}`,
+  ]);
   return {
     login,
     id,
-    node_id: Buffer.from(`04:User${id}`).toString('base64'),
+    node_id: nodeId('04:User', id),
     avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
     gravatar_id: '',
     url: api,
     html_url: `${HTML}/${login}`,
-    followers_url: `${api}/followers`,
-    following_url: `${api}/following{/other_user}`,
-    gists_url: `${api}/gists{/gist_id}`,
-    starred_url: `${api}/starred{/owner}{/repo}`,
-    subscriptions_url: `${api}/subscriptions`,
-    organizations_url: `${api}/orgs`,
-    repos_url: `${api}/repos`,
-    events_url: `${api}/events{/privacy}`,
-    received_events_url: `${api}/received_events`,
+    ...Object.fromEntries(urls),
     type,
     site_admin: false,
   };
 }
 
-function idOf(login: string): number {
-  let h = 0;
-  for (const ch of login) h = (h * 31 + ch.charCodeAt(0)) >>> 0;
-  return (h % 90_000_000) + 10_000_000;
-}
-
-interface Ctx {
-  owner: string;
-  repo: string;
-  fullName: string;
-  installationId: number;
-  defaultBranch: string;
-  sender: string;
-  senderId: number;
-}
+type Ctx = Required<RepoParams> & { fullName: string; api: string; html: string };
 
 function ctxOf(p: RepoParams): Ctx {
-  const owner = p.owner ?? DEFAULTS.owner;
-  const repo = p.repo ?? DEFAULTS.repo;
-  const sender = p.sender ?? DEFAULTS.sender;
+  const { owner = 'acme', repo = 'widgets', sender = LEAD.login } = p;
+  const fullName = `${owner}/${repo}`;
   return {
     owner,
     repo,
-    fullName: `${owner}/${repo}`,
-    installationId: p.installationId ?? DEFAULTS.installationId,
-    defaultBranch: p.defaultBranch ?? DEFAULTS.defaultBranch,
+    fullName,
+    api: `${API}/repos/${fullName}`,
+    html: `${HTML}/${fullName}`,
+    installationId: p.installationId ?? 1,
+    defaultBranch: p.defaultBranch ?? 'main',
     sender,
-    senderId: p.senderId ?? (sender === DEFAULTS.sender ? DEFAULTS.senderId : idOf(sender)),
+    senderId: p.senderId ?? idOf(sender),
   };
 }
 
-/** Deep copy of the example with every URL and full_name moved to our repository. */
-function rebrand(payload: WebhookPayload, ctx: Ctx): WebhookPayload {
-  const text = JSON.stringify(payload).replace(
-    /Codertocat\/Hello-World|octo-org\/octo-repo/g,
-    ctx.fullName,
+/**
+ * A deep copy of an example moved to our repository: every URL and full_name, the repository,
+ * its owner (an organization), the sender and the installation.
+ */
+function rebranded(p: RepoParams, event: string, action?: string, pick?: (x: Json) => boolean) {
+  const ctx = ctxOf(p);
+  const text = JSON.stringify(example(event, action, pick));
+  const out = JSON.parse(
+    text.replace(/Codertocat\/Hello-World|octo-org\/octo-repo/g, ctx.fullName),
   );
-  const out = JSON.parse(text) as WebhookPayload;
-  const repository = (out.repository ?? {}) as Record<string, unknown>;
-  const exampleOwner = (repository.owner ?? {}) as Record<string, unknown>;
+  const repository = record(out.repository);
+  const org = githubUser(ctx.owner, idOf(ctx.owner), 'Organization');
+  const orgApi = `${API}/orgs/${ctx.owner}`;
   out.repository = {
     ...repository,
     name: ctx.repo,
     full_name: ctx.fullName,
-    owner: { ...exampleOwner, ...githubUser(ctx.owner, idOf(ctx.owner), 'Organization') },
-    html_url: `${HTML}/${ctx.fullName}`,
-    url: `${API}/repos/${ctx.fullName}`,
+    owner: { ...record(repository.owner), ...org },
+    html_url: ctx.html,
+    url: ctx.api,
     default_branch: ctx.defaultBranch,
     ...('master_branch' in repository ? { master_branch: ctx.defaultBranch } : {}),
     private: false,
   };
   out.sender = githubUser(ctx.sender, ctx.senderId);
+  const installation = ctx.installationId;
   out.installation = {
-    id: ctx.installationId,
-    node_id: Buffer.from(`023:IntegrationInstallation${ctx.installationId}`).toString('base64'),
+    id: installation,
+    node_id: nodeId('023:IntegrationInstallation', installation),
   };
-  const org = githubUser(ctx.owner, idOf(ctx.owner), 'Organization');
   out.organization = {
     login: org.login,
     id: org.id,
     node_id: org.node_id,
-    url: `${API}/orgs/${ctx.owner}`,
-    repos_url: `${API}/orgs/${ctx.owner}/repos`,
-    events_url: `${API}/orgs/${ctx.owner}/events`,
-    hooks_url: `${API}/orgs/${ctx.owner}/hooks`,
-    issues_url: `${API}/orgs/${ctx.owner}/issues`,
-    members_url: `${API}/orgs/${ctx.owner}/members{/member}`,
-    public_members_url: `${API}/orgs/${ctx.owner}/public_members{/member}`,
+    url: orgApi,
+    ...Object.fromEntries(
+      ['repos', 'events', 'hooks', 'issues', 'members{/member}', 'public_members{/member}'].map(
+        (path) => [`${path.replace(/\{.*/, '')}_url`, `${orgApi}/${path}`],
+      ),
+    ),
     avatar_url: org.avatar_url,
     description: '',
   };
-  return out;
-}
-
-function asRecord(value: unknown): Record<string, unknown> {
-  return (value ?? {}) as Record<string, unknown>;
-}
-
-function isoNow(): string {
-  return new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+  return { out: out as Json, ctx };
 }
 
 interface IssueParams extends RepoParams {
@@ -207,45 +186,41 @@ interface IssueParams extends RepoParams {
   assigneeId?: number;
 }
 
-function issueObject(ctx: Ctx, base: Record<string, unknown>, p: IssueParams, pr = false) {
+function issueObject(ctx: Ctx, base: unknown, p: IssueParams, pr = false) {
   const number = p.issueNumber ?? 42;
   const author = p.issueAuthor ?? ctx.sender;
-  const apiUrl = `${API}/repos/${ctx.fullName}/issues/${number}`;
-  const assignee = p.assignee ?? DEFAULTS.agent;
-  const assigneeId =
-    p.assigneeId ?? (assignee === DEFAULTS.agent ? DEFAULTS.agentId : idOf(assignee));
-  const assigneeJson = githubUser(assignee, assigneeId);
+  const url = `${ctx.api}/issues/${number}`;
+  const assignee = githubUser(p.assignee ?? AGENT.login, p.assigneeId);
+  const pullUrl = `${ctx.html}/pull/${number}`;
   return {
-    ...base,
-    url: apiUrl,
-    repository_url: `${API}/repos/${ctx.fullName}`,
-    labels_url: `${apiUrl}/labels{/name}`,
-    comments_url: `${apiUrl}/comments`,
-    events_url: `${apiUrl}/events`,
-    html_url: `${HTML}/${ctx.fullName}/${pr ? 'pull' : 'issues'}/${number}`,
+    ...record(base),
+    url,
+    repository_url: ctx.api,
+    labels_url: `${url}/labels{/name}`,
+    comments_url: `${url}/comments`,
+    events_url: `${url}/events`,
+    html_url: pr ? pullUrl : `${ctx.html}/issues/${number}`,
     id: 1_000_000_000 + number,
-    node_id: Buffer.from(`05:Issue${number}`).toString('base64'),
+    node_id: nodeId('05:Issue', number),
     number,
     title: p.title ?? `Issue ${number}`,
     body: p.body ?? 'Please fix the widget.',
-    user: githubUser(author, author === ctx.sender ? ctx.senderId : idOf(author)),
+    user: githubUser(author, author === ctx.sender ? ctx.senderId : undefined),
     labels: [],
     state: 'open',
-    assignee: assigneeJson,
-    assignees: [assigneeJson],
+    assignee,
+    assignees: [assignee],
     milestone: null,
     author_association: 'MEMBER',
-    ...(pr
-      ? {
-          pull_request: {
-            url: `${API}/repos/${ctx.fullName}/pulls/${number}`,
-            html_url: `${HTML}/${ctx.fullName}/pull/${number}`,
-            diff_url: `${HTML}/${ctx.fullName}/pull/${number}.diff`,
-            patch_url: `${HTML}/${ctx.fullName}/pull/${number}.patch`,
-            merged_at: null,
-          },
-        }
-      : {}),
+    ...(pr && {
+      pull_request: {
+        url: `${ctx.api}/pulls/${number}`,
+        html_url: pullUrl,
+        diff_url: `${pullUrl}.diff`,
+        patch_url: `${pullUrl}.patch`,
+        merged_at: null,
+      },
+    }),
   };
 }
 
@@ -261,108 +236,97 @@ interface PullParams extends RepoParams {
   title?: string;
 }
 
-function pullObject(ctx: Ctx, base: Record<string, unknown>, p: PullParams) {
+function pullObject(ctx: Ctx, base: unknown, p: PullParams) {
   const number = p.prNumber ?? 7;
-  const author = p.prAuthor ?? DEFAULTS.agent;
-  const authorId = p.prAuthorId ?? (author === DEFAULTS.agent ? DEFAULTS.agentId : idOf(author));
+  const author = p.prAuthor ?? AGENT.login;
   const headOwner = p.headOwner ?? author;
   const headRef = p.headRef ?? `fix-${number}`;
-  const apiUrl = `${API}/repos/${ctx.fullName}/pulls/${number}`;
-  const repoJson = (owner: string) => ({
-    ...asRecord(asRecord(asRecord(base.base).repo)),
-    name: ctx.repo,
-    full_name: `${owner}/${ctx.repo}`,
-    owner: githubUser(owner, idOf(owner)),
-    html_url: `${HTML}/${owner}/${ctx.repo}`,
-    url: `${API}/repos/${owner}/${ctx.repo}`,
-    default_branch: ctx.defaultBranch,
-    fork: owner !== ctx.owner,
+  const html = `${ctx.html}/pull/${number}`;
+  const { head, base: baseSide, ...rest } = record(base);
+  const side = (from: unknown, owner: string, ref: string) => ({
+    ...record(from),
+    label: `${owner}:${ref}`,
+    ref,
+    user: githubUser(owner),
+    repo: {
+      ...record(record(baseSide).repo),
+      name: ctx.repo,
+      full_name: `${owner}/${ctx.repo}`,
+      owner: githubUser(owner),
+      html_url: `${HTML}/${owner}/${ctx.repo}`,
+      url: `${API}/repos/${owner}/${ctx.repo}`,
+      default_branch: ctx.defaultBranch,
+      fork: owner !== ctx.owner,
+    },
   });
   return {
-    ...base,
-    url: apiUrl,
+    ...rest,
+    url: `${ctx.api}/pulls/${number}`,
     id: 3_000_000_000 + number,
-    html_url: `${HTML}/${ctx.fullName}/pull/${number}`,
-    diff_url: `${HTML}/${ctx.fullName}/pull/${number}.diff`,
-    patch_url: `${HTML}/${ctx.fullName}/pull/${number}.patch`,
-    issue_url: `${API}/repos/${ctx.fullName}/issues/${number}`,
+    html_url: html,
+    diff_url: `${html}.diff`,
+    patch_url: `${html}.patch`,
+    issue_url: `${ctx.api}/issues/${number}`,
     number,
     state: 'open',
     title: p.title ?? `Fix #${number}`,
-    user: githubUser(author, authorId),
+    user: githubUser(author, p.prAuthorId),
     assignee: null,
     assignees: [],
     requested_reviewers: [],
     labels: [],
     milestone: null,
-    head: {
-      ...asRecord(base.head),
-      label: `${headOwner}:${headRef}`,
-      ref: headRef,
-      sha: p.headSha ?? 'a'.repeat(40),
-      user: githubUser(headOwner, idOf(headOwner)),
-      repo: repoJson(headOwner),
-    },
-    base: {
-      ...asRecord(base.base),
-      label: `${ctx.owner}:${ctx.defaultBranch}`,
-      ref: ctx.defaultBranch,
-      user: githubUser(ctx.owner, idOf(ctx.owner)),
-      repo: repoJson(ctx.owner),
-    },
+    head: { ...side(head, headOwner, headRef), sha: p.headSha ?? 'a'.repeat(40) },
+    base: side(baseSide, ctx.owner, ctx.defaultBranch),
     author_association: 'CONTRIBUTOR',
   };
 }
 
 interface AuthorParams {
-  /** Comment/review author; default the sender. */
+  /** Comment/review author; default the sender, who is this author unless given. */
   authorLogin?: string;
   authorId?: number;
   authorAssociation?: 'OWNER' | 'MEMBER' | 'COLLABORATOR' | 'CONTRIBUTOR' | 'NONE' | string;
-  body?: string;
 }
 
-function authorOf(ctx: Ctx, p: Omit<AuthorParams, 'body'>) {
-  const login = p.authorLogin ?? ctx.sender;
-  const id = p.authorId ?? (login === ctx.sender ? ctx.senderId : idOf(login));
-  return { login, id, user: githubUser(login, id), association: p.authorAssociation ?? 'MEMBER' };
+/** A comment's or review's author, who sent the delivery unless the sender is given. */
+function authored<T extends RepoParams & AuthorParams>(p: T) {
+  const byAuthor = p.sender === undefined && p.authorLogin !== undefined;
+  const params = byAuthor ? { ...p, sender: p.authorLogin, senderId: p.authorId } : p;
+  const login = params.authorLogin ?? params.sender ?? LEAD.login;
+  const id = params.authorId ?? (login === params.sender ? params.senderId : undefined);
+  const author = {
+    user: githubUser(login, id),
+    author_association: p.authorAssociation ?? 'MEMBER',
+  };
+  return { params, author };
 }
 
-/** The sender is the comment author unless given, as on GitHub. */
-function withAuthorAsSender<T extends RepoParams & { authorLogin?: string; authorId?: number }>(
-  p: T,
-): T {
-  return p.sender === undefined && p.authorLogin !== undefined
-    ? { ...p, sender: p.authorLogin, senderId: p.authorId }
-    : p;
-}
+/** What an edit carries: the body before it. */
+const edited = (action: string, previousBody = 'before') =>
+  action === 'edited' ? { changes: { body: { from: previousBody } } } : {};
 
 export const samplePayloads = {
   /** `issues.assigned`: `sender` assigned `assignee` (the agent by default). */
   issueAssigned(p: IssueParams = {}): WebhookPayload {
-    const ctx = ctxOf(p);
-    const out = rebrand(example('issues', 'assigned'), ctx);
-    out.action = 'assigned';
-    out.issue = issueObject(ctx, asRecord(out.issue), p);
-    out.assignee = asRecord(out.issue).assignee;
-    return out;
+    const { out, ctx } = rebranded(p, 'issues', 'assigned');
+    const issue = issueObject(ctx, out.issue, p);
+    return { ...out, action: 'assigned', issue, assignee: issue.assignee };
   },
 
   /** `issues.closed` (GitHub's examples have none, so built from `issues.assigned`). */
   issueClosed(p: IssueParams & { stateReason?: 'completed' | 'not_planned' } = {}): WebhookPayload {
-    const ctx = ctxOf(p);
-    const out = rebrand(example('issues', 'assigned'), ctx);
+    const { out, ctx } = rebranded(p, 'issues', 'assigned');
+    const { assignee: _, ...rest } = out;
     const closedAt = isoNow();
-    out.action = 'closed';
-    Reflect.deleteProperty(out, 'assignee');
-    out.issue = {
-      ...issueObject(ctx, asRecord(out.issue), p),
+    const issue = {
+      ...issueObject(ctx, out.issue, p),
       state: 'closed',
       state_reason: p.stateReason ?? 'completed',
       closed_at: closedAt,
       updated_at: closedAt,
     };
-    return out;
+    return { ...rest, action: 'closed', issue };
   },
 
   /** `issue_comment.created|edited`, on the issue or (onPullRequest) on a pull request. */
@@ -376,38 +340,33 @@ export const samplePayloads = {
         previousBody?: string;
       } = {},
   ): WebhookPayload {
-    const params = withAuthorAsSender(p);
-    const ctx = ctxOf(params);
-    const out = rebrand(example('issue_comment', 'created'), ctx);
-    const action = params.action ?? 'created';
-    const issue = issueObject(ctx, asRecord(out.issue), params, params.onPullRequest ?? false);
-    const author = authorOf(ctx, params);
-    const id = params.commentId ?? 5_000_000_001;
+    const { params, author } = authored(p);
+    const { out, ctx } = rebranded(params, 'issue_comment', 'created');
+    const action = p.action ?? 'created';
+    const issue = issueObject(ctx, out.issue, params, p.onPullRequest ?? false);
+    const id = p.commentId ?? 5_000_000_001;
     const now = isoNow();
-    out.action = action;
-    out.issue = issue;
-    out.comment = {
-      ...asRecord(out.comment),
-      url: `${API}/repos/${ctx.fullName}/issues/comments/${id}`,
+    const comment = {
+      ...record(out.comment),
+      url: `${ctx.api}/issues/comments/${id}`,
       html_url: `${issue.html_url}#issuecomment-${id}`,
       issue_url: issue.url,
       id,
-      node_id: Buffer.from(`012:IssueComment${id}`).toString('base64'),
-      user: author.user,
+      node_id: nodeId('012:IssueComment', id),
+      ...author,
       created_at: now,
       updated_at: now,
-      author_association: author.association,
-      body: params.body ?? 'Please also update the docs.',
+      body: p.body ?? 'Please also update the docs.',
       performed_via_github_app: null,
     };
-    if (action === 'edited') out.changes = { body: { from: params.previousBody ?? 'before' } };
-    return out;
+    return { ...out, action, issue, comment, ...edited(action, p.previousBody) };
   },
 
   /** `pull_request_review_comment.created|edited`: a comment on a line of the PR diff. */
   reviewComment(
     p: PullParams &
       AuthorParams & {
+        body?: string;
         commentId?: number;
         reviewId?: number;
         path?: string;
@@ -417,81 +376,64 @@ export const samplePayloads = {
         previousBody?: string;
       } = {},
   ): WebhookPayload {
-    const params = withAuthorAsSender(p);
-    const ctx = ctxOf(params);
-    const out = rebrand(example('pull_request_review_comment', 'created'), ctx);
-    const action = params.action ?? 'created';
-    const pr = pullObject(ctx, asRecord(out.pull_request), params);
-    const author = authorOf(ctx, params);
-    const id = params.commentId ?? 6_000_000_001;
+    const { params, author } = authored(p);
+    const { out, ctx } = rebranded(params, 'pull_request_review_comment', 'created');
+    const action = p.action ?? 'created';
+    const pr = pullObject(ctx, out.pull_request, params);
+    const id = p.commentId ?? 6_000_000_001;
     const now = isoNow();
-    const htmlUrl = `${pr.html_url}#discussion_r${id}`;
-    out.action = action;
-    out.pull_request = pr;
-    out.comment = {
-      ...asRecord(out.comment),
-      url: `${API}/repos/${ctx.fullName}/pulls/comments/${id}`,
-      pull_request_review_id: params.reviewId ?? 7_000_000_001,
+    const url = `${ctx.api}/pulls/comments/${id}`;
+    const links = reviewLinks(pr, `#discussion_r${id}`);
+    const comment = {
+      ...record(out.comment),
+      url,
+      pull_request_review_id: p.reviewId ?? 7_000_000_001,
       id,
-      node_id: Buffer.from(`024:PullRequestReviewComment${id}`).toString('base64'),
-      diff_hunk: params.diffHunk ?? '@@ -1,3 +1,3 @@',
-      path: params.path ?? 'src/index.ts',
+      node_id: nodeId('024:PullRequestReviewComment', id),
+      diff_hunk: p.diffHunk ?? '@@ -1,3 +1,3 @@',
+      path: p.path ?? 'src/index.ts',
       commit_id: pr.head.sha,
       original_commit_id: pr.head.sha,
-      user: author.user,
-      body: params.body ?? 'This line needs a guard.',
+      ...author,
+      body: p.body ?? 'This line needs a guard.',
       created_at: now,
       updated_at: now,
-      html_url: htmlUrl,
-      pull_request_url: pr.url,
-      author_association: author.association,
-      _links: {
-        self: { href: `${API}/repos/${ctx.fullName}/pulls/comments/${id}` },
-        html: { href: htmlUrl },
-        pull_request: { href: pr.url },
-      },
-      line: params.line ?? 12,
-      original_line: params.line ?? 12,
+      ...links,
+      _links: { self: { href: url }, ...links._links },
+      line: p.line ?? 12,
+      original_line: p.line ?? 12,
       side: 'RIGHT',
     };
-    if (action === 'edited') out.changes = { body: { from: params.previousBody ?? 'before' } };
-    return out;
+    return { ...out, action, pull_request: pr, comment, ...edited(action, p.previousBody) };
   },
 
   /** `pull_request_review.submitted`. */
   review(
     p: PullParams &
-      Omit<AuthorParams, 'body'> & {
+      AuthorParams & {
         /** GitHub sends null for a review submitted without a body. */
         body?: string | null;
         reviewId?: number;
         state?: 'commented' | 'approved' | 'changes_requested';
       } = {},
   ): WebhookPayload {
-    const params = withAuthorAsSender(p);
-    const ctx = ctxOf(params);
-    const out = rebrand(example('pull_request_review', 'submitted'), ctx);
-    const pr = pullObject(ctx, asRecord(out.pull_request), params);
-    const author = authorOf(ctx, params);
-    const id = params.reviewId ?? 7_000_000_001;
-    const htmlUrl = `${pr.html_url}#pullrequestreview-${id}`;
-    out.action = 'submitted';
-    out.pull_request = pr;
-    out.review = {
-      ...asRecord(out.review),
+    const { params, author } = authored(p);
+    const { out, ctx } = rebranded(params, 'pull_request_review', 'submitted');
+    const pr = pullObject(ctx, out.pull_request, params);
+    const id = p.reviewId ?? 7_000_000_001;
+    const review = {
+      ...record(out.review),
       id,
-      node_id: Buffer.from(`017:PullRequestReview${id}`).toString('base64'),
+      node_id: nodeId('017:PullRequestReview', id),
       user: author.user,
-      body: params.body === undefined ? 'Looks close; see comments.' : params.body,
+      body: p.body === undefined ? 'Looks close; see comments.' : p.body,
       commit_id: pr.head.sha,
       submitted_at: isoNow(),
-      state: params.state ?? 'commented',
-      html_url: htmlUrl,
-      pull_request_url: pr.url,
-      author_association: author.association,
-      _links: { html: { href: htmlUrl }, pull_request: { href: pr.url } },
+      state: p.state ?? 'commented',
+      ...reviewLinks(pr, `#pullrequestreview-${id}`),
+      author_association: author.author_association,
     };
-    return out;
+    return { ...out, action: 'submitted', pull_request: pr, review };
   },
 
   /**
@@ -512,59 +454,48 @@ export const samplePayloads = {
       runAttempt?: number;
     } = {},
   ): WebhookPayload {
-    const ctx = ctxOf(p);
-    const out = rebrand(
-      example('workflow_run', 'completed', (x) => {
-        const run = asRecord(x.workflow_run);
-        return Array.isArray(run.pull_requests) && run.pull_requests.length > 0;
-      }),
-      ctx,
-    );
+    const withPulls = (x: Json) =>
+      ((record(x.workflow_run).pull_requests as unknown[]) ?? []).length > 0;
+    const { out, ctx } = rebranded(p, 'workflow_run', 'completed', withPulls);
     const runId = p.runId ?? 9_000_000_001;
     const headSha = p.headSha ?? 'a'.repeat(40);
-    const workflowPath = p.workflowPath ?? '.github/workflows/ci.yml';
-    const workflowName = p.workflowName ?? 'CI';
-    const runApi = `${API}/repos/${ctx.fullName}/actions/runs/${runId}`;
-    const repoRef = { id: 186853002, url: `${API}/repos/${ctx.fullName}`, name: ctx.repo };
-    const repository = out.repository;
-    out.action = 'completed';
-    out.workflow = {
-      ...asRecord(out.workflow),
-      id: 161_335,
-      name: workflowName,
-      path: workflowPath,
-      html_url: `${HTML}/${ctx.fullName}/blob/${ctx.defaultBranch}/${workflowPath}`,
-    };
-    out.workflow_run = {
-      ...asRecord(out.workflow_run),
+    const path = p.workflowPath ?? '.github/workflows/ci.yml';
+    const name = p.workflowName ?? 'CI';
+    const runApi = `${ctx.api}/actions/runs/${runId}`;
+    const repo = { id: 186853002, url: ctx.api, name: ctx.repo };
+    const run = record(out.workflow_run);
+    const workflow_run = {
+      ...run,
       id: runId,
-      name: workflowName,
-      path: workflowPath,
-      display_title: workflowName,
+      name,
+      path,
+      display_title: name,
       event: p.event ?? 'pull_request',
       status: 'completed',
       conclusion: p.conclusion ?? 'failure',
       head_sha: headSha,
       head_branch: p.headBranch ?? 'fix-42',
-      html_url: `${HTML}/${ctx.fullName}/actions/runs/${runId}`,
+      html_url: `${ctx.html}/actions/runs/${runId}`,
       url: runApi,
       jobs_url: `${runApi}/jobs`,
       logs_url: `${runApi}/logs`,
       run_attempt: p.runAttempt ?? 1,
       pull_requests: (p.pullRequests ?? []).map((pr) => ({
-        url: `${API}/repos/${ctx.fullName}/pulls/${pr.number}`,
+        url: `${ctx.api}/pulls/${pr.number}`,
         id: 3_000_000_000 + pr.number,
         number: pr.number,
-        head: { ref: pr.headRef ?? `fix-${pr.number}`, sha: pr.headSha, repo: repoRef },
-        base: { ref: ctx.defaultBranch, sha: '0'.repeat(40), repo: repoRef },
+        head: { ref: pr.headRef ?? `fix-${pr.number}`, sha: pr.headSha, repo },
+        base: { ref: ctx.defaultBranch, sha: '0'.repeat(40), repo },
       })),
-      head_commit: { ...asRecord(asRecord(out.workflow_run).head_commit), id: headSha },
+      head_commit: { ...record(run.head_commit), id: headSha },
       actor: out.sender,
       triggering_actor: out.sender,
-      repository,
-      head_repository: repository,
+      repository: out.repository,
+      head_repository: out.repository,
     };
-    return out;
+    const html_url = `${ctx.html}/blob/${ctx.defaultBranch}/${path}`;
+    const workflow = { ...record(out.workflow), id: 161_335, name, path, html_url };
+    return { ...out, action: 'completed', workflow, workflow_run };
   },
 
   /**
@@ -574,14 +505,10 @@ export const samplePayloads = {
    * https://docs.github.com/en/webhooks/webhook-events-and-payloads#pull_request
    */
   pullRequestDequeued(p: PullParams & { reason?: string } = {}): WebhookPayload {
-    const ctx = ctxOf(p);
-    const out = rebrand(example('pull_request', 'opened'), ctx);
-    const pr = pullObject(ctx, asRecord(out.pull_request), p);
-    out.action = 'dequeued';
-    out.number = pr.number;
-    out.pull_request = pr;
-    out.reason = p.reason ?? 'MANUAL';
-    return out;
+    const { out, ctx } = rebranded(p, 'pull_request', 'opened');
+    const pull_request = pullObject(ctx, out.pull_request, p);
+    const reason = p.reason ?? 'MANUAL';
+    return { ...out, action: 'dequeued', number: pull_request.number, pull_request, reason };
   },
 
   /**
@@ -601,28 +528,26 @@ export const samplePayloads = {
       baseSha?: string;
     } = {},
   ): WebhookPayload {
-    const ctx = ctxOf(p);
-    const out = rebrand(example('merge_group', 'checks_requested'), ctx);
+    const { out, ctx } = rebranded(p, 'merge_group', 'checks_requested');
     const action = p.action ?? 'checks_requested';
     const baseSha = p.baseSha ?? '0'.repeat(40);
     const headSha = p.headSha ?? 'e'.repeat(40);
-    const group = asRecord(out.merge_group);
+    const group = record(out.merge_group);
     const number = p.prNumber ?? 7;
-    out.action = action;
-    out.merge_group = {
+    const merge_group = {
       ...group,
       head_sha: headSha,
       head_ref: `refs/heads/gh-readonly-queue/${ctx.defaultBranch}/pr-${number}-${baseSha}`,
       base_sha: baseSha,
       base_ref: `refs/heads/${ctx.defaultBranch}`,
       head_commit: {
-        ...asRecord(group.head_commit),
+        ...record(group.head_commit),
         id: headSha,
         message: `Merge pull request #${number}`,
       },
     };
-    if (action === 'destroyed') out.reason = p.reason ?? 'merged';
-    return out;
+    const reason = action === 'destroyed' ? { reason: p.reason ?? 'merged' } : {};
+    return { ...out, action, merge_group, ...reason };
   },
 
   /** `push` of `after` to `ref` (default: the default branch). */
@@ -636,14 +561,10 @@ export const samplePayloads = {
       modified?: string[];
     } = {},
   ): WebhookPayload {
-    const ctx = ctxOf(p);
-    const out = rebrand(
-      example('push', undefined, (x) => String(x.ref).startsWith('refs/heads/') && !x.deleted),
-      ctx,
-    );
+    const branchPush = (x: Json) => String(x.ref).startsWith('refs/heads/') && !x.deleted;
+    const { out, ctx } = rebranded(p, 'push', undefined, branchPush);
     const after = p.after ?? 'b'.repeat(40);
     const before = p.before ?? 'c'.repeat(40);
-    const now = isoNow();
     const person = {
       name: ctx.sender,
       email: `${ctx.senderId}+${ctx.sender}@users.noreply.github.com`,
@@ -653,15 +574,16 @@ export const samplePayloads = {
       tree_id: 'd'.repeat(40),
       distinct: true,
       message: p.message ?? 'Update config',
-      timestamp: now,
-      url: `${HTML}/${ctx.fullName}/commit/${after}`,
+      timestamp: isoNow(),
+      url: `${ctx.html}/commit/${after}`,
       author: { ...person, username: ctx.sender },
       committer: { ...person, username: ctx.sender },
       added: [],
       removed: [],
       modified: p.modified ?? ['.code-factory/config.toml'],
     };
-    Object.assign(out, {
+    return {
+      ...out,
       ref: p.ref ?? `refs/heads/${ctx.defaultBranch}`,
       before,
       after,
@@ -669,11 +591,20 @@ export const samplePayloads = {
       deleted: false,
       forced: false,
       base_ref: null,
-      compare: `${HTML}/${ctx.fullName}/compare/${before.slice(0, 12)}...${after.slice(0, 12)}`,
+      compare: `${ctx.html}/compare/${before.slice(0, 12)}...${after.slice(0, 12)}`,
       commits: [commit],
       head_commit: commit,
       pusher: person,
-    });
-    return out;
+    };
   },
 };
+
+/** The `html_url`, `pull_request_url` and `_links` of a review or review comment. */
+function reviewLinks(pr: { html_url: string; url: string }, anchor: string) {
+  const html = `${pr.html_url}${anchor}`;
+  return {
+    html_url: html,
+    pull_request_url: pr.url,
+    _links: { html: { href: html }, pull_request: { href: pr.url } },
+  };
+}

@@ -1,10 +1,16 @@
 /**
  * The test layout rule of docs/development.md#tests: `src/*.test.ts` of apps and packages are
  * unit tests (no Temporal server, no child process) and run with `pnpm test:unit`; `test/`
- * folders and `tests/*` are integration tests. Every test file is in exactly one project.
+ * folders and `tests/*` are integration tests, except the slow ones `SLOW_TESTS` lists, which
+ * `pnpm test:slow` runs after `pnpm test`. Every test file is in exactly one project.
  */
 import { describe, expect, it } from 'vitest';
-import { INTEGRATION_TESTS, UNIT_EXCEPTIONS, UNIT_TESTS } from '../../../vitest.config';
+import {
+  INTEGRATION_TESTS,
+  SLOW_TESTS,
+  UNIT_EXCEPTIONS,
+  UNIT_TESTS,
+} from '../../../vitest.config';
 import {
   FORBIDDEN_IN_UNIT,
   globToRegExp,
@@ -21,10 +27,27 @@ describe('the unit/integration split of vitest.config.ts', () => {
     expect(files.length).toBeGreaterThan(0);
     const wrong = files.filter((file) => {
       const unit = matchesAny(UNIT_TESTS, file) && !UNIT_EXCEPTIONS.includes(file);
-      const integration = matchesAny([...INTEGRATION_TESTS, ...UNIT_EXCEPTIONS], file);
-      return unit === integration;
+      const slow = matchesAny(SLOW_TESTS, file);
+      const integration = matchesAny([...INTEGRATION_TESTS, ...UNIT_EXCEPTIONS], file) && !slow;
+      return [unit, integration, slow].filter(Boolean).length !== 1;
     });
     expect(wrong).toEqual([]);
+  });
+
+  it('tags as slow only integration files, each pattern naming some', () => {
+    for (const glob of SLOW_TESTS) {
+      const named = testFiles().filter((file) => matchesAny([glob], file));
+      expect(named, glob).not.toEqual([]);
+      expect(named.filter((file) => !matchesAny(INTEGRATION_TESTS, file))).toEqual([]);
+    }
+  });
+
+  it('runs unit and integration in `pnpm test`, the slow ones after it in CI', () => {
+    const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> })
+      .scripts;
+    expect(scripts.test).toMatch(/vitest run --project unit --project integration$/);
+    expect(scripts['test:slow']).toBe('vitest run --project slow');
+    expect(read('.ci/run')).toMatch(/&& pnpm test && pnpm test:slow\n/);
   });
 
   it('keeps unit tests off the Temporal server and child processes', () => {

@@ -3,9 +3,12 @@
  * fails, the repository workflow asks for a re-run of the failed jobs, the re-run ends, and
  * GitHub delivers `workflow_run.completed` for each attempt.
  */
-import { type JobConclusion, samplePayloads, until } from '@code-factory/testkit';
+import { samplePayloads, until } from '@code-factory/testkit';
 import type { Stack } from '@code-factory/testkit/stack';
 import { expect } from 'vitest';
+
+/** A re-run job's conclusion as the fake GitHub's `completeRerun` takes it. */
+type JobConclusion = NonNullable<Parameters<Stack['github']['completeRerun']>[3]>[string];
 
 /**
  * Delivers the failure of attempt 1, waits for the re-run the product asks for, ends it with

@@ -11,7 +11,6 @@
  *   runs); requires_action → running (the turn goes on without the pending tool calls).
  * - Usage limits: after #27329 there is no synchronous 409; the AI Gateway budget rejection is
  *   classified by chaterror (kind usage_limit, retryable false) and the turn fails.
- *
  * - Capacity (codersdk Chat.queued_for_capacity, "waiting for a concurrent agent slot"): with a
  *   capacity set, a turn that starts while that many chats hold a slot keeps the chat `running`
  *   but does not progress until a slot frees (oldest first).
@@ -91,9 +90,6 @@ export interface ChatMessageRecord {
   createdBy: string;
 }
 
-/** What happens at the end of the planned interval. */
-type Outcome = 'finish' | 'fail' | 'interrupted';
-
 export interface ChatRecord {
   id: string;
   ownerId: string;
@@ -126,7 +122,7 @@ export interface ChatRecord {
   /** The message the current turn works on. */
   turn: ChatMessageRecord | null;
   /** The next time-driven transition; null when the status holds until something happens. */
-  planned: { at: number; outcome: Outcome } | null;
+  planned: { at: number; outcome: 'finish' | 'fail' | 'interrupted' } | null;
 }
 
 /** What an event says beyond the chat: the ref whose diff status changed. */
@@ -134,13 +130,9 @@ export interface ChatEventDetail {
   changedDiff?: ChatDiff;
 }
 
-export type ChatEventListener = (
-  kind: ChatWatchEventKind,
-  chat: ChatRecord,
-  detail: ChatEventDetail,
-) => void;
+type Listener = (kind: ChatWatchEventKind, chat: ChatRecord, detail: ChatEventDetail) => void;
 
-export const USAGE_LIMIT_ERROR: ChatError = {
+const USAGE_LIMIT_ERROR: ChatError = {
   kind: 'usage_limit',
   retryable: false,
   // chaterror/message.go for kind usage_limit.
@@ -158,49 +150,43 @@ const USAGE_LIMIT_FAIL_MS = 5;
 const IDLE_RECHECK_MS = 25;
 
 const BUSY: ReadonlySet<CoderChatStatus> = new Set(['running', 'interrupting', 'requires_action']);
-
-export function isBusy(status: CoderChatStatus): boolean {
-  return BUSY.has(status);
-}
+export const isBusy = (status: CoderChatStatus) => BUSY.has(status);
 
 export class ChatsState {
   readonly chats = new Map<string, ChatRecord>();
-  timings: ChatTimings;
   /** While true, every turn that starts fails with USAGE_LIMIT_ERROR. */
   usageLimitReached = false;
   /** Concurrent agent slots; null: unlimited. */
   #capacity: number | null = null;
   /** Chats waiting for a slot, oldest first. */
   readonly #waitingForSlot: ChatRecord[] = [];
-  readonly #listeners = new Set<ChatEventListener>();
+  readonly #listeners = new Set<Listener>();
   readonly #timers = new Map<string, NodeJS.Timeout>();
   #disposed = false;
   #nextMessageId = 1;
 
   constructor(
-    timings: ChatTimings,
+    public timings: ChatTimings,
     readonly now: () => number,
-  ) {
-    this.timings = timings;
-  }
+  ) {}
 
-  onEvent(listener: ChatEventListener): () => void {
+  onEvent(listener: Listener): () => void {
     this.#listeners.add(listener);
     return () => this.#listeners.delete(listener);
   }
 
   /** A new chat; with `text` empty (2.39) it starts idle, without a first message. */
-  create(input: {
-    ownerId: string;
-    createdBy: string;
-    organizationId: string;
-    workspaceId: string | null;
-    text: string;
-    title?: string;
-    projectId?: string | null;
-    labels: Record<string, string>;
-    clientType: 'ui' | 'api';
-  }): ChatRecord {
+  create(
+    input: Pick<
+      ChatRecord,
+      'ownerId' | 'organizationId' | 'workspaceId' | 'labels' | 'clientType'
+    > & {
+      createdBy: string;
+      text: string;
+      title?: string;
+      projectId?: string | null;
+    },
+  ): ChatRecord {
     const now = this.now();
     const chat: ChatRecord = {
       id: randomUUID(),
@@ -215,7 +201,7 @@ export class ChatsState {
       createdAt: now,
       updatedAt: now,
       modelConfigId: randomUUID(),
-      status: 'running',
+      status: input.text ? 'running' : 'waiting',
       lastError: null,
       lastTurnSummary: null,
       summary: null,
@@ -234,13 +220,9 @@ export class ChatsState {
       const first = this.#message(input.text, input.createdBy, now, false);
       chat.messages.push(first);
       this.#startTurn(chat, first, now, true);
-    } else chat.status = 'waiting';
+    }
     this.#emit('created', chat);
     return chat;
-  }
-
-  get capacity(): number | null {
-    return this.#capacity;
   }
 
   /** Sets the concurrent agent slots (null: unlimited) and admits waiting chats that now fit. */
@@ -251,22 +233,16 @@ export class ChatsState {
 
   /** Chats holding a slot: busy and not waiting for one. */
   #slotsInUse(): number {
-    let used = 0;
-    for (const chat of this.chats.values()) {
-      if (isBusy(chat.status) && !chat.queuedForCapacity) used += 1;
-    }
-    return used;
+    return [...this.chats.values()].filter((c) => isBusy(c.status) && !c.queuedForCapacity).length;
   }
 
   /** Starts the turns of waiting chats while slots are free, oldest first. */
   #admit(): void {
     while (this.#waitingForSlot.length > 0) {
       if (this.#capacity !== null && this.#slotsInUse() >= this.#capacity) return;
-      const chat = this.#waitingForSlot.shift();
-      if (!chat) return;
+      const chat = this.#waitingForSlot.shift() as ChatRecord;
       chat.queuedForCapacity = false;
-      const turn = chat.turn;
-      if (turn && chat.status === 'running') this.#plan(chat, this.now());
+      if (chat.turn && chat.status === 'running') this.#plan(chat, this.now());
     }
   }
 
@@ -301,21 +277,18 @@ export class ChatsState {
   ): ChatMessageRecord {
     this.settle(chat);
     const now = this.now();
-    if (isBusy(chat.status)) {
-      const message = this.#message(text, createdBy, now, true);
-      chat.messages.push(message);
-      chat.queue.push(message);
+    const busy = isBusy(chat.status);
+    // Idle (waiting or error, E0/E1): the error is cleared and the queue head, if any, runs first.
+    const message = this.#message(text, createdBy, now, busy || chat.queue.length > 0);
+    chat.messages.push(message);
+    if (message.queued) chat.queue.push(message);
+    if (busy) {
       chat.updatedAt = now;
       if (busyBehavior === 'interrupt' && chat.status !== 'interrupting') this.interrupt(chat);
-      return message;
+    } else {
+      chat.lastError = null;
+      this.#startTurn(chat, chat.queue.shift() ?? message, now);
     }
-    // waiting or error (E0/E1): the error is cleared and the queue head, if any, runs first.
-    const message = this.#message(text, createdBy, now, chat.queue.length > 0);
-    chat.messages.push(message);
-    chat.lastError = null;
-    if (message.queued) chat.queue.push(message);
-    const next = chat.queue.shift() ?? message;
-    this.#startTurn(chat, next, now);
     return message;
   }
 
@@ -323,36 +296,25 @@ export class ChatsState {
   interrupt(chat: ChatRecord): void {
     const now = this.now();
     this.#leaveSlotQueue(chat);
-    if (chat.status === 'requires_action') {
-      chat.planned = { at: now + this.timings.chatRunningMs, outcome: 'finish' };
-      this.#setStatus(chat, 'running', now);
-    } else {
-      chat.planned = { at: now + this.timings.interruptMs, outcome: 'interrupted' };
-      this.#setStatus(chat, 'interrupting', now);
-    }
+    const resume = chat.status === 'requires_action';
+    chat.planned = resume
+      ? { at: now + this.timings.chatRunningMs, outcome: 'finish' }
+      : { at: now + this.timings.interruptMs, outcome: 'interrupted' };
+    this.#setStatus(chat, resume ? 'running' : 'interrupting', now);
     this.#schedule(chat);
   }
 
   /** Forces a status from now on with nothing planned; queued messages stay queued. */
-  force(chat: ChatRecord, status: CoderChatStatus): void {
+  force(chat: ChatRecord, status: CoderChatStatus, error?: ChatError): void {
     this.settle(chat);
     this.#leaveSlotQueue(chat);
     chat.planned = null;
-    if (status === 'error') chat.lastError ??= GENERIC_ERROR;
+    if (error) chat.lastError = { ...error };
+    else if (status === 'error') chat.lastError ??= GENERIC_ERROR;
     else chat.lastError = null;
     if (status === 'waiting' || status === 'error') chat.turn = null;
+    chat.updatedAt = error ? this.now() : chat.updatedAt;
     this.#setStatus(chat, status, this.now());
-    this.#schedule(chat);
-  }
-
-  setError(chat: ChatRecord, error: ChatError): void {
-    this.settle(chat);
-    this.#leaveSlotQueue(chat);
-    chat.planned = null;
-    chat.turn = null;
-    chat.lastError = { ...error };
-    chat.updatedAt = this.now();
-    this.#setStatus(chat, 'error', this.now());
     this.#schedule(chat);
   }
 
@@ -361,10 +323,8 @@ export class ChatsState {
    * the primary. Watch: diff_status_change naming the ref.
    */
   reportDiff(chat: ChatRecord, diff: ChatDiff): void {
-    const same = (d: ChatDiff) =>
-      (d.remote_origin ?? '') === (diff.remote_origin ?? '') &&
-      (d.git_branch ?? '') === (diff.git_branch ?? '');
-    const at = chat.diffs.findIndex(same);
+    const ref = (d: ChatDiff) => `${d.remote_origin ?? ''}\n${d.git_branch ?? ''}`;
+    const at = chat.diffs.findIndex((d) => ref(d) === ref(diff));
     if (at >= 0) chat.diffs[at] = diff;
     else chat.diffs.push(diff);
     chat.primaryDiff = diff;
@@ -376,30 +336,26 @@ export class ChatsState {
   setDiffs(chat: ChatRecord, diffs: ChatDiff[]): void {
     chat.diffs = [];
     chat.primaryDiff = null;
-    if (diffs.length === 0) {
-      chat.updatedAt = this.now();
-      this.#emit('diff_status_change', chat);
-      return;
-    }
     for (const diff of diffs) this.reportDiff(chat, diff);
+    if (diffs.length > 0) return;
+    chat.updatedAt = this.now();
+    this.#emit('diff_status_change', chat);
   }
 
   setSummary(
     chat: ChatRecord,
     change: { summary?: string | null; last_turn_summary?: string | null },
   ) {
-    if (change.summary !== undefined && change.summary !== chat.summary) {
-      chat.summary = change.summary;
+    const fields = [
+      ['summary', 'summary', 'chat_summary_change'],
+      ['last_turn_summary', 'lastTurnSummary', 'summary_change'],
+    ] as const;
+    for (const [given, field, kind] of fields) {
+      const value = change[given];
+      if (value === undefined || value === chat[field]) continue;
+      chat[field] = value;
       chat.updatedAt = this.now();
-      this.#emit('chat_summary_change', chat);
-    }
-    if (
-      change.last_turn_summary !== undefined &&
-      change.last_turn_summary !== chat.lastTurnSummary
-    ) {
-      chat.lastTurnSummary = change.last_turn_summary;
-      chat.updatedAt = this.now();
-      this.#emit('summary_change', chat);
+      this.#emit(kind, chat);
     }
   }
 
@@ -432,16 +388,16 @@ export class ChatsState {
     const holdsSlot = !fresh && isBusy(chat.status) && !chat.queuedForCapacity;
     // A fresh chat already counts itself as busy.
     const inUse = this.#slotsInUse() - (fresh ? 1 : 0);
-    if (!holdsSlot && this.#capacity !== null && inUse >= this.#capacity) {
-      chat.planned = null;
-      chat.queuedForCapacity = true;
-      this.#waitingForSlot.push(chat);
-      this.#setStatus(chat, 'running', at);
-      this.#schedule(chat);
+    const wait = !holdsSlot && this.#capacity !== null && inUse >= this.#capacity;
+    this.#setStatus(chat, 'running', at);
+    if (!wait) {
+      this.#plan(chat, at);
       return;
     }
-    this.#setStatus(chat, 'running', at);
-    this.#plan(chat, at);
+    chat.planned = null;
+    chat.queuedForCapacity = true;
+    this.#waitingForSlot.push(chat);
+    this.#schedule(chat);
   }
 
   /** The running turn ends (or fails under a usage limit) after its time from `at`. */
@@ -452,7 +408,7 @@ export class ChatsState {
     this.#schedule(chat);
   }
 
-  #land(chat: ChatRecord, at: number, outcome: Outcome): void {
+  #land(chat: ChatRecord, at: number, outcome: 'finish' | 'fail' | 'interrupted'): void {
     const turn = chat.turn;
     chat.turn = null;
     if (outcome === 'fail') {
@@ -481,8 +437,7 @@ export class ChatsState {
   }
 
   #schedule(chat: ChatRecord, recheck = false): void {
-    const existing = this.#timers.get(chat.id);
-    if (existing) clearTimeout(existing);
+    clearTimeout(this.#timers.get(chat.id));
     this.#timers.delete(chat.id);
     if (!chat.planned || this.#disposed) return;
     const gap = Math.max(0, chat.planned.at - this.now());

@@ -11,73 +11,58 @@ export interface CoderRouteContext {
   me: (c: FakeContext) => CoderUser;
   /** Site owners may act for other users (owner_id, tokens, workspaces) and read any chat. */
   isSiteOwner: (user: CoderUser) => boolean;
-  /** The user's site role: `owner`, `user-admin` (sees users, cannot act for them) or none. */
   roleOf: (user: CoderUser) => SiteRole;
 }
 
+/** A site role: `owner`, `user-admin` (sees users, cannot act for them) or none. */
 export type SiteRole = 'owner' | 'user-admin' | 'member';
+type Validation = { field: string; detail: string };
 
 /** codersdk.Response: Coder's error body. */
 export function coderError(
   c: FakeContext,
   status: ContentfulStatusCode,
   message: string,
-  extra: { detail?: string; validations?: Array<{ field: string; detail: string }> } = {},
+  extra: { detail?: string; validations?: Validation[] } = {},
 ): Response {
   return c.json({ message, ...extra }, status);
 }
 
-export const NOT_FOUND_MESSAGE = 'Resource not found or you do not have access to this resource';
-export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
-export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** A 400 whose `validations` name one field. */
+export const invalid = (c: FakeContext, message: string, field: string, detail: string) =>
+  coderError(c, 400, message, { validations: [{ field, detail }] });
 
+export const NOT_FOUND_MESSAGE = 'Resource not found or you do not have access to this resource';
+/** httpapi.ResourceNotFound */
+export const notFound = (c: FakeContext) => coderError(c, 404, NOT_FOUND_MESSAGE);
+/** httpapi.RouteNotFound */
+export const routeNotFound = (c: FakeContext) => coderError(c, 404, 'Route not found.');
 /** httpapi.Forbidden (coderd/httpapi/httpapi.go). */
-export function forbidden(c: FakeContext): Response {
-  return coderError(c, 403, 'Forbidden.', {
+export const forbidden = (c: FakeContext) =>
+  coderError(c, 403, 'Forbidden.', {
     detail:
       "You don't have permission to view this content. If you believe this is a mistake, please contact your administrator or try signing in with different credentials.",
   });
-}
 
-/** httpapi.RouteNotFound */
-export function routeNotFound(c: FakeContext): Response {
-  return coderError(c, 404, 'Route not found.');
-}
+export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
+export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+/** codersdk.NameValid: workspace and task names. */
+export const NAME_RE = /^[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*$/;
 
-export function iso(ms: number): string {
-  return new Date(ms).toISOString();
-}
+export const iso = (ms: number) => new Date(ms).toISOString();
 
 /**
- * Parses Coder's search query syntax (`owner:"alice" status:active free text`) into
- * key/value filters; quoted and unquoted values are both accepted.
+ * Coder's search query syntax (`owner:"alice" status:active free text`): every `key:value`
+ * in order (quoted or not), the last value per key, and the bare terms.
  */
-export function parseSearchQuery(q: string | undefined): {
-  filters: Map<string, string>;
-  /** Every `key:value` in order, repeated keys included (the map keeps the last). */
-  pairs: Array<[string, string]>;
-  terms: string[];
-} {
-  const filters = new Map<string, string>();
+export function parseSearchQuery(q: string | undefined) {
   const pairs: Array<[string, string]> = [];
   const terms: string[] = [];
   for (const m of (q ?? '').matchAll(/([\w-]+):(?:"([^"]*)"|(\S+))|(\S+)/g)) {
-    if (m[1] !== undefined) {
-      const pair: [string, string] = [m[1].toLowerCase(), m[2] ?? m[3] ?? ''];
-      filters.set(pair[0], pair[1]);
-      pairs.push(pair);
-    } else if (m[4] !== undefined) terms.push(m[4]);
+    if (m[1] !== undefined) pairs.push([m[1].toLowerCase(), m[2] ?? m[3] ?? '']);
+    else if (m[4] !== undefined) terms.push(m[4]);
   }
-  return { filters, pairs, terms };
+  return { filters: new Map(pairs), pairs, terms };
 }
 
-export function bodyObject(c: FakeContext): Record<string, unknown> {
-  const body = c.get('body');
-  return body !== null && typeof body === 'object' && !Array.isArray(body)
-    ? (body as Record<string, unknown>)
-    : {};
-}
-
-export function stringField(value: unknown): string {
-  return typeof value === 'string' ? value : '';
-}
+export const stringField = (value: unknown) => (typeof value === 'string' ? value : '');

@@ -4,22 +4,12 @@
  * `project_id` must be in the project's organization. Served where the Coder UI reads them,
  * `/api/experimental/chats/projects[/{id}]` (site/ handlers in coder/coder). Coder's JSON for a
  * project and its create route were not verified; the fake renders the fields a client needs
- * (`id`, `name`, `organization_id`, `owner_id`, times) and seeds projects by control
- * (`addProject`). No route looks a project up by name: list and match `name`.
+ * and seeds projects by control (`addProject`). No route looks a project up by name.
  */
 import { randomUUID } from 'node:crypto';
-import { type CoderRouteContext, coderError, iso, NOT_FOUND_MESSAGE, routeNotFound } from './http';
+import { type CoderRouteContext, iso, notFound, routeNotFound } from './http';
 import { CHAT_PROJECTS } from './release';
 import type { CoderOrganization, CoderState, CoderUser } from './state';
-
-export interface ChatProject {
-  id: string;
-  name: string;
-  ownerId: string;
-  organizationId: string;
-  instructions: string;
-  createdAt: number;
-}
 
 export interface ChatProjectSeed {
   name: string;
@@ -31,6 +21,12 @@ export interface ChatProjectSeed {
   instructions?: string;
 }
 
+export type ChatProject = Required<Omit<ChatProjectSeed, 'owner' | 'organization'>> & {
+  ownerId: string;
+  organizationId: string;
+  createdAt: number;
+};
+
 export class ProjectsState {
   readonly projects = new Map<string, ChatProject>();
 
@@ -39,13 +35,14 @@ export class ProjectsState {
   add(seed: ChatProjectSeed, defaultOwner: CoderUser, defaultOrg: CoderOrganization): ChatProject {
     const owner = seed.owner ? this.state.findUser(seed.owner) : defaultOwner;
     if (!owner) throw new Error(`fake coder: unknown user ${seed.owner}`);
-    const org = seed.organization ? this.state.findOrganization(seed.organization) : defaultOrg;
-    if (!org) throw new Error(`fake coder: unknown organization ${seed.organization}`);
-    const project: ChatProject = {
+    const project = {
       id: seed.id ?? randomUUID(),
       name: seed.name,
       ownerId: owner.id,
-      organizationId: org.id,
+      organizationId: (seed.organization
+        ? this.state.mustOrganization(seed.organization)
+        : defaultOrg
+      ).id,
       instructions: seed.instructions ?? '',
       createdAt: this.state.now(),
     };
@@ -56,24 +53,19 @@ export class ProjectsState {
   /** The project `id` names if `owner` owns it and it is in `org`. */
   usableBy(id: unknown, owner: CoderUser, org: CoderOrganization): ChatProject | undefined {
     const project = typeof id === 'string' ? this.projects.get(id) : undefined;
-    if (!project || project.ownerId !== owner.id || project.organizationId !== org.id) {
-      return undefined;
-    }
-    return project;
+    return project?.ownerId === owner.id && project.organizationId === org.id ? project : undefined;
   }
 }
 
-export function projectJson(p: ChatProject) {
-  return {
-    id: p.id,
-    organization_id: p.organizationId,
-    owner_id: p.ownerId,
-    name: p.name,
-    instructions: p.instructions,
-    created_at: iso(p.createdAt),
-    updated_at: iso(p.createdAt),
-  };
-}
+const projectJson = (p: ChatProject) => ({
+  id: p.id,
+  organization_id: p.organizationId,
+  owner_id: p.ownerId,
+  name: p.name,
+  instructions: p.instructions,
+  created_at: iso(p.createdAt),
+  updated_at: iso(p.createdAt),
+});
 
 export function registerProjectRoutes(
   { app, me }: CoderRouteContext,
@@ -82,15 +74,13 @@ export function registerProjectRoutes(
 ): void {
   app.get(CHAT_PROJECTS, (c) => {
     if (!enabled()) return routeNotFound(c);
-    const user = me(c);
-    const mine = [...projects.projects.values()].filter((p) => p.ownerId === user.id);
+    const mine = [...projects.projects.values()].filter((p) => p.ownerId === me(c).id);
     return c.json(mine.map(projectJson));
   });
   app.get(`${CHAT_PROJECTS}/:project`, (c) => {
     if (!enabled()) return routeNotFound(c);
     const project = projects.projects.get(c.req.param('project'));
     // Private to its owner: anyone else is told it does not exist.
-    if (!project || project.ownerId !== me(c).id) return coderError(c, 404, NOT_FOUND_MESSAGE);
-    return c.json(projectJson(project));
+    return project?.ownerId === me(c).id ? c.json(projectJson(project)) : notFound(c);
   });
 }

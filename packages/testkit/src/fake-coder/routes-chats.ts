@@ -32,7 +32,7 @@
  *   it false"), so only GET /chats/{chat} sets it.
  */
 import type { MiddlewareHandler } from 'hono';
-import type { FakeContext, FakeEnv } from '../http-fake';
+import { bodyOf, type FakeContext, type FakeEnv } from '../http-fake';
 import {
   type ChatDiff,
   type ChatError,
@@ -45,13 +45,13 @@ import {
   isBusy,
 } from './chats-state';
 import {
-  bodyObject,
   type CoderRouteContext,
   coderError,
   forbidden,
+  invalid,
   iso,
   NIL_UUID,
-  NOT_FOUND_MESSAGE,
+  notFound,
   parseSearchQuery,
   routeNotFound,
   UUID_RE,
@@ -77,28 +77,17 @@ export interface ChatRouteContext extends CoderRouteContext {
   projects: ProjectsState;
 }
 
-// coderd/httpapi ValidateChatLabels.
-const LABEL_KEY_RE = /^[a-zA-Z0-9][a-zA-Z0-9._/-]*$/;
-const MAX_LABELS = 50;
+type Validation = { field: string; detail: string };
+
 /** searchquery.Chats keys; archived, title, pr_status (and status on 2.39) filter. */
-const CHAT_QUERY_KEYS = new Set([
-  'title',
-  'archived',
-  'has_unread',
-  'pr_status',
-  'source',
-  'diff_url',
-  'pr',
-  'repo',
-  'pr_title',
-  'search',
-]);
+const CHAT_QUERY_KEYS = new Set(
+  'title archived has_unread pr_status source diff_url pr repo pr_title search'.split(' '),
+);
 const CHAT_STATUSES = new Set(['waiting', 'running', 'error', 'requires_action', 'interrupting']);
-const MEMBER_MESSAGE = 'Chat owner must be an active member of the organization.';
-const NO_CHAT_ACCESS_MESSAGE = 'Chat owner does not have permission to use chats.';
 /** MaxChatTitleRunes */
 const MAX_TITLE_RUNES = 200;
-const WORKSPACE_MESSAGE = 'Workspace not found or you do not have access to this resource';
+const NO_CONTENT: Validation = { field: 'content', detail: 'at least one non-empty text part' };
+const INVALID_PARAMS = 'Query parameters have invalid values.';
 
 export function registerChatRoutes(ctx: ChatRouteContext): void {
   for (const mount of ctx.release.chatMounts) registerMount(ctx, mount);
@@ -121,6 +110,11 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
     chats.settle(chat);
     return chat;
   };
+  /** A route on one chat: 404 unless readable. */
+  const onChat = (handler: (c: FakeContext, chat: ChatRecord) => Response) => (c: FakeContext) => {
+    const chat = readable(c);
+    return chat ? handler(c, chat) : notFound(c);
+  };
   const render = (chat: ChatRecord, single = false) => chatJson(state, chat, { release, single });
 
   app.get(`${mount}/watch`, (c) => watch.handle(c, me(c)));
@@ -129,101 +123,86 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
     const wanted: Array<[string, string]> = [];
     for (const param of c.req.queries('label') ?? []) {
       const at = param.indexOf(':');
-      const key = at > 0 ? param.slice(0, at) : '';
-      const value = at > 0 ? param.slice(at + 1) : '';
-      if (!key || !value) {
+      if (at <= 0 || at === param.length - 1) {
         return coderError(
           c,
           400,
           `Invalid label filter: "${param}" (expected format key:value, both must be non-empty)`,
         );
       }
-      wanted.push([key, value]);
+      wanted.push([param.slice(0, at), param.slice(at + 1)]);
     }
     const query = chatQuery(c.req.query('q'), release.v239);
     if ('invalid' in query) {
       return coderError(c, 400, 'Invalid chat search query.', { validations: query.invalid });
     }
-    const user = me(c);
     const projectId = release.v239 ? c.req.query('project_id') : undefined;
     if (projectId !== undefined && !UUID_RE.test(projectId)) {
-      return coderError(c, 400, 'Query parameters have invalid values.', {
-        validations: [
-          { field: 'project_id', detail: `Query param "project_id" must be a valid uuid` },
-        ],
-      });
+      return invalid(
+        c,
+        INVALID_PARAMS,
+        'project_id',
+        'Query param "project_id" must be a valid uuid',
+      );
     }
-    chats.settleAll();
-    const list = [...chats.chats.values()]
-      .filter((chat) => chat.ownerId === user.id)
-      .filter((chat) => projectId === undefined || chat.projectId === projectId)
-      .filter((chat) => chat.archived === query.archived)
-      .filter((chat) => wanted.every(([k, v]) => chat.labels[k] === v))
-      .filter(
-        (chat) => !query.title || chat.title.toLowerCase().includes(query.title.toLowerCase()),
-      )
-      .filter(
-        (chat) =>
-          !query.prStatus ||
-          query.prStatus.includes(
-            !chat.primaryDiff?.pull_request_state
-              ? release.v239
-                ? 'none'
-                : ''
-              : chat.primaryDiff.pull_request_draft
-                ? 'draft'
-                : chat.primaryDiff.pull_request_state,
-          ),
-      )
-      .filter((chat) => !query.statuses || query.statuses.includes(chat.status))
-      .sort((a, b) => b.updatedAt - a.updatedAt || b.createdAt - a.createdAt);
     // coderd listChats → ParsePagination (coderd/pagination.go): `offset` and `limit`, both
     // non-negative integers; limit 0 or absent means every row (GetChats LimitOpt).
-    const page = pagination(c.req.query('limit'), c.req.query('offset'));
-    if ('invalid' in page) {
-      return coderError(c, 400, 'Query parameters have invalid values.', {
-        validations: page.invalid,
-      });
+    const page = { limit: c.req.query('limit') ?? '', offset: c.req.query('offset') ?? '' };
+    const bad = Object.entries(page).filter(([, v]) => v !== '' && !/^\d+$/.test(v));
+    if (bad.length > 0) {
+      const validations = bad.map(([field]) => ({
+        field,
+        detail: `Query param "${field}" must be a valid positive integer`,
+      }));
+      return coderError(c, 400, INVALID_PARAMS, { validations });
     }
-    const rows = list.slice(page.offset, page.limit ? page.offset + page.limit : undefined);
+    const user = me(c);
+    const prStatus = (chat: ChatRecord) => {
+      const diff = chat.primaryDiff;
+      if (!diff?.pull_request_state) return release.v239 ? 'none' : '';
+      return diff.pull_request_draft ? 'draft' : diff.pull_request_state;
+    };
+    chats.settleAll();
+    const list = [...chats.chats.values()]
+      .filter(
+        (chat) =>
+          chat.ownerId === user.id &&
+          (projectId === undefined || chat.projectId === projectId) &&
+          chat.archived === query.archived &&
+          wanted.every(([k, v]) => chat.labels[k] === v) &&
+          (!query.title || chat.title.toLowerCase().includes(query.title.toLowerCase())) &&
+          (!query.prStatus || query.prStatus.includes(prStatus(chat))) &&
+          (!query.statuses || query.statuses.includes(chat.status)),
+      )
+      .sort((a, b) => b.updatedAt - a.updatedAt || b.createdAt - a.createdAt);
+    const [start, limit] = [Number(page.offset), Number(page.limit)];
+    const rows = list.slice(start, limit ? start + limit : undefined);
     return c.json(rows.map((chat) => render(chat)));
   });
 
   app.post(mount, (c) => {
     const user = me(c);
-    const body = bodyObject(c);
+    const body = bodyOf(c);
     const orgId = body.organization_id;
     if (typeof orgId !== 'string' || orgId === '' || orgId === NIL_UUID) {
       return coderError(c, 400, 'organization_id is required.');
     }
     const org = state.orgs.get(orgId);
-    if (!org) {
-      return coderError(c, 400, 'Invalid organization.', {
-        validations: [{ field: 'organization_id', detail: 'no organization with this id' }],
-      });
-    }
+    if (!org)
+      return invalid(c, 'Invalid organization.', 'organization_id', 'no organization with this id');
     const text = textOf(body.content);
     // 2.39: "Content ... is optional: when empty, the chat is created idle".
-    if (!text && !(release.v239 && isEmptyContent(body.content))) {
-      return coderError(c, 400, 'Content is required.', {
-        validations: [{ field: 'content', detail: 'at least one non-empty text part' }],
-      });
+    const empty =
+      body.content == null || (Array.isArray(body.content) && body.content.length === 0);
+    if (!text && !(release.v239 && empty)) {
+      return coderError(c, 400, 'Content is required.', { validations: [NO_CONTENT] });
     }
-    let title: string | undefined;
-    if (release.v239 && body.title !== undefined && body.title !== null) {
-      title = typeof body.title === 'string' ? body.title.trim() : '';
-      if (!title || [...title].length > MAX_TITLE_RUNES) {
-        return coderError(c, 400, 'Invalid chat title.', {
-          validations: [
-            { field: 'title', detail: `must be 1 to ${MAX_TITLE_RUNES} characters after trimming` },
-          ],
-        });
-      }
-    }
+    const title = release.v239 ? titleOf(body.title) : undefined;
+    if (title === null) return badTitle(c);
     const labels = body.labels ?? {};
-    const invalid = labelErrors(labels);
-    if (invalid.length > 0) {
-      return coderError(c, 400, 'Invalid chat labels.', { validations: invalid });
+    const labelsWrong = labelErrors(labels);
+    if (labelsWrong.length > 0) {
+      return coderError(c, 400, 'Invalid chat labels.', { validations: labelsWrong });
     }
     if (!user.chatAccess) return forbidden(c);
     const owner = chatOwner(c, ctx, user, org, body.owner_id);
@@ -231,17 +210,11 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
     const workspaceId = workspaceFor(c, state, owner, org, body.workspace_id);
     if (workspaceId instanceof Response) return workspaceId;
     let projectId: string | null = null;
-    if (release.v239 && body.project_id !== undefined && body.project_id !== null) {
+    if (release.v239 && body.project_id != null) {
       const project = projects.usableBy(body.project_id, owner, org);
       if (!project) {
-        return coderError(c, 400, 'Invalid project.', {
-          validations: [
-            {
-              field: 'project_id',
-              detail: "no project with this id in the chat's organization owned by the chat owner",
-            },
-          ],
-        });
+        const detail = "no project with this id in the chat's organization owned by the chat owner";
+        return invalid(c, 'Invalid project.', 'project_id', detail);
       }
       projectId = project.id;
     }
@@ -259,161 +232,166 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
     return c.json(render(chat), 201);
   });
 
-  app.get(`${mount}/:chat`, (c) => {
-    const chat = readable(c);
-    if (!chat) return coderError(c, 404, NOT_FOUND_MESSAGE);
-    return c.json(render(chat, true));
-  });
+  app.get(
+    `${mount}/:chat`,
+    onChat((c, chat) => c.json(render(chat, true))),
+  );
 
   if (release.v239) {
-    app.get(`${mount}/:chat/cost`, (c) => {
-      const chat = readable(c);
-      if (!chat) return coderError(c, 404, NOT_FOUND_MESSAGE);
-      // codersdk.ChatCostSummary (the whole chat tree; no subagents here).
-      return c.json({
-        chat_id: chat.id,
-        total_cost_micros: chat.cost.totalCostMicros,
-        request_count: chat.cost.requestCount,
-        unpriced_request_count: chat.cost.unpricedRequestCount,
-      });
-    });
+    // codersdk.ChatCostSummary (the whole chat tree; no subagents here).
+    app.get(
+      `${mount}/:chat/cost`,
+      onChat((c, { id, cost }) =>
+        c.json({
+          chat_id: id,
+          total_cost_micros: cost.totalCostMicros,
+          request_count: cost.requestCount,
+          unpriced_request_count: cost.unpricedRequestCount,
+        }),
+      ),
+    );
   }
 
-  app.patch(`${mount}/:chat`, (c) => {
-    const chat = readable(c);
-    if (!chat) return coderError(c, 404, NOT_FOUND_MESSAGE);
-    const body = bodyObject(c);
-    // Written one by one before the archive check, so a 409 can leave new labels behind.
-    if (body.title !== undefined && body.title !== null) {
-      const title = typeof body.title === 'string' ? body.title.trim() : '';
-      if (!title || [...title].length > 200) {
-        return coderError(c, 400, 'Invalid chat title.', {
-          validations: [{ field: 'title', detail: 'must be 1 to 200 characters' }],
+  app.patch(
+    `${mount}/:chat`,
+    onChat((c, chat) => {
+      const body = bodyOf(c);
+      // Written one by one before the archive check, so a 409 can leave new labels behind.
+      if (body.title != null) {
+        const title = titleOf(body.title);
+        if (!title) return badTitle(c);
+        chats.setTitle(chat, title);
+      }
+      if (body.labels != null) {
+        const labelsWrong = labelErrors(body.labels);
+        if (labelsWrong.length > 0) {
+          return coderError(c, 400, 'Invalid chat labels.', { validations: labelsWrong });
+        }
+        chat.labels = { ...(body.labels as Record<string, string>) };
+        chat.updatedAt = chats.now();
+      }
+      if (body.workspace_id != null) {
+        const owner = state.users.get(chat.ownerId);
+        const org = state.orgs.get(chat.organizationId);
+        if (!owner || !org) return notFound(c);
+        const workspaceId = workspaceFor(c, state, owner, org, body.workspace_id);
+        if (workspaceId instanceof Response) return workspaceId;
+        chat.workspaceId = workspaceId;
+      }
+      if (typeof body.archived === 'boolean') {
+        if (chat.archived === body.archived) {
+          return coderError(c, 400, `Chat is already ${body.archived ? '' : 'not '}archived.`);
+        }
+        if (body.archived && isBusy(chat.status)) {
+          return coderError(
+            c,
+            409,
+            'Cannot archive an active chat. Interrupt or wait for the chat to finish first.',
+            { detail: `chat status is "${chat.status}"` },
+          );
+        }
+        chats.setArchived(chat, body.archived);
+      }
+      if (typeof body.pin_order === 'number') {
+        if (body.pin_order > 0 && chat.archived) {
+          return coderError(c, 400, 'Cannot pin an archived chat.');
+        }
+        chat.pinOrder = body.pin_order;
+      }
+      return c.body(null, 204);
+    }),
+  );
+
+  app.post(
+    `${mount}/:chat/messages`,
+    onChat((c, chat) => {
+      const user = me(c);
+      if (chat.ownerId !== user.id) {
+        return coderError(c, 403, 'Only the chat owner may send messages.');
+      }
+      if (chat.archived) return coderError(c, 400, 'Cannot send messages to an archived chat.');
+      const body = bodyOf(c);
+      const busyBehavior = body.busy_behavior ?? 'queue';
+      if (busyBehavior !== 'queue' && busyBehavior !== 'interrupt') {
+        return coderError(c, 400, 'Invalid busy_behavior value.', {
+          detail: 'Must be "queue" or "interrupt".',
         });
       }
-      chats.setTitle(chat, title);
-    }
-    if (body.labels !== undefined && body.labels !== null) {
-      const invalid = labelErrors(body.labels);
-      if (invalid.length > 0) {
-        return coderError(c, 400, 'Invalid chat labels.', { validations: invalid });
-      }
-      chat.labels = { ...(body.labels as Record<string, string>) };
-      chat.updatedAt = chats.now();
-    }
-    if (body.workspace_id !== undefined && body.workspace_id !== null) {
-      const owner = state.users.get(chat.ownerId);
-      const org = state.orgs.get(chat.organizationId);
-      if (!owner || !org) return coderError(c, 404, NOT_FOUND_MESSAGE);
-      const workspaceId = workspaceFor(c, state, owner, org, body.workspace_id);
-      if (workspaceId instanceof Response) return workspaceId;
-      chat.workspaceId = workspaceId;
-    }
-    if (body.archived === true) {
-      if (chat.archived) return coderError(c, 400, 'Chat is already archived.');
-      if (isBusy(chat.status)) {
-        return coderError(
-          c,
-          409,
-          'Cannot archive an active chat. Interrupt or wait for the chat to finish first.',
-          { detail: `chat status is "${chat.status}"` },
-        );
-      }
-      chats.setArchived(chat, true);
-    } else if (body.archived === false) {
-      if (!chat.archived) return coderError(c, 400, 'Chat is already not archived.');
-      chats.setArchived(chat, false);
-    }
-    if (typeof body.pin_order === 'number') {
-      if (body.pin_order > 0 && chat.archived) {
-        return coderError(c, 400, 'Cannot pin an archived chat.');
-      }
-      chat.pinOrder = body.pin_order;
-    }
-    return c.body(null, 204);
-  });
-
-  app.post(`${mount}/:chat/messages`, (c) => {
-    const chat = readable(c);
-    if (!chat) return coderError(c, 404, NOT_FOUND_MESSAGE);
-    const user = me(c);
-    if (chat.ownerId !== user.id) {
-      return coderError(c, 403, 'Only the chat owner may send messages.');
-    }
-    if (chat.archived) return coderError(c, 400, 'Cannot send messages to an archived chat.');
-    const body = bodyObject(c);
-    const busyBehavior = body.busy_behavior ?? 'queue';
-    if (busyBehavior !== 'queue' && busyBehavior !== 'interrupt') {
-      return coderError(c, 400, 'Invalid busy_behavior value.', {
-        detail: 'Must be "queue" or "interrupt".',
-      });
-    }
-    const text = textOf(body.content);
-    if (!text) {
-      return coderError(c, 400, 'Content is required.', {
-        validations: [{ field: 'content', detail: 'at least one non-empty text part' }],
-      });
-    }
-    chats.settle(chat);
-    const max = switches.maxQueuedMessages;
-    if (
-      release.v239 &&
-      (isBusy(chat.status) || chat.queue.length > 0) &&
-      chat.queue.length >= max
-    ) {
-      return coderError(c, 409, 'The chat message queue is full.', {
-        detail: `A chat holds at most ${max} queued messages; wait for the agent to take some.`,
-      });
-    }
-    const message = chats.send(chat, text, user.id, busyBehavior);
-    // codersdk.CreateChatMessageResponse
-    return message.queued
-      ? c.json({ queued: true, queued_message: queuedJson(chat, message) })
-      : c.json({
-          queued: false,
-          message: messageJson(chat, message),
-          messages: [messageJson(chat, message)],
+      const text = textOf(body.content);
+      if (!text) return coderError(c, 400, 'Content is required.', { validations: [NO_CONTENT] });
+      const max = switches.maxQueuedMessages;
+      const queueing = isBusy(chat.status) || chat.queue.length > 0;
+      if (release.v239 && queueing && chat.queue.length >= max) {
+        return coderError(c, 409, 'The chat message queue is full.', {
+          detail: `A chat holds at most ${max} queued messages; wait for the agent to take some.`,
         });
-  });
+      }
+      const message = chats.send(chat, text, user.id, busyBehavior);
+      // codersdk.CreateChatMessageResponse
+      return message.queued
+        ? c.json({ queued: true, queued_message: queuedJson(chat, message) })
+        : c.json({
+            queued: false,
+            message: messageJson(chat, message),
+            messages: [messageJson(chat, message)],
+          });
+    }),
+  );
 
-  app.get(`${mount}/:chat/messages`, (c) => {
-    const chat = readable(c);
-    if (!chat) return coderError(c, 404, NOT_FOUND_MESSAGE);
-    const delivered = chat.messages.filter((m) => m.deliveredAt !== undefined).reverse();
-    // codersdk.ChatMessagesResponse: newest first; the queue only on the first page.
-    return c.json({
-      messages: delivered.map((m) => messageJson(chat, m)),
-      queued_messages: chat.queue.map((m) => queuedJson(chat, m)),
-      has_more: false,
-    });
-  });
+  // codersdk.ChatMessagesResponse: newest first; the queue only on the first page.
+  app.get(
+    `${mount}/:chat/messages`,
+    onChat((c, chat) =>
+      c.json({
+        messages: chat.messages
+          .filter((m) => m.deliveredAt !== undefined)
+          .reverse()
+          .map((m) => messageJson(chat, m)),
+        queued_messages: chat.queue.map((m) => queuedJson(chat, m)),
+        has_more: false,
+      }),
+    ),
+  );
 
-  app.post(`${mount}/:chat/interrupt`, (c) => {
-    const chat = readable(c);
-    if (!chat) return coderError(c, 404, NOT_FOUND_MESSAGE);
-    if (chat.archived) return coderError(c, 400, 'Cannot interrupt an archived chat.');
-    if (chat.status !== 'running' && chat.status !== 'requires_action') {
-      return coderError(c, 409, 'Chat is not in an interruptible state.', {
-        detail: `chat status is "${chat.status}"`,
-      });
-    }
-    chats.interrupt(chat);
-    return c.json(render(chat));
-  });
+  app.post(
+    `${mount}/:chat/interrupt`,
+    onChat((c, chat) => {
+      if (chat.archived) return coderError(c, 400, 'Cannot interrupt an archived chat.');
+      if (chat.status !== 'running' && chat.status !== 'requires_action') {
+        return coderError(c, 409, 'Chat is not in an interruptible state.', {
+          detail: `chat status is "${chat.status}"`,
+        });
+      }
+      chats.interrupt(chat);
+      return c.json(render(chat));
+    }),
+  );
 
-  app.get(`${mount}/:chat/diff`, (c) => {
-    const chat = readable(c);
-    if (!chat) return coderError(c, 404, NOT_FOUND_MESSAGE);
-    // codersdk.ChatDiffContents
-    return c.json({
-      chat_id: chat.id,
-      ...(chat.primaryDiff?.pr_number !== undefined && chat.primaryDiff.url
-        ? { pull_request_url: chat.primaryDiff.url }
-        : {}),
-      diff: '',
-    });
-  });
+  // codersdk.ChatDiffContents
+  app.get(
+    `${mount}/:chat/diff`,
+    onChat((c, chat) => {
+      const diff = chat.primaryDiff;
+      const url = diff?.pr_number !== undefined && diff.url ? { pull_request_url: diff.url } : {};
+      return c.json({ chat_id: chat.id, ...url, diff: '' });
+    }),
+  );
 }
+
+/** A title as given (trimmed); undefined when absent, null when not 1..200 code points. */
+function titleOf(value: unknown): string | undefined | null {
+  if (value == null) return undefined;
+  const title = typeof value === 'string' ? value.trim() : '';
+  return title && [...title].length <= MAX_TITLE_RUNES ? title : null;
+}
+
+const badTitle = (c: FakeContext) =>
+  invalid(
+    c,
+    'Invalid chat title.',
+    'title',
+    `must be 1 to ${MAX_TITLE_RUNES} characters after trimming`,
+  );
 
 /**
  * Who owns a new chat. Releases without owner_id ignore it (the caller owns the chat); current
@@ -426,24 +404,23 @@ function chatOwner(
   org: CoderOrganization,
   ownerId: unknown,
 ): CoderUser | Response {
-  if (release.ownerId && ownerId !== undefined && ownerId !== null) {
+  if (release.ownerId && ownerId != null) {
     if (typeof ownerId !== 'string' || !UUID_RE.test(ownerId)) {
       return coderError(c, 400, 'Request body must be valid JSON.', {
         detail: 'owner_id: invalid UUID',
       });
     }
-    if (ownerId === NIL_UUID) {
-      return coderError(c, 400, 'Invalid owner_id.', {
-        validations: [{ field: 'owner_id', detail: 'must not be the nil UUID' }],
-      });
-    }
+    if (ownerId === NIL_UUID)
+      return invalid(c, 'Invalid owner_id.', 'owner_id', 'must not be the nil UUID');
     if (ownerId !== user.id) {
       if (!isSiteOwner(user)) return forbidden(c);
       const owner = state.users.get(ownerId);
       if (!owner?.organizationIds.includes(org.id)) {
-        return coderError(c, 400, MEMBER_MESSAGE);
+        return coderError(c, 400, 'Chat owner must be an active member of the organization.');
       }
-      if (!owner.chatAccess) return coderError(c, 400, NO_CHAT_ACCESS_MESSAGE);
+      if (!owner.chatAccess) {
+        return coderError(c, 400, 'Chat owner does not have permission to use chats.');
+      }
       return owner;
     }
   }
@@ -461,10 +438,10 @@ function workspaceFor(
   org: CoderOrganization,
   workspaceId: unknown,
 ): string | null | Response {
-  if (workspaceId === undefined || workspaceId === null || workspaceId === NIL_UUID) return null;
-  const workspace = typeof workspaceId === 'string' ? state.workspaces.get(workspaceId) : undefined;
-  if (!workspace || workspace.deletedAt !== undefined || workspace.ownerId !== owner.id) {
-    return coderError(c, 400, WORKSPACE_MESSAGE);
+  if (workspaceId == null || workspaceId === NIL_UUID) return null;
+  const workspace = state.liveWorkspaces().find((w) => w.id === workspaceId);
+  if (workspace?.ownerId !== owner.id) {
+    return coderError(c, 400, 'Workspace not found or you do not have access to this resource');
   }
   if (workspace.organizationId !== org.id) {
     return coderError(c, 400, 'Workspace does not belong to the specified organization.');
@@ -473,17 +450,12 @@ function workspaceFor(
 }
 
 /** `q` of the chat list: archived defaults to false; bare terms and unknown keys → 400. */
-function chatQuery(
-  q: string | undefined,
-  v239: boolean,
-):
-  | { archived: boolean; title?: string; prStatus?: string[]; statuses?: string[] }
-  | { invalid: Array<{ field: string; detail: string }> } {
-  const invalid: Array<{ field: string; detail: string }> = [];
+function chatQuery(q: string | undefined, v239: boolean) {
   const { filters, pairs, terms } = parseSearchQuery(q);
-  for (const term of terms) {
-    invalid.push({ field: 'q', detail: `unsupported search term: "${term}"` });
-  }
+  const invalid: Validation[] = terms.map((term) => ({
+    field: 'q',
+    detail: `unsupported search term: "${term}"`,
+  }));
   for (const key of filters.keys()) {
     if (!CHAT_QUERY_KEYS.has(key) && !(v239 && key === 'status')) {
       invalid.push({ field: key, detail: `Query param "${key}" is not a valid query param` });
@@ -497,71 +469,39 @@ function chatQuery(
   const statuses = v239
     ? pairs.filter(([k]) => k === 'status').flatMap(([, v]) => v.split(',').filter(Boolean))
     : [];
-  for (const status of statuses) {
-    if (!CHAT_STATUSES.has(status)) {
-      invalid.push({ field: 'status', detail: `"${status}" is not a chat status` });
-    }
+  for (const status of statuses.filter((s) => !CHAT_STATUSES.has(s))) {
+    invalid.push({ field: 'status', detail: `"${status}" is not a chat status` });
   }
   if (invalid.length > 0) return { invalid };
-  const prStatus = filters.get('pr_status');
   return {
     archived: archived === 'true',
     title: filters.get('title'),
-    prStatus: prStatus ? prStatus.split(',') : undefined,
-    ...(statuses.length > 0 ? { statuses } : {}),
+    prStatus: filters.get('pr_status') ? filters.get('pr_status')?.split(',') : undefined,
+    statuses: statuses.length > 0 ? statuses : undefined,
   };
-}
-
-/** No content, or no parts at all: a 2.39 create that starts the chat idle. */
-function isEmptyContent(content: unknown): boolean {
-  return (
-    content === undefined || content === null || (Array.isArray(content) && content.length === 0)
-  );
 }
 
 /** The text of a `ChatInputPart[]`; other part types are not modelled. */
 function textOf(content: unknown): string {
   if (!Array.isArray(content)) return '';
   return content
-    .map((part) =>
-      part && typeof part === 'object' && (part as { type?: unknown }).type === 'text'
-        ? String((part as { text?: unknown }).text ?? '')
-        : '',
-    )
-    .filter(Boolean)
+    .filter((part) => part?.type === 'text' && part.text)
+    .map((part) => String(part.text))
     .join('\n');
 }
 
-function pagination(
-  limit: string | undefined,
-  offset: string | undefined,
-): { limit: number; offset: number } | { invalid: Array<{ field: string; detail: string }> } {
-  const invalid: Array<{ field: string; detail: string }> = [];
-  const parse = (field: string, raw: string | undefined) => {
-    if (raw === undefined || raw === '') return 0;
-    if (!/^\d+$/.test(raw)) {
-      invalid.push({ field, detail: `Query param "${field}" must be a valid positive integer` });
-      return 0;
-    }
-    return Number(raw);
-  };
-  const out = { limit: parse('limit', limit), offset: parse('offset', offset) };
-  return invalid.length > 0 ? { invalid } : out;
-}
-
-function labelErrors(labels: unknown): Array<{ field: string; detail: string }> {
+/** ValidateChatLabels: at most 50; keys 1..64 bytes of [a-zA-Z0-9._/-] starting alphanumeric, values 1..256 bytes. */
+function labelErrors(labels: unknown): Validation[] {
   if (typeof labels !== 'object' || labels === null || Array.isArray(labels)) {
     return [{ field: 'labels', detail: 'must be an object of strings' }];
   }
   const entries = Object.entries(labels);
-  const errors: Array<{ field: string; detail: string }> = [];
-  if (entries.length > MAX_LABELS) {
+  const errors: Validation[] = [];
+  if (entries.length > 50) {
     errors.push({ field: 'labels', detail: `too many labels (${entries.length}); maximum is 50` });
   }
-  // ValidateChatLabels: keys 1..64 bytes of [a-zA-Z0-9._/-] starting alphanumeric, values
-  // 1..256 bytes.
   for (const [key, value] of entries) {
-    if (Buffer.byteLength(key) > 64 || !LABEL_KEY_RE.test(key)) {
+    if (Buffer.byteLength(key) > 64 || !/^[a-zA-Z0-9][a-zA-Z0-9._/-]*$/.test(key)) {
       errors.push({ field: 'labels', detail: `label key "${key}" is invalid` });
     }
     if (typeof value !== 'string' || value === '' || Buffer.byteLength(value) > 256) {
@@ -572,9 +512,7 @@ function labelErrors(labels: unknown): Array<{ field: string; detail: string }> 
 }
 
 /** codersdk.ChatDiffStatus */
-export interface CoderChatDiffJson extends ChatDiff {
-  chat_id: string;
-}
+export type CoderChatDiffJson = ChatDiff & { chat_id: string };
 
 /** codersdk.Chat as the fake renders it (optional fields omitted when unset, as with omitempty). */
 export interface CoderChatJson {
@@ -608,20 +546,19 @@ export interface CoderChatJson {
   children: CoderChatJson[];
 }
 
-export interface ChatRenderOptions {
-  release: ReleaseTraits;
-  /** On the watch stream: diff statuses only with diff_status_change (chatWatchEventSDKChat). */
-  watchKind?: ChatWatchEventKind;
-  /** GET /chats/{chat}: the only read that derives queued_for_capacity. */
-  single?: boolean;
-}
-
 /** codersdk.Chat as the release returns it. */
 export function chatJson(
   state: CoderState,
   chat: ChatRecord,
-  { release, watchKind, single = false }: ChatRenderOptions,
+  opts: {
+    release: ReleaseTraits;
+    /** On the watch stream: diff statuses only with diff_status_change (chatWatchEventSDKChat). */
+    watchKind?: ChatWatchEventKind;
+    /** GET /chats/{chat}: the only read that derives queued_for_capacity. */
+    single?: boolean;
+  },
 ): CoderChatJson {
+  const { release, watchKind, single = false } = opts;
   const owner = state.users.get(chat.ownerId);
   const withDiff = watchKind === undefined || watchKind === 'diff_status_change';
   const diff = (d: ChatDiff) => diffJson(chat, d, release);
@@ -660,50 +597,32 @@ export function chatJson(
 }
 
 /** A ChatDiffStatus; before 2.39 without the ref (`git_branch`, `remote_origin`). */
-export function diffJson(chat: ChatRecord, d: ChatDiff, release: ReleaseTraits): CoderChatDiffJson {
+function diffJson(chat: ChatRecord, d: ChatDiff, release: ReleaseTraits): CoderChatDiffJson {
   const { git_branch, remote_origin, ...rest } = d;
-  return release.v239
-    ? {
-        chat_id: chat.id,
-        ...rest,
-        git_branch: git_branch ?? '',
-        remote_origin: remote_origin ?? '',
-      }
-    : { chat_id: chat.id, ...rest };
+  const ref = { git_branch: git_branch ?? '', remote_origin: remote_origin ?? '' };
+  return { chat_id: chat.id, ...rest, ...(release.v239 ? ref : {}) };
 }
 
 /** The watch frame's `changed_diff_status` (2.39): the ref that changed and its status. */
-export function changedDiffJson(
-  chat: ChatRecord,
-  detail: ChatEventDetail,
-  release: ReleaseTraits,
-): { ref: { git_branch: string; remote_origin: string }; status: CoderChatDiffJson } | undefined {
+export function changedDiffJson(chat: ChatRecord, detail: ChatEventDetail, release: ReleaseTraits) {
   const d = detail.changedDiff;
   if (!release.v239 || !d) return undefined;
-  return {
-    ref: { git_branch: d.git_branch ?? '', remote_origin: d.remote_origin ?? '' },
-    status: diffJson(chat, d, release),
-  };
+  const ref = { git_branch: d.git_branch ?? '', remote_origin: d.remote_origin ?? '' };
+  return { ref, status: diffJson(chat, d, release) };
 }
 
-export type { CoderChatStatus };
+const messageJson = (chat: ChatRecord, m: ChatMessageRecord) => ({
+  id: m.id,
+  chat_id: chat.id,
+  created_by: m.createdBy,
+  created_at: iso(m.deliveredAt ?? m.sentAt),
+  role: 'user',
+  content: [{ type: 'text', text: m.text }],
+});
 
-function messageJson(chat: ChatRecord, m: ChatMessageRecord) {
-  return {
-    id: m.id,
-    chat_id: chat.id,
-    created_by: m.createdBy,
-    created_at: iso(m.deliveredAt ?? m.sentAt),
-    role: 'user',
-    content: [{ type: 'text', text: m.text }],
-  };
-}
-
-function queuedJson(chat: ChatRecord, m: ChatMessageRecord) {
-  return {
-    id: m.id,
-    chat_id: chat.id,
-    content: [{ type: 'text', text: m.text }],
-    created_at: iso(m.sentAt),
-  };
-}
+const queuedJson = (chat: ChatRecord, m: ChatMessageRecord) => ({
+  id: m.id,
+  chat_id: chat.id,
+  content: [{ type: 'text', text: m.text }],
+  created_at: iso(m.sentAt),
+});

@@ -4,30 +4,20 @@
  *   scope? (deprecated), scopes?, allow_list? }` → 201 GenerateAPIKeyResponse `{ key }`.
  *   No scopes: `coder:all`; legacy `scope: "all"` / `"application_connect"` map to the coder:
  *   composites; a name that is not public (scopes.ts; no `chat:*` is) → 400 "Failed to create
- *   API key." (detail names it). Lifetime 0
- *   or absent: the default token lifetime; below 0 or above the maximum → 400 "Failed to
- *   validate create API key request." (detail `lifetime must be positive number greater than 0`
- *   / `lifetime must be less than 720h0m0s`). A name the user already has → 409
- *   `A token with name "x" already exists.` (validation on `name`).
+ *   API key." (detail names it). Lifetime 0 or absent: the default token lifetime; below 0 or
+ *   above the maximum → 400 "Failed to validate create API key request." (detail `lifetime
+ *   must be positive number greater than 0` / `lifetime must be less than 720h0m0s`). A name
+ *   the user already has → 409 `A token with name "x" already exists.` (validation on `name`).
  * - `GET /api/v2/users/{user}/keys/tokens` → codersdk.APIKeyWithOwner[] (`include_all=true`:
  *   every user's, filtered to what the caller may read; expired ones only with
  *   `include_expired=true`); `GET .../keys/tokens/{name}` and `GET .../keys/{id}` → APIKey.
  * - `DELETE /api/v2/users/{user}/keys/{keyid}` → 204, unknown → 404 httpapi.ResourceNotFound;
  *   `PUT .../keys/{keyid}/expire` → 204 (expires it now, keeps the record).
  * - Acting for another user: a site owner may; a user admin gets 403 httpapi.Forbidden; a
- *   plain member gets 404 "Resource not found or you do not have access to this resource"
- *   (RBAC hides other users' keys from members).
+ *   plain member gets 404 (RBAC hides other users' keys from members).
  */
-import type { FakeContext } from '../http-fake';
-import {
-  bodyObject,
-  type CoderRouteContext,
-  coderError,
-  forbidden,
-  iso,
-  NOT_FOUND_MESSAGE,
-  stringField,
-} from './http';
+import { bodyOf, type FakeContext } from '../http-fake';
+import { type CoderRouteContext, coderError, forbidden, iso, notFound, stringField } from './http';
 import { goDuration } from './requests';
 import { DEFAULT_SCOPES, isRequestableScope } from './scopes';
 import type { CoderApiToken, CoderUser } from './state';
@@ -35,37 +25,40 @@ import type { CoderApiToken, CoderUser } from './state';
 export interface KeyRouteOptions {
   /** Lifetime of a token minted with `lifetime: 0` (Sessions.DefaultTokenDuration). */
   defaultLifetimeMs: number;
-  /** Longest lifetime allowed (Sessions.MaximumTokenDuration); undefined: no maximum. */
+  /** Sessions.MaximumTokenDuration; undefined: no maximum. */
   maxLifetimeMs?: number;
   /** Accept any catalog scope, not only the public ones (a test-only leniency). */
   internalScopes?: boolean;
 }
 
-const ZERO_TIME = '0001-01-01T00:00:00Z';
-
 export function registerKeyRoutes(ctx: CoderRouteContext, opts: KeyRouteOptions): void {
-  const { app, state, me } = ctx;
+  const { app, state, me, roleOf } = ctx;
+  const isOwner = (user: CoderUser) => roleOf(user) === 'owner';
 
   /** The `{user}` of the path if the caller may manage that user's keys, else the refusal. */
   const target = (c: FakeContext): CoderUser | Response => {
     const caller = me(c);
     const user = state.findUser(c.req.param('user') ?? '', caller);
-    if (!user) return coderError(c, 404, NOT_FOUND_MESSAGE);
-    const refused = refuseOther(c, ctx, caller, user);
-    return refused ?? user;
+    if (!user) return notFound(c);
+    if (user.id === caller.id || isOwner(caller)) return user;
+    return roleOf(caller) === 'user-admin' ? forbidden(c) : notFound(c);
   };
+  /** The user's keys that are not deleted. */
+  const keysOf = (user: CoderUser | undefined) =>
+    [...state.tokens.values()].filter(
+      (t) => (!user || t.userId === user.id) && t.revokedAt === undefined,
+    );
 
   app.post('/api/v2/users/:user/keys/tokens', (c) => {
     const user = target(c);
     if (user instanceof Response) return user;
-    const body = bodyObject(c);
+    const body = bodyOf(c);
     const scopes = requestedScopes(body, opts.internalScopes ?? false);
-    if ('invalid' in scopes) {
-      return coderError(c, 400, 'Failed to create API key.', { detail: scopes.invalid });
-    }
     const allowList = requestedAllowList(body.allow_list);
-    if ('invalid' in allowList) {
-      return coderError(c, 400, 'Failed to create API key.', { detail: allowList.invalid });
+    for (const refused of [scopes, allowList]) {
+      if (typeof refused === 'string') {
+        return coderError(c, 400, 'Failed to create API key.', { detail: refused });
+      }
     }
     const lifetime = body.lifetime ?? 0;
     if (typeof lifetime !== 'number' || !Number.isFinite(lifetime)) {
@@ -73,24 +66,18 @@ export function registerKeyRoutes(ctx: CoderRouteContext, opts: KeyRouteOptions)
         detail: 'lifetime: a duration in nanoseconds',
       });
     }
-    let lifetimeMs = opts.defaultLifetimeMs;
-    if (lifetime !== 0) {
-      lifetimeMs = lifetime / 1e6;
-      const detail =
-        lifetime < 0
+    const lifetimeMs = lifetime === 0 ? opts.defaultLifetimeMs : lifetime / 1e6;
+    const detail =
+      lifetime === 0
+        ? undefined
+        : lifetime < 0
           ? 'lifetime must be positive number greater than 0'
           : opts.maxLifetimeMs !== undefined && lifetimeMs > opts.maxLifetimeMs
             ? `lifetime must be less than ${goDuration(opts.maxLifetimeMs)}`
             : undefined;
-      if (detail) {
-        return coderError(c, 400, 'Failed to validate create API key request.', { detail });
-      }
-    }
+    if (detail) return coderError(c, 400, 'Failed to validate create API key request.', { detail });
     const tokenName = stringField(body.token_name) || `token-${state.tokens.size + 1}`;
-    const taken = [...state.tokens.values()].some(
-      (t) => t.userId === user.id && t.tokenName === tokenName && t.revokedAt === undefined,
-    );
-    if (taken) {
+    if (keysOf(user).some((t) => t.tokenName === tokenName)) {
       return coderError(c, 409, `A token with name "${tokenName}" already exists.`, {
         validations: [
           { field: 'name', detail: 'This value is already in use and should be unique.' },
@@ -98,10 +85,10 @@ export function registerKeyRoutes(ctx: CoderRouteContext, opts: KeyRouteOptions)
       });
     }
     const token = state.mintToken({
-      user,
+      userId: user.id,
       tokenName,
-      scopes: scopes.scopes,
-      allowList: allowList.entries,
+      scopes: scopes as string[],
+      allowList: allowList as CoderApiToken['allowList'],
       lifetimeMs,
     });
     return c.json({ key: token.key }, 201);
@@ -109,51 +96,36 @@ export function registerKeyRoutes(ctx: CoderRouteContext, opts: KeyRouteOptions)
 
   app.get('/api/v2/users/:user/keys/tokens', (c) => {
     const caller = me(c);
-    const includeAll = c.req.query('include_all') === 'true';
-    const includeExpired = c.req.query('include_expired') === 'true';
     const user = target(c);
     if (user instanceof Response) return user;
-    const readable = (t: CoderApiToken) => t.userId === caller.id || ctx.roleOf(caller) === 'owner';
-    const keys = [...state.tokens.values()]
-      .filter((t) => (includeAll ? readable(t) : t.userId === user.id))
-      .filter((t) => t.revokedAt === undefined)
-      .filter((t) => includeExpired || t.expiresAt > state.now());
-    return c.json(
-      keys.map((t) => ({
-        ...apiKeyJson(t, state.now()),
-        username: state.users.get(t.userId)?.username ?? '',
-      })),
-    );
+    const all = c.req.query('include_all') === 'true';
+    const expired = c.req.query('include_expired') === 'true';
+    const keys = keysOf(all ? undefined : user)
+      .filter((t) => t.userId === caller.id || isOwner(caller))
+      .filter((t) => expired || t.expiresAt > state.now())
+      .map((t) => ({ ...apiKeyJson(t), username: state.users.get(t.userId)?.username ?? '' }));
+    return c.json(keys);
   });
 
   app.get('/api/v2/users/:user/keys/tokens/:name', (c) => {
     const user = target(c);
     if (user instanceof Response) return user;
-    const name = c.req.param('name');
-    const key = [...state.tokens.values()].find(
-      (t) => t.userId === user.id && t.tokenName === name && t.revokedAt === undefined,
-    );
-    if (!key) return coderError(c, 404, NOT_FOUND_MESSAGE);
-    return c.json(apiKeyJson(key, state.now()));
+    const key = keysOf(user).find((t) => t.tokenName === c.req.param('name'));
+    return key ? c.json(apiKeyJson(key)) : notFound(c);
   });
 
   /** The key of `{keyid}` if it exists and the caller may manage it. */
   const keyOf = (c: FakeContext): CoderApiToken | Response => {
     const user = target(c);
     if (user instanceof Response) return user;
-    const key = state.tokenById(c.req.param('keyid') ?? '');
+    const key = keysOf(undefined).find((t) => t.id === c.req.param('keyid'));
     const caller = me(c);
-    if (!key || key.revokedAt !== undefined) return coderError(c, 404, NOT_FOUND_MESSAGE);
-    if (key.userId !== caller.id && ctx.roleOf(caller) !== 'owner') {
-      return coderError(c, 404, NOT_FOUND_MESSAGE);
-    }
-    return key;
+    return key && (key.userId === caller.id || isOwner(caller)) ? key : notFound(c);
   };
 
   app.get('/api/v2/users/:user/keys/:keyid', (c) => {
     const key = keyOf(c);
-    if (key instanceof Response) return key;
-    return c.json(apiKeyJson(key, state.now()));
+    return key instanceof Response ? key : c.json(apiKeyJson(key));
   });
 
   app.delete('/api/v2/users/:user/keys/:keyid', (c) => {
@@ -169,87 +141,53 @@ export function registerKeyRoutes(ctx: CoderRouteContext, opts: KeyRouteOptions)
     key.expiresAt = Math.min(key.expiresAt, state.now());
     return c.body(null, 204);
   });
-}
 
-/**
- * Refusal for acting on another user's keys (or workspaces): none for oneself or a site owner;
- * 403 for a user admin (may see users, not act for them); 404 for a plain member.
- */
-export function refuseOther(
-  c: FakeContext,
-  ctx: Pick<CoderRouteContext, 'roleOf'>,
-  caller: CoderUser,
-  user: CoderUser,
-): Response | undefined {
-  if (user.id === caller.id) return undefined;
-  const role = ctx.roleOf(caller);
-  if (role === 'owner') return undefined;
-  if (role === 'user-admin') return forbidden(c);
-  return coderError(c, 404, NOT_FOUND_MESSAGE);
-}
-
-function requestedScopes(
-  body: Record<string, unknown>,
-  internal: boolean,
-): { scopes: string[] } | { invalid: string } {
-  const list = body.scopes;
-  if (Array.isArray(list) && list.length > 0) {
-    for (const s of list) {
-      if (typeof s !== 'string' || !isRequestableScope(s, internal)) {
-        return { invalid: `invalid or unsupported API key scope: ${JSON.stringify(s)}` };
-      }
-    }
-    return { scopes: list as string[] };
+  /** codersdk.APIKey */
+  function apiKeyJson(t: CoderApiToken) {
+    return {
+      id: t.id,
+      user_id: t.userId,
+      last_used: t.lastUsedAt === undefined ? '0001-01-01T00:00:00Z' : iso(t.lastUsedAt),
+      expires_at: iso(t.expiresAt),
+      created_at: iso(t.createdAt),
+      updated_at: iso(Math.min(state.now(), Math.max(t.createdAt, t.lastUsedAt ?? 0))),
+      login_type: 'token',
+      // Deprecated single scope: what the legacy names map back to.
+      scope: t.scopes.includes('coder:all')
+        ? 'all'
+        : t.scopes.includes('coder:application_connect')
+          ? 'application_connect'
+          : '',
+      scopes: [...t.scopes],
+      token_name: t.tokenName,
+      lifetime_seconds: Math.round((t.expiresAt - t.createdAt) / 1000),
+      allow_list: t.allowList.map((e) => ({ ...e })),
+    };
   }
-  const legacy = body.scope;
-  if (typeof legacy === 'string' && legacy !== '') {
-    if (legacy === 'all') return { scopes: ['coder:all'] };
-    if (legacy === 'application_connect') return { scopes: ['coder:application_connect'] };
-    if (!isRequestableScope(legacy, internal)) {
-      return { invalid: `invalid or unsupported API key scope: ${JSON.stringify(legacy)}` };
-    }
-    return { scopes: [legacy] };
-  }
-  return { scopes: [...DEFAULT_SCOPES] };
 }
 
-/** codersdk.APIAllowListTarget[] `{ type, id }`; absent: everything (`*:*`). */
-function requestedAllowList(
-  value: unknown,
-): { entries: Array<{ type: string; id: string }> } | { invalid: string } {
-  if (value === undefined || value === null) return { entries: [{ type: '*', id: '*' }] };
-  if (!Array.isArray(value)) return { invalid: 'allow_list must be an array' };
-  const entries: Array<{ type: string; id: string }> = [];
-  for (const entry of value) {
-    const { type, id } = (entry ?? {}) as { type?: unknown; id?: unknown };
-    if (typeof type !== 'string' || !type || typeof id !== 'string' || !id) {
-      return { invalid: `invalid allow_list entry: ${JSON.stringify(entry)}` };
-    }
-    entries.push({ type, id });
-  }
-  return { entries };
+/** The scopes asked for, or why they are refused. */
+function requestedScopes(body: Record<string, unknown>, internal: boolean): string[] | string {
+  const legacy = { all: 'coder:all', application_connect: 'coder:application_connect' };
+  const list = Array.isArray(body.scopes) && body.scopes.length > 0 ? body.scopes : undefined;
+  const asked: unknown[] =
+    list ??
+    (typeof body.scope === 'string' && body.scope !== '' ? [body.scope] : [...DEFAULT_SCOPES]);
+  const scopes = list ? asked : asked.map((s) => legacy[s as keyof typeof legacy] ?? s);
+  const bad = scopes.find((s) => typeof s !== 'string' || !isRequestableScope(s, internal));
+  return bad === undefined
+    ? (scopes as string[])
+    : `invalid or unsupported API key scope: ${JSON.stringify(bad)}`;
 }
 
-/** codersdk.APIKey */
-export function apiKeyJson(t: CoderApiToken, now: number) {
-  const scopes = t.scopes;
-  return {
-    id: t.id,
-    user_id: t.userId,
-    last_used: t.lastUsedAt === undefined ? ZERO_TIME : iso(t.lastUsedAt),
-    expires_at: iso(t.expiresAt),
-    created_at: iso(t.createdAt),
-    updated_at: iso(Math.min(now, Math.max(t.createdAt, t.lastUsedAt ?? 0))),
-    login_type: 'token',
-    // Deprecated single scope: what the legacy names map back to.
-    scope: scopes.includes('coder:all')
-      ? 'all'
-      : scopes.includes('coder:application_connect')
-        ? 'application_connect'
-        : '',
-    scopes: [...scopes],
-    token_name: t.tokenName,
-    lifetime_seconds: Math.round((t.expiresAt - t.createdAt) / 1000),
-    allow_list: t.allowList.map((e) => ({ ...e })),
-  };
+/** codersdk.APIAllowListTarget[] `{ type, id }`; absent: everything (`*:*`), or why refused. */
+function requestedAllowList(value: unknown): Array<{ type: string; id: string }> | string {
+  if (value === undefined || value === null) return [{ type: '*', id: '*' }];
+  if (!Array.isArray(value)) return 'allow_list must be an array';
+  const bad = value.find(
+    (e) => !e || typeof e.type !== 'string' || !e.type || typeof e.id !== 'string' || !e.id,
+  );
+  return bad === undefined
+    ? value.map(({ type, id }) => ({ type, id }))
+    : `invalid allow_list entry: ${JSON.stringify(bad)}`;
 }

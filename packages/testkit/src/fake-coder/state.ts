@@ -12,11 +12,11 @@ export type CoderTaskStatus =
 export type CoderTaskState = 'working' | 'idle' | 'complete' | 'failed';
 
 export interface CoderTimings {
-  /** How long a new task reports `pending` (no workspace build yet). */
+  /** A new task reports `pending` (no workspace build yet) this long, */
   pendingMs: number;
-  /** How long a task reports `initializing` (workspace building, agent connecting). */
+  /** then `initializing` (workspace building, agent connecting), */
   initializingMs: number;
-  /** How long the agent reports `working` after the initial prompt or a send. */
+  /** then `working` after the first prompt or a send, then idle. */
   workingMs: number;
 }
 
@@ -30,34 +30,27 @@ export interface CoderUserSeed {
   /** Organizations (names or ids) the user is a member of; default: the default organization. */
   organizations?: string[];
   /**
-   * false: the user may not use Coder Agents (no chat permission; on 2.36 no `agents-access`
-   * role): creating a chat as them is refused. Default true.
+   * false: no chat permission (on 2.36 no `agents-access` role), so creating a chat as them is
+   * refused. Default true.
    */
   chatAccess?: boolean;
 }
 
-export interface CoderUser {
-  id: string;
-  username: string;
-  email: string;
-  name: string;
+export type CoderUser = Required<Omit<CoderUserSeed, 'organizations' | 'githubUserId'>> & {
   githubUserId?: number;
   organizationIds: string[];
-  chatAccess: boolean;
   createdAt: number;
-}
+};
 
 /**
- * An API token minted through `POST /api/v2/users/{user}/keys/tokens`. The key is
- * `<id>-<secret>` (coderd/apikey Generate: a 10-character id, a 22-character secret); a
- * deleted key is kept here with `revokedAt` so tests can see it was cleaned up.
+ * A key minted through `POST /api/v2/users/{user}/keys/tokens`: `<id>-<secret>` (coderd/apikey
+ * Generate: a 10-character id, a 22-character secret). A deleted key stays, with `revokedAt`.
  */
 export interface CoderApiToken {
   key: string;
   id: string;
   userId: string;
   tokenName: string;
-  /** As requested (default `coder:all`, what postToken assigns). */
   scopes: string[];
   allowList: Array<{ type: string; id: string }>;
   createdAt: number;
@@ -66,43 +59,12 @@ export interface CoderApiToken {
   lastUsedAt?: number;
 }
 
-/** A rich parameter of a template version (codersdk.TemplateVersionParameter, the fields we keep). */
-export interface CoderTemplateParameter {
-  name: string;
-  type: string;
-  defaultValue: string;
-  required: boolean;
-}
-
-/** A workspace created through `POST /api/v2/users/{user}/workspaces`. */
-export interface WorkspaceRecord {
-  id: string;
-  name: string;
-  ownerId: string;
-  organizationId: string;
-  templateId: string;
-  templateVersionId: string;
-  presetId: string | null;
-  parameters: Array<{ name: string; value: string }>;
-  buildId: string;
-  buildNumber: number;
-  transition: 'start' | 'stop' | 'delete';
-  createdAt: number;
-  deletedAt?: number;
-}
-
 export interface CoderOrganization {
   id: string;
   name: string;
   displayName: string;
   isDefault: boolean;
   createdAt: number;
-}
-
-export interface CoderPreset {
-  ID: string;
-  Name: string;
-  Default: boolean;
 }
 
 export interface CoderTemplateSeed {
@@ -121,16 +83,35 @@ export interface CoderTemplate {
   name: string;
   organizationId: string;
   activeVersionId: string;
-  presets: CoderPreset[];
-  parameters: CoderTemplateParameter[];
+  presets: Array<{ ID: string; Name: string; Default: boolean }>;
+  parameters: Array<{ name: string; type: string; defaultValue: string; required: boolean }>;
   createdAt: number;
 }
 
-/** A point on a task's timeline: from `at` on, the task has this status (and state). */
+/** A workspace as `workspaces()` lists it (created by `POST /users/{user}/workspaces`). */
+export interface FakeWorkspace {
+  id: string;
+  name: string;
+  ownerId: string;
+  organizationId: string;
+  templateId: string;
+  templateVersionId: string;
+  presetId: string | null;
+  richParameterValues: Array<{ name: string; value: string }>;
+  transition: 'start' | 'stop' | 'delete';
+}
+
+export type WorkspaceRecord = FakeWorkspace & {
+  buildId: string;
+  buildNumber: number;
+  createdAt: number;
+  deletedAt?: number;
+};
+
+/** From `at` on, the task has this status; `state` undefined keeps the last one, null clears it. */
 interface Phase {
   at: number;
   status: CoderTaskStatus;
-  /** undefined keeps the previous current_state, null clears it. */
   state?: CoderTaskState | null;
   message?: string;
 }
@@ -155,15 +136,9 @@ export interface TaskRecord {
   deletedAt?: number;
 }
 
-/** Everything the Tasks API shows about a task at one instant. */
-export interface TaskView {
-  status: CoderTaskStatus;
-  state: { at: number; state: CoderTaskState; message: string } | null;
-  updatedAt: number;
-}
-
 export const DEFAULT_ORG = 'default';
 export const DEFAULT_TEMPLATE = 'task-template';
+const IDLE = { status: 'active', state: 'idle', message: 'Waiting for input' } as const;
 
 /**
  * In-memory Coder deployment. Task status is computed from each task's timeline on read, so
@@ -176,30 +151,22 @@ export class CoderState {
   readonly tasks = new Map<string, TaskRecord>();
   readonly workspaces = new Map<string, WorkspaceRecord>();
   readonly tokens = new Map<string, CoderApiToken>();
-  timings: CoderTimings;
-  readonly now: () => number;
 
-  constructor(timings: CoderTimings, now: () => number) {
-    this.timings = timings;
-    this.now = now;
-  }
+  constructor(
+    public timings: CoderTimings,
+    readonly now: () => number,
+  ) {}
 
-  addUser(seed: CoderUserSeed): CoderUser {
-    const organizationIds = (
-      seed.organizations ?? [...this.orgs.values()].filter((o) => o.isDefault).map((o) => o.id)
-    ).map((ref) => {
-      const org = this.findOrganization(ref);
-      if (!org) throw new Error(`fake coder: unknown organization ${ref}`);
-      return org.id;
-    });
+  addUser({ organizations, ...seed }: CoderUserSeed): CoderUser {
+    const refs =
+      organizations ?? [...this.orgs.values()].filter((o) => o.isDefault).map((o) => o.id);
     const user: CoderUser = {
-      organizationIds,
-      id: seed.id ?? randomUUID(),
-      username: seed.username,
-      email: seed.email ?? `${seed.username}@example.com`,
-      name: seed.name ?? seed.username,
-      githubUserId: seed.githubUserId,
-      chatAccess: seed.chatAccess ?? true,
+      id: randomUUID(),
+      email: `${seed.username}@example.com`,
+      name: seed.username,
+      chatAccess: true,
+      ...seed,
+      organizationIds: refs.map((ref) => this.mustOrganization(ref).id),
       createdAt: this.now(),
     };
     this.users.set(user.id, user);
@@ -209,14 +176,15 @@ export class CoderState {
   /** Username, user id, or "me" (resolved to `me`). */
   findUser(ref: string, me?: CoderUser): CoderUser | undefined {
     if (ref === 'me') return me;
-    const byId = this.users.get(ref);
-    if (byId) return byId;
     const lower = ref.toLowerCase();
-    return [...this.users.values()].find((u) => u.username.toLowerCase() === lower);
+    return (
+      this.users.get(ref) ??
+      [...this.users.values()].find((u) => u.username.toLowerCase() === lower)
+    );
   }
 
   addOrganization(seed: { name: string; id?: string; displayName?: string }): CoderOrganization {
-    const org: CoderOrganization = {
+    const org = {
       id: seed.id ?? randomUUID(),
       name: seed.name,
       displayName: seed.displayName ?? seed.name,
@@ -231,20 +199,19 @@ export class CoderState {
     return this.orgs.get(ref) ?? [...this.orgs.values()].find((o) => o.name === ref);
   }
 
+  mustOrganization(ref: string): CoderOrganization {
+    const org = this.findOrganization(ref);
+    if (!org) throw new Error(`fake coder: unknown organization ${ref}`);
+    return org;
+  }
+
   addTemplate(seed: CoderTemplateSeed): CoderTemplate {
-    const org = this.findOrganization(seed.org ?? DEFAULT_ORG);
-    if (!org) throw new Error(`fake coder: unknown organization ${seed.org}`);
-    const presets = (seed.presets ?? []).map((p) => ({
-      ID: p.ID ?? randomUUID(),
-      Name: p.Name,
-      Default: p.Default ?? false,
-    }));
     const template: CoderTemplate = {
       id: seed.id ?? randomUUID(),
       name: seed.name,
-      organizationId: org.id,
+      organizationId: this.mustOrganization(seed.org ?? DEFAULT_ORG).id,
       activeVersionId: seed.activeVersionId ?? randomUUID(),
-      presets,
+      presets: (seed.presets ?? []).map((p) => ({ ID: randomUUID(), Default: false, ...p })),
       parameters: (seed.parameters ?? []).map((p) => ({
         name: p.name,
         type: p.type ?? 'string',
@@ -261,27 +228,17 @@ export class CoderState {
     return [...this.templates.values()].find((t) => t.activeVersionId === versionId);
   }
 
-  /** Mints an API token for `user`, shaped like Coder's `<id>-<secret>` keys. */
-  mintToken(input: {
-    user: CoderUser;
-    tokenName: string;
-    scopes: string[];
-    allowList: Array<{ type: string; id: string }>;
-    lifetimeMs: number;
-  }) {
+  mintToken(
+    input: Pick<CoderApiToken, 'tokenName' | 'scopes' | 'allowList' | 'userId'> & {
+      lifetimeMs: number;
+    },
+  ): CoderApiToken {
+    const { lifetimeMs, ...rest } = input;
     const id = randomBytes(5).toString('hex');
-    const now = this.now();
-    const token: CoderApiToken = {
-      key: `${id}-${randomBytes(11).toString('hex')}`,
-      id,
-      userId: input.user.id,
-      tokenName: input.tokenName,
-      scopes: input.scopes,
-      allowList: input.allowList,
-      createdAt: now,
-      expiresAt: now + input.lifetimeMs,
-    };
-    this.tokens.set(token.key, token);
+    const createdAt = this.now();
+    const key = `${id}-${randomBytes(11).toString('hex')}`;
+    const token = { ...rest, key, id, createdAt, expiresAt: createdAt + lifetimeMs };
+    this.tokens.set(key, token);
     return token;
   }
 
@@ -289,7 +246,7 @@ export class CoderState {
     return [...this.tokens.values()].find((t) => t.id === id);
   }
 
-  /** Live: neither deleted nor expired. */
+  /** Neither deleted nor expired. */
   tokenLive(token: CoderApiToken): boolean {
     return token.revokedAt === undefined && token.expiresAt > this.now();
   }
@@ -302,37 +259,31 @@ export class CoderState {
     return [...this.tasks.values()].filter((t) => t.deletedAt === undefined);
   }
 
-  createTask(input: {
-    owner: CoderUser;
-    template: CoderTemplate;
-    presetId: string | null;
-    prompt: string;
-    name: string;
-    displayName: string;
-  }): TaskRecord {
+  createTask(
+    input: Pick<TaskRecord, 'ownerId' | 'presetId' | 'name' | 'displayName' | 'initialPrompt'> & {
+      template: CoderTemplate;
+    },
+  ): TaskRecord {
+    const { template, ...rest } = input;
     const now = this.now();
     const { pendingMs, initializingMs, workingMs } = this.timings;
     const activeAt = now + pendingMs + initializingMs;
     const task: TaskRecord = {
+      ...rest,
       id: randomUUID(),
-      name: input.name,
-      displayName: input.displayName,
-      ownerId: input.owner.id,
-      organizationId: input.template.organizationId,
-      templateId: input.template.id,
-      templateVersionId: input.template.activeVersionId,
-      presetId: input.presetId,
+      organizationId: template.organizationId,
+      templateId: template.id,
+      templateVersionId: template.activeVersionId,
       workspaceId: randomUUID(),
       workspaceAgentId: randomUUID(),
       workspaceAppId: randomUUID(),
-      initialPrompt: input.prompt,
       createdAt: now,
       buildNumber: 1,
       timeline: [
         { at: now, status: 'pending', state: null },
         { at: now + pendingMs, status: 'initializing' },
         { at: activeAt, status: 'active', state: 'working', message: 'Working on the task' },
-        { at: activeAt + workingMs, status: 'active', state: 'idle', message: 'Waiting for input' },
+        { at: activeAt + workingMs, ...IDLE },
       ],
       inputs: [],
     };
@@ -340,19 +291,17 @@ export class CoderState {
     return task;
   }
 
-  view(task: TaskRecord): TaskView {
-    const now = this.now();
+  /** What the Tasks API shows about a task now. */
+  view(task: TaskRecord) {
     let status: CoderTaskStatus = 'pending';
-    let state: TaskView['state'] = null;
+    let state: { at: number; state: CoderTaskState; message: string } | null = null;
     let updatedAt = task.createdAt;
-    for (const phase of task.timeline) {
-      if (phase.at > now) break;
+    for (const phase of task.timeline.filter((p) => p.at <= this.now())) {
       status = phase.status;
       updatedAt = phase.at;
       if (phase.state === null) state = null;
-      else if (phase.state !== undefined) {
+      else if (phase.state)
         state = { at: phase.at, state: phase.state, message: phase.message ?? '' };
-      }
     }
     return { status, state, updatedAt };
   }
@@ -367,34 +316,28 @@ export class CoderState {
   /** The agent takes a new input: working now, idle after workingMs. */
   startWork(task: TaskRecord, input: string): void {
     task.inputs.push(input);
+    const working = {
+      status: 'active',
+      state: 'working',
+      message: 'Working on the new input',
+    } as const;
     this.plan(task, [
-      { afterMs: 0, status: 'active', state: 'working', message: 'Working on the new input' },
-      {
-        afterMs: this.timings.workingMs,
-        status: 'active',
-        state: 'idle',
-        message: 'Waiting for input',
-      },
+      { afterMs: 0, ...working },
+      { afterMs: this.timings.workingMs, ...IDLE },
     ]);
   }
 
-  /** Start build on the workspace: initializing, then active and idle. */
-  resume(task: TaskRecord): void {
+  /** A workspace build of the task's workspace: start (initializing, then idle) or stop (paused). */
+  build(task: TaskRecord, transition: 'start' | 'stop'): void {
     task.buildNumber += 1;
-    this.plan(task, [
-      { afterMs: 0, status: 'initializing' },
-      {
-        afterMs: this.timings.initializingMs,
-        status: 'active',
-        state: 'idle',
-        message: 'Waiting for input',
-      },
-    ]);
-  }
-
-  /** Stop build on the workspace: paused, last reported state kept. */
-  pause(task: TaskRecord): void {
-    task.buildNumber += 1;
-    this.plan(task, [{ afterMs: 0, status: 'paused' }]);
+    this.plan(
+      task,
+      transition === 'start'
+        ? [
+            { afterMs: 0, status: 'initializing' },
+            { afterMs: this.timings.initializingMs, ...IDLE },
+          ]
+        : [{ afterMs: 0, status: 'paused' }],
+    );
   }
 }

@@ -8,7 +8,7 @@
  * https://docs.github.com/en/graphql/reference/objects#pullrequest (reviewThreads)
  * https://docs.github.com/en/graphql/guides/using-pagination-in-the-graphql-api
  */
-import { type GitHubState, repoKey, type StoredThread } from './state';
+import { type GitHubState, repoKey } from './state';
 
 const MAX_FIRST = 100;
 
@@ -16,17 +16,14 @@ type Vars = Record<string, unknown>;
 
 /** The value of argument `name` in `args` (`first: 20` or `first: $n`), from `vars` when a variable. */
 function argument(args: string, name: string, vars: Vars): unknown {
-  const match = new RegExp(`\\b${name}\\s*:\\s*(\\$\\w+|\\d+|"[^"]*"|null)`).exec(args);
-  const raw = match?.[1];
+  const raw = new RegExp(`\\b${name}\\s*:\\s*(\\$\\w+|\\d+|"[^"]*"|null)`).exec(args)?.[1];
   if (raw === undefined || raw === 'null') return undefined;
   if (raw.startsWith('$')) return vars[raw.slice(1)] ?? undefined;
-  if (raw.startsWith('"')) return raw.slice(1, -1);
-  return Number(raw);
+  return raw.startsWith('"') ? raw.slice(1, -1) : Number(raw);
 }
 
-function argsOf(query: string, field: string): string {
-  return new RegExp(`${field}\\s*\\(([^)]*)\\)`).exec(query)?.[1] ?? '';
-}
+const argsOf = (query: string, field: string) =>
+  new RegExp(`${field}\\s*\\(([^)]*)\\)`).exec(query)?.[1] ?? '';
 
 const cursorOf = (index: number) => Buffer.from(`cursor:v2:${index}`).toString('base64');
 function indexOf(cursor: unknown): number {
@@ -35,14 +32,56 @@ function indexOf(cursor: unknown): number {
   return match?.[1] ? Number(match[1]) : -1;
 }
 
-export function threadJson(thread: StoredThread, commentsFirst: number) {
-  return {
+/** GitHub's answer for a pull request that does not exist. */
+export const pullNotFound = (number: number) => ({
+  data: { repository: { pullRequest: null } },
+  errors: [
+    {
+      type: 'NOT_FOUND',
+      path: ['repository', 'pullRequest'],
+      message: `Could not resolve to a PullRequest with the number of ${number}.`,
+    },
+  ],
+});
+
+const paginationError = (type: string, message: string) => ({
+  errors: [{ type, path: ['repository', 'pullRequest', 'reviewThreads'], message }],
+});
+
+/** The GraphQL answer (`{ data }` or `{ data, errors }`) for a query asking for reviewThreads. */
+export function resolveReviewThreads(state: GitHubState, query: string, vars: Vars): unknown {
+  const owner = String(vars.owner ?? '');
+  const repo = String(vars.repo ?? vars.name ?? '');
+  const number = Number(vars.number ?? vars.pr ?? vars.prNumber);
+  if (!state.pull(owner, repo, number)) return pullNotFound(number);
+  const args = argsOf(query, 'reviewThreads');
+  const first = argument(args, 'first', vars);
+  if (typeof first !== 'number') {
+    return paginationError(
+      'MISSING_PAGINATION_BOUNDARIES',
+      'You must provide a `first` or `last` value to properly paginate the `reviewThreads` connection.',
+    );
+  }
+  if (first > MAX_FIRST) {
+    return paginationError(
+      'EXCESSIVE_PAGINATION',
+      `Requesting ${first} records on the \`reviewThreads\` connection exceeds the \`first\` limit of ${MAX_FIRST} records.`,
+    );
+  }
+  const commentsFirst = Number(argument(argsOf(query, 'comments'), 'first', vars) ?? MAX_FIRST);
+  const all = [...state.threads.values()].filter(
+    (t) => t.number === number && repoKey(t.owner, t.repo) === repoKey(owner, repo),
+  );
+  const start = indexOf(argument(args, 'after', vars)) + 1;
+  const page = all.slice(start, start + first);
+  const last = start + page.length - 1;
+  const nodes = page.map((thread) => ({
     id: thread.id,
-    isResolved: thread.isResolved,
-    isOutdated: thread.isOutdated,
+    isResolved: thread.resolved,
+    isOutdated: thread.outdated,
     path: thread.path,
-    line: thread.isOutdated ? null : thread.originalLine,
-    originalLine: thread.originalLine,
+    line: thread.outdated ? null : thread.line,
+    originalLine: thread.line,
     comments: {
       totalCount: thread.comments.length,
       nodes: thread.comments.slice(0, commentsFirst).map((comment) => ({
@@ -51,72 +90,11 @@ export function threadJson(thread: StoredThread, commentsFirst: number) {
         createdAt: comment.createdAt,
       })),
     },
+  }));
+  const pageInfo = {
+    hasNextPage: last < all.length - 1,
+    endCursor: page.length > 0 ? cursorOf(last) : null,
   };
-}
-
-/** The GraphQL answer (`{ data }` or `{ data, errors }`) for a query asking for reviewThreads. */
-export function resolveReviewThreads(state: GitHubState, query: string, vars: Vars): unknown {
-  const owner = String(vars.owner ?? '');
-  const repo = String(vars.repo ?? vars.name ?? '');
-  const number = Number(vars.number ?? vars.pr ?? vars.prNumber);
-  const pullKey = `${repoKey(owner, repo)}#${number}`;
-  if (!state.pulls.has(pullKey)) {
-    return {
-      data: { repository: { pullRequest: null } },
-      errors: [
-        {
-          type: 'NOT_FOUND',
-          path: ['repository', 'pullRequest'],
-          message: `Could not resolve to a PullRequest with the number of ${number}.`,
-        },
-      ],
-    };
-  }
-  const args = argsOf(query, 'reviewThreads');
-  const first = argument(args, 'first', vars);
-  if (typeof first !== 'number') {
-    return {
-      errors: [
-        {
-          type: 'MISSING_PAGINATION_BOUNDARIES',
-          path: ['repository', 'pullRequest', 'reviewThreads'],
-          message:
-            'You must provide a `first` or `last` value to properly paginate the `reviewThreads` connection.',
-        },
-      ],
-    };
-  }
-  if (first > MAX_FIRST) {
-    return {
-      errors: [
-        {
-          type: 'EXCESSIVE_PAGINATION',
-          path: ['repository', 'pullRequest', 'reviewThreads'],
-          message: `Requesting ${first} records on the \`reviewThreads\` connection exceeds the \`first\` limit of ${MAX_FIRST} records.`,
-        },
-      ],
-    };
-  }
-  const commentsFirst = Number(argument(argsOf(query, 'comments'), 'first', vars) ?? MAX_FIRST);
-  const all = [...state.threads.values()].filter((t) => t.pullKey === pullKey);
-  const start = indexOf(argument(args, 'after', vars)) + 1;
-  const page = all.slice(start, start + first);
-  const last = start + page.length - 1;
-  return {
-    data: {
-      repository: {
-        pullRequest: {
-          number,
-          reviewThreads: {
-            totalCount: all.length,
-            pageInfo: {
-              hasNextPage: last < all.length - 1,
-              endCursor: page.length > 0 ? cursorOf(last) : null,
-            },
-            nodes: page.map((thread) => threadJson(thread, commentsFirst)),
-          },
-        },
-      },
-    },
-  };
+  const reviewThreads = { totalCount: all.length, pageInfo, nodes };
+  return { data: { repository: { pullRequest: { number, reviewThreads } } } };
 }

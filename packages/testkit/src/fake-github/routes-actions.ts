@@ -1,5 +1,5 @@
 /**
- * GitHub Actions runs, their attempts, jobs and job logs:
+ * GitHub Actions runs, their attempts, jobs and job logs, and check runs:
  *  - "Get a workflow run" `GET /repos/{owner}/{repo}/actions/runs/{run_id}` (the latest
  *    attempt: `run_attempt`, `status`, `conclusion`, `workflow_id`) and "Get a workflow run
  *    attempt" `GET …/runs/{run_id}/attempts/{attempt_number}`:
@@ -21,18 +21,25 @@
  *    https://docs.github.com/en/rest/actions/workflow-jobs
  *  - "Download job logs for a workflow run" `GET …/actions/jobs/{job_id}/logs`: a 302 to a
  *    short-lived URL on another origin (storage), which takes no Authorization header.
+ *  - "Create a check run" `POST /repos/{owner}/{repo}/check-runs`: `name` and `head_sha`
+ *    required; `status: completed` requires `conclusion`; `output` requires `title` and
+ *    `summary`; at most 50 annotations per request, each with `path`, `start_line`,
+ *    `end_line`, `annotation_level` (notice, warning, failure) and `message`; 201:
+ *    https://docs.github.com/en/rest/checks/runs#create-a-check-run
  */
 import type { Hono } from 'hono';
-import type { FakeContext, FakeEnv } from '../http-fake';
+import { bodyOf, type FakeContext, type FakeEnv } from '../http-fake';
 import {
   apiBase,
   conclusionOf,
   type GitHubState,
   ghError,
+  invalidRequest,
   iso,
   notFound,
   ownerRepo,
   paginate,
+  type RecordedCheckRun,
   type RunAttempt,
   repoKey,
   type StoredJob,
@@ -42,9 +49,14 @@ import {
 /** GitHub refuses more re-runs than this (the docs' limit; the refusal's wording is ours). */
 const MAX_RERUNS = 50;
 const RUN_STATUSES = new Set(['queued', 'in_progress', 'completed', 'requested', 'waiting']);
+const LEVELS = new Set(['notice', 'warning', 'failure']);
+const CHECK_CONCLUSIONS = new Set(
+  'action_required cancelled failure neutral success skipped stale timed_out'.split(' '),
+);
 
 export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): void {
-  const htmlBase = state.htmlBase;
+  const runsUrl = (run: StoredRun, base: string) =>
+    `${base}/${run.owner}/${run.repo}/actions/runs/${run.runId}`;
   const jobJson = (run: StoredRun, job: StoredJob) => ({
     id: job.id,
     run_id: run.runId,
@@ -52,7 +64,7 @@ export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): v
     workflow_name: run.name,
     head_branch: run.headBranch,
     head_sha: run.headSha,
-    html_url: `${htmlBase}/${run.owner}/${run.repo}/actions/runs/${run.runId}/job/${job.id}`,
+    html_url: `${runsUrl(run, state.htmlBase)}/job/${job.id}`,
     status: job.status ?? 'completed',
     conclusion: job.conclusion,
     created_at: iso(job.createdAt),
@@ -62,9 +74,11 @@ export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): v
     steps: [],
     labels: ['ubuntu-latest'],
   });
+  const jobsJson = (c: FakeContext, run: StoredRun, jobs: StoredJob[]) =>
+    c.json({ total_count: jobs.length, jobs: paginate(c, jobs).map((j) => jobJson(run, j)) });
 
   const runJson = (c: FakeContext, run: StoredRun, attempt: RunAttempt) => {
-    const runPath = `repos/${run.owner}/${run.repo}/actions/runs/${run.runId}`;
+    const url = runsUrl(run, `${apiBase(c)}/repos`);
     return {
       id: run.runId,
       name: run.name,
@@ -79,11 +93,10 @@ export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): v
       created_at: iso(run.createdAt),
       run_started_at: iso(attempt.createdAt),
       updated_at: iso(attempt.createdAt),
-      html_url: `${htmlBase}/${run.owner}/${run.repo}/actions/runs/${run.runId}`,
-      url: `${apiBase(c)}/${runPath}`,
-      jobs_url: `${apiBase(c)}/${runPath}/jobs`,
-      previous_attempt_url:
-        attempt.number > 1 ? `${apiBase(c)}/${runPath}/attempts/${attempt.number - 1}` : null,
+      html_url: runsUrl(run, state.htmlBase),
+      url,
+      jobs_url: `${url}/jobs`,
+      previous_attempt_url: attempt.number > 1 ? `${url}/attempts/${attempt.number - 1}` : null,
       workflow_url: `${apiBase(c)}/repos/${run.owner}/${run.repo}/actions/workflows/${run.workflowId}`,
       pull_requests: [],
     };
@@ -99,32 +112,26 @@ export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): v
 
   /** Runs of the repository matching the list filters, newest first. */
   const listRuns = (c: FakeContext, workflow?: string) => {
-    const [owner, repo] = ownerRepo(c);
     const q = (name: string) => c.req.query(name);
     const status = q('status');
     const runs = [...state.runs.values()]
-      .filter((r) => repoKey(r.owner, r.repo) === repoKey(owner, repo))
       .filter(
         (r) =>
-          workflow === undefined ||
-          String(r.workflowId) === workflow ||
-          r.path.split('/').pop() === workflow,
+          repoKey(r.owner, r.repo) === repoKey(...ownerRepo(c)) &&
+          (workflow === undefined ||
+            String(r.workflowId) === workflow ||
+            r.path.split('/').pop() === workflow) &&
+          (!q('branch') || r.headBranch === q('branch')) &&
+          (!q('event') || r.event === q('event')) &&
+          (!q('head_sha') || r.headSha === q('head_sha')),
       )
-      .filter((r) => !q('branch') || r.headBranch === q('branch'))
-      .filter((r) => !q('event') || r.event === q('event'))
-      .filter((r) => !q('head_sha') || r.headSha === q('head_sha'))
       .filter((r) => {
-        if (!status) return true;
-        const attempt = latest(r);
-        return RUN_STATUSES.has(status)
-          ? attempt.status === status
-          : conclusionOf(attempt.jobs, attempt.status) === status;
+        const { jobs, status: now } = latest(r);
+        return !status || (RUN_STATUSES.has(status) ? now : conclusionOf(jobs, now)) === status;
       })
       .sort((a, b) => b.createdAt - a.createdAt || b.runId - a.runId);
-    return c.json({
-      total_count: runs.length,
-      workflow_runs: paginate(c, runs).map((r) => runJson(c, r, latest(r))),
-    });
+    const page = paginate(c, runs).map((r) => runJson(c, r, latest(r)));
+    return c.json({ total_count: runs.length, workflow_runs: page });
   };
 
   app.get('/repos/:owner/:repo/actions/runs', (c) => listRuns(c));
@@ -145,24 +152,13 @@ export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): v
   app.get('/repos/:owner/:repo/actions/runs/:runId/jobs', (c) => {
     const run = findRun(c);
     if (!run) return notFound(c);
-    const jobs =
-      c.req.query('filter') === 'all'
-        ? [...new Set(run.attempts.flatMap((a) => a.jobs))]
-        : latest(run).jobs;
-    return c.json({
-      total_count: jobs.length,
-      jobs: paginate(c, jobs).map((j) => jobJson(run, j)),
-    });
+    const all = c.req.query('filter') === 'all';
+    return jobsJson(c, run, all ? [...new Set(run.attempts.flatMap((a) => a.jobs))] : run.jobs);
   });
 
   app.get('/repos/:owner/:repo/actions/runs/:runId/attempts/:attempt/jobs', (c) => {
     const found = findAttempt(c);
-    if (!found) return notFound(c);
-    const { run, attempt } = found;
-    return c.json({
-      total_count: attempt.jobs.length,
-      jobs: paginate(c, attempt.jobs).map((j) => jobJson(run, j)),
-    });
+    return found ? jobsJson(c, found.run, found.attempt.jobs) : notFound(c);
   });
 
   app.post('/repos/:owner/:repo/actions/runs/:runId/rerun-failed-jobs', (c) => {
@@ -188,10 +184,69 @@ export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): v
 
   // The pre-signed download URL (served by startFakeGitHub on a second origin).
   app.get('/_logs/:jobId', (c) => {
-    const entry = state.jobs.get(Number(c.req.param('jobId')));
-    if (!entry) return c.text('Not Found', 404);
-    return c.body(entry.job.log ?? '', 200, {
-      'content-type': entry.job.logContentType ?? 'text/plain; charset=utf-8',
-    });
+    const job = state.jobs.get(Number(c.req.param('jobId')))?.job;
+    if (!job) return c.text('Not Found', 404);
+    const type = job.logContentType ?? 'text/plain; charset=utf-8';
+    return c.body(job.log ?? '', 200, { 'content-type': type });
+  });
+
+  app.post('/repos/:owner/:repo/check-runs', (c) => {
+    const body = bodyOf(c);
+    if (typeof body.name !== 'string' || typeof body.head_sha !== 'string') {
+      return invalidRequest(c, '"name" and "head_sha" are required.');
+    }
+    const status = typeof body.status === 'string' ? body.status : 'queued';
+    const conclusion = typeof body.conclusion === 'string' ? body.conclusion : null;
+    if (status === 'completed' && !CHECK_CONCLUSIONS.has(conclusion ?? '')) {
+      return invalidRequest(c, '"conclusion" is required when status is completed.');
+    }
+    const o = body.output as Record<string, unknown> | undefined;
+    const annotations = Array.isArray(o?.annotations)
+      ? (o.annotations as Record<string, unknown>[])
+      : [];
+    const why =
+      o === undefined
+        ? undefined
+        : typeof o.title !== 'string' || typeof o.summary !== 'string'
+          ? '"title" and "summary" are required in output.'
+          : annotations.length > 50
+            ? 'Only 50 annotations are allowed per request.'
+            : annotations.some(
+                  (a) =>
+                    typeof a.path !== 'string' ||
+                    !Number.isInteger(a.start_line) ||
+                    !Number.isInteger(a.end_line) ||
+                    typeof a.message !== 'string' ||
+                    !LEVELS.has(String(a.annotation_level)),
+                )
+              ? 'Invalid annotation.'
+              : undefined;
+    if (why) return invalidRequest(c, why);
+    const [owner, repo] = ownerRepo(c);
+    const output = o && {
+      title: o.title as string,
+      summary: o.summary as string,
+      annotations: annotations as NonNullable<RecordedCheckRun['output']>['annotations'],
+    };
+    const id = 7_000_000_001 + state.checkRuns.length;
+    const run = { owner, repo, id, name: body.name, headSha: body.head_sha, status, conclusion };
+    state.checkRuns.push({ ...run, output: output ?? null });
+    return c.json(
+      {
+        id,
+        head_sha: run.headSha,
+        name: run.name,
+        status,
+        conclusion,
+        html_url: `${state.htmlBase}/${owner}/${repo}/runs/${id}`,
+        output: {
+          title: output?.title ?? null,
+          summary: output?.summary ?? null,
+          annotations_count: output?.annotations.length ?? 0,
+        },
+        app: { slug: state.appSlug },
+      },
+      201,
+    );
   });
 }

@@ -1,12 +1,23 @@
 /**
- * "Get repository content" `GET /repos/{owner}/{repo}/contents/{path}?ref=`: a file as JSON
- * with its content base64-encoded (wrapped at 60 characters) and its git blob SHA, or the raw
- * text with `Accept: application/vnd.github.raw`; 404 for a missing path:
- * https://docs.github.com/en/rest/repos/contents#get-repository-content
+ * Files and branches:
+ *  - "Get repository content" `GET /repos/{owner}/{repo}/contents/{path}?ref=`: a file as JSON
+ *    with its content base64-encoded (wrapped at 60 characters) and its git blob SHA, or the raw
+ *    text with `Accept: application/vnd.github.raw`; 404 for a missing path:
+ *    https://docs.github.com/en/rest/repos/contents#get-repository-content
+ *  - "Get a branch" `GET /repos/{owner}/{repo}/branches/{branch}`: 404 "Branch not found":
+ *    https://docs.github.com/en/rest/branches/branches#get-a-branch
  */
 import type { Hono } from 'hono';
 import type { FakeEnv } from '../http-fake';
-import { apiBase, type GitHubState, gitBlobSha, notFound, ownerRepo, repoKey } from './state';
+import {
+  apiBase,
+  type GitHubState,
+  ghError,
+  gitBlobSha,
+  notFound,
+  ownerRepo,
+  repoKey,
+} from './state';
 
 export function registerContentsRoutes(app: Hono<FakeEnv>, state: GitHubState): void {
   app.get('/repos/:owner/:repo/contents/:path{.+}', (c) => {
@@ -29,5 +40,12 @@ export function registerContentsRoutes(app: Hono<FakeEnv>, state: GitHubState): 
       html_url: `${state.htmlBase}/${owner}/${repo}/blob/${ref}/${path}`,
       download_url: `https://raw.githubusercontent.com/${owner}/${repo}/${ref}/${path}`,
     });
+  });
+
+  app.get('/repos/:owner/:repo/branches/:branch{.+}', (c) => {
+    const name = c.req.param('branch');
+    const known = state.branches.has(`${repoKey(...ownerRepo(c))}:${name}`);
+    if (name !== state.defaultBranch && !known) return ghError(c, 404, 'Branch not found');
+    return c.json({ name, commit: { sha: 'f'.repeat(40) }, protected: false });
   });
 }

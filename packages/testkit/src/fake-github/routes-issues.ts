@@ -1,5 +1,5 @@
 /**
- * Who may act, issue comments and reactions:
+ * Who may act, issues, issue comments and reactions:
  *  - "Get repository permissions for a user"
  *    `GET /repos/{owner}/{repo}/collaborators/{username}/permission` → `{ permission, role_name,
  *    user }`; `permission` is the legacy admin/write/read/none, `role_name` the role:
@@ -9,28 +9,32 @@
  *  - "Create reaction for an issue comment" and "… for a pull request review comment": 201 when
  *    new, 200 when this user already left that reaction, 422 for an unknown content:
  *    https://docs.github.com/en/rest/reactions/reactions
+ *  - Issues the App opens (https://docs.github.com/en/rest/issues/issues): "Create an issue"
+ *    `POST /repos/{owner}/{repo}/issues` (`title` required, 422 without; `body`, `labels` by
+ *    name) → 201 with the caller (the App's bot) as `user`; "List repository issues" (`state`
+ *    default open, `labels` comma-separated, all must match, paginated); "Get an issue" /
+ *    "Update an issue" (`state: closed`).
  */
 import type { Hono } from 'hono';
-import type { FakeContext, FakeEnv } from '../http-fake';
+import { bodyOf, type FakeContext, type FakeEnv } from '../http-fake';
 import {
   apiBase,
-  bodyObject,
+  type FakeIssue,
   type GitHubPermission,
   type GitHubState,
   ghError,
+  invalidRequest,
   iso,
   notFound,
   ownerRepo,
   paginate,
   REACTION_CONTENTS,
-  type ReactionContent,
   type RecordedReaction,
   repoKey,
   userJson,
 } from './state';
 
-const REACTIONS = new Set<string>(REACTION_CONTENTS);
-const ROLE_TO_PERMISSION: Record<GitHubPermission, 'admin' | 'write' | 'read' | 'none'> = {
+const LEGACY_PERMISSION: Record<GitHubPermission, GitHubPermission> = {
   admin: 'admin',
   maintain: 'write',
   write: 'write',
@@ -38,23 +42,20 @@ const ROLE_TO_PERMISSION: Record<GitHubPermission, 'admin' | 'write' | 'read' | 
   read: 'read',
   none: 'none',
 };
+const NO_BODY = '"body" wasn\'t supplied.';
 
 export function registerIssueRoutes(app: Hono<FakeEnv>, state: GitHubState): void {
   app.get('/repos/:owner/:repo/collaborators/:login/permission', (c) => {
     const { owner, repo, login } = c.req.param();
-    const role = state.permissions.get(`${repoKey(owner, repo)}:${login.toLowerCase()}`) ?? 'none';
-    return c.json({
-      permission: ROLE_TO_PERMISSION[role],
-      role_name: role,
-      user: userJson(login, state.idOf(login)),
-    });
+    const role = state.permission(owner, repo, login);
+    const user = userJson(login, state.idOf(login));
+    return c.json({ permission: LEGACY_PERMISSION[role], role_name: role, user });
   });
 
   const ownComment = (c: FakeContext) => {
     const stored = state.comments.get(Number(c.req.param('id')));
-    return stored && repoKey(stored.owner, stored.repo) === repoKey(...ownerRepo(c))
-      ? stored
-      : undefined;
+    const here = stored && repoKey(stored.owner, stored.repo) === repoKey(...ownerRepo(c));
+    return here ? stored : undefined;
   };
 
   app.get('/repos/:owner/:repo/issues/comments/:id', (c) => {
@@ -65,74 +66,125 @@ export function registerIssueRoutes(app: Hono<FakeEnv>, state: GitHubState): voi
   app.patch('/repos/:owner/:repo/issues/comments/:id', (c) => {
     const stored = ownComment(c);
     if (!stored) return notFound(c);
-    const body = bodyObject(c).body;
-    if (typeof body !== 'string')
-      return ghError(c, 422, 'Invalid request.\n\n"body" wasn\'t supplied.');
-    stored.body = body;
-    stored.updatedAt = Date.now();
+    const body = bodyOf(c).body;
+    if (typeof body !== 'string') return invalidRequest(c, NO_BODY);
+    Object.assign(stored, { body, updatedAt: Date.now() });
     return c.json(state.commentJson(apiBase(c), stored));
   });
 
   app.get('/repos/:owner/:repo/issues/:number/comments', (c) => {
-    const [owner, repo] = ownerRepo(c);
-    const issue = Number(c.req.param('number'));
-    return c.json(
-      paginate(c, state.listComments(owner, repo, issue)).map((s) =>
-        state.commentJson(apiBase(c), s),
-      ),
-    );
+    const comments = state.listComments(...ownerRepo(c), Number(c.req.param('number')));
+    return c.json(paginate(c, comments).map((s) => state.commentJson(apiBase(c), s)));
   });
 
   app.post('/repos/:owner/:repo/issues/:number/comments', (c) => {
     const [owner, repo] = ownerRepo(c);
-    const body = bodyObject(c).body;
-    if (typeof body !== 'string')
-      return ghError(c, 422, 'Invalid request.\n\n"body" wasn\'t supplied.');
+    const body = bodyOf(c).body;
+    if (typeof body !== 'string') return invalidRequest(c, NO_BODY);
     const issue = Number(c.req.param('number'));
-    const stored = state.storeComment(owner, repo, issue, body, state.bot, 'NONE');
-    return c.json(state.commentJson(apiBase(c), stored), 201);
+    const where = { owner, repo, issue, body, user: state.bot, authorAssociation: 'NONE' };
+    return c.json(state.commentJson(apiBase(c), state.storeComment(where)), 201);
   });
 
-  const reactionRoute =
-    (subject: RecordedReaction['subject']) =>
-    (c: FakeContext): Response => {
-      const [owner, repo] = ownerRepo(c);
-      const commentId = Number(c.req.param('id'));
-      const content = bodyObject(c).content;
-      if (typeof content !== 'string' || !REACTIONS.has(content)) {
-        return ghError(c, 422, 'Validation Failed');
-      }
-      // Comments from webhooks are not seeded here, so any comment id is accepted.
-      const existing = state.reactions.find(
-        (r) =>
-          r.subject === subject &&
-          r.commentId === commentId &&
-          r.content === content &&
-          repoKey(r.owner, r.repo) === repoKey(owner, repo),
-      );
-      const reaction = existing ?? {
-        owner,
-        repo,
-        subject,
-        commentId,
-        content: content as ReactionContent,
-        id: state.nextId(),
-      };
-      if (!existing) state.reactions.push(reaction);
-      return c.json(
-        {
-          id: reaction.id,
-          node_id: Buffer.from(`08:Reaction${reaction.id}`).toString('base64'),
-          user: state.bot,
-          content: reaction.content,
-          created_at: iso(Date.now()),
-        },
-        existing ? 200 : 201,
-      );
+  const reactionRoute = (subject: RecordedReaction['subject']) => (c: FakeContext) => {
+    const [owner, repo] = ownerRepo(c);
+    const commentId = Number(c.req.param('id'));
+    const content = bodyOf(c).content;
+    if (typeof content !== 'string' || !REACTION_CONTENTS.includes(content)) {
+      return ghError(c, 422, 'Validation Failed');
+    }
+    // Comments from webhooks are not seeded here, so any comment id is accepted.
+    const existing = state.reactions.find(
+      (r) =>
+        r.subject === subject &&
+        r.commentId === commentId &&
+        r.content === content &&
+        repoKey(r.owner, r.repo) === repoKey(owner, repo),
+    );
+    const reaction = existing ?? { owner, repo, subject, commentId, content, id: state.nextId() };
+    if (!existing) state.reactions.push(reaction);
+    const node_id = Buffer.from(`08:Reaction${reaction.id}`).toString('base64');
+    const json = {
+      id: reaction.id,
+      node_id,
+      user: state.bot,
+      content,
+      created_at: iso(Date.now()),
     };
+    return c.json(json, existing ? 200 : 201);
+  };
   app.post('/repos/:owner/:repo/issues/comments/:id/reactions', reactionRoute('issue_comment'));
   app.post(
     '/repos/:owner/:repo/pulls/comments/:id/reactions',
     reactionRoute('pull_request_review_comment'),
   );
+
+  const issueJson = (c: FakeContext, i: FakeIssue) => ({
+    id: 6_000_000_000 + i.number,
+    node_id: Buffer.from(`05:Issue${i.number}`).toString('base64'),
+    url: `${apiBase(c)}/repos/${i.owner}/${i.repo}/issues/${i.number}`,
+    html_url: `${state.htmlBase}/${i.owner}/${i.repo}/issues/${i.number}`,
+    number: i.number,
+    state: i.state,
+    title: i.title,
+    body: i.body,
+    user: state.bot,
+    labels: i.labels.map((name) => ({ name })),
+    assignees: [],
+    comments: 0,
+    created_at: iso(Date.now()),
+    author_association: 'NONE',
+  });
+  const issuesOf = (c: FakeContext) => {
+    const key = repoKey(...ownerRepo(c));
+    return state.issues.filter((i) => repoKey(i.owner, i.repo) === key);
+  };
+  const issueOf = (c: FakeContext) =>
+    issuesOf(c).find((i) => i.number === Number(c.req.param('number')));
+
+  app.post('/repos/:owner/:repo/issues', (c) => {
+    const [owner, repo] = ownerRepo(c);
+    const body = bodyOf(c);
+    if (typeof body.title !== 'string' || body.title === '') {
+      return invalidRequest(c, '"title" wasn\'t supplied.');
+    }
+    const labels = Array.isArray(body.labels)
+      ? body.labels.filter((l) => typeof l === 'string')
+      : [];
+    const issue: FakeIssue = {
+      owner,
+      repo,
+      number: 5_001 + state.issues.length,
+      title: body.title,
+      body: typeof body.body === 'string' ? body.body : '',
+      labels,
+      state: 'open',
+      author: state.bot.login,
+    };
+    state.issues.push(issue);
+    return c.json(issueJson(c, issue), 201);
+  });
+
+  app.get('/repos/:owner/:repo/issues', (c) => {
+    const wanted = c.req.query('state') ?? 'open';
+    const labels = (c.req.query('labels') ?? '').split(',').filter((l) => l !== '');
+    const listed = issuesOf(c).filter(
+      (i) => (wanted === 'all' || i.state === wanted) && labels.every((l) => i.labels.includes(l)),
+    );
+    if (c.req.query('direction') === 'desc') listed.reverse();
+    return c.json(paginate(c, listed).map((i) => issueJson(c, i)));
+  });
+
+  app.get('/repos/:owner/:repo/issues/:number{[0-9]+}', (c) => {
+    const issue = issueOf(c);
+    return issue ? c.json(issueJson(c, issue)) : notFound(c);
+  });
+
+  app.patch('/repos/:owner/:repo/issues/:number{[0-9]+}', (c) => {
+    const issue = issueOf(c);
+    if (!issue) return notFound(c);
+    const wanted = bodyOf(c).state;
+    if (wanted === 'open' || wanted === 'closed') issue.state = wanted;
+    return c.json(issueJson(c, issue));
+  });
 }

@@ -1,5 +1,5 @@
 /**
- * Pull requests and the issues they close:
+ * Pull requests, their reviews and the issues they close:
  *  - "List pull requests" `GET /repos/{owner}/{repo}/pulls` (`state` default open, `head` as
  *    `owner:branch`, `base`; newest first; paginated) and "Get a pull request" (adds `merged`,
  *    `mergeable`, `rebaseable`, `mergeable_state`, which only the single read has; `user` is
@@ -9,25 +9,31 @@
  *    merge commit while `mergeable` is true:
  *    https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request
  *    https://docs.github.com/en/rest/guides/using-the-rest-api-to-interact-with-your-git-database#checking-mergeability-of-pull-requests
- *    `mergeable_state` values are GraphQL's MergeStateStatus in lower case:
- *    https://docs.github.com/en/graphql/reference/enums#mergestatestatus
  *  - "Update a pull request branch" `PUT …/pulls/{pull_number}/update-branch`
  *    `{ expected_head_sha? }` → 202 `{ message: "Updating pull request branch.", url }`; 422
  *    when `expected_head_sha` is not the head, when the base has no new commits, or when
  *    GitHub cannot push to the head (a fork without "allow edits by maintainers"):
  *    https://docs.github.com/en/rest/pulls/pulls#update-a-pull-request-branch
+ *  - "List comments for a pull request review":
+ *    https://docs.github.com/en/rest/pulls/reviews#list-comments-for-a-pull-request-review
+ *  - "Request reviewers for a pull request" `POST …/pulls/{pull_number}/requested_reviewers`
+ *    `{ reviewers?, team_reviewers? }` → 201 with the pull request (`requested_reviewers`,
+ *    `requested_teams`); 422 when a login is the pull request's author or not a collaborator
+ *    (someone with at least read access), or a team has no access to the repository. "Get all
+ *    requested reviewers for a pull request" `GET …/requested_reviewers` → `{ users, teams }`:
+ *    https://docs.github.com/en/rest/pulls/review-requests
+ *    https://docs.github.com/en/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/requesting-a-pull-request-review
  *  - GraphQL `repository.pullRequest.closingIssuesReferences` (the issues a PR closes, each
  *    an Issue with its `repository`, which may be another repository of the same owner or not:
  *    GitHub links "Fixes owner/repo#N" across repositories), with GitHub's NOT_FOUND error for
- *    a missing pull request:
+ *    a missing pull request, and `reviewThreads` (review-threads.ts):
  *    https://docs.github.com/en/graphql/reference/objects#pullrequest
  */
 import type { Hono } from 'hono';
-import type { FakeContext, FakeEnv } from '../http-fake';
-import { resolveReviewThreads } from './review-threads';
+import { bodyOf, type FakeContext, type FakeEnv } from '../http-fake';
+import { pullNotFound, resolveReviewThreads } from './review-threads';
 import {
   apiBase,
-  bodyObject,
   fakeSha,
   type GitHubState,
   ghError,
@@ -41,101 +47,78 @@ import {
   userJson,
 } from './state';
 
-/** A pull request as "List pull requests" shows it (the single read adds mergeability). */
-export function pullJson(c: FakeContext, state: GitHubState, p: StoredPull) {
-  const htmlBase = state.htmlBase;
-  const repoJson = (owner: string) => ({
-    name: p.repo,
-    full_name: `${owner}/${p.repo}`,
-    owner: userJson(owner, idFor(owner)),
-    html_url: `${htmlBase}/${owner}/${p.repo}`,
-  });
-  return {
-    url: `${apiBase(c)}/repos/${p.owner}/${p.repo}/pulls/${p.number}`,
-    id: 3_000_000_000 + p.number,
-    html_url: `${htmlBase}/${p.owner}/${p.repo}/pull/${p.number}`,
-    number: p.number,
-    state: p.state,
-    locked: false,
-    title: p.title,
-    body: p.body,
-    user: p.author === null ? null : userJson(p.author, p.authorId),
-    created_at: iso(p.createdAt),
-    updated_at: iso(p.createdAt),
-    closed_at: p.state === 'closed' ? iso(p.createdAt) : null,
-    merged_at: p.mergedAt,
-    merge_commit_sha: p.mergeCommitSha,
-    draft: p.draft,
-    maintainer_can_modify: p.maintainerCanModify,
-    requested_reviewers: p.requestedReviewers.map((login) => userJson(login, state.idOf(login))),
-    requested_teams: p.requestedTeams.map((team) => teamJson(team)),
-    head: {
-      label: `${p.headOwner}:${p.headRef}`,
-      ref: p.headRef,
-      sha: p.headSha,
-      user: userJson(p.headOwner, idFor(p.headOwner)),
-      repo: repoJson(p.headOwner),
-    },
-    base: {
-      label: `${p.owner}:${p.baseRef}`,
-      ref: p.baseRef,
-      sha: p.baseSha,
-      user: userJson(p.owner, idFor(p.owner)),
-      repo: repoJson(p.owner),
-    },
-    author_association: 'CONTRIBUTOR',
-  };
-}
-
-/** A team as `requested_teams` lists it; `team` is `org/slug`. */
-export function teamJson(team: string) {
+const teamJson = (team: string) => {
   const slug = team.split('/').pop() ?? team;
   return { id: idFor(`team:${team}`), slug, name: slug };
-}
-
-/** The single read of a pull request: mergeability as GitHub's background job last left it. */
-function singlePullJson(c: FakeContext, state: GitHubState, p: StoredPull) {
-  const m = p.mergeability;
-  const pending = m.pendingReads > 0;
-  if (pending) m.pendingReads -= 1;
-  const merged = p.mergedAt !== null;
-  const mergeable = pending ? null : m.mergeable;
-  return {
-    ...pullJson(c, state, p),
-    merged,
-    mergeable,
-    rebaseable: mergeable,
-    mergeable_state: pending ? 'unknown' : m.state,
-    merge_commit_sha:
-      p.mergeCommitSha ??
-      (merged || mergeable === true ? fakeSha('merge', p.headSha, p.baseSha) : null),
-  };
-}
+};
+const strings = (value: unknown): string[] =>
+  Array.isArray(value) ? value.filter((v): v is string => typeof v === 'string') : [];
 
 export function registerPullRoutes(app: Hono<FakeEnv>, state: GitHubState): void {
-  const htmlBase = state.htmlBase;
+  const { htmlBase } = state;
+  const pullOf = (c: FakeContext) => state.pull(...ownerRepo(c), c.req.param('number') ?? '');
+
+  /** A pull request as "List pull requests" shows it (the single read adds mergeability). */
+  const pullJson = (c: FakeContext, p: StoredPull) => {
+    const side = (owner: string, ref: string, sha: string) => ({
+      label: `${owner}:${ref}`,
+      ref,
+      sha,
+      user: userJson(owner, idFor(owner)),
+      repo: {
+        name: p.repo,
+        full_name: `${owner}/${p.repo}`,
+        owner: userJson(owner, idFor(owner)),
+        html_url: `${htmlBase}/${owner}/${p.repo}`,
+      },
+    });
+    return {
+      url: `${apiBase(c)}/repos/${p.owner}/${p.repo}/pulls/${p.number}`,
+      id: 3_000_000_000 + p.number,
+      html_url: `${htmlBase}/${p.owner}/${p.repo}/pull/${p.number}`,
+      number: p.number,
+      state: p.state,
+      locked: false,
+      title: p.title,
+      body: p.body,
+      user: p.author === null ? null : userJson(p.author, p.authorId),
+      created_at: iso(p.createdAt),
+      updated_at: iso(p.createdAt),
+      closed_at: p.state === 'closed' ? iso(p.createdAt) : null,
+      merged_at: p.mergedAt,
+      merge_commit_sha: p.mergeCommitSha,
+      draft: p.draft,
+      maintainer_can_modify: p.maintainerCanModify,
+      requested_reviewers: p.requestedReviewers.map((login) => userJson(login, state.idOf(login))),
+      requested_teams: p.requestedTeams.map(teamJson),
+      head: side(p.headOwner, p.headRef, p.headSha),
+      base: side(p.owner, p.baseRef, p.baseSha),
+      author_association: 'CONTRIBUTOR',
+    };
+  };
 
   app.get('/repos/:owner/:repo/pulls', (c) => {
-    const [owner, repo] = ownerRepo(c);
+    const key = repoKey(...ownerRepo(c));
     const wanted = c.req.query('state') ?? 'open';
-    const head = c.req.query('head');
+    const head = c.req.query('head')?.toLowerCase();
     const base = c.req.query('base');
     const list = [...state.pulls.values()]
-      .filter((p) => repoKey(p.owner, p.repo) === repoKey(owner, repo))
-      .filter((p) => wanted === 'all' || p.state === wanted)
-      .filter((p) => !head || `${p.headOwner}:${p.headRef}`.toLowerCase() === head.toLowerCase())
-      .filter((p) => !base || p.baseRef === base)
+      .filter(
+        (p) =>
+          repoKey(p.owner, p.repo) === key &&
+          (wanted === 'all' || p.state === wanted) &&
+          (!head || `${p.headOwner}:${p.headRef}`.toLowerCase() === head) &&
+          (!base || p.baseRef === base),
+      )
       .sort((a, b) => b.number - a.number);
-    return c.json(paginate(c, list).map((p) => pullJson(c, state, p)));
+    return c.json(paginate(c, list).map((p) => pullJson(c, p)));
   });
 
-  // https://docs.github.com/en/rest/pulls/reviews#list-comments-for-a-pull-request-review
   app.get('/repos/:owner/:repo/pulls/:number/reviews/:review/comments', (c) => {
     const [owner, repo] = ownerRepo(c);
     const number = c.req.param('number');
-    const pullKey = `${repoKey(owner, repo)}#${number}`;
     const review = Number(c.req.param('review'));
-    const list = state.reviewComments.get(`${pullKey}/${review}`);
+    const list = state.reviewComments.get(`${repoKey(owner, repo)}#${number}/${review}`);
     if (!list) return notFound(c);
     return c.json(
       paginate(c, list).map((comment) => ({
@@ -152,41 +135,87 @@ export function registerPullRoutes(app: Hono<FakeEnv>, state: GitHubState): void
     );
   });
 
+  // The single read: mergeability as GitHub's background job last left it.
   app.get('/repos/:owner/:repo/pulls/:number', (c) => {
-    const pull = state.pull(...ownerRepo(c), c.req.param('number'));
-    return pull ? c.json(singlePullJson(c, state, pull)) : notFound(c);
+    const p = pullOf(c);
+    if (!p) return notFound(c);
+    const m = p.mergeability;
+    const pending = m.pendingReads > 0;
+    if (pending) m.pendingReads -= 1;
+    const merged = p.mergedAt !== null;
+    const mergeable = pending ? null : m.mergeable;
+    const testMerge = merged || mergeable === true ? fakeSha('merge', p.headSha, p.baseSha) : null;
+    return c.json({
+      ...pullJson(c, p),
+      merged,
+      mergeable,
+      rebaseable: mergeable,
+      mergeable_state: pending ? 'unknown' : m.state,
+      merge_commit_sha: p.mergeCommitSha ?? testMerge,
+    });
   });
 
   app.put('/repos/:owner/:repo/pulls/:number/update-branch', (c) => {
     const [owner, repo] = ownerRepo(c);
-    const number = Number(c.req.param('number'));
-    const pull = state.pull(owner, repo, number);
+    const pull = pullOf(c);
     if (!pull) return notFound(c);
-    const expected = bodyObject(c).expected_head_sha;
+    const expected = bodyOf(c).expected_head_sha;
     const expectedHeadSha = typeof expected === 'string' ? expected : null;
+    const update = { owner, repo, number: pull.number, expectedHeadSha };
     const refusal = updateBranchRefusal(pull, expectedHeadSha);
     if (refusal !== null) {
-      state.branchUpdates.push({ owner, repo, number, expectedHeadSha, status: 422, refusal });
+      state.branchUpdates.push({ ...update, status: 422, refusal });
       return ghError(c, 422, refusal);
     }
     // GitHub merges the base into the head; the new head's mergeability is computed afresh.
     pull.headSha = fakeSha('update-branch', pull.headSha, pull.baseSha);
     pull.mergeability = { mergeable: true, state: 'clean', pendingReads: 1 };
-    state.branchUpdates.push({
-      owner,
-      repo,
-      number,
-      expectedHeadSha,
-      status: 202,
-      headSha: pull.headSha,
-    });
-    return c.json(
-      {
-        message: 'Updating pull request branch.',
-        url: `${htmlBase}/repos/${owner}/${repo}/pulls/${number}`,
-      },
-      202,
+    state.branchUpdates.push({ ...update, status: 202, headSha: pull.headSha });
+    const url = `${htmlBase}/repos/${owner}/${repo}/pulls/${pull.number}`;
+    return c.json({ message: 'Updating pull request branch.', url }, 202);
+  });
+
+  app.post('/repos/:owner/:repo/pulls/:number/requested_reviewers', (c) => {
+    const [owner, repo] = ownerRepo(c);
+    const pull = pullOf(c);
+    if (!pull) return notFound(c);
+    const body = bodyOf(c);
+    const reviewers = strings(body.reviewers);
+    const teams = strings(body.team_reviewers).map((t) => (t.includes('/') ? t : `${owner}/${t}`));
+    if (reviewers.length === 0 && teams.length === 0) {
+      return ghError(c, 422, 'Invalid request.\n\nNo reviewers or team_reviewers given.');
+    }
+    const lower = (login: string | null) => login?.toLowerCase();
+    if (reviewers.some((r) => lower(r) === lower(pull.author))) {
+      return ghError(c, 422, 'Review cannot be requested from pull request author.');
+    }
+    const strangers = reviewers.filter((login) => state.permission(owner, repo, login) === 'none');
+    const teamsWithout = teams.filter(
+      (team) => !state.teams.has(`${repoKey(owner, repo)}:${team.toLowerCase()}`),
     );
+    if (strangers.length > 0 || teamsWithout.length > 0) {
+      return ghError(
+        c,
+        422,
+        `Reviews may only be requested from collaborators. One or more of the users or teams you specified is not a collaborator of the ${owner}/${repo} repository.`,
+      );
+    }
+    for (const login of reviewers) {
+      if (!pull.requestedReviewers.some((r) => lower(r) === lower(login))) {
+        pull.requestedReviewers.push(login);
+      }
+    }
+    pull.requestedTeams.push(...teams.filter((team) => !pull.requestedTeams.includes(team)));
+    return c.json(pullJson(c, pull), 201);
+  });
+
+  app.get('/repos/:owner/:repo/pulls/:number/requested_reviewers', (c) => {
+    const pull = pullOf(c);
+    if (!pull) return notFound(c);
+    return c.json({
+      users: pull.requestedReviewers.map((login) => userJson(login, state.idOf(login))),
+      teams: pull.requestedTeams.map(teamJson),
+    });
   });
 }
 
@@ -207,7 +236,7 @@ function updateBranchRefusal(pull: StoredPull, expectedHeadSha: string | null): 
 /** GraphQL, served at `/graphql` (github.com) and `/api/graphql` (GitHub Enterprise Server). */
 export function registerGraphqlRoutes(app: Hono<FakeEnv>, state: GitHubState): void {
   app.post('/graphql', (c) => {
-    const body = bodyObject(c);
+    const body = bodyOf(c);
     const query = typeof body.query === 'string' ? body.query : '';
     const vars = (body.variables ?? {}) as Record<string, unknown>;
     // Answered by the field the query asks for under repository.pullRequest.
@@ -219,40 +248,19 @@ export function registerGraphqlRoutes(app: Hono<FakeEnv>, state: GitHubState): v
     const repo = String(vars.repo ?? vars.name ?? '');
     const number = Number(vars.number ?? vars.pr ?? vars.prNumber);
     const key = `${repoKey(owner, repo)}#${number}`;
-    if (!state.pulls.has(key) && !state.links.has(key)) {
-      return c.json({
-        data: { repository: { pullRequest: null } },
-        errors: [
-          {
-            type: 'NOT_FOUND',
-            path: ['repository', 'pullRequest'],
-            message: `Could not resolve to a PullRequest with the number of ${number}.`,
-          },
-        ],
-      });
-    }
+    if (!state.pulls.has(key) && !state.links.has(key)) return c.json(pullNotFound(number));
     const first = Number(/closingIssuesReferences\s*\(\s*first:\s*(\d+)/.exec(query)?.[1] ?? 100);
     const issues = state.links.get(key) ?? [];
-    return c.json({
-      data: {
-        repository: {
-          pullRequest: {
-            number,
-            closingIssuesReferences: {
-              totalCount: issues.length,
-              nodes: issues.slice(0, first).map((ref) => {
-                // "Fixes other-owner/other-repo#12" links an issue of another repository.
-                const [, o = owner, r = repo, n = String(ref)] =
-                  /^([^/]+)\/([^#]+)#(\d+)$/.exec(String(ref)) ?? [];
-                return {
-                  number: Number(n),
-                  repository: { name: r, nameWithOwner: `${o}/${r}`, owner: { login: o } },
-                };
-              }),
-            },
-          },
-        },
-      },
+    const nodes = issues.slice(0, first).map((ref) => {
+      // "Fixes other-owner/other-repo#12" links an issue of another repository.
+      const [, o = owner, r = repo, n = String(ref)] =
+        /^([^/]+)\/([^#]+)#(\d+)$/.exec(String(ref)) ?? [];
+      return {
+        number: Number(n),
+        repository: { name: r, nameWithOwner: `${o}/${r}`, owner: { login: o } },
+      };
     });
+    const closingIssuesReferences = { totalCount: issues.length, nodes };
+    return c.json({ data: { repository: { pullRequest: { number, closingIssuesReferences } } } });
   });
 }

@@ -1,7 +1,7 @@
 /**
  * The fake GitHub's state (permissions, comments, reactions, pull requests, workflow runs,
- * files, installation tokens) and the JSON shapes GitHub's REST API answers with. The route
- * modules beside this one read and change it; `createFakeGitHub` seeds it for tests.
+ * files, issues, check runs, installation tokens) and the JSON shapes GitHub's REST API answers
+ * with. The route modules beside this one read and change it; `createFakeGitHub` seeds it.
  */
 import { createHash } from 'node:crypto';
 import type { ContentfulStatusCode } from 'hono/utils/http-status';
@@ -18,8 +18,7 @@ export const REACTION_CONTENTS = [
   'hooray',
   'rocket',
   'eyes',
-] as const;
-export type ReactionContent = (typeof REACTION_CONTENTS)[number];
+];
 
 export interface FakeGitHubOptions {
   /** Port to listen on (startFakeGitHub only); default 0, a free port. */
@@ -40,27 +39,7 @@ export interface FakeGitHubOptions {
   defaultBranch?: string;
 }
 
-export interface IssueCommentJson {
-  url: string;
-  html_url: string;
-  issue_url: string;
-  id: number;
-  node_id: string;
-  user: GitHubUserJson;
-  created_at: string;
-  updated_at: string;
-  author_association: string;
-  body: string;
-  performed_via_github_app: null;
-}
-
-export interface GitHubUserJson {
-  login: string;
-  id: number;
-  node_id: string;
-  type: 'User' | 'Bot';
-  site_admin: boolean;
-}
+export type GitHubUserJson = ReturnType<typeof userJson>;
 
 export interface PullRequestSeed {
   owner: string;
@@ -113,12 +92,13 @@ export interface Mergeability {
 }
 
 export type JobConclusion = 'success' | 'failure' | 'cancelled' | 'skipped' | 'timed_out' | null;
+type RunStatus = 'queued' | 'in_progress' | 'completed';
 
 export interface WorkflowJobSeed {
   id: number;
   name: string;
   conclusion: JobConclusion;
-  status?: 'queued' | 'in_progress' | 'completed';
+  status?: RunStatus;
   log?: string;
   /** Content type the log download is served with (default text/plain). */
   logContentType?: string;
@@ -137,7 +117,7 @@ export interface WorkflowRunSeed {
   workflowId?: number;
   event?: string;
   /** Default completed when every job is. */
-  status?: 'queued' | 'in_progress' | 'completed';
+  status?: RunStatus;
   /** When it was created (ISO); lists are newest first. Default: when seeded. */
   createdAt?: string;
 }
@@ -148,14 +128,8 @@ export interface RecordedReaction {
   /** Which comment API it went through. */
   subject: 'issue_comment' | 'pull_request_review_comment';
   commentId: number;
-  content: ReactionContent;
+  content: string;
   id: number;
-}
-
-export interface IssuedToken {
-  installationId: number;
-  jwt: string;
-  token: string;
 }
 
 export interface StoredComment {
@@ -170,15 +144,10 @@ export interface StoredComment {
   updatedAt: number;
 }
 
-export interface StoredPull
-  extends Required<
-    Omit<
-      PullRequestSeed,
-      'authorId' | 'author' | 'mergedAt' | 'mergeable' | 'mergeableState' | 'mergeCommitSha'
-    >
-  > {
+export type StoredPull = Required<
+  Omit<PullRequestSeed, 'author' | 'mergedAt' | 'mergeable' | 'mergeableState' | 'mergeCommitSha'>
+> & {
   author: string | null;
-  authorId: number;
   mergedAt: string | null;
   createdAt: number;
   mergeability: Required<Mergeability>;
@@ -187,7 +156,7 @@ export interface StoredPull
   requestedTeams: string[];
   /** Set by `refuseUpdateBranch`: update-branch answers 422 with this message. */
   updateBranchRefusal: string | null;
-}
+};
 
 export type StoredJob = WorkflowJobSeed & { createdAt: number; runAttempt: number };
 
@@ -195,17 +164,16 @@ export interface RunAttempt {
   number: number;
   /** Every job of the attempt: re-run ones (new ids) and those carried over from before. */
   jobs: StoredJob[];
-  status: 'queued' | 'in_progress' | 'completed';
+  status: RunStatus;
   createdAt: number;
 }
 
-export interface StoredRun
-  extends Required<Omit<WorkflowRunSeed, 'jobs' | 'status' | 'createdAt'>> {
+export type StoredRun = Required<Omit<WorkflowRunSeed, 'jobs' | 'status' | 'createdAt'>> & {
   /** The latest attempt's jobs. */
   jobs: StoredJob[];
   attempts: RunAttempt[];
   createdAt: number;
-}
+};
 
 /** "Compare two commits": what `setComparison` seeds. */
 export interface ComparisonSeed {
@@ -242,13 +210,16 @@ export interface ReviewThreadSeed {
   outdated?: boolean;
 }
 
-export interface StoredThread {
+/** A review thread as the fake holds it (`line` is what GraphQL shows before it is outdated). */
+export interface FakeReviewThread {
   id: string;
-  pullKey: string;
+  owner: string;
+  repo: string;
+  number: number;
   path: string;
-  originalLine: number | null;
-  isResolved: boolean;
-  isOutdated: boolean;
+  line: number | null;
+  resolved: boolean;
+  outdated: boolean;
   comments: Array<{ author: string | null; body: string; createdAt: string }>;
 }
 
@@ -264,52 +235,87 @@ export interface RecordedBranchUpdate {
   refusal?: string;
 }
 
-const DOCS = 'https://docs.github.com/rest';
+/** A review comment as `GET …/pulls/{n}/reviews/{id}/comments` lists it. */
+export interface ReviewCommentSeed {
+  id: number;
+  body: string;
+  path: string;
+  /** null: the line is outdated. */
+  line: number | null;
+  login: string;
+}
+
+export interface FakeIssue {
+  owner: string;
+  repo: string;
+  number: number;
+  title: string;
+  body: string;
+  labels: string[];
+  state: 'open' | 'closed';
+  author: string;
+}
+
+export interface RecordedCheckRun {
+  owner: string;
+  repo: string;
+  id: number;
+  name: string;
+  headSha: string;
+  status: string;
+  conclusion: string | null;
+  output: {
+    title: string;
+    summary: string;
+    annotations: Array<
+      Record<'path' | 'annotation_level' | 'message', string> &
+        Record<'start_line' | 'end_line', number>
+    >;
+  } | null;
+}
 
 export function repoKey(owner: string, repo: string): string {
   return `${owner}/${repo}`.toLowerCase();
 }
 
 /** GitHub's error body: `{ message, documentation_url, status }`. */
-export function ghError(
-  c: FakeContext,
-  status: ContentfulStatusCode,
-  message: string,
-  documentationUrl = DOCS,
-): Response {
-  return c.json({ message, documentation_url: documentationUrl, status: String(status) }, status);
+export function ghError(c: FakeContext, status: ContentfulStatusCode, message: string): Response {
+  const body = {
+    message,
+    documentation_url: 'https://docs.github.com/rest',
+    status: String(status),
+  };
+  return c.json(body, status);
 }
 
 export const notFound = (c: FakeContext) => ghError(c, 404, 'Not Found');
+/** `Invalid request.` with GitHub's second line, as validation failures read. */
+export const invalidRequest = (c: FakeContext, why: string) =>
+  ghError(c, 422, `Invalid request.\n\n${why}`);
 
-export function iso(ms: number): string {
-  // GitHub timestamps have no milliseconds.
-  return new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** GitHub timestamps have no milliseconds. */
+export const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
+
+export function userJson(login: string, id: number, type: 'User' | 'Bot' = 'User') {
+  const node_id = Buffer.from(`04:User${id}`).toString('base64');
+  return { login, id, node_id, type, site_admin: false };
 }
 
-export function userJson(login: string, id: number, type: 'User' | 'Bot' = 'User'): GitHubUserJson {
-  return {
-    login,
-    id,
-    node_id: Buffer.from(`04:User${id}`).toString('base64'),
-    type,
-    site_admin: false,
-  };
-}
+const sha1 = (...parts: Array<string | Buffer>) => {
+  const hash = createHash('sha1');
+  for (const part of parts) hash.update(part);
+  return hash.digest();
+};
 
 /** Stable fake id for a login, so the same login always gets the same user id. */
-export function idFor(login: string): number {
-  return (createHash('sha1').update(login).digest().readUInt32BE(0) % 90_000_000) + 10_000_000;
-}
+export const idFor = (login: string) => (sha1(login).readUInt32BE(0) % 90_000_000) + 10_000_000;
 
 /** A stable 40-hex sha for fake commits. */
-export function fakeSha(...parts: string[]): string {
-  return createHash('sha1').update(parts.join('\0')).digest('hex');
-}
+export const fakeSha = (...parts: string[]) => sha1(parts.join('\0')).toString('hex');
 
 export function gitBlobSha(text: string): string {
   const data = Buffer.from(text);
-  return createHash('sha1').update(`blob ${data.length}\0`).update(data).digest('hex');
+  return sha1(`blob ${data.length}\0`, data).toString('hex');
 }
 
 /** Reads per_page/page like GitHub (default 30, max 100) and sets its Link header. */
@@ -323,37 +329,24 @@ export function paginate<T>(c: FakeContext, items: T[]): T[] {
     url.searchParams.set('page', String(p));
     return `<${url}>; rel="${rel}"`;
   };
-  const links: string[] = [];
-  if (page > 1) links.push(link(page - 1, 'prev'));
-  if (page < last) links.push(link(page + 1, 'next'), link(last, 'last'));
-  if (page > 1) links.push(link(1, 'first'));
+  const links = [
+    ...(page > 1 ? [link(page - 1, 'prev')] : []),
+    ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),
+    ...(page > 1 ? [link(1, 'first')] : []),
+  ];
   if (links.length > 0) c.header('link', links.join(', '));
   return items.slice((page - 1) * perPage, page * perPage);
 }
 
-export function bodyObject(c: FakeContext): Record<string, unknown> {
-  const body = c.get('body');
-  return body !== null && typeof body === 'object' && !Array.isArray(body)
-    ? (body as Record<string, unknown>)
-    : {};
-}
-
-export function ownerRepo(c: FakeContext): [string, string] {
-  return [c.req.param('owner') ?? '', c.req.param('repo') ?? ''];
-}
+export const ownerRepo = (c: FakeContext): [string, string] => [
+  c.req.param('owner') ?? '',
+  c.req.param('repo') ?? '',
+];
 
 /** Origin of the API as the request reached it. */
 export const apiBase = (c: FakeContext) => new URL(c.req.url).origin;
 
-/** A review comment as `GET …/pulls/{n}/reviews/{id}/comments` lists it. */
-export interface ReviewCommentSeed {
-  id: number;
-  body: string;
-  path: string;
-  /** null: the line is outdated. */
-  line: number | null;
-  login: string;
-}
+const RERUN_CONCLUSIONS = new Set(['failure', 'timed_out', 'cancelled']);
 
 export class GitHubState {
   readonly appId: number;
@@ -376,13 +369,17 @@ export class GitHubState {
   /** `owner/repo@base...head` → its comparison. */
   readonly comparisons = new Map<string, ComparisonSeed>();
   /** Review threads by id, in the order they were added. */
-  readonly threads = new Map<string, StoredThread>();
+  readonly threads = new Map<string, FakeReviewThread>();
   readonly branchUpdates: RecordedBranchUpdate[] = [];
   /** `owner/repo:org/team` of teams with access to the repository. */
   readonly teams = new Set<string>();
   readonly files = new Map<string, string>();
-  readonly tokens: IssuedToken[] = [];
+  readonly tokens: Array<{ installationId: number; jwt: string; token: string }> = [];
   readonly userIds = new Map<string, number>();
+  /** Issues the App opened, check runs it created, branches besides the default one. */
+  readonly issues: FakeIssue[] = [];
+  readonly checkRuns: RecordedCheckRun[] = [];
+  readonly branches = new Set<string>();
   /** Where job logs are downloaded from (GitHub redirects to storage on another origin). */
   logsUrl: string | undefined;
   #nextId = 2_000_000_001;
@@ -404,11 +401,16 @@ export class GitHubState {
     return this.userIds.get(login.toLowerCase()) ?? idFor(login);
   }
 
-  commentJson(api: string, s: StoredComment): IssueCommentJson {
+  permission(owner: string, repo: string, login: string): GitHubPermission {
+    return this.permissions.get(`${repoKey(owner, repo)}:${login.toLowerCase()}`) ?? 'none';
+  }
+
+  commentJson(api: string, s: StoredComment) {
+    const repoApi = `${api}/repos/${s.owner}/${s.repo}/issues`;
     return {
-      url: `${api}/repos/${s.owner}/${s.repo}/issues/comments/${s.id}`,
+      url: `${repoApi}/comments/${s.id}`,
       html_url: `${this.htmlBase}/${s.owner}/${s.repo}/issues/${s.issue}#issuecomment-${s.id}`,
-      issue_url: `${api}/repos/${s.owner}/${s.repo}/issues/${s.issue}`,
+      issue_url: `${repoApi}/${s.issue}`,
       id: s.id,
       node_id: Buffer.from(`012:IssueComment${s.id}`).toString('base64'),
       user: s.user,
@@ -427,41 +429,19 @@ export class GitHubState {
   }
 
   storeComment(
-    owner: string,
-    repo: string,
-    issue: number,
-    body: string,
-    user: GitHubUserJson,
-    authorAssociation: string,
+    where: Pick<StoredComment, 'owner' | 'repo' | 'issue' | 'body' | 'user' | 'authorAssociation'>,
   ): StoredComment {
     const now = Date.now();
-    const stored: StoredComment = {
-      owner,
-      repo,
-      issue,
-      id: this.nextId(),
-      body,
-      user,
-      authorAssociation,
-      createdAt: now,
-      updatedAt: now,
-    };
+    const stored = { ...where, id: this.nextId(), createdAt: now, updatedAt: now };
     this.comments.set(stored.id, stored);
     return stored;
   }
 
   addPullRequest(seed: PullRequestSeed): void {
-    const {
-      mergeable = true,
-      mergeableState = 'clean',
-      mergeCommitSha,
-      authorId,
-      mergedAt,
-      ...rest
-    } = seed;
+    const { mergeable = true, mergeableState = 'clean', mergeCommitSha, mergedAt, ...rest } = seed;
     this.pulls.set(`${repoKey(seed.owner, seed.repo)}#${seed.number}`, {
       ...rest,
-      authorId: authorId ?? idFor(seed.author ?? 'ghost'),
+      authorId: seed.authorId ?? idFor(seed.author ?? 'ghost'),
       headOwner: seed.headOwner ?? seed.author ?? seed.owner,
       baseRef: seed.baseRef ?? this.defaultBranch,
       baseSha: seed.baseSha ?? '0'.repeat(40),
@@ -485,8 +465,7 @@ export class GitHubState {
   }
 
   addWorkflowRun(seed: WorkflowRunSeed): void {
-    const now = Date.now();
-    const createdAt = seed.createdAt ? Date.parse(seed.createdAt) : now;
+    const createdAt = seed.createdAt ? Date.parse(seed.createdAt) : Date.now();
     const path = seed.path ?? '.github/workflows/ci.yml';
     const jobs = seed.jobs.map((j) => ({ ...j, createdAt, runAttempt: 1 }));
     const allDone = jobs.every((j) => (j.status ?? 'completed') === 'completed');
@@ -517,40 +496,24 @@ export class GitHubState {
    * "Re-run failed jobs": a new attempt in which the failed, timed-out and cancelled jobs run
    * again under new ids (queued until `completeRerun`) and the others are carried over.
    */
-  rerunFailedJobs(run: StoredRun): RunAttempt {
+  rerunFailedJobs(run: StoredRun): void {
     const now = Date.now();
     const number = run.attempts.length + 1;
-    const jobs = run.jobs.map((job): StoredJob => {
+    run.jobs = run.jobs.map((job): StoredJob => {
       if (!RERUN_CONCLUSIONS.has(job.conclusion ?? '')) return job;
-      const again: StoredJob = {
-        ...job,
-        id: this.nextId(),
-        conclusion: null,
-        status: 'queued',
-        createdAt: now,
-        runAttempt: number,
-      };
-      this.jobs.set(again.id, { run, job: again });
-      return again;
+      const again = { ...job, id: this.nextId(), conclusion: null, status: 'queued' as const };
+      const rerun = { ...again, createdAt: now, runAttempt: number };
+      this.jobs.set(rerun.id, { run, job: rerun });
+      return rerun;
     });
-    const attempt: RunAttempt = { number, jobs, status: 'queued', createdAt: now };
-    run.attempts.push(attempt);
-    run.jobs = jobs;
-    return attempt;
+    run.attempts.push({ number, jobs: run.jobs, status: 'queued', createdAt: now });
   }
 }
 
-const RERUN_CONCLUSIONS = new Set(['failure', 'timed_out', 'cancelled']);
-
 /** A run's (or an attempt's) conclusion from its jobs; null while it is not completed. */
-export function conclusionOf(
-  jobs: StoredJob[],
-  status: RunAttempt['status'],
-): 'success' | 'failure' | 'cancelled' | null {
+export function conclusionOf(jobs: StoredJob[], status: RunStatus) {
   if (status !== 'completed') return null;
-  if (jobs.some((j) => j.conclusion === 'failure' || j.conclusion === 'timed_out')) {
+  if (jobs.some((j) => j.conclusion === 'failure' || j.conclusion === 'timed_out'))
     return 'failure';
-  }
-  if (jobs.some((j) => j.conclusion === 'cancelled')) return 'cancelled';
-  return 'success';
+  return jobs.some((j) => j.conclusion === 'cancelled') ? 'cancelled' : 'success';
 }

@@ -3,38 +3,20 @@
  * A subpath of its own because it loads the apps (the fakes in the main entry do not), and
  * the apps' own tests use the main entry.
  */
-export {
-  type ChildHandle,
-  spawnChild,
-  spawnWorker,
-  WORKER_PROCESS_ENTRY,
-  type WorkerProcess,
-} from './child';
+export { type ChildHandle, spawnChild, spawnWorker, type WorkerProcess } from './child';
 export {
   DEV_SERVER_SEARCH_ATTRIBUTES,
   type DevServer,
-  type DevServerOptions,
   freePort,
   startDevServer,
   temporalCliPath,
 } from './dev-server';
 export { holdCommentBehindAgentError } from './held-comment';
-export { startTestIngress, type TestIngress, type TestIngressOptions } from './ingress';
-export { type AgentReview, seedAgentReview } from './review';
+export { startTestIngress } from './ingress';
+export { seedAgentReview } from './review';
+export { AGENT_LOGIN, CODER_USER, LEAD, type Stack, startStack, WEBHOOK_SECRET } from './stack';
 export {
-  AGENT_LOGIN,
-  CODER_USER,
-  LEAD,
-  type Stack,
-  type StackOptions,
-  startStack,
-  WEBHOOK_SECRET,
-} from './stack';
-export {
-  allActivities,
   contextCost,
-  type InProcessWorker,
-  type InProcessWorkerOptions,
   quietRuntime,
   replayTimes,
   startInProcessWorker,

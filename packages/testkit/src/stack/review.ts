@@ -3,7 +3,8 @@
  * (linked to the issue), the review's comments behind the review's comments route, and the
  * webhooks (one per comment, one for the review) ready to send through the ingress.
  */
-import type { FakeGitHubApp, ReviewCommentSeed } from '../fake-github';
+import type { FakeGitHubApp } from '../fake-github';
+import type { ReviewCommentSeed } from '../fake-github/state';
 import { samplePayloads, type WebhookPayload } from '../webhooks';
 import { AGENT_LOGIN } from './stack';
 

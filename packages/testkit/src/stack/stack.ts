@@ -12,14 +12,9 @@ import { taskName } from '@code-factory/naming';
 import type { WorkerDeps } from '@code-factory/worker';
 import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
-import {
-  type CoderRelease,
-  DEFAULT_RELEASE,
-  type FakeCoder,
-  type FakeCoderOptions,
-  startFakeCoder,
-} from '../fake-coder';
-import { type FakeGitHub, startFakeGitHub } from '../fake-github';
+import { type FakeCoderOptions, startFakeCoder } from '../fake-coder';
+import { type CoderRelease, DEFAULT_RELEASE } from '../fake-coder/release';
+import { startFakeGitHub } from '../fake-github';
 import { testAppKey } from '../keys';
 import { until } from '../until';
 import { samplePayloads } from '../webhooks';
@@ -40,97 +35,8 @@ export const AGENT_LOGIN = 'xmtp-coder-agent';
 
 type Repo = { owner: string; name: string };
 
-export interface Stack {
-  ingressUrl: string;
-  coder: FakeCoder;
-  github: FakeGitHub;
-  client: Client;
-  taskQueue: string;
-  /** CODER_TASK_NAME_PREFIX of this stack. */
-  prefix: string;
-  /**
-   * This stack's repository: its owner is unique per stack, because tests share one Temporal
-   * server and a repository's workflow (ID `repo-owner/name`) must not be shared by stacks.
-   */
-  repo: Repo;
-  /** The template the fake Coder serves for repositories with a config. */
-  configTemplate: { activeVersionId: string };
-  /** The worker's environment (`WorkerConfigSchema`), e.g. for a worker process of the test's. */
-  workerEnv: Record<string, string>;
-  /** The task name (= workflow ID) of an issue in this stack (of `repo` unless given). */
-  taskName(issueNumber: number, repo?: Repo): string;
-  /**
-   * Parameters of `samplePayloads` for an issue of this stack's repository, sent by LEAD and
-   * assigned to the agent.
-   */
-  issue(issueNumber: number): {
-    owner: string;
-    repo: string;
-    issueNumber: number;
-    sender: string;
-    senderId: number;
-    assignee: string;
-  };
-  /** Assigns an issue to the agent through the ingress (as LEAD); returns the workflow ID. */
-  assign(issueNumber: number, title: string, repo?: Repo): Promise<string>;
-  /** The `state` query of a task workflow. */
-  state(workflowId: string): Promise<TaskSnapshot>;
-  /**
-   * Whether a workflow with this ID exists (any status). Read by ID, so it is exact at once:
-   * after the ingress answered a delivery, `false` proves the delivery started nothing.
-   */
-  workflowExists(workflowId: string): Promise<boolean>;
-  /** Signals a workflow has received so far (its history's signal events); 0 if it does not exist. */
-  signalCount(workflowId: string): Promise<number>;
-  /**
-   * Waits until the workflow has nothing in flight: no workflow task and no activity pending
-   * (a retrying activity stays pending). The positive signal before asserting that nothing
-   * else happened.
-   */
-  waitForIdle(workflowId: string, timeoutMs?: number): Promise<void>;
-  /** Polls the `state` query until `check` holds; returns that state. */
-  waitFor(
-    workflowId: string,
-    check: (state: TaskSnapshot) => boolean,
-    timeoutMs?: number,
-  ): Promise<TaskSnapshot>;
-  /** Polls the `state` query until the phase is one of `phases`. */
-  waitForPhase(workflowId: string, phases: string[], timeoutMs?: number): Promise<void>;
-  /**
-   * What the issue's agent received so far, in order (the brief first), whichever backend
-   * runs it; undefined while Coder has no agent for it.
-   */
-  agentTexts(workflowId: string): string[] | undefined;
-  /** Whether the issue's agent is still live in Coder (a task not deleted, a chat not archived). */
-  agentLive(workflowId: string): boolean;
-  /** The Coder user linked to LEAD's GitHub account (the requester of every assignment). */
-  coderUserId: string;
-  /** What the in-process worker detected in the fake Coder. */
-  coderBackend(): WorkerDeps['coder'];
-  /** The in-process worker's dependencies (its GitHub App, Coder backends, timings). */
-  workerDeps(): WorkerDeps;
-  /** The worker process, when the stack runs one (`worker: 'child'`). */
-  workerProcess(): WorkerProcess | undefined;
-  /** Ingress log lines (JSON), for tests that scan them. */
-  ingressLogs: string[];
-  /** Posts a webhook through the fake GitHub (recorded in its delivery log). */
-  deliver(
-    event: string,
-    payload: unknown,
-    deliveryId?: string,
-  ): Promise<{ status: number; body: unknown }>;
-  /** Signs and posts a webhook straight to the ingress; also says how long the answer took. */
-  deliverDirect: TestIngress['deliver'];
-  stopWorker(): Promise<void>;
-  startWorker(): Promise<void>;
-  /** Stops the ingress: deliveries fail as they would while it is down or deploying. */
-  stopIngress(): Promise<void>;
-  /** Starts it again on the same port. */
-  startIngress(): Promise<void>;
-  /** host:port of the Temporal server the stack uses. */
-  address: string;
-  close(): Promise<void>;
-}
+/** The product for a test: see `startStack`. */
+export type Stack = Awaited<ReturnType<typeof startStack>>;
 
 export interface StackOptions {
   /** Extra worker environment (e.g. CODER_BACKEND). */
@@ -174,7 +80,7 @@ export interface StackOptions {
   redeliverySchedule?: { intervalMs: number; maxPerRun?: number };
 }
 
-export async function startStack(options: StackOptions = {}): Promise<Stack> {
+export async function startStack(options: StackOptions = {}) {
   // Unless the test installed a Runtime of its own first (e.g. to collect worker logs).
   quietRuntime();
   // The vitest context only inside vitest: the bench uses this stack with its own server.
@@ -272,46 +178,40 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const ingressLogs = ingress?.logs ?? [];
   // Webhooks go through the fake GitHub, which records each delivery and its outcome.
   github.configureWebhook({ url: `${ingressUrl}/webhooks/github`, secret: WEBHOOK_SECRET });
-  const deliver: Stack['deliver'] = async (event, payload, deliveryId) => {
-    const { status, body } = await github.sendWebhook(
-      event,
-      payload,
-      deliveryId ? { guid: deliveryId } : {},
-    );
+  /** Posts a webhook through the fake GitHub (recorded in its delivery log). */
+  const deliver = async (event: string, payload: unknown, deliveryId?: string) => {
+    const guid = deliveryId ? { guid: deliveryId } : {};
+    const { status, body } = await github.sendWebhook(event, payload, guid);
     return { status, body };
   };
   const stopIngress = async () => {
     await ingress?.close();
     ingress = undefined;
   };
-  const startIngress = async () => {
-    if (ingress) return;
-    ingress = await startTestIngress({ ...ingressOptions, port: ingressPort, logs: ingressLogs });
-  };
   const state = (workflowId: string) => client.workflow.getHandle(workflowId).query(stateQuery);
-  const waitFor: Stack['waitFor'] = async (workflowId, check, timeoutMs = 20_000) => {
+  /** Polls the `state` query until `check` holds; returns that state. */
+  const waitFor = async (
+    workflowId: string,
+    check: (state: TaskSnapshot) => boolean,
+    timeoutMs = 20_000,
+  ): Promise<TaskSnapshot> => {
     let last = '(no answer)';
-    try {
-      return await until(
-        async () => {
-          try {
-            const current = await state(workflowId);
-            last = JSON.stringify(current);
-            return check(current) && current;
-          } catch (err) {
-            last = `query failed: ${err instanceof Error ? err.message : String(err)}`;
-            return undefined;
-          }
-        },
-        workflowId,
-        timeoutMs,
-        50,
-      );
-    } catch {
+    const probe = async () => {
+      try {
+        const current = await state(workflowId);
+        last = JSON.stringify(current);
+        return check(current) && current;
+      } catch (err) {
+        last = `query failed: ${err instanceof Error ? err.message : String(err)}`;
+        return undefined;
+      }
+    };
+    return until(probe, workflowId, timeoutMs, 50).catch(() => {
       throw new Error(`${workflowId}: condition not reached; last: ${last}`);
-    }
+    });
   };
-  const issue: Stack['issue'] = (issueNumber) => ({
+  /** Parameters of `samplePayloads` for an issue of the stack's repository, sent by LEAD. */
+  const issue = (issueNumber: number) => ({
     owner: repo.owner,
     repo: repo.name,
     issueNumber,
@@ -319,10 +219,14 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     senderId: LEAD.id,
     assignee: AGENT_LOGIN,
   });
-  const workerDeps = () => {
+  /** The in-process worker's dependencies (its GitHub App, Coder backends, timings). */
+  const workerDeps = (): WorkerDeps => {
     if (!inProcess) throw new Error('no in-process worker is running');
     return inProcess.deps;
   };
+  const agentChat = (workflowId: string) => coder.chatByLabel('code-factory/task', workflowId);
+  const agentTask = (workflowId: string) =>
+    coder.release === '2.36' ? coder.taskByName(workflowId) : undefined;
 
   return {
     ingressUrl,
@@ -330,46 +234,61 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     github,
     client,
     taskQueue,
+    /** CODER_TASK_NAME_PREFIX of this stack. */
     prefix,
+    /** Ingress log lines (JSON), for tests that scan them. */
     ingressLogs,
+    /** The worker's environment (`WorkerConfigSchema`), e.g. for a worker process of the test's. */
     workerEnv,
-    agentTexts(workflowId) {
-      const chat = coder.chatByLabel('code-factory/task', workflowId);
+    /**
+     * What the issue's agent received so far, in order (the brief first), whichever backend
+     * runs it; undefined while Coder has no agent for it.
+     */
+    agentTexts(workflowId: string): string[] | undefined {
+      const chat = agentChat(workflowId);
       if (chat) return coder.chatMessages(chat.id).map((m) => m.text);
-      const task = coder.release === '2.36' ? coder.taskByName(workflowId) : undefined;
-      return task ? coder.inputs(task.id) : undefined;
+      const task = agentTask(workflowId);
+      return task && coder.inputs(task.id);
     },
-    agentLive(workflowId) {
-      const chat = coder.chatByLabel('code-factory/task', workflowId);
-      if (chat) return !chat.archived;
-      return coder.release === '2.36' && coder.taskByName(workflowId) !== undefined;
+    /** Whether the issue's agent is still live in Coder (a task not deleted, a chat not archived). */
+    agentLive(workflowId: string): boolean {
+      const chat = agentChat(workflowId);
+      return chat ? !chat.archived : agentTask(workflowId) !== undefined;
     },
+    /** The Coder user linked to LEAD's GitHub account (the requester of every assignment). */
     coderUserId: coderUser.id,
+    /** What the in-process worker detected in the fake Coder. */
     coderBackend: () => workerDeps().coder,
     workerDeps,
+    /** The worker process, when the stack runs one (`worker: 'child'`). */
     workerProcess: () => child,
+    /**
+     * This stack's repository: its owner is unique per stack, because tests share one Temporal
+     * server and a repository's workflow (ID `repo-owner/name`) must not be shared by stacks.
+     */
     repo,
+    /** The template the fake Coder serves for repositories with a config. */
     configTemplate,
-    taskName: (issueNumber, other = repo) => taskName(prefix, other, issueNumber),
+    /** The task name (= workflow ID) of an issue in this stack (of `repo` unless given). */
+    taskName: (issueNumber: number, other: Repo = repo) => taskName(prefix, other, issueNumber),
     issue,
-    async assign(issueNumber, title, other = repo) {
+    /** Assigns an issue to the agent through the ingress (as LEAD); returns the workflow ID. */
+    async assign(issueNumber: number, title: string, other: Repo = repo): Promise<string> {
       github.setPermission(other.owner, other.name, LEAD.login, 'write', LEAD.id);
-      const res = await deliver(
-        'issues',
-        samplePayloads.issueAssigned({
-          ...issue(issueNumber),
-          owner: other.owner,
-          repo: other.name,
-          title,
-        }),
-      );
+      const where = { ...issue(issueNumber), owner: other.owner, repo: other.name, title };
+      const res = await deliver('issues', samplePayloads.issueAssigned(where));
       if (res.status !== 202) {
         throw new Error(`assignment refused: ${res.status} ${JSON.stringify(res.body)}`);
       }
       return taskName(prefix, other, issueNumber);
     },
+    /** The `state` query of a task workflow. */
     state,
-    async workflowExists(workflowId) {
+    /**
+     * Whether a workflow with this ID exists (any status). Read by ID, so it is exact at once:
+     * after the ingress answered a delivery, `false` proves the delivery started nothing.
+     */
+    async workflowExists(workflowId: string): Promise<boolean> {
       try {
         await client.workflow.getHandle(workflowId).describe();
         return true;
@@ -378,7 +297,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         throw err;
       }
     },
-    async signalCount(workflowId) {
+    /** Signals a workflow has received so far (its history's signal events); 0 if none. */
+    async signalCount(workflowId: string): Promise<number> {
       const handle = client.workflow.getHandle(workflowId);
       const history = await handle.fetchHistory().catch((err: unknown) => {
         if (err instanceof WorkflowNotFoundError) return { events: [] };
@@ -387,31 +307,43 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       // temporal.api.enums.v1.EventType.EVENT_TYPE_WORKFLOW_EXECUTION_SIGNALED
       return (history.events ?? []).filter((e) => e.eventType === 26).length;
     },
-    async waitForIdle(workflowId, timeoutMs = 20_000) {
+    /**
+     * Waits until the workflow has nothing in flight: no workflow task and no activity pending
+     * (a retrying activity stays pending). The positive signal before asserting that nothing
+     * else happened.
+     */
+    async waitForIdle(workflowId: string, timeoutMs = 20_000): Promise<void> {
       const handle = client.workflow.getHandle(workflowId);
-      await until(
-        async () => {
-          const { raw } = await handle.describe();
-          return !raw.pendingWorkflowTask && (raw.pendingActivities ?? []).length === 0;
-        },
-        `${workflowId} idle (no workflow task or activity pending)`,
-        timeoutMs,
-        50,
-      );
+      const idle = async () => {
+        const { raw } = await handle.describe();
+        return !raw.pendingWorkflowTask && (raw.pendingActivities ?? []).length === 0;
+      };
+      await until(idle, `${workflowId} idle (no workflow task or activity pending)`, timeoutMs, 50);
     },
     waitFor,
-    async waitForPhase(workflowId, phases, timeoutMs) {
+    /** Polls the `state` query until the phase is one of `phases`. */
+    async waitForPhase(workflowId: string, phases: string[], timeoutMs?: number): Promise<void> {
       await waitFor(workflowId, (s) => phases.includes(s.phase), timeoutMs);
     },
     deliver,
-    deliverDirect(event, payload, deliveryId) {
+    /** Signs and posts a webhook straight to the ingress; also says how long the answer took. */
+    deliverDirect(event: string, payload: unknown, deliveryId?: string) {
       if (!ingress) throw new Error('the ingress is not running');
       return ingress.deliver(event, payload, deliveryId);
     },
     stopWorker,
     startWorker,
+    /** Stops the ingress: deliveries fail as they would while it is down or deploying. */
     stopIngress,
-    startIngress,
+    /** Starts it again on the same port. */
+    async startIngress() {
+      ingress ??= await startTestIngress({
+        ...ingressOptions,
+        port: ingressPort,
+        logs: ingressLogs,
+      });
+    },
+    /** host:port of the Temporal server the stack uses. */
     address,
     async close() {
       await stopIngress();

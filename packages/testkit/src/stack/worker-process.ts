@@ -20,50 +20,28 @@ import { join } from 'node:path';
 import { writeHeapSnapshot } from 'node:v8';
 import { codecDataConverter } from '@code-factory/codec';
 import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
-import {
-  announceCoder,
-  type CreateWorkerOptions,
-  createWorker,
-  depsFromConfig,
-} from '@code-factory/worker';
+import type { CreateWorkerOptions } from '@code-factory/worker';
 import { Client, Connection } from '@temporalio/client';
-import { NativeConnection } from '@temporalio/worker';
-import { allActivities, quietRuntime } from './worker';
+import { buildWorker, quietRuntime } from './worker';
 
 async function main(): Promise<void> {
   quietRuntime('ERROR');
   const config = parseEnv(WorkerConfigSchema, process.env);
-  const address = config.TEMPORAL_ADDRESS;
-  const connection = await NativeConnection.connect({ address });
-  // Payloads encrypted like the real worker's when PAYLOAD_CODEC_KEYS is set.
-  const dataConverter = codecDataConverter(config.PAYLOAD_CODEC_KEYS);
   const client = new Client({
-    connection: await Connection.connect({ address }),
+    connection: await Connection.connect({ address: config.TEMPORAL_ADDRESS }),
     namespace: 'default',
-    dataConverter,
+    // Payloads encrypted like the real worker's when PAYLOAD_CODEC_KEYS is set.
+    dataConverter: codecDataConverter(config.PAYLOAD_CODEC_KEYS),
   });
   const bundlePath = process.env.WORKFLOW_BUNDLE_PATH;
   // createWorker spreads `tuning` into Worker.create: extra options pass through at run time.
-  const tuning = process.env.WORKER_TUNING
-    ? (JSON.parse(process.env.WORKER_TUNING) as CreateWorkerOptions['tuning'])
-    : undefined;
-  const deps = await depsFromConfig(config, client);
-  await announceCoder(deps);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, deps.releaseStreams);
-  const worker = await createWorker({
-    connection,
-    namespace: 'default',
-    taskQueue: config.TEMPORAL_TASK_QUEUE,
-    activities: allActivities(deps),
-    dataConverter,
+  const tuning: CreateWorkerOptions['tuning'] = JSON.parse(process.env.WORKER_TUNING ?? '{}');
+  const { connection, deps, worker } = await buildWorker(config, client, {
     ...(bundlePath ? { workflowBundle: { codePath: bundlePath } } : {}),
     // The worker's own default cache (WORKER_MAX_CACHED_WORKFLOWS), as main.ts passes it.
-    tuning: {
-      maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS,
-      isolateExecutionTimeout: config.WORKER_ISOLATE_EXECUTION_TIMEOUT_MS,
-      ...tuning,
-    },
+    tuning: { maxCachedWorkflows: config.WORKER_MAX_CACHED_WORKFLOWS, ...tuning },
   });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) process.once(signal, deps.releaseStreams);
   process.on('message', (message: { type?: string }) => {
     if (message?.type === 'rss') {
       const { rss, heapUsed } = process.memoryUsage();
