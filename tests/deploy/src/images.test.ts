@@ -10,9 +10,9 @@
  * TEST_TEMPORAL=cluster); skipped, saying so, elsewhere.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, relative, resolve } from 'node:path';
 import { samplePayloads, until, webhookRequest } from '@code-factory/testkit';
 import { freePort, type Stack, startStack, WEBHOOK_SECRET } from '@code-factory/testkit/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -105,6 +105,13 @@ describe.skipIf(!onCluster)('the images, without a daemon (pnpm test:cluster:ima
         { cwd: repoRoot, stdio: 'ignore' },
       );
     }
+    // pnpm 10's legacy deploy also links the app's bins under the workspace, at the target's
+    // path without its leading `/` (here `<repo>/tmp/images-…/<app>/node_modules/.bin`).
+    const stray = join(repoRoot, relative('/', scratch));
+    rmSync(stray, { recursive: true, force: true });
+    try {
+      rmdirSync(dirname(stray)); // only if that left it empty
+    } catch {}
     stack = await startStack({ worker: 'none', ingress: false });
   }, 300_000);
 
