@@ -166,6 +166,16 @@ const EVENT_TYPES: Record<number, string> = {
   48: 'WorkflowExecutionUpdateCompleted',
 };
 const eventName = (t: unknown) => EVENT_TYPES[Number(t)] ?? String(t);
+
+/** How many events of each type `events` holds. */
+function typesOf(events: readonly { eventType?: unknown }[]): Record<string, number> {
+  const types: Record<string, number> = {};
+  for (const e of events) {
+    const type = eventName(e.eventType);
+    types[type] = (types[type] ?? 0) + 1;
+  }
+  return types;
+}
 const eventMs = (e: { eventTime?: { seconds?: unknown; nanos?: number | null } | null }) =>
   Number(e.eventTime?.seconds ?? 0) * 1000 + (e.eventTime?.nanos ?? 0) / 1e6;
 
@@ -933,14 +943,10 @@ async function history(
     await settle(n, s.counts.forwardedItems + 1);
     if (i === K - 1) {
       const h = await historyOf(d.taskName(n));
-      lastTypes = {};
       const slice = (await runOf()) === lastRun ? h.slice(lastBefore) : h;
       const t0 = slice[0] ? eventMs(slice[0]) : 0;
       timeline = slice.map((e) => `+${fmt(eventMs(e) - t0, 0)} ${eventName(e.eventType)}`);
-      for (const e of slice) {
-        const type = eventName(e.eventType);
-        lastTypes[type] = (lastTypes[type] ?? 0) + 1;
-      }
+      lastTypes = typesOf(slice);
     } else if (i === K - 2) {
       lastRun = await runOf();
       lastBefore = (await historyOf(d.taskName(n), lastRun)).length;
@@ -1089,6 +1095,12 @@ async function history(
     [
       '… the comment itself (signal, one workflow task, 👀 and send markers)',
       fmt(perCommentOwn, 1),
+    ],
+    [
+      `event types of the ${K} comments' window`,
+      Object.entries(typesOf(windowEvents))
+        .map(([t, c]) => `${t} ×${c}`)
+        .join(', '),
     ],
     [
       'event types of one forwarded comment',
