@@ -182,17 +182,22 @@ describe('Dockerfiles', () => {
         }
       });
 
-      it('compiles the app in the build stage and starts its JavaScript with source maps', () => {
+      it('compiles the app, deploys its production tree and starts its JavaScript with source maps', () => {
         const runs = instructions.filter((i) => i.keyword === 'RUN').map((i) => i.args);
         expect(runs).toContain(`node_modules/.bin/tsx infra/build.ts ${APPS[app].package}`);
         expect(existsInRepo('infra/build.ts')).toBe(true);
+        // The runtime stage copies the production tree (what images.test.ts starts), nothing else.
+        const deploy = `pnpm --filter "${APPS[app].package}" deploy --legacy --prod --offline --store-dir /pnpm/store /deploy`;
+        expect(runs).toContain(deploy);
+        const copies = final.filter((i) => i.keyword === 'COPY').map((i) => i.args);
+        expect(copies).toEqual(['--from=deps /deploy /app']);
         const cmd = final.filter((i) => i.keyword === 'CMD').at(-1);
         const argv = JSON.parse(cmd?.args ?? '[]') as string[];
         expect(argv).toEqual([
           'node',
           '--enable-source-maps',
           '--conditions=compiled',
-          `apps/${app}/dist/main.js`,
+          'dist/main.js',
         ]);
         // What the build compiles it from.
         expect(existsInRepo(`apps/${app}/src/main.ts`)).toBe(true);

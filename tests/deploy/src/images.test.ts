@@ -3,14 +3,25 @@
  * (`pnpm deploy --prod`, no dev dependency) starts from the compiled output (`pnpm build`) with
  * the runtime stage's command, environment (`NODE_ENV`, `NODE_OPTIONS`, `PORT`) and user
  * (`USER 1000:1000`, taken with `setpriv` when the test runs as root), against the Temporal
- * cluster on PostgreSQL. The ingress answers /healthz and /readyz; the worker runs an issue
- * life that a webhook to that ingress starts and closes, so the workflow completes.
+ * cluster on PostgreSQL, on the Node version the images run (`ARG NODE_IMAGE`; Node 24 comes
+ * from `infra/node24.sh` where the machine runs another). The ingress answers /healthz and
+ * /readyz; the worker runs an issue life that a webhook to that ingress starts and closes, so
+ * the workflow completes.
  *
  * Needs the build and the cluster: `pnpm test:cluster:images` (`pnpm build`, then
  * TEST_TEMPORAL=cluster); skipped, saying so, elsewhere.
  */
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { chmodSync, existsSync, mkdtempSync, readFileSync, rmdirSync, rmSync } from 'node:fs';
+import {
+  chmodSync,
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmdirSync,
+  rmSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative, resolve } from 'node:path';
 import { samplePayloads, until, webhookRequest } from '@code-factory/testkit';
@@ -52,17 +63,67 @@ function asImageUser(user: string): string[] {
 /** As root, the test drops to the image's user; run unprivileged, it is that user already. */
 const root = process.getuid?.() === 0;
 
+/** The Node version the images run: `ARG NODE_IMAGE=node:<version>-…` in Dockerfile.worker. */
+function imageNodeVersion(): string {
+  const arg = parseDockerfile(readRepoFile('infra/deploy/Dockerfile.worker')).find(
+    (i) => i.keyword === 'ARG' && i.args.startsWith('NODE_IMAGE='),
+  );
+  const version = /^NODE_IMAGE=node:(\d+\.\d+\.\d+)-/.exec(arg?.args ?? '')?.[1];
+  if (!version) throw new Error(`Dockerfile.worker: no node:<version> in "${arg?.args}"`);
+  return version;
+}
+
 /**
- * Starts the app's image command in its deployed tree, as the image's user: the image runs from
- * the workspace root (`apps/<app>/dist/main.js`), the deployed tree is the app itself.
+ * A `node` of the images' version that the image's user can run: this process's when it is that
+ * version, else `infra/node24.sh`'s (installed into the cache if needed), copied into `dir`
+ * (the cache under /root is out of that user's reach).
  */
+function imageNode(dir: string): string {
+  const version = imageNodeVersion();
+  if (process.version === `v${version}`) return process.execPath;
+  const cached = execFileSync('bash', [resolve(repoRoot, 'infra/node24.sh')], {
+    encoding: 'utf8',
+  }).trim();
+  const found = execFileSync(cached, ['-v'], { encoding: 'utf8' }).trim();
+  if (found !== `v${version}`) {
+    throw new Error(`the images run Node ${version}; infra/node24.sh provides ${found}`);
+  }
+  const node = join(dir, 'node', 'bin', 'node');
+  mkdirSync(dirname(node), { recursive: true });
+  copyFileSync(cached, node);
+  chmodSync(node, 0o755);
+  chmodSync(join(dir, 'node'), 0o755);
+  chmodSync(dirname(node), 0o755);
+  return node;
+}
+
+/**
+ * The deps stage's `pnpm … deploy … /deploy`, deploying to `target` with this machine's store
+ * (the image's `--store-dir /pnpm/store` is the image's own), so the test deploys what the
+ * image copies.
+ */
+function deployCommand(app: App, target: string): string[] {
+  const run = parseDockerfile(readRepoFile(`infra/deploy/Dockerfile.${app}`)).find(
+    (i) => i.keyword === 'RUN' && / deploy /.test(i.args),
+  );
+  if (!run) throw new Error(`Dockerfile.${app}: no pnpm deploy`);
+  const words = run.args.split(/\s+/).map((w) => w.replace(/^"|"$/g, ''));
+  const store = words.indexOf('--store-dir');
+  if (store >= 0) words.splice(store, 2);
+  expect(words.at(-1), `Dockerfile.${app} deploys to /deploy`).toBe('/deploy');
+  return [...words.slice(0, -1), target];
+}
+
+/** The `node` the deployed trees run with (set in beforeAll). */
+let node = process.execPath;
+
+/** Starts the app's image command in its deployed tree (the image's /app), as the image's user. */
 function startDeployed(app: App, dir: string, env: Record<string, string>): Running {
   const { env: imageEnv, user, cmd } = runtimeOf(app);
   const [command, ...args] = cmd;
   expect(command, `Dockerfile.${app} CMD`).toBe('node');
-  const argv = args.map((a) => a.replace(`apps/${app}/`, ''));
-  const [file = '', ...prefix] = [...(root ? asImageUser(user) : []), process.execPath];
-  const child = spawn(file, [...prefix, ...argv], {
+  const [file = '', ...prefix] = [...(root ? asImageUser(user) : []), node];
+  const child = spawn(file, [...prefix, ...args], {
     cwd: dir,
     // Nothing of this process's environment but PATH: what the image sets, and the app's config.
     env: { PATH: process.env.PATH ?? '', ...imageEnv, ...env },
@@ -87,23 +148,25 @@ describe.skipIf(!onCluster)('the images, without a daemon (pnpm test:cluster:ima
         throw new Error(`apps/${app}/dist is missing: run pnpm build first`);
       }
     }
-    if (root) {
-      // The image's user must be able to run this Node (one under /root is out of its reach).
-      const [file = '', ...args] = asImageUser(runtimeOf('worker').user);
-      execFileSync(file, [...args, process.execPath, '-e', '0']);
-    }
     scratch = mkdtempSync(join(tmpdir(), 'images-'));
     // Readable by the image's user, owned by this one (as the image's /app is by root).
     chmodSync(scratch, 0o755);
+    node = imageNode(scratch);
+    const runs = [
+      ...(root ? asImageUser(runtimeOf('worker').user) : []),
+      node,
+      '-p',
+      'process.version',
+    ];
+    const [file = '', ...args] = runs;
+    expect(
+      execFileSync(file, args, { encoding: 'utf8' }).trim(),
+      "the image user runs the images' Node",
+    ).toBe(`v${imageNodeVersion()}`);
     for (const app of APPS) {
       trees[app] = join(scratch, app);
-      // --legacy: pnpm 10 deploys with injected workspace packages only where the workspace
-      // installs them so (inject-workspace-packages); this one links them.
-      execFileSync(
-        'pnpm',
-        ['--filter', `@code-factory/${app}`, 'deploy', '--legacy', '--prod', trees[app]],
-        { cwd: repoRoot, stdio: 'ignore' },
-      );
+      const [command = '', ...args] = deployCommand(app, trees[app]);
+      execFileSync(command, args, { cwd: repoRoot, stdio: 'ignore' });
     }
     // pnpm 10's legacy deploy also links the app's bins under the workspace, at the target's
     // path without its leading `/` (here `<repo>/tmp/images-…/<app>/node_modules/.bin`).
@@ -135,7 +198,7 @@ describe.skipIf(!onCluster)('the images, without a daemon (pnpm test:cluster:ima
       const probe = (mode: 'R_OK' | 'W_OK') =>
         spawnSync(file, [
           ...args,
-          process.execPath,
+          node,
           '-e',
           `require('node:fs').accessSync(process.argv[1], require('node:fs').constants.${mode})`,
           join(trees.worker, 'dist/main.js'),
