@@ -217,66 +217,70 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
     },
 
     async startAgent(input: StartAgentInput) {
-      const config = input.repoConfig !== undefined ? input.repoConfig : await repoConfig(input);
-      const resolved = config ? withDefaults(config) : null;
-      const brief = agentBrief(
-        { url: input.issueUrl, owner: input.repository.owner, repo: input.repository.name },
-        resolved,
-        deps.templates,
-        input.backend,
-      );
-      const started = await backend(input.backend).ensureAgent({
-        taskName: input.taskName,
-        owner: input.owner,
-        ...(input.ownerId ? { ownerId: input.ownerId } : {}),
-        input: brief.input,
-        templateName: brief.templateName,
-        ...(resolved?.coderProject ? { project: resolved.coderProject } : {}),
-        // Recognisable in Coder's UI: `owner/repo#N: <issue title>`.
-        title: `${input.repository.owner}/${input.repository.name}#${input.issueNumber}: ${input.issueTitle}`,
-        labels: {
-          [TASK_LABEL]: input.taskName,
-          [ISSUE_LABEL]: `${input.repository.owner}/${input.repository.name}#${input.issueNumber}`,
-        },
-        // Workspace parameters for chats pinned to a template's workspace (the template
-        // receives those it declares; see docs/coder-backends.md).
-        ...(resolved
-          ? {
-              parameters: {
-                sandbox_size: resolved.sandbox.size,
-                docker: String(resolved.sandbox.docker),
-                volumes: JSON.stringify(resolved.sandbox.volumes),
-              },
-            }
-          : {}),
-      });
-      const ref = toRef(started.agent);
-      const pushed = input.backend === 'agents' && deps.agentWatch !== undefined;
-      if (pushed && follows) {
-        await follows.follow({
-          chatId: ref.id,
+      // Heartbeats while Coder answers: the workflow's heartbeat timeout (20 s) hands an attempt
+      // lost with a dead worker to another one long before its start-to-close timeout.
+      return heartbeating(async () => {
+        const config = input.repoConfig !== undefined ? input.repoConfig : await repoConfig(input);
+        const resolved = config ? withDefaults(config) : null;
+        const brief = agentBrief(
+          { url: input.issueUrl, owner: input.repository.owner, repo: input.repository.name },
+          resolved,
+          deps.templates,
+          input.backend,
+        );
+        const started = await backend(input.backend).ensureAgent({
           taskName: input.taskName,
-          ...(ref.ownerId ? { ownerId: ref.ownerId } : {}),
+          owner: input.owner,
+          ...(input.ownerId ? { ownerId: input.ownerId } : {}),
+          input: brief.input,
+          templateName: brief.templateName,
+          ...(resolved?.coderProject ? { project: resolved.coderProject } : {}),
+          // Recognisable in Coder's UI: `owner/repo#N: <issue title>`.
+          title: `${input.repository.owner}/${input.repository.name}#${input.issueNumber}: ${input.issueTitle}`,
+          labels: {
+            [TASK_LABEL]: input.taskName,
+            [ISSUE_LABEL]: `${input.repository.owner}/${input.repository.name}#${input.issueNumber}`,
+          },
+          // Workspace parameters for chats pinned to a template's workspace (the template
+          // receives those it declares; see docs/coder-backends.md).
+          ...(resolved
+            ? {
+                parameters: {
+                  sandbox_size: resolved.sandbox.size,
+                  docker: String(resolved.sandbox.docker),
+                  volumes: JSON.stringify(resolved.sandbox.volumes),
+                },
+              }
+            : {}),
         });
-      }
-      const status = started.status;
-      return {
-        agent: pushed ? { ...ref, pushed: true } : ref,
-        adopted: started.adopted,
-        ...(status
-          ? {
-              status: {
-                status: status.state ?? status.detail,
-                readiness: status.readiness,
-                ...(status.error ? { error: status.error } : {}),
-                ...(status.pullRequest ? { pullRequest: status.pullRequest } : {}),
-                ...(status.pullRequests ? { pullRequests: status.pullRequests } : {}),
-                ...(status.summary ? { summary: status.summary } : {}),
-              },
-            }
-          : {}),
-        ...(started.ownerFallback ? { ownerFallback: started.ownerFallback } : {}),
-      };
+        const ref = toRef(started.agent);
+        const pushed = input.backend === 'agents' && deps.agentWatch !== undefined;
+        if (pushed && follows) {
+          await follows.follow({
+            chatId: ref.id,
+            taskName: input.taskName,
+            ...(ref.ownerId ? { ownerId: ref.ownerId } : {}),
+          });
+        }
+        const status = started.status;
+        return {
+          agent: pushed ? { ...ref, pushed: true } : ref,
+          adopted: started.adopted,
+          ...(status
+            ? {
+                status: {
+                  status: status.state ?? status.detail,
+                  readiness: status.readiness,
+                  ...(status.error ? { error: status.error } : {}),
+                  ...(status.pullRequest ? { pullRequest: status.pullRequest } : {}),
+                  ...(status.pullRequests ? { pullRequests: status.pullRequests } : {}),
+                  ...(status.summary ? { summary: status.summary } : {}),
+                },
+              }
+            : {}),
+          ...(started.ownerFallback ? { ownerFallback: started.ownerFallback } : {}),
+        };
+      });
     },
 
     async taskSettings(input) {
@@ -570,6 +574,21 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
     activities as unknown as Record<string, (...args: never[]) => Promise<unknown>>,
     deps.coderProbeMs !== undefined ? { coderProbeMs: deps.coderProbeMs } : {},
   ) as unknown as WorkerActivities;
+}
+
+/** How often a heartbeating activity reports in (the workflow's timeout for it is 20 s). */
+const HEARTBEAT_EVERY_MS = 5_000;
+
+/** Runs `work`, heartbeating every HEARTBEAT_EVERY_MS until it settles. */
+async function heartbeating<T>(work: () => Promise<T>): Promise<T> {
+  const ctx = Context.current();
+  ctx.heartbeat();
+  const beat = setInterval(() => ctx.heartbeat(), HEARTBEAT_EVERY_MS);
+  try {
+    return await work();
+  } finally {
+    clearInterval(beat);
+  }
 }
 
 function toRef(agent: AgentHandle): AgentRef {

@@ -8,7 +8,13 @@ import { installationSlotsId, repoSlotsId } from '@code-factory/naming';
 import { log } from '@temporalio/workflow';
 import type { AgentLiveStatus, AgentRef } from '../activities';
 import { REPO_CONFIG_NOTE } from '../repo-work';
-import { acts, coderWaitingOptions, githubOptions, waitingOptions } from '../task/options';
+import {
+  acts,
+  coderStartOptions,
+  coderWaitingOptions,
+  githubOptions,
+  waitingOptions,
+} from '../task/options';
 import type { TaskRun } from '../task/run';
 import { agentErrorFailure, liveView } from '../task/views';
 import { takeSlots } from './slots';
@@ -65,7 +71,7 @@ export async function start(run: TaskRun, assignment: IssueAssigned): Promise<vo
     },
   ]);
   const started = await acts.startAgent.executeWithOptions(
-    { ...coderWaitingOptions, summary: `start ${identity.backend} agent ${run.input.taskName}` },
+    { ...coderStartOptions, summary: `start ${identity.backend} agent ${run.input.taskName}` },
     [
       {
         ...ref,

@@ -37,7 +37,21 @@ export const coderWaitingOptions = {
   retry: { ...retry, maximumAttempts: 4 },
 } as const;
 
-export type CallOptions = typeof githubOptions | typeof coderOptions | typeof coderWaitingOptions;
+/**
+ * The start: as `coderWaitingOptions`, and the worker running it heartbeats (every 5 s), so an
+ * attempt lost with a dead worker is retried on another after 20 s instead of the 90 s
+ * start-to-close. Options are not part of the command sequence: recorded histories replay.
+ */
+export const coderStartOptions = {
+  ...coderWaitingOptions,
+  heartbeatTimeout: '20 seconds',
+} as const;
+
+export type CallOptions =
+  | typeof githubOptions
+  | typeof coderOptions
+  | typeof coderWaitingOptions
+  | typeof coderStartOptions;
 
 /** Readiness polls inside one heartbeating activity (Coder Tasks): history does not grow per poll. */
 export const waitingOptions = {
