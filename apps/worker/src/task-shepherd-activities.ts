@@ -5,9 +5,12 @@
  * Activity bodies: small plain JSON in and out; errors leave through `withFailureMapping` in
  * `activities.ts`, which spreads these into the worker's activities.
  */
+import { ExternalError } from '@code-factory/errors';
+import type { GitHubInstallation, ReviewThread } from '@code-factory/github';
 import type { IssueRef, TaskActivities } from '@code-factory/workflows';
 import { log } from '@temporalio/activity';
 import type { ActivityDeps } from './activities';
+import { awaitsAnswer, threadsToNudge } from './shepherd-rules';
 
 /** Unanswered threads listed in one nudge at most. */
 const MAX_NUDGE_THREADS = 20;
@@ -17,6 +20,50 @@ const MAX_NUDGE_THREADS = 20;
  * may also be a required check) or optional checks (`unstable`) stands in its way.
  */
 const REVIEWABLE_STATES = new Set(['clean', 'blocked', 'unstable', 'has_hooks']);
+
+/** Files whose commits one ledger read looks up at most (one "List commits" call each). */
+const MAX_PATHS_LOOKED_UP = 20;
+
+/**
+ * For each file with threads waiting (the first MAX_PATHS_LOOKED_UP), when the commits on the
+ * head touching it since its oldest waiting thread were made: one "List commits" per file
+ * (`sha` the head, `path`, `since`), which is cheaper than listing the pull request's commits
+ * and then each commit's files. A head GitHub does not know (404) counts as no commits.
+ */
+async function commitTimesByPath(
+  gh: GitHubInstallation,
+  at: { owner: string; repo: string; headSha: string },
+  waiting: ReviewThread[],
+): Promise<Map<string, string[]>> {
+  const oldest = new Map<string, string>();
+  for (const thread of waiting) {
+    const known = oldest.get(thread.path);
+    if (known === undefined && oldest.size >= MAX_PATHS_LOOKED_UP) continue;
+    if (known === undefined || Date.parse(thread.createdAt) < Date.parse(known)) {
+      oldest.set(thread.path, thread.createdAt);
+    }
+  }
+  const times = new Map<string, string[]>();
+  let headKnown = Boolean(at.headSha);
+  for (const [path, since] of oldest) {
+    times.set(path, []);
+    if (!headKnown || Number.isNaN(Date.parse(since))) continue;
+    try {
+      const commits = await gh.commitsTouching({ ...at, sha: at.headSha, path, since });
+      times.set(
+        path,
+        commits.map((c) => c.committedAt),
+      );
+    } catch (err) {
+      if (!(err instanceof ExternalError && err.kind === 'not_found')) throw err;
+      log.warn('pull request head unknown to GitHub; threads counted as untouched', {
+        headSha: at.headSha,
+      });
+      headKnown = false;
+    }
+  }
+  return times;
+}
 
 type TaskShepherdActivities = Pick<
   TaskActivities,
@@ -57,15 +104,18 @@ export function taskShepherdActivities(deps: TaskShepherdDeps): TaskShepherdActi
     },
 
     async readReviewThreads(input) {
-      const threads = await deps.github
-        .installation(input.installationId)
-        .reviewThreads({ ...repo(input), number: input.pullNumber });
+      const gh = deps.github.installation(input.installationId);
+      const { headSha, threads } = await gh.reviewThreads({
+        ...repo(input),
+        number: input.pullNumber,
+      });
       const open = threads.filter((t) => !t.resolved);
+      const waiting = open.filter((t) => awaitsAnswer(t, deps.agentLogin));
+      const commits = await commitTimesByPath(gh, { ...repo(input), headSha }, waiting);
       return {
         open: open.length,
         resolved: threads.length - open.length,
-        unanswered: open
-          .filter((t) => !t.outdated && t.comments <= 1 && t.author !== deps.agentLogin)
+        unanswered: threadsToNudge(waiting, deps.agentLogin, (path) => commits.get(path))
           .slice(0, MAX_NUDGE_THREADS)
           .map(({ id, path, line, author, firstLine }) => ({ id, path, line, author, firstLine })),
       };

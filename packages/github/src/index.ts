@@ -43,10 +43,12 @@ export {
 } from './issues';
 export { LOG_TAIL_MAX_BYTES, logTail } from './log-tail';
 export type {
+  CommitTouch,
   Comparison,
   Mergeability,
   MergeableState,
   Refusable,
   ReviewThread,
+  ReviewThreads,
 } from './pull-requests';
 export type { WorkflowRunSummary } from './workflow-runs';

@@ -6,12 +6,14 @@ import { CODEOWNERS_PATHS, ownersOfPaths, parseCodeOwners } from './codeowners';
 import { parseResponse, toExternalError } from './errors';
 import { logTail } from './log-tail';
 import {
+  type CommitTouch,
   type Comparison,
+  commitsTouching,
   compare,
   type Mergeability,
   mergeability,
   type Refusable,
-  type ReviewThread,
+  type ReviewThreads,
   requestReviewers,
   reviewThreads,
   updateBranch,
@@ -569,9 +571,16 @@ export class GitHubInstallation {
     return requestReviewers(this.octokit, input);
   }
 
-  /** The pull request's review threads, resolved and outdated ones included. */
-  reviewThreads(input: RepoRef & { number: number; max?: number }): Promise<ReviewThread[]> {
+  /** The pull request's review threads, resolved and outdated ones included, and its head. */
+  reviewThreads(input: RepoRef & { number: number; max?: number }): Promise<ReviewThreads> {
     return reviewThreads(this.octokit, input);
+  }
+
+  /** Commits reachable from `sha` touching `path` since `since` (ISO), newest first, at most 100. */
+  commitsTouching(
+    input: RepoRef & { sha: string; path: string; since: string },
+  ): Promise<CommitTouch[]> {
+    return commitsTouching(this.octokit, input);
   }
 
   /**

@@ -321,6 +321,83 @@ describe('fake GitHub: shepherding a pull request', () => {
     expect(Buffer.from(res.json.content, 'base64').toString()).toBe('* @acme/platform\n');
   });
 
+  describe('List commits', () => {
+    const sha = (c: string) => c.repeat(40);
+    const seed = () => {
+      gh.addCommit('acme', 'widgets', {
+        sha: sha('1'),
+        files: ['src/a.ts'],
+        committedAt: '2026-01-01T00:00:00Z',
+        author: 'octo-dev',
+        message: 'Start',
+      });
+      gh.addCommit('acme', 'widgets', {
+        sha: sha('2'),
+        parents: [sha('1')],
+        files: ['docs/guide.md'],
+        committedAt: '2026-01-02T00:00:00Z',
+      });
+      gh.addCommit('acme', 'widgets', {
+        sha: sha('3'),
+        parents: [sha('2')],
+        files: ['src/lib/b.ts'],
+        committedAt: '2026-01-03T00:00:00.500Z',
+      });
+      // Not reachable from 3: another branch.
+      gh.addCommit('acme', 'widgets', {
+        sha: sha('4'),
+        parents: [sha('1')],
+        files: ['src/a.ts'],
+        committedAt: '2026-01-04T00:00:00Z',
+      });
+    };
+    const list = async (query: string) =>
+      (await api('GET', `/repos/acme/widgets/commits?${query}`)).json;
+
+    it("walks the parents from sha, newest first, with GitHub's commit shape", async () => {
+      seed();
+      const all = await list(`sha=${sha('3')}`);
+      expect(all.map((c: { sha: string }) => c.sha)).toEqual([sha('3'), sha('2'), sha('1')]);
+      expect(all[2]).toMatchObject({
+        sha: sha('1'),
+        commit: {
+          message: 'Start',
+          author: { name: 'octo-dev', date: '2026-01-01T00:00:00Z' },
+          committer: { date: '2026-01-01T00:00:00Z' },
+        },
+        author: { login: 'octo-dev' },
+        parents: [],
+      });
+      // GitHub's timestamps have no milliseconds; a commit without a GitHub user has null.
+      expect(all[0]).toMatchObject({
+        commit: { committer: { date: '2026-01-03T00:00:00Z' } },
+        author: null,
+        parents: [{ sha: sha('2') }],
+      });
+    });
+
+    it('filters by path (a file or a directory), since and until, and pages', async () => {
+      seed();
+      const shas = async (query: string) =>
+        (await list(`sha=${sha('3')}&${query}`)).map((c: { sha: string }) => c.sha);
+      expect(await shas('path=src/a.ts')).toEqual([sha('1')]);
+      expect(await shas('path=src')).toEqual([sha('3'), sha('1')]);
+      expect(await shas('path=src&since=2026-01-01T00:00:01Z')).toEqual([sha('3')]);
+      expect(await shas('until=2026-01-02T00:00:00Z')).toEqual([sha('2'), sha('1')]);
+      expect(await shas('per_page=1&page=2')).toEqual([sha('2')]);
+    });
+
+    it('starts from a pull request head branch; 404 for a sha it does not know', async () => {
+      seed();
+      pull({ headSha: sha('4'), headRef: 'fix-42' });
+      const fromBranch = await list('sha=fix-42');
+      expect(fromBranch.map((c: { sha: string }) => c.sha)).toEqual([sha('4'), sha('1')]);
+      const unknown = await api('GET', `/repos/acme/widgets/commits?sha=${sha('9')}`);
+      expect(unknown.status).toBe(404);
+      expect(unknown.json).toMatchObject({ message: 'Not Found' });
+    });
+  });
+
   describe('GraphQL reviewThreads', () => {
     const QUERY = `query($owner: String!, $repo: String!, $number: Int!, $after: String) {
       repository(owner: $owner, name: $repo) {
@@ -396,6 +473,13 @@ describe('fake GitHub: shepherding a pull request', () => {
       const rest = page2.json.data.repository.pullRequest.reviewThreads;
       expect(rest.nodes.map((n: { path: string }) => n.path)).toEqual(['src/c.ts']);
       expect(rest.pageInfo.hasNextPage).toBe(false);
+      // Only asked fields are answered: the head commit when the query names headRefOid.
+      expect(page1.json.data.repository.pullRequest).not.toHaveProperty('headRefOid');
+      const withHead = await ask(
+        {},
+        QUERY.replace('pullRequest(number: $number) {', '$& headRefOid'),
+      );
+      expect(withHead.json.data.repository.pullRequest.headRefOid).toBe('a'.repeat(40));
       expect(
         gh.reviewThreads('acme', 'widgets', 7).map((t) => [t.path, t.resolved, t.outdated]),
       ).toEqual([

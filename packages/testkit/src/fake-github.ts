@@ -9,11 +9,13 @@
 import { Hono } from 'hono';
 import { registerActionsRoutes } from './fake-github/routes-actions';
 import { registerAppRoutes } from './fake-github/routes-app';
+import { registerCommitRoutes, storedCommit } from './fake-github/routes-commits';
 import { comparisonKey, registerCompareRoutes } from './fake-github/routes-compare';
 import { registerContentsRoutes } from './fake-github/routes-contents';
 import { registerIssueRoutes } from './fake-github/routes-issues';
 import { registerGraphqlRoutes, registerPullRoutes } from './fake-github/routes-pulls';
 import {
+  type CommitSeed,
   type ComparisonSeed,
   conclusionOf,
   type FakeGitHubOptions,
@@ -35,6 +37,7 @@ import { DeliveryLog, type WebhookTarget } from './fake-github-deliveries';
 import { type FakeEnv, type FaultSpec, HttpFake, listen, type RunningServer } from './http-fake';
 
 export type {
+  CommitSeed,
   PullRequestSeed,
   WorkflowJobSeed,
   WorkflowRunSeed,
@@ -59,6 +62,7 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}) {
   registerIssueRoutes(routes, state);
   registerPullRoutes(routes, state);
   registerCompareRoutes(routes, state);
+  registerCommitRoutes(routes, state);
   registerActionsRoutes(routes, state);
   registerContentsRoutes(routes, state);
   const graphql = new Hono<FakeEnv>();
@@ -163,6 +167,13 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}) {
     setMergeability: (owner: string, repo: string, number: number, m: Mergeability) => {
       const { mergeable, state: mergeState, pendingReads = 0 } = m;
       pullOf(owner, repo, number).mergeability = { mergeable, state: mergeState, pendingReads };
+    },
+    /**
+     * A commit "List commits" can walk (from a sha through its parents) and filter by `path`
+     * and `since`; make it a pull request's head with `setPullHead` or `headSha`.
+     */
+    addCommit: (owner: string, repo: string, seed: CommitSeed) => {
+      state.commits.set(`${repoKey(owner, repo)}@${seed.sha}`, storedCommit(owner, repo, seed));
     },
     /** Someone pushed to the pull request's branch: its head is now `headSha`. */
     setPullHead: (owner: string, repo: string, number: number, headSha: string) => {

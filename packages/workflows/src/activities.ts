@@ -121,7 +121,10 @@ export interface TaskActivities {
   checkMergeable(
     input: IssueRef & { pullNumber: number; pushedFiles?: string[] },
   ): Promise<MergeCheck>;
-  /** The review threads of an agent pull request, counted, with the unanswered ones. */
+  /**
+   * The review threads of an agent pull request, counted, with the unanswered ones (one
+   * activity: it also asks GitHub which of their files a commit touched since).
+   */
   readReviewThreads(input: IssueRef & { pullNumber: number }): Promise<ThreadLedger>;
   /**
    * A ready pull request (not a draft, nothing GitHub says blocks it but reviews) nobody has
@@ -149,7 +152,10 @@ export interface OpenThread {
 export interface ThreadLedger {
   open: number;
   resolved: number;
-  /** Open, current (not outdated) threads with no reply, by someone other than the agent. */
+  /**
+   * Open, current (not outdated) threads by someone other than the agent that got no reply and
+   * no commit on the pull request's head touching their file since they were opened.
+   */
   unanswered: OpenThread[];
 }
 

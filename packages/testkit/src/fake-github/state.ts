@@ -223,6 +223,22 @@ export interface FakeReviewThread {
   comments: Array<{ author: string | null; body: string; createdAt: string }>;
 }
 
+/** A commit the fake knows (`addCommit`): what "List commits" walks and filters. */
+export interface CommitSeed {
+  sha: string;
+  /** Its parents (none: a root commit); "List commits" walks them from `sha`. */
+  parents?: string[];
+  /** Paths it changed (`path=` matches a file or a directory above it). */
+  files: string[];
+  message?: string;
+  /** The author's login (null: not a GitHub user). Default null. */
+  author?: string | null;
+  /** When it was committed (ISO); what `since`/`until` compare. Default: now. */
+  committedAt?: string;
+}
+
+export type StoredCommit = Required<CommitSeed> & { owner: string; repo: string };
+
 /** A call to update-branch, as recorded by the fake. */
 export interface RecordedBranchUpdate {
   owner: string;
@@ -368,6 +384,8 @@ export class GitHubState {
   readonly jobs = new Map<number, { run: StoredRun; job: StoredJob }>();
   /** `owner/repo@base...head` → its comparison. */
   readonly comparisons = new Map<string, ComparisonSeed>();
+  /** `owner/repo@sha` → a commit seeded with `addCommit`. */
+  readonly commits = new Map<string, StoredCommit>();
   /** Review threads by id, in the order they were added. */
   readonly threads = new Map<string, FakeReviewThread>();
   readonly branchUpdates: RecordedBranchUpdate[] = [];
