@@ -6,7 +6,12 @@
  * `activities.ts`, which spreads these into the worker's activities.
  */
 import { ExternalError } from '@code-factory/errors';
-import type { GitHubInstallation, ReviewThread } from '@code-factory/github';
+import {
+  checksVerdict,
+  type GitHubInstallation,
+  type Mergeability,
+  type ReviewThread,
+} from '@code-factory/github';
 import type { IssueRef, TaskActivities } from '@code-factory/workflows';
 import { log } from '@temporalio/activity';
 import type { ActivityDeps } from './activities';
@@ -16,10 +21,28 @@ import { awaitsAnswer, threadsToNudge } from './shepherd-rules';
 const MAX_NUDGE_THREADS = 20;
 
 /**
- * `mergeable_state`s of a pull request ready for review: nothing but reviews (`blocked`, which
- * may also be a required check) or optional checks (`unstable`) stands in its way.
+ * Why the pull request is not ready for review yet, or null when it is (issue 26: not a draft,
+ * and its required checks green): the checks on its head against those its base branch
+ * requires (classic protection and rulesets); without any, every completed check must pass.
  */
-const REVIEWABLE_STATES = new Set(['clean', 'blocked', 'unstable', 'has_hooks']);
+async function whyNotReady(
+  gh: GitHubInstallation,
+  at: { owner: string; repo: string },
+  read: Mergeability,
+): Promise<string | null> {
+  if (read.merged) return 'merged';
+  if (read.draft) return 'a draft';
+  const { checks, statusesRead } = await gh.commitChecks({ ...at, ref: read.headSha });
+  if (!statusesRead) {
+    log.warn('commit statuses refused (the App lacks Commit statuses: read); check runs only');
+  }
+  const required = await gh.requiredChecks({ ...at, branch: read.baseRef });
+  const verdict = checksVerdict(checks, required);
+  const which = required.length > 0 ? 'required checks' : 'checks';
+  if (verdict.state === 'failing') return `${which} failing: ${verdict.failing.join(', ')}`;
+  if (verdict.state === 'pending') return `${which} pending: ${verdict.pending.join(', ')}`;
+  return null;
+}
 
 /** Files whose commits one ledger read looks up at most (one "List commits" call each). */
 const MAX_PATHS_LOOKED_UP = 20;
@@ -123,13 +146,10 @@ export function taskShepherdActivities(deps: TaskShepherdDeps): TaskShepherdActi
 
     async requestReview(input) {
       const gh = deps.github.installation(input.installationId);
-      const read = await gh.mergeability({ ...repo(input), number: input.pullNumber });
-      if (read.merged || read.draft || !REVIEWABLE_STATES.has(read.state)) {
-        return {
-          requested: [],
-          why: `not ready for review (${read.draft ? 'draft' : read.state})`,
-        };
-      }
+      // Its draft flag, head and base; whether it merges is not asked (no need to wait for it).
+      const read = await gh.mergeability({ ...repo(input), number: input.pullNumber, tries: 1 });
+      const notReady = await whyNotReady(gh, repo(input), read);
+      if (notReady) return { requested: [], why: `not ready for review (${notReady})` };
       // The changed paths pick the CODEOWNERS; without them the assigner is asked.
       const paths = await gh
         .compare({ ...repo(input), base: read.baseSha, head: read.headSha })

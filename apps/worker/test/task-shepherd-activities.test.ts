@@ -89,3 +89,86 @@ describe('readReviewThreads', () => {
     expect(fake.callsTo('GET', /\/commits$/).map((c) => c.status)).toEqual([404]);
   });
 });
+
+describe('requestReview', () => {
+  const LEAD = 'octo-lead';
+  const ask = () => inActivity(() => acts.requestReview({ ...ref, pullNumber: 9, assigner: LEAD }));
+  const requested = () => fake.requestedReviewers(owner, repo, 9).users;
+  beforeEach(() => {
+    fake.setPermission(owner, repo, LEAD, 'write');
+  });
+
+  it('asks nobody while the pull request is a draft', async () => {
+    fake.addPullRequest({
+      owner,
+      repo,
+      number: 9,
+      author: AGENT,
+      headSha: sha('a'),
+      headRef: 'x',
+      draft: true,
+    });
+    await expect(ask()).resolves.toEqual({ requested: [], why: 'not ready for review (a draft)' });
+    expect(fake.callsTo('GET', /check-runs$/)).toEqual([]);
+  });
+
+  it('waits for the checks the base requires: pending, then failing, then green', async () => {
+    agentPull(sha('a'));
+    fake.protectBranch(owner, repo, 'main', { requiredChecks: ['test'] });
+    fake.addRuleset(owner, repo, {
+      branches: ['~DEFAULT_BRANCH'],
+      rules: [
+        {
+          type: 'required_status_checks',
+          parameters: { required_status_checks: [{ context: 'ci/jenkins' }] },
+        },
+      ],
+    });
+    // Nothing reported yet, and an optional check failing: not ready, the required ones pending.
+    fake.addCheckRun(owner, repo, { headSha: sha('a'), name: 'lint', conclusion: 'failure' });
+    await expect(ask()).resolves.toEqual({
+      requested: [],
+      why: 'not ready for review (required checks pending: test, ci/jenkins)',
+    });
+    fake.addCheckRun(owner, repo, { headSha: sha('a'), name: 'test', conclusion: 'failure' });
+    fake.addCommitStatus(owner, repo, sha('a'), { context: 'ci/jenkins', state: 'pending' });
+    await expect(ask()).resolves.toEqual({
+      requested: [],
+      why: 'not ready for review (required checks failing: test)',
+    });
+    expect(fake.callsTo('POST', /requested_reviewers$/)).toEqual([]);
+    // The re-run passes and the status turns green: the assigner is asked.
+    fake.addCheckRun(owner, repo, { headSha: sha('a'), name: 'test', conclusion: 'success' });
+    fake.addCommitStatus(owner, repo, sha('a'), { context: 'ci/jenkins', state: 'success' });
+    await expect(ask()).resolves.toEqual({ requested: [`@${LEAD}`] });
+    expect(requested()).toEqual([LEAD]);
+    // Read where GitHub keeps them: the head's checks, the base branch's requirements.
+    expect(fake.callsTo('GET', /\/commits\/a+\/check-runs$/).length).toBe(3);
+    expect(fake.callsTo('GET', /widgets\/branches\/main$/).length).toBe(3);
+    expect(fake.callsTo('GET', /\/rules\/branches\/main$/).length).toBe(3);
+  });
+
+  it('without required checks, a failed check holds the request; CODEOWNERS of the changed paths are asked', async () => {
+    agentPull(sha('a'));
+    fake.addCheckRun(owner, repo, { headSha: sha('a'), name: 'test', conclusion: 'timed_out' });
+    fake.addCheckRun(owner, repo, { headSha: sha('a'), name: 'e2e', status: 'in_progress' });
+    await expect(ask()).resolves.toEqual({
+      requested: [],
+      why: 'not ready for review (checks failing: test)',
+    });
+    fake.addCheckRun(owner, repo, { headSha: sha('a'), name: 'test', conclusion: 'success' });
+    fake.setComparison({
+      owner,
+      repo,
+      base: '0'.repeat(40),
+      head: sha('a'),
+      files: [{ filename: 'packages/api/x.ts', status: 'modified' }],
+      commits: [{ sha: sha('a'), message: 'Fix it' }],
+    });
+    fake.setFile(owner, repo, 'main', '.github/CODEOWNERS', '/packages/api/ @api-owner\n');
+    fake.setPermission(owner, repo, 'api-owner', 'write');
+    // The check still running is not waited for.
+    await expect(ask()).resolves.toEqual({ requested: ['@api-owner'] });
+    expect(requested()).toEqual(['api-owner']);
+  });
+});

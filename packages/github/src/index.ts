@@ -14,6 +14,13 @@ export {
   parseCodeOwners,
 } from './codeowners';
 export {
+  type CheckState,
+  type ChecksVerdict,
+  type CommitCheck,
+  checksVerdict,
+  type RequiredCheck,
+} from './commit-checks';
+export {
   DELIVERY_RETENTION_MS,
   type DeliveryListing,
   planRedeliveries,

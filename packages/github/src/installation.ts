@@ -3,6 +3,12 @@ import type { CommentSource } from '@code-factory/events/kinds';
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import { CODEOWNERS_PATHS, ownersOfPaths, parseCodeOwners } from './codeowners';
+import {
+  type CommitCheck,
+  commitChecks,
+  type RequiredCheck,
+  requiredChecks,
+} from './commit-checks';
 import { parseResponse, toExternalError } from './errors';
 import { logTail } from './log-tail';
 import {
@@ -574,6 +580,18 @@ export class GitHubInstallation {
   /** The pull request's review threads, resolved and outdated ones included, and its head. */
   reviewThreads(input: RepoRef & { number: number; max?: number }): Promise<ReviewThreads> {
     return reviewThreads(this.octokit, input);
+  }
+
+  /** The check runs and commit statuses on a commit (see ./commit-checks.ts). */
+  commitChecks(
+    input: RepoRef & { ref: string },
+  ): Promise<{ checks: CommitCheck[]; statusesRead: boolean }> {
+    return commitChecks(this.octokit, input);
+  }
+
+  /** The checks a branch requires: classic protection's and rulesets' (see ./commit-checks.ts). */
+  requiredChecks(input: RepoRef & { branch: string }): Promise<RequiredCheck[]> {
+    return requiredChecks(this.octokit, input);
   }
 
   /** Commits reachable from `sha` touching `path` since `since` (ISO), newest first, at most 100. */

@@ -127,9 +127,10 @@ export interface TaskActivities {
    */
   readReviewThreads(input: IssueRef & { pullNumber: number }): Promise<ThreadLedger>;
   /**
-   * A ready pull request (not a draft, nothing GitHub says blocks it but reviews) nobody has
-   * reviewed: reviews are requested from the CODEOWNERS of its changed paths, else from
-   * `assigner`. `requested: []` with `why` when it was not ready or GitHub refused.
+   * A ready pull request (not a draft, the checks its base branch requires green on its head)
+   * nobody has reviewed: reviews are requested from the CODEOWNERS of its changed paths, else
+   * from `assigner`. `requested: []` with `why` when it was not ready (a draft, required checks
+   * pending or failing) or GitHub refused.
    */
   requestReview(
     input: IssueRef & { pullNumber: number; assigner: string },

@@ -1,11 +1,12 @@
 /**
  * Shepherding an agent pull request, the task's side (issue 26), in one scripted issue life on
  * the fakes: review threads counted on the status comment and the idle agent nudged once about
- * the unanswered ones whose file no commit touched since; a push that makes the pull request conflict (a `pr.moved` event, as the
- * repository workflow routes it) told to the agent once per base commit and shown until a push
- * makes it clean; a flaky CI job listed; a ready pull request nobody reviews gets a review
- * request; an agent waiting for a person in Coder gets its assigner mentioned; an idle agent with
- * nothing happening is released. The repository's `[shepherd]` durations are scaled down with
+ * the unanswered ones whose file no commit touched since; a push that makes the pull request
+ * conflict (a `pr.moved` event, as the repository workflow routes it) told to the agent once
+ * per base commit and shown until a push makes it clean; a flaky CI job listed; a pull request
+ * nobody reviews gets a review request once the check its base requires passed; an agent
+ * waiting for a person in Coder gets its assigner mentioned; an idle agent with nothing
+ * happening is released. The repository's `[shepherd]` durations are scaled down with
  * SHEPHERD_TIME_SCALE.
  */
 
@@ -80,6 +81,13 @@ describe('shepherding a pull request to a merge', () => {
       author: AGENT_LOGIN,
       headSha: 'a'.repeat(40),
       headRef: 'agent/shepherd-me',
+    });
+    // The base requires `test`, still running on the head: the review reminder waits for it.
+    stack.github.protectBranch(owner, name, 'main', { requiredChecks: ['test'] });
+    stack.github.addCheckRun(owner, name, {
+      headSha: 'a'.repeat(40),
+      name: 'test',
+      status: 'in_progress',
     });
     // The review came an hour ago; since then the agent pushed a change to src/config.ts only.
     const ago = (ms: number) => new Date(Date.now() - ms).toISOString().replace(/\.\d+Z$/, 'Z');
@@ -238,7 +246,17 @@ describe('shepherding a pull request to a merge', () => {
       /Next reminder at .*: a review is requested|Review threads/,
     );
 
-    // Nobody reviews the ready pull request: a review is requested from the assigner, once.
+    // The reminder came due while the required `test` was still running: nobody was asked.
+    const headChecks = new RegExp(`/commits/${'a'.repeat(40)}/check-runs$`);
+    await until(
+      () => stack.github.callsTo('GET', headChecks).length > 0,
+      'the head checks read by the review reminder',
+    );
+    expect(stack.github.requestedReviewers(owner, name, pull).users).toEqual([]);
+    expect(stack.github.callsTo('POST', /requested_reviewers$/)).toEqual([]);
+    // `test` passes: the pull request is ready, and nobody reviews it. A review is requested
+    // from the assigner, once.
+    stack.github.addCheckRun(owner, name, { headSha: 'a'.repeat(40), name: 'test' });
     await until(
       () => stack.github.requestedReviewers(owner, name, pull).users.includes(LEAD.login),
       'a review request',
