@@ -132,12 +132,14 @@ export function taskShepherdActivities(deps: TaskShepherdDeps): TaskShepherdActi
         ...repo(input),
         number: input.pullNumber,
       });
-      const open = threads.filter((t) => !t.resolved);
+      // Issue 26: resolving or outdating a thread updates the count. An outdated thread's line
+      // changed since (GitHub folds it away as "Outdated"): it no longer counts as open.
+      const open = threads.filter((t) => !t.resolved && !t.outdated);
       const waiting = open.filter((t) => awaitsAnswer(t, deps.agentLogin));
       const commits = await commitTimesByPath(gh, { ...repo(input), headSha }, waiting);
       return {
         open: open.length,
-        resolved: threads.length - open.length,
+        resolved: threads.filter((t) => t.resolved).length,
         unanswered: threadsToNudge(waiting, deps.agentLogin, (path) => commits.get(path))
           .slice(0, MAX_NUDGE_THREADS)
           .map(({ id, path, line, author, firstLine }) => ({ id, path, line, author, firstLine })),

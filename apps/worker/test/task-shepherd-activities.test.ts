@@ -68,12 +68,29 @@ describe('readReviewThreads', () => {
       { id: a, path: 'src/a.ts', line: 1, author: 'octo-lead', firstLine: 'About src/a.ts.' },
       expect.objectContaining({ id: laterB, path: 'src/b.ts' }),
     ]);
-    expect([ledger.open, ledger.resolved]).toEqual([6, 1]);
+    // Counted: the outdated thread is neither open nor resolved.
+    expect([ledger.open, ledger.resolved]).toEqual([5, 1]);
     // One "List commits" per file with threads waiting, from the head, since its oldest one.
     expect(fake.callsTo('GET', /\/commits$/).map((c) => c.query)).toEqual([
       expect.objectContaining({ sha: sha('2'), path: 'src/a.ts', since: '2026-03-01T10:00:00Z' }),
       expect.objectContaining({ sha: sha('2'), path: 'src/b.ts', since: '2026-03-01T10:00:00Z' }),
     ]);
+  });
+
+  it('counts a thread open until it is resolved or outdated', async () => {
+    agentPull(sha('9'));
+    const a = thread('src/a.ts', '2026-03-01T10:00:00Z');
+    const b = thread('src/b.ts', '2026-03-01T10:00:00Z');
+    thread('src/c.ts', '2026-03-01T10:00:00Z', { resolved: true });
+    const count = async () => {
+      const ledger = await inActivity(() => acts.readReviewThreads({ ...ref, pullNumber: 9 }));
+      return [ledger.open, ledger.resolved];
+    };
+    expect(await count()).toEqual([2, 1]);
+    fake.resolveReviewThread(a);
+    expect(await count()).toEqual([1, 2]);
+    fake.outdateReviewThread(b);
+    expect(await count()).toEqual([0, 2]);
   });
 
   it('asks nothing more when no thread waits; a head GitHub does not know counts as untouched', async () => {

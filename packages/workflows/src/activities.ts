@@ -151,6 +151,7 @@ export interface OpenThread {
 }
 
 export interface ThreadLedger {
+  /** Unresolved threads on lines still in the diff (an outdated one leaves the count). */
   open: number;
   resolved: number;
   /**

@@ -116,7 +116,7 @@ describe('shepherding a pull request to a merge', () => {
       body: 'Name this after what it returns.',
       createdAt: reviewed,
     });
-    stack.github.addReviewThread(owner, name, pull, {
+    const configThread = stack.github.addReviewThread(owner, name, pull, {
       path: 'src/config.ts',
       line: 7,
       author: LEAD.login,
@@ -158,12 +158,13 @@ describe('shepherding a pull request to a merge', () => {
       ]),
     );
 
-    // Busy and idle again, one thread resolved meanwhile: recounted, and no second nudge about
-    // threads the agent was told of within the window.
+    // Busy and idle again, one thread resolved and one outdated (its line changed) meanwhile:
+    // recounted, and no second nudge about threads the agent was told of within the window.
     stack.github.resolveReviewThread(first);
+    stack.github.outdateReviewThread(configThread);
     stack.coder.setChatStatus(chat.id, 'running');
     stack.coder.setChatStatus(chat.id, 'waiting');
-    await statusSays(number, '- Review threads: 2 open, 2 resolved');
+    await statusSays(number, '- Review threads: 1 open, 2 resolved');
     expect(texts().filter((t) => t.includes('still unanswered'))).toHaveLength(1);
 
     // The base moves and the pull request conflicts: one message per base commit.
@@ -283,7 +284,7 @@ describe('shepherding a pull request to a merge', () => {
     const metadata = (await handle.query('__temporal_workflow_metadata')) as {
       currentDetails?: string;
     };
-    expect(metadata.currentDetails).toContain('Review threads: 2 open, 2 resolved');
+    expect(metadata.currentDetails).toContain('Review threads: 1 open, 2 resolved');
 
     // The scripted life, for the record: what the agent got and what the issue shows.
     console.log(
