@@ -51,18 +51,10 @@ import { CancelledFailure, Context, log, sleep } from '@temporalio/activity';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { withFailureMapping } from './failures';
 import { collectCiFailure, repoShepherdActivities } from './repo-shepherd-activities';
+import { taskShepherdActivities } from './task-shepherd-activities';
 
 /** A task run's history bound when the worker was given none (TASK_HISTORY_LIMIT unset). */
 const DEFAULT_TASK_HISTORY_LIMIT = 2_000;
-
-/** Unanswered threads listed in one nudge at most. */
-const MAX_NUDGE_THREADS = 20;
-
-/**
- * `mergeable_state`s of a pull request ready for review: nothing but reviews (`blocked`, which
- * may also be a required check) or optional checks (`unstable`) stands in its way.
- */
-const REVIEWABLE_STATES = new Set(['clean', 'blocked', 'unstable', 'has_hooks']);
 
 /** `[shepherd]` as a task uses it: durations multiplied by SHEPHERD_TIME_SCALE (1 outside tests). */
 export function scaleShepherd(s: ResolvedShepherd, scale: number): ShepherdSettings {
@@ -295,87 +287,6 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
       return { ...settings, shepherd: scaleShepherd(shepherd, deps.shepherdTimeScale ?? 1) };
     },
 
-    async checkMergeable(input) {
-      const gh = deps.github.installation(input.installationId);
-      const read = await gh.mergeability({ ...repo(input), number: input.pullNumber });
-      let conflictFiles: string[] = [];
-      if (read.state === 'dirty') {
-        try {
-          const base = { ...repo(input), base: read.baseSha, head: read.headSha };
-          const ours = (await gh.compare(base)).files.map((f) => f.filename);
-          const theirs = new Set(input.pushedFiles ?? ours);
-          conflictFiles = ours.filter((file) => theirs.has(file)).slice(0, 50);
-        } catch (err) {
-          // The conflict is told without its files rather than not at all.
-          log.warn('could not compare the pull request with its base', { error: `${err}` });
-        }
-      }
-      return {
-        state: read.state,
-        mergeable: read.mergeable,
-        merged: read.merged,
-        baseRef: read.baseRef,
-        baseSha: read.baseSha,
-        headSha: read.headSha,
-        conflictFiles,
-      };
-    },
-
-    async readReviewThreads(input) {
-      const threads = await deps.github
-        .installation(input.installationId)
-        .reviewThreads({ ...repo(input), number: input.pullNumber });
-      const open = threads.filter((t) => !t.resolved);
-      return {
-        open: open.length,
-        resolved: threads.length - open.length,
-        unanswered: open
-          .filter((t) => !t.outdated && t.comments <= 1 && t.author !== deps.agentLogin)
-          .slice(0, MAX_NUDGE_THREADS)
-          .map(({ id, path, line, author, firstLine }) => ({ id, path, line, author, firstLine })),
-      };
-    },
-
-    async requestReview(input) {
-      const gh = deps.github.installation(input.installationId);
-      const read = await gh.mergeability({ ...repo(input), number: input.pullNumber });
-      if (read.merged || read.draft || !REVIEWABLE_STATES.has(read.state)) {
-        return {
-          requested: [],
-          why: `not ready for review (${read.draft ? 'draft' : read.state})`,
-        };
-      }
-      // The changed paths pick the CODEOWNERS; without them the assigner is asked.
-      const paths = await gh
-        .compare({ ...repo(input), base: read.baseSha, head: read.headSha })
-        .then((changed) => changed.files.map((f) => f.filename))
-        .catch((err: unknown) => {
-          log.warn('changed paths unknown; asking the assigner', { error: `${err}` });
-          return [] as string[];
-        });
-      const owners = await gh.codeOwners({ ...repo(input), paths, ref: read.baseRef });
-      const logins = owners.logins.filter((l) => l.toLowerCase() !== deps.agentLogin.toLowerCase());
-      const fromOwners = logins.length > 0 || owners.teams.length > 0;
-      const reviewers = fromOwners ? logins : [input.assigner];
-      const answer = await gh.requestReviewers({
-        ...repo(input),
-        number: input.pullNumber,
-        reviewers,
-        ...(fromOwners ? { teams: owners.teams } : {}),
-      });
-      if (!answer.ok) return { requested: [], why: answer.reason };
-      return { requested: [...reviewers.map((r) => `@${r}`), ...owners.teams.map((t) => `@${t}`)] };
-    },
-
-    async updatePullRequestBranch(input) {
-      const answer = await deps.github.installation(input.installationId).updateBranch({
-        ...repo(input),
-        number: input.pullNumber,
-        expectedHeadSha: input.expectedHeadSha,
-      });
-      return answer.ok ? { updated: true } : { updated: false, reason: answer.reason };
-    },
-
     async waitForAgentReady({ agent }) {
       const ctx = Context.current();
       const status = await waitUntilReady(backend(agent.backend), agent, deps.timings, {
@@ -569,6 +480,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
     },
 
     ...repoShepherdActivities(deps),
+    ...taskShepherdActivities(deps),
   };
   return withFailureMapping(
     activities as unknown as Record<string, (...args: never[]) => Promise<unknown>>,

@@ -14,6 +14,13 @@ export {
   parseCodeOwners,
 } from './codeowners';
 export {
+  type CheckState,
+  type ChecksVerdict,
+  type CommitCheck,
+  checksVerdict,
+  type RequiredCheck,
+} from './commit-checks';
+export {
   DELIVERY_RETENTION_MS,
   type DeliveryListing,
   planRedeliveries,
@@ -43,10 +50,12 @@ export {
 } from './issues';
 export { LOG_TAIL_MAX_BYTES, logTail } from './log-tail';
 export type {
+  CommitTouch,
   Comparison,
   Mergeability,
   MergeableState,
   Refusable,
   ReviewThread,
+  ReviewThreads,
 } from './pull-requests';
 export type { WorkflowRunSummary } from './workflow-runs';

@@ -3,15 +3,23 @@ import type { CommentSource } from '@code-factory/events/kinds';
 import type { Octokit } from '@octokit/rest';
 import { z } from 'zod';
 import { CODEOWNERS_PATHS, ownersOfPaths, parseCodeOwners } from './codeowners';
+import {
+  type CommitCheck,
+  commitChecks,
+  type RequiredCheck,
+  requiredChecks,
+} from './commit-checks';
 import { parseResponse, toExternalError } from './errors';
 import { logTail } from './log-tail';
 import {
+  type CommitTouch,
   type Comparison,
+  commitsTouching,
   compare,
   type Mergeability,
   mergeability,
   type Refusable,
-  type ReviewThread,
+  type ReviewThreads,
   requestReviewers,
   reviewThreads,
   updateBranch,
@@ -569,9 +577,28 @@ export class GitHubInstallation {
     return requestReviewers(this.octokit, input);
   }
 
-  /** The pull request's review threads, resolved and outdated ones included. */
-  reviewThreads(input: RepoRef & { number: number; max?: number }): Promise<ReviewThread[]> {
+  /** The pull request's review threads, resolved and outdated ones included, and its head. */
+  reviewThreads(input: RepoRef & { number: number; max?: number }): Promise<ReviewThreads> {
     return reviewThreads(this.octokit, input);
+  }
+
+  /** The check runs and commit statuses on a commit (see ./commit-checks.ts). */
+  commitChecks(
+    input: RepoRef & { ref: string },
+  ): Promise<{ checks: CommitCheck[]; statusesRead: boolean }> {
+    return commitChecks(this.octokit, input);
+  }
+
+  /** The checks a branch requires: classic protection's and rulesets' (see ./commit-checks.ts). */
+  requiredChecks(input: RepoRef & { branch: string }): Promise<RequiredCheck[]> {
+    return requiredChecks(this.octokit, input);
+  }
+
+  /** Commits reachable from `sha` touching `path` since `since` (ISO), newest first, at most 100. */
+  commitsTouching(
+    input: RepoRef & { sha: string; path: string; since: string },
+  ): Promise<CommitTouch[]> {
+    return commitsTouching(this.octokit, input);
   }
 
   /**

@@ -253,7 +253,9 @@ describe('reviewThreads', () => {
     const outdated = fake.reviewThreads('acme', 'widgets', 7)[1]?.id ?? '';
     fake.outdateReviewThread(outdated);
 
-    const threads = await gh.reviewThreads({ ...repo, number: 7 });
+    const { headSha, threads } = await gh.reviewThreads({ ...repo, number: 7 });
+    // The head commit comes with the first page (GraphQL `headRefOid`).
+    expect(headSha).toBe(HEAD);
     expect(threads).toHaveLength(121);
     expect(threads[0]).toEqual({
       id: first,
@@ -275,11 +277,62 @@ describe('reviewThreads', () => {
       comments: 1,
     });
     expect(fake.callsTo('POST', /graphql$/)).toHaveLength(2);
-    expect(await gh.reviewThreads({ ...repo, number: 7, max: 5 })).toHaveLength(5);
+    expect((await gh.reviewThreads({ ...repo, number: 7, max: 5 })).threads).toHaveLength(5);
   });
 
   it('is not_found for a missing pull request', async () => {
     expect((await failure(gh.reviewThreads({ ...repo, number: 404 }))).kind).toBe('not_found');
+  });
+});
+
+describe('commitsTouching', () => {
+  it('lists the commits from a head touching a file since a time, newest first', async () => {
+    const sha = (c: string) => c.repeat(40);
+    fake.addCommit('acme', 'widgets', {
+      sha: sha('1'),
+      files: ['src/a.ts'],
+      committedAt: '2026-01-01T00:00:00Z',
+    });
+    fake.addCommit('acme', 'widgets', {
+      sha: sha('2'),
+      parents: [sha('1')],
+      files: ['src/b.ts'],
+      committedAt: '2026-01-02T00:00:00Z',
+    });
+    fake.addCommit('acme', 'widgets', {
+      sha: sha('3'),
+      parents: [sha('2')],
+      files: ['src/a.ts', 'README.md'],
+      committedAt: '2026-01-03T00:00:00Z',
+    });
+    const touching = (path: string, since: string) =>
+      gh.commitsTouching({ ...repo, sha: sha('3'), path, since });
+    await expect(touching('src/a.ts', '2025-12-31T00:00:00Z')).resolves.toEqual([
+      { sha: sha('3'), committedAt: '2026-01-03T00:00:00Z' },
+      { sha: sha('1'), committedAt: '2026-01-01T00:00:00Z' },
+    ]);
+    await expect(touching('src/a.ts', '2026-01-02T00:00:00Z')).resolves.toHaveLength(1);
+    await expect(touching('src/b.ts', '2026-01-02T12:00:00Z')).resolves.toEqual([]);
+    // A directory matches the files below it.
+    await expect(touching('src', '2026-01-02T00:00:00Z')).resolves.toHaveLength(2);
+    expect(fake.callsTo('GET', /\/commits$/).at(-1)?.query).toMatchObject({
+      sha: sha('3'),
+      path: 'src',
+      since: '2026-01-02T00:00:00Z',
+      per_page: '100',
+    });
+  });
+
+  it('is not_found for a head GitHub does not know', async () => {
+    const err = await failure(
+      gh.commitsTouching({
+        ...repo,
+        sha: 'f'.repeat(40),
+        path: 'a',
+        since: '2026-01-01T00:00:00Z',
+      }),
+    );
+    expect(err.kind).toBe('not_found');
   });
 });
 

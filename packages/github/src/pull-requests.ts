@@ -17,9 +17,16 @@
  *  - "Request reviewers for a pull request" `POST …/pulls/{pull_number}/requested_reviewers`
  *    `{ reviewers, team_reviewers }` → 201; 422 for the author or someone without access:
  *    https://docs.github.com/en/rest/pulls/review-requests#request-reviewers-for-a-pull-request
- *  - GraphQL `repository.pullRequest.reviewThreads(first, after)`, PullRequestReviewThread
+ *  - GraphQL `repository.pullRequest { headRefOid reviewThreads(first, after) }`, the head
+ *    commit (even once the branch is deleted) and each PullRequestReviewThread
  *    `{ id isResolved isOutdated path line comments(first: 1) { … } }`:
+ *    https://docs.github.com/en/graphql/reference/objects#pullrequest
  *    https://docs.github.com/en/graphql/reference/objects#pullrequestreviewthread
+ *  - "List commits" `GET /repos/{owner}/{repo}/commits` with `sha` (a SHA or branch to start
+ *    from; a fork's pull request head is readable in the base repository), `path` (only
+ *    commits touching it), `since` (only commits last updated after it, ISO 8601): newest
+ *    first, paged (`per_page` at most 100); `commit.committer.date` is what `since` compares:
+ *    https://docs.github.com/en/rest/commits/commits#list-commits
  */
 import { ExternalError } from '@code-factory/errors';
 import type { Octokit } from '@octokit/rest';
@@ -82,6 +89,18 @@ export interface ReviewThread {
   comments: number;
 }
 
+/** A pull request's review threads and the commit its head is at. */
+export interface ReviewThreads {
+  headSha: string;
+  threads: ReviewThread[];
+}
+
+/** A commit as "List commits" shows it: its sha and when it was committed (ISO). */
+export interface CommitTouch {
+  sha: string;
+  committedAt: string;
+}
+
 const mergeabilitySchema = z.object({
   mergeable: z.boolean().nullable(),
   mergeable_state: z.string(),
@@ -121,6 +140,7 @@ const threadsSchema = z.object({
     .object({
       pullRequest: z
         .object({
+          headRefOid: z.string(),
           reviewThreads: z.object({
             pageInfo: z.object({ hasNextPage: z.boolean(), endCursor: z.string().nullable() }),
             nodes: z.array(
@@ -156,6 +176,7 @@ const threadsSchema = z.object({
 const REVIEW_THREADS_QUERY = `query($owner: String!, $repo: String!, $number: Int!, $after: String) {
   repository(owner: $owner, name: $repo) {
     pullRequest(number: $number) {
+      headRefOid
       reviewThreads(first: 100, after: $after) {
         pageInfo { hasNextPage endCursor }
         nodes {
@@ -166,6 +187,13 @@ const REVIEW_THREADS_QUERY = `query($owner: String!, $repo: String!, $number: In
     }
   }
 }`;
+
+const commitsSchema = z.array(
+  z.object({
+    sha: z.string(),
+    commit: z.object({ committer: z.object({ date: z.string() }).nullable() }),
+  }),
+);
 
 const firstLine = (text: string) => (text.split('\n', 1)[0] ?? '').trim();
 const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
@@ -304,15 +332,19 @@ export async function requestReviewers(
   );
 }
 
-/** Every review thread of the pull request (paged 100 at a time), at most `max`. */
+/**
+ * Every review thread of the pull request (paged 100 at a time), at most `max`, and the commit
+ * its head is at.
+ */
 export async function reviewThreads(
   octokit: Octokit,
   input: RepoRef & { number: number; max?: number },
-): Promise<ReviewThread[]> {
+): Promise<ReviewThreads> {
   const action = `review threads of ${input.owner}/${input.repo}#${input.number}`;
   const max = input.max ?? 1_000;
   return callGitHub(action, async () => {
     const threads: ReviewThread[] = [];
+    let headSha = '';
     let after: string | null = null;
     while (threads.length < max) {
       const data: unknown = await octokit.graphql(REVIEW_THREADS_QUERY, {
@@ -328,6 +360,7 @@ export async function reviewThreads(
           service: 'github',
         });
       }
+      headSha ||= pull.headRefOid;
       for (const node of pull.reviewThreads.nodes) {
         if (!node) continue;
         const first = node.comments.nodes[0];
@@ -347,6 +380,31 @@ export async function reviewThreads(
       if (!hasNextPage || endCursor === null) break;
       after = endCursor;
     }
-    return threads.slice(0, max);
+    return { headSha, threads: threads.slice(0, max) };
+  });
+}
+
+/**
+ * Commits reachable from `sha` that touch `path` and were committed at or after `since`
+ * (newest first, one page of at most 100: enough to tell whether there is any).
+ */
+export async function commitsTouching(
+  octokit: Octokit,
+  input: RepoRef & { sha: string; path: string; since: string },
+): Promise<CommitTouch[]> {
+  const action = `commits touching ${input.path} since ${input.since} in ${input.owner}/${input.repo}`;
+  return callGitHub(action, async () => {
+    const res = await octokit.request('GET /repos/{owner}/{repo}/commits', {
+      owner: input.owner,
+      repo: input.repo,
+      sha: input.sha,
+      path: input.path,
+      since: input.since,
+      per_page: 100,
+    });
+    return parseResponse(commitsSchema, res.data, action).map((c) => ({
+      sha: c.sha,
+      committedAt: c.commit.committer?.date ?? '',
+    }));
   });
 }

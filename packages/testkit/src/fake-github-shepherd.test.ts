@@ -321,6 +321,223 @@ describe('fake GitHub: shepherding a pull request', () => {
     expect(Buffer.from(res.json.content, 'base64').toString()).toBe('* @acme/platform\n');
   });
 
+  describe('List commits', () => {
+    const sha = (c: string) => c.repeat(40);
+    const seed = () => {
+      gh.addCommit('acme', 'widgets', {
+        sha: sha('1'),
+        files: ['src/a.ts'],
+        committedAt: '2026-01-01T00:00:00Z',
+        author: 'octo-dev',
+        message: 'Start',
+      });
+      gh.addCommit('acme', 'widgets', {
+        sha: sha('2'),
+        parents: [sha('1')],
+        files: ['docs/guide.md'],
+        committedAt: '2026-01-02T00:00:00Z',
+      });
+      gh.addCommit('acme', 'widgets', {
+        sha: sha('3'),
+        parents: [sha('2')],
+        files: ['src/lib/b.ts'],
+        committedAt: '2026-01-03T00:00:00.500Z',
+      });
+      // Not reachable from 3: another branch.
+      gh.addCommit('acme', 'widgets', {
+        sha: sha('4'),
+        parents: [sha('1')],
+        files: ['src/a.ts'],
+        committedAt: '2026-01-04T00:00:00Z',
+      });
+    };
+    const list = async (query: string) =>
+      (await api('GET', `/repos/acme/widgets/commits?${query}`)).json;
+
+    it("walks the parents from sha, newest first, with GitHub's commit shape", async () => {
+      seed();
+      const all = await list(`sha=${sha('3')}`);
+      expect(all.map((c: { sha: string }) => c.sha)).toEqual([sha('3'), sha('2'), sha('1')]);
+      expect(all[2]).toMatchObject({
+        sha: sha('1'),
+        commit: {
+          message: 'Start',
+          author: { name: 'octo-dev', date: '2026-01-01T00:00:00Z' },
+          committer: { date: '2026-01-01T00:00:00Z' },
+        },
+        author: { login: 'octo-dev' },
+        parents: [],
+      });
+      // GitHub's timestamps have no milliseconds; a commit without a GitHub user has null.
+      expect(all[0]).toMatchObject({
+        commit: { committer: { date: '2026-01-03T00:00:00Z' } },
+        author: null,
+        parents: [{ sha: sha('2') }],
+      });
+    });
+
+    it('filters by path (a file or a directory), since and until, and pages', async () => {
+      seed();
+      const shas = async (query: string) =>
+        (await list(`sha=${sha('3')}&${query}`)).map((c: { sha: string }) => c.sha);
+      expect(await shas('path=src/a.ts')).toEqual([sha('1')]);
+      expect(await shas('path=src')).toEqual([sha('3'), sha('1')]);
+      expect(await shas('path=src&since=2026-01-01T00:00:01Z')).toEqual([sha('3')]);
+      expect(await shas('until=2026-01-02T00:00:00Z')).toEqual([sha('2'), sha('1')]);
+      expect(await shas('per_page=1&page=2')).toEqual([sha('2')]);
+    });
+
+    it('starts from a pull request head branch; 404 for a sha it does not know', async () => {
+      seed();
+      pull({ headSha: sha('4'), headRef: 'fix-42' });
+      const fromBranch = await list('sha=fix-42');
+      expect(fromBranch.map((c: { sha: string }) => c.sha)).toEqual([sha('4'), sha('1')]);
+      const unknown = await api('GET', `/repos/acme/widgets/commits?sha=${sha('9')}`);
+      expect(unknown.status).toBe(404);
+      expect(unknown.json).toMatchObject({ message: 'Not Found' });
+    });
+  });
+
+  describe('what ran on a commit', () => {
+    const head = 'a'.repeat(40);
+
+    it('lists check runs: the latest of each by default, every one with filter=all', async () => {
+      gh.addCheckRun('acme', 'widgets', { headSha: head, name: 'test', conclusion: 'failure' });
+      gh.addCheckRun('acme', 'widgets', { headSha: head, name: 'test' }); // re-run, passed
+      gh.addCheckRun('acme', 'widgets', { headSha: head, name: 'lint', status: 'in_progress' });
+      gh.addCheckRun('acme', 'widgets', {
+        headSha: head,
+        name: 'deploy-preview',
+        conclusion: 'neutral',
+        app: { id: 77, slug: 'previews' },
+      });
+      gh.addCheckRun('acme', 'widgets', { headSha: 'b'.repeat(40), name: 'test' });
+      const list = async (query = '') =>
+        (await api('GET', `/repos/acme/widgets/commits/${head}/check-runs${query}`)).json;
+      const latest = await list();
+      expect(latest.total_count).toBe(3);
+      expect(
+        latest.check_runs.map((r: { name: string; status: string; conclusion: string | null }) => [
+          r.name,
+          r.status,
+          r.conclusion,
+        ]),
+      ).toEqual([
+        ['test', 'completed', 'success'],
+        ['lint', 'in_progress', null],
+        ['deploy-preview', 'completed', 'neutral'],
+      ]);
+      expect(latest.check_runs[0]).toMatchObject({
+        head_sha: head,
+        app: { id: 15368, slug: 'github-actions' },
+        completed_at: expect.any(String),
+        pull_requests: [],
+      });
+      expect((await list('?filter=all')).total_count).toBe(4);
+      expect((await list('?app_id=77')).check_runs.map((r: { name: string }) => r.name)).toEqual([
+        'deploy-preview',
+      ]);
+      expect((await list('?status=in_progress&check_name=lint')).total_count).toBe(1);
+    });
+
+    it('combines the latest status of each context', async () => {
+      const combined = async () =>
+        (await api('GET', `/repos/acme/widgets/commits/${head}/status`)).json;
+      // No status at all reads pending, as on GitHub.
+      expect(await combined()).toMatchObject({ state: 'pending', statuses: [], total_count: 0 });
+      gh.addCommitStatus('acme', 'widgets', head, { context: 'ci/jenkins', state: 'pending' });
+      gh.addCommitStatus('acme', 'widgets', head, { context: 'ci/jenkins', state: 'success' });
+      gh.addCommitStatus('acme', 'widgets', head, { context: 'security', state: 'success' });
+      expect(await combined()).toMatchObject({
+        state: 'success',
+        total_count: 2,
+        sha: head,
+        statuses: [
+          { context: 'security', state: 'success' },
+          { context: 'ci/jenkins', state: 'success' },
+        ],
+      });
+      gh.addCommitStatus('acme', 'widgets', head, { context: 'security', state: 'error' });
+      expect((await combined()).state).toBe('failure');
+    });
+  });
+
+  describe('what a branch requires', () => {
+    it('answers classic protection in Get a branch, off when unprotected', async () => {
+      const branch = async (name: string) =>
+        await api('GET', `/repos/acme/widgets/branches/${name}`);
+      expect((await branch('main')).json).toMatchObject({
+        protected: false,
+        protection: {
+          enabled: false,
+          required_status_checks: { enforcement_level: 'off', contexts: [], checks: [] },
+        },
+      });
+      gh.protectBranch('acme', 'widgets', 'main', {
+        requiredChecks: ['ci/jenkins', { context: 'test', appId: 15368 }],
+      });
+      expect((await branch('main')).json).toMatchObject({
+        protected: true,
+        protection: {
+          enabled: true,
+          required_status_checks: {
+            enforcement_level: 'non_admins',
+            contexts: ['ci/jenkins', 'test'],
+            checks: [
+              { context: 'ci/jenkins', app_id: null },
+              { context: 'test', app_id: 15368 },
+            ],
+          },
+        },
+      });
+      expect((await branch('nope')).status).toBe(404);
+    });
+
+    it('lists the rules of active rulesets targeting a branch', async () => {
+      const rules = async (name: string) =>
+        (await api('GET', `/repos/acme/widgets/rules/branches/${name}`)).json;
+      expect(await rules('main')).toEqual([]);
+      const checks = {
+        type: 'required_status_checks',
+        parameters: {
+          strict_required_status_checks_policy: false,
+          required_status_checks: [{ context: 'e2e', integration_id: 15368 }],
+        },
+      };
+      const id = gh.addRuleset('acme', 'widgets', {
+        branches: ['~DEFAULT_BRANCH', 'release/*'],
+        rules: [{ type: 'deletion' }, checks],
+      });
+      gh.addRuleset('acme', 'widgets', {
+        branches: ['~ALL'],
+        enforcement: 'evaluate',
+        rules: [checks],
+      });
+      expect(await rules('main')).toEqual([
+        {
+          type: 'deletion',
+          ruleset_source_type: 'Repository',
+          ruleset_source: 'acme/widgets',
+          ruleset_id: id,
+        },
+        {
+          ...checks,
+          ruleset_source_type: 'Repository',
+          ruleset_source: 'acme/widgets',
+          ruleset_id: id,
+        },
+      ]);
+      expect(await rules('release/1.2')).toHaveLength(2);
+      expect(await rules('release/1.2/hotfix')).toEqual([]);
+      expect(await rules('feature')).toEqual([]);
+      // A branch a ruleset targets reads protected, without classic protection.
+      expect((await api('GET', '/repos/acme/widgets/branches/main')).json).toMatchObject({
+        protected: true,
+        protection: { enabled: false },
+      });
+    });
+  });
+
   describe('GraphQL reviewThreads', () => {
     const QUERY = `query($owner: String!, $repo: String!, $number: Int!, $after: String) {
       repository(owner: $owner, name: $repo) {
@@ -396,6 +613,13 @@ describe('fake GitHub: shepherding a pull request', () => {
       const rest = page2.json.data.repository.pullRequest.reviewThreads;
       expect(rest.nodes.map((n: { path: string }) => n.path)).toEqual(['src/c.ts']);
       expect(rest.pageInfo.hasNextPage).toBe(false);
+      // Only asked fields are answered: the head commit when the query names headRefOid.
+      expect(page1.json.data.repository.pullRequest).not.toHaveProperty('headRefOid');
+      const withHead = await ask(
+        {},
+        QUERY.replace('pullRequest(number: $number) {', '$& headRefOid'),
+      );
+      expect(withHead.json.data.repository.pullRequest.headRefOid).toBe('a'.repeat(40));
       expect(
         gh.reviewThreads('acme', 'widgets', 7).map((t) => [t.path, t.resolved, t.outdated]),
       ).toEqual([

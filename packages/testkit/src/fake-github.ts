@@ -9,14 +9,20 @@
 import { Hono } from 'hono';
 import { registerActionsRoutes } from './fake-github/routes-actions';
 import { registerAppRoutes } from './fake-github/routes-app';
+import { registerCommitRoutes, storedCommit } from './fake-github/routes-commits';
 import { comparisonKey, registerCompareRoutes } from './fake-github/routes-compare';
 import { registerContentsRoutes } from './fake-github/routes-contents';
 import { registerIssueRoutes } from './fake-github/routes-issues';
 import { registerGraphqlRoutes, registerPullRoutes } from './fake-github/routes-pulls';
 import {
+  type BranchProtectionSeed,
+  type CheckRunSeed,
+  type CommitSeed,
+  type CommitStatusSeed,
   type ComparisonSeed,
   conclusionOf,
   type FakeGitHubOptions,
+  GITHUB_ACTIONS_APP,
   type GitHubPermission,
   GitHubState,
   ghError,
@@ -27,6 +33,7 @@ import {
   type PullRequestSeed,
   type ReviewCommentSeed,
   type ReviewThreadSeed,
+  type RulesetSeed,
   repoKey,
   userJson,
   type WorkflowRunSeed,
@@ -35,7 +42,12 @@ import { DeliveryLog, type WebhookTarget } from './fake-github-deliveries';
 import { type FakeEnv, type FaultSpec, HttpFake, listen, type RunningServer } from './http-fake';
 
 export type {
+  BranchProtectionSeed,
+  CheckRunSeed,
+  CommitSeed,
+  CommitStatusSeed,
   PullRequestSeed,
+  RulesetSeed,
   WorkflowJobSeed,
   WorkflowRunSeed,
 } from './fake-github/state';
@@ -59,6 +71,7 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}) {
   registerIssueRoutes(routes, state);
   registerPullRoutes(routes, state);
   registerCompareRoutes(routes, state);
+  registerCommitRoutes(routes, state);
   registerActionsRoutes(routes, state);
   registerContentsRoutes(routes, state);
   const graphql = new Hono<FakeEnv>();
@@ -163,6 +176,13 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}) {
     setMergeability: (owner: string, repo: string, number: number, m: Mergeability) => {
       const { mergeable, state: mergeState, pendingReads = 0 } = m;
       pullOf(owner, repo, number).mergeability = { mergeable, state: mergeState, pendingReads };
+    },
+    /**
+     * A commit "List commits" can walk (from a sha through its parents) and filter by `path`
+     * and `since`; make it a pull request's head with `setPullHead` or `headSha`.
+     */
+    addCommit: (owner: string, repo: string, seed: CommitSeed) => {
+      state.commits.set(`${repoKey(owner, repo)}@${seed.sha}`, storedCommit(owner, repo, seed));
     },
     /** Someone pushed to the pull request's branch: its head is now `headSha`. */
     setPullHead: (owner: string, repo: string, number: number, headSha: string) => {
@@ -289,6 +309,63 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}) {
     addBranch: (owner: string, repo: string, branch: string) =>
       state.branches.add(`${repoKey(owner, repo)}:${branch}`),
     checkRuns: (owner: string, repo: string) => ofRepo(state.checkRuns, owner, repo),
+    /**
+     * A check run another App (default GitHub Actions) reported on a commit; a later one of
+     * the same name replaces it in the default (`latest`) listing, as a re-run does.
+     */
+    addCheckRun: (owner: string, repo: string, seed: CheckRunSeed) => {
+      const status = seed.status ?? 'completed';
+      const conclusion = status === 'completed' ? (seed.conclusion ?? 'success') : null;
+      const id = 7_000_000_001 + state.checkRuns.length;
+      const app = seed.app ?? GITHUB_ACTIONS_APP;
+      const run = { owner, repo, id, name: seed.name, headSha: seed.headSha, app, output: null };
+      state.checkRuns.push({ ...run, status, conclusion });
+      return id;
+    },
+    /** A commit status a CI service posted on a commit (the latest per context counts). */
+    addCommitStatus: (owner: string, repo: string, sha: string, seed: CommitStatusSeed) => {
+      state.statuses.push({
+        owner,
+        repo,
+        sha,
+        id: state.nextId(),
+        createdAt: Date.now(),
+        context: seed.context,
+        state: seed.state,
+        description: seed.description ?? '',
+        targetUrl: seed.targetUrl ?? '',
+      });
+    },
+    /** Classic branch protection requiring status checks (null: unprotected again). */
+    protectBranch: (
+      owner: string,
+      repo: string,
+      branch: string,
+      protection: BranchProtectionSeed | null,
+    ) => {
+      const key = `${repoKey(owner, repo)}:${branch}`;
+      if (protection === null) state.protections.delete(key);
+      else {
+        state.protections.set(key, {
+          requiredChecks: [...protection.requiredChecks],
+          enforcementLevel: protection.enforcementLevel ?? 'non_admins',
+        });
+      }
+    },
+    /** A repository ruleset; returns its id. */
+    addRuleset: (owner: string, repo: string, seed: RulesetSeed) => {
+      const id = 900 + state.rulesets.length + 1;
+      state.rulesets.push({
+        owner,
+        repo,
+        id,
+        name: seed.name ?? `ruleset ${id}`,
+        branches: [...seed.branches],
+        enforcement: seed.enforcement ?? 'active',
+        rules: seed.rules.map((rule) => ({ ...rule })),
+      });
+      return id;
+    },
     /** Origins of `url` fields in helper results and of job log downloads (startFakeGitHub). */
     useUrls: (api: string, logs: string) => {
       helperApiUrl = api;

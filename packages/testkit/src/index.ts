@@ -10,6 +10,7 @@ export {
 } from './fake-coder';
 export type { CoderTimings } from './fake-coder/state';
 export {
+  type CommitSeed,
   createFakeGitHub,
   type FakeGitHub,
   type FakeGitHubApp,

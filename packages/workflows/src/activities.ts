@@ -121,12 +121,16 @@ export interface TaskActivities {
   checkMergeable(
     input: IssueRef & { pullNumber: number; pushedFiles?: string[] },
   ): Promise<MergeCheck>;
-  /** The review threads of an agent pull request, counted, with the unanswered ones. */
+  /**
+   * The review threads of an agent pull request, counted, with the unanswered ones (one
+   * activity: it also asks GitHub which of their files a commit touched since).
+   */
   readReviewThreads(input: IssueRef & { pullNumber: number }): Promise<ThreadLedger>;
   /**
-   * A ready pull request (not a draft, nothing GitHub says blocks it but reviews) nobody has
-   * reviewed: reviews are requested from the CODEOWNERS of its changed paths, else from
-   * `assigner`. `requested: []` with `why` when it was not ready or GitHub refused.
+   * A ready pull request (not a draft, the checks its base branch requires green on its head)
+   * nobody has reviewed: reviews are requested from the CODEOWNERS of its changed paths, else
+   * from `assigner`. `requested: []` with `why` when it was not ready (a draft, required checks
+   * pending or failing) or GitHub refused.
    */
   requestReview(
     input: IssueRef & { pullNumber: number; assigner: string },
@@ -147,9 +151,13 @@ export interface OpenThread {
 }
 
 export interface ThreadLedger {
+  /** Unresolved threads on lines still in the diff (an outdated one leaves the count). */
   open: number;
   resolved: number;
-  /** Open, current (not outdated) threads with no reply, by someone other than the agent. */
+  /**
+   * Open, current (not outdated) threads by someone other than the agent that got no reply and
+   * no commit on the pull request's head touching their file since they were opened.
+   */
   unanswered: OpenThread[];
 }
 

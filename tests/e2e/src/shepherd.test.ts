@@ -1,11 +1,12 @@
 /**
  * Shepherding an agent pull request, the task's side (issue 26), in one scripted issue life on
  * the fakes: review threads counted on the status comment and the idle agent nudged once about
- * the unanswered ones; a push that makes the pull request conflict (a `pr.moved` event, as the
- * repository workflow routes it) told to the agent once per base commit and shown until a push
- * makes it clean; a flaky CI job listed; a ready pull request nobody reviews gets a review
- * request; an agent waiting for a person in Coder gets its assigner mentioned; an idle agent with
- * nothing happening is released. The repository's `[shepherd]` durations are scaled down with
+ * the unanswered ones whose file no commit touched since; a push that makes the pull request
+ * conflict (a `pr.moved` event, as the repository workflow routes it) told to the agent once
+ * per base commit and shown until a push makes it clean; a flaky CI job listed; a pull request
+ * nobody reviews gets a review request once the check its base requires passed; an agent
+ * waiting for a person in Coder gets its assigner mentioned; an idle agent with nothing
+ * happening is released. The repository's `[shepherd]` durations are scaled down with
  * SHEPHERD_TIME_SCALE.
  */
 
@@ -81,17 +82,46 @@ describe('shepherding a pull request to a merge', () => {
       headSha: 'a'.repeat(40),
       headRef: 'agent/shepherd-me',
     });
+    // The base requires `test`, still running on the head: the review reminder waits for it.
+    stack.github.protectBranch(owner, name, 'main', { requiredChecks: ['test'] });
+    stack.github.addCheckRun(owner, name, {
+      headSha: 'a'.repeat(40),
+      name: 'test',
+      status: 'in_progress',
+    });
+    // The review came an hour ago; since then the agent pushed a change to src/config.ts only.
+    const ago = (ms: number) => new Date(Date.now() - ms).toISOString().replace(/\.\d+Z$/, 'Z');
+    const reviewed = ago(3_600_000);
+    stack.github.addCommit(owner, name, {
+      sha: 'e'.repeat(40),
+      files: ['src/app.ts', 'src/util.ts', 'src/config.ts'],
+      committedAt: ago(7_200_000),
+    });
+    stack.github.addCommit(owner, name, {
+      sha: 'a'.repeat(40),
+      parents: ['e'.repeat(40)],
+      files: ['src/config.ts'],
+    });
     const first = stack.github.addReviewThread(owner, name, pull, {
       path: 'src/app.ts',
       line: 12,
       author: LEAD.login,
       body: 'Please handle the empty case.\nIt crashes today.',
+      createdAt: reviewed,
     });
     stack.github.addReviewThread(owner, name, pull, {
       path: 'src/util.ts',
       line: 3,
       author: LEAD.login,
       body: 'Name this after what it returns.',
+      createdAt: reviewed,
+    });
+    const configThread = stack.github.addReviewThread(owner, name, pull, {
+      path: 'src/config.ts',
+      line: 7,
+      author: LEAD.login,
+      body: 'Read this from the environment.',
+      createdAt: reviewed,
     });
     stack.github.addReviewThread(owner, name, pull, {
       path: 'README.md',
@@ -99,13 +129,15 @@ describe('shepherding a pull request to a merge', () => {
       author: LEAD.login,
       body: 'Typo.',
       resolved: true,
+      createdAt: reviewed,
     });
 
-    // The agent opened its pull request and goes idle: the ledger is read, the agent nudged.
+    // The agent opened its pull request and goes idle: the ledger is read, the agent nudged
+    // about the threads nobody answered whose file no commit touched since (not src/config.ts).
     stack.coder.setChatStatus(chat.id, 'running');
     stack.coder.setChatDiff(chat.id, { pull_request_url: prUrl });
     stack.coder.setChatStatus(chat.id, 'waiting');
-    await statusSays(number, '- Review threads: 2 open, 1 resolved');
+    await statusSays(number, '- Review threads: 3 open, 1 resolved');
     const nudge = await until(
       () =>
         texts().find((t) =>
@@ -116,10 +148,20 @@ describe('shepherding a pull request to a merge', () => {
     expect(nudge).toContain('- src/app.ts:12 (@octo-lead): Please handle the empty case.');
     expect(nudge).toContain('- src/util.ts:3 (@octo-lead): Name this after what it returns.');
     expect(nudge).not.toContain('README.md');
+    expect(nudge).not.toContain('src/config.ts');
+    // GitHub was asked per file, from the pull request's head, since the threads were opened.
+    const looked = stack.github.callsTo('GET', /\/commits$/).map((c) => c.query);
+    expect(looked).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ sha: 'a'.repeat(40), path: 'src/config.ts' }),
+        expect.objectContaining({ sha: 'a'.repeat(40), path: 'src/app.ts' }),
+      ]),
+    );
 
-    // Busy and idle again, one thread resolved meanwhile: recounted, and no second nudge about
-    // threads the agent was told of within the window.
+    // Busy and idle again, one thread resolved and one outdated (its line changed) meanwhile:
+    // recounted, and no second nudge about threads the agent was told of within the window.
     stack.github.resolveReviewThread(first);
+    stack.github.outdateReviewThread(configThread);
     stack.coder.setChatStatus(chat.id, 'running');
     stack.coder.setChatStatus(chat.id, 'waiting');
     await statusSays(number, '- Review threads: 1 open, 2 resolved');
@@ -205,7 +247,17 @@ describe('shepherding a pull request to a merge', () => {
       /Next reminder at .*: a review is requested|Review threads/,
     );
 
-    // Nobody reviews the ready pull request: a review is requested from the assigner, once.
+    // The reminder came due while the required `test` was still running: nobody was asked.
+    const headChecks = new RegExp(`/commits/${'a'.repeat(40)}/check-runs$`);
+    await until(
+      () => stack.github.callsTo('GET', headChecks).length > 0,
+      'the head checks read by the review reminder',
+    );
+    expect(stack.github.requestedReviewers(owner, name, pull).users).toEqual([]);
+    expect(stack.github.callsTo('POST', /requested_reviewers$/)).toEqual([]);
+    // `test` passes: the pull request is ready, and nobody reviews it. A review is requested
+    // from the assigner, once.
+    stack.github.addCheckRun(owner, name, { headSha: 'a'.repeat(40), name: 'test' });
     await until(
       () => stack.github.requestedReviewers(owner, name, pull).users.includes(LEAD.login),
       'a review request',

@@ -1,5 +1,6 @@
 /**
- * GraphQL `repository.pullRequest.reviewThreads`: the review threads of a pull request, each a
+ * GraphQL `repository.pullRequest.reviewThreads` (and `headRefOid`, the head commit's oid,
+ * when the query asks for it): the review threads of a pull request, each a
  * PullRequestReviewThread (`id`, `isResolved`, `isOutdated`, `path`, `line` (null once
  * outdated), `originalLine`, `comments` (a connection of PullRequestReviewComment with
  * `author { login }` (null for a deleted account), `body`, `createdAt`)), as a connection
@@ -53,7 +54,8 @@ export function resolveReviewThreads(state: GitHubState, query: string, vars: Va
   const owner = String(vars.owner ?? '');
   const repo = String(vars.repo ?? vars.name ?? '');
   const number = Number(vars.number ?? vars.pr ?? vars.prNumber);
-  if (!state.pull(owner, repo, number)) return pullNotFound(number);
+  const pull = state.pull(owner, repo, number);
+  if (!pull) return pullNotFound(number);
   const args = argsOf(query, 'reviewThreads');
   const first = argument(args, 'first', vars);
   if (typeof first !== 'number') {
@@ -96,5 +98,7 @@ export function resolveReviewThreads(state: GitHubState, query: string, vars: Va
     endCursor: page.length > 0 ? cursorOf(last) : null,
   };
   const reviewThreads = { totalCount: all.length, pageInfo, nodes };
-  return { data: { repository: { pullRequest: { number, reviewThreads } } } };
+  // GraphQL answers the fields asked for: the head commit only when the query names it.
+  const head = /\bheadRefOid\b/.test(query) ? { headRefOid: pull.headSha } : {};
+  return { data: { repository: { pullRequest: { number, ...head, reviewThreads } } } };
 }

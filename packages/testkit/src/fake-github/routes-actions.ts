@@ -229,7 +229,17 @@ export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): v
       annotations: annotations as NonNullable<RecordedCheckRun['output']>['annotations'],
     };
     const id = 7_000_000_001 + state.checkRuns.length;
-    const run = { owner, repo, id, name: body.name, headSha: body.head_sha, status, conclusion };
+    const app = { id: state.appId, slug: state.appSlug };
+    const run = {
+      owner,
+      repo,
+      id,
+      name: body.name,
+      headSha: body.head_sha,
+      status,
+      conclusion,
+      app,
+    };
     state.checkRuns.push({ ...run, output: output ?? null });
     return c.json(
       {
@@ -244,7 +254,7 @@ export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): v
           summary: output?.summary ?? null,
           annotations_count: output?.annotations.length ?? 0,
         },
-        app: { slug: state.appSlug },
+        app: { id: state.appId, slug: state.appSlug },
       },
       201,
     );

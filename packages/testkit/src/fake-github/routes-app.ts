@@ -85,11 +85,15 @@ export function registerAppRoutes(
       {
         token,
         expires_at: iso(Date.now() + 3_600_000),
+        // What docs/github-app-setup.md asks for (the fake does not enforce them).
         permissions: {
           issues: 'write',
+          checks: 'write',
           pull_requests: 'write',
+          actions: 'write',
+          merge_queues: 'read',
           contents: 'read',
-          actions: 'read',
+          statuses: 'read',
           metadata: 'read',
         },
         repository_selection: 'all',

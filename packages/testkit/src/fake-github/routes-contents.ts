@@ -4,8 +4,20 @@
  *    with its content base64-encoded (wrapped at 60 characters) and its git blob SHA, or the raw
  *    text with `Accept: application/vnd.github.raw`; 404 for a missing path:
  *    https://docs.github.com/en/rest/repos/contents#get-repository-content
- *  - "Get a branch" `GET /repos/{owner}/{repo}/branches/{branch}`: 404 "Branch not found":
+ *  - "Get a branch" `GET /repos/{owner}/{repo}/branches/{branch}`: `{ name, commit, protected,
+ *    protection { enabled, required_status_checks { enforcement_level (off, non_admins,
+ *    everyone), contexts, checks [{ context, app_id }] } }, protection_url }`; `protected` is
+ *    also true for a branch a ruleset targets, `protection` is classic branch protection's
+ *    summary (no admin permission needed); 404 "Branch not found":
  *    https://docs.github.com/en/rest/branches/branches#get-a-branch
+ *  - "Get rules for a branch" `GET /repos/{owner}/{repo}/rules/branches/{branch}`: every rule of
+ *    every active ruleset targeting the branch (which need not exist; `evaluate` and `disabled`
+ *    rulesets are left out), each `{ type, parameters?, ruleset_source_type, ruleset_source,
+ *    ruleset_id }`; a `required_status_checks` rule's parameters are
+ *    `{ strict_required_status_checks_policy, required_status_checks: [{ context,
+ *    integration_id? }] }`; paged; `[]` when none applies:
+ *    https://docs.github.com/en/rest/repos/rules#get-rules-for-a-branch
+ *    https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-rulesets/available-rules-for-rulesets#require-status-checks-to-pass-before-merging
  */
 import type { Hono } from 'hono';
 import type { FakeEnv } from '../http-fake';
@@ -16,6 +28,7 @@ import {
   gitBlobSha,
   notFound,
   ownerRepo,
+  paginate,
   repoKey,
 } from './state';
 
@@ -42,10 +55,73 @@ export function registerContentsRoutes(app: Hono<FakeEnv>, state: GitHubState): 
     });
   });
 
+  /** The rules of the active rulesets targeting `branch`, in the order they were added. */
+  const rulesFor = (owner: string, repo: string, branch: string) =>
+    state.rulesets
+      .filter(
+        (set) =>
+          repoKey(set.owner, set.repo) === repoKey(owner, repo) &&
+          set.enforcement === 'active' &&
+          set.branches.some((pattern) => targets(pattern, branch, state.defaultBranch)),
+      )
+      .flatMap((set) =>
+        set.rules.map((rule) => ({
+          type: rule.type,
+          ...(rule.parameters ? { parameters: rule.parameters } : {}),
+          ruleset_source_type: 'Repository',
+          ruleset_source: `${owner}/${repo}`,
+          ruleset_id: set.id,
+        })),
+      );
+
   app.get('/repos/:owner/:repo/branches/:branch{.+}', (c) => {
+    const [owner, repo] = ownerRepo(c);
     const name = c.req.param('branch');
-    const known = state.branches.has(`${repoKey(...ownerRepo(c))}:${name}`);
+    const key = `${repoKey(owner, repo)}:${name}`;
+    const known = state.branches.has(key) || state.protections.has(key);
     if (name !== state.defaultBranch && !known) return ghError(c, 404, 'Branch not found');
-    return c.json({ name, commit: { sha: 'f'.repeat(40) }, protected: false });
+    const classic = state.protections.get(key);
+    const checks = (classic?.requiredChecks ?? []).map((check) =>
+      typeof check === 'string'
+        ? { context: check, app_id: null }
+        : { context: check.context, app_id: check.appId },
+    );
+    const base = `${apiBase(c)}/repos/${owner}/${repo}`;
+    return c.json({
+      name,
+      commit: { sha: 'f'.repeat(40), url: `${base}/commits/${'f'.repeat(40)}` },
+      protected: classic !== undefined || rulesFor(owner, repo, name).length > 0,
+      protection: {
+        enabled: classic !== undefined,
+        required_status_checks: {
+          enforcement_level: classic?.enforcementLevel ?? 'off',
+          contexts: checks.map((check) => check.context),
+          checks,
+        },
+      },
+      protection_url: `${base}/branches/${name}/protection`,
+    });
   });
+
+  app.get('/repos/:owner/:repo/rules/branches/:branch{.+}', (c) => {
+    const [owner, repo] = ownerRepo(c);
+    return c.json(paginate(c, rulesFor(owner, repo, c.req.param('branch'))));
+  });
+}
+
+/** Whether a ruleset's target (`main`, `release/*`, `**`, `~DEFAULT_BRANCH`, `~ALL`) names `branch`. */
+function targets(pattern: string, branch: string, defaultBranch: string): boolean {
+  if (pattern === '~ALL') return true;
+  if (pattern === '~DEFAULT_BRANCH') return branch === defaultBranch;
+  const name = pattern.replace(/^refs\/heads\//, '');
+  const source = name
+    .split('**')
+    .map((part) =>
+      part
+        .split('*')
+        .map((text) => text.replace(/[.+?^${}()|[\]\\]/g, '\\$&'))
+        .join('[^/]*'),
+    )
+    .join('.*');
+  return new RegExp(`^${source}$`).test(branch);
 }

@@ -223,6 +223,22 @@ export interface FakeReviewThread {
   comments: Array<{ author: string | null; body: string; createdAt: string }>;
 }
 
+/** A commit the fake knows (`addCommit`): what "List commits" walks and filters. */
+export interface CommitSeed {
+  sha: string;
+  /** Its parents (none: a root commit); "List commits" walks them from `sha`. */
+  parents?: string[];
+  /** Paths it changed (`path=` matches a file or a directory above it). */
+  files: string[];
+  message?: string;
+  /** The author's login (null: not a GitHub user). Default null. */
+  author?: string | null;
+  /** When it was committed (ISO); what `since`/`until` compare. Default: now. */
+  committedAt?: string;
+}
+
+export type StoredCommit = Required<CommitSeed> & { owner: string; repo: string };
+
 /** A call to update-branch, as recorded by the fake. */
 export interface RecordedBranchUpdate {
   owner: string;
@@ -256,6 +272,73 @@ export interface FakeIssue {
   author: string;
 }
 
+/** The GitHub App that reported a check run, as check runs show it (`app { id, slug }`). */
+export interface CheckRunApp {
+  id: number;
+  slug: string;
+}
+
+/** GitHub Actions, which reports each workflow job as a check run named after the job. */
+export const GITHUB_ACTIONS_APP: CheckRunApp = { id: 15368, slug: 'github-actions' };
+
+/** A check run some App reported on a commit (`addCheckRun`). */
+export interface CheckRunSeed {
+  headSha: string;
+  name: string;
+  /** Default completed. */
+  status?: 'queued' | 'in_progress' | 'completed';
+  /** Default success when completed. */
+  conclusion?:
+    | 'success'
+    | 'failure'
+    | 'neutral'
+    | 'cancelled'
+    | 'skipped'
+    | 'timed_out'
+    | 'action_required'
+    | 'stale'
+    | null;
+  /** Default GitHub Actions. */
+  app?: CheckRunApp;
+}
+
+/** A commit status (the older API CI services post with a `context`): `addCommitStatus`. */
+export interface CommitStatusSeed {
+  context: string;
+  state: 'error' | 'failure' | 'pending' | 'success';
+  description?: string;
+  targetUrl?: string;
+}
+
+export type StoredStatus = Required<CommitStatusSeed> & {
+  owner: string;
+  repo: string;
+  sha: string;
+  id: number;
+  createdAt: number;
+};
+
+/** Classic branch protection's required status checks (`protectBranch`). */
+export interface BranchProtectionSeed {
+  /** A context any app may report, or one bound to an App (`appId`; null: any). */
+  requiredChecks: Array<string | { context: string; appId: number | null }>;
+  /** Default non_admins. */
+  enforcementLevel?: 'non_admins' | 'everyone';
+}
+
+/** A repository ruleset (`addRuleset`). */
+export interface RulesetSeed {
+  name?: string;
+  /** Branch names or patterns it targets (`*`, `**`), or `~DEFAULT_BRANCH`, `~ALL`. */
+  branches: string[];
+  /** Only `active` rulesets' rules apply; default active. */
+  enforcement?: 'active' | 'evaluate' | 'disabled';
+  /** e.g. `{ type: 'required_status_checks', parameters: { required_status_checks: [{ context }] } }`. */
+  rules: Array<{ type: string; parameters?: Record<string, unknown> }>;
+}
+
+export type StoredRuleset = Required<RulesetSeed> & { owner: string; repo: string; id: number };
+
 export interface RecordedCheckRun {
   owner: string;
   repo: string;
@@ -264,6 +347,7 @@ export interface RecordedCheckRun {
   headSha: string;
   status: string;
   conclusion: string | null;
+  app: CheckRunApp;
   output: {
     title: string;
     summary: string;
@@ -368,6 +452,8 @@ export class GitHubState {
   readonly jobs = new Map<number, { run: StoredRun; job: StoredJob }>();
   /** `owner/repo@base...head` → its comparison. */
   readonly comparisons = new Map<string, ComparisonSeed>();
+  /** `owner/repo@sha` → a commit seeded with `addCommit`. */
+  readonly commits = new Map<string, StoredCommit>();
   /** Review threads by id, in the order they were added. */
   readonly threads = new Map<string, FakeReviewThread>();
   readonly branchUpdates: RecordedBranchUpdate[] = [];
@@ -380,6 +466,11 @@ export class GitHubState {
   readonly issues: FakeIssue[] = [];
   readonly checkRuns: RecordedCheckRun[] = [];
   readonly branches = new Set<string>();
+  /** Commit statuses, oldest first (the combined status shows each context's latest). */
+  readonly statuses: StoredStatus[] = [];
+  /** `owner/repo:branch` → its classic protection's required status checks. */
+  readonly protections = new Map<string, Required<BranchProtectionSeed>>();
+  readonly rulesets: StoredRuleset[] = [];
   /** Where job logs are downloaded from (GitHub redirects to storage on another origin). */
   logsUrl: string | undefined;
   #nextId = 2_000_000_001;

@@ -139,7 +139,8 @@ async function remind(run: TaskRun, due: Due): Promise<void> {
       [{ ...ref(run, pull), pullNumber: pull.number, assigner }],
     );
     if (answer.requested.length === 0) {
-      // Not ready (a draft, a conflict, checks) or refused: ask again after another period.
+      // Not ready (a draft, required checks pending or failing) or refused: the clock starts
+      // again, and it is asked again after another period.
       log.info('no review requested', { why: answer.why });
       task.shepherd.reviewed(Date.now());
       return;
