@@ -243,6 +243,11 @@ describe('[triggers] of the repository', () => {
     await accepted('issues', samplePayloads.issueLabeled({ ...where(off), label: 'code-factory' }));
     expect(await stack.client.workflow.getHandle(offName).result()).toBe('no-task');
     expect(chatsOf(offName)).toHaveLength(0);
+    // What a label that starts nothing costs (docs/architecture.md#triggers): a short run, one
+    // activity (18 events when measured).
+    const { events = [] } = await stack.client.workflow.getHandle(offName).fetchHistory();
+    expect(events.length).toBeLessThan(25);
+    expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(1);
 
     const on = 7403;
     await accepted('issues', samplePayloads.issueLabeled({ ...where(on), label: 'AI-Please' }));
