@@ -71,7 +71,10 @@ describe('adding a webhook event type', () => {
     for (const handler of WEBHOOK_HANDLERS) {
       const others = taken.get(handler.event);
       if (others) {
-        expect(handler.actions, `${handler.event}: shared, so each lists its actions`).toBeDefined();
+        expect(
+          handler.actions,
+          `${handler.event}: shared, so each lists its actions`,
+        ).toBeDefined();
         expect(others).not.toContain('*');
         for (const action of handler.actions ?? []) expect(others).not.toContain(action);
       }

@@ -245,7 +245,7 @@ describe('[triggers] of the repository', () => {
     expect(chatsOf(offName)).toHaveLength(0);
     // What a label that starts nothing costs (docs/architecture.md#triggers): a short run, one
     // activity (18 events when measured).
-    const { events = [] } = await stack.client.workflow.getHandle(offName).fetchHistory();
+    const events = (await stack.client.workflow.getHandle(offName).fetchHistory()).events ?? [];
     expect(events.length).toBeLessThan(25);
     expect(events.filter((e) => e.activityTaskScheduledEventAttributes)).toHaveLength(1);
 
