@@ -181,7 +181,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
   const activities: WorkerActivities = {
     async checkAssignerPermission(input) {
       // The repository's `[triggers]` first: a label that is not its trigger label costs no
-      // GitHub call (every label a person adds reaches this gate).
+      // permission call (every label a person adds reaches this gate).
       const config = await repoConfig(input);
       const triggers = resolveTriggers(config?.triggers, deps.triggerLabel ?? 'code-factory');
       const refused = triggerRefusal(triggers, {
