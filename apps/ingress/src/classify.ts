@@ -38,9 +38,11 @@ const EnvelopeSchema = z.object({
 
 const ActionSchema = z.object({ action: z.string() });
 
-const BY_EVENT: ReadonlyMap<string, WebhookHandler> = new Map(
-  WEBHOOK_HANDLERS.map((handler) => [handler.event, handler]),
-);
+/** The handlers of each event: one, or one per action (their `actions` never overlap). */
+const BY_EVENT = new Map<string, WebhookHandler[]>();
+for (const handler of WEBHOOK_HANDLERS) {
+  BY_EVENT.set(handler.event, [...(BY_EVENT.get(handler.event) ?? []), handler]);
+}
 
 export function classify(
   eventName: string,
@@ -48,12 +50,15 @@ export function classify(
   ctx: ClassifyContext,
 ): Classification {
   if (eventName === 'ping') return { action: 'skip', reason: 'ping' };
-  const handler = BY_EVENT.get(eventName);
-  if (!handler) return { action: 'skip', reason: `unhandled event ${eventName}` };
+  const handlers = BY_EVENT.get(eventName);
+  if (!handlers) return { action: 'skip', reason: `unhandled event ${eventName}` };
 
   const action = ActionSchema.safeParse(payload);
   const actionName = action.success ? action.data.action : undefined;
-  if (handler.actions && (actionName === undefined || !handler.actions.includes(actionName))) {
+  const handler = handlers.find(
+    (h) => !h.actions || (actionName !== undefined && h.actions.includes(actionName)),
+  );
+  if (!handler) {
     return { action: 'skip', reason: `unhandled action ${eventName}.${actionName ?? '(none)'}` };
   }
 

@@ -27,6 +27,8 @@ import {
   parseRepoConfig,
   type RepoConfig,
   type ResolvedShepherd,
+  resolveTriggers,
+  triggerRefusal,
   withDefaults,
 } from '@code-factory/repo-config';
 import {
@@ -88,6 +90,8 @@ export interface ActivityDeps {
   budgetRetryIntervalMs?: number;
   /** SHEPHERD_TIME_SCALE: `[shepherd]` durations are multiplied by it (tests shorten them). */
   shepherdTimeScale?: number;
+  /** TRIGGER_LABEL: the label that starts an agent where the repo config names none. */
+  triggerLabel?: string;
   /** CODER_PROBE_INTERVAL_MS: the first wait of a task waiting for Coder (doubles). */
   coderProbeMs?: number;
   /** MAX_ACTIVE_AGENTS_PER_INSTALLATION (absent: unlimited). */
@@ -176,9 +180,19 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
 
   const activities: WorkerActivities = {
     async checkAssignerPermission(input) {
-      return deps.github
+      // The repository's `[triggers]` first: a label that is not its trigger label costs no
+      // permission call (every label a person adds reaches this gate).
+      const config = await repoConfig(input);
+      const triggers = resolveTriggers(config?.triggers, deps.triggerLabel ?? 'code-factory');
+      const refused = triggerRefusal(triggers, {
+        trigger: input.trigger ?? 'assign',
+        label: input.label,
+      });
+      if (refused !== null) return { permission: 'not asked', allowed: false, refused };
+      const { permission, allowed } = await deps.github
         .installation(input.installationId)
         .collaboratorPermission({ ...repo(input), username: input.login });
+      return { permission, allowed };
     },
 
     async resolveCoderIdentity(input) {
@@ -219,6 +233,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
           resolved,
           deps.templates,
           input.backend,
+          input.instruction,
         );
         const started = await backend(input.backend).ensureAgent({
           taskName: input.taskName,

@@ -150,6 +150,7 @@ export async function depsFromConfig(
     budgetRetryIntervalMs: config.BUDGET_RETRY_INTERVAL_MS,
     coderProbeMs: config.CODER_PROBE_INTERVAL_MS,
     shepherdTimeScale: config.SHEPHERD_TIME_SCALE,
+    triggerLabel: config.TRIGGER_LABEL,
     ...(config.MAX_ACTIVE_AGENTS_PER_INSTALLATION !== undefined
       ? { maxActiveAgentsPerInstallation: config.MAX_ACTIVE_AGENTS_PER_INSTALLATION }
       : {}),

@@ -199,6 +199,16 @@ export const WorkerConfigSchema = z.object({
     .positive('must be a number above 0')
     .max(1, 'must be at most 1 (it only shortens)')
     .default(1),
+  /**
+   * The label that starts an agent when added to an issue, in repositories whose config does
+   * not name one (`[triggers] label`). GitHub label names are 1..50 characters.
+   */
+  TRIGGER_LABEL: z
+    .string()
+    .trim()
+    .min(1)
+    .max(50, 'must be at most 50 characters')
+    .default('code-factory'),
   /** How often a task parked by a Coder budget or usage limit tries again. */
   BUDGET_RETRY_INTERVAL_MS: durationAtLeast(60_000, '1 min').default(15 * 60_000),
   /** A task in a stuck phase (starting, failed, waiting for budget or a human) longer than this is reported. */

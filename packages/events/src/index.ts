@@ -5,7 +5,7 @@
  * re-checks each signal so a malformed manual signal is logged and ignored).
  */
 import { z } from 'zod';
-import { COMMENT_SOURCES } from './kinds';
+import { COMMENT_SOURCES, TRIGGER_KINDS } from './kinds';
 
 export * from './kinds';
 
@@ -20,6 +20,9 @@ export const ActorSchema = z.object({
   id: z.number().int().positive(),
 });
 export type Actor = z.infer<typeof ActorSchema>;
+
+/** A mention line is cut well below this; the bound keeps a signal small. */
+export const MAX_MENTION_TEXT = 2_000;
 
 const base = {
   /** `X-GitHub-Delivery`; operator-sent events use `manual-<uuid>`. */
@@ -51,8 +54,28 @@ export const IssueAssignedSchema = z.object({
    * counts as requested by someone with write access and runs as the service's Coder user.
    */
   origin: z.literal('repo-config').optional(),
+  /**
+   * What asked for the agent; absent: an assignment (`assign`). A `mention` or a `label`
+   * starts the task exactly as an assignment does, `sender` being who mentioned or labelled.
+   */
+  trigger: z.enum(TRIGGER_KINDS).optional(),
+  /** `label`: the label that was added; the worker compares it with the repository's. */
+  label: z.string().min(1).max(100).optional(),
+  /** `mention`: the line that mentions the agent, the brief's first instruction. */
+  mention: z
+    .object({
+      line: z.string().min(1).max(MAX_MENTION_TEXT),
+      /** Where it was written: the issue, or the comment. */
+      url: z.url(),
+      /** `author_association` of who wrote it, when the delivery says (not for edits by others). */
+      association: z.string().max(50).optional(),
+      /** It was added by an edit of the issue's body. */
+      edited: z.boolean().optional(),
+    })
+    .optional(),
 });
 export type IssueAssigned = z.infer<typeof IssueAssignedSchema>;
+export type IssueMention = NonNullable<IssueAssigned['mention']>;
 
 export const IssueClosedSchema = z.object({
   ...base,
@@ -78,6 +101,18 @@ export const CommentPostedSchema = z.object({
   pullRequest: z.object({ number: z.number().int().positive(), url: z.url() }).optional(),
   /** Present for review comments. */
   file: z.object({ path: z.string(), line: z.number().int().nullable() }).optional(),
+  /** The author's `author_association` (OWNER, MEMBER, ...), for the provenance line. */
+  authorAssociation: z.string().max(50).optional(),
+  /**
+   * A comment on the issue that mentions the agent: it starts the task (as a `mention`
+   * trigger) when none runs, and is forwarded like any comment when one does.
+   */
+  mention: z
+    .object({
+      line: z.string().min(1).max(MAX_MENTION_TEXT),
+      issue: z.object({ title: z.string(), url: z.url() }),
+    })
+    .optional(),
 });
 export type CommentPosted = z.infer<typeof CommentPostedSchema>;
 

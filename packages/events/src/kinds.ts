@@ -8,6 +8,13 @@
 export const BACKEND_KINDS = ['tasks', 'agents'] as const;
 export type BackendKind = (typeof BACKEND_KINDS)[number];
 
+/**
+ * What may start an issue's task: assigning the issue to the agent, mentioning the agent, or
+ * adding the trigger label. Each can be turned off per repository (`[triggers]`).
+ */
+export const TRIGGER_KINDS = ['assign', 'mention', 'label'] as const;
+export type TriggerKind = (typeof TRIGGER_KINDS)[number];
+
 /** Where a comment the agent is forwarded was written. */
 export const COMMENT_SOURCES = ['issue_comment', 'pr_comment', 'review_comment', 'review'] as const;
 export type CommentSource = (typeof COMMENT_SOURCES)[number];

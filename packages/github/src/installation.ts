@@ -56,6 +56,7 @@ function reviewCommentOf(c: z.infer<typeof reviewCommentSchema>) {
     line: c.line ?? c.original_line ?? null,
     body,
     author: c.user?.login ?? 'ghost',
+    ...(c.author_association ? { association: c.author_association } : {}),
     url,
   };
 }
@@ -68,6 +69,7 @@ const reviewCommentSchema = z.object({
   body: z.string(),
   html_url: z.string(),
   user: z.object({ login: z.string() }).nullable(),
+  author_association: z.string().optional(),
 });
 
 export type ReactionContent =

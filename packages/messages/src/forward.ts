@@ -1,9 +1,14 @@
 /**
  * Every message the agent receives, formatted in one place. The agent must be able to act
  * without asking back: what happened, where (URL, file and line), who wrote it and when,
- * the body verbatim, and how to handle it.
+ * the body as written, and how to handle it.
+ *
+ * Every text goes through `cleanText` (`clean.ts`) here, on its way out: HTML comments and
+ * invisible characters removed (log tails: invisible characters only), and every item from a
+ * person carries one provenance line (author, association, who approved it, what was removed).
  */
 import type { CiFailed, CommentPosted, PullRequestDequeued } from '@code-factory/events';
+import { type CleanReport, cleanText, provenanceLine } from './clean';
 import { formatDequeued, formatNote, type ShepherdNote } from './shepherd';
 
 export interface CiFailureJob {
@@ -45,16 +50,36 @@ export interface ReviewCommentItem {
   line: number | null;
   body: string;
   author: string;
+  /** GitHub's `author_association`, when the API said. */
+  association?: string;
   url: string;
 }
 
 /** A review is forwarded with at most this many of its comments (the rest are linked). */
 export const MAX_REVIEW_COMMENTS = 50;
 
+/** A mention of the agent added to the issue's body while the agent runs. */
+export interface MentionNote {
+  author: string;
+  association?: string;
+  /** The line that mentions the agent. */
+  line: string;
+  /** The issue. */
+  url: string;
+  receivedAt: string;
+  /** By an edit of the body (else the issue was opened with it). */
+  edited: boolean;
+}
+
+/**
+ * `approvedBy`: the trusted commenter who approved an item held for approval (the provenance
+ * line names them).
+ */
 export type ForwardItem =
-  | { kind: 'comment'; comment: CommentPosted }
+  | { kind: 'comment'; comment: CommentPosted; approvedBy?: string }
   /** A submitted review and its comments, in order: one message. */
-  | { kind: 'review'; review: CommentPosted; comments: ReviewCommentItem[] }
+  | { kind: 'review'; review: CommentPosted; comments: ReviewCommentItem[]; approvedBy?: string }
+  | { kind: 'mention'; mention: MentionNote }
   | { kind: 'ci'; event: CiFailed; report: CiFailureReport }
   | { kind: 'operator'; note: OperatorNote }
   /** The pull request left the merge queue without merging. */
@@ -83,10 +108,23 @@ const COMMENT_INSTRUCTIONS: Record<CommentPosted['source'], string> = {
     'Address the review: make the requested changes, push them, and reply on the pull request.',
 };
 
-export function formatComment(comment: CommentPosted): string {
+/** Who wrote a comment or review, and who approved it, as the provenance line says it. */
+function provenanceOf(comment: CommentPosted, removed: CleanReport, approvedBy?: string): string {
+  return provenanceLine(
+    {
+      author: comment.author.login,
+      association: comment.authorAssociation,
+      approvedBy,
+    },
+    removed,
+  );
+}
+
+export function formatComment(comment: CommentPosted, approvedBy?: string): string {
   const title = `${COMMENT_TITLES[comment.source]}${comment.edited ? ' (edited)' : ''}`;
+  const body = cleanText(comment.body);
   const lines = [`## ${title}`, '', `- URL: ${comment.url}`];
-  lines.push(`- Author: @${comment.author.login}`, `- Written: ${comment.createdAt}`);
+  lines.push(provenanceOf(comment, body.removed, approvedBy), `- Written: ${comment.createdAt}`);
   if (comment.pullRequest) lines.push(`- Pull request: ${comment.pullRequest.url}`);
   if (comment.file) {
     const line = comment.file.line === null ? 'outdated line' : `line ${comment.file.line}`;
@@ -95,7 +133,7 @@ export function formatComment(comment: CommentPosted): string {
   lines.push(
     '',
     '<comment>',
-    comment.body,
+    body.text,
     '</comment>',
     '',
     `Instruction: ${COMMENT_INSTRUCTIONS[comment.source]}`,
@@ -104,26 +142,32 @@ export function formatComment(comment: CommentPosted): string {
 }
 
 /** A review as one message: its body, then each comment with file and line, in order. */
-export function formatReview(review: CommentPosted, comments: ReviewCommentItem[]): string {
+export function formatReview(
+  review: CommentPosted,
+  comments: ReviewCommentItem[],
+  approvedBy?: string,
+): string {
+  const body = cleanText(review.body);
   const lines = [
     `## New review on your pull request, with ${comments.length} comment(s)`,
     '',
     `- URL: ${review.url}`,
-    `- Author: @${review.author.login}`,
+    provenanceOf(review, body.removed, approvedBy),
     `- Written: ${review.createdAt}`,
   ];
   if (review.pullRequest) lines.push(`- Pull request: ${review.pullRequest.url}`);
-  if (review.body.trim() !== '') lines.push('', '<review>', review.body, '</review>');
+  if (body.text.trim() !== '') lines.push('', '<review>', body.text, '</review>');
   comments.forEach((comment, i) => {
     const line = comment.line === null ? 'outdated line' : `line ${comment.line}`;
+    const text = cleanText(comment.body);
     lines.push(
       '',
       `### Comment ${i + 1}/${comments.length}: ${comment.path} (${line})`,
       `- URL: ${comment.url}`,
-      `- Author: @${comment.author}`,
+      provenanceLine({ author: comment.author, association: comment.association }, text.removed),
       '',
       '<comment>',
-      comment.body,
+      text.text,
       '</comment>',
     );
   });
@@ -134,8 +178,9 @@ export function formatReview(review: CommentPosted, comments: ReviewCommentItem[
   return lines.join('\n');
 }
 
+/** The last `max` lines of a log, its invisible characters removed (the rest verbatim). */
 export function tailLines(log: string, max = MAX_LOG_LINES): string {
-  const lines = log.replace(/\r\n/g, '\n').replace(/\n+$/, '').split('\n');
+  const lines = cleanText(log, { verbatim: true }).text.replace(/\n+$/, '').split('\n');
   return lines.slice(-max).join('\n');
 }
 
@@ -188,26 +233,47 @@ function jobLines(jobs: CiFailureJob[], level: string): string[] {
 }
 
 export function formatOperatorNote(note: OperatorNote): string {
+  const text = cleanText(note.text);
   return [
     '## Message from an operator',
     '',
-    `- Author: ${note.author}`,
+    provenanceLine({ author: note.author, operator: true }, text.removed),
     `- Sent: ${note.receivedAt}`,
     '',
     '<message>',
-    note.text,
+    text.text,
     '</message>',
     '',
     'Instruction: Follow this message; it comes from the people running this service.',
   ].join('\n');
 }
 
+/** A mention of the agent added to the issue while it works: a new request. */
+export function formatMention(mention: MentionNote): string {
+  const line = cleanText(mention.line);
+  return [
+    `## You were mentioned in the issue's description${mention.edited ? ' (edited)' : ''}`,
+    '',
+    `- URL: ${mention.url}`,
+    provenanceLine({ author: mention.author, association: mention.association }, line.removed),
+    `- Received: ${mention.receivedAt}`,
+    '',
+    '<mention>',
+    line.text.trim(),
+    '</mention>',
+    '',
+    'Instruction: Treat the line above as a request about the issue you are working on: read the issue again for its context, and act on it.',
+  ].join('\n');
+}
+
 export function formatItem(item: ForwardItem): string {
   switch (item.kind) {
     case 'comment':
-      return formatComment(item.comment);
+      return formatComment(item.comment, item.approvedBy);
     case 'review':
-      return formatReview(item.review, item.comments);
+      return formatReview(item.review, item.comments, item.approvedBy);
+    case 'mention':
+      return formatMention(item.mention);
     case 'ci':
       return formatCiFailure(item.event, item.report);
     case 'operator':

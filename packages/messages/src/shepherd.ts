@@ -4,6 +4,7 @@
  * reminders to people.
  */
 import type { PullRequestDequeued } from '@code-factory/events';
+import { cleanText } from './clean';
 
 /** A message the service writes itself, with a title and an instruction. */
 export interface ShepherdNote {
@@ -12,8 +13,9 @@ export interface ShepherdNote {
   text: string;
 }
 
+/** The service's own words, but they quote people (a review thread's first line): cleaned. */
 export function formatNote(note: ShepherdNote): string {
-  return [`## ${note.title}`, '', note.text].join('\n');
+  return [`## ${cleanText(note.title).text}`, '', cleanText(note.text).text].join('\n');
 }
 
 /** Tail lines kept of a failed check's log in a dequeue message. */
@@ -27,7 +29,8 @@ export function formatDequeued(event: PullRequestDequeued): string {
     `- Reason: ${event.reason}`,
   ];
   for (const check of event.failedChecks ?? []) {
-    const tail = check.logTail.replace(/\r\n/g, '\n').split('\n').slice(-DEQUEUE_LOG_LINES);
+    const log = cleanText(check.logTail, { verbatim: true }).text;
+    const tail = log.split('\n').slice(-DEQUEUE_LOG_LINES);
     lines.push('', `### ${check.name}`, check.url, '```', tail.join('\n'), '```');
   }
   lines.push(

@@ -11,11 +11,13 @@ import { z } from 'zod';
 import { cronProblem } from './cron';
 import { DAY_MS, MINUTE_MS, readDuration } from './duration';
 import { SHEPHERD_DEFAULTS } from './shepherd-defaults';
+import { TriggersSchema } from './triggers';
 
 export { cronProblem } from './cron';
 export { DURATION_HINT, formatDuration, readDuration } from './duration';
 export { configLine } from './lines';
 export { SHEPHERD_DEFAULTS } from './shepherd-defaults';
+export * from './triggers';
 
 export const CONFIG_PATH = '.code-factory/config.toml';
 
@@ -228,6 +230,7 @@ export const RepoConfigSchema = z
     shepherd: Shepherd.optional().describe(
       'Shepherding agent pull requests to a merge: branch updates, CI re-runs, review reminders.',
     ),
+    triggers: TriggersSchema.optional(),
   })
   .describe('Per-repository settings for code-factory (.code-factory/config.toml).');
 

@@ -190,3 +190,48 @@ describe('sample payloads', () => {
     expect(destroyed).toMatchObject({ action: 'destroyed', reason: 'dequeued' });
   });
 });
+
+describe('sample payloads: triggers beyond assignment', () => {
+  it('issues.opened, unassigned, by its author', () => {
+    const p = samplePayloads.issueOpened({
+      issueNumber: 5,
+      body: '@xmtp-coder-agent fix it',
+      sender: 'dev',
+      authorAssociation: 'CONTRIBUTOR',
+    }) as Loose;
+    expectCommonShape(p);
+    expect(p.action).toBe('opened');
+    expect(p.issue).toMatchObject({
+      number: 5,
+      body: '@xmtp-coder-agent fix it',
+      user: { login: 'dev' },
+      author_association: 'CONTRIBUTOR',
+      assignee: null,
+      assignees: [],
+      state: 'open',
+    });
+    expect(p.sender.login).toBe('dev');
+  });
+
+  it('issues.edited carries the body before the edit, or a title change only', () => {
+    const p = samplePayloads.issueEdited({ body: 'new', previousBody: 'old' }) as Loose;
+    expectCommonShape(p);
+    expect(p).toMatchObject({ action: 'edited', issue: { body: 'new' } });
+    expect(p.changes).toEqual({ body: { from: 'old' } });
+    const title = samplePayloads.issueEdited({ changed: 'title', title: 'T' }) as Loose;
+    expect(title.changes).toEqual({ title: { from: 'T (old)' } });
+  });
+
+  it('issues.labeled and unlabeled name the label', () => {
+    const p = samplePayloads.issueLabeled({ label: 'ai-please', sender: 'lead' }) as Loose;
+    expectCommonShape(p);
+    expect(p).toMatchObject({ action: 'labeled', label: { name: 'ai-please' } });
+    expect(p.issue.labels).toEqual([expect.objectContaining({ name: 'ai-please' })]);
+    const off = samplePayloads.issueLabeled({ action: 'unlabeled', state: 'closed' }) as Loose;
+    expect(off).toMatchObject({
+      action: 'unlabeled',
+      label: { name: 'code-factory' },
+      issue: { state: 'closed', labels: [] },
+    });
+  });
+});

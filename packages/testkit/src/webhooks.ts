@@ -597,7 +597,74 @@ export const samplePayloads = {
       pusher: person,
     };
   },
+
+  // --- Triggers beyond assignment (issue 27): `issues.opened|edited|labeled|unlabeled`. ------
+  // Shapes: GitHub's examples, and https://docs.github.com/en/webhooks/webhook-events-and-payloads#issues
+  // (`changes.body.from` is the body before an edit, present only when the body changed;
+  // `label` is the label added or removed).
+
+  /** `issues.opened` by `sender` (the issue's author), not assigned to anyone. */
+  issueOpened(p: IssueParams & Pick<AuthorParams, 'authorAssociation'> = {}): WebhookPayload {
+    const { out, ctx } = rebranded(p, 'issues', 'opened');
+    return { ...out, action: 'opened', issue: unassignedIssue(ctx, out.issue, p) };
+  },
+
+  /** `issues.edited` by `sender`: the body (from `previousBody`), or only the title, changed. */
+  issueEdited(
+    p: IssueParams &
+      Pick<AuthorParams, 'authorAssociation'> & {
+        previousBody?: string | null;
+        changed?: 'body' | 'title';
+      } = {},
+  ): WebhookPayload {
+    const { out, ctx } = rebranded(p, 'issues', 'edited');
+    const issue = unassignedIssue(ctx, out.issue, p);
+    const changes =
+      p.changed === 'title'
+        ? { title: { from: `${issue.title} (old)` } }
+        : {
+            body: {
+              from: p.previousBody === undefined ? 'Please fix the widget.' : p.previousBody,
+            },
+          };
+    return { ...out, action: 'edited', issue, changes };
+  },
+
+  /** `issues.labeled|unlabeled`: `sender` added (or removed) `label` (default `code-factory`). */
+  issueLabeled(
+    p: IssueParams & {
+      label?: string;
+      action?: 'labeled' | 'unlabeled';
+      state?: 'open' | 'closed';
+    } = {},
+  ): WebhookPayload {
+    const action = p.action ?? 'labeled';
+    const { out, ctx } = rebranded(p, 'issues', action);
+    const name = p.label ?? 'code-factory';
+    const label = {
+      ...record(out.label),
+      name,
+      url: `${ctx.api}/labels/${encodeURIComponent(name)}`,
+      default: false,
+    };
+    const issue = {
+      ...unassignedIssue(ctx, out.issue, p),
+      labels: action === 'labeled' ? [label] : [],
+      state: p.state ?? 'open',
+    };
+    return { ...out, action, issue, label };
+  },
 };
+
+/** An issue nobody is assigned to, written by `issueAuthor` (the sender by default). */
+function unassignedIssue(ctx: Ctx, base: unknown, p: IssueParams & AuthorParams) {
+  return {
+    ...issueObject(ctx, base, p),
+    assignee: null,
+    assignees: [],
+    author_association: p.authorAssociation ?? 'MEMBER',
+  };
+}
 
 /** The `html_url`, `pull_request_url` and `_links` of a review or review comment. */
 function reviewLinks(pr: { html_url: string; url: string }, anchor: string) {

@@ -8,8 +8,14 @@ import type {
   CommentSource,
   PullRequestDequeued,
   Repository,
+  TriggerKind,
 } from '@code-factory/events';
-import type { CiFailureReport, ReviewCommentItem, StatusView } from '@code-factory/messages';
+import type {
+  BriefInstruction,
+  CiFailureReport,
+  ReviewCommentItem,
+  StatusView,
+} from '@code-factory/messages';
 import type { RepoConfig, ResolvedShepherd } from '@code-factory/repo-config';
 
 export type Backend = BackendKind;
@@ -47,13 +53,30 @@ export interface StartAgentInput extends IssueRef {
    * it once; absent in runs recorded before it was passed along, and then read again.
    */
   repoConfig?: RepoConfig | null;
+  /**
+   * A mention started the task: its line is the brief's first instruction, with who wrote it
+   * and where. Absent for an assignment or a label.
+   */
+  instruction?: BriefInstruction;
+}
+
+/** What started (or asks to start) the task, as the gate reads it; absent: an assignment. */
+export interface StartTrigger {
+  trigger?: TriggerKind;
+  /** `label`: the label that was added. */
+  label?: string;
 }
 
 export interface TaskActivities {
-  /** Permission of the user who assigned the issue; only write and admin may start an agent. */
+  /**
+   * The gate every start passes: the repository takes this trigger (`[triggers]`: the kind is
+   * on, a label is its trigger label), then the requester (who assigned, mentioned or
+   * labelled) has write or admin permission. `refused` says why a trigger was not taken; then
+   * no permission was asked.
+   */
   checkAssignerPermission(
-    input: IssueRef & { login: string },
-  ): Promise<{ permission: string; allowed: boolean }>;
+    input: IssueRef & { login: string } & StartTrigger,
+  ): Promise<{ permission: string; allowed: boolean; refused?: string }>;
   /**
    * Which backend runs the agent and which Coder user owns it. User-fixable when unlinked.
    * `asService`: work the repo config asked for runs as the service's own Coder user.

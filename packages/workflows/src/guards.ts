@@ -7,7 +7,7 @@
  * `guards.test.ts` holds both to the same answers on the same inputs, so the two cannot drift.
  */
 import type { RepoEvent, TaskEvent } from '@code-factory/events';
-import { COMMENT_SOURCES } from '@code-factory/events/kinds';
+import { COMMENT_SOURCES, TRIGGER_KINDS } from '@code-factory/events/kinds';
 
 export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
 
@@ -131,7 +131,11 @@ const commentFields = {
 const commentOptional = {
   pullRequest: pullRequestRef,
   file: object({ path: string(), line: nullable(int) }),
+  authorAssociation: string(0, 50),
 };
+
+/** MAX_MENTION_TEXT of `@code-factory/events`. */
+const mentionLine = string(1, 2_000);
 
 const TASK_EVENTS: Record<TaskEvent['kind'], Check<unknown>> = {
   'issue.assigned': object(
@@ -141,12 +145,21 @@ const TASK_EVENTS: Record<TaskEvent['kind'], Check<unknown>> = {
       issue: object({ title: string(), url }),
       sender: actor,
     },
-    { origin: literal('repo-config') },
+    {
+      origin: literal('repo-config'),
+      trigger: literal(...TRIGGER_KINDS),
+      label: string(1, 100),
+      mention: object({ line: mentionLine, url }, { association: string(0, 50), edited: boolean }),
+    },
   ),
   'issue.closed': object({ ...issueBase, kind: literal('issue.closed'), sender: actor }),
   'comment.posted': object(
     { ...issueBase, ...commentFields },
-    { ...commentOptional, issueRepository: repository },
+    {
+      ...commentOptional,
+      issueRepository: repository,
+      mention: object({ line: mentionLine, issue: object({ title: string(), url }) }),
+    },
   ),
   'ci.failed': object(
     { ...issueBase, kind: literal('ci.failed'), pullRequest: pullRequestRef, run },

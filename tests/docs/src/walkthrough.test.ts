@@ -54,11 +54,31 @@ describe('adding a webhook event type', () => {
     expect(WEBHOOK_HANDLERS).toHaveLength(exported.length);
   });
 
-  it('names each module after its event and gives it a test', async () => {
+  it('names each module after its event (or its one action) and gives it a test', async () => {
     for (const file of modules) {
       const [handler] = Object.values(await load(file)) as Handler[];
-      expect(file).toBe(`${handler?.event.replaceAll('_', '-')}.ts`);
+      const event = handler?.event.replaceAll('_', '-');
+      const names = [`${event}.ts`];
+      if (handler?.actions?.length === 1) names.push(`${event}-${handler.actions[0]}.ts`);
+      expect(names).toContain(file);
       expect(existsSync(resolve(root, folder, file.replace(/\.ts$/, '.test.ts')))).toBe(true);
+    }
+  });
+
+  it('gives each delivery one module: handlers of one event take different actions', async () => {
+    const { WEBHOOK_HANDLERS } = (await load('index.ts')) as { WEBHOOK_HANDLERS: Handler[] };
+    const taken = new Map<string, string[]>();
+    for (const handler of WEBHOOK_HANDLERS) {
+      const others = taken.get(handler.event);
+      if (others) {
+        expect(
+          handler.actions,
+          `${handler.event}: shared, so each lists its actions`,
+        ).toBeDefined();
+        expect(others).not.toContain('*');
+        for (const action of handler.actions ?? []) expect(others).not.toContain(action);
+      }
+      taken.set(handler.event, [...(others ?? []), ...(handler.actions ?? ['*'])]);
     }
   });
 

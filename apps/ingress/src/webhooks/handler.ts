@@ -4,6 +4,8 @@
  * payload pieces and guards live here too, so a module holds only what its event reads.
  */
 import type {
+  Actor,
+  CommentPosted,
   IssueAssigned,
   PendingComment,
   RepoEvent,
@@ -11,12 +13,19 @@ import type {
   TaskEvent,
 } from '@code-factory/events';
 import type { CommentSource } from '@code-factory/events/kinds';
+import { repoFullName, taskName } from '@code-factory/naming';
 import { z } from 'zod';
 
 export type Classification =
   | { action: 'skip'; reason: string }
   | { action: 'invalid'; field: string; problem: string }
-  | { action: 'start-task'; taskName: string; event: IssueAssigned; summary: string }
+  /** A trigger (assignment, mention, label); a mentioning comment starts or is forwarded. */
+  | {
+      action: 'start-task';
+      taskName: string;
+      event: IssueAssigned | CommentPosted;
+      summary: string;
+    }
   | { action: 'signal-task'; taskName: string; event: TaskEvent }
   | { action: 'route'; event: RepoEvent };
 
@@ -95,6 +104,14 @@ export const PullRequestSchema = z.object({
   number: positiveInt,
   html_url: z.url(),
   user: z.object({ login: z.string().min(1) }),
+});
+
+/** The issue fields a start reads; `state` to leave closed issues alone. */
+export const IssueSchema = z.object({
+  number: positiveInt,
+  title: z.string(),
+  html_url: z.url(),
+  state: z.string().optional(),
 });
 
 // --- helpers -----------------------------------------------------------------------------
@@ -193,3 +210,43 @@ export function authorGuard(
   }
   return { actor: { login: user.login, id: user.id } };
 }
+
+/**
+ * A start of the issue's task (signal-with-start): from an assignment, a mention or a label.
+ * Whether it may start is for the worker to say (the sender's permission, the repository's
+ * `[triggers]`), since that needs GitHub and the repository's config.
+ */
+export function startTask(
+  base: Base,
+  ctx: ClassifyContext,
+  issue: { number: number; title: string; html_url: string },
+  sender: Actor,
+  trigger: Pick<IssueAssigned, 'trigger' | 'label' | 'mention'> = {},
+): Classification {
+  return {
+    action: 'start-task',
+    taskName: taskName(ctx.taskNamePrefix, base.repository, issue.number),
+    summary: `${repoFullName(base.repository)}#${issue.number}: ${issue.title}`,
+    event: {
+      ...base,
+      kind: 'issue.assigned',
+      issueNumber: issue.number,
+      issue: { title: issue.title, url: issue.html_url },
+      sender,
+      ...trigger,
+    },
+  };
+}
+
+/**
+ * Who may ask for an agent by a mention or a label: a person, not the agent itself, the App
+ * or another bot (a bot has no Coder identity to run the agent as).
+ */
+export function requesterGuard(user: User, ctx: ClassifyContext): Classification | null {
+  if (sameLogin(user.login, ctx.agentLogin)) return { action: 'skip', reason: 'sent by the agent' };
+  if (sameLogin(user.login, ctx.botLogin)) return { action: 'skip', reason: 'sent by the App bot' };
+  if (user.type === 'Bot') return { action: 'skip', reason: 'sent by a bot' };
+  return null;
+}
+
+export const CLOSED_ISSUE: Classification = { action: 'skip', reason: 'the issue is closed' };

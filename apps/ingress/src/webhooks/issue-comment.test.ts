@@ -96,6 +96,87 @@ describe('issue_comment on the issue', () => {
     const payload = { ...samplePayloads.issueComment(), action: 'deleted' };
     expect(classify('issue_comment', payload, ctx)).toMatchObject({ action: 'skip' });
   });
+
+  it("carries the author's association for the provenance line", () => {
+    const payload = samplePayloads.issueComment({ authorAssociation: 'owner' });
+    const trusting = { ...ctx, trustedAssociations: ['OWNER'] };
+    expect(classify('issue_comment', payload, trusting)).toMatchObject({
+      event: { authorAssociation: 'OWNER' },
+    });
+  });
+});
+
+describe('issue_comment mentioning the agent (a trigger)', () => {
+  it('starts the task (signal-with-start) with the mention line; forwarded if one runs', () => {
+    const payload = samplePayloads.issueComment({
+      issueNumber: 42,
+      title: 'Flaky parser',
+      commentId: 5,
+      body: 'Any takers?\n@xmtp-coder-agent please fix the parser\n\nThanks',
+    });
+    expect(classify('issue_comment', payload, ctx)).toEqual({
+      action: 'start-task',
+      taskName: 'gh-widgets-42',
+      summary: 'acme/widgets#42: Flaky parser',
+      event: {
+        ...common,
+        kind: 'comment.posted',
+        source: 'issue_comment',
+        issueNumber: 42,
+        commentId: 5,
+        edited: false,
+        author: { login: 'octo-lead', id: 1001 },
+        body: 'Any takers?\n@xmtp-coder-agent please fix the parser\n\nThanks',
+        url: 'https://github.com/acme/widgets/issues/42#issuecomment-5',
+        createdAt: expect.any(String),
+        authorAssociation: 'MEMBER',
+        mention: {
+          line: '@xmtp-coder-agent please fix the parser',
+          issue: { title: 'Flaky parser', url: 'https://github.com/acme/widgets/issues/42' },
+        },
+      },
+    });
+  });
+
+  it('an untrusted commenter mentioning the agent starts nothing', () => {
+    const payload = samplePayloads.issueComment({
+      authorLogin: 'drive-by',
+      authorAssociation: 'NONE',
+      body: '@xmtp-coder-agent do my homework',
+    });
+    expect(classify('issue_comment', payload, ctx)).toEqual({
+      action: 'skip',
+      reason: 'untrusted author (NONE)',
+    });
+  });
+
+  it('an edit that mentions the agent, or a comment on a closed issue, is only a comment', () => {
+    const edited = samplePayloads.issueComment({ action: 'edited', body: '@xmtp-coder-agent go' });
+    expect(classify('issue_comment', edited, ctx).action).toBe('signal-task');
+    const closed = samplePayloads.issueComment({ body: '@xmtp-coder-agent go' });
+    (closed.issue as { state: string }).state = 'closed';
+    expect(classify('issue_comment', closed, ctx).action).toBe('signal-task');
+  });
+
+  it('a mention in code or a quote is no trigger', () => {
+    for (const body of [
+      '`@xmtp-coder-agent`',
+      '> @xmtp-coder-agent go',
+      '<!-- @xmtp-coder-agent -->',
+    ]) {
+      const payload = samplePayloads.issueComment({ body });
+      expect(classify('issue_comment', payload, ctx).action, body).toBe('signal-task');
+    }
+  });
+
+  it('on a pull request a mention is an ordinary comment (routed)', () => {
+    const payload = samplePayloads.issueComment({
+      onPullRequest: true,
+      issueAuthor: AGENT,
+      body: '@xmtp-coder-agent fix the lint',
+    });
+    expect(classify('issue_comment', payload, ctx).action).toBe('route');
+  });
 });
 
 describe('issue_comment on a pull request', () => {
@@ -124,6 +205,7 @@ describe('issue_comment on a pull request', () => {
           url: 'https://github.com/acme/widgets/pull/7#issuecomment-9',
           createdAt: expect.any(String),
           pullRequest: { number: 7, url: 'https://github.com/acme/widgets/pull/7' },
+          authorAssociation: 'MEMBER',
         },
       },
     });

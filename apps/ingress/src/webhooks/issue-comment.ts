@@ -1,23 +1,24 @@
 /**
  * `issue_comment`: a comment on the issue signals its task; a comment on the agent's pull
  * request (GitHub sends those as issue comments too) is routed to the repository workflow.
+ * A new comment on an open issue that mentions the agent is a trigger: signal-with-start, so
+ * it starts the task when none runs, and is forwarded like any comment when one does.
  */
-import { taskName } from '@code-factory/naming';
+import { findMention } from '@code-factory/messages';
+import { repoFullName, taskName } from '@code-factory/naming';
 import { z } from 'zod';
 import {
   AuthoredSchema,
   authorGuard,
+  IssueSchema,
   NOT_BY_AGENT,
   onAgentsPullRequest,
-  positiveInt,
   routeComment,
   webhook,
 } from './handler';
 
 const Payload = z.object({
-  issue: z.object({
-    number: positiveInt,
-    html_url: z.url(),
+  issue: IssueSchema.extend({
     user: z.object({ login: z.string().min(1) }),
     pull_request: z.object({ html_url: z.url().nullish() }).nullish(),
   }),
@@ -40,18 +41,27 @@ export const issueComment = webhook({
       body: comment.body ?? '',
       url: comment.html_url,
       createdAt: comment.created_at,
+      authorAssociation: comment.author_association.toUpperCase(),
     };
     if (!onPullRequest) {
+      const task = taskName(ctx.taskNamePrefix, base.repository, issue.number);
+      const event = {
+        ...base,
+        kind: 'comment.posted' as const,
+        source: 'issue_comment' as const,
+        issueNumber: issue.number,
+        ...fields,
+      };
+      const line =
+        action === 'created' && issue.state !== 'closed'
+          ? findMention(comment.body, ctx.agentLogin)
+          : null;
+      if (line === null) return { action: 'signal-task', taskName: task, event };
       return {
-        action: 'signal-task',
-        taskName: taskName(ctx.taskNamePrefix, base.repository, issue.number),
-        event: {
-          ...base,
-          kind: 'comment.posted',
-          source: 'issue_comment',
-          issueNumber: issue.number,
-          ...fields,
-        },
+        action: 'start-task',
+        taskName: task,
+        summary: `${repoFullName(base.repository)}#${issue.number}: ${issue.title}`,
+        event: { ...event, mention: { line, issue: { title: issue.title, url: issue.html_url } } },
       };
     }
     const pullRequest = {

@@ -55,9 +55,9 @@ describe('issues.assigned', () => {
   });
 
   it('skips other issue actions without validating them', () => {
-    expect(classify('issues', { action: 'opened' }, ctx)).toEqual({
+    expect(classify('issues', { action: 'reopened' }, ctx)).toEqual({
       action: 'skip',
-      reason: 'unhandled action issues.opened',
+      reason: 'unhandled action issues.reopened',
     });
   });
 });

@@ -1,7 +1,10 @@
-/** `issues`: an assignment to the agent starts the issue's task; a close signals it. */
-import { repoFullName, taskName } from '@code-factory/naming';
+/**
+ * `issues`: an assignment to the agent starts the issue's task; a close signals it. The other
+ * ways in have a module each: `issues-opened.ts`, `issues-edited.ts`, `issues-labeled.ts`.
+ */
+import { taskName } from '@code-factory/naming';
 import { z } from 'zod';
-import { positiveInt, sameLogin, UserSchema, webhook } from './handler';
+import { positiveInt, sameLogin, startTask, UserSchema, webhook } from './handler';
 
 const Payload = z.discriminatedUnion('action', [
   z.object({
@@ -35,18 +38,7 @@ export const issues = webhook({
     if (!sameLogin(payload.assignee.login, ctx.agentLogin)) {
       return { action: 'skip', reason: 'assignee is not the agent' };
     }
-    // The only event that may start a task workflow (signal-with-start).
-    return {
-      action: 'start-task',
-      taskName: task,
-      summary: `${repoFullName(base.repository)}#${issue.number}: ${payload.issue.title}`,
-      event: {
-        ...base,
-        kind: 'issue.assigned',
-        issueNumber: issue.number,
-        issue: { title: payload.issue.title, url: payload.issue.html_url },
-        sender: actor,
-      },
-    };
+    // A trigger: signal-with-start of the task workflow.
+    return startTask(base, ctx, payload.issue, actor);
   },
 });

@@ -40,6 +40,7 @@ export const pullRequestReviewComment = webhook({
         url: comment.html_url,
         createdAt: comment.created_at,
         file: { path: comment.path, line },
+        authorAssociation: comment.author_association.toUpperCase(),
       },
     );
   },

@@ -34,6 +34,7 @@ export const pullRequestReview = webhook({
       body,
       url: review.html_url,
       createdAt: review.submitted_at,
+      authorAssociation: review.author_association.toUpperCase(),
     });
   },
 });

@@ -1,9 +1,11 @@
 /**
  * What reaches a task, sorted: an event is checked (well formed, this task's issue), a
- * redelivery dropped, a close taken, a flaky job put on the ledger, an `/agent` command held
- * for the control lane, a review comment its review carried already folded; the rest queued.
+ * redelivery dropped, a close taken, a flaky job put on the ledger, a comment that mentions
+ * the agent on an issue without a task turned into the start it asks for, an `/agent` command
+ * held for the control lane, a review comment its review carried already folded; the rest
+ * queued.
  */
-import type { Repository } from '@code-factory/events';
+import type { CommentPosted, IssueAssigned, Repository } from '@code-factory/events';
 import type { Fleet } from './fleet';
 import { checkIntake, type Inbox } from './inbox';
 import type { LiveProgress } from './live';
@@ -54,6 +56,12 @@ export class Intake {
       return { outcome: 'accepted', item };
     }
     if (item.kind === 'comment.posted') {
+      if (item.mention && !this.#started()) {
+        // No task yet: the comment asks for one, its mention line the first instruction.
+        const start = startAskedBy(item, item.mention);
+        task.inbox.push(start);
+        return { outcome: 'accepted', item: start };
+      }
       if (item.source === 'review_comment' && task.inbox.reviewCommentSent(item.commentId)) {
         // It reached the agent inside its review's message already.
         return { outcome: 'folded', item };
@@ -63,4 +71,37 @@ export class Intake {
     task.inbox.push(item);
     return { outcome: 'accepted', item };
   }
+
+  /** An agent runs or was asked for (a start being made, or waiting in the inbox). */
+  #started(): boolean {
+    return (
+      this.s.agent !== null ||
+      this.s.assignment !== null ||
+      this.s.inbox.some((i) => i.kind === 'issue.assigned')
+    );
+  }
+}
+
+/** The start a mentioning comment asks for: a `mention` trigger, its author the requester. */
+function startAskedBy(
+  comment: CommentPosted,
+  mention: NonNullable<CommentPosted['mention']>,
+): IssueAssigned {
+  return {
+    kind: 'issue.assigned',
+    deliveryId: comment.deliveryId,
+    receivedAt: comment.receivedAt,
+    repository: comment.repository,
+    installationId: comment.installationId,
+    issueNumber: comment.issueNumber,
+    ...(comment.issueRepository ? { issueRepository: comment.issueRepository } : {}),
+    issue: { title: mention.issue.title, url: mention.issue.url },
+    sender: { login: comment.author.login, id: comment.author.id },
+    trigger: 'mention',
+    mention: {
+      line: mention.line,
+      url: comment.url,
+      ...(comment.authorAssociation ? { association: comment.authorAssociation } : {}),
+    },
+  };
 }

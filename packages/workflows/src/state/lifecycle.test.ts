@@ -451,3 +451,62 @@ describe('TaskLifecycle fleet controls', () => {
     expect(task.inbox.reviewCommentSent(74)).toBe(false);
   });
 });
+
+describe('TaskLifecycle triggers (a comment that mentions the agent)', () => {
+  const mentioning = (deliveryId: string) => ({
+    ...comment(deliveryId),
+    authorAssociation: 'MEMBER',
+    mention: {
+      line: '@agent please fix it',
+      issue: { title: 'Fix it', url: 'https://github.com/acme/widgets/issues/1' },
+    },
+  });
+
+  it('asks for a start when no task runs: a mention trigger, the author the requester', () => {
+    const task = fresh();
+    const result = task.accept(mentioning('c-1'));
+    expect(result).toMatchObject({ outcome: 'accepted', item: { kind: 'issue.assigned' } });
+    expect(task.state.inbox).toEqual([
+      {
+        kind: 'issue.assigned',
+        deliveryId: 'c-1',
+        receivedAt: '2026-11-24T12:00:00Z',
+        repository,
+        installationId: 7,
+        issueNumber: 1,
+        issue: { title: 'Fix it', url: 'https://github.com/acme/widgets/issues/1' },
+        sender: { login: 'dev', id: 3 },
+        trigger: 'mention',
+        mention: {
+          line: '@agent please fix it',
+          url: 'https://github.com/acme/widgets/issues/1#issuecomment-1',
+          association: 'MEMBER',
+        },
+      },
+    ]);
+    expect(task.state.pendingReactions).toEqual([]);
+  });
+
+  it('is a comment like any other when an agent runs, or a start waits or is under way', () => {
+    const runningTask = running();
+    runningTask.accept(mentioning('c-2'));
+    expect(runningTask.state.inbox.map((i) => i.kind)).toEqual(['comment.posted']);
+
+    const waiting = fresh();
+    waiting.accept(assignment('a-1'));
+    waiting.accept(mentioning('c-3'));
+    expect(waiting.state.inbox.map((i) => i.kind)).toEqual(['issue.assigned', 'comment.posted']);
+
+    const starting = fresh();
+    starting.assign(assignment('a-2'));
+    starting.accept(mentioning('c-4'));
+    expect(starting.state.inbox.map((i) => i.kind)).toEqual(['comment.posted']);
+  });
+
+  it('a redelivered mention asks once', () => {
+    const task = fresh();
+    task.accept(mentioning('c-5'));
+    expect(task.accept(mentioning('c-5'))).toEqual({ outcome: 'duplicate' });
+    expect(task.state.inbox).toHaveLength(1);
+  });
+});

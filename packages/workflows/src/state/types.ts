@@ -42,7 +42,22 @@ export interface ShepherdNoteItem {
   text: string;
 }
 
-export type InboxItem = TaskEvent | OperatorMessage | ShepherdNoteItem;
+/**
+ * A mention of the agent in the issue's body (a new issue, or an edit that adds it) that
+ * reached a task whose agent was started already: forwarded like a comment.
+ */
+export interface MentionItem {
+  kind: 'mention.posted';
+  deliveryId: string;
+  receivedAt: string;
+  author: string;
+  association?: string;
+  line: string;
+  url: string;
+  edited: boolean;
+}
+
+export type InboxItem = TaskEvent | OperatorMessage | ShepherdNoteItem | MentionItem;
 
 const DELIVERABLE_KINDS = [
   'comment.posted',
@@ -50,6 +65,7 @@ const DELIVERABLE_KINDS = [
   'operator.message',
   'pr.dequeued',
   'shepherd.note',
+  'mention.posted',
 ] as const;
 
 /** Items that become text for the agent. */

@@ -57,7 +57,10 @@ export async function forward(run: TaskRun, batch: Deliverable[]): Promise<void>
           note: { author: item.author, text: item.text, receivedAt: item.receivedAt },
         });
       } else if (item.kind === 'pr.dequeued') items.push({ kind: 'dequeued', event: item });
-      else if (item.kind === 'shepherd.note') {
+      else if (item.kind === 'mention.posted') {
+        const { kind: _, deliveryId: _id, ...mention } = item;
+        items.push({ kind: 'mention', mention });
+      } else if (item.kind === 'shepherd.note') {
         items.push({ kind: 'note', note: { title: item.title, text: item.text } });
       } else {
         const report = await run.call('collectCiFailure', `failed jobs of run ${item.run.id}`, [

@@ -27,17 +27,32 @@ export async function start(run: TaskRun, assignment: IssueAssigned): Promise<vo
   // Work the repository's config asked for (the App opened the issue): no permission check,
   // the agent runs as the service's Coder user.
   const fromConfig = assignment.origin === 'repo-config';
-  const permission = fromConfig
+  // The gate: the repository takes this trigger, and the requester may write to it.
+  const permission: { allowed: boolean; permission: string; refused?: string } = fromConfig
     ? { allowed: true, permission: 'repo-config' }
     : await acts.checkAssignerPermission.executeWithOptions(
         { ...githubOptions, summary: `permission of @${assignment.sender.login}` },
-        [{ ...ref, login: assignment.sender.login }],
+        [
+          {
+            ...ref,
+            login: assignment.sender.login,
+            ...(assignment.trigger ? { trigger: assignment.trigger } : {}),
+            ...(assignment.label ? { label: assignment.label } : {}),
+          },
+        ],
       );
   if (!permission.allowed) {
-    log.info('assignment skipped: sender lacks write permission', {
-      login: assignment.sender.login,
-      permission: permission.permission,
-    });
+    log.info(
+      permission.refused
+        ? 'start skipped: the repository does not take this trigger'
+        : 'start skipped: sender lacks write permission',
+      {
+        login: assignment.sender.login,
+        trigger: assignment.trigger ?? 'assign',
+        permission: permission.permission,
+        ...(permission.refused ? { reason: permission.refused } : {}),
+      },
+    );
     task.skipAssignment();
     run.publishPhase();
     return;
@@ -82,10 +97,25 @@ export async function start(run: TaskRun, assignment: IssueAssigned): Promise<vo
         issueUrl: assignment.issue.url,
         issueTitle: assignment.issue.title,
         repoConfig: identity.repoConfig,
+        ...(assignment.mention
+          ? {
+              instruction: {
+                line: assignment.mention.line,
+                author: assignment.sender.login,
+                ...(assignment.mention.association
+                  ? { association: assignment.mention.association }
+                  : {}),
+                url: assignment.mention.url,
+              },
+            }
+          : {}),
       },
     ],
   );
-  const ownerNote = fromConfig ? REPO_CONFIG_NOTE : started.ownerFallback;
+  const startNote = fromConfig ? REPO_CONFIG_NOTE : triggerNote(assignment);
+  const ownerNote = fromConfig
+    ? REPO_CONFIG_NOTE
+    : [startNote, started.ownerFallback].filter((n) => n !== undefined).join(' ') || undefined;
   if (task.coderAnswered()) log.info('Coder answers again; starting the agent');
   task.started({ agent: started.agent, ...(ownerNote ? { ownerNote } : {}) });
   log.info(started.adopted ? 'adopted existing agent' : 'agent created', {
@@ -97,7 +127,7 @@ export async function start(run: TaskRun, assignment: IssueAssigned): Promise<vo
     await startPushed(run, started.agent, started.status);
     return;
   }
-  const note = fromConfig ? { note: REPO_CONFIG_NOTE } : {};
+  const note = startNote ? { note: startNote } : {};
   await run.showStatus({ state: 'created', agentUrl: started.agent.url, ...note });
   await waitUntilReady(run, started.agent, false);
   await run.showStatus({
@@ -166,4 +196,14 @@ export async function waitUntilReady(
       });
     }
   }
+}
+
+/** What the status comment says of a start that was not an assignment. */
+export function triggerNote(start: IssueAssigned): string | undefined {
+  const by = `@${start.sender.login}`;
+  if (start.trigger === 'mention') return `Started because ${by} mentioned the agent.`;
+  if (start.trigger === 'label') {
+    return `Started because ${by} added the \`${start.label ?? ''}\` label.`;
+  }
+  return undefined;
 }

@@ -2,8 +2,9 @@
  * One turn of the loop: the inbox's head (an assignment starts the agent, a run of comments
  * and CI failures is forwarded), or the 👀 reactions alone when nothing can be sent.
  */
+import type { IssueAssigned, IssueMention } from '@code-factory/events';
 import { log } from '@temporalio/workflow';
-import { type FailedStep, isDeliverable } from '../state';
+import { type FailedStep, isDeliverable, type MentionItem } from '../state';
 import type { TaskRun } from '../task/run';
 import { forward, MAX_BATCH, reactToNext } from './forward';
 import { checkMergeable } from './mergeable';
@@ -46,7 +47,16 @@ async function step(run: TaskRun): Promise<void> {
   try {
     if (head.kind === 'issue.assigned') {
       if (task.state.agent) {
-        log.info('assignment ignored: an agent already runs', { agentId: task.state.agent.id });
+        if (head.mention) {
+          // A mention in the issue's body while the agent runs: forwarded like a comment.
+          log.info('mention of the agent forwarded: an agent already runs');
+          task.inbox.requeueFront([mentionOf(head, head.mention)]);
+          return;
+        }
+        log.info('start ignored: an agent already runs', {
+          agentId: task.state.agent.id,
+          trigger: head.trigger ?? 'assign',
+        });
         task.skipped(1);
         return;
       }
@@ -65,4 +75,18 @@ async function step(run: TaskRun): Promise<void> {
     await run.failures.handle(err, failedStep);
   }
   run.showDetails();
+}
+
+/** A mention that asked for a start the agent's existence made moot: what it said, to forward. */
+function mentionOf(start: IssueAssigned, mention: IssueMention): MentionItem {
+  return {
+    kind: 'mention.posted',
+    deliveryId: start.deliveryId,
+    receivedAt: start.receivedAt,
+    author: start.sender.login,
+    ...(mention.association ? { association: mention.association } : {}),
+    line: mention.line,
+    url: mention.url,
+    edited: mention.edited === true,
+  };
 }
