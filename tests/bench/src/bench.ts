@@ -39,6 +39,7 @@ import {
   contextCost,
   quietRuntime,
   replayTimes,
+  seedAgentPull,
   spawnChild,
   spawnWorker,
   startDevServer,
@@ -592,31 +593,18 @@ async function ingressAndE2e(world: World, d: Deployment) {
       Object.entries(r.statusCodeStats ?? {})
         .map(([code, s]) => `${code}: ${(s as { count: number }).count}`)
         .join(', ');
+    const row = (label: string, r: autocannon.Result) => [
+      label,
+      fmt(r.requests.average, 0),
+      fmt(r.latency.p50, 1),
+      fmt(r.latency.p99, 1),
+      r.errors + r.timeouts,
+      codes(r),
+    ];
     const rows = [
-      [
-        'real ingress (signed mix → Temporal)',
-        fmt(real.requests.average, 0),
-        fmt(real.latency.p50, 1),
-        fmt(real.latency.p99, 1),
-        real.errors + real.timeouts,
-        codes(real),
-      ],
-      [
-        'real ingress, skipped events only (no Temporal call)',
-        fmt(skipping.requests.average, 0),
-        fmt(skipping.latency.p50, 1),
-        fmt(skipping.latency.p99, 1),
-        skipping.errors + skipping.timeouts,
-        codes(skipping),
-      ],
-      [
-        'bare Hono (202 only)',
-        fmt(bare.requests.average, 0),
-        fmt(bare.latency.p50, 1),
-        fmt(bare.latency.p99, 1),
-        bare.errors + bare.timeouts,
-        codes(bare),
-      ],
+      row('real ingress (signed mix → Temporal)', real),
+      row('real ingress, skipped events only (no Temporal call)', skipping),
+      row('bare Hono (202 only)', bare),
       [
         '**ratio real / bare**',
         fmt(real.requests.average / bare.requests.average, 3),
@@ -894,20 +882,12 @@ async function history(
   const ci = preassigned[preassigned.length - 2] ?? 2;
   const pr = 90_000 + ci;
   const headSha = 'c1'.padEnd(40, '0');
-  world.github.addPullRequest({
-    owner: d.repo.owner,
-    repo: d.repo.name,
-    number: pr,
-    author: AGENT_LOGIN,
+  seedAgentPull(world.github, {
+    repo: d.repo,
+    issueNumber: ci,
+    prNumber: pr,
     headSha,
-    headRef: `agent/${ci}`,
-  });
-  world.github.linkIssue(d.repo.owner, d.repo.name, pr, ci);
-  world.github.addWorkflowRun({
-    owner: d.repo.owner,
-    repo: d.repo.name,
     runId: 777_000 + ci,
-    headSha,
     jobs: [
       { id: 1, name: 'lint', conclusion: 'success', log: 'ok' },
       { id: 2, name: 'unit', conclusion: 'failure', log: 'FAIL a.test.ts\nexpected 1 to be 2' },

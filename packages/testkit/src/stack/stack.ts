@@ -184,6 +184,13 @@ export async function startStack(options: StackOptions = {}) {
     const { status, body } = await github.sendWebhook(event, payload, guid);
     return { status, body };
   };
+  /** Delivers as `deliver` does and fails unless the ingress accepted the delivery (202). */
+  const deliverAccepted = async (event: string, payload: unknown): Promise<void> => {
+    const res = await deliver(event, payload);
+    if (res.status !== 202) {
+      throw new Error(`${event} not accepted: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+  };
   const stopIngress = async () => {
     await ingress?.close();
     ingress = undefined;
@@ -276,10 +283,7 @@ export async function startStack(options: StackOptions = {}) {
     async assign(issueNumber: number, title: string, other: Repo = repo): Promise<string> {
       github.setPermission(other.owner, other.name, LEAD.login, 'write', LEAD.id);
       const where = { ...issue(issueNumber), owner: other.owner, repo: other.name, title };
-      const res = await deliver('issues', samplePayloads.issueAssigned(where));
-      if (res.status !== 202) {
-        throw new Error(`assignment refused: ${res.status} ${JSON.stringify(res.body)}`);
-      }
+      await deliverAccepted('issues', samplePayloads.issueAssigned(where));
       return taskName(prefix, other, issueNumber);
     },
     /** The `state` query of a task workflow. */
@@ -326,6 +330,7 @@ export async function startStack(options: StackOptions = {}) {
       await waitFor(workflowId, (s) => phases.includes(s.phase), timeoutMs);
     },
     deliver,
+    deliverAccepted,
     /** Signs and posts a webhook straight to the ingress; also says how long the answer took. */
     deliverDirect(event: string, payload: unknown, deliveryId?: string) {
       if (!ingress) throw new Error('the ingress is not running');
