@@ -6,15 +6,11 @@
 import { ConfigError, parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import { STATUS_MARKER } from '@code-factory/messages';
 import { samplePayloads, until } from '@code-factory/testkit';
-import {
-  AGENT_LOGIN,
-  holdCommentBehindAgentError,
-  type Stack,
-  startStack,
-} from '@code-factory/testkit/stack';
+import { AGENT_LOGIN, holdCommentBehindAgentError, type Stack } from '@code-factory/testkit/stack';
 import { detectBackend } from '@code-factory/worker';
 import { retryUpdate, stateQuery } from '@code-factory/workflows';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { suiteStack } from './suite-stack';
 
 function statusComments(stack: Stack, issueNumber: number) {
   return stack.github
@@ -43,15 +39,9 @@ async function chatOf(stack: Stack, name: string) {
 }
 
 describe('Coder Agents on Coder 2.39', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({
-      coderTimings: { chatRunningMs: 100 },
-      workerEnv: { AGENT_POLL_INTERVAL_MS: '50' },
-    });
-  });
-  afterAll(async () => {
-    await stack?.close();
+  const stack = suiteStack({
+    coderTimings: { chatRunningMs: 100 },
+    workerEnv: { AGENT_POLL_INTERVAL_MS: '50' },
   });
 
   it('refuses CODER_BACKEND=tasks at start, naming the fix', async () => {
@@ -310,13 +300,7 @@ describe.each([
     says: 'This Coder release cannot create a chat for another user',
   },
 ] as const)('owner fallback with $what', ({ release, coderOptions, says }) => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ coderRelease: release, coderOptions });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = suiteStack({ coderRelease: release, coderOptions });
 
   it('runs the chat as the service user and says so once on the issue', async () => {
     const number = release === '2.37' ? 7201 : 7202;
@@ -331,15 +315,9 @@ describe.each([
 });
 
 describe('live progress edits the status comment at most once per interval', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({
-      coderTimings: { chatRunningMs: 50 },
-      workerEnv: { STATUS_COMMENT_INTERVAL_MS: '600000' },
-    });
-  });
-  afterAll(async () => {
-    await stack?.close();
+  const stack = suiteStack({
+    coderTimings: { chatRunningMs: 50 },
+    workerEnv: { STATUS_COMMENT_INTERVAL_MS: '600000' },
   });
 
   it('holds back an edit while the interval runs, whatever Coder pushes', async () => {

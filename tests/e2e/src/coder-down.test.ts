@@ -8,25 +8,19 @@
  */
 import { STATUS_MARKER } from '@code-factory/messages';
 import { samplePayloads, until } from '@code-factory/testkit';
-import { type Stack, startStack } from '@code-factory/testkit/stack';
 import { coderDownQuery } from '@code-factory/worker';
 import { TASK_WORKFLOW_TYPE } from '@code-factory/workflows';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { suiteStack } from './suite-stack';
 
 const WAITING = 'Waiting for Coder';
 
 describe('Coder down', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({
-      coderTimings: { chatRunningMs: 100 },
-      // Tries every 2 s, then 4, 8, ... (30 s in production): the outage outlasts the retry
-      // budget of every call many times over in test time.
-      workerEnv: { CODER_PROBE_INTERVAL_MS: '2000' },
-    });
-  });
-  afterAll(async () => {
-    await stack?.close();
+  const stack = suiteStack({
+    coderTimings: { chatRunningMs: 100 },
+    // Tries every 2 s, then 4, 8, ... (30 s in production): the outage outlasts the retry
+    // budget of every call many times over in test time.
+    workerEnv: { CODER_PROBE_INTERVAL_MS: '2000' },
   });
 
   const statusComment = (n: number) =>
@@ -211,15 +205,9 @@ describe('Coder down', () => {
 });
 
 describe('Coder down (Coder Tasks)', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({
-      coderRelease: '2.36',
-      workerEnv: { CODER_BACKEND: 'tasks', CODER_PROBE_INTERVAL_MS: '2000' },
-    });
-  });
-  afterAll(async () => {
-    await stack?.close();
+  const stack = suiteStack({
+    coderRelease: '2.36',
+    workerEnv: { CODER_BACKEND: 'tasks', CODER_PROBE_INTERVAL_MS: '2000' },
   });
 
   it('a send to a Coder task that Coder does not answer waits for Coder and goes out by itself', async () => {

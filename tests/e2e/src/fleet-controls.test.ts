@@ -11,7 +11,7 @@ import {
   STOP_ON_TASKS_REPLY,
 } from '@code-factory/messages';
 import { samplePayloads, until } from '@code-factory/testkit';
-import { type Stack, seedAgentReview, startStack } from '@code-factory/testkit/stack';
+import { seedAgentReview } from '@code-factory/testkit/stack';
 import {
   pauseSignal,
   resumeSignal,
@@ -19,17 +19,12 @@ import {
   stateQuery,
   stuckReminderSignal,
 } from '@code-factory/workflows';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { suiteStack } from './suite-stack';
 
 type Repo = { owner: string; name: string };
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ coderTimings: { chatRunningMs: 100 } });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = suiteStack({ coderTimings: { chatRunningMs: 100 } });
 
 function comments(number: number, repo: Repo = stack.repo) {
   return stack.github.comments(repo.owner, repo.name, number);
@@ -144,13 +139,7 @@ describe('/agent commands on the issue', () => {
 });
 
 describe('/agent stop on Coder Tasks', () => {
-  let tasks: Stack;
-  beforeAll(async () => {
-    tasks = await startStack({ coderRelease: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } });
-  });
-  afterAll(async () => {
-    await tasks?.close();
-  });
+  const tasks = suiteStack({ coderRelease: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } });
 
   it('says a Coder task cannot be interrupted, and forwards nothing', async () => {
     const number = 8103;
@@ -268,15 +257,9 @@ describe('concurrency limits', () => {
 });
 
 describe('installation limit', () => {
-  let limited: Stack;
-  beforeAll(async () => {
-    limited = await startStack({
-      coderTimings: { chatRunningMs: 100 },
-      workerEnv: { MAX_ACTIVE_AGENTS_PER_INSTALLATION: '1' },
-    });
-  });
-  afterAll(async () => {
-    await limited?.close();
+  const limited = suiteStack({
+    coderTimings: { chatRunningMs: 100 },
+    workerEnv: { MAX_ACTIVE_AGENTS_PER_INSTALLATION: '1' },
   });
 
   it('holds an assignment in another repository of the installation until a slot frees', async () => {

@@ -6,18 +6,12 @@
 
 import { repositoryWorkflowId } from '@code-factory/naming';
 import { samplePayloads, until } from '@code-factory/testkit';
-import { type Stack, startStack } from '@code-factory/testkit/stack';
 import { repoConfigQuery, stateQuery } from '@code-factory/workflows';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { suiteStack } from './suite-stack';
 
-let stack: Stack;
-beforeAll(async () => {
-  // Coder Tasks, on the last Coder that has them.
-  stack = await startStack({ coderRelease: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+// Coder Tasks, on the last Coder that has them.
+const stack = suiteStack({ coderRelease: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } });
 
 const CONFIG = `
 [sandbox]
