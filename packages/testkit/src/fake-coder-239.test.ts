@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { WebSocket } from 'ws';
+import { coderApi } from '../test/api';
 import {
   type CoderRelease,
   createFakeCoder,
@@ -14,23 +15,10 @@ type Json = any;
 const CHATS = '/api/v2/chats';
 const RUN_MS = 1_000;
 
-function apiOf(fake: FakeCoderApp, token: string = fake.token) {
-  return async (method: string, path: string, body?: unknown) => {
-    const res = await fake.app.request(path, {
-      method,
-      headers: { 'content-type': 'application/json', 'Coder-Session-Token': token },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    const json: Json = text ? JSON.parse(text) : undefined;
-    return { status: res.status, json };
-  };
-}
-
 describe('fake Coder 2.39 chats (hand-driven clock)', () => {
   let clock: number;
   let fake: FakeCoderApp;
-  let api: ReturnType<typeof apiOf>;
+  let api: ReturnType<typeof coderApi>;
 
   function make(release: CoderRelease = '2.39', opts: FakeCoderOptions = {}) {
     const made = createFakeCoder({
@@ -39,7 +27,7 @@ describe('fake Coder 2.39 chats (hand-driven clock)', () => {
       timings: { chatRunningMs: RUN_MS, interruptMs: 100 },
       ...opts,
     });
-    return { made, api: apiOf(made) };
+    return { made, api: coderApi(made) };
   }
 
   function body(extra: Record<string, unknown> = {}, on: FakeCoderApp = fake) {
@@ -333,7 +321,7 @@ describe('fake Coder 2.39 chats (hand-driven clock)', () => {
         token_name: 'b',
       })
     ).json.key;
-    const asBob = apiOf(fake, key);
+    const asBob = coderApi(fake, key);
     expect((await asBob('POST', CHATS, body())).status).toBe(403);
     fake.setChatAccess('bob', true);
     expect((await asBob('POST', CHATS, body())).status).toBe(201);
@@ -347,7 +335,7 @@ describe('fake Coder 2.39 chats (hand-driven clock)', () => {
         token_name: 'c',
       })
     ).json.key;
-    const refused = await apiOf(old.made, carolKey)(
+    const refused = await coderApi(old.made, carolKey)(
       'POST',
       '/api/experimental/chats',
       body({}, old.made),

@@ -419,14 +419,12 @@ export async function startFakeCoder(opts: FakeCoderOptions = {}): Promise<FakeC
 
 function toChatDiff({ pull_request_url, ...rest }: ChatDiffInput): ChatDiff {
   const url = pull_request_url ?? rest.url;
+  const review = { pull_request_draft: false, changes_requested: false, approved: false };
+  const counts = { additions: 0, deletions: 0, changed_files: 0 };
   const diff: ChatDiff = {
     pull_request_title: '',
-    pull_request_draft: false,
-    changes_requested: false,
-    approved: false,
-    additions: 0,
-    deletions: 0,
-    changed_files: 0,
+    ...review,
+    ...counts,
     ...rest,
     ...(url !== undefined ? { url } : {}),
   };

@@ -17,7 +17,7 @@
  * `hook-delivery-item`. Deliberate simplifications: a refused connection is recorded with
  * status_code 0 and a status text; there is no 3-day retention check.
  */
-import { iso } from './fake-github/state';
+import { iso } from './fake-github/http';
 import { parseJson } from './http-fake';
 import { webhookRequest } from './webhooks';
 

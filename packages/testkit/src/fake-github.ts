@@ -7,6 +7,7 @@
  * Enterprise Server).
  */
 import { Hono } from 'hono';
+import { ghError, iso, notFound } from './fake-github/http';
 import { registerActionsRoutes } from './fake-github/routes-actions';
 import { registerAppRoutes } from './fake-github/routes-app';
 import { comparisonKey, registerCompareRoutes } from './fake-github/routes-compare';
@@ -19,11 +20,8 @@ import {
   type FakeGitHubOptions,
   type GitHubPermission,
   GitHubState,
-  ghError,
-  iso,
   type JobConclusion,
   type Mergeability,
-  notFound,
   type PullRequestSeed,
   type ReviewCommentSeed,
   type ReviewThreadSeed,

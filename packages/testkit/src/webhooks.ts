@@ -302,6 +302,27 @@ function authored<T extends RepoParams & AuthorParams>(p: T) {
   return { params, author };
 }
 
+interface CommentParams extends AuthorParams {
+  body?: string;
+  commentId?: number;
+  action?: 'created' | 'edited';
+  /** For `edited`: the body before the edit. */
+  previousBody?: string;
+}
+
+/** A comment's delivery: the example rebranded, its id and action, author and times. */
+function commented<T extends RepoParams & CommentParams>(p: T, event: string, defaultId: number) {
+  const { params, author } = authored(p);
+  const now = isoNow();
+  return {
+    ...rebranded(params, event, 'created'),
+    params,
+    id: p.commentId ?? defaultId,
+    action: p.action ?? 'created',
+    fields: { ...author, created_at: now, updated_at: now },
+  };
+}
+
 /** What an edit carries: the body before it. */
 const edited = (action: string, previousBody = 'before') =>
   action === 'edited' ? { changes: { body: { from: previousBody } } } : {};
@@ -330,22 +351,9 @@ export const samplePayloads = {
   },
 
   /** `issue_comment.created|edited`, on the issue or (onPullRequest) on a pull request. */
-  issueComment(
-    p: IssueParams &
-      AuthorParams & {
-        commentId?: number;
-        onPullRequest?: boolean;
-        action?: 'created' | 'edited';
-        /** For `edited`: the body before the edit. */
-        previousBody?: string;
-      } = {},
-  ): WebhookPayload {
-    const { params, author } = authored(p);
-    const { out, ctx } = rebranded(params, 'issue_comment', 'created');
-    const action = p.action ?? 'created';
+  issueComment(p: IssueParams & CommentParams & { onPullRequest?: boolean } = {}): WebhookPayload {
+    const { out, ctx, params, id, action, fields } = commented(p, 'issue_comment', 5_000_000_001);
     const issue = issueObject(ctx, out.issue, params, p.onPullRequest ?? false);
-    const id = p.commentId ?? 5_000_000_001;
-    const now = isoNow();
     const comment = {
       ...record(out.comment),
       url: `${ctx.api}/issues/comments/${id}`,
@@ -353,9 +361,7 @@ export const samplePayloads = {
       issue_url: issue.url,
       id,
       node_id: nodeId('012:IssueComment', id),
-      ...author,
-      created_at: now,
-      updated_at: now,
+      ...fields,
       body: p.body ?? 'Please also update the docs.',
       performed_via_github_app: null,
     };
@@ -365,23 +371,11 @@ export const samplePayloads = {
   /** `pull_request_review_comment.created|edited`: a comment on a line of the PR diff. */
   reviewComment(
     p: PullParams &
-      AuthorParams & {
-        body?: string;
-        commentId?: number;
-        reviewId?: number;
-        path?: string;
-        line?: number;
-        diffHunk?: string;
-        action?: 'created' | 'edited';
-        previousBody?: string;
-      } = {},
+      CommentParams & { reviewId?: number; path?: string; line?: number; diffHunk?: string } = {},
   ): WebhookPayload {
-    const { params, author } = authored(p);
-    const { out, ctx } = rebranded(params, 'pull_request_review_comment', 'created');
-    const action = p.action ?? 'created';
+    const made = commented(p, 'pull_request_review_comment', 6_000_000_001);
+    const { out, ctx, params, id, action, fields } = made;
     const pr = pullObject(ctx, out.pull_request, params);
-    const id = p.commentId ?? 6_000_000_001;
-    const now = isoNow();
     const url = `${ctx.api}/pulls/comments/${id}`;
     const links = reviewLinks(pr, `#discussion_r${id}`);
     const comment = {
@@ -394,10 +388,8 @@ export const samplePayloads = {
       path: p.path ?? 'src/index.ts',
       commit_id: pr.head.sha,
       original_commit_id: pr.head.sha,
-      ...author,
+      ...fields,
       body: p.body ?? 'This line needs a guard.',
-      created_at: now,
-      updated_at: now,
       ...links,
       _links: { self: { href: url }, ...links._links },
       line: p.line ?? 12,

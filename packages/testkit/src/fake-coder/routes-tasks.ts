@@ -9,9 +9,9 @@ import {
   coderError,
   invalid,
   iso,
-  NAME_RE,
   notFound,
   parseSearchQuery,
+  presetOrNameRefused,
   stringField,
 } from './http';
 import type { CoderState, CoderTaskStatus, TaskRecord } from './state';
@@ -42,23 +42,9 @@ export function registerTaskRoutes({ app, state, me }: CoderRouteContext): void 
       );
     }
     const presetId = stringField(body.template_version_preset_id) || null;
-    if (presetId && !template.presets.some((p) => p.ID === presetId)) {
-      return invalid(
-        c,
-        'Template version preset not found.',
-        'template_version_preset_id',
-        'unknown preset',
-      );
-    }
     const name = stringField(body.name) || `task-${randomBytes(3).toString('hex')}`;
-    if (name.length > 32 || !NAME_RE.test(name)) {
-      return invalid(
-        c,
-        'Invalid task name.',
-        'name',
-        'Must be at most 32 alphanumeric characters or dashes.',
-      );
-    }
+    const refused = presetOrNameRefused(c, template, presetId, name, 'task');
+    if (refused) return refused;
     if (state.liveTasks().some((t) => t.ownerId === owner.id && t.name === name)) {
       return coderError(c, 409, `A task named "${name}" already exists for this user.`);
     }

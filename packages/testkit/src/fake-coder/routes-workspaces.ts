@@ -14,8 +14,8 @@ import {
   forbidden,
   invalid,
   iso,
-  NAME_RE,
   notFound,
+  presetOrNameRefused,
   stringField,
 } from './http';
 import type { CoderState, WorkspaceRecord } from './state';
@@ -37,23 +37,9 @@ export function registerWorkspaceRoutes({ app, state, me, isSiteOwner }: CoderRo
       return invalid(c, 'Template not found.', field, 'unknown template');
     }
     const presetId = stringField(body.template_version_preset_id) || null;
-    if (presetId && !template.presets.some((p) => p.ID === presetId)) {
-      return invalid(
-        c,
-        'Template version preset not found.',
-        'template_version_preset_id',
-        'unknown preset',
-      );
-    }
     const name = stringField(body.name);
-    if (name.length > 32 || !NAME_RE.test(name)) {
-      return invalid(
-        c,
-        'Invalid workspace name.',
-        'name',
-        'Must be at most 32 alphanumeric characters or dashes.',
-      );
-    }
+    const refused = presetOrNameRefused(c, template, presetId, name, 'workspace');
+    if (refused) return refused;
     if (state.liveWorkspaces().some((w) => w.ownerId === owner.id && w.name === name)) {
       return coderError(c, 409, `Workspace "${name}" already exists.`, {
         validations: [

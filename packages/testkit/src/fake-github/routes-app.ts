@@ -15,7 +15,8 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import type { DeliveryLog } from '../fake-github-deliveries';
 import { deliveryItemJson } from '../fake-github-deliveries';
 import type { FakeEnv } from '../http-fake';
-import { type GitHubState, ghError, idFor, iso, notFound, userJson } from './state';
+import { ghError, iso, notFound } from './http';
+import { type GitHubState, idFor, userJson } from './state';
 
 const JWT = /^bearer\s+([\w-]+)\.([\w-]+)\.([\w-]+)$/i;
 

@@ -17,17 +17,11 @@
  */
 import type { Hono } from 'hono';
 import { bodyOf, type FakeContext, type FakeEnv } from '../http-fake';
+import { apiBase, ghError, invalidRequest, iso, notFound, ownerRepo, paginate } from './http';
 import {
-  apiBase,
   type FakeIssue,
   type GitHubPermission,
   type GitHubState,
-  ghError,
-  invalidRequest,
-  iso,
-  notFound,
-  ownerRepo,
-  paginate,
   REACTION_CONTENTS,
   type RecordedReaction,
   repoKey,
