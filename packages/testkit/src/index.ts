@@ -21,6 +21,7 @@ export {
 } from './fake-github';
 export { type FaultSpec, type RecordedCall, type RunningServer, serveApp } from './http-fake';
 export { newAppKey, testAppKey } from './keys';
+export { outOfOrder } from './order';
 export { until } from './until';
 export {
   samplePayloads,

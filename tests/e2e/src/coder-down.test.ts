@@ -59,12 +59,8 @@ describe('Coder down', () => {
   it('holds comments in order, shows it on the issue, never fails, and goes on by itself when Coder is back', async () => {
     const running = 7501;
     const assignedMeanwhile = 7502;
-    const runningId = await stack.assign(running, 'Coder goes down under a running agent');
-    await stack.waitForPhase(runningId, ['ready']);
-    const chat = await until(
-      () => stack.coder.chatByLabel('code-factory/task', runningId),
-      'the running agent',
-    );
+    const runningId = await stack.assignReady(running, 'Coder goes down under a running agent');
+    const chat = await stack.chatOf(runningId);
     await until(() => stack.coder.watchConnections() >= 1, 'a chat stream');
     const sentBefore = stack.coder.chatMessages(chat.id).length;
 
@@ -182,12 +178,8 @@ describe('Coder down', () => {
 
   it('a send Coder refuses (a 4xx, not an outage) is failed, and explained on the issue first', async () => {
     const n = 7503;
-    const id = await stack.assign(n, 'Coder refuses a message');
-    await stack.waitForPhase(id, ['ready']);
-    const chat = await until(
-      () => stack.coder.chatByLabel('code-factory/task', id),
-      'the running agent',
-    );
+    const id = await stack.assignReady(n, 'Coder refuses a message');
+    const chat = await stack.chatOf(id);
     stack.coder.fail({
       method: 'POST',
       path: new RegExp(`^/api/v2/chats/${chat.id}/messages$`),
@@ -212,8 +204,7 @@ describe('Coder down (Coder Tasks)', () => {
 
   it('a send to a Coder task that Coder does not answer waits for Coder and goes out by itself', async () => {
     const n = 7511;
-    const id = await stack.assign(n, 'Coder goes down under a Coder task');
-    await stack.waitForPhase(id, ['ready']);
+    const id = await stack.assignReady(n, 'Coder goes down under a Coder task');
     const sentBefore = stack.agentTexts(id)?.length ?? 0;
     stack.coder.fail({
       path: /^\/api\//,

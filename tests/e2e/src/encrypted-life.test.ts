@@ -96,12 +96,9 @@ describe('encrypted payloads through a whole issue life', () => {
       samplePayloads.issueComment({ ...issue, body: secrets.comment, commentId: number * 10 }),
     );
     await forwarded(1);
-    const review = { body: secrets.review, path: 'src/a.ts', line: 3 };
-    await send(
-      'pull_request_review_comment',
-      agentPull.reviewComment({ ...review, commentId: number * 10 + 1 }),
-    );
-    await forwarded(2);
+    // A review comment and the failed run, each with text that must not stay readable.
+    const review = { body: secrets.review, path: 'src/a.ts', line: 3, commentId: number * 10 + 1 };
+    await send('pull_request_review_comment', agentPull.reviewComment(review));
     await send('workflow_run', agentPull.runCompleted());
     await forwarded(3);
 

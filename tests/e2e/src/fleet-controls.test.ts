@@ -10,7 +10,7 @@ import {
   STATUS_MARKER,
   STOP_ON_TASKS_REPLY,
 } from '@code-factory/messages';
-import { samplePayloads, until } from '@code-factory/testkit';
+import { outOfOrder, samplePayloads, until } from '@code-factory/testkit';
 import { seedAgentReview } from '@code-factory/testkit/stack';
 import {
   pauseSignal,
@@ -69,10 +69,6 @@ async function comment(
   return commentId;
 }
 
-async function chatOf(name: string) {
-  return until(() => stack.coder.chatByLabel('code-factory/task', name), `chat of ${name}`);
-}
-
 function sentTo(chatId: string): string[] {
   return stack.coder.chatMessages(chatId).map((m) => m.text);
 }
@@ -80,9 +76,8 @@ function sentTo(chatId: string): string[] {
 describe('/agent commands on the issue', () => {
   it('acts on each command, acknowledges it, and never forwards it to the agent', async () => {
     const number = 8101;
-    const name = await stack.assign(number, 'Commands');
-    await stack.waitForPhase(name, ['ready']);
-    const chat = await chatOf(name);
+    const name = await stack.assignReady(number, 'Commands');
+    const chat = await stack.chatOf(name);
     const reacted = (commentId: number) =>
       stack.github.reactions().some((r) => r.commentId === commentId && r.content === '+1');
 
@@ -143,8 +138,7 @@ describe('/agent stop on Coder Tasks', () => {
 
   it('says a Coder task cannot be interrupted, and forwards nothing', async () => {
     const number = 8103;
-    const name = await tasks.assign(number, 'Stop on Tasks');
-    await tasks.waitForPhase(name, ['ready']);
+    const name = await tasks.assignReady(number, 'Stop on Tasks');
     const { owner, repo } = tasks.issue(number);
     const res = await tasks.deliver(
       'issue_comment',
@@ -176,9 +170,8 @@ describe('/agent commands without an agent', () => {
 describe('pause and resume', () => {
   it('pausing a repository holds its comments and resuming delivers them in order', async () => {
     const number = 8201;
-    const name = await stack.assign(number, 'Pause');
-    await stack.waitForPhase(name, ['ready']);
-    const chat = await chatOf(name);
+    const name = await stack.assignReady(number, 'Pause');
+    const chat = await stack.chatOf(name);
     await statusSays(number, 'is idle');
     const repository = `${stack.repo.owner}/${stack.repo.name}`;
     const query = `CodeFactoryRepository='${repository}' AND ExecutionStatus='Running' AND WorkflowType='taskWorkflow'`;
@@ -237,8 +230,7 @@ describe('concurrency limits', () => {
       '.code-factory/config.toml',
       '[limits]\nmax_active_agents = 1\n',
     );
-    const first = await stack.assign(8301, 'First', repo);
-    await stack.waitForPhase(first, ['ready']);
+    const first = await stack.assignReady(8301, 'First', repo);
     const second = await stack.assign(8302, 'Second', repo);
     await stack.waitForPhase(second, ['queued']);
     await statusSays(8302, 'Queued, 0 ahead', repo);
@@ -251,7 +243,7 @@ describe('concurrency limits', () => {
     expect(closed.status).toBe(202);
     expect(await stack.client.workflow.getHandle(first).result()).toBe('closed');
     await stack.waitForPhase(second, ['ready']);
-    await chatOf(second);
+    await stack.chatOf(second);
     expect(status(8302, repo)).not.toContain('Queued');
   });
 });
@@ -264,8 +256,7 @@ describe('installation limit', () => {
 
   it('holds an assignment in another repository of the installation until a slot frees', async () => {
     const other = { owner: limited.repo.owner, name: 'other' };
-    const first = await limited.assign(8311, 'First');
-    await limited.waitForPhase(first, ['ready']);
+    await limited.assignReady(8311, 'First');
     const second = await limited.assign(8312, 'Second', other);
     await limited.waitForPhase(second, ['queued']);
     const closed = await limited.deliver('issues', samplePayloads.issueClosed(limited.issue(8311)));
@@ -291,7 +282,7 @@ describe('budgets', () => {
         ).count === 1,
       'visibility shows the task waiting for the budget',
     );
-    const chat = await chatOf(name);
+    const chat = await stack.chatOf(name);
     await comment(number, 'meanwhile, add a changelog entry');
     const handle = stack.client.workflow.getHandle(name);
     await until(
@@ -344,9 +335,8 @@ describe('one message per review', () => {
         body: 'A few things.',
         comments,
       });
-      const name = await stack.assign(number, 'Review');
-      await stack.waitForPhase(name, ['ready']);
-      const chat = await chatOf(name);
+      const name = await stack.assignReady(number, 'Review');
+      const chat = await stack.chatOf(name);
       const before = sentTo(chat.id).length;
 
       const send = async (event: string, payload: unknown) => {
@@ -381,9 +371,7 @@ describe('one message per review', () => {
         'src/b.ts (outdated line)',
         'drop the file',
       ];
-      const at = order.map((t) => message.indexOf(t));
-      expect(at.every((i) => i >= 0)).toBe(true);
-      expect([...at].sort((a, b) => a - b)).toEqual(at);
+      expect(outOfOrder(message, order)).toEqual([]);
     },
   );
 });

@@ -8,7 +8,7 @@
  * worker detects Coder Agents on /api/v2/chats; against Coder 2.36 it runs Coder Tasks.
  */
 import { STATUS_MARKER } from '@code-factory/messages';
-import { samplePayloads, until } from '@code-factory/testkit';
+import { outOfOrder, samplePayloads, until } from '@code-factory/testkit';
 import { seedAgentPull } from '@code-factory/testkit/stack';
 import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { describe, expect, it } from 'vitest';
@@ -93,10 +93,7 @@ describe.each(cases)(
       const prUrl = `https://github.com/${stack.repo.owner}/${stack.repo.name}/pull/${pr}`;
       if (backend === 'agents') {
         // Coder Agents report the pull request the agent opened; the status comment links it.
-        const chat = await until(
-          () => stack.coder.chatByLabel('code-factory/task', name),
-          'the chat created',
-        );
+        const chat = await stack.chatOf(name);
         stack.coder.setChatDiff(chat.id, { pull_request_url: prUrl });
       }
       await send(
@@ -136,13 +133,8 @@ describe.each(cases)(
         'Error: expected 1 to be 2',
         'first (edited): use the v3 API',
       ];
-      let cursor = -1;
-      for (const needle of order) {
-        const at = all.indexOf(needle);
-        expect(at, `${needle} delivered`).toBeGreaterThan(cursor);
-        expect(all.indexOf(needle, at + 1), `${needle} delivered once`).toBe(-1);
-        cursor = at;
-      }
+      // Each delivered once, in this order.
+      expect(outOfOrder(all, order, true)).toEqual([]);
       expect(all).toContain('File: src/a.ts (line 12)');
       expect(all).toContain('unit tests');
       expect(all).not.toContain('### lint');

@@ -72,16 +72,21 @@ async function firstRunOf(ctx: Context, workflowId: string): Promise<string> {
   return first;
 }
 
+/** A check that the output shows the task `shown` and not the task `hidden`. */
+const lists =
+  (shown: Fixture, hidden: Fixture) =>
+  (out: string, { ids }: Context) => {
+    expect(out).toContain(ids[shown]);
+    expect(out).not.toContain(ids[hidden]);
+  };
+
 const RULES: Rule[] = [
   {
     name: 'list failed tasks',
     match: /^workflow list --query "[^"]*CodeFactoryPhase='failed'[^"]*"$/,
     stage: 0,
     target: 'main',
-    check: (out, { ids }) => {
-      expect(out).toContain(ids.failed);
-      expect(out).not.toContain(ids.main);
-    },
+    check: lists('failed', 'main'),
   },
   {
     name: 'list tasks waiting for the budget',
@@ -96,20 +101,14 @@ const RULES: Rule[] = [
     match: /^workflow list --query "[^"]*CodeFactoryBackend='agents'[^"]*"$/,
     stage: 0,
     target: 'main',
-    check: (out, { ids }) => {
-      expect(out).toContain(ids.agents);
-      expect(out).not.toContain(ids.main);
-    },
+    check: lists('agents', 'main'),
   },
   {
     name: 'list tasks of a repository',
     match: /^workflow list --query "CodeFactoryRepository='acme\/widgets'[^"]*"$/,
     stage: 0,
     target: 'main',
-    check: (out, { ids }) => {
-      expect(out).toContain(ids.main);
-      expect(out).not.toContain(ids.agents);
-    },
+    check: lists('main', 'agents'),
   },
   {
     name: 'count',

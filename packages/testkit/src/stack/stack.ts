@@ -232,6 +232,13 @@ export async function startStack(options: StackOptions = {}) {
     return inProcess.deps;
   };
   const agentChat = (workflowId: string) => coder.chatByLabel('code-factory/task', workflowId);
+  /** Assigns an issue to the agent through the ingress (as LEAD); returns the workflow ID. */
+  const assign = async (issueNumber: number, title: string, other: Repo = repo) => {
+    github.setPermission(other.owner, other.name, LEAD.login, 'write', LEAD.id);
+    const where = { ...issue(issueNumber), owner: other.owner, repo: other.name, title };
+    await deliverAccepted('issues', samplePayloads.issueAssigned(where));
+    return taskName(prefix, other, issueNumber);
+  };
   const agentTask = (workflowId: string) =>
     coder.release === '2.36' ? coder.taskByName(workflowId) : undefined;
 
@@ -279,13 +286,15 @@ export async function startStack(options: StackOptions = {}) {
     /** The task name (= workflow ID) of an issue in this stack (of `repo` unless given). */
     taskName: (issueNumber: number, other: Repo = repo) => taskName(prefix, other, issueNumber),
     issue,
-    /** Assigns an issue to the agent through the ingress (as LEAD); returns the workflow ID. */
-    async assign(issueNumber: number, title: string, other: Repo = repo): Promise<string> {
-      github.setPermission(other.owner, other.name, LEAD.login, 'write', LEAD.id);
-      const where = { ...issue(issueNumber), owner: other.owner, repo: other.name, title };
-      await deliverAccepted('issues', samplePayloads.issueAssigned(where));
-      return taskName(prefix, other, issueNumber);
+    assign,
+    /** `assign`, then waits until the agent is ready; returns the workflow ID. */
+    async assignReady(issueNumber: number, title: string, other: Repo = repo): Promise<string> {
+      const workflowId = await assign(issueNumber, title, other);
+      await waitFor(workflowId, (s) => s.phase === 'ready');
+      return workflowId;
     },
+    /** The issue's Coder chat (Coder Agents), once it exists. */
+    chatOf: (workflowId: string) => until(() => agentChat(workflowId), `the chat of ${workflowId}`),
     /** The `state` query of a task workflow. */
     state,
     /**
