@@ -1,4 +1,3 @@
-import { ExternalError } from '@code-factory/errors';
 import {
   type FaultSpec,
   type PullRequestSeed,
@@ -6,7 +5,7 @@ import {
   type WorkflowJobSeed,
 } from '@code-factory/testkit';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { fakeInstallation, repo } from '../test/fake-installation';
+import { failure, fakeInstallation, repo } from '../test/fake-installation';
 import { GitHubApp } from './app';
 
 const MARKER = '<!-- code-factory:status -->';
@@ -39,15 +38,6 @@ function answerNext(
 
 const comments = (issue = 5) => t.fake.comments('acme', 'widgets', issue);
 const requests = () => t.fake.calls();
-
-async function failure(promise: Promise<unknown>): Promise<ExternalError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ExternalError)) throw new Error(`expected an ExternalError, got ${err}`);
-  return err;
-}
 
 describe('collaboratorPermission', () => {
   it.each([
@@ -438,47 +428,35 @@ describe('error kinds', () => {
     t.fake.addPullRequest(pull(1));
   });
 
-  it('500 is retryable', async () => {
-    answerNext('GET', path, { status: 500, body: { message: 'Server Error' } });
-    expect(await failure(call())).toMatchObject({
-      kind: 'retryable',
-      status: 500,
-      retryAfterMs: undefined,
-    });
-  });
-
-  it('429 is retryable after retry-after', async () => {
-    answerNext('GET', path, {
-      status: 429,
-      headers: { 'retry-after': '7' },
-      body: { message: 'Too many' },
-    });
-    expect(await failure(call())).toMatchObject({
-      kind: 'retryable',
-      status: 429,
-      retryAfterMs: 7000,
-    });
-  });
-
-  it('403 secondary rate limit is retryable after retry-after', async () => {
-    answerNext('GET', path, {
-      status: 403,
-      headers: { 'retry-after': '30' },
-      body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes.' },
-    });
-    expect(await failure(call())).toMatchObject({
-      kind: 'retryable',
-      status: 403,
-      retryAfterMs: 30_000,
-    });
-  });
-
-  it('a secondary rate limit without retry-after waits a minute', async () => {
-    answerNext('GET', path, {
-      status: 403,
-      body: { message: 'You have exceeded a secondary rate limit' },
-    });
-    expect(await failure(call())).toMatchObject({ kind: 'retryable', retryAfterMs: 60_000 });
+  const secondary = 'You have exceeded a secondary rate limit';
+  it.each([
+    {
+      what: '500 is retryable',
+      answer: { status: 500, body: { message: 'Server Error' } },
+      kind: { kind: 'retryable', status: 500, retryAfterMs: undefined },
+    },
+    {
+      what: '429 is retryable after retry-after',
+      answer: { status: 429, headers: { 'retry-after': '7' }, body: { message: 'Too many' } },
+      kind: { kind: 'retryable', status: 429, retryAfterMs: 7000 },
+    },
+    {
+      what: '403 secondary rate limit is retryable after retry-after',
+      answer: {
+        status: 403,
+        headers: { 'retry-after': '30' },
+        body: { message: `${secondary}. Please wait a few minutes.` },
+      },
+      kind: { kind: 'retryable', status: 403, retryAfterMs: 30_000 },
+    },
+    {
+      what: 'a secondary rate limit without retry-after waits a minute',
+      answer: { status: 403, body: { message: secondary } },
+      kind: { kind: 'retryable', retryAfterMs: 60_000 },
+    },
+  ])('$what', async ({ answer, kind }) => {
+    answerNext('GET', path, answer);
+    expect(await failure(call())).toMatchObject(kind);
   });
 
   it('403 with the primary rate limit used up is retryable until the reset', async () => {

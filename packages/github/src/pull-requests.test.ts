@@ -1,7 +1,6 @@
-import { ExternalError } from '@code-factory/errors';
-import type { PullRequestSeed } from '@code-factory/testkit';
+import type { FakeGitHub, PullRequestSeed } from '@code-factory/testkit';
 import { describe, expect, it } from 'vitest';
-import { fakeInstallation, repo } from '../test/fake-installation';
+import { failure, fakeInstallation, repo } from '../test/fake-installation';
 
 const HEAD = 'a'.repeat(40);
 
@@ -20,21 +19,15 @@ function pull(over: Partial<PullRequestSeed> = {}): void {
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<ExternalError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ExternalError)) throw new Error(`expected an ExternalError, got ${err}`);
-  return err;
-}
-
+/** What GitHub's mergeability job found for pull request 7. */
+const mergeability = (m: Parameters<FakeGitHub['setMergeability']>[3]) =>
+  t.fake.setMergeability('acme', 'widgets', 7, m);
 const pullReads = () => t.fake.callsTo('GET', /^\/repos\/acme\/widgets\/pulls\/7$/).length;
 
 describe('mergeability', () => {
   it('asks again while GitHub is computing it, then answers', async () => {
     pull();
-    t.fake.setMergeability('acme', 'widgets', 7, {
+    mergeability({
       mergeable: false,
       state: 'dirty',
       pendingReads: 2,
@@ -55,7 +48,7 @@ describe('mergeability', () => {
 
   it('gives up after its tries with mergeable null and state unknown', async () => {
     pull();
-    t.fake.setMergeability('acme', 'widgets', 7, {
+    mergeability({
       mergeable: true,
       state: 'clean',
       pendingReads: 9,
@@ -67,7 +60,7 @@ describe('mergeability', () => {
 
   it('reads behind, blocked and the test merge commit in one try', async () => {
     pull();
-    t.fake.setMergeability('acme', 'widgets', 7, { mergeable: true, state: 'behind' });
+    mergeability({ mergeable: true, state: 'behind' });
     const read = await t.gh.mergeability({ ...repo, number: 7, delayMs: 1 });
     expect(read).toMatchObject({ mergeable: true, state: 'behind' });
     expect(read.mergeCommitSha).toMatch(/^[0-9a-f]{40}$/);
@@ -130,7 +123,7 @@ describe('compare', () => {
 describe('updateBranch', () => {
   it('updates a pull request that is behind', async () => {
     pull();
-    t.fake.setMergeability('acme', 'widgets', 7, { mergeable: true, state: 'behind' });
+    mergeability({ mergeable: true, state: 'behind' });
     await expect(t.gh.updateBranch({ ...repo, number: 7, expectedHeadSha: HEAD })).resolves.toEqual(
       {
         ok: true,
@@ -149,7 +142,7 @@ describe('updateBranch', () => {
         reason: 'There are no new commits on the base branch.',
       },
     );
-    t.fake.setMergeability('acme', 'widgets', 7, { mergeable: true, state: 'behind' });
+    mergeability({ mergeable: true, state: 'behind' });
     await expect(
       t.gh.updateBranch({ ...repo, number: 7, expectedHeadSha: 'c'.repeat(40) }),
     ).resolves.toEqual({ ok: false, reason: "expected head sha didn't match current head ref." });

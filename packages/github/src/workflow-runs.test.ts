@@ -68,23 +68,15 @@ describe('re-running failed jobs', () => {
 
 describe('latestCompletedRun', () => {
   it("finds the base branch's newest completed run of the same workflow", async () => {
-    run(1, { headBranch: 'main', createdAt: '2026-01-01T00:00:00Z' });
-    run(2, {
-      headBranch: 'main',
-      createdAt: '2026-01-02T00:00:00Z',
-      jobs: [{ id: 21, name: 'build', conclusion: 'success' }],
-    });
-    run(3, {
-      headBranch: 'main',
-      createdAt: '2026-01-03T00:00:00Z',
-      jobs: [{ id: 31, name: 'build', conclusion: null, status: 'in_progress' }],
-    });
-    run(4, {
-      headBranch: 'main',
-      path: '.github/workflows/lint.yml',
-      createdAt: '2026-01-04T00:00:00Z',
-    });
-    run(5, { headBranch: 'fix-42', createdAt: '2026-01-05T00:00:00Z' });
+    // A run a day: on main a failure, a success, one in progress and another workflow's failure;
+    // then a failure on a branch.
+    const main = (day: number) => ({ headBranch: 'main', createdAt: `2026-01-0${day}T00:00:00Z` });
+    run(1, main(1));
+    run(2, { ...main(2), jobs: [{ id: 21, name: 'build', conclusion: 'success' }] });
+    const inProgress = { id: 31, name: 'build', conclusion: null, status: 'in_progress' } as const;
+    run(3, { ...main(3), jobs: [inProgress] });
+    run(4, { ...main(4), path: '.github/workflows/lint.yml' });
+    run(5, { ...main(5), headBranch: 'fix-42' });
 
     const byFile = await t.gh.latestCompletedRun({ ...repo, workflowId: 'ci.yml', branch: 'main' });
     expect(byFile).toMatchObject({ id: 2, conclusion: 'success', headBranch: 'main' });

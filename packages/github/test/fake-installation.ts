@@ -3,6 +3,7 @@
  * App JWTs are verified), and a client of installation 77 of that App; started before each
  * test of the file and closed after it. `world.fake` may be replaced by a test.
  */
+import { ExternalError } from '@code-factory/errors';
 import { type FakeGitHub, startFakeGitHub, testAppKey } from '@code-factory/testkit';
 import { afterEach, beforeEach } from 'vitest';
 import { GitHubApp } from '../src/app';
@@ -20,4 +21,14 @@ export function fakeInstallation() {
   });
   afterEach(() => world.fake.close());
   return world;
+}
+
+/** The ExternalError a call failed with (anything else fails the test). */
+export async function failure(promise: Promise<unknown>): Promise<ExternalError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  if (!(err instanceof ExternalError)) throw new Error(`expected an ExternalError, got ${err}`);
+  return err;
 }
