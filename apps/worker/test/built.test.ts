@@ -10,14 +10,15 @@
  */
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { type FakeCoder, startFakeCoder, until } from '@code-factory/testkit';
+import { until } from '@code-factory/testkit';
 import { freePort } from '@code-factory/testkit/stack';
 import { temporalAddress } from '@code-factory/testkit/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
 import {
   type ProductProcess,
   root,
   startProcess,
+  suiteCoder,
   tsx,
   untilPolling,
   workerEnv,
@@ -35,7 +36,7 @@ async function polling(worker: ProductProcess): Promise<number> {
 }
 
 describe.skipIf(!wanted)('the built JavaScript (pnpm build; pnpm test:build)', () => {
-  let coder: FakeCoder;
+  const coder = suiteCoder();
   let env: Record<string, string>;
   beforeAll(async () => {
     for (const file of [
@@ -46,11 +47,7 @@ describe.skipIf(!wanted)('the built JavaScript (pnpm build; pnpm test:build)', (
       if (!existsSync(resolve(root, file)))
         throw new Error(`${file} is missing: run pnpm build first`);
     }
-    coder = await startFakeCoder();
     env = workerEnv(coder, { TEMPORAL_ADDRESS: temporalAddress() });
-  });
-  afterAll(async () => {
-    await coder?.close();
   });
 
   it('starts the compiled worker on the prebuilt bundle, and it polls', async () => {

@@ -3,23 +3,17 @@
  * stops it with the variable's name (never its value); a good one starts, serves
  * Prometheus metrics, logs JSON, and exits cleanly on SIGTERM.
  */
-import { type FakeCoder, startFakeCoder, until } from '@code-factory/testkit';
+import { until } from '@code-factory/testkit';
 import { freePort } from '@code-factory/testkit/stack';
 import { temporalAddress } from '@code-factory/testkit/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricsWith, startProcess, workerEnv } from './product-process';
+import { describe, expect, it } from 'vitest';
+import { metricsWith, startProcess, suiteCoder, workerEnv } from './product-process';
 
 const waitFor = (check: () => boolean | Promise<boolean>) =>
   until(check, 'the worker process', 60_000, 100);
 
 describe('worker process', () => {
-  let coder: FakeCoder;
-  beforeAll(async () => {
-    coder = await startFakeCoder();
-  });
-  afterAll(async () => {
-    await coder?.close();
-  });
+  const coder = suiteCoder();
 
   it('stops at start when CODER_BACKEND=tasks meets a Coder without Tasks, naming the fix', async () => {
     const { output, exited } = startProcess(

@@ -5,7 +5,8 @@
  */
 import { type ChildProcess, spawn } from 'node:child_process';
 import { resolve } from 'node:path';
-import { testAppKey, until } from '@code-factory/testkit';
+import { type FakeCoder, startFakeCoder, testAppKey, until } from '@code-factory/testkit';
+import { afterAll, beforeAll } from 'vitest';
 
 export const root = resolve(import.meta.dirname, '../../..');
 export const tsx = resolve(root, 'node_modules/.bin/tsx');
@@ -32,6 +33,29 @@ export function startProcess(
   child.stderr?.on('data', (c: Buffer) => out.push(c.toString()));
   const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
   return { child, output: () => out.join(''), exited, startedAt };
+}
+
+/** A fake Coder for the enclosing suite: started before its tests, closed after them. */
+export function suiteCoder(): { url: string; token: string } {
+  let coder: FakeCoder | undefined;
+  beforeAll(async () => {
+    coder = await startFakeCoder();
+  });
+  afterAll(async () => {
+    await coder?.close();
+  });
+  const started = () => {
+    if (!coder) throw new Error('the suite’s fake Coder starts before its tests');
+    return coder;
+  };
+  return {
+    get url() {
+      return started().url;
+    },
+    get token() {
+      return started().token;
+    },
+  };
 }
 
 /** A worker environment against `coder`: the tests' App key, and `more`. */

@@ -9,7 +9,7 @@
  */
 import { randomBytes, randomUUID } from 'node:crypto';
 import { codecDataConverter, parseCodecKeys } from '@code-factory/codec';
-import { type FakeCoder, startFakeCoder, until } from '@code-factory/testkit';
+import { until } from '@code-factory/testkit';
 import { type DevServer, freePort, startDevServer } from '@code-factory/testkit/stack';
 import {
   createRepoConfigActivities,
@@ -27,7 +27,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { metricsWith, startProcess, untilPolling, workerEnv } from './product-process';
+import { metricsWith, startProcess, suiteCoder, untilPolling, workerEnv } from './product-process';
 
 const key = () => randomBytes(32).toString('base64');
 const K1 = `k1=${key()}`;
@@ -244,13 +244,7 @@ describe('codec key rotation of schedules', () => {
 });
 
 describe('the worker process after a jump k1 → k2', () => {
-  let coder: FakeCoder;
-  beforeAll(async () => {
-    coder = await startFakeCoder();
-  });
-  afterAll(async () => {
-    await coder?.close();
-  });
+  const coder = suiteCoder();
 
   it('starts and polls, reporting the schedule it cannot read', async () => {
     const world = newWorld(server.address, true);

@@ -798,6 +798,14 @@ async function history(
     await res.text();
     if (res.status !== 202) throw new Error(`history delivery answered ${res.status}`);
   };
+  /** A comment on issue `n`, signed and posted. */
+  const comment = async (n: number, body: string, commentId: number) =>
+    post(
+      await signed(
+        'issue_comment',
+        samplePayloads.issueComment({ ...(issue(n) as object), body, commentId }),
+      ),
+    );
   const state = (n: number): Promise<TaskSnapshot> =>
     world.client.workflow.getHandle(d.taskName(n)).query(stateQuery);
   const historyOf = async (workflowId: string, runId?: string) =>
@@ -831,16 +839,7 @@ async function history(
   let timeline: string[] = [];
   for (let i = 0; i < K; i++) {
     s = await state(n);
-    await post(
-      await signed(
-        'issue_comment',
-        samplePayloads.issueComment({
-          ...(issue(n) as object),
-          body: `history ${i}`,
-          commentId: 3_000_000 + i,
-        }),
-      ),
-    );
+    await comment(n, `history ${i}`, 3_000_000 + i);
     await settle(n, s.counts.forwardedItems + 1);
     if (i === K - 1) {
       const h = await historyOf(d.taskName(n));
@@ -945,16 +944,7 @@ async function history(
   for (; sent < 600; ) {
     const before = await state(big);
     if (before.runs >= 2) break;
-    await post(
-      await signed(
-        'issue_comment',
-        samplePayloads.issueComment({
-          ...(issue(big) as object),
-          body: `grow ${sent}`,
-          commentId: 4_000_000 + sent,
-        }),
-      ),
-    );
+    await comment(big, `grow ${sent}`, 4_000_000 + sent);
     sent++;
     await until(
       async () => {

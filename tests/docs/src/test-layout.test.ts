@@ -5,12 +5,7 @@
  * `pnpm test:slow` runs after `pnpm test`. Every test file is in exactly one project.
  */
 import { describe, expect, it } from 'vitest';
-import {
-  INTEGRATION_TESTS,
-  SLOW_TESTS,
-  UNIT_EXCEPTIONS,
-  UNIT_TESTS,
-} from '../../../vitest.config';
+import { INTEGRATION_TESTS, SLOW_TESTS, UNIT_EXCEPTIONS, UNIT_TESTS } from '../../../vitest.config';
 import {
   FORBIDDEN_IN_UNIT,
   globToRegExp,
