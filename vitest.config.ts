@@ -42,7 +42,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    poolOptions: { threads: { isolate: false } },
+    // Two integration files at a time even on 2 cores (vitest's default there is one): they
+    // mostly wait on Temporal and the fakes, not on the CPU.
+    poolOptions: { threads: { isolate: false }, forks: { maxForks: 2, minForks: 1 } },
     projects: [
       {
         extends: true,
