@@ -8,7 +8,6 @@
  *    header's `rel="next"`; items carry id, guid, delivered_at, redelivery, duration,
  *    status ("OK" for a 2xx), status_code, event, action, installation_id, repository_id,
  *    throttled_at.
- *  - `GET /app/hook/deliveries/{delivery_id}`: one delivery, with its request and response.
  *  - `POST /app/hook/deliveries/{delivery_id}/attempts` ("Redeliver a delivery for an app
  *    webhook"): 202 at once; the same event and GUID are sent again in the background, as a
  *    new delivery with `redelivery: true`.

@@ -312,8 +312,6 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
 }
 
 type FaultOptions = { path: RegExp; method?: string; times?: number };
-const docs = (anchor: string) =>
-  `https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#${anchor}`;
 
 /** Ready-made faults shaped like GitHub's own throttling and outage answers. */
 export const githubFaults = {
@@ -328,23 +326,8 @@ export const githubFaults = {
     body: {
       message:
         'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
-      documentation_url: docs('about-secondary-rate-limits'),
-      status: '403',
-    },
-  }),
-  /** 403 with x-ratelimit-remaining 0: the primary (hourly) limit. */
-  primaryRateLimit: ({ resetInSec, ...o }: FaultOptions & { resetInSec?: number }): FaultSpec => ({
-    ...o,
-    status: 403,
-    headers: {
-      'x-ratelimit-limit': '5000',
-      'x-ratelimit-remaining': '0',
-      'x-ratelimit-used': '5000',
-      'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + (resetInSec ?? 1)),
-    },
-    body: {
-      message: 'API rate limit exceeded for installation ID 1.',
-      documentation_url: docs('about-the-primary-rate-limit'),
+      documentation_url:
+        'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
       status: '403',
     },
   }),

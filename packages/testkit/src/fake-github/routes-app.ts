@@ -4,7 +4,7 @@
  *    app" `POST /app/installations/{installation_id}/access_tokens` (201 `{ token, expires_at,
  *    permissions, repository_selection }`): https://docs.github.com/en/rest/apps/apps
  *  - "List deliveries for an app webhook" `GET /app/hook/deliveries` (cursor pagination, Link
- *    `rel="next"`), "Get a delivery" and "Redeliver a delivery" `POST …/{delivery_id}/attempts`
+ *    `rel="next"`) and "Redeliver a delivery" `POST …/{delivery_id}/attempts`
  *    (202): https://docs.github.com/en/rest/apps/webhooks
  *  - The JWT is RS256-signed with the App's key, `exp` at most ten minutes ahead:
  *    https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-json-web-token-jwt-for-a-github-app
@@ -113,17 +113,6 @@ export function registerAppRoutes(
       c.header('link', `<${url}>; rel="next"`);
     }
     return c.json(items.map(deliveryItemJson));
-  });
-
-  app.get('/app/hook/deliveries/:id', (c) => {
-    const delivery = deliveryLog.get(Number(c.req.param('id')));
-    if (!delivery) return notFound(c);
-    return c.json({
-      ...deliveryItemJson(delivery),
-      url: '',
-      request: { headers: {}, payload: delivery.payload },
-      response: { headers: {}, payload: delivery.response.body },
-    });
   });
 
   app.post('/app/hook/deliveries/:id/attempts', (c) => {
