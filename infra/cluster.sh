@@ -2,10 +2,14 @@
 # A local Temporal cluster on PostgreSQL: the real persistence and SQL visibility of a
 # self-hosted deployment, instead of the dev server's SQLite (docs/development.md, "A Temporal
 # cluster on PostgreSQL").
-#   bash infra/cluster.sh up [--reset]   build (once), start PostgreSQL and Temporal, create the
-#                                        namespace, register the search attributes
+#   bash infra/cluster.sh up [--reset]   build (once), start PostgreSQL and Temporal (whichever
+#                                        is not running), create the namespace, register the
+#                                        search attributes
 #   bash infra/cluster.sh down [--reset] stop both (--reset: and wipe their data)
-#   bash infra/cluster.sh status
+#   bash infra/cluster.sh down temporal  stop only the Temporal server (`up` starts it again)
+#   bash infra/cluster.sh down postgres  stop only PostgreSQL; Temporal keeps running and
+#                                        reconnects once `up` starts it again (fault tests)
+#   bash infra/cluster.sh status         what runs, with its pid
 #
 # The server is infra/cluster/main.go (go.temporal.io/server, postgres12 plugin), built with Go
 # into the cache outside the clone (~/.cache/code-factory or $CODE_FACTORY_CACHE), keyed by
@@ -237,8 +241,15 @@ server_up() {
   done
   log "Temporal frontend on $ADDRESS ($((SECONDS - started)) s after start)"
   if ! temporal_cli operator namespace describe --address "$ADDRESS" --namespace "$NAMESPACE" >/dev/null 2>&1; then
-    temporal_cli operator namespace create --address "$ADDRESS" --namespace "$NAMESPACE" --retention 72h >/dev/null
-    log "namespace $NAMESPACE created"
+    # A server whose PostgreSQL just came back may not read the namespace yet ("not found"),
+    # and then refuses to create it again ("already exists"): it is there.
+    local out
+    if out=$(temporal_cli operator namespace create --address "$ADDRESS" --namespace "$NAMESPACE" --retention 72h 2>&1); then
+      log "namespace $NAMESPACE created"
+    elif [[ $out != *"already exists"* ]]; then
+      log "error: cannot create namespace $NAMESPACE: $out"
+      exit 1
+    fi
   fi
   TEMPORAL_ADDRESS="$ADDRESS" TEMPORAL_NAMESPACE="$NAMESPACE" REGISTER_WAIT_SECONDS=60 \
     bash "$here/register-search-attributes.sh" >&2
@@ -258,12 +269,18 @@ server_down() {
 }
 
 reset=false
+part=all
 for arg in "${@:2}"; do
   case "$arg" in
     --reset) reset=true ;;
+    temporal | postgres) part=$arg ;;
     *) log "unknown option $arg"; exit 2 ;;
   esac
 done
+if [[ $part != all && ( ${1:-} != down || $reset == true ) ]]; then
+  log "only down takes a part (temporal or postgres), and not with --reset"
+  exit 2
+fi
 
 case "${1:-}" in
   up)
@@ -281,8 +298,8 @@ case "${1:-}" in
     log "up in $((SECONDS - started)) s: TEMPORAL_ADDRESS=$ADDRESS"
     ;;
   down)
-    server_down
-    pg_down
+    [[ $part == postgres ]] || server_down
+    [[ $part == temporal ]] || pg_down
     if $reset; then rm -rf "$DATA" && log "data wiped ($DATA)"; fi
     ;;
   status)
@@ -292,13 +309,14 @@ case "${1:-}" in
       echo "temporal: stopped"
     fi
     if [[ -f "$PGDATA/PG_VERSION" ]] && as_pg "$(pg_bin)/pg_ctl" -D "$PGDATA" status >/dev/null 2>&1; then
-      echo "postgresql: running on 127.0.0.1:$PG_PORT"
+      # The postmaster's pid is the first line of postmaster.pid.
+      echo "postgresql: running (pid $(head -n 1 "$PGDATA/postmaster.pid")) on 127.0.0.1:$PG_PORT"
     else
       echo "postgresql: stopped"
     fi
     ;;
   *)
-    sed -n '2,19p' "$0" >&2
+    sed -n '2,23p' "$0" >&2
     exit 2
     ;;
 esac

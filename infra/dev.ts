@@ -6,13 +6,14 @@
  *  - the worker and the ingress, with their output prefixed.
  * Settings come from the environment or a `.env` file at the repository root.
  */
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
+import { type ChildProcess, spawn } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
 import { DEMO, newAppKey, startCodecRelay, startDevFakes, until } from '@code-factory/testkit';
 import { type DevServer, startDevServer } from '@code-factory/testkit/dev-server';
+import { clusterUp } from './cluster';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = resolve(root, '.dev-data');
@@ -94,10 +95,7 @@ async function main() {
   if (CLUSTER) {
     // Started (or found running) by the script, and left running at exit like a real cluster.
     say('starting the Temporal cluster on PostgreSQL (bash infra/cluster.sh up)');
-    execFileSync('bash', [resolve(root, 'infra/cluster.sh'), 'up'], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, CLUSTER_FRONTEND_PORT: String(TEMPORAL_PORT) },
-    });
+    await clusterUp({ ...process.env, CLUSTER_FRONTEND_PORT: String(TEMPORAL_PORT) });
     say('the cluster has no Web UI; stop it with: bash infra/cluster.sh down');
   } else if (await portOpen(TEMPORAL_PORT)) {
     say(`a Temporal server already listens on ${TEMPORAL_PORT}; using it`);

@@ -1,7 +1,8 @@
 /**
  * `pnpm replay-sample`: plays a sample issue life against the local ingress started by
  * `pnpm dev`: the demo issue is assigned to the agent, and closed once the agent runs.
- * Watch it in the Web UI (http://localhost:8233). Options:
+ * Watch it in the Web UI (http://localhost:8233), or with the Temporal CLI where there is none
+ * (the cluster of `DEV_TEMPORAL=cluster pnpm dev`). Options:
  *   --issue N      issue number (default: a new number each run)
  *   --keep-open    assign only; close it later with `pnpm replay-sample --close --issue N`
  *   --close        close only
@@ -67,8 +68,16 @@ async function main() {
   });
   const connection = await Connection.connect({ address: settings.address });
   const client = new Client({ connection, namespace: settings.namespace });
+  // The dev server serves a Web UI; the cluster of `DEV_TEMPORAL=cluster pnpm dev` has none.
+  const ui = `http://localhost:${process.env.DEV_TEMPORAL_UI_PORT ?? 8233}`;
+  const hasUi = await fetch(ui, { signal: AbortSignal.timeout(1_000) }).then(
+    () => true,
+    () => false,
+  );
   console.log(
-    `workflow: ${workflowId}  (Web UI: http://localhost:${process.env.DEV_TEMPORAL_UI_PORT ?? 8233}/namespaces/${settings.namespace}/workflows/${workflowId})`,
+    hasUi
+      ? `workflow: ${workflowId}  (Web UI: ${ui}/namespaces/${settings.namespace}/workflows/${workflowId})`
+      : `workflow: ${workflowId}  (no Web UI at ${ui}; its history: pnpm temporal workflow show -w ${workflowId} --address ${settings.address})`,
   );
   if (!values.close) {
     await deliver(

@@ -6,22 +6,17 @@
  * `pnpm test:cluster`). Test files reach it through `inject('temporalAddress')`.
  */
 
-import { execFileSync } from 'node:child_process';
-import { resolve } from 'node:path';
 import { startDevServer, temporalCliPath } from '@code-factory/testkit/dev-server';
 import type {} from '@code-factory/testkit/vitest';
 import type { TestProject } from 'vitest/node';
+import { clusterAddress, clusterUp } from '../cluster';
 
 export default async function setup(project: TestProject) {
   const cli = temporalCliPath();
   project.provide('temporalCli', cli);
   if (process.env.TEST_TEMPORAL === 'cluster') {
-    const port = process.env.CLUSTER_FRONTEND_PORT ?? '7233';
-    execFileSync('bash', [resolve(import.meta.dirname, '../cluster.sh'), 'up'], {
-      stdio: ['ignore', 'inherit', 'inherit'],
-      env: { ...process.env, CLUSTER_FRONTEND_PORT: port },
-    });
-    project.provide('temporalAddress', `127.0.0.1:${port}`);
+    await clusterUp();
+    project.provide('temporalAddress', clusterAddress());
     return () => {};
   }
   const server = await startDevServer({ cli });

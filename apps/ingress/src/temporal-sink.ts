@@ -28,6 +28,7 @@ import {
   Connection,
   type DataConverter,
   isGrpcServiceError,
+  NamespaceNotFoundError,
   WorkflowNotFoundError,
 } from '@temporalio/client';
 import type { SearchAttributePair, SignalDefinition } from '@temporalio/common';
@@ -249,6 +250,12 @@ export class TemporalEventSink implements EventSink {
 /** Maps transport failures to `SinkUnavailableError`; everything else passes through. */
 export function asSinkError(what: string, error: unknown): unknown {
   if (error instanceof SinkUnavailableError || error instanceof WorkflowNotFoundError) return error;
+  // Temporal answers "namespace not found" for a namespace that exists while it cannot read its
+  // database (a start with the cluster's PostgreSQL stopped: tests/chaos/src/postgres-restart),
+  // as it does for a TEMPORAL_NAMESPACE that names none. The sender can fix neither: retry later.
+  if (error instanceof NamespaceNotFoundError) {
+    return new SinkUnavailableError(`${what}: ${error.message}`, { cause: error });
+  }
   const code = grpcCode(error);
   if (code !== undefined && UNAVAILABLE_CODES.has(code)) {
     return new SinkUnavailableError(`${what}: Temporal unavailable (gRPC ${code})`, {

@@ -14,14 +14,10 @@ import {
   waitUntilReady,
 } from '@code-factory/coder';
 import { ExternalError } from '@code-factory/errors';
-import type { CiFailed } from '@code-factory/events';
 import { commentOnIssue, type GitHubApp } from '@code-factory/github';
 import {
   agentBrief,
   type BriefTemplates,
-  type CiFailureReport,
-  MAX_FAILED_JOBS,
-  MAX_LOG_LINES,
   MAX_REVIEW_COMMENTS,
   renderStatusComment,
   STATUS_MARKER,
@@ -30,6 +26,7 @@ import {
   CONFIG_PATH,
   parseRepoConfig,
   type RepoConfig,
+  type ResolvedShepherd,
   withDefaults,
 } from '@code-factory/repo-config';
 import {
@@ -46,12 +43,40 @@ import {
   type RepoConfigState,
   type RepositoryActivities,
   releaseAgentUpdate,
+  type ShepherdSettings,
   type StartAgentInput,
   type TaskActivities,
 } from '@code-factory/workflows';
 import { CancelledFailure, Context, log, sleep } from '@temporalio/activity';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { withFailureMapping } from './failures';
+import { collectCiFailure, repoShepherdActivities } from './repo-shepherd-activities';
+
+/** A task run's history bound when the worker was given none (TASK_HISTORY_LIMIT unset). */
+const DEFAULT_TASK_HISTORY_LIMIT = 2_000;
+
+/** Unanswered threads listed in one nudge at most. */
+const MAX_NUDGE_THREADS = 20;
+
+/**
+ * `mergeable_state`s of a pull request ready for review: nothing but reviews (`blocked`, which
+ * may also be a required check) or optional checks (`unstable`) stands in its way.
+ */
+const REVIEWABLE_STATES = new Set(['clean', 'blocked', 'unstable', 'has_hooks']);
+
+/** `[shepherd]` as a task uses it: durations multiplied by SHEPHERD_TIME_SCALE (1 outside tests). */
+export function scaleShepherd(s: ResolvedShepherd, scale: number): ShepherdSettings {
+  const ms = (value: number) => Math.max(1, Math.round(value * scale));
+  return {
+    updateBranch: s.updateBranch,
+    rerunFailedJobs: s.rerunFailedJobs,
+    ignoreBaseFailures: s.ignoreBaseFailures,
+    threadNudgeAfterMs: ms(s.threadNudgeAfterMs),
+    reviewReminderAfterMs: ms(s.reviewReminderAfterMs),
+    waitingReminderAfterMs: ms(s.waitingReminderAfterMs),
+    releaseAfterIdleMs: s.releaseAfterIdleMs === null ? null : ms(s.releaseAfterIdleMs),
+  };
+}
 
 export interface ActivityDeps {
   github: GitHubApp;
@@ -69,6 +94,8 @@ export interface ActivityDeps {
   historyLimit?: number;
   /** BUDGET_RETRY_INTERVAL_MS: how often a task waiting for the Coder budget tries again. */
   budgetRetryIntervalMs?: number;
+  /** SHEPHERD_TIME_SCALE: `[shepherd]` durations are multiplied by it (tests shorten them). */
+  shepherdTimeScale?: number;
   /** CODER_PROBE_INTERVAL_MS: the first wait of a task waiting for Coder (doubles). */
   coderProbeMs?: number;
   /** MAX_ACTIVE_AGENTS_PER_INSTALLATION (absent: unlimited). */
@@ -249,14 +276,100 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
             }
           : {}),
         ...(started.ownerFallback ? { ownerFallback: started.ownerFallback } : {}),
-        settings: {
-          statusCommentIntervalMs: deps.statusCommentIntervalMs ?? 30_000,
-          ...(deps.historyLimit ? { historyLimit: deps.historyLimit } : {}),
-          ...(deps.budgetRetryIntervalMs
-            ? { budgetRetryIntervalMs: deps.budgetRetryIntervalMs }
-            : {}),
-        },
       };
+    },
+
+    async taskSettings(input) {
+      const settings = {
+        statusCommentIntervalMs: deps.statusCommentIntervalMs ?? 30_000,
+        historyLimit: deps.historyLimit ?? DEFAULT_TASK_HISTORY_LIMIT,
+        budgetRetryIntervalMs: deps.budgetRetryIntervalMs ?? 15 * 60_000,
+      };
+      if (!input?.repository) return settings;
+      const stored = await deps.storedRepoConfig(input.repository);
+      const shepherd = withDefaults(stored?.config ?? {}).shepherd;
+      return { ...settings, shepherd: scaleShepherd(shepherd, deps.shepherdTimeScale ?? 1) };
+    },
+
+    async checkMergeable(input) {
+      const gh = deps.github.installation(input.installationId);
+      const read = await gh.mergeability({ ...repo(input), number: input.pullNumber });
+      let conflictFiles: string[] = [];
+      if (read.state === 'dirty') {
+        try {
+          const base = { ...repo(input), base: read.baseSha, head: read.headSha };
+          const ours = (await gh.compare(base)).files.map((f) => f.filename);
+          const theirs = new Set(input.pushedFiles ?? ours);
+          conflictFiles = ours.filter((file) => theirs.has(file)).slice(0, 50);
+        } catch (err) {
+          // The conflict is told without its files rather than not at all.
+          log.warn('could not compare the pull request with its base', { error: `${err}` });
+        }
+      }
+      return {
+        state: read.state,
+        mergeable: read.mergeable,
+        merged: read.merged,
+        baseRef: read.baseRef,
+        baseSha: read.baseSha,
+        headSha: read.headSha,
+        conflictFiles,
+      };
+    },
+
+    async readReviewThreads(input) {
+      const threads = await deps.github
+        .installation(input.installationId)
+        .reviewThreads({ ...repo(input), number: input.pullNumber });
+      const open = threads.filter((t) => !t.resolved);
+      return {
+        open: open.length,
+        resolved: threads.length - open.length,
+        unanswered: open
+          .filter((t) => !t.outdated && t.comments <= 1 && t.author !== deps.agentLogin)
+          .slice(0, MAX_NUDGE_THREADS)
+          .map(({ id, path, line, author, firstLine }) => ({ id, path, line, author, firstLine })),
+      };
+    },
+
+    async requestReview(input) {
+      const gh = deps.github.installation(input.installationId);
+      const read = await gh.mergeability({ ...repo(input), number: input.pullNumber });
+      if (read.merged || read.draft || !REVIEWABLE_STATES.has(read.state)) {
+        return {
+          requested: [],
+          why: `not ready for review (${read.draft ? 'draft' : read.state})`,
+        };
+      }
+      // The changed paths pick the CODEOWNERS; without them the assigner is asked.
+      const paths = await gh
+        .compare({ ...repo(input), base: read.baseSha, head: read.headSha })
+        .then((changed) => changed.files.map((f) => f.filename))
+        .catch((err: unknown) => {
+          log.warn('changed paths unknown; asking the assigner', { error: `${err}` });
+          return [] as string[];
+        });
+      const owners = await gh.codeOwners({ ...repo(input), paths, ref: read.baseRef });
+      const logins = owners.logins.filter((l) => l.toLowerCase() !== deps.agentLogin.toLowerCase());
+      const fromOwners = logins.length > 0 || owners.teams.length > 0;
+      const reviewers = fromOwners ? logins : [input.assigner];
+      const answer = await gh.requestReviewers({
+        ...repo(input),
+        number: input.pullNumber,
+        reviewers,
+        ...(fromOwners ? { teams: owners.teams } : {}),
+      });
+      if (!answer.ok) return { requested: [], why: answer.reason };
+      return { requested: [...reviewers.map((r) => `@${r}`), ...owners.teams.map((t) => `@${t}`)] };
+    },
+
+    async updatePullRequestBranch(input) {
+      const answer = await deps.github.installation(input.installationId).updateBranch({
+        ...repo(input),
+        number: input.pullNumber,
+        expectedHeadSha: input.expectedHeadSha,
+      });
+      return answer.ok ? { updated: true } : { updated: false, reason: answer.reason };
     },
 
     async waitForAgentReady({ agent }) {
@@ -407,19 +520,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
       });
     },
 
-    async collectCiFailure(event: CiFailed): Promise<CiFailureReport> {
-      const gh = deps.github.installation(event.installationId);
-      const target = { owner: event.repository.owner, repo: event.repository.name };
-      const pull = await gh.pullRequest({ ...target, number: event.pullRequest.number });
-      if (pull.headSha !== event.run.headSha) return { current: false, jobs: [] };
-      const withLogs = await gh.failedJobsWithLogs({
-        ...target,
-        runId: event.run.id,
-        max: MAX_FAILED_JOBS,
-        lines: MAX_LOG_LINES,
-      });
-      return { current: true, jobs: withLogs };
-    },
+    collectCiFailure: (event) => collectCiFailure(deps, event),
 
     async readRepoConfig(input) {
       const text = await deps.github.installation(input.installationId).fileText({
@@ -462,6 +563,8 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
       }
       return result;
     },
+
+    ...repoShepherdActivities(deps),
   };
   return withFailureMapping(
     activities as unknown as Record<string, (...args: never[]) => Promise<unknown>>,

@@ -149,6 +149,7 @@ export async function depsFromConfig(
     historyLimit: config.TASK_HISTORY_LIMIT,
     budgetRetryIntervalMs: config.BUDGET_RETRY_INTERVAL_MS,
     coderProbeMs: config.CODER_PROBE_INTERVAL_MS,
+    shepherdTimeScale: config.SHEPHERD_TIME_SCALE,
     ...(config.MAX_ACTIVE_AGENTS_PER_INSTALLATION !== undefined
       ? { maxActiveAgentsPerInstallation: config.MAX_ACTIVE_AGENTS_PER_INSTALLATION }
       : {}),

@@ -190,6 +190,15 @@ export const WorkerConfigSchema = z.object({
   MAX_ACTIVE_AGENTS_PER_INSTALLATION: agentLimit.optional(),
   /** How often a slots workflow checks that its holders still run. */
   SLOT_CHECK_INTERVAL_MS: durationAtLeast(10_000, '10 s').default(5 * 60_000),
+  /**
+   * `[shepherd]` durations of every repository are multiplied by this (tests and local
+   * trials shorten them; 1 in production).
+   */
+  SHEPHERD_TIME_SCALE: z.coerce
+    .number()
+    .positive('must be a number above 0')
+    .max(1, 'must be at most 1 (it only shortens)')
+    .default(1),
   /** How often a task parked by a Coder budget or usage limit tries again. */
   BUDGET_RETRY_INTERVAL_MS: durationAtLeast(60_000, '1 min').default(15 * 60_000),
   /** A task in a stuck phase (starting, failed, waiting for budget or a human) longer than this is reported. */

@@ -81,25 +81,87 @@ export const CommentPostedSchema = z.object({
 });
 export type CommentPosted = z.infer<typeof CommentPostedSchema>;
 
+const PullRequestRefSchema = z.object({ number: z.number().int().positive(), url: z.url() });
+
+const RunSchema = z.object({
+  id: z.number().int().positive(),
+  name: z.string(),
+  path: z.string(),
+  url: z.url(),
+  headSha: z.string().min(7),
+});
+
 export const CiFailedSchema = z.object({
   ...base,
   kind: z.literal('ci.failed'),
-  pullRequest: z.object({ number: z.number().int().positive(), url: z.url() }),
-  run: z.object({
-    id: z.number().int().positive(),
-    name: z.string(),
-    path: z.string(),
-    url: z.url(),
-    headSha: z.string().min(7),
-  }),
+  pullRequest: PullRequestRefSchema,
+  run: RunSchema,
+  /**
+   * The run's attempt that failed (`workflow_run.run_attempt`); absent: 1. Above 1 the
+   * failed jobs were re-run already, and the agent hears of every attempt at once.
+   */
+  attempt: z.number().int().positive().optional(),
 });
 export type CiFailed = z.infer<typeof CiFailedSchema>;
+
+/**
+ * Jobs of an agent pull request's run that failed, were re-run and passed: flakes. Shown on
+ * the status comment; never forwarded to the agent.
+ */
+export const CiFlakedSchema = z.object({
+  ...base,
+  kind: z.literal('ci.flaked'),
+  pullRequest: PullRequestRefSchema,
+  run: RunSchema,
+  /** Names of the jobs that failed in an earlier attempt and passed in the latest. */
+  jobs: z.array(z.string()).max(50),
+});
+export type CiFlaked = z.infer<typeof CiFlakedSchema>;
+
+/**
+ * A push moved an agent pull request's base branch (`side: base`) or its own branch (`head`):
+ * the task asks GitHub whether it still merges.
+ */
+export const PullRequestMovedSchema = z.object({
+  ...base,
+  kind: z.literal('pr.moved'),
+  pullRequest: PullRequestRefSchema,
+  side: z.enum(['base', 'head']),
+  /** The branch pushed to. */
+  branch: z.string().min(1),
+  /** The pushed commit (`after`). */
+  sha: z.string().min(7),
+  /** Files the push's commits changed, when the payload lists them (at most 20 commits). */
+  files: z.array(z.string()).max(300).optional(),
+});
+export type PullRequestMoved = z.infer<typeof PullRequestMovedSchema>;
+
+/** One failed check of a merge queue's group, with the tail of its log. */
+export const FailedCheckSchema = z.object({
+  name: z.string(),
+  url: z.url(),
+  logTail: z.string(),
+});
+
+/** An agent pull request left the merge queue without merging: the agent hears why. */
+export const PullRequestDequeuedSchema = z.object({
+  ...base,
+  kind: z.literal('pr.dequeued'),
+  pullRequest: PullRequestRefSchema,
+  /** GitHub's reason (`pull_request.dequeued`'s `reason`, or the merge group's failed checks). */
+  reason: z.string().max(200),
+  failedChecks: z.array(FailedCheckSchema).max(5).optional(),
+});
+export type PullRequestDequeued = z.infer<typeof PullRequestDequeuedSchema>;
 
 export const TaskEventSchema = z.discriminatedUnion('kind', [
   IssueAssignedSchema,
   IssueClosedSchema,
   CommentPostedSchema,
   CiFailedSchema,
+  CiFlakedSchema,
+  PullRequestMovedSchema,
+  PullRequestDequeuedSchema,
 ]);
 export type TaskEvent = z.infer<typeof TaskEventSchema>;
 
@@ -130,10 +192,25 @@ export const RouteCiFailureSchema = z.object({
   kind: z.literal('route.ci'),
   /** Pull requests GitHub attached to the run (empty for runs of fork pull requests). */
   pullRequestNumbers: z.array(z.number().int().positive()),
-  run: CiFailedSchema.shape.run,
+  run: RunSchema,
   headBranch: z.string(),
+  /** `workflow_run.run_attempt`; absent in events from before it was carried: 1. */
+  attempt: z.number().int().positive().optional(),
+  /**
+   * `success` only for an attempt after the first (a re-run that may end a flake); absent:
+   * `failure` (and in events from before this field).
+   */
+  conclusion: z.enum(['failure', 'success']).optional(),
 });
 export type RouteCiFailure = z.infer<typeof RouteCiFailureSchema>;
+
+/** Where a branch push moved to, for the agent pull requests based on it or made from it. */
+const pushedFields = {
+  /** The branch pushed to (without `refs/heads/`). */
+  branch: z.string().min(1),
+  /** Files the push's commits changed, when the payload lists them all (at most 300). */
+  files: z.array(z.string()).max(300).optional(),
+};
 
 export const ConfigPushSchema = z.object({
   ...repoBase,
@@ -144,13 +221,51 @@ export const ConfigPushSchema = z.object({
    * absent when the payload cannot tell (and in events from before this field).
    */
   touchesConfig: z.boolean().optional(),
+  /** The default branch; absent in events from before pushes were routed to pull requests. */
+  branch: pushedFields.branch.optional(),
+  files: pushedFields.files,
 });
 export type ConfigPush = z.infer<typeof ConfigPushSchema>;
+
+/** A push to a branch other than the default one (which is a `config.push`). */
+export const RoutePushSchema = z.object({
+  ...repoBase,
+  kind: z.literal('route.push'),
+  /** The pushed commit (`after`). */
+  sha: z.string().min(7),
+  ...pushedFields,
+});
+export type RoutePush = z.infer<typeof RoutePushSchema>;
+
+/** `pull_request.dequeued` of the agent's pull request: it left the merge queue unmerged. */
+export const RouteDequeuedSchema = z.object({
+  ...repoBase,
+  kind: z.literal('route.dequeued'),
+  pullRequest: PullRequestRefSchema,
+  /** GitHub's reason, e.g. `MANUAL`, `CI_FAILURE`, `MERGE_CONFLICT`. */
+  reason: z.string().max(200),
+});
+export type RouteDequeued = z.infer<typeof RouteDequeuedSchema>;
+
+/**
+ * `merge_group.destroyed` with reason `dequeued`: the group headed by `pullRequestNumber` left
+ * the merge queue; its checks are the workflow runs at `headSha`.
+ */
+export const RouteMergeGroupSchema = z.object({
+  ...repoBase,
+  kind: z.literal('route.merge-group'),
+  pullRequestNumber: z.number().int().positive(),
+  headSha: z.string().min(7),
+});
+export type RouteMergeGroup = z.infer<typeof RouteMergeGroupSchema>;
 
 export const RepoEventSchema = z.discriminatedUnion('kind', [
   RouteCommentSchema,
   RouteCiFailureSchema,
   ConfigPushSchema,
+  RoutePushSchema,
+  RouteDequeuedSchema,
+  RouteMergeGroupSchema,
 ]);
 export type RepoEvent = z.infer<typeof RepoEventSchema>;
 

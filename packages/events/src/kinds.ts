@@ -18,9 +18,22 @@ export const TASK_EVENT_KINDS = [
   'issue.closed',
   'comment.posted',
   'ci.failed',
+  'ci.flaked',
+  'pr.moved',
+  'pr.dequeued',
 ] as const;
 export type TaskEventKind = (typeof TASK_EVENT_KINDS)[number];
 
-/** Kinds of the events a repository workflow takes (it routes the first two to a task). */
-export const REPO_EVENT_KINDS = ['route.comment', 'route.ci', 'config.push'] as const;
+/**
+ * Kinds of the events a repository workflow takes: it stores the config of `config.push`
+ * and routes every kind to the tasks of the agent pull requests concerned.
+ */
+export const REPO_EVENT_KINDS = [
+  'route.comment',
+  'route.ci',
+  'config.push',
+  'route.push',
+  'route.dequeued',
+  'route.merge-group',
+] as const;
 export type RepoEventKind = (typeof REPO_EVENT_KINDS)[number];

@@ -231,6 +231,7 @@ describe('pullRequest', () => {
       authorLogin: 'xmtp-coder-agent',
       headSha: 'sha8',
       headRef: 'branch-8',
+      baseRef: 'main',
       merged: true,
     });
     expect(Object.getPrototypeOf(pr)).toBe(Object.prototype);
@@ -274,6 +275,27 @@ describe('openPullRequestsWithHead', () => {
 
   it('is empty when no open pull request is at the SHA', async () => {
     await expect(t.gh.openPullRequestsWithHead({ ...repo, headSha: 'nope' })).resolves.toEqual([]);
+  });
+});
+
+describe('openPullRequestsOn', () => {
+  it('lists the open pull requests into a base branch, or from a head branch', async () => {
+    t.fake.addPullRequest(pull(1, { baseRef: 'main' }));
+    t.fake.addPullRequest(pull(2, { baseRef: 'release' }));
+    t.fake.addPullRequest(pull(3, { baseRef: 'main', state: 'closed' }));
+    t.fake.addPullRequest(pull(4, { headRef: 'fix', headOwner: 'acme' }));
+    const into = await t.gh.openPullRequestsOn({ ...repo, base: 'main' });
+    expect(into.map((p) => [p.number, p.baseRef])).toEqual([
+      [4, 'main'],
+      [1, 'main'],
+    ]);
+    const from = await t.gh.openPullRequestsOn({ ...repo, head: 'acme:fix' });
+    expect(from.map((p) => [p.number, p.headRef])).toEqual([[4, 'fix']]);
+    const lists = requests().filter((r) => r.path === '/repos/acme/widgets/pulls');
+    expect(lists.map((r) => r.query)).toEqual([
+      expect.objectContaining({ state: 'open', base: 'main' }),
+      expect.objectContaining({ state: 'open', head: 'acme:fix' }),
+    ]);
   });
 });
 

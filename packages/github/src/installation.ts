@@ -17,6 +17,7 @@ import {
   updateBranch,
 } from './pull-requests';
 import {
+  failedRunsAt,
   latestCompletedRun,
   rerunFailedJobs,
   type WorkflowRunSummary,
@@ -79,6 +80,8 @@ export interface PullRequestSummary {
   authorLogin: string;
   headSha: string;
   headRef: string;
+  /** The branch it merges into. */
+  baseRef: string;
   merged: boolean;
 }
 
@@ -111,6 +114,7 @@ const pullSchema = z.object({
   state: z.enum(['open', 'closed']),
   user: z.object({ login: z.string() }).nullable(),
   head: z.object({ sha: z.string(), ref: z.string() }),
+  base: z.object({ ref: z.string() }),
   merged_at: z.string().nullish(),
 });
 
@@ -170,6 +174,7 @@ function toPullRequest(pull: z.output<typeof pullSchema>): PullRequestSummary {
     authorLogin: pull.user?.login ?? 'ghost',
     headSha: pull.head.sha,
     headRef: pull.head.ref,
+    baseRef: pull.base.ref,
     merged: pull.merged_at != null,
   };
 }
@@ -339,6 +344,30 @@ export class GitHubInstallation {
     });
   }
 
+  /**
+   * Open pull requests into `base`, or from `head` (`owner:branch`, as "List pull requests"
+   * takes it): the ones a push to that branch moves.
+   */
+  async openPullRequestsOn(
+    input: RepoRef & ({ base: string; head?: never } | { head: string; base?: never }),
+  ): Promise<PullRequestSummary[]> {
+    const filter = input.base !== undefined ? { base: input.base } : { head: input.head };
+    const action = `open pull requests of ${input.owner}/${input.repo} with ${JSON.stringify(filter)}`;
+    return this.call(action, async () => {
+      const found: PullRequestSummary[] = [];
+      const open = { owner: input.owner, repo: input.repo, state: 'open', ...filter };
+      for await (const pull of this.listed(
+        'GET /repos/{owner}/{repo}/pulls',
+        open,
+        pullSchema,
+        action,
+      )) {
+        found.push(toPullRequest(pull));
+      }
+      return found;
+    });
+  }
+
   /** Every item of a paginated list, page by page, each page checked against `schema`. */
   private async *listed<T>(
     route: string,
@@ -492,6 +521,11 @@ export class GitHubInstallation {
   /** The run's attempt, status and conclusion (see ./workflow-runs.ts). */
   workflowRun(input: RepoRef & { runId: number }): Promise<WorkflowRunSummary> {
     return workflowRun(this.octokit, input);
+  }
+
+  /** Runs at a commit that failed (newest first, at most `max`, default 5): a merge group's checks. */
+  failedRunsAt(input: RepoRef & { headSha: string; max?: number }): Promise<WorkflowRunSummary[]> {
+    return failedRunsAt(this.octokit, input);
   }
 
   /** The newest completed run of a workflow (id or file name) on a branch, or null. */

@@ -247,8 +247,16 @@ describe('reviewThreads', () => {
       author: 'octo-lead',
       firstLine: 'Rename this.',
       createdAt: '2026-01-02T03:04:05Z',
+      // The agent's reply counts: this thread was answered.
+      comments: 2,
     });
-    expect(threads[1]).toMatchObject({ id: outdated, outdated: true, line: null, author: 'ghost' });
+    expect(threads[1]).toMatchObject({
+      id: outdated,
+      outdated: true,
+      line: null,
+      author: 'ghost',
+      comments: 1,
+    });
     expect(t.fake.callsTo('POST', /graphql$/)).toHaveLength(2);
     expect(await t.gh.reviewThreads({ ...repo, number: 7, max: 5 })).toHaveLength(5);
   });

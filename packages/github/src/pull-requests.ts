@@ -78,6 +78,8 @@ export interface ReviewThread {
   /** The first line of the first comment. */
   firstLine: string;
   createdAt: string;
+  /** Comments in the thread, the first included (1: nobody replied). */
+  comments: number;
 }
 
 const mergeabilitySchema = z.object({
@@ -130,6 +132,7 @@ const threadsSchema = z.object({
                   path: z.string(),
                   line: z.number().nullable(),
                   comments: z.object({
+                    totalCount: z.number().optional(),
                     nodes: z.array(
                       z
                         .object({
@@ -157,7 +160,7 @@ const REVIEW_THREADS_QUERY = `query($owner: String!, $repo: String!, $number: In
         pageInfo { hasNextPage endCursor }
         nodes {
           id isResolved isOutdated path line
-          comments(first: 1) { nodes { author { login } body createdAt } }
+          comments(first: 1) { totalCount nodes { author { login } body createdAt } }
         }
       }
     }
@@ -337,6 +340,7 @@ export async function reviewThreads(
           author: first?.author?.login ?? 'ghost',
           firstLine: firstLine(first?.body ?? ''),
           createdAt: first?.createdAt ?? '',
+          comments: node.comments.totalCount ?? node.comments.nodes.length,
         });
       }
       const { hasNextPage, endCursor } = pull.reviewThreads.pageInfo;

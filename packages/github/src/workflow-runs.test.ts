@@ -95,3 +95,24 @@ describe('latestCompletedRun', () => {
     expect(asked?.query).toMatchObject({ branch: 'main', status: 'completed', per_page: '1' });
   });
 });
+
+describe('failedRunsAt', () => {
+  it('lists the failed runs at a commit, newest first', async () => {
+    const sha = 'e'.repeat(40);
+    run(1, { headSha: sha, createdAt: '2026-01-01T00:00:00Z' });
+    run(2, {
+      headSha: sha,
+      createdAt: '2026-01-02T00:00:00Z',
+      jobs: [{ id: 21, name: 'build', conclusion: 'success' }],
+    });
+    run(3, { headSha: sha, path: '.github/workflows/e2e.yml', createdAt: '2026-01-03T00:00:00Z' });
+    run(4, { headSha: 'f'.repeat(40) });
+    const failed = await t.gh.failedRunsAt({ ...repo, headSha: sha });
+    expect(failed.map((r) => [r.id, r.conclusion])).toEqual([
+      [3, 'failure'],
+      [1, 'failure'],
+    ]);
+    const asked = t.fake.callsTo('GET', /\/actions\/runs$/)[0];
+    expect(asked?.query).toMatchObject({ head_sha: sha, status: 'failure', per_page: '5' });
+  });
+});

@@ -3,6 +3,9 @@
  *  - "Get a workflow run" `GET /repos/{owner}/{repo}/actions/runs/{run_id}` (`run_attempt`,
  *    `status`, `conclusion`, `workflow_id`):
  *    https://docs.github.com/en/rest/actions/workflow-runs#get-a-workflow-run
+ *  - "List workflow runs for a repository" `GET /repos/{owner}/{repo}/actions/runs`
+ *    (`head_sha`; `status` takes a conclusion such as `failure` too; newest first):
+ *    https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository
  *  - "List workflow runs for a workflow" `GET …/actions/workflows/{workflow_id}/runs`
  *    (`workflow_id` the id or the file name; `branch`, `status=completed`; newest first):
  *    https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-workflow
@@ -106,6 +109,24 @@ export async function latestCompletedRun(
     );
     const [run] = parseResponse(runListSchema, res.data, action).workflow_runs;
     return run ? toRun(run) : null;
+  });
+}
+
+/** The failed runs at a commit, newest first, at most `max` (default 5). */
+export async function failedRunsAt(
+  octokit: Octokit,
+  input: RepoRef & { headSha: string; max?: number },
+): Promise<WorkflowRunSummary[]> {
+  const action = `failed runs at ${input.headSha} in ${input.owner}/${input.repo}`;
+  return callGitHub(action, async () => {
+    const res = await octokit.request('GET /repos/{owner}/{repo}/actions/runs', {
+      owner: input.owner,
+      repo: input.repo,
+      head_sha: input.headSha,
+      status: 'failure',
+      per_page: Math.min(Math.max(input.max ?? 5, 1), 100),
+    });
+    return parseResponse(runListSchema, res.data, action).workflow_runs.map(toRun);
   });
 }
 

@@ -125,6 +125,68 @@ describe('forwarded message formats', () => {
     `);
   });
 
+  it('pins the format of a failure that survived a re-run: both attempts, one message', () => {
+    const job = (attempt: number) => ({
+      name: 'unit-tests',
+      url: `https://github.com/acme/widgets/actions/runs/77/job/${attempt}`,
+      logTail: `attempt ${attempt}\nError: boom`,
+    });
+    expect(
+      formatCiFailure(
+        { ...ci, attempt: 2 },
+        {
+          current: true,
+          jobs: [job(2)],
+          earlierAttempts: [{ attempt: 1, jobs: [job(1)] }],
+        },
+      ),
+    ).toMatchInlineSnapshot(`
+      "## CI failed on your pull request
+
+      - Pull request: https://github.com/acme/widgets/pull/9
+      - Workflow: CI (.github/workflows/ci.yml)
+      - Run: https://github.com/acme/widgets/actions/runs/77
+      - Commit: abcdef1234567
+      - Failed jobs: unit-tests
+      - Attempts: 2 (the failed jobs were re-run 1 time(s) and failed again)
+
+      ### Attempt 1
+
+      #### unit-tests
+      https://github.com/acme/widgets/actions/runs/77/job/1
+      \`\`\`
+      attempt 1
+      Error: boom
+      \`\`\`
+
+      ### Attempt 2
+
+      #### unit-tests
+      https://github.com/acme/widgets/actions/runs/77/job/2
+      \`\`\`
+      attempt 2
+      Error: boom
+      \`\`\`
+
+      Instruction: Find the cause of the failure from the logs above, fix it, and push to the same branch. It failed again on re-run, so it is unlikely to be a flake."
+    `);
+  });
+
+  it('marks a job that fails on the base branch too', () => {
+    const text = formatCiFailure(ci, {
+      current: true,
+      jobs: [
+        { name: 'lint', url: 'u1', logTail: 'x', alsoFailingOn: 'main' },
+        { name: 'test', url: 'u2', logTail: 'y' },
+      ],
+    });
+    expect(text).toContain(
+      '### lint (also failing on `main`: probably not caused by this pull request)',
+    );
+    expect(text).toContain('\n### test\n');
+    expect(text).toContain('A job marked "also failing on" fails on `main` too');
+  });
+
   it('pins the operator message format', () => {
     expect(
       formatOperatorNote({

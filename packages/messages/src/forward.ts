@@ -3,19 +3,32 @@
  * without asking back: what happened, where (URL, file and line), who wrote it and when,
  * the body verbatim, and how to handle it.
  */
-import type { CiFailed, CommentPosted } from '@code-factory/events';
+import type { CiFailed, CommentPosted, PullRequestDequeued } from '@code-factory/events';
+import { formatDequeued, formatNote, type ShepherdNote } from './shepherd';
 
 export interface CiFailureJob {
   name: string;
   url: string;
   /** The last lines of the job's log (at most 100). */
   logTail: string;
+  /**
+   * The base branch whose latest completed run of the same workflow fails this job too:
+   * probably not caused by the pull request.
+   */
+  alsoFailingOn?: string;
 }
 
 export interface CiFailureReport {
   /** False when the pull request's head moved past the failed run: nothing to forward. */
   current: boolean;
   jobs: CiFailureJob[];
+  /** The failed jobs of the attempts before this one (the re-runs that failed too), oldest first. */
+  earlierAttempts?: Array<{ attempt: number; jobs: CiFailureJob[] }>;
+  /**
+   * Why nothing is forwarded although the run is current: every failing job fails on the
+   * base branch too and the repository's `shepherd.ignore_base_failures` holds such runs back.
+   */
+  heldBack?: string;
 }
 
 export interface OperatorNote {
@@ -43,7 +56,11 @@ export type ForwardItem =
   /** A submitted review and its comments, in order: one message. */
   | { kind: 'review'; review: CommentPosted; comments: ReviewCommentItem[] }
   | { kind: 'ci'; event: CiFailed; report: CiFailureReport }
-  | { kind: 'operator'; note: OperatorNote };
+  | { kind: 'operator'; note: OperatorNote }
+  /** The pull request left the merge queue without merging. */
+  | { kind: 'dequeued'; event: PullRequestDequeued }
+  /** Something the service noticed about the pull request (a merge conflict, a branch behind). */
+  | { kind: 'note'; note: ShepherdNote };
 
 export const MAX_LOG_LINES = 100;
 export const MAX_FAILED_JOBS = 5;
@@ -124,6 +141,7 @@ export function tailLines(log: string, max = MAX_LOG_LINES): string {
 
 export function formatCiFailure(event: CiFailed, report: CiFailureReport): string {
   const jobs = report.jobs.slice(0, MAX_FAILED_JOBS);
+  const earlier = report.earlierAttempts ?? [];
   const lines = [
     '## CI failed on your pull request',
     '',
@@ -133,14 +151,40 @@ export function formatCiFailure(event: CiFailed, report: CiFailureReport): strin
     `- Commit: ${event.run.headSha}`,
     `- Failed jobs: ${jobs.length ? jobs.map((job) => job.name).join(', ') : '(none reported)'}`,
   ];
-  for (const job of jobs) {
-    lines.push('', `### ${job.name}`, job.url, '```', tailLines(job.logTail), '```');
+  if (earlier.length === 0) {
+    lines.push(...jobLines(jobs, '###'));
+  } else {
+    const attempt = event.attempt ?? earlier.length + 1;
+    lines.push(
+      `- Attempts: ${attempt} (the failed jobs were re-run ${attempt - 1} time(s) and failed again)`,
+    );
+    for (const before of earlier) {
+      lines.push('', `### Attempt ${before.attempt}`, ...jobLines(before.jobs, '####'));
+    }
+    lines.push('', `### Attempt ${attempt}`, ...jobLines(jobs, '####'));
   }
+  const onBase = [...new Set(jobs.flatMap((job) => job.alsoFailingOn ?? []))];
   lines.push(
     '',
-    'Instruction: Find the cause of the failure from the logs above, fix it, and push to the same branch.',
+    `Instruction: Find the cause of the failure from the logs above, fix it, and push to the same branch.${
+      earlier.length ? ' It failed again on re-run, so it is unlikely to be a flake.' : ''
+    }${
+      onBase.length
+        ? ` A job marked "also failing on" fails on ${onBase.map((b) => `\`${b}\``).join(', ')} too: say so on the pull request instead of working around it, unless your change is involved.`
+        : ''
+    }`,
   );
   return lines.join('\n');
+}
+
+/** Each job with its URL and log tail, under a heading of `level`. */
+function jobLines(jobs: CiFailureJob[], level: string): string[] {
+  return jobs.slice(0, MAX_FAILED_JOBS).flatMap((job) => {
+    const mark = job.alsoFailingOn
+      ? ` (also failing on \`${job.alsoFailingOn}\`: probably not caused by this pull request)`
+      : '';
+    return ['', `${level} ${job.name}${mark}`, job.url, '```', tailLines(job.logTail), '```'];
+  });
 }
 
 export function formatOperatorNote(note: OperatorNote): string {
@@ -168,6 +212,10 @@ export function formatItem(item: ForwardItem): string {
       return formatCiFailure(item.event, item.report);
     case 'operator':
       return formatOperatorNote(item.note);
+    case 'dequeued':
+      return formatDequeued(item.event);
+    case 'note':
+      return formatNote(item.note);
   }
 }
 

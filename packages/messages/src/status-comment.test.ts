@@ -185,4 +185,36 @@ describe('status comment while Coder is down', () => {
     expect(body).not.toContain('picks up the next comment');
     expect(body).not.toContain('are forwarded to it');
   });
+
+  it('shows what shepherding found: a conflict, review threads, flakes, who is waited for', () => {
+    const body = renderStatusComment({
+      state: 'running',
+      taskName: 'gh-widgets-1',
+      activity: 'idle',
+      shepherd: {
+        conflictWith: 'main',
+        threads: { open: 2, resolved: 1 },
+        flakes: ['unit-tests', 'unit-tests', 'lint'],
+        waiting: ['Review requested from @lead (nobody had reviewed for 24 h).'],
+      },
+    });
+    expect(body).toContain('- ⚠️ Merge conflict with `main`: the agent was asked to resolve it.');
+    expect(body).toContain('- Review threads: 2 open, 1 resolved');
+    expect(body).toContain(
+      '- CI flaked 3 times (failed, passed when re-run): `unit-tests` twice, `lint` once',
+    );
+    expect(body).toContain('- Review requested from @lead');
+    const once = renderStatusComment({
+      state: 'running',
+      taskName: 'gh-widgets-1',
+      shepherd: { flakes: ['unit-tests'] },
+    });
+    expect(once).toContain('- CI flaked once (failed, passed when re-run): `unit-tests`');
+    const done = renderStatusComment({
+      state: 'completed',
+      taskName: 'gh-widgets-1',
+      shepherd: { conflictWith: 'main' },
+    });
+    expect(done).not.toContain('Merge conflict');
+  });
 });

@@ -39,6 +39,19 @@ export interface StatusView {
   note?: string;
   /** `queued`: how many tasks wait in front of this one for a concurrency slot. */
   ahead?: number;
+  /** What shepherding the pull request to a merge found. */
+  shepherd?: ShepherdFacts;
+}
+
+/** The pull request on its way to a merge, as the status comment shows it. */
+export interface ShepherdFacts {
+  /** The base branch the pull request conflicts with (until a push makes it clean). */
+  conflictWith?: string;
+  /** Jobs that failed and passed when re-run, one entry per flake (a job may repeat). */
+  flakes?: string[];
+  threads?: { open: number; resolved: number };
+  /** Reminders waiting on people, in plain words with their time. */
+  waiting?: string[];
 }
 
 const HEADLINES: Record<StatusState, string> = {
@@ -101,11 +114,40 @@ export function renderStatusComment(view: StatusView): string {
   if (view.summary && view.state !== 'completed') {
     lines.push('', `Latest turn: ${oneParagraph(view.summary)}`);
   }
+  if (view.shepherd && view.state !== 'completed' && view.state !== 'released') {
+    const facts = shepherdLines(view.shepherd);
+    if (facts.length) lines.push('', ...facts);
+  }
   if (view.note) lines.push('', `ℹ️ ${view.note}`);
   if (view.state === 'running') {
     lines.push('', 'Comments on this issue and on the agent’s pull request are forwarded to it.');
   }
   return lines.join('\n');
+}
+
+const times = (n: number) => (n === 1 ? 'once' : n === 2 ? 'twice' : `${n} times`);
+
+function shepherdLines(facts: ShepherdFacts): string[] {
+  const lines: string[] = [];
+  if (facts.conflictWith) {
+    lines.push(
+      `- ⚠️ Merge conflict with \`${facts.conflictWith}\`: the agent was asked to resolve it.`,
+    );
+  }
+  if (facts.threads) {
+    lines.push(`- Review threads: ${facts.threads.open} open, ${facts.threads.resolved} resolved`);
+  }
+  if (facts.flakes?.length) {
+    const counts = new Map<string, number>();
+    for (const job of facts.flakes) counts.set(job, (counts.get(job) ?? 0) + 1);
+    const total = facts.flakes.length;
+    const jobs = [...counts].map(([job, n]) =>
+      total === 1 ? `\`${job}\`` : `\`${job}\` ${times(n)}`,
+    );
+    lines.push(`- CI flaked ${times(total)} (failed, passed when re-run): ${jobs.join(', ')}`);
+  }
+  for (const waiting of facts.waiting ?? []) lines.push(`- ${waiting}`);
+  return lines;
 }
 
 function describePull(pr: { url: string; number?: number; state?: string }): string {

@@ -10,10 +10,12 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { cronProblem } from './cron';
 import { DAY_MS, MINUTE_MS, readDuration } from './duration';
+import { SHEPHERD_DEFAULTS } from './shepherd-defaults';
 
 export { cronProblem } from './cron';
 export { DURATION_HINT, formatDuration, readDuration } from './duration';
 export { configLine } from './lines';
+export { SHEPHERD_DEFAULTS } from './shepherd-defaults';
 
 export const CONFIG_PATH = '.code-factory/config.toml';
 
@@ -110,7 +112,7 @@ function duration(allowOff: boolean) {
 const Shepherd = z.object({
   update_branch: z
     .boolean()
-    .default(false)
+    .default(SHEPHERD_DEFAULTS.update_branch)
     .optional()
     .describe(
       "Bring an agent pull request's branch up to date with its base when it falls behind.",
@@ -120,45 +122,45 @@ const Shepherd = z.object({
     .int('must be a whole number from 0 to 3')
     .min(0, 'must be a whole number from 0 to 3 (0: never re-run)')
     .max(3, 'must be a whole number from 0 to 3')
-    .default(1)
+    .default(SHEPHERD_DEFAULTS.rerun_failed_jobs)
     .optional()
     .describe(
       'How many times the failed jobs of a workflow run are re-run before the agent is told.',
     ),
   ignore_base_failures: z
     .boolean()
-    .default(false)
+    .default(SHEPHERD_DEFAULTS.ignore_base_failures)
     .optional()
     .describe(
       'Do not report a failure that the base branch has too (its latest completed run of the same workflow failed).',
     ),
   thread_nudge_after: duration(false)
-    .default('30m')
+    .default(SHEPHERD_DEFAULTS.thread_nudge_after)
     .optional()
     .describe('How long an unresolved review thread waits before the agent is nudged about it.'),
   review_reminder_after: duration(false)
-    .default('24h')
+    .default(SHEPHERD_DEFAULTS.review_reminder_after)
     .optional()
     .describe('How long a requested review waits before the reviewers are reminded.'),
   waiting_reminder_after: duration(false)
-    .default('4h')
+    .default(SHEPHERD_DEFAULTS.waiting_reminder_after)
     .optional()
     .describe('How long a pull request waiting on a person waits before they are reminded.'),
   release_after_idle: duration(true)
-    .default('off')
+    .default(SHEPHERD_DEFAULTS.release_after_idle)
     .optional()
     .describe(
       'Release the agent after the pull request has been idle this long; "off" (default) never does.',
     ),
   watch_after_merge: duration(true)
-    .default('24h')
+    .default(SHEPHERD_DEFAULTS.watch_after_merge)
     .optional()
     .describe(
       'How long the base branch is watched after the merge for a regression; "0" or "off" does not watch.',
     ),
   reopen_on_regression: z
     .boolean()
-    .default(true)
+    .default(SHEPHERD_DEFAULTS.reopen_on_regression)
     .optional()
     .describe('Reopen the issue when the base branch fails after the merge while it is watched.'),
 });
@@ -320,16 +322,18 @@ export function withDefaults(config: RepoConfig | null | undefined): ResolvedRep
 }
 
 function resolveShepherd(s: NonNullable<RepoConfig['shepherd']>): ResolvedShepherd {
+  const d = SHEPHERD_DEFAULTS;
   return {
-    updateBranch: s.update_branch ?? false,
-    rerunFailedJobs: s.rerun_failed_jobs ?? 1,
-    ignoreBaseFailures: s.ignore_base_failures ?? false,
-    threadNudgeAfterMs: durationMs(s.thread_nudge_after, '30m') ?? 30 * MINUTE_MS,
-    reviewReminderAfterMs: durationMs(s.review_reminder_after, '24h') ?? DAY_MS,
-    waitingReminderAfterMs: durationMs(s.waiting_reminder_after, '4h') ?? 4 * 60 * MINUTE_MS,
-    releaseAfterIdleMs: durationMs(s.release_after_idle, 'off'),
-    watchAfterMergeMs: durationMs(s.watch_after_merge, '24h'),
-    reopenOnRegression: s.reopen_on_regression ?? true,
+    updateBranch: s.update_branch ?? d.update_branch,
+    rerunFailedJobs: s.rerun_failed_jobs ?? d.rerun_failed_jobs,
+    ignoreBaseFailures: s.ignore_base_failures ?? d.ignore_base_failures,
+    threadNudgeAfterMs: durationMs(s.thread_nudge_after, d.thread_nudge_after) ?? 30 * MINUTE_MS,
+    reviewReminderAfterMs: durationMs(s.review_reminder_after, d.review_reminder_after) ?? DAY_MS,
+    waitingReminderAfterMs:
+      durationMs(s.waiting_reminder_after, d.waiting_reminder_after) ?? 4 * 60 * MINUTE_MS,
+    releaseAfterIdleMs: durationMs(s.release_after_idle, d.release_after_idle),
+    watchAfterMergeMs: durationMs(s.watch_after_merge, d.watch_after_merge),
+    reopenOnRegression: s.reopen_on_regression ?? d.reopen_on_regression,
   };
 }
 

@@ -442,6 +442,8 @@ export const samplePayloads = {
       workflowPath?: string;
       event?: string;
       pullRequests?: Array<{ number: number; headSha: string; headRef?: string }>;
+      /** `run_attempt`: 2 and up after the failed jobs were re-run; default 1. */
+      runAttempt?: number;
     } = {},
   ): WebhookPayload {
     const withPulls = (x: Json) =>
@@ -469,7 +471,7 @@ export const samplePayloads = {
       url: runApi,
       jobs_url: `${runApi}/jobs`,
       logs_url: `${runApi}/logs`,
-      run_attempt: 1,
+      run_attempt: p.runAttempt ?? 1,
       pull_requests: (p.pullRequests ?? []).map((pr) => ({
         url: `${ctx.api}/pulls/${pr.number}`,
         id: 3_000_000_000 + pr.number,

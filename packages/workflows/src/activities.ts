@@ -2,9 +2,15 @@
  * The contract between the task workflow and the worker's activities: types only, so the
  * workflow bundle imports nothing that does I/O. Inputs and results are small plain JSON.
  */
-import type { BackendKind, CiFailed, CommentSource, Repository } from '@code-factory/events';
+import type {
+  BackendKind,
+  CiFailed,
+  CommentSource,
+  PullRequestDequeued,
+  Repository,
+} from '@code-factory/events';
 import type { CiFailureReport, ReviewCommentItem, StatusView } from '@code-factory/messages';
-import type { RepoConfig } from '@code-factory/repo-config';
+import type { RepoConfig, ResolvedShepherd } from '@code-factory/repo-config';
 
 export type Backend = BackendKind;
 
@@ -102,6 +108,79 @@ export interface TaskActivities {
   upsertStatusComment(
     input: IssueRef & { commentId: number | null; view: StatusView },
   ): Promise<{ commentId: number }>;
+  /**
+   * The worker's settings a task run needs (the workflow cannot read the environment), and
+   * the repository's `[shepherd]` settings from its stored config (the defaults without one).
+   */
+  taskSettings(input?: { repository: Repository }): Promise<TaskSettings>;
+  /**
+   * Whether an agent pull request still merges. GitHub computes it in the background: asked
+   * again a few times while it reads null. `conflictFiles`: files both sides changed (the
+   * push's files when it listed them, else the pull request's).
+   */
+  checkMergeable(
+    input: IssueRef & { pullNumber: number; pushedFiles?: string[] },
+  ): Promise<MergeCheck>;
+  /** The review threads of an agent pull request, counted, with the unanswered ones. */
+  readReviewThreads(input: IssueRef & { pullNumber: number }): Promise<ThreadLedger>;
+  /**
+   * A ready pull request (not a draft, nothing GitHub says blocks it but reviews) nobody has
+   * reviewed: reviews are requested from the CODEOWNERS of its changed paths, else from
+   * `assigner`. `requested: []` with `why` when it was not ready or GitHub refused.
+   */
+  requestReview(
+    input: IssueRef & { pullNumber: number; assigner: string },
+  ): Promise<{ requested: string[]; why?: string }>;
+  /** The App brings the pull request's branch up to date; a refusal (422) is an answer. */
+  updatePullRequestBranch(
+    input: IssueRef & { pullNumber: number; expectedHeadSha: string },
+  ): Promise<{ updated: true } | { updated: false; reason: string }>;
+}
+
+/** One review thread nobody answered yet, as the nudge lists it. */
+export interface OpenThread {
+  id: string;
+  path: string;
+  line: number | null;
+  author: string;
+  firstLine: string;
+}
+
+export interface ThreadLedger {
+  open: number;
+  resolved: number;
+  /** Open, current (not outdated) threads with no reply, by someone other than the agent. */
+  unanswered: OpenThread[];
+}
+
+export interface MergeCheck {
+  /** GitHub's `mergeable_state`: `clean`, `dirty` (conflicts), `behind`, `blocked`, … */
+  state: string;
+  /** null: GitHub had not computed it after every try. */
+  mergeable: boolean | null;
+  merged: boolean;
+  baseRef: string;
+  baseSha: string;
+  headSha: string;
+  conflictFiles: string[];
+}
+
+/**
+ * A repository's `[shepherd]` settings a task uses, durations in ms (null: off), scaled by the
+ * worker's SHEPHERD_TIME_SCALE.
+ */
+export type ShepherdSettings = Omit<ResolvedShepherd, 'watchAfterMergeMs' | 'reopenOnRegression'>;
+
+/** Worker settings a task run asks for once it has an agent (each run asks again). */
+export interface TaskSettings {
+  /** STATUS_COMMENT_INTERVAL_MS: live edits of the status comment at most this often. */
+  statusCommentIntervalMs: number;
+  /** TASK_HISTORY_LIMIT: a run continues as new past this many history events. */
+  historyLimit: number;
+  /** BUDGET_RETRY_INTERVAL_MS: how often a task waiting for the budget tries again. */
+  budgetRetryIntervalMs: number;
+  /** The repository's `[shepherd]` table (absent when no repository was named). */
+  shepherd?: ShepherdSettings;
 }
 
 export interface StartedAgent {
@@ -111,13 +190,6 @@ export interface StartedAgent {
   status?: AgentLiveStatus;
   /** Why the agent is not owned by the requester, in plain words (shown once on the issue). */
   ownerFallback?: string;
-  /** Worker settings the workflow needs (it cannot read the environment). */
-  settings?: {
-    statusCommentIntervalMs: number;
-    historyLimit?: number;
-    /** BUDGET_RETRY_INTERVAL_MS: how often a task waiting for the budget tries again. */
-    budgetRetryIntervalMs?: number;
-  };
 }
 
 /** An agent's error as Coder classified it. */
@@ -212,4 +284,24 @@ export interface RepositoryActivities {
   agentPullRequestsForRun(
     input: RepoRef & { pullRequestNumbers: number[]; headSha: string },
   ): Promise<AgentPullRequest[]>;
+  /** Starts a new attempt of the run that re-runs its failed jobs (and the jobs needing them). */
+  rerunFailedJobs(input: RepoRef & { runId: number }): Promise<void>;
+  /** Names of the jobs that failed in an attempt before `attempt` and passed in it: flakes. */
+  flakyJobs(input: RepoRef & { runId: number; attempt: number }): Promise<string[]>;
+  /**
+   * The agent's open pull requests a push to `branch` moves: those into it (`base`) and those
+   * from it (`head`), with the issues each closes.
+   */
+  agentPullRequestsOnBranch(input: RepoRef & { branch: string }): Promise<MovedPullRequest[]>;
+  /** The pull request with its linked issues when it is the agent's and open; else null. */
+  agentPullRequest(input: RepoRef & { pullNumber: number }): Promise<AgentPullRequest | null>;
+  /** The failed jobs (at most 5) of the runs that failed at a commit, with their log tails. */
+  failedChecksAt(input: RepoRef & { headSha: string }): Promise<FailedCheck[]>;
 }
+
+export interface MovedPullRequest extends AgentPullRequest {
+  side: 'base' | 'head';
+}
+
+/** One failed check of a merge queue's group (`pr.dequeued`'s `failedChecks`). */
+export type FailedCheck = NonNullable<PullRequestDequeued['failedChecks']>[number];

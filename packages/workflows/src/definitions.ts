@@ -57,7 +57,7 @@ export const SearchAttributes = {
 export const ALL_SEARCH_ATTRIBUTES = Object.values(SearchAttributes);
 
 export const REPOSITORY_WORKFLOW_TYPE = 'repositoryWorkflow';
-/** Pull-request events, CI failures and default-branch pushes of one repository. */
+/** Pull-request events, CI runs, branch pushes and merge-queue exits of one repository. */
 export const repoEventSignal = defineSignal<[RepoEvent]>('repoEvent');
 
 export interface RepoConfigState {

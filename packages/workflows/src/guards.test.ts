@@ -66,8 +66,38 @@ const { issueNumber: _n, ...pending } = taskEvents.comment as Record<string, unk
 const repoEvents: Record<string, unknown> = {
   routeComment: { ...base, kind: 'route.comment', pullRequestNumber: 2, comment: pending },
   routeCi: { ...base, kind: 'route.ci', pullRequestNumbers: [2, 3], run, headBranch: 'main' },
+  routeCiRerun: {
+    ...base,
+    kind: 'route.ci',
+    pullRequestNumbers: [],
+    run,
+    headBranch: 'fix-2',
+    attempt: 2,
+    conclusion: 'success',
+  },
   push: { ...base, kind: 'config.push', sha: 'abcdef0' },
   pushTouching: { ...base, kind: 'config.push', sha: 'abcdef0', touchesConfig: true },
+  pushRouted: {
+    ...base,
+    kind: 'config.push',
+    sha: 'abcdef0',
+    branch: 'main',
+    files: ['src/a.ts'],
+  },
+  branchPush: { ...base, kind: 'route.push', sha: 'abcdef0', branch: 'fix-2', files: ['a.ts'] },
+  branchPushUnlisted: { ...base, kind: 'route.push', sha: 'abcdef0', branch: 'release/1.0' },
+  dequeued: {
+    ...base,
+    kind: 'route.dequeued',
+    pullRequest: { number: 2, url: 'https://github.com/acme/widgets/pull/2' },
+    reason: 'CI_FAILURE',
+  },
+  mergeGroup: {
+    ...base,
+    kind: 'route.merge-group',
+    pullRequestNumber: 2,
+    headSha: 'abcdef0',
+  },
 };
 
 /** Every way to break one event: each field removed, and each leaf given a wrong value. */

@@ -77,9 +77,10 @@ const nullable =
     v === null ? null : check(v, path);
 
 const array =
-  <T>(check: Check<T>): Check<T[]> =>
+  <T>(check: Check<T>, max = Number.POSITIVE_INFINITY): Check<T[]> =>
   (v, path) => {
     if (!Array.isArray(v)) fail(path, 'expected an array');
+    if (v.length > max) fail(path, `expected at most ${max} items`);
     return v.map((item, i) => check(item, at(path, String(i))));
   };
 
@@ -148,13 +149,41 @@ const TASK_EVENTS: Record<TaskEvent['kind'], Check<unknown>> = {
     { ...commentOptional, issueRepository: repository },
   ),
   'ci.failed': object(
+    { ...issueBase, kind: literal('ci.failed'), pullRequest: pullRequestRef, run },
+    { issueRepository: repository, attempt: positiveInt },
+  ),
+  'ci.flaked': object(
     {
       ...issueBase,
-      kind: literal('ci.failed'),
+      kind: literal('ci.flaked'),
       pullRequest: pullRequestRef,
       run,
+      jobs: array(string(), 50),
     },
     { issueRepository: repository },
+  ),
+  'pr.moved': object(
+    {
+      ...issueBase,
+      kind: literal('pr.moved'),
+      pullRequest: pullRequestRef,
+      side: literal('base', 'head'),
+      branch: string(1),
+      sha: string(7),
+    },
+    { issueRepository: repository, files: array(string(), 300) },
+  ),
+  'pr.dequeued': object(
+    {
+      ...issueBase,
+      kind: literal('pr.dequeued'),
+      pullRequest: pullRequestRef,
+      reason: string(0, 200),
+    },
+    {
+      issueRepository: repository,
+      failedChecks: array(object({ name: string(), url, logTail: string() }), 5),
+    },
   ),
 };
 
@@ -167,17 +196,36 @@ const REPO_EVENTS: Record<RepoEvent['kind'], Check<unknown>> = {
     pullRequestNumber: positiveInt,
     comment: object(pendingFields, commentOptional),
   }),
-  'route.ci': object({
-    ...base,
-    kind: literal('route.ci'),
-    pullRequestNumbers: array(positiveInt),
-    run,
-    headBranch: string(),
-  }),
+  'route.ci': object(
+    {
+      ...base,
+      kind: literal('route.ci'),
+      pullRequestNumbers: array(positiveInt),
+      run,
+      headBranch: string(),
+    },
+    { attempt: positiveInt, conclusion: literal('failure', 'success') },
+  ),
   'config.push': object(
     { ...base, kind: literal('config.push'), sha: string(7) },
-    { touchesConfig: boolean },
+    { touchesConfig: boolean, branch: string(1), files: array(string(), 300) },
   ),
+  'route.push': object(
+    { ...base, kind: literal('route.push'), sha: string(7), branch: string(1) },
+    { files: array(string(), 300) },
+  ),
+  'route.dequeued': object({
+    ...base,
+    kind: literal('route.dequeued'),
+    pullRequest: pullRequestRef,
+    reason: string(0, 200),
+  }),
+  'route.merge-group': object({
+    ...base,
+    kind: literal('route.merge-group'),
+    pullRequestNumber: positiveInt,
+    headSha: string(7),
+  }),
 };
 
 function union<T>(checks: Record<string, Check<unknown>>, raw: unknown): Checked<T> {

@@ -11,6 +11,7 @@ export {
   type RedeliveryInput,
   type RedeliveryResult,
 } from './redelivery-workflow';
+export { flakes } from './repo-shepherd';
 export * from './repo-work';
 export type { RepositoryWorkflowInput } from './repository-workflow';
 export * from './slots';
@@ -18,3 +19,4 @@ export { releaseSlotOf, type SlotsWorkflowInput } from './slots-workflow';
 export * from './state';
 export type { StuckScanInput, StuckScanResult } from './stuck-scan-workflow';
 export type { TaskOutcome, TaskWorkflowInput } from './task-workflow';
+export { BASELINE, WORKFLOW_CHANGES, type WorkflowChange } from './versioning';

@@ -2,8 +2,9 @@
  * One long-lived workflow per repository (ID `repo-owner/name`). It holds the repository's
  * `.code-factory/config.toml` (re-read on every push to the default branch) and routes the
  * events the ingress cannot key on an issue by itself: comments and reviews on the agent's
- * pull requests, and failed CI runs. It resolves the issue each pull request closes and
- * signals that issue's task workflow, in the order the events arrived.
+ * pull requests, CI runs (re-running failed jobs first, `repo-routes.ts`), branch pushes and
+ * merge-queue exits. It resolves the issue each pull request closes and signals that issue's
+ * task workflow, in the order the events arrived.
  */
 import type { RepoEvent, TaskEvent } from '@code-factory/events';
 import { taskName } from '@code-factory/naming';
@@ -22,6 +23,14 @@ import type { RepositoryActivities } from './activities';
 import { eventSignal, type RepoConfigState, repoConfigQuery, repoEventSignal } from './definitions';
 import { checkRepoEvent } from './guards';
 import {
+  type RouteContext,
+  routeDequeued,
+  routeMergeGroup,
+  routePush,
+  triageRun,
+} from './repo-routes';
+import { emptyRepoShepherd, RepoShepherd, type RepoShepherdState } from './repo-shepherd';
+import {
   type FailedRun,
   matchingHook,
   pauseSchedulesUpdate,
@@ -31,15 +40,6 @@ import {
   type ScheduleSync,
 } from './repo-work';
 import { RECENT_DELIVERIES_LIMIT } from './state';
-
-/** Changes to the command sequence, guarded so recorded runs still replay. */
-export const RepositoryPatches = {
-  /**
-   * The config drives work: job schedules follow each push, a check run reports the config
-   * on the commit, and failed runs without an agent pull request go to the config's hooks.
-   */
-  configDrivesWork: 'repo-config-drives-work',
-} as const;
 
 /** Failed runs already reported to a hook, remembered so a re-run or redelivery acts once. */
 const REPORTED_RUNS_LIMIT = 500;
@@ -55,6 +55,8 @@ export interface RepositoryWorkflowInput {
     /** Operators paused the repository's job schedules (`pauseSchedules`). */
     schedulesPaused?: boolean;
     reportedRuns?: number[];
+    /** Runs re-run and merge-queue exits told (`repo-shepherd.ts`). */
+    shepherd?: RepoShepherdState;
   };
 }
 
@@ -74,6 +76,7 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
   const seen = new Set(recent);
   let schedulesPaused = input.carried?.schedulesPaused ?? false;
   const reportedRuns: number[] = input.carried?.reportedRuns ?? [];
+  const shepherd = new RepoShepherd(input.carried?.shepherd ?? emptyRepoShepherd());
 
   setHandler(repoConfigQuery, () => config);
   const toggle = async (pause: boolean, arg: unknown) => {
@@ -135,27 +138,29 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
     }
   };
 
+  const routes: RouteContext = { repo, shepherd, config: () => config.config, forward };
+
   const handle = async (event: RepoEvent) => {
     const ref = { installationId: event.installationId, repository: repo };
     switch (event.kind) {
       case 'config.push': {
         lastInstallationId = event.installationId;
-        if (patched(RepositoryPatches.configDrivesWork)) return applyConfigPush(event, ref);
-        const read = await acts.readRepoConfig({ ...ref, sha: event.sha });
-        if (read.status === 'invalid') {
-          config.errors = read.errors;
-          log.warn('repo config invalid; keeping the previous one', {
-            sha: event.sha,
-            errors: read.errors,
-          });
-        } else {
-          config.sha = event.sha;
-          config.config = read.status === 'valid' ? read.config : null;
-          config.errors = null;
-          log.info('repo config stored', { sha: event.sha, status: read.status });
+        await applyConfigPush(event, ref);
+        // The default branch is the base of most agent pull requests.
+        if (event.branch !== undefined && patched('repository-shepherd')) {
+          await routePush(routes, { ...event, branch: event.branch });
         }
         return;
       }
+      case 'route.push':
+        if (!patched('repository-shepherd')) return unknownToThisShape(event);
+        return routePush(routes, event);
+      case 'route.dequeued':
+        if (!patched('repository-shepherd')) return unknownToThisShape(event);
+        return routeDequeued(routes, event);
+      case 'route.merge-group':
+        if (!patched('repository-shepherd')) return unknownToThisShape(event);
+        return routeMergeGroup(routes, event);
       case 'route.comment': {
         const issues = await acts.linkedIssues({ ...ref, pullNumber: event.pullRequestNumber });
         if (issues.length === 0)
@@ -176,19 +181,17 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
         return;
       }
       case 'route.ci': {
+        if (patched('repository-shepherd')) {
+          return triageRun(routes, event, (failed) => failedRunHook(failed, ref));
+        }
+        // Before the shepherd (replays of runs recorded without it): every failure is told.
         const pulls = await acts.agentPullRequestsForRun({
           ...ref,
           pullRequestNumbers: event.pullRequestNumbers,
           headSha: event.run.headSha,
         });
         if (pulls.length === 0) {
-          if (patched(RepositoryPatches.configDrivesWork)) {
-            await failedRunHook(event, ref);
-          } else {
-            log.info('no agent pull request at the run commit; skipped', {
-              deliveryId: event.deliveryId,
-            });
-          }
+          await failedRunHook(event, ref);
         }
         for (const pull of pulls) {
           for (const linked of pull.issueNumbers) {
@@ -259,6 +262,11 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
     });
   }
 
+  /** An event a run recorded before the shepherd refused: it still does nothing on replay. */
+  function unknownToThisShape(event: RepoEvent): void {
+    log.warn('repository event refused', { reason: `kind: ${event.kind} is not routed here` });
+  }
+
   /** A failed run with no agent pull request: work for the config's failed-run hook, if any. */
   async function failedRunHook(
     event: Extract<RepoEvent, { kind: 'route.ci' }>,
@@ -320,7 +328,14 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
     await condition(allHandlersFinished);
     return continueAsNew<typeof repositoryWorkflow>({
       ...input,
-      carried: { config, inbox, recentDeliveries: recent, schedulesPaused, reportedRuns },
+      carried: {
+        config,
+        inbox,
+        recentDeliveries: recent,
+        schedulesPaused,
+        reportedRuns,
+        shepherd: shepherd.state,
+      },
     });
   }
 

@@ -2,17 +2,19 @@
  * One long-lived workflow per issue (ID = task name). It owns the whole lifecycle of that
  * issue's Coder agent: start, forward everything in arrival order, report status, clean up.
  *
- * Shape: the messages operators and the ingress use are wired here, each to one method of
- * `TaskRun` (task-steps.ts: the steps start, forward and close); the body is a short loop of
- * `condition` waits. The lifecycle's phases and what may follow what are `TaskLifecycle`
- * (state.ts). Each unit of work runs in a cancellable scope so that closing the issue stops
- * whatever is pending before cleaning up.
+ * Shape: the messages are wired here, one line each, to `task/handlers.ts`; the body is a
+ * short loop over `steps/work.ts` beside four lanes (`lanes/`). `TaskRun` (task/run.ts) is what
+ * they share; the lifecycle's phases and what may follow what are `TaskLifecycle`
+ * (state/lifecycle.ts). Each unit of work runs in a cancellable scope so that closing the
+ * issue stops whatever is pending before cleaning up. docs/architecture.md walks a comment
+ * through these modules.
  */
 import {
   allHandlersFinished,
   condition,
   continueAsNew,
   log,
+  patched,
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
@@ -28,66 +30,78 @@ import {
   stateQuery,
 } from './definitions';
 import { slotGrantedSignal, slotQueueSignal, stuckReminderSignal } from './fleet-definitions';
-import { TaskRun, type TaskWorkflowInput } from './task-steps';
+import { budgetLane } from './lanes/budget';
+import { coderLane } from './lanes/coder';
+import { shepherdLane } from './lanes/shepherd';
+import { statusLane } from './lanes/status';
+import { close } from './steps/close';
+import { onSlotNotice, releaseSlots } from './steps/slots';
+import { hasWork, nothingToDo, work } from './steps/work';
+import * as on from './task/handlers';
+import { TaskRun, type TaskWorkflowInput } from './task/run';
 
-export { MAX_HISTORY_EVENTS, Patches, type TaskWorkflowInput } from './task-steps';
+export type { TaskWorkflowInput } from './task/run';
 
 export type TaskOutcome = 'closed' | 'no-task';
 
 export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcome> {
   const run = new TaskRun(input);
-  const task = run.task;
+  const { task } = run;
 
-  setHandler(eventSignal, (raw) => run.onEvent(raw));
-  setHandler(agentUpdateSignal, (raw) => run.onAgentUpdate(raw));
-  setHandler(closeSignal, (arg) => run.onClose(arg));
+  setHandler(eventSignal, (raw) => on.onEvent(run, raw));
+  setHandler(agentUpdateSignal, (raw) => on.onAgentUpdate(run, raw));
+  setHandler(closeSignal, (arg) => on.onClose(run, arg));
   setHandler(stateQuery, () => task.snapshot());
-  setHandler(sendMessageUpdate, (m) => run.sendMessage(m), {
-    validator: (m) => run.checkSendMessage(m),
+  setHandler(sendMessageUpdate, (m) => on.sendMessage(run, m), {
+    validator: (m) => on.validateSendMessage(run, m),
   });
-  setHandler(retryUpdate, () => run.retry(), { validator: () => run.checkRetry() });
-  setHandler(interruptUpdate, () => run.interrupt(), { validator: () => run.checkInterrupt() });
-  setHandler(pauseSignal, (arg) => run.onPause(arg));
-  setHandler(resumeSignal, () => run.onResume());
-  setHandler(slotGrantedSignal, (raw) => run.onSlot(raw, true));
-  setHandler(slotQueueSignal, (raw) => run.onSlot(raw, false));
-  setHandler(stuckReminderSignal, (raw) => run.onStuck(raw));
+  setHandler(retryUpdate, () => on.retry(run), { validator: () => on.validateRetry(run) });
+  setHandler(interruptUpdate, () => on.interrupt(run), {
+    validator: () => on.validateInterrupt(run),
+  });
+  setHandler(pauseSignal, (arg) => on.onPause(run, arg));
+  setHandler(resumeSignal, () => on.onResume(run));
+  setHandler(slotGrantedSignal, (raw) => onSlotNotice(run, raw, true));
+  setHandler(slotQueueSignal, (raw) => onSlotNotice(run, raw, false));
+  setHandler(stuckReminderSignal, (raw) => on.onStuck(run, raw));
 
   run.labelIssue();
+  // Asked at the start of the run, before any local activity can resolve (docs/architecture.md#versioning).
+  run.shepherding = patched('shepherd-lanes');
   run.publishPhase();
+  if (task.state.agent) await run.loadSettings();
   const lanes = [
-    run.reactionLane(),
-    run.statusLane(),
-    run.controlLane(),
-    run.budgetLane(),
-    run.coderLane(),
+    statusLane(run),
+    run.control.lane(),
+    budgetLane(run),
+    coderLane(run),
+    shepherdLane(run),
   ];
 
   for (;;) {
     await condition(
-      () => task.closeRequested || run.hasWork() || run.needsContinueAsNew() || run.nothingToDo(),
+      () => task.closeRequested || hasWork(run) || run.continuation.needed() || nothingToDo(run),
     );
-    if (task.closeRequested || (run.nothingToDo() && !run.hasWork())) break;
-    if (run.needsContinueAsNew()) {
-      // Between units of work: queued events, pending reactions and the recent-delivery set
-      // travel in the carried state, so a busy issue never has to go idle first.
-      if (await run.readyToContinueAsNew()) {
+    if (task.closeRequested || (nothingToDo(run) && !hasWork(run))) break;
+    if (run.continuation.needed()) {
+      // Between units of work: what waits travels in the carried state.
+      if (await run.continuation.ready()) {
         await condition(allHandlersFinished);
         log.info('continuing as new', { historyLength: workflowInfo().historyLength });
         return continueAsNew<typeof taskWorkflow>({ ...input, carried: task.carry() });
       }
       if (task.closeRequested) continue;
     }
-    await run.work();
+    await work(run);
   }
 
   if (!task.closeRequested) {
     log.info('no agent for this issue; nothing to do', { skipped: task.state.counts.skipped });
     await condition(() => task.state.pendingReactions.length === 0);
-    await run.beforeNoTask();
+    await releaseSlots(run);
     return 'no-task';
   }
-  await run.close(lanes);
+  await close(run, lanes);
   await condition(allHandlersFinished);
   log.info('task closed', { reason: task.closeReason });
   return 'closed';

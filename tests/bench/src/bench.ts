@@ -9,10 +9,12 @@
  * Run: `pnpm exec tsx tests/bench/src/bench.ts [--quick] [--only=ingress,e2e,history,scale,push]
  *       [--sizes=1000,2500] [--tuning='{"maxCachedWorkflows":500}'] [--compare-tuning]
  *       [--profile-worker=/tmp/worker-profile [--profile-interval-us=10000]]
- *       [--heap-snapshot-above=400:/tmp]`
+ *       [--heap-snapshot-above=400:/tmp] [--temporal=dev|cluster] [--workers=N]`
  * `--compare-tuning` adds a scale row with TUNED worker options at the largest size.
- * Prints markdown tables. A Temporal dev server (SQLite in a file on tmpfs) is started for the
- * run.
+ * Prints markdown tables. By default a Temporal dev server (SQLite in a file on tmpfs) is
+ * started for the run; `--temporal=cluster` runs on the cluster of infra/cluster.sh (Temporal on
+ * PostgreSQL), (re)started for the run on its existing data and left running. `--workers=N`
+ * runs N worker processes per deployment (one task queue), as a deployment scales out.
  */
 
 import { randomUUID } from 'node:crypto';
@@ -48,6 +50,8 @@ import {
 import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { Client, Connection } from '@temporalio/client';
 import autocannon from 'autocannon';
+import { clusterAddress, clusterDown, clusterPids, clusterUp } from '../../../infra/cluster';
+import { cpuSeconds, loadAverage, memoryBytes, treeCpuSeconds, treeMemoryBytes } from './proc';
 import { pushVersusPoll } from './push-latency';
 
 // ---------------------------------------------------------------------------------------------
@@ -58,6 +62,16 @@ const flag = (name: string) => argv.includes(`--${name}`);
 const option = (name: string) =>
   argv.find((a) => a.startsWith(`--${name}=`))?.slice(name.length + 3);
 const QUICK = flag('quick');
+/** Which Temporal: its own dev server (default) or the cluster on PostgreSQL. */
+const TEMPORAL = option('temporal') ?? 'dev';
+if (TEMPORAL !== 'dev' && TEMPORAL !== 'cluster') {
+  throw new Error(`--temporal takes dev or cluster, not "${TEMPORAL}"`);
+}
+/** Worker processes per deployment, all on its task queue. */
+const WORKERS = Number(option('workers') ?? 1);
+if (!Number.isInteger(WORKERS) || WORKERS < 1) {
+  throw new Error(`--workers takes a whole number ≥ 1, not "${option('workers')}"`);
+}
 const SECTIONS = new Set(
   (option('only') ?? 'ingress,e2e,history,scale,push,eager,bundle').split(','),
 );
@@ -190,19 +204,6 @@ function quantile(values: number[], q: number): number {
 
 const mib = (bytes: number) => (bytes / 1024 / 1024).toFixed(0);
 
-/** CPU seconds a process has used so far (utime + stime of /proc/<pid>/stat); 0 off Linux. */
-function cpuSeconds(pid: number | undefined): number {
-  if (pid === undefined) return 0;
-  try {
-    // Fields after the command name (which may hold spaces) start at field 3 (state).
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / 100; // utime, stime in USER_HZ (100)
-  } catch {
-    return 0;
-  }
-}
-
 /** The dev server's pid: the `temporal server start-dev` process serving `port`. */
 function devServerPid(port: string): number | undefined {
   try {
@@ -225,6 +226,8 @@ function table(headers: string[], rows: (string | number)[][]): string {
 }
 
 const output: string[] = [];
+/** Spawn → polling of every worker process the run started (ms). */
+const workerStarts: number[] = [];
 
 /** Issue 10's targets, each next to what this run measured. */
 interface Target {
@@ -254,8 +257,12 @@ type Child = ChildHandle;
 
 interface World {
   address: string;
-  /** The dev server's process, for its CPU time. */
+  /** The Temporal server's process (the dev server, or the cluster's server), for its CPU time. */
   serverPid: number | undefined;
+  /** The cluster's PostgreSQL (its postmaster; the backends are its children). */
+  postgresPid: number | undefined;
+  /** How long the Temporal server took to start until it served (ms). */
+  serverStartMs: number;
   client: Client;
   coder: FakeCoder;
   github: FakeGitHub;
@@ -265,25 +272,17 @@ interface World {
 }
 
 async function startWorld(): Promise<World> {
-  // The dev server keeps its SQLite database in a file on tmpfs, not in memory. A 10,000-task
-  // run on the in-memory database lost it after 32 minutes of load: every store call failed
-  // with SQLITE_INTERRUPT ("interrupted (9)"), then "Namespace default is not found". An
-  // in-memory database is one connection; one that a cancelled context interrupted did not
-  // recover until modernc.org/sqlite v1.51 (temporalio/temporal#10427, after this CLI's
-  // server). A file outlives any one connection.
-  const dbDir = mkdtempSync(resolve(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'bench-db-'));
-  const server = await startDevServer({ dbFilename: resolve(dbDir, 'temporal.db') });
+  const temporal = TEMPORAL === 'cluster' ? await startCluster() : await startDevWorld();
   const coder = await startFakeCoder({
     timings: { pendingMs: 20, initializingMs: 30, workingMs: 20 },
   });
   const github = await startFakeGitHub({});
   for (const s of SENDERS) coder.addUser({ username: `coder-${s.id}`, githubUserId: s.id });
   const bundlePath = await workflowBundlePath();
-  const connection = await Connection.connect({ address: server.address });
+  const connection = await Connection.connect({ address: temporal.address });
   const client = new Client({ connection, namespace: 'default' });
   return {
-    address: server.address,
-    serverPid: devServerPid(server.address.split(':').pop() ?? ''),
+    ...temporal,
     client,
     coder,
     github,
@@ -292,6 +291,51 @@ async function startWorld(): Promise<World> {
     async close() {
       await connection.close();
       await Promise.all([coder.close(), github.close()]);
+      await temporal.stop();
+    },
+  };
+}
+
+type Temporal = Pick<World, 'address' | 'serverPid' | 'postgresPid' | 'serverStartMs'> & {
+  stop(): Promise<void>;
+};
+
+/**
+ * The cluster of infra/cluster.sh, its Temporal server started afresh on the existing data (the
+ * start-up measured, no cache warm from earlier work), and left running as `pnpm dev` leaves it.
+ * A run that compares with the dev server starts from `bash infra/cluster.sh up --reset`.
+ */
+async function startCluster(): Promise<Temporal> {
+  await clusterDown('temporal');
+  const started = Date.now();
+  await clusterUp();
+  const serverStartMs = Date.now() - started;
+  const pids = clusterPids();
+  return {
+    serverStartMs,
+    address: clusterAddress(),
+    serverPid: pids.temporal,
+    postgresPid: pids.postgres,
+    stop: async () => {},
+  };
+}
+
+async function startDevWorld(): Promise<Temporal> {
+  // The dev server keeps its SQLite database in a file on tmpfs, not in memory. A 10,000-task
+  // run on the in-memory database lost it after 32 minutes of load: every store call failed
+  // with SQLITE_INTERRUPT ("interrupted (9)"), then "Namespace default is not found". An
+  // in-memory database is one connection; one that a cancelled context interrupted did not
+  // recover until modernc.org/sqlite v1.51 (temporalio/temporal#10427, after this CLI's
+  // server). A file outlives any one connection.
+  const dbDir = mkdtempSync(resolve(existsSync('/dev/shm') ? '/dev/shm' : tmpdir(), 'bench-db-'));
+  const started = Date.now();
+  const server = await startDevServer({ dbFilename: resolve(dbDir, 'temporal.db') });
+  return {
+    serverStartMs: Date.now() - started,
+    address: server.address,
+    serverPid: devServerPid(server.address.split(':').pop() ?? ''),
+    postgresPid: undefined,
+    async stop() {
       await server.stop();
       rmSync(dbDir, { recursive: true, force: true });
     },
@@ -304,7 +348,10 @@ interface Deployment {
   prefix: string;
   repo: { owner: string; name: string };
   sink: TemporalEventSink;
-  worker: Child;
+  /** WORKERS processes on the deployment's task queue. */
+  workers: Child[];
+  /** Spawn → polling of each worker process (ms). */
+  workerStartMs: number[];
   taskName(n: number): string;
   /** Signal-with-start of an assignment, straight through the client (as the ingress does). */
   assign(n: number): Promise<void>;
@@ -316,6 +363,7 @@ interface Deployment {
    * many it asked. Under a long start-up's load a start can use up its retries.
    */
   retryFailed(): Promise<number>;
+  /** The workers' memory, summed over the processes (the peak: the sum of their peaks). */
   rss(): Promise<{ rss: number; heapUsed: number; peakRss: number }>;
   close(): Promise<void>;
 }
@@ -326,32 +374,44 @@ async function deploy(world: World, label: string, tuning?: object): Promise<Dep
   const repo = { owner: `bench-${label}`, name: 'widgets' };
   for (const s of SENDERS)
     world.github.setPermission(repo.owner, repo.name, s.login, 'write', s.id);
-  const worker = spawnWorker(
-    {
-      TEMPORAL_ADDRESS: world.address,
-      TEMPORAL_TASK_QUEUE: taskQueue,
-      CODER_TASK_NAME_PREFIX: prefix,
-      AGENT_GITHUB_USERNAME: AGENT_LOGIN,
-      APP_ID: '1',
-      PRIVATE_KEY: world.privateKey,
-      GITHUB_API_URL: world.github.url,
-      CODER_URL: world.coder.url,
-      CODER_TOKEN: world.coder.token,
-      AGENT_POLL_INTERVAL_MS: '50',
-      AGENT_STARTUP_TIMEOUT_MS: '600000',
-      AGENT_ERROR_GRACE_MS: '5000',
-      WORKFLOW_BUNDLE_PATH: world.bundlePath,
-      // The heap cap the worker image ships with, so RSS is measured as deployed.
-      NODE_OPTIONS: WORKER_IMAGE_NODE_OPTIONS,
-      ...(tuning ? { WORKER_TUNING: JSON.stringify(tuning) } : {}),
-      ...(HEAP_SNAPSHOT ? heapSnapshotEnv(HEAP_SNAPSHOT) : {}),
-    },
-    {
-      stdout: 'ignore',
-      ...(PROFILE_WORKER ? { execArgv: profileArgs(PROFILE_WORKER) } : {}),
-    },
+  const spawnOne = () =>
+    spawnWorker(
+      {
+        TEMPORAL_ADDRESS: world.address,
+        TEMPORAL_TASK_QUEUE: taskQueue,
+        CODER_TASK_NAME_PREFIX: prefix,
+        AGENT_GITHUB_USERNAME: AGENT_LOGIN,
+        APP_ID: '1',
+        PRIVATE_KEY: world.privateKey,
+        GITHUB_API_URL: world.github.url,
+        CODER_URL: world.coder.url,
+        CODER_TOKEN: world.coder.token,
+        AGENT_POLL_INTERVAL_MS: '50',
+        AGENT_STARTUP_TIMEOUT_MS: '600000',
+        AGENT_ERROR_GRACE_MS: '5000',
+        WORKFLOW_BUNDLE_PATH: world.bundlePath,
+        // The heap cap the worker image ships with, so RSS is measured as deployed.
+        NODE_OPTIONS: WORKER_IMAGE_NODE_OPTIONS,
+        ...(tuning ? { WORKER_TUNING: JSON.stringify(tuning) } : {}),
+        ...(HEAP_SNAPSHOT ? heapSnapshotEnv(HEAP_SNAPSHOT) : {}),
+      },
+      {
+        stdout: 'ignore',
+        ...(PROFILE_WORKER ? { execArgv: profileArgs(PROFILE_WORKER) } : {}),
+      },
+    );
+  const workers: Child[] = [];
+  const workerStartMs: number[] = [];
+  await Promise.all(
+    Array.from({ length: WORKERS }, async () => {
+      const spawned = Date.now();
+      const worker = spawnOne();
+      workers.push(worker);
+      await worker.ready;
+      workerStartMs.push(Date.now() - spawned);
+      workerStarts.push(Date.now() - spawned);
+    }),
   );
-  await worker.ready;
   const sink = new TemporalEventSink({
     settings: temporalSettings({ TEMPORAL_ADDRESS: world.address }),
     taskQueue,
@@ -379,7 +439,8 @@ async function deploy(world: World, label: string, tuning?: object): Promise<Dep
     prefix,
     repo,
     sink,
-    worker,
+    workers,
+    workerStartMs,
     taskName: (n) => taskName(prefix, repo, n),
     async assign(n) {
       const decision = classify('issues', samplePayloads.issueAssigned(issue(n)), ctx());
@@ -414,14 +475,23 @@ async function deploy(world: World, label: string, tuning?: object): Promise<Dep
       }
       return asked;
     },
-    rss: () => worker.request<{ rss: number; heapUsed: number; peakRss: number }>('rss'),
+    async rss() {
+      type Memory = { rss: number; heapUsed: number; peakRss: number };
+      const each = await Promise.all(workers.map((w) => w.request<Memory>('rss')));
+      const sum = (key: keyof Memory) => each.reduce((total, m) => total + m[key], 0);
+      return { rss: sum('rss'), heapUsed: sum('heapUsed'), peakRss: sum('peakRss') };
+    },
     async close() {
-      if (PROFILE_WORKER) {
-        // A graceful stop and a normal exit are what write the --cpu-prof files.
-        worker.child.send({ type: 'shutdown' });
-        await Promise.race([worker.exited, sleep(60_000)]);
-      }
-      await worker.kill();
+      await Promise.all(
+        workers.map(async (worker) => {
+          if (PROFILE_WORKER) {
+            // A graceful stop and a normal exit are what write the --cpu-prof files.
+            worker.child.send({ type: 'shutdown' });
+            await Promise.race([worker.exited, sleep(60_000)]);
+          }
+          await worker.kill();
+        }),
+      );
       await sink.close();
     },
   };
@@ -431,21 +501,28 @@ function signed(event: string, payload: unknown, deliveryId?: string): Promise<W
   return webhookRequest({ secret: WEBHOOK_SECRET, event, payload, deliveryId });
 }
 
+/** CPU seconds of a deployment's worker processes together. */
+function workersCpu(d: Deployment): number {
+  return d.workers.reduce((sum, w) => sum + cpuSeconds(w.child.pid), 0);
+}
+
 /**
- * Waits until the worker and the dev server each used under 5 % of a core for two seconds in a
- * row (at most two minutes), so a section starts from a quiet worker, not from the tail of the
- * previous section's work.
+ * Waits until the workers, the Temporal server and PostgreSQL used under 5 % of a core each
+ * (on average) for two seconds in a row (at most two minutes), so a section starts from a quiet
+ * worker, not from the tail of the previous section's work.
  */
 async function quiet(d: Deployment, world: World): Promise<void> {
-  const busy = () => cpuSeconds(d.worker.child.pid) + cpuSeconds(world.serverPid);
+  const busy = () =>
+    workersCpu(d) + cpuSeconds(world.serverPid) + treeCpuSeconds(world.postgresPid);
+  const processes = d.workers.length + 1 + (world.postgresPid ? 1 : 0);
   const deadline = Date.now() + 120_000;
   let calm = 0;
   while (calm < 2 && Date.now() < deadline) {
     const before = busy();
     await sleep(1_000);
-    calm = busy() - before < 0.1 ? calm + 1 : 0;
+    calm = busy() - before < 0.05 * processes ? calm + 1 : 0;
   }
-  if (calm < 2) log('the worker and the server were still busy after two minutes');
+  if (calm < 2) log('the workers and the server were still busy after two minutes');
 }
 
 /** Starts every task and waits until all are ready; `retried`: parked starts asked to retry. */
@@ -1029,8 +1106,13 @@ interface ScaleRow {
   afterRss: number;
   /** The worker's highest RSS over the whole run (start-ups and fan-out). */
   peakRss: number;
-  /** CPU seconds each process spent during the fan-out (bench = load, fake Coder and GitHub). */
-  fanOutCpu: { server: number; worker: number; bench: number };
+  /**
+   * CPU seconds each process spent during the fan-out (worker: all of them; postgres: the
+   * postmaster and its backends; bench = load, fake Coder and GitHub).
+   */
+  fanOutCpu: { server: number; postgres: number; worker: number; bench: number };
+  /** Memory after the fan-out: the Temporal server's RSS, PostgreSQL's Pss (all its processes). */
+  serverMemory: { server: number; postgres: number };
   /** The agent-watch workflow over the row: its runs, and the signals they took. */
   watch: { runs: number; signals: number };
 }
@@ -1081,7 +1163,8 @@ async function scaleOnce(
     world.coder.reset();
     const cpuNow = () => ({
       server: cpuSeconds(world.serverPid),
-      worker: cpuSeconds(d.worker.child.pid),
+      postgres: treeCpuSeconds(world.postgresPid),
+      worker: workersCpu(d),
       bench: cpuSeconds(process.pid),
     });
     const cpuBefore = cpuNow();
@@ -1097,8 +1180,13 @@ async function scaleOnce(
     const cpuAfter = cpuNow();
     const fanOutCpu = {
       server: cpuAfter.server - cpuBefore.server,
+      postgres: cpuAfter.postgres - cpuBefore.postgres,
       worker: cpuAfter.worker - cpuBefore.worker,
       bench: cpuAfter.bench - cpuBefore.bench,
+    };
+    const serverMemory = {
+      server: memoryBytes(world.serverPid),
+      postgres: treeMemoryBytes(world.postgresPid),
     };
     await sleep(500);
     const after = await d.rss();
@@ -1118,6 +1206,7 @@ async function scaleOnce(
       afterRss: after.rss,
       peakRss: after.peakRss,
       fanOutCpu,
+      serverMemory,
       watch,
     };
     log(JSON.stringify(row));
@@ -1126,6 +1215,44 @@ async function scaleOnce(
     clearInterval(sampler);
     await d.close();
   }
+}
+
+/** The Temporal this run measures, as the tables name it. */
+function serverLabel(): string {
+  return TEMPORAL === 'cluster' ? 'Temporal cluster on PostgreSQL' : 'Temporal dev server';
+}
+
+/** CPU per process over each fan-out, per send, and the servers' memory after it. */
+function cpuTable(rows: ScaleRow[]): string {
+  const cluster = TEMPORAL === 'cluster';
+  return table(
+    [
+      'N',
+      'wall (s)',
+      'Temporal server',
+      ...(cluster ? ['PostgreSQL'] : []),
+      WORKERS > 1 ? `workers (${WORKERS})` : 'worker',
+      'bench (load, fake Coder/GitHub)',
+      `ms of CPU per send: server${cluster ? ' / PostgreSQL' : ''} / worker${WORKERS > 1 ? 's' : ''}`,
+      `server RSS${cluster ? ' / PostgreSQL PSS' : ''} after (MiB)`,
+    ],
+    rows.map((r) => {
+      const ofACore = (cpu: number) =>
+        `${fmt(cpu, 1)} s (${fmt((100 * cpu) / (r.commentMs / 1000), 0)} % of a core)`;
+      const perSend = (cpu: number) => fmt((1000 * cpu) / r.n, 1);
+      const cpu = r.fanOutCpu;
+      return [
+        r.n,
+        fmt(r.commentMs / 1000, 1),
+        ofACore(cpu.server),
+        ...(cluster ? [ofACore(cpu.postgres)] : []),
+        ofACore(cpu.worker),
+        ofACore(cpu.bench),
+        [cpu.server, ...(cluster ? [cpu.postgres] : []), cpu.worker].map(perSend).join(' / '),
+        [r.serverMemory.server, ...(cluster ? [r.serverMemory.postgres] : [])].map(mib).join(' / '),
+      ];
+    }),
+  );
 }
 
 function scaleTable(rows: ScaleRow[]): string {
@@ -1273,7 +1400,10 @@ async function bundleCost(world: World) {
 
 async function main() {
   const started = Date.now();
-  log(`quick=${QUICK} sections=${[...SECTIONS].join(',')} sizes=${SIZES.join(',')}`);
+  const loadAtStart = loadAverage();
+  log(
+    `quick=${QUICK} sections=${[...SECTIONS].join(',')} sizes=${SIZES.join(',')} temporal=${TEMPORAL} workers=${WORKERS}`,
+  );
   const world = await startWorld();
   try {
     if (SECTIONS.has('ingress') || SECTIONS.has('e2e') || SECTIONS.has('history')) {
@@ -1284,7 +1414,9 @@ async function main() {
         await d.close();
       }
     }
-    if (SECTIONS.has('eager')) await eagerComparison(world);
+    // The comparison needs a second server with eager dispatch off: a dev server's flag.
+    if (SECTIONS.has('eager') && TEMPORAL === 'cluster') log('eager: on the dev server only');
+    else if (SECTIONS.has('eager')) await eagerComparison(world);
     if (SECTIONS.has('push')) {
       const legs = await pushVersusPoll(world.address, {
         samples: PUSH_SAMPLES,
@@ -1331,38 +1463,17 @@ async function main() {
         rows.push(await scaleOnce(world, n, `tuned ${JSON.stringify(TUNED)}`, TUNED));
       }
       print(
-        "c. Scale: N idle task workflows on one worker (child process, the worker's defaults unless --tuning), fake Coder timings 20/30/20 ms",
+        `c. Scale: N idle task workflows on ${WORKERS > 1 ? `${WORKERS} workers (child processes; RSS and heap summed over them)` : 'one worker (child process)'}, the worker's defaults unless --tuning, ${serverLabel()}, fake Coder timings 20/30/20 ms`,
         scaleTable(rows),
       );
       print(
-        `c. Where the fan-out's CPU went (CPU seconds per process over the fan-out; ${availableParallelism()} cores)`,
-        table(
-          [
-            'N',
-            'wall (s)',
-            'dev server',
-            'worker',
-            'bench (load, fake Coder/GitHub)',
-            'dev server ms per send',
-          ],
-          rows.map((r) => {
-            const ofACore = (cpu: number) =>
-              `${fmt(cpu, 1)} s (${fmt((100 * cpu) / (r.commentMs / 1000), 0)} % of a core)`;
-            return [
-              r.n,
-              fmt(r.commentMs / 1000, 1),
-              ofACore(r.fanOutCpu.server),
-              ofACore(r.fanOutCpu.worker),
-              ofACore(r.fanOutCpu.bench),
-              fmt((1000 * r.fanOutCpu.server) / r.n, 1),
-            ];
-          }),
-        ),
+        `c. Where the fan-out's CPU went (CPU seconds per process over the fan-out; ${availableParallelism()} cores; ${serverLabel()}, ${WORKERS} worker process${WORKERS > 1 ? 'es' : ''})`,
+        cpuTable(rows),
       );
       const fleet = rows.find((r) => r.n === FLEET_N);
       const largest = rows[rows.length - 1];
       target(
-        `${FLEET_N} open task workflows on one worker, RSS`,
+        `${FLEET_N} open task workflows on ${WORKERS > 1 ? `${WORKERS} workers (RSS summed)` : 'one worker'}, RSS`,
         '≤ 1 GiB',
         fleet
           ? `${mib(fleet.readyRss)} MiB all ready, ${mib(fleet.afterRss)} MiB after the fan-out, peak ${mib(fleet.peakRss)} MiB`
@@ -1386,6 +1497,25 @@ async function main() {
     await world.close();
   }
   print(
+    'Start-up',
+    table(
+      ['what', 'ms'],
+      [
+        [
+          TEMPORAL === 'cluster'
+            ? 'Temporal cluster: its server started on existing data (`bash infra/cluster.sh up`: schemas checked, server, namespace, search attributes)'
+            : 'Temporal dev server (SQLite file on tmpfs, search attributes registered)',
+          fmt(world.serverStartMs, 0),
+        ],
+        [
+          `worker process, spawn → polling (prebuilt bundle, tsx), median of ${workerStarts.length}`,
+          fmt(quantile(workerStarts, 0.5), 0),
+        ],
+        ['the same, slowest', fmt(Math.max(...workerStarts), 0)],
+      ],
+    ),
+  );
+  print(
     'Targets (issue 10), all from this run',
     table(
       ['what', 'target', 'measured', 'holds'],
@@ -1399,7 +1529,7 @@ async function main() {
   );
   print(
     'Run',
-    `Total ${fmt((Date.now() - started) / 1000, 0)} s, quick=${QUICK}, node ${process.version}`,
+    `Total ${fmt((Date.now() - started) / 1000, 0)} s, quick=${QUICK}, node ${process.version}, ${serverLabel()}, ${WORKERS} worker process${WORKERS > 1 ? 'es' : ''} per deployment, load average ${loadAtStart} at the start, ${loadAverage()} at the end (/proc/loadavg: 1, 5, 15 min)`,
   );
 }
 

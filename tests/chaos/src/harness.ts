@@ -1,10 +1,20 @@
 /**
  * The fault tests' view of the testkit stack (`@code-factory/testkit/stack`): fakes, the
- * ingress served in-process and a client; each test starts its worker, in-process or as a
- * child process (`spawnWorker`), from `world.workerEnv` and the shared workflow bundle.
+ * ingress served in-process and a client; each test starts its worker, in-process or as
+ * child processes (`spawnWorkers`), from `world.workerEnv` and the shared workflow bundle.
+ *
+ * With TEST_TEMPORAL=cluster (`pnpm test:cluster:faults`) they run on the Temporal cluster on
+ * PostgreSQL (infra/cluster.sh) with two worker processes, as a deployment runs them; on the dev
+ * server with one.
  */
 import { randomUUID } from 'node:crypto';
-import { type CoderRelease, type CoderTimings, testAppKey } from '@code-factory/testkit';
+import {
+  type CoderRelease,
+  type CoderTimings,
+  samplePayloads,
+  testAppKey,
+  until,
+} from '@code-factory/testkit';
 import {
   type Stack,
   spawnWorker,
@@ -12,6 +22,8 @@ import {
   type WorkerProcess,
   workflowBundlePath,
 } from '@code-factory/testkit/stack';
+import type { TaskSnapshot } from '@code-factory/workflows';
+import { expect } from 'vitest';
 
 export { until } from '@code-factory/testkit';
 export {
@@ -21,6 +33,11 @@ export {
   type WorkerProcess,
   workflowBundlePath,
 } from '@code-factory/testkit/stack';
+
+/** TEST_TEMPORAL=cluster: the shared server is the cluster of infra/cluster.sh. */
+export const onCluster = process.env.TEST_TEMPORAL === 'cluster';
+/** Worker processes per fault test: two on the cluster (as deployed), one on the dev server. */
+export const WORKER_PROCESSES = onCluster ? 2 : 1;
 
 export function privateKey(): string {
   return testAppKey().pkcs8;
@@ -32,7 +49,13 @@ export function privateKey(): string {
  */
 export type World = Omit<Stack, 'deliver'> & {
   deliver: Stack['deliverDirect'];
+  /** The `state` query of an issue's task. */
+  stateOf(issueNumber: number): Promise<TaskSnapshot>;
+  /** Assigns each issue through the ingress (202 each) and waits until every task is ready. */
+  assignReady(issueNumbers: number[]): Promise<void>;
   spawnWorker(): Promise<WorkerProcess>;
+  /** `count` worker processes (default WORKER_PROCESSES), each polling when this resolves. */
+  spawnWorkers(count?: number): Promise<WorkerProcess[]>;
 };
 
 export interface WorldOptions {
@@ -68,10 +91,52 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       ...options.workerEnv,
     },
   });
+  const spawn = async () =>
+    spawnWorker({ ...stack.workerEnv, WORKFLOW_BUNDLE_PATH: await workflowBundlePath() });
+  const stateOf = (n: number) => stack.state(stack.taskName(n));
   return {
     ...stack,
     deliver: stack.deliverDirect,
-    spawnWorker: async () =>
-      spawnWorker({ ...stack.workerEnv, WORKFLOW_BUNDLE_PATH: await workflowBundlePath() }),
+    stateOf,
+    async assignReady(issueNumbers) {
+      for (const n of issueNumbers) {
+        const res = await stack.deliverDirect(
+          'issues',
+          samplePayloads.issueAssigned(stack.issue(n)),
+        );
+        expect(res.status, `assignment of ${n}`).toBe(202);
+      }
+      await until(
+        async () =>
+          (await Promise.all(issueNumbers.map(stateOf))).every((s) => s.phase === 'ready'),
+        'every task ready',
+        60_000,
+        200,
+      );
+    },
+    spawnWorker: spawn,
+    async spawnWorkers(count = WORKER_PROCESSES) {
+      const workers = await Promise.all(Array.from({ length: count }, spawn));
+      await Promise.all(workers.map((w) => w.ready));
+      return workers;
+    },
   };
 }
+
+/**
+ * Checks that every body reached the agent, in the order given (`received`: what the agent got,
+ * in order); returns how many extra copies of each it got (at-least-once sends in flight at a
+ * fault), by index.
+ */
+export function receivedInOrder(received: string[], bodies: string[]): number[] {
+  const all = received.join('\n=====\n');
+  let cursor = -1;
+  return bodies.map((body) => {
+    const first = all.indexOf(body);
+    expect(first, `${body} delivered in order`).toBeGreaterThan(cursor);
+    cursor = first;
+    return all.split(body).length - 2;
+  });
+}
+
+export const sum = (values: number[]) => values.reduce((total, v) => total + v, 0);

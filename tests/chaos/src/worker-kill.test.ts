@@ -1,14 +1,14 @@
 /**
- * Fault: the worker process dies (SIGKILL) in the middle of a burst of events across many
+ * Fault: a worker process dies (SIGKILL) in the middle of a burst of events across many
  * issues, and is started again. Every accepted event is handled, in order, and none twice at
  * the workflow level; Coder may see a message twice (at-least-once activities, see below).
+ * On the cluster two workers run (WORKER_PROCESSES): the other one goes on meanwhile.
  */
 import { randomUUID } from 'node:crypto';
 import { samplePayloads } from '@code-factory/testkit';
 import { temporalAddress } from '@code-factory/testkit/vitest';
-import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startWorld, until, type WorkerProcess, type World } from './harness';
+import { receivedInOrder, startWorld, sum, until, type WorkerProcess, type World } from './harness';
 
 const ISSUES = Array.from({ length: 12 }, (_, i) => 6101 + i);
 const ROUNDS = 6;
@@ -16,34 +16,22 @@ const ROUNDS = 6;
 const KILL_AFTER_ROUND = 2;
 
 let world: World;
-let worker: WorkerProcess | undefined;
+let workers: WorkerProcess[] = [];
 beforeAll(async () => {
   world = await startWorld({ address: temporalAddress(), coderTimings: { workingMs: 30 } });
 });
 afterAll(async () => {
-  await worker?.kill('SIGKILL');
+  await Promise.all(workers.map((w) => w.kill('SIGKILL')));
   await world?.close();
 });
 
 describe('worker killed mid-burst', () => {
   it('handles every event once per workflow after a restart; Coder duplicates are explained', async () => {
-    worker = await world.spawnWorker();
-    await worker.ready;
+    workers = await world.spawnWorkers();
 
     const issue = (issueNumber: number) => world.issue(issueNumber);
-    const state = (n: number): Promise<TaskSnapshot> =>
-      world.client.workflow.getHandle(world.taskName(n)).query(stateQuery);
-
-    for (const n of ISSUES) {
-      const res = await world.deliver('issues', samplePayloads.issueAssigned(issue(n)));
-      expect(res.status).toBe(202);
-    }
-    await until(
-      async () => (await Promise.all(ISSUES.map(state))).every((s) => s.phase === 'ready'),
-      'every task ready',
-      60_000,
-      200,
-    );
+    const state = world.stateOf;
+    await world.assignReady(ISSUES);
 
     // The burst: one comment per issue per round, rounds sent back to back.
     const sent = new Map<number, { body: string; deliveryId: string }[]>();
@@ -70,7 +58,7 @@ describe('worker killed mid-burst', () => {
       if (round === KILL_AFTER_ROUND) {
         // Mid-burst: workflow tasks and activities (reactions, readiness, sends) are in flight.
         killedAt = Date.now();
-        await worker.kill('SIGKILL');
+        await workers[0]?.kill('SIGKILL');
       }
     }
     // GitHub redelivers with the same X-GitHub-Delivery id: sent on purpose, while it is down.
@@ -83,8 +71,8 @@ describe('worker killed mid-burst', () => {
       expect(res.status).toBe(202);
     }
 
-    worker = await world.spawnWorker();
-    await worker.ready;
+    const [restarted] = await world.spawnWorkers(1);
+    if (restarted) workers[0] = restarted;
     const restartedAt = Date.now();
 
     // An activity that was running when the worker died is only retried once its
@@ -116,17 +104,10 @@ describe('worker killed mid-burst', () => {
     // Coder level: what the agents received. Every comment at least once, in order.
     let coderDuplicates = 0;
     for (const n of ISSUES) {
-      const task = world.coder.taskByName(world.taskName(n));
-      expect(task, `task of ${n}`).toBeDefined();
-      const all = world.coder.inputs(task?.id ?? '').join('\n=====\n');
-      let cursor = -1;
-      for (const { body } of sent.get(n) ?? []) {
-        const first = all.indexOf(body);
-        expect(first, `${body} delivered in order`).toBeGreaterThan(cursor);
-        cursor = first;
-        const occurrences = all.split(body).length - 1;
-        coderDuplicates += occurrences - 1;
-      }
+      const received = world.agentTexts(world.taskName(n));
+      expect(received, `agent of ${n}`).toBeDefined();
+      const bodies = (sent.get(n) ?? []).map((m) => m.body);
+      coderDuplicates += sum(receivedInOrder(received ?? [], bodies));
     }
     console.log(`Coder saw ${coderDuplicates} duplicated comment(s) after the kill`);
     // At-least-once: a `deliverToAgent` that reached Coder but whose completion the dead worker

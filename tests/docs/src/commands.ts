@@ -7,7 +7,7 @@ const turboTasks = Object.keys(
   (JSON.parse(read('turbo.json')) as { tasks: Record<string, unknown> }).tasks,
 );
 /** pnpm's own commands the docs use; anything else after `pnpm` must be a root script. */
-const PNPM_BUILTINS = new Set(['install', 'add', 'dlx', 'store', 'why', 'list']);
+const PNPM_BUILTINS = new Set(['install', 'add', 'dlx', 'store', 'why', 'list', 'deploy']);
 
 /** Shell words of a command line, with quotes removed; stops at `#`, `|`, `&&`, `;`. */
 export function words(command: string): string[] {

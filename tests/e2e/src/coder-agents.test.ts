@@ -61,7 +61,7 @@ describe('Coder Agents on Coder 2.39', () => {
 
   it('follows the agent on the issue by push, and polls only while the stream is down', async () => {
     const number = 7101;
-    const name = await stack.assignReady(number, 'Live progress');
+    const name = await stack.assignUntilReady(number, 'Live progress');
     const chat = await stack.chatOf(name);
     expect(chat.owner_id).toBe(stack.coderUserId);
     await until(() => stack.coder.watchConnections() >= 1, 'a chat stream');
@@ -145,7 +145,7 @@ describe('Coder Agents on Coder 2.39', () => {
 
   it('completes the close when the status comment cannot be updated', async () => {
     const number = 7103;
-    const name = await stack.assignReady(number, 'Close anyway');
+    const name = await stack.assignUntilReady(number, 'Close anyway');
     const chat = await stack.chatOf(name);
     stack.github.fail({
       method: 'PATCH',
@@ -220,7 +220,7 @@ describe('Coder Agents on Coder 2.39', () => {
 
   it('lists every pull request the agent opened, and routes one in another repository to the issue', async () => {
     const number = 7121;
-    const name = await stack.assignReady(number, 'Two repositories');
+    const name = await stack.assignUntilReady(number, 'Two repositories');
     const chat = await stack.chatOf(name);
     // The agent opened a pull request here and one in the docs repository, which closes the
     // issue from there ("Fixes owner/widgets#7121").
@@ -287,7 +287,7 @@ describe.each([
 
   it('runs the chat as the service user and says so once on the issue', async () => {
     const number = release === '2.37' ? 7201 : 7202;
-    const name = await stack.assignReady(number, 'Fallback');
+    const name = await stack.assignUntilReady(number, 'Fallback');
     const chat = await stack.chatOf(name);
     expect(chat.owner_id).not.toBe(stack.coderUserId);
     const body = await statusSays(stack, number, says);
@@ -304,7 +304,7 @@ describe('live progress edits the status comment at most once per interval', () 
 
   it('holds back an edit while the interval runs, whatever Coder pushes', async () => {
     const number = 7301;
-    const name = await stack.assignReady(number, 'Throttled');
+    const name = await stack.assignUntilReady(number, 'Throttled');
     const chat = await stack.chatOf(name);
     const [comment] = await until(
       () => (statusComments(stack, number).length === 1 ? statusComments(stack, number) : false),

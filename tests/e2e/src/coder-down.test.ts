@@ -59,7 +59,10 @@ describe('Coder down', () => {
   it('holds comments in order, shows it on the issue, never fails, and goes on by itself when Coder is back', async () => {
     const running = 7501;
     const assignedMeanwhile = 7502;
-    const runningId = await stack.assignReady(running, 'Coder goes down under a running agent');
+    const runningId = await stack.assignUntilReady(
+      running,
+      'Coder goes down under a running agent',
+    );
     const chat = await stack.chatOf(runningId);
     await until(() => stack.coder.watchConnections() >= 1, 'a chat stream');
     const sentBefore = stack.coder.chatMessages(chat.id).length;
@@ -178,7 +181,7 @@ describe('Coder down', () => {
 
   it('a send Coder refuses (a 4xx, not an outage) is failed, and explained on the issue first', async () => {
     const n = 7503;
-    const id = await stack.assignReady(n, 'Coder refuses a message');
+    const id = await stack.assignUntilReady(n, 'Coder refuses a message');
     const chat = await stack.chatOf(id);
     stack.coder.fail({
       method: 'POST',
@@ -204,7 +207,7 @@ describe('Coder down (Coder Tasks)', () => {
 
   it('a send to a Coder task that Coder does not answer waits for Coder and goes out by itself', async () => {
     const n = 7511;
-    const id = await stack.assignReady(n, 'Coder goes down under a Coder task');
+    const id = await stack.assignUntilReady(n, 'Coder goes down under a Coder task');
     const sentBefore = stack.agentTexts(id)?.length ?? 0;
     stack.coder.fail({
       path: /^\/api\//,

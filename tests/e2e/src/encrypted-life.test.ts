@@ -13,6 +13,7 @@ import { seedAgentPull } from '@code-factory/testkit/stack';
 import { temporalAddress, temporalCli } from '@code-factory/testkit/vitest';
 import { stateQuery } from '@code-factory/workflows';
 import { describe, expect, it } from 'vitest';
+import { failAndRerun } from './ci-runs';
 import { suiteStack } from './suite-stack';
 
 const run = promisify(execFile);
@@ -99,7 +100,9 @@ describe('encrypted payloads through a whole issue life', () => {
     // A review comment and the failed run, each with text that must not stay readable.
     const review = { body: secrets.review, path: 'src/a.ts', line: 3, commentId: number * 10 + 1 };
     await send('pull_request_review_comment', agentPull.reviewComment(review));
-    await send('workflow_run', agentPull.runCompleted());
+    await forwarded(2);
+    // Re-run first (`[shepherd] rerun_failed_jobs`), then told with both attempts' logs.
+    await failAndRerun(stack, { runId: number * 10, headSha }, { 'unit tests': 'failure' });
     await forwarded(3);
 
     // The agent got everything in clear: the brief (its prompt) and the three items.

@@ -76,7 +76,7 @@ function sentTo(chatId: string): string[] {
 describe('/agent commands on the issue', () => {
   it('acts on each command, acknowledges it, and never forwards it to the agent', async () => {
     const number = 8101;
-    const name = await stack.assignReady(number, 'Commands');
+    const name = await stack.assignUntilReady(number, 'Commands');
     const chat = await stack.chatOf(name);
     const reacted = (commentId: number) =>
       stack.github.reactions().some((r) => r.commentId === commentId && r.content === '+1');
@@ -138,7 +138,7 @@ describe('/agent stop on Coder Tasks', () => {
 
   it('says a Coder task cannot be interrupted, and forwards nothing', async () => {
     const number = 8103;
-    const name = await tasks.assignReady(number, 'Stop on Tasks');
+    const name = await tasks.assignUntilReady(number, 'Stop on Tasks');
     const { owner, repo } = tasks.issue(number);
     const res = await tasks.deliver(
       'issue_comment',
@@ -170,7 +170,7 @@ describe('/agent commands without an agent', () => {
 describe('pause and resume', () => {
   it('pausing a repository holds its comments and resuming delivers them in order', async () => {
     const number = 8201;
-    const name = await stack.assignReady(number, 'Pause');
+    const name = await stack.assignUntilReady(number, 'Pause');
     const chat = await stack.chatOf(name);
     await statusSays(number, 'is idle');
     const repository = `${stack.repo.owner}/${stack.repo.name}`;
@@ -230,7 +230,7 @@ describe('concurrency limits', () => {
       '.code-factory/config.toml',
       '[limits]\nmax_active_agents = 1\n',
     );
-    const first = await stack.assignReady(8301, 'First', repo);
+    const first = await stack.assignUntilReady(8301, 'First', repo);
     const second = await stack.assign(8302, 'Second', repo);
     await stack.waitForPhase(second, ['queued']);
     await statusSays(8302, 'Queued, 0 ahead', repo);
@@ -256,7 +256,7 @@ describe('installation limit', () => {
 
   it('holds an assignment in another repository of the installation until a slot frees', async () => {
     const other = { owner: limited.repo.owner, name: 'other' };
-    await limited.assignReady(8311, 'First');
+    await limited.assignUntilReady(8311, 'First');
     const second = await limited.assign(8312, 'Second', other);
     await limited.waitForPhase(second, ['queued']);
     const closed = await limited.deliver('issues', samplePayloads.issueClosed(limited.issue(8311)));
@@ -335,7 +335,7 @@ describe('one message per review', () => {
         body: 'A few things.',
         comments,
       });
-      const name = await stack.assignReady(number, 'Review');
+      const name = await stack.assignUntilReady(number, 'Review');
       const chat = await stack.chatOf(name);
       const before = sentTo(chat.id).length;
 

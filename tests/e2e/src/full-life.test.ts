@@ -1,7 +1,7 @@
 /**
  * A whole issue life through the running ingress and worker, for both Coder backends:
  * assign, three comments while the agent starts, a review comment on the agent's pull
- * request, a failed CI run, an edited comment, close. The fakes must have seen exactly the
+ * request, a failed CI run (re-run first, failing again), an edited comment, close. The fakes must have seen exactly the
  * expected calls, in order, nothing twice.
  *
  * Against today's Coder (the fake's `2.39` release) with no backend configured, the
@@ -12,6 +12,7 @@ import { outOfOrder, samplePayloads, until } from '@code-factory/testkit';
 import { seedAgentPull } from '@code-factory/testkit/stack';
 import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { describe, expect, it } from 'vitest';
+import { failAndRerun } from './ci-runs';
 import { suiteStack } from './suite-stack';
 
 const cases = [
@@ -88,7 +89,9 @@ describe.each(cases)(
         agentPull.reviewComment({ ...review, commentId: number * 10 + 7 }),
       );
       await accepted(5);
-      await send('workflow_run', agentPull.runCompleted());
+      // The failed jobs are re-run before the agent hears (`[shepherd] rerun_failed_jobs`,
+      // default 1); the re-run fails too, and the agent gets both attempts.
+      await failAndRerun(stack, { runId: number * 10, headSha }, { 'unit tests': 'failure' });
       await accepted(6);
       const prUrl = `https://github.com/${stack.repo.owner}/${stack.repo.name}/pull/${pr}`;
       if (backend === 'agents') {
@@ -130,13 +133,14 @@ describe.each(cases)(
         'second: keep the old flag',
         'third: add a test',
         'review: rename this variable',
-        'Error: expected 1 to be 2',
+        '### Attempt 2',
         'first (edited): use the v3 API',
       ];
       // Each delivered once, in this order.
       expect(outOfOrder(all, order, true)).toEqual([]);
       expect(all).toContain('File: src/a.ts (line 12)');
       expect(all).toContain('unit tests');
+      expect(all.match(/Error: expected 1 to be 2/g)).toHaveLength(2); // attempts 1 and 2
       expect(all).not.toContain('### lint');
       // The comments that waited for start-up went out together, as one ordered batch.
       const batch = texts.find((t) => /^\d+ updates arrived while you were busy\./.test(t));

@@ -71,7 +71,7 @@ describe('webhook redelivery', () => {
 
   /** An issue whose agent is ready, and the webhook of one comment on it. */
   async function readyWithComment(number: number, title: string, body: string) {
-    const workflowId = await stack.assignReady(number, title);
+    const workflowId = await stack.assignUntilReady(number, title);
     const handle = stack.client.workflow.getHandle(workflowId);
     const comment = samplePayloads.issueComment({
       ...stack.issue(number),

@@ -97,18 +97,33 @@ describe('repo config', () => {
     expect(state.sha).toBe('1'.repeat(40));
   });
 
-  it('ignores pushes to other branches', async () => {
+  it('reads no config from a push to another branch, and skips tags', async () => {
     const { owner, name } = stack.repo;
-    // The repository's workflow exists from the first test; the push must not reach it.
     const repoWorkflow = repositoryWorkflowId(stack.repo);
-    const before = await stack.signalCount(repoWorkflow);
-    const res = await stack.deliver(
+    const before = await stack.client.workflow.getHandle(repoWorkflow).query(repoConfigQuery);
+    // Routed (it may move agent pull requests: the shepherd), never read as the config.
+    const branch = await stack.deliver(
       'push',
-      samplePayloads.push({ owner, repo: name, ref: 'refs/heads/feature' }),
+      samplePayloads.push({ owner, repo: name, ref: 'refs/heads/feature', after: 'f'.repeat(40) }),
     );
-    expect(res.status).toBe(200);
-    expect(res.body).toMatchObject({ ok: true, skipped: 'push not to the default branch' });
-    expect(await stack.signalCount(repoWorkflow)).toBe(before);
+    expect(branch.status).toBe(202);
+    await stack.waitForIdle(repoWorkflow);
+    const after = await stack.client.workflow.getHandle(repoWorkflow).query(repoConfigQuery);
+    expect(after).toEqual(before);
+    expect(
+      stack.github
+        .callsTo('GET', /\/contents\/\.code-factory\/config\.toml$/)
+        .map((c) => c.query.ref),
+    ).not.toContain('f'.repeat(40));
+
+    const signals = await stack.signalCount(repoWorkflow);
+    const tag = await stack.deliver(
+      'push',
+      samplePayloads.push({ owner, repo: name, ref: 'refs/tags/v1' }),
+    );
+    expect(tag.status).toBe(200);
+    expect(tag.body).toMatchObject({ ok: true, skipped: 'push not to a branch' });
+    expect(await stack.signalCount(repoWorkflow)).toBe(signals);
   });
 
   it('serves the JSON Schema for editors', async () => {

@@ -71,7 +71,7 @@ describe.skipIf(skip)('Temporal Web UI shows a task', () => {
   });
 
   it('lists the task under its repository and shows its summary', async () => {
-    const workflowId = await stack.assignReady(ISSUE, TITLE);
+    const workflowId = await stack.assignUntilReady(ISSUE, TITLE);
     const summary = `${DEMO_REPO.owner}/${DEMO_REPO.name}#${ISSUE}: ${TITLE}`;
 
     profile = mkdtempSync(join(tmpdir(), 'ops-chromium-'));

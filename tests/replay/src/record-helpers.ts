@@ -1,5 +1,6 @@
 /** What both history recorders share: where histories go, and waiting. */
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { appendFileSync, existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { until as waitUntil } from '@code-factory/testkit';
 import type { WorkflowHandle } from '@temporalio/client';
@@ -26,21 +27,50 @@ export function until<T>(
   );
 }
 
+/** The hashes that seal the recordings (`sha256sum -c SHA256SUMS` in the folder checks them). */
+export const SUMS_FILE = resolve(HISTORIES_DIR, 'SHA256SUMS');
+
+/** File name → sha256 of every sealed recording. */
+export function sealed(): Map<string, string> {
+  if (!existsSync(SUMS_FILE)) return new Map();
+  const lines = readFileSync(SUMS_FILE, 'utf8').split('\n').filter(Boolean);
+  return new Map(
+    lines.map((line) => {
+      const [hash, file] = line.split(/\s+\*?/);
+      return [file as string, hash as string];
+    }),
+  );
+}
+
+export function sha256(path: string): string {
+  return createHash('sha256').update(readFileSync(path)).digest('hex');
+}
+
 /**
- * `RECORD_SUFFIX=.some-patch` saves `<name>.some-patch.json`: a recording of a newer shape
- * next to the older one, which stays to prove old runs still replay.
+ * Records a workflow's history for the replay test and seals it (a line in SHA256SUMS). A
+ * sealed recording is never written again: a change to the workflow records its new shape
+ * next to it, `RECORD_SUFFIX=.<change id>` saving `<name>.<change id>.json`
+ * (docs/architecture.md#versioning).
  */
 export async function save(base: string, handle: WorkflowHandle): Promise<void> {
   const name = `${base}${process.env.RECORD_SUFFIX ?? ''}`;
   mkdirSync(HISTORIES_DIR, { recursive: true });
+  const seals = sealed();
   // The latest run under `<name>.json`; the runs it continued from (a task continues as new
   // once its agent runs) under `<name>.earlier-<n>.json`, 1 being the one just before it.
   let history = await handle.fetchHistory();
   for (let back = 0; ; back++) {
     const file = back === 0 ? `${name}.json` : `${name}.earlier-${back}.json`;
+    if (seals.has(file)) {
+      throw new Error(
+        `${file} is sealed (SHA256SUMS): record the new shape with RECORD_SUFFIX=.<change id>`,
+      );
+    }
     // The same JSON shape as `temporal workflow show --output json` and the Web UI's download.
     const json = JSON.stringify(JSON.parse(historyToJSON(history)), null, 1);
-    writeFileSync(resolve(HISTORIES_DIR, file), `${json}\n`);
+    const path = resolve(HISTORIES_DIR, file);
+    writeFileSync(path, `${json}\n`);
+    appendFileSync(SUMS_FILE, `${sha256(path)}  ${file}\n`);
     console.log(`recorded ${file}: ${history.events?.length ?? 0} events`);
     const started = history.events?.[0]?.workflowExecutionStartedEventAttributes;
     const previous = started?.continuedExecutionRunId;

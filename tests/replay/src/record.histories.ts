@@ -159,12 +159,17 @@ describe.runIf(RECORD)('record workflow histories', () => {
     await save('task-continue-as-new-last-run', taskHandle(n));
   });
 
-  it('repository: config push, PR review comment and CI failure routed', async () => {
+  it('repository: config push, PR review comment, CI triage, pushes and merge-queue exits routed', async () => {
     const { owner, name } = stack.repo;
     const n = 107;
     const pr = 1107;
     const headSha = 'feed'.padEnd(40, '0');
     const configSha = '1'.repeat(40);
+    // A second issue's pull request takes the shepherd's other events (flake, pushes, dequeues).
+    const other = 108;
+    const otherPr = 1108;
+    const otherSha = 'beef'.padEnd(40, '0');
+    const groupSha = 'e7'.padEnd(40, '0');
     // A repository with a config starts its tasks from the config-aware template.
     stack.coder.addTemplate({ name: 'task-template-config' });
     stack.github.setFile(
@@ -183,20 +188,54 @@ describe.runIf(RECORD)('record workflow histories', () => {
       headRef: `agent/${n}`,
     });
     stack.github.linkIssue(owner, name, pr, n);
-    stack.github.addWorkflowRun({
+    stack.github.addPullRequest({
       owner,
       repo: name,
-      runId: n * 10,
-      headSha,
-      jobs: [{ id: n * 100 + 1, name: 'unit tests', conclusion: 'failure', log: 'FAIL a.test.ts' }],
+      number: otherPr,
+      author: AGENT_LOGIN,
+      headSha: otherSha,
+      headRef: `agent/${other}`,
+      headOwner: owner,
     });
+    stack.github.linkIssue(owner, name, otherPr, other);
+    const failing = (runId: number, sha: string) =>
+      stack.github.addWorkflowRun({
+        owner,
+        repo: name,
+        runId,
+        headSha: sha,
+        jobs: [
+          { id: runId * 10 + 1, name: 'unit tests', conclusion: 'failure', log: 'FAIL a.test.ts' },
+        ],
+      });
+    failing(n * 10, headSha);
+    failing(other * 10, otherSha);
+    failing(other * 10 + 1, groupSha);
+    const completed = (runId: number, sha: string, runAttempt: number, conclusion = 'failure') =>
+      samplePayloads.workflowRunCompleted({
+        owner,
+        repo: name,
+        runId,
+        headSha: sha,
+        pullRequests: [],
+        runAttempt,
+        conclusion: conclusion as 'failure' | 'success',
+      });
+    const reran = (runId: number) =>
+      until(
+        async () => stack.github.runAttempt(owner, name, runId).runAttempt === 2,
+        `re-run ${runId}`,
+      );
 
+    // Pushed to the default branch: the config is stored, then its pull requests are found.
     await send('push', samplePayloads.push({ owner, repo: name, after: configSha }));
     const repoHandle = stack.client.workflow.getHandle(repositoryWorkflowId(stack.repo));
     await until(async () => (await repoHandle.query(repoConfigQuery)).sha === configSha, 'config');
 
     await send('issues', samplePayloads.issueAssigned(issue(n)));
+    await send('issues', samplePayloads.issueAssigned(issue(other)));
     await phase(n, ['ready']);
+    await phase(other, ['ready']);
     await send(
       'pull_request_review_comment',
       samplePayloads.reviewComment({
@@ -210,19 +249,50 @@ describe.runIf(RECORD)('record workflow histories', () => {
       }),
     );
     await forwarded(n, 1);
+    // Failed, re-run, failed again: told once with both attempts.
+    await send('workflow_run', completed(n * 10, headSha, 1));
+    await reran(n * 10);
+    stack.github.completeRerun(owner, name, n * 10, { 'unit tests': 'failure' });
+    await send('workflow_run', completed(n * 10, headSha, 2));
+    await forwarded(n, 2);
+
+    // Failed, re-run, passed: a flake.
+    await send('workflow_run', completed(other * 10, otherSha, 1));
+    await reran(other * 10);
+    stack.github.completeRerun(owner, name, other * 10);
+    await send('workflow_run', completed(other * 10, otherSha, 2, 'success'));
+    await until(async () => (await state(other)).shepherd.flakes.length === 1, 'the flake');
+    // A push to the pull request's own branch, then its merge-queue exit (group, then reason).
     await send(
-      'workflow_run',
-      samplePayloads.workflowRunCompleted({
+      'push',
+      samplePayloads.push({ owner, repo: name, ref: `refs/heads/agent/${other}`, after: otherSha }),
+    );
+    await send(
+      'merge_group',
+      samplePayloads.mergeGroup({
         owner,
         repo: name,
-        runId: n * 10,
-        headSha,
-        pullRequests: [],
+        action: 'destroyed',
+        reason: 'dequeued',
+        prNumber: otherPr,
+        headSha: groupSha,
       }),
     );
-    await forwarded(n, 2);
+    await forwarded(other, 1);
+    await send(
+      'pull_request',
+      samplePayloads.pullRequestDequeued({
+        owner,
+        repo: name,
+        prNumber: otherPr,
+        reason: 'CI_FAILURE',
+      }),
+    );
+    await stack.waitForIdle(repositoryWorkflowId(stack.repo));
+    await stack.waitForIdle(stack.taskName(other));
     // The repository workflow never completes: its history is recorded while it runs.
     await save('repository-config-and-routing', repoHandle);
+    await close(other);
     await close(n);
     await save('task-pr-review-and-ci', taskHandle(n));
   });

@@ -1,7 +1,9 @@
 /**
- * Replay safety (docs/gotchas.md#replay-and-bad-input): every recorded history in packages/workflows/test/fixtures/histories
- * must replay against the worker's current workflow bundle without a determinism error. A
- * change that alters the command sequence of old runs fails here; guard it with `patched()`.
+ * Replay safety (docs/gotchas.md#replay-and-bad-input): every recorded history in
+ * packages/workflows/test/fixtures/histories (the 1.0 baseline and the recordings of each
+ * change since) must replay against the worker's current workflow bundle without a
+ * determinism error. A change that alters the command sequence of old runs fails here unless
+ * it follows the versioning policy (docs/architecture.md#versioning; policy.test.ts).
  *
  * The histories are recorded with
  *   RECORD_HISTORIES=1 pnpm exec vitest run --config tests/replay/vitest.record.config.ts
@@ -55,11 +57,22 @@ describe('recorded histories replay against the current workflow code', () => {
   it('has recorded histories of both workflow kinds and the main paths', () => {
     expect(files.some((f) => f.startsWith('task-'))).toBe(true);
     expect(files.some((f) => f.startsWith('repository-'))).toBe(true);
-    expect(files).toContain('task-continue-as-new-first-run.json');
-    expect(files).toContain('task-continue-as-new-last-run.json');
-    // Patch continue-after-start: the start-up run and the run it continued into.
-    expect(files).toContain('task-agents-live-close.continue-after-start.earlier-1.json');
-    expect(files).toContain('task-agents-live-close.continue-after-start.json');
+    expect(files.some((f) => f.startsWith('slots-'))).toBe(true);
+    expect(files.some((f) => f.startsWith('agent-watch-'))).toBe(true);
+    // One per kind of life: Coder Tasks, Coder Agents with pushes (closed while busy; a
+    // start-up run and the run it continued into), budget and retry, fleet controls, Coder down.
+    for (const life of [
+      'task-assign-ready-close.json',
+      'task-continue-as-new-first-run.json',
+      'task-agents-live-close.json',
+      'task-agents-continued-comment-close.earlier-1.json',
+      'task-agents-continued-comment-close.json',
+      'task-agents-budget-retry-close.json',
+      'task-fleet-queued-paused-commands-release.json',
+      'task-agents-coder-down-deliver.json',
+    ]) {
+      expect(files).toContain(life);
+    }
   });
 
   it.each(files)('%s replays without a determinism error', (file) => {

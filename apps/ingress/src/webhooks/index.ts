@@ -6,6 +6,8 @@
 import type { WebhookHandler } from './handler';
 import { issueComment } from './issue-comment';
 import { issues } from './issues';
+import { mergeGroup } from './merge-group';
+import { pullRequest } from './pull-request';
 import { pullRequestReview } from './pull-request-review';
 import { pullRequestReviewComment } from './pull-request-review-comment';
 import { push } from './push';
@@ -18,4 +20,6 @@ export const WEBHOOK_HANDLERS: readonly WebhookHandler[] = [
   pullRequestReview,
   workflowRun,
   push,
+  pullRequest,
+  mergeGroup,
 ];

@@ -1,4 +1,11 @@
-/** `push`: a push to the default branch may change `.code-factory/config.toml`. */
+/**
+ * `push`: a push to a branch moves the agent pull requests based on it (`base`) or made from
+ * it (`head`); the repository workflow finds them and the task asks whether each still merges.
+ * A push to the default branch is a `config.push` (it may change `.code-factory/config.toml`,
+ * which is stored from there) that is routed the same way; any other branch's is a
+ * `route.push`. Payload: https://docs.github.com/en/webhooks/webhook-events-and-payloads#push
+ * (`ref`, `after`, `created`, `deleted`, and at most 20 `commits` with their files).
+ */
 import { z } from 'zod';
 import { webhook } from './handler';
 
@@ -11,6 +18,7 @@ const Commit = z.object({
 const Payload = z.object({
   ref: z.string(),
   after: z.string(),
+  created: z.boolean().optional(),
   deleted: z.boolean().optional(),
   repository: z.object({ default_branch: z.string().min(1) }),
   commits: z.array(Commit).nullish(),
@@ -18,36 +26,55 @@ const Payload = z.object({
 
 /** GitHub lists at most this many commits in a push payload; more means we cannot tell. */
 const PUSH_COMMITS_LISTED = 20;
+/** `pr.moved` carries at most this many files; a longer list is left out (the task reads them). */
+const MAX_FILES = 300;
 const CONFIG_FILE = '.code-factory/config.toml';
 const ZERO_SHA = /^0+$/;
+const BRANCH_REF = /^refs\/heads\/(.+)$/;
+/** The merge queue's own branches (`gh-readonly-queue/<base>/pr-<n>-<sha>`): no pull request's. */
+const MERGE_QUEUE_BRANCH = /^gh-readonly-queue\//;
 
-/** Whether the pushed commits change the config file; undefined when the payload cannot tell. */
-function touchesConfig(commits: z.infer<typeof Commit>[] | null | undefined) {
+/** The files the pushed commits change; undefined when the payload cannot list them all. */
+function pushedFiles(commits: z.infer<typeof Commit>[] | null | undefined): string[] | undefined {
   if (!commits || commits.length === 0 || commits.length >= PUSH_COMMITS_LISTED) return undefined;
-  return commits.some((c) =>
-    [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])].includes(CONFIG_FILE),
+  const files = new Set(
+    commits.flatMap((c) => [...(c.added ?? []), ...(c.modified ?? []), ...(c.removed ?? [])]),
   );
+  return files.size <= MAX_FILES ? [...files] : undefined;
 }
 
 export const push = webhook({
   event: 'push',
   payload: Payload,
   classify(pushed, _ctx, base) {
-    if (pushed.ref !== `refs/heads/${pushed.repository.default_branch}`) {
-      return { action: 'skip', reason: 'push not to the default branch' };
-    }
+    const branch = BRANCH_REF.exec(pushed.ref)?.[1];
+    if (branch === undefined) return { action: 'skip', reason: 'push not to a branch' };
     if (pushed.deleted === true || ZERO_SHA.test(pushed.after)) {
       return { action: 'skip', reason: 'push deletes the branch' };
     }
-    const touches = touchesConfig(pushed.commits);
+    const files = pushedFiles(pushed.commits);
+    const listed = files !== undefined ? { files } : {};
+    if (branch === pushed.repository.default_branch) {
+      return {
+        action: 'route',
+        event: {
+          ...base,
+          kind: 'config.push',
+          sha: pushed.after,
+          ...(files !== undefined ? { touchesConfig: files.includes(CONFIG_FILE) } : {}),
+          branch,
+          ...listed,
+        },
+      };
+    }
+    if (MERGE_QUEUE_BRANCH.test(branch)) {
+      return { action: 'skip', reason: 'push to a merge queue branch' };
+    }
+    // A branch that did not exist has no pull request on it yet.
+    if (pushed.created === true) return { action: 'skip', reason: 'push creates the branch' };
     return {
       action: 'route',
-      event: {
-        ...base,
-        kind: 'config.push',
-        sha: pushed.after,
-        ...(touches !== undefined ? { touchesConfig: touches } : {}),
-      },
+      event: { ...base, kind: 'route.push', sha: pushed.after, branch, ...listed },
     };
   },
 });

@@ -4,7 +4,7 @@ import { classify } from '../classify';
 import { common, ctx } from '../classify-fixtures';
 
 describe('workflow_run.completed', () => {
-  it('routes failures', () => {
+  it('routes failures with their attempt', () => {
     const payload = samplePayloads.workflowRunCompleted({
       runId: 99,
       headSha: 'f'.repeat(40),
@@ -25,8 +25,30 @@ describe('workflow_run.completed', () => {
           headSha: 'f'.repeat(40),
         },
         headBranch: 'fix-42',
+        attempt: 1,
       },
     });
+  });
+
+  it('routes a re-run that failed again with its attempt', () => {
+    const payload = samplePayloads.workflowRunCompleted({ runAttempt: 2 });
+    const decision = classify('workflow_run', payload, ctx);
+    expect(decision).toMatchObject({ action: 'route', event: { kind: 'route.ci', attempt: 2 } });
+    expect((decision as { event: object }).event).not.toHaveProperty('conclusion');
+  });
+
+  it('routes a re-run that passed: it may end a flake', () => {
+    const payload = samplePayloads.workflowRunCompleted({ conclusion: 'success', runAttempt: 2 });
+    expect(classify('workflow_run', payload, ctx)).toMatchObject({
+      action: 'route',
+      event: { kind: 'route.ci', attempt: 2, conclusion: 'success' },
+    });
+  });
+
+  it('reads a payload without run_attempt as the first attempt', () => {
+    const payload = samplePayloads.workflowRunCompleted();
+    delete (payload.workflow_run as { run_attempt?: number }).run_attempt;
+    expect(classify('workflow_run', payload, ctx)).toMatchObject({ event: { attempt: 1 } });
   });
 
   it('routes fork runs without pull requests too', () => {
@@ -37,9 +59,28 @@ describe('workflow_run.completed', () => {
     });
   });
 
-  it.each(['success', 'cancelled'] as const)('skips %s', (conclusion) => {
-    const payload = samplePayloads.workflowRunCompleted({ conclusion });
-    expect(classify('workflow_run', payload, ctx)).toMatchObject({ action: 'skip' });
+  it('skips a first attempt that succeeded', () => {
+    const payload = samplePayloads.workflowRunCompleted({ conclusion: 'success' });
+    expect(classify('workflow_run', payload, ctx)).toEqual({
+      action: 'skip',
+      reason: 'workflow run succeeded on its first attempt',
+    });
+  });
+
+  it.each(['cancelled', 'skipped', 'timed_out'] as const)('skips %s', (conclusion) => {
+    const payload = samplePayloads.workflowRunCompleted({ conclusion, runAttempt: 2 });
+    expect(classify('workflow_run', payload, ctx)).toEqual({
+      action: 'skip',
+      reason: `workflow run concluded ${conclusion}`,
+    });
+  });
+
+  it('names a bad run_attempt', () => {
+    const payload = samplePayloads.workflowRunCompleted({ runAttempt: 0 });
+    expect(classify('workflow_run', payload, ctx)).toMatchObject({
+      action: 'invalid',
+      field: 'workflow_run.run_attempt',
+    });
   });
 
   it('skips runs that are not completed', () => {

@@ -1,6 +1,11 @@
 /**
  * `workflow_run`: a failed CI run goes to the repository workflow, which finds the agent's
- * pull requests at the run's commit and their issues (or a failed-run hook of the config).
+ * pull requests at the run's commit and their issues (or a failed-run hook of the config),
+ * and re-runs the failed jobs before it tells the agent (`[shepherd] rerun_failed_jobs`). A
+ * run that succeeds on a later attempt goes there too: the jobs that failed before and pass
+ * now are flakes. `run_attempt` counts from 1 ("Get a workflow run",
+ * https://docs.github.com/en/rest/actions/workflow-runs#get-a-workflow-run; the payload:
+ * https://docs.github.com/en/webhooks/webhook-events-and-payloads#workflow_run).
  */
 import { z } from 'zod';
 import { positiveInt, webhook } from './handler';
@@ -14,6 +19,7 @@ const Payload = z.object({
     head_sha: z.string().min(7),
     head_branch: z.string().nullish(),
     conclusion: z.string().nullish(),
+    run_attempt: positiveInt.default(1),
     pull_requests: z.array(z.object({ number: positiveInt })),
   }),
 });
@@ -23,10 +29,14 @@ export const workflowRun = webhook({
   actions: ['completed'],
   payload: Payload,
   classify({ workflow_run: run }, _ctx, base) {
-    if (run.conclusion !== 'failure') {
+    const rerunPassed = run.conclusion === 'success' && run.run_attempt > 1;
+    if (run.conclusion !== 'failure' && !rerunPassed) {
       return {
         action: 'skip',
-        reason: `workflow run concluded ${run.conclusion ?? 'without conclusion'}`,
+        reason:
+          run.conclusion === 'success'
+            ? 'workflow run succeeded on its first attempt'
+            : `workflow run concluded ${run.conclusion ?? 'without conclusion'}`,
       };
     }
     return {
@@ -43,6 +53,8 @@ export const workflowRun = webhook({
           headSha: run.head_sha,
         },
         headBranch: run.head_branch ?? '',
+        attempt: run.run_attempt,
+        ...(rerunPassed ? { conclusion: 'success' as const } : {}),
       },
     };
   },

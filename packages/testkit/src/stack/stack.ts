@@ -288,7 +288,11 @@ export async function startStack(options: StackOptions = {}) {
     issue,
     assign,
     /** `assign`, then waits until the agent is ready; returns the workflow ID. */
-    async assignReady(issueNumber: number, title: string, other: Repo = repo): Promise<string> {
+    async assignUntilReady(
+      issueNumber: number,
+      title: string,
+      other: Repo = repo,
+    ): Promise<string> {
       const workflowId = await assign(issueNumber, title, other);
       await waitFor(workflowId, (s) => s.phase === 'ready');
       return workflowId;

@@ -1,0 +1,124 @@
+/**
+ * Fleet controls beside the loop: `/agent` commands in order, status refreshes (pause,
+ * resume) and stuck reminders. Ordinary activities only (local ones are the loop's); a
+ * command acts at once, even while the loop waits on a start or a paused queue.
+ */
+import {
+  COMMAND_REACTION,
+  COMMAND_REPLIES,
+  commandHelp,
+  NO_AGENT_REPLY,
+  NOTHING_TO_RETRY_REPLY,
+  STOP_ON_TASKS_REPLY,
+  stuckReminder,
+} from '@code-factory/messages';
+import { condition, log } from '@temporalio/workflow';
+import type { PendingCommand } from '../state';
+import { retry } from '../task/handlers';
+import { acts, coderOptions, githubOptions } from '../task/options';
+import type { TaskRun } from '../task/run';
+import { refreshStatus } from './status';
+
+export class ControlLane {
+  /** A command is being acted on (a run must not end under it). */
+  busy = false;
+  /** `/agent release`: the close that follows ends the agent, not the issue. */
+  released = false;
+
+  constructor(private readonly run: TaskRun) {}
+
+  async lane(): Promise<void> {
+    const { run } = this;
+    const { task } = run;
+    for (;;) {
+      await condition(
+        () =>
+          task.closeRequested ||
+          task.fleet.commandsWaiting > 0 ||
+          task.live.refreshDue ||
+          task.fleet.reminderWaiting,
+      );
+      if (task.closeRequested) return;
+      const command = task.fleet.nextCommand();
+      if (command) {
+        this.busy = true;
+        try {
+          await this.#command(command);
+        } finally {
+          this.busy = false;
+        }
+        continue;
+      }
+      const reminder = task.fleet.takeReminder();
+      if (reminder) {
+        await run.inLane(() => run.tryPost(stuckReminder(reminder.phase, reminder.since)));
+        continue;
+      }
+      if (task.live.refreshDue) await run.inLane(() => refreshStatus(run));
+    }
+  }
+
+  /** One `/agent` command: 👍, the action, and one short reply (the flood rule allowing). */
+  async #command(command: PendingCommand): Promise<void> {
+    const { run } = this;
+    const { task } = run;
+    const { parsed } = command;
+    log.info('command', { parsed, author: command.author, commentId: command.commentId });
+    try {
+      await acts.reactToComment.executeWithOptions(
+        { ...githubOptions, summary: `👍 on command ${command.commentId}` },
+        [{ ...command, issueNumber: run.input.issueNumber, content: COMMAND_REACTION }],
+      );
+    } catch (err) {
+      log.warn('could not react to a command', { error: `${err}` });
+    }
+    let reply: string;
+    let release = false;
+    if (!('command' in parsed)) reply = commandHelp(parsed);
+    else if (parsed.command === 'stop') reply = await this.#stop();
+    else if (parsed.command === 'retry') {
+      if (task.parked) {
+        retry(run);
+        reply = COMMAND_REPLIES.retry;
+      } else reply = NOTHING_TO_RETRY_REPLY;
+    } else if (parsed.command === 'status') {
+      if (task.state.statusComment.id === null && !task.state.agent) reply = NO_AGENT_REPLY;
+      else {
+        await refreshStatus(run);
+        reply = COMMAND_REPLIES.status;
+      }
+    } else if (!task.state.agent && !task.state.assignment) {
+      reply = NO_AGENT_REPLY;
+    } else {
+      reply = COMMAND_REPLIES.release;
+      release = true;
+    }
+    if (task.fleet.replyDue(parsed, Date.now())) {
+      await run.tryPost(`@${command.author} ${reply}`, command.installationId);
+    }
+    if (release) {
+      // Like a close of the issue, but the issue stays open: the agent is stopped, the slots
+      // are given back and this workflow completes (a new assignment starts a new one).
+      this.released = true;
+      task.requestClose(`released by @${command.author}`);
+      run.cancelWork();
+    }
+  }
+
+  /** `/agent stop`: interrupts a chat's turn (Coder Tasks cannot be interrupted). */
+  async #stop(): Promise<string> {
+    const agent = this.run.task.state.agent;
+    if (!agent) return NO_AGENT_REPLY;
+    if (agent.backend !== 'agents') return STOP_ON_TASKS_REPLY;
+    try {
+      await acts.interruptAgent.executeWithOptions(
+        { ...coderOptions, summary: `interrupt ${agent.name} (/agent stop)` },
+        [{ agent }],
+      );
+      return COMMAND_REPLIES.stop;
+    } catch (err) {
+      log.warn('could not interrupt the agent', { error: `${err}` });
+      return 'The agent could not be interrupted just now; the operators can see why.';
+    }
+  }
+}

@@ -1,0 +1,44 @@
+/**
+ * The close: what waits is dropped, the lanes end, the agent is stopped, the status comment
+ * says so and the slots go back. The issue is closed whatever Coder or GitHub say now: a
+ * clean-up call that still fails after its retries is logged and counted.
+ */
+import { log } from '@temporalio/workflow';
+import { acts, coderOptions } from '../task/options';
+import type { TaskRun } from '../task/run';
+import { releaseSlots } from './slots';
+
+export async function close(run: TaskRun, lanes: Promise<void>[]): Promise<void> {
+  const { task } = run;
+  const wasClosing = task.phase === 'closing';
+  const dropped = task.close();
+  if (!wasClosing) run.publishPhase();
+  if (dropped) log.info('dropped queued items on close', { dropped });
+  await Promise.all(lanes);
+  const agent = task.state.agent;
+  if (agent) {
+    await cleanUp(run, 'stop agent', () =>
+      acts.stopAgent.executeWithOptions({ ...coderOptions, summary: `stop agent ${agent.name}` }, [
+        { agent },
+      ]),
+    );
+    await cleanUp(run, 'status comment', () =>
+      run.showStatus({
+        state: run.control.released ? 'released' : 'completed',
+        pullRequestUrl: task.state.pullRequestUrl ?? undefined,
+      }),
+    );
+  }
+  await releaseSlots(run);
+  task.closed();
+  run.publishPhase();
+}
+
+async function cleanUp(run: TaskRun, what: string, step: () => Promise<unknown>): Promise<void> {
+  try {
+    await step();
+  } catch (err) {
+    run.task.cleanupFailed();
+    log.error('clean-up step failed; the task closes anyway', { step: what, error: `${err}` });
+  }
+}

@@ -1,0 +1,48 @@
+import type { Due } from '../lanes/shepherd';
+import type { TaskLifecycle } from '../state';
+
+const REMINDERS: Record<Due['what'], string> = {
+  review: 'a review is requested if nobody reviews the pull request',
+  waiting: 'the assigner is reminded that the agent waits for them in Coder',
+  idle: 'the idle agent is released (`shepherd.release_after_idle`)',
+};
+
+/**
+ * The "current details" shown in the Web UI: what this workflow is doing or waiting for,
+ * and the next shepherd reminder due (`due`).
+ */
+export function describe(task: TaskLifecycle, due: Due | null = null): string {
+  const s = task.state;
+  // The title too: continued runs have no static summary (the SDK cannot pass it on).
+  const title = s.assignment?.issue.title;
+  const lines = [
+    `**${task.repository.owner}/${task.repository.name}#${task.issueNumber}**${title ? `: ${title}` : ''} · phase **${s.phase}**`,
+  ];
+  if (s.agent) lines.push(`Agent: [${s.agent.name}](${s.agent.url}) (${s.agent.backend})`);
+  if (s.inbox.length) lines.push(`Waiting to forward: ${s.inbox.length} item(s)`);
+  const failure = s.failure;
+  if (s.phase === 'waiting-for-coder') {
+    const down = s.coderDown;
+    lines.push(
+      `Waiting for Coder${down ? ` since ${down.since}` : ''} (step: ${failure?.step}): ${failure?.message ?? ''}`,
+    );
+    if (down) {
+      lines.push(
+        `Next try at ${new Date(down.nextProbeAt).toISOString()} (${down.failedProbes} tries found Coder still down). It goes on by itself; the \`retry\` update tries now.`,
+      );
+    }
+  } else if (task.parked) {
+    lines.push(`Failed step: ${failure?.step}. ${failure?.message ?? ''}`);
+    lines.push('Retry with the `retry` update, or close the task.');
+  }
+  lines.push(
+    `Forwarded: ${s.counts.forwardedItems} item(s) in ${s.counts.forwardedMessages} message(s)`,
+  );
+  const sh = s.shepherd;
+  if (sh.conflict)
+    lines.push(`Merge conflict with \`${sh.conflict.base}\` (#${sh.conflict.pullRequest})`);
+  if (sh.threads)
+    lines.push(`Review threads: ${sh.threads.open} open, ${sh.threads.resolved} resolved`);
+  if (due) lines.push(`Next reminder at ${new Date(due.at).toISOString()}: ${REMINDERS[due.what]}`);
+  return lines.join('\n');
+}

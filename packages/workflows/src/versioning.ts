@@ -1,0 +1,57 @@
+/**
+ * How the workflows change after 1.0 (the policy: docs/architecture.md#versioning). A change to
+ * a workflow's commands (an activity, timer, signal, child, search-attribute upsert or
+ * continue-as-new added, removed or reordered) is made behind `patched` with its id here,
+ * next to a recording of the new shape; the old recordings stay as they are and keep replaying.
+ * `tests/replay/src/policy.test.ts` holds the code, this list and the recordings to it.
+ *
+ * The life of an entry:
+ * - `patched`: the code asks `patched` with the id and keeps the old branch.
+ * - `deprecated`: no open run started before `deployedAt` (a visibility query says so): the
+ *   old branch goes and the code calls `deprecatePatch` with it.
+ * - `retired`: the namespace's retention has passed since it was deprecated: the call goes
+ *   too, and so do the recordings of the old shape (listed in `retiredRecordings`).
+ */
+export interface WorkflowChange {
+  /** The id the code asks `patched` and `deprecatePatch` with: kebab-case, never reused. */
+  id: string;
+  /** The workflow type whose commands change. */
+  workflow: string;
+  /** What changed, in a sentence. */
+  change: string;
+  state: 'patched' | 'deprecated' | 'retired';
+  /** When the first worker with the change was deployed (ISO date); null until it is. */
+  deployedAt: string | null;
+  /** Recordings (file names in the histories folder) of the new shape. */
+  recordings: string[];
+  /** Recordings of the old shape removed when the entry retired. */
+  retiredRecordings?: string[];
+}
+
+/** Release 1.0 of the workflow shapes: every recording before it was replaced, no patch left. */
+export const BASELINE = '1.0';
+
+/** Changes since 1.0, oldest first. */
+export const WORKFLOW_CHANGES: readonly WorkflowChange[] = [
+  {
+    id: 'shepherd-lanes',
+    workflow: 'taskWorkflow',
+    change:
+      'A lane reads the review threads (on a review, and when the agent goes idle) and keeps durable timers for the review, waiting and idle reminders; asked at run start.',
+    state: 'patched',
+    deployedAt: null,
+    recordings: [
+      'task-shepherd-life.shepherd-lanes.earlier-1.json',
+      'task-shepherd-life.shepherd-lanes.json',
+    ],
+  },
+  {
+    id: 'repository-shepherd',
+    workflow: 'repositoryWorkflow',
+    change:
+      'A failed run of an agent pull request has its failed jobs re-run (rerunFailedJobs) before the agent is told, a re-run that passes signals ci.flaked (flakyJobs); branch pushes signal pr.moved to the pull requests they move (agentPullRequestsOnBranch, after a config push too); merge-queue exits signal pr.dequeued (linkedIssues, agentPullRequest, failedChecksAt).',
+    state: 'patched',
+    deployedAt: null,
+    recordings: ['repository-config-and-routing.repository-shepherd.json'],
+  },
+];
