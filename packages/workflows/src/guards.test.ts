@@ -28,22 +28,17 @@ const run = {
   headSha: 'c0ffee0',
 };
 
+const assigned = {
+  ...base,
+  issueNumber: 1,
+  kind: 'issue.assigned',
+  issue: { title: 'T', url: 'https://github.com/acme/widgets/issues/1' },
+  sender: { login: 'lead', id: 1 },
+};
+
 const taskEvents: Record<string, unknown> = {
-  assigned: {
-    ...base,
-    issueNumber: 1,
-    kind: 'issue.assigned',
-    issue: { title: 'T', url: 'https://github.com/acme/widgets/issues/1' },
-    sender: { login: 'lead', id: 1 },
-  },
-  assignedByConfig: {
-    ...base,
-    issueNumber: 1,
-    kind: 'issue.assigned',
-    issue: { title: 'T', url: 'https://github.com/acme/widgets/issues/1' },
-    sender: { login: 'app[bot]', id: 9 },
-    origin: 'repo-config',
-  },
+  assigned,
+  assignedByConfig: { ...assigned, sender: { login: 'app[bot]', id: 9 }, origin: 'repo-config' },
   closed: { ...base, issueNumber: 1, kind: 'issue.closed', sender: { login: 'lead', id: 1 } },
   comment: { ...base, issueNumber: 1, ...comment },
   commentPlain: {
