@@ -9,7 +9,6 @@
  * details still name the issue, and both runs replay against the current bundle.
  */
 import { samplePayloads, until } from '@code-factory/testkit';
-import { AGENT_LOGIN, LEAD } from '@code-factory/testkit/stack';
 import { workflowsPath } from '@code-factory/worker';
 import { stateQuery } from '@code-factory/workflows';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
@@ -25,14 +24,7 @@ describe('lean forward path', () => {
     },
   });
 
-  const issue = (issueNumber: number) => ({
-    owner: stack.repo.owner,
-    repo: stack.repo.name,
-    issueNumber,
-    sender: LEAD.login,
-    senderId: LEAD.id,
-    assignee: AGENT_LOGIN,
-  });
+  const issue = (issueNumber: number) => stack.issue(issueNumber);
 
   it('forwards a comment with no activity task, and replays the runs it continued from', async () => {
     const n = 71;

@@ -133,11 +133,14 @@ export async function startStack(options: StackOptions = {}) {
   const mode = options.worker ?? 'in-process';
   let inProcess: InProcessWorker | undefined;
   let child: WorkerProcess | undefined;
+  /** A worker process of this stack on the shared workflow bundle (await its `ready`). */
+  const spawnWorkerProcess = async () =>
+    spawnWorker({ ...workerEnv, WORKFLOW_BUNDLE_PATH: await workflowBundlePath() });
   const startWorker = async () => {
     if (mode === 'in-process') {
       inProcess = await startInProcessWorker({ env: workerEnv, client, ...options.workerHooks });
     } else if (mode === 'child') {
-      child = spawnWorker({ ...workerEnv, WORKFLOW_BUNDLE_PATH: await workflowBundlePath() });
+      child = await spawnWorkerProcess();
       await child.ready;
     }
   };
@@ -218,12 +221,12 @@ export async function startStack(options: StackOptions = {}) {
     });
   };
   /** Parameters of `samplePayloads` for an issue of the stack's repository, sent by LEAD. */
-  const issue = (issueNumber: number) => ({
+  const issue = (issueNumber: number, sender: { login: string; id: number } = LEAD) => ({
     owner: repo.owner,
     repo: repo.name,
     issueNumber,
-    sender: LEAD.login,
-    senderId: LEAD.id,
+    sender: sender.login,
+    senderId: sender.id,
     assignee: AGENT_LOGIN,
   });
   /** The in-process worker's dependencies (its GitHub App, Coder backends, timings). */
@@ -276,6 +279,8 @@ export async function startStack(options: StackOptions = {}) {
     workerDeps,
     /** The worker process, when the stack runs one (`worker: 'child'`). */
     workerProcess: () => child,
+    /** Another worker process of this stack (e.g. a second one, or one the test kills). */
+    spawnWorker: spawnWorkerProcess,
     /**
      * This stack's repository: its owner is unique per stack, because tests share one Temporal
      * server and a repository's workflow (ID `repo-owner/name`) must not be shared by stacks.
