@@ -273,29 +273,19 @@ describe('fake Coder: Chats API (2.38, hand-driven clock)', () => {
   });
 
   it('answers 404 Route not found on every chats route when Coder Agents is off', async () => {
-    const { json: chat } = await createChat();
-    coder.setChatsEnabled(false);
-    expect(await api('GET', CHATS)).toEqual({
+    const off = coderApi(createFakeCoder({ chatsEnabled: false }));
+    expect(await off('GET', CHATS)).toEqual({
       status: 404,
       json: { message: 'Route not found.' },
     });
-    expect((await createChat()).status).toBe(404);
-    expect((await api('GET', `${CHATS}/${chat.id}`)).status).toBe(404);
-    expect((await api('GET', `${CHATS}/watch`)).status).toBe(404);
-    expect((await api('GET', '/api/v2/users/me')).status).toBe(200);
+    expect((await off('POST', CHATS, {})).status).toBe(404);
+    expect((await off('GET', `${CHATS}/${crypto.randomUUID()}`)).status).toBe(404);
+    expect((await off('GET', `${CHATS}/watch`)).status).toBe(404);
+    expect((await off('GET', '/api/v2/users/me')).status).toBe(200);
 
-    const off = createFakeCoder({ chatsEnabled: false, release: '2.37' });
+    const old = createFakeCoder({ chatsEnabled: false, release: '2.37' });
     for (const path of ['/api/v2/chats', '/api/experimental/chats']) {
-      expect((await coderApi(off)('GET', path)).status).toBe(404);
+      expect((await coderApi(old)('GET', path)).status).toBe(404);
     }
-  });
-
-  it('still accepts the old chatPendingMs timing and ignores it', async () => {
-    const old = createFakeCoder({ timings: { chatPendingMs: 1_000, chatRunningMs: 10 } });
-    const res = await coderApi(old)('POST', CHATS, {
-      organization_id: old.defaultOrganization.id,
-      content: [{ type: 'text', text: 'x' }],
-    });
-    expect(res.json.status).toBe('running');
   });
 });

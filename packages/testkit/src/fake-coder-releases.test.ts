@@ -108,7 +108,7 @@ describe('fake Coder releases', () => {
   });
 
   it('refuses owner_id: 403 without site-owner rights, 400 nil / non-member / unknown', async () => {
-    const plain = createFakeCoder({ tokenUserIsOwner: false });
+    const plain = createFakeCoder({ tokenUserRole: 'member' });
     const bob = plain.addUser({ username: 'bob' });
     const refused = await coderApi(plain)(
       'POST',
@@ -147,7 +147,9 @@ describe('fake Coder releases', () => {
     const aliceKey = await mint(fake, 'alice');
     await mint(fake, alice.id, 'second');
     await mint(fake, 'me', 'mine');
-    expect(fake.mintedTokens()).toEqual([
+    expect(
+      fake.keys().map(({ userId, username, tokenName }) => ({ userId, username, tokenName })),
+    ).toEqual([
       { userId: alice.id, username: 'alice', tokenName: 'code-factory' },
       { userId: alice.id, username: 'alice', tokenName: 'second' },
       { userId: fake.tokenUser.id, username: 'admin', tokenName: 'mine' },
@@ -217,7 +219,7 @@ describe('fake Coder releases', () => {
     expect((await asAlice('POST', `/api/v2/chats/${mine.json.id}/interrupt`)).status).toBe(404);
 
     // A plain member does not see other users' keys (404); fake-coder-keys.test.ts has more.
-    const plain = createFakeCoder({ tokenUserIsOwner: false });
+    const plain = createFakeCoder({ tokenUserRole: 'member' });
     plain.addUser({ username: 'carol' });
     const refused = await coderApi(plain)('POST', '/api/v2/users/carol/keys/tokens', {
       lifetime: 1e9,

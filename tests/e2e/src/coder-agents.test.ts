@@ -267,7 +267,7 @@ describe.each([
   {
     what: 'a plain member’s token, which sees no other user',
     release: '2.39',
-    coderOptions: { tokenUserIsOwner: false },
+    coderOptions: { tokenUserRole: 'member' },
     says: 'is not an Owner or user admin',
   },
   {

@@ -60,13 +60,6 @@ export interface ChatDiff {
   remote_origin?: string;
 }
 
-/** The Chats API cost of a chat tree (2.39 `GET /chats/{chat}/cost`). */
-export interface ChatCost {
-  totalCostMicros: number;
-  requestCount: number;
-  unpricedRequestCount: number;
-}
-
 /** codersdk.ChatWatchEventKind (context_dirty is not modelled). */
 export type ChatWatchEventKind =
   | 'created'
@@ -112,7 +105,6 @@ export interface ChatRecord {
   primaryDiff: ChatDiff | null;
   /** The 2.39 Coder Project the chat belongs to. */
   projectId: string | null;
-  cost: ChatCost;
   /** Running but waiting for a concurrent agent slot (no progress until one frees). */
   queuedForCapacity: boolean;
   /** User messages, the first prompt included, in the order they were sent. */
@@ -208,7 +200,6 @@ export class ChatsState {
       diffs: [],
       primaryDiff: null,
       projectId: input.projectId ?? null,
-      cost: { totalCostMicros: 0, requestCount: 0, unpricedRequestCount: 0 },
       queuedForCapacity: false,
       messages: [],
       queue: [],

@@ -19,7 +19,7 @@
  *   `diff_status_change` (the kind keeps its name). Modelled on 2.39 only, because the v2.39
  *   pages are where we saw them: `q=status:` on the list, the per-chat queue limit
  *   (chatd Limits.MaxQueuedMessagesPerChat, `--chat-max-queued-messages-per-chat`), Coder
- *   Projects (early access, `/api/experimental/chats/projects`), `GET /chats/{chat}/cost`.
+ *   Projects (early access, `/api/experimental/chats/projects`).
  * Paths that a release does not mount answer httpapi.RouteNotFound (404 "Route not found.").
  */
 export type CoderRelease = '2.39' | '2.38' | 'current' | '2.37' | '2.36';

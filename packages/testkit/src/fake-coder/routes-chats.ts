@@ -18,10 +18,10 @@
  *   reconcile-invalid-chat-state's Chat schema): CreateChatRequest `title` (trimmed, 1..200 code
  *   points, else 400), `project_id`, optional `content` (empty: created idle); Chat
  *   `diff_statuses` + `diff_status` (primary), `project_id`. From coder.com's current API
- *   reference (list-chats, get-chat-cost; absent from the v2.37 reference, the v2.39 pages not
- *   read): the list's `q=status:<s>[,<s>]` (waiting|running|error|requires_action|interrupting),
- *   `pr_status:none` (no pull request) and `project_id` query parameter; `GET /chats/{chat}/cost`
- *   `{ chat_id, total_cost_micros, request_count, unpriced_request_count }`.
+ *   reference (list-chats; absent from the v2.37 reference, the v2.39 pages not read): the
+ *   list's `q=status:<s>[,<s>]` (waiting|running|error|requires_action|interrupting),
+ *   `pr_status:none` (no pull request) and `project_id` query parameter.
+ * - Not served, as the product calls neither: `GET /chats/{chat}/diff`, `GET /chats/{chat}/cost`.
  * - Queue limit (2.39): chatd Limits.MaxQueuedMessagesPerChat, `--chat-max-queued-messages-per-chat`
  *   (default 20, coder/coder#28927). The answer to one message more (409 below) is NOT verified
  *   against Coder's source.
@@ -235,21 +235,6 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
     onChat((c, chat) => c.json(render(chat, true))),
   );
 
-  if (release.v239) {
-    // codersdk.ChatCostSummary (the whole chat tree; no subagents here).
-    app.get(
-      `${mount}/:chat/cost`,
-      onChat((c, { id, cost }) =>
-        c.json({
-          chat_id: id,
-          total_cost_micros: cost.totalCostMicros,
-          request_count: cost.requestCount,
-          unpriced_request_count: cost.unpricedRequestCount,
-        }),
-      ),
-    );
-  }
-
   app.patch(
     `${mount}/:chat`,
     onChat((c, chat) => {
@@ -362,16 +347,6 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
       }
       chats.interrupt(chat);
       return c.json(render(chat));
-    }),
-  );
-
-  // codersdk.ChatDiffContents
-  app.get(
-    `${mount}/:chat/diff`,
-    onChat((c, chat) => {
-      const diff = chat.primaryDiff;
-      const url = diff?.pr_number !== undefined && diff.url ? { pull_request_url: diff.url } : {};
-      return c.json({ chat_id: chat.id, ...url, diff: '' });
     }),
   );
 }

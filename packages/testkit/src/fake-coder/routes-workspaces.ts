@@ -69,13 +69,6 @@ export function registerWorkspaceRoutes({ app, state, me, isSiteOwner }: CoderRo
     return c.json(workspaceJson(state, workspace), 201);
   });
 
-  app.get('/api/v2/workspaces/:workspace', (c) => {
-    const user = me(c);
-    const workspace = state.liveWorkspaces().find((w) => w.id === c.req.param('workspace'));
-    if (!workspace || (workspace.ownerId !== user.id && !isSiteOwner(user))) return notFound(c);
-    return c.json(workspaceJson(state, workspace));
-  });
-
   app.post('/api/v2/workspaces/:workspace/builds', (c) => {
     const id = c.req.param('workspace');
     const task = state.liveTasks().find((t) => t.workspaceId === id);

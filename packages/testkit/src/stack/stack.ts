@@ -44,7 +44,7 @@ export interface StackOptions {
   coderTimings?: FakeCoderOptions['timings'];
   /** Which Coder the fake plays (default `2.39`: chats on /api/v2 only, no Tasks). */
   coderRelease?: CoderRelease;
-  /** Further fake Coder options (e.g. `tokenUserIsOwner: false`). */
+  /** Further fake Coder options (e.g. `tokenUserRole: 'member'`). */
   coderOptions?: Omit<FakeCoderOptions, 'timings' | 'release'>;
   /** A Temporal server of the test's own (default: the shared one from the global setup). */
   address?: string;
