@@ -11,9 +11,10 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
-import { DEMO, newAppKey, startCodecRelay, startDevFakes, until } from '@code-factory/testkit';
+import { newAppKey, startCodecRelay, until } from '@code-factory/testkit';
 import { type DevServer, startDevServer } from '@code-factory/testkit/dev-server';
 import { clusterUp } from './cluster';
+import { DEMO, startDevFakes } from './dev-fakes';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = resolve(root, '.dev-data');

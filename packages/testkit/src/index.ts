@@ -1,5 +1,4 @@
 export { type CodecRelay, startCodecRelay } from './codec-relay';
-export { DEMO, startDevFakes } from './dev-fakes';
 export {
   type CoderRelease,
   createFakeCoder,
@@ -8,6 +7,10 @@ export {
   type FakeCoderOptions,
   startFakeCoder,
 } from './fake-coder';
+export {
+  CODER_RELEASES,
+  DEFAULT_RELEASE as DEFAULT_CODER_RELEASE,
+} from './fake-coder/release';
 export type { CoderTimings } from './fake-coder/state';
 export {
   createFakeGitHub,

@@ -13,7 +13,7 @@ const schemaVariables = [
 
 /**
  * Read by something other than our schemas: @temporalio/envconfig (Temporal's own
- * conventions), `pnpm dev`, the test kit's standalone fakes and infra/temporal-cli.sh.
+ * conventions), `pnpm dev` and its fakes (infra/dev-fakes.ts) and infra/temporal-cli.sh.
  */
 const ALLOWED_OUTSIDE_SCHEMAS = new Set([
   // @temporalio/envconfig
