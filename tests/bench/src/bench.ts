@@ -38,9 +38,7 @@ import {
 } from '@code-factory/testkit';
 import {
   type ChildHandle,
-  contextCost,
   quietRuntime,
-  replayTimes,
   seedAgentPull,
   spawnChild,
   spawnWorker,
@@ -53,6 +51,7 @@ import autocannon from 'autocannon';
 import { clusterAddress, clusterDown, clusterPids, clusterUp } from '../../../infra/cluster';
 import { cpuSeconds, loadAverage, memoryBytes, treeCpuSeconds, treeMemoryBytes } from './proc';
 import { pushVersusPoll } from './push-latency';
+import { contextCost, replayTimes } from './worker-costs';
 
 // ---------------------------------------------------------------------------------------------
 // Options

@@ -24,9 +24,7 @@ export {
   WEBHOOK_SECRET,
 } from './stack';
 export {
-  contextCost,
   quietRuntime,
-  replayTimes,
   startInProcessWorker,
   workflowBundle,
   workflowBundlePath,
