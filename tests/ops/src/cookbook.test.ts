@@ -79,14 +79,24 @@ const shows =
     for (const text of texts) expect(out).toContain(text);
   };
 
-/** The agent watch: the chat owners it follows, and its workflow status. */
-function agentWatch(stack: OpsStack) {
-  const watch = stack.client.workflow.getHandle('agent-watch-code-factory');
-  return {
-    owners: async () => (await watch.query<{ owners: string[] }, []>('owners')).owners,
-    status: async () => (await watch.describe()).status.name,
-  };
-}
+/** The command that has the agent watch follow an owner, or let one go. */
+const watchSignal = (name: 'follow' | 'unfollow') =>
+  new RegExp(
+    `^workflow signal --workflow-id agent-watch-code-factory --name ${name} --input '\\{"ownerId":"[^"]+"\\}'$`,
+  );
+
+/** A check that the agent watch follows the agent's owner once (or not at all), and runs on. */
+const watchFollows = (follows: boolean) => async (_out: string, ctx: Context) => {
+  const watch = ctx.stack.client.workflow.getHandle('agent-watch-code-factory');
+  await until(
+    async () => {
+      const { owners } = await watch.query<{ owners: string[] }, []>('owners');
+      return owners.filter((o) => o === ctx.agentOwner).length === (follows ? 1 : 0);
+    },
+    `the owner ${follows ? 'followed once' : 'let go'}`,
+  );
+  expect((await watch.describe()).status.name).toBe('RUNNING');
+};
 
 /** A check that the tasks are paused (true) or not (false) as `want` says. */
 const paused = (want: Partial<Record<Fixture, boolean>>) => (_out: string, ctx: Context) =>
@@ -219,29 +229,19 @@ const RULES: Rule[] = [
   },
   {
     name: 'agent watch: follow an owner by hand',
-    match:
-      /^workflow signal --workflow-id agent-watch-code-factory --name follow --input '\{"ownerId":"[^"]+"\}'$/,
+    match: watchSignal('follow'),
     stage: 1,
     target: 'main',
-    check: async (_out, { stack, agentOwner }) => {
-      // Already followed: the list is unchanged, and the watch still runs.
-      const watch = agentWatch(stack);
-      expect((await watch.owners()).filter((o) => o === agentOwner)).toHaveLength(1);
-      expect(await watch.status()).toBe('RUNNING');
-    },
+    // Already followed: the list is unchanged.
+    check: watchFollows(true),
   },
   {
     name: 'agent watch: let an owner go by hand',
-    match:
-      /^workflow signal --workflow-id agent-watch-code-factory --name unfollow --input '\{"ownerId":"[^"]+"\}'$/,
+    match: watchSignal('unfollow'),
     // Last: the owner's stream closes, and nothing after this needs it.
     stage: 3,
     target: 'main',
-    check: async (_out, { stack, agentOwner }) => {
-      const watch = agentWatch(stack);
-      await until(async () => !(await watch.owners()).includes(agentOwner), 'the owner let go');
-      expect(await watch.status()).toBe('RUNNING');
-    },
+    check: watchFollows(false),
   },
   {
     name: 'send a message',
