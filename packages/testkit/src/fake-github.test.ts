@@ -84,10 +84,6 @@ describe('fake GitHub', () => {
     });
     expect(patched.status).toBe(200);
     expect(patched.json.body).toBe('edited');
-    expect((await api('GET', `/repos/acme/widgets/issues/comments/${id}`)).json.body).toBe(
-      'edited',
-    );
-    expect((await api('GET', '/repos/acme/widgets/issues/comments/1')).status).toBe(404);
     expect(
       (await api('PATCH', '/repos/acme/widgets/issues/comments/1', { body: 'x' })).status,
     ).toBe(404);
