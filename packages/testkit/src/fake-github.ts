@@ -54,11 +54,15 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}) {
     await next();
   });
   registerAppRoutes(routes, state, deliveryLog, opts);
-  registerIssueRoutes(routes, state);
-  registerPullRoutes(routes, state);
-  registerCompareRoutes(routes, state);
-  registerActionsRoutes(routes, state);
-  registerContentsRoutes(routes, state);
+  // One family of REST routes a module (`fake-github/routes-*.ts`); a new family is one entry.
+  const families = [
+    registerIssueRoutes,
+    registerPullRoutes,
+    registerCompareRoutes,
+    registerActionsRoutes,
+    registerContentsRoutes,
+  ];
+  for (const register of families) register(routes, state);
   const graphql = new Hono<FakeEnv>();
   registerGraphqlRoutes(graphql, state);
   // github.com paths, and GitHub Enterprise Server's (`/api/v3` for REST, `/api/graphql`).

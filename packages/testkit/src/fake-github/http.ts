@@ -20,17 +20,23 @@ export const invalidRequest = (c: FakeContext, why: string) =>
 /** GitHub timestamps have no milliseconds. */
 export const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
 
-/** Reads per_page/page like GitHub (default 30, max 100) and sets its Link header. */
+/** `per_page` as GitHub reads it: 30 by default, 100 at most. */
+export const perPageOf = (c: FakeContext) =>
+  Math.min(Math.max(Number(c.req.query('per_page') ?? 30) || 30, 1), 100);
+
+/** One entry of a Link header: this request's URL with `params` set. */
+export function linkTo(c: FakeContext, rel: string, params: Record<string, string | number>) {
+  const url = new URL(c.req.url);
+  for (const [name, value] of Object.entries(params)) url.searchParams.set(name, String(value));
+  return `<${url}>; rel="${rel}"`;
+}
+
+/** Reads per_page/page like GitHub and sets its Link header. */
 export function paginate<T>(c: FakeContext, items: T[]): T[] {
-  const perPage = Math.min(Math.max(Number(c.req.query('per_page') ?? 30) || 30, 1), 100);
+  const perPage = perPageOf(c);
   const page = Math.max(Number(c.req.query('page') ?? 1) || 1, 1);
   const last = Math.max(Math.ceil(items.length / perPage), 1);
-  const link = (p: number, rel: string) => {
-    const url = new URL(c.req.url);
-    url.searchParams.set('per_page', String(perPage));
-    url.searchParams.set('page', String(p));
-    return `<${url}>; rel="${rel}"`;
-  };
+  const link = (p: number, rel: string) => linkTo(c, rel, { per_page: perPage, page: p });
   const links = [
     ...(page > 1 ? [link(page - 1, 'prev')] : []),
     ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),

@@ -15,7 +15,7 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import type { DeliveryLog } from '../fake-github-deliveries';
 import { deliveryItemJson } from '../fake-github-deliveries';
 import type { FakeEnv } from '../http-fake';
-import { ghError, iso, notFound } from './http';
+import { ghError, iso, linkTo, notFound, perPageOf } from './http';
 import { type GitHubState, idFor, userJson } from './state';
 
 const JWT = /^bearer\s+([\w-]+)\.([\w-]+)\.([\w-]+)$/i;
@@ -100,18 +100,13 @@ export function registerAppRoutes(
   });
 
   app.get('/app/hook/deliveries', (c) => {
-    const perPage = Math.min(Math.max(Number(c.req.query('per_page') ?? 30) || 30, 1), 100);
+    const perPage = perPageOf(c);
     const cursor = c.req.query('cursor');
     if (cursor !== undefined && !/^v1_\d+$/.test(cursor)) {
       return ghError(c, 400, 'Invalid cursor');
     }
     const { items, next } = deliveryLog.page(perPage, cursor);
-    if (next) {
-      const url = new URL(c.req.url);
-      url.searchParams.set('per_page', String(perPage));
-      url.searchParams.set('cursor', next);
-      c.header('link', `<${url}>; rel="next"`);
-    }
+    if (next) c.header('link', linkTo(c, 'next', { per_page: perPage, cursor: next }));
     return c.json(items.map(deliveryItemJson));
   });
 
