@@ -9,7 +9,6 @@
 import { randomUUID } from 'node:crypto';
 import { codecDataConverter } from '@code-factory/codec';
 import { taskName } from '@code-factory/naming';
-import type { WorkerDeps } from '@code-factory/worker';
 import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { type FakeCoderOptions, startFakeCoder } from '../fake-coder';
@@ -229,11 +228,6 @@ export async function startStack(options: StackOptions = {}) {
     senderId: sender.id,
     assignee: AGENT_LOGIN,
   });
-  /** The in-process worker's dependencies (its GitHub App, Coder backends, timings). */
-  const workerDeps = (): WorkerDeps => {
-    if (!inProcess) throw new Error('no in-process worker is running');
-    return inProcess.deps;
-  };
   const agentChat = (workflowId: string) => coder.chatByLabel('code-factory/task', workflowId);
   /** Assigns an issue to the agent through the ingress (as LEAD); returns the workflow ID. */
   const assign = async (issueNumber: number, title: string, other: Repo = repo) => {
@@ -275,8 +269,10 @@ export async function startStack(options: StackOptions = {}) {
     /** The Coder user linked to LEAD's GitHub account (the requester of every assignment). */
     coderUserId: coderUser.id,
     /** What the in-process worker detected in the fake Coder. */
-    coderBackend: () => workerDeps().coder,
-    workerDeps,
+    coderBackend: () => {
+      if (!inProcess) throw new Error('no in-process worker is running');
+      return inProcess.deps.coder;
+    },
     /** The worker process, when the stack runs one (`worker: 'child'`). */
     workerProcess: () => child,
     /** Another worker process of this stack (e.g. a second one, or one the test kills). */
@@ -354,8 +350,6 @@ export async function startStack(options: StackOptions = {}) {
       if (!ingress) throw new Error('the ingress is not running');
       return ingress.deliver(event, payload, deliveryId);
     },
-    stopWorker,
-    startWorker,
     /** Stops the ingress: deliveries fail as they would while it is down or deploying. */
     stopIngress,
     /** Starts it again on the same port. */
