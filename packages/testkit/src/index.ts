@@ -1,4 +1,3 @@
-export { type CodecRelay, startCodecRelay } from './codec-relay';
 export {
   type CoderRelease,
   createFakeCoder,
