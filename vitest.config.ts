@@ -3,7 +3,7 @@ import { configDefaults, defineConfig } from 'vitest/config';
 /**
  * Three projects. `unit`: the `*.test.ts` files under an app's or a package's `src/`; they
  * need no Temporal server and start no child process (`pnpm test:unit`). `integration`:
- * everything under `test/` folders and `tests/*`, with one Temporal dev server for the run,
+ * everything under `test/` folders (infra's too) and `tests/*`, with one Temporal dev server for the run,
  * except the files of `slow`. `pnpm test` runs unit and integration, `pnpm test:slow` the slow
  * ones (CI runs both). The rule is written in docs/development.md#tests and checked by
  * tests/docs/src/test-layout.test.ts.
@@ -21,6 +21,7 @@ export const INTEGRATION_TESTS = [
   'apps/*/test/**/*.test.ts',
   'packages/*/test/**/*.test.ts',
   'tests/*/src/**/*.test.ts',
+  'infra/test/**/*.test.ts',
 ];
 
 /**
@@ -42,7 +43,9 @@ export default defineConfig({
     testTimeout: 60_000,
     hookTimeout: 120_000,
     pool: 'forks',
-    poolOptions: { threads: { isolate: false } },
+    // Two integration files at a time even on 2 cores (vitest's default there is one): they
+    // mostly wait on Temporal and the fakes, not on the CPU.
+    poolOptions: { threads: { isolate: false }, forks: { maxForks: 2, minForks: 1 } },
     projects: [
       {
         extends: true,

@@ -11,9 +11,11 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync } from 'node:fs';
 import { connect } from 'node:net';
 import { resolve } from 'node:path';
-import { DEMO, newAppKey, startCodecRelay, startDevFakes, until } from '@code-factory/testkit';
+import { newAppKey, until } from '@code-factory/testkit';
 import { type DevServer, startDevServer } from '@code-factory/testkit/dev-server';
 import { clusterUp } from './cluster';
+import { startCodecRelay } from './codec-relay';
+import { DEMO, startDevFakes } from './dev-fakes';
 
 const root = resolve(import.meta.dirname, '..');
 const dataDir = resolve(root, '.dev-data');

@@ -10,9 +10,10 @@
 import { parseArgs } from 'node:util';
 import { temporalSettings } from '@code-factory/config';
 import { taskName } from '@code-factory/naming';
-import { DEMO, samplePayloads, until, webhookRequest } from '@code-factory/testkit';
+import { samplePayloads, until, webhookRequest } from '@code-factory/testkit';
 import { stateQuery } from '@code-factory/workflows';
 import { Client, Connection } from '@temporalio/client';
+import { DEMO } from './dev-fakes';
 
 const { values } = parseArgs({
   options: {

@@ -17,13 +17,16 @@ function uniqueRepo() {
   return { owner: 'acme', name: `w${randomUUID().slice(0, 8)}` };
 }
 
+/** A sink on the shared server, closed after the test. */
 function sinkFor(taskQueue: string) {
-  return new TemporalEventSink({
+  const sink = new TemporalEventSink({
     settings: { address, namespace: 'default' },
     taskQueue,
     taskNamePrefix: 'gh',
     timeoutMs: 5_000,
   });
+  sinks.push(sink);
+  return sink;
 }
 
 const base = (repository: { owner: string; name: string }) => ({
@@ -32,6 +35,14 @@ const base = (repository: { owner: string; name: string }) => ({
   repository,
   installationId: 1,
 });
+
+/** An issue of a repository of its own: its task name and what every event of it carries. */
+function freshIssue(issueNumber: number) {
+  const repository = uniqueRepo();
+  const sender = { login: 'octo-lead', id: 1001 };
+  const fields = { ...base(repository), issueNumber, sender };
+  return { repository, name: taskName('gh', repository, issueNumber), fields };
+}
 
 /** A sink whose Temporal is unreachable: nothing listens on port 1. */
 function unreachableSink(timeoutMs: number) {
@@ -51,21 +62,13 @@ afterAll(async () => {
 describe('TemporalEventSink (dev server)', () => {
   it('reports ready', async () => {
     const sink = sinkFor(`ingress-${randomUUID()}`);
-    sinks.push(sink);
     expect(await sink.isReady()).toBe(true);
   });
 
   it('signal-task to a workflow that does not exist is "no-workflow", and starts nothing', async () => {
     const sink = sinkFor(`ingress-${randomUUID()}`);
-    sinks.push(sink);
-    const repository = uniqueRepo();
-    const name = taskName('gh', repository, 5);
-    const event: IssueClosed = {
-      ...base(repository),
-      kind: 'issue.closed',
-      issueNumber: 5,
-      sender: { login: 'octo-lead', id: 1001 },
-    };
+    const { name, fields } = freshIssue(5);
+    const event: IssueClosed = { ...fields, kind: 'issue.closed' };
     expect(await sink.signalTask({ action: 'signal-task', taskName: name, event })).toEqual({
       status: 'no-workflow',
       workflowId: name,
@@ -77,17 +80,10 @@ describe('TemporalEventSink (dev server)', () => {
   it('start-task creates the task workflow under its task name, then signals it', async () => {
     const taskQueue = `ingress-${randomUUID()}`;
     const sink = sinkFor(taskQueue);
-    sinks.push(sink);
     const client = new Client({ connection: sink.connection });
-    const repository = uniqueRepo();
-    const name = taskName('gh', repository, 42);
-    const event: IssueAssigned = {
-      ...base(repository),
-      kind: 'issue.assigned',
-      issueNumber: 42,
-      issue: { title: 'Fix it', url: `https://github.com/acme/${repository.name}/issues/42` },
-      sender: { login: 'octo-lead', id: 1001 },
-    };
+    const { repository, name, fields } = freshIssue(42);
+    const issue = { title: 'Fix it', url: `https://github.com/acme/${repository.name}/issues/42` };
+    const event: IssueAssigned = { ...fields, kind: 'issue.assigned', issue };
     const handle = client.workflow.getHandle(name);
     try {
       const summary = `acme/${repository.name}#42: Fix it`;
@@ -124,7 +120,6 @@ describe('TemporalEventSink (dev server)', () => {
 
   it('route signals-with-start the repository workflow', async () => {
     const sink = sinkFor(`ingress-${randomUUID()}`);
-    sinks.push(sink);
     const client = new Client({ connection: sink.connection });
     const repository = uniqueRepo();
     const workflowId = repositoryWorkflowId(repository);

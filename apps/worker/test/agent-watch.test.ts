@@ -67,6 +67,17 @@ afterAll(async () => {
   await connection?.close();
 });
 
+/** A watch workflow of its own (a fresh ID), from `input`. */
+async function startWatch(input: AgentWatchInput = {}) {
+  const id = `watch-${randomUUID().slice(0, 8)}`;
+  const handle = await client.workflow.start(AGENT_WATCH_WORKFLOW_TYPE, {
+    workflowId: id,
+    taskQueue,
+    args: [input],
+  });
+  return { id, handle };
+}
+
 async function owners(id: string, sinceVersion?: number): Promise<FollowedOwners | null> {
   return client.workflow.getHandle(id).query(followedOwnersQuery, { sinceVersion });
 }
@@ -83,12 +94,7 @@ async function until<T>(read: () => Promise<T | undefined | null>, what: string)
 
 describe('agent-watch workflow', () => {
   it('keeps each owner once, ignores malformed follows, and answers the list only when it changed', async () => {
-    const id = `watch-${randomUUID().slice(0, 8)}`;
-    const handle = await client.workflow.start(AGENT_WATCH_WORKFLOW_TYPE, {
-      workflowId: id,
-      taskQueue,
-      args: [{} satisfies AgentWatchInput],
-    });
+    const { id, handle } = await startWatch();
     for (let i = 0; i < 5; i++) {
       await handle.signal(followAgentSignal, { chatId: `c${i}`, taskName: `t${i}`, ownerId: 'u1' });
     }
@@ -117,25 +123,18 @@ describe('agent-watch workflow', () => {
   });
 
   it('carries owners over a continue-as-new, from a run that kept chats too', async () => {
-    const id = `watch-${randomUUID().slice(0, 8)}`;
     const before = holds;
-    const handle = await client.workflow.start(AGENT_WATCH_WORKFLOW_TYPE, {
-      workflowId: id,
-      taskQueue,
-      // The input a run of the release that followed chat by chat continued with.
-      args: [
-        {
-          followed: [
-            { chatId: 'a', taskName: 'gh-a-1', ownerId: 'u1' },
-            { chatId: 'b', taskName: 'gh-a-2', ownerId: 'u1' },
-            { chatId: 'c', taskName: 'gh-a-3' },
-          ],
-          deployment: 'v2.38.0',
-          maxHistoryEvents: 12,
-          // The holder learns of its cancellation at a heartbeat: keep the wait short.
-          heartbeatTimeoutMs: 2_000,
-        } satisfies AgentWatchInput,
+    // The input a run of the release that followed chat by chat continued with.
+    const { id, handle } = await startWatch({
+      followed: [
+        { chatId: 'a', taskName: 'gh-a-1', ownerId: 'u1' },
+        { chatId: 'b', taskName: 'gh-a-2', ownerId: 'u1' },
+        { chatId: 'c', taskName: 'gh-a-3' },
       ],
+      deployment: 'v2.38.0',
+      maxHistoryEvents: 12,
+      // The holder learns of its cancellation at a heartbeat: keep the wait short.
+      heartbeatTimeoutMs: 2_000,
     });
     const firstRun = handle.firstExecutionRunId;
     for (let i = 0; i < 8; i++) {
@@ -185,12 +184,7 @@ describe('agent-watch workflow', () => {
   });
 
   it('lets an owner go when its last task closes, and keeps an operator’s owner', async () => {
-    const id = `watch-${randomUUID().slice(0, 8)}`;
-    const handle = await client.workflow.start(AGENT_WATCH_WORKFLOW_TYPE, {
-      workflowId: id,
-      taskQueue,
-      args: [{} satisfies AgentWatchInput],
-    });
+    const { id, handle } = await startWatch();
     await handle.signal(followAgentSignal, {
       follows: [
         { chatId: 'a', taskName: 'gh-r-1', ownerId: 'u1' },

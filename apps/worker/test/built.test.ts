@@ -8,59 +8,36 @@
  * Needs the build: runs with `pnpm test:build` (TEST_BUILD=1, after `pnpm build`), and is
  * skipped, saying so, in `pnpm test`.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { performance } from 'node:perf_hooks';
-import { type FakeCoder, startFakeCoder, until } from '@code-factory/testkit';
+import { until } from '@code-factory/testkit';
 import { freePort } from '@code-factory/testkit/stack';
 import { temporalAddress } from '@code-factory/testkit/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { beforeAll, describe, expect, it } from 'vitest';
+import {
+  type ProductProcess,
+  root,
+  startProcess,
+  suiteCoder,
+  tsx,
+  untilPolling,
+  workerEnv,
+} from './product-process';
 
-const root = resolve(import.meta.dirname, '../../..');
 const wanted = process.env.TEST_BUILD === '1';
 const NODE_FLAGS = ['--enable-source-maps', '--conditions=compiled'];
-
-interface Started {
-  child: ChildProcess;
-  output: () => string;
-  exited: Promise<number | null>;
-  startedAt: number;
-}
-
-function start(command: string, args: string[], env: Record<string, string>): Started {
-  const startedAt = performance.now();
-  const child = spawn(command, args, {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out: string[] = [];
-  child.stdout?.on('data', (c: Buffer) => out.push(c.toString()));
-  child.stderr?.on('data', (c: Buffer) => out.push(c.toString()));
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  return { child, output: () => out.join(''), exited, startedAt };
-}
+const compiled = (main: string) => [process.execPath, ...NODE_FLAGS, main];
 
 /** ms from spawn to the worker polling, and its log. */
-async function untilPolling(worker: Started): Promise<number> {
-  await until(
-    () =>
-      /"msg":"Worker state changed".*"state":"RUNNING"/.test(worker.output()) ||
-      worker.child.exitCode !== null,
-    'the worker polling',
-    120_000,
-    20,
-  );
-  const elapsed = performance.now() - worker.startedAt;
+async function polling(worker: ProductProcess): Promise<number> {
+  const elapsed = await untilPolling(worker, 120_000);
   expect(worker.output()).not.toContain('fatal');
   return elapsed;
 }
 
 describe.skipIf(!wanted)('the built JavaScript (pnpm build; pnpm test:build)', () => {
-  let coder: FakeCoder;
-  let workerEnv: Record<string, string>;
+  const coder = suiteCoder();
+  let env: Record<string, string>;
   beforeAll(async () => {
     for (const file of [
       'apps/worker/dist/main.js',
@@ -70,30 +47,14 @@ describe.skipIf(!wanted)('the built JavaScript (pnpm build; pnpm test:build)', (
       if (!existsSync(resolve(root, file)))
         throw new Error(`${file} is missing: run pnpm build first`);
     }
-    coder = await startFakeCoder();
-    workerEnv = {
-      APP_ID: '1',
-      PRIVATE_KEY: generateKeyPairSync('rsa', {
-        modulusLength: 2048,
-        privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-        publicKeyEncoding: { type: 'spki', format: 'pem' },
-      }).privateKey,
-      CODER_URL: coder.url,
-      CODER_TOKEN: coder.token,
-      TEMPORAL_ADDRESS: temporalAddress(),
-    };
-  });
-  afterAll(async () => {
-    await coder?.close();
+    env = workerEnv(coder, { TEMPORAL_ADDRESS: temporalAddress() });
   });
 
   it('starts the compiled worker on the prebuilt bundle, and it polls', async () => {
-    const worker = start(process.execPath, [...NODE_FLAGS, 'apps/worker/dist/main.js'], {
-      ...workerEnv,
-      TEMPORAL_TASK_QUEUE: `built-${Date.now()}`,
-    });
+    const queue = { TEMPORAL_TASK_QUEUE: `built-${Date.now()}` };
+    const worker = startProcess({ ...env, ...queue }, compiled('apps/worker/dist/main.js'));
     try {
-      const ms = await untilPolling(worker);
+      const ms = await polling(worker);
       const started = worker
         .output()
         .split('\n')
@@ -112,16 +73,16 @@ describe.skipIf(!wanted)('the built JavaScript (pnpm build; pnpm test:build)', (
     const timings: Record<string, number[]> = { compiled: [], tsx: [] };
     for (let round = 0; round < 2; round++) {
       for (const kind of ['compiled', 'tsx'] as const) {
-        const [command, args] =
+        const command =
           kind === 'compiled'
-            ? [process.execPath, [...NODE_FLAGS, 'apps/worker/dist/main.js']]
-            : [resolve(root, 'node_modules/.bin/tsx'), ['apps/worker/src/main.ts']];
-        const worker = start(command, args, {
-          ...workerEnv,
-          TEMPORAL_TASK_QUEUE: `built-${kind}-${round}`,
-        });
+            ? compiled('apps/worker/dist/main.js')
+            : [tsx, 'apps/worker/src/main.ts'];
+        const worker = startProcess(
+          { ...env, TEMPORAL_TASK_QUEUE: `built-${kind}-${round}` },
+          command,
+        );
         try {
-          timings[kind]?.push(await untilPolling(worker));
+          timings[kind]?.push(await polling(worker));
           worker.child.kill('SIGTERM');
           await worker.exited;
         } finally {
@@ -135,11 +96,14 @@ describe.skipIf(!wanted)('the built JavaScript (pnpm build; pnpm test:build)', (
 
   it('starts the compiled ingress, which answers /healthz', async () => {
     const port = await freePort();
-    const ingress = start(process.execPath, [...NODE_FLAGS, 'apps/ingress/dist/main.js'], {
-      WEBHOOK_SECRET: 'built-test-secret',
-      PORT: String(port),
-      TEMPORAL_ADDRESS: temporalAddress(),
-    });
+    const ingress = startProcess(
+      {
+        WEBHOOK_SECRET: 'built-test-secret',
+        PORT: String(port),
+        TEMPORAL_ADDRESS: temporalAddress(),
+      },
+      compiled('apps/ingress/dist/main.js'),
+    );
     try {
       await until(
         async () =>

@@ -7,6 +7,7 @@ import { randomUUID } from 'node:crypto';
 import { writeFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { until as waitUntil } from '@code-factory/testkit';
+import { quietRuntime } from '@code-factory/testkit/stack';
 import { temporalAddress } from '@code-factory/testkit/vitest';
 import {
   acquireSlotUpdate,
@@ -20,22 +21,12 @@ import {
 } from '@code-factory/workflows';
 import { Client, Connection, WorkflowUpdateFailedError } from '@temporalio/client';
 import { historyToJSON } from '@temporalio/common/lib/proto-utils';
-import {
-  bundleWorkflowCode,
-  DefaultLogger,
-  NativeConnection,
-  Runtime,
-  Worker,
-} from '@temporalio/worker';
+import { bundleWorkflowCode, NativeConnection, Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFleetActivities, stuckQuery } from '../src/fleet-activities';
 import type { HolderState } from './fleet-workflows';
 
-try {
-  Runtime.install({ logger: new DefaultLogger('WARN') });
-} catch {
-  // Already installed by another test file in this process.
-}
+quietRuntime();
 
 const HISTORIES_DIR = resolve(
   import.meta.dirname,

@@ -3,69 +3,22 @@
  * stops it with the variable's name (never its value); a good one starts, serves
  * Prometheus metrics, logs JSON, and exits cleanly on SIGTERM.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { generateKeyPairSync } from 'node:crypto';
-import { createServer } from 'node:net';
-import { resolve } from 'node:path';
-import { type FakeCoder, startFakeCoder, until } from '@code-factory/testkit';
+import { until } from '@code-factory/testkit';
+import { freePort } from '@code-factory/testkit/stack';
 import { temporalAddress } from '@code-factory/testkit/vitest';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-const root = resolve(import.meta.dirname, '../../..');
-const tsx = resolve(root, 'node_modules/.bin/tsx');
-
-function freePort(): Promise<number> {
-  return new Promise((done) => {
-    const server = createServer();
-    server.listen(0, '127.0.0.1', () => {
-      const { port } = server.address() as { port: number };
-      server.close(() => done(port));
-    });
-  });
-}
-
-function startWorker(env: Record<string, string>) {
-  const child = spawn(tsx, ['apps/worker/src/main.ts'], {
-    cwd: root,
-    env: { PATH: process.env.PATH ?? '', HOME: process.env.HOME ?? '', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  const out: string[] = [];
-  child.stdout?.on('data', (c: Buffer) => out.push(c.toString()));
-  child.stderr?.on('data', (c: Buffer) => out.push(c.toString()));
-  const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-  return { child, output: () => out.join(''), exited };
-}
+import { describe, expect, it } from 'vitest';
+import { metricsWith, startProcess, suiteCoder, workerEnv } from './product-process';
 
 const waitFor = (check: () => boolean | Promise<boolean>) =>
   until(check, 'the worker process', 60_000, 100);
 
-function rsaKey(): string {
-  return generateKeyPairSync('rsa', {
-    modulusLength: 2048,
-    privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-    publicKeyEncoding: { type: 'spki', format: 'pem' },
-  }).privateKey;
-}
-
 describe('worker process', () => {
-  let coder: FakeCoder;
-  beforeAll(async () => {
-    coder = await startFakeCoder();
-  });
-  afterAll(async () => {
-    await coder?.close();
-  });
+  const coder = suiteCoder();
 
   it('stops at start when CODER_BACKEND=tasks meets a Coder without Tasks, naming the fix', async () => {
-    const { output, exited } = startWorker({
-      APP_ID: '1',
-      PRIVATE_KEY: rsaKey(),
-      CODER_URL: coder.url,
-      CODER_TOKEN: coder.token,
-      CODER_BACKEND: 'tasks',
-      TEMPORAL_ADDRESS: temporalAddress(),
-    });
+    const { output, exited } = startProcess(
+      workerEnv(coder, { CODER_BACKEND: 'tasks', TEMPORAL_ADDRESS: temporalAddress() }),
+    );
     expect(await exited).toBe(1);
     expect(output()).toContain('CODER_BACKEND=tasks, but Coder v2.39.0 has no Tasks API');
     expect(output()).toContain('Unset CODER_BACKEND (or set it to auto or agents)');
@@ -73,13 +26,10 @@ describe('worker process', () => {
   });
 
   it('waits for a Coder that is not reachable instead of exiting', async () => {
-    const { child, output } = startWorker({
-      APP_ID: '1',
-      PRIVATE_KEY: rsaKey(),
-      CODER_URL: `http://127.0.0.1:${await freePort()}`,
-      CODER_TOKEN: 'unused',
-      TEMPORAL_ADDRESS: temporalAddress(),
-    });
+    const nowhere = { url: `http://127.0.0.1:${await freePort()}`, token: 'unused' };
+    const { child, output } = startProcess(
+      workerEnv(nowhere, { TEMPORAL_ADDRESS: temporalAddress() }),
+    );
     try {
       await waitFor(() => output().includes('"msg":"Coder not reachable; trying again"'));
       expect(child.exitCode).toBeNull();
@@ -90,7 +40,7 @@ describe('worker process', () => {
 
   it('refuses a bad configuration, naming the variable and not the value', async () => {
     const secret = 'tok-should-never-print';
-    const { output, exited } = startWorker({
+    const { output, exited } = startProcess({
       APP_ID: 'x',
       CODER_TOKEN: secret,
       CODER_URL: 'not a url',
@@ -104,15 +54,13 @@ describe('worker process', () => {
 
   it('starts, serves metrics, logs JSON, and stops on SIGTERM', async () => {
     const metricsPort = await freePort();
-    const { child, output, exited } = startWorker({
-      APP_ID: '1',
-      PRIVATE_KEY: rsaKey(),
-      CODER_URL: coder.url,
-      CODER_TOKEN: coder.token,
-      TEMPORAL_ADDRESS: temporalAddress(),
-      TEMPORAL_TASK_QUEUE: `process-test-${metricsPort}`,
-      WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
-    });
+    const { child, output, exited } = startProcess(
+      workerEnv(coder, {
+        TEMPORAL_ADDRESS: temporalAddress(),
+        TEMPORAL_TASK_QUEUE: `process-test-${metricsPort}`,
+        WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+      }),
+    );
     try {
       await waitFor(() => output().includes('"msg":"worker started"'));
       const started = output()
@@ -137,15 +85,8 @@ describe('worker process', () => {
         tasksApi: false,
         setting: 'auto',
       });
-      let metrics = '';
-      await waitFor(async () => {
-        metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`)
-          .then((r) => r.text())
-          .catch(() => '');
-        return metrics.includes('temporal_');
-      });
-      expect(metrics).toContain('temporal_');
-      (child as ChildProcess).kill('SIGTERM');
+      expect(await metricsWith(metricsPort, 'temporal_')).toContain('temporal_');
+      child.kill('SIGTERM');
       expect(await exited).toBe(0);
     } finally {
       child.kill('SIGKILL');

@@ -7,11 +7,9 @@
  * schedule and never throws; the repository's next sync writes the job schedule anew. The
  * last test runs the real worker process after such a jump: it starts and polls.
  */
-import { type ChildProcess, spawn } from 'node:child_process';
-import { generateKeyPairSync, randomBytes, randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
+import { randomBytes, randomUUID } from 'node:crypto';
 import { codecDataConverter, parseCodecKeys } from '@code-factory/codec';
-import { type FakeCoder, startFakeCoder, until } from '@code-factory/testkit';
+import { until } from '@code-factory/testkit';
 import { type DevServer, freePort, startDevServer } from '@code-factory/testkit/stack';
 import {
   createRepoConfigActivities,
@@ -29,6 +27,7 @@ import { Client, Connection } from '@temporalio/client';
 import type { Logger } from '@temporalio/common';
 import { MockActivityEnvironment } from '@temporalio/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { metricsWith, startProcess, suiteCoder, untilPolling, workerEnv } from './product-process';
 
 const key = () => randomBytes(32).toString('base64');
 const K1 = `k1=${key()}`;
@@ -245,13 +244,7 @@ describe('codec key rotation of schedules', () => {
 });
 
 describe('the worker process after a jump k1 → k2', () => {
-  let coder: FakeCoder;
-  beforeAll(async () => {
-    coder = await startFakeCoder();
-  });
-  afterAll(async () => {
-    await coder?.close();
-  });
+  const coder = suiteCoder();
 
   it('starts and polls, reporting the schedule it cannot read', async () => {
     const world = newWorld(server.address, true);
@@ -260,66 +253,28 @@ describe('the worker process after a jump k1 → k2', () => {
     await listed(world);
 
     const metricsPort = await freePort();
-    const root = resolve(import.meta.dirname, '../../..');
-    const child: ChildProcess = spawn(
-      resolve(root, 'node_modules/.bin/tsx'),
-      ['apps/worker/src/main.ts'],
-      {
-        cwd: root,
-        env: {
-          PATH: process.env.PATH ?? '',
-          HOME: process.env.HOME ?? '',
-          APP_ID: '1',
-          PRIVATE_KEY: generateKeyPairSync('rsa', {
-            modulusLength: 2048,
-            privateKeyEncoding: { type: 'pkcs1', format: 'pem' },
-            publicKeyEncoding: { type: 'spki', format: 'pem' },
-          }).privateKey,
-          CODER_URL: coder.url,
-          CODER_TOKEN: coder.token,
-          TEMPORAL_ADDRESS: server.address,
-          TEMPORAL_TASK_QUEUE: world.taskQueue,
-          PAYLOAD_CODEC_KEYS: K2,
-          WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
-        },
-        stdio: ['ignore', 'pipe', 'pipe'],
-      },
+    const worker = startProcess(
+      workerEnv(coder, {
+        TEMPORAL_ADDRESS: server.address,
+        TEMPORAL_TASK_QUEUE: world.taskQueue,
+        PAYLOAD_CODEC_KEYS: K2,
+        WORKER_METRICS_ADDRESS: `127.0.0.1:${metricsPort}`,
+      }),
     );
-    const out: string[] = [];
-    child.stdout?.on('data', (c: Buffer) => out.push(c.toString()));
-    child.stderr?.on('data', (c: Buffer) => out.push(c.toString()));
-    const exited = new Promise<number | null>((done) => child.on('exit', (code) => done(code)));
-    const output = () => out.join('');
     try {
       // Polling (the SDK's RUNNING): a SIGTERM before it ends the process with 143.
-      await until(
-        () => /"state":"RUNNING"/.test(output()) || child.exitCode !== null,
-        'the worker process',
-        90_000,
-        100,
-      );
-      expect(output()).not.toContain('fatal');
-      expect(output()).toContain('"msg":"webhook-redelivery schedule recreated');
-      expect(output()).toContain('"msg":"stuck-tasks schedule recreated');
-      expect(output()).toMatch(/"msg":"schedule unreadable: left as it is".*key \\"k1\\"/);
-      let metrics = '';
-      await until(
-        async () => {
-          metrics = await fetch(`http://127.0.0.1:${metricsPort}/metrics`)
-            .then((r) => r.text())
-            .catch(() => '');
-          return metrics.includes('code_factory_unreadable_schedules');
-        },
-        'the unreadable-schedules gauge',
-        20_000,
-        200,
-      );
+      await untilPolling(worker);
+      expect(worker.output()).not.toContain('fatal');
+      expect(worker.output()).toContain('"msg":"webhook-redelivery schedule recreated');
+      expect(worker.output()).toContain('"msg":"stuck-tasks schedule recreated');
+      expect(worker.output()).toMatch(/"msg":"schedule unreadable: left as it is".*key \\"k1\\"/);
+      const metrics = await metricsWith(metricsPort, 'code_factory_unreadable_schedules');
       expect(metrics).toMatch(/code_factory_unreadable_schedules\{[^}]*\} 1\b/);
-      expect(child.exitCode).toBeNull();
-      child.kill('SIGTERM');
-      expect(await exited).toBe(0);
+      expect(worker.child.exitCode).toBeNull();
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
     } finally {
-      child.kill('SIGKILL');
+      worker.child.kill('SIGKILL');
     }
   });
 });

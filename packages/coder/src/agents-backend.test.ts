@@ -93,8 +93,12 @@ describe('CoderAgentsBackend against the fake Coder', () => {
         .map((m) => m.createdBy)
         .slice(1),
     ).toEqual([dev.id, dev.id]);
-    expect(coder.mintedTokens()).toEqual([
-      { userId: dev.id, username: 'octo-dev', tokenName: expect.stringMatching(/^code-factory-/) },
+    expect(coder.keys()).toEqual([
+      expect.objectContaining({
+        userId: dev.id,
+        username: 'octo-dev',
+        tokenName: expect.stringMatching(/^code-factory-/),
+      }),
     ]);
   });
 
@@ -108,7 +112,7 @@ describe('CoderAgentsBackend against the fake Coder', () => {
   });
 
   it('falls back to the service user when it may not act for the requester', async () => {
-    const { backend, dev } = await setUp({ tokenUserIsOwner: false });
+    const { backend, dev } = await setUp({ tokenUserRole: 'member' });
     const { agent, ownerFallback } = await ensure(backend, dev.id);
     expect(ownerFallback).toContain('did not let the service act for `octo-dev`');
     expect(agent.ownerId).toBe(coder.tokenUser.id);
@@ -224,7 +228,7 @@ describe('CoderAgentsBackend against the fake Coder', () => {
     const { agent } = await ensure(backend, dev.id);
     coder.fail({ method: 'POST', path: /\/messages$/, status: 401, times: 1 });
     await backend.send(agent, 'after a revoked token');
-    expect(coder.mintedTokens()).toHaveLength(2);
+    expect(coder.keys()).toHaveLength(2);
     expect(coder.chatMessages(agent.id).at(-1)?.text).toBe('after a revoked token');
   });
 

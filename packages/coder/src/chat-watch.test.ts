@@ -5,6 +5,10 @@ import { ChatFollower, type ChatUpdate } from './chat-watch';
 import { detectCoder } from './detect';
 import { CoderHttp } from './http';
 
+/** The Coder Agents backend on the fake, in its default organization. */
+const backendOn = (coder: FakeCoder) =>
+  new CoderAgentsBackend({ url: coder.url, token: coder.token, organization: 'default' });
+
 describe('ChatFollower against the fake Coder', () => {
   let coder: FakeCoder;
   let follower: ChatFollower | undefined;
@@ -16,11 +20,7 @@ describe('ChatFollower against the fake Coder', () => {
   it('pushes changes of the labelled chats of each followed owner, polls while the stream is down, and reconnects', async () => {
     coder = await startFakeCoder({ timings: { chatRunningMs: 50, interruptMs: 10 } });
     const dev = coder.addUser({ username: 'dev', githubUserId: 7 });
-    const backend = new CoderAgentsBackend({
-      url: coder.url,
-      token: coder.token,
-      organization: 'default',
-    });
+    const backend = backendOn(coder);
     const { agent } = await backend.ensureAgent({
       taskName: 'gh-widgets-1',
       owner: 'dev',
@@ -95,11 +95,7 @@ describe('ChatFollower against the fake Coder', () => {
 
   it('finds chats created before the stream opened, and mutes a chat no workflow takes', async () => {
     coder = await startFakeCoder({ timings: { chatRunningMs: 20, interruptMs: 10 } });
-    const backend = new CoderAgentsBackend({
-      url: coder.url,
-      token: coder.token,
-      organization: 'default',
-    });
+    const backend = backendOn(coder);
     // More chats than one page of the list: the sweep on connect reads every page.
     const names = Array.from({ length: 7 }, (_, i) => `gh-widgets-${i + 1}`);
     for (const taskName of names) await backend.ensureAgent({ taskName, owner: 'x', input: 'b' });
@@ -142,11 +138,7 @@ describe('ChatFollower against the fake Coder', () => {
 
 it('tells the workflow of a chat archived while its stream was down (the list leaves it out)', async () => {
   const coder = await startFakeCoder({ timings: { chatRunningMs: 20, interruptMs: 10 } });
-  const backend = new CoderAgentsBackend({
-    url: coder.url,
-    token: coder.token,
-    organization: 'default',
-  });
+  const backend = backendOn(coder);
   const { agent } = await backend.ensureAgent({ taskName: 'gh-w-9', owner: 'x', input: 'b' });
   const updates: ChatUpdate[] = [];
   const follower = new ChatFollower({
@@ -186,11 +178,7 @@ it('tells the workflow of a chat archived while its stream was down (the list le
 
 it('hands on at most maxInFlight updates at once, and only the newest state of a chat that waited', async () => {
   const coder = await startFakeCoder({ timings: { chatRunningMs: 10_000, interruptMs: 10 } });
-  const backend = new CoderAgentsBackend({
-    url: coder.url,
-    token: coder.token,
-    organization: 'default',
-  });
+  const backend = backendOn(coder);
   const names = ['gh-w-1', 'gh-w-2', 'gh-w-3'];
   for (const taskName of names) await backend.ensureAgent({ taskName, owner: 'x', input: 'b' });
   const seen: ChatUpdate[] = [];
@@ -239,11 +227,7 @@ it('hands on at most maxInFlight updates at once, and only the newest state of a
 
 it("opens no stream when stopped while it still reads the owner's token", async () => {
   const coder = await startFakeCoder();
-  const backend = new CoderAgentsBackend({
-    url: coder.url,
-    token: coder.token,
-    organization: 'default',
-  });
+  const backend = backendOn(coder);
   // The token read outlasts the holder: its attempt ends (stop) before the socket would open.
   let release = () => {};
   const gate = new Promise<void>((done) => {

@@ -1,27 +1,16 @@
-import { ExternalError } from '@code-factory/errors';
 import {
-  type FakeGitHub,
   type FaultSpec,
   type PullRequestSeed,
   startFakeGitHub,
-  testAppKey,
   type WorkflowJobSeed,
 } from '@code-factory/testkit';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
+import { failure, fakeInstallation, repo } from '../test/fake-installation';
 import { GitHubApp } from './app';
-import type { GitHubInstallation } from './installation';
 
-const key = testAppKey();
 const MARKER = '<!-- code-factory:status -->';
-const repo = { owner: 'acme', repo: 'widgets' };
-let fake: FakeGitHub;
-let gh: GitHubInstallation;
 
-beforeEach(async () => {
-  fake = await startFakeGitHub({ appPublicKey: key.publicKey });
-  gh = new GitHubApp({ appId: 1, privateKey: key.pkcs1, baseUrl: fake.url }).installation(77);
-});
-afterEach(() => fake.close());
+const t = fakeInstallation();
 
 function pull(number: number, over: Partial<PullRequestSeed> = {}): PullRequestSeed {
   return {
@@ -40,24 +29,15 @@ function answerNext(
   path: string,
   answer: Omit<FaultSpec, 'method' | 'path'>,
 ): void {
-  fake.fail({
+  t.fake.fail({
     method,
     path: new RegExp(`^${path.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}$`),
     ...answer,
   });
 }
 
-const comments = (issue = 5) => fake.comments('acme', 'widgets', issue);
-const requests = () => fake.calls();
-
-async function failure(promise: Promise<unknown>): Promise<ExternalError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ExternalError)) throw new Error(`expected an ExternalError, got ${err}`);
-  return err;
-}
+const comments = (issue = 5) => t.fake.comments('acme', 'widgets', issue);
+const requests = () => t.fake.calls();
 
 describe('collaboratorPermission', () => {
   it.each([
@@ -73,7 +53,7 @@ describe('collaboratorPermission', () => {
       status: 200,
       body: { ...answer, user: { login: 'alice' } },
     });
-    await expect(gh.collaboratorPermission({ ...repo, username: 'alice' })).resolves.toEqual({
+    await expect(t.gh.collaboratorPermission({ ...repo, username: 'alice' })).resolves.toEqual({
       permission,
       allowed,
     });
@@ -85,7 +65,7 @@ describe('collaboratorPermission', () => {
       status: 404,
       body: { message: 'Not Found' },
     });
-    const err = await failure(gh.collaboratorPermission({ ...repo, username: 'nobody' }));
+    const err = await failure(t.gh.collaboratorPermission({ ...repo, username: 'nobody' }));
     expect(err).toMatchObject({ kind: 'not_found', status: 404, service: 'github' });
   });
 
@@ -94,7 +74,7 @@ describe('collaboratorPermission', () => {
       status: 200,
       body: { permission: 'superuser', user: { login: 'alice' } },
     });
-    const err = await failure(gh.collaboratorPermission({ ...repo, username: 'alice' }));
+    const err = await failure(t.gh.collaboratorPermission({ ...repo, username: 'alice' }));
     expect(err.kind).toBe('rejected');
     expect(err.message).toContain("'permission'");
   });
@@ -102,22 +82,22 @@ describe('collaboratorPermission', () => {
 
 describe('reviewComments', () => {
   it("lists a review's comments in order, with file and line, up to max", async () => {
-    fake.setReviewComments('acme', 'widgets', 9, 70, [
+    t.fake.setReviewComments('acme', 'widgets', 9, 70, [
       { id: 71, path: 'src/a.ts', line: 3, body: 'rename', login: 'octo-lead' },
       { id: 72, path: 'src/b.ts', line: null, body: 'drop', login: 'octo-dev' },
     ]);
-    const listed = await gh.reviewComments({ ...repo, pullNumber: 9, reviewId: 70 });
+    const listed = await t.gh.reviewComments({ ...repo, pullNumber: 9, reviewId: 70 });
     expect(listed.map((c) => [c.id, c.path, c.line, c.body, c.author])).toEqual([
       [71, 'src/a.ts', 3, 'rename', 'octo-lead'],
       [72, 'src/b.ts', null, 'drop', 'octo-dev'],
     ]);
-    expect(await gh.reviewComments({ ...repo, pullNumber: 9, reviewId: 70, max: 1 })).toHaveLength(
-      1,
-    );
+    expect(
+      await t.gh.reviewComments({ ...repo, pullNumber: 9, reviewId: 70, max: 1 }),
+    ).toHaveLength(1);
   });
 
   it('is not_found for an unknown review', async () => {
-    const err = await failure(gh.reviewComments({ ...repo, pullNumber: 9, reviewId: 1 }));
+    const err = await failure(t.gh.reviewComments({ ...repo, pullNumber: 9, reviewId: 1 }));
     expect(err.kind).toBe('not_found');
   });
 });
@@ -126,7 +106,7 @@ describe('upsertStatusComment', () => {
   const issue = { ...repo, issueNumber: 5, marker: MARKER };
 
   it('creates the comment, with the marker on its first line', async () => {
-    const { commentId } = await gh.upsertStatusComment({
+    const { commentId } = await t.gh.upsertStatusComment({
       ...issue,
       commentId: null,
       body: 'Starting',
@@ -137,9 +117,13 @@ describe('upsertStatusComment', () => {
   });
 
   it('edits the remembered comment in place', async () => {
-    const first = await gh.upsertStatusComment({ ...issue, commentId: null, body: `${MARKER}\nA` });
-    fake.reset();
-    const second = await gh.upsertStatusComment({
+    const first = await t.gh.upsertStatusComment({
+      ...issue,
+      commentId: null,
+      body: `${MARKER}\nA`,
+    });
+    t.fake.reset();
+    const second = await t.gh.upsertStatusComment({
       ...issue,
       commentId: first.commentId,
       body: `${MARKER}\nB`,
@@ -152,24 +136,28 @@ describe('upsertStatusComment', () => {
   it('finds the bot comment by marker when the remembered one is gone, across pages', async () => {
     let forged = 0;
     for (let i = 0; i < 140; i++) {
-      const seeded = fake.addComment('acme', 'widgets', 5, {
+      const seeded = t.fake.addComment('acme', 'widgets', 5, {
         body: i === 3 ? `${MARKER}\nforged by a user` : `comment ${i}`,
         login: 'someone',
       });
       if (i === 3) forged = seeded.id;
     }
-    fake.addComment('acme', 'widgets', 5, { body: `hi\n${MARKER}`, login: 'x[bot]', type: 'Bot' });
-    const old = fake.addComment('acme', 'widgets', 5, {
+    t.fake.addComment('acme', 'widgets', 5, {
+      body: `hi\n${MARKER}`,
+      login: 'x[bot]',
+      type: 'Bot',
+    });
+    const old = t.fake.addComment('acme', 'widgets', 5, {
       body: `${MARKER}\nold`,
       login: 'cf[bot]',
       type: 'Bot',
     });
-    fake.addComment('acme', 'widgets', 6, {
+    t.fake.addComment('acme', 'widgets', 6, {
       body: `${MARKER}\nother issue`,
       login: 'cf[bot]',
       type: 'Bot',
     });
-    const { commentId } = await gh.upsertStatusComment({
+    const { commentId } = await t.gh.upsertStatusComment({
       ...issue,
       commentId: 999,
       body: `${MARKER}\nnew`,
@@ -182,23 +170,25 @@ describe('upsertStatusComment', () => {
   });
 
   it('creates a new comment when none carries the marker', async () => {
-    const hello = fake.addComment('acme', 'widgets', 5, {
+    const hello = t.fake.addComment('acme', 'widgets', 5, {
       body: 'hello',
       login: 'cf[bot]',
       type: 'Bot',
     });
-    const { commentId } = await gh.upsertStatusComment({ ...issue, commentId: 1234, body: 'x' });
+    const { commentId } = await t.gh.upsertStatusComment({ ...issue, commentId: 1234, body: 'x' });
     expect(commentId).not.toBe(hello.id);
     expect(comments()).toHaveLength(2);
   });
 
   it('does not search when editing fails for another reason', async () => {
-    const mine = fake.addComment('acme', 'widgets', 5, { body: MARKER, login: 'b', type: 'Bot' });
+    const mine = t.fake.addComment('acme', 'widgets', 5, { body: MARKER, login: 'b', type: 'Bot' });
     answerNext('PATCH', `/repos/acme/widgets/issues/comments/${mine.id}`, {
       status: 422,
       body: { message: 'Validation Failed', errors: [{ code: 'too_long' }] },
     });
-    const err = await failure(gh.upsertStatusComment({ ...issue, commentId: mine.id, body: 'x' }));
+    const err = await failure(
+      t.gh.upsertStatusComment({ ...issue, commentId: mine.id, body: 'x' }),
+    );
     expect(err).toMatchObject({ kind: 'rejected', status: 422 });
     expect(err.message).toContain('Validation Failed');
     expect(comments()).toHaveLength(1);
@@ -211,29 +201,29 @@ describe('addReaction', () => {
     ['pr_comment', 'issue_comment'],
     ['review_comment', 'pull_request_review_comment'],
   ] as const)('reacts to a %s', async (source, subject) => {
-    await gh.addReaction({ ...repo, commentId: 11, source, content: 'eyes' });
-    expect(fake.reactions()).toEqual([
+    await t.gh.addReaction({ ...repo, commentId: 11, source, content: 'eyes' });
+    expect(t.fake.reactions()).toEqual([
       expect.objectContaining({ ...repo, subject, commentId: 11, content: 'eyes' }),
     ]);
   });
 
   it('accepts 200 for a reaction that is already there', async () => {
     const input = { ...repo, commentId: 11, source: 'issue_comment', content: 'eyes' } as const;
-    await gh.addReaction(input);
-    await expect(gh.addReaction(input)).resolves.toBeUndefined();
-    expect(fake.reactions()).toHaveLength(1);
+    await t.gh.addReaction(input);
+    await expect(t.gh.addReaction(input)).resolves.toBeUndefined();
+    expect(t.fake.reactions()).toHaveLength(1);
   });
 
   it('does nothing for a review, which cannot have reactions', async () => {
-    await gh.addReaction({ ...repo, commentId: 11, source: 'review', content: 'eyes' });
+    await t.gh.addReaction({ ...repo, commentId: 11, source: 'review', content: 'eyes' });
     expect(requests()).toEqual([]);
   });
 });
 
 describe('pullRequest', () => {
   it('returns the summary as plain JSON', async () => {
-    fake.addPullRequest(pull(8, { mergedAt: '2024-01-01T00:00:00Z' }));
-    const pr = await gh.pullRequest({ ...repo, number: 8 });
+    t.fake.addPullRequest(pull(8, { mergedAt: '2024-01-01T00:00:00Z' }));
+    const pr = await t.gh.pullRequest({ ...repo, number: 8 });
     expect(pr).toEqual({
       number: 8,
       url: 'https://github.com/acme/widgets/pull/8',
@@ -248,7 +238,7 @@ describe('pullRequest', () => {
   });
 
   it('is not_found for a missing pull request', async () => {
-    expect(await failure(gh.pullRequest({ ...repo, number: 9 }))).toMatchObject({
+    expect(await failure(t.gh.pullRequest({ ...repo, number: 9 }))).toMatchObject({
       kind: 'not_found',
     });
   });
@@ -258,7 +248,7 @@ describe('pullRequest', () => {
       status: 200,
       body: { number: 8, html_url: 'u', state: 'open', user: null, head: { ref: 'b' } },
     });
-    const err = await failure(gh.pullRequest({ ...repo, number: 8 }));
+    const err = await failure(t.gh.pullRequest({ ...repo, number: 8 }));
     expect(err.kind).toBe('rejected');
     expect(err.message).toContain("'head.sha'");
   });
@@ -266,10 +256,10 @@ describe('pullRequest', () => {
 
 describe('openPullRequestsWithHead', () => {
   it('pages through open pull requests and keeps those at the SHA', async () => {
-    for (let n = 1; n <= 130; n++) fake.addPullRequest(pull(n));
-    fake.addPullRequest(pull(200, { headSha: 'sha120', headRef: 'x', author: null }));
-    fake.addPullRequest(pull(201, { headSha: 'sha120', headRef: 'y', state: 'closed' }));
-    const prs = await gh.openPullRequestsWithHead({ ...repo, headSha: 'sha120' });
+    for (let n = 1; n <= 130; n++) t.fake.addPullRequest(pull(n));
+    t.fake.addPullRequest(pull(200, { headSha: 'sha120', headRef: 'x', author: null }));
+    t.fake.addPullRequest(pull(201, { headSha: 'sha120', headRef: 'y', state: 'closed' }));
+    const prs = await t.gh.openPullRequestsWithHead({ ...repo, headSha: 'sha120' });
     // GitHub lists newest first; the order is GitHub's, so compare sorted.
     const found = prs
       .map((p) => [p.number, p.authorLogin])
@@ -284,22 +274,22 @@ describe('openPullRequestsWithHead', () => {
   });
 
   it('is empty when no open pull request is at the SHA', async () => {
-    await expect(gh.openPullRequestsWithHead({ ...repo, headSha: 'nope' })).resolves.toEqual([]);
+    await expect(t.gh.openPullRequestsWithHead({ ...repo, headSha: 'nope' })).resolves.toEqual([]);
   });
 });
 
 describe('openPullRequestsOn', () => {
   it('lists the open pull requests into a base branch, or from a head branch', async () => {
-    fake.addPullRequest(pull(1, { baseRef: 'main' }));
-    fake.addPullRequest(pull(2, { baseRef: 'release' }));
-    fake.addPullRequest(pull(3, { baseRef: 'main', state: 'closed' }));
-    fake.addPullRequest(pull(4, { headRef: 'fix', headOwner: 'acme' }));
-    const into = await gh.openPullRequestsOn({ ...repo, base: 'main' });
+    t.fake.addPullRequest(pull(1, { baseRef: 'main' }));
+    t.fake.addPullRequest(pull(2, { baseRef: 'release' }));
+    t.fake.addPullRequest(pull(3, { baseRef: 'main', state: 'closed' }));
+    t.fake.addPullRequest(pull(4, { headRef: 'fix', headOwner: 'acme' }));
+    const into = await t.gh.openPullRequestsOn({ ...repo, base: 'main' });
     expect(into.map((p) => [p.number, p.baseRef])).toEqual([
       [4, 'main'],
       [1, 'main'],
     ]);
-    const from = await gh.openPullRequestsOn({ ...repo, head: 'acme:fix' });
+    const from = await t.gh.openPullRequestsOn({ ...repo, head: 'acme:fix' });
     expect(from.map((p) => [p.number, p.headRef])).toEqual([[4, 'fix']]);
     const lists = requests().filter((r) => r.path === '/repos/acme/widgets/pulls');
     expect(lists.map((r) => r.query)).toEqual([
@@ -311,15 +301,15 @@ describe('openPullRequestsOn', () => {
 
 describe('linkedIssues', () => {
   it('lists the issues the pull request closes', async () => {
-    fake.linkIssue('acme', 'widgets', 8, 3);
-    fake.linkIssue('acme', 'widgets', 8, 4);
-    await expect(gh.linkedIssues({ ...repo, pullNumber: 8 })).resolves.toEqual([3, 4]);
+    t.fake.linkIssue('acme', 'widgets', 8, 3);
+    t.fake.linkIssue('acme', 'widgets', 8, 4);
+    await expect(t.gh.linkedIssues({ ...repo, pullNumber: 8 })).resolves.toEqual([3, 4]);
     const [call] = requests().filter((r) => r.path === '/graphql');
     expect(call?.body).toMatchObject({ variables: { owner: 'acme', repo: 'widgets', number: 8 } });
   });
 
   it('is not_found for a missing pull request', async () => {
-    const err = await failure(gh.linkedIssues({ ...repo, pullNumber: 9 }));
+    const err = await failure(t.gh.linkedIssues({ ...repo, pullNumber: 9 }));
     expect(err.kind).toBe('not_found');
     expect(err.message).toContain('Could not resolve');
   });
@@ -329,7 +319,7 @@ describe('linkedIssues', () => {
       status: 200,
       body: { errors: [{ type: 'RATE_LIMITED', message: 'API rate limit exceeded' }] },
     });
-    expect(await failure(gh.linkedIssues({ ...repo, pullNumber: 8 }))).toMatchObject({
+    expect(await failure(t.gh.linkedIssues({ ...repo, pullNumber: 8 }))).toMatchObject({
       kind: 'retryable',
     });
   });
@@ -341,7 +331,7 @@ describe('failedJobs', () => {
     name: `job ${id}`,
     conclusion,
   });
-  const run = (jobs: WorkflowJobSeed[]) => fake.addWorkflowRun({ ...repo, runId: 1, jobs });
+  const run = (jobs: WorkflowJobSeed[]) => t.fake.addWorkflowRun({ ...repo, runId: 1, jobs });
 
   it('keeps failed and timed-out jobs of the latest attempt', async () => {
     run([
@@ -352,7 +342,7 @@ describe('failedJobs', () => {
       job(5, null),
       job(6, 'skipped'),
     ]);
-    await expect(gh.failedJobs({ ...repo, runId: 1 })).resolves.toEqual([
+    await expect(t.gh.failedJobs({ ...repo, runId: 1 })).resolves.toEqual([
       { id: 2, name: 'job 2', url: 'https://github.com/acme/widgets/actions/runs/1/job/2' },
       { id: 4, name: 'job 4', url: 'https://github.com/acme/widgets/actions/runs/1/job/4' },
     ]);
@@ -363,9 +353,9 @@ describe('failedJobs', () => {
 
   it('stops at max (default 5) and reads further pages only when needed', async () => {
     run(Array.from({ length: 250 }, (_, i) => job(i + 1, i >= 95 ? 'failure' : 'success')));
-    const five = await gh.failedJobs({ ...repo, runId: 1 });
+    const five = await t.gh.failedJobs({ ...repo, runId: 1 });
     expect(five.map((j) => j.id)).toEqual([96, 97, 98, 99, 100]);
-    const seven = await gh.failedJobs({ ...repo, runId: 1, max: 7 });
+    const seven = await t.gh.failedJobs({ ...repo, runId: 1, max: 7 });
     expect(seven.map((j) => j.id)).toEqual([96, 97, 98, 99, 100, 101, 102]);
     expect(requests().filter((r) => r.path.endsWith('/jobs'))).toHaveLength(3);
   });
@@ -373,7 +363,7 @@ describe('failedJobs', () => {
 
 describe('jobLogTail', () => {
   const logOf9 = (job: Omit<WorkflowJobSeed, 'id' | 'name' | 'conclusion'>) =>
-    fake.addWorkflowRun({
+    t.fake.addWorkflowRun({
       ...repo,
       runId: 1,
       jobs: [{ id: 9, name: 'test', conclusion: 'failure', ...job }],
@@ -383,7 +373,7 @@ describe('jobLogTail', () => {
 
   it('follows the redirect to storage without our token, and keeps the last lines without timestamps', async () => {
     logOf9({ log: log(300) });
-    const tail = await gh.jobLogTail({ ...repo, jobId: 9 });
+    const tail = await t.gh.jobLogTail({ ...repo, jobId: 9 });
     const lines = tail.split('\n');
     expect(lines).toHaveLength(100);
     expect(lines[0]).toBe('line 201');
@@ -397,19 +387,19 @@ describe('jobLogTail', () => {
 
   it('reads logs served as application/octet-stream and honours `lines`', async () => {
     logOf9({ log: log(10), logContentType: 'application/octet-stream' });
-    await expect(gh.jobLogTail({ ...repo, jobId: 9, lines: 2 })).resolves.toBe('line 9\nline 10');
+    await expect(t.gh.jobLogTail({ ...repo, jobId: 9, lines: 2 })).resolves.toBe('line 9\nline 10');
   });
 
   it('caps the tail at 20 KB', async () => {
     const long = 'x'.repeat(1000);
     logOf9({ log: Array.from({ length: 100 }, (_, i) => `${i} ${long}`).join('\n') });
-    const tail = await gh.jobLogTail({ ...repo, jobId: 9 });
+    const tail = await t.gh.jobLogTail({ ...repo, jobId: 9 });
     expect(Buffer.byteLength(tail)).toBeLessThanOrEqual(20 * 1024);
     expect(tail.endsWith(`99 ${long}`)).toBe(true);
   });
 
   it('is not_found when the job has no log', async () => {
-    expect(await failure(gh.jobLogTail({ ...repo, jobId: 10 }))).toMatchObject({
+    expect(await failure(t.gh.jobLogTail({ ...repo, jobId: 10 }))).toMatchObject({
       kind: 'not_found',
     });
   });
@@ -417,18 +407,18 @@ describe('jobLogTail', () => {
 
 describe('fileText', () => {
   it('decodes a file at a ref, including nested paths', async () => {
-    fake.setFile(
+    t.fake.setFile(
       'acme',
       'widgets',
       'abc123',
       '.code-factory/config.toml',
       'template = "dev"\n# ünïcode\n',
     );
-    fake.setFile('acme', 'widgets', 'main', 'docs/a b.md', 'spaced');
+    t.fake.setFile('acme', 'widgets', 'main', 'docs/a b.md', 'spaced');
     await expect(
-      gh.fileText({ ...repo, path: '.code-factory/config.toml', ref: 'abc123' }),
+      t.gh.fileText({ ...repo, path: '.code-factory/config.toml', ref: 'abc123' }),
     ).resolves.toBe('template = "dev"\n# ünïcode\n');
-    await expect(gh.fileText({ ...repo, path: 'docs/a b.md' })).resolves.toBe('spaced');
+    await expect(t.gh.fileText({ ...repo, path: 'docs/a b.md' })).resolves.toBe('spaced');
     const paths = requests()
       .filter((r) => r.path.includes('/contents/'))
       .map((r) => r.path);
@@ -439,7 +429,7 @@ describe('fileText', () => {
   });
 
   it('is null for a missing file', async () => {
-    await expect(gh.fileText({ ...repo, path: 'nope.toml', ref: 'main' })).resolves.toBeNull();
+    await expect(t.gh.fileText({ ...repo, path: 'nope.toml', ref: 'main' })).resolves.toBeNull();
   });
 
   it('rejects a directory', async () => {
@@ -447,7 +437,7 @@ describe('fileText', () => {
       status: 200,
       body: [{ type: 'file' }],
     });
-    expect(await failure(gh.fileText({ ...repo, path: 'dir' }))).toMatchObject({
+    expect(await failure(t.gh.fileText({ ...repo, path: 'dir' }))).toMatchObject({
       kind: 'rejected',
     });
   });
@@ -455,52 +445,40 @@ describe('fileText', () => {
 
 describe('error kinds', () => {
   const path = '/repos/acme/widgets/pulls/1';
-  const call = () => gh.pullRequest({ ...repo, number: 1 });
+  const call = () => t.gh.pullRequest({ ...repo, number: 1 });
   beforeEach(() => {
-    fake.addPullRequest(pull(1));
+    t.fake.addPullRequest(pull(1));
   });
 
-  it('500 is retryable', async () => {
-    answerNext('GET', path, { status: 500, body: { message: 'Server Error' } });
-    expect(await failure(call())).toMatchObject({
-      kind: 'retryable',
-      status: 500,
-      retryAfterMs: undefined,
-    });
-  });
-
-  it('429 is retryable after retry-after', async () => {
-    answerNext('GET', path, {
-      status: 429,
-      headers: { 'retry-after': '7' },
-      body: { message: 'Too many' },
-    });
-    expect(await failure(call())).toMatchObject({
-      kind: 'retryable',
-      status: 429,
-      retryAfterMs: 7000,
-    });
-  });
-
-  it('403 secondary rate limit is retryable after retry-after', async () => {
-    answerNext('GET', path, {
-      status: 403,
-      headers: { 'retry-after': '30' },
-      body: { message: 'You have exceeded a secondary rate limit. Please wait a few minutes.' },
-    });
-    expect(await failure(call())).toMatchObject({
-      kind: 'retryable',
-      status: 403,
-      retryAfterMs: 30_000,
-    });
-  });
-
-  it('a secondary rate limit without retry-after waits a minute', async () => {
-    answerNext('GET', path, {
-      status: 403,
-      body: { message: 'You have exceeded a secondary rate limit' },
-    });
-    expect(await failure(call())).toMatchObject({ kind: 'retryable', retryAfterMs: 60_000 });
+  const secondary = 'You have exceeded a secondary rate limit';
+  it.each([
+    {
+      what: '500 is retryable',
+      answer: { status: 500, body: { message: 'Server Error' } },
+      kind: { kind: 'retryable', status: 500, retryAfterMs: undefined },
+    },
+    {
+      what: '429 is retryable after retry-after',
+      answer: { status: 429, headers: { 'retry-after': '7' }, body: { message: 'Too many' } },
+      kind: { kind: 'retryable', status: 429, retryAfterMs: 7000 },
+    },
+    {
+      what: '403 secondary rate limit is retryable after retry-after',
+      answer: {
+        status: 403,
+        headers: { 'retry-after': '30' },
+        body: { message: `${secondary}. Please wait a few minutes.` },
+      },
+      kind: { kind: 'retryable', status: 403, retryAfterMs: 30_000 },
+    },
+    {
+      what: 'a secondary rate limit without retry-after waits a minute',
+      answer: { status: 403, body: { message: secondary } },
+      kind: { kind: 'retryable', retryAfterMs: 60_000 },
+    },
+  ])('$what', async ({ answer, kind }) => {
+    answerNext('GET', path, answer);
+    expect(await failure(call())).toMatchObject(kind);
   });
 
   it('403 with the primary rate limit used up is retryable until the reset', async () => {
@@ -539,13 +517,13 @@ describe('error kinds', () => {
   });
 
   it('a connection refused is retryable', async () => {
-    const closed = fake.url;
-    await fake.close();
-    const offline = new GitHubApp({ appId: 1, privateKey: key.pkcs1, baseUrl: closed });
+    const closed = t.fake.url;
+    await t.fake.close();
+    const offline = new GitHubApp({ appId: 1, privateKey: t.key.pkcs1, baseUrl: closed });
     const err = await failure(offline.installation(1).pullRequest({ ...repo, number: 1 }));
     expect(err.kind).toBe('retryable');
     expect(err.status).toBeUndefined();
     expect(err.message).toContain('network error');
-    fake = await startFakeGitHub({ appPublicKey: key.publicKey });
+    t.fake = await startFakeGitHub({ appPublicKey: t.key.publicKey });
   });
 });

@@ -1,28 +1,13 @@
-import { ExternalError } from '@code-factory/errors';
-import {
-  type FakeGitHub,
-  type PullRequestSeed,
-  startFakeGitHub,
-  testAppKey,
-} from '@code-factory/testkit';
-import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { GitHubApp } from './app';
-import type { GitHubInstallation } from './installation';
+import type { FakeGitHub, PullRequestSeed } from '@code-factory/testkit';
+import { describe, expect, it } from 'vitest';
+import { failure, fakeInstallation, repo } from '../test/fake-installation';
 
-const key = testAppKey();
-const repo = { owner: 'acme', repo: 'widgets' };
 const HEAD = 'a'.repeat(40);
-let fake: FakeGitHub;
-let gh: GitHubInstallation;
 
-beforeEach(async () => {
-  fake = await startFakeGitHub({ appPublicKey: key.publicKey });
-  gh = new GitHubApp({ appId: 1, privateKey: key.pkcs1, baseUrl: fake.url }).installation(77);
-});
-afterEach(() => fake.close());
+const t = fakeInstallation();
 
 function pull(over: Partial<PullRequestSeed> = {}): void {
-  fake.addPullRequest({
+  t.fake.addPullRequest({
     ...repo,
     number: 7,
     author: 'xmtp-coder-agent',
@@ -34,26 +19,20 @@ function pull(over: Partial<PullRequestSeed> = {}): void {
   });
 }
 
-async function failure(promise: Promise<unknown>): Promise<ExternalError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  if (!(err instanceof ExternalError)) throw new Error(`expected an ExternalError, got ${err}`);
-  return err;
-}
-
-const pullReads = () => fake.callsTo('GET', /^\/repos\/acme\/widgets\/pulls\/7$/).length;
+/** What GitHub's mergeability job found for pull request 7. */
+const mergeability = (m: Parameters<FakeGitHub['setMergeability']>[3]) =>
+  t.fake.setMergeability('acme', 'widgets', 7, m);
+const pullReads = () => t.fake.callsTo('GET', /^\/repos\/acme\/widgets\/pulls\/7$/).length;
 
 describe('mergeability', () => {
   it('asks again while GitHub is computing it, then answers', async () => {
     pull();
-    fake.setMergeability('acme', 'widgets', 7, {
+    mergeability({
       mergeable: false,
       state: 'dirty',
       pendingReads: 2,
     });
-    await expect(gh.mergeability({ ...repo, number: 7, delayMs: 1 })).resolves.toEqual({
+    await expect(t.gh.mergeability({ ...repo, number: 7, delayMs: 1 })).resolves.toEqual({
       mergeable: false,
       state: 'dirty',
       merged: false,
@@ -69,27 +48,27 @@ describe('mergeability', () => {
 
   it('gives up after its tries with mergeable null and state unknown', async () => {
     pull();
-    fake.setMergeability('acme', 'widgets', 7, {
+    mergeability({
       mergeable: true,
       state: 'clean',
       pendingReads: 9,
     });
-    const read = await gh.mergeability({ ...repo, number: 7, tries: 3, delayMs: 1 });
+    const read = await t.gh.mergeability({ ...repo, number: 7, tries: 3, delayMs: 1 });
     expect(read).toMatchObject({ mergeable: null, state: 'unknown' });
     expect(pullReads()).toBe(3);
   });
 
   it('reads behind, blocked and the test merge commit in one try', async () => {
     pull();
-    fake.setMergeability('acme', 'widgets', 7, { mergeable: true, state: 'behind' });
-    const read = await gh.mergeability({ ...repo, number: 7, delayMs: 1 });
+    mergeability({ mergeable: true, state: 'behind' });
+    const read = await t.gh.mergeability({ ...repo, number: 7, delayMs: 1 });
     expect(read).toMatchObject({ mergeable: true, state: 'behind' });
     expect(read.mergeCommitSha).toMatch(/^[0-9a-f]{40}$/);
     expect(pullReads()).toBe(1);
   });
 
   it('is not_found for a missing pull request', async () => {
-    expect((await failure(gh.mergeability({ ...repo, number: 9 }))).kind).toBe('not_found');
+    expect((await failure(t.gh.mergeability({ ...repo, number: 9 }))).kind).toBe('not_found');
   });
 });
 
@@ -100,7 +79,7 @@ describe('compare', () => {
       message: `commit ${i}\n\nbody`,
       author: i === 0 ? 'xmtp-coder-agent' : undefined,
     }));
-    fake.setComparison({
+    t.fake.setComparison({
       ...repo,
       base: 'main',
       head: 'fix/42',
@@ -111,7 +90,7 @@ describe('compare', () => {
       ],
       commits,
     });
-    const result = await gh.compare({ ...repo, base: 'main', head: 'fix/42' });
+    const result = await t.gh.compare({ ...repo, base: 'main', head: 'fix/42' });
     expect(result).toMatchObject({
       status: 'diverged',
       aheadBy: 130,
@@ -129,13 +108,13 @@ describe('compare', () => {
       author: 'xmtp-coder-agent',
     });
     expect(result.commits[129]).toMatchObject({ title: 'commit 129', author: null });
-    expect(fake.callsTo('GET', /\/compare\//)).toHaveLength(2);
-    const capped = await gh.compare({ ...repo, base: 'main', head: 'fix/42', maxCommits: 10 });
+    expect(t.fake.callsTo('GET', /\/compare\//)).toHaveLength(2);
+    const capped = await t.gh.compare({ ...repo, base: 'main', head: 'fix/42', maxCommits: 10 });
     expect(capped.commits).toHaveLength(10);
   });
 
   it('is not_found for refs GitHub does not know', async () => {
-    expect((await failure(gh.compare({ ...repo, base: 'main', head: 'nope' }))).kind).toBe(
+    expect((await failure(t.gh.compare({ ...repo, base: 'main', head: 'nope' }))).kind).toBe(
       'not_found',
     );
   });
@@ -144,45 +123,49 @@ describe('compare', () => {
 describe('updateBranch', () => {
   it('updates a pull request that is behind', async () => {
     pull();
-    fake.setMergeability('acme', 'widgets', 7, { mergeable: true, state: 'behind' });
-    await expect(gh.updateBranch({ ...repo, number: 7, expectedHeadSha: HEAD })).resolves.toEqual({
-      ok: true,
-    });
-    expect(fake.branchUpdates()).toEqual([
+    mergeability({ mergeable: true, state: 'behind' });
+    await expect(t.gh.updateBranch({ ...repo, number: 7, expectedHeadSha: HEAD })).resolves.toEqual(
+      {
+        ok: true,
+      },
+    );
+    expect(t.fake.branchUpdates()).toEqual([
       expect.objectContaining({ number: 7, expectedHeadSha: HEAD, status: 202 }),
     ]);
   });
 
   it("turns GitHub's 422 into a refusal with its reason, one request each", async () => {
     pull();
-    await expect(gh.updateBranch({ ...repo, number: 7, expectedHeadSha: HEAD })).resolves.toEqual({
-      ok: false,
-      reason: 'There are no new commits on the base branch.',
-    });
-    fake.setMergeability('acme', 'widgets', 7, { mergeable: true, state: 'behind' });
+    await expect(t.gh.updateBranch({ ...repo, number: 7, expectedHeadSha: HEAD })).resolves.toEqual(
+      {
+        ok: false,
+        reason: 'There are no new commits on the base branch.',
+      },
+    );
+    mergeability({ mergeable: true, state: 'behind' });
     await expect(
-      gh.updateBranch({ ...repo, number: 7, expectedHeadSha: 'c'.repeat(40) }),
+      t.gh.updateBranch({ ...repo, number: 7, expectedHeadSha: 'c'.repeat(40) }),
     ).resolves.toEqual({ ok: false, reason: "expected head sha didn't match current head ref." });
     pull({ number: 8, headOwner: 'forker', maintainerCanModify: false });
-    fake.setMergeability('acme', 'widgets', 8, { mergeable: true, state: 'behind' });
-    const fork = await gh.updateBranch({ ...repo, number: 8, expectedHeadSha: HEAD });
+    t.fake.setMergeability('acme', 'widgets', 8, { mergeable: true, state: 'behind' });
+    const fork = await t.gh.updateBranch({ ...repo, number: 8, expectedHeadSha: HEAD });
     expect(fork).toMatchObject({ ok: false, reason: expect.stringContaining('fork') });
-    expect(fake.callsTo('PUT', /update-branch$/)).toHaveLength(3);
+    expect(t.fake.callsTo('PUT', /update-branch$/)).toHaveLength(3);
   });
 
   it('fails as an ExternalError for anything but a 422', async () => {
     pull();
-    fake.fail({ method: 'PUT', path: /update-branch$/, status: 502 });
-    const err = await failure(gh.updateBranch({ ...repo, number: 7, expectedHeadSha: HEAD }));
+    t.fake.fail({ method: 'PUT', path: /update-branch$/, status: 502 });
+    const err = await failure(t.gh.updateBranch({ ...repo, number: 7, expectedHeadSha: HEAD }));
     expect(err).toMatchObject({ kind: 'retryable', status: 502 });
-    fake.fail({
+    t.fake.fail({
       method: 'PUT',
       path: /update-branch$/,
       status: 403,
       body: { message: 'Resource not accessible by integration' },
     });
     expect(
-      (await failure(gh.updateBranch({ ...repo, number: 7, expectedHeadSha: HEAD }))).kind,
+      (await failure(t.gh.updateBranch({ ...repo, number: 7, expectedHeadSha: HEAD }))).kind,
     ).toBe('rejected');
   });
 });
@@ -190,21 +173,21 @@ describe('updateBranch', () => {
 describe('requestReviewers', () => {
   it('requests logins and teams (org/slug as CODEOWNERS writes them)', async () => {
     pull();
-    fake.setPermission('acme', 'widgets', 'octo-lead', 'write');
-    fake.addTeam('acme', 'widgets', 'platform');
+    t.fake.setPermission('acme', 'widgets', 'octo-lead', 'write');
+    t.fake.addTeam('acme', 'widgets', 'platform');
     await expect(
-      gh.requestReviewers({
+      t.gh.requestReviewers({
         ...repo,
         number: 7,
         reviewers: ['@octo-lead'],
         teams: ['acme/platform'],
       }),
     ).resolves.toEqual({ ok: true });
-    expect(fake.requestedReviewers('acme', 'widgets', 7)).toEqual({
+    expect(t.fake.requestedReviewers('acme', 'widgets', 7)).toEqual({
       users: ['octo-lead'],
       teams: ['acme/platform'],
     });
-    expect(fake.callsTo('POST', /requested_reviewers$/)[0]?.body).toEqual({
+    expect(t.fake.callsTo('POST', /requested_reviewers$/)[0]?.body).toEqual({
       reviewers: ['octo-lead'],
       team_reviewers: ['platform'],
     });
@@ -213,47 +196,47 @@ describe('requestReviewers', () => {
   it('is a refusal for the author or a stranger, and asks nothing for nobody', async () => {
     pull();
     await expect(
-      gh.requestReviewers({ ...repo, number: 7, reviewers: ['xmtp-coder-agent'] }),
+      t.gh.requestReviewers({ ...repo, number: 7, reviewers: ['xmtp-coder-agent'] }),
     ).resolves.toEqual({
       ok: false,
       reason: 'Review cannot be requested from pull request author.',
     });
-    const stranger = await gh.requestReviewers({ ...repo, number: 7, reviewers: ['rando'] });
+    const stranger = await t.gh.requestReviewers({ ...repo, number: 7, reviewers: ['rando'] });
     expect(stranger).toMatchObject({
       ok: false,
       reason: expect.stringMatching(/only be requested from collaborators/),
     });
-    await expect(gh.requestReviewers({ ...repo, number: 7, reviewers: [] })).resolves.toEqual({
+    await expect(t.gh.requestReviewers({ ...repo, number: 7, reviewers: [] })).resolves.toEqual({
       ok: true,
     });
-    expect(fake.callsTo('POST', /requested_reviewers$/)).toHaveLength(2);
+    expect(t.fake.callsTo('POST', /requested_reviewers$/)).toHaveLength(2);
   });
 });
 
 describe('reviewThreads', () => {
   it('reads every thread across pages, with its state and first comment', async () => {
     pull();
-    const first = fake.addReviewThread('acme', 'widgets', 7, {
+    const first = t.fake.addReviewThread('acme', 'widgets', 7, {
       path: 'src/a.ts',
       line: 3,
       author: 'octo-lead',
       body: 'Rename this.\nIt reads badly.',
       createdAt: '2026-01-02T03:04:05Z',
     });
-    fake.replyToReviewThread(first, { author: 'xmtp-coder-agent', body: 'Done.' });
+    t.fake.replyToReviewThread(first, { author: 'xmtp-coder-agent', body: 'Done.' });
     for (let i = 0; i < 120; i++) {
-      fake.addReviewThread('acme', 'widgets', 7, {
+      t.fake.addReviewThread('acme', 'widgets', 7, {
         path: `src/f${i}.ts`,
         line: i + 1,
         author: null,
         body: `n${i}`,
       });
     }
-    fake.resolveReviewThread(first);
-    const outdated = fake.reviewThreads('acme', 'widgets', 7)[1]?.id ?? '';
-    fake.outdateReviewThread(outdated);
+    t.fake.resolveReviewThread(first);
+    const outdated = t.fake.reviewThreads('acme', 'widgets', 7)[1]?.id ?? '';
+    t.fake.outdateReviewThread(outdated);
 
-    const { headSha, threads } = await gh.reviewThreads({ ...repo, number: 7 });
+    const { headSha, threads } = await t.gh.reviewThreads({ ...repo, number: 7 });
     // The head commit comes with the first page (GraphQL `headRefOid`).
     expect(headSha).toBe(HEAD);
     expect(threads).toHaveLength(121);
@@ -276,37 +259,37 @@ describe('reviewThreads', () => {
       author: 'ghost',
       comments: 1,
     });
-    expect(fake.callsTo('POST', /graphql$/)).toHaveLength(2);
-    expect((await gh.reviewThreads({ ...repo, number: 7, max: 5 })).threads).toHaveLength(5);
+    expect(t.fake.callsTo('POST', /graphql$/)).toHaveLength(2);
+    expect((await t.gh.reviewThreads({ ...repo, number: 7, max: 5 })).threads).toHaveLength(5);
   });
 
   it('is not_found for a missing pull request', async () => {
-    expect((await failure(gh.reviewThreads({ ...repo, number: 404 }))).kind).toBe('not_found');
+    expect((await failure(t.gh.reviewThreads({ ...repo, number: 404 }))).kind).toBe('not_found');
   });
 });
 
 describe('commitsTouching', () => {
   it('lists the commits from a head touching a file since a time, newest first', async () => {
     const sha = (c: string) => c.repeat(40);
-    fake.addCommit('acme', 'widgets', {
+    t.fake.addCommit('acme', 'widgets', {
       sha: sha('1'),
       files: ['src/a.ts'],
       committedAt: '2026-01-01T00:00:00Z',
     });
-    fake.addCommit('acme', 'widgets', {
+    t.fake.addCommit('acme', 'widgets', {
       sha: sha('2'),
       parents: [sha('1')],
       files: ['src/b.ts'],
       committedAt: '2026-01-02T00:00:00Z',
     });
-    fake.addCommit('acme', 'widgets', {
+    t.fake.addCommit('acme', 'widgets', {
       sha: sha('3'),
       parents: [sha('2')],
       files: ['src/a.ts', 'README.md'],
       committedAt: '2026-01-03T00:00:00Z',
     });
     const touching = (path: string, since: string) =>
-      gh.commitsTouching({ ...repo, sha: sha('3'), path, since });
+      t.gh.commitsTouching({ ...repo, sha: sha('3'), path, since });
     await expect(touching('src/a.ts', '2025-12-31T00:00:00Z')).resolves.toEqual([
       { sha: sha('3'), committedAt: '2026-01-03T00:00:00Z' },
       { sha: sha('1'), committedAt: '2026-01-01T00:00:00Z' },
@@ -315,7 +298,7 @@ describe('commitsTouching', () => {
     await expect(touching('src/b.ts', '2026-01-02T12:00:00Z')).resolves.toEqual([]);
     // A directory matches the files below it.
     await expect(touching('src', '2026-01-02T00:00:00Z')).resolves.toHaveLength(2);
-    expect(fake.callsTo('GET', /\/commits$/).at(-1)?.query).toMatchObject({
+    expect(t.fake.callsTo('GET', /\/commits$/).at(-1)?.query).toMatchObject({
       sha: sha('3'),
       path: 'src',
       since: '2026-01-02T00:00:00Z',
@@ -325,7 +308,7 @@ describe('commitsTouching', () => {
 
   it('is not_found for a head GitHub does not know', async () => {
     const err = await failure(
-      gh.commitsTouching({
+      t.gh.commitsTouching({
         ...repo,
         sha: 'f'.repeat(40),
         path: 'a',
@@ -338,8 +321,8 @@ describe('commitsTouching', () => {
 
 describe('codeOwners', () => {
   it('reads .github/CODEOWNERS first, the last matching line winning', async () => {
-    fake.setFile('acme', 'widgets', 'main', 'CODEOWNERS', '* @root-owner\n');
-    fake.setFile(
+    t.fake.setFile('acme', 'widgets', 'main', 'CODEOWNERS', '* @root-owner\n');
+    t.fake.setFile(
       'acme',
       'widgets',
       'main',
@@ -347,7 +330,7 @@ describe('codeOwners', () => {
       '* @octo-lead\n/packages/api/ @acme/platform dev@example.com\n/vendor/\n',
     );
     await expect(
-      gh.codeOwners({ ...repo, paths: ['README.md', 'packages/api/x.ts', 'vendor/lib.js'] }),
+      t.gh.codeOwners({ ...repo, paths: ['README.md', 'packages/api/x.ts', 'vendor/lib.js'] }),
     ).resolves.toEqual({
       file: '.github/CODEOWNERS',
       logins: ['octo-lead'],
@@ -358,9 +341,9 @@ describe('codeOwners', () => {
   });
 
   it('falls back to CODEOWNERS, then docs/CODEOWNERS, at the given ref; none owns nothing', async () => {
-    fake.setFile('acme', 'widgets', 'release', 'docs/CODEOWNERS', '*.md @writer\n');
+    t.fake.setFile('acme', 'widgets', 'release', 'docs/CODEOWNERS', '*.md @writer\n');
     await expect(
-      gh.codeOwners({ ...repo, paths: ['a.md', 'b.ts'], ref: 'release' }),
+      t.gh.codeOwners({ ...repo, paths: ['a.md', 'b.ts'], ref: 'release' }),
     ).resolves.toEqual({
       file: 'docs/CODEOWNERS',
       logins: ['writer'],
@@ -368,7 +351,7 @@ describe('codeOwners', () => {
       emails: [],
       unowned: ['b.ts'],
     });
-    await expect(gh.codeOwners({ ...repo, paths: ['a.md'] })).resolves.toMatchObject({
+    await expect(t.gh.codeOwners({ ...repo, paths: ['a.md'] })).resolves.toMatchObject({
       file: null,
       unowned: ['a.md'],
     });

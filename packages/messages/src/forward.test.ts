@@ -68,6 +68,8 @@ describe('forwarded message formats', () => {
     expect(
       formatComment({
         ...comment,
+        // The body's quoting is pinned above; a one-line body keeps this pin to what differs.
+        body: 'Guard the null here.',
         source: 'review_comment',
         edited: true,
         pullRequest: { number: 9, url: 'https://github.com/acme/widgets/pull/9' },
@@ -83,11 +85,7 @@ describe('forwarded message formats', () => {
       - File: src/a.ts (line 12)
 
       <comment>
-      Please also handle <empty> input.
-
-      \`\`\`ts
-      x()
-      \`\`\`
+      Guard the null here.
       </comment>
 
       Instruction: Address this review comment at the given file and line: change the code if needed, push, and reply to the review comment."
@@ -127,14 +125,22 @@ describe('forwarded message formats', () => {
   });
 
   it('pins the format of a failure that survived a re-run: both attempts, one message', () => {
+    // Another workflow's run than above, so this pin is not the same header again.
+    const run = {
+      id: 78,
+      name: 'Tests',
+      path: '.github/workflows/tests.yml',
+      url: 'https://github.com/acme/widgets/actions/runs/78',
+      headSha: '1234567abcdef',
+    };
     const job = (attempt: number) => ({
       name: 'unit-tests',
-      url: `https://github.com/acme/widgets/actions/runs/77/job/${attempt}`,
+      url: `${run.url}/job/${attempt}`,
       logTail: `attempt ${attempt}\nError: boom`,
     });
     expect(
       formatCiFailure(
-        { ...ci, attempt: 2 },
+        { ...ci, run, attempt: 2 },
         {
           current: true,
           jobs: [job(2)],
@@ -145,16 +151,16 @@ describe('forwarded message formats', () => {
       "## CI failed on your pull request
 
       - Pull request: https://github.com/acme/widgets/pull/9
-      - Workflow: CI (.github/workflows/ci.yml)
-      - Run: https://github.com/acme/widgets/actions/runs/77
-      - Commit: abcdef1234567
+      - Workflow: Tests (.github/workflows/tests.yml)
+      - Run: https://github.com/acme/widgets/actions/runs/78
+      - Commit: 1234567abcdef
       - Failed jobs: unit-tests
       - Attempts: 2 (the failed jobs were re-run 1 time(s) and failed again)
 
       ### Attempt 1
 
       #### unit-tests
-      https://github.com/acme/widgets/actions/runs/77/job/1
+      https://github.com/acme/widgets/actions/runs/78/job/1
       \`\`\`
       attempt 1
       Error: boom
@@ -163,7 +169,7 @@ describe('forwarded message formats', () => {
       ### Attempt 2
 
       #### unit-tests
-      https://github.com/acme/widgets/actions/runs/77/job/2
+      https://github.com/acme/widgets/actions/runs/78/job/2
       \`\`\`
       attempt 2
       Error: boom

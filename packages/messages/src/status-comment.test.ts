@@ -34,24 +34,22 @@ describe('status comment', () => {
     );
   });
 
-  it('explains a user-fixable failure in plain words', () => {
-    const body = renderStatusComment({
-      state: 'failed',
-      taskName: 'gh-widgets-7',
+  it.each([
+    {
+      what: 'explains a user-fixable failure in plain words',
+      state: 'failed' as const,
       problem: 'Link your GitHub account in Coder.',
-    });
-    expect(body).toContain('could not start');
-    expect(body).toContain('Link your GitHub account in Coder.');
-  });
-
-  it('says when a running agent went away, with what to do', () => {
-    const body = renderStatusComment({
-      state: 'stalled',
-      taskName: 'gh-widgets-7',
+      says: ['could not start', 'Link your GitHub account in Coder.'],
+    },
+    {
+      what: 'says when a running agent went away, with what to do',
+      state: 'stalled' as const,
       problem: 'gh-widgets-7 was paused again while waiting for it',
-    });
-    expect(body).toContain('stopped taking messages');
-    expect(body).toContain('paused again');
+      says: ['stopped taking messages', 'paused again'],
+    },
+  ])('$what', ({ state, problem, says }) => {
+    const body = renderStatusComment({ state, taskName: 'gh-widgets-7', problem });
+    for (const text of says) expect(body).toContain(text);
   });
 
   it('drops the Coder link once completed', () => {

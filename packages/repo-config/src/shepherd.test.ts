@@ -87,27 +87,28 @@ reopen_on_regression = false
   });
 
   it('refuses a duration without a unit, with an unknown unit, out of range, or not a string', () => {
-    expect(errors('thread_nudge_after = "30"')).toEqual([
-      'shepherd.thread_nudge_after: must be a duration like 30m, 24h or 14d (units s, m, h, d, w)',
-    ]);
-    expect(errors('thread_nudge_after = "3 fortnights"')).toEqual([
-      'shepherd.thread_nudge_after: has an unknown unit: must be a duration like 30m, 24h or 14d (units s, m, h, d, w)',
-    ]);
-    expect(errors('thread_nudge_after = "10s"')).toEqual([
-      'shepherd.thread_nudge_after: must be at least 1m',
-    ]);
-    expect(errors('review_reminder_after = "100d"')).toEqual([
-      'shepherd.review_reminder_after: must be at most 90d',
-    ]);
-    expect(errors('watch_after_merge = "200d"')).toEqual([
-      'shepherd.watch_after_merge: must be at most 90d (or "off")',
-    ]);
-    expect(errors('review_reminder_after = "off"')).toEqual([
-      'shepherd.review_reminder_after: cannot be turned off; the smallest value is 1m',
-    ]);
-    expect(errors('thread_nudge_after = 30')).toEqual([
-      'shepherd.thread_nudge_after: must be a duration in quotes, like "30m", "24h" or "14d"',
-    ]);
+    const refused: Array<[string, string]> = [
+      [
+        'thread_nudge_after = "30"',
+        'shepherd.thread_nudge_after: must be a duration like 30m, 24h or 14d (units s, m, h, d, w)',
+      ],
+      [
+        'thread_nudge_after = "3 fortnights"',
+        'shepherd.thread_nudge_after: has an unknown unit: must be a duration like 30m, 24h or 14d (units s, m, h, d, w)',
+      ],
+      ['thread_nudge_after = "10s"', 'shepherd.thread_nudge_after: must be at least 1m'],
+      ['review_reminder_after = "100d"', 'shepherd.review_reminder_after: must be at most 90d'],
+      ['watch_after_merge = "200d"', 'shepherd.watch_after_merge: must be at most 90d (or "off")'],
+      [
+        'review_reminder_after = "off"',
+        'shepherd.review_reminder_after: cannot be turned off; the smallest value is 1m',
+      ],
+      [
+        'thread_nudge_after = 30',
+        'shepherd.thread_nudge_after: must be a duration in quotes, like "30m", "24h" or "14d"',
+      ],
+    ];
+    for (const [line, error] of refused) expect(errors(line), line).toEqual([error]);
   });
 
   it('never echoes the value it refuses', () => {

@@ -1,30 +1,15 @@
 import { beforeEach, describe, expect, it } from 'vitest';
+import { coderApi } from '../test/api';
 import { createFakeCoder, type FakeCoderApp } from './fake-coder';
 
 const CHATS = '/api/v2/chats';
 const RUN_MS = 5_000;
 const INTERRUPT_MS = 1_000;
 
-// biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary API JSON
-type Json = any;
-
-function apiOf(fake: FakeCoderApp, token = fake.token) {
-  return async (method: string, path: string, body?: unknown) => {
-    const res = await fake.app.request(path, {
-      method,
-      headers: { 'Coder-Session-Token': token, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    const json: Json = text ? JSON.parse(text) : undefined;
-    return { status: res.status, json };
-  };
-}
-
 describe('fake Coder: Chats API (2.38, hand-driven clock)', () => {
   let coder: FakeCoderApp;
   let clock: number;
-  let api: ReturnType<typeof apiOf>;
+  let api: ReturnType<typeof coderApi>;
 
   beforeEach(() => {
     clock = Date.parse('2026-10-01T00:00:00Z');
@@ -34,7 +19,7 @@ describe('fake Coder: Chats API (2.38, hand-driven clock)', () => {
       now: () => clock,
       timings: { chatRunningMs: RUN_MS, interruptMs: INTERRUPT_MS },
     });
-    api = apiOf(coder);
+    api = coderApi(coder);
   });
 
   function createChat(text = 'Fix acme/widgets#42', labels: Record<string, string> = {}) {
@@ -288,29 +273,19 @@ describe('fake Coder: Chats API (2.38, hand-driven clock)', () => {
   });
 
   it('answers 404 Route not found on every chats route when Coder Agents is off', async () => {
-    const { json: chat } = await createChat();
-    coder.setChatsEnabled(false);
-    expect(await api('GET', CHATS)).toEqual({
+    const off = coderApi(createFakeCoder({ chatsEnabled: false }));
+    expect(await off('GET', CHATS)).toEqual({
       status: 404,
       json: { message: 'Route not found.' },
     });
-    expect((await createChat()).status).toBe(404);
-    expect((await api('GET', `${CHATS}/${chat.id}`)).status).toBe(404);
-    expect((await api('GET', `${CHATS}/watch`)).status).toBe(404);
-    expect((await api('GET', '/api/v2/users/me')).status).toBe(200);
+    expect((await off('POST', CHATS, {})).status).toBe(404);
+    expect((await off('GET', `${CHATS}/${crypto.randomUUID()}`)).status).toBe(404);
+    expect((await off('GET', `${CHATS}/watch`)).status).toBe(404);
+    expect((await off('GET', '/api/v2/users/me')).status).toBe(200);
 
-    const off = createFakeCoder({ chatsEnabled: false, release: '2.37' });
+    const old = createFakeCoder({ chatsEnabled: false, release: '2.37' });
     for (const path of ['/api/v2/chats', '/api/experimental/chats']) {
-      expect((await apiOf(off)('GET', path)).status).toBe(404);
+      expect((await coderApi(old)('GET', path)).status).toBe(404);
     }
-  });
-
-  it('still accepts the old chatPendingMs timing and ignores it', async () => {
-    const old = createFakeCoder({ timings: { chatPendingMs: 1_000, chatRunningMs: 10 } });
-    const res = await apiOf(old)('POST', CHATS, {
-      organization_id: old.defaultOrganization.id,
-      content: [{ type: 'text', text: 'x' }],
-    });
-    expect(res.json.status).toBe('running');
   });
 });

@@ -1,23 +1,9 @@
 import { describe, expect, it } from 'vitest';
+import { coderApi } from '../test/api';
 import { type CoderRelease, createFakeCoder, type FakeCoderApp } from './fake-coder';
 
 // biome-ignore lint/suspicious/noExplicitAny: tests read arbitrary API JSON
 type Json = any;
-
-function apiOf(fake: FakeCoderApp, token: string | null = fake.token) {
-  return async (method: string, path: string, body?: unknown) => {
-    const headers: Record<string, string> = { 'content-type': 'application/json' };
-    if (token) headers['Coder-Session-Token'] = token;
-    const res = await fake.app.request(path, {
-      method,
-      headers,
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    const json: Json = text ? JSON.parse(text) : undefined;
-    return { status: res.status, json };
-  };
-}
 
 const ROUTE_NOT_FOUND = { status: 404, json: { message: 'Route not found.' } };
 const FORBIDDEN = {
@@ -38,7 +24,7 @@ function chatBody(fake: FakeCoderApp, extra: Record<string, unknown> = {}) {
 }
 
 async function mint(fake: FakeCoderApp, user: string, tokenName = 'code-factory') {
-  const res = await apiOf(fake)('POST', `/api/v2/users/${user}/keys/tokens`, {
+  const res = await coderApi(fake)('POST', `/api/v2/users/${user}/keys/tokens`, {
     lifetime: 3_600 * 1e9,
     token_name: tokenName,
   });
@@ -50,7 +36,7 @@ describe('fake Coder releases', () => {
   it('is 2.39 unless told otherwise', async () => {
     const fake = createFakeCoder();
     expect(fake.release).toBe('2.39');
-    expect((await apiOf(fake, null)('GET', '/api/v2/buildinfo')).json.version).toBe('v2.39.0');
+    expect((await coderApi(fake, null)('GET', '/api/v2/buildinfo')).json.version).toBe('v2.39.0');
   });
 
   const cases: Array<{
@@ -71,8 +57,8 @@ describe('fake Coder releases', () => {
   for (const { release, version, v2, experimental, tasks } of cases) {
     it(`${release}: buildinfo ${version}, chats on ${[v2 && 'v2', experimental && 'experimental'].filter(Boolean).join('+')}, tasks ${tasks ? 'served' : '404'}`, async () => {
       const fake = createFakeCoder({ release });
-      const api = apiOf(fake);
-      const info = await apiOf(fake, null)('GET', '/api/v2/buildinfo');
+      const api = coderApi(fake);
+      const info = await coderApi(fake, null)('GET', '/api/v2/buildinfo');
       expect(info.status).toBe(200);
       expect(info.json.version).toBe(version);
 
@@ -103,7 +89,7 @@ describe('fake Coder releases', () => {
       });
       expect(create.status).toBe(tasks ? 201 : 404);
       // Unauthenticated requests to unmounted paths are still 401 (auth runs first).
-      expect((await apiOf(fake, null)('GET', '/api/experimental/chats')).status).toBe(401);
+      expect((await coderApi(fake, null)('GET', '/api/experimental/chats')).status).toBe(401);
       expect(fake.release).toBe(release);
     });
   }
@@ -113,7 +99,7 @@ describe('fake Coder releases', () => {
       const fake = createFakeCoder({ release });
       const alice = fake.addUser({ username: 'alice' });
       const mount = release === '2.36' ? '/api/experimental/chats' : '/api/v2/chats';
-      const res = await apiOf(fake)('POST', mount, chatBody(fake, { owner_id: alice.id }));
+      const res = await coderApi(fake)('POST', mount, chatBody(fake, { owner_id: alice.id }));
       expect(res.status).toBe(201);
       const owner = release === 'current' ? alice : fake.tokenUser;
       expect(res.json).toMatchObject({ owner_id: owner.id, owner_username: owner.username });
@@ -122,15 +108,15 @@ describe('fake Coder releases', () => {
   });
 
   it('refuses owner_id: 403 without site-owner rights, 400 nil / non-member / unknown', async () => {
-    const plain = createFakeCoder({ tokenUserIsOwner: false });
+    const plain = createFakeCoder({ tokenUserRole: 'member' });
     const bob = plain.addUser({ username: 'bob' });
-    const refused = await apiOf(plain)(
+    const refused = await coderApi(plain)(
       'POST',
       '/api/v2/chats',
       chatBody(plain, { owner_id: bob.id }),
     );
     expect(refused).toEqual(FORBIDDEN);
-    const self = await apiOf(plain)(
+    const self = await coderApi(plain)(
       'POST',
       '/api/v2/chats',
       chatBody(plain, { owner_id: plain.tokenUser.id }),
@@ -138,7 +124,7 @@ describe('fake Coder releases', () => {
     expect(self.status).toBe(201);
 
     const fake = createFakeCoder();
-    const api = apiOf(fake);
+    const api = coderApi(fake);
     const nil = await api(
       'POST',
       '/api/v2/chats',
@@ -157,11 +143,13 @@ describe('fake Coder releases', () => {
     const fake = createFakeCoder();
     const alice = fake.addUser({ username: 'alice' });
     fake.addUser({ username: 'bob' });
-    const admin = apiOf(fake);
+    const admin = coderApi(fake);
     const aliceKey = await mint(fake, 'alice');
     await mint(fake, alice.id, 'second');
     await mint(fake, 'me', 'mine');
-    expect(fake.mintedTokens()).toEqual([
+    expect(
+      fake.keys().map(({ userId, username, tokenName }) => ({ userId, username, tokenName })),
+    ).toEqual([
       { userId: alice.id, username: 'alice', tokenName: 'code-factory' },
       { userId: alice.id, username: 'alice', tokenName: 'second' },
       { userId: fake.tokenUser.id, username: 'admin', tokenName: 'mine' },
@@ -192,7 +180,7 @@ describe('fake Coder releases', () => {
       },
     });
 
-    const asAlice = apiOf(fake, aliceKey);
+    const asAlice = coderApi(fake, aliceKey);
     expect((await asAlice('GET', '/api/v2/users/me')).json).toMatchObject({
       id: alice.id,
       username: 'alice',
@@ -231,14 +219,14 @@ describe('fake Coder releases', () => {
     expect((await asAlice('POST', `/api/v2/chats/${mine.json.id}/interrupt`)).status).toBe(404);
 
     // A plain member does not see other users' keys (404); fake-coder-keys.test.ts has more.
-    const plain = createFakeCoder({ tokenUserIsOwner: false });
+    const plain = createFakeCoder({ tokenUserRole: 'member' });
     plain.addUser({ username: 'carol' });
-    const refused = await apiOf(plain)('POST', '/api/v2/users/carol/keys/tokens', {
+    const refused = await coderApi(plain)('POST', '/api/v2/users/carol/keys/tokens', {
       lifetime: 1e9,
       token_name: 't',
     });
     expect(refused.status).toBe(404);
-    expect(await apiOf(fake, 'nope')('GET', '/api/v2/users/me')).toEqual({
+    expect(await coderApi(fake, 'nope')('GET', '/api/v2/users/me')).toEqual({
       status: 401,
       json: { message: 'API key is invalid.' },
     });
@@ -252,7 +240,7 @@ describe('fake Coder releases', () => {
       presets: [{ Name: 'big', Default: true }],
       parameters: [{ name: 'repo' }, { name: 'size', type: 'number', default_value: '2' }],
     });
-    const api = apiOf(fake);
+    const api = coderApi(fake);
     const params = await api(
       'GET',
       `/api/v2/templateversions/${template.activeVersionId}/rich-parameters`,
@@ -305,7 +293,10 @@ describe('fake Coder releases', () => {
 
     const aliceKey = await mint(fake, 'alice');
     expect(
-      await apiOf(fake, aliceKey)('POST', '/api/v2/users/admin/workspaces', { ...body, name: 'x' }),
+      await coderApi(fake, aliceKey)('POST', '/api/v2/users/admin/workspaces', {
+        ...body,
+        name: 'x',
+      }),
     ).toEqual(FORBIDDEN);
 
     const pinned = await api(

@@ -1,5 +1,6 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { apiOf } from '../test/api';
 import { type FakeCoder, startFakeCoder } from './fake-coder';
 import { until } from './until';
 
@@ -84,15 +85,8 @@ describe('fake Coder: chat watch stream', () => {
     await coder.close();
   });
 
-  async function api(method: string, path: string, body?: unknown, token = coder.token) {
-    const res = await fetch(`${coder.url}${path}`, {
-      method,
-      headers: { 'Coder-Session-Token': token, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    return { status: res.status, json: text ? JSON.parse(text) : undefined };
-  }
+  const api = (method: string, path: string, body?: unknown, token = coder.token) =>
+    apiOf(coder, { 'Coder-Session-Token': token })(method, path, body);
   async function watch(opts: { token?: string; query?: boolean } = {}) {
     const w = await Watcher.open(coder.url, { token: coder.token, ...opts });
     watchers.push(w);

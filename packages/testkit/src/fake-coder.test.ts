@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { apiOf } from '../test/api';
 import { createFakeCoder, type FakeCoder, startFakeCoder } from './fake-coder';
 
 const TOKEN = 'secret-token';
@@ -21,17 +22,8 @@ describe('fake Coder', () => {
     await coder.close();
   });
 
-  async function api(method: string, path: string, body?: unknown) {
-    const res = await fetch(`${coder.url}${path}`, {
-      method,
-      headers: { 'Coder-Session-Token': TOKEN, 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    // biome-ignore lint/suspicious/noExplicitAny: test reads arbitrary API JSON
-    const json: any = text ? JSON.parse(text) : undefined;
-    return { status: res.status, json };
-  }
+  const api = (method: string, path: string, body?: unknown) =>
+    apiOf(coder, { 'Coder-Session-Token': TOKEN })(method, path, body);
 
   function seedUser() {
     return coder.addUser({ username: 'alice', githubUserId: GITHUB_ID });

@@ -6,8 +6,8 @@
  * through `POST /api/v2/users/{user}/keys/tokens` act as their user.
  * Besides answering, it keeps a ledger of what it was made to do, so tests can assert that the
  * product leaves nothing behind and never loops: every minted key (`keys()`, revoked ones too)
- * and every authenticated request per token and path (`requestsByToken()`), under Coder's rate
- * limit (fake-coder/requests.ts).
+ * and every authenticated request with its token and path (`requestCount({ token, path })`),
+ * under Coder's rate limit (fake-coder/requests.ts).
  */
 import {
   type ChatCost,
@@ -51,8 +51,7 @@ export type { CoderChatJson } from './fake-coder/routes-chats';
 export type { CoderTaskJson } from './fake-coder/routes-tasks';
 export type { CoderRelease, RateLimit, SiteRole };
 
-/** Timings a caller may pass; `chatPendingMs` is accepted for old callers and ignored. */
-export type FakeCoderTimings = Partial<CoderTimings & ChatTimings & { chatPendingMs: number }>;
+export type FakeCoderTimings = Partial<CoderTimings & ChatTimings>;
 
 export interface FakeCoderOptions {
   /** Expected `Coder-Session-Token`; default "fake-coder-token". */
@@ -64,8 +63,6 @@ export interface FakeCoderOptions {
   now?: () => number;
   /** Username the configured token belongs to; seeded as a user; default "admin". */
   tokenUser?: string;
-  /** false: the token user is a plain member, not a site owner (`tokenUserRole: 'member'`). */
-  tokenUserIsOwner?: boolean;
   /**
    * The token user's site role (default owner): `owner` acts for anyone; `user-admin` sees
    * users but minting for another gets 403; `member` gets 404 there.
@@ -112,14 +109,13 @@ export type ChatDiffInput = Partial<ChatDiff> & {
 /** A fake Coder deployment without a port: drive it with `fake.app.request(...)`. */
 export type FakeCoderApp = ReturnType<typeof buildFakeCoder>['fake'];
 export type FakeCoder = FakeCoderApp & RunningServer;
-export type FakeKey = ReturnType<FakeCoderApp['keys']>[number];
 
 function buildFakeCoder(opts: FakeCoderOptions) {
   const token = opts.token ?? 'fake-coder-token';
   const now = opts.now ?? (() => Date.now());
   const release = opts.release ?? DEFAULT_RELEASE;
   const traits = RELEASES[release];
-  const { chatPendingMs: _ignored, ...timings } = { ...DEFAULT_TIMINGS, ...opts.timings };
+  const timings = { ...DEFAULT_TIMINGS, ...opts.timings };
   const state = new CoderState(timings, now);
   const chats = new ChatsState(timings, now);
   const switches = {
@@ -134,8 +130,7 @@ function buildFakeCoder(opts: FakeCoderOptions) {
     presets: [{ Name: 'default', Default: true }],
   });
   const tokenUser = state.addUser({ username: opts.tokenUser ?? 'admin' });
-  const tokenUserRole =
-    opts.tokenUserRole ?? (opts.tokenUserIsOwner === false ? 'member' : 'owner');
+  const tokenUserRole = opts.tokenUserRole ?? 'owner';
   const roleOf = (user: CoderUser): SiteRole =>
     user.id === tokenUser.id ? tokenUserRole : 'member';
   const isSiteOwner = (user: CoderUser) => roleOf(user) === 'owner';
@@ -254,42 +249,13 @@ function buildFakeCoder(opts: FakeCoderOptions) {
     addOrganization: (seed: { id?: string; name: string; displayName?: string }) =>
       state.addOrganization(seed),
     addTemplate: (seed: CoderTemplateSeed) => state.addTemplate(seed),
-    setTimings: ({ chatPendingMs: _, ...changed }: FakeCoderTimings) => {
+    setTimings: (changed: FakeCoderTimings) => {
       state.timings = { ...state.timings, ...changed };
       chats.timings = { ...chats.timings, ...changed };
     },
-    /** Tokens minted through the API, oldest first (revoked ones too). */
-    mintedTokens: () =>
-      [...state.tokens.values()].map((t) => ({
-        userId: t.userId,
-        username: usernameOf(t.userId),
-        tokenName: t.tokenName,
-      })),
     /** The key ledger: every minted key, oldest first. */
     keys,
     liveKeys: () => keys().filter((k) => k.live),
-    /** Authenticated requests per token (`service` or a minted key's id), in order of first use. */
-    requestsByToken: () => {
-      const byToken = new Map<string, TokenRequests>();
-      for (const r of requests.entries()) {
-        const tokenName = state.tokenById(r.token)?.tokenName;
-        const row = byToken.get(r.token) ?? {
-          token: r.token,
-          userId: r.userId,
-          username: usernameOf(r.userId),
-          ...(tokenName !== undefined ? { tokenName } : {}),
-          requests: 0,
-          limited: 0,
-          byPath: {},
-        };
-        byToken.set(r.token, row);
-        row.requests += 1;
-        row.limited += r.limited ? 1 : 0;
-        const path = `${r.method} ${r.path}`;
-        row.byPath[path] = (row.byPath[path] ?? 0) + 1;
-      }
-      return [...byToken.values()];
-    },
     /** Authenticated requests matching the filter (all when none). */
     requestCount: (filter?: RequestFilter) => requests.count(filter),
     /** Forces a task's status (and optionally its current state) from now on. */
@@ -359,19 +325,11 @@ function buildFakeCoder(opts: FakeCoderOptions) {
       const chat = mustChat(id);
       chat.cost = { ...chat.cost, ...cost };
     },
-    /** Grants or takes away a user's chat permission (as `addUser({ chatAccess })`). */
-    setChatAccess: (user: string, allowed: boolean) => {
-      must(state.findUser(user), `user ${user}`).chatAccess = allowed;
-    },
     /** Sets `summary` / `last_turn_summary`; watch: chat_summary_change / summary_change. */
     setChatSummary: (
       id: string,
       change: { summary?: string | null; last_turn_summary?: string | null },
     ) => chats.setSummary(mustChat(id), change),
-    /** false: every chats route answers 404, as on a deployment without Coder Agents. */
-    setChatsEnabled: (enabled: boolean) => {
-      switches.enabled = enabled;
-    },
     /** true: every turn that starts from now on fails after a few ms with kind `usage_limit`. */
     setUsageLimitReached: (reached: boolean) => {
       chats.usageLimitReached = reached;
@@ -384,20 +342,6 @@ function buildFakeCoder(opts: FakeCoderOptions) {
     restoreStreams: () => watch.restore(),
   };
   return { fake, chats, watch };
-}
-
-/** Requests of one token: the configured one (`token: 'service'`) or a minted key (its id). */
-export interface TokenRequests {
-  token: string;
-  userId: string;
-  username: string;
-  /** The minted key's name; undefined for the service token. */
-  tokenName?: string;
-  requests: number;
-  /** Refused with 429. */
-  limited: number;
-  /** `METHOD /path` → count. */
-  byPath: Record<string, number>;
 }
 
 export function createFakeCoder(opts: FakeCoderOptions = {}): FakeCoderApp {
@@ -419,14 +363,12 @@ export async function startFakeCoder(opts: FakeCoderOptions = {}): Promise<FakeC
 
 function toChatDiff({ pull_request_url, ...rest }: ChatDiffInput): ChatDiff {
   const url = pull_request_url ?? rest.url;
+  const review = { pull_request_draft: false, changes_requested: false, approved: false };
+  const counts = { additions: 0, deletions: 0, changed_files: 0 };
   const diff: ChatDiff = {
     pull_request_title: '',
-    pull_request_draft: false,
-    changes_requested: false,
-    approved: false,
-    additions: 0,
-    deletions: 0,
-    changed_files: 0,
+    ...review,
+    ...counts,
     ...rest,
     ...(url !== undefined ? { url } : {}),
   };

@@ -8,7 +8,6 @@
  *    header's `rel="next"`; items carry id, guid, delivered_at, redelivery, duration,
  *    status ("OK" for a 2xx), status_code, event, action, installation_id, repository_id,
  *    throttled_at.
- *  - `GET /app/hook/deliveries/{delivery_id}`: one delivery, with its request and response.
  *  - `POST /app/hook/deliveries/{delivery_id}/attempts` ("Redeliver a delivery for an app
  *    webhook"): 202 at once; the same event and GUID are sent again in the background, as a
  *    new delivery with `redelivery: true`.
@@ -17,7 +16,7 @@
  * `hook-delivery-item`. Deliberate simplifications: a refused connection is recorded with
  * status_code 0 and a status text; there is no 3-day retention check.
  */
-import { iso } from './fake-github/state';
+import { iso } from './fake-github/http';
 import { parseJson } from './http-fake';
 import { webhookRequest } from './webhooks';
 

@@ -1,4 +1,5 @@
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
+import { githubApi } from '../test/api';
 import { createFakeGitHub, type FakeGitHubApp, type PullRequestSeed } from './fake-github';
 
 /** The routes the shepherd reads and drives, over HTTP (in-process, through the Hono app). */
@@ -9,22 +10,7 @@ describe('fake GitHub: shepherding a pull request', () => {
   });
   afterEach(() => gh.reset());
 
-  async function api(method: string, path: string, body?: unknown) {
-    const res = await gh.app.request(path, {
-      method,
-      headers: { authorization: 'token ghs_x', 'content-type': 'application/json' },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-    const text = await res.text();
-    // biome-ignore lint/suspicious/noExplicitAny: test reads arbitrary API JSON
-    let json: any;
-    try {
-      json = JSON.parse(text);
-    } catch {
-      json = text;
-    }
-    return { status: res.status, json, headers: res.headers };
-  }
+  const api = (method: string, path: string, body?: unknown) => githubApi(gh)(method, path, body);
 
   const pull = (over: Partial<PullRequestSeed> = {}) =>
     gh.addPullRequest({

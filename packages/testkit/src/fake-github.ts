@@ -7,6 +7,7 @@
  * Enterprise Server).
  */
 import { Hono } from 'hono';
+import { ghError, iso, notFound } from './fake-github/http';
 import { registerActionsRoutes } from './fake-github/routes-actions';
 import { registerAppRoutes } from './fake-github/routes-app';
 import { registerCommitRoutes, storedCommit } from './fake-github/routes-commits';
@@ -25,11 +26,8 @@ import {
   GITHUB_ACTIONS_APP,
   type GitHubPermission,
   GitHubState,
-  ghError,
-  iso,
   type JobConclusion,
   type Mergeability,
-  notFound,
   type PullRequestSeed,
   type ReviewCommentSeed,
   type ReviewThreadSeed,
@@ -68,12 +66,16 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}) {
     await next();
   });
   registerAppRoutes(routes, state, deliveryLog, opts);
-  registerIssueRoutes(routes, state);
-  registerPullRoutes(routes, state);
-  registerCompareRoutes(routes, state);
-  registerCommitRoutes(routes, state);
-  registerActionsRoutes(routes, state);
-  registerContentsRoutes(routes, state);
+  // One family of REST routes a module (`fake-github/routes-*.ts`); a new family is one entry.
+  const families = [
+    registerIssueRoutes,
+    registerPullRoutes,
+    registerCompareRoutes,
+    registerCommitRoutes,
+    registerActionsRoutes,
+    registerContentsRoutes,
+  ];
+  for (const register of families) register(routes, state);
   const graphql = new Hono<FakeEnv>();
   registerGraphqlRoutes(graphql, state);
   // github.com paths, and GitHub Enterprise Server's (`/api/v3` for REST, `/api/graphql`).
@@ -391,8 +393,6 @@ export async function startFakeGitHub(opts: FakeGitHubOptions = {}): Promise<Fak
 }
 
 type FaultOptions = { path: RegExp; method?: string; times?: number };
-const docs = (anchor: string) =>
-  `https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#${anchor}`;
 
 /** Ready-made faults shaped like GitHub's own throttling and outage answers. */
 export const githubFaults = {
@@ -407,23 +407,8 @@ export const githubFaults = {
     body: {
       message:
         'You have exceeded a secondary rate limit. Please wait a few minutes before you try again.',
-      documentation_url: docs('about-secondary-rate-limits'),
-      status: '403',
-    },
-  }),
-  /** 403 with x-ratelimit-remaining 0: the primary (hourly) limit. */
-  primaryRateLimit: ({ resetInSec, ...o }: FaultOptions & { resetInSec?: number }): FaultSpec => ({
-    ...o,
-    status: 403,
-    headers: {
-      'x-ratelimit-limit': '5000',
-      'x-ratelimit-remaining': '0',
-      'x-ratelimit-used': '5000',
-      'x-ratelimit-reset': String(Math.ceil(Date.now() / 1000) + (resetInSec ?? 1)),
-    },
-    body: {
-      message: 'API rate limit exceeded for installation ID 1.',
-      documentation_url: docs('about-the-primary-rate-limit'),
+      documentation_url:
+        'https://docs.github.com/rest/overview/rate-limits-for-the-rest-api#about-secondary-rate-limits',
       status: '403',
     },
   }),

@@ -1,5 +1,3 @@
-export { type CodecRelay, startCodecRelay } from './codec-relay';
-export { DEMO, startDevFakes } from './dev-fakes';
 export {
   type CoderRelease,
   createFakeCoder,
@@ -8,6 +6,10 @@ export {
   type FakeCoderOptions,
   startFakeCoder,
 } from './fake-coder';
+export {
+  CODER_RELEASES,
+  DEFAULT_RELEASE as DEFAULT_CODER_RELEASE,
+} from './fake-coder/release';
 export type { CoderTimings } from './fake-coder/state';
 export {
   type CommitSeed,
@@ -22,6 +24,7 @@ export {
 } from './fake-github';
 export { type FaultSpec, type RecordedCall, type RunningServer, serveApp } from './http-fake';
 export { newAppKey, testAppKey } from './keys';
+export { outOfOrder } from './order';
 export { until } from './until';
 export {
   samplePayloads,

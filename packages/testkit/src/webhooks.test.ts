@@ -108,7 +108,6 @@ describe('sample payloads', () => {
   it('pull_request_review_comment', () => {
     const p: Loose = samplePayloads.reviewComment({
       prNumber: 7,
-      prAuthor: 'xmtp-coder-agent',
       path: 'src/a.ts',
       line: 30,
       body: 'nit',

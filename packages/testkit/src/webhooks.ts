@@ -38,22 +38,34 @@ export async function webhookRequest(o: {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Sample payloads: GitHub's own examples (@octokit/webhooks-examples) with our names swapped in.
+// Sample payloads: GitHub's own examples (@octokit/webhooks-examples) moved to our repository
+// (`rebranded`), with the objects a builder's parameters name put in (`issueObject`,
+// `pullObject`, `commented`). A new builder is one entry of `samplePayloads` on these; an issue
+// event of another action is `issueEvent(action, …)`.
 
 type Json = Record<string, unknown>;
 let examples: Array<{ name: string; examples: Json[] }> | undefined;
 
-/** The example of `event.action` that `pick` likes (one with an installation if any). */
-function example(event: string, action: string | undefined, pick = (_: Json) => true): Json {
+/** The examples of `event.action` (every action when undefined). */
+function examplesOf(event: string, action: string | undefined): Json[] {
   // 4 MB of JSON: loaded on first use, and not through `import` so tsc does not type it.
   examples ??= createRequire(import.meta.url)('@octokit/webhooks-examples');
   const all = examples?.find((g) => g.name === event)?.examples ?? [];
-  const matching = all.filter((p) => action === undefined || p.action === action);
+  return all.filter((p) => action === undefined || p.action === action);
+}
+
+/** The example of `event.action` that `pick` likes (one with an installation if any). */
+function example(event: string, action: string | undefined, pick = (_: Json) => true): Json {
+  const matching = examplesOf(event, action);
   const chosen =
     matching.find((p) => pick(p) && 'installation' in p) ?? matching.find(pick) ?? matching[0];
   if (!chosen) throw new Error(`no @octokit/webhooks-examples payload for ${event}.${action}`);
   return chosen;
 }
+
+/** `value` with every `from` in its JSON replaced by `to`. */
+const renamed = <T>(value: T, from: string, to: string): T =>
+  JSON.parse(JSON.stringify(value).replaceAll(from, to));
 
 export interface RepoParams {
   /** Repository owner login; default "acme". */
@@ -78,36 +90,15 @@ const record = (value: unknown) => (value ?? {}) as Json;
 const idOf = (login: string) =>
   login === LEAD.login ? LEAD.id : login === AGENT.login ? AGENT.id : idFor(login);
 
-const USER_URLS = {
-  followers_url: 'followers',
-  following_url: 'following{/other_user}',
-  gists_url: 'gists{/gist_id}',
-  starred_url: 'starred{/owner}{/repo}',
-  subscriptions_url: 'subscriptions',
-  organizations_url: 'orgs',
-  repos_url: 'repos',
-  events_url: 'events{/privacy}',
-  received_events_url: 'received_events',
-};
-
-/** A full GitHub user object, as webhooks carry it. */
+/** A full GitHub user object, as webhooks carry it: GitHub's example user renamed. */
 function githubUser(login: string, id = idOf(login), type = 'User') {
-  const api = `${API}/users/${login}`;
-  const urls = Object.entries(USER_URLS).map(([field, path]): [string, string] => [
-    field,
-    `${api}/${path}`,
-  ]);
+  const codertocat = record(example('issues', 'assigned').sender);
   return {
-    login,
+    ...renamed(codertocat, String(codertocat.login), login),
     id,
     node_id: nodeId('04:User', id),
     avatar_url: `https://avatars.githubusercontent.com/u/${id}?v=4`,
-    gravatar_id: '',
-    url: api,
-    html_url: `${HTML}/${login}`,
-    ...Object.fromEntries(urls),
     type,
-    site_admin: false,
   };
 }
 
@@ -140,13 +131,12 @@ function rebranded(p: RepoParams, event: string, action?: string, pick?: (x: Jso
     text.replace(/Codertocat\/Hello-World|octo-org\/octo-repo/g, ctx.fullName),
   );
   const repository = record(out.repository);
-  const org = githubUser(ctx.owner, idOf(ctx.owner), 'Organization');
-  const orgApi = `${API}/orgs/${ctx.owner}`;
+  const owner = githubUser(ctx.owner, idOf(ctx.owner), 'Organization');
   out.repository = {
     ...repository,
     name: ctx.repo,
     full_name: ctx.fullName,
-    owner: { ...record(repository.owner), ...org },
+    owner: { ...record(repository.owner), ...owner },
     html_url: ctx.html,
     url: ctx.api,
     default_branch: ctx.defaultBranch,
@@ -159,17 +149,13 @@ function rebranded(p: RepoParams, event: string, action?: string, pick?: (x: Jso
     id: installation,
     node_id: nodeId('023:IntegrationInstallation', installation),
   };
+  // GitHub's example organization renamed, with the owner's ids.
+  const org = record(example('issues', 'assigned', (x) => 'organization' in x).organization);
   out.organization = {
-    login: org.login,
-    id: org.id,
-    node_id: org.node_id,
-    url: orgApi,
-    ...Object.fromEntries(
-      ['repos', 'events', 'hooks', 'issues', 'members{/member}', 'public_members{/member}'].map(
-        (path) => [`${path.replace(/\{.*/, '')}_url`, `${orgApi}/${path}`],
-      ),
-    ),
-    avatar_url: org.avatar_url,
+    ...renamed(org, String(org.login), ctx.owner),
+    id: owner.id,
+    node_id: owner.node_id,
+    avatar_url: owner.avatar_url,
     description: '',
   };
   return { out: out as Json, ctx };
@@ -222,6 +208,20 @@ function issueObject(ctx: Ctx, base: unknown, p: IssueParams, pr = false) {
       },
     }),
   };
+}
+
+/**
+ * `issues.<action>` about our issue: GitHub's example of that action (of `assigned` where it has
+ * none, e.g. `closed`), `issue` as `issueObject` builds it with `issueFields` over it, and the
+ * action's own top-level fields (`assignee`, `label`, `changes`...) from `fields`; the example's
+ * top-level `assignee` is left out unless given.
+ */
+function issueEvent(action: string, p: IssueParams, issueFields: Json = {}, fields: Json = {}) {
+  const known = examplesOf('issues', action).length > 0;
+  const { out, ctx } = rebranded(p, 'issues', known ? action : 'assigned');
+  const { assignee: _, ...rest } = out;
+  const issue = { ...issueObject(ctx, out.issue, p), ...issueFields };
+  return { ...rest, action, issue, ...fields };
 }
 
 interface PullParams extends RepoParams {
@@ -302,6 +302,27 @@ function authored<T extends RepoParams & AuthorParams>(p: T) {
   return { params, author };
 }
 
+interface CommentParams extends AuthorParams {
+  body?: string;
+  commentId?: number;
+  action?: 'created' | 'edited';
+  /** For `edited`: the body before the edit. */
+  previousBody?: string;
+}
+
+/** A comment's delivery: the example rebranded, its id and action, author and times. */
+function commented<T extends RepoParams & CommentParams>(p: T, event: string, defaultId: number) {
+  const { params, author } = authored(p);
+  const now = isoNow();
+  return {
+    ...rebranded(params, event, 'created'),
+    params,
+    id: p.commentId ?? defaultId,
+    action: p.action ?? 'created',
+    fields: { ...author, created_at: now, updated_at: now },
+  };
+}
+
 /** What an edit carries: the body before it. */
 const edited = (action: string, previousBody = 'before') =>
   action === 'edited' ? { changes: { body: { from: previousBody } } } : {};
@@ -309,43 +330,25 @@ const edited = (action: string, previousBody = 'before') =>
 export const samplePayloads = {
   /** `issues.assigned`: `sender` assigned `assignee` (the agent by default). */
   issueAssigned(p: IssueParams = {}): WebhookPayload {
-    const { out, ctx } = rebranded(p, 'issues', 'assigned');
-    const issue = issueObject(ctx, out.issue, p);
-    return { ...out, action: 'assigned', issue, assignee: issue.assignee };
+    const event = issueEvent('assigned', p);
+    return { ...event, assignee: event.issue.assignee };
   },
 
   /** `issues.closed` (GitHub's examples have none, so built from `issues.assigned`). */
   issueClosed(p: IssueParams & { stateReason?: 'completed' | 'not_planned' } = {}): WebhookPayload {
-    const { out, ctx } = rebranded(p, 'issues', 'assigned');
-    const { assignee: _, ...rest } = out;
     const closedAt = isoNow();
-    const issue = {
-      ...issueObject(ctx, out.issue, p),
+    return issueEvent('closed', p, {
       state: 'closed',
       state_reason: p.stateReason ?? 'completed',
       closed_at: closedAt,
       updated_at: closedAt,
-    };
-    return { ...rest, action: 'closed', issue };
+    });
   },
 
   /** `issue_comment.created|edited`, on the issue or (onPullRequest) on a pull request. */
-  issueComment(
-    p: IssueParams &
-      AuthorParams & {
-        commentId?: number;
-        onPullRequest?: boolean;
-        action?: 'created' | 'edited';
-        /** For `edited`: the body before the edit. */
-        previousBody?: string;
-      } = {},
-  ): WebhookPayload {
-    const { params, author } = authored(p);
-    const { out, ctx } = rebranded(params, 'issue_comment', 'created');
-    const action = p.action ?? 'created';
+  issueComment(p: IssueParams & CommentParams & { onPullRequest?: boolean } = {}): WebhookPayload {
+    const { out, ctx, params, id, action, fields } = commented(p, 'issue_comment', 5_000_000_001);
     const issue = issueObject(ctx, out.issue, params, p.onPullRequest ?? false);
-    const id = p.commentId ?? 5_000_000_001;
-    const now = isoNow();
     const comment = {
       ...record(out.comment),
       url: `${ctx.api}/issues/comments/${id}`,
@@ -353,9 +356,7 @@ export const samplePayloads = {
       issue_url: issue.url,
       id,
       node_id: nodeId('012:IssueComment', id),
-      ...author,
-      created_at: now,
-      updated_at: now,
+      ...fields,
       body: p.body ?? 'Please also update the docs.',
       performed_via_github_app: null,
     };
@@ -365,23 +366,11 @@ export const samplePayloads = {
   /** `pull_request_review_comment.created|edited`: a comment on a line of the PR diff. */
   reviewComment(
     p: PullParams &
-      AuthorParams & {
-        body?: string;
-        commentId?: number;
-        reviewId?: number;
-        path?: string;
-        line?: number;
-        diffHunk?: string;
-        action?: 'created' | 'edited';
-        previousBody?: string;
-      } = {},
+      CommentParams & { reviewId?: number; path?: string; line?: number; diffHunk?: string } = {},
   ): WebhookPayload {
-    const { params, author } = authored(p);
-    const { out, ctx } = rebranded(params, 'pull_request_review_comment', 'created');
-    const action = p.action ?? 'created';
+    const made = commented(p, 'pull_request_review_comment', 6_000_000_001);
+    const { out, ctx, params, id, action, fields } = made;
     const pr = pullObject(ctx, out.pull_request, params);
-    const id = p.commentId ?? 6_000_000_001;
-    const now = isoNow();
     const url = `${ctx.api}/pulls/comments/${id}`;
     const links = reviewLinks(pr, `#discussion_r${id}`);
     const comment = {
@@ -394,10 +383,8 @@ export const samplePayloads = {
       path: p.path ?? 'src/index.ts',
       commit_id: pr.head.sha,
       original_commit_id: pr.head.sha,
-      ...author,
+      ...fields,
       body: p.body ?? 'This line needs a guard.',
-      created_at: now,
-      updated_at: now,
       ...links,
       _links: { self: { href: url }, ...links._links },
       line: p.line ?? 12,
@@ -461,12 +448,11 @@ export const samplePayloads = {
     const headSha = p.headSha ?? 'a'.repeat(40);
     const path = p.workflowPath ?? '.github/workflows/ci.yml';
     const name = p.workflowName ?? 'CI';
-    const runApi = `${ctx.api}/actions/runs/${runId}`;
     const repo = { id: 186853002, url: ctx.api, name: ctx.repo };
+    // The example's run id, in its id and every URL of the run, becomes ours.
     const run = record(out.workflow_run);
     const workflow_run = {
-      ...run,
-      id: runId,
+      ...renamed(run, String(run.id), String(runId)),
       name,
       path,
       display_title: name,
@@ -475,10 +461,6 @@ export const samplePayloads = {
       conclusion: p.conclusion ?? 'failure',
       head_sha: headSha,
       head_branch: p.headBranch ?? 'fix-42',
-      html_url: `${ctx.html}/actions/runs/${runId}`,
-      url: runApi,
-      jobs_url: `${runApi}/jobs`,
-      logs_url: `${runApi}/logs`,
       run_attempt: p.runAttempt ?? 1,
       pull_requests: (p.pullRequests ?? []).map((pr) => ({
         url: `${ctx.api}/pulls/${pr.number}`,
@@ -497,7 +479,6 @@ export const samplePayloads = {
     const workflow = { ...record(out.workflow), id: 161_335, name, path, html_url };
     return { ...out, action: 'completed', workflow, workflow_run };
   },
-
   /**
    * `pull_request.dequeued`: the pull request left the merge queue, `reason` saying why (a
    * string in GitHub's schema; deliveries carry upper-case codes such as `MANUAL`). GitHub's

@@ -28,28 +28,19 @@ const run = {
   headSha: 'c0ffee0',
 };
 
+const assigned = {
+  ...base,
+  issueNumber: 1,
+  kind: 'issue.assigned',
+  issue: { title: 'T', url: 'https://github.com/acme/widgets/issues/1' },
+  sender: { login: 'lead', id: 1 },
+};
+
 const taskEvents: Record<string, unknown> = {
-  assigned: {
-    ...base,
-    issueNumber: 1,
-    kind: 'issue.assigned',
-    issue: { title: 'T', url: 'https://github.com/acme/widgets/issues/1' },
-    sender: { login: 'lead', id: 1 },
-  },
-  assignedByConfig: {
-    ...base,
-    issueNumber: 1,
-    kind: 'issue.assigned',
-    issue: { title: 'T', url: 'https://github.com/acme/widgets/issues/1' },
-    sender: { login: 'app[bot]', id: 9 },
-    origin: 'repo-config',
-  },
+  assigned,
+  assignedByConfig: { ...assigned, sender: { login: 'app[bot]', id: 9 }, origin: 'repo-config' },
   assignedByMention: {
-    ...base,
-    issueNumber: 1,
-    kind: 'issue.assigned',
-    issue: { title: 'T', url: 'https://github.com/acme/widgets/issues/1' },
-    sender: { login: 'lead', id: 1 },
+    ...assigned,
     trigger: 'mention',
     mention: {
       line: '@agent fix it',
@@ -58,15 +49,7 @@ const taskEvents: Record<string, unknown> = {
       edited: true,
     },
   },
-  assignedByLabel: {
-    ...base,
-    issueNumber: 1,
-    kind: 'issue.assigned',
-    issue: { title: 'T', url: 'https://github.com/acme/widgets/issues/1' },
-    sender: { login: 'lead', id: 1 },
-    trigger: 'label',
-    label: 'code-factory',
-  },
+  assignedByLabel: { ...assigned, trigger: 'label', label: 'code-factory' },
   commentMention: {
     ...base,
     issueNumber: 1,

@@ -38,9 +38,8 @@ import {
 } from '@code-factory/testkit';
 import {
   type ChildHandle,
-  contextCost,
   quietRuntime,
-  replayTimes,
+  seedAgentPull,
   spawnChild,
   spawnWorker,
   startDevServer,
@@ -52,6 +51,7 @@ import autocannon from 'autocannon';
 import { clusterAddress, clusterDown, clusterPids, clusterUp } from '../../../infra/cluster';
 import { cpuSeconds, loadAverage, memoryBytes, treeCpuSeconds, treeMemoryBytes } from './proc';
 import { pushVersusPoll } from './push-latency';
+import { contextCost, replayTimes } from './worker-costs';
 
 // ---------------------------------------------------------------------------------------------
 // Options
@@ -679,31 +679,18 @@ async function ingressAndE2e(world: World, d: Deployment) {
       Object.entries(r.statusCodeStats ?? {})
         .map(([code, s]) => `${code}: ${(s as { count: number }).count}`)
         .join(', ');
+    const row = (label: string, r: autocannon.Result) => [
+      label,
+      fmt(r.requests.average, 0),
+      fmt(r.latency.p50, 1),
+      fmt(r.latency.p99, 1),
+      r.errors + r.timeouts,
+      codes(r),
+    ];
     const rows = [
-      [
-        'real ingress (signed mix → Temporal)',
-        fmt(real.requests.average, 0),
-        fmt(real.latency.p50, 1),
-        fmt(real.latency.p99, 1),
-        real.errors + real.timeouts,
-        codes(real),
-      ],
-      [
-        'real ingress, skipped events only (no Temporal call)',
-        fmt(skipping.requests.average, 0),
-        fmt(skipping.latency.p50, 1),
-        fmt(skipping.latency.p99, 1),
-        skipping.errors + skipping.timeouts,
-        codes(skipping),
-      ],
-      [
-        'bare Hono (202 only)',
-        fmt(bare.requests.average, 0),
-        fmt(bare.latency.p50, 1),
-        fmt(bare.latency.p99, 1),
-        bare.errors + bare.timeouts,
-        codes(bare),
-      ],
+      row('real ingress (signed mix → Temporal)', real),
+      row('real ingress, skipped events only (no Temporal call)', skipping),
+      row('bare Hono (202 only)', bare),
       [
         '**ratio real / bare**',
         fmt(real.requests.average / bare.requests.average, 3),
@@ -897,6 +884,14 @@ async function history(
     await res.text();
     if (res.status !== 202) throw new Error(`history delivery answered ${res.status}`);
   };
+  /** A comment on issue `n`, signed and posted. */
+  const comment = async (n: number, body: string, commentId: number) =>
+    post(
+      await signed(
+        'issue_comment',
+        samplePayloads.issueComment({ ...(issue(n) as object), body, commentId }),
+      ),
+    );
   const state = (n: number): Promise<TaskSnapshot> =>
     world.client.workflow.getHandle(d.taskName(n)).query(stateQuery);
   const historyOf = async (workflowId: string, runId?: string) =>
@@ -930,16 +925,7 @@ async function history(
   let timeline: string[] = [];
   for (let i = 0; i < K; i++) {
     s = await state(n);
-    await post(
-      await signed(
-        'issue_comment',
-        samplePayloads.issueComment({
-          ...(issue(n) as object),
-          body: `history ${i}`,
-          commentId: 3_000_000 + i,
-        }),
-      ),
-    );
+    await comment(n, `history ${i}`, 3_000_000 + i);
     await settle(n, s.counts.forwardedItems + 1);
     if (i === K - 1) {
       const h = await historyOf(d.taskName(n));
@@ -977,20 +963,12 @@ async function history(
   const ci = preassigned[preassigned.length - 2] ?? 2;
   const pr = 90_000 + ci;
   const headSha = 'c1'.padEnd(40, '0');
-  world.github.addPullRequest({
-    owner: d.repo.owner,
-    repo: d.repo.name,
-    number: pr,
-    author: AGENT_LOGIN,
+  seedAgentPull(world.github, {
+    repo: d.repo,
+    issueNumber: ci,
+    prNumber: pr,
     headSha,
-    headRef: `agent/${ci}`,
-  });
-  world.github.linkIssue(d.repo.owner, d.repo.name, pr, ci);
-  world.github.addWorkflowRun({
-    owner: d.repo.owner,
-    repo: d.repo.name,
     runId: 777_000 + ci,
-    headSha,
     jobs: [
       { id: 1, name: 'lint', conclusion: 'success', log: 'ok' },
       { id: 2, name: 'unit', conclusion: 'failure', log: 'FAIL a.test.ts\nexpected 1 to be 2' },
@@ -1048,16 +1026,7 @@ async function history(
   for (; sent < 600; ) {
     const before = await state(big);
     if (before.runs >= 2) break;
-    await post(
-      await signed(
-        'issue_comment',
-        samplePayloads.issueComment({
-          ...(issue(big) as object),
-          body: `grow ${sent}`,
-          commentId: 4_000_000 + sent,
-        }),
-      ),
-    );
+    await comment(big, `grow ${sent}`, 4_000_000 + sent);
     sent++;
     await until(
       async () => {

@@ -11,7 +11,12 @@ import { randomUUID } from 'node:crypto';
 import { CoderTasksBackend } from '@code-factory/coder';
 import { parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import { GitHubApp } from '@code-factory/github';
-import { githubFaults, type RecordedCall, samplePayloads } from '@code-factory/testkit';
+import {
+  type FaultSpec,
+  githubFaults,
+  type RecordedCall,
+  samplePayloads,
+} from '@code-factory/testkit';
 import { temporalAddress } from '@code-factory/testkit/vitest';
 import {
   type ActivityDeps,
@@ -23,7 +28,6 @@ import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { NativeConnection, type Worker } from '@temporalio/worker';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import {
-  AGENT_LOGIN,
   CODER_USER,
   LEAD,
   privateKey,
@@ -78,14 +82,7 @@ afterAll(async () => {
   await world?.close();
 });
 
-const issue = (issueNumber: number, sender = LEAD) => ({
-  owner: world.repo.owner,
-  repo: world.repo.name,
-  issueNumber,
-  sender: sender.login,
-  senderId: sender.id,
-  assignee: AGENT_LOGIN,
-});
+const issue = (issueNumber: number, sender = LEAD) => world.issue(issueNumber, sender);
 const state = (n: number): Promise<TaskSnapshot> =>
   world.client.workflow.getHandle(world.taskName(n)).query(stateQuery);
 const ready = (n: number) =>
@@ -108,19 +105,37 @@ async function comment(n: number, body: string, commentId = n * 10) {
   expect(res.status).toBe(202);
 }
 
+/**
+ * Assigns issue `n`, makes Coder answer its agent's next send as `fault` says, comments `body`
+ * and waits until the comment is forwarded; returns the task and the send's calls, in order.
+ */
+async function forwardThrough(n: number, fault: Omit<FaultSpec, 'method' | 'path'>, body: string) {
+  const task = await assignAndWait(n);
+  const path = new RegExp(`^/api/v2/tasks/${CODER_USER}/${task.id}/send$`);
+  world.coder.fail({ method: 'POST', path, ...fault });
+  await comment(n, body);
+  await until(async () => (await state(n)).counts.forwardedItems === 1, 'forwarded', 30_000);
+  return { task, calls: world.coder.callsTo('POST', path) };
+}
+
+/**
+ * A requester `lead-<name>` with write access, linked to the Coder user `dev-<name>`, and the
+ * path that creates their task.
+ */
+function requester(name: string, id: number) {
+  const sender = { login: `lead-${name}`, id };
+  world.coder.addUser({ username: `dev-${name}`, githubUserId: id });
+  world.github.setPermission(world.repo.owner, world.repo.name, sender.login, 'write', id);
+  return { sender, create: new RegExp(`^/api/v2/tasks/dev-${name}$`) };
+}
+
 function gaps(calls: RecordedCall[]): number[] {
   return calls.slice(1).map((c, i) => c.at - (calls[i]?.at ?? 0));
 }
 
 describe('Coder faults', () => {
   it('retries 5xx with exponential backoff (1 s, then 2 s)', async () => {
-    const n = 6301;
-    const task = await assignAndWait(n);
-    const path = new RegExp(`^/api/v2/tasks/${CODER_USER}/${task.id}/send$`);
-    world.coder.fail({ method: 'POST', path, status: 503, times: 2 });
-    await comment(n, 'five hundred');
-    await until(async () => (await state(n)).counts.forwardedItems === 1, 'forwarded', 30_000);
-    const calls = world.coder.callsTo('POST', path);
+    const { calls } = await forwardThrough(6301, { status: 503, times: 2 }, 'five hundred');
     expect(calls.map((c) => c.status)).toEqual([503, 503, 204]);
     const [first, second] = gaps(calls);
     expect(first, 'first retry after ~initialInterval (1 s)').toBeGreaterThanOrEqual(950);
@@ -128,25 +143,15 @@ describe('Coder faults', () => {
   });
 
   it('honours retry-after on 429', async () => {
-    const n = 6302;
-    const task = await assignAndWait(n);
-    const path = new RegExp(`^/api/v2/tasks/${CODER_USER}/${task.id}/send$`);
-    world.coder.fail({ method: 'POST', path, status: 429, headers: { 'retry-after': '3' } });
-    await comment(n, 'slow down');
-    await until(async () => (await state(n)).counts.forwardedItems === 1, 'forwarded', 30_000);
-    const calls = world.coder.callsTo('POST', path);
+    const fault = { status: 429, headers: { 'retry-after': '3' } };
+    const { calls } = await forwardThrough(6302, fault, 'slow down');
     expect(calls.map((c) => c.status)).toEqual([429, 204]);
     expect(gaps(calls)[0], 'retry not before retry-after (3 s)').toBeGreaterThanOrEqual(3_000);
   });
 
   it('retries a call that hangs past the client timeout', async () => {
-    const n = 6303;
-    const task = await assignAndWait(n);
-    const path = new RegExp(`^/api/v2/tasks/${CODER_USER}/${task.id}/send$`);
-    world.coder.fail({ method: 'POST', path, status: 504, delayMs: 10_000 });
-    await comment(n, 'are you there');
-    await until(async () => (await state(n)).counts.forwardedItems === 1, 'forwarded', 30_000);
-    const calls = world.coder.callsTo('POST', path);
+    const fault = { status: 504, delayMs: 10_000 };
+    const { task, calls } = await forwardThrough(6303, fault, 'are you there');
     expect(calls).toHaveLength(2);
     expect(gaps(calls)[0], 'client timeout, then the backoff').toBeGreaterThanOrEqual(
       CLIENT_TIMEOUT_MS,
@@ -157,10 +162,7 @@ describe('Coder faults', () => {
 
   it('422 on create: the start step fails once, explained, without a retry storm', async () => {
     const n = 6304;
-    const sender = { login: 'lead-422', id: 4220 };
-    world.coder.addUser({ username: 'dev-422', githubUserId: sender.id });
-    world.github.setPermission(world.repo.owner, world.repo.name, sender.login, 'write', sender.id);
-    const create = /^\/api\/v2\/tasks\/dev-422$/;
+    const { sender, create } = requester('422', 4220);
     world.coder.fail({
       method: 'POST',
       path: create,
@@ -190,10 +192,7 @@ describe('Coder faults', () => {
 
   it('403 on create: user-fixable, explained in plain words in the status comment', async () => {
     const n = 6305;
-    const sender = { login: 'lead-403', id: 4030 };
-    world.coder.addUser({ username: 'dev-403', githubUserId: sender.id });
-    world.github.setPermission(world.repo.owner, world.repo.name, sender.login, 'write', sender.id);
-    const create = /^\/api\/v2\/tasks\/dev-403$/;
+    const { sender, create } = requester('403', 4030);
     world.coder.fail({ method: 'POST', path: create, status: 403, times: 50 });
     await world.deliver('issues', samplePayloads.issueAssigned(issue(n, sender)));
     await until(async () => (await state(n)).phase === 'failed', 'failed', 30_000);

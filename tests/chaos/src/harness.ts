@@ -15,13 +15,7 @@ import {
   testAppKey,
   until,
 } from '@code-factory/testkit';
-import {
-  type Stack,
-  spawnWorker,
-  startStack,
-  type WorkerProcess,
-  workflowBundlePath,
-} from '@code-factory/testkit/stack';
+import { type Stack, startStack, type WorkerProcess } from '@code-factory/testkit/stack';
 import type { TaskSnapshot } from '@code-factory/workflows';
 import { expect } from 'vitest';
 
@@ -45,7 +39,7 @@ export function privateKey(): string {
 
 /**
  * The testkit stack without its worker; `deliver` posts straight to the ingress, timed;
- * `spawnWorker()` starts a worker process of this world on the shared workflow bundle.
+ * `spawnWorkers()` starts worker processes of this world on the shared workflow bundle.
  */
 export type World = Omit<Stack, 'deliver'> & {
   deliver: Stack['deliverDirect'];
@@ -53,7 +47,6 @@ export type World = Omit<Stack, 'deliver'> & {
   stateOf(issueNumber: number): Promise<TaskSnapshot>;
   /** Assigns each issue through the ingress (202 each) and waits until every task is ready. */
   assignReady(issueNumbers: number[]): Promise<void>;
-  spawnWorker(): Promise<WorkerProcess>;
   /** `count` worker processes (default WORKER_PROCESSES), each polling when this resolves. */
   spawnWorkers(count?: number): Promise<WorkerProcess[]>;
 };
@@ -91,8 +84,6 @@ export async function startWorld(options: WorldOptions): Promise<World> {
       ...options.workerEnv,
     },
   });
-  const spawn = async () =>
-    spawnWorker({ ...stack.workerEnv, WORKFLOW_BUNDLE_PATH: await workflowBundlePath() });
   const stateOf = (n: number) => stack.state(stack.taskName(n));
   return {
     ...stack,
@@ -114,9 +105,8 @@ export async function startWorld(options: WorldOptions): Promise<World> {
         200,
       );
     },
-    spawnWorker: spawn,
     async spawnWorkers(count = WORKER_PROCESSES) {
-      const workers = await Promise.all(Array.from({ length: count }, spawn));
+      const workers = await Promise.all(Array.from({ length: count }, () => stack.spawnWorker()));
       await Promise.all(workers.map((w) => w.ready));
       return workers;
     },

@@ -41,7 +41,7 @@ describe('the unit/integration split of vitest.config.ts', () => {
     const scripts = (JSON.parse(read('package.json')) as { scripts: Record<string, string> })
       .scripts;
     expect(scripts.test).toMatch(/vitest run --project unit --project integration$/);
-    expect(scripts['test:slow']).toBe('vitest run --project slow');
+    expect(scripts['test:slow']).toMatch(/^vitest run --project slow\b/);
     expect(read('.ci/run')).toMatch(/&& pnpm test && pnpm test:slow\n/);
   });
 

@@ -6,15 +6,11 @@
 import { ConfigError, parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import { STATUS_MARKER } from '@code-factory/messages';
 import { samplePayloads, until } from '@code-factory/testkit';
-import {
-  AGENT_LOGIN,
-  holdCommentBehindAgentError,
-  type Stack,
-  startStack,
-} from '@code-factory/testkit/stack';
+import { AGENT_LOGIN, holdCommentBehindAgentError, type Stack } from '@code-factory/testkit/stack';
 import { detectBackend } from '@code-factory/worker';
 import { retryUpdate, stateQuery } from '@code-factory/workflows';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { suiteStack } from './suite-stack';
 
 function statusComments(stack: Stack, issueNumber: number) {
   return stack.github
@@ -38,20 +34,10 @@ async function statusSays(stack: Stack, issueNumber: number, ...texts: string[])
   }
 }
 
-async function chatOf(stack: Stack, name: string) {
-  return until(() => stack.coder.chatByLabel('code-factory/task', name), `chat of ${name}`);
-}
-
 describe('Coder Agents on Coder 2.39', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({
-      coderTimings: { chatRunningMs: 100 },
-      workerEnv: { AGENT_POLL_INTERVAL_MS: '50' },
-    });
-  });
-  afterAll(async () => {
-    await stack?.close();
+  const stack = suiteStack({
+    coderTimings: { chatRunningMs: 100 },
+    workerEnv: { AGENT_POLL_INTERVAL_MS: '50' },
   });
 
   it('refuses CODER_BACKEND=tasks at start, naming the fix', async () => {
@@ -75,9 +61,8 @@ describe('Coder Agents on Coder 2.39', () => {
 
   it('follows the agent on the issue by push, and polls only while the stream is down', async () => {
     const number = 7101;
-    const name = await stack.assign(number, 'Live progress');
-    await stack.waitForPhase(name, ['ready']);
-    const chat = await chatOf(stack, name);
+    const name = await stack.assignUntilReady(number, 'Live progress');
+    const chat = await stack.chatOf(name);
     expect(chat.owner_id).toBe(stack.coderUserId);
     await until(() => stack.coder.watchConnections() >= 1, 'a chat stream');
     await statusSays(stack, number, 'is idle');
@@ -128,7 +113,7 @@ describe('Coder Agents on Coder 2.39', () => {
     await stack.waitForPhase(name, ['waiting-for-budget']);
     const parked = await statusSays(stack, number, 'usage or budget limit');
     expect(parked).toContain('The comments are kept');
-    const chat = await chatOf(stack, name);
+    const chat = await stack.chatOf(name);
     const comment = await stack.deliver(
       'issue_comment',
       samplePayloads.issueComment({
@@ -160,26 +145,15 @@ describe('Coder Agents on Coder 2.39', () => {
 
   it('completes the close when the status comment cannot be updated', async () => {
     const number = 7103;
-    const name = await stack.assign(number, 'Close anyway');
-    await stack.waitForPhase(name, ['ready']);
-    const chat = await chatOf(stack, name);
+    const name = await stack.assignUntilReady(number, 'Close anyway');
+    const chat = await stack.chatOf(name);
     stack.github.fail({
       method: 'PATCH',
       path: /\/issues\/comments\/\d+$/,
       status: 422,
       times: 20,
     });
-    const closed = await stack.deliver(
-      'issues',
-      samplePayloads.issueClosed({
-        owner: stack.repo.owner,
-        repo: stack.repo.name,
-        issueNumber: number,
-        sender: 'octo-lead',
-        senderId: 1001,
-      }),
-    );
-    expect(closed.status).toBe(202);
+    await stack.deliverAccepted('issues', samplePayloads.issueClosed(stack.issue(number)));
     const handle = stack.client.workflow.getHandle(name);
     expect(await handle.result()).toBe('closed');
     expect((await handle.query(stateQuery)).counts.cleanupFailures).toBe(1);
@@ -236,7 +210,7 @@ describe('Coder Agents on Coder 2.39', () => {
     stack.coder.setCapacity(0);
     try {
       const name = await stack.assign(number, 'At the agent limit');
-      await chatOf(stack, name);
+      await stack.chatOf(name);
       await statusSays(stack, number, 'Queued in Coder');
     } finally {
       stack.coder.setCapacity(null);
@@ -246,9 +220,8 @@ describe('Coder Agents on Coder 2.39', () => {
 
   it('lists every pull request the agent opened, and routes one in another repository to the issue', async () => {
     const number = 7121;
-    const name = await stack.assign(number, 'Two repositories');
-    await stack.waitForPhase(name, ['ready']);
-    const chat = await chatOf(stack, name);
+    const name = await stack.assignUntilReady(number, 'Two repositories');
+    const chat = await stack.chatOf(name);
     // The agent opened a pull request here and one in the docs repository, which closes the
     // issue from there ("Fixes owner/widgets#7121").
     const docs = { owner: stack.repo.owner, name: 'docs' };
@@ -294,7 +267,7 @@ describe.each([
   {
     what: 'a plain member’s token, which sees no other user',
     release: '2.39',
-    coderOptions: { tokenUserIsOwner: false },
+    coderOptions: { tokenUserRole: 'member' },
     says: 'is not an Owner or user admin',
   },
   {
@@ -310,19 +283,12 @@ describe.each([
     says: 'This Coder release cannot create a chat for another user',
   },
 ] as const)('owner fallback with $what', ({ release, coderOptions, says }) => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ coderRelease: release, coderOptions });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = suiteStack({ coderRelease: release, coderOptions });
 
   it('runs the chat as the service user and says so once on the issue', async () => {
     const number = release === '2.37' ? 7201 : 7202;
-    const name = await stack.assign(number, 'Fallback');
-    await stack.waitForPhase(name, ['ready']);
-    const chat = await chatOf(stack, name);
+    const name = await stack.assignUntilReady(number, 'Fallback');
+    const chat = await stack.chatOf(name);
     expect(chat.owner_id).not.toBe(stack.coderUserId);
     const body = await statusSays(stack, number, says);
     expect(body.split(says)).toHaveLength(2);
@@ -331,22 +297,15 @@ describe.each([
 });
 
 describe('live progress edits the status comment at most once per interval', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({
-      coderTimings: { chatRunningMs: 50 },
-      workerEnv: { STATUS_COMMENT_INTERVAL_MS: '600000' },
-    });
-  });
-  afterAll(async () => {
-    await stack?.close();
+  const stack = suiteStack({
+    coderTimings: { chatRunningMs: 50 },
+    workerEnv: { STATUS_COMMENT_INTERVAL_MS: '600000' },
   });
 
   it('holds back an edit while the interval runs, whatever Coder pushes', async () => {
     const number = 7301;
-    const name = await stack.assign(number, 'Throttled');
-    await stack.waitForPhase(name, ['ready']);
-    const chat = await chatOf(stack, name);
+    const name = await stack.assignUntilReady(number, 'Throttled');
+    const chat = await stack.chatOf(name);
     const [comment] = await until(
       () => (statusComments(stack, number).length === 1 ? statusComments(stack, number) : false),
       'the status comment',

@@ -8,25 +8,19 @@
  */
 import { STATUS_MARKER } from '@code-factory/messages';
 import { samplePayloads, until } from '@code-factory/testkit';
-import { type Stack, startStack } from '@code-factory/testkit/stack';
 import { coderDownQuery } from '@code-factory/worker';
 import { TASK_WORKFLOW_TYPE } from '@code-factory/workflows';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { suiteStack } from './suite-stack';
 
 const WAITING = 'Waiting for Coder';
 
 describe('Coder down', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({
-      coderTimings: { chatRunningMs: 100 },
-      // Tries every 2 s, then 4, 8, ... (30 s in production): the outage outlasts the retry
-      // budget of every call many times over in test time.
-      workerEnv: { CODER_PROBE_INTERVAL_MS: '2000' },
-    });
-  });
-  afterAll(async () => {
-    await stack?.close();
+  const stack = suiteStack({
+    coderTimings: { chatRunningMs: 100 },
+    // Tries every 2 s, then 4, 8, ... (30 s in production): the outage outlasts the retry
+    // budget of every call many times over in test time.
+    workerEnv: { CODER_PROBE_INTERVAL_MS: '2000' },
   });
 
   const statusComment = (n: number) =>
@@ -65,12 +59,11 @@ describe('Coder down', () => {
   it('holds comments in order, shows it on the issue, never fails, and goes on by itself when Coder is back', async () => {
     const running = 7501;
     const assignedMeanwhile = 7502;
-    const runningId = await stack.assign(running, 'Coder goes down under a running agent');
-    await stack.waitForPhase(runningId, ['ready']);
-    const chat = await until(
-      () => stack.coder.chatByLabel('code-factory/task', runningId),
-      'the running agent',
+    const runningId = await stack.assignUntilReady(
+      running,
+      'Coder goes down under a running agent',
     );
+    const chat = await stack.chatOf(runningId);
     await until(() => stack.coder.watchConnections() >= 1, 'a chat stream');
     const sentBefore = stack.coder.chatMessages(chat.id).length;
 
@@ -188,12 +181,8 @@ describe('Coder down', () => {
 
   it('a send Coder refuses (a 4xx, not an outage) is failed, and explained on the issue first', async () => {
     const n = 7503;
-    const id = await stack.assign(n, 'Coder refuses a message');
-    await stack.waitForPhase(id, ['ready']);
-    const chat = await until(
-      () => stack.coder.chatByLabel('code-factory/task', id),
-      'the running agent',
-    );
+    const id = await stack.assignUntilReady(n, 'Coder refuses a message');
+    const chat = await stack.chatOf(id);
     stack.coder.fail({
       method: 'POST',
       path: new RegExp(`^/api/v2/chats/${chat.id}/messages$`),
@@ -211,21 +200,14 @@ describe('Coder down', () => {
 });
 
 describe('Coder down (Coder Tasks)', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({
-      coderRelease: '2.36',
-      workerEnv: { CODER_BACKEND: 'tasks', CODER_PROBE_INTERVAL_MS: '2000' },
-    });
-  });
-  afterAll(async () => {
-    await stack?.close();
+  const stack = suiteStack({
+    coderRelease: '2.36',
+    workerEnv: { CODER_BACKEND: 'tasks', CODER_PROBE_INTERVAL_MS: '2000' },
   });
 
   it('a send to a Coder task that Coder does not answer waits for Coder and goes out by itself', async () => {
     const n = 7511;
-    const id = await stack.assign(n, 'Coder goes down under a Coder task');
-    await stack.waitForPhase(id, ['ready']);
+    const id = await stack.assignUntilReady(n, 'Coder goes down under a Coder task');
     const sentBefore = stack.agentTexts(id)?.length ?? 0;
     stack.coder.fail({
       path: /^\/api\//,

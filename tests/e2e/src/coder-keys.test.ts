@@ -87,8 +87,7 @@ describe('Coder keys across a whole-stack restart on the same Temporal database'
     // Second life: the same Temporal state against a Coder that no longer knows the owner.
     const second = await stackOn(server.address);
     expect(second.coderUserId).not.toBe(oldOwner);
-    const fresh = await second.assign(8103, 'After the restart');
-    await second.waitForPhase(fresh, ['ready']);
+    await second.assignUntilReady(8103, 'After the restart');
     // The new worker took the streams over (the old holder let go at shutdown) and asked once
     // for the owner Coder does not know; the next try waits a minute, then longer.
     await until(() => mintsFor(second, oldOwner).length >= 1, 'the first mint for the old owner');
@@ -127,8 +126,7 @@ describe('a plain user’s token: delegation refused, the life runs as the token
       });
       stacks.push(stack);
       const number = 8201;
-      const name = await stack.assign(number, 'Plain user token');
-      await stack.waitForPhase(name, ['ready']);
+      const name = await stack.assignUntilReady(number, 'Plain user token');
       const chat = stack.coder.chatByLabel('code-factory/task', name);
       expect(chat?.owner_id).toBe(stack.coder.tokenUser.id);
       const issue = stack.issue(number);

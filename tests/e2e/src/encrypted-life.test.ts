@@ -9,11 +9,12 @@ import { execFile } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { promisify } from 'node:util';
 import { samplePayloads, until } from '@code-factory/testkit';
-import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
+import { seedAgentPull } from '@code-factory/testkit/stack';
 import { temporalAddress, temporalCli } from '@code-factory/testkit/vitest';
 import { stateQuery } from '@code-factory/workflows';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { failAndRerun } from './ci-runs';
+import { suiteStack } from './suite-stack';
 
 const run = promisify(execFile);
 const KEYS = `e2e1=${randomBytes(32).toString('base64')}`;
@@ -62,51 +63,27 @@ function base64Forms(needle: string): string[] {
 }
 
 describe('encrypted payloads through a whole issue life', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({ codecKeys: KEYS });
-  });
-  afterAll(async () => {
-    await stack?.close();
-  });
+  const stack = suiteStack({ codecKeys: KEYS });
 
   it('leaves no comment body, prompt or log tail readable in any history', async () => {
     const number = 5301;
     const pr = 6301;
     const headSha = 'feed'.padEnd(40, '0');
     const name = stack.taskName(number);
-    const issue = { owner: stack.repo.owner, repo: stack.repo.name, issueNumber: number };
+    const issue = stack.issue(number);
     const secrets = {
       comment: 'SECRET-COMMENT: the staging password is hunter2',
       review: 'SECRET-REVIEW: never log the customer id here',
       logTail: 'SECRET-LOG: FAIL token=ghp_leakyleakyleaky',
     };
-    stack.github.addPullRequest({
-      ...{ owner: stack.repo.owner, repo: stack.repo.name },
-      number: pr,
-      author: AGENT_LOGIN,
+    const agentPull = seedAgentPull(stack.github, {
+      repo: stack.repo,
+      issueNumber: number,
+      prNumber: pr,
       headSha,
-      headRef: `agent/${number}`,
+      failingLog: `setup\n${secrets.logTail}`,
     });
-    stack.github.linkIssue(stack.repo.owner, stack.repo.name, pr, number);
-    stack.github.addWorkflowRun({
-      owner: stack.repo.owner,
-      repo: stack.repo.name,
-      runId: number * 10,
-      headSha,
-      jobs: [
-        {
-          id: number * 100 + 2,
-          name: 'unit tests',
-          conclusion: 'failure',
-          log: `setup\n${secrets.logTail}`,
-        },
-      ],
-    });
-    const send = async (event: string, payload: unknown) => {
-      const res = await stack.deliver(event, payload);
-      expect(res.status, JSON.stringify(res.body)).toBe(202);
-    };
+    const send = stack.deliverAccepted;
     const handle = stack.client.workflow.getHandle(name);
     const forwarded = (n: number) =>
       until(async () => {
@@ -114,33 +91,15 @@ describe('encrypted payloads through a whole issue life', () => {
         return s.counts.forwardedItems >= n && s.pending.length === 0 ? s : undefined;
       }, `${n} forwarded`);
 
-    await send(
-      'issues',
-      samplePayloads.issueAssigned({
-        ...issue,
-        sender: LEAD.login,
-        senderId: LEAD.id,
-        title: 'Encrypted life',
-      }),
-    );
+    await send('issues', samplePayloads.issueAssigned({ ...issue, title: 'Encrypted life' }));
     await send(
       'issue_comment',
       samplePayloads.issueComment({ ...issue, body: secrets.comment, commentId: number * 10 }),
     );
     await forwarded(1);
-    await send(
-      'pull_request_review_comment',
-      samplePayloads.reviewComment({
-        owner: stack.repo.owner,
-        repo: stack.repo.name,
-        prNumber: pr,
-        headSha,
-        body: secrets.review,
-        path: 'src/a.ts',
-        line: 3,
-        commentId: number * 10 + 1,
-      }),
-    );
+    // A review comment and the failed run, each with text that must not stay readable.
+    const review = { body: secrets.review, path: 'src/a.ts', line: 3, commentId: number * 10 + 1 };
+    await send('pull_request_review_comment', agentPull.reviewComment(review));
     await forwarded(2);
     // Re-run first (`[shepherd] rerun_failed_jobs`), then told with both attempts' logs.
     await failAndRerun(stack, { runId: number * 10, headSha }, { 'unit tests': 'failure' });
@@ -153,10 +112,7 @@ describe('encrypted payloads through a whole issue life', () => {
     const all = inputs.join('\n');
     for (const text of Object.values(secrets)) expect(all).toContain(text);
 
-    await send(
-      'issues',
-      samplePayloads.issueClosed({ ...issue, sender: LEAD.login, senderId: LEAD.id }),
-    );
+    await send('issues', samplePayloads.issueClosed(issue));
     expect(await handle.result()).toBe('closed');
 
     const exported = [

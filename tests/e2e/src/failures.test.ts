@@ -4,19 +4,13 @@
  */
 import { STATUS_MARKER } from '@code-factory/messages';
 import { samplePayloads } from '@code-factory/testkit';
-import { type Stack, startStack } from '@code-factory/testkit/stack';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { suiteStack } from './suite-stack';
 
-let stack: Stack;
-beforeAll(async () => {
-  // Coder Tasks, on the last Coder that has them: a task needs its template.
-  stack = await startStack({
-    coderRelease: '2.36',
-    workerEnv: { CODER_BACKEND: 'tasks', CODER_TEMPLATE_NAME: 'no-such-template' },
-  });
-});
-afterAll(async () => {
-  await stack?.close();
+// Coder Tasks, on the last Coder that has them: a task needs its template.
+const stack = suiteStack({
+  coderRelease: '2.36',
+  workerEnv: { CODER_BACKEND: 'tasks', CODER_TEMPLATE_NAME: 'no-such-template' },
 });
 
 describe('user-fixable failures', () => {

@@ -10,8 +10,8 @@ import {
   STATUS_MARKER,
   STOP_ON_TASKS_REPLY,
 } from '@code-factory/messages';
-import { samplePayloads, until } from '@code-factory/testkit';
-import { type Stack, seedAgentReview, startStack } from '@code-factory/testkit/stack';
+import { outOfOrder, samplePayloads, until } from '@code-factory/testkit';
+import { seedAgentReview } from '@code-factory/testkit/stack';
 import {
   pauseSignal,
   resumeSignal,
@@ -19,17 +19,12 @@ import {
   stateQuery,
   stuckReminderSignal,
 } from '@code-factory/workflows';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { suiteStack } from './suite-stack';
 
 type Repo = { owner: string; name: string };
 
-let stack: Stack;
-beforeAll(async () => {
-  stack = await startStack({ coderTimings: { chatRunningMs: 100 } });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+const stack = suiteStack({ coderTimings: { chatRunningMs: 100 } });
 
 function comments(number: number, repo: Repo = stack.repo) {
   return stack.github.comments(repo.owner, repo.name, number);
@@ -74,10 +69,6 @@ async function comment(
   return commentId;
 }
 
-async function chatOf(name: string) {
-  return until(() => stack.coder.chatByLabel('code-factory/task', name), `chat of ${name}`);
-}
-
 function sentTo(chatId: string): string[] {
   return stack.coder.chatMessages(chatId).map((m) => m.text);
 }
@@ -85,9 +76,8 @@ function sentTo(chatId: string): string[] {
 describe('/agent commands on the issue', () => {
   it('acts on each command, acknowledges it, and never forwards it to the agent', async () => {
     const number = 8101;
-    const name = await stack.assign(number, 'Commands');
-    await stack.waitForPhase(name, ['ready']);
-    const chat = await chatOf(name);
+    const name = await stack.assignUntilReady(number, 'Commands');
+    const chat = await stack.chatOf(name);
     const reacted = (commentId: number) =>
       stack.github.reactions().some((r) => r.commentId === commentId && r.content === '+1');
 
@@ -144,18 +134,11 @@ describe('/agent commands on the issue', () => {
 });
 
 describe('/agent stop on Coder Tasks', () => {
-  let tasks: Stack;
-  beforeAll(async () => {
-    tasks = await startStack({ coderRelease: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } });
-  });
-  afterAll(async () => {
-    await tasks?.close();
-  });
+  const tasks = suiteStack({ coderRelease: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } });
 
   it('says a Coder task cannot be interrupted, and forwards nothing', async () => {
     const number = 8103;
-    const name = await tasks.assign(number, 'Stop on Tasks');
-    await tasks.waitForPhase(name, ['ready']);
+    const name = await tasks.assignUntilReady(number, 'Stop on Tasks');
     const { owner, repo } = tasks.issue(number);
     const res = await tasks.deliver(
       'issue_comment',
@@ -187,9 +170,8 @@ describe('/agent commands without an agent', () => {
 describe('pause and resume', () => {
   it('pausing a repository holds its comments and resuming delivers them in order', async () => {
     const number = 8201;
-    const name = await stack.assign(number, 'Pause');
-    await stack.waitForPhase(name, ['ready']);
-    const chat = await chatOf(name);
+    const name = await stack.assignUntilReady(number, 'Pause');
+    const chat = await stack.chatOf(name);
     await statusSays(number, 'is idle');
     const repository = `${stack.repo.owner}/${stack.repo.name}`;
     const query = `CodeFactoryRepository='${repository}' AND ExecutionStatus='Running' AND WorkflowType='taskWorkflow'`;
@@ -248,8 +230,7 @@ describe('concurrency limits', () => {
       '.code-factory/config.toml',
       '[limits]\nmax_active_agents = 1\n',
     );
-    const first = await stack.assign(8301, 'First', repo);
-    await stack.waitForPhase(first, ['ready']);
+    const first = await stack.assignUntilReady(8301, 'First', repo);
     const second = await stack.assign(8302, 'Second', repo);
     await stack.waitForPhase(second, ['queued']);
     await statusSays(8302, 'Queued, 0 ahead', repo);
@@ -262,27 +243,20 @@ describe('concurrency limits', () => {
     expect(closed.status).toBe(202);
     expect(await stack.client.workflow.getHandle(first).result()).toBe('closed');
     await stack.waitForPhase(second, ['ready']);
-    await chatOf(second);
+    await stack.chatOf(second);
     expect(status(8302, repo)).not.toContain('Queued');
   });
 });
 
 describe('installation limit', () => {
-  let limited: Stack;
-  beforeAll(async () => {
-    limited = await startStack({
-      coderTimings: { chatRunningMs: 100 },
-      workerEnv: { MAX_ACTIVE_AGENTS_PER_INSTALLATION: '1' },
-    });
-  });
-  afterAll(async () => {
-    await limited?.close();
+  const limited = suiteStack({
+    coderTimings: { chatRunningMs: 100 },
+    workerEnv: { MAX_ACTIVE_AGENTS_PER_INSTALLATION: '1' },
   });
 
   it('holds an assignment in another repository of the installation until a slot frees', async () => {
     const other = { owner: limited.repo.owner, name: 'other' };
-    const first = await limited.assign(8311, 'First');
-    await limited.waitForPhase(first, ['ready']);
+    await limited.assignUntilReady(8311, 'First');
     const second = await limited.assign(8312, 'Second', other);
     await limited.waitForPhase(second, ['queued']);
     const closed = await limited.deliver('issues', samplePayloads.issueClosed(limited.issue(8311)));
@@ -308,7 +282,7 @@ describe('budgets', () => {
         ).count === 1,
       'visibility shows the task waiting for the budget',
     );
-    const chat = await chatOf(name);
+    const chat = await stack.chatOf(name);
     await comment(number, 'meanwhile, add a changelog entry');
     const handle = stack.client.workflow.getHandle(name);
     await until(
@@ -361,9 +335,8 @@ describe('one message per review', () => {
         body: 'A few things.',
         comments,
       });
-      const name = await stack.assign(number, 'Review');
-      await stack.waitForPhase(name, ['ready']);
-      const chat = await chatOf(name);
+      const name = await stack.assignUntilReady(number, 'Review');
+      const chat = await stack.chatOf(name);
       const before = sentTo(chat.id).length;
 
       const send = async (event: string, payload: unknown) => {
@@ -398,9 +371,7 @@ describe('one message per review', () => {
         'src/b.ts (outdated line)',
         'drop the file',
       ];
-      const at = order.map((t) => message.indexOf(t));
-      expect(at.every((i) => i >= 0)).toBe(true);
-      expect([...at].sort((a, b) => a - b)).toEqual(at);
+      expect(outOfOrder(message, order)).toEqual([]);
     },
   );
 });

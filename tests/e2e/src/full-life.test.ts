@@ -8,11 +8,12 @@
  * worker detects Coder Agents on /api/v2/chats; against Coder 2.36 it runs Coder Tasks.
  */
 import { STATUS_MARKER } from '@code-factory/messages';
-import { samplePayloads, until } from '@code-factory/testkit';
-import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
+import { outOfOrder, samplePayloads, until } from '@code-factory/testkit';
+import { seedAgentPull } from '@code-factory/testkit/stack';
 import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { failAndRerun } from './ci-runs';
+import { suiteStack } from './suite-stack';
 
 const cases = [
   { backend: 'agents', release: '2.39', workerEnv: {} },
@@ -22,17 +23,11 @@ const cases = [
 describe.each(cases)(
   'full issue life: $backend on Coder $release',
   ({ backend, release, workerEnv }) => {
-    let stack: Stack;
-    beforeAll(async () => {
-      stack = await startStack({
-        coderRelease: release,
-        workerEnv,
-        // A slow start-up, so the first comments arrive while the agent is not ready.
-        coderTimings: { pendingMs: 300, initializingMs: 500, workingMs: 200 },
-      });
-    });
-    afterAll(async () => {
-      await stack?.close();
+    const stack = suiteStack({
+      coderRelease: release,
+      workerEnv,
+      // A slow start-up, so the first comments arrive while the agent is not ready.
+      coderTimings: { pendingMs: 300, initializingMs: 500, workingMs: 200 },
     });
 
     it('detects the backend the release offers', () => {
@@ -51,7 +46,7 @@ describe.each(cases)(
       const name = stack.taskName(number);
       const handle = stack.client.workflow.getHandle(name);
       const state = () => handle.query(stateQuery);
-      const issue = { owner: stack.repo.owner, repo: stack.repo.name, issueNumber: number };
+      const issue = stack.issue(number);
       const accepted = async (n: number) =>
         until(
           async () => ((await state()).counts.accepted >= n ? true : undefined),
@@ -59,29 +54,12 @@ describe.each(cases)(
         );
 
       // The agent's pull request for the issue, and a failed run at its head.
-      stack.github.addPullRequest({
-        owner: stack.repo.owner,
-        repo: stack.repo.name,
-        number: pr,
-        author: AGENT_LOGIN,
+      const agentPull = seedAgentPull(stack.github, {
+        repo: stack.repo,
+        issueNumber: number,
+        prNumber: pr,
         headSha,
-        headRef: `agent/${number}`,
-      });
-      stack.github.linkIssue(stack.repo.owner, stack.repo.name, pr, number);
-      stack.github.addWorkflowRun({
-        owner: stack.repo.owner,
-        repo: stack.repo.name,
-        runId: number * 10,
-        headSha,
-        jobs: [
-          { id: number * 100 + 1, name: 'lint', conclusion: 'success', log: 'ok' },
-          {
-            id: number * 100 + 2,
-            name: 'unit tests',
-            conclusion: 'failure',
-            log: 'setup\nFAIL src/a.test.ts\nError: expected 1 to be 2',
-          },
-        ],
+        failingLog: 'setup\nFAIL src/a.test.ts\nError: expected 1 to be 2',
       });
 
       if (backend === 'agents') {
@@ -89,19 +67,8 @@ describe.each(cases)(
         // (retried after a second) keeps the start-up open while the first comments arrive.
         stack.coder.fail({ method: 'POST', path: /^\/api\/v2\/chats$/, status: 503, times: 1 });
       }
-      const send = async (event: string, payload: unknown) => {
-        const res = await stack.deliver(event, payload);
-        expect(res.status, JSON.stringify(res.body)).toBe(202);
-      };
-      await send(
-        'issues',
-        samplePayloads.issueAssigned({
-          ...issue,
-          sender: LEAD.login,
-          senderId: LEAD.id,
-          title: 'Full life',
-        }),
-      );
+      const send = stack.deliverAccepted;
+      await send('issues', samplePayloads.issueAssigned({ ...issue, title: 'Full life' }));
       for (const [i, body] of [
         'first: use the v2 API',
         'second: keep the old flag',
@@ -116,18 +83,10 @@ describe.each(cases)(
       expect((await state()).phase).not.toBe('ready');
 
       // Pull-request events go through the repository workflow: wait until each reached the task.
+      const review = { body: 'review: rename this variable', path: 'src/a.ts', line: 12 };
       await send(
         'pull_request_review_comment',
-        samplePayloads.reviewComment({
-          owner: stack.repo.owner,
-          repo: stack.repo.name,
-          prNumber: pr,
-          headSha,
-          body: 'review: rename this variable',
-          path: 'src/a.ts',
-          line: 12,
-          commentId: number * 10 + 7,
-        }),
+        agentPull.reviewComment({ ...review, commentId: number * 10 + 7 }),
       );
       await accepted(5);
       // The failed jobs are re-run before the agent hears (`[shepherd] rerun_failed_jobs`,
@@ -137,10 +96,7 @@ describe.each(cases)(
       const prUrl = `https://github.com/${stack.repo.owner}/${stack.repo.name}/pull/${pr}`;
       if (backend === 'agents') {
         // Coder Agents report the pull request the agent opened; the status comment links it.
-        const chat = await until(
-          () => stack.coder.chatByLabel('code-factory/task', name),
-          'the chat created',
-        );
+        const chat = await stack.chatOf(name);
         stack.coder.setChatDiff(chat.id, { pull_request_url: prUrl });
       }
       await send(
@@ -180,13 +136,8 @@ describe.each(cases)(
         '### Attempt 2',
         'first (edited): use the v3 API',
       ];
-      let cursor = -1;
-      for (const needle of order) {
-        const at = all.indexOf(needle);
-        expect(at, `${needle} delivered`).toBeGreaterThan(cursor);
-        expect(all.indexOf(needle, at + 1), `${needle} delivered once`).toBe(-1);
-        cursor = at;
-      }
+      // Each delivered once, in this order.
+      expect(outOfOrder(all, order, true)).toEqual([]);
       expect(all).toContain('File: src/a.ts (line 12)');
       expect(all).toContain('unit tests');
       expect(all.match(/Error: expected 1 to be 2/g)).toHaveLength(2); // attempts 1 and 2
@@ -224,10 +175,7 @@ describe.each(cases)(
         // Busy when the issue closes: Coder refuses to archive it until it is interrupted.
         stack.coder.setChatStatus(chats[0]?.id ?? '', 'running');
       }
-      await send(
-        'issues',
-        samplePayloads.issueClosed({ ...issue, sender: LEAD.login, senderId: LEAD.id }),
-      );
+      await send('issues', samplePayloads.issueClosed(issue));
       expect(await handle.result()).toBe('closed');
       expect((await state()).counts.cleanupFailures ?? 0).toBe(0);
       if (backend === 'tasks') expect(stack.coder.taskByName(name)).toBeUndefined();

@@ -9,35 +9,22 @@
  * details still name the issue, and both runs replay against the current bundle.
  */
 import { samplePayloads, until } from '@code-factory/testkit';
-import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
 import { workflowsPath } from '@code-factory/worker';
 import { stateQuery } from '@code-factory/workflows';
 import { bundleWorkflowCode, DefaultLogger, Worker } from '@temporalio/worker';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { suiteStack } from './suite-stack';
 
 describe('lean forward path', () => {
-  let stack: Stack;
-  beforeAll(async () => {
-    stack = await startStack({
-      coderTimings: { chatRunningMs: 20 },
-      workerEnv: {
-        TASK_HISTORY_LIMIT: process.env.LF_LIMIT ?? '100',
-        STATUS_COMMENT_INTERVAL_MS: '30000',
-      },
-    });
-  });
-  afterAll(async () => {
-    await stack?.close();
+  const stack = suiteStack({
+    coderTimings: { chatRunningMs: 20 },
+    workerEnv: {
+      TASK_HISTORY_LIMIT: process.env.LF_LIMIT ?? '100',
+      STATUS_COMMENT_INTERVAL_MS: '30000',
+    },
   });
 
-  const issue = (issueNumber: number) => ({
-    owner: stack.repo.owner,
-    repo: stack.repo.name,
-    issueNumber,
-    sender: LEAD.login,
-    senderId: LEAD.id,
-    assignee: AGENT_LOGIN,
-  });
+  const issue = (issueNumber: number) => stack.issue(issueNumber);
 
   it('forwards a comment with no activity task, and replays the runs it continued from', async () => {
     const n = 71;

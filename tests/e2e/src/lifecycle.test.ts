@@ -4,18 +4,13 @@
  */
 import { STATUS_MARKER } from '@code-factory/messages';
 import { samplePayloads, until } from '@code-factory/testkit';
-import { CODER_USER, type Stack, startStack } from '@code-factory/testkit/stack';
+import { CODER_USER } from '@code-factory/testkit/stack';
 import { stateQuery } from '@code-factory/workflows';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
+import { suiteStack } from './suite-stack';
 
-let stack: Stack;
-beforeAll(async () => {
-  // Coder Tasks, on the last Coder that has them.
-  stack = await startStack({ coderRelease: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+// Coder Tasks, on the last Coder that has them.
+const stack = suiteStack({ coderRelease: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } });
 
 const issue = (issueNumber: number) => stack.issue(issueNumber);
 

@@ -69,6 +69,18 @@ describe('webhook redelivery', () => {
       .result() as Promise<RedeliveryResult>;
   }
 
+  /** An issue whose agent is ready, and the webhook of one comment on it. */
+  async function readyWithComment(number: number, title: string, body: string) {
+    const workflowId = await stack.assignUntilReady(number, title);
+    const handle = stack.client.workflow.getHandle(workflowId);
+    const comment = samplePayloads.issueComment({
+      ...stack.issue(number),
+      body,
+      commentId: number * 10,
+    });
+    return { workflowId, handle, comment };
+  }
+
   beforeAll(async () => {
     server = await startDevServer();
     // A daily interval: in this test the schedule runs only when triggered.
@@ -83,18 +95,11 @@ describe('webhook redelivery', () => {
   });
 
   it('brings in, once, a comment whose delivery failed while the ingress was down', async () => {
-    const number = 7101;
-    const issue = { owner: stack.repo.owner, repo: stack.repo.name, issueNumber: number };
-    const workflowId = await stack.assign(number, 'Redelivery');
-    await stack.waitForPhase(workflowId, ['ready']);
-    const handle = stack.client.workflow.getHandle(workflowId);
     const body = 'sent while the ingress was down';
+    const { workflowId, handle, comment } = await readyWithComment(7101, 'Redelivery', body);
 
     await stack.stopIngress();
-    const lost = await stack.deliver(
-      'issue_comment',
-      samplePayloads.issueComment({ ...issue, body, commentId: number * 10 }),
-    );
+    const lost = await stack.deliver('issue_comment', comment);
     expect(lost.status).toBe(0);
     await stack.startIngress();
     expect((await handle.query(stateQuery)).counts.accepted).toBe(1);
@@ -132,16 +137,10 @@ describe('webhook redelivery', () => {
   });
 
   it('counts a redelivery GitHub refuses, and tries it again on the next run', async () => {
-    const number = 7103;
-    const issue = { owner: stack.repo.owner, repo: stack.repo.name, issueNumber: number };
-    const workflowId = await stack.assign(number, 'Refused redelivery');
-    await stack.waitForPhase(workflowId, ['ready']);
-    await stack.stopIngress();
     const body = 'lost, refused, then redelivered';
-    await stack.deliver(
-      'issue_comment',
-      samplePayloads.issueComment({ ...issue, body, commentId: number * 10 }),
-    );
+    const { workflowId, comment } = await readyWithComment(7103, 'Refused redelivery', body);
+    await stack.stopIngress();
+    await stack.deliver('issue_comment', comment);
     await stack.startIngress();
     stack.github.fail({ method: 'POST', path: /\/attempts$/, status: 422, times: 1 });
     const refused = await triggerRun();
@@ -155,16 +154,9 @@ describe('webhook redelivery', () => {
   });
 
   it('acts once on a redelivery of an event that did get through', async () => {
-    const number = 7102;
-    const issue = { owner: stack.repo.owner, repo: stack.repo.name, issueNumber: number };
-    const workflowId = await stack.assign(number, 'Redelivered twice');
-    await stack.waitForPhase(workflowId, ['ready']);
-    const handle = stack.client.workflow.getHandle(workflowId);
     const body = 'delivered fine the first time';
-    const sent = await stack.deliver(
-      'issue_comment',
-      samplePayloads.issueComment({ ...issue, body, commentId: number * 10 }),
-    );
+    const { workflowId, handle, comment } = await readyWithComment(7102, 'Redelivered twice', body);
+    const sent = await stack.deliver('issue_comment', comment);
     expect(sent.status).toBe(202);
     await until(
       async () => ((await handle.query(stateQuery)).counts.forwardedItems === 1 ? true : undefined),

@@ -6,18 +6,12 @@
 
 import { repositoryWorkflowId } from '@code-factory/naming';
 import { samplePayloads, until } from '@code-factory/testkit';
-import { type Stack, startStack } from '@code-factory/testkit/stack';
-import { repoConfigQuery, stateQuery } from '@code-factory/workflows';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type RepoConfigState, repoConfigQuery, stateQuery } from '@code-factory/workflows';
+import { describe, expect, it } from 'vitest';
+import { suiteStack } from './suite-stack';
 
-let stack: Stack;
-beforeAll(async () => {
-  // Coder Tasks, on the last Coder that has them.
-  stack = await startStack({ coderRelease: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } });
-});
-afterAll(async () => {
-  await stack?.close();
-});
+// Coder Tasks, on the last Coder that has them.
+const stack = suiteStack({ coderRelease: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } });
 
 const CONFIG = `
 [sandbox]
@@ -32,23 +26,27 @@ provider = "claude_code"
 ignored = true
 `;
 
+/**
+ * Pushes `config` to the default branch at `sha` and waits until the repository workflow's
+ * state satisfies `done`; returns that state.
+ */
+async function pushConfig(sha: string, config: string, done: (state: RepoConfigState) => boolean) {
+  const { owner, name } = stack.repo;
+  stack.github.setFile(owner, name, sha, '.code-factory/config.toml', config);
+  await stack.deliverAccepted('push', samplePayloads.push({ owner, repo: name, after: sha }));
+  const repoWorkflow = stack.client.workflow.getHandle(repositoryWorkflowId(stack.repo));
+  return until(async () => {
+    const state = await repoWorkflow.query(repoConfigQuery);
+    return done(state) && state;
+  }, `the repository workflow at ${sha}`);
+}
+
 describe('repo config', () => {
   it('stores the config of a default-branch push and creates the next task from it', async () => {
     const { owner, name } = stack.repo;
     const sha = '1'.repeat(40);
     const configTemplate = stack.configTemplate;
-    stack.github.setFile(owner, name, sha, '.code-factory/config.toml', CONFIG);
-
-    const pushed = await stack.deliver(
-      'push',
-      samplePayloads.push({ owner, repo: name, after: sha }),
-    );
-    expect(pushed.status).toBe(202);
-    const repoWorkflow = stack.client.workflow.getHandle(repositoryWorkflowId(stack.repo));
-    const stored = await until(async () => {
-      const state = await repoWorkflow.query(repoConfigQuery);
-      return state.sha === sha ? state : undefined;
-    }, 'stored config');
+    const stored = await pushConfig(sha, CONFIG, (state) => state.sha === sha);
     // Sparse: what the repository wrote, normalised; unknown keys dropped.
     expect(stored.config).toEqual({
       sandbox: { size: 'large', docker: true, volumes: [{ path: '/cache', size: '20Gi' }] },
@@ -92,25 +90,8 @@ describe('repo config', () => {
   });
 
   it('keeps the previous config when a push brings an invalid one, and names the problem', async () => {
-    const { owner, name } = stack.repo;
-    const sha = '2'.repeat(40);
-    stack.github.setFile(
-      owner,
-      name,
-      sha,
-      '.code-factory/config.toml',
-      '[sandbox]\nsize = "enormous"\n',
-    );
-    const pushed = await stack.deliver(
-      'push',
-      samplePayloads.push({ owner, repo: name, after: sha }),
-    );
-    expect(pushed.status).toBe(202);
-    const repoWorkflow = stack.client.workflow.getHandle(repositoryWorkflowId(stack.repo));
-    const state = await until(async () => {
-      const s = await repoWorkflow.query(repoConfigQuery);
-      return s.errors ? s : undefined;
-    }, 'config errors');
+    const invalid = '[sandbox]\nsize = "enormous"\n';
+    const state = await pushConfig('2'.repeat(40), invalid, (s) => Boolean(s.errors));
     expect(state.errors?.[0]).toMatch(/^sandbox\.size: /);
     expect(state.errors?.join(' ')).not.toContain('enormous');
     expect(state.sha).toBe('1'.repeat(40));

@@ -14,14 +14,7 @@
  * infra/cluster.sh) and is skipped, saying so, in `pnpm test`.
  */
 import { samplePayloads, until } from '@code-factory/testkit';
-import {
-  LEAD,
-  type Stack,
-  spawnWorker,
-  startStack,
-  type WorkerProcess,
-  workflowBundlePath,
-} from '@code-factory/testkit/stack';
+import { LEAD, type Stack, startStack, type WorkerProcess } from '@code-factory/testkit/stack';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
 const onCluster = process.env.TEST_TEMPORAL === 'cluster';
@@ -35,10 +28,7 @@ describe.skipIf(!onCluster)('two worker processes (pnpm test:cluster:workers onl
   /** The worker processes alive, the stack's own first. */
   const workers: WorkerProcess[] = [];
   const spawn = async () => {
-    const worker = spawnWorker({
-      ...stack.workerEnv,
-      WORKFLOW_BUNDLE_PATH: await workflowBundlePath(),
-    });
+    const worker = await stack.spawnWorker();
     await worker.ready;
     workers.push(worker);
   };

@@ -72,16 +72,55 @@ async function firstRunOf(ctx: Context, workflowId: string): Promise<string> {
   return first;
 }
 
+/** A check that the output shows each of `texts`. */
+const shows =
+  (...texts: string[]) =>
+  (out: string) => {
+    for (const text of texts) expect(out).toContain(text);
+  };
+
+/** The command that has the agent watch follow an owner, or let one go. */
+const watchSignal = (name: 'follow' | 'unfollow') =>
+  new RegExp(
+    `^workflow signal --workflow-id agent-watch-code-factory --name ${name} --input '\\{"ownerId":"[^"]+"\\}'$`,
+  );
+
+/** A check that the agent watch follows the agent's owner once (or not at all), and runs on. */
+const watchFollows = (follows: boolean) => async (_out: string, ctx: Context) => {
+  const watch = ctx.stack.client.workflow.getHandle('agent-watch-code-factory');
+  await until(
+    async () => {
+      const { owners } = await watch.query<{ owners: string[] }, []>('owners');
+      return owners.filter((o) => o === ctx.agentOwner).length === (follows ? 1 : 0);
+    },
+    `the owner ${follows ? 'followed once' : 'let go'}`,
+  );
+  expect((await watch.describe()).status.name).toBe('RUNNING');
+};
+
+/** A check that the tasks are paused (true) or not (false) as `want` says. */
+const paused = (want: Partial<Record<Fixture, boolean>>) => (_out: string, ctx: Context) =>
+  pausedAre(ctx, want);
+
+/** A check that the task `fixture` is ready again. */
+const ready = (fixture: Fixture) => (_out: string, ctx: Context) =>
+  ctx.stack.waitForPhase(ctx.ids[fixture], ['ready']);
+
+/** A check that the output shows the task `shown` and not the task `hidden`. */
+const lists =
+  (shown: Fixture, hidden: Fixture) =>
+  (out: string, { ids }: Context) => {
+    expect(out).toContain(ids[shown]);
+    expect(out).not.toContain(ids[hidden]);
+  };
+
 const RULES: Rule[] = [
   {
     name: 'list failed tasks',
     match: /^workflow list --query "[^"]*CodeFactoryPhase='failed'[^"]*"$/,
     stage: 0,
     target: 'main',
-    check: (out, { ids }) => {
-      expect(out).toContain(ids.failed);
-      expect(out).not.toContain(ids.main);
-    },
+    check: lists('failed', 'main'),
   },
   {
     name: 'list tasks waiting for the budget',
@@ -96,20 +135,14 @@ const RULES: Rule[] = [
     match: /^workflow list --query "[^"]*CodeFactoryBackend='agents'[^"]*"$/,
     stage: 0,
     target: 'main',
-    check: (out, { ids }) => {
-      expect(out).toContain(ids.agents);
-      expect(out).not.toContain(ids.main);
-    },
+    check: lists('agents', 'main'),
   },
   {
     name: 'list tasks of a repository',
     match: /^workflow list --query "CodeFactoryRepository='acme\/widgets'[^"]*"$/,
     stage: 0,
     target: 'main',
-    check: (out, { ids }) => {
-      expect(out).toContain(ids.main);
-      expect(out).not.toContain(ids.agents);
-    },
+    check: lists('main', 'agents'),
   },
   {
     name: 'count',
@@ -150,40 +183,28 @@ const RULES: Rule[] = [
     before: async (ctx) => {
       process.env.RUN_ID = await firstRunOf(ctx, ctx.ids.main);
     },
-    check: (out) => {
-      expect(out).toContain('ActivityTaskCompleted');
-      expect(out).toContain('WorkflowExecutionContinuedAsNew');
-    },
+    check: shows('ActivityTaskCompleted', 'WorkflowExecutionContinuedAsNew'),
   },
   {
     name: 'history',
     match: /^workflow show --workflow-id gh-widgets-42$/,
     stage: 0,
     target: 'main',
-    check: (out) => {
-      expect(out).toContain('WorkflowExecutionStarted');
-      expect(out).toContain('WorkflowTaskCompleted');
-    },
+    check: shows('WorkflowExecutionStarted', 'WorkflowTaskCompleted'),
   },
   {
     name: 'state query',
     match: /^workflow query --workflow-id gh-widgets-42 --name state$/,
     stage: 0,
     target: 'main',
-    check: (out) => {
-      expect(out).toContain('"phase"');
-      expect(out).toContain('"ready"');
-    },
+    check: shows('"phase"', '"ready"'),
   },
   {
     name: 'repository config query',
     match: /^workflow query --workflow-id repo-acme\/widgets --name repoConfig$/,
     stage: 0,
     target: 'main',
-    check: (out) => {
-      expect(out).toContain(CONFIG_SHA);
-      expect(out).toContain('"backend"');
-    },
+    check: shows(CONFIG_SHA, '"backend"'),
   },
   {
     name: 'agent watch: what Coder offers',
@@ -208,33 +229,19 @@ const RULES: Rule[] = [
   },
   {
     name: 'agent watch: follow an owner by hand',
-    match:
-      /^workflow signal --workflow-id agent-watch-code-factory --name follow --input '\{"ownerId":"[^"]+"\}'$/,
+    match: watchSignal('follow'),
     stage: 1,
     target: 'main',
-    check: async (_out, { stack, agentOwner }) => {
-      // Already followed: the list is unchanged, and the watch still runs.
-      const watch = stack.client.workflow.getHandle('agent-watch-code-factory');
-      const owners = await watch.query<{ owners: string[] }, []>('owners');
-      expect(owners.owners.filter((o) => o === agentOwner)).toHaveLength(1);
-      expect((await watch.describe()).status.name).toBe('RUNNING');
-    },
+    // Already followed: the list is unchanged.
+    check: watchFollows(true),
   },
   {
     name: 'agent watch: let an owner go by hand',
-    match:
-      /^workflow signal --workflow-id agent-watch-code-factory --name unfollow --input '\{"ownerId":"[^"]+"\}'$/,
+    match: watchSignal('unfollow'),
     // Last: the owner's stream closes, and nothing after this needs it.
     stage: 3,
     target: 'main',
-    check: async (_out, { stack, agentOwner }) => {
-      const watch = stack.client.workflow.getHandle('agent-watch-code-factory');
-      await until(async () => {
-        const owners = await watch.query<{ owners: string[] }, []>('owners');
-        return !owners.owners.includes(agentOwner);
-      }, 'the owner let go');
-      expect((await watch.describe()).status.name).toBe('RUNNING');
-    },
+    check: watchFollows(false),
   },
   {
     name: 'send a message',
@@ -283,18 +290,14 @@ const RULES: Rule[] = [
     match: /^workflow signal --workflow-id gh-widgets-42 --name pause --input '\{.*\}'$/,
     stage: 1,
     target: 'main',
-    check: async (_out, ctx) => {
-      await pausedAre(ctx, { main: true });
-    },
+    check: paused({ main: true }),
   },
   {
     name: 'resume one task',
     match: /^workflow signal --workflow-id gh-widgets-42 --name resume$/,
     stage: 1,
     target: 'main',
-    check: async (_out, ctx) => {
-      await pausedAre(ctx, { main: false });
-    },
+    check: paused({ main: false }),
   },
   {
     name: 'pause a repository',
@@ -302,9 +305,7 @@ const RULES: Rule[] = [
       /^workflow signal --query "CodeFactoryRepository='acme\/widgets' AND [^"]+" --name pause --input '\{.*\}' --reason "[^"]+" --yes$/,
     stage: 1,
     target: 'main',
-    check: async (_out, ctx) => {
-      await pausedAre(ctx, { main: true, agents: false });
-    },
+    check: paused({ main: true, agents: false }),
   },
   {
     name: 'resume a repository',
@@ -312,9 +313,7 @@ const RULES: Rule[] = [
       /^workflow signal --query "CodeFactoryRepository='acme\/widgets' AND [^"]+" --name resume --reason "[^"]+" --yes$/,
     stage: 1,
     target: 'main',
-    check: async (_out, ctx) => {
-      await pausedAre(ctx, { main: false });
-    },
+    check: paused({ main: false }),
   },
   {
     name: 'pause the fleet',
@@ -352,18 +351,14 @@ const RULES: Rule[] = [
       /^workflow signal --query "WorkflowType='taskWorkflow' AND ExecutionStatus='Running'" --name resume --reason "[^"]+" --yes$/,
     stage: 1,
     target: 'main',
-    check: async (_out, ctx) => {
-      await pausedAre(ctx, { main: false, agents: false });
-    },
+    check: paused({ main: false, agents: false }),
   },
   {
     name: 'reset to the last workflow task',
     match: /^workflow reset --workflow-id gh-widgets-42 --type LastWorkflowTask --reason "[^"]+"$/,
     stage: 1,
     target: 'reset',
-    check: async (_out, { stack, ids }) => {
-      await stack.waitForPhase(ids.reset, ['ready']);
-    },
+    check: ready('reset'),
   },
   {
     name: 'reset to an event',
@@ -374,9 +369,7 @@ const RULES: Rule[] = [
     before: async (ctx) => {
       process.env.RUN_ID = await firstRunOf(ctx, ctx.ids.reset);
     },
-    check: async (_out, { stack, ids }) => {
-      await stack.waitForPhase(ids.reset, ['ready']);
-    },
+    check: ready('reset'),
   },
   {
     name: 'close',

@@ -4,7 +4,7 @@
  * headless Chromium (Debian's, driven by playwright-core) filters the workflow list by
  * repository, opens the task and finds its ID and its summary `owner/repo#N: <title>`, and
  * a comment's signal decoded in the history. The UI decodes through the codec relay
- * `pnpm dev` uses (it adds the ingress's CODEC_AUTH_TOKEN, as the operators' proxy does in
+ * `pnpm dev` uses (infra/codec-relay.ts) (it adds the ingress's CODEC_AUTH_TOKEN, as the operators' proxy does in
  * production); with the relay withholding the token the same page shows ciphertext only.
  * Screenshots: test-results/web-ui-task.png, test-results/web-ui-decoded-comment.png.
  *
@@ -14,10 +14,11 @@
 import { existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
-import { type CodecRelay, samplePayloads, startCodecRelay, until } from '@code-factory/testkit';
+import { samplePayloads, until } from '@code-factory/testkit';
 import { stateQuery } from '@code-factory/workflows';
 import { type BrowserContext, chromium } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { type CodecRelay, startCodecRelay } from '../../../infra/codec-relay';
 import { REPO_ROOT } from './cookbook';
 import {
   CODEC_TOKEN,
@@ -71,8 +72,7 @@ describe.skipIf(skip)('Temporal Web UI shows a task', () => {
   });
 
   it('lists the task under its repository and shows its summary', async () => {
-    const workflowId = await stack.assign(ISSUE, TITLE);
-    await stack.waitForPhase(workflowId, ['ready']);
+    const workflowId = await stack.assignUntilReady(ISSUE, TITLE);
     const summary = `${DEMO_REPO.owner}/${DEMO_REPO.name}#${ISSUE}: ${TITLE}`;
 
     profile = mkdtempSync(join(tmpdir(), 'ops-chromium-'));

@@ -40,6 +40,14 @@ describe.runIf(RECORD)('record Coder Agents histories', () => {
       async () => phases.includes((await handle(n).query(stateQuery)).phase),
       `#${n} ${phases.join('/')}`,
     );
+  const forwarded = (n: number, what = 'forwarded') =>
+    until(async () => (await handle(n).query(stateQuery)).counts.forwardedItems === 1, what);
+  /** Closes the issue, waits until its task ends `closed` and saves its history as `name`. */
+  const closeAndSave = async (n: number, name: string) => {
+    await send('issues', samplePayloads.issueClosed(issue(n)));
+    expect(await handle(n).result()).toBe('closed');
+    await save(name, handle(n));
+  };
   const chatOf = (n: number) =>
     until(() => stack.coder.chatByLabel('code-factory/task', stack.taskName(n)), `chat of #${n}`);
 
@@ -61,14 +69,9 @@ describe.runIf(RECORD)('record Coder Agents histories', () => {
       'issue_comment',
       samplePayloads.issueComment({ ...issue(n), body: 'a comment', commentId: n * 10 }),
     );
-    await until(
-      async () => (await handle(n).query(stateQuery)).counts.forwardedItems === 1,
-      'forwarded',
-    );
+    await forwarded(n);
     stack.coder.setChatStatus(chat.id, 'running');
-    await send('issues', samplePayloads.issueClosed(issue(n)));
-    expect(await handle(n).result()).toBe('closed');
-    await save('task-agents-live-close', handle(n));
+    await closeAndSave(n, 'task-agents-live-close');
   });
 
   it('task (agents): usage limit parks the task, retry goes on, close', async () => {
@@ -79,10 +82,7 @@ describe.runIf(RECORD)('record Coder Agents histories', () => {
     await phase(n, ['failed', 'waiting-for-budget']);
     stack.coder.setUsageLimitReached(false);
     await handle(n).executeUpdate(retryUpdate);
-    await until(
-      async () => (await handle(n).query(stateQuery)).counts.forwardedItems === 1,
-      'the nudge forwarded',
-    );
+    await forwarded(n, 'the nudge forwarded');
     stack.github.fail({
       method: 'PATCH',
       path: /\/issues\/comments\/\d+$/,
@@ -182,9 +182,7 @@ describe.runIf(RECORD)('record Coder Agents histories', () => {
       const s = await handle(n).query(stateQuery);
       return s.counts.forwardedMessages === 1 && s.pending.length === 0 && s.counts.accepted >= 4;
     }, 'the review forwarded as one message');
-    await send('issues', samplePayloads.issueClosed(issue(n)));
-    expect(await handle(n).result()).toBe('closed');
-    await save('task-fleet-review-one-message', handle(n));
+    await closeAndSave(n, 'task-fleet-review-one-message');
   });
 
   it('task (agents): the start-up run continues as new once nothing arrives, then a comment', async () => {
@@ -195,13 +193,8 @@ describe.runIf(RECORD)('record Coder Agents histories', () => {
       'issue_comment',
       samplePayloads.issueComment({ ...issue(n), body: 'after the continue', commentId: n * 10 }),
     );
-    await until(
-      async () => (await handle(n).query(stateQuery)).counts.forwardedItems === 1,
-      'forwarded',
-    );
-    await send('issues', samplePayloads.issueClosed(issue(n)));
-    expect(await handle(n).result()).toBe('closed');
-    await save('task-agents-continued-comment-close', handle(n));
+    await forwarded(n);
+    await closeAndSave(n, 'task-agents-continued-comment-close');
   });
 
   it('tasks (agents, patch coder-down-waits): Coder down under a running agent and at an assignment', async () => {
@@ -270,13 +263,8 @@ describe.runIf(RECORD)('record Coder Agents histories', () => {
     );
     await phase(n, ['failed']);
     await handle(n).executeUpdate(retryUpdate);
-    await until(
-      async () => (await handle(n).query(stateQuery)).counts.forwardedItems === 1,
-      'forwarded after the retry',
-    );
-    await send('issues', samplePayloads.issueClosed(issue(n)));
-    expect(await handle(n).result()).toBe('closed');
-    await save('task-agents-refused-send-explained', handle(n));
+    await forwarded(n, 'forwarded after the retry');
+    await closeAndSave(n, 'task-agents-refused-send-explained');
   });
 
   it('agent watch workflow (still running)', async () => {

@@ -27,14 +27,7 @@ describe.runIf(RECORD)('record workflow histories', () => {
     await stack?.close();
   });
 
-  const issue = (issueNumber: number, sender = LEAD) => ({
-    owner: stack.repo.owner,
-    repo: stack.repo.name,
-    issueNumber,
-    sender: sender.login,
-    senderId: sender.id,
-    assignee: AGENT_LOGIN,
-  });
+  const issue = (issueNumber: number, sender = LEAD) => stack.issue(issueNumber, sender);
   const send = async (event: string, payload: unknown, expected = 202) => {
     const res = await stack.deliver(event, payload);
     expect(res.status, JSON.stringify(res.body)).toBe(expected);

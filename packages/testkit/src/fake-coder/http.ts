@@ -46,8 +46,26 @@ export const forbidden = (c: FakeContext) =>
 
 export const NIL_UUID = '00000000-0000-0000-0000-000000000000';
 export const UUID_RE = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
-/** codersdk.NameValid: workspace and task names. */
-export const NAME_RE = /^[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*$/;
+/**
+ * What creating a workspace or a task checks first: the preset (one of the template's) and the
+ * name (codersdk.NameValid: at most 32 alphanumerics or dashes). A refusal, or undefined.
+ */
+export function presetOrNameRefused(
+  c: FakeContext,
+  template: { presets: Array<{ ID: string }> },
+  presetId: string | null,
+  name: string,
+  what: 'workspace' | 'task',
+): Response | undefined {
+  if (presetId && !template.presets.some((p) => p.ID === presetId)) {
+    const field = 'template_version_preset_id';
+    return invalid(c, 'Template version preset not found.', field, 'unknown preset');
+  }
+  if (name.length > 32 || !/^[a-zA-Z0-9]+(?:-[a-zA-Z0-9]+)*$/.test(name)) {
+    const detail = 'Must be at most 32 alphanumeric characters or dashes.';
+    return invalid(c, `Invalid ${what} name.`, 'name', detail);
+  }
+}
 
 export const iso = (ms: number) => new Date(ms).toISOString();
 

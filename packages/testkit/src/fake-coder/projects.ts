@@ -2,12 +2,12 @@
  * Coder Projects (early access in 2.39: coder.com/docs/ai-coder/agents/projects): a project
  * belongs to one organization and is private to the user who created it; chats created with
  * `project_id` must be in the project's organization. Served where the Coder UI reads them,
- * `/api/experimental/chats/projects[/{id}]` (site/ handlers in coder/coder). Coder's JSON for a
+ * `/api/experimental/chats/projects` (site/ handlers in coder/coder). Coder's JSON for a
  * project and its create route were not verified; the fake renders the fields a client needs
  * and seeds projects by control (`addProject`). No route looks a project up by name.
  */
 import { randomUUID } from 'node:crypto';
-import { type CoderRouteContext, iso, notFound, routeNotFound } from './http';
+import { type CoderRouteContext, iso, routeNotFound } from './http';
 import { CHAT_PROJECTS } from './release';
 import type { CoderOrganization, CoderState, CoderUser } from './state';
 
@@ -76,11 +76,5 @@ export function registerProjectRoutes(
     if (!enabled()) return routeNotFound(c);
     const mine = [...projects.projects.values()].filter((p) => p.ownerId === me(c).id);
     return c.json(mine.map(projectJson));
-  });
-  app.get(`${CHAT_PROJECTS}/:project`, (c) => {
-    if (!enabled()) return routeNotFound(c);
-    const project = projects.projects.get(c.req.param('project'));
-    // Private to its owner: anyone else is told it does not exist.
-    return project?.ownerId === me(c).id ? c.json(projectJson(project)) : notFound(c);
   });
 }

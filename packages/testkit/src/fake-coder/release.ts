@@ -76,3 +76,5 @@ export const RELEASES: Record<CoderRelease, ReleaseTraits> = {
     v239: false,
   },
 };
+
+export const CODER_RELEASES = Object.keys(RELEASES) as CoderRelease[];

@@ -22,6 +22,7 @@
  *   read): the list's `q=status:<s>[,<s>]` (waiting|running|error|requires_action|interrupting),
  *   `pr_status:none` (no pull request) and `project_id` query parameter; `GET /chats/{chat}/cost`
  *   `{ chat_id, total_cost_micros, request_count, unpriced_request_count }`.
+ * - Not served, as the product does not call it: `GET /chats/{chat}/diff`.
  * - Queue limit (2.39): chatd Limits.MaxQueuedMessagesPerChat, `--chat-max-queued-messages-per-chat`
  *   (default 20, coder/coder#28927). The answer to one message more (409 below) is NOT verified
  *   against Coder's source.
@@ -35,13 +36,11 @@ import type { MiddlewareHandler } from 'hono';
 import { bodyOf, type FakeContext, type FakeEnv } from '../http-fake';
 import {
   type ChatDiff,
-  type ChatError,
   type ChatEventDetail,
   type ChatMessageRecord,
   type ChatRecord,
   type ChatsState,
   type ChatWatchEventKind,
-  type CoderChatStatus,
   isBusy,
 } from './chats-state';
 import {
@@ -366,16 +365,6 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
       return c.json(render(chat));
     }),
   );
-
-  // codersdk.ChatDiffContents
-  app.get(
-    `${mount}/:chat/diff`,
-    onChat((c, chat) => {
-      const diff = chat.primaryDiff;
-      const url = diff?.pr_number !== undefined && diff.url ? { pull_request_url: diff.url } : {};
-      return c.json({ chat_id: chat.id, ...url, diff: '' });
-    }),
-  );
 }
 
 /** A title as given (trimmed); undefined when absent, null when not 1..200 code points. */
@@ -515,36 +504,7 @@ function labelErrors(labels: unknown): Validation[] {
 export type CoderChatDiffJson = ChatDiff & { chat_id: string };
 
 /** codersdk.Chat as the fake renders it (optional fields omitted when unset, as with omitempty). */
-export interface CoderChatJson {
-  id: string;
-  organization_id: string;
-  owner_id: string;
-  owner_username: string;
-  owner_name: string;
-  workspace_id?: string;
-  project_id?: string;
-  last_model_config_id: string;
-  title: string;
-  status: CoderChatStatus;
-  last_error?: ChatError;
-  last_turn_summary: string | null;
-  summary: string | null;
-  diff_status?: CoderChatDiffJson;
-  /** 2.39: every ref the chat tracks; `diff_status` is the primary. */
-  diff_statuses?: CoderChatDiffJson[];
-  created_at: string;
-  updated_at: string;
-  archived: boolean;
-  shared: boolean;
-  pin_order: number;
-  mcp_server_ids: string[];
-  labels: Record<string, string>;
-  has_unread: boolean;
-  /** Only on single-chat reads, only while waiting for a concurrent agent slot. */
-  queued_for_capacity?: boolean;
-  client_type: 'ui' | 'api';
-  children: CoderChatJson[];
-}
+export type CoderChatJson = ReturnType<typeof chatJson>;
 
 /** codersdk.Chat as the release returns it. */
 export function chatJson(
@@ -557,7 +517,7 @@ export function chatJson(
     /** GET /chats/{chat}: the only read that derives queued_for_capacity. */
     single?: boolean;
   },
-): CoderChatJson {
+) {
   const { release, watchKind, single = false } = opts;
   const owner = state.users.get(chat.ownerId);
   const withDiff = watchKind === undefined || watchKind === 'diff_status_change';
@@ -592,7 +552,7 @@ export function chatJson(
       ? { queued_for_capacity: true }
       : {}),
     client_type: chat.clientType,
-    children: [],
+    children: [] as never[],
   };
 }
 

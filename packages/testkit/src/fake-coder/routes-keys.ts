@@ -10,9 +10,10 @@
  *   the user already has → 409 `A token with name "x" already exists.` (validation on `name`).
  * - `GET /api/v2/users/{user}/keys/tokens` → codersdk.APIKeyWithOwner[] (`include_all=true`:
  *   every user's, filtered to what the caller may read; expired ones only with
- *   `include_expired=true`); `GET .../keys/tokens/{name}` and `GET .../keys/{id}` → APIKey.
- * - `DELETE /api/v2/users/{user}/keys/{keyid}` → 204, unknown → 404 httpapi.ResourceNotFound;
- *   `PUT .../keys/{keyid}/expire` → 204 (expires it now, keeps the record).
+ *   `include_expired=true`).
+ * - `DELETE /api/v2/users/{user}/keys/{keyid}` → 204, unknown → 404 httpapi.ResourceNotFound.
+ * - Not served, as the product calls none of them: `GET .../keys/tokens/{name}`,
+ *   `GET .../keys/{id}`, `PUT .../keys/{id}/expire`.
  * - Acting for another user: a site owner may; a user admin gets 403 httpapi.Forbidden; a
  *   plain member gets 404 (RBAC hides other users' keys from members).
  */
@@ -107,38 +108,13 @@ export function registerKeyRoutes(ctx: CoderRouteContext, opts: KeyRouteOptions)
     return c.json(keys);
   });
 
-  app.get('/api/v2/users/:user/keys/tokens/:name', (c) => {
-    const user = target(c);
-    if (user instanceof Response) return user;
-    const key = keysOf(user).find((t) => t.tokenName === c.req.param('name'));
-    return key ? c.json(apiKeyJson(key)) : notFound(c);
-  });
-
-  /** The key of `{keyid}` if it exists and the caller may manage it. */
-  const keyOf = (c: FakeContext): CoderApiToken | Response => {
+  app.delete('/api/v2/users/:user/keys/:keyid', (c) => {
     const user = target(c);
     if (user instanceof Response) return user;
     const key = keysOf(undefined).find((t) => t.id === c.req.param('keyid'));
     const caller = me(c);
-    return key && (key.userId === caller.id || isOwner(caller)) ? key : notFound(c);
-  };
-
-  app.get('/api/v2/users/:user/keys/:keyid', (c) => {
-    const key = keyOf(c);
-    return key instanceof Response ? key : c.json(apiKeyJson(key));
-  });
-
-  app.delete('/api/v2/users/:user/keys/:keyid', (c) => {
-    const key = keyOf(c);
-    if (key instanceof Response) return key;
+    if (!key || (key.userId !== caller.id && !isOwner(caller))) return notFound(c);
     key.revokedAt = state.now();
-    return c.body(null, 204);
-  });
-
-  app.put('/api/v2/users/:user/keys/:keyid/expire', (c) => {
-    const key = keyOf(c);
-    if (key instanceof Response) return key;
-    key.expiresAt = Math.min(key.expiresAt, state.now());
     return c.body(null, 204);
   });
 

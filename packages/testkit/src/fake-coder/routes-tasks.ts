@@ -9,9 +9,9 @@ import {
   coderError,
   invalid,
   iso,
-  NAME_RE,
   notFound,
   parseSearchQuery,
+  presetOrNameRefused,
   stringField,
 } from './http';
 import type { CoderState, CoderTaskStatus, TaskRecord } from './state';
@@ -42,23 +42,9 @@ export function registerTaskRoutes({ app, state, me }: CoderRouteContext): void 
       );
     }
     const presetId = stringField(body.template_version_preset_id) || null;
-    if (presetId && !template.presets.some((p) => p.ID === presetId)) {
-      return invalid(
-        c,
-        'Template version preset not found.',
-        'template_version_preset_id',
-        'unknown preset',
-      );
-    }
     const name = stringField(body.name) || `task-${randomBytes(3).toString('hex')}`;
-    if (name.length > 32 || !NAME_RE.test(name)) {
-      return invalid(
-        c,
-        'Invalid task name.',
-        'name',
-        'Must be at most 32 alphanumeric characters or dashes.',
-      );
-    }
+    const refused = presetOrNameRefused(c, template, presetId, name, 'task');
+    if (refused) return refused;
     if (state.liveTasks().some((t) => t.ownerId === owner.id && t.name === name)) {
       return coderError(c, 409, `A task named "${name}" already exists for this user.`);
     }
@@ -82,7 +68,7 @@ export function registerTaskRoutes({ app, state, me }: CoderRouteContext): void 
     const tasks = state
       .liveTasks()
       .filter((t) => owner === null || t.ownerId === owner?.id)
-      .filter((t) => org === null || t.organizationId === org?.id)
+      .filter((t) => org === null || state.workspaceOf(t).organizationId === org?.id)
       .sort((a, b) => b.createdAt - a.createdAt)
       .map((t) => taskJson(state, t))
       .filter((t) => !filters.has('status') || t.status === filters.get('status'));
@@ -97,7 +83,7 @@ export function registerTaskRoutes({ app, state, me }: CoderRouteContext): void 
   app.delete('/api/v2/tasks/:user/:task', (c) => {
     const task = taskOf(c);
     if (!task) return notFound(c);
-    task.deletedAt = state.now();
+    state.build(state.workspaceOf(task), 'delete');
     return c.body(null, 202);
   });
 
@@ -129,26 +115,27 @@ const WORKSPACE: Record<CoderTaskStatus, [status: string, agent: string | null]>
 
 /** codersdk.Task as the API returns it at this instant. */
 export function taskJson(state: CoderState, task: TaskRecord) {
-  const template = state.templates.get(task.templateId);
+  const workspace = state.workspaceOf(task);
+  const template = state.templates.get(workspace.templateId);
   const { status, state: current, updatedAt } = state.view(task);
   const hasAgent = status !== 'pending';
   return {
     id: task.id,
-    organization_id: task.organizationId,
+    organization_id: workspace.organizationId,
     owner_id: task.ownerId,
     owner_name: state.users.get(task.ownerId)?.username ?? '',
     owner_avatar_url: '',
     name: task.name,
     display_name: task.displayName,
-    template_id: task.templateId,
-    template_version_id: task.templateVersionId,
+    template_id: workspace.templateId,
+    template_version_id: workspace.templateVersionId,
     template_name: template?.name ?? '',
     template_display_name: template?.name ?? '',
     template_icon: '',
     workspace_id: task.workspaceId,
     workspace_name: task.name,
     workspace_status: WORKSPACE[status][0],
-    workspace_build_number: task.buildNumber,
+    workspace_build_number: workspace.buildNumber,
     workspace_agent_id: hasAgent ? task.workspaceAgentId : null,
     workspace_agent_lifecycle: WORKSPACE[status][1],
     workspace_agent_health: hasAgent

@@ -4,7 +4,7 @@
  *   `template_version_id`, `template_version_preset_id?`, `name`, `rich_parameter_values?`)
  *   → 201 codersdk.Workspace (the fields the fake keeps); 409 for a name the owner already uses.
  * - `POST /api/v2/workspaces/{id}/builds`: start/stop/delete, for these workspaces and for the
- *   workspaces behind 2.36 Tasks (resume and pause).
+ *   workspaces behind 2.36 Tasks (resume and pause; their task follows, state.ts `build`).
  */
 import { randomUUID } from 'node:crypto';
 import { bodyOf } from '../http-fake';
@@ -14,8 +14,8 @@ import {
   forbidden,
   invalid,
   iso,
-  NAME_RE,
   notFound,
+  presetOrNameRefused,
   stringField,
 } from './http';
 import type { CoderState, WorkspaceRecord } from './state';
@@ -37,23 +37,9 @@ export function registerWorkspaceRoutes({ app, state, me, isSiteOwner }: CoderRo
       return invalid(c, 'Template not found.', field, 'unknown template');
     }
     const presetId = stringField(body.template_version_preset_id) || null;
-    if (presetId && !template.presets.some((p) => p.ID === presetId)) {
-      return invalid(
-        c,
-        'Template version preset not found.',
-        'template_version_preset_id',
-        'unknown preset',
-      );
-    }
     const name = stringField(body.name);
-    if (name.length > 32 || !NAME_RE.test(name)) {
-      return invalid(
-        c,
-        'Invalid workspace name.',
-        'name',
-        'Must be at most 32 alphanumeric characters or dashes.',
-      );
-    }
+    const refused = presetOrNameRefused(c, template, presetId, name, 'workspace');
+    if (refused) return refused;
     if (state.liveWorkspaces().some((w) => w.ownerId === owner.id && w.name === name)) {
       return coderError(c, 409, `Workspace "${name}" already exists.`, {
         validations: [
@@ -62,69 +48,43 @@ export function registerWorkspaceRoutes({ app, state, me, isSiteOwner }: CoderRo
       });
     }
     const values = Array.isArray(body.rich_parameter_values) ? body.rich_parameter_values : [];
-    const workspace: WorkspaceRecord = {
-      id: randomUUID(),
+    const workspace = state.createWorkspace({
       name,
       ownerId: owner.id,
-      organizationId: template.organizationId,
-      templateId: template.id,
-      templateVersionId: versionId || template.activeVersionId,
       presetId,
+      template,
+      versionId,
       richParameterValues: values.map((p: { name?: unknown; value?: unknown }) => ({
         name: String(p?.name ?? ''),
         value: String(p?.value ?? ''),
       })),
-      buildId: randomUUID(),
-      buildNumber: 1,
-      transition: 'start',
-      createdAt: state.now(),
-    };
-    state.workspaces.set(workspace.id, workspace);
+    });
     return c.json(workspaceJson(state, workspace), 201);
   });
 
-  app.get('/api/v2/workspaces/:workspace', (c) => {
-    const user = me(c);
-    const workspace = state.liveWorkspaces().find((w) => w.id === c.req.param('workspace'));
-    if (!workspace || (workspace.ownerId !== user.id && !isSiteOwner(user))) return notFound(c);
-    return c.json(workspaceJson(state, workspace));
-  });
-
   app.post('/api/v2/workspaces/:workspace/builds', (c) => {
-    const id = c.req.param('workspace');
-    const task = state.liveTasks().find((t) => t.workspaceId === id);
-    const workspace = state.liveWorkspaces().find((w) => w.id === id);
-    if (!task && !workspace) return notFound(c);
+    const workspace = state.liveWorkspaces().find((w) => w.id === c.req.param('workspace'));
+    if (!workspace) return notFound(c);
     const transition = stringField(bodyOf(c).transition);
     if (transition !== 'start' && transition !== 'stop' && transition !== 'delete') {
       return invalid(c, 'Invalid transition.', 'transition', 'must be start, stop or delete');
     }
-    const now = state.now();
-    if (task) {
-      if (transition === 'delete') task.deletedAt = now;
-      else state.build(task, transition);
-    }
-    if (workspace) {
-      workspace.transition = transition;
-      workspace.buildNumber += 1;
-      workspace.buildId = randomUUID();
-      if (transition === 'delete') workspace.deletedAt = now;
-    }
-    const built = task ?? workspace;
+    state.build(workspace, transition);
+    const now = iso(state.now());
     return c.json(
       {
-        id: workspace?.buildId ?? randomUUID(),
-        created_at: iso(now),
-        updated_at: iso(now),
-        workspace_id: id,
-        workspace_name: built?.name ?? '',
-        workspace_owner_id: built?.ownerId ?? '',
-        template_version_id: built?.templateVersionId ?? '',
-        build_number: built?.buildNumber ?? 1,
+        id: workspace.buildId,
+        created_at: now,
+        updated_at: now,
+        workspace_id: workspace.id,
+        workspace_name: workspace.name,
+        workspace_owner_id: workspace.ownerId,
+        template_version_id: workspace.templateVersionId,
+        build_number: workspace.buildNumber,
         transition,
         status: 'pending',
         reason: 'initiator',
-        job: { id: randomUUID(), created_at: iso(now), status: 'pending' },
+        job: { id: randomUUID(), created_at: now, status: 'pending' },
       },
       201,
     );

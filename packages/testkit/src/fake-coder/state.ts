@@ -88,8 +88,8 @@ export interface CoderTemplate {
   createdAt: number;
 }
 
-/** A workspace as `workspaces()` lists it (created by `POST /users/{user}/workspaces`). */
-export interface FakeWorkspace {
+/** A workspace: one `POST /users/{user}/workspaces` made, or the one behind a 2.36 task. */
+export interface WorkspaceRecord {
   id: string;
   name: string;
   ownerId: string;
@@ -98,15 +98,13 @@ export interface FakeWorkspace {
   templateVersionId: string;
   presetId: string | null;
   richParameterValues: Array<{ name: string; value: string }>;
+  /** Of the latest build. */
   transition: 'start' | 'stop' | 'delete';
-}
-
-export type WorkspaceRecord = FakeWorkspace & {
   buildId: string;
   buildNumber: number;
   createdAt: number;
   deletedAt?: number;
-};
+}
 
 /** From `at` on, the task has this status; `state` undefined keeps the last one, null clears it. */
 interface Phase {
@@ -121,16 +119,12 @@ export interface TaskRecord {
   name: string;
   displayName: string;
   ownerId: string;
-  organizationId: string;
-  templateId: string;
-  templateVersionId: string;
-  presetId: string | null;
+  /** Its workspace in `workspaces` (template, preset, builds). */
   workspaceId: string;
   workspaceAgentId: string;
   workspaceAppId: string;
   initialPrompt: string;
   createdAt: number;
-  buildNumber: number;
   timeline: Phase[];
   inputs: string[];
   deletedAt?: number;
@@ -259,26 +253,56 @@ export class CoderState {
     return [...this.tasks.values()].filter((t) => t.deletedAt === undefined);
   }
 
-  createTask(
-    input: Pick<TaskRecord, 'ownerId' | 'presetId' | 'name' | 'displayName' | 'initialPrompt'> & {
+  /** A workspace of `template` (its active version unless `versionId`), its first build started. */
+  createWorkspace(
+    input: Pick<WorkspaceRecord, 'name' | 'ownerId' | 'presetId'> & {
       template: CoderTemplate;
+      versionId?: string;
+      richParameterValues?: WorkspaceRecord['richParameterValues'];
+    },
+  ): WorkspaceRecord {
+    const { template, versionId, richParameterValues = [], ...rest } = input;
+    const workspace: WorkspaceRecord = {
+      ...rest,
+      id: randomUUID(),
+      organizationId: template.organizationId,
+      templateId: template.id,
+      templateVersionId: versionId || template.activeVersionId,
+      richParameterValues,
+      transition: 'start',
+      buildId: randomUUID(),
+      buildNumber: 1,
+      createdAt: this.now(),
+    };
+    this.workspaces.set(workspace.id, workspace);
+    return workspace;
+  }
+
+  workspaceOf(task: TaskRecord): WorkspaceRecord {
+    const workspace = this.workspaces.get(task.workspaceId);
+    if (!workspace) throw new Error(`fake coder: task ${task.id} has no workspace`);
+    return workspace;
+  }
+
+  createTask(
+    input: Pick<TaskRecord, 'ownerId' | 'name' | 'displayName' | 'initialPrompt'> & {
+      template: CoderTemplate;
+      presetId: string | null;
     },
   ): TaskRecord {
-    const { template, ...rest } = input;
+    const { template, presetId, ...rest } = input;
+    const { ownerId, name } = rest;
+    const workspace = this.createWorkspace({ name, ownerId, presetId, template });
     const now = this.now();
     const { pendingMs, initializingMs, workingMs } = this.timings;
     const activeAt = now + pendingMs + initializingMs;
     const task: TaskRecord = {
       ...rest,
       id: randomUUID(),
-      organizationId: template.organizationId,
-      templateId: template.id,
-      templateVersionId: template.activeVersionId,
-      workspaceId: randomUUID(),
+      workspaceId: workspace.id,
       workspaceAgentId: randomUUID(),
       workspaceAppId: randomUUID(),
       createdAt: now,
-      buildNumber: 1,
       timeline: [
         { at: now, status: 'pending', state: null },
         { at: now + pendingMs, status: 'initializing' },
@@ -327,17 +351,24 @@ export class CoderState {
     ]);
   }
 
-  /** A workspace build of the task's workspace: start (initializing, then idle) or stop (paused). */
-  build(task: TaskRecord, transition: 'start' | 'stop'): void {
-    task.buildNumber += 1;
-    this.plan(
-      task,
-      transition === 'start'
-        ? [
-            { afterMs: 0, status: 'initializing' },
-            { afterMs: this.timings.initializingMs, ...IDLE },
-          ]
-        : [{ afterMs: 0, status: 'paused' }],
-    );
+  /**
+   * A build of the workspace. Its task, if it has one, follows: start (initializing, then idle),
+   * stop (paused) or delete (the task is gone too).
+   */
+  build(workspace: WorkspaceRecord, transition: WorkspaceRecord['transition']): void {
+    Object.assign(workspace, { transition, buildId: randomUUID() });
+    workspace.buildNumber += 1;
+    if (transition === 'delete') workspace.deletedAt = this.now();
+    const task = this.liveTasks().find((t) => t.workspaceId === workspace.id);
+    if (!task) return;
+    if (transition === 'delete') task.deletedAt = this.now();
+    else if (transition === 'stop') this.plan(task, [{ afterMs: 0, status: 'paused' }]);
+    else {
+      const { initializingMs } = this.timings;
+      this.plan(task, [
+        { afterMs: 0, status: 'initializing' },
+        { afterMs: initializingMs, ...IDLE },
+      ]);
+    }
   }
 }

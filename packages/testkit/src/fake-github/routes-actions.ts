@@ -29,16 +29,10 @@
  */
 import type { Hono } from 'hono';
 import { bodyOf, type FakeContext, type FakeEnv } from '../http-fake';
+import { apiBase, ghError, invalidRequest, iso, notFound, ownerRepo, paginate } from './http';
 import {
-  apiBase,
   conclusionOf,
   type GitHubState,
-  ghError,
-  invalidRequest,
-  iso,
-  notFound,
-  ownerRepo,
-  paginate,
   type RecordedCheckRun,
   type RunAttempt,
   repoKey,

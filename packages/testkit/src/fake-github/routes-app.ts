@@ -4,7 +4,7 @@
  *    app" `POST /app/installations/{installation_id}/access_tokens` (201 `{ token, expires_at,
  *    permissions, repository_selection }`): https://docs.github.com/en/rest/apps/apps
  *  - "List deliveries for an app webhook" `GET /app/hook/deliveries` (cursor pagination, Link
- *    `rel="next"`), "Get a delivery" and "Redeliver a delivery" `POST …/{delivery_id}/attempts`
+ *    `rel="next"`) and "Redeliver a delivery" `POST …/{delivery_id}/attempts`
  *    (202): https://docs.github.com/en/rest/apps/webhooks
  *  - The JWT is RS256-signed with the App's key, `exp` at most ten minutes ahead:
  *    https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-json-web-token-jwt-for-a-github-app
@@ -15,7 +15,8 @@ import type { Hono, MiddlewareHandler } from 'hono';
 import type { DeliveryLog } from '../fake-github-deliveries';
 import { deliveryItemJson } from '../fake-github-deliveries';
 import type { FakeEnv } from '../http-fake';
-import { type GitHubState, ghError, idFor, iso, notFound, userJson } from './state';
+import { ghError, iso, linkTo, notFound, perPageOf } from './http';
+import { type GitHubState, idFor, userJson } from './state';
 
 const JWT = /^bearer\s+([\w-]+)\.([\w-]+)\.([\w-]+)$/i;
 
@@ -103,30 +104,14 @@ export function registerAppRoutes(
   });
 
   app.get('/app/hook/deliveries', (c) => {
-    const perPage = Math.min(Math.max(Number(c.req.query('per_page') ?? 30) || 30, 1), 100);
+    const perPage = perPageOf(c);
     const cursor = c.req.query('cursor');
     if (cursor !== undefined && !/^v1_\d+$/.test(cursor)) {
       return ghError(c, 400, 'Invalid cursor');
     }
     const { items, next } = deliveryLog.page(perPage, cursor);
-    if (next) {
-      const url = new URL(c.req.url);
-      url.searchParams.set('per_page', String(perPage));
-      url.searchParams.set('cursor', next);
-      c.header('link', `<${url}>; rel="next"`);
-    }
+    if (next) c.header('link', linkTo(c, 'next', { per_page: perPage, cursor: next }));
     return c.json(items.map(deliveryItemJson));
-  });
-
-  app.get('/app/hook/deliveries/:id', (c) => {
-    const delivery = deliveryLog.get(Number(c.req.param('id')));
-    if (!delivery) return notFound(c);
-    return c.json({
-      ...deliveryItemJson(delivery),
-      url: '',
-      request: { headers: {}, payload: delivery.payload },
-      response: { headers: {}, payload: delivery.response.body },
-    });
   });
 
   app.post('/app/hook/deliveries/:id/attempts', (c) => {

@@ -23,14 +23,10 @@
  */
 import type { Hono } from 'hono';
 import type { FakeContext, FakeEnv } from '../http-fake';
+import { apiBase, iso, notFound, ownerRepo, paginate } from './http';
 import {
-  apiBase,
   type CommitSeed,
   type GitHubState,
-  iso,
-  notFound,
-  ownerRepo,
-  paginate,
   type RecordedCheckRun,
   repoKey,
   type StoredCommit,

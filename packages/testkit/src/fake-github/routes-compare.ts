@@ -8,18 +8,8 @@
  */
 import type { Hono } from 'hono';
 import type { FakeEnv } from '../http-fake';
-import {
-  apiBase,
-  type ComparisonSeed,
-  type GitHubState,
-  gitBlobSha,
-  iso,
-  notFound,
-  ownerRepo,
-  paginate,
-  repoKey,
-  userJson,
-} from './state';
+import { apiBase, iso, notFound, ownerRepo, paginate } from './http';
+import { type ComparisonSeed, type GitHubState, gitBlobSha, repoKey, userJson } from './state';
 
 export function comparisonKey(owner: string, repo: string, base: string, head: string): string {
   return `${repoKey(owner, repo)}@${base}...${head}`;

@@ -21,16 +21,8 @@
  */
 import type { Hono } from 'hono';
 import type { FakeEnv } from '../http-fake';
-import {
-  apiBase,
-  type GitHubState,
-  ghError,
-  gitBlobSha,
-  notFound,
-  ownerRepo,
-  paginate,
-  repoKey,
-} from './state';
+import { apiBase, ghError, notFound, ownerRepo, paginate } from './http';
+import { type GitHubState, gitBlobSha, repoKey } from './state';
 
 export function registerContentsRoutes(app: Hono<FakeEnv>, state: GitHubState): void {
   app.get('/repos/:owner/:repo/contents/:path{.+}', (c) => {

@@ -4,7 +4,7 @@
  *    `GET /repos/{owner}/{repo}/collaborators/{username}/permission` → `{ permission, role_name,
  *    user }`; `permission` is the legacy admin/write/read/none, `role_name` the role:
  *    https://docs.github.com/en/rest/collaborators/collaborators#get-repository-permissions-for-a-user
- *  - "List / Create / Get / Update an issue comment" (422 without `body`):
+ *  - "List / Create / Update an issue comment" (422 without `body`):
  *    https://docs.github.com/en/rest/issues/comments
  *  - "Create reaction for an issue comment" and "… for a pull request review comment": 201 when
  *    new, 200 when this user already left that reaction, 422 for an unknown content:
@@ -12,22 +12,16 @@
  *  - Issues the App opens (https://docs.github.com/en/rest/issues/issues): "Create an issue"
  *    `POST /repos/{owner}/{repo}/issues` (`title` required, 422 without; `body`, `labels` by
  *    name) → 201 with the caller (the App's bot) as `user`; "List repository issues" (`state`
- *    default open, `labels` comma-separated, all must match, paginated); "Get an issue" /
- *    "Update an issue" (`state: closed`).
+ *    default open, `labels` comma-separated, all must match, paginated). Not served, as the
+ *    product calls neither: "Get an issue", "Update an issue" (`closeIssue` plays a person).
  */
 import type { Hono } from 'hono';
 import { bodyOf, type FakeContext, type FakeEnv } from '../http-fake';
+import { apiBase, ghError, invalidRequest, iso, notFound, ownerRepo, paginate } from './http';
 import {
-  apiBase,
   type FakeIssue,
   type GitHubPermission,
   type GitHubState,
-  ghError,
-  invalidRequest,
-  iso,
-  notFound,
-  ownerRepo,
-  paginate,
   REACTION_CONTENTS,
   type RecordedReaction,
   repoKey,
@@ -57,11 +51,6 @@ export function registerIssueRoutes(app: Hono<FakeEnv>, state: GitHubState): voi
     const here = stored && repoKey(stored.owner, stored.repo) === repoKey(...ownerRepo(c));
     return here ? stored : undefined;
   };
-
-  app.get('/repos/:owner/:repo/issues/comments/:id', (c) => {
-    const stored = ownComment(c);
-    return stored ? c.json(state.commentJson(apiBase(c), stored)) : notFound(c);
-  });
 
   app.patch('/repos/:owner/:repo/issues/comments/:id', (c) => {
     const stored = ownComment(c);
@@ -139,8 +128,6 @@ export function registerIssueRoutes(app: Hono<FakeEnv>, state: GitHubState): voi
     const key = repoKey(...ownerRepo(c));
     return state.issues.filter((i) => repoKey(i.owner, i.repo) === key);
   };
-  const issueOf = (c: FakeContext) =>
-    issuesOf(c).find((i) => i.number === Number(c.req.param('number')));
 
   app.post('/repos/:owner/:repo/issues', (c) => {
     const [owner, repo] = ownerRepo(c);
@@ -173,18 +160,5 @@ export function registerIssueRoutes(app: Hono<FakeEnv>, state: GitHubState): voi
     );
     if (c.req.query('direction') === 'desc') listed.reverse();
     return c.json(paginate(c, listed).map((i) => issueJson(c, i)));
-  });
-
-  app.get('/repos/:owner/:repo/issues/:number{[0-9]+}', (c) => {
-    const issue = issueOf(c);
-    return issue ? c.json(issueJson(c, issue)) : notFound(c);
-  });
-
-  app.patch('/repos/:owner/:repo/issues/:number{[0-9]+}', (c) => {
-    const issue = issueOf(c);
-    if (!issue) return notFound(c);
-    const wanted = bodyOf(c).state;
-    if (wanted === 'open' || wanted === 'closed') issue.state = wanted;
-    return c.json(issueJson(c, issue));
   });
 }

@@ -31,21 +31,9 @@
  */
 import type { Hono } from 'hono';
 import { bodyOf, type FakeContext, type FakeEnv } from '../http-fake';
+import { apiBase, ghError, iso, notFound, ownerRepo, paginate } from './http';
 import { pullNotFound, resolveReviewThreads } from './review-threads';
-import {
-  apiBase,
-  fakeSha,
-  type GitHubState,
-  ghError,
-  idFor,
-  iso,
-  notFound,
-  ownerRepo,
-  paginate,
-  repoKey,
-  type StoredPull,
-  userJson,
-} from './state';
+import { fakeSha, type GitHubState, idFor, repoKey, type StoredPull, userJson } from './state';
 
 const teamJson = (team: string) => {
   const slug = team.split('/').pop() ?? team;

@@ -4,8 +4,7 @@
  * with. The route modules beside this one read and change it; `createFakeGitHub` seeds it.
  */
 import { createHash } from 'node:crypto';
-import type { ContentfulStatusCode } from 'hono/utils/http-status';
-import type { FakeContext } from '../http-fake';
+import { iso } from './http';
 
 export type GitHubPermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
 /** Reaction contents GitHub accepts: https://docs.github.com/en/rest/reactions/reactions */
@@ -74,15 +73,9 @@ export interface PullRequestSeed {
  * `mergeable_state` of "Get a pull request" (GraphQL's MergeStateStatus in lower case):
  * https://docs.github.com/en/graphql/reference/enums#mergestatestatus
  */
-export type MergeableState =
-  | 'clean'
-  | 'dirty'
-  | 'behind'
-  | 'blocked'
-  | 'unstable'
-  | 'has_hooks'
-  | 'draft'
-  | 'unknown';
+export type MergeableState = Mergeable | 'dirty' | 'behind' | 'blocked' | 'draft' | 'unknown';
+/** The states a merge may go ahead in (`unstable`, `has_hooks`: with failing or pending hooks). */
+type Mergeable = 'clean' | 'unstable' | 'has_hooks';
 
 export interface Mergeability {
   mergeable: boolean | null;
@@ -362,24 +355,6 @@ export function repoKey(owner: string, repo: string): string {
   return `${owner}/${repo}`.toLowerCase();
 }
 
-/** GitHub's error body: `{ message, documentation_url, status }`. */
-export function ghError(c: FakeContext, status: ContentfulStatusCode, message: string): Response {
-  const body = {
-    message,
-    documentation_url: 'https://docs.github.com/rest',
-    status: String(status),
-  };
-  return c.json(body, status);
-}
-
-export const notFound = (c: FakeContext) => ghError(c, 404, 'Not Found');
-/** `Invalid request.` with GitHub's second line, as validation failures read. */
-export const invalidRequest = (c: FakeContext, why: string) =>
-  ghError(c, 422, `Invalid request.\n\n${why}`);
-
-/** GitHub timestamps have no milliseconds. */
-export const iso = (ms: number) => new Date(ms).toISOString().replace(/\.\d{3}Z$/, 'Z');
-
 export function userJson(login: string, id: number, type: 'User' | 'Bot' = 'User') {
   const node_id = Buffer.from(`04:User${id}`).toString('base64');
   return { login, id, node_id, type, site_admin: false };
@@ -401,34 +376,6 @@ export function gitBlobSha(text: string): string {
   const data = Buffer.from(text);
   return sha1(`blob ${data.length}\0`, data).toString('hex');
 }
-
-/** Reads per_page/page like GitHub (default 30, max 100) and sets its Link header. */
-export function paginate<T>(c: FakeContext, items: T[]): T[] {
-  const perPage = Math.min(Math.max(Number(c.req.query('per_page') ?? 30) || 30, 1), 100);
-  const page = Math.max(Number(c.req.query('page') ?? 1) || 1, 1);
-  const last = Math.max(Math.ceil(items.length / perPage), 1);
-  const link = (p: number, rel: string) => {
-    const url = new URL(c.req.url);
-    url.searchParams.set('per_page', String(perPage));
-    url.searchParams.set('page', String(p));
-    return `<${url}>; rel="${rel}"`;
-  };
-  const links = [
-    ...(page > 1 ? [link(page - 1, 'prev')] : []),
-    ...(page < last ? [link(page + 1, 'next'), link(last, 'last')] : []),
-    ...(page > 1 ? [link(1, 'first')] : []),
-  ];
-  if (links.length > 0) c.header('link', links.join(', '));
-  return items.slice((page - 1) * perPage, page * perPage);
-}
-
-export const ownerRepo = (c: FakeContext): [string, string] => [
-  c.req.param('owner') ?? '',
-  c.req.param('repo') ?? '',
-];
-
-/** Origin of the API as the request reached it. */
-export const apiBase = (c: FakeContext) => new URL(c.req.url).origin;
 
 const RERUN_CONCLUSIONS = new Set(['failure', 'timed_out', 'cancelled']);
 

@@ -15,7 +15,7 @@ export async function holdCommentBehindAgentError(
   name: string,
   body: string,
 ): Promise<{ chatId: string }> {
-  const chat = await until(() => stack.coder.chatByLabel('code-factory/task', name), 'the chat');
+  const chat = await stack.chatOf(name);
   await until(
     () => stack.coder.chats().find((c) => c.id === chat.id)?.status === 'waiting',
     'the first turn over',

@@ -13,12 +13,18 @@ export {
 } from './dev-server';
 export { holdCommentBehindAgentError } from './held-comment';
 export { startTestIngress } from './ingress';
-export { seedAgentReview } from './review';
-export { AGENT_LOGIN, CODER_USER, LEAD, type Stack, startStack, WEBHOOK_SECRET } from './stack';
+export { seedAgentPull, seedAgentReview } from './review';
 export {
-  contextCost,
+  AGENT_LOGIN,
+  CODER_USER,
+  LEAD,
+  type Stack,
+  type StackOptions,
+  startStack,
+  WEBHOOK_SECRET,
+} from './stack';
+export {
   quietRuntime,
-  replayTimes,
   startInProcessWorker,
   workflowBundle,
   workflowBundlePath,

@@ -9,7 +9,6 @@
 import { randomUUID } from 'node:crypto';
 import { codecDataConverter } from '@code-factory/codec';
 import { taskName } from '@code-factory/naming';
-import type { WorkerDeps } from '@code-factory/worker';
 import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
 import { type FakeCoderOptions, startFakeCoder } from '../fake-coder';
@@ -44,7 +43,7 @@ export interface StackOptions {
   coderTimings?: FakeCoderOptions['timings'];
   /** Which Coder the fake plays (default `2.39`: chats on /api/v2 only, no Tasks). */
   coderRelease?: CoderRelease;
-  /** Further fake Coder options (e.g. `tokenUserIsOwner: false`). */
+  /** Further fake Coder options (e.g. `tokenUserRole: 'member'`). */
   coderOptions?: Omit<FakeCoderOptions, 'timings' | 'release'>;
   /** A Temporal server of the test's own (default: the shared one from the global setup). */
   address?: string;
@@ -133,11 +132,14 @@ export async function startStack(options: StackOptions = {}) {
   const mode = options.worker ?? 'in-process';
   let inProcess: InProcessWorker | undefined;
   let child: WorkerProcess | undefined;
+  /** A worker process of this stack on the shared workflow bundle (await its `ready`). */
+  const spawnWorkerProcess = async () =>
+    spawnWorker({ ...workerEnv, WORKFLOW_BUNDLE_PATH: await workflowBundlePath() });
   const startWorker = async () => {
     if (mode === 'in-process') {
       inProcess = await startInProcessWorker({ env: workerEnv, client, ...options.workerHooks });
     } else if (mode === 'child') {
-      child = spawnWorker({ ...workerEnv, WORKFLOW_BUNDLE_PATH: await workflowBundlePath() });
+      child = await spawnWorkerProcess();
       await child.ready;
     }
   };
@@ -184,6 +186,13 @@ export async function startStack(options: StackOptions = {}) {
     const { status, body } = await github.sendWebhook(event, payload, guid);
     return { status, body };
   };
+  /** Delivers as `deliver` does and fails unless the ingress accepted the delivery (202). */
+  const deliverAccepted = async (event: string, payload: unknown): Promise<void> => {
+    const res = await deliver(event, payload);
+    if (res.status !== 202) {
+      throw new Error(`${event} not accepted: ${res.status} ${JSON.stringify(res.body)}`);
+    }
+  };
   const stopIngress = async () => {
     await ingress?.close();
     ingress = undefined;
@@ -211,20 +220,22 @@ export async function startStack(options: StackOptions = {}) {
     });
   };
   /** Parameters of `samplePayloads` for an issue of the stack's repository, sent by LEAD. */
-  const issue = (issueNumber: number) => ({
+  const issue = (issueNumber: number, sender: { login: string; id: number } = LEAD) => ({
     owner: repo.owner,
     repo: repo.name,
     issueNumber,
-    sender: LEAD.login,
-    senderId: LEAD.id,
+    sender: sender.login,
+    senderId: sender.id,
     assignee: AGENT_LOGIN,
   });
-  /** The in-process worker's dependencies (its GitHub App, Coder backends, timings). */
-  const workerDeps = (): WorkerDeps => {
-    if (!inProcess) throw new Error('no in-process worker is running');
-    return inProcess.deps;
-  };
   const agentChat = (workflowId: string) => coder.chatByLabel('code-factory/task', workflowId);
+  /** Assigns an issue to the agent through the ingress (as LEAD); returns the workflow ID. */
+  const assign = async (issueNumber: number, title: string, other: Repo = repo) => {
+    github.setPermission(other.owner, other.name, LEAD.login, 'write', LEAD.id);
+    const where = { ...issue(issueNumber), owner: other.owner, repo: other.name, title };
+    await deliverAccepted('issues', samplePayloads.issueAssigned(where));
+    return taskName(prefix, other, issueNumber);
+  };
   const agentTask = (workflowId: string) =>
     coder.release === '2.36' ? coder.taskByName(workflowId) : undefined;
 
@@ -258,10 +269,14 @@ export async function startStack(options: StackOptions = {}) {
     /** The Coder user linked to LEAD's GitHub account (the requester of every assignment). */
     coderUserId: coderUser.id,
     /** What the in-process worker detected in the fake Coder. */
-    coderBackend: () => workerDeps().coder,
-    workerDeps,
+    coderBackend: () => {
+      if (!inProcess) throw new Error('no in-process worker is running');
+      return inProcess.deps.coder;
+    },
     /** The worker process, when the stack runs one (`worker: 'child'`). */
     workerProcess: () => child,
+    /** Another worker process of this stack (e.g. a second one, or one the test kills). */
+    spawnWorker: spawnWorkerProcess,
     /**
      * This stack's repository: its owner is unique per stack, because tests share one Temporal
      * server and a repository's workflow (ID `repo-owner/name`) must not be shared by stacks.
@@ -272,16 +287,19 @@ export async function startStack(options: StackOptions = {}) {
     /** The task name (= workflow ID) of an issue in this stack (of `repo` unless given). */
     taskName: (issueNumber: number, other: Repo = repo) => taskName(prefix, other, issueNumber),
     issue,
-    /** Assigns an issue to the agent through the ingress (as LEAD); returns the workflow ID. */
-    async assign(issueNumber: number, title: string, other: Repo = repo): Promise<string> {
-      github.setPermission(other.owner, other.name, LEAD.login, 'write', LEAD.id);
-      const where = { ...issue(issueNumber), owner: other.owner, repo: other.name, title };
-      const res = await deliver('issues', samplePayloads.issueAssigned(where));
-      if (res.status !== 202) {
-        throw new Error(`assignment refused: ${res.status} ${JSON.stringify(res.body)}`);
-      }
-      return taskName(prefix, other, issueNumber);
+    assign,
+    /** `assign`, then waits until the agent is ready; returns the workflow ID. */
+    async assignUntilReady(
+      issueNumber: number,
+      title: string,
+      other: Repo = repo,
+    ): Promise<string> {
+      const workflowId = await assign(issueNumber, title, other);
+      await waitFor(workflowId, (s) => s.phase === 'ready');
+      return workflowId;
     },
+    /** The issue's Coder chat (Coder Agents), once it exists. */
+    chatOf: (workflowId: string) => until(() => agentChat(workflowId), `the chat of ${workflowId}`),
     /** The `state` query of a task workflow. */
     state,
     /**
@@ -326,13 +344,12 @@ export async function startStack(options: StackOptions = {}) {
       await waitFor(workflowId, (s) => phases.includes(s.phase), timeoutMs);
     },
     deliver,
+    deliverAccepted,
     /** Signs and posts a webhook straight to the ingress; also says how long the answer took. */
     deliverDirect(event: string, payload: unknown, deliveryId?: string) {
       if (!ingress) throw new Error('the ingress is not running');
       return ingress.deliver(event, payload, deliveryId);
     },
-    stopWorker,
-    startWorker,
     /** Stops the ingress: deliveries fail as they would while it is down or deploying. */
     stopIngress,
     /** Starts it again on the same port. */

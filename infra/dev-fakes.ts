@@ -1,6 +1,18 @@
-import { type FakeCoder, type FakeCoderOptions, startFakeCoder } from './fake-coder';
-import { type CoderRelease, DEFAULT_RELEASE, RELEASES } from './fake-coder/release';
-import { type FakeGitHub, startFakeGitHub } from './fake-github';
+/**
+ * The fakes as `pnpm dev` runs them (infra/dev.ts, and standalone infra/fakes.ts): the testkit's
+ * fake Coder and GitHub with slower timings and the demo world seeded. Local tooling, not test
+ * scaffolding: only `pnpm dev`, `pnpm fakes` and their test (infra/test) use it.
+ */
+import {
+  CODER_RELEASES,
+  type CoderRelease,
+  DEFAULT_CODER_RELEASE,
+  type FakeCoder,
+  type FakeCoderOptions,
+  type FakeGitHub,
+  startFakeCoder,
+  startFakeGitHub,
+} from '@code-factory/testkit';
 
 export interface DevFakesOptions {
   coderPort?: number;
@@ -40,14 +52,14 @@ export const DEV_TIMINGS = {
 
 /**
  * The release named by `FAKE_CODER_RELEASE` (2.39, 2.38 alias current, 2.37 or 2.36); 2.39 when unset.
- * Read here rather than by each starter so `pnpm dev` and the standalone bin agree.
+ * Read here rather than by each starter so `pnpm dev` and `pnpm fakes` agree.
  */
 export function releaseFromEnv(env: NodeJS.ProcessEnv = process.env): CoderRelease {
   const raw = env.FAKE_CODER_RELEASE;
-  if (raw === undefined || raw === '') return DEFAULT_RELEASE;
-  if (!Object.hasOwn(RELEASES, raw)) {
+  if (raw === undefined || raw === '') return DEFAULT_CODER_RELEASE;
+  if (!CODER_RELEASES.includes(raw as CoderRelease)) {
     throw new Error(
-      `FAKE_CODER_RELEASE must be one of ${Object.keys(RELEASES).join(', ')} (got "${raw}")`,
+      `FAKE_CODER_RELEASE must be one of ${CODER_RELEASES.join(', ')} (got "${raw}")`,
     );
   }
   return raw as CoderRelease;

@@ -1,8 +1,9 @@
-import { releaseFromEnv, startDevFakes } from '../dev-fakes';
+import { releaseFromEnv, startDevFakes } from './dev-fakes';
 
-// Standalone fakes for local development: `tsx packages/testkit/src/bin/fakes.ts`.
+// Standalone fakes for local development: `pnpm fakes` (`tsx infra/fakes.ts`).
 // Prints one JSON line `{ coderUrl, githubUrl, coderToken, coderRelease }` on stdout once both
-// are listening. FAKE_CODER_RELEASE (current, 2.37, 2.36) picks the Coder release to fake.
+// are listening, and nothing else there (whoever starts it parses that line; logs go to stderr).
+// FAKE_CODER_RELEASE (2.39, 2.38 or current, 2.37, 2.36) picks the Coder release to fake.
 
 function portFromEnv(name: string, fallback: number): number {
   const raw = process.env[name];

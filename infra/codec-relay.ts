@@ -1,12 +1,13 @@
 /**
  * A loopback relay from the Temporal Web UI to the ingress's codec endpoint that adds the
  * `Authorization` header. The Web UI sends no token of its own; in production the proxy that
- * authenticates operators adds it. `pnpm dev` and the Web UI test use this relay in its place.
- * It answers the browser's CORS preflight for the UI's origin only and listens on 127.0.0.1.
+ * authenticates operators adds it. `pnpm dev` uses this relay in its place (and the Web UI test
+ * checks what that shows). It answers the browser's CORS preflight for the UI's origin only and
+ * listens on 127.0.0.1.
  */
+import { type RunningServer, serveApp } from '@code-factory/testkit';
 import { Hono } from 'hono';
 import { cors } from 'hono/cors';
-import { type RunningServer, serveApp } from './http-fake';
 
 export interface CodecRelayOptions {
   /** The ingress's codec endpoint, e.g. http://127.0.0.1:8787/codec (settable later). */

@@ -3,7 +3,7 @@ import { once } from 'node:events';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { describe, expect, it } from 'vitest';
-import { DEMO, releaseFromEnv, startDevFakes } from '../src/dev-fakes';
+import { DEMO, releaseFromEnv, startDevFakes } from '../dev-fakes';
 
 describe('dev fakes', () => {
   it('seeds the demo world', async () => {
@@ -33,8 +33,8 @@ describe('dev fakes', () => {
   });
 
   it('runs standalone, prints its URLs and stops on SIGTERM', async () => {
-    const bin = fileURLToPath(new URL('../src/bin/fakes.ts', import.meta.url));
-    const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
+    const bin = fileURLToPath(new URL('../fakes.ts', import.meta.url));
+    const tsx = fileURLToPath(new URL('../../node_modules/.bin/tsx', import.meta.url));
     const child = spawn(tsx, [bin], {
       env: {
         ...process.env,
