@@ -152,7 +152,9 @@ it('tells the workflow of a chat archived while its stream was down (the list le
   try {
     follower.setOwners(['self']);
     await until(() => updates.find((u) => u.status === 'waiting'), 'the first turn over');
-    coder.cutStreams({ refuseForMs: 2_000 });
+    // Refused for longer than the test can take: the archive must be found by a poll, not by
+    // a stream that came back (under load a first poll could come after a short refusal).
+    coder.cutStreams({ refuseForMs: 60_000 });
     await until(() => coder.watchConnections() === 0, 'the stream cut');
     // Archived by hand in Coder: the frame for it goes to no stream.
     const archived = await fetch(`${coder.url}/api/v2/chats/${agent.id}`, {
