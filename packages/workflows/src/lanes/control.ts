@@ -105,6 +105,9 @@ export class ControlLane {
       reply = COMMAND_REPLIES.release;
       release = true;
     }
+    if ('command' in parsed && (parsed.command === 'approve' || parsed.command === 'deny')) {
+      run.showDetails();
+    }
     if (task.fleet.replyDue(parsed, Date.now())) {
       await run.tryPost(`@${command.author} ${reply}`, command.installationId);
     }

@@ -26,6 +26,7 @@ export function onEvent(run: TaskRun, raw: unknown): void {
       deliveryId,
       held: run.task.held.count,
     });
+    run.showDetails();
   } else if (result.outcome === 'invalid' || result.outcome === 'foreign') {
     log.warn('event refused', { deliveryId, outcome: result.outcome, reason: result.reason });
   } else if (result.outcome !== 'accepted') {
