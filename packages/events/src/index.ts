@@ -104,6 +104,11 @@ export const CommentPostedSchema = z.object({
   /** The author's `author_association` (OWNER, MEMBER, ...), for the provenance line. */
   authorAssociation: z.string().max(50).optional(),
   /**
+   * The author is outside the trust list (`TRUSTED_AUTHOR_ASSOCIATIONS`): the task holds the
+   * comment until a trusted commenter approves it (`/agent approve`); it never starts a task.
+   */
+  untrusted: z.boolean().optional(),
+  /**
    * A comment on the issue that mentions the agent: it starts the task (as a `mention`
    * trigger) when none runs, and is forwarded like any comment when one does.
    */

@@ -1,12 +1,15 @@
 import { describe, expect, it } from 'vitest';
 import {
   AGENT_COMMANDS,
+  approvedReply,
   COMMAND_REPLIES,
   COMMAND_REPLY_WINDOW_MS,
   type CommandReplyLog,
   commandHelp,
   commandReplyDue,
+  deniedReply,
   MAX_NOTE,
+  nothingHeldReply,
   parseAgentCommand,
   STOP_ON_TASKS_REPLY,
   stuckReminder,
@@ -40,6 +43,28 @@ describe('parseAgentCommand', () => {
     expect(parseAgentCommand('/agent release the lock on main')).toEqual({
       unknown: 'release the lock on main',
     });
+  });
+
+  it('takes the link of one held comment after approve and deny, and nothing else', () => {
+    const link = 'https://github.com/acme/widgets/issues/7#issuecomment-123';
+    expect(parseAgentCommand('/agent approve')).toEqual({ command: 'approve' });
+    expect(parseAgentCommand(`/agent approve ${link}`)).toEqual({
+      command: 'approve',
+      target: link,
+    });
+    expect(parseAgentCommand(`/agent Deny <${link}>\nspam`)).toEqual({
+      command: 'deny',
+      target: link,
+      note: 'spam',
+    });
+    expect(parseAgentCommand('/agent approve all of them')).toEqual({
+      unknown: 'approve all of them',
+    });
+    expect(parseAgentCommand('/agent approve that-one')).toEqual({ unknown: 'approve that-one' });
+    expect(parseAgentCommand(`/agent approve ${link} ${link}`)).toEqual({
+      unknown: `approve ${link} ${link}`,
+    });
+    expect(parseAgentCommand(`/agent stop ${link}`)).toEqual({ unknown: `stop ${link}` });
   });
 
   it('answers /agent alone and unknown verbs with help', () => {
@@ -80,11 +105,13 @@ describe('parseAgentCommand', () => {
 
 describe('command replies', () => {
   it('has one short acknowledgement per command', () => {
-    for (const command of AGENT_COMMANDS) {
-      const reply = COMMAND_REPLIES[command];
+    for (const reply of Object.values(COMMAND_REPLIES)) {
       expect(reply.length).toBeLessThan(200);
       expect(reply).not.toContain('\n');
     }
+    expect(Object.keys(COMMAND_REPLIES).sort()).toEqual(
+      AGENT_COMMANDS.filter((c) => c !== 'approve' && c !== 'deny').sort(),
+    );
     expect(STOP_ON_TASKS_REPLY).toContain('/agent release');
   });
 
@@ -125,6 +152,30 @@ describe('a flood of commands', () => {
       stop: new Date(t0 + 30_000).toISOString(),
       help: new Date(t0 + 31_000).toISOString(),
     });
+  });
+});
+
+describe('approve and deny replies', () => {
+  const mallory = {
+    author: 'mallory',
+    url: 'https://github.com/acme/widgets/issues/7#issuecomment-1',
+  };
+  const eve = { author: 'eve', url: 'https://github.com/acme/widgets/pull/8#pullrequestreview-2' };
+  it('name what was let through or dropped, one by link or several by author', () => {
+    expect(approvedReply([mallory])).toBe(
+      `✅ Approved the comment from @mallory (${mallory.url}): it reaches the agent in the order written, with your name on it.`,
+    );
+    expect(approvedReply([mallory, eve, mallory])).toBe(
+      '✅ Approved 3 comments (from @mallory (2), @eve): they reach the agent in the order written, with your name on them.',
+    );
+    expect(deniedReply([eve])).toBe(
+      `🚫 Dropped the comment from @eve (${eve.url}): the agent will not see it.`,
+    );
+    expect(deniedReply([eve, mallory])).toBe(
+      '🚫 Dropped 2 comments (from @eve, @mallory): the agent will not see them.',
+    );
+    expect(nothingHeldReply()).toBe('No comment waits for approval.');
+    expect(nothingHeldReply(eve.url)).toContain(`has the link ${eve.url}.`);
   });
 });
 

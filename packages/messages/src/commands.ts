@@ -14,6 +14,10 @@
  *   reply, nothing done): a command that ends or stops an agent must not be guessed from a
  *   sentence like "/agent release the lock on main". A reason may follow on the next lines;
  *   it comes back as `note` (trimmed, at most `MAX_NOTE` characters).
+ * - `/agent approve` and `/agent deny` (comments held for approval, from authors outside the
+ *   trust list) take one optional word: the link of the held comment or review (its
+ *   `html_url`, as GitHub's "Copy link" gives it; `<…>` around it is fine). It comes back as
+ *   `target`; anything else after the verb is refused like trailing words.
  * - `/agent` alone, an unknown verb or trailing words give `{ unknown }`: answer with the
  *   help reply. `/agents`, `/agent-stop` and `/agentstop` are not commands at all (`null`).
  * - Anything that is not `null` is a command comment: it is never forwarded to the agent.
@@ -22,11 +26,15 @@
  *   (help counts as one verb) per `COMMAND_REPLY_WINDOW_MS` on an issue (`commandReplyDue`).
  */
 
-export const AGENT_COMMANDS = ['stop', 'retry', 'status', 'release'] as const;
+export const AGENT_COMMANDS = ['stop', 'retry', 'status', 'release', 'approve', 'deny'] as const;
 export type AgentCommandName = (typeof AGENT_COMMANDS)[number];
 
+/** Commands that take the link of one held comment after the verb. */
+const TARGETED: readonly AgentCommandName[] = ['approve', 'deny'];
+
 export type ParsedCommand =
-  | { command: AgentCommandName; note?: string }
+  /** `target`: `approve`/`deny` of one held comment, by its link (else all that wait). */
+  | { command: AgentCommandName; note?: string; target?: string }
   /** Not a command we know; `unknown` is what followed `/agent` on the line ('' when nothing). */
   | { unknown: string };
 
@@ -46,15 +54,27 @@ export function parseAgentCommand(body: string): ParsedCommand | null {
   const match = COMMAND_LINE.exec(line.trimEnd());
   if (!match) return null;
   const rest = (match[1] ?? '').trim();
-  const verb = rest.toLowerCase() as AgentCommandName;
+  const [word = '', ...args] = rest.split(/[ \t]+/);
+  const verb = word.toLowerCase() as AgentCommandName;
   if (!AGENT_COMMANDS.includes(verb)) return { unknown: rest };
+  let target: string | undefined;
+  if (args.length > 0) {
+    target = TARGETED.includes(verb) && args.length === 1 ? linkOf(args[0] as string) : undefined;
+    if (target === undefined) return { unknown: rest };
+  }
   const note = lines
     .slice(first + 1)
     .join('\n')
     .trim()
     .slice(0, MAX_NOTE)
     .trim();
-  return note ? { command: verb, note } : { command: verb };
+  return { command: verb, ...(target ? { target } : {}), ...(note ? { note } : {}) };
+}
+
+/** A comment's link as written after `approve`/`deny`: an http(s) URL, `<…>` allowed. */
+function linkOf(word: string): string | undefined {
+  const link = word.replace(/^<(.*)>$/, '$1');
+  return /^https?:\/\/\S+$/i.test(link) && link.length <= 500 ? link : undefined;
 }
 
 /** At most one reply per command verb (or help) per issue within this window. */
@@ -82,14 +102,55 @@ export function commandReplyDue(
 /** The reaction a command comment gets once it is taken. */
 export const COMMAND_REACTION = '+1';
 
-/** One short reply per command, posted once it is taken. */
-export const COMMAND_REPLIES: Record<AgentCommandName, string> = {
+/**
+ * One short reply per command, posted once it is taken (`approve` and `deny` say what they
+ * let through or dropped: `approvedReply`, `deniedReply`, `nothingHeldReply`).
+ */
+export const COMMAND_REPLIES: Record<Exclude<AgentCommandName, 'approve' | 'deny'>, string> = {
   stop: '🛑 Stopping the agent’s current turn. It keeps its work; your next comment reaches it as usual.',
   retry: '🔁 Retrying the step that failed.',
   status: '🔄 The status comment is up to date.',
   release:
     '👋 Releasing the agent: it is stopped and cleaned up, and the issue stays open. Assign the issue to the agent again to start a new one.',
 };
+
+/** A comment or review held for approval, as the replies name it. */
+export interface HeldRef {
+  author: string;
+  url: string;
+}
+
+/** `/agent approve` or `/agent deny` when nothing (or nothing at that link) waits. */
+export function nothingHeldReply(target?: string): string {
+  return target
+    ? `No comment waiting for approval has the link ${target}. The status comment lists who waits; \`/agent approve\` alone lets all of them through.`
+    : 'No comment waits for approval.';
+}
+
+/** The reply to `/agent approve`: what was let through, and in which order it goes. */
+export function approvedReply(approved: readonly HeldRef[]): string {
+  const what =
+    approved.length === 1 && approved[0]
+      ? `the comment from @${approved[0].author} (${approved[0].url})`
+      : `${approved.length} comments (${byAuthor(approved)})`;
+  return `✅ Approved ${what}: ${approved.length === 1 ? 'it reaches' : 'they reach'} the agent in the order written, with your name on ${approved.length === 1 ? 'it' : 'them'}.`;
+}
+
+/** The reply to `/agent deny`: what was dropped, said once. */
+export function deniedReply(denied: readonly HeldRef[]): string {
+  const what =
+    denied.length === 1 && denied[0]
+      ? `the comment from @${denied[0].author} (${denied[0].url})`
+      : `${denied.length} comments (${byAuthor(denied)})`;
+  return `🚫 Dropped ${what}: the agent will not see ${denied.length === 1 ? 'it' : 'them'}.`;
+}
+
+/** `from @a (2), @b` */
+function byAuthor(refs: readonly HeldRef[]): string {
+  const counts = new Map<string, number>();
+  for (const ref of refs) counts.set(ref.author, (counts.get(ref.author) ?? 0) + 1);
+  return `from ${[...counts].map(([author, n]) => (n === 1 ? `@${author}` : `@${author} (${n})`)).join(', ')}`;
+}
 
 /** `/agent stop` where the agent runs on Coder Tasks, which cannot be interrupted. */
 export const STOP_ON_TASKS_REPLY =
@@ -125,6 +186,8 @@ export function commandHelp(parsed?: { unknown: string }): string {
     '- `/agent retry`: retry the step that failed',
     '- `/agent status`: refresh the status comment now',
     '- `/agent release`: end the agent without closing the issue',
+    '- `/agent approve` or `/agent approve <comment link>`: let comments from outside the trust list (all, or one) reach the agent',
+    '- `/agent deny` or `/agent deny <comment link>`: drop them (all, or one)',
   ].join('\n');
 }
 

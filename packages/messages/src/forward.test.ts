@@ -310,12 +310,37 @@ describe('every forwarded text is cleaned and carries its provenance', () => {
 
   it('names who approved a held comment or review', () => {
     const held = { ...comment, authorAssociation: 'NONE', author: { login: 'outsider', id: 9 } };
-    expect(formatComment(held, 'octo-lead')).toContain(
+    expect(formatComment(held, { approvedBy: 'octo-lead' })).toContain(
       '- Author: @outsider (NONE), approved by @octo-lead',
     );
     expect(formatBatch([{ kind: 'comment', comment: held, approvedBy: 'octo-lead' }])).toContain(
       'approved by @octo-lead',
     );
+    // Later updates that reached the agent while it waited: it is told this one came first.
+    const late = formatComment(held, { approvedBy: 'octo-lead', overtaken: 2 });
+    expect(late).toContain(
+      `- Written: ${held.createdAt}\n- Held for approval: written before 2 update(s) you already received; read it as coming before them.`,
+    );
+    expect(formatComment(held, { approvedBy: 'octo-lead', overtaken: 0 })).not.toContain(
+      'Held for approval',
+    );
+    const review = formatReview(
+      { ...held, source: 'review' },
+      [
+        {
+          id: 1,
+          path: 'a.ts',
+          line: 1,
+          body: 'x',
+          author: 'outsider',
+          association: 'NONE',
+          url: 'u',
+        },
+      ],
+      { approvedBy: 'octo-lead', overtaken: 1 },
+    );
+    expect(review.match(/approved by @octo-lead/g)).toHaveLength(2);
+    expect(review).toContain('written before 1 update(s)');
   });
 
   it("a review's body and each of its comments", () => {

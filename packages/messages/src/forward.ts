@@ -72,13 +72,19 @@ export interface MentionNote {
 }
 
 /**
- * `approvedBy`: the trusted commenter who approved an item held for approval (the provenance
- * line names them).
+ * A comment or review from outside the trust list that a trusted commenter approved: who did
+ * (the provenance line names them), and how many updates the agent received while it waited
+ * although they were written after it (said on a line of its own when any).
  */
+export interface Approval {
+  approvedBy?: string;
+  overtaken?: number;
+}
+
 export type ForwardItem =
-  | { kind: 'comment'; comment: CommentPosted; approvedBy?: string }
+  | ({ kind: 'comment'; comment: CommentPosted } & Approval)
   /** A submitted review and its comments, in order: one message. */
-  | { kind: 'review'; review: CommentPosted; comments: ReviewCommentItem[]; approvedBy?: string }
+  | ({ kind: 'review'; review: CommentPosted; comments: ReviewCommentItem[] } & Approval)
   | { kind: 'mention'; mention: MentionNote }
   | { kind: 'ci'; event: CiFailed; report: CiFailureReport }
   | { kind: 'operator'; note: OperatorNote }
@@ -120,11 +126,21 @@ function provenanceOf(comment: CommentPosted, removed: CleanReport, approvedBy?:
   );
 }
 
-export function formatComment(comment: CommentPosted, approvedBy?: string): string {
+/** The line an approved item that later updates overtook carries. */
+export function heldLine(overtaken: number | undefined): string[] {
+  if (!overtaken || overtaken <= 0) return [];
+  return [
+    `- Held for approval: written before ${overtaken} update(s) you already received; read it as coming before them.`,
+  ];
+}
+
+export function formatComment(comment: CommentPosted, approval: Approval = {}): string {
+  const { approvedBy, overtaken } = approval;
   const title = `${COMMENT_TITLES[comment.source]}${comment.edited ? ' (edited)' : ''}`;
   const body = cleanText(comment.body);
   const lines = [`## ${title}`, '', `- URL: ${comment.url}`];
   lines.push(provenanceOf(comment, body.removed, approvedBy), `- Written: ${comment.createdAt}`);
+  lines.push(...heldLine(overtaken));
   if (comment.pullRequest) lines.push(`- Pull request: ${comment.pullRequest.url}`);
   if (comment.file) {
     const line = comment.file.line === null ? 'outdated line' : `line ${comment.file.line}`;
@@ -145,8 +161,9 @@ export function formatComment(comment: CommentPosted, approvedBy?: string): stri
 export function formatReview(
   review: CommentPosted,
   comments: ReviewCommentItem[],
-  approvedBy?: string,
+  approval: Approval = {},
 ): string {
+  const { approvedBy, overtaken } = approval;
   const body = cleanText(review.body);
   const lines = [
     `## New review on your pull request, with ${comments.length} comment(s)`,
@@ -154,6 +171,7 @@ export function formatReview(
     `- URL: ${review.url}`,
     provenanceOf(review, body.removed, approvedBy),
     `- Written: ${review.createdAt}`,
+    ...heldLine(overtaken),
   ];
   if (review.pullRequest) lines.push(`- Pull request: ${review.pullRequest.url}`);
   if (body.text.trim() !== '') lines.push('', '<review>', body.text, '</review>');
@@ -164,7 +182,10 @@ export function formatReview(
       '',
       `### Comment ${i + 1}/${comments.length}: ${comment.path} (${line})`,
       `- URL: ${comment.url}`,
-      provenanceLine({ author: comment.author, association: comment.association }, text.removed),
+      provenanceLine(
+        { author: comment.author, association: comment.association, approvedBy },
+        text.removed,
+      ),
       '',
       '<comment>',
       text.text,
@@ -269,9 +290,9 @@ export function formatMention(mention: MentionNote): string {
 export function formatItem(item: ForwardItem): string {
   switch (item.kind) {
     case 'comment':
-      return formatComment(item.comment, item.approvedBy);
+      return formatComment(item.comment, item);
     case 'review':
-      return formatReview(item.review, item.comments, item.approvedBy);
+      return formatReview(item.review, item.comments, item);
     case 'mention':
       return formatMention(item.mention);
     case 'ci':

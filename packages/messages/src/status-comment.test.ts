@@ -218,3 +218,41 @@ describe('status comment while Coder is down', () => {
     expect(done).not.toContain('Merge conflict');
   });
 });
+
+describe('status comment: comments held for approval', () => {
+  it('counts per author, says what was dropped, and how to answer', () => {
+    const body = renderStatusComment({
+      state: 'running',
+      taskName: 'gh-widgets-1',
+      activity: 'idle',
+      held: {
+        authors: [
+          { login: 'mallory', count: 1 },
+          { login: 'eve', count: 3 },
+        ],
+        dropped: 2,
+      },
+    });
+    expect(body).toContain(
+      [
+        '- ✋ 1 comment from @mallory waits for approval',
+        '- ✋ 3 comments from @eve wait for approval',
+        '- ✋ 2 older comments waiting for approval were dropped (too many waited)',
+        '',
+        'Comments from outside the trust list reach the agent only once a maintainer writes `/agent approve` (all) or `/agent approve <comment link>` (one); `/agent deny` drops them.',
+      ].join('\n'),
+    );
+    const none = renderStatusComment({
+      state: 'running',
+      taskName: 'gh-widgets-1',
+      held: { authors: [], dropped: 0 },
+    });
+    expect(none).not.toContain('approv');
+    const done = renderStatusComment({
+      state: 'completed',
+      taskName: 'gh-widgets-1',
+      held: { authors: [{ login: 'mallory', count: 1 }], dropped: 0 },
+    });
+    expect(done).not.toContain('mallory');
+  });
+});

@@ -41,6 +41,15 @@ export interface StatusView {
   ahead?: number;
   /** What shepherding the pull request to a merge found. */
   shepherd?: ShepherdFacts;
+  /** Comments from authors outside the trust list that wait for approval. */
+  held?: HeldFacts;
+}
+
+/** What waits for approval, per author (in the order they first wrote), and what was dropped. */
+export interface HeldFacts {
+  authors: Array<{ login: string; count: number }>;
+  /** Older held comments dropped because too many waited. */
+  dropped: number;
 }
 
 /** The pull request on its way to a merge, as the status comment shows it. */
@@ -118,6 +127,10 @@ export function renderStatusComment(view: StatusView): string {
     const facts = shepherdLines(view.shepherd);
     if (facts.length) lines.push('', ...facts);
   }
+  if (view.held && view.state !== 'completed' && view.state !== 'released') {
+    const held = heldLines(view.held);
+    if (held.length) lines.push('', ...held);
+  }
   if (view.note) lines.push('', `ℹ️ ${view.note}`);
   if (view.state === 'running') {
     lines.push('', 'Comments on this issue and on the agent’s pull request are forwarded to it.');
@@ -147,6 +160,26 @@ function shepherdLines(facts: ShepherdFacts): string[] {
     lines.push(`- CI flaked ${times(total)} (failed, passed when re-run): ${jobs.join(', ')}`);
   }
   for (const waiting of facts.waiting ?? []) lines.push(`- ${waiting}`);
+  return lines;
+}
+
+/** `1 comment from @user waits for approval`, one line per author, and how to answer. */
+export function heldLines(held: HeldFacts): string[] {
+  const lines = held.authors.map(
+    ({ login, count }) =>
+      `- ✋ ${count} ${count === 1 ? 'comment' : 'comments'} from @${login} ${count === 1 ? 'waits' : 'wait'} for approval`,
+  );
+  if (held.dropped > 0) {
+    lines.push(
+      `- ✋ ${held.dropped} older ${held.dropped === 1 ? 'comment' : 'comments'} waiting for approval ${held.dropped === 1 ? 'was' : 'were'} dropped (too many waited)`,
+    );
+  }
+  if (held.authors.length > 0) {
+    lines.push(
+      '',
+      'Comments from outside the trust list reach the agent only once a maintainer writes `/agent approve` (all) or `/agent approve <comment link>` (one); `/agent deny` drops them.',
+    );
+  }
   return lines;
 }
 

@@ -63,6 +63,16 @@ const taskEvents: Record<string, unknown> = {
       issue: { title: 'T', url: 'https://github.com/acme/widgets/issues/1' },
     },
   },
+  commentUntrusted: {
+    ...base,
+    issueNumber: 1,
+    ...comment,
+    source: 'issue_comment',
+    pullRequest: undefined,
+    file: undefined,
+    authorAssociation: 'NONE',
+    untrusted: true,
+  },
   closed: { ...base, issueNumber: 1, kind: 'issue.closed', sender: { login: 'lead', id: 1 } },
   comment: { ...base, issueNumber: 1, ...comment },
   commentPlain: {
@@ -84,6 +94,12 @@ const taskEvents: Record<string, unknown> = {
 const { issueNumber: _n, ...pending } = taskEvents.comment as Record<string, unknown>;
 const repoEvents: Record<string, unknown> = {
   routeComment: { ...base, kind: 'route.comment', pullRequestNumber: 2, comment: pending },
+  routeUntrusted: {
+    ...base,
+    kind: 'route.comment',
+    pullRequestNumber: 2,
+    comment: { ...pending, authorAssociation: 'NONE', untrusted: true },
+  },
   routeCi: { ...base, kind: 'route.ci', pullRequestNumbers: [2, 3], run, headBranch: 'main' },
   routeCiRerun: {
     ...base,

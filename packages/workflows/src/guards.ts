@@ -132,6 +132,7 @@ const commentOptional = {
   pullRequest: pullRequestRef,
   file: object({ path: string(), line: nullable(int) }),
   authorAssociation: string(0, 50),
+  untrusted: boolean,
 };
 
 /** MAX_MENTION_TEXT of `@code-factory/events`. */

@@ -47,6 +47,10 @@ export type TaskOutcome = 'closed' | 'no-task';
 export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcome> {
   const run = new TaskRun(input);
   const { task } = run;
+  // Asked before the handlers are set: a signal buffered for this run's first activation is
+  // handled as `setHandler` runs, and an untrusted comment must find the answer there.
+  run.holding = patched('held-input');
+  task.holdsUntrusted = run.holding;
 
   setHandler(eventSignal, (raw) => on.onEvent(run, raw));
   setHandler(agentUpdateSignal, (raw) => on.onAgentUpdate(run, raw));

@@ -54,4 +54,13 @@ export const WORKFLOW_CHANGES: readonly WorkflowChange[] = [
     deployedAt: null,
     recordings: ['repository-config-and-routing.repository-shepherd.json'],
   },
+  {
+    id: 'held-input',
+    workflow: 'taskWorkflow',
+    change:
+      'Comments and reviews from outside the trust list (the ingress now sends them, marked untrusted) are held, shown on the status comment (upsertStatusComment from the control lane) and let through by `/agent approve` or dropped by `/agent deny` (a reply each); before it they are dropped and those verbs get the help reply. Asked at run start, before the handlers are set.',
+    state: 'patched',
+    deployedAt: null,
+    recordings: ['task-held-input.held-input.json'],
+  },
 ];

@@ -64,8 +64,8 @@ async function comment(
       ...(options.association ? { authorAssociation: options.association } : {}),
     }),
   );
-  // The ingress answers 200 for what it skips (an untrusted author) and 202 for what it routes.
-  expect(res.status).toBe(options.expectStatus ?? (options.association === 'NONE' ? 200 : 202));
+  // An untrusted author's comment goes to the task too (held there for approval).
+  expect(res.status).toBe(options.expectStatus ?? 202);
   return commentId;
 }
 
@@ -104,7 +104,7 @@ describe('/agent commands on the issue', () => {
     // A flood: every command gets the reaction, a kind of reply at most once per window.
     const again = await comment(number, '/agent status');
     await until(() => reacted(again) || undefined, 'the reaction to the repeated command');
-    // Untrusted authors get nothing (the ingress's trust gate).
+    // An untrusted author's command is no command: the task holds it as a comment for approval.
     const stranger = await comment(number, '/agent stop', { association: 'NONE' });
     // Quoted or fenced, it is an ordinary comment: it goes to the agent.
     await comment(number, '> /agent stop\nwhy did it stop?');

@@ -183,10 +183,15 @@ export function routeComment(
 }
 
 type AuthorCheck =
-  | { skip: Classification; actor?: undefined }
-  | { skip?: undefined; actor: { login: string; id: number } };
+  | { skip: Classification; actor?: undefined; untrusted?: undefined }
+  | { skip?: undefined; actor: { login: string; id: number }; untrusted: boolean };
 
-/** No feedback loops (the agent and the App bot) and the trust gate (docs/github-app-setup.md#5-the-agent-user). */
+/**
+ * No feedback loops (the agent and the App bot), and the trust gate
+ * (docs/github-app-setup.md#5-the-agent-user): an author outside `trustedAssociations` is
+ * `untrusted`, and the comment goes to the task marked so, which holds it until a trusted
+ * commenter approves it (`/agent approve`). A plain signal: it never starts a task.
+ */
 export function authorGuard(
   authored: { user: User | null; author_association: string },
   ctx: ClassifyContext,
@@ -205,10 +210,21 @@ export function authorGuard(
     return { skip: { action: 'skip', reason: 'comment by a bot (GITHUB_APP_BOT_LOGIN unset)' } };
   }
   const association = authored.author_association.toUpperCase();
-  if (!ctx.trustedAssociations.includes(association)) {
-    return { skip: { action: 'skip', reason: `untrusted author (${association})` } };
-  }
-  return { actor: { login: user.login, id: user.id } };
+  return {
+    actor: { login: user.login, id: user.id },
+    untrusted: !ctx.trustedAssociations.includes(association),
+  };
+}
+
+/** A trigger's author: like `authorGuard`, but nobody outside the trust list may start a task. */
+export function trustedAuthor(
+  authored: { user: User | null; author_association: string },
+  ctx: ClassifyContext,
+): AuthorCheck {
+  const check = authorGuard(authored, ctx);
+  if (!check.untrusted) return check;
+  const association = authored.author_association.toUpperCase();
+  return { skip: { action: 'skip', reason: `untrusted author (${association})` } };
 }
 
 /**

@@ -60,15 +60,22 @@ describe('issue_comment on the issue', () => {
     });
   });
 
-  it('skips untrusted authors', () => {
+  it('passes an untrusted author on marked untrusted, as a plain signal (held by the task)', () => {
     const payload = samplePayloads.issueComment({
       authorLogin: 'drive-by',
       authorAssociation: 'CONTRIBUTOR',
     });
-    expect(classify('issue_comment', payload, ctx)).toEqual({
-      action: 'skip',
-      reason: 'untrusted author (CONTRIBUTOR)',
+    expect(classify('issue_comment', payload, ctx)).toMatchObject({
+      action: 'signal-task',
+      event: {
+        kind: 'comment.posted',
+        author: { login: 'drive-by' },
+        authorAssociation: 'CONTRIBUTOR',
+        untrusted: true,
+      },
     });
+    const trusted = classify('issue_comment', samplePayloads.issueComment(), ctx);
+    expect(trusted.action === 'signal-task' && 'untrusted' in trusted.event).toBe(false);
   });
 
   it('honours a configured trust list', () => {
@@ -138,16 +145,15 @@ describe('issue_comment mentioning the agent (a trigger)', () => {
     });
   });
 
-  it('an untrusted commenter mentioning the agent starts nothing', () => {
+  it('an untrusted commenter mentioning the agent starts nothing: a plain signal, no mention', () => {
     const payload = samplePayloads.issueComment({
       authorLogin: 'drive-by',
       authorAssociation: 'NONE',
       body: '@xmtp-coder-agent do my homework',
     });
-    expect(classify('issue_comment', payload, ctx)).toEqual({
-      action: 'skip',
-      reason: 'untrusted author (NONE)',
-    });
+    const decision = classify('issue_comment', payload, ctx);
+    expect(decision).toMatchObject({ action: 'signal-task', event: { untrusted: true } });
+    expect(decision.action === 'signal-task' && 'mention' in decision.event).toBe(false);
   });
 
   it('an edit that mentions the agent, or a comment on a closed issue, is only a comment', () => {

@@ -2,7 +2,9 @@
  * `issue_comment`: a comment on the issue signals its task; a comment on the agent's pull
  * request (GitHub sends those as issue comments too) is routed to the repository workflow.
  * A new comment on an open issue that mentions the agent is a trigger: signal-with-start, so
- * it starts the task when none runs, and is forwarded like any comment when one does.
+ * it starts the task when none runs, and is forwarded like any comment when one does. A
+ * comment from outside the trust list is passed on marked `untrusted` (the task holds it for
+ * approval), always as a plain signal: it never starts a task, mention or not.
  */
 import { findMention } from '@code-factory/messages';
 import { repoFullName, taskName } from '@code-factory/naming';
@@ -42,6 +44,7 @@ export const issueComment = webhook({
       url: comment.html_url,
       createdAt: comment.created_at,
       authorAssociation: comment.author_association.toUpperCase(),
+      ...(author.untrusted ? { untrusted: true } : {}),
     };
     if (!onPullRequest) {
       const task = taskName(ctx.taskNamePrefix, base.repository, issue.number);
@@ -53,7 +56,7 @@ export const issueComment = webhook({
         ...fields,
       };
       const line =
-        action === 'created' && issue.state !== 'closed'
+        action === 'created' && issue.state !== 'closed' && !author.untrusted
           ? findMention(comment.body, ctx.agentLogin)
           : null;
       if (line === null) return { action: 'signal-task', taskName: task, event };

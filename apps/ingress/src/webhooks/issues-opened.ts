@@ -5,10 +5,10 @@
 import { findMention } from '@code-factory/messages';
 import { z } from 'zod';
 import {
-  authorGuard,
   IssueSchema,
   requesterGuard,
   startTask,
+  trustedAuthor,
   UserSchema,
   webhook,
 } from './handler';
@@ -31,7 +31,7 @@ export const issuesOpened = webhook({
     if (line === null) return { action: 'skip', reason: 'no mention of the agent' };
     const refused = requesterGuard(sender, ctx);
     if (refused) return refused;
-    const author = authorGuard(issue, ctx);
+    const author = trustedAuthor(issue, ctx);
     if (author.skip) return author.skip;
     return startTask(base, ctx, issue, author.actor, {
       trigger: 'mention',

@@ -46,11 +46,11 @@ describe('pull_request_review_comment', () => {
     });
   });
 
-  it('skips untrusted authors', () => {
+  it('routes an untrusted author marked untrusted (held by the task)', () => {
     const payload = samplePayloads.reviewComment({ authorAssociation: 'NONE' });
-    expect(classify('pull_request_review_comment', payload, ctx)).toEqual({
-      action: 'skip',
-      reason: 'untrusted author (NONE)',
+    expect(classify('pull_request_review_comment', payload, ctx)).toMatchObject({
+      action: 'route',
+      event: { kind: 'route.comment', comment: { authorAssociation: 'NONE', untrusted: true } },
     });
   });
 });

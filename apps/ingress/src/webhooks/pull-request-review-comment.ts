@@ -41,6 +41,7 @@ export const pullRequestReviewComment = webhook({
         createdAt: comment.created_at,
         file: { path: comment.path, line },
         authorAssociation: comment.author_association.toUpperCase(),
+        ...(author.untrusted ? { untrusted: true } : {}),
       },
     );
   },

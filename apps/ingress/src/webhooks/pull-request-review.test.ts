@@ -32,6 +32,17 @@ describe('pull_request_review.submitted', () => {
     });
   });
 
+  it('routes a review from outside the trust list marked untrusted', () => {
+    const payload = samplePayloads.review({
+      authorAssociation: 'NONE',
+      authorLogin: 'eve',
+    });
+    expect(classify('pull_request_review', payload, ctx)).toMatchObject({
+      action: 'route',
+      event: { comment: { source: 'review', author: { login: 'eve' }, untrusted: true } },
+    });
+  });
+
   it('skips reviews by the App bot', () => {
     const payload = samplePayloads.review({ authorLogin: BOT });
     expect(classify('pull_request_review', payload, ctx)).toMatchObject({ action: 'skip' });

@@ -35,6 +35,7 @@ export const pullRequestReview = webhook({
       url: review.html_url,
       createdAt: review.submitted_at,
       authorAssociation: review.author_association.toUpperCase(),
+      ...(author.untrusted ? { untrusted: true } : {}),
     });
   },
 });

@@ -1,14 +1,19 @@
 /**
- * Fleet controls beside the loop: `/agent` commands in order, status refreshes (pause,
- * resume) and stuck reminders. Ordinary activities only (local ones are the loop's); a
+ * Fleet controls beside the loop: `/agent` commands in order (`approve` and `deny` answer for
+ * the comments held for approval, state/held.ts), status refreshes (pause, resume, what waits
+ * for approval) and stuck reminders. Ordinary activities only (local ones are the loop's); a
  * command acts at once, even while the loop waits on a start or a paused queue.
  */
 import {
+  approvedReply,
   COMMAND_REACTION,
   COMMAND_REPLIES,
   commandHelp,
+  deniedReply,
   NO_AGENT_REPLY,
   NOTHING_TO_RETRY_REPLY,
+  nothingHeldReply,
+  type ParsedCommand,
   STOP_ON_TASKS_REPLY,
   stuckReminder,
 } from '@code-factory/messages';
@@ -36,6 +41,7 @@ export class ControlLane {
           task.closeRequested ||
           task.fleet.commandsWaiting > 0 ||
           task.live.refreshDue ||
+          task.heldRefreshDue ||
           task.fleet.reminderWaiting,
       );
       if (task.closeRequested) return;
@@ -54,7 +60,7 @@ export class ControlLane {
         await run.inLane(() => run.tryPost(stuckReminder(reminder.phase, reminder.since)));
         continue;
       }
-      if (task.live.refreshDue) await run.inLane(() => refreshStatus(run));
+      if (task.live.refreshDue || task.heldRefreshDue) await run.inLane(() => refreshStatus(run));
     }
   }
 
@@ -62,7 +68,7 @@ export class ControlLane {
   async #command(command: PendingCommand): Promise<void> {
     const { run } = this;
     const { task } = run;
-    const { parsed } = command;
+    const parsed = this.#known(command.parsed);
     log.info('command', { parsed, author: command.author, commentId: command.commentId });
     try {
       await acts.reactToComment.executeWithOptions(
@@ -81,6 +87,12 @@ export class ControlLane {
         retry(run);
         reply = COMMAND_REPLIES.retry;
       } else reply = NOTHING_TO_RETRY_REPLY;
+    } else if (parsed.command === 'approve') {
+      const approved = task.approve(command.author, parsed.target);
+      reply = approved.length ? approvedReply(approved) : nothingHeldReply(parsed.target);
+    } else if (parsed.command === 'deny') {
+      const denied = task.held.deny(parsed.target);
+      reply = denied.length ? deniedReply(denied) : nothingHeldReply(parsed.target);
     } else if (parsed.command === 'status') {
       if (task.state.statusComment.id === null && !task.state.agent) reply = NO_AGENT_REPLY;
       else {
@@ -93,6 +105,9 @@ export class ControlLane {
       reply = COMMAND_REPLIES.release;
       release = true;
     }
+    if ('command' in parsed && (parsed.command === 'approve' || parsed.command === 'deny')) {
+      run.showDetails();
+    }
     if (task.fleet.replyDue(parsed, Date.now())) {
       await run.tryPost(`@${command.author} ${reply}`, command.installationId);
     }
@@ -103,6 +118,13 @@ export class ControlLane {
       task.requestClose(`released by @${command.author}`);
       run.cancelWork();
     }
+  }
+
+  /** A run before change `held-input` knew no `approve` or `deny`: the help, as it answered then. */
+  #known(parsed: ParsedCommand): ParsedCommand {
+    if (this.run.holding || !('command' in parsed)) return parsed;
+    if (parsed.command !== 'approve' && parsed.command !== 'deny') return parsed;
+    return { unknown: parsed.target ? `${parsed.command} ${parsed.target}` : parsed.command };
   }
 
   /** `/agent stop`: interrupts a chat's turn (Coder Tasks cannot be interrupted). */

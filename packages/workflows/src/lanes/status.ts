@@ -4,7 +4,7 @@
  */
 import { condition } from '@temporalio/workflow';
 import type { TaskRun } from '../task/run';
-import { coderDownView, liveView, shepherdView } from '../task/views';
+import { coderDownView, heldView, liveView, shepherdView } from '../task/views';
 
 export async function statusLane(run: TaskRun): Promise<void> {
   const { task } = run;
@@ -32,6 +32,7 @@ export async function statusLane(run: TaskRun): Promise<void> {
       continue;
     }
     task.live.liveShown(Date.now());
+    task.held.shown();
     const view = coderDown ? coderDownView(task, agent) : liveView(task, agent);
     await run.inLane(() => run.tryShowStatus(view));
   }
@@ -43,14 +44,15 @@ export async function refreshStatus(run: TaskRun): Promise<void> {
   const s = task.state;
   if (s.statusComment.id === null) return;
   task.live.refreshed();
+  task.held.shown();
   const agent = s.agent;
   if (task.fleet.paused) {
-    await run.tryShowStatus({ state: 'paused', agentUrl: agent?.url });
+    await run.tryShowStatus({ state: 'paused', agentUrl: agent?.url, ...heldView(task) });
   } else if (task.phase === 'waiting-for-coder') {
     await run.tryShowStatus(coderDownView(task, agent));
   } else if (task.phase === 'queued') {
     const ahead = s.slots.find((slot) => !slot.granted)?.ahead;
-    await run.tryShowStatus({ state: 'queued', ahead: ahead ?? undefined });
+    await run.tryShowStatus({ state: 'queued', ahead: ahead ?? undefined, ...heldView(task) });
   } else if (agent && (task.phase === 'ready' || task.phase === 'working')) {
     task.live.liveShown(Date.now());
     await run.tryShowStatus(
@@ -61,6 +63,7 @@ export async function refreshStatus(run: TaskRun): Promise<void> {
             agentUrl: agent.url,
             pullRequestUrl: s.pullRequestUrl ?? undefined,
             ...shepherdView(task),
+            ...heldView(task),
           },
     );
   }

@@ -39,16 +39,47 @@ const version0 = {
 };
 
 describe('carried state versions', () => {
-  it('version 1 is read as it is, with nothing missing', () => {
+  it('version 2 is read as it is, with nothing missing', () => {
     const carried = { ...emptyState(), phase: 'ready' as const, runs: 2, agent };
     expect(upgradeCarried(carried)).toEqual(carried);
     expect(upgradeCarried(carried)).not.toBe(carried);
     expect(emptyState().version).toBe(CARRIED_VERSION);
+    expect(CARRIED_VERSION).toBe(2);
   });
 
-  it('version 0 (before 1.0) becomes version 1: settings dropped, flags folded into records', () => {
+  it('version 1 becomes version 2: the held input fields start empty, the rest is kept', () => {
+    // held input
+    const {
+      held: _h,
+      heldDropped: _d,
+      heldShown: _s,
+      ...v1
+    } = {
+      ...emptyState(),
+      version: 1,
+      phase: 'ready' as const,
+      runs: 4,
+      agent,
+      recentDeliveries: ['d1'],
+    };
+    const upgraded = upgradeCarried(v1);
+    expect(upgraded).toEqual({
+      ...emptyState(),
+      phase: 'ready',
+      runs: 4,
+      agent,
+      recentDeliveries: ['d1'],
+    });
+    expect(upgraded).toMatchObject({ version: 2, held: [], heldDropped: 0, heldShown: '' });
+    const task = new TaskLifecycle('gh-widgets-1', repository, 1, v1);
+    expect(task.held.count).toBe(0);
+    expect(task.heldRefreshDue).toBe(false);
+    // end held input
+  });
+
+  it('version 0 (before 1.0) becomes the current version: settings dropped, flags folded into records', () => {
     const upgraded = upgradeCarried(version0);
-    expect(upgraded.version).toBe(1);
+    expect(upgraded.version).toBe(CARRIED_VERSION);
     expect(upgraded).toMatchObject({
       phase: 'failed',
       agent,
@@ -106,6 +137,6 @@ describe('carried state versions', () => {
     expect(() => upgradeCarried(null)).toThrow(UnreadableCarriedState);
     expect(() => upgradeCarried([])).toThrow(/not an object/);
     expect(() => upgradeCarried({ version: 1 })).toThrow(/no phase/);
-    expect(() => upgradeCarried({ ...emptyState(), version: 2 })).toThrow(/version 2 .* 0 to 1/);
+    expect(() => upgradeCarried({ ...emptyState(), version: 3 })).toThrow(/version 3 .* 0 to 2/);
   });
 });

@@ -5,7 +5,8 @@
  * - version 0: the shape before 1.0 (no `version` field; optional fields added one release at
  *   a time, worker settings and flags carried as copies). Runs of those workers are not
  *   replayed by 1.0 workers, but the input a last pre-1.0 run continued into is read.
- * - version 1: `CarriedState` in types.ts.
+ * - version 1: the 1.0 record.
+ * - version 2: `CarriedState` in types.ts; version 1 gets the fields marked "held input".
  */
 import {
   CARRIED_VERSION,
@@ -50,6 +51,11 @@ export function emptyState(): CarriedState {
     slots: [],
     remindedSince: null,
     pendingReminder: null,
+    // held input
+    held: [],
+    heldDropped: 0,
+    heldShown: '',
+    // end held input
     shepherd: {
       flakes: [],
       conflict: null,
@@ -81,16 +87,36 @@ export function upgradeCarried(raw: unknown): CarriedState {
   const input = cloneState(raw as Record<string, unknown>);
   const version = input.version ?? 0;
   if (typeof input.phase !== 'string') throw new UnreadableCarriedState('no phase');
-  if (version === CARRIED_VERSION) {
-    const base = emptyState();
-    const read = { ...base, ...(input as Partial<CarriedState>) };
-    // Fields added to version 1 later, each with its default.
-    return { ...read, shepherd: { ...base.shepherd, ...read.shepherd } };
-  }
+  if (version === CARRIED_VERSION) return readCurrent(input as Partial<CarriedState>);
+  if (version === 1) return fromVersion1(input as unknown as Version1);
   if (version === 0) return fromVersion0(input as unknown as Version0);
   throw new UnreadableCarriedState(
     `version ${String(version)} is not one this worker knows (it knows 0 to ${CARRIED_VERSION})`,
   );
+}
+
+/** Today's shape as it is, with the fields added to a version after it shipped given defaults. */
+function readCurrent(input: Partial<CarriedState>): CarriedState {
+  const base = emptyState();
+  const read = { ...base, ...input };
+  // Fields added to version 1 later, each with its default.
+  return { ...read, shepherd: { ...base.shepherd, ...read.shepherd } };
+}
+
+/** Version 1: every field of version 2 but those added with it. */
+type Version1 = Omit<CarriedState, 'version' | 'held' | 'heldDropped' | 'heldShown'> & {
+  version: 1;
+};
+
+function fromVersion1(old: Version1): CarriedState {
+  return {
+    ...readCurrent({ ...old, version: CARRIED_VERSION }),
+    // held input: a version 1 run never held anything (its ingress skipped untrusted authors).
+    held: [],
+    heldDropped: 0,
+    heldShown: '',
+    // end held input
+  };
 }
 
 /** The pre-1.0 fields that differ from version 1 (the rest kept their names and meaning). */
@@ -167,11 +193,17 @@ export function snapshotOf(
     'taskName' | 'repository' | 'issueNumber' | 'closeRequested' | 'liveDirty'
   >,
 ): TaskSnapshot {
-  const { inbox, pendingReactions: _r, recentDeliveries, ...rest } = s;
+  const { inbox, pendingReactions: _r, recentDeliveries, held, ...rest } = s;
   return {
     ...cloneState(rest),
     ...task,
     pending: inbox.map((item) => ({ kind: item.kind, deliveryId: item.deliveryId })),
+    held: held.map(({ comment }) => ({
+      author: comment.author.login,
+      url: comment.url,
+      source: comment.source,
+      deliveryId: comment.deliveryId,
+    })),
     recentDeliveryCount: recentDeliveries.length,
     failedStep: s.failure?.step ?? null,
     lastError: s.failure?.message ?? null,

@@ -47,6 +47,19 @@ export class Inbox {
     }
   }
 
+  /**
+   * Queues an item in its place by arrival: before the first waiting item that arrived after
+   * it (`receivedAt`). For an approved comment that was held (state/held.ts).
+   */
+  insertByArrival(item: InboxItem): void {
+    const at = Date.parse(item.receivedAt);
+    const later = this.s.inbox.findIndex((i) => Date.parse(i.receivedAt) > at);
+    this.push(item);
+    if (later < 0) return;
+    this.s.inbox.pop();
+    this.s.inbox.splice(later, 0, item);
+  }
+
   /** Pops the head. */
   next(): InboxItem | undefined {
     return this.s.inbox.shift();
@@ -101,6 +114,10 @@ export class Inbox {
     this.s.inbox = this.s.inbox.filter(
       (i) =>
         !(i.kind === 'comment.posted' && i.source === 'review_comment' && sent.has(i.commentId)),
+    );
+    // An approved review carried its author's comments, which were held one by one.
+    this.s.held = this.s.held.filter(
+      (h) => !(h.comment.source === 'review_comment' && sent.has(h.comment.commentId)),
     );
     this.s.sentReviewComments = [...this.s.sentReviewComments, ...ids].slice(
       -RECENT_DELIVERIES_LIMIT,

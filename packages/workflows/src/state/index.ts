@@ -1,5 +1,6 @@
 export { emptyState, UnreadableCarriedState, upgradeCarried } from './carried';
 export { Fleet } from './fleet';
+export { HeldInput, heldKey, MAX_HELD } from './held';
 export { Inbox, RECENT_DELIVERIES_LIMIT } from './inbox';
 export { TaskLifecycle } from './lifecycle';
 export { BUDGET_ERROR_KINDS, LiveProgress } from './live';

@@ -2,11 +2,12 @@
  * What reaches a task, sorted: an event is checked (well formed, this task's issue), a
  * redelivery dropped, a close taken, a flaky job put on the ledger, a comment that mentions
  * the agent on an issue without a task turned into the start it asks for, an `/agent` command
- * held for the control lane, a review comment its review carried already folded; the rest
- * queued.
+ * held for the control lane, a review comment its review carried already folded, a comment
+ * from outside the trust list held for approval (state/held.ts); the rest queued.
  */
 import type { CommentPosted, IssueAssigned, Repository } from '@code-factory/events';
 import type { Fleet } from './fleet';
+import type { HeldInput } from './held';
 import { checkIntake, type Inbox } from './inbox';
 import type { LiveProgress } from './live';
 import type { ShepherdLedger } from './shepherd';
@@ -18,6 +19,9 @@ export interface IntakeTarget {
   readonly live: LiveProgress;
   readonly fleet: Fleet;
   readonly shepherd: ShepherdLedger;
+  readonly held: HeldInput;
+  /** Change `held-input`: comments from outside the trust list are held (else dropped). */
+  readonly holdsUntrusted: boolean;
   readonly closeRequested: boolean;
   requestClose(reason: string): void;
 }
@@ -56,6 +60,7 @@ export class Intake {
       return { outcome: 'accepted', item };
     }
     if (item.kind === 'comment.posted') {
+      if (item.untrusted === true) return this.#untrusted(item);
       if (item.mention && !this.#started()) {
         // No task yet: the comment asks for one, its mention line the first instruction.
         const start = startAskedBy(item, item.mention);
@@ -70,6 +75,23 @@ export class Intake {
     }
     task.inbox.push(item);
     return { outcome: 'accepted', item };
+  }
+
+  /**
+   * A comment or review from outside the trust list: never a start, a command or a forward of
+   * its own; held for approval while an agent runs or was asked for, else dropped (counted).
+   */
+  #untrusted(item: CommentPosted): AcceptResult {
+    const { task } = this;
+    if (item.source === 'review_comment' && task.inbox.reviewCommentSent(item.commentId)) {
+      return { outcome: 'folded', item };
+    }
+    if (!task.holdsUntrusted || !this.#started()) {
+      this.s.counts.skipped++;
+      return { outcome: 'untrusted' };
+    }
+    task.held.hold(item);
+    return { outcome: 'held', item };
   }
 
   /** An agent runs or was asked for (a start being made, or waiting in the inbox). */

@@ -8,6 +8,7 @@ import type { IssueAssigned, Repository } from '@code-factory/events';
 import type { Backend } from '../activities';
 import { cloneState, emptyState, snapshotOf, upgradeCarried } from './carried';
 import { Fleet } from './fleet';
+import { HeldInput, refOf } from './held';
 import { Inbox } from './inbox';
 import { Intake } from './intake';
 import { LiveProgress } from './live';
@@ -31,6 +32,9 @@ export class TaskLifecycle {
   readonly live: LiveProgress;
   readonly fleet: Fleet;
   readonly shepherd: ShepherdLedger;
+  readonly held: HeldInput;
+  /** Change `held-input` (set by the run at its start): comments from outside the trust list are held. */
+  holdsUntrusted = false;
   readonly #intake: Intake;
   #closeRequested = false;
   #closeReason = '';
@@ -47,6 +51,7 @@ export class TaskLifecycle {
     this.live = new LiveProgress(this.#s);
     this.fleet = new Fleet(this.#s);
     this.shepherd = new ShepherdLedger(this.#s);
+    this.held = new HeldInput(this.#s);
     this.#intake = new Intake(this.#s, this, { repository, issueNumber });
     // A close that was pending when the previous run continued as new is still pending.
     if (this.#s.phase === 'closing') this.requestClose('carried over');
@@ -229,6 +234,7 @@ export class TaskLifecycle {
    */
   close(): number {
     if (this.#s.phase !== 'closing') this.#move('closing', 'close');
+    this.held.clear();
     return this.inbox.drop();
   }
 
@@ -277,6 +283,21 @@ export class TaskLifecycle {
     if (this.#closeRequested) return;
     this.#closeRequested = true;
     this.#closeReason = reason;
+  }
+
+  /**
+   * `/agent approve` by `by`: what `target` names (all when absent) leaves the held items and
+   * goes into the inbox in its place by arrival (state/held.ts). Returns what was approved.
+   */
+  approve(by: string, target?: string): Array<{ author: string; url: string }> {
+    const approved = this.held.approve(by, target);
+    for (const item of approved) this.inbox.insertByArrival(item);
+    return approved.map(refOf);
+  }
+
+  /** The status comment does not show what waits for approval as it is. */
+  get heldRefreshDue(): boolean {
+    return this.#s.statusComment.id !== null && this.held.refreshDue;
   }
 
   /** True when the head of the inbox can be worked on now. */

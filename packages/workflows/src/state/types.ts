@@ -1,8 +1,14 @@
 /**
  * The task's state as data: what a run knows, carried whole into the next run at
- * continue-as-new (`CarriedState`, version 1), and what the `state` query shows.
+ * continue-as-new (`CarriedState`, version 2), and what the `state` query shows.
  */
-import type { CommentSource, IssueAssigned, Repository, TaskEvent } from '@code-factory/events';
+import type {
+  CommentPosted,
+  CommentSource,
+  IssueAssigned,
+  Repository,
+  TaskEvent,
+} from '@code-factory/events';
 import type { CommandReplyLog, ParsedCommand } from '@code-factory/messages';
 import type { AgentLiveStatus, AgentRef, Backend } from '../activities';
 
@@ -57,7 +63,37 @@ export interface MentionItem {
   edited: boolean;
 }
 
-export type InboxItem = TaskEvent | OperatorMessage | ShepherdNoteItem | MentionItem;
+/**
+ * A comment from outside the trust list that a trusted commenter let through: who did, and
+ * about how many updates reached the agent while it was held although written after it.
+ */
+export interface ApprovalNote {
+  by: string;
+  overtaken: number;
+}
+
+/** A comment as the inbox keeps it: one that was held carries its approval. */
+export type InboxComment = CommentPosted & { approval?: ApprovalNote };
+
+/**
+ * A comment or review from outside the trust list, kept until `/agent approve` or `/agent deny`
+ * (`state/held.ts`).
+ */
+export interface HeldItem {
+  comment: CommentPosted;
+  /**
+   * `counts.forwardedItems` plus the deliverables that waited before it when it was held:
+   * forwarded items beyond this mark arrived after it (the approval's `overtaken`).
+   */
+  forwardedMark: number;
+}
+
+export type InboxItem =
+  | Exclude<TaskEvent, { kind: 'comment.posted' }>
+  | InboxComment
+  | OperatorMessage
+  | ShepherdNoteItem
+  | MentionItem;
 
 const DELIVERABLE_KINDS = [
   'comment.posted',
@@ -176,7 +212,7 @@ export interface ReactionRequest {
 }
 
 /** The version `CarriedState` has now; older inputs are upgraded by `upgradeCarried`. */
-export const CARRIED_VERSION = 1;
+export const CARRIED_VERSION = 2;
 
 /**
  * Everything that survives continue-as-new, as one record: every field is there. Worker
@@ -221,17 +257,27 @@ export interface CarriedState {
   shepherd: ShepherdState;
   /** A reminder to post (from the `stuck-tasks` schedule). */
   pendingReminder: { phase: string; since: string } | null;
+  // held input (version 2)
+  /** Comments and reviews from outside the trust list waiting for approval, oldest first. */
+  held: HeldItem[];
+  /** Held items dropped, oldest first, because more than MAX_HELD waited. */
+  heldDropped: number;
+  /** What the status comment shows of the held items (`heldKey`); behind them, a refresh is due. */
+  heldShown: string;
+  // end held input
 }
 
 /** What the `state` query shows: the record without bodies, and what it implies spelt out. */
 export interface TaskSnapshot
-  extends Omit<CarriedState, 'inbox' | 'pendingReactions' | 'recentDeliveries'> {
+  extends Omit<CarriedState, 'inbox' | 'pendingReactions' | 'recentDeliveries' | 'held'> {
   taskName: string;
   repository: Repository;
   issueNumber: number;
   closeRequested: boolean;
   /** Kinds and delivery ids of what waits, in order (bodies stay out of queries). */
   pending: { kind: InboxItem['kind']; deliveryId: string }[];
+  /** What waits for approval, oldest first (bodies stay out of queries). */
+  held: { author: string; url: string; source: CommentSource; deliveryId: string }[];
   recentDeliveryCount: number;
   failedStep: FailedStep | null;
   lastError: string | null;
@@ -245,6 +291,10 @@ export type AcceptResult =
   | { outcome: 'command'; item: InboxItem }
   /** A review comment its review's message carried already. */
   | { outcome: 'folded'; item: InboxItem }
+  /** From outside the trust list: kept until a trusted commenter approves or denies it. */
+  | { outcome: 'held'; item: InboxItem }
+  /** From outside the trust list where nothing can hold it (no agent; a run before `held-input`). */
+  | { outcome: 'untrusted' }
   | { outcome: 'duplicate' | 'closed' }
   | { outcome: 'invalid' | 'foreign'; reason: string };
 

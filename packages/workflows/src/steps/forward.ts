@@ -6,7 +6,7 @@
 import type { ForwardItem, ReviewCommentItem } from '@code-factory/messages';
 import { formatBatch } from '@code-factory/messages';
 import { condition, isCancellation, log } from '@temporalio/workflow';
-import type { Deliverable, InboxItem, ReactionRequest } from '../state';
+import type { Deliverable, InboxComment, InboxItem, ReactionRequest } from '../state';
 import { coderWaitingOptions } from '../task/options';
 import type { TaskRun } from '../task/run';
 import { agentErrorFailure } from '../task/views';
@@ -47,11 +47,13 @@ export async function forward(run: TaskRun, batch: Deliverable[]): Promise<void>
       if (item.kind === 'comment.posted' && item.source === 'review_comment') {
         if (inReview.has(item.commentId)) continue;
         alone.push(item.commentId);
-        items.push({ kind: 'comment', comment: item });
+        items.push({ kind: 'comment', comment: item, ...approvalOf(item) });
       } else if (item.kind === 'comment.posted' && reviews.has(item.commentId)) {
-        items.push({ kind: 'review', review: item, comments: reviews.get(item.commentId) ?? [] });
-      } else if (item.kind === 'comment.posted') items.push({ kind: 'comment', comment: item });
-      else if (item.kind === 'operator.message') {
+        const comments = reviews.get(item.commentId) ?? [];
+        items.push({ kind: 'review', review: item, comments, ...approvalOf(item) });
+      } else if (item.kind === 'comment.posted') {
+        items.push({ kind: 'comment', comment: item, ...approvalOf(item) });
+      } else if (item.kind === 'operator.message') {
         items.push({
           kind: 'operator',
           note: { author: item.author, text: item.text, receivedAt: item.receivedAt },
@@ -155,6 +157,12 @@ async function react(run: TaskRun, next: ReactionRequest): Promise<void> {
     log.warn('could not add a reaction', { commentId: next.commentId, error: `${err}` });
   }
   run.task.inbox.reacted();
+}
+
+/** Who let a held comment through, for its provenance line (state/held.ts). */
+function approvalOf(item: InboxComment): { approvedBy?: string; overtaken?: number } {
+  if (!item.approval) return {};
+  return { approvedBy: item.approval.by, overtaken: item.approval.overtaken };
 }
 
 function isReview(item: InboxItem): item is Extract<InboxItem, { kind: 'comment.posted' }> {

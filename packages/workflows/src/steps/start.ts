@@ -16,7 +16,7 @@ import {
   waitingOptions,
 } from '../task/options';
 import type { TaskRun } from '../task/run';
-import { agentErrorFailure, liveView } from '../task/views';
+import { agentErrorFailure, heldView, liveView } from '../task/views';
 import { takeSlots } from './slots';
 
 export async function start(run: TaskRun, assignment: IssueAssigned): Promise<void> {
@@ -130,11 +130,13 @@ export async function start(run: TaskRun, assignment: IssueAssigned): Promise<vo
   const note = startNote ? { note: startNote } : {};
   await run.showStatus({ state: 'created', agentUrl: started.agent.url, ...note });
   await waitUntilReady(run, started.agent, false);
+  task.held.shown();
   await run.showStatus({
     state: 'running',
     agentUrl: started.agent.url,
     pullRequestUrl: task.state.pullRequestUrl ?? undefined,
     ...note,
+    ...heldView(task),
   });
   run.becomeReady();
 }
@@ -159,6 +161,7 @@ async function startPushed(
   }
   // Marked before the edit: an update pushed while it runs is shown by the status lane.
   task.live.liveShown(Date.now());
+  task.held.shown();
   await run.showStatus(liveView(task, agent));
   // An error pushed while the comment was written parks the task all the same.
   const pushedMeanwhile = task.live.blockingError();

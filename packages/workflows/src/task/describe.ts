@@ -20,6 +20,12 @@ export function describe(task: TaskLifecycle, due: Due | null = null): string {
   ];
   if (s.agent) lines.push(`Agent: [${s.agent.name}](${s.agent.url}) (${s.agent.backend})`);
   if (s.inbox.length) lines.push(`Waiting to forward: ${s.inbox.length} item(s)`);
+  if (s.held.length) {
+    const who = [...new Set(s.held.map((h) => `@${h.comment.author.login}`))].join(', ');
+    lines.push(
+      `Waiting for approval: ${s.held.length} comment(s) from ${who} (\`/agent approve\` or \`/agent deny\` on the issue)`,
+    );
+  }
   const failure = s.failure;
   if (s.phase === 'waiting-for-coder') {
     const down = s.coderDown;

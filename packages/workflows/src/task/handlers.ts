@@ -21,6 +21,12 @@ export function onEvent(run: TaskRun, raw: unknown): void {
   const deliveryId = (raw as { deliveryId?: unknown } | null)?.deliveryId;
   if (result.outcome === 'command') {
     log.info('command taken from a comment', { deliveryId });
+  } else if (result.outcome === 'held') {
+    log.info('comment from outside the trust list held for approval', {
+      deliveryId,
+      held: run.task.held.count,
+    });
+    run.showDetails();
   } else if (result.outcome === 'invalid' || result.outcome === 'foreign') {
     log.warn('event refused', { deliveryId, outcome: result.outcome, reason: result.reason });
   } else if (result.outcome !== 'accepted') {

@@ -59,6 +59,11 @@ export class TaskRun {
   laneCalls = 0;
   /** Change `shepherd-lanes` (versioning.ts): this run keeps the thread ledger and reminders. */
   shepherding = false;
+  /**
+   * Change `held-input` (versioning.ts): comments from outside the trust list are held for
+   * `/agent approve`; before it, the task dropped them (the ingress never sent them).
+   */
+  holding = false;
   /** Bumped when something the shepherd lane's timers depend on changed. */
   shepherdVersion = 0;
   /** The review threads should be read again (a review came, or the agent went idle). */

@@ -99,3 +99,47 @@ suite('failures the steps explain', () => {
     expect(describe(task)).toContain('Retry with the `retry` update');
   });
 });
+
+suite('comments held for approval', () => {
+  it('the status comment and the Web UI say who waits', () => {
+    const task = running();
+    task.holdsUntrusted = true;
+    expect(liveView(task, agent)).not.toHaveProperty('held');
+    const base = {
+      kind: 'comment.posted' as const,
+      receivedAt: '2026-11-24T12:00:00Z',
+      repository: { owner: 'acme', name: 'widgets' },
+      issueNumber: 1,
+      installationId: 7,
+      source: 'issue_comment' as const,
+      body: 'hi',
+      edited: false,
+      createdAt: '2026-11-24T12:00:00Z',
+      untrusted: true,
+    };
+    for (const [n, login] of [
+      [1, 'mallory'],
+      [2, 'mallory'],
+      [3, 'eve'],
+    ] as const) {
+      task.accept({
+        ...base,
+        deliveryId: `d${n}`,
+        commentId: n,
+        author: { login, id: n },
+        url: `https://github.com/acme/widgets/issues/1#issuecomment-${n}`,
+      });
+    }
+    expect(liveView(task, agent).held).toEqual({
+      authors: [
+        { login: 'mallory', count: 2 },
+        { login: 'eve', count: 1 },
+      ],
+      dropped: 0,
+    });
+    expect(coderDownView(task, agent).held?.authors).toHaveLength(2);
+    expect(describe(task)).toContain(
+      'Waiting for approval: 3 comment(s) from @mallory, @eve (`/agent approve` or `/agent deny` on the issue)',
+    );
+  });
+});

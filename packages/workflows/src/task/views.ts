@@ -1,5 +1,10 @@
 /** What the status comment shows for a running agent, and the failures the steps explain. */
-import { CODER_DOWN_NOTES, type ShepherdFacts, type StatusView } from '@code-factory/messages';
+import {
+  CODER_DOWN_NOTES,
+  type HeldFacts,
+  type ShepherdFacts,
+  type StatusView,
+} from '@code-factory/messages';
 import { ActivityFailure, ApplicationFailure } from '@temporalio/common';
 import { type AgentRef, ErrorTypes } from '../activities';
 import type { TaskLifecycle } from '../state';
@@ -24,7 +29,14 @@ export function liveView(task: TaskLifecycle, agent: AgentRef): Omit<StatusView,
     ...(blocking ? { problem: `${blocking} ${KEPT}` } : {}),
     ...(s.ownerNote ? { note: s.ownerNote } : {}),
     ...shepherdView(task),
+    ...heldView(task),
   };
+}
+
+/** What waits for approval, for the status comment (nothing when nothing waits or was dropped). */
+export function heldView(task: TaskLifecycle): { held?: HeldFacts } {
+  const facts = task.held.facts();
+  return facts.authors.length > 0 || facts.dropped > 0 ? { held: facts } : {};
 }
 
 /** What shepherding found, for the status comment (nothing when it found nothing). */
@@ -52,6 +64,7 @@ export function coderDownView(
     problem: s.failure?.step === 'start' ? CODER_DOWN_NOTES.start : CODER_DOWN_NOTES.deliver,
     ...(agent ? { agentUrl: agent.url } : {}),
     ...(s.pullRequestUrl ? { pullRequestUrl: s.pullRequestUrl } : {}),
+    ...heldView(task),
   };
 }
 
