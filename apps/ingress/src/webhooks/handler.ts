@@ -114,6 +114,13 @@ export const IssueSchema = z.object({
   state: z.string().optional(),
 });
 
+/** An issue with its body and author, for the triggers that read who wrote what. */
+export const AuthoredIssueSchema = IssueSchema.extend({
+  body: z.string().nullish(),
+  user: UserSchema.nullable(),
+  author_association: z.string(),
+});
+
 // --- helpers -----------------------------------------------------------------------------
 
 type Parsed<T> = { ok: true; value: T } | { ok: false; decision: Classification };

@@ -5,8 +5,8 @@
 import { mentionAdded } from '@code-factory/messages';
 import { z } from 'zod';
 import {
+  AuthoredIssueSchema,
   CLOSED_ISSUE,
-  IssueSchema,
   requesterGuard,
   sameLogin,
   startTask,
@@ -16,11 +16,7 @@ import {
 
 const Payload = z.object({
   sender: UserSchema,
-  issue: IssueSchema.extend({
-    body: z.string().nullish(),
-    user: UserSchema.nullable(),
-    author_association: z.string(),
-  }),
+  issue: AuthoredIssueSchema,
   // GitHub sends `changes.body` only when the body changed (a title edit has `changes.title`).
   changes: z.object({ body: z.object({ from: z.string().nullish() }).optional() }).optional(),
 });

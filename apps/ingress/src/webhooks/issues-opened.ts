@@ -5,7 +5,7 @@
 import { findMention } from '@code-factory/messages';
 import { z } from 'zod';
 import {
-  IssueSchema,
+  AuthoredIssueSchema,
   requesterGuard,
   startTask,
   trustedAuthor,
@@ -15,11 +15,7 @@ import {
 
 const Payload = z.object({
   sender: UserSchema,
-  issue: IssueSchema.extend({
-    body: z.string().nullish(),
-    user: UserSchema.nullable(),
-    author_association: z.string(),
-  }),
+  issue: AuthoredIssueSchema,
 });
 
 export const issuesOpened = webhook({
