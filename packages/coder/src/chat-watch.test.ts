@@ -152,10 +152,14 @@ it('tells the workflow of a chat archived while its stream was down (the list le
   try {
     follower.setOwners(['self']);
     await until(() => updates.find((u) => u.status === 'waiting'), 'the first turn over');
+    // The stream must be up before it is cut: under load the first turn can end (seen by a
+    // poll) before the stream opens, and a stream opening after the archive sweeps it as a push.
+    await until(() => follower.health().streamsUp === 1, 'the stream up');
     // Refused for longer than the test can take: the archive must be found by a poll, not by
-    // a stream that came back (under load a first poll could come after a short refusal).
+    // a stream that came back.
     coder.cutStreams({ refuseForMs: 60_000 });
     await until(() => coder.watchConnections() === 0, 'the stream cut');
+    await until(() => follower.health().streamsDown === 1, 'the follower sees it down');
     // Archived by hand in Coder: the frame for it goes to no stream.
     const archived = await fetch(`${coder.url}/api/v2/chats/${agent.id}`, {
       method: 'PATCH',
