@@ -365,6 +365,8 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         pollMs: deps.timings.pollMs,
         reconnectMs: watch.reconnectMs,
         maxReconnectMs: 30_000,
+        // A cost read more often than the status comment may change could not be shown.
+        costIntervalMs: deps.statusCommentIntervalMs ?? 30_000,
         log: (level, message, attrs) => log[level](message, attrs ?? {}),
         onUpdate: async (update) => {
           try {
