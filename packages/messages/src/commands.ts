@@ -21,12 +21,15 @@
  *   reaction, but a reply (an acknowledgement, or the help) is posted at most once per verb
  *   (help counts as one verb) per `COMMAND_REPLY_WINDOW_MS` on an issue (`commandReplyDue`).
  */
+import { dollarsToMicros } from '@code-factory/repo-config/money';
 
-export const AGENT_COMMANDS = ['stop', 'retry', 'status', 'release'] as const;
+export const AGENT_COMMANDS = ['stop', 'retry', 'status', 'release', 'budget'] as const;
 export type AgentCommandName = (typeof AGENT_COMMANDS)[number];
 
 export type ParsedCommand =
-  | { command: AgentCommandName; note?: string }
+  | { command: Exclude<AgentCommandName, 'budget'>; note?: string }
+  /** `/agent budget 50.00`: the issue's new cost limit, in micro-dollars (the one argument). */
+  | { command: 'budget'; limitMicros: number; note?: string }
   /** Not a command we know; `unknown` is what followed `/agent` on the line ('' when nothing). */
   | { unknown: string };
 
@@ -34,6 +37,8 @@ export type ParsedCommand =
 export const MAX_NOTE = 500;
 
 const COMMAND_LINE = /^ {0,3}\/agent(?:[ \t]+(.*))?$/i;
+/** `budget <amount>`: the only verb that takes an argument (an amount is not a sentence). */
+const BUDGET = /^budget[ \t]+(\S+)$/i;
 
 /** The command in a comment body, `{ unknown }` for a malformed one, or null for none. */
 export function parseAgentCommand(body: string): ParsedCommand | null {
@@ -47,14 +52,19 @@ export function parseAgentCommand(body: string): ParsedCommand | null {
   if (!match) return null;
   const rest = (match[1] ?? '').trim();
   const verb = rest.toLowerCase() as AgentCommandName;
-  if (!AGENT_COMMANDS.includes(verb)) return { unknown: rest };
+  const budget = BUDGET.exec(rest);
+  const limitMicros = budget ? dollarsToMicros(budget[1] as string) : null;
+  if (budget && !(limitMicros && limitMicros > 0)) return { unknown: rest };
+  if (!budget && (verb === 'budget' || !AGENT_COMMANDS.includes(verb))) return { unknown: rest };
   const note = lines
     .slice(first + 1)
     .join('\n')
     .trim()
     .slice(0, MAX_NOTE)
     .trim();
-  return note ? { command: verb, note } : { command: verb };
+  if (limitMicros) return note ? { command: 'budget', limitMicros, note } : { command: 'budget', limitMicros };
+  const command = verb as Exclude<AgentCommandName, 'budget'>;
+  return note ? { command, note } : { command };
 }
 
 /** At most one reply per command verb (or help) per issue within this window. */
@@ -87,6 +97,7 @@ export const COMMAND_REPLIES: Record<AgentCommandName, string> = {
   stop: '🛑 Stopping the agent’s current turn. It keeps its work; your next comment reaches it as usual.',
   retry: '🔁 Retrying the step that failed.',
   status: '🔄 The status comment is up to date.',
+  budget: '💸 The cost limit of this issue is raised; waiting comments go on to the agent.',
   release:
     '👋 Releasing the agent: it is stopped and cleaned up, and the issue stays open. Assign the issue to the agent again to start a new one.',
 };
@@ -110,6 +121,11 @@ export function stuckReminder(phase: string, since: string): string {
   return `⏰ The agent of this issue ${what[phase] ?? `has been ${phase}`} since ${since}. The operators have been told; they can retry it, or write \`/agent release\` to end it.`;
 }
 
+/** `/agent budget` with a limit the issue has spent already. */
+export function budgetTooLowReply(spent: string, limit: string): string {
+  return `This issue has spent ${spent} already, so a limit of ${limit} would stop it again at once. Write a higher amount.`;
+}
+
 /** `/agent retry` when nothing has failed. */
 export const NOTHING_TO_RETRY_REPLY = 'Nothing has failed, so there is nothing to retry.';
 
@@ -125,6 +141,7 @@ export function commandHelp(parsed?: { unknown: string }): string {
     '- `/agent retry`: retry the step that failed',
     '- `/agent status`: refresh the status comment now',
     '- `/agent release`: end the agent without closing the issue',
+    '- `/agent budget 50.00`: raise the issue’s cost limit (US dollars) and go on',
   ].join('\n');
 }
 
