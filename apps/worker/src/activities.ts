@@ -298,8 +298,14 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
       };
       if (!input?.repository) return settings;
       const stored = await deps.storedRepoConfig(input.repository);
-      const shepherd = withDefaults(stored?.config ?? {}).shepherd;
-      return { ...settings, shepherd: scaleShepherd(shepherd, deps.shepherdTimeScale ?? 1) };
+      const resolved = withDefaults(stored?.config ?? {});
+      return {
+        ...settings,
+        shepherd: scaleShepherd(resolved.shepherd, deps.shepherdTimeScale ?? 1),
+        ...(resolved.maxCostPerIssueMicros !== null
+          ? { maxCostPerIssueMicros: resolved.maxCostPerIssueMicros }
+          : {}),
+      };
     },
 
     async waitForAgentReady({ agent }) {

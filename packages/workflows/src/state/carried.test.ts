@@ -39,16 +39,32 @@ const version0 = {
 };
 
 describe('carried state versions', () => {
-  it('version 1 is read as it is, with nothing missing', () => {
+  it('version 2 is read as it is, with nothing missing', () => {
     const carried = { ...emptyState(), phase: 'ready' as const, runs: 2, agent };
     expect(upgradeCarried(carried)).toEqual(carried);
     expect(upgradeCarried(carried)).not.toBe(carried);
     expect(emptyState().version).toBe(CARRIED_VERSION);
   });
 
+  // cost
+  it('version 1 becomes version 2: nothing spent yet, the repository’s cost limit', () => {
+    const { cost: _cost, ...v1 } = { ...emptyState(), phase: 'ready' as const, runs: 4, agent };
+    const upgraded = upgradeCarried({ ...v1, version: 1 });
+    expect(upgraded.version).toBe(2);
+    expect(upgraded).toMatchObject({ phase: 'ready', runs: 4, agent });
+    expect(upgraded.cost).toEqual({
+      earlier: { totalMicros: 0, requests: 0, unpriced: 0 },
+      current: null,
+      limitMicros: null,
+      toldLimitMicros: null,
+      mergedCounted: [],
+    });
+  });
+  // end cost
+
   it('version 0 (before 1.0) becomes version 1: settings dropped, flags folded into records', () => {
     const upgraded = upgradeCarried(version0);
-    expect(upgraded.version).toBe(1);
+    expect(upgraded.version).toBe(CARRIED_VERSION);
     expect(upgraded).toMatchObject({
       phase: 'failed',
       agent,
@@ -106,6 +122,6 @@ describe('carried state versions', () => {
     expect(() => upgradeCarried(null)).toThrow(UnreadableCarriedState);
     expect(() => upgradeCarried([])).toThrow(/not an object/);
     expect(() => upgradeCarried({ version: 1 })).toThrow(/no phase/);
-    expect(() => upgradeCarried({ ...emptyState(), version: 2 })).toThrow(/version 2 .* 0 to 1/);
+    expect(() => upgradeCarried({ ...emptyState(), version: 3 })).toThrow(/version 3 .* 0 to 2/);
   });
 });

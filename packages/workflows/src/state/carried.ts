@@ -5,7 +5,8 @@
  * - version 0: the shape before 1.0 (no `version` field; optional fields added one release at
  *   a time, worker settings and flags carried as copies). Runs of those workers are not
  *   replayed by 1.0 workers, but the input a last pre-1.0 run continued into is read.
- * - version 1: `CarriedState` in types.ts.
+ * - version 1: the 1.0 record.
+ * - version 2: `CarriedState` in types.ts; adds `cost` (issue 27, cost per issue).
  */
 import {
   CARRIED_VERSION,
@@ -62,8 +63,24 @@ export function emptyState(): CarriedState {
       waitingReminded: null,
       lastActivityAt: null,
     },
+    // cost
+    cost: emptyCost(),
+    // end cost
   };
 }
+
+// cost
+/** Version 2's `cost`: nothing spent, the repository's limit. */
+export function emptyCost(): CarriedState['cost'] {
+  return {
+    earlier: { totalMicros: 0, requests: 0, unpriced: 0 },
+    current: null,
+    limitMicros: null,
+    toldLimitMicros: null,
+    mergedCounted: [],
+  };
+}
+// end cost
 
 /** Thrown for carried input no version describes; the workflow task fails and is retried. */
 export class UnreadableCarriedState extends Error {
@@ -84,13 +101,28 @@ export function upgradeCarried(raw: unknown): CarriedState {
   if (version === CARRIED_VERSION) {
     const base = emptyState();
     const read = { ...base, ...(input as Partial<CarriedState>) };
-    // Fields added to version 1 later, each with its default.
     return { ...read, shepherd: { ...base.shepherd, ...read.shepherd } };
   }
+  if (version === 1) return fromVersion1(input);
   if (version === 0) return fromVersion0(input as unknown as Version0);
   throw new UnreadableCarriedState(
     `version ${String(version)} is not one this worker knows (it knows 0 to ${CARRIED_VERSION})`,
   );
+}
+
+/** Version 1 (the 1.0 record, with the fields added to it later) to today's. */
+function fromVersion1(input: Record<string, unknown>): CarriedState {
+  const base = emptyState();
+  const read = { ...base, ...(input as Partial<CarriedState>) };
+  return {
+    ...read,
+    version: CARRIED_VERSION,
+    // Fields added to version 1 later, each with its default.
+    shepherd: { ...base.shepherd, ...read.shepherd },
+    // cost
+    cost: emptyCost(),
+    // end cost
+  };
 }
 
 /** The pre-1.0 fields that differ from version 1 (the rest kept their names and meaning). */

@@ -7,6 +7,7 @@
 import type { IssueAssigned, Repository } from '@code-factory/events';
 import type { Backend } from '../activities';
 import { cloneState, emptyState, snapshotOf, upgradeCarried } from './carried';
+import { IssueCosts } from './cost';
 import { Fleet } from './fleet';
 import { Inbox } from './inbox';
 import { Intake } from './intake';
@@ -31,6 +32,7 @@ export class TaskLifecycle {
   readonly live: LiveProgress;
   readonly fleet: Fleet;
   readonly shepherd: ShepherdLedger;
+  readonly costs: IssueCosts;
   readonly #intake: Intake;
   #closeRequested = false;
   #closeReason = '';
@@ -47,6 +49,7 @@ export class TaskLifecycle {
     this.live = new LiveProgress(this.#s);
     this.fleet = new Fleet(this.#s);
     this.shepherd = new ShepherdLedger(this.#s);
+    this.costs = new IssueCosts(this.#s);
     this.#intake = new Intake(this.#s, this, { repository, issueNumber });
     // A close that was pending when the previous run continued as new is still pending.
     if (this.#s.phase === 'closing') this.requestClose('carried over');
@@ -134,6 +137,17 @@ export class TaskLifecycle {
   waitForBudget(message: string): void {
     this.#move('waiting-for-budget', 'waitForBudget');
     this.#s.failure = { step: 'deliver', message, cause: 'agent' };
+  }
+
+  /** The issue reached its cost limit: parked in the budget's phase until it is raised. */
+  overBudget(message: string): void {
+    this.#move('waiting-for-budget', 'overBudget');
+    this.#s.failure = { step: 'deliver', message, cause: 'cost' };
+  }
+
+  /** Parked because the issue reached its cost limit (not Coder's usage limit). */
+  get overCostLimit(): boolean {
+    return this.#s.phase === 'waiting-for-budget' && this.#s.failure?.cause === 'cost';
   }
 
   /**

@@ -107,9 +107,10 @@ export interface Failure {
   message: string;
   /**
    * `agent`: the agent reported an error a person must fix (it goes on by itself once Coder
-   * clears it); `call`: a call failed (it waits for `retry`); `coder`: Coder did not answer.
+   * clears it); `call`: a call failed (it waits for `retry`); `coder`: Coder did not answer;
+   * `cost`: the issue reached its cost limit (it waits for `/agent budget` or `retry`).
    */
-  cause: 'agent' | 'call' | 'coder';
+  cause: 'agent' | 'call' | 'coder' | 'cost';
 }
 
 /** An outage of Coder as one task lives it: from the first failed call to the first answer. */
@@ -136,6 +137,30 @@ export interface Counts {
   /** `agentUpdate` signals taken (status, pull request, summary changes). */
   agentUpdates: number;
 }
+
+// cost
+/** What one agent of the issue cost, as Coder last reported it (micro-dollars). */
+export interface AgentSpend {
+  chatId: string;
+  totalMicros: number;
+  requests: number;
+  unpriced: number;
+}
+
+/** What the issue cost over every agent it had, and its cost limit (issue 27, part 3). */
+export interface IssueCost {
+  /** The spend of the issue's earlier agents (released, restarted), summed. */
+  earlier: { totalMicros: number; requests: number; unpriced: number };
+  /** The current agent's spend as last read; null: no reading (yet, or no cost data). */
+  current: AgentSpend | null;
+  /** The limit `/agent budget` set for this issue (micro-dollars); null: the repository's. */
+  limitMicros: number | null;
+  /** The limit the issue was told it reached (one notice per limit); null: none. */
+  toldLimitMicros: number | null;
+  /** Agent pull requests whose merge was counted in `code_factory_merged_pr_cost_micros`. */
+  mergedCounted: string[];
+}
+// end cost
 
 /** The one status comment on the issue, and how current it is. */
 export interface StatusComment {
@@ -176,7 +201,7 @@ export interface ReactionRequest {
 }
 
 /** The version `CarriedState` has now; older inputs are upgraded by `upgradeCarried`. */
-export const CARRIED_VERSION = 1;
+export const CARRIED_VERSION = 2;
 
 /**
  * Everything that survives continue-as-new, as one record: every field is there. Worker
@@ -221,6 +246,10 @@ export interface CarriedState {
   shepherd: ShepherdState;
   /** A reminder to post (from the `stuck-tasks` schedule). */
   pendingReminder: { phase: string; since: string } | null;
+  // cost
+  /** What the issue cost so far and its cost limit (version 2). */
+  cost: IssueCost;
+  // end cost
 }
 
 /** What the `state` query shows: the record without bodies, and what it implies spelt out. */
