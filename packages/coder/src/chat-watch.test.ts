@@ -166,7 +166,10 @@ describe('ChatFollower against the fake Coder', () => {
     await until(() => coder.watchConnections() === 1, 'one stream for the owner');
     for (const text of ['one', 'two']) {
       await backend.send(agent, text);
-      await until(() => coder.chats().find((c) => c.id === agent.id)?.status === 'waiting', 'the turn ending');
+      await until(
+        () => coder.chats().find((c) => c.id === agent.id)?.status === 'waiting',
+        'the turn ending',
+      );
       await new Promise((r) => setTimeout(r, 60));
     }
     expect(updates.some((u) => u.cost)).toBe(false);

@@ -62,7 +62,8 @@ export function parseAgentCommand(body: string): ParsedCommand | null {
     .trim()
     .slice(0, MAX_NOTE)
     .trim();
-  if (limitMicros) return note ? { command: 'budget', limitMicros, note } : { command: 'budget', limitMicros };
+  if (limitMicros)
+    return note ? { command: 'budget', limitMicros, note } : { command: 'budget', limitMicros };
   const command = verb as Exclude<AgentCommandName, 'budget'>;
   return note ? { command, note } : { command };
 }

@@ -216,7 +216,10 @@ export const RepoConfigSchema = z
           .string()
           .trim()
           .regex(DOLLARS, 'must be an amount of US dollars such as "25.00"')
-          .refine((v) => (dollarsToMicros(v) ?? 0) > 0, 'must be more than 0 (remove the key for no limit)')
+          .refine(
+            (v) => (dollarsToMicros(v) ?? 0) > 0,
+            'must be more than 0 (remove the key for no limit)',
+          )
           .optional()
           .describe(
             'Most an issue may cost, in US dollars (e.g. "25.00"), summed over every agent it had, as Coder reports it (Coder Agents with AI Gateway). Reached: the agent is interrupted and comments wait until `/agent budget <new limit>`. Unset: no limit.',

@@ -4,9 +4,11 @@
  * command acts at once, even while the loop waits on a start or a paused queue.
  */
 import {
+  budgetTooLowReply,
   COMMAND_REACTION,
   COMMAND_REPLIES,
   commandHelp,
+  formatDollars,
   NO_AGENT_REPLY,
   NOTHING_TO_RETRY_REPLY,
   STOP_ON_TASKS_REPLY,
@@ -17,7 +19,12 @@ import type { PendingCommand } from '../state';
 import { retry } from '../task/handlers';
 import { acts, coderOptions, githubOptions } from '../task/options';
 import type { TaskRun } from '../task/run';
+import { costView } from '../task/views';
 import { refreshStatus } from './status';
+
+/** Said to the agent when the issue's cost limit is raised (its turn was interrupted). */
+export const COST_NUDGE =
+  'The cost limit of this issue was raised. Please continue where you left off.';
 
 export class ControlLane {
   /** A command is being acted on (a run must not end under it). */
@@ -87,6 +94,8 @@ export class ControlLane {
         await refreshStatus(run);
         reply = COMMAND_REPLIES.status;
       }
+    } else if (parsed.command === 'budget') {
+      reply = await this.#budget(parsed.limitMicros);
     } else if (!task.state.agent && !task.state.assignment) {
       reply = NO_AGENT_REPLY;
     } else {
@@ -103,6 +112,33 @@ export class ControlLane {
       task.requestClose(`released by @${command.author}`);
       run.cancelWork();
     }
+  }
+
+  /**
+   * `/agent budget <limit>`: the issue's own cost limit. A task parked at the old limit goes on
+   * (the agent nudged, since its turn was interrupted); a limit already spent is refused.
+   */
+  async #budget(limitMicros: number): Promise<string> {
+    const { run } = this;
+    const { task } = run;
+    const spent = task.costs.spent;
+    if (spent && spent.totalMicros >= limitMicros) {
+      return budgetTooLowReply(formatDollars(spent.totalMicros), formatDollars(limitMicros));
+    }
+    task.costs.raise(limitMicros);
+    log.info('cost limit raised', { limitMicros });
+    if (task.overCostLimit) {
+      retry(run, COST_NUDGE);
+      if (task.state.agent && task.state.statusComment.id !== null) {
+        await run.tryShowStatus({
+          state: 'running',
+          agentUrl: task.state.agent.url,
+          ...(task.state.pullRequestUrl ? { pullRequestUrl: task.state.pullRequestUrl } : {}),
+          ...costView(task),
+        });
+      }
+    }
+    return `${COMMAND_REPLIES.budget} New limit: ${formatDollars(limitMicros)}.`;
   }
 
   /** `/agent stop`: interrupts a chat's turn (Coder Tasks cannot be interrupted). */

@@ -56,6 +56,7 @@ describe('carried state versions', () => {
       earlier: { totalMicros: 0, requests: 0, unpriced: 0 },
       current: null,
       limitMicros: null,
+      stopDue: false,
       toldLimitMicros: null,
       mergedCounted: [],
     });

@@ -76,6 +76,7 @@ export function emptyCost(): CarriedState['cost'] {
     earlier: { totalMicros: 0, requests: 0, unpriced: 0 },
     current: null,
     limitMicros: null,
+    stopDue: false,
     toldLimitMicros: null,
     mergedCounted: [],
   };

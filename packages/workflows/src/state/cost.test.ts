@@ -12,7 +12,12 @@ describe('the cost of an issue', () => {
   it('has no spend until Coder reports one, and ignores what is not a reading', () => {
     const costs = new IssueCosts(emptyState());
     expect(costs.spent).toBeNull();
-    for (const bad of [null, 'x', { totalMicros: -1, requests: 1, unpriced: 0 }, { totalMicros: 1 }]) {
+    for (const bad of [
+      null,
+      'x',
+      { totalMicros: -1, requests: 1, unpriced: 0 },
+      { totalMicros: 1 },
+    ]) {
       expect(costs.observe('chat-1', bad)).toBe(false);
     }
     expect(costs.spent).toBeNull();

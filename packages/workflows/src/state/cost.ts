@@ -75,6 +75,15 @@ export class IssueCosts {
     this.s.cost.limitMicros = limitMicros;
   }
 
+  /** The agent was interrupted (or could not be): nothing more to stop until it parks again. */
+  stopped(): void {
+    this.s.cost.stopDue = false;
+  }
+
+  get stopDue(): boolean {
+    return this.s.cost.stopDue;
+  }
+
   /** Whether the issue still has to be told it reached `limit` (once per limit). */
   tellDue(limit: number): boolean {
     return this.s.cost.toldLimitMicros !== limit;

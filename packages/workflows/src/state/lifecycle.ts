@@ -143,6 +143,7 @@ export class TaskLifecycle {
   overBudget(message: string): void {
     this.#move('waiting-for-budget', 'overBudget');
     this.#s.failure = { step: 'deliver', message, cause: 'cost' };
+    this.#s.cost.stopDue = true;
   }
 
   /** Parked because the issue reached its cost limit (not Coder's usage limit). */

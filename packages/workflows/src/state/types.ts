@@ -155,6 +155,8 @@ export interface IssueCost {
   current: AgentSpend | null;
   /** The limit `/agent budget` set for this issue (micro-dollars); null: the repository's. */
   limitMicros: number | null;
+  /** The agent is to be interrupted (the issue just reached its limit); the budget lane does it. */
+  stopDue: boolean;
   /** The limit the issue was told it reached (one notice per limit); null: none. */
   toldLimitMicros: number | null;
   /** Agent pull requests whose merge was counted in `code_factory_merged_pr_cost_micros`. */

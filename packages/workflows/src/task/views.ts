@@ -24,7 +24,14 @@ export function liveView(task: TaskLifecycle, agent: AgentRef): Omit<StatusView,
     ...(blocking ? { problem: `${blocking} ${KEPT}` } : {}),
     ...(s.ownerNote ? { note: s.ownerNote } : {}),
     ...shepherdView(task),
+    ...costView(task),
   };
+}
+
+/** What the issue spent so far, where Coder reports a cost (nothing otherwise). */
+export function costView(task: TaskLifecycle): { cost?: StatusView['cost'] } {
+  const spent = task.costs.spent;
+  return spent ? { cost: spent } : {};
 }
 
 /** What shepherding found, for the status comment (nothing when it found nothing). */
