@@ -149,3 +149,48 @@ describe('cost per issue', () => {
     expect((await stack.state(name)).cost.limitMicros).toBe(50_000_000);
   });
 });
+
+describe('cost per issue on Coder Tasks', () => {
+  let tasks: Stack;
+  beforeAll(async () => {
+    tasks = await startStack({ coderRelease: '2.36', workerEnv: { CODER_BACKEND: 'tasks' } });
+  });
+  afterAll(async () => {
+    await tasks?.close();
+  });
+
+  it('shows no cost and never blocks: Coder Tasks report none', async () => {
+    const number = 7303;
+    const name = await tasks.assign(number, 'No cost data');
+    await tasks.waitForPhase(name, ['ready']);
+    const { owner, name: repo } = tasks.repo;
+    const res = await tasks.deliver(
+      'issue_comment',
+      samplePayloads.issueComment({
+        owner,
+        repo,
+        issueNumber: number,
+        body: 'go',
+        commentId: 97_999,
+      }),
+    );
+    expect(res.status).toBe(202);
+    await until(
+      async () => (await tasks.state(name)).counts.forwardedItems === 1,
+      'the comment forwarded',
+    );
+    const status = () =>
+      tasks.github.comments(owner, repo, number).find((c) => c.body.startsWith(STATUS_MARKER))
+        ?.body ?? '';
+    expect(status()).not.toContain('💰');
+    expect((await tasks.state(name)).cost.current).toBeNull();
+    expect(tasks.coder.requestCount({ path: /\/cost$/ })).toBe(0);
+    const closed = await tasks.deliver(
+      'issues',
+      samplePayloads.issueClosed({ owner, repo, issueNumber: number }),
+    );
+    expect(closed.status).toBe(202);
+    await until(() => status().includes('This issue is closed'), 'closed');
+    expect(status()).not.toContain('💰');
+  });
+});
