@@ -298,8 +298,14 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
       };
       if (!input?.repository) return settings;
       const stored = await deps.storedRepoConfig(input.repository);
-      const shepherd = withDefaults(stored?.config ?? {}).shepherd;
-      return { ...settings, shepherd: scaleShepherd(shepherd, deps.shepherdTimeScale ?? 1) };
+      const resolved = withDefaults(stored?.config ?? {});
+      return {
+        ...settings,
+        shepherd: scaleShepherd(resolved.shepherd, deps.shepherdTimeScale ?? 1),
+        ...(resolved.maxCostPerIssueMicros !== null
+          ? { maxCostPerIssueMicros: resolved.maxCostPerIssueMicros }
+          : {}),
+      };
     },
 
     async waitForAgentReady({ agent }) {
@@ -365,6 +371,8 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
         pollMs: deps.timings.pollMs,
         reconnectMs: watch.reconnectMs,
         maxReconnectMs: 30_000,
+        // A cost read more often than the status comment may change could not be shown.
+        costIntervalMs: deps.statusCommentIntervalMs ?? 30_000,
         log: (level, message, attrs) => log[level](message, attrs ?? {}),
         onUpdate: async (update) => {
           try {

@@ -159,6 +159,43 @@ describe('CoderAgentsBackend against the fake Coder', () => {
     expect((await backend.status(agent)).error).toMatchObject({ userFixable: false });
   });
 
+  it('reads what a chat cost, as the requester', async () => {
+    const { backend, dev } = await setUp();
+    const { agent } = await ensure(backend, dev.id);
+    expect(await backend.chatCost(agent)).toEqual({ totalMicros: 0, requests: 0, unpriced: 0 });
+    coder.setChatCost(agent.id, {
+      totalCostMicros: 1_234_567,
+      requestCount: 42,
+      unpricedRequestCount: 3,
+    });
+    expect(await backend.chatCost(agent)).toEqual({
+      totalMicros: 1_234_567,
+      requests: 42,
+      unpriced: 3,
+    });
+  });
+
+  it('has no cost where Coder has no cost route or refuses it', async () => {
+    const { backend, dev } = await setUp({ release: '2.38' });
+    const { agent } = await ensure(backend, dev.id);
+    expect(await backend.chatCost(agent)).toBeNull();
+    coder.fail({ method: 'GET', path: /\/cost$/, status: 403, body: { message: 'Forbidden.' } });
+    expect(await backend.chatCost(agent)).toBeNull();
+  });
+
+  it('refuses a cost of the wrong shape', async () => {
+    const { backend, dev } = await setUp();
+    const { agent } = await ensure(backend, dev.id);
+    coder.fail({
+      method: 'GET',
+      path: /\/cost$/,
+      status: 200,
+      body: { chat_id: agent.id, total_cost_micros: '12', request_count: 1 },
+    });
+    const err = await caught(backend.chatCost(agent));
+    expect(err.message).toMatch(/unexpected shape at total_cost_micros/);
+  });
+
   it('interrupts a busy chat before archiving it, and checks it is archived', async () => {
     const { backend, dev } = await setUp();
     const { agent } = await ensure(backend, dev.id);

@@ -132,6 +132,24 @@ export const ChatSchema = z.object({
 });
 export type CoderChat = z.infer<typeof ChatSchema>;
 
+/**
+ * `GET <chats>/{chat}/cost` (codersdk.ChatCostSummary, Coder v2.39): what the whole chat tree
+ * cost, from AI Gateway data (kept for its own retention, 60 days by default).
+ */
+export const ChatCostSchema = z.object({
+  chat_id: z.string(),
+  total_cost_micros: z.number().int().nonnegative(),
+  request_count: z.number().int().nonnegative(),
+  unpriced_request_count: z.number().int().nonnegative(),
+});
+
+/** What an agent cost so far, in plain JSON (micro-dollars: 1 000 000 = $1). */
+export interface AgentCost {
+  totalMicros: number;
+  requests: number;
+  unpriced: number;
+}
+
 const ChatListSchema = z.array(ChatSchema).nullable();
 /** Where Coder serves chat projects (v2.39 early access; the Coder UI's route). */
 const PROJECTS_PATH = '/api/experimental/chats/projects';
@@ -434,6 +452,28 @@ export class CoderAgentsBackend implements AgentBackend {
     const response = await this.chats(agent.ownerId, 'GET', `/${enc(agent.id)}`, undefined, [404]);
     if (response.status === 404) return null;
     return parseShape(ChatSchema, response.body, `GET ${this.chatsPath}/{chat}`);
+  }
+
+  /**
+   * What the chat (its whole tree) cost so far, or null when this Coder has no cost data for
+   * it: a release without the route (404), no AI Gateway or no permission to read it (403).
+   * Never an error that should hold anything up: a cost is something to show, not to wait for.
+   */
+  async chatCost(agent: Pick<AgentHandle, 'id' | 'ownerId'>): Promise<AgentCost | null> {
+    const response = await this.chats(
+      agent.ownerId,
+      'GET',
+      `/${enc(agent.id)}/cost`,
+      undefined,
+      [403, 404],
+    );
+    if (response.status === 403 || response.status === 404) return null;
+    const cost = parseShape(ChatCostSchema, response.body, `GET ${this.chatsPath}/{chat}/cost`);
+    return {
+      totalMicros: cost.total_cost_micros,
+      requests: cost.request_count,
+      unpriced: cost.unpriced_request_count,
+    };
   }
 
   /**

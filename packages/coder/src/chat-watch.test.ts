@@ -93,6 +93,89 @@ describe('ChatFollower against the fake Coder', () => {
     );
   });
 
+  it('reads what a chat cost when a turn ends, at most once per interval, and never where Coder has no cost', async () => {
+    coder = await startFakeCoder({ timings: { chatRunningMs: 40, interruptMs: 10 } });
+    const dev = coder.addUser({ username: 'dev', githubUserId: 7 });
+    const backend = new CoderAgentsBackend({
+      url: coder.url,
+      token: coder.token,
+      organization: 'default',
+    });
+    const { agent } = await backend.ensureAgent({
+      taskName: 'gh-widgets-3',
+      owner: 'dev',
+      ownerId: dev.id,
+      input: 'brief',
+    });
+    const updates: ChatUpdate[] = [];
+    follower = new ChatFollower({
+      backend,
+      pollMs: 30,
+      costIntervalMs: 60_000,
+      onUpdate: (u) => {
+        updates.push(u);
+      },
+    });
+    follower.setOwners([dev.id]);
+    await until(() => coder.watchConnections() === 1, 'one stream for the owner');
+    const costReads = () => coder.requestCount({ path: new RegExp(`/chats/${agent.id}/cost$`) });
+    // A turn that ends while the stream is up: its cost is read once, and sent.
+    coder.setChatCost(agent.id, { totalCostMicros: 1_230_000, requestCount: 42 });
+    await backend.send(agent, 'go on');
+    const costed = await until(() => updates.find((u) => u.cost), 'the cost after the turn');
+    expect(costed.cost).toEqual({ totalMicros: 1_230_000, requests: 42, unpriced: 0 });
+    expect(costReads()).toBe(1);
+    // The next turn ends within the interval: no read yet, later updates keep the last cost.
+    coder.setChatSummary(agent.id, { last_turn_summary: 'second turn' });
+    await backend.send(agent, 'again');
+    const second = await until(
+      () => updates.find((u) => u.summary === 'second turn' && u.status === 'waiting'),
+      'the second turn ending',
+    );
+    expect(second.cost?.totalMicros).toBe(1_230_000);
+    expect(costReads()).toBe(1);
+  });
+
+  it('has no cost on a Coder without the cost route, and asks once per chat', async () => {
+    coder = await startFakeCoder({
+      release: '2.38',
+      timings: { chatRunningMs: 40, interruptMs: 10 },
+    });
+    const dev = coder.addUser({ username: 'dev', githubUserId: 7 });
+    const backend = new CoderAgentsBackend({
+      url: coder.url,
+      token: coder.token,
+      organization: 'default',
+    });
+    const { agent } = await backend.ensureAgent({
+      taskName: 'gh-widgets-4',
+      owner: 'dev',
+      ownerId: dev.id,
+      input: 'brief',
+    });
+    const updates: ChatUpdate[] = [];
+    follower = new ChatFollower({
+      backend,
+      pollMs: 30,
+      costIntervalMs: 0,
+      onUpdate: (u) => {
+        updates.push(u);
+      },
+    });
+    follower.setOwners([dev.id]);
+    await until(() => coder.watchConnections() === 1, 'one stream for the owner');
+    for (const text of ['one', 'two']) {
+      await backend.send(agent, text);
+      await until(
+        () => coder.chats().find((c) => c.id === agent.id)?.status === 'waiting',
+        'the turn ending',
+      );
+      await new Promise((r) => setTimeout(r, 60));
+    }
+    expect(updates.some((u) => u.cost)).toBe(false);
+    expect(coder.requestCount({ path: /\/cost$/ })).toBe(1);
+  });
+
   it('finds chats created before the stream opened, and mutes a chat no workflow takes', async () => {
     coder = await startFakeCoder({ timings: { chatRunningMs: 20, interruptMs: 10 } });
     const backend = backendOn(coder);

@@ -19,6 +19,7 @@
  */
 import WebSocket from 'ws';
 import {
+  type AgentCost,
   ChatSchema,
   type CoderAgentsBackend,
   type CoderChat,
@@ -40,6 +41,11 @@ export interface ChatUpdate {
   /** Every pull request, when the agent opened more than one (Coder v2.39). */
   pullRequests?: AgentPullRequest[];
   summary?: string;
+  /**
+   * What the chat (its whole tree) cost so far, as last read (`GET <chats>/{chat}/cost`, read
+   * when a turn ends, at most once per `costIntervalMs`); absent where Coder has no cost data.
+   */
+  cost?: AgentCost;
   /** How the product learnt it: the stream, or a poll while the stream was down. */
   via: 'push' | 'poll';
 }
@@ -64,6 +70,11 @@ export interface ChatFollowerOptions {
   /** First reconnect delay; doubles up to `maxReconnectMs`. */
   reconnectMs?: number;
   maxReconnectMs?: number;
+  /**
+   * A chat's cost is read when a turn ends, at most once per this many milliseconds (the status
+   * comment's interval: a cost read more often could not be shown). Default 30 s.
+   */
+  costIntervalMs?: number;
   log?(level: 'info' | 'warn', message: string, attrs?: Record<string, unknown>): void;
 }
 
@@ -97,6 +108,8 @@ export const SELF = 'self';
 const MAX_MUTED = 50_000;
 /** How soon after a turn starts the chat is read to learn whether it waits for a slot. */
 const CAPACITY_FIRST_READ_MS = 500;
+/** A chat's cost is read at most this often by default. */
+const COST_INTERVAL_MS = 30_000;
 /** Updates handed on at once (default); the rest wait, only the newest per chat. */
 const MAX_IN_FLIGHT = 32;
 
@@ -117,6 +130,14 @@ export class ChatFollower {
    * read says so), and the timer of the next read while it does.
    */
   private readonly capacityReads = new Map<string, NodeJS.Timeout>();
+  /** Each chat's cost as last read, when it last was (ms), and the timer of the next read. */
+  private readonly costs = new Map<string, AgentCost>();
+  private readonly costReadAt = new Map<string, number>();
+  private readonly costReads = new Map<string, NodeJS.Timeout>();
+  /** Chats Coder has no cost for (no route, no AI Gateway, refused): not asked again. */
+  private readonly noCost = new Set<string>();
+  /** The update last built for each chat (a cost read sends it again with the cost). */
+  private readonly lastBuilt = new Map<string, ChatUpdate>();
   /** The status each chat was last seen in. */
   private readonly statusOf = new Map<string, string>();
   /** Chats whose update is being handed on (one at a time per chat, so in order). */
@@ -161,6 +182,8 @@ export class ChatFollower {
     this.stopped = true;
     for (const timer of this.capacityReads.values()) clearTimeout(timer);
     this.capacityReads.clear();
+    for (const timer of this.costReads.values()) clearTimeout(timer);
+    this.costReads.clear();
     for (const stream of this.streams.values()) this.closeStream(stream);
   }
 
@@ -354,9 +377,13 @@ export class ChatFollower {
       // A turn starts: Coder may hold it for a free agent slot, which only a read by ID says.
       this.readCapacity(stream, chat.id, CAPACITY_FIRST_READ_MS);
     }
+    // A turn ended: what it cost is known now (Coder pushes no cost; it is read).
+    if (before === 'running' && chat.status !== 'running') this.readCost(stream, chat.id);
     // Only the newest state of a chat waits to be sent: while Temporal is slow to take
     // signals, a chat's older states are dropped instead of piling up as calls in flight.
-    this.latest.set(chat.id, this.build(chat, taskName, via, diffIsAuthoritative));
+    const update = this.build(chat, taskName, via, diffIsAuthoritative);
+    this.lastBuilt.set(chat.id, update);
+    this.latest.set(chat.id, update);
     this.pump();
   }
 
@@ -374,6 +401,7 @@ export class ChatFollower {
     const pullRequests =
       diffIsAuthoritative || status.pullRequests ? status.pullRequests : known.pullRequests;
     const summary = status.summary ?? known.summary;
+    const cost = this.costs.get(chat.id);
     this.known.set(chat.id, {
       ...(pullRequest ? { pullRequest } : {}),
       ...(pullRequests ? { pullRequests } : {}),
@@ -389,6 +417,7 @@ export class ChatFollower {
       ...(pullRequest ? { pullRequest } : {}),
       ...(pullRequests ? { pullRequests } : {}),
       ...(summary ? { summary } : {}),
+      ...(cost ? { cost: { ...cost } } : {}),
       via,
     };
   }
@@ -447,7 +476,52 @@ export class ChatFollower {
     this.capacityReads.set(id, timer);
   }
 
+  /**
+   * Reads the chat's cost, at most once per `costIntervalMs` (a later turn end waits for the
+   * interval), and sends the chat's latest update again when it changed. A Coder without cost
+   * data for the chat is not asked again; a failed read is tried at the next turn end.
+   */
+  private readCost(stream: OwnerStream, id: string): void {
+    if (this.stopped || this.noCost.has(id) || this.costReads.has(id)) return;
+    if (this.costReads.size >= MAX_MUTED) return;
+    const interval = this.options.costIntervalMs ?? COST_INTERVAL_MS;
+    const last = this.costReadAt.get(id);
+    const wait = last === undefined ? 0 : Math.max(0, last + interval - this.now());
+    const timer = setTimeout(async () => {
+      this.costReads.delete(id);
+      if (this.stopped || !this.statusOf.has(id)) return;
+      this.costReadAt.set(id, this.now());
+      try {
+        const cost = await this.options.backend.chatCost({ id, ownerId: stream.ownerId });
+        if (!cost) {
+          this.noCost.add(id);
+          return;
+        }
+        const before = this.costs.get(id);
+        if (before && JSON.stringify(before) === JSON.stringify(cost)) return;
+        this.costs.set(id, cost);
+        const base = this.latest.get(id) ?? this.lastBuilt.get(id);
+        if (!base || !this.statusOf.has(id)) return;
+        const update = { ...base, cost: { ...cost } };
+        this.lastBuilt.set(id, update);
+        this.latest.set(id, update);
+        this.pump();
+      } catch (err) {
+        this.log('warn', 'could not read what a chat cost', { chatId: id, error: `${err}` });
+      }
+    }, wait);
+    timer.unref?.();
+    this.costReads.set(id, timer);
+  }
+
   private forget(chatId: string): void {
+    const costRead = this.costReads.get(chatId);
+    if (costRead) clearTimeout(costRead);
+    this.costReads.delete(chatId);
+    this.costs.delete(chatId);
+    this.costReadAt.delete(chatId);
+    this.noCost.delete(chatId);
+    this.lastBuilt.delete(chatId);
     this.statusOf.delete(chatId);
     const read = this.capacityReads.get(chatId);
     if (read) clearTimeout(read);

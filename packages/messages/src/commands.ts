@@ -18,6 +18,9 @@
  *   trust list) take one optional word: the link of the held comment or review (its
  *   `html_url`, as GitHub's "Copy link" gives it; `<…>` around it is fine). It comes back as
  *   `target`; anything else after the verb is refused like trailing words.
+ * - `/agent budget <amount>` needs exactly one word after the verb, an amount in US dollars
+ *   above 0 (`50`, `50.00`): it comes back as `limitMicros`; no amount, a malformed one or
+ *   more words give `{ unknown }`.
  * - `/agent` alone, an unknown verb or trailing words give `{ unknown }`: answer with the
  *   help reply. `/agents`, `/agent-stop` and `/agentstop` are not commands at all (`null`).
  * - Anything that is not `null` is a command comment: it is never forwarded to the agent.
@@ -25,8 +28,17 @@
  *   reaction, but a reply (an acknowledgement, or the help) is posted at most once per verb
  *   (help counts as one verb) per `COMMAND_REPLY_WINDOW_MS` on an issue (`commandReplyDue`).
  */
+import { dollarsToMicros } from '@code-factory/repo-config/money';
 
-export const AGENT_COMMANDS = ['stop', 'retry', 'status', 'release', 'approve', 'deny'] as const;
+export const AGENT_COMMANDS = [
+  'stop',
+  'retry',
+  'status',
+  'release',
+  'approve',
+  'deny',
+  'budget',
+] as const;
 export type AgentCommandName = (typeof AGENT_COMMANDS)[number];
 
 /** Commands that take the link of one held comment after the verb. */
@@ -34,7 +46,9 @@ const TARGETED: readonly AgentCommandName[] = ['approve', 'deny'];
 
 export type ParsedCommand =
   /** `target`: `approve`/`deny` of one held comment, by its link (else all that wait). */
-  | { command: AgentCommandName; note?: string; target?: string }
+  | { command: Exclude<AgentCommandName, 'budget'>; note?: string; target?: string }
+  /** `/agent budget 50.00`: the issue's new cost limit, in micro-dollars (the one argument). */
+  | { command: 'budget'; limitMicros: number; note?: string }
   /** Not a command we know; `unknown` is what followed `/agent` on the line ('' when nothing). */
   | { unknown: string };
 
@@ -58,7 +72,12 @@ export function parseAgentCommand(body: string): ParsedCommand | null {
   const verb = word.toLowerCase() as AgentCommandName;
   if (!AGENT_COMMANDS.includes(verb)) return { unknown: rest };
   let target: string | undefined;
-  if (args.length > 0) {
+  let limitMicros: number | null = null;
+  if (verb === 'budget') {
+    // The one verb that needs its argument: an amount (an amount is not a sentence).
+    limitMicros = args.length === 1 ? dollarsToMicros(args[0] as string) : null;
+    if (!(limitMicros && limitMicros > 0)) return { unknown: rest };
+  } else if (args.length > 0) {
     target = TARGETED.includes(verb) && args.length === 1 ? linkOf(args[0] as string) : undefined;
     if (target === undefined) return { unknown: rest };
   }
@@ -68,7 +87,9 @@ export function parseAgentCommand(body: string): ParsedCommand | null {
     .trim()
     .slice(0, MAX_NOTE)
     .trim();
-  return { command: verb, ...(target ? { target } : {}), ...(note ? { note } : {}) };
+  if (limitMicros) return { command: 'budget', limitMicros, ...(note ? { note } : {}) };
+  const command = verb as Exclude<AgentCommandName, 'budget'>;
+  return { command, ...(target ? { target } : {}), ...(note ? { note } : {}) };
 }
 
 /** A comment's link as written after `approve`/`deny`: an http(s) URL, `<…>` allowed. */
@@ -110,6 +131,7 @@ export const COMMAND_REPLIES: Record<Exclude<AgentCommandName, 'approve' | 'deny
   stop: '🛑 Stopping the agent’s current turn. It keeps its work; your next comment reaches it as usual.',
   retry: '🔁 Retrying the step that failed.',
   status: '🔄 The status comment is up to date.',
+  budget: '💸 The cost limit of this issue is raised; waiting comments go on to the agent.',
   release:
     '👋 Releasing the agent: it is stopped and cleaned up, and the issue stays open. Assign the issue to the agent again to start a new one.',
 };
@@ -171,6 +193,11 @@ export function stuckReminder(phase: string, since: string): string {
   return `⏰ The agent of this issue ${what[phase] ?? `has been ${phase}`} since ${since}. The operators have been told; they can retry it, or write \`/agent release\` to end it.`;
 }
 
+/** `/agent budget` with a limit the issue has spent already. */
+export function budgetTooLowReply(spent: string, limit: string): string {
+  return `This issue has spent ${spent} already, so a limit of ${limit} would stop it again at once. Write a higher amount.`;
+}
+
 /** `/agent retry` when nothing has failed. */
 export const NOTHING_TO_RETRY_REPLY = 'Nothing has failed, so there is nothing to retry.';
 
@@ -188,6 +215,7 @@ export function commandHelp(parsed?: { unknown: string }): string {
     '- `/agent release`: end the agent without closing the issue',
     '- `/agent approve` or `/agent approve <comment link>`: let comments from outside the trust list (all, or one) reach the agent',
     '- `/agent deny` or `/agent deny <comment link>`: drop them (all, or one)',
+    '- `/agent budget 50.00`: raise the issue’s cost limit (US dollars) and go on',
   ].join('\n');
 }
 

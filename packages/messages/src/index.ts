@@ -1,6 +1,7 @@
 export * from './brief';
 export * from './clean';
 export * from './commands';
+export * from './cost';
 export * from './forward';
 export * from './mention';
 export * from './repo-work';

@@ -2,6 +2,7 @@
  * The one status comment per issue. Its first line is a hidden marker so the worker can
  * find and edit it in place instead of posting a new comment each time.
  */
+import { type CostView, formatCost } from './cost';
 
 export const STATUS_MARKER = '<!-- code-factory:status -->';
 
@@ -14,6 +15,8 @@ export type StatusState =
   | 'stalled'
   /** Coder does not answer: the work waits and goes out by itself once Coder is back. */
   | 'waiting-for-coder'
+  /** The issue reached its cost limit (`limits.max_cost_per_issue`): comments wait for a raise. */
+  | 'over-budget'
   | 'completed'
   | 'released';
 
@@ -43,6 +46,8 @@ export interface StatusView {
   shepherd?: ShepherdFacts;
   /** Comments from authors outside the trust list that wait for approval. */
   held?: HeldFacts;
+  /** What the issue cost so far, over every agent it had (absent: Coder reports no cost). */
+  cost?: CostView;
 }
 
 /** What waits for approval, per author (in the order they first wrote), and what was dropped. */
@@ -73,6 +78,8 @@ const HEADLINES: Record<StatusState, string> = {
   stalled: '⚠️ The Coder agent stopped taking messages; new comments wait until it is back.',
   'waiting-for-coder':
     '⏳ Waiting for Coder. Nothing is lost: this goes on by itself as soon as Coder answers again.',
+  'over-budget':
+    '💸 This issue reached its cost limit: the Coder agent was interrupted and new comments wait until the limit is raised.',
   completed: '✅ This issue is closed; the Coder agent was cleaned up.',
   released:
     '👋 The Coder agent was released and cleaned up; the issue stays open. Assign the issue again to start a new agent.',
@@ -130,6 +137,10 @@ export function renderStatusComment(view: StatusView): string {
   if (view.held && view.state !== 'completed' && view.state !== 'released') {
     const held = heldLines(view.held);
     if (held.length) lines.push('', ...held);
+  }
+  if (view.cost) {
+    const done = view.state === 'completed' || view.state === 'released';
+    lines.push('', `💰 ${formatCost(view.cost, done)}`);
   }
   if (view.note) lines.push('', `ℹ️ ${view.note}`);
   if (view.state === 'running') {

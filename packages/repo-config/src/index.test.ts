@@ -1,5 +1,11 @@
 import { describe, expect, it } from 'vitest';
-import { normaliseSize, parseRepoConfig, repoConfigJsonSchema, withDefaults } from './index';
+import {
+  dollarsToMicros,
+  normaliseSize,
+  parseRepoConfig,
+  repoConfigJsonSchema,
+  withDefaults,
+} from './index';
 
 describe('repo config', () => {
   it('normalises volume sizes', () => {
@@ -46,6 +52,7 @@ anything = 1
       harness: { provider: 'claude_code' },
       coderProject: null,
       maxActiveAgents: null,
+      maxCostPerIssueMicros: null,
       scheduledJobs: [],
       failedRunHooks: [],
       shepherd: {
@@ -115,6 +122,36 @@ branches = ["main"]
     if (parsed.ok) expect(withDefaults(parsed.config).maxActiveAgents).toBe(2);
     expect(withDefaults(null).maxActiveAgents).toBeNull();
     expect(withDefaults({ limits: {} }).maxActiveAgents).toBeNull();
+  });
+
+  it('reads [limits] max_cost_per_issue in dollars, as micro-dollars; unset is no limit', () => {
+    const parsed = parseRepoConfig('[limits]\nmax_cost_per_issue = "25.00"');
+    expect(parsed).toEqual({ ok: true, config: { limits: { max_cost_per_issue: '25.00' } } });
+    if (parsed.ok) expect(withDefaults(parsed.config).maxCostPerIssueMicros).toBe(25_000_000);
+    expect(withDefaults({ limits: { max_cost_per_issue: '$7.5' } }).maxCostPerIssueMicros).toBe(
+      7_500_000,
+    );
+    expect(withDefaults(null).maxCostPerIssueMicros).toBeNull();
+    const schema = JSON.stringify(repoConfigJsonSchema());
+    expect(schema).toContain('max_cost_per_issue');
+  });
+
+  it('refuses a cost limit that is not an amount of dollars, without echoing it', () => {
+    for (const bad of ['"0"', '"0.00"', '"-5"', '"25,00"', '"1.234"', '"lots"', '25']) {
+      const parsed = parseRepoConfig(`[limits]\nmax_cost_per_issue = ${bad}`);
+      expect(parsed.ok, bad).toBe(false);
+      if (!parsed.ok) {
+        expect(parsed.errors[0]).toMatch(/^limits\.max_cost_per_issue: /);
+        expect(parsed.errors[0]).not.toContain(bad);
+      }
+    }
+  });
+
+  it('converts dollars to micro-dollars', () => {
+    expect(dollarsToMicros('25.00')).toBe(25_000_000);
+    expect(dollarsToMicros('0.01')).toBe(10_000);
+    expect(dollarsToMicros('$50')).toBe(50_000_000);
+    expect(dollarsToMicros('1e3')).toBeNull();
   });
 
   it('refuses a limit of zero, a negative, a fraction or a string, naming the key and the fix', () => {

@@ -10,12 +10,14 @@ import { parse as parseToml, TomlError } from 'smol-toml';
 import { z } from 'zod';
 import { cronProblem } from './cron';
 import { DAY_MS, MINUTE_MS, readDuration } from './duration';
+import { DOLLARS, dollarsToMicros } from './money';
 import { SHEPHERD_DEFAULTS } from './shepherd-defaults';
 import { TriggersSchema } from './triggers';
 
 export { cronProblem } from './cron';
 export { DURATION_HINT, formatDuration, readDuration } from './duration';
 export { configLine } from './lines';
+export { DOLLARS, dollarsToMicros } from './money';
 export { SHEPHERD_DEFAULTS } from './shepherd-defaults';
 export * from './triggers';
 
@@ -210,6 +212,18 @@ export const RepoConfigSchema = z
           .describe(
             'Most agents active at once in this repository; more assignments wait their turn. Unset: unlimited.',
           ),
+        max_cost_per_issue: z
+          .string()
+          .trim()
+          .regex(DOLLARS, 'must be an amount of US dollars such as "25.00"')
+          .refine(
+            (v) => (dollarsToMicros(v) ?? 0) > 0,
+            'must be more than 0 (remove the key for no limit)',
+          )
+          .optional()
+          .describe(
+            'Most an issue may cost, in US dollars (e.g. "25.00"), summed over every agent it had, as Coder reports it (Coder Agents with AI Gateway). Reached: the agent is interrupted and comments wait until `/agent budget <new limit>`. Unset: no limit.',
+          ),
       })
       .optional(),
     scheduled_jobs: ScheduledJobs.default([]).optional(),
@@ -249,6 +263,8 @@ export interface ResolvedRepoConfig {
   coderProject: string | null;
   /** Most agents active at once in the repository; null: unlimited. */
   maxActiveAgents: number | null;
+  /** Most an issue may cost, in micro-dollars; null: no limit. */
+  maxCostPerIssueMicros: number | null;
   scheduledJobs: { name: string; branch: string; schedule: string; prompt: string }[];
   failedRunHooks: { workflows: string[]; branches: string[]; promptAdditions?: string }[];
   shepherd: ResolvedShepherd;
@@ -314,6 +330,10 @@ export function withDefaults(config: RepoConfig | null | undefined): ResolvedRep
     harness: { provider: c.harness?.provider ?? 'claude_code' },
     coderProject: c.coder?.project ?? null,
     maxActiveAgents: c.limits?.max_active_agents ?? null,
+    maxCostPerIssueMicros:
+      c.limits?.max_cost_per_issue === undefined
+        ? null
+        : dollarsToMicros(c.limits.max_cost_per_issue),
     scheduledJobs: c.scheduled_jobs ?? [],
     failedRunHooks: (c.on_event?.failed_run ?? []).map((hook) => ({
       workflows: hook.workflows,

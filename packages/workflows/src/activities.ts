@@ -212,6 +212,8 @@ export interface TaskSettings {
   budgetRetryIntervalMs: number;
   /** The repository's `[shepherd]` table (absent when no repository was named). */
   shepherd?: ShepherdSettings;
+  /** The repository's `limits.max_cost_per_issue` in micro-dollars (absent: no limit). */
+  maxCostPerIssueMicros?: number;
 }
 
 export interface StartedAgent {
@@ -244,12 +246,21 @@ export interface AgentLiveStatus {
   summary?: string;
 }
 
+/** What an agent cost so far (Coder's chat cost, micro-dollars); plain JSON. */
+export interface AgentCostReading {
+  totalMicros: number;
+  requests: number;
+  unpriced: number;
+}
+
 /** The `agentUpdate` signal: a change Coder pushed (or a poll found) for the issue's agent. */
 export interface AgentUpdate extends AgentLiveStatus {
   chatId: string;
   taskName: string;
   archived: boolean;
   via: 'push' | 'poll';
+  /** What the chat cost so far, where Coder reports it (read when a turn ends). */
+  cost?: AgentCostReading;
 }
 
 /** Activities of the workflow that holds Coder's chat streams. */

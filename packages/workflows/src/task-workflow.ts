@@ -72,6 +72,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
   run.labelIssue();
   // Asked at the start of the run, before any local activity can resolve (docs/architecture.md#versioning).
   run.shepherding = patched('shepherd-lanes');
+  run.costing = patched('issue-cost');
   run.publishPhase();
   if (task.state.agent) await run.loadSettings();
   const lanes = [

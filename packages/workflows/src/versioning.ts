@@ -63,4 +63,13 @@ export const WORKFLOW_CHANGES: readonly WorkflowChange[] = [
     deployedAt: null,
     recordings: ['task-held-input.held-input.json'],
   },
+  {
+    id: 'issue-cost',
+    workflow: 'taskWorkflow',
+    change:
+      'The issue keeps what its agents cost (agentUpdate carries the chat cost); at limits.max_cost_per_issue the budget lane interrupts the agent (interruptAgent), tells the issue once (postComment) and shows it (upsertStatusComment), and waits in waiting-for-budget without the retry timer until /agent budget or retry; asked at run start.',
+    state: 'patched',
+    deployedAt: null,
+    recordings: ['task-cost-budget.issue-cost.json'],
+  },
 ];

@@ -5,11 +5,13 @@
  *   RECORD_HISTORIES=1 RECORD_ONLY=agents pnpm exec vitest run --config tests/replay/vitest.record.config.ts
  */
 
+import { repositoryWorkflowId } from '@code-factory/naming';
 import { samplePayloads } from '@code-factory/testkit';
-import { type Stack, seedAgentReview, startStack } from '@code-factory/testkit/stack';
+import { LEAD, type Stack, seedAgentReview, startStack } from '@code-factory/testkit/stack';
 import {
   agentWatchWorkflowId,
   pauseSignal,
+  repoConfigQuery,
   resumeSignal,
   retryUpdate,
   stateQuery,
@@ -265,6 +267,65 @@ describe.runIf(RECORD)('record Coder Agents histories', () => {
     await handle(n).executeUpdate(retryUpdate);
     await forwarded(n, 'forwarded after the retry');
     await closeAndSave(n, 'task-agents-refused-send-explained');
+  });
+
+  it('task (agents, patch issue-cost): the spend shown, the cost limit reached, /agent budget, close', async () => {
+    const n = 211;
+    const { owner } = stack.repo;
+    const repo = { owner, name: 'metered' };
+    const sha = '2'.repeat(40);
+    stack.github.setFile(
+      owner,
+      repo.name,
+      sha,
+      '.code-factory/config.toml',
+      '[limits]\nmax_cost_per_issue = "1.00"\n',
+    );
+    stack.github.setPermission(owner, repo.name, LEAD.login, 'write', LEAD.id);
+    await send('push', samplePayloads.push({ owner, repo: repo.name, after: sha }));
+    await until(
+      async () =>
+        (await stack.client.workflow.getHandle(repositoryWorkflowId(repo)).query(repoConfigQuery))
+          .sha === sha,
+      'the config stored',
+    );
+    const where = { ...issue(n), repo: repo.name, title: 'Replay: cost' };
+    await send('issues', samplePayloads.issueAssigned(where));
+    const workflowId = stack.taskName(n, repo);
+    const h = stack.client.workflow.getHandle(workflowId);
+    await until(async () => (await h.query(stateQuery)).phase === 'ready', 'ready');
+    const chat = await until(
+      () => stack.coder.chatByLabel('code-factory/task', workflowId),
+      'chat',
+    );
+    await until(
+      () => stack.coder.chats().find((c) => c.id === chat.id)?.status === 'waiting',
+      'turn over',
+    );
+    stack.coder.setChatCost(chat.id, { totalCostMicros: 1_500_000, requestCount: 12 });
+    await send(
+      'issue_comment',
+      samplePayloads.issueComment({ ...where, body: 'go on', commentId: n * 10 }),
+    );
+    await until(
+      async () => (await h.query(stateQuery)).phase === 'waiting-for-budget',
+      'over budget',
+    );
+    await send(
+      'issue_comment',
+      samplePayloads.issueComment({ ...where, body: 'held', commentId: n * 10 + 1 }),
+    );
+    await send(
+      'issue_comment',
+      samplePayloads.issueComment({ ...where, body: '/agent budget 5.00', commentId: n * 10 + 2 }),
+    );
+    await until(
+      async () => (await h.query(stateQuery)).counts.forwardedMessages >= 2,
+      'held comment delivered',
+    );
+    await send('issues', samplePayloads.issueClosed(where));
+    expect(await h.result()).toBe('closed');
+    await save('task-cost-budget', h);
   });
 
   it('agent watch workflow (still running)', async () => {

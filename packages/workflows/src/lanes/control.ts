@@ -6,10 +6,12 @@
  */
 import {
   approvedReply,
+  budgetTooLowReply,
   COMMAND_REACTION,
   COMMAND_REPLIES,
   commandHelp,
   deniedReply,
+  formatDollars,
   NO_AGENT_REPLY,
   NOTHING_TO_RETRY_REPLY,
   nothingHeldReply,
@@ -22,7 +24,12 @@ import type { PendingCommand } from '../state';
 import { retry } from '../task/handlers';
 import { acts, coderOptions, githubOptions } from '../task/options';
 import type { TaskRun } from '../task/run';
+import { costView } from '../task/views';
 import { refreshStatus } from './status';
+
+/** Said to the agent when the issue's cost limit is raised (its turn was interrupted). */
+export const COST_NUDGE =
+  'The cost limit of this issue was raised. Please continue where you left off.';
 
 export class ControlLane {
   /** A command is being acted on (a run must not end under it). */
@@ -99,6 +106,8 @@ export class ControlLane {
         await refreshStatus(run);
         reply = COMMAND_REPLIES.status;
       }
+    } else if (parsed.command === 'budget') {
+      reply = await this.#budget(parsed.limitMicros);
     } else if (!task.state.agent && !task.state.assignment) {
       reply = NO_AGENT_REPLY;
     } else {
@@ -120,11 +129,45 @@ export class ControlLane {
     }
   }
 
-  /** A run before change `held-input` knew no `approve` or `deny`: the help, as it answered then. */
+  /**
+   * A run before change `held-input` knew no `approve` or `deny`, one before `issue-cost` no
+   * `budget`: the help, as it answered then.
+   */
   #known(parsed: ParsedCommand): ParsedCommand {
-    if (this.run.holding || !('command' in parsed)) return parsed;
+    if (!('command' in parsed)) return parsed;
+    if (parsed.command === 'budget') {
+      return this.run.costing ? parsed : { unknown: `budget ${parsed.limitMicros / 1e6}` };
+    }
+    if (this.run.holding) return parsed;
     if (parsed.command !== 'approve' && parsed.command !== 'deny') return parsed;
     return { unknown: parsed.target ? `${parsed.command} ${parsed.target}` : parsed.command };
+  }
+
+  /**
+   * `/agent budget <limit>`: the issue's own cost limit. A task parked at the old limit goes on
+   * (the agent nudged, since its turn was interrupted); a limit already spent is refused.
+   */
+  async #budget(limitMicros: number): Promise<string> {
+    const { run } = this;
+    const { task } = run;
+    const spent = task.costs.spent;
+    if (spent && spent.totalMicros >= limitMicros) {
+      return budgetTooLowReply(formatDollars(spent.totalMicros), formatDollars(limitMicros));
+    }
+    task.costs.raise(limitMicros);
+    log.info('cost limit raised', { limitMicros });
+    if (task.overCostLimit) {
+      retry(run, COST_NUDGE);
+      if (task.state.agent && task.state.statusComment.id !== null) {
+        await run.tryShowStatus({
+          state: 'running',
+          agentUrl: task.state.agent.url,
+          ...(task.state.pullRequestUrl ? { pullRequestUrl: task.state.pullRequestUrl } : {}),
+          ...costView(task),
+        });
+      }
+    }
+    return `${COMMAND_REPLIES.budget} New limit: ${formatDollars(limitMicros)}.`;
   }
 
   /** `/agent stop`: interrupts a chat's turn (Coder Tasks cannot be interrupted). */

@@ -77,6 +77,23 @@ describe('carried state versions', () => {
     // end held input
   });
 
+  // cost
+  it('version 1 becomes version 2: nothing spent yet, the repository’s cost limit', () => {
+    const { cost: _cost, ...v1 } = { ...emptyState(), phase: 'ready' as const, runs: 4, agent };
+    const upgraded = upgradeCarried({ ...v1, version: 1 });
+    expect(upgraded.version).toBe(2);
+    expect(upgraded).toMatchObject({ phase: 'ready', runs: 4, agent });
+    expect(upgraded.cost).toEqual({
+      earlier: { totalMicros: 0, requests: 0, unpriced: 0 },
+      current: null,
+      limitMicros: null,
+      stopDue: false,
+      toldLimitMicros: null,
+      mergedCounted: [],
+    });
+  });
+  // end cost
+
   it('version 0 (before 1.0) becomes the current version: settings dropped, flags folded into records', () => {
     const upgraded = upgradeCarried(version0);
     expect(upgraded.version).toBe(CARRIED_VERSION);

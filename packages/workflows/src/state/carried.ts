@@ -6,7 +6,8 @@
  *   a time, worker settings and flags carried as copies). Runs of those workers are not
  *   replayed by 1.0 workers, but the input a last pre-1.0 run continued into is read.
  * - version 1: the 1.0 record.
- * - version 2: `CarriedState` in types.ts; version 1 gets the fields marked "held input".
+ * - version 2: `CarriedState` in types.ts; version 1 gets the fields marked "held input" and
+ *   "cost" (issue 27: untrusted input held, cost per issue).
  */
 import {
   CARRIED_VERSION,
@@ -68,8 +69,25 @@ export function emptyState(): CarriedState {
       waitingReminded: null,
       lastActivityAt: null,
     },
+    // cost
+    cost: emptyCost(),
+    // end cost
   };
 }
+
+// cost
+/** Version 2's `cost`: nothing spent, the repository's limit. */
+export function emptyCost(): CarriedState['cost'] {
+  return {
+    earlier: { totalMicros: 0, requests: 0, unpriced: 0 },
+    current: null,
+    limitMicros: null,
+    stopDue: false,
+    toldLimitMicros: null,
+    mergedCounted: [],
+  };
+}
+// end cost
 
 /** Thrown for carried input no version describes; the workflow task fails and is retried. */
 export class UnreadableCarriedState extends Error {
@@ -104,7 +122,7 @@ function readCurrent(input: Partial<CarriedState>): CarriedState {
 }
 
 /** Version 1: every field of version 2 but those added with it. */
-type Version1 = Omit<CarriedState, 'version' | 'held' | 'heldDropped' | 'heldShown'> & {
+type Version1 = Omit<CarriedState, 'version' | 'held' | 'heldDropped' | 'heldShown' | 'cost'> & {
   version: 1;
 };
 
@@ -116,6 +134,9 @@ function fromVersion1(old: Version1): CarriedState {
     heldDropped: 0,
     heldShown: '',
     // end held input
+    // cost
+    cost: emptyCost(),
+    // end cost
   };
 }
 

@@ -1,4 +1,5 @@
 export { emptyState, UnreadableCarriedState, upgradeCarried } from './carried';
+export { IssueCosts, type Spend } from './cost';
 export { Fleet } from './fleet';
 export { HeldInput, heldKey, MAX_HELD } from './held';
 export { Inbox, RECENT_DELIVERIES_LIMIT } from './inbox';

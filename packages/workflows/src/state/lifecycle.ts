@@ -7,6 +7,7 @@
 import type { IssueAssigned, Repository } from '@code-factory/events';
 import type { Backend } from '../activities';
 import { cloneState, emptyState, snapshotOf, upgradeCarried } from './carried';
+import { IssueCosts } from './cost';
 import { Fleet } from './fleet';
 import { HeldInput, refOf } from './held';
 import { Inbox } from './inbox';
@@ -35,6 +36,7 @@ export class TaskLifecycle {
   readonly held: HeldInput;
   /** Change `held-input` (set by the run at its start): comments from outside the trust list are held. */
   holdsUntrusted = false;
+  readonly costs: IssueCosts;
   readonly #intake: Intake;
   #closeRequested = false;
   #closeReason = '';
@@ -52,6 +54,7 @@ export class TaskLifecycle {
     this.fleet = new Fleet(this.#s);
     this.shepherd = new ShepherdLedger(this.#s);
     this.held = new HeldInput(this.#s);
+    this.costs = new IssueCosts(this.#s);
     this.#intake = new Intake(this.#s, this, { repository, issueNumber });
     // A close that was pending when the previous run continued as new is still pending.
     if (this.#s.phase === 'closing') this.requestClose('carried over');
@@ -139,6 +142,18 @@ export class TaskLifecycle {
   waitForBudget(message: string): void {
     this.#move('waiting-for-budget', 'waitForBudget');
     this.#s.failure = { step: 'deliver', message, cause: 'agent' };
+  }
+
+  /** The issue reached its cost limit: parked in the budget's phase until it is raised. */
+  overBudget(message: string): void {
+    this.#move('waiting-for-budget', 'overBudget');
+    this.#s.failure = { step: 'deliver', message, cause: 'cost' };
+    this.#s.cost.stopDue = true;
+  }
+
+  /** Parked because the issue reached its cost limit (not Coder's usage limit). */
+  get overCostLimit(): boolean {
+    return this.#s.phase === 'waiting-for-budget' && this.#s.failure?.cause === 'cost';
   }
 
   /**

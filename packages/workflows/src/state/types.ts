@@ -143,9 +143,10 @@ export interface Failure {
   message: string;
   /**
    * `agent`: the agent reported an error a person must fix (it goes on by itself once Coder
-   * clears it); `call`: a call failed (it waits for `retry`); `coder`: Coder did not answer.
+   * clears it); `call`: a call failed (it waits for `retry`); `coder`: Coder did not answer;
+   * `cost`: the issue reached its cost limit (it waits for `/agent budget` or `retry`).
    */
-  cause: 'agent' | 'call' | 'coder';
+  cause: 'agent' | 'call' | 'coder' | 'cost';
 }
 
 /** An outage of Coder as one task lives it: from the first failed call to the first answer. */
@@ -172,6 +173,32 @@ export interface Counts {
   /** `agentUpdate` signals taken (status, pull request, summary changes). */
   agentUpdates: number;
 }
+
+// cost
+/** What one agent of the issue cost, as Coder last reported it (micro-dollars). */
+export interface AgentSpend {
+  chatId: string;
+  totalMicros: number;
+  requests: number;
+  unpriced: number;
+}
+
+/** What the issue cost over every agent it had, and its cost limit (issue 27, part 3). */
+export interface IssueCost {
+  /** The spend of the issue's earlier agents (released, restarted), summed. */
+  earlier: { totalMicros: number; requests: number; unpriced: number };
+  /** The current agent's spend as last read; null: no reading (yet, or no cost data). */
+  current: AgentSpend | null;
+  /** The limit `/agent budget` set for this issue (micro-dollars); null: the repository's. */
+  limitMicros: number | null;
+  /** The agent is to be interrupted (the issue just reached its limit); the budget lane does it. */
+  stopDue: boolean;
+  /** The limit the issue was told it reached (one notice per limit); null: none. */
+  toldLimitMicros: number | null;
+  /** Agent pull requests whose merge was counted in `code_factory_merged_pr_cost_micros`. */
+  mergedCounted: string[];
+}
+// end cost
 
 /** The one status comment on the issue, and how current it is. */
 export interface StatusComment {
@@ -265,6 +292,10 @@ export interface CarriedState {
   /** What the status comment shows of the held items (`heldKey`); behind them, a refresh is due. */
   heldShown: string;
   // end held input
+  // cost
+  /** What the issue cost so far and its cost limit (version 2). */
+  cost: IssueCost;
+  // end cost
 }
 
 /** What the `state` query shows: the record without bodies, and what it implies spelt out. */

@@ -3,9 +3,11 @@
  * says so and the slots go back. The issue is closed whatever Coder or GitHub say now: a
  * clean-up call that still fails after its retries is logged and counted.
  */
-import { log } from '@temporalio/workflow';
+import { log, metricMeter } from '@temporalio/workflow';
+import { repositoryOf } from '../task/handlers';
 import { acts, coderOptions } from '../task/options';
 import type { TaskRun } from '../task/run';
+import { costView } from '../task/views';
 import { releaseSlots } from './slots';
 
 export async function close(run: TaskRun, lanes: Promise<void>[]): Promise<void> {
@@ -26,8 +28,20 @@ export async function close(run: TaskRun, lanes: Promise<void>[]): Promise<void>
       run.showStatus({
         state: run.control.released ? 'released' : 'completed',
         pullRequestUrl: task.state.pullRequestUrl ?? undefined,
+        ...(run.costing ? costView(task) : {}),
       }),
     );
+  }
+  const spent = run.costing ? task.costs.spent : null;
+  if (spent) {
+    metricMeter
+      .createHistogram(
+        'code_factory_issue_cost_micros',
+        'int',
+        'micro-dollars',
+        'What an issue cost over all its agents, recorded when its task closes',
+      )
+      .record(spent.totalMicros, { repository: repositoryOf(run) });
   }
   await releaseSlots(run);
   task.closed();

@@ -4,7 +4,7 @@
  * Handlers only change the state and wake the loop or a lane; none calls an activity but
  * `interrupt`, an operator's update that answers once Coder did.
  */
-import { log, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
+import { log, metricMeter, upsertSearchAttributes, uuid4 } from '@temporalio/workflow';
 import { SearchAttributes, type SendMessageInput } from '../definitions';
 import { checkSendMessage, checkStuckReminder } from '../guards';
 import { tryCoderAgain } from '../lanes/coder';
@@ -60,6 +60,7 @@ export function onAgentUpdate(run: TaskRun, raw: unknown): void {
     log.info('agent update ignored', { reason: result.reason });
     return;
   }
+  if (run.costing) costSeen(run, raw);
   if (run.shepherding) {
     const now = Date.now();
     const readiness = task.state.live?.readiness;
@@ -74,7 +75,12 @@ export function onAgentUpdate(run: TaskRun, raw: unknown): void {
     run.shepherdVersion++;
   }
   const blocking = task.live.blockingError();
-  if (blocking && (task.phase === 'ready' || task.phase === 'working')) {
+  if (run.costing && overLimitNow(run)) {
+    // The issue reached its cost limit: parked at once; the budget lane stops the agent.
+    log.info('the issue reached its cost limit', { spent: task.costs.spent?.totalMicros });
+    task.overBudget('The issue reached its cost limit.');
+    run.publishPhase();
+  } else if (blocking && (task.phase === 'ready' || task.phase === 'working')) {
     // The agent cannot go on until a person acts: say so now, hold what comes.
     log.info('agent stopped on an error a person must fix', {
       kind: task.state.live?.error?.kind,
@@ -90,6 +96,39 @@ export function onAgentUpdate(run: TaskRun, raw: unknown): void {
     // Coder pushed something about the chat (its stream is back): try now, not at the timer.
     tryCoderAgain(run, 'agent update');
   }
+}
+
+/** What the update says the agent cost, and a merge of its pull request to count. */
+function costSeen(run: TaskRun, raw: unknown): void {
+  const { task } = run;
+  const chatId = task.state.agent?.id;
+  const cost = (raw as { cost?: unknown }).cost;
+  if (chatId && task.costs.observe(chatId, cost)) task.live.changed();
+  const pr = task.state.live?.pullRequest;
+  const spent = task.costs.spent;
+  if (pr?.state === 'merged' && spent && task.costs.countMerge(pr.url)) {
+    metricMeter
+      .createHistogram(
+        'code_factory_merged_pr_cost_micros',
+        'int',
+        'micro-dollars',
+        'What an issue had cost (all its agents) when its agent pull request merged',
+      )
+      .record(spent.totalMicros, { repository: repositoryOf(run) });
+  }
+}
+
+/** Ready or working, a limit set and the spend at it. */
+function overLimitNow(run: TaskRun): boolean {
+  const { task } = run;
+  return (
+    (task.phase === 'ready' || task.phase === 'working') &&
+    task.costs.over(run.settings.maxCostPerIssueMicros)
+  );
+}
+
+export function repositoryOf(run: TaskRun): string {
+  return `${run.input.repository.owner}/${run.input.repository.name}`;
 }
 
 /** `pause` signal: hold what comes, forward nothing, say so on the issue. */
@@ -172,7 +211,8 @@ export function validateRetry(run: TaskRun): void {
 export function retry(run: TaskRun, nudge = RETRY_NUDGE): { retrying: FailedStep } {
   run.continuation.noteHistory();
   const { task } = run;
-  const afterAgentError = task.failedOnAgentError;
+  // The agent stopped (an error, or interrupted at the cost limit): it needs a word to go on.
+  const afterAgentError = task.failedOnAgentError || task.overCostLimit;
   const step = task.retry(true);
   if (afterAgentError) {
     task.enqueue({

@@ -64,6 +64,11 @@ export class TaskRun {
    * `/agent approve`; before it, the task dropped them (the ingress never sent them).
    */
   holding = false;
+  /**
+   * Change `issue-cost` (versioning.ts): this run keeps the issue's cost from the agent updates,
+   * shows it, and stops the agent at the cost limit.
+   */
+  costing = false;
   /** Bumped when something the shepherd lane's timers depend on changed. */
   shepherdVersion = 0;
   /** The review threads should be read again (a review came, or the agent went idle). */

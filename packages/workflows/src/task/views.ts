@@ -30,6 +30,7 @@ export function liveView(task: TaskLifecycle, agent: AgentRef): Omit<StatusView,
     ...(s.ownerNote ? { note: s.ownerNote } : {}),
     ...shepherdView(task),
     ...heldView(task),
+    ...costView(task),
   };
 }
 
@@ -37,6 +38,12 @@ export function liveView(task: TaskLifecycle, agent: AgentRef): Omit<StatusView,
 export function heldView(task: TaskLifecycle): { held?: HeldFacts } {
   const facts = task.held.facts();
   return facts.authors.length > 0 || facts.dropped > 0 ? { held: facts } : {};
+}
+
+/** What the issue spent so far, where Coder reports a cost (nothing otherwise). */
+export function costView(task: TaskLifecycle): { cost?: StatusView['cost'] } {
+  const spent = task.costs.spent;
+  return spent ? { cost: spent } : {};
 }
 
 /** What shepherding found, for the status comment (nothing when it found nothing). */
