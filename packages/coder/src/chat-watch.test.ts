@@ -9,6 +9,41 @@ import { CoderHttp } from './http';
 const backendOn = (coder: FakeCoder) =>
   new CoderAgentsBackend({ url: coder.url, token: coder.token, organization: 'default' });
 
+/**
+ * A chat of `dev` on a fake of `release` (the fake's default without one), followed with cost
+ * reads every `costIntervalMs`: the stream is up when it returns.
+ */
+async function followDevChat(
+  release: '2.38' | undefined,
+  taskName: string,
+  costIntervalMs: number,
+) {
+  const coder = await startFakeCoder({
+    ...(release ? { release } : {}),
+    timings: { chatRunningMs: 40, interruptMs: 10 },
+  });
+  const dev = coder.addUser({ username: 'dev', githubUserId: 7 });
+  const backend = backendOn(coder);
+  const { agent } = await backend.ensureAgent({
+    taskName,
+    owner: 'dev',
+    ownerId: dev.id,
+    input: 'brief',
+  });
+  const updates: ChatUpdate[] = [];
+  const follower = new ChatFollower({
+    backend,
+    pollMs: 30,
+    costIntervalMs,
+    onUpdate: (u) => {
+      updates.push(u);
+    },
+  });
+  follower.setOwners([dev.id]);
+  await until(() => coder.watchConnections() === 1, 'one stream for the owner');
+  return { coder, backend, agent, updates, follower };
+}
+
 describe('ChatFollower against the fake Coder', () => {
   let coder: FakeCoder;
   let follower: ChatFollower | undefined;
@@ -94,30 +129,9 @@ describe('ChatFollower against the fake Coder', () => {
   });
 
   it('reads what a chat cost when a turn ends, at most once per interval, and never where Coder has no cost', async () => {
-    coder = await startFakeCoder({ timings: { chatRunningMs: 40, interruptMs: 10 } });
-    const dev = coder.addUser({ username: 'dev', githubUserId: 7 });
-    const backend = new CoderAgentsBackend({
-      url: coder.url,
-      token: coder.token,
-      organization: 'default',
-    });
-    const { agent } = await backend.ensureAgent({
-      taskName: 'gh-widgets-3',
-      owner: 'dev',
-      ownerId: dev.id,
-      input: 'brief',
-    });
-    const updates: ChatUpdate[] = [];
-    follower = new ChatFollower({
-      backend,
-      pollMs: 30,
-      costIntervalMs: 60_000,
-      onUpdate: (u) => {
-        updates.push(u);
-      },
-    });
-    follower.setOwners([dev.id]);
-    await until(() => coder.watchConnections() === 1, 'one stream for the owner');
+    const followed = await followDevChat(undefined, 'gh-widgets-3', 60_000);
+    ({ coder, follower } = followed);
+    const { backend, agent, updates } = followed;
     const costReads = () => coder.requestCount({ path: new RegExp(`/chats/${agent.id}/cost$`) });
     // A turn that ends while the stream is up: its cost is read once, and sent.
     coder.setChatCost(agent.id, { totalCostMicros: 1_230_000, requestCount: 42 });
@@ -137,33 +151,9 @@ describe('ChatFollower against the fake Coder', () => {
   });
 
   it('has no cost on a Coder without the cost route, and asks once per chat', async () => {
-    coder = await startFakeCoder({
-      release: '2.38',
-      timings: { chatRunningMs: 40, interruptMs: 10 },
-    });
-    const dev = coder.addUser({ username: 'dev', githubUserId: 7 });
-    const backend = new CoderAgentsBackend({
-      url: coder.url,
-      token: coder.token,
-      organization: 'default',
-    });
-    const { agent } = await backend.ensureAgent({
-      taskName: 'gh-widgets-4',
-      owner: 'dev',
-      ownerId: dev.id,
-      input: 'brief',
-    });
-    const updates: ChatUpdate[] = [];
-    follower = new ChatFollower({
-      backend,
-      pollMs: 30,
-      costIntervalMs: 0,
-      onUpdate: (u) => {
-        updates.push(u);
-      },
-    });
-    follower.setOwners([dev.id]);
-    await until(() => coder.watchConnections() === 1, 'one stream for the owner');
+    const followed = await followDevChat('2.38', 'gh-widgets-4', 0);
+    ({ coder, follower } = followed);
+    const { backend, agent, updates } = followed;
     for (const text of ['one', 'two']) {
       await backend.send(agent, text);
       await until(
