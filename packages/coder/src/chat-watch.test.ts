@@ -30,6 +30,12 @@ async function followDevChat(
     ownerId: dev.id,
     input: 'brief',
   });
+  // The brief's turn ends before the chat is followed: a turn end seen while following reads
+  // the cost, and the tests' turns must be the first ones read.
+  await until(
+    () => coder.chats().find((c) => c.id === agent.id)?.status === 'waiting',
+    "the brief's turn over",
+  );
   const updates: ChatUpdate[] = [];
   const follower = new ChatFollower({
     backend,
