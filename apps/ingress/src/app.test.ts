@@ -219,6 +219,21 @@ describe('POST /webhooks/github', () => {
     expect(await res.json()).toEqual({ error: 'body is not JSON' });
   });
 
+  it('skips an event nobody routes on its header, without parsing the signed body', async () => {
+    const { app, sink } = setup();
+    for (const event of ['star', 'ping']) {
+      const res = await app.request(URL, await signedRaw('{not json', { 'x-github-event': event }));
+      expect(res.status).toBe(200);
+      expect(await res.json()).toEqual({
+        ok: true,
+        skipped: event === 'ping' ? 'ping' : 'unhandled event star',
+      });
+    }
+    // A routed event's body is still parsed: the same bytes are refused.
+    expect((await app.request(URL, await signedRaw('{not json'))).status).toBe(400);
+    expect(sink.calls).toHaveLength(0);
+  });
+
   it('200 with the reason for a skipped delivery, and logs it', async () => {
     const { app, sink, logs } = setup();
     const res = await deliver(app, 'issues', samplePayloads.issueAssigned({ assignee: 'someone' }));

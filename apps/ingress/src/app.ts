@@ -4,8 +4,9 @@
  *
  * `POST /webhooks/github` is a chain of small steps, and their order is the contract
  * (docs/architecture.md, "The ingress") that must not change: size (413) → signature (401,
- * before the body is parsed) → headers (400) → JSON (400) → classify (200 skip / 400
- * invalid) → hand-off (202, or 503 when Temporal is slow or down). Tracing and metrics wrap
+ * before the body is parsed) → headers (400) → unrouted event (200 skip on the header) → JSON
+ * (400) → classify (200 skip / 400 invalid) → hand-off (202, or 503 when Temporal is slow or
+ * down). Tracing and metrics wrap
  * the chain and read the outcome the answering step recorded.
  */
 import { AesGcmPayloadCodec, type PayloadCodec, parseCodecKeys } from '@code-factory/codec';

@@ -44,14 +44,24 @@ for (const handler of WEBHOOK_HANDLERS) {
   BY_EVENT.set(handler.event, [...(BY_EVENT.get(handler.event) ?? []), handler]);
 }
 
+/**
+ * The skip that needs only the `X-GitHub-Event` header: a ping, or an event no module
+ * handles. The hand-off answers it before parsing the body (the signature, checked before,
+ * still covers every byte); null when the event is one the ingress routes.
+ */
+export function skipByEvent(eventName: string): string | null {
+  if (eventName === 'ping') return 'ping';
+  return BY_EVENT.has(eventName) ? null : `unhandled event ${eventName}`;
+}
+
 export function classify(
   eventName: string,
   payload: unknown,
   ctx: ClassifyContext,
 ): Classification {
-  if (eventName === 'ping') return { action: 'skip', reason: 'ping' };
-  const handlers = BY_EVENT.get(eventName);
-  if (!handlers) return { action: 'skip', reason: `unhandled event ${eventName}` };
+  const skipped = skipByEvent(eventName);
+  if (skipped) return { action: 'skip', reason: skipped };
+  const handlers = BY_EVENT.get(eventName) ?? [];
 
   const action = ActionSchema.safeParse(payload);
   const actionName = action.success ? action.data.action : undefined;

@@ -1,10 +1,10 @@
 /**
  * The last step of `POST /webhooks/github`, once the body is within the limit, signed and
- * labelled: parse it, classify it (`classify.ts`), and hand the event to Temporal through the
- * sink. The sink holds the one deadline of the hand-off (`TEMPORAL_SIGNAL_TIMEOUT_MS`).
+ * labelled: skip an event nobody routes on its header alone, else parse the body, classify it
+ * (`classify.ts`), and hand the event to Temporal through the sink. The sink holds the one deadline of the hand-off (`TEMPORAL_SIGNAL_TIMEOUT_MS`).
  */
 import type { Handler } from 'hono';
-import { type AcceptedDecision, type ClassifyContext, classify } from './classify';
+import { type AcceptedDecision, type ClassifyContext, classify, skipByEvent } from './classify';
 import { answer, type WebhookEnv } from './middleware/context';
 import { type EventSink, type HandOff, SinkUnavailableError } from './temporal-sink';
 
@@ -25,6 +25,12 @@ export function handleDelivery({
 }: HandOffDeps): Handler<WebhookEnv> {
   return async (c) => {
     const log = c.get('log');
+    // Decided on the verified header alone: the body of an event nobody routes is not parsed.
+    const unrouted = skipByEvent(c.get('event'));
+    if (unrouted) {
+      log.info({ outcome: 'skipped', reason: unrouted }, 'skipped delivery');
+      return answer(c, 'skipped', 200, { ok: true, skipped: unrouted });
+    }
     let payload: unknown;
     try {
       payload = JSON.parse(c.get('body'));
