@@ -73,6 +73,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
   // Asked at the start of the run, before any local activity can resolve (docs/architecture.md#versioning).
   run.shepherding = patched('shepherd-lanes');
   run.costing = patched('issue-cost');
+  run.stableClock = patched('status-clock');
   run.publishPhase();
   if (task.state.agent) await run.loadSettings();
   const lanes = [

@@ -72,4 +72,13 @@ export const WORKFLOW_CHANGES: readonly WorkflowChange[] = [
     deployedAt: null,
     recordings: ['task-cost-budget.issue-cost.json'],
   },
+  {
+    id: 'status-clock',
+    workflow: 'taskWorkflow',
+    change:
+      'The status lane chooses between editing now and a timer for the rest of STATUS_COMMENT_INTERVAL_MS by the time of the last event the run heard (a message, an activity or timer of its own), not Date.now(), which live can be later than on replay after a local activity (seen: a 1 ms timer live, an edit on replay); asked at run start.',
+    state: 'patched',
+    deployedAt: null,
+    recordings: ['task-agents-live-close.status-clock.json'],
+  },
 ];

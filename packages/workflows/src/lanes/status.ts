@@ -22,8 +22,11 @@ export async function statusLane(run: TaskRun): Promise<void> {
     if (task.closeRequested) return;
     const interval = run.settings.statusCommentIntervalMs;
     const shownAt = task.state.statusComment.shownAt;
-    const wait = shownAt === null ? 0 : shownAt + interval - Date.now();
-    if (wait > 0 && (await condition(() => task.closeRequested, wait))) return;
+    const wait = shownAt === null ? 0 : shownAt + interval - run.clock();
+    if (wait > 0) {
+      if (await condition(() => task.closeRequested, wait)) return;
+      run.heard();
+    }
     const agent = task.state.agent;
     const coderDown = task.phase === 'waiting-for-coder';
     if (!agent || (task.parked && !task.failedOnAgentError && !coderDown)) continue;
@@ -31,7 +34,7 @@ export async function statusLane(run: TaskRun): Promise<void> {
       await condition(() => !run.failures.explaining || task.closeRequested);
       continue;
     }
-    task.live.liveShown(Date.now());
+    task.live.liveShown(run.clock());
     task.held.shown();
     const view = coderDown ? coderDownView(task, agent) : liveView(task, agent);
     await run.inLane(() => run.tryShowStatus(view));
@@ -54,7 +57,7 @@ export async function refreshStatus(run: TaskRun): Promise<void> {
     const ahead = s.slots.find((slot) => !slot.granted)?.ahead;
     await run.tryShowStatus({ state: 'queued', ahead: ahead ?? undefined, ...heldView(task) });
   } else if (agent && (task.phase === 'ready' || task.phase === 'working')) {
-    task.live.liveShown(Date.now());
+    task.live.liveShown(run.clock());
     await run.tryShowStatus(
       agent.pushed === true
         ? liveView(task, agent)

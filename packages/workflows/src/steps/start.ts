@@ -160,7 +160,7 @@ async function startPushed(
     return;
   }
   // Marked before the edit: an update pushed while it runs is shown by the status lane.
-  task.live.liveShown(Date.now());
+  task.live.liveShown(run.clock());
   task.held.shown();
   await run.showStatus(liveView(task, agent));
   // An error pushed while the comment was written parks the task all the same.

@@ -24,8 +24,9 @@ export class Continuation {
 
   constructor(private readonly run: TaskRun) {}
 
-  /** Called by every message handler (and at run start): see `#observed`. */
+  /** Called by every message handler (and at run start): see `#observed` and `TaskRun.heard`. */
   noteHistory(): void {
+    this.run.heard();
     const info = workflowInfo();
     this.#observed = { length: info.historyLength, suggested: info.continueAsNewSuggested };
   }

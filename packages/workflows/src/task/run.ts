@@ -69,6 +69,13 @@ export class TaskRun {
    * shows it, and stops the agent at the cost limit.
    */
   costing = false;
+  /**
+   * Change `status-clock` (versioning.ts): the status throttle reads `clock()`, not
+   * `Date.now()`, so its timer-or-edit choice comes out the same on replay.
+   */
+  stableClock = false;
+  /** When this run last heard from its history: see `heard()`. */
+  #heardAt = Date.now();
   /** Bumped when something the shepherd lane's timers depend on changed. */
   shepherdVersion = 0;
   /** The review threads should be read again (a review came, or the agent went idle). */
@@ -82,6 +89,20 @@ export class TaskRun {
       input.carried,
     );
     this.issue = { repository: input.repository, issueNumber: input.issueNumber };
+  }
+
+  /**
+   * Called where the workflow task holds an event of the history: a message handled, an
+   * activity or timer of ours ended. Never after a local activity: its result can reach the
+   * code one workflow task later live than on replay, and `Date.now()` with it.
+   */
+  heard(): void {
+    this.#heardAt = Date.now();
+  }
+
+  /** The time the status throttle compares (docs/gotchas.md#workflows). */
+  clock(): number {
+    return this.stableClock ? this.#heardAt : Date.now();
   }
 
   /** The worker's settings for this run (a local activity; the workflow cannot read them). */
@@ -141,17 +162,16 @@ export class TaskRun {
   async showStatus(view: Omit<StatusView, 'taskName'>): Promise<void> {
     const installationId = this.task.state.assignment?.installationId;
     if (!installationId) return;
-    const { commentId } = await acts.upsertStatusComment.executeWithOptions(
-      { ...githubOptions, summary: `status comment: ${view.state}` },
-      [
+    const { commentId } = await acts.upsertStatusComment
+      .executeWithOptions({ ...githubOptions, summary: `status comment: ${view.state}` }, [
         {
           installationId,
           ...this.issue,
           commentId: this.task.state.statusComment.id,
           view: { ...view, taskName: this.input.taskName },
         },
-      ],
-    );
+      ])
+      .finally(() => this.heard());
     this.task.live.commentWritten(commentId);
   }
 
