@@ -586,8 +586,7 @@ export const samplePayloads = {
 
   /** `issues.opened` by `sender` (the issue's author), not assigned to anyone. */
   issueOpened(p: IssueParams & Pick<AuthorParams, 'authorAssociation'> = {}): WebhookPayload {
-    const { out, ctx } = rebranded(p, 'issues', 'opened');
-    return { ...out, action: 'opened', issue: unassignedIssue(ctx, out.issue, p) };
+    return issueEvent('opened', p, unassigned(p));
   },
 
   /** `issues.edited` by `sender`: the body (from `previousBody`), or only the title, changed. */
@@ -598,17 +597,13 @@ export const samplePayloads = {
         changed?: 'body' | 'title';
       } = {},
   ): WebhookPayload {
-    const { out, ctx } = rebranded(p, 'issues', 'edited');
-    const issue = unassignedIssue(ctx, out.issue, p);
+    const event = issueEvent('edited', p, unassigned(p));
+    const from = p.previousBody === undefined ? 'Please fix the widget.' : p.previousBody;
     const changes =
       p.changed === 'title'
-        ? { title: { from: `${issue.title} (old)` } }
-        : {
-            body: {
-              from: p.previousBody === undefined ? 'Please fix the widget.' : p.previousBody,
-            },
-          };
-    return { ...out, action: 'edited', issue, changes };
+        ? { title: { from: `${event.issue.title} (old)` } }
+        : { body: { from } };
+    return { ...event, changes };
   },
 
   /** `issues.labeled|unlabeled`: `sender` added (or removed) `label` (default `code-factory`). */
@@ -620,32 +615,21 @@ export const samplePayloads = {
     } = {},
   ): WebhookPayload {
     const action = p.action ?? 'labeled';
-    const { out, ctx } = rebranded(p, 'issues', action);
+    const event = issueEvent(action, p, { ...unassigned(p), state: p.state ?? 'open' });
     const name = p.label ?? 'code-factory';
-    const label = {
-      ...record(out.label),
-      name,
-      url: `${ctx.api}/labels/${encodeURIComponent(name)}`,
-      default: false,
-    };
-    const issue = {
-      ...unassignedIssue(ctx, out.issue, p),
-      labels: action === 'labeled' ? [label] : [],
-      state: p.state ?? 'open',
-    };
-    return { ...out, action, issue, label };
+    const url = `${event.issue.repository_url}/labels/${encodeURIComponent(name)}`;
+    const label = { ...record((event as Json).label), name, url, default: false };
+    const labels = action === 'labeled' ? [label] : [];
+    return { ...event, issue: { ...event.issue, labels }, label };
   },
 };
 
 /** An issue nobody is assigned to, written by `issueAuthor` (the sender by default). */
-function unassignedIssue(ctx: Ctx, base: unknown, p: IssueParams & AuthorParams) {
-  return {
-    ...issueObject(ctx, base, p),
-    assignee: null,
-    assignees: [],
-    author_association: p.authorAssociation ?? 'MEMBER',
-  };
-}
+const unassigned = (p: IssueParams & { authorAssociation?: string }) => ({
+  assignee: null,
+  assignees: [],
+  author_association: p.authorAssociation ?? 'MEMBER',
+});
 
 /** The `html_url`, `pull_request_url` and `_links` of a review or review comment. */
 function reviewLinks(pr: { html_url: string; url: string }, anchor: string) {
