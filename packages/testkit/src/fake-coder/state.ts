@@ -241,7 +241,7 @@ export class CoderState {
   }
 
   /** Neither deleted nor expired. */
-  tokenLive(token: CoderApiToken): boolean {
+  tokenLive(token: Pick<CoderApiToken, 'revokedAt' | 'expiresAt'>): boolean {
     return token.revokedAt === undefined && token.expiresAt > this.now();
   }
 
