@@ -10,7 +10,8 @@
  * - List: searchquery.Chats (search.go 00a4758a) for `q`, repeated `label=k:v` (AND), owned and
  *   unarchived by default; `limit`/`offset` per ParsePagination (chats.go listChats).
  * - PATCH archive and POST interrupt: exp_chats.go patchChat / interruptChat (C1); title and
- *   labels are written before the archive check, as there.
+ *   labels are written before the archive check, as there. Not modelled, as nothing sends
+ *   them: PATCH `workspace_id` and `pin_order`.
  * - Send: exp_chats.go postChatMessages (owner-only 403, archived 400, busy → queued).
  * - Usage limits: no synchronous 409 since #27329; see chats-state.ts.
  * - Watch: exp_chats.go watchChats; see watch.ts.
@@ -244,14 +245,6 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
         chat.labels = { ...(body.labels as Record<string, string>) };
         chat.updatedAt = chats.now();
       }
-      if (body.workspace_id != null) {
-        const owner = state.users.get(chat.ownerId);
-        const org = state.orgs.get(chat.organizationId);
-        if (!owner || !org) return notFound(c);
-        const workspaceId = workspaceFor(c, state, owner, org, body.workspace_id);
-        if (workspaceId instanceof Response) return workspaceId;
-        chat.workspaceId = workspaceId;
-      }
       if (typeof body.archived === 'boolean') {
         if (chat.archived === body.archived) {
           return coderError(c, 400, `Chat is already ${body.archived ? '' : 'not '}archived.`);
@@ -262,12 +255,6 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
           return coderError(c, 409, message, { detail: `chat status is "${chat.status}"` });
         }
         chats.setArchived(chat, body.archived);
-      }
-      if (typeof body.pin_order === 'number') {
-        if (body.pin_order > 0 && chat.archived) {
-          return coderError(c, 400, 'Cannot pin an archived chat.');
-        }
-        chat.pinOrder = body.pin_order;
       }
       return c.body(null, 204);
     }),
@@ -383,7 +370,7 @@ function chatOwner(
   return user;
 }
 
-/** CreateChatRequest/UpdateChatRequest.workspace_id, validated as the chat owner. */
+/** CreateChatRequest.workspace_id, validated as the chat owner. */
 function workspaceFor(
   c: FakeContext,
   state: CoderState,
@@ -508,7 +495,7 @@ export function chatJson(
     updated_at: iso(chat.updatedAt),
     archived: chat.archived,
     shared: false,
-    pin_order: chat.pinOrder,
+    pin_order: 0,
     mcp_server_ids: [],
     labels: { ...chat.labels },
     has_unread: false,
