@@ -217,20 +217,13 @@ function buildFakeCoder(opts: FakeCoderOptions) {
       .sort((a, b) => b.createdAt - a.createdAt)
       .map((chat) => chatJson(state, chat, { release: traits }));
   };
-  const usernameOf = (userId: string) => state.users.get(userId)?.username ?? '';
+  /** The key ledger: every minted key (revoked ones too), oldest first; `id` is what DELETE takes. */
   const keys = () =>
-    [...state.tokens.values()].map((t) => ({
-      /** The part before `-` in `<id>-<secret>`; what `DELETE .../keys/{keyid}` takes. */
-      id: t.id,
-      userId: t.userId,
-      username: usernameOf(t.userId),
-      tokenName: t.tokenName,
+    [...state.tokens.values()].map(({ key: _key, allowList: _list, lastUsedAt: _used, ...t }) => ({
+      ...t,
+      username: state.users.get(t.userId)?.username ?? '',
       scopes: [...t.scopes],
-      createdAt: t.createdAt,
-      expiresAt: t.expiresAt,
-      /** When it was deleted (revoked) through the API. */
-      revokedAt: t.revokedAt,
-      /** Neither revoked nor expired now. */
+      /** Neither revoked (`revokedAt`) nor expired now. */
       live: state.tokenLive(t),
     }));
 
@@ -253,7 +246,6 @@ function buildFakeCoder(opts: FakeCoderOptions) {
       state.timings = { ...state.timings, ...changed };
       chats.timings = { ...chats.timings, ...changed };
     },
-    /** The key ledger: every minted key, oldest first. */
     keys,
     liveKeys: () => keys().filter((k) => k.live),
     /** Authenticated requests matching the filter (all when none). */

@@ -152,10 +152,7 @@ export interface ServeOptions {
 }
 
 /** Serves a Hono app (or any fetch handler) on 127.0.0.1. */
-export function serveApp(
-  app: { fetch: (request: Request) => Response | Promise<Response> },
-  opts: ServeOptions = {},
-): Promise<RunningServer> {
+export function serveApp(app: FetchHandler, opts: ServeOptions = {}): Promise<RunningServer> {
   return new Promise((resolve, reject) => {
     const server = serve(
       { fetch: (request) => app.fetch(request), hostname: '127.0.0.1', port: opts.port ?? 0 },
@@ -179,21 +176,17 @@ export function serveApp(
   });
 }
 
+type FetchHandler = { fetch: (request: Request) => Response | Promise<Response> };
+
 /** Serves a fake; closing also releases requests held by `delayMs` faults. */
 export function listen(
-  fake: {
-    app: { fetch: (request: Request) => Response | Promise<Response> };
-    releaseDelays(): void;
-  },
+  fake: { app: FetchHandler; releaseDelays(): void },
   port = 0,
-  hooks: Omit<ServeOptions, 'port'> = {},
+  { onServer, beforeClose }: Omit<ServeOptions, 'port'> = {},
 ): Promise<RunningServer> {
-  return serveApp(fake.app, {
-    port,
-    onServer: hooks.onServer,
-    beforeClose: () => {
-      fake.releaseDelays();
-      hooks.beforeClose?.();
-    },
-  });
+  const release = () => {
+    fake.releaseDelays();
+    beforeClose?.();
+  };
+  return serveApp(fake.app, { port, onServer, beforeClose: release });
 }

@@ -228,7 +228,6 @@ interface PullParams extends RepoParams {
   prNumber?: number;
   /** PR author login; default the agent ("xmtp-coder-agent"). */
   prAuthor?: string;
-  prAuthorId?: number;
   headSha?: string;
   headRef?: string;
   /** Owner of the head repository; default the PR author (the agent pushes to a fork). */
@@ -270,7 +269,7 @@ function pullObject(ctx: Ctx, base: unknown, p: PullParams) {
     number,
     state: 'open',
     title: p.title ?? `Fix #${number}`,
-    user: githubUser(author, p.prAuthorId),
+    user: githubUser(author),
     assignee: null,
     assignees: [],
     requested_reviewers: [],
@@ -335,11 +334,11 @@ export const samplePayloads = {
   },
 
   /** `issues.closed` (GitHub's examples have none, so built from `issues.assigned`). */
-  issueClosed(p: IssueParams & { stateReason?: 'completed' | 'not_planned' } = {}): WebhookPayload {
+  issueClosed(p: IssueParams = {}): WebhookPayload {
     const closedAt = isoNow();
     return issueEvent('closed', p, {
       state: 'closed',
-      state_reason: p.stateReason ?? 'completed',
+      state_reason: 'completed',
       closed_at: closedAt,
       updated_at: closedAt,
     });
@@ -365,8 +364,7 @@ export const samplePayloads = {
 
   /** `pull_request_review_comment.created|edited`: a comment on a line of the PR diff. */
   reviewComment(
-    p: PullParams &
-      CommentParams & { reviewId?: number; path?: string; line?: number; diffHunk?: string } = {},
+    p: PullParams & CommentParams & { reviewId?: number; path?: string; line?: number } = {},
   ): WebhookPayload {
     const made = commented(p, 'pull_request_review_comment', 6_000_000_001);
     const { out, ctx, params, id, action, fields } = made;
@@ -379,7 +377,7 @@ export const samplePayloads = {
       pull_request_review_id: p.reviewId ?? 7_000_000_001,
       id,
       node_id: nodeId('024:PullRequestReviewComment', id),
-      diff_hunk: p.diffHunk ?? '@@ -1,3 +1,3 @@',
+      diff_hunk: '@@ -1,3 +1,3 @@',
       path: p.path ?? 'src/index.ts',
       commit_id: pr.head.sha,
       original_commit_id: pr.head.sha,
@@ -535,9 +533,7 @@ export const samplePayloads = {
   push(
     p: RepoParams & {
       ref?: string;
-      before?: string;
       after?: string;
-      message?: string;
       /** Files the pushed commit modifies; default the config file. */
       modified?: string[];
     } = {},
@@ -545,7 +541,7 @@ export const samplePayloads = {
     const branchPush = (x: Json) => String(x.ref).startsWith('refs/heads/') && !x.deleted;
     const { out, ctx } = rebranded(p, 'push', undefined, branchPush);
     const after = p.after ?? 'b'.repeat(40);
-    const before = p.before ?? 'c'.repeat(40);
+    const before = 'c'.repeat(40);
     const person = {
       name: ctx.sender,
       email: `${ctx.senderId}+${ctx.sender}@users.noreply.github.com`,
@@ -554,7 +550,7 @@ export const samplePayloads = {
       id: after,
       tree_id: 'd'.repeat(40),
       distinct: true,
-      message: p.message ?? 'Update config',
+      message: 'Update config',
       timestamp: isoNow(),
       url: `${ctx.html}/commit/${after}`,
       author: { ...person, username: ctx.sender },
@@ -586,8 +582,7 @@ export const samplePayloads = {
 
   /** `issues.opened` by `sender` (the issue's author), not assigned to anyone. */
   issueOpened(p: IssueParams & Pick<AuthorParams, 'authorAssociation'> = {}): WebhookPayload {
-    const { out, ctx } = rebranded(p, 'issues', 'opened');
-    return { ...out, action: 'opened', issue: unassignedIssue(ctx, out.issue, p) };
+    return issueEvent('opened', p, unassigned(p));
   },
 
   /** `issues.edited` by `sender`: the body (from `previousBody`), or only the title, changed. */
@@ -598,17 +593,13 @@ export const samplePayloads = {
         changed?: 'body' | 'title';
       } = {},
   ): WebhookPayload {
-    const { out, ctx } = rebranded(p, 'issues', 'edited');
-    const issue = unassignedIssue(ctx, out.issue, p);
+    const event = issueEvent('edited', p, unassigned(p));
+    const from = p.previousBody === undefined ? 'Please fix the widget.' : p.previousBody;
     const changes =
       p.changed === 'title'
-        ? { title: { from: `${issue.title} (old)` } }
-        : {
-            body: {
-              from: p.previousBody === undefined ? 'Please fix the widget.' : p.previousBody,
-            },
-          };
-    return { ...out, action: 'edited', issue, changes };
+        ? { title: { from: `${event.issue.title} (old)` } }
+        : { body: { from } };
+    return { ...event, changes };
   },
 
   /** `issues.labeled|unlabeled`: `sender` added (or removed) `label` (default `code-factory`). */
@@ -620,32 +611,21 @@ export const samplePayloads = {
     } = {},
   ): WebhookPayload {
     const action = p.action ?? 'labeled';
-    const { out, ctx } = rebranded(p, 'issues', action);
+    const event = issueEvent(action, p, { ...unassigned(p), state: p.state ?? 'open' });
     const name = p.label ?? 'code-factory';
-    const label = {
-      ...record(out.label),
-      name,
-      url: `${ctx.api}/labels/${encodeURIComponent(name)}`,
-      default: false,
-    };
-    const issue = {
-      ...unassignedIssue(ctx, out.issue, p),
-      labels: action === 'labeled' ? [label] : [],
-      state: p.state ?? 'open',
-    };
-    return { ...out, action, issue, label };
+    const url = `${event.issue.repository_url}/labels/${encodeURIComponent(name)}`;
+    const label = { ...record((event as Json).label), name, url, default: false };
+    const labels = action === 'labeled' ? [label] : [];
+    return { ...event, issue: { ...event.issue, labels }, label };
   },
 };
 
 /** An issue nobody is assigned to, written by `issueAuthor` (the sender by default). */
-function unassignedIssue(ctx: Ctx, base: unknown, p: IssueParams & AuthorParams) {
-  return {
-    ...issueObject(ctx, base, p),
-    assignee: null,
-    assignees: [],
-    author_association: p.authorAssociation ?? 'MEMBER',
-  };
-}
+const unassigned = (p: IssueParams & { authorAssociation?: string }) => ({
+  assignee: null,
+  assignees: [],
+  author_association: p.authorAssociation ?? 'MEMBER',
+});
 
 /** The `html_url`, `pull_request_url` and `_links` of a review or review comment. */
 function reviewLinks(pr: { html_url: string; url: string }, anchor: string) {

@@ -4,35 +4,12 @@
  * agent errors a person must fix, and a close that completes whatever GitHub says.
  */
 import { ConfigError, parseEnv, WorkerConfigSchema } from '@code-factory/config';
-import { STATUS_MARKER } from '@code-factory/messages';
 import { samplePayloads, until } from '@code-factory/testkit';
-import { AGENT_LOGIN, holdCommentBehindAgentError, type Stack } from '@code-factory/testkit/stack';
+import { AGENT_LOGIN, holdCommentBehindAgentError } from '@code-factory/testkit/stack';
 import { detectBackend } from '@code-factory/worker';
 import { retryUpdate, stateQuery } from '@code-factory/workflows';
 import { describe, expect, it, onTestFinished } from 'vitest';
 import { suiteStack } from './suite-stack';
-
-function statusComments(stack: Stack, issueNumber: number) {
-  return stack.github
-    .comments(stack.repo.owner, stack.repo.name, issueNumber)
-    .filter((c) => c.body.startsWith(STATUS_MARKER));
-}
-
-async function statusSays(stack: Stack, issueNumber: number, ...texts: string[]): Promise<string> {
-  let last = '(none)';
-  try {
-    return await until(
-      () => {
-        const [comment] = statusComments(stack, issueNumber);
-        last = comment?.body ?? last;
-        return comment && texts.every((t) => comment.body.includes(t)) ? comment.body : undefined;
-      },
-      `status comment saying ${texts.map((t) => `"${t}"`).join(' and ')}`,
-    );
-  } catch (err) {
-    throw new Error(`${(err as Error).message}; last status comment:\n${last}`);
-  }
-}
 
 describe('Coder Agents on Coder 2.39', () => {
   const stack = suiteStack({
@@ -65,7 +42,7 @@ describe('Coder Agents on Coder 2.39', () => {
     const chat = await stack.chatOf(name);
     expect(chat.owner_id).toBe(stack.coderUserId);
     await until(() => stack.coder.watchConnections() >= 1, 'a chat stream');
-    await statusSays(stack, number, 'is idle');
+    await stack.statusSays(number, 'is idle');
     // Reads of the chat: by its ID, or in a list of the owner's chats (how a poll reads).
     const reads = () =>
       stack.coder.callsTo('GET', new RegExp(`/api/v2/chats(/${chat.id})?$`)).length;
@@ -73,7 +50,7 @@ describe('Coder Agents on Coder 2.39', () => {
 
     // Pushed: the agent waits for a person, then opens a pull request and finishes a turn.
     stack.coder.requireAction(chat.id);
-    const waiting = await statusSays(stack, number, 'waiting for you');
+    const waiting = await stack.statusSays(number, 'waiting for you');
     expect(waiting).toContain(`[Open in Coder](${stack.coder.url}/agents/${chat.id})`);
     const prUrl = `https://github.com/${stack.repo.owner}/${stack.repo.name}/pull/77`;
     stack.coder.setChatDiff(chat.id, { pull_request_url: prUrl });
@@ -81,26 +58,24 @@ describe('Coder Agents on Coder 2.39', () => {
       last_turn_summary: 'Renamed the flag and added a test.',
     });
     stack.coder.setChatStatus(chat.id, 'waiting');
-    await statusSays(
-      stack,
-      number,
+    await stack.statusSays(number, [
       'is idle',
       `Pull request: ${prUrl} (#77, open)`,
       'Latest turn: Renamed the flag and added a test.',
-    );
-    expect(statusComments(stack, number)).toHaveLength(1);
+    ]);
+    expect(stack.statusComments(number)).toHaveLength(1);
     // None of that cost a request to Coder: it was pushed.
     expect(reads()).toBe(readsBefore);
 
     // The stream goes away for a while: the product polls, and still sees the change.
     stack.coder.cutStreams({ refuseForMs: 1_500 });
     stack.coder.requireAction(chat.id);
-    await statusSays(stack, number, 'waiting for you');
+    await stack.statusSays(number, 'waiting for you');
     expect(reads()).toBeGreaterThan(readsBefore);
     // Back: the stream is reconnected and carries the next change again.
     await until(() => stack.coder.watchConnections() >= 1, 'the stream back', 10_000);
     stack.coder.setChatStatus(chat.id, 'running');
-    await statusSays(stack, number, 'is working');
+    await stack.statusSays(number, 'is working');
     const snapshot = await stack.client.workflow.getHandle(name).query(stateQuery);
     expect(snapshot.live).toMatchObject({ status: 'running', readiness: 'busy' });
     expect(snapshot.counts.agentUpdates).toBeGreaterThan(3);
@@ -111,7 +86,7 @@ describe('Coder Agents on Coder 2.39', () => {
     stack.coder.setUsageLimitReached(true);
     const name = await stack.assign(number, 'Budget spent');
     await stack.waitForPhase(name, ['waiting-for-budget']);
-    const parked = await statusSays(stack, number, 'usage or budget limit');
+    const parked = await stack.statusSays(number, 'usage or budget limit');
     expect(parked).toContain('The comments are kept');
     const chat = await stack.chatOf(name);
     const comment = await stack.deliver(
@@ -140,7 +115,7 @@ describe('Coder Agents on Coder 2.39', () => {
     }, 'the held comment delivered');
     expect(texts).toContain('please also update the docs');
     expect(texts).toContain('The problem that stopped you has been fixed');
-    expect(statusComments(stack, number)).toHaveLength(1);
+    expect(stack.statusComments(number)).toHaveLength(1);
   });
 
   it('completes the close when the status comment cannot be updated', async () => {
@@ -223,11 +198,11 @@ describe('Coder Agents on Coder 2.39', () => {
     try {
       const name = await stack.assign(number, 'At the agent limit');
       await stack.chatOf(name);
-      await statusSays(stack, number, 'Queued in Coder');
+      await stack.statusSays(number, 'Queued in Coder');
     } finally {
       stack.coder.setCapacity(null);
     }
-    await statusSays(stack, number, 'is idle');
+    await stack.statusSays(number, 'is idle');
   });
 
   it('lists every pull request the agent opened, and routes one in another repository to the issue', async () => {
@@ -243,7 +218,7 @@ describe('Coder Agents on Coder 2.39', () => {
       { pull_request_url: here, git_branch: 'agent/7121', remote_origin: 'widgets' },
       { pull_request_url: there, git_branch: 'agent/7121-docs', remote_origin: 'docs' },
     ]);
-    const body = await statusSays(stack, number, 'Pull requests (2):', here, there);
+    const body = await stack.statusSays(number, ['Pull requests (2):', here, there]);
     expect(body).toContain('(#5, open)');
     stack.github.addPullRequest({
       owner: docs.owner,
@@ -302,9 +277,9 @@ describe.each([
     const name = await stack.assignUntilReady(number, 'Fallback');
     const chat = await stack.chatOf(name);
     expect(chat.owner_id).not.toBe(stack.coderUserId);
-    const body = await statusSays(stack, number, says);
+    const body = await stack.statusSays(number, says);
     expect(body.split(says)).toHaveLength(2);
-    expect(statusComments(stack, number)).toHaveLength(1);
+    expect(stack.statusComments(number)).toHaveLength(1);
   });
 });
 
@@ -319,7 +294,7 @@ describe('live progress edits the status comment at most once per interval', () 
     const name = await stack.assignUntilReady(number, 'Throttled');
     const chat = await stack.chatOf(name);
     const [comment] = await until(
-      () => (statusComments(stack, number).length === 1 ? statusComments(stack, number) : false),
+      () => (stack.statusComments(number).length === 1 ? stack.statusComments(number) : false),
       'the status comment',
     );
     const edits = () =>

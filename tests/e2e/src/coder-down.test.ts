@@ -23,13 +23,9 @@ describe('Coder down', () => {
     workerEnv: { CODER_PROBE_INTERVAL_MS: '2000' },
   });
 
-  const statusComment = (n: number) =>
-    stack.github
-      .comments(stack.repo.owner, stack.repo.name, n)
-      .find((c) => c.body.startsWith(STATUS_MARKER));
   /** What the status comment was ever written as (created or edited), in order. */
   const statusWrites = (n: number): string[] => {
-    const id = statusComment(n)?.id;
+    const id = stack.statusComments(n)[0]?.id;
     return stack.github
       .calls()
       .filter(
@@ -40,14 +36,6 @@ describe('Coder down', () => {
       .map((c) => String((c.body as { body?: unknown } | undefined)?.body ?? ''))
       .filter((body) => body.startsWith(STATUS_MARKER));
   };
-  const statusSays = (n: number, ...texts: string[]) =>
-    until(
-      () => {
-        const body = statusComment(n)?.body;
-        return body && texts.every((t) => body.includes(t)) ? body : undefined;
-      },
-      `status comment of #${n} saying ${texts.join(' and ')}`,
-    );
   const comment = async (n: number, body: string, commentId: number) => {
     const res = await stack.deliver(
       'issue_comment',
@@ -95,7 +83,7 @@ describe('Coder down', () => {
     await comment(running, 'held 1: first', 75011);
     await comment(running, 'held 2: second', 75012);
     await stack.waitForPhase(runningId, ['waiting-for-coder']);
-    const shown = await statusSays(running, WAITING, 'reach the agent once it does');
+    const shown = await stack.statusSays(running, [WAITING, 'reach the agent once it does']);
     expect(shown).not.toContain('picks up the next comment');
     await comment(running, 'held 3: third', 75013);
 
@@ -107,7 +95,7 @@ describe('Coder down', () => {
     // An issue assigned while Coder is down shows its status comment at once.
     const assignedAt = Date.now();
     const meanwhileId = await stack.assign(assignedMeanwhile, 'Assigned while Coder is down');
-    await statusSays(assignedMeanwhile, WAITING, 'The assignment is taken');
+    await stack.statusSays(assignedMeanwhile, [WAITING, 'The assignment is taken']);
     expect(Date.now() - assignedAt).toBeLessThan(20_000);
     await stack.waitForPhase(meanwhileId, ['waiting-for-coder']);
 
@@ -153,7 +141,7 @@ describe('Coder down', () => {
       return texts.indexOf(t);
     });
     expect(at).toEqual([...at].sort((a, b) => a - b));
-    await until(() => !statusComment(running)?.body.includes(WAITING), 'status back to normal');
+    await until(() => !stack.statusComment(running).includes(WAITING), 'status back to normal');
 
     // The assignment made during the outage starts its agent by itself (one chat, no retry).
     await stack.waitForPhase(meanwhileId, ['ready'], 60_000);
@@ -161,7 +149,7 @@ describe('Coder down', () => {
       stack.coder.chats().filter((c) => c.labels['code-factory/task'] === meanwhileId),
     ).toHaveLength(1);
     await until(
-      () => !statusComment(assignedMeanwhile)?.body.includes(WAITING),
+      () => !stack.statusComment(assignedMeanwhile).includes(WAITING),
       'status of the started agent',
     );
 
@@ -192,7 +180,7 @@ describe('Coder down', () => {
     await comment(n, 'refused', 75031);
     await stack.waitForPhase(id, ['failed']);
     // Read once, right after the phase: the explanation was written before it was published.
-    const body = statusComment(n)?.body ?? '';
+    const body = stack.statusComment(n);
     expect(body).toContain('A message could not be delivered to the agent');
     expect(body).not.toContain('picks up the next comment');
     expect(body).not.toContain(WAITING);
@@ -224,13 +212,7 @@ describe('Coder down (Coder Tasks)', () => {
     }
     // The readiness check before the send is what Coder does not answer here.
     await stack.waitForPhase(id, ['waiting-for-coder'], 60_000);
-    await until(
-      () =>
-        stack.github
-          .comments(stack.repo.owner, stack.repo.name, n)
-          .find((c) => c.body.startsWith(STATUS_MARKER) && c.body.includes(WAITING)),
-      'the status comment saying Waiting for Coder',
-    );
+    await stack.statusSays(n, WAITING);
     stack.coder.reset();
     await stack.waitFor(id, (s) => s.counts.forwardedItems === 2 && s.phase === 'ready', 60_000);
     const texts = (stack.agentTexts(id) ?? []).slice(sentBefore).join('\n---\n');
@@ -238,10 +220,7 @@ describe('Coder down (Coder Tasks)', () => {
     expect(texts.split('tasks held 2')).toHaveLength(2);
     expect(texts.indexOf('tasks held 1')).toBeLessThan(texts.indexOf('tasks held 2'));
     await until(
-      () =>
-        stack.github
-          .comments(stack.repo.owner, stack.repo.name, n)
-          .find((c) => c.body.startsWith(STATUS_MARKER) && !c.body.includes(WAITING)),
+      () => !stack.statusComment(n).includes(WAITING),
       'the status comment back to the running agent',
     );
   }, 180_000);

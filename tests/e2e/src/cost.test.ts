@@ -5,7 +5,6 @@
  * reached, tells the issue once and holds new comments until `/agent budget 50.00`.
  */
 
-import { STATUS_MARKER } from '@code-factory/messages';
 import { repositoryWorkflowId } from '@code-factory/naming';
 import { samplePayloads, until } from '@code-factory/testkit';
 import { LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
@@ -37,12 +36,6 @@ const comment = (number: number, body: string, repo: Repo = stack.repo) =>
 
 const comments = (number: number, repo: Repo = stack.repo) =>
   stack.github.comments(repo.owner, repo.name, number);
-const statusOf = (number: number, repo: Repo = stack.repo) =>
-  comments(number, repo).find((c) => c.body.startsWith(STATUS_MARKER))?.body ?? '';
-const statusSays = (number: number, text: string, repo: Repo = stack.repo) =>
-  until(() => statusOf(number, repo).includes(text), `status comment of #${number}: ${text}`);
-const chatOf = (name: string) =>
-  until(() => stack.coder.chatByLabel('code-factory/task', name), `chat of ${name}`);
 const sentTo = (chatId: string) => stack.coder.chatMessages(chatId).map((m) => m.text);
 
 describe('cost per issue', () => {
@@ -50,7 +43,7 @@ describe('cost per issue', () => {
     const number = 7301;
     const name = await stack.assign(number, 'Costly');
     await stack.waitForPhase(name, ['ready']);
-    const chat = await chatOf(name);
+    const chat = await stack.chatOf(name);
     await until(
       () => stack.coder.chats().find((c) => c.id === chat.id)?.status === 'waiting',
       'first turn over',
@@ -62,7 +55,7 @@ describe('cost per issue', () => {
       unpricedRequestCount: 3,
     });
     await comment(number, 'Please also handle the empty case.');
-    await statusSays(number, '💰 $1.23 spent so far (42 requests; 3 unpriced)');
+    await stack.statusSays(number, '💰 $1.23 spent so far (42 requests; 3 unpriced)');
     const state = await stack.state(name);
     expect(state.cost.current).toMatchObject({ chatId: chat.id, totalMicros: 1_234_567 });
 
@@ -75,8 +68,8 @@ describe('cost per issue', () => {
       }),
     );
     expect(closed.status).toBe(202);
-    await statusSays(number, '💰 $1.23 spent in total (42 requests; 3 unpriced)');
-    expect(statusOf(number)).toContain('This issue is closed');
+    await stack.statusSays(number, '💰 $1.23 spent in total (42 requests; 3 unpriced)');
+    expect(stack.statusComment(number)).toContain('This issue is closed');
     // Read when turns ended, never polled: a handful of reads for two turns.
     expect(
       stack.coder.requestCount({ path: new RegExp(`/chats/${chat.id}/cost$`) }),
@@ -108,7 +101,7 @@ describe('cost per issue', () => {
     const number = 7302;
     const name = await stack.assign(number, 'Metered', repo);
     await stack.waitForPhase(name, ['ready']);
-    const chat = await chatOf(name);
+    const chat = await stack.chatOf(name);
     await until(
       () => stack.coder.chats().find((c) => c.id === chat.id)?.status === 'waiting',
       'first turn over',
@@ -122,7 +115,7 @@ describe('cost per issue', () => {
       );
     await until(() => notices().length === 1, 'the budget notice');
     expect(notices()[0]?.body).toContain('$25.40 spent so far (300 requests), limit $25.00');
-    await statusSays(number, 'reached its cost limit', repo);
+    await stack.statusSays(number, 'reached its cost limit', repo);
     await until(
       () =>
         stack.coder.requestCount({
@@ -177,9 +170,7 @@ describe('cost per issue on Coder Tasks', () => {
       async () => (await tasks.state(name)).counts.forwardedItems === 1,
       'the comment forwarded',
     );
-    const status = () =>
-      tasks.github.comments(owner, repo, number).find((c) => c.body.startsWith(STATUS_MARKER))
-        ?.body ?? '';
+    const status = () => tasks.statusComment(number);
     expect(status()).not.toContain('💰');
     expect((await tasks.state(name)).cost.current).toBeNull();
     expect(tasks.coder.requestCount({ path: /\/cost$/ })).toBe(0);

@@ -2,7 +2,6 @@
  * Failures a user can fix are explained once in the status comment, in plain words; the
  * workflow then waits for a retry or the close, it does not spin.
  */
-import { STATUS_MARKER } from '@code-factory/messages';
 import { samplePayloads } from '@code-factory/testkit';
 import { describe, expect, it } from 'vitest';
 import { suiteStack } from './suite-stack';
@@ -20,9 +19,7 @@ describe('user-fixable failures', () => {
     const res = await stack.deliver('issues', samplePayloads.issueAssigned(stack.issue(number)));
     expect(res.status).toBe(202);
     await stack.waitForPhase(stack.taskName(number), ['failed']);
-    const status = stack.github
-      .comments(owner, name, number)
-      .filter((c) => c.body.startsWith(STATUS_MARKER));
+    const status = stack.statusComments(number);
     expect(status).toHaveLength(1);
     expect(status[0]?.body).toContain('`no-such-template` does not exist');
 

@@ -30,14 +30,6 @@ function comments(number: number, repo: Repo = stack.repo) {
   return stack.github.comments(repo.owner, repo.name, number);
 }
 
-function status(number: number, repo: Repo = stack.repo): string {
-  return comments(number, repo).find((c) => c.body.startsWith(STATUS_MARKER))?.body ?? '';
-}
-
-async function statusSays(number: number, text: string, repo: Repo = stack.repo) {
-  return until(() => (status(number, repo).includes(text) ? true : undefined), `status: ${text}`);
-}
-
 /** Comments that are neither the status comment nor written by a test. */
 function replies(number: number): string[] {
   return comments(number)
@@ -124,7 +116,7 @@ describe('/agent commands on the issue', () => {
     expect(await handle.result()).toBe('closed');
     expect(replies(number)[4]).toContain(COMMAND_REPLIES.release);
     expect(stack.coder.chatByLabel('code-factory/task', name)?.archived).toBe(true);
-    expect(status(number)).toContain('was released');
+    expect(stack.statusComment(number)).toContain('was released');
     expect(sentTo(chat.id).join('\n')).not.toMatch(/^ {0,3}\/agent/m);
     const all = sentTo(chat.id).join('\n');
     for (const text of ['wrong way', '/agent status', '/agent retry', 'stop please', 'release']) {
@@ -172,7 +164,7 @@ describe('pause and resume', () => {
     const number = 8201;
     const name = await stack.assignUntilReady(number, 'Pause');
     const chat = await stack.chatOf(name);
-    await statusSays(number, 'is idle');
+    await stack.statusSays(number, 'is idle');
     const repository = `${stack.repo.owner}/${stack.repo.name}`;
     const query = `CodeFactoryRepository='${repository}' AND ExecutionStatus='Running' AND WorkflowType='taskWorkflow'`;
     const signalAll = async (signal: typeof pauseSignal | typeof resumeSignal) => {
@@ -189,7 +181,7 @@ describe('pause and resume', () => {
     }, 'the task visible to the batch query');
 
     await signalAll(pauseSignal);
-    await statusSays(number, 'Paused by the operators');
+    await stack.statusSays(number, 'Paused by the operators');
     await until(async () => {
       for await (const wf of stack.client.workflow.list({
         query: `CodeFactoryPaused=true AND WorkflowId='${name}'`,
@@ -216,7 +208,7 @@ describe('pause and resume', () => {
     expect(delivered.indexOf('first while paused')).toBeLessThan(
       delivered.indexOf('second while paused'),
     );
-    await statusSays(number, 'is idle');
+    await stack.statusSays(number, 'is idle');
   });
 });
 
@@ -233,7 +225,7 @@ describe('concurrency limits', () => {
     const first = await stack.assignUntilReady(8301, 'First', repo);
     const second = await stack.assign(8302, 'Second', repo);
     await stack.waitForPhase(second, ['queued']);
-    await statusSays(8302, 'Queued, 0 ahead', repo);
+    await stack.statusSays(8302, 'Queued, 0 ahead', repo);
     expect(stack.coder.chatByLabel('code-factory/task', second)).toBeUndefined();
 
     const closed = await stack.deliver(
@@ -244,7 +236,7 @@ describe('concurrency limits', () => {
     expect(await stack.client.workflow.getHandle(first).result()).toBe('closed');
     await stack.waitForPhase(second, ['ready']);
     await stack.chatOf(second);
-    expect(status(8302, repo)).not.toContain('Queued');
+    expect(stack.statusComment(8302, repo)).not.toContain('Queued');
   });
 });
 
@@ -271,7 +263,7 @@ describe('budgets', () => {
     stack.coder.setUsageLimitReached(true);
     const name = await stack.assign(number, 'Budget');
     await stack.waitForPhase(name, ['waiting-for-budget']);
-    await statusSays(number, 'usage or budget limit');
+    await stack.statusSays(number, 'usage or budget limit');
     await until(
       async () =>
         (
@@ -302,7 +294,7 @@ describe('budgets', () => {
       'the retry reply',
     );
     await until(
-      () => (status(number).includes('usage or budget limit') ? undefined : true),
+      () => !stack.statusComment(number).includes('usage or budget limit'),
       'the status comment no longer about the budget',
     );
   });

@@ -7,7 +7,6 @@
  * Against today's Coder (the fake's `2.39` release) with no backend configured, the
  * worker detects Coder Agents on /api/v2/chats; against Coder 2.36 it runs Coder Tasks.
  */
-import { STATUS_MARKER } from '@code-factory/messages';
 import { outOfOrder, samplePayloads, until } from '@code-factory/testkit';
 import { seedAgentPull } from '@code-factory/testkit/stack';
 import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
@@ -156,16 +155,7 @@ describe.each(cases)(
 
       if (backend === 'agents') {
         // The pull request Coder reported is on the issue before it closes.
-        await until(
-          () =>
-            stack.github
-              .comments(stack.repo.owner, stack.repo.name, number)
-              .some(
-                (c) =>
-                  c.body.startsWith(STATUS_MARKER) && c.body.includes(`Pull request: ${prUrl}`),
-              ),
-          'the pull request on the status comment',
-        );
+        await stack.statusSays(number, `Pull request: ${prUrl}`);
         // One chat, the requester's; every message after the brief sent as the requester.
         const chats = stack.coder.chats().filter((c) => c.labels['code-factory/task'] === name);
         expect(chats).toHaveLength(1);
@@ -180,9 +170,7 @@ describe.each(cases)(
       expect((await state()).counts.cleanupFailures ?? 0).toBe(0);
       if (backend === 'tasks') expect(stack.coder.taskByName(name)).toBeUndefined();
       else expect(stack.coder.chatByLabel('code-factory/task', name)?.archived).toBe(true);
-      const status = stack.github
-        .comments(stack.repo.owner, stack.repo.name, number)
-        .filter((c) => c.body.startsWith(STATUS_MARKER));
+      const status = stack.statusComments(number);
       expect(status).toHaveLength(1);
       expect(status[0]?.body).toContain('cleaned up');
       if (backend === 'agents') {

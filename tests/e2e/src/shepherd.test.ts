@@ -39,23 +39,11 @@ afterAll(async () => {
   await stack?.close();
 });
 
-function statusComment(issueNumber: number): string {
-  const comments = stack.github.comments(stack.repo.owner, stack.repo.name, issueNumber);
-  return comments.find((c) => c.body.startsWith(STATUS_MARKER))?.body ?? '';
-}
-
 function issueComments(issueNumber: number): string[] {
   return stack.github
     .comments(stack.repo.owner, stack.repo.name, issueNumber)
     .filter((c) => !c.body.startsWith(STATUS_MARKER))
     .map((c) => c.body);
-}
-
-async function statusSays(issueNumber: number, text: string, present = true): Promise<void> {
-  await until(
-    () => statusComment(issueNumber).includes(text) === present,
-    `status comment ${present ? 'saying' : 'no longer saying'} "${text}"; it says:\n${statusComment(issueNumber)}`,
-  );
 }
 
 describe('shepherding a pull request to a merge', () => {
@@ -137,7 +125,7 @@ describe('shepherding a pull request to a merge', () => {
     stack.coder.setChatStatus(chat.id, 'running');
     stack.coder.setChatDiff(chat.id, { pull_request_url: prUrl });
     stack.coder.setChatStatus(chat.id, 'waiting');
-    await statusSays(number, '- Review threads: 3 open, 1 resolved');
+    await stack.statusSays(number, '- Review threads: 3 open, 1 resolved');
     const nudge = await until(
       () =>
         texts().find((t) =>
@@ -164,7 +152,7 @@ describe('shepherding a pull request to a merge', () => {
     stack.github.outdateReviewThread(configThread);
     stack.coder.setChatStatus(chat.id, 'running');
     stack.coder.setChatStatus(chat.id, 'waiting');
-    await statusSays(number, '- Review threads: 1 open, 2 resolved');
+    await stack.statusSays(number, '- Review threads: 1 open, 2 resolved');
     expect(texts().filter((t) => t.includes('still unanswered'))).toHaveLength(1);
 
     // The base moves and the pull request conflicts: one message per base commit.
@@ -199,7 +187,7 @@ describe('shepherding a pull request to a merge', () => {
     });
     const handle = stack.client.workflow.getHandle(task);
     await handle.signal(eventSignal, moved('push-1', 'base', 'b'.repeat(40)));
-    await statusSays(number, '- ⚠️ Merge conflict with `main`');
+    await stack.statusSays(number, '- ⚠️ Merge conflict with `main`');
     const conflict = await until(
       () => texts().find((t) => t.includes('Your pull request has a merge conflict with `main`')),
       'the conflict message',
@@ -216,7 +204,7 @@ describe('shepherding a pull request to a merge', () => {
     // The agent pushes a fix: clean again, the status comment drops the conflict.
     stack.github.setMergeability(owner, name, pull, { mergeable: true, state: 'clean' });
     await handle.signal(eventSignal, moved('push-3', 'head', 'd'.repeat(40)));
-    await statusSays(number, 'Merge conflict', false);
+    await until(() => !stack.statusComment(number).includes('Merge conflict'), 'no conflict shown');
 
     // A flaky job (the repository workflow's word) is listed, never sent.
     const sent = texts().length;
@@ -237,7 +225,7 @@ describe('shepherding a pull request to a merge', () => {
       },
       jobs: ['unit-tests'],
     });
-    await statusSays(number, '- CI flaked once (failed, passed when re-run): `unit-tests`');
+    await stack.statusSays(number, '- CI flaked once (failed, passed when re-run): `unit-tests`');
     expect(texts()).toHaveLength(sent);
 
     const before = (await handle.query('__temporal_workflow_metadata')) as {
@@ -267,7 +255,7 @@ describe('shepherding a pull request to a merge', () => {
         issueComments(number).some((c) => c.startsWith('👀 Requested a review from @octo-lead')),
       'the review request said on the issue',
     );
-    await statusSays(number, '- Review requested from @octo-lead.');
+    await stack.statusSays(number, '- Review requested from @octo-lead.');
 
     // The agent waits for a person in Coder: its assigner is mentioned once.
     stack.coder.requireAction(chat.id);
@@ -290,7 +278,7 @@ describe('shepherding a pull request to a merge', () => {
     console.log(
       ['messages the agent received:', ...texts().map((t, i) => `--- ${i + 1}\n${t}`)].join('\n'),
     );
-    console.log(`status comment before the close:\n${statusComment(number)}`);
+    console.log(`status comment before the close:\n${stack.statusComment(number)}`);
     console.log(`other comments on the issue:\n${issueComments(number).join('\n---\n')}`);
     // The person acted; the agent idles and nothing happens for `release_after_idle`: released.
     stack.coder.setChatStatus(chat.id, 'waiting');
@@ -298,7 +286,7 @@ describe('shepherding a pull request to a merge', () => {
     expect(issueComments(number).some((c) => c.startsWith('👋 Released the Coder agent'))).toBe(
       true,
     );
-    await statusSays(number, 'The Coder agent was released');
+    await stack.statusSays(number, 'The Coder agent was released');
     expect(stack.agentLive(task)).toBe(false);
     // RECORD_HISTORIES=1 RECORD_SUFFIX=.<change id>: the replay test's recording of this life.
     if (process.env.RECORD_HISTORIES === '1') await save('task-shepherd-life', handle);

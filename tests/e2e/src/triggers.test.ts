@@ -6,7 +6,6 @@
  * repository whose `[triggers]` turns mentions off, or names a label of its own, is obeyed.
  */
 
-import { STATUS_MARKER } from '@code-factory/messages';
 import { repositoryWorkflowId } from '@code-factory/naming';
 import { samplePayloads, until } from '@code-factory/testkit';
 import { AGENT_LOGIN, LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
@@ -26,11 +25,6 @@ const MENTION = `@${AGENT_LOGIN} please fix the parser and add a test`;
 /** The chats Coder holds for an issue's task: the ledger "exactly one agent" is read from. */
 const chatsOf = (workflowId: string) =>
   stack.coder.chats().filter((chat) => chat.labels['code-factory/task'] === workflowId);
-
-const statusComments = (issueNumber: number, repo = stack.repo) =>
-  stack.github
-    .comments(repo.owner, repo.name, issueNumber)
-    .filter((c) => c.body.startsWith(STATUS_MARKER));
 
 /** Delivers through the ingress, which must accept it (202). */
 const accepted = (event: string, payload: unknown) => stack.deliverAccepted(event, payload);
@@ -63,13 +57,7 @@ describe('triggers beyond assignment', () => {
     expect(brief).toContain(
       `Work on this GitHub issue until it is resolved: https://github.com/${stack.repo.owner}/${stack.repo.name}/issues/${opened}`,
     );
-    await until(
-      () =>
-        statusComments(opened)[0]?.body.includes(
-          `Started because @${LEAD.login} mentioned the agent.`,
-        ),
-      'status comment of the mention',
-    );
+    await stack.statusSays(opened, `Started because @${LEAD.login} mentioned the agent.`);
 
     await accepted(
       'issues',
@@ -77,18 +65,18 @@ describe('triggers beyond assignment', () => {
     );
     const labelBrief = (await oneAgent(stack.taskName(labelled)))[0] ?? '';
     expect(labelBrief).not.toContain('<instruction>');
-    await until(
-      () =>
-        statusComments(labelled)[0]?.body.includes(
-          `Started because @${LEAD.login} added the \`code-factory\` label.`,
-        ),
-      'status comment of the label',
+    await stack.statusSays(
+      labelled,
+      `Started because @${LEAD.login} added the \`code-factory\` label.`,
     );
 
     await stack.assign(assigned, 'Assigned the usual way');
     await oneAgent(stack.taskName(assigned));
-    await until(() => statusComments(assigned).length === 1, 'status comment of the assignment');
-    expect(statusComments(assigned)[0]?.body).not.toContain('Started because');
+    await until(
+      () => stack.statusComments(assigned).length === 1,
+      'status comment of the assignment',
+    );
+    expect(stack.statusComments(assigned)[0]?.body).not.toContain('Started because');
   });
 
   it('an assignment, a label and a mention arriving together start one agent', async () => {
@@ -115,7 +103,7 @@ describe('triggers beyond assignment', () => {
     expect((stack.agentTexts(name) ?? texts).filter((text) => text.includes(MENTION))).toHaveLength(
       1,
     );
-    expect(statusComments(number)).toHaveLength(1);
+    expect(stack.statusComments(number)).toHaveLength(1);
   });
 
   it('removing the label does nothing', async () => {
@@ -141,7 +129,7 @@ describe('the permission gate', () => {
     );
     expect(await stack.client.workflow.getHandle(name).result()).toBe('no-task');
     expect(chatsOf(name)).toHaveLength(0);
-    expect(statusComments(number)).toHaveLength(0);
+    expect(stack.statusComments(number)).toHaveLength(0);
   });
 
   it('refuses a mention in a new issue by an untrusted author before it reaches Temporal', async () => {
@@ -232,7 +220,7 @@ describe('[triggers] of the repository', () => {
     await accepted('issues', samplePayloads.issueOpened({ ...where(number), body: MENTION }));
     expect(await stack.client.workflow.getHandle(name).result()).toBe('no-task');
     expect(chatsOf(name)).toHaveLength(0);
-    expect(statusComments(number, quiet())).toHaveLength(0);
+    expect(stack.statusComments(number, quiet())).toHaveLength(0);
   });
 
   it('with label = "ai-please", that label starts an agent and the deployment label does not', async () => {

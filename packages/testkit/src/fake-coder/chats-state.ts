@@ -98,7 +98,6 @@ export interface ChatRecord {
   title: string;
   labels: Record<string, string>;
   archived: boolean;
-  pinOrder: number;
   clientType: 'ui' | 'api';
   createdAt: number;
   updatedAt: number;
@@ -196,7 +195,6 @@ export class ChatsState {
       title: input.title ?? (input.text.split('\n')[0]?.slice(0, 80) || 'New Chat'),
       labels: { ...input.labels },
       archived: false,
-      pinOrder: 0,
       clientType: input.clientType,
       createdAt: now,
       updatedAt: now,

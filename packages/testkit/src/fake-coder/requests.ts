@@ -97,10 +97,6 @@ export class RequestLedger {
     return { limited: false, headers };
   }
 
-  entries(): TokenRequest[] {
-    return [...this.#log];
-  }
-
   count(filter: RequestFilter = {}): number {
     return this.#log.filter((r) => matches(r, filter)).length;
   }

@@ -10,7 +10,8 @@
  * - List: searchquery.Chats (search.go 00a4758a) for `q`, repeated `label=k:v` (AND), owned and
  *   unarchived by default; `limit`/`offset` per ParsePagination (chats.go listChats).
  * - PATCH archive and POST interrupt: exp_chats.go patchChat / interruptChat (C1); title and
- *   labels are written before the archive check, as there.
+ *   labels are written before the archive check, as there. Not modelled, as nothing sends
+ *   them: PATCH `workspace_id` and `pin_order`.
  * - Send: exp_chats.go postChatMessages (owner-only 403, archived 400, busy → queued).
  * - Usage limits: no synchronous 409 since #27329; see chats-state.ts.
  * - Watch: exp_chats.go watchChats; see watch.ts.
@@ -60,17 +61,10 @@ import type { ReleaseTraits } from './release';
 import type { CoderOrganization, CoderState, CoderUser } from './state';
 import type { WatchHub } from './watch';
 
-/** Deployment-wide switches a test flips to see how the service copes. */
-export interface ChatSwitches {
-  /** false: the deployment has no Coder Agents; every chats route answers 404. */
-  enabled: boolean;
-  /** Queued messages a chat may hold (2.39); one more is refused. */
-  maxQueuedMessages: number;
-}
-
 export interface ChatRouteContext extends CoderRouteContext {
   chats: ChatsState;
-  switches: ChatSwitches;
+  /** `enabled` false: no Coder Agents (every chats route 404); a chat's queued messages cap. */
+  switches: { enabled: boolean; maxQueuedMessages: number };
   release: ReleaseTraits;
   watch: WatchHub;
   projects: ProjectsState;
@@ -87,6 +81,8 @@ const CHAT_STATUSES = new Set(['waiting', 'running', 'error', 'requires_action',
 const MAX_TITLE_RUNES = 200;
 const NO_CONTENT: Validation = { field: 'content', detail: 'at least one non-empty text part' };
 const INVALID_PARAMS = 'Query parameters have invalid values.';
+const refused = (c: FakeContext, message: string, validations: Validation[]) =>
+  coderError(c, 400, message, { validations });
 
 export function registerChatRoutes(ctx: ChatRouteContext): void {
   for (const mount of ctx.release.chatMounts) registerMount(ctx, mount);
@@ -101,18 +97,13 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
   app.use(mount, disabled);
   app.use(`${mount}/*`, disabled);
 
-  /** ExtractChatParam + read authz: the owner or a site owner; settled to now. */
-  const readable = (c: FakeContext): ChatRecord | undefined => {
+  /** A route on one chat (ExtractChatParam + read authz: the owner or a site owner), settled. */
+  const onChat = (handler: (c: FakeContext, chat: ChatRecord) => Response) => (c: FakeContext) => {
     const chat = chats.chats.get(c.req.param('chat') ?? '');
     const user = me(c);
-    if (!chat || (chat.ownerId !== user.id && !isSiteOwner(user))) return undefined;
+    if (!chat || (chat.ownerId !== user.id && !isSiteOwner(user))) return notFound(c);
     chats.settle(chat);
-    return chat;
-  };
-  /** A route on one chat: 404 unless readable. */
-  const onChat = (handler: (c: FakeContext, chat: ChatRecord) => Response) => (c: FakeContext) => {
-    const chat = readable(c);
-    return chat ? handler(c, chat) : notFound(c);
+    return handler(c, chat);
   };
   const render = (chat: ChatRecord, single = false) => chatJson(state, chat, { release, single });
 
@@ -123,44 +114,36 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
     for (const param of c.req.queries('label') ?? []) {
       const at = param.indexOf(':');
       if (at <= 0 || at === param.length - 1) {
-        return coderError(
-          c,
-          400,
-          `Invalid label filter: "${param}" (expected format key:value, both must be non-empty)`,
-        );
+        const expected = '(expected format key:value, both must be non-empty)';
+        return coderError(c, 400, `Invalid label filter: "${param}" ${expected}`);
       }
       wanted.push([param.slice(0, at), param.slice(at + 1)]);
     }
     const query = chatQuery(c.req.query('q'), release.v239);
-    if ('invalid' in query) {
-      return coderError(c, 400, 'Invalid chat search query.', { validations: query.invalid });
-    }
+    if (query.invalid) return refused(c, 'Invalid chat search query.', query.invalid);
     const projectId = release.v239 ? c.req.query('project_id') : undefined;
     if (projectId !== undefined && !UUID_RE.test(projectId)) {
-      return invalid(
-        c,
-        INVALID_PARAMS,
-        'project_id',
-        'Query param "project_id" must be a valid uuid',
-      );
+      const detail = 'Query param "project_id" must be a valid uuid';
+      return invalid(c, INVALID_PARAMS, 'project_id', detail);
     }
     // coderd listChats → ParsePagination (coderd/pagination.go): `offset` and `limit`, both
     // non-negative integers; limit 0 or absent means every row (GetChats LimitOpt).
     const page = { limit: c.req.query('limit') ?? '', offset: c.req.query('offset') ?? '' };
-    const bad = Object.entries(page).filter(([, v]) => v !== '' && !/^\d+$/.test(v));
+    const bad = Object.keys(page).filter((k) => !/^\d*$/.test(page[k as keyof typeof page]));
     if (bad.length > 0) {
-      const validations = bad.map(([field]) => ({
-        field,
-        detail: `Query param "${field}" must be a valid positive integer`,
-      }));
-      return coderError(c, 400, INVALID_PARAMS, { validations });
+      const detail = (field: string) => `Query param "${field}" must be a valid positive integer`;
+      return refused(
+        c,
+        INVALID_PARAMS,
+        bad.map((field) => ({ field, detail: detail(field) })),
+      );
     }
     const user = me(c);
-    const prStatus = (chat: ChatRecord) => {
-      const diff = chat.primaryDiff;
+    const prStatus = ({ primaryDiff: diff }: ChatRecord) => {
       if (!diff?.pull_request_state) return release.v239 ? 'none' : '';
       return diff.pull_request_draft ? 'draft' : diff.pull_request_state;
     };
+    const title = query.title?.toLowerCase();
     chats.settleAll();
     const list = [...chats.chats.values()]
       .filter(
@@ -169,14 +152,13 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
           (projectId === undefined || chat.projectId === projectId) &&
           chat.archived === query.archived &&
           wanted.every(([k, v]) => chat.labels[k] === v) &&
-          (!query.title || chat.title.toLowerCase().includes(query.title.toLowerCase())) &&
+          (!title || chat.title.toLowerCase().includes(title)) &&
           (!query.prStatus || query.prStatus.includes(prStatus(chat))) &&
           (!query.statuses || query.statuses.includes(chat.status)),
       )
       .sort((a, b) => b.updatedAt - a.updatedAt || b.createdAt - a.createdAt);
     const [start, limit] = [Number(page.offset), Number(page.limit)];
-    const rows = list.slice(start, limit ? start + limit : undefined);
-    return c.json(rows.map((chat) => render(chat)));
+    return c.json(list.slice(start, limit ? start + limit : undefined).map((chat) => render(chat)));
   });
 
   app.post(mount, (c) => {
@@ -187,22 +169,18 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
       return coderError(c, 400, 'organization_id is required.');
     }
     const org = state.orgs.get(orgId);
-    if (!org)
-      return invalid(c, 'Invalid organization.', 'organization_id', 'no organization with this id');
+    const noOrg = 'no organization with this id';
+    if (!org) return invalid(c, 'Invalid organization.', 'organization_id', noOrg);
     const text = textOf(body.content);
     // 2.39: "Content ... is optional: when empty, the chat is created idle".
     const empty =
       body.content == null || (Array.isArray(body.content) && body.content.length === 0);
-    if (!text && !(release.v239 && empty)) {
-      return coderError(c, 400, 'Content is required.', { validations: [NO_CONTENT] });
-    }
+    if (!text && !(release.v239 && empty)) return refused(c, 'Content is required.', [NO_CONTENT]);
     const title = release.v239 ? titleOf(body.title) : undefined;
     if (title === null) return badTitle(c);
     const labels = body.labels ?? {};
     const labelsWrong = labelErrors(labels);
-    if (labelsWrong.length > 0) {
-      return coderError(c, 400, 'Invalid chat labels.', { validations: labelsWrong });
-    }
+    if (labelsWrong.length > 0) return refused(c, 'Invalid chat labels.', labelsWrong);
     if (!user.chatAccess) return forbidden(c);
     const owner = chatOwner(c, ctx, user, org, body.owner_id);
     if (owner instanceof Response) return owner;
@@ -263,39 +241,20 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
       }
       if (body.labels != null) {
         const labelsWrong = labelErrors(body.labels);
-        if (labelsWrong.length > 0) {
-          return coderError(c, 400, 'Invalid chat labels.', { validations: labelsWrong });
-        }
+        if (labelsWrong.length > 0) return refused(c, 'Invalid chat labels.', labelsWrong);
         chat.labels = { ...(body.labels as Record<string, string>) };
         chat.updatedAt = chats.now();
-      }
-      if (body.workspace_id != null) {
-        const owner = state.users.get(chat.ownerId);
-        const org = state.orgs.get(chat.organizationId);
-        if (!owner || !org) return notFound(c);
-        const workspaceId = workspaceFor(c, state, owner, org, body.workspace_id);
-        if (workspaceId instanceof Response) return workspaceId;
-        chat.workspaceId = workspaceId;
       }
       if (typeof body.archived === 'boolean') {
         if (chat.archived === body.archived) {
           return coderError(c, 400, `Chat is already ${body.archived ? '' : 'not '}archived.`);
         }
         if (body.archived && isBusy(chat.status)) {
-          return coderError(
-            c,
-            409,
-            'Cannot archive an active chat. Interrupt or wait for the chat to finish first.',
-            { detail: `chat status is "${chat.status}"` },
-          );
+          const message =
+            'Cannot archive an active chat. Interrupt or wait for the chat to finish first.';
+          return coderError(c, 409, message, { detail: `chat status is "${chat.status}"` });
         }
         chats.setArchived(chat, body.archived);
-      }
-      if (typeof body.pin_order === 'number') {
-        if (body.pin_order > 0 && chat.archived) {
-          return coderError(c, 400, 'Cannot pin an archived chat.');
-        }
-        chat.pinOrder = body.pin_order;
       }
       return c.body(null, 204);
     }),
@@ -312,12 +271,11 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
       const body = bodyOf(c);
       const busyBehavior = body.busy_behavior ?? 'queue';
       if (busyBehavior !== 'queue' && busyBehavior !== 'interrupt') {
-        return coderError(c, 400, 'Invalid busy_behavior value.', {
-          detail: 'Must be "queue" or "interrupt".',
-        });
+        const detail = 'Must be "queue" or "interrupt".';
+        return coderError(c, 400, 'Invalid busy_behavior value.', { detail });
       }
       const text = textOf(body.content);
-      if (!text) return coderError(c, 400, 'Content is required.', { validations: [NO_CONTENT] });
+      if (!text) return refused(c, 'Content is required.', [NO_CONTENT]);
       const max = switches.maxQueuedMessages;
       const queueing = isBusy(chat.status) || chat.queue.length > 0;
       if (release.v239 && queueing && chat.queue.length >= max) {
@@ -327,13 +285,10 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
       }
       const message = chats.send(chat, text, user.id, busyBehavior);
       // codersdk.CreateChatMessageResponse
-      return message.queued
-        ? c.json({ queued: true, queued_message: queuedJson(chat, message) })
-        : c.json({
-            queued: false,
-            message: messageJson(chat, message),
-            messages: [messageJson(chat, message)],
-          });
+      if (message.queued)
+        return c.json({ queued: true, queued_message: queuedJson(chat, message) });
+      const sent = messageJson(chat, message);
+      return c.json({ queued: false, message: sent, messages: [sent] });
     }),
   );
 
@@ -357,9 +312,8 @@ function registerMount(ctx: ChatRouteContext, mount: string): void {
     onChat((c, chat) => {
       if (chat.archived) return coderError(c, 400, 'Cannot interrupt an archived chat.');
       if (chat.status !== 'running' && chat.status !== 'requires_action') {
-        return coderError(c, 409, 'Chat is not in an interruptible state.', {
-          detail: `chat status is "${chat.status}"`,
-        });
+        const detail = `chat status is "${chat.status}"`;
+        return coderError(c, 409, 'Chat is not in an interruptible state.', { detail });
       }
       chats.interrupt(chat);
       return c.json(render(chat));
@@ -374,13 +328,10 @@ function titleOf(value: unknown): string | undefined | null {
   return title && [...title].length <= MAX_TITLE_RUNES ? title : null;
 }
 
-const badTitle = (c: FakeContext) =>
-  invalid(
-    c,
-    'Invalid chat title.',
-    'title',
-    `must be 1 to ${MAX_TITLE_RUNES} characters after trimming`,
-  );
+const badTitle = (c: FakeContext) => {
+  const detail = `must be 1 to ${MAX_TITLE_RUNES} characters after trimming`;
+  return invalid(c, 'Invalid chat title.', 'title', detail);
+};
 
 /**
  * Who owns a new chat. Releases without owner_id ignore it (the caller owns the chat); current
@@ -395,12 +346,12 @@ function chatOwner(
 ): CoderUser | Response {
   if (release.ownerId && ownerId != null) {
     if (typeof ownerId !== 'string' || !UUID_RE.test(ownerId)) {
-      return coderError(c, 400, 'Request body must be valid JSON.', {
-        detail: 'owner_id: invalid UUID',
-      });
+      const detail = 'owner_id: invalid UUID';
+      return coderError(c, 400, 'Request body must be valid JSON.', { detail });
     }
-    if (ownerId === NIL_UUID)
+    if (ownerId === NIL_UUID) {
       return invalid(c, 'Invalid owner_id.', 'owner_id', 'must not be the nil UUID');
+    }
     if (ownerId !== user.id) {
       if (!isSiteOwner(user)) return forbidden(c);
       const owner = state.users.get(ownerId);
@@ -419,7 +370,7 @@ function chatOwner(
   return user;
 }
 
-/** CreateChatRequest/UpdateChatRequest.workspace_id, validated as the chat owner. */
+/** CreateChatRequest.workspace_id, validated as the chat owner. */
 function workspaceFor(
   c: FakeContext,
   state: CoderState,
@@ -544,7 +495,7 @@ export function chatJson(
     updated_at: iso(chat.updatedAt),
     archived: chat.archived,
     shared: false,
-    pin_order: chat.pinOrder,
+    pin_order: 0,
     mcp_server_ids: [],
     labels: { ...chat.labels },
     has_unread: false,
@@ -556,33 +507,33 @@ export function chatJson(
   };
 }
 
+const refOf = (d: ChatDiff) => ({
+  git_branch: d.git_branch ?? '',
+  remote_origin: d.remote_origin ?? '',
+});
+
 /** A ChatDiffStatus; before 2.39 without the ref (`git_branch`, `remote_origin`). */
 function diffJson(chat: ChatRecord, d: ChatDiff, release: ReleaseTraits): CoderChatDiffJson {
-  const { git_branch, remote_origin, ...rest } = d;
-  const ref = { git_branch: git_branch ?? '', remote_origin: remote_origin ?? '' };
-  return { chat_id: chat.id, ...rest, ...(release.v239 ? ref : {}) };
+  const { git_branch: _branch, remote_origin: _origin, ...rest } = d;
+  return { chat_id: chat.id, ...rest, ...(release.v239 ? refOf(d) : {}) };
 }
 
 /** The watch frame's `changed_diff_status` (2.39): the ref that changed and its status. */
 export function changedDiffJson(chat: ChatRecord, detail: ChatEventDetail, release: ReleaseTraits) {
   const d = detail.changedDiff;
-  if (!release.v239 || !d) return undefined;
-  const ref = { git_branch: d.git_branch ?? '', remote_origin: d.remote_origin ?? '' };
-  return { ref, status: diffJson(chat, d, release) };
+  return release.v239 && d ? { ref: refOf(d), status: diffJson(chat, d, release) } : undefined;
 }
-
-const messageJson = (chat: ChatRecord, m: ChatMessageRecord) => ({
-  id: m.id,
-  chat_id: chat.id,
-  created_by: m.createdBy,
-  created_at: iso(m.deliveredAt ?? m.sentAt),
-  role: 'user',
-  content: [{ type: 'text', text: m.text }],
-});
 
 const queuedJson = (chat: ChatRecord, m: ChatMessageRecord) => ({
   id: m.id,
   chat_id: chat.id,
   content: [{ type: 'text', text: m.text }],
   created_at: iso(m.sentAt),
+});
+
+const messageJson = (chat: ChatRecord, m: ChatMessageRecord) => ({
+  ...queuedJson(chat, m),
+  created_by: m.createdBy,
+  created_at: iso(m.deliveredAt ?? m.sentAt),
+  role: 'user',
 });

@@ -15,92 +15,54 @@
  *   404 instead; the fake does not model that.
  */
 
-/** Resources and their actions, from apikey_scopes_gen.go. */
-const CATALOG: Record<string, string> = {
-  ai_gateway_key: 'create delete read update',
-  ai_model_price: 'read update',
-  ai_provider: 'create delete read update',
-  ai_seat: 'create read',
-  aibridge_interception: 'create read update',
-  api_key: 'create delete read update',
-  assign_org_role: 'assign create delete read unassign update',
-  assign_role: 'assign read unassign',
-  audit_log: 'create read',
-  boundary_log: 'create delete read',
-  boundary_usage: 'delete read update',
-  chat: 'create delete read share update',
-  chat_automation: 'create delete read update',
-  chat_model_config: 'create delete read share update',
-  chat_project: 'create delete read update',
-  chat_project_memory: 'create delete read',
-  connection_log: 'read update',
-  crypto_key: 'create delete read update',
-  debug_info: 'read',
-  deployment_config: 'read update',
-  deployment_stats: 'read',
-  file: 'create read',
-  group: 'create delete read update',
-  group_member: 'read',
-  idpsync_settings: 'read update',
-  inbox_notification: 'create read update',
-  license: 'create delete read',
-  mcp_server_config: 'create delete read share update',
-  notification_message: 'create delete read update',
-  notification_preference: 'read update',
-  notification_template: 'read update',
-  oauth2_app: 'create delete read update',
-  oauth2_app_code_token: 'create delete read',
-  oauth2_app_secret: 'create delete read update',
-  organization: 'create delete read update',
-  organization_member: 'create delete read update',
-  organization_skill: 'create delete read share update',
-  prebuilt_workspace: 'delete update',
-  provisioner_daemon: 'create delete read update',
-  provisioner_jobs: 'create read update',
-  replicas: 'read',
-  system: 'create delete read update',
-  tailnet_coordinator: 'create delete read update',
-  template: 'create delete read update use view_insights',
-  usage_event: 'create read update',
-  user: 'create delete read read_personal update update_personal',
-  user_secret: 'create delete read update',
-  user_skill: 'create delete read update',
-  webpush_subscription: 'create delete read',
-  workspace:
-    'application_connect create create_agent delete delete_agent read share ssh start stop update update_agent',
-  workspace_agent_devcontainers: 'create',
-  workspace_agent_resource_monitor: 'create read update',
-  workspace_build_orchestration: 'create delete read update',
-  workspace_dormant:
-    'application_connect create create_agent delete delete_agent read share ssh start stop update update_agent',
-  workspace_proxy: 'create delete read update',
-};
+/** Resources and their actions, from apikey_scopes_gen.go, by the actions they have. */
+const CATALOG = new Map(
+  Object.entries({
+    'create delete read update':
+      'ai_gateway_key ai_provider api_key chat_automation chat_project crypto_key group ' +
+      'notification_message oauth2_app oauth2_app_secret organization organization_member ' +
+      'provisioner_daemon system tailnet_coordinator user_secret user_skill ' +
+      'workspace_build_orchestration workspace_proxy',
+    'read update':
+      'ai_model_price connection_log deployment_config idpsync_settings ' +
+      'notification_preference notification_template',
+    'create read': 'ai_seat audit_log file',
+    'create read update':
+      'aibridge_interception inbox_notification provisioner_jobs usage_event ' +
+      'workspace_agent_resource_monitor',
+    'assign create delete read unassign update': 'assign_org_role',
+    'assign read unassign': 'assign_role',
+    'create delete read':
+      'boundary_log chat_project_memory license oauth2_app_code_token webpush_subscription',
+    'delete read update': 'boundary_usage',
+    'create delete read share update':
+      'chat chat_model_config mcp_server_config organization_skill',
+    read: 'debug_info deployment_stats group_member replicas',
+    'delete update': 'prebuilt_workspace',
+    'create delete read update use view_insights': 'template',
+    'create delete read read_personal update update_personal': 'user',
+    'application_connect create create_agent delete delete_agent read share ssh start stop update update_agent':
+      'workspace workspace_dormant',
+    create: 'workspace_agent_devcontainers',
+  }).flatMap(([actions, resources]) =>
+    resources.split(' ').map((resource) => [resource, actions.split(' ')] as const),
+  ),
+);
 
 /** Composite scopes (and legacy names) and the low-level scopes they stand for (approximate). */
-const COMPOSITES: Record<string, readonly string[]> = {
-  all: ['*'],
-  'coder:all': ['*'],
-  application_connect: ['workspace:application_connect'],
-  'coder:application_connect': ['workspace:application_connect'],
-  'coder:apikeys.manage_self': ['api_key:*'],
-  'coder:templates.author': ['template:*', 'file:*'],
-  'coder:templates.build': ['template:read', 'file:*'],
-  'coder:workspaces.access': ['workspace:read', 'workspace:ssh', 'workspace:application_connect'],
-  'coder:workspaces.create': [
-    'workspace:create',
-    'workspace:read',
-    'workspace:update',
-    'template:read',
-    'template:use',
-    'organization:read',
-  ],
-  'coder:workspaces.delete': ['workspace:read', 'workspace:delete'],
-  'coder:workspaces.operate': [
-    'workspace:read',
-    'workspace:update',
-    'workspace:start',
-    'workspace:stop',
-  ],
+const COMPOSITES: Record<string, string> = {
+  all: '*',
+  'coder:all': '*',
+  application_connect: 'workspace:application_connect',
+  'coder:application_connect': 'workspace:application_connect',
+  'coder:apikeys.manage_self': 'api_key:*',
+  'coder:templates.author': 'template:* file:*',
+  'coder:templates.build': 'template:read file:*',
+  'coder:workspaces.access': 'workspace:read workspace:ssh workspace:application_connect',
+  'coder:workspaces.create':
+    'workspace:create workspace:read workspace:update template:read template:use organization:read',
+  'coder:workspaces.delete': 'workspace:read workspace:delete',
+  'coder:workspaces.operate': 'workspace:read workspace:update workspace:start workspace:stop',
 };
 
 export const DEFAULT_SCOPES: readonly string[] = ['coder:all'];
@@ -127,22 +89,17 @@ const PUBLIC_LOW_LEVEL = new Set(
 /** rbac.IsExternalScope: what postToken accepts (unless `internal`: any catalog scope). */
 export function isRequestableScope(name: string, internal = false): boolean {
   if (Object.hasOwn(COMPOSITES, name)) return true;
-  return internal ? isKnownScope(name) : PUBLIC_LOW_LEVEL.has(name);
-}
-
-export function isKnownScope(name: string): boolean {
-  if (Object.hasOwn(COMPOSITES, name)) return true;
+  if (!internal) return PUBLIC_LOW_LEVEL.has(name);
   const at = name.indexOf(':');
-  if (at <= 0) return false;
-  const actions = CATALOG[name.slice(0, at)];
   const action = name.slice(at + 1);
-  return actions !== undefined && (action === '*' || actions.split(' ').includes(action));
+  const actions = at > 0 ? CATALOG.get(name.slice(0, at)) : undefined;
+  return actions !== undefined && (action === '*' || actions.includes(action));
 }
 
 /** Whether keys with `scopes` may do `required` (`resource:action`). */
 export function scopesAllow(scopes: readonly string[], required: string): boolean {
   const [resource] = required.split(':');
-  const grants = scopes.flatMap((s) => COMPOSITES[s] ?? [s]);
+  const grants = scopes.flatMap((s) => COMPOSITES[s]?.split(' ') ?? [s]);
   return grants.some((g) => g === '*' || g === required || g === `${resource}:*`);
 }
 

@@ -236,12 +236,8 @@ export class CoderState {
     return token;
   }
 
-  tokenById(id: string): CoderApiToken | undefined {
-    return [...this.tokens.values()].find((t) => t.id === id);
-  }
-
   /** Neither deleted nor expired. */
-  tokenLive(token: CoderApiToken): boolean {
+  tokenLive(token: Pick<CoderApiToken, 'revokedAt' | 'expiresAt'>): boolean {
     return token.revokedAt === undefined && token.expiresAt > this.now();
   }
 

@@ -12,7 +12,6 @@ export {
   temporalCliPath,
 } from './dev-server';
 export { holdCommentBehindAgentError } from './held-comment';
-export { startTestIngress } from './ingress';
 export { seedAgentPull, seedAgentReview } from './review';
 export {
   AGENT_LOGIN,

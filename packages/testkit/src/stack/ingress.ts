@@ -2,7 +2,6 @@
  * The ingress as the tests run it: the real app and Temporal sink, served over HTTP on a
  * free loopback port, its JSON log lines collected for tests that scan them.
  */
-import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
 import { codecDataConverter } from '@code-factory/codec';
 import { IngressConfigSchema, parseEnv, temporalSettings } from '@code-factory/config';
@@ -13,7 +12,7 @@ import {
   TemporalEventSink,
   type TemporalSinkOptions,
 } from '@code-factory/ingress';
-import { serve } from '@hono/node-server';
+import { parseJson, serveApp } from '../http-fake';
 import { webhookRequest } from '../webhooks';
 
 export interface TestIngressOptions {
@@ -35,20 +34,7 @@ export interface TestIngressOptions {
   clientInterceptors?: TemporalSinkOptions['interceptors'];
 }
 
-export interface TestIngress {
-  url: string;
-  /** Log lines (JSON). */
-  logs: string[];
-  /** Signs and posts a webhook; returns status, parsed body and how long the answer took. */
-  deliver(
-    event: string,
-    payload: unknown,
-    deliveryId?: string,
-  ): Promise<{ status: number; body: unknown; ms: number }>;
-  close(): Promise<void>;
-}
-
-export async function startTestIngress(options: TestIngressOptions): Promise<TestIngress> {
+export async function startTestIngress(options: TestIngressOptions) {
   const config = parseEnv(IngressConfigSchema, {
     TEMPORAL_ADDRESS: options.address,
     TEMPORAL_TASK_QUEUE: options.taskQueue,
@@ -88,39 +74,25 @@ export async function startTestIngress(options: TestIngressOptions): Promise<Tes
     codec: dataConverter.payloadCodecs?.[0],
     tracer: options.tracer,
   });
-  const server = await new Promise<ReturnType<typeof serve>>((done) => {
-    const s = serve({ fetch: app.fetch, port: options.port ?? 0, hostname: '127.0.0.1' }, () =>
-      done(s),
-    );
-  });
-  const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const server = await serveApp(app, { port: options.port });
   return {
-    url,
+    url: server.url,
+    /** Log lines (JSON). */
     logs,
-    async deliver(event, payload, deliveryId) {
-      const request = await webhookRequest({
-        secret: options.webhookSecret,
-        event,
-        payload,
-        deliveryId,
-      });
+    /** Signs and posts a webhook; returns status, parsed body and how long the answer took. */
+    async deliver(event: string, payload: unknown, deliveryId?: string) {
+      const { webhookSecret: secret } = options;
+      const request = await webhookRequest({ secret, event, payload, deliveryId });
       const started = Date.now();
-      const response = await fetch(`${url}/webhooks/github`, { method: 'POST', ...request });
+      const response = await fetch(`${server.url}/webhooks/github`, { method: 'POST', ...request });
       const text = await response.text();
-      let body: unknown = text;
-      try {
-        body = JSON.parse(text);
-      } catch {
-        // Not JSON: keep the text.
-      }
-      return { status: response.status, body, ms: Date.now() - started };
+      return { status: response.status, body: parseJson(text) ?? text, ms: Date.now() - started };
     },
     async close() {
-      await new Promise<void>((done) => {
-        server.close(() => done());
-        if ('closeAllConnections' in server) server.closeAllConnections();
-      });
+      await server.close();
       await sink.close();
     },
   };
 }
+
+export type TestIngress = Awaited<ReturnType<typeof startTestIngress>>;

@@ -10,8 +10,8 @@ import { AGENT_LOGIN } from './stack';
 
 /**
  * The agent's pull request for an issue, linked to it; with `failingLog` or `jobs`, a CI run
- * at its head (`failingLog`: `lint` passes, `unit tests` fails with this log). Returns the
- * webhooks of a review comment on it and of its run's completion.
+ * at its head (`failingLog`: `lint` passes, `unit tests` fails with this log). Returns its
+ * head and the webhook of a review comment on it.
  */
 export function seedAgentPull(
   github: FakeGitHubApp,
@@ -52,8 +52,6 @@ export function seedAgentPull(
     headSha,
     reviewComment: (p: Parameters<typeof samplePayloads.reviewComment>[0] = {}) =>
       samplePayloads.reviewComment({ ...where, ...p }),
-    /** `workflow_run.completed` of the run (a fork's: no pull requests). */
-    runCompleted: () => samplePayloads.workflowRunCompleted({ owner, repo, runId, headSha }),
   };
 }
 

@@ -8,6 +8,7 @@
  */
 import { randomUUID } from 'node:crypto';
 import { codecDataConverter } from '@code-factory/codec';
+import { STATUS_MARKER } from '@code-factory/messages';
 import { taskName } from '@code-factory/naming';
 import { stateQuery, type TaskSnapshot } from '@code-factory/workflows';
 import { Client, Connection, WorkflowNotFoundError } from '@temporalio/client';
@@ -238,6 +239,14 @@ export async function startStack(options: StackOptions = {}) {
   };
   const agentTask = (workflowId: string) =>
     coder.release === '2.36' ? coder.taskByName(workflowId) : undefined;
+  /** The App's status comments on an issue (of `repo` unless given): one once the task reports. */
+  const statusComments = (issueNumber: number, other: Repo = repo) =>
+    github
+      .comments(other.owner, other.name, issueNumber)
+      .filter((c) => c.body.startsWith(STATUS_MARKER));
+  /** What the issue's status comment says now; '' before there is one. */
+  const statusComment = (issueNumber: number, other: Repo = repo) =>
+    statusComments(issueNumber, other)[0]?.body ?? '';
 
   return {
     ingressUrl,
@@ -342,6 +351,21 @@ export async function startStack(options: StackOptions = {}) {
     /** Polls the `state` query until the phase is one of `phases`. */
     async waitForPhase(workflowId: string, phases: string[], timeoutMs?: number): Promise<void> {
       await waitFor(workflowId, (s) => phases.includes(s.phase), timeoutMs);
+    },
+    statusComments,
+    statusComment,
+    /** Waits until the status comment says every one of `texts`; returns what it says. */
+    statusSays: (issueNumber: number, texts: string | string[], other: Repo = repo) => {
+      const wanted = [texts].flat();
+      const says = () => {
+        const body = statusComment(issueNumber, other);
+        return body && wanted.every((text) => body.includes(text)) ? body : undefined;
+      };
+      return until(says, `status comment of #${issueNumber} saying ${wanted.join(' and ')}`).catch(
+        (err: Error) => {
+          throw new Error(`${err.message}; it says:\n${statusComment(issueNumber, other)}`);
+        },
+      );
     },
     deliver,
     deliverAccepted,
