@@ -11,6 +11,7 @@ export {
   type RedeliveryInput,
   type RedeliveryResult,
 } from './redelivery-workflow';
+export * from './repo-activities';
 export { flakes } from './repo-shepherd';
 export * from './repo-work';
 export type { RepositoryWorkflowInput } from './repository-workflow';

@@ -9,13 +9,8 @@
  * - version 2: `CarriedState` in types.ts; version 1 gets the fields marked "held input" and
  *   "cost" (issue 27: untrusted input held, cost per issue).
  */
-import {
-  CARRIED_VERSION,
-  type CarriedState,
-  type Failure,
-  type Phase,
-  type TaskSnapshot,
-} from './types';
+import type { Failure } from './records';
+import { CARRIED_VERSION, type CarriedState, type Phase, type TaskSnapshot } from './types';
 
 export function emptyState(): CarriedState {
   return {

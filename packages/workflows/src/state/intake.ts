@@ -9,9 +9,10 @@ import type { CommentPosted, IssueAssigned, Repository } from '@code-factory/eve
 import type { Fleet } from './fleet';
 import type { HeldInput } from './held';
 import { checkIntake, type Inbox } from './inbox';
+import type { InboxItem } from './items';
 import type { LiveProgress } from './live';
 import type { ShepherdLedger } from './shepherd';
-import type { AcceptResult, CarriedState, InboxItem } from './types';
+import type { AcceptResult, CarriedState } from './types';
 
 /** The parts of the lifecycle an intake feeds, and its close. */
 export interface IntakeTarget {
