@@ -59,6 +59,9 @@ const commentOptional = {
   untrusted: boolean,
 };
 
+/** MAX_PUSHED_REVERTS of `@code-factory/events`. */
+const MAX_PUSHED_REVERTS = 20;
+
 /** MAX_MENTION_TEXT of `@code-factory/events`. */
 const mentionLine = string(1, 2_000);
 
@@ -123,6 +126,20 @@ const TASK_EVENTS: Record<TaskEvent['kind'], Check<unknown>> = {
       failedChecks: array(object({ name: string(), url, logTail: string() }), 5),
     },
   ),
+  'merge.ci-failed': object({
+    ...issueBase,
+    kind: literal('merge.ci-failed'),
+    sha: string(7, 64),
+    pullRequest: pullRequestRef,
+    run,
+  }),
+  'merge.reverted': object({
+    ...issueBase,
+    kind: literal('merge.reverted'),
+    sha: string(7, 64),
+    pullRequest: pullRequestRef,
+    revert: object({ by: literal('commit', 'pull-request'), url }),
+  }),
 };
 
 const { issueNumber: _issue, ...pendingFields } = { ...issueBase, ...commentFields };
@@ -146,7 +163,12 @@ const REPO_EVENTS: Record<RepoEvent['kind'], Check<unknown>> = {
   ),
   'config.push': object(
     { ...base, kind: literal('config.push'), sha: string(7) },
-    { touchesConfig: boolean, branch: string(1), files: array(string(), 300) },
+    {
+      touchesConfig: boolean,
+      branch: string(1),
+      files: array(string(), 300),
+      reverts: array(object({ sha: string(7, 64), url }), MAX_PUSHED_REVERTS),
+    },
   ),
   'route.push': object(
     { ...base, kind: literal('route.push'), sha: string(7), branch: string(1) },
@@ -163,6 +185,19 @@ const REPO_EVENTS: Record<RepoEvent['kind'], Check<unknown>> = {
     kind: literal('route.merge-group'),
     pullRequestNumber: positiveInt,
     headSha: string(7),
+  }),
+  'route.merged': object({
+    ...base,
+    kind: literal('route.merged'),
+    pullRequest: pullRequestRef,
+    mergeCommitSha: string(7, 64),
+    baseBranch: string(1),
+  }),
+  'route.reverted': object({
+    ...base,
+    kind: literal('route.reverted'),
+    pullRequest: pullRequestRef,
+    reverts: positiveInt,
   }),
 };
 
