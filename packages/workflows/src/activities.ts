@@ -13,10 +13,12 @@ import type {
 import type {
   BriefInstruction,
   CiFailureReport,
+  Regression,
   ReviewCommentItem,
   StatusView,
 } from '@code-factory/messages';
 import type { RepoConfig, ResolvedShepherd } from '@code-factory/repo-config';
+import type { FollowThroughActivities } from './follow-activities';
 
 export type Backend = BackendKind;
 
@@ -58,6 +60,11 @@ export interface StartAgentInput extends IssueRef {
    * and where. Absent for an assignment or a label.
    */
   instruction?: BriefInstruction;
+  /**
+   * The agent is started again because the merge of the issue's pull request broke CI
+   * (follow-through): the brief begins with the failure. Absent otherwise.
+   */
+  regression?: Regression;
 }
 
 /** What started (or asks to start) the task, as the gate reads it; absent: an assignment. */
@@ -67,7 +74,7 @@ export interface StartTrigger {
   label?: string;
 }
 
-export interface TaskActivities {
+export interface TaskActivities extends FollowThroughActivities {
   /**
    * The gate every start passes: the repository takes this trigger (`[triggers]`: the kind is
    * on, a label is its trigger label), then the requester (who assigned, mentioned or
@@ -198,9 +205,11 @@ export interface MergeCheck {
 
 /**
  * A repository's `[shepherd]` settings a task uses, durations in ms (null: off), scaled by the
- * worker's SHEPHERD_TIME_SCALE.
+ * worker's SHEPHERD_TIME_SCALE. The follow-through's two are absent in results recorded before
+ * it (read as off).
  */
-export type ShepherdSettings = Omit<ResolvedShepherd, 'watchAfterMergeMs' | 'reopenOnRegression'>;
+export type ShepherdSettings = Omit<ResolvedShepherd, 'watchAfterMergeMs' | 'reopenOnRegression'> &
+  Partial<Pick<ResolvedShepherd, 'watchAfterMergeMs' | 'reopenOnRegression'>>;
 
 /** Worker settings a task run asks for once it has an agent (each run asks again). */
 export interface TaskSettings {

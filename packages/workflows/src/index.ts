@@ -2,6 +2,7 @@ export * from './activities';
 export type { AgentWatchInput } from './agent-watch-workflow';
 export * from './definitions';
 export * from './fleet-definitions';
+export * from './follow-activities';
 export { checkAcquireSlot, checkReleaseSlot, checkStuckReminder } from './guards';
 export {
   type FailedDeliveries,

@@ -37,7 +37,7 @@ type Shared = 'deliveryId' | 'receivedAt' | 'repository' | 'installationId' | 'i
 type Routed = TaskEvent extends infer E ? (E extends TaskEvent ? Omit<E, Shared> : never) : never;
 
 /** Signals the event `build` makes to the task of every issue each pull request closes. */
-async function toTasks<P extends AgentPullRequest>(
+export async function toTasks<P extends AgentPullRequest>(
   ctx: RouteContext,
   envelope: Envelope,
   pulls: P[],

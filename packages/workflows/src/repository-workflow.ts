@@ -2,8 +2,9 @@
  * One long-lived workflow per repository (ID `repo-owner/name`). It holds the repository's
  * `.code-factory/config.toml` (re-read on every push to the default branch) and routes the
  * events the ingress cannot key on an issue by itself: comments and reviews on the agent's
- * pull requests, CI runs (re-running failed jobs first, `repo-routes.ts`), branch pushes and
- * merge-queue exits. It resolves the issue each pull request closes and signals that issue's
+ * pull requests, CI runs (re-running failed jobs first, `repo-routes.ts`), branch pushes,
+ * merge-queue exits, and what happens to an agent pull request's merge commit afterwards
+ * (`repo-follow.ts`). It resolves the issue each pull request closes and signals that issue's
  * task workflow, in the order the events arrived.
  */
 import type { RepoEvent, TaskEvent } from '@code-factory/events';
@@ -23,6 +24,14 @@ import { eventSignal, type RepoConfigState, repoConfigQuery, repoEventSignal } f
 import { checkRepoEvent } from './guards';
 import { applyConfigPush } from './repo-config-push';
 import { failedRunHook, tellEveryFailure } from './repo-failed-run';
+import {
+  type FollowedMerge,
+  MergeRegistry,
+  routeMerged,
+  routeMergeRun,
+  routeRevertPullRequest,
+  routeRevertPush,
+} from './repo-follow';
 import { routeComment, routeDequeued, routeMergeGroup, routePush, triageRun } from './repo-routes';
 import { emptyRepoShepherd, RepoShepherd, type RepoShepherdState } from './repo-shepherd';
 import {
@@ -46,6 +55,8 @@ export interface RepositoryWorkflowInput {
     reportedRuns?: number[];
     /** Runs re-run and merge-queue exits told (`repo-shepherd.ts`). */
     shepherd?: RepoShepherdState;
+    /** Merged agent pull requests, for the tasks that watch them (`repo-follow.ts`). */
+    merges?: FollowedMerge[];
   };
 }
 
@@ -66,6 +77,7 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
   let schedulesPaused = input.carried?.schedulesPaused ?? false;
   const reportedRuns: number[] = input.carried?.reportedRuns ?? [];
   const shepherd = new RepoShepherd(input.carried?.shepherd ?? emptyRepoShepherd());
+  const merges = new MergeRegistry(input.carried?.merges ?? []);
 
   setHandler(repoConfigQuery, () => config);
   const toggle = async (pause: boolean, arg: unknown) => {
@@ -145,6 +157,9 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
         if (event.branch !== undefined && patched('repository-shepherd')) {
           await routePush(ctx, { ...event, branch: event.branch });
         }
+        if (event.reverts?.length && patched('follow-through-routes')) {
+          await routeRevertPush(ctx, merges, event);
+        }
         return;
       }
       case 'route.push':
@@ -158,15 +173,26 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
         return routeMergeGroup(ctx, event);
       case 'route.comment':
         return routeComment(ctx, event);
-      case 'route.ci':
+      case 'route.ci': {
+        // A failed run at a merge commit the issue's task watches goes there, not to triage.
+        const merge =
+          event.conclusion === 'success' ? undefined : merges.atCommit(event.run.headSha);
+        if (merge && patched('follow-through-routes')) return routeMergeRun(ctx, merge, event);
         if (patched('repository-shepherd')) {
           return triageRun(ctx, event, (failed) => failedRunHook(ctx, failed));
         }
         return tellEveryFailure(ctx, event);
+      }
+      case 'route.merged':
+        if (!patched('follow-through-routes')) return unknownToThisShape(event);
+        return routeMerged(ctx, merges, event);
+      case 'route.reverted':
+        if (!patched('follow-through-routes')) return unknownToThisShape(event);
+        return routeRevertPullRequest(ctx, merges, event);
     }
   };
 
-  /** An event a run recorded before the shepherd refused: it still does nothing on replay. */
+  /** An event a run recorded before its change refused: it still does nothing on replay. */
   function unknownToThisShape(event: RepoEvent): void {
     log.warn('repository event refused', { reason: `kind: ${event.kind} is not routed here` });
   }
@@ -197,6 +223,7 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
         schedulesPaused,
         reportedRuns,
         shepherd: shepherd.state,
+        merges: merges.merges,
       },
     });
   }

@@ -1,6 +1,7 @@
 export { emptyState, UnreadableCarriedState, upgradeCarried } from './carried';
 export { IssueCosts, type Spend } from './cost';
 export { Fleet } from './fleet';
+export { type FollowState, FollowThrough } from './follow';
 export { HeldInput, heldKey, MAX_HELD } from './held';
 export { Inbox, RECENT_DELIVERIES_LIMIT } from './inbox';
 export * from './items';

@@ -3,13 +3,15 @@
  * Temporal APIs here, so it is unit-tested directly and carried across continue-as-new. It
  * keeps the phases of a start, a forward and a close (what may follow what: `TRANSITIONS`;
  * the parked phases are in `parking.ts`) and the intake of events; its parts keep the rest
- * (`inbox`, `live`, `fleet`, `shepherd`, `held`, `costs`).
+ * (`inbox`, `live`, `fleet`, `shepherd`, `held`, `costs`, `follow`).
  */
 import type { IssueAssigned, Repository } from '@code-factory/events';
+import type { Regression } from '@code-factory/messages';
 import type { Backend } from '../activities';
 import { cloneState, emptyState, snapshotOf, upgradeCarried } from './carried';
 import { IssueCosts } from './cost';
 import { Fleet } from './fleet';
+import { type FollowState, FollowThrough } from './follow';
 import { HeldInput, refOf } from './held';
 import { Inbox } from './inbox';
 import { Intake } from './intake';
@@ -20,6 +22,9 @@ import { ShepherdLedger } from './shepherd';
 import { IllegalTransition } from './transitions';
 import type { AcceptResult, AgentStarted, CarriedState, StateView, TaskSnapshot } from './types';
 
+/** Merge commits a task remembers having watched. */
+const MAX_FOLLOWED = 20;
+
 export class TaskLifecycle extends ParkingPhases {
   readonly inbox: Inbox;
   readonly fleet: Fleet;
@@ -28,6 +33,7 @@ export class TaskLifecycle extends ParkingPhases {
   /** Change `held-input` (set by the run at its start): comments from outside the trust list are held. */
   holdsUntrusted = false;
   readonly costs: IssueCosts;
+  readonly follow: FollowThrough;
   readonly #intake: Intake;
   #closeRequested = false;
   #closeReason = '';
@@ -46,6 +52,7 @@ export class TaskLifecycle extends ParkingPhases {
     this.shepherd = new ShepherdLedger(s);
     this.held = new HeldInput(s);
     this.costs = new IssueCosts(s);
+    this.follow = new FollowThrough(s);
     this.#intake = new Intake(s, this, { repository, issueNumber });
     // A close that was pending when the previous run continued as new is still pending.
     if (s.phase === 'closing') this.requestClose('carried over');
@@ -100,6 +107,8 @@ export class TaskLifecycle extends ParkingPhases {
     }
     this.s.agent = started.agent;
     if (started.ownerNote !== undefined) this.s.ownerNote = started.ownerNote;
+    // A follow-up (a regression) went out in this agent's brief.
+    this.s.followUp = null;
   }
 
   /** The agent takes messages. */
@@ -132,6 +141,49 @@ export class TaskLifecycle extends ParkingPhases {
   /** The agent is stopped and the issue says so. */
   closed(): void {
     this.move('closed', 'closed');
+  }
+
+  // --- Follow-through after a merge (state/follow.ts) ---
+
+  /**
+   * The close is done and the agent's pull request had merged: the branch it merged into is
+   * watched. What ends the watch early is a new close request (an operator, `/agent release`).
+   */
+  beginFollowing(watch: FollowState): void {
+    this.move('following', 'beginFollowing');
+    this.s.follow = watch;
+    this.s.followed = [...this.s.followed, watch.sha].slice(-MAX_FOLLOWED);
+    this.#closeRequested = false;
+    this.#closeReason = '';
+  }
+
+  /** The watch ended (its window passed, a revert, an operator): the task is closed. */
+  followEnded(): void {
+    this.move('closed', 'followEnded');
+  }
+
+  /**
+   * A new agent for the issue while its merge was watched: for a regression the issue was told
+   * about (`followUp`, the new agent's first lines), or because a trigger came. The task goes
+   * back to `requested` with `start` as the only work waiting; what the previous agent left (its
+   * reference, pull request, live status and ledger) goes, the status comment and the cost stay.
+   */
+  startAgain(start: IssueAssigned, followUp: Regression | null): void {
+    this.move('requested', 'startAgain');
+    const fresh = emptyState();
+    Object.assign(this.s, {
+      follow: null,
+      followUp,
+      agent: null,
+      ownerNote: null,
+      pullRequestUrl: null,
+      live: null,
+      earlyUpdate: null,
+      failure: null,
+      coderDown: null,
+      shepherd: fresh.shepherd,
+      inbox: [start],
+    });
   }
 
   // --- Facts the workflow learns along the way (no phase change). ---

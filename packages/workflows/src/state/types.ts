@@ -1,11 +1,12 @@
 /**
  * The task's state as data: what a run knows, carried whole into the next run at
- * continue-as-new (`CarriedState`, version 2), and what the `state` query shows. The items
+ * continue-as-new (`CarriedState`, version 3), and what the `state` query shows. The items
  * of its inbox are in `items.ts`, the records its parts keep in `records.ts`.
  */
 import type { CommentSource, IssueAssigned, Repository } from '@code-factory/events';
-import type { CommandReplyLog } from '@code-factory/messages';
+import type { CommandReplyLog, Regression } from '@code-factory/messages';
 import type { AgentLiveStatus, AgentRef, Backend } from '../activities';
+import type { FollowState } from './follow';
 import type { HeldItem, InboxItem } from './items';
 import type {
   CoderDown,
@@ -36,10 +37,15 @@ export type Phase =
    */
   | 'waiting-for-coder'
   | 'closing'
+  /**
+   * Closed after its agent's pull request merged: the agent is cleaned up, and the branch it
+   * merged into is watched for a while (follow-through). A regression starts a new agent.
+   */
+  | 'following'
   | 'closed';
 
 /** The version `CarriedState` has now; older inputs are upgraded by `upgradeCarried`. */
-export const CARRIED_VERSION = 2;
+export const CARRIED_VERSION = 3;
 
 /**
  * Everything that survives continue-as-new, as one record: every field is there. Worker
@@ -96,6 +102,14 @@ export interface CarriedState {
   /** What the issue cost so far and its cost limit (version 2). */
   cost: IssueCost;
   // end cost
+  // follow-through (version 3)
+  /** The watch of the branch the agent's pull request merged into (phase `following`). */
+  follow: FollowState | null;
+  /** The regression a new agent starts with, until it has started. */
+  followUp: Regression | null;
+  /** Merge commits watched already (newest last, bounded): a later close does not watch them again. */
+  followed: string[];
+  // end follow-through
 }
 
 /** What the `state` query shows: the record without bodies, and what it implies spelt out. */
@@ -127,6 +141,8 @@ export type AcceptResult =
   /** From outside the trust list where nothing can hold it (no agent; a run before `held-input`). */
   | { outcome: 'untrusted' }
   | { outcome: 'duplicate' | 'closed' }
+  /** Nothing to do with it now (a merge not watched; while watching, anything but a start). */
+  | { outcome: 'ignored'; reason: string }
   | { outcome: 'invalid' | 'foreign'; reason: string };
 
 /** What `started` learns when the agent exists. */
