@@ -105,8 +105,8 @@ describe('the status comment while the branch is watched, and after', () => {
     expect(followLine({ ...facts, state: 'ended-early' })).toBe(
       '⏹️ The watch of `main` after the merge of #12 (`abc1234`) was ended early.',
     );
-    expect(followLine({ ...facts, reopen: false, regressed: true })).toMatch(
-      /broke CI on `main` \(see the comment below\); a revert is still looked for until/,
+    expect(followLine({ ...facts, reopen: false, regressed: true })).toBe(
+      '⚠️ The merge of #12 (`abc1234`) broke CI on `main` (see the comment below); a revert is still looked for until 2026-12-08 17:00 UTC.',
     );
   });
 

@@ -131,16 +131,17 @@ const when = (iso: string) => `${iso.slice(0, 16).replace('T', ' ')} UTC`;
 /** The status comment's line about the watch. */
 export function followLine(f: FollowFacts): string {
   const merge = `the merge of #${f.pullRequest.number} (\`${short(f.sha)}\`)`;
+  const Merge = `The${merge.slice(3)}`;
   switch (f.state) {
     case 'watching':
       if (f.regressed) {
-        return `⚠️ ${merge} broke CI on \`${f.branch}\` (see the comment below); a revert is still looked for until ${when(f.until)}.`;
+        return `⚠️ ${Merge} broke CI on \`${f.branch}\` (see the comment below); a revert is still looked for until ${when(f.until)}.`;
       }
       return `👀 Watching \`${f.branch}\` after ${merge} until ${when(f.until)}: a CI run it breaks, or a revert of it, is reported here${f.reopen ? ' and reopens this issue' : ''}.`;
     case 'quiet':
       return `✅ Watched \`${f.branch}\` after ${merge} until ${when(f.until)}${f.regressed ? '' : ': nothing broke'}.`;
     case 'reverted':
-      return `↩️ ${merge[0]?.toUpperCase()}${merge.slice(1)} was reverted${f.revertUrl ? ` (${f.revertUrl})` : ''}; the watch ended.`;
+      return `↩️ ${Merge} was reverted${f.revertUrl ? ` (${f.revertUrl})` : ''}; the watch ended.`;
     case 'ended-early':
       return `⏹️ The watch of \`${f.branch}\` after ${merge} was ended early.`;
   }

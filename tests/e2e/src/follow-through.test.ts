@@ -4,7 +4,7 @@
  * its task watching the branch (`following`). A failed run at the merge commit whose job passed
  * at the merge's parent is told once on the issue with the job's log tail, the issue reopened and
  * a new agent started with that failure in its brief; a job that failed at the parent too is not
- * told; a revert (a pushed commit, or GitHub's revert pull request) is told with its link, the
+ * told; with `reopen_on_regression = false` the comment is all; a revert (a pushed commit, or GitHub's revert pull request) is told with its link, the
  * issue reopened and the watch ended; the window's end closes the task with nothing posted; with
  * `watch_after_merge = "off"` the close is what it was. Asserted on the fake GitHub's comments,
  * issues and deliveries and on the fake Coder's chats.
@@ -216,6 +216,34 @@ describe('follow-through after the merge', () => {
     expect(statusComment(task.n)).toContain(
       '⏹️ The watch of `main` after the merge of #82 (`b1e9e00`) was ended early.',
     );
+  }, 180_000);
+
+  it('with reopen_on_regression off a regression is told and nothing else: no reopen, no agent, still watching', async () => {
+    const repo = await repoWithConfig('told-only', 'reopen_on_regression = false');
+    const task = await agentOn('Told only', repo);
+    const commits = { merge: sha('b2e9e'), parent: sha('8b7e9') };
+    ciRun(821, commits.parent, { 'unit-tests': 'success' }, repo);
+    await mergedAndClosed(task, 88, commits, repo);
+    ciRun(822, commits.merge, { 'unit-tests': 'failure' }, repo);
+    expect((await stack.deliver('workflow_run', runFailed(822, commits.merge, repo))).status).toBe(
+      202,
+    );
+    await until(() => issueComments(task.n, repo).length === 1, 'the regression comment');
+    expect(issueComments(task.n, repo)[0]).toMatch(
+      /This issue stays closed and no agent was started \(`shepherd.reopen_on_regression` is off\)\.$/,
+    );
+    await until(
+      () => statusComment(task.n, repo).includes('broke CI on `main` (see the comment below)'),
+      'the status comment saying so',
+    );
+    expect((await stack.state(task.name)).phase).toBe('following');
+    expect(issueState(task.n, repo)).toBe('closed');
+    expect(
+      stack.coder.chats().filter((c) => c.labels['code-factory/task'] === task.name),
+    ).toHaveLength(1);
+    // An operator ends the watch.
+    await stack.client.workflow.getHandle(task.name).signal('close', { reason: 'operator' });
+    expect(await stack.client.workflow.getHandle(task.name).result()).toBe('closed');
   }, 180_000);
 
   it('a revert, pushed or merged as a pull request: one comment with its link, the issue reopened, the watch ended', async () => {
