@@ -52,6 +52,7 @@ import {
 import { CancelledFailure, Context, log, sleep } from '@temporalio/activity';
 import { type Client, WorkflowNotFoundError } from '@temporalio/client';
 import { withFailureMapping } from './failures';
+import { followActivities } from './follow-activities';
 import { collectCiFailure, repoShepherdActivities } from './repo-shepherd-activities';
 import { taskShepherdActivities } from './task-shepherd-activities';
 
@@ -69,6 +70,8 @@ export function scaleShepherd(s: ResolvedShepherd, scale: number): ShepherdSetti
     reviewReminderAfterMs: ms(s.reviewReminderAfterMs),
     waitingReminderAfterMs: ms(s.waitingReminderAfterMs),
     releaseAfterIdleMs: s.releaseAfterIdleMs === null ? null : ms(s.releaseAfterIdleMs),
+    watchAfterMergeMs: s.watchAfterMergeMs === null ? null : ms(s.watchAfterMergeMs),
+    reopenOnRegression: s.reopenOnRegression,
   };
 }
 
@@ -234,6 +237,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
           deps.templates,
           input.backend,
           input.instruction,
+          input.regression,
         );
         const started = await backend(input.backend).ensureAgent({
           taskName: input.taskName,
@@ -504,6 +508,7 @@ export function createActivities(deps: ActivityDeps): WorkerActivities {
 
     ...repoShepherdActivities(deps),
     ...taskShepherdActivities(deps),
+    ...followActivities(deps),
   };
   return withFailureMapping(
     activities as unknown as Record<string, (...args: never[]) => Promise<unknown>>,

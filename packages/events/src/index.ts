@@ -5,39 +5,23 @@
  * re-checks each signal so a malformed manual signal is logged and ignored).
  */
 import { z } from 'zod';
+import { ActorSchema, base, PullRequestRefSchema, RunSchema, repoBase } from './fields';
+import {
+  MAX_PUSHED_REVERTS,
+  MergeCiFailedSchema,
+  MergeRevertedSchema,
+  PushedRevertSchema,
+  RouteMergedSchema,
+  RouteRevertedSchema,
+} from './follow-through';
 import { COMMENT_SOURCES, TRIGGER_KINDS } from './kinds';
 
+export { type Actor, ActorSchema, type Repository, RepositorySchema } from './fields';
+export * from './follow-through';
 export * from './kinds';
-
-export const RepositorySchema = z.object({
-  owner: z.string().min(1),
-  name: z.string().min(1),
-});
-export type Repository = z.infer<typeof RepositorySchema>;
-
-export const ActorSchema = z.object({
-  login: z.string().min(1),
-  id: z.number().int().positive(),
-});
-export type Actor = z.infer<typeof ActorSchema>;
 
 /** A mention line is cut well below this; the bound keeps a signal small. */
 export const MAX_MENTION_TEXT = 2_000;
-
-const base = {
-  /** `X-GitHub-Delivery`; operator-sent events use `manual-<uuid>`. */
-  deliveryId: z.string().min(1).max(200),
-  receivedAt: z.iso.datetime({ offset: true }),
-  /** Where the event happened (the pull request's repository for pull-request events). */
-  repository: RepositorySchema,
-  issueNumber: z.number().int().positive(),
-  installationId: z.number().int().positive(),
-  /**
-   * The issue's repository, when a pull request of another repository closes it ("Fixes
-   * owner/repo#12"): `issueNumber` is then an issue of this one.
-   */
-  issueRepository: RepositorySchema.optional(),
-};
 
 export const IssueAssignedSchema = z.object({
   ...base,
@@ -121,16 +105,6 @@ export const CommentPostedSchema = z.object({
 });
 export type CommentPosted = z.infer<typeof CommentPostedSchema>;
 
-const PullRequestRefSchema = z.object({ number: z.number().int().positive(), url: z.url() });
-
-const RunSchema = z.object({
-  id: z.number().int().positive(),
-  name: z.string(),
-  path: z.string(),
-  url: z.url(),
-  headSha: z.string().min(7),
-});
-
 export const CiFailedSchema = z.object({
   ...base,
   kind: z.literal('ci.failed'),
@@ -202,6 +176,8 @@ export const TaskEventSchema = z.discriminatedUnion('kind', [
   CiFlakedSchema,
   PullRequestMovedSchema,
   PullRequestDequeuedSchema,
+  MergeCiFailedSchema,
+  MergeRevertedSchema,
 ]);
 export type TaskEvent = z.infer<typeof TaskEventSchema>;
 
@@ -211,13 +187,6 @@ export type TaskEvent = z.infer<typeof TaskEventSchema>;
  */
 export const PendingCommentSchema = CommentPostedSchema.omit({ issueNumber: true });
 export type PendingComment = z.infer<typeof PendingCommentSchema>;
-
-const repoBase = {
-  deliveryId: base.deliveryId,
-  receivedAt: base.receivedAt,
-  repository: RepositorySchema,
-  installationId: base.installationId,
-};
 
 export const RouteCommentSchema = z.object({
   ...repoBase,
@@ -264,6 +233,8 @@ export const ConfigPushSchema = z.object({
   /** The default branch; absent in events from before pushes were routed to pull requests. */
   branch: pushedFields.branch.optional(),
   files: pushedFields.files,
+  /** Pushed commits that revert another ("This reverts commit <sha>"); absent: none. */
+  reverts: z.array(PushedRevertSchema).max(MAX_PUSHED_REVERTS).optional(),
 });
 export type ConfigPush = z.infer<typeof ConfigPushSchema>;
 
@@ -306,6 +277,8 @@ export const RepoEventSchema = z.discriminatedUnion('kind', [
   RoutePushSchema,
   RouteDequeuedSchema,
   RouteMergeGroupSchema,
+  RouteMergedSchema,
+  RouteRevertedSchema,
 ]);
 export type RepoEvent = z.infer<typeof RepoEventSchema>;
 

@@ -28,6 +28,8 @@ export const TASK_EVENT_KINDS = [
   'ci.flaked',
   'pr.moved',
   'pr.dequeued',
+  'merge.ci-failed',
+  'merge.reverted',
 ] as const;
 export type TaskEventKind = (typeof TASK_EVENT_KINDS)[number];
 
@@ -42,5 +44,7 @@ export const REPO_EVENT_KINDS = [
   'route.push',
   'route.dequeued',
   'route.merge-group',
+  'route.merged',
+  'route.reverted',
 ] as const;
 export type RepoEventKind = (typeof REPO_EVENT_KINDS)[number];

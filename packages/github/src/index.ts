@@ -31,6 +31,15 @@ export {
 } from './deliveries';
 export { parseResponse, toExternalError } from './errors';
 export {
+  commitParents,
+  type MergedPull,
+  mergedPullRequestsClosing,
+  type RunJob,
+  reopenIssue,
+  runJobs,
+  runsAtCommit,
+} from './follow-through';
+export {
   type CollaboratorPermission,
   type FailedJob,
   GitHubInstallation,

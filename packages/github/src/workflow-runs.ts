@@ -52,9 +52,9 @@ const runSchema = z.object({
   created_at: z.string(),
 });
 
-const runListSchema = z.object({ workflow_runs: z.array(runSchema) });
+export const runListSchema = z.object({ workflow_runs: z.array(runSchema) });
 
-function toRun(run: z.output<typeof runSchema>): WorkflowRunSummary {
+export function toRun(run: z.output<typeof runSchema>): WorkflowRunSummary {
   return {
     id: run.id,
     name: run.name ?? '',

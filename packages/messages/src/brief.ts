@@ -3,11 +3,13 @@
  * original service sent). With one, Coder Tasks get the config-aware template and a JSON
  * input carrying everything the template needs to size and prepare the sandbox. A task a
  * mention started has the mention line as its first instruction, cleaned like every text the
- * agent reads, with its provenance.
+ * agent reads, with its provenance; an agent started again because its issue's merged pull
+ * request broke CI (follow-through) has that failure first.
  */
 import type { BackendKind } from '@code-factory/events';
 import type { ResolvedRepoConfig } from '@code-factory/repo-config';
 import { cleanText, provenanceLine } from './clean';
+import { formatRegressionBrief, type Regression } from './follow-through';
 
 /** The brief's first instruction: the line that mentioned the agent, who wrote it, where. */
 export interface BriefInstruction {
@@ -65,8 +67,11 @@ export function agentBrief(
   templates: BriefTemplates,
   backend: BackendKind = 'tasks',
   instruction?: BriefInstruction,
+  regression?: Regression,
 ): AgentBrief {
-  const first = instruction ? formatInstruction(instruction) : '';
+  const first =
+    (regression ? formatRegressionBrief(regression) : '') +
+    (instruction ? formatInstruction(instruction) : '');
   if (backend === 'agents') {
     // A chat's first message is read by the agent itself, not by a template: plain words.
     const lines = [

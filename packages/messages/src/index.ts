@@ -2,6 +2,7 @@ export * from './brief';
 export * from './clean';
 export * from './commands';
 export * from './cost';
+export * from './follow-through';
 export * from './forward';
 export * from './mention';
 export * from './repo-work';

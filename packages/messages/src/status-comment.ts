@@ -3,6 +3,7 @@
  * find and edit it in place instead of posting a new comment each time.
  */
 import { type CostView, formatCost } from './cost';
+import { type FollowFacts, followLine } from './follow-through';
 
 export const STATUS_MARKER = '<!-- code-factory:status -->';
 
@@ -48,6 +49,8 @@ export interface StatusView {
   held?: HeldFacts;
   /** What the issue cost so far, over every agent it had (absent: Coder reports no cost). */
   cost?: CostView;
+  /** The watch of the branch the agent's pull request merged into (follow-through). */
+  follow?: FollowFacts;
 }
 
 /** What waits for approval, per author (in the order they first wrote), and what was dropped. */
@@ -142,6 +145,7 @@ export function renderStatusComment(view: StatusView): string {
     const done = view.state === 'completed' || view.state === 'released';
     lines.push('', `💰 ${formatCost(view.cost, done)}`);
   }
+  if (view.follow) lines.push('', followLine(view.follow));
   if (view.note) lines.push('', `ℹ️ ${view.note}`);
   if (view.state === 'running') {
     lines.push('', 'Comments on this issue and on the agent’s pull request are forwarded to it.');

@@ -33,3 +33,4 @@ export {
   type WebhookRequest,
   webhookRequest,
 } from './webhooks';
+export { defaultBranchPayloads } from './webhooks-default-branch';

@@ -1,22 +1,24 @@
 /**
  * The contract between the task workflow and the worker's activities: types only, so the
- * workflow bundle imports nothing that does I/O. Inputs and results are small plain JSON.
+ * workflow bundle imports nothing that does I/O. Inputs and results are small plain JSON. The
+ * repository workflow's contract is `repo-activities.ts`.
  */
 import type {
   BackendKind,
   CiFailed,
   CommentSource,
-  PullRequestDequeued,
   Repository,
   TriggerKind,
 } from '@code-factory/events';
 import type {
   BriefInstruction,
   CiFailureReport,
+  Regression,
   ReviewCommentItem,
   StatusView,
 } from '@code-factory/messages';
 import type { RepoConfig, ResolvedShepherd } from '@code-factory/repo-config';
+import type { FollowThroughActivities } from './follow-activities';
 
 export type Backend = BackendKind;
 
@@ -58,6 +60,11 @@ export interface StartAgentInput extends IssueRef {
    * and where. Absent for an assignment or a label.
    */
   instruction?: BriefInstruction;
+  /**
+   * The agent is started again because the merge of the issue's pull request broke CI
+   * (follow-through): the brief begins with the failure. Absent otherwise.
+   */
+  regression?: Regression;
 }
 
 /** What started (or asks to start) the task, as the gate reads it; absent: an assignment. */
@@ -67,7 +74,7 @@ export interface StartTrigger {
   label?: string;
 }
 
-export interface TaskActivities {
+export interface TaskActivities extends FollowThroughActivities {
   /**
    * The gate every start passes: the repository takes this trigger (`[triggers]`: the kind is
    * on, a label is its trigger label), then the requester (who assigned, mentioned or
@@ -198,9 +205,11 @@ export interface MergeCheck {
 
 /**
  * A repository's `[shepherd]` settings a task uses, durations in ms (null: off), scaled by the
- * worker's SHEPHERD_TIME_SCALE.
+ * worker's SHEPHERD_TIME_SCALE. The follow-through's two are absent in results recorded before
+ * it (read as off).
  */
-export type ShepherdSettings = Omit<ResolvedShepherd, 'watchAfterMergeMs' | 'reopenOnRegression'>;
+export type ShepherdSettings = Omit<ResolvedShepherd, 'watchAfterMergeMs' | 'reopenOnRegression'> &
+  Partial<Pick<ResolvedShepherd, 'watchAfterMergeMs' | 'reopenOnRegression'>>;
 
 /** Worker settings a task run asks for once it has an agent (each run asks again). */
 export interface TaskSettings {
@@ -288,62 +297,3 @@ export const ErrorTypes = {
    */
   coderUnavailable: 'CoderUnavailableError',
 } as const;
-
-export interface RepoRef {
-  installationId: number;
-  repository: Repository;
-}
-
-/** The config read at a commit: absent, valid (sparse), or invalid with path-and-problem errors. */
-export type RepoConfigRead =
-  | { status: 'absent' }
-  | { status: 'valid'; config: RepoConfig }
-  | { status: 'invalid'; errors: string[] };
-
-export interface AgentPullRequest {
-  number: number;
-  url: string;
-  /** As `linkedIssues` answers: numbers here, `{ owner, name, number }` for another repository. */
-  issueNumbers: Array<number | { owner: string; name: string; number: number }>;
-}
-
-/** Activities of the repository workflow (config and pull-request routing). */
-export interface RepositoryActivities {
-  readRepoConfig(input: RepoRef & { sha: string }): Promise<RepoConfigRead>;
-  /** Issues a pull request closes (GitHub's closingIssuesReferences). */
-  /**
-   * Issues the pull request closes: numbers for the pull request's repository, `{ owner, name,
-   * number }` for another repository's (runs recorded before cross-repository links hold
-   * numbers only).
-   */
-  linkedIssues(
-    input: RepoRef & { pullNumber: number },
-  ): Promise<Array<number | { owner: string; name: string; number: number }>>;
-  /**
-   * The agent's pull requests a failed run belongs to and that are still at the run's
-   * commit: the run's own pull requests, or the open ones whose head is that commit.
-   */
-  agentPullRequestsForRun(
-    input: RepoRef & { pullRequestNumbers: number[]; headSha: string },
-  ): Promise<AgentPullRequest[]>;
-  /** Starts a new attempt of the run that re-runs its failed jobs (and the jobs needing them). */
-  rerunFailedJobs(input: RepoRef & { runId: number }): Promise<void>;
-  /** Names of the jobs that failed in an attempt before `attempt` and passed in it: flakes. */
-  flakyJobs(input: RepoRef & { runId: number; attempt: number }): Promise<string[]>;
-  /**
-   * The agent's open pull requests a push to `branch` moves: those into it (`base`) and those
-   * from it (`head`), with the issues each closes.
-   */
-  agentPullRequestsOnBranch(input: RepoRef & { branch: string }): Promise<MovedPullRequest[]>;
-  /** The pull request with its linked issues when it is the agent's and open; else null. */
-  agentPullRequest(input: RepoRef & { pullNumber: number }): Promise<AgentPullRequest | null>;
-  /** The failed jobs (at most 5) of the runs that failed at a commit, with their log tails. */
-  failedChecksAt(input: RepoRef & { headSha: string }): Promise<FailedCheck[]>;
-}
-
-export interface MovedPullRequest extends AgentPullRequest {
-  side: 'base' | 'head';
-}
-
-/** One failed check of a merge queue's group (`pr.dequeued`'s `failedChecks`). */
-export type FailedCheck = NonNullable<PullRequestDequeued['failedChecks']>[number];

@@ -90,6 +90,22 @@ const taskEvents: Record<string, unknown> = {
     pullRequest: { number: 2, url: 'https://github.com/acme/widgets/pull/2' },
     run,
   },
+  mergeCiFailed: {
+    ...base,
+    issueNumber: 1,
+    kind: 'merge.ci-failed',
+    sha: 'c0ffee0',
+    pullRequest: { number: 2, url: 'https://github.com/acme/widgets/pull/2' },
+    run,
+  },
+  mergeReverted: {
+    ...base,
+    issueNumber: 1,
+    kind: 'merge.reverted',
+    sha: 'c0ffee0',
+    pullRequest: { number: 2, url: 'https://github.com/acme/widgets/pull/2' },
+    revert: { by: 'commit', url: 'https://github.com/acme/widgets/commit/abcdef0' },
+  },
 };
 const { issueNumber: _n, ...pending } = taskEvents.comment as Record<string, unknown>;
 const repoEvents: Record<string, unknown> = {
@@ -132,6 +148,26 @@ const repoEvents: Record<string, unknown> = {
     kind: 'route.merge-group',
     pullRequestNumber: 2,
     headSha: 'abcdef0',
+  },
+  pushReverting: {
+    ...base,
+    kind: 'config.push',
+    sha: 'abcdef0',
+    branch: 'main',
+    reverts: [{ sha: 'c0ffee0', url: 'https://github.com/acme/widgets/commit/abcdef0' }],
+  },
+  merged: {
+    ...base,
+    kind: 'route.merged',
+    pullRequest: { number: 2, url: 'https://github.com/acme/widgets/pull/2' },
+    mergeCommitSha: 'c0ffee0',
+    baseBranch: 'main',
+  },
+  reverted: {
+    ...base,
+    kind: 'route.reverted',
+    pullRequest: { number: 3, url: 'https://github.com/acme/widgets/pull/3' },
+    reverts: 2,
   },
 };
 

@@ -1,108 +1,32 @@
 /**
  * Signal input checks the workflows own: the same rules as the zod schemas in
- * `@code-factory/events` (which the ingress and activities use at the edges), written without
- * zod so the workflow bundle stays small (every workflow context evaluates what it imports).
- * Like zod objects, a check returns a copy with only the known fields.
+ * `@code-factory/events` (which the ingress and activities use at the edges), made of the
+ * zod-free checks in `checks.ts` so the workflow bundle stays small.
  *
  * `guards.test.ts` holds both to the same answers on the same inputs, so the two cannot drift.
  */
 import type { RepoEvent, TaskEvent } from '@code-factory/events';
 import { COMMENT_SOURCES, TRIGGER_KINDS } from '@code-factory/events/kinds';
+import {
+  array,
+  boolean,
+  type Check,
+  type Checked,
+  checked,
+  datetime,
+  fail,
+  Invalid,
+  int,
+  literal,
+  nullable,
+  object,
+  positiveInt,
+  string,
+  union,
+  url,
+} from './checks';
 
-export type Checked<T> = { ok: true; value: T } | { ok: false; reason: string };
-
-/** A check reads one value at `path` and returns it cleaned, or throws an Invalid. */
-type Check<T> = (value: unknown, path: string) => T;
-
-class Invalid extends Error {}
-
-function fail(path: string, problem: string): never {
-  throw new Invalid(`${path || '(root)'}: ${problem}`);
-}
-
-const at = (path: string, key: string) => (path ? `${path}.${key}` : key);
-
-const string =
-  (min = 0, max = Number.POSITIVE_INFINITY): Check<string> =>
-  (v, path) => {
-    if (typeof v !== 'string') fail(path, 'expected a string');
-    if (v.length < min) fail(path, `expected at least ${min} character(s)`);
-    if (v.length > max) fail(path, `expected at most ${max} characters`);
-    return v;
-  };
-
-const positiveInt: Check<number> = (v, path) => {
-  if (typeof v !== 'number' || !Number.isInteger(v) || v <= 0) {
-    fail(path, 'expected a positive integer');
-  }
-  return v;
-};
-
-const int: Check<number> = (v, path) => {
-  if (typeof v !== 'number' || !Number.isInteger(v)) fail(path, 'expected an integer');
-  return v;
-};
-
-const boolean: Check<boolean> = (v, path) => {
-  if (typeof v !== 'boolean') fail(path, 'expected a boolean');
-  return v;
-};
-
-// An absolute URL with a scheme, as z.url() accepts for what the ingress sends.
-const URL_RE = /^[a-z][a-z0-9+.-]*:\/\/[^\s]+$/i;
-const url: Check<string> = (v, path) => {
-  const s = string(1)(v, path);
-  if (!URL_RE.test(s)) fail(path, 'expected a URL');
-  return s;
-};
-
-// z.iso.datetime({ offset: true }).
-const DATETIME_RE = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})$/;
-const datetime: Check<string> = (v, path) => {
-  const s = string()(v, path);
-  if (!DATETIME_RE.test(s)) fail(path, 'expected an ISO date-time');
-  return s;
-};
-
-const literal =
-  <L extends string>(...allowed: L[]): Check<L> =>
-  (v, path) => {
-    if (!allowed.includes(v as L)) fail(path, `expected one of ${allowed.join(', ')}`);
-    return v as L;
-  };
-
-const nullable =
-  <T>(check: Check<T>): Check<T | null> =>
-  (v, path) =>
-    v === null ? null : check(v, path);
-
-const array =
-  <T>(check: Check<T>, max = Number.POSITIVE_INFINITY): Check<T[]> =>
-  (v, path) => {
-    if (!Array.isArray(v)) fail(path, 'expected an array');
-    if (v.length > max) fail(path, `expected at most ${max} items`);
-    return v.map((item, i) => check(item, at(path, String(i))));
-  };
-
-type Shape = Record<string, Check<unknown>>;
-type Out<S extends Shape> = { [K in keyof S]: ReturnType<S[K]> };
-
-/** An object of these fields; `optional` ones may be absent (and then stay absent). */
-function object<S extends Shape, O extends Shape = Record<never, never>>(
-  shape: S,
-  optional?: O,
-): Check<Out<S> & Partial<Out<O>>> {
-  return (v, path) => {
-    if (typeof v !== 'object' || v === null || Array.isArray(v)) fail(path, 'expected an object');
-    const input = v as Record<string, unknown>;
-    const out: Record<string, unknown> = {};
-    for (const [key, check] of Object.entries(shape)) out[key] = check(input[key], at(path, key));
-    for (const [key, check] of Object.entries(optional ?? {})) {
-      if (input[key] !== undefined) out[key] = check(input[key], at(path, key));
-    }
-    return out as Out<S> & Partial<Out<O>>;
-  };
-}
+export type { Checked } from './checks';
 
 const repository = object({ owner: string(1), name: string(1) });
 const actor = object({ login: string(1), id: positiveInt });
@@ -134,6 +58,9 @@ const commentOptional = {
   authorAssociation: string(0, 50),
   untrusted: boolean,
 };
+
+/** MAX_PUSHED_REVERTS of `@code-factory/events`. */
+const MAX_PUSHED_REVERTS = 20;
 
 /** MAX_MENTION_TEXT of `@code-factory/events`. */
 const mentionLine = string(1, 2_000);
@@ -199,6 +126,20 @@ const TASK_EVENTS: Record<TaskEvent['kind'], Check<unknown>> = {
       failedChecks: array(object({ name: string(), url, logTail: string() }), 5),
     },
   ),
+  'merge.ci-failed': object({
+    ...issueBase,
+    kind: literal('merge.ci-failed'),
+    sha: string(7, 64),
+    pullRequest: pullRequestRef,
+    run,
+  }),
+  'merge.reverted': object({
+    ...issueBase,
+    kind: literal('merge.reverted'),
+    sha: string(7, 64),
+    pullRequest: pullRequestRef,
+    revert: object({ by: literal('commit', 'pull-request'), url }),
+  }),
 };
 
 const { issueNumber: _issue, ...pendingFields } = { ...issueBase, ...commentFields };
@@ -222,7 +163,12 @@ const REPO_EVENTS: Record<RepoEvent['kind'], Check<unknown>> = {
   ),
   'config.push': object(
     { ...base, kind: literal('config.push'), sha: string(7) },
-    { touchesConfig: boolean, branch: string(1), files: array(string(), 300) },
+    {
+      touchesConfig: boolean,
+      branch: string(1),
+      files: array(string(), 300),
+      reverts: array(object({ sha: string(7, 64), url }), MAX_PUSHED_REVERTS),
+    },
   ),
   'route.push': object(
     { ...base, kind: literal('route.push'), sha: string(7), branch: string(1) },
@@ -240,20 +186,20 @@ const REPO_EVENTS: Record<RepoEvent['kind'], Check<unknown>> = {
     pullRequestNumber: positiveInt,
     headSha: string(7),
   }),
+  'route.merged': object({
+    ...base,
+    kind: literal('route.merged'),
+    pullRequest: pullRequestRef,
+    mergeCommitSha: string(7, 64),
+    baseBranch: string(1),
+  }),
+  'route.reverted': object({
+    ...base,
+    kind: literal('route.reverted'),
+    pullRequest: pullRequestRef,
+    reverts: positiveInt,
+  }),
 };
-
-function union<T>(checks: Record<string, Check<unknown>>, raw: unknown): Checked<T> {
-  try {
-    if (typeof raw !== 'object' || raw === null) fail('', 'expected an object');
-    const kind = (raw as { kind?: unknown }).kind;
-    const check = typeof kind === 'string' ? checks[kind] : undefined;
-    if (!check) fail('kind', `expected one of ${Object.keys(checks).join(', ')}`);
-    return { ok: true, value: check(raw, '') as T };
-  } catch (err) {
-    if (err instanceof Invalid) return { ok: false, reason: err.message };
-    throw err;
-  }
-}
 
 /** A `TaskEvent` from a signal, or why not (path and problem, never the value). */
 export function checkTaskEvent(raw: unknown): Checked<TaskEvent> {
@@ -277,15 +223,6 @@ export function checkSendMessage(raw: unknown): Checked<{ text: string; author?:
       fail('author', 'expected 1 to 100 characters');
     }
     return { ok: true, value: { text, ...(author !== undefined ? { author } : {}) } };
-  } catch (err) {
-    if (err instanceof Invalid) return { ok: false, reason: err.message };
-    throw err;
-  }
-}
-
-function checked<T>(check: Check<T>, raw: unknown): Checked<T> {
-  try {
-    return { ok: true, value: check(raw, '') };
   } catch (err) {
     if (err instanceof Invalid) return { ok: false, reason: err.message };
     throw err;

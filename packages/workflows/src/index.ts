@@ -2,6 +2,7 @@ export * from './activities';
 export type { AgentWatchInput } from './agent-watch-workflow';
 export * from './definitions';
 export * from './fleet-definitions';
+export * from './follow-activities';
 export { checkAcquireSlot, checkReleaseSlot, checkStuckReminder } from './guards';
 export {
   type FailedDeliveries,
@@ -11,6 +12,7 @@ export {
   type RedeliveryInput,
   type RedeliveryResult,
 } from './redelivery-workflow';
+export * from './repo-activities';
 export { flakes } from './repo-shepherd';
 export * from './repo-work';
 export type { RepositoryWorkflowInput } from './repository-workflow';

@@ -1,20 +1,22 @@
 /**
- * The repository workflow's shepherd routes (behind `patched('repository-shepherd')` in
- * `repository-workflow.ts`): CI triage (re-run failed jobs before the agent hears, flakes),
- * branch pushes that move agent pull requests, and merge-queue exits. Each finds the agent
- * pull requests concerned through an activity and signals the issues they close, in order.
+ * The repository workflow's routes: comments and reviews on an agent pull request, and the
+ * shepherd's (behind `patched('repository-shepherd')` in `repository-workflow.ts`): CI triage
+ * (re-run failed jobs before the agent hears, flakes), branch pushes that move agent pull
+ * requests, and merge-queue exits. Each finds the agent pull requests concerned through an
+ * activity and signals the issues they close, in order.
  */
 import type {
   RepoEvent,
   Repository,
   RouteCiFailure,
+  RouteComment,
   RouteDequeued,
   RouteMergeGroup,
   TaskEvent,
 } from '@code-factory/events';
 import type { RepoConfig } from '@code-factory/repo-config';
 import { ActivityFailure, log, metricMeter, proxyActivities } from '@temporalio/workflow';
-import type { AgentPullRequest, RepositoryActivities } from './activities';
+import type { AgentPullRequest, RepositoryActivities } from './repo-activities';
 import { linkedTask, type RepoShepherd, rerunLimit, triageFailure } from './repo-shepherd';
 import { REPO_ACTIVITY_OPTIONS } from './repo-work';
 
@@ -35,7 +37,7 @@ type Shared = 'deliveryId' | 'receivedAt' | 'repository' | 'installationId' | 'i
 type Routed = TaskEvent extends infer E ? (E extends TaskEvent ? Omit<E, Shared> : never) : never;
 
 /** Signals the event `build` makes to the task of every issue each pull request closes. */
-async function toTasks<P extends AgentPullRequest>(
+export async function toTasks<P extends AgentPullRequest>(
   ctx: RouteContext,
   envelope: Envelope,
   pulls: P[],
@@ -61,6 +63,28 @@ const ref = (ctx: RouteContext, event: Envelope) => ({
   installationId: event.installationId,
   repository: ctx.repo,
 });
+
+/** A comment or review on a pull request: to the task of every issue it closes. */
+export async function routeComment(ctx: RouteContext, event: RouteComment): Promise<void> {
+  const issues = await acts.linkedIssues({
+    ...ref(ctx, event),
+    pullNumber: event.pullRequestNumber,
+  });
+  if (issues.length === 0) {
+    log.info('pull request links no issue; skipped', { deliveryId: event.deliveryId });
+  }
+  for (const linked of issues) {
+    // Another repository's issue ("Fixes other/repo#12"): its own task workflow.
+    const elsewhere = typeof linked === 'number' ? null : linked;
+    const issueNumber = typeof linked === 'number' ? linked : linked.number;
+    await ctx.forward(issueNumber, {
+      ...event.comment,
+      issueNumber,
+      deliveryId: event.deliveryId,
+      ...(elsewhere ? { issueRepository: { owner: elsewhere.owner, name: elsewhere.name } } : {}),
+    });
+  }
+}
 
 /**
  * A completed run of an agent pull request. A failure within the repository's re-runs has

@@ -8,7 +8,7 @@
 import type { Repository } from '@code-factory/events';
 import type { RepoConfig } from '@code-factory/repo-config';
 import { SHEPHERD_DEFAULTS } from '@code-factory/repo-config/shepherd-defaults';
-import type { AgentPullRequest } from './activities';
+import type { AgentPullRequest } from './repo-activities';
 
 /** Runs re-ran and not yet ended, remembered at most this many (oldest forgotten first). */
 export const MAX_RERUNS_REMEMBERED = 200;

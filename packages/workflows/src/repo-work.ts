@@ -7,7 +7,8 @@
 import type { Repository } from '@code-factory/events';
 import type { RepoConfig } from '@code-factory/repo-config';
 import { type ActivityOptions, defineUpdate } from '@temporalio/workflow';
-import { ErrorTypes, type RepoRef } from './activities';
+import { ErrorTypes } from './activities';
+import type { RepoRef } from './repo-activities';
 
 /** Activity options of the repository's own workflows (config, routing, scheduled jobs). */
 export const REPO_ACTIVITY_OPTIONS = {

@@ -2,8 +2,9 @@
  * One long-lived workflow per repository (ID `repo-owner/name`). It holds the repository's
  * `.code-factory/config.toml` (re-read on every push to the default branch) and routes the
  * events the ingress cannot key on an issue by itself: comments and reviews on the agent's
- * pull requests, CI runs (re-running failed jobs first, `repo-routes.ts`), branch pushes and
- * merge-queue exits. It resolves the issue each pull request closes and signals that issue's
+ * pull requests, CI runs (re-running failed jobs first, `repo-routes.ts`), branch pushes,
+ * merge-queue exits, and what happens to an agent pull request's merge commit afterwards
+ * (`repo-follow.ts`). It resolves the issue each pull request closes and signals that issue's
  * task workflow, in the order the events arrived.
  */
 import type { RepoEvent, TaskEvent } from '@code-factory/events';
@@ -19,30 +20,27 @@ import {
   setHandler,
   workflowInfo,
 } from '@temporalio/workflow';
-import type { RepositoryActivities } from './activities';
 import { eventSignal, type RepoConfigState, repoConfigQuery, repoEventSignal } from './definitions';
 import { checkRepoEvent } from './guards';
+import { applyConfigPush } from './repo-config-push';
+import { failedRunHook, tellEveryFailure } from './repo-failed-run';
 import {
-  type RouteContext,
-  routeDequeued,
-  routeMergeGroup,
-  routePush,
-  triageRun,
-} from './repo-routes';
+  type FollowedMerge,
+  MergeRegistry,
+  routeMerged,
+  routeMergeRun,
+  routeRevertPullRequest,
+  routeRevertPush,
+} from './repo-follow';
+import { routeComment, routeDequeued, routeMergeGroup, routePush, triageRun } from './repo-routes';
 import { emptyRepoShepherd, RepoShepherd, type RepoShepherdState } from './repo-shepherd';
 import {
-  type FailedRun,
-  matchingHook,
   pauseSchedulesUpdate,
   REPO_ACTIVITY_OPTIONS,
   type RepoWorkActivities,
   resumeSchedulesUpdate,
-  type ScheduleSync,
 } from './repo-work';
 import { RECENT_DELIVERIES_LIMIT } from './state';
-
-/** Failed runs already reported to a hook, remembered so a re-run or redelivery acts once. */
-const REPORTED_RUNS_LIMIT = 500;
 
 export interface RepositoryWorkflowInput {
   repository: { owner: string; name: string };
@@ -57,12 +55,14 @@ export interface RepositoryWorkflowInput {
     reportedRuns?: number[];
     /** Runs re-run and merge-queue exits told (`repo-shepherd.ts`). */
     shepherd?: RepoShepherdState;
+    /** Merged agent pull requests, for the tasks that watch them (`repo-follow.ts`). */
+    merges?: FollowedMerge[];
   };
 }
 
 const MAX_HISTORY_EVENTS = 5_000;
 
-const acts = proxyActivities<RepositoryActivities & RepoWorkActivities>(REPO_ACTIVITY_OPTIONS);
+const acts = proxyActivities<RepoWorkActivities>(REPO_ACTIVITY_OPTIONS);
 
 export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promise<void> {
   const repo = input.repository;
@@ -77,6 +77,7 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
   let schedulesPaused = input.carried?.schedulesPaused ?? false;
   const reportedRuns: number[] = input.carried?.reportedRuns ?? [];
   const shepherd = new RepoShepherd(input.carried?.shepherd ?? emptyRepoShepherd());
+  const merges = new MergeRegistry(input.carried?.merges ?? []);
 
   setHandler(repoConfigQuery, () => config);
   const toggle = async (pause: boolean, arg: unknown) => {
@@ -138,175 +139,62 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
     }
   };
 
-  const routes: RouteContext = { repo, shepherd, config: () => config.config, forward };
+  const ctx = {
+    repo,
+    taskNamePrefix: input.taskNamePrefix,
+    shepherd,
+    config: () => config.config,
+    forward,
+    reportedRuns,
+  };
 
   const handle = async (event: RepoEvent) => {
-    const ref = { installationId: event.installationId, repository: repo };
     switch (event.kind) {
       case 'config.push': {
         lastInstallationId = event.installationId;
-        await applyConfigPush(event, ref);
+        await applyConfigPush({ ...ctx, config, schedulesPaused: () => schedulesPaused }, event);
         // The default branch is the base of most agent pull requests.
         if (event.branch !== undefined && patched('repository-shepherd')) {
-          await routePush(routes, { ...event, branch: event.branch });
+          await routePush(ctx, { ...event, branch: event.branch });
+        }
+        if (event.reverts?.length && patched('follow-through-routes')) {
+          await routeRevertPush(ctx, merges, event);
         }
         return;
       }
       case 'route.push':
         if (!patched('repository-shepherd')) return unknownToThisShape(event);
-        return routePush(routes, event);
+        return routePush(ctx, event);
       case 'route.dequeued':
         if (!patched('repository-shepherd')) return unknownToThisShape(event);
-        return routeDequeued(routes, event);
+        return routeDequeued(ctx, event);
       case 'route.merge-group':
         if (!patched('repository-shepherd')) return unknownToThisShape(event);
-        return routeMergeGroup(routes, event);
-      case 'route.comment': {
-        const issues = await acts.linkedIssues({ ...ref, pullNumber: event.pullRequestNumber });
-        if (issues.length === 0)
-          log.info('pull request links no issue; skipped', { deliveryId: event.deliveryId });
-        for (const linked of issues) {
-          // Another repository's issue ("Fixes other/repo#12"): its own task workflow.
-          const elsewhere = typeof linked === 'number' ? null : linked;
-          const issueNumber = typeof linked === 'number' ? linked : linked.number;
-          await forward(issueNumber, {
-            ...event.comment,
-            issueNumber,
-            deliveryId: event.deliveryId,
-            ...(elsewhere
-              ? { issueRepository: { owner: elsewhere.owner, name: elsewhere.name } }
-              : {}),
-          });
-        }
-        return;
-      }
+        return routeMergeGroup(ctx, event);
+      case 'route.comment':
+        return routeComment(ctx, event);
       case 'route.ci': {
+        // A failed run at a merge commit the issue's task watches goes there, not to triage.
+        const merge =
+          event.conclusion === 'success' ? undefined : merges.atCommit(event.run.headSha);
+        if (merge && patched('follow-through-routes')) return routeMergeRun(ctx, merge, event);
         if (patched('repository-shepherd')) {
-          return triageRun(routes, event, (failed) => failedRunHook(failed, ref));
+          return triageRun(ctx, event, (failed) => failedRunHook(ctx, failed));
         }
-        // Before the shepherd (replays of runs recorded without it): every failure is told.
-        const pulls = await acts.agentPullRequestsForRun({
-          ...ref,
-          pullRequestNumbers: event.pullRequestNumbers,
-          headSha: event.run.headSha,
-        });
-        if (pulls.length === 0) {
-          await failedRunHook(event, ref);
-        }
-        for (const pull of pulls) {
-          for (const linked of pull.issueNumbers) {
-            const issueNumber = typeof linked === 'number' ? linked : linked.number;
-            await forward(issueNumber, {
-              kind: 'ci.failed',
-              deliveryId: event.deliveryId,
-              receivedAt: event.receivedAt,
-              repository: repo,
-              issueNumber,
-              installationId: event.installationId,
-              pullRequest: { number: pull.number, url: pull.url },
-              run: event.run,
-              ...(typeof linked === 'number'
-                ? {}
-                : { issueRepository: { owner: linked.owner, name: linked.name } }),
-            });
-          }
-        }
-        return;
+        return tellEveryFailure(ctx, event);
       }
+      case 'route.merged':
+        if (!patched('follow-through-routes')) return unknownToThisShape(event);
+        return routeMerged(ctx, merges, event);
+      case 'route.reverted':
+        if (!patched('follow-through-routes')) return unknownToThisShape(event);
+        return routeRevertPullRequest(ctx, merges, event);
     }
   };
 
-  /**
-   * A push to the default branch: read and check the config at that commit; a valid one (or
-   * none) is stored and the job schedules follow it; an invalid one leaves the previous one in
-   * force. A push that touches the file gets a check run saying which.
-   */
-  async function applyConfigPush(
-    event: Extract<RepoEvent, { kind: 'config.push' }>,
-    ref: { installationId: number; repository: typeof repo },
-  ): Promise<void> {
-    const read = await acts.readRepoConfig({ ...ref, sha: event.sha });
-    let errors = read.status === 'invalid' ? read.errors : [];
-    const jobs = read.status === 'valid' ? (read.config.scheduled_jobs ?? []) : [];
-    if (jobs.length > 0) errors = await acts.checkJobBranches({ ...ref, jobs });
-    let schedules: ScheduleSync | null = null;
-    if (errors.length > 0) {
-      config.errors = errors;
-      log.warn('repo config invalid; keeping the previous one', { sha: event.sha, errors });
-    } else {
-      config.sha = event.sha;
-      config.config = read.status === 'valid' ? read.config : null;
-      config.errors = null;
-      schedules = await acts.syncJobSchedules({
-        ...ref,
-        taskNamePrefix: input.taskNamePrefix,
-        jobs,
-        paused: schedulesPaused,
-      });
-      if (schedules.errors.length > 0) config.errors = schedules.errors;
-      log.info('repo config stored', {
-        sha: event.sha,
-        status: read.status,
-        schedules: `${schedules.created.length} created, ${schedules.updated.length} updated, ${schedules.deleted.length} deleted`,
-      });
-    }
-    if (event.touchesConfig === false) return;
-    await acts.publishConfigCheck({
-      ...ref,
-      sha: event.sha,
-      status: errors.length > 0 ? 'invalid' : read.status,
-      errors,
-      config: config.config,
-      keptSha: errors.length > 0 ? config.sha : null,
-      schedules,
-    });
-  }
-
-  /** An event a run recorded before the shepherd refused: it still does nothing on replay. */
+  /** An event a run recorded before its change refused: it still does nothing on replay. */
   function unknownToThisShape(event: RepoEvent): void {
     log.warn('repository event refused', { reason: `kind: ${event.kind} is not routed here` });
-  }
-
-  /** A failed run with no agent pull request: work for the config's failed-run hook, if any. */
-  async function failedRunHook(
-    event: Extract<RepoEvent, { kind: 'route.ci' }>,
-    ref: { installationId: number; repository: typeof repo },
-  ): Promise<void> {
-    const run: FailedRun = event.run;
-    const hook = matchingHook(config.config, run, event.headBranch);
-    if (!hook) {
-      log.info('no agent pull request at the run commit and no failed-run hook; skipped', {
-        deliveryId: event.deliveryId,
-      });
-      return;
-    }
-    if (reportedRuns.includes(run.id)) {
-      log.info('failed run already reported; skipped', {
-        deliveryId: event.deliveryId,
-        runId: run.id,
-      });
-      return;
-    }
-    reportedRuns.push(run.id);
-    while (reportedRuns.length > REPORTED_RUNS_LIMIT) reportedRuns.shift();
-    const report = await acts.reportFailedRun({
-      ...ref,
-      taskNamePrefix: input.taskNamePrefix,
-      run,
-      branch: event.headBranch,
-      ...(hook.promptAdditions !== undefined ? { promptAdditions: hook.promptAdditions } : {}),
-      deliveryId: event.deliveryId,
-    });
-    log.info('failed run reported', { runId: run.id, action: report.action });
-    if (report.action === 'opened') {
-      await acts.handIssueToAgent({
-        ...ref,
-        taskNamePrefix: input.taskNamePrefix,
-        issue: report.issue,
-        sender: report.sender,
-        deliveryId: `failed-run-${run.id}`,
-      });
-    }
   }
 
   for (;;) {
@@ -335,6 +223,7 @@ export async function repositoryWorkflow(input: RepositoryWorkflowInput): Promis
         schedulesPaused,
         reportedRuns,
         shepherd: shepherd.state,
+        merges: merges.merges,
       },
     });
   }

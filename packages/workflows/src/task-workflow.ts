@@ -3,7 +3,8 @@
  * issue's Coder agent: start, forward everything in arrival order, report status, clean up.
  *
  * Shape: the messages are wired here, one line each, to `task/handlers.ts`; the body is a
- * short loop over `steps/work.ts` beside four lanes (`lanes/`). `TaskRun` (task/run.ts) is what
+ * short loop over `steps/work.ts` beside five lanes (`lanes/`); after a close that found the
+ * agent's pull request merged, a run of its own watches the merge (`steps/follow.ts`). `TaskRun` (task/run.ts) is what
  * they share; the lifecycle's phases and what may follow what are `TaskLifecycle`
  * (state/lifecycle.ts). Each unit of work runs in a cancellable scope so that closing the
  * issue stops whatever is pending before cleaning up. docs/architecture.md walks a comment
@@ -35,6 +36,7 @@ import { coderLane } from './lanes/coder';
 import { shepherdLane } from './lanes/shepherd';
 import { statusLane } from './lanes/status';
 import { close } from './steps/close';
+import { followThrough } from './steps/follow';
 import { onSlotNotice, releaseSlots } from './steps/slots';
 import { hasWork, nothingToDo, work } from './steps/work';
 import * as on from './task/handlers';
@@ -74,7 +76,18 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
   run.shepherding = patched('shepherd-lanes');
   run.costing = patched('issue-cost');
   run.stableClock = patched('status-clock');
+  run.following = patched('follow-through');
   run.publishPhase();
+  if (task.phase === 'following') {
+    // A run of its own (continued from the close): the watch of the merge, then the end or a
+    // new agent (the next run starts it).
+    const next = await followThrough(run);
+    await condition(allHandlersFinished);
+    if (next === 'restart')
+      return continueAsNew<typeof taskWorkflow>({ ...input, carried: task.carry() });
+    log.info('watch of the merge ended; task closed');
+    return 'closed';
+  }
   if (task.state.agent) await run.loadSettings();
   const lanes = [
     statusLane(run),
@@ -107,8 +120,13 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
     await releaseSlots(run);
     return 'no-task';
   }
-  await close(run, lanes);
+  const closedAs = await close(run, lanes);
   await condition(allHandlersFinished);
+  if (closedAs === 'following') {
+    // The watch runs in a run of its own: a short history for its hours or days.
+    log.info('task closed; its merge is watched', { reason: task.closeReason });
+    return continueAsNew<typeof taskWorkflow>({ ...input, carried: task.carry() });
+  }
   log.info('task closed', { reason: task.closeReason });
   return 'closed';
 }

@@ -1,6 +1,6 @@
 /** What the workflow package's unit tests share: an agent, an issue, its events, a running task. */
 import type { AgentRef } from './activities';
-import { TaskLifecycle } from './state';
+import { type FollowState, FollowThrough, TaskLifecycle } from './state';
 
 export const agent: AgentRef = {
   backend: 'agents',
@@ -70,4 +70,24 @@ export function usageLimitUpdate(explanation = 'A budget is spent.') {
       explanation,
     },
   };
+}
+
+/** The watch of a merge of the agent's pull request #12 (follow-through), until 1 000 000 ms. */
+export const watch: FollowState = FollowThrough.watchOf(
+  {
+    number: 12,
+    url: 'https://github.com/acme/widgets/pull/12',
+    sha: 'abc1234'.padEnd(40, '0'),
+    branch: 'main',
+  },
+  1_000_000,
+  true,
+);
+
+/** A task that closed after its pull request merged and now watches `main`. */
+export function following(): TaskLifecycle {
+  const task = running();
+  task.close();
+  task.beginFollowing(structuredClone(watch));
+  return task;
 }

@@ -81,4 +81,26 @@ export const WORKFLOW_CHANGES: readonly WorkflowChange[] = [
     deployedAt: null,
     recordings: ['task-agents-live-close.status-clock.json'],
   },
+  {
+    id: 'follow-through',
+    workflow: 'taskWorkflow',
+    change:
+      'A close whose agent pull request merged (mergedPullRequest) and whose repository watches merges continues as new into `following`: a failed run at the merge commit is compared with its parent (checkMergeRegression), a regression told once (postComment), the issue reopened (reopenIssue) and the task continued as new into a new start; a revert is told and ends the watch; a durable timer ends it otherwise (upsertStatusComment); asked at run start.',
+    state: 'patched',
+    deployedAt: null,
+    recordings: [
+      'task-follow-through.follow-through.earlier-2.json',
+      'task-follow-through.follow-through.earlier-1.json',
+      'task-follow-through.follow-through.json',
+    ],
+  },
+  {
+    id: 'follow-through-routes',
+    workflow: 'repositoryWorkflow',
+    change:
+      'A merged agent pull request (route.merged) is remembered with its linked issues (linkedIssues); a failed run at its merge commit signals merge.ci-failed to those tasks instead of the triage, and a revert (config.push reverts, route.reverted) signals merge.reverted.',
+    state: 'patched',
+    deployedAt: null,
+    recordings: ['repository-follow-through.follow-through-routes.json'],
+  },
 ];

@@ -12,6 +12,7 @@ import { issuesLabeled } from './issues-labeled';
 import { issuesOpened } from './issues-opened';
 import { mergeGroup } from './merge-group';
 import { pullRequest } from './pull-request';
+import { pullRequestClosed } from './pull-request-closed';
 import { pullRequestReview } from './pull-request-review';
 import { pullRequestReviewComment } from './pull-request-review-comment';
 import { push } from './push';
@@ -28,5 +29,6 @@ export const WEBHOOK_HANDLERS: readonly WebhookHandler[] = [
   workflowRun,
   push,
   pullRequest,
+  pullRequestClosed,
   mergeGroup,
 ];

@@ -37,7 +37,7 @@ describe('pull_request.dequeued', () => {
   });
 
   it('skips every other action', () => {
-    for (const action of ['opened', 'enqueued', 'synchronize', 'closed']) {
+    for (const action of ['opened', 'enqueued', 'synchronize', 'reopened']) {
       const payload = { ...samplePayloads.pullRequestDequeued(), action };
       expect(classify('pull_request', payload, ctx)).toEqual({
         action: 'skip',

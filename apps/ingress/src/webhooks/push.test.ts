@@ -1,4 +1,4 @@
-import { samplePayloads } from '@code-factory/testkit';
+import { defaultBranchPayloads, samplePayloads } from '@code-factory/testkit';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../classify';
 import { common, ctx } from '../classify-fixtures';
@@ -104,6 +104,35 @@ describe('push', () => {
     expect(classify('push', payload, ctx)).toMatchObject({
       action: 'invalid',
       field: 'commits.0.modified',
+    });
+  });
+  it('lists the commits a push to the default branch reverts, with the reverting commit', () => {
+    const merge = 'abc1234'.padEnd(40, '9');
+    const payload = defaultBranchPayloads.revertPush({ reverts: merge, after: 'e'.repeat(40) });
+    expect(classify('push', payload, ctx)).toMatchObject({
+      action: 'route',
+      event: {
+        kind: 'config.push',
+        reverts: [{ sha: merge, url: `https://github.com/acme/widgets/commit/${'e'.repeat(40)}` }],
+      },
+    });
+    // An ordinary push carries none.
+    const plain = classify('push', samplePayloads.push(), ctx) as { event: object };
+    expect(plain.event).not.toHaveProperty('reverts');
+  });
+
+  it('rejects a malformed commit with the field, before anything is routed', () => {
+    const payload = defaultBranchPayloads.revertPush({ reverts: 'abc1234' });
+    (payload.commits as Array<Record<string, unknown>>)[0] = { message: 42 };
+    expect(classify('push', payload, ctx)).toMatchObject({
+      action: 'invalid',
+      field: 'commits.0.message',
+    });
+    const badUrl = defaultBranchPayloads.revertPush({ reverts: 'abc1234' });
+    (badUrl.commits as Array<Record<string, unknown>>)[0] = { message: 'x', url: 'not a url' };
+    expect(classify('push', badUrl, ctx)).toMatchObject({
+      action: 'invalid',
+      field: 'commits.0.url',
     });
   });
 });

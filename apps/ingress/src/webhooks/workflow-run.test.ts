@@ -87,4 +87,24 @@ describe('workflow_run.completed', () => {
     const payload = { ...samplePayloads.workflowRunCompleted(), action: 'requested' };
     expect(classify('workflow_run', payload, ctx)).toMatchObject({ action: 'skip' });
   });
+  it('routes a failed run on the default branch too: it may be at a merge being followed', () => {
+    const payload = samplePayloads.workflowRunCompleted({
+      headSha: 'e'.repeat(40),
+      headBranch: 'main',
+      event: 'push',
+    });
+    expect(classify('workflow_run', payload, ctx)).toMatchObject({
+      action: 'route',
+      event: { kind: 'route.ci', pullRequestNumbers: [], headBranch: 'main' },
+    });
+  });
+
+  it('rejects a malformed run with its field, before anything is routed', () => {
+    const payload = samplePayloads.workflowRunCompleted();
+    (payload.workflow_run as { head_sha: unknown }).head_sha = 'abc';
+    expect(classify('workflow_run', payload, ctx)).toMatchObject({
+      action: 'invalid',
+      field: 'workflow_run.head_sha',
+    });
+  });
 });

@@ -20,6 +20,10 @@
  *    `pending` if there are none or one is `pending`, else `success`:
  *    https://docs.github.com/en/rest/commits/statuses#get-the-combined-status-for-a-specific-reference
  *    (both answer any `ref` as a commit sha: the fake does not check that the commit exists).
+ *  - "Get a commit" `GET …/commits/{ref}`: the commit as "List commits" shows it, with its
+ *    `parents` (a merge commit's first parent is the tip of the branch it merged into), `stats`
+ *    and `files`; 404 for a commit the fake was not given (`addCommit`):
+ *    https://docs.github.com/en/rest/commits/commits#get-a-commit
  */
 import type { Hono } from 'hono';
 import type { FakeContext, FakeEnv } from '../http-fake';
@@ -189,6 +193,21 @@ export function registerCommitRoutes(app: Hono<FakeEnv>, state: GitHubState): vo
       commit_url: `${base}/commits/${ref}`,
       url: `${base}/commits/${ref}/status`,
     });
+  });
+
+  app.get('/repos/:owner/:repo/commits/:ref', (c) => {
+    const [owner, repo] = ownerRepo(c);
+    const commit = resolve(owner, repo, c.req.param('ref'));
+    if (!commit) return notFound(c);
+    const files = commit.files.map((filename) => ({
+      filename,
+      status: 'modified',
+      additions: 1,
+      deletions: 1,
+      changes: 2,
+    }));
+    const stats = { total: files.length * 2, additions: files.length, deletions: files.length };
+    return c.json({ ...commitJson(c, commit), stats, files });
   });
 
   app.get('/repos/:owner/:repo/commits', (c) => {

@@ -12,8 +12,11 @@
  *  - Issues the App opens (https://docs.github.com/en/rest/issues/issues): "Create an issue"
  *    `POST /repos/{owner}/{repo}/issues` (`title` required, 422 without; `body`, `labels` by
  *    name) → 201 with the caller (the App's bot) as `user`; "List repository issues" (`state`
- *    default open, `labels` comma-separated, all must match, paginated). Not served, as the
- *    product calls neither: "Get an issue", "Update an issue" (`closeIssue` plays a person).
+ *    default open, `labels` comma-separated, all must match, paginated); "Update an issue"
+ *    `PATCH /repos/{owner}/{repo}/issues/{issue_number}` (`state` open or closed, 422 for
+ *    another; `state_reason` completed, not_planned or reopened; 404 for an issue the fake does
+ *    not hold), which the follow-through uses to reopen an issue (`closeIssue` plays a person
+ *    closing one). Not served, as the product does not call it: "Get an issue".
  */
 import type { Hono } from 'hono';
 import { bodyOf, type FakeContext, type FakeEnv } from '../http-fake';
@@ -150,6 +153,24 @@ export function registerIssueRoutes(app: Hono<FakeEnv>, state: GitHubState): voi
     };
     state.issues.push(issue);
     return c.json(issueJson(c, issue), 201);
+  });
+
+  app.patch('/repos/:owner/:repo/issues/:number', (c) => {
+    const number = Number(c.req.param('number'));
+    const issue = issuesOf(c).find((i) => i.number === number);
+    if (!issue) return notFound(c);
+    const body = bodyOf(c);
+    if (body.state !== undefined && body.state !== 'open' && body.state !== 'closed') {
+      return ghError(c, 422, 'Validation Failed');
+    }
+    const reasons = ['completed', 'not_planned', 'reopened', null];
+    if (body.state_reason !== undefined && !reasons.includes(body.state_reason as string | null)) {
+      return ghError(c, 422, 'Validation Failed');
+    }
+    if (body.state === 'open' || body.state === 'closed') issue.state = body.state;
+    if (typeof body.title === 'string' && body.title !== '') issue.title = body.title;
+    if (typeof body.body === 'string') issue.body = body.body;
+    return c.json(issueJson(c, issue));
   });
 
   app.get('/repos/:owner/:repo/issues', (c) => {

@@ -28,6 +28,12 @@
  *    GitHub links "Fixes owner/repo#N" across repositories), with GitHub's NOT_FOUND error for
  *    a missing pull request, and `reviewThreads` (review-threads.ts):
  *    https://docs.github.com/en/graphql/reference/objects#pullrequest
+ *  - GraphQL `repository.issue.closedByPullRequestsReferences(first, includeClosedPrs)`: the
+ *    other way round, the pull requests (linked with `linkIssue`) that close an issue, closed and
+ *    merged ones only with `includeClosedPrs: true`; each with `number`, `url`, `merged`,
+ *    `mergedAt`, `baseRefName`, `author { login }`, `mergeCommit { oid }` and `repository`. The
+ *    fake answers for any issue number (it holds only the issues the App opened):
+ *    https://docs.github.com/en/graphql/reference/objects#issue
  */
 import type { Hono } from 'hono';
 import { bodyOf, type FakeContext, type FakeEnv } from '../http-fake';
@@ -229,6 +235,7 @@ export function registerGraphqlRoutes(app: Hono<FakeEnv>, state: GitHubState): v
     const vars = (body.variables ?? {}) as Record<string, unknown>;
     // Answered by the field the query asks for under repository.pullRequest.
     if (query.includes('reviewThreads')) return c.json(resolveReviewThreads(state, query, vars));
+    if (query.includes('closedByPullRequestsReferences')) return c.json(closedBy(query, vars));
     if (!query.includes('closingIssuesReferences')) {
       return c.json({ errors: [{ message: 'fake github: unsupported GraphQL query' }] });
     }
@@ -251,4 +258,37 @@ export function registerGraphqlRoutes(app: Hono<FakeEnv>, state: GitHubState): v
     const closingIssuesReferences = { totalCount: issues.length, nodes };
     return c.json({ data: { repository: { pullRequest: { number, closingIssuesReferences } } } });
   });
+
+  /** The pull requests linked to close an issue of the repository (`linkIssue`). */
+  function closedBy(query: string, vars: Record<string, unknown>) {
+    const owner = String(vars.owner ?? '');
+    const repo = String(vars.repo ?? vars.name ?? '');
+    const number = Number(vars.number ?? vars.issue);
+    const args = /closedByPullRequestsReferences\s*\(([^)]*)\)/.exec(query)?.[1] ?? '';
+    const first = Number(/first:\s*(\d+)/.exec(args)?.[1] ?? 100);
+    const closed = /includeClosedPrs:\s*true/.test(args);
+    const closing = [...state.pulls.values()].filter((p) => {
+      const links = state.links.get(`${repoKey(p.owner, p.repo)}#${p.number}`) ?? [];
+      const here = repoKey(p.owner, p.repo) === repoKey(owner, repo);
+      const names = links.map(String);
+      const closes =
+        names.includes(`${owner}/${repo}#${number}`) || (here && names.includes(String(number)));
+      return closes && (closed || p.state === 'open');
+    });
+    const nodes = closing.slice(0, first).map((p) => ({
+      number: p.number,
+      url: `${state.htmlBase}/${p.owner}/${p.repo}/pull/${p.number}`,
+      merged: p.mergedAt !== null,
+      mergedAt: p.mergedAt,
+      baseRefName: p.baseRef,
+      author: p.author === null ? null : { login: p.author },
+      mergeCommit:
+        p.mergedAt === null
+          ? null
+          : { oid: p.mergeCommitSha ?? fakeSha('merge', p.headSha, p.baseSha) },
+      repository: { name: p.repo, owner: { login: p.owner } },
+    }));
+    const closedByPullRequestsReferences = { totalCount: closing.length, nodes };
+    return { data: { repository: { issue: { number, closedByPullRequestsReferences } } } };
+  }
 }

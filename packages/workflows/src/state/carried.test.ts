@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { agent, repository } from '../test-fixtures';
+import { agent, repository, watch } from '../test-fixtures';
 import { emptyState, UnreadableCarriedState, upgradeCarried } from './carried';
 import { TaskLifecycle } from './lifecycle';
 import { CARRIED_VERSION } from './types';
@@ -39,20 +39,45 @@ const version0 = {
 };
 
 describe('carried state versions', () => {
-  it('version 2 is read as it is, with nothing missing', () => {
-    const carried = { ...emptyState(), phase: 'ready' as const, runs: 2, agent };
+  it('version 3 is read as it is, with nothing missing', () => {
+    const carried = { ...emptyState(), phase: 'following' as const, runs: 2, agent, follow: watch };
     expect(upgradeCarried(carried)).toEqual(carried);
     expect(upgradeCarried(carried)).not.toBe(carried);
     expect(emptyState().version).toBe(CARRIED_VERSION);
-    expect(CARRIED_VERSION).toBe(2);
+    expect(CARRIED_VERSION).toBe(3);
   });
 
-  it('version 1 becomes version 2: the held input fields start empty, the rest is kept', () => {
+  // follow-through
+  it('version 2 becomes version 3: no merge watched, no follow-up for a new agent', () => {
+    const {
+      follow: _f,
+      followUp: _u,
+      ...v2
+    } = {
+      ...emptyState(),
+      version: 2,
+      phase: 'ready' as const,
+      runs: 5,
+      agent,
+    };
+    const upgraded = upgradeCarried(v2);
+    expect(upgraded).toEqual({ ...emptyState(), phase: 'ready', runs: 5, agent });
+    expect(upgraded).toMatchObject({ version: 3, follow: null, followUp: null, followed: [] });
+    const task = new TaskLifecycle('gh-widgets-1', repository, 1, v2);
+    expect(task.follow.watch).toBeNull();
+    expect(task.follow.followUp).toBeNull();
+  });
+  // end follow-through
+
+  it('version 1 becomes the current version: the held input fields start empty, the rest is kept', () => {
     // held input
     const {
       held: _h,
       heldDropped: _d,
       heldShown: _s,
+      follow: _f,
+      followUp: _u,
+      followed: _w,
       ...v1
     } = {
       ...emptyState(),
@@ -70,7 +95,7 @@ describe('carried state versions', () => {
       agent,
       recentDeliveries: ['d1'],
     });
-    expect(upgraded).toMatchObject({ version: 2, held: [], heldDropped: 0, heldShown: '' });
+    expect(upgraded).toMatchObject({ version: 3, held: [], heldDropped: 0, heldShown: '' });
     const task = new TaskLifecycle('gh-widgets-1', repository, 1, v1);
     expect(task.held.count).toBe(0);
     expect(task.heldRefreshDue).toBe(false);
@@ -78,10 +103,10 @@ describe('carried state versions', () => {
   });
 
   // cost
-  it('version 1 becomes version 2: nothing spent yet, the repository’s cost limit', () => {
+  it('version 1 becomes the current version: nothing spent yet, the repository’s cost limit', () => {
     const { cost: _cost, ...v1 } = { ...emptyState(), phase: 'ready' as const, runs: 4, agent };
     const upgraded = upgradeCarried({ ...v1, version: 1 });
-    expect(upgraded.version).toBe(2);
+    expect(upgraded.version).toBe(3);
     expect(upgraded).toMatchObject({ phase: 'ready', runs: 4, agent });
     expect(upgraded.cost).toEqual({
       earlier: { totalMicros: 0, requests: 0, unpriced: 0 },
@@ -154,6 +179,6 @@ describe('carried state versions', () => {
     expect(() => upgradeCarried(null)).toThrow(UnreadableCarriedState);
     expect(() => upgradeCarried([])).toThrow(/not an object/);
     expect(() => upgradeCarried({ version: 1 })).toThrow(/no phase/);
-    expect(() => upgradeCarried({ ...emptyState(), version: 3 })).toThrow(/version 3 .* 0 to 2/);
+    expect(() => upgradeCarried({ ...emptyState(), version: 4 })).toThrow(/version 4 .* 0 to 3/);
   });
 });

@@ -6,16 +6,13 @@
  *   a time, worker settings and flags carried as copies). Runs of those workers are not
  *   replayed by 1.0 workers, but the input a last pre-1.0 run continued into is read.
  * - version 1: the 1.0 record.
- * - version 2: `CarriedState` in types.ts; version 1 gets the fields marked "held input" and
- *   "cost" (issue 27: untrusted input held, cost per issue).
+ * - version 2: version 1 and the fields marked "held input" and "cost" (issue 27: untrusted
+ *   input held, cost per issue).
+ * - version 3: `CarriedState` in types.ts; version 2 gets the fields marked "follow-through"
+ *   (issue 27 part 2: the watch of the branch after a merge), and so does version 1.
  */
-import {
-  CARRIED_VERSION,
-  type CarriedState,
-  type Failure,
-  type Phase,
-  type TaskSnapshot,
-} from './types';
+import type { Failure } from './records';
+import { CARRIED_VERSION, type CarriedState, type Phase, type TaskSnapshot } from './types';
 
 export function emptyState(): CarriedState {
   return {
@@ -72,6 +69,11 @@ export function emptyState(): CarriedState {
     // cost
     cost: emptyCost(),
     // end cost
+    // follow-through
+    follow: null,
+    followUp: null,
+    followed: [],
+    // end follow-through
   };
 }
 
@@ -106,7 +108,8 @@ export function upgradeCarried(raw: unknown): CarriedState {
   const version = input.version ?? 0;
   if (typeof input.phase !== 'string') throw new UnreadableCarriedState('no phase');
   if (version === CARRIED_VERSION) return readCurrent(input as Partial<CarriedState>);
-  if (version === 1) return fromVersion1(input as unknown as Version1);
+  if (version === 2) return fromVersion2(input as unknown as Version2);
+  if (version === 1) return fromVersion2(fromVersion1(input as unknown as Version1));
   if (version === 0) return fromVersion0(input as unknown as Version0);
   throw new UnreadableCarriedState(
     `version ${String(version)} is not one this worker knows (it knows 0 to ${CARRIED_VERSION})`,
@@ -121,14 +124,31 @@ function readCurrent(input: Partial<CarriedState>): CarriedState {
   return { ...read, shepherd: { ...base.shepherd, ...read.shepherd } };
 }
 
+/** Version 2: every field of version 3 but those added with it. */
+type Version2 = Omit<CarriedState, 'version' | 'follow' | 'followUp' | 'followed'> & {
+  version: 2;
+};
+
+function fromVersion2(old: Version2): CarriedState {
+  return {
+    ...readCurrent({ ...old, version: CARRIED_VERSION }),
+    // follow-through: a version 2 run never watched a merge.
+    follow: null,
+    followUp: null,
+    followed: [],
+    // end follow-through
+  };
+}
+
 /** Version 1: every field of version 2 but those added with it. */
-type Version1 = Omit<CarriedState, 'version' | 'held' | 'heldDropped' | 'heldShown' | 'cost'> & {
+type Version1 = Omit<Version2, 'version' | 'held' | 'heldDropped' | 'heldShown' | 'cost'> & {
   version: 1;
 };
 
-function fromVersion1(old: Version1): CarriedState {
+function fromVersion1(old: Version1): Version2 {
   return {
-    ...readCurrent({ ...old, version: CARRIED_VERSION }),
+    ...old,
+    version: 2,
     // held input: a version 1 run never held anything (its ingress skipped untrusted authors).
     held: [],
     heldDropped: 0,

@@ -4,7 +4,8 @@
  */
 import type { CommentPosted } from '@code-factory/events';
 import { commandReplyDue, type ParsedCommand, parseAgentCommand } from '@code-factory/messages';
-import type { CarriedState, PendingCommand, SlotHold } from './types';
+import type { PendingCommand, SlotHold } from './records';
+import type { CarriedState } from './types';
 
 export class Fleet {
   constructor(private readonly s: CarriedState) {}

@@ -15,8 +15,8 @@
  */
 import type { CommentPosted } from '@code-factory/events';
 import type { HeldFacts, HeldRef } from '@code-factory/messages';
-import type { CarriedState, HeldItem, InboxComment } from './types';
-import { isDeliverable } from './types';
+import { type HeldItem, type InboxComment, isDeliverable } from './items';
+import type { CarriedState } from './types';
 
 /** Held items kept at most; the oldest is dropped (and counted) beyond. */
 export const MAX_HELD = 20;

@@ -6,8 +6,8 @@
 import type { Repository, TaskEvent } from '@code-factory/events';
 import { sameRepo } from '@code-factory/naming';
 import { checkTaskEvent } from '../guards';
-import type { CarriedState, Deliverable, InboxItem } from './types';
-import { isDeliverable } from './types';
+import { type Deliverable, type InboxItem, isDeliverable } from './items';
+import type { CarriedState } from './types';
 
 export const RECENT_DELIVERIES_LIMIT = 500;
 

@@ -1,10 +1,13 @@
 export { emptyState, UnreadableCarriedState, upgradeCarried } from './carried';
 export { IssueCosts, type Spend } from './cost';
 export { Fleet } from './fleet';
+export { type FollowState, FollowThrough } from './follow';
 export { HeldInput, heldKey, MAX_HELD } from './held';
 export { Inbox, RECENT_DELIVERIES_LIMIT } from './inbox';
+export * from './items';
 export { TaskLifecycle } from './lifecycle';
 export { BUDGET_ERROR_KINDS, LiveProgress } from './live';
+export * from './records';
 export { MAX_FLAKES, ShepherdLedger } from './shepherd';
 export { IllegalTransition, TRANSITIONS } from './transitions';
 export * from './types';

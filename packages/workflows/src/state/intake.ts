@@ -3,15 +3,18 @@
  * redelivery dropped, a close taken, a flaky job put on the ledger, a comment that mentions
  * the agent on an issue without a task turned into the start it asks for, an `/agent` command
  * held for the control lane, a review comment its review carried already folded, a comment
- * from outside the trust list held for approval (state/held.ts); the rest queued.
+ * from outside the trust list held for approval (state/held.ts); the rest queued. While the
+ * merge is watched (`following`), only what the watch acts on is kept.
  */
 import type { CommentPosted, IssueAssigned, Repository } from '@code-factory/events';
 import type { Fleet } from './fleet';
+import type { FollowThrough } from './follow';
 import type { HeldInput } from './held';
 import { checkIntake, type Inbox } from './inbox';
+import type { InboxItem } from './items';
 import type { LiveProgress } from './live';
 import type { ShepherdLedger } from './shepherd';
-import type { AcceptResult, CarriedState, InboxItem } from './types';
+import type { AcceptResult, CarriedState } from './types';
 
 /** The parts of the lifecycle an intake feeds, and its close. */
 export interface IntakeTarget {
@@ -20,6 +23,7 @@ export interface IntakeTarget {
   readonly fleet: Fleet;
   readonly shepherd: ShepherdLedger;
   readonly held: HeldInput;
+  readonly follow: FollowThrough;
   /** Change `held-input`: comments from outside the trust list are held (else dropped). */
   readonly holdsUntrusted: boolean;
   readonly closeRequested: boolean;
@@ -50,6 +54,10 @@ export class Intake {
     }
     if (task.closeRequested || this.s.phase === 'closed') return { outcome: 'closed' };
     this.s.counts.accepted++;
+    if (this.s.phase === 'following') return this.#whileFollowing(item);
+    if (item.kind === 'merge.ci-failed' || item.kind === 'merge.reverted') {
+      return this.#ignored('no merge of this issue is watched now');
+    }
     if (item.kind === 'issue.closed') {
       task.requestClose(`issue closed by ${item.sender.login}`);
       return { outcome: 'accepted', item };
@@ -75,6 +83,34 @@ export class Intake {
     }
     task.inbox.push(item);
     return { outcome: 'accepted', item };
+  }
+
+  /**
+   * While the branch is watched after the merge, no agent runs: a start (a new trigger) and
+   * what concerns the watched merge are queued for the watch, an `/agent` command goes to the
+   * fleet (`release` ends the watch), and the rest is dropped as it would be by a closed task.
+   */
+  #whileFollowing(item: InboxItem): AcceptResult {
+    const { task } = this;
+    if (item.kind === 'issue.assigned') {
+      task.inbox.push(item);
+      return { outcome: 'accepted', item };
+    }
+    if (item.kind === 'merge.ci-failed' || item.kind === 'merge.reverted') {
+      if (!task.follow.watches(item.sha))
+        return this.#ignored('another merge than the one watched');
+      task.inbox.push(item);
+      return { outcome: 'accepted', item };
+    }
+    if (item.kind === 'comment.posted' && item.untrusted !== true && task.fleet.takeCommand(item)) {
+      return { outcome: 'command', item };
+    }
+    return this.#ignored('the issue is closed; only its merge is watched');
+  }
+
+  #ignored(reason: string): AcceptResult {
+    this.s.counts.skipped++;
+    return { outcome: 'ignored', reason };
   }
 
   /**

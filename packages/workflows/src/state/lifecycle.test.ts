@@ -7,6 +7,7 @@ import {
   repository,
   running,
   usageLimitUpdate,
+  watch,
 } from '../test-fixtures';
 import { IllegalTransition, type Phase, TaskLifecycle, TRANSITIONS } from '.';
 
@@ -126,6 +127,10 @@ describe('TaskLifecycle transitions', () => {
     }
     task.close();
     if (phase === 'closing') return task;
+    if (phase === 'following') {
+      task.beginFollowing(watch);
+      return task;
+    }
     task.closed();
     return task;
   }
@@ -160,6 +165,7 @@ describe('TaskLifecycle transitions', () => {
       'waiting-for-budget': (t) => t.waitForBudget('budget spent'),
       'waiting-for-coder': (t) => t.waitForCoder('deliver', 'Coder down', 0, () => 30_000),
       closing: (t) => t.close(),
+      following: (t) => t.beginFollowing(watch),
       closed: (t) => t.closed(),
     };
     for (const to of phases) {

@@ -3,7 +3,7 @@ import type { Phase } from './types';
 
 /**
  * Which phase may follow which. `closing` is reachable from every live phase (an issue can
- * close at any time); `closed` only from `closing`. Anything else is a bug in the workflow,
+ * close at any time); `closed` only from `closing` and `following`. Anything else is a bug in the workflow,
  * and the lifecycle refuses it instead of recording a state nobody can explain.
  */
 export const TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
@@ -33,7 +33,10 @@ export const TRANSITIONS: Readonly<Record<Phase, readonly Phase[]>> = {
     'waiting-for-coder',
     'closing',
   ],
-  closing: ['closed'],
+  // A close after the agent's pull request merged watches the branch (follow-through); a
+  // regression or a new trigger starts a new agent from there.
+  closing: ['closed', 'following'],
+  following: ['closed', 'requested'],
   closed: [],
 };
 

@@ -1,16 +1,25 @@
 /**
  * The task's state as data: what a run knows, carried whole into the next run at
- * continue-as-new (`CarriedState`, version 2), and what the `state` query shows.
+ * continue-as-new (`CarriedState`, version 3), and what the `state` query shows. The items
+ * of its inbox are in `items.ts`, the records its parts keep in `records.ts`.
  */
-import type {
-  CommentPosted,
-  CommentSource,
-  IssueAssigned,
-  Repository,
-  TaskEvent,
-} from '@code-factory/events';
-import type { CommandReplyLog, ParsedCommand } from '@code-factory/messages';
+import type { CommentSource, IssueAssigned, Repository } from '@code-factory/events';
+import type { CommandReplyLog, Regression } from '@code-factory/messages';
 import type { AgentLiveStatus, AgentRef, Backend } from '../activities';
+import type { FollowState } from './follow';
+import type { HeldItem, InboxItem } from './items';
+import type {
+  CoderDown,
+  Counts,
+  FailedStep,
+  Failure,
+  IssueCost,
+  PendingCommand,
+  ReactionRequest,
+  ShepherdState,
+  SlotHold,
+  StatusComment,
+} from './records';
 
 export type Phase =
   | 'requested'
@@ -28,218 +37,15 @@ export type Phase =
    */
   | 'waiting-for-coder'
   | 'closing'
+  /**
+   * Closed after its agent's pull request merged: the agent is cleaned up, and the branch it
+   * merged into is watched for a while (follow-through). A regression starts a new agent.
+   */
+  | 'following'
   | 'closed';
 
-/** A message an operator queued with the `sendMessage` update. */
-export interface OperatorMessage {
-  kind: 'operator.message';
-  deliveryId: string;
-  receivedAt: string;
-  author: string;
-  text: string;
-}
-
-/** A message the service writes to the agent itself (a merge conflict, a branch behind). */
-export interface ShepherdNoteItem {
-  kind: 'shepherd.note';
-  deliveryId: string;
-  receivedAt: string;
-  title: string;
-  text: string;
-}
-
-/**
- * A mention of the agent in the issue's body (a new issue, or an edit that adds it) that
- * reached a task whose agent was started already: forwarded like a comment.
- */
-export interface MentionItem {
-  kind: 'mention.posted';
-  deliveryId: string;
-  receivedAt: string;
-  author: string;
-  association?: string;
-  line: string;
-  url: string;
-  edited: boolean;
-}
-
-/**
- * A comment from outside the trust list that a trusted commenter let through: who did, and
- * about how many updates reached the agent while it was held although written after it.
- */
-export interface ApprovalNote {
-  by: string;
-  overtaken: number;
-}
-
-/** A comment as the inbox keeps it: one that was held carries its approval. */
-export type InboxComment = CommentPosted & { approval?: ApprovalNote };
-
-/**
- * A comment or review from outside the trust list, kept until `/agent approve` or `/agent deny`
- * (`state/held.ts`).
- */
-export interface HeldItem {
-  comment: CommentPosted;
-  /**
-   * `counts.forwardedItems` plus the deliverables that waited before it when it was held:
-   * forwarded items beyond this mark arrived after it (the approval's `overtaken`).
-   */
-  forwardedMark: number;
-}
-
-export type InboxItem =
-  | Exclude<TaskEvent, { kind: 'comment.posted' }>
-  | InboxComment
-  | OperatorMessage
-  | ShepherdNoteItem
-  | MentionItem;
-
-const DELIVERABLE_KINDS = [
-  'comment.posted',
-  'ci.failed',
-  'operator.message',
-  'pr.dequeued',
-  'shepherd.note',
-  'mention.posted',
-] as const;
-
-/** Items that become text for the agent. */
-export type Deliverable = Extract<InboxItem, { kind: (typeof DELIVERABLE_KINDS)[number] }>;
-
-export function isDeliverable(item: InboxItem): item is Deliverable {
-  return (DELIVERABLE_KINDS as readonly string[]).includes(item.kind);
-}
-
-/** What the task learnt while shepherding its pull requests (shown on the status comment). */
-export interface ShepherdState {
-  /** CI jobs that failed and passed when re-run, newest last (at most MAX_FLAKES). */
-  flakes: Array<{ job: string; workflow: string; runId: number }>;
-  /** The merge conflict the status comment shows until a push makes the pull request clean. */
-  conflict: { pullRequest: number; base: string; sha: string } | null;
-  /** `<pull request>@<base sha>` the agent was told about (one message per base commit). */
-  told: string[];
-  /** The review threads of the agent's pull request, as last read. */
-  threads: { open: number; resolved: number } | null;
-  /** The open threads the agent was last nudged about (their ids, sorted, comma-separated) and when (ms). */
-  nudged: { key: string; at: number } | null;
-  /** Since when (ms) the pull request waits for a review: first seen, or its latest review. */
-  reviewClockFrom: number | null;
-  /** Who was asked to review (once per pull request), or null. */
-  reviewRequested: { pullRequest: number; reviewers: string[]; at: number } | null;
-  /** Since when (ms) the agent waits for a person in Coder (`requires_action`); null: it does not. */
-  blockedSince: number | null;
-  /** The `blockedSince` the assigner was reminded of (one reminder per wait). */
-  waitingReminded: number | null;
-  /** The latest activity (ms): an event taken or an agent update. */
-  lastActivityAt: number | null;
-}
-
-export type FailedStep = 'start' | 'deliver';
-
-/** Why the task is parked: the step that failed, and what a person reads about it. */
-export interface Failure {
-  step: FailedStep;
-  message: string;
-  /**
-   * `agent`: the agent reported an error a person must fix (it goes on by itself once Coder
-   * clears it); `call`: a call failed (it waits for `retry`); `coder`: Coder did not answer;
-   * `cost`: the issue reached its cost limit (it waits for `/agent budget` or `retry`).
-   */
-  cause: 'agent' | 'call' | 'coder' | 'cost';
-}
-
-/** An outage of Coder as one task lives it: from the first failed call to the first answer. */
-export interface CoderDown {
-  /** The step that waits: the start, or a send to a running agent. */
-  step: FailedStep;
-  /** When the first call failed (ISO). */
-  since: string;
-  /** Tries since then that found Coder still down. */
-  failedProbes: number;
-  /** When the next try is due (workflow time, ms). */
-  nextProbeAt: number;
-}
-
-export interface Counts {
-  accepted: number;
-  duplicates: number;
-  rejected: number;
-  forwardedMessages: number;
-  forwardedItems: number;
-  skipped: number;
-  /** Clean-up calls at close that failed after their retries (the task closed anyway). */
-  cleanupFailures: number;
-  /** `agentUpdate` signals taken (status, pull request, summary changes). */
-  agentUpdates: number;
-}
-
-// cost
-/** What one agent of the issue cost, as Coder last reported it (micro-dollars). */
-export interface AgentSpend {
-  chatId: string;
-  totalMicros: number;
-  requests: number;
-  unpriced: number;
-}
-
-/** What the issue cost over every agent it had, and its cost limit (issue 27, part 3). */
-export interface IssueCost {
-  /** The spend of the issue's earlier agents (released, restarted), summed. */
-  earlier: { totalMicros: number; requests: number; unpriced: number };
-  /** The current agent's spend as last read; null: no reading (yet, or no cost data). */
-  current: AgentSpend | null;
-  /** The limit `/agent budget` set for this issue (micro-dollars); null: the repository's. */
-  limitMicros: number | null;
-  /** The agent is to be interrupted (the issue just reached its limit); the budget lane does it. */
-  stopDue: boolean;
-  /** The limit the issue was told it reached (one notice per limit); null: none. */
-  toldLimitMicros: number | null;
-  /** Agent pull requests whose merge was counted in `code_factory_merged_pr_cost_micros`. */
-  mergedCounted: string[];
-}
-// end cost
-
-/** The one status comment on the issue, and how current it is. */
-export interface StatusComment {
-  /** GitHub's id once the comment exists. */
-  id: number | null;
-  /** Bumped by every change the live view shows (an agent update, Coder down or back). */
-  revision: number;
-  /** The revision the comment shows; behind `revision` means a live edit is due. */
-  shownRevision: number;
-  /** When it last showed live progress (workflow time, ms): edits are throttled from it. */
-  shownAt: number | null;
-  /** Whether it shows the task paused; unlike `paused`, a refresh is due. */
-  shownPaused: boolean;
-}
-
-/** An `/agent` command comment, waiting to be acted on. */
-export interface PendingCommand {
-  installationId: number;
-  repository: Repository;
-  commentId: number;
-  source: ReactionRequest['source'];
-  author: string;
-  parsed: ParsedCommand;
-}
-
-/** A slot of one scope: granted, or waiting with `ahead` tasks in front (null: not told yet). */
-export interface SlotHold {
-  scope: string;
-  granted: boolean;
-  ahead: number | null;
-}
-
-export interface ReactionRequest {
-  installationId: number;
-  repository: Repository;
-  commentId: number;
-  source: CommentSource;
-}
-
 /** The version `CarriedState` has now; older inputs are upgraded by `upgradeCarried`. */
-export const CARRIED_VERSION = 2;
+export const CARRIED_VERSION = 3;
 
 /**
  * Everything that survives continue-as-new, as one record: every field is there. Worker
@@ -296,6 +102,14 @@ export interface CarriedState {
   /** What the issue cost so far and its cost limit (version 2). */
   cost: IssueCost;
   // end cost
+  // follow-through (version 3)
+  /** The watch of the branch the agent's pull request merged into (phase `following`). */
+  follow: FollowState | null;
+  /** The regression a new agent starts with, until it has started. */
+  followUp: Regression | null;
+  /** Merge commits watched already (newest last, bounded): a later close does not watch them again. */
+  followed: string[];
+  // end follow-through
 }
 
 /** What the `state` query shows: the record without bodies, and what it implies spelt out. */
@@ -327,6 +141,8 @@ export type AcceptResult =
   /** From outside the trust list where nothing can hold it (no agent; a run before `held-input`). */
   | { outcome: 'untrusted' }
   | { outcome: 'duplicate' | 'closed' }
+  /** Nothing to do with it now (a merge not watched; while watching, anything but a start). */
+  | { outcome: 'ignored'; reason: string }
   | { outcome: 'invalid' | 'foreign'; reason: string };
 
 /** What `started` learns when the agent exists. */

@@ -1,16 +1,19 @@
 /**
  * The close: what waits is dropped, the lanes end, the agent is stopped, the status comment
  * says so and the slots go back. The issue is closed whatever Coder or GitHub say now: a
- * clean-up call that still fails after its retries is logged and counted.
+ * clean-up call that still fails after its retries is logged and counted. When the agent's
+ * pull request merged and the repository watches merges (change `follow-through`), the task
+ * then watches the branch (`following`, steps/follow.ts) instead of closing.
  */
 import { log, metricMeter } from '@temporalio/workflow';
 import { repositoryOf } from '../task/handlers';
 import { acts, coderOptions } from '../task/options';
 import type { TaskRun } from '../task/run';
 import { costView } from '../task/views';
+import { followFacts, mergeToWatch } from './follow';
 import { releaseSlots } from './slots';
 
-export async function close(run: TaskRun, lanes: Promise<void>[]): Promise<void> {
+export async function close(run: TaskRun, lanes: Promise<void>[]): Promise<'closed' | 'following'> {
   const { task } = run;
   const wasClosing = task.phase === 'closing';
   const dropped = task.close();
@@ -24,11 +27,15 @@ export async function close(run: TaskRun, lanes: Promise<void>[]): Promise<void>
         { agent },
       ]),
     );
+  }
+  const watch = run.following && agent ? await mergeToWatch(run) : null;
+  if (agent) {
     await cleanUp(run, 'status comment', () =>
       run.showStatus({
         state: run.control.released ? 'released' : 'completed',
-        pullRequestUrl: task.state.pullRequestUrl ?? undefined,
+        pullRequestUrl: task.state.pullRequestUrl ?? watch?.pullRequest.url,
         ...(run.costing ? costView(task) : {}),
+        ...(watch ? { follow: followFacts(watch) } : {}),
       }),
     );
   }
@@ -44,8 +51,14 @@ export async function close(run: TaskRun, lanes: Promise<void>[]): Promise<void>
       .record(spent.totalMicros, { repository: repositoryOf(run) });
   }
   await releaseSlots(run);
+  if (watch) {
+    task.beginFollowing(watch);
+    run.publishPhase();
+    return 'following';
+  }
   task.closed();
   run.publishPhase();
+  return 'closed';
 }
 
 async function cleanUp(run: TaskRun, what: string, step: () => Promise<unknown>): Promise<void> {

@@ -85,6 +85,8 @@ export async function start(run: TaskRun, assignment: IssueAssigned): Promise<vo
       limit: identity.limits?.perInstallation,
     },
   ]);
+  // A new agent for a merge that broke its branch (follow-through): the failure comes first.
+  const followUp = task.follow.followUp;
   const started = await acts.startAgent.executeWithOptions(
     { ...coderStartOptions, summary: `start ${identity.backend} agent ${run.input.taskName}` },
     [
@@ -97,6 +99,7 @@ export async function start(run: TaskRun, assignment: IssueAssigned): Promise<vo
         issueUrl: assignment.issue.url,
         issueTitle: assignment.issue.title,
         repoConfig: identity.repoConfig,
+        ...(followUp ? { regression: JSON.parse(JSON.stringify(followUp)) } : {}),
         ...(assignment.mention
           ? {
               instruction: {
@@ -112,7 +115,11 @@ export async function start(run: TaskRun, assignment: IssueAssigned): Promise<vo
       },
     ],
   );
-  const startNote = fromConfig ? REPO_CONFIG_NOTE : triggerNote(assignment);
+  const startNote = fromConfig
+    ? REPO_CONFIG_NOTE
+    : followUp
+      ? againNote(followUp)
+      : triggerNote(assignment);
   const ownerNote = fromConfig
     ? REPO_CONFIG_NOTE
     : [startNote, started.ownerFallback].filter((n) => n !== undefined).join(' ') || undefined;
@@ -199,6 +206,11 @@ export async function waitUntilReady(
       });
     }
   }
+}
+
+/** What the status comment says of an agent started again for a merge that broke its branch. */
+function againNote(regression: { pullRequest: { number: number }; branch: string }): string {
+  return `Started again: the merge of #${regression.pullRequest.number} broke CI on \`${regression.branch}\`.`;
 }
 
 /** What the status comment says of a start that was not an assignment. */

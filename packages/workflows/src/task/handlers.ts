@@ -30,7 +30,8 @@ export function onEvent(run: TaskRun, raw: unknown): void {
   } else if (result.outcome === 'invalid' || result.outcome === 'foreign') {
     log.warn('event refused', { deliveryId, outcome: result.outcome, reason: result.reason });
   } else if (result.outcome !== 'accepted') {
-    log.info('event ignored', { deliveryId, outcome: result.outcome });
+    const why = result.outcome === 'ignored' ? { reason: result.reason } : {};
+    log.info('event ignored', { deliveryId, outcome: result.outcome, ...why });
   } else {
     log.info('event accepted', { deliveryId, kind: result.item.kind });
     if (result.item.kind === 'issue.closed') run.cancelWork();
@@ -180,6 +181,9 @@ export function validateSendMessage(run: TaskRun, message: unknown): void {
   if (run.task.closeRequested || run.task.phase === 'closed') {
     throw new Error('the task is closing; nothing more can be sent');
   }
+  if (run.task.phase === 'following') {
+    throw new Error('the issue is closed and no agent runs; only its merge is watched');
+  }
   if (!run.task.state.agent && !run.task.state.assignment) {
     throw new Error('no agent has been started for this issue');
   }
@@ -234,6 +238,7 @@ export function validateInterrupt(run: TaskRun): void {
     throw new Error('Coder Tasks cannot be interrupted; only Coder Agents chats can');
   }
   if (run.task.closeRequested) throw new Error('the task is closing');
+  if (run.task.phase === 'following') throw new Error('the issue is closed and no agent runs');
 }
 
 export async function interrupt(run: TaskRun): Promise<{ interrupted: string }> {

@@ -2,8 +2,8 @@
  * One run of a task workflow: the coordinator the steps and lanes share. It holds the
  * lifecycle (`TaskLifecycle`), what the search attributes say, the status comment's calls and
  * the worker's settings; the work itself lives in `steps/` (start, forward, failure, close)
- * and `lanes/` (status, control, budget, coder), the messages in `handlers.ts` and the
- * continue-as-new decision in `continue.ts`.
+ * and `lanes/` (status, control, budget, coder), the watch after a merge in `steps/follow.ts`,
+ * the messages in `handlers.ts` and the continue-as-new decision in `continue.ts`.
  */
 import type { StatusView } from '@code-factory/messages';
 import {
@@ -76,6 +76,11 @@ export class TaskRun {
   stableClock = false;
   /** When this run last heard from its history: see `heard()`. */
   #heardAt = Date.now();
+  /**
+   * Change `follow-through` (versioning.ts): a close after the agent's pull request merged
+   * watches the branch it merged into (`steps/follow.ts`).
+   */
+  following = false;
   /** Bumped when something the shepherd lane's timers depend on changed. */
   shepherdVersion = 0;
   /** The review threads should be read again (a review came, or the agent went idle). */
