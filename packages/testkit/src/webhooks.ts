@@ -536,6 +536,8 @@ export const samplePayloads = {
       after?: string;
       /** Files the pushed commit modifies; default the config file. */
       modified?: string[];
+      /** The pushed commit's message (a revert's names the commit it reverts). */
+      message?: string;
     } = {},
   ): WebhookPayload {
     const branchPush = (x: Json) => String(x.ref).startsWith('refs/heads/') && !x.deleted;
@@ -550,7 +552,7 @@ export const samplePayloads = {
       id: after,
       tree_id: 'd'.repeat(40),
       distinct: true,
-      message: 'Update config',
+      message: p.message ?? 'Update config',
       timestamp: isoNow(),
       url: `${ctx.html}/commit/${after}`,
       author: { ...person, username: ctx.sender },
