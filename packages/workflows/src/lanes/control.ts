@@ -77,14 +77,7 @@ export class ControlLane {
     const { task } = run;
     const parsed = this.#known(command.parsed);
     log.info('command', { parsed, author: command.author, commentId: command.commentId });
-    try {
-      await acts.reactToComment.executeWithOptions(
-        { ...githubOptions, summary: `👍 on command ${command.commentId}` },
-        [{ ...command, issueNumber: run.input.issueNumber, content: COMMAND_REACTION }],
-      );
-    } catch (err) {
-      log.warn('could not react to a command', { error: `${err}` });
-    }
+    await acknowledge(run, command);
     let reply: string;
     let release = false;
     if (!('command' in parsed)) reply = commandHelp(parsed);
@@ -185,5 +178,17 @@ export class ControlLane {
       log.warn('could not interrupt the agent', { error: `${err}` });
       return 'The agent could not be interrupted just now; the operators can see why.';
     }
+  }
+}
+
+/** 👍 on a command's comment; one GitHub refuses is logged. */
+export async function acknowledge(run: TaskRun, command: PendingCommand): Promise<void> {
+  try {
+    await acts.reactToComment.executeWithOptions(
+      { ...githubOptions, summary: `👍 on command ${command.commentId}` },
+      [{ ...command, issueNumber: run.input.issueNumber, content: COMMAND_REACTION }],
+    );
+  } catch (err) {
+    log.warn('could not react to a command', { error: `${err}` });
   }
 }

@@ -10,7 +10,6 @@
  */
 import type { IssueAssigned, MergeCiFailed, MergeReverted } from '@code-factory/events';
 import {
-  COMMAND_REACTION,
   type FollowFacts,
   type RegressionOutcome,
   regressionComment,
@@ -20,6 +19,7 @@ import {
 } from '@code-factory/messages';
 import { condition, log } from '@temporalio/workflow';
 import type { RegressionCheck } from '../follow-activities';
+import { acknowledge } from '../lanes/control';
 import { type FollowState, FollowThrough, type PendingCommand } from '../state';
 import { acts, githubOptions } from '../task/options';
 import type { TaskRun } from '../task/run';
@@ -222,14 +222,7 @@ async function reopen(ref: { installationId: number } & TaskRun['issue']): Promi
 /** An `/agent` command while the merge is watched: 👍, a reply, and `release` ends the watch. */
 async function answer(run: TaskRun, command: PendingCommand, watch: Readonly<FollowState>) {
   const { task } = run;
-  try {
-    await acts.reactToComment.executeWithOptions(
-      { ...githubOptions, summary: `👍 on command ${command.commentId}` },
-      [{ ...command, issueNumber: run.input.issueNumber, content: COMMAND_REACTION }],
-    );
-  } catch (err) {
-    log.warn('could not react to a command', { error: `${err}` });
-  }
+  await acknowledge(run, command);
   const release = 'command' in command.parsed && command.parsed.command === 'release';
   const facts = followFacts(watch);
   const reply = release ? watchReleasedReply(facts) : whileWatchingReply(facts);
