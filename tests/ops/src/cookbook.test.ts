@@ -131,6 +131,15 @@ const RULES: Rule[] = [
     check: (out, { ids }) => expect(out).not.toContain(ids.main),
   },
   {
+    name: 'list tasks watching a merge',
+    match: /^workflow list --query "[^"]*CodeFactoryPhase='following'[^"]*"$/,
+    stage: 0,
+    target: 'main',
+    // No fixture's pull request merges (tests/e2e/src/follow-through.test.ts has those): the
+    // filter must be accepted and list none of them.
+    check: (out, { ids }) => expect(out).not.toContain(ids.main),
+  },
+  {
     name: 'list tasks of a backend',
     match: /^workflow list --query "[^"]*CodeFactoryBackend='agents'[^"]*"$/,
     stage: 0,
