@@ -77,6 +77,7 @@ export async function taskWorkflow(input: TaskWorkflowInput): Promise<TaskOutcom
   run.costing = patched('issue-cost');
   run.stableClock = patched('status-clock');
   run.following = patched('follow-through');
+  run.settingsByActivity = patched('settings-activity');
   run.publishPhase();
   if (task.phase === 'following') {
     // A run of its own (continued from the close): the watch of the merge, then the end or a

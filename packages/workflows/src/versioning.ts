@@ -103,4 +103,13 @@ export const WORKFLOW_CHANGES: readonly WorkflowChange[] = [
     deployedAt: null,
     recordings: ['repository-follow-through.follow-through-routes.json'],
   },
+  {
+    id: 'settings-activity',
+    workflow: 'taskWorkflow',
+    change:
+      "The worker and repository settings a run reads (taskSettings, at the start of a continued run and after the agent is started) come from an activity instead of a local activity: live, a local activity's result reached the code a workflow task after the agent's pushes, and on replay before them (the status comment edited on replay where the run had not); asked at run start.",
+    state: 'patched',
+    deployedAt: null,
+    recordings: ['task-agents-live-close.settings-activity.json'],
+  },
 ];

@@ -129,9 +129,14 @@ export async function start(run: TaskRun, assignment: IssueAssigned): Promise<vo
     agentId: started.agent.id,
     ownerFallback: started.ownerFallback !== undefined,
   });
+  const updatesBefore = task.state.counts.agentUpdates;
   await run.loadSettings();
   if (started.agent.pushed === true) {
-    await startPushed(run, started.agent, started.status);
+    // Pushed while the settings were read (an activity since `settings-activity`): newer than
+    // what the start saw, so it stays.
+    const pushedMeanwhile =
+      run.settingsByActivity && task.state.counts.agentUpdates > updatesBefore;
+    await startPushed(run, started.agent, pushedMeanwhile ? undefined : started.status);
     return;
   }
   const note = startNote ? { note: startNote } : {};

@@ -74,6 +74,8 @@ export class TaskRun {
    * `Date.now()`, so its timer-or-edit choice comes out the same on replay.
    */
   stableClock = false;
+  /** Change `settings-activity` (versioning.ts): `loadSettings` is an activity, not a local one. */
+  settingsByActivity = false;
   /** When this run last heard from its history: see `heard()`. */
   #heardAt = Date.now();
   /**
@@ -110,9 +112,15 @@ export class TaskRun {
     return this.stableClock ? this.#heardAt : Date.now();
   }
 
-  /** The worker's settings for this run (a local activity; the workflow cannot read them). */
+  /**
+   * The worker's settings for this run (the workflow cannot read them). Since change
+   * `settings-activity` an activity: as a local activity its result could reach the code a
+   * workflow task later live than on replay, after the agent's pushes live and before them on
+   * replay (docs/gotchas.md#workflows).
+   */
   async loadSettings(): Promise<void> {
-    this.settings = await local.taskSettings.executeWithOptions(
+    const proxy = this.settingsByActivity ? acts : local;
+    this.settings = await proxy.taskSettings.executeWithOptions(
       { ...githubOptions, summary: 'worker and repository settings' },
       [{ repository: this.input.repository }],
     );
