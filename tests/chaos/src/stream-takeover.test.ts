@@ -9,6 +9,7 @@ import { samplePayloads } from '@code-factory/testkit';
 import { temporalAddress } from '@code-factory/testkit/vitest';
 import { stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { historyOutline } from '@code-factory/testkit/stack';
 import { startWorld, until, type WorkerProcess, type World } from './harness';
 
 let world: World;
@@ -67,17 +68,26 @@ describe('the worker holding the chat streams dies', () => {
     expect(world.coder.watchConnections()).toBe(1);
     process.stdout.write(`stream taken over ${Date.now() - killedAt} ms after the kill\n`);
 
-    // The next change still reaches the issue, pushed by the new holder.
+    // The next change still reaches the issue, pushed by the new holder. The task's workflow
+    // was cached on the dead worker: its next workflow task waits out the sticky queue's
+    // schedule-to-start timeout (10 s) before the second worker replays it, so the wait is
+    // longer than the change itself takes.
     const chat = world.coder.chatByLabel('code-factory/task', world.taskName(numbers[0] ?? 0));
     world.coder.requireAction(chat?.id ?? '');
+    const changedAt = Date.now();
+    const task = world.client.workflow.getHandle(world.taskName(numbers[0] ?? 0));
     await until(
       () =>
         world.github
           .comments(world.repo.owner, world.repo.name, numbers[0] ?? 0)
           .some((c) => c.body.includes('waiting for you')),
       'the status comment following the agent again',
-      20_000,
-    );
+      60_000,
+    ).catch(async (err: unknown) => {
+      // Failed once in CI at 20 s: what the task heard and did goes with the error.
+      throw new Error(`${err}\nhistory of the task:\n${await historyOutline(task)}`);
+    });
+    process.stdout.write(`status comment followed ${Date.now() - changedAt} ms after the change\n`);
     // Still one stream for the one chat owner, now held by the second worker.
     expect(world.coder.watchConnections()).toBe(1);
     // Two worker processes start here, each loading the worker under tsx: slow on a busy box.

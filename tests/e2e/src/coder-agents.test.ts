@@ -5,7 +5,11 @@
  */
 import { ConfigError, parseEnv, WorkerConfigSchema } from '@code-factory/config';
 import { samplePayloads, until } from '@code-factory/testkit';
-import { AGENT_LOGIN, holdCommentBehindAgentError } from '@code-factory/testkit/stack';
+import {
+  AGENT_LOGIN,
+  historyOutline,
+  holdCommentBehindAgentError,
+} from '@code-factory/testkit/stack';
 import { detectBackend } from '@code-factory/worker';
 import { retryUpdate, stateQuery } from '@code-factory/workflows';
 import { describe, expect, it, onTestFinished } from 'vitest';
@@ -136,13 +140,7 @@ describe('Coder Agents on Coder 2.39', () => {
     // The query replays the closed run from its history. It failed once in CI (a
     // nondeterminism not reproduced since): the history's outline goes with the error.
     const state = await handle.query(stateQuery).catch(async (err: unknown) => {
-      const events = (await handle.fetchHistory()).events ?? [];
-      const outline = events.map((e) => {
-        const kind = Object.keys(e).find((k) => k.endsWith('EventAttributes')) ?? '?';
-        const attrs = (e as Record<string, { activityType?: { name?: string } }>)[kind];
-        return `${e.eventId} ${kind.replace('EventAttributes', '')} ${attrs?.activityType?.name ?? ''}`;
-      });
-      throw new Error(`${err}\nhistory of ${name}:\n${outline.join('\n')}`);
+      throw new Error(`${err}\nhistory of ${name}:\n${await historyOutline(handle)}`);
     });
     expect(state.counts.cleanupFailures).toBe(1);
     expect(stack.coder.chatByLabel('code-factory/task', name)?.archived).toBe(true);

@@ -12,6 +12,7 @@ export {
   temporalCliPath,
 } from './dev-server';
 export { holdCommentBehindAgentError } from './held-comment';
+export { historyOutline } from './history-outline';
 export { seedAgentPull, seedAgentReview } from './review';
 export {
   AGENT_LOGIN,
