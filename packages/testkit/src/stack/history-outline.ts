@@ -19,11 +19,9 @@ export async function historyOutline(handle: WorkflowHandle): Promise<string> {
       const kind = Object.keys(e).find((k) => k.endsWith('EventAttributes')) ?? '?';
       const a = (e as Record<string, NamedAttributes | undefined>)[kind] ?? {};
       const name = a.activityType?.name ?? a.signalName ?? a.timerId ?? a.taskQueue?.name ?? '';
-      const at = e.eventTime?.seconds
-        ? new Date(Number(e.eventTime.seconds) * 1000 + Math.floor((e.eventTime.nanos ?? 0) / 1e6))
-            .toISOString()
-            .slice(11, 23)
-        : '';
+      const seconds = Number(String(e.eventTime?.seconds ?? 0));
+      const ms = seconds * 1000 + Math.floor((e.eventTime?.nanos ?? 0) / 1e6);
+      const at = seconds ? new Date(ms).toISOString().slice(11, 23) : '';
       return `${e.eventId} ${at} ${kind.replace('EventAttributes', '')} ${name}`;
     })
     .join('\n');
