@@ -6,10 +6,10 @@
  */
 
 import { samplePayloads } from '@code-factory/testkit';
+import { historyOutline } from '@code-factory/testkit/stack';
 import { temporalAddress } from '@code-factory/testkit/vitest';
 import { stateQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { historyOutline } from '@code-factory/testkit/stack';
 import { startWorld, until, type WorkerProcess, type World } from './harness';
 
 let world: World;
