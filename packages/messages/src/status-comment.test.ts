@@ -6,6 +6,9 @@ import {
   STATUS_MARKER,
 } from './status-comment';
 
+/** A whole status comment: the hidden marker, then these lines. */
+const statusBody = (...lines: string[]) => [STATUS_MARKER, ...lines].join('\n');
+
 describe('status comment', () => {
   it('starts with the hidden marker so it can be found again', () => {
     const body = renderStatusComment({ state: 'created', taskName: 'gh-widgets-7' });
@@ -23,14 +26,13 @@ describe('status comment', () => {
         agentUrl: 'https://coder.example.com/tasks/dev/1',
       }),
     ).toBe(
-      [
-        STATUS_MARKER,
+      statusBody(
         '🤖 The Coder agent is working on this issue.',
         '',
         'Task: `gh-widgets-7` · [Open in Coder](https://coder.example.com/tasks/dev/1)',
         '',
         'Comments on this issue and on the agent’s pull request are forwarded to it.',
-      ].join('\n'),
+      ),
     );
   });
 
@@ -87,8 +89,7 @@ describe('status comment live progress', () => {
         note: 'The agent runs as the service user.',
       }),
     ).toBe(
-      [
-        STATUS_MARKER,
+      statusBody(
         '💤 The Coder agent is idle; it picks up the next comment.',
         '',
         'Task: `gh-widgets-7` · [Open in Coder](https://c/agents/1) · Pull request: https://github.com/a/b/pull/9 (#9, open)',
@@ -98,7 +99,7 @@ describe('status comment live progress', () => {
         'ℹ️ The agent runs as the service user.',
         '',
         'Comments on this issue and on the agent’s pull request are forwarded to it.',
-      ].join('\n'),
+      ),
     );
   });
 
@@ -160,14 +161,13 @@ describe('status comment while Coder is down', () => {
         problem: CODER_DOWN_NOTES.start,
       }),
     ).toBe(
-      [
-        STATUS_MARKER,
+      statusBody(
         '⏳ Waiting for Coder. Nothing is lost: this goes on by itself as soon as Coder answers again.',
         '',
         'Coder is not answering just now. The assignment is taken: the agent starts once Coder is back, and comments on this issue wait, in order, until then.',
         '',
         'Task: `gh-widgets-7`',
-      ].join('\n'),
+      ),
     );
   });
 
