@@ -2,13 +2,12 @@ import { describe, expect, it } from 'vitest';
 import { ExternalError, isExternalError, kindOfStatus, parseRetryAfter } from './index';
 
 describe('errors', () => {
-  it('sorts statuses into kinds', () => {
-    expect(kindOfStatus(500)).toBe('retryable');
-    expect(kindOfStatus(503)).toBe('retryable');
-    expect(kindOfStatus(429)).toBe('retryable');
-    expect(kindOfStatus(404)).toBe('not_found');
-    expect(kindOfStatus(422)).toBe('rejected');
-    expect(kindOfStatus(401)).toBe('rejected');
+  it.each([
+    ['retryable', [500, 503, 429]],
+    ['not_found', [404]],
+    ['rejected', [422, 401]],
+  ] as const)('sorts statuses into kinds: %s', (kind, statuses) => {
+    for (const status of statuses) expect(kindOfStatus(status), String(status)).toBe(kind);
   });
 
   it('parses Retry-After in seconds and as a date', () => {

@@ -4,7 +4,15 @@ import {
   isStatusComment,
   renderStatusComment,
   STATUS_MARKER,
+  type StatusView,
 } from './status-comment';
+
+/** A whole status comment: the hidden marker, then these lines. */
+const statusBody = (...lines: string[]) => [STATUS_MARKER, ...lines].join('\n');
+
+/** The status comment of task `gh-widgets-1`. */
+const ofTask1 = (view: Omit<StatusView, 'taskName'>) =>
+  renderStatusComment({ ...view, taskName: 'gh-widgets-1' });
 
 describe('status comment', () => {
   it('starts with the hidden marker so it can be found again', () => {
@@ -23,14 +31,13 @@ describe('status comment', () => {
         agentUrl: 'https://coder.example.com/tasks/dev/1',
       }),
     ).toBe(
-      [
-        STATUS_MARKER,
+      statusBody(
         '🤖 The Coder agent is working on this issue.',
         '',
         'Task: `gh-widgets-7` · [Open in Coder](https://coder.example.com/tasks/dev/1)',
         '',
         'Comments on this issue and on the agent’s pull request are forwarded to it.',
-      ].join('\n'),
+      ),
     );
   });
 
@@ -87,8 +94,7 @@ describe('status comment live progress', () => {
         note: 'The agent runs as the service user.',
       }),
     ).toBe(
-      [
-        STATUS_MARKER,
+      statusBody(
         '💤 The Coder agent is idle; it picks up the next comment.',
         '',
         'Task: `gh-widgets-7` · [Open in Coder](https://c/agents/1) · Pull request: https://github.com/a/b/pull/9 (#9, open)',
@@ -98,7 +104,7 @@ describe('status comment live progress', () => {
         'ℹ️ The agent runs as the service user.',
         '',
         'Comments on this issue and on the agent’s pull request are forwarded to it.',
-      ].join('\n'),
+      ),
     );
   });
 
@@ -160,14 +166,13 @@ describe('status comment while Coder is down', () => {
         problem: CODER_DOWN_NOTES.start,
       }),
     ).toBe(
-      [
-        STATUS_MARKER,
+      statusBody(
         '⏳ Waiting for Coder. Nothing is lost: this goes on by itself as soon as Coder answers again.',
         '',
         'Coder is not answering just now. The assignment is taken: the agent starts once Coder is back, and comments on this issue wait, in order, until then.',
         '',
         'Task: `gh-widgets-7`',
-      ].join('\n'),
+      ),
     );
   });
 
@@ -187,9 +192,8 @@ describe('status comment while Coder is down', () => {
   });
 
   it('shows what shepherding found: a conflict, review threads, flakes, who is waited for', () => {
-    const body = renderStatusComment({
+    const body = ofTask1({
       state: 'running',
-      taskName: 'gh-widgets-1',
       activity: 'idle',
       shepherd: {
         conflictWith: 'main',
@@ -204,26 +208,17 @@ describe('status comment while Coder is down', () => {
       '- CI flaked 3 times (failed, passed when re-run): `unit-tests` twice, `lint` once',
     );
     expect(body).toContain('- Review requested from @lead');
-    const once = renderStatusComment({
-      state: 'running',
-      taskName: 'gh-widgets-1',
-      shepherd: { flakes: ['unit-tests'] },
-    });
+    const once = ofTask1({ state: 'running', shepherd: { flakes: ['unit-tests'] } });
     expect(once).toContain('- CI flaked once (failed, passed when re-run): `unit-tests`');
-    const done = renderStatusComment({
-      state: 'completed',
-      taskName: 'gh-widgets-1',
-      shepherd: { conflictWith: 'main' },
-    });
+    const done = ofTask1({ state: 'completed', shepherd: { conflictWith: 'main' } });
     expect(done).not.toContain('Merge conflict');
   });
 });
 
 describe('status comment: comments held for approval', () => {
   it('counts per author, says what was dropped, and how to answer', () => {
-    const body = renderStatusComment({
+    const body = ofTask1({
       state: 'running',
-      taskName: 'gh-widgets-1',
       activity: 'idle',
       held: {
         authors: [
@@ -242,15 +237,10 @@ describe('status comment: comments held for approval', () => {
         'Comments from outside the trust list reach the agent only once a maintainer writes `/agent approve` (all) or `/agent approve <comment link>` (one); `/agent deny` drops them.',
       ].join('\n'),
     );
-    const none = renderStatusComment({
-      state: 'running',
-      taskName: 'gh-widgets-1',
-      held: { authors: [], dropped: 0 },
-    });
+    const none = ofTask1({ state: 'running', held: { authors: [], dropped: 0 } });
     expect(none).not.toContain('approv');
-    const done = renderStatusComment({
+    const done = ofTask1({
       state: 'completed',
-      taskName: 'gh-widgets-1',
       held: { authors: [{ login: 'mallory', count: 1 }], dropped: 0 },
     });
     expect(done).not.toContain('mallory');

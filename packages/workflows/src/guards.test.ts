@@ -36,6 +36,16 @@ const assigned = {
   sender: { login: 'lead', id: 1 },
 };
 
+/** A comment on the issue itself: no pull request, no file. */
+const commentPlain = {
+  ...base,
+  issueNumber: 1,
+  ...comment,
+  source: 'issue_comment',
+  pullRequest: undefined,
+  file: undefined,
+};
+
 const taskEvents: Record<string, unknown> = {
   assigned,
   assignedByConfig: { ...assigned, sender: { login: 'app[bot]', id: 9 }, origin: 'repo-config' },
@@ -51,38 +61,17 @@ const taskEvents: Record<string, unknown> = {
   },
   assignedByLabel: { ...assigned, trigger: 'label', label: 'code-factory' },
   commentMention: {
-    ...base,
-    issueNumber: 1,
-    ...comment,
-    source: 'issue_comment',
-    pullRequest: undefined,
-    file: undefined,
+    ...commentPlain,
     authorAssociation: 'OWNER',
     mention: {
       line: '@agent take this',
       issue: { title: 'T', url: 'https://github.com/acme/widgets/issues/1' },
     },
   },
-  commentUntrusted: {
-    ...base,
-    issueNumber: 1,
-    ...comment,
-    source: 'issue_comment',
-    pullRequest: undefined,
-    file: undefined,
-    authorAssociation: 'NONE',
-    untrusted: true,
-  },
+  commentUntrusted: { ...commentPlain, authorAssociation: 'NONE', untrusted: true },
   closed: { ...base, issueNumber: 1, kind: 'issue.closed', sender: { login: 'lead', id: 1 } },
   comment: { ...base, issueNumber: 1, ...comment },
-  commentPlain: {
-    ...base,
-    issueNumber: 1,
-    ...comment,
-    source: 'issue_comment',
-    pullRequest: undefined,
-    file: undefined,
-  },
+  commentPlain,
   ci: {
     ...base,
     issueNumber: 1,

@@ -56,20 +56,23 @@ export function running(): TaskLifecycle {
   return task;
 }
 
+/** Coder's push for the agent's chat: its status and readiness, and whatever else it carries. */
+export function agentUpdate(status: string, readiness: string, more: object = {}) {
+  return { chatId: agent.id, status, readiness, ...more };
+}
+
+/** Coder's push for the chat stopped on `error`. */
+export const agentError = (error: object) => agentUpdate('error', 'error', { error });
+
 /** Coder's push for the chat stopped on a spent budget (`usage_limit`, a person must act). */
 export function usageLimitUpdate(explanation = 'A budget is spent.') {
-  return {
-    chatId: agent.id,
-    status: 'error',
-    readiness: 'error',
-    error: {
-      kind: 'usage_limit',
-      message: 'quota',
-      retryable: false,
-      userFixable: true,
-      explanation,
-    },
-  };
+  return agentError({
+    kind: 'usage_limit',
+    message: 'quota',
+    retryable: false,
+    userFixable: true,
+    explanation,
+  });
 }
 
 /** The watch of a merge of the agent's pull request #12 (follow-through), until 1 000 000 ms. */

@@ -10,8 +10,7 @@ import { samplePayloads, until } from '@code-factory/testkit';
 import { LEAD, type Stack, startStack } from '@code-factory/testkit/stack';
 import { repoConfigQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-
-type Repo = { owner: string; name: string };
+import { issueOf, type Repo } from './repo-issue';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -25,13 +24,7 @@ let nextCommentId = 97_000;
 const comment = (number: number, body: string, repo: Repo = stack.repo) =>
   stack.deliverAccepted(
     'issue_comment',
-    samplePayloads.issueComment({
-      owner: repo.owner,
-      repo: repo.name,
-      issueNumber: number,
-      body,
-      commentId: nextCommentId++,
-    }),
+    samplePayloads.issueComment({ ...issueOf(repo, number), body, commentId: nextCommentId++ }),
   );
 
 const comments = (number: number, repo: Repo = stack.repo) =>

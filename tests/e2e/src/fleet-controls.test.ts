@@ -20,9 +20,8 @@ import {
   stuckReminderSignal,
 } from '@code-factory/workflows';
 import { describe, expect, it } from 'vitest';
+import { issueOf, type Repo } from './repo-issue';
 import { suiteStack } from './suite-stack';
-
-type Repo = { owner: string; name: string };
 
 const stack = suiteStack({ coderTimings: { chatRunningMs: 100 } });
 
@@ -48,9 +47,7 @@ async function comment(
   const res = await stack.deliver(
     'issue_comment',
     samplePayloads.issueComment({
-      owner: repo.owner,
-      repo: repo.name,
-      issueNumber: number,
+      ...issueOf(repo, number),
       body,
       commentId,
       ...(options.association ? { authorAssociation: options.association } : {}),
@@ -228,10 +225,7 @@ describe('concurrency limits', () => {
     await stack.statusSays(8302, 'Queued, 0 ahead', repo);
     expect(stack.coder.chatByLabel('code-factory/task', second)).toBeUndefined();
 
-    const closed = await stack.deliver(
-      'issues',
-      samplePayloads.issueClosed({ owner: repo.owner, repo: repo.name, issueNumber: 8301 }),
-    );
+    const closed = await stack.deliver('issues', samplePayloads.issueClosed(issueOf(repo, 8301)));
     expect(closed.status).toBe(202);
     expect(await stack.client.workflow.getHandle(first).result()).toBe('closed');
     await stack.waitForPhase(second, ['ready']);

@@ -22,6 +22,7 @@ import { AGENT_LOGIN, type Stack, startStack } from '@code-factory/testkit/stack
 import { repoConfigQuery } from '@code-factory/workflows';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { save } from '../../replay/src/record-helpers';
+import type { Repo } from './repo-issue';
 
 let stack: Stack;
 beforeAll(async () => {
@@ -34,7 +35,6 @@ afterAll(async () => {
   await stack?.close();
 });
 
-type Repo = { owner: string; name: string };
 const sha = (prefix: string) => prefix.padEnd(40, '0');
 
 const comments = (n: number, repo: Repo = stack.repo) =>
@@ -104,6 +104,16 @@ async function mergedAndClosed(
   if (watched) await stack.waitForPhase(task.name, ['following']);
 }
 
+/** Run `runId` of `repo`'s CI on a push to `main` at `headSha`. */
+const pushRun = (runId: number, headSha: string, repo: Repo) => ({
+  owner: repo.owner,
+  repo: repo.name,
+  runId,
+  headSha,
+  headBranch: 'main',
+  event: 'push' as const,
+});
+
 /** A CI run at `headSha` with these jobs (`unit-tests` logs an assertion when it fails). */
 function ciRun(
   runId: number,
@@ -112,12 +122,7 @@ function ciRun(
   repo: Repo = stack.repo,
 ) {
   stack.github.addWorkflowRun({
-    owner: repo.owner,
-    repo: repo.name,
-    runId,
-    headSha,
-    headBranch: 'main',
-    event: 'push',
+    ...pushRun(runId, headSha, repo),
     jobs: Object.entries(jobs).map(([name, conclusion], i) => ({
       id: runId * 10 + i,
       name,
@@ -128,15 +133,7 @@ function ciRun(
 }
 
 const runFailed = (runId: number, headSha: string, repo: Repo = stack.repo) =>
-  samplePayloads.workflowRunCompleted({
-    owner: repo.owner,
-    repo: repo.name,
-    runId,
-    headSha,
-    headBranch: 'main',
-    event: 'push',
-    conclusion: 'failure',
-  });
+  samplePayloads.workflowRunCompleted({ ...pushRun(runId, headSha, repo), conclusion: 'failure' });
 
 describe('follow-through after the merge', () => {
   it('a merge that breaks CI: one comment with the job and its log, the issue reopened, a new agent told', async () => {

@@ -1,7 +1,31 @@
 import { samplePayloads } from '@code-factory/testkit';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../classify';
-import { AGENT, BOT, common, ctx } from '../classify-fixtures';
+import {
+  AGENT,
+  BOT,
+  common,
+  ctx,
+  invalid,
+  issueUrl,
+  LEAD,
+  pullRequest,
+  route,
+  signalTask,
+  skip,
+  startTask,
+} from '../classify-fixtures';
+
+/** The event of comment 5 on issue 42, by LEAD. */
+const commentOn42 = (body: string) => ({
+  kind: 'comment.posted',
+  source: 'issue_comment',
+  commentId: 5,
+  edited: false,
+  author: LEAD,
+  body,
+  url: `${issueUrl(42)}#issuecomment-5`,
+});
 
 describe('issue_comment on the issue', () => {
   it('signals the task with the comment', () => {
@@ -11,21 +35,7 @@ describe('issue_comment on the issue', () => {
       commentId: 5,
     });
     const decision = classify('issue_comment', payload, ctx);
-    expect(decision).toMatchObject({
-      action: 'signal-task',
-      taskName: 'gh-widgets-42',
-      event: {
-        ...common,
-        kind: 'comment.posted',
-        source: 'issue_comment',
-        issueNumber: 42,
-        commentId: 5,
-        edited: false,
-        author: { login: 'octo-lead', id: 1001 },
-        body: 'Use a map',
-        url: 'https://github.com/acme/widgets/issues/42#issuecomment-5',
-      },
-    });
+    expect(decision).toMatchObject(signalTask(42, commentOn42('Use a map')));
     if (decision.action === 'signal-task') expect(decision.event).not.toHaveProperty('pullRequest');
   });
 
@@ -36,20 +46,14 @@ describe('issue_comment on the issue', () => {
 
   it('skips comments by the agent', () => {
     const payload = samplePayloads.issueComment({ authorLogin: AGENT });
-    expect(classify('issue_comment', payload, ctx)).toEqual({
-      action: 'skip',
-      reason: 'comment by the agent',
-    });
+    expect(classify('issue_comment', payload, ctx)).toEqual(skip('comment by the agent'));
   });
 
   it('skips comments by the App bot', () => {
     const payload = samplePayloads.issueComment({ authorLogin: BOT, authorAssociation: 'NONE' });
     const comment = payload.comment as { user: { type: string } };
     comment.user.type = 'Bot';
-    expect(classify('issue_comment', payload, ctx)).toEqual({
-      action: 'skip',
-      reason: 'comment by the App bot',
-    });
+    expect(classify('issue_comment', payload, ctx)).toEqual(skip('comment by the App bot'));
   });
 
   it('skips every bot when the App bot login is not configured', () => {
@@ -93,10 +97,7 @@ describe('issue_comment on the issue', () => {
   it('names the field when the comment id is not a number', () => {
     const payload = samplePayloads.issueComment();
     (payload.comment as { id: unknown }).id = 'abc';
-    expect(classify('issue_comment', payload, ctx)).toMatchObject({
-      action: 'invalid',
-      field: 'comment.id',
-    });
+    expect(classify('issue_comment', payload, ctx)).toMatchObject(invalid('comment.id'));
   });
 
   it('skips deleted comments', () => {
@@ -115,34 +116,22 @@ describe('issue_comment on the issue', () => {
 
 describe('issue_comment mentioning the agent (a trigger)', () => {
   it('starts the task (signal-with-start) with the mention line; forwarded if one runs', () => {
+    const line = '@xmtp-coder-agent please fix the parser';
+    const body = `Any takers?\n${line}\n\nThanks`;
     const payload = samplePayloads.issueComment({
       issueNumber: 42,
       title: 'Flaky parser',
       commentId: 5,
-      body: 'Any takers?\n@xmtp-coder-agent please fix the parser\n\nThanks',
+      body,
     });
-    expect(classify('issue_comment', payload, ctx)).toEqual({
-      action: 'start-task',
-      taskName: 'gh-widgets-42',
-      summary: 'acme/widgets#42: Flaky parser',
-      event: {
-        ...common,
-        kind: 'comment.posted',
-        source: 'issue_comment',
-        issueNumber: 42,
-        commentId: 5,
-        edited: false,
-        author: { login: 'octo-lead', id: 1001 },
-        body: 'Any takers?\n@xmtp-coder-agent please fix the parser\n\nThanks',
-        url: 'https://github.com/acme/widgets/issues/42#issuecomment-5',
+    expect(classify('issue_comment', payload, ctx)).toEqual(
+      startTask(42, 'Flaky parser', {
+        ...commentOn42(body),
         createdAt: expect.any(String),
         authorAssociation: 'MEMBER',
-        mention: {
-          line: '@xmtp-coder-agent please fix the parser',
-          issue: { title: 'Flaky parser', url: 'https://github.com/acme/widgets/issues/42' },
-        },
-      },
-    });
+        mention: { line, issue: { title: 'Flaky parser', url: issueUrl(42) } },
+      }),
+    );
   });
 
   it('an untrusted commenter mentioning the agent starts nothing: a plain signal, no mention', () => {
@@ -194,10 +183,8 @@ describe('issue_comment on a pull request', () => {
       commentId: 9,
       body: 'rename it',
     });
-    expect(classify('issue_comment', payload, ctx)).toEqual({
-      action: 'route',
-      event: {
-        ...common,
+    expect(classify('issue_comment', payload, ctx)).toEqual(
+      route({
         kind: 'route.comment',
         pullRequestNumber: 7,
         comment: {
@@ -206,23 +193,22 @@ describe('issue_comment on a pull request', () => {
           source: 'pr_comment',
           commentId: 9,
           edited: false,
-          author: { login: 'octo-lead', id: 1001 },
+          author: LEAD,
           body: 'rename it',
           url: 'https://github.com/acme/widgets/pull/7#issuecomment-9',
           createdAt: expect.any(String),
-          pullRequest: { number: 7, url: 'https://github.com/acme/widgets/pull/7' },
+          pullRequest: pullRequest(7),
           authorAssociation: 'MEMBER',
         },
-      },
-    });
+      }),
+    );
   });
 
   it('skips pull requests not opened by the agent', () => {
     const payload = samplePayloads.issueComment({ onPullRequest: true, issueAuthor: 'human' });
-    expect(classify('issue_comment', payload, ctx)).toEqual({
-      action: 'skip',
-      reason: 'pull request is not by the agent',
-    });
+    expect(classify('issue_comment', payload, ctx)).toEqual(
+      skip('pull request is not by the agent'),
+    );
   });
 
   it('applies the author guards', () => {
@@ -231,9 +217,6 @@ describe('issue_comment on a pull request', () => {
       issueAuthor: AGENT,
       authorLogin: AGENT,
     });
-    expect(classify('issue_comment', payload, ctx)).toEqual({
-      action: 'skip',
-      reason: 'comment by the agent',
-    });
+    expect(classify('issue_comment', payload, ctx)).toEqual(skip('comment by the agent'));
   });
 });

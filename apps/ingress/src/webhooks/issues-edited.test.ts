@@ -1,35 +1,23 @@
 import { samplePayloads } from '@code-factory/testkit';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../classify';
-import { AGENT, common, ctx } from '../classify-fixtures';
+import { AGENT, ctx, issueUrl, skip, startAssigned } from '../classify-fixtures';
 
 describe('issues.edited (an edit that adds a mention)', () => {
   it('starts the task when the edit adds the first mention (changes.body.from had none)', () => {
+    const line = '@xmtp-coder-agent update them';
     const payload = samplePayloads.issueEdited({
       issueNumber: 8,
       title: 'Docs',
       previousBody: 'The docs are stale.',
-      body: 'The docs are stale.\n@xmtp-coder-agent update them',
+      body: `The docs are stale.\n${line}`,
     });
-    expect(classify('issues', payload, ctx)).toEqual({
-      action: 'start-task',
-      taskName: 'gh-widgets-8',
-      summary: 'acme/widgets#8: Docs',
-      event: {
-        ...common,
-        kind: 'issue.assigned',
-        issueNumber: 8,
-        issue: { title: 'Docs', url: 'https://github.com/acme/widgets/issues/8' },
-        sender: { login: 'octo-lead', id: 1001 },
+    expect(classify('issues', payload, ctx)).toEqual(
+      startAssigned(8, 'Docs', {
         trigger: 'mention',
-        mention: {
-          line: '@xmtp-coder-agent update them',
-          url: 'https://github.com/acme/widgets/issues/8',
-          edited: true,
-          association: 'MEMBER',
-        },
-      },
-    });
+        mention: { line, url: issueUrl(8), edited: true, association: 'MEMBER' },
+      }),
+    );
   });
 
   it('skips an edit when the body mentioned the agent already, or does not now', () => {
@@ -37,20 +25,14 @@ describe('issues.edited (an edit that adds a mention)', () => {
       previousBody: '@xmtp-coder-agent fix it',
       body: '@xmtp-coder-agent fix it, and the docs',
     });
-    expect(classify('issues', again, ctx)).toEqual({
-      action: 'skip',
-      reason: 'the edit adds no mention of the agent',
-    });
+    expect(classify('issues', again, ctx)).toEqual(skip('the edit adds no mention of the agent'));
     const none = samplePayloads.issueEdited({ previousBody: 'a', body: 'b' });
     expect(classify('issues', none, ctx)).toMatchObject({ action: 'skip' });
   });
 
   it('skips a title edit (no changes.body)', () => {
     const payload = samplePayloads.issueEdited({ changed: 'title', body: '@xmtp-coder-agent go' });
-    expect(classify('issues', payload, ctx)).toEqual({
-      action: 'skip',
-      reason: 'the body was not edited',
-    });
+    expect(classify('issues', payload, ctx)).toEqual(skip('the body was not edited'));
   });
 
   it('an edit by someone other than the author: their association is unknown, no trust check', () => {
@@ -77,17 +59,11 @@ describe('issues.edited (an edit that adds a mention)', () => {
   it('refuses an untrusted author editing their own issue, the agent, and closed issues', () => {
     const body = '@xmtp-coder-agent go';
     const untrusted = samplePayloads.issueEdited({ authorAssociation: 'NONE', body });
-    expect(classify('issues', untrusted, ctx)).toEqual({
-      action: 'skip',
-      reason: 'untrusted author (NONE)',
-    });
+    expect(classify('issues', untrusted, ctx)).toEqual(skip('untrusted author (NONE)'));
     const agent = samplePayloads.issueEdited({ sender: AGENT, issueAuthor: 'someone', body });
-    expect(classify('issues', agent, ctx)).toEqual({ action: 'skip', reason: 'sent by the agent' });
+    expect(classify('issues', agent, ctx)).toEqual(skip('sent by the agent'));
     const closed = samplePayloads.issueEdited({ body });
     (closed.issue as { state: string }).state = 'closed';
-    expect(classify('issues', closed, ctx)).toEqual({
-      action: 'skip',
-      reason: 'the issue is closed',
-    });
+    expect(classify('issues', closed, ctx)).toEqual(skip('the issue is closed'));
   });
 });

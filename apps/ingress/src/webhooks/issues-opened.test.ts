@@ -1,33 +1,22 @@
 import { samplePayloads } from '@code-factory/testkit';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../classify';
-import { AGENT, BOT, common, ctx } from '../classify-fixtures';
+import { AGENT, BOT, ctx, invalid, issueUrl, skip, startAssigned } from '../classify-fixtures';
 
 describe('issues.opened (a mention in a new issue)', () => {
   it('starts the task, the mention line being the first instruction', () => {
+    const line = '@xmtp-coder-agent please fix and add a test';
     const payload = samplePayloads.issueOpened({
       issueNumber: 12,
       title: 'Parser crash',
-      body: 'It crashes on empty input.\n\n@xmtp-coder-agent please fix and add a test',
+      body: `It crashes on empty input.\n\n${line}`,
     });
-    expect(classify('issues', payload, ctx)).toEqual({
-      action: 'start-task',
-      taskName: 'gh-widgets-12',
-      summary: 'acme/widgets#12: Parser crash',
-      event: {
-        ...common,
-        kind: 'issue.assigned',
-        issueNumber: 12,
-        issue: { title: 'Parser crash', url: 'https://github.com/acme/widgets/issues/12' },
-        sender: { login: 'octo-lead', id: 1001 },
+    expect(classify('issues', payload, ctx)).toEqual(
+      startAssigned(12, 'Parser crash', {
         trigger: 'mention',
-        mention: {
-          line: '@xmtp-coder-agent please fix and add a test',
-          url: 'https://github.com/acme/widgets/issues/12',
-          association: 'MEMBER',
-        },
-      },
-    });
+        mention: { line, url: issueUrl(12), association: 'MEMBER' },
+      }),
+    );
   });
 
   it('skips an issue that does not mention the agent, or only in code, quotes or comments', () => {
@@ -38,10 +27,9 @@ describe('issues.opened (a mention in a new issue)', () => {
       '<!-- @xmtp-coder-agent -->',
       '@xmtp-coder-agent-bot please',
     ]) {
-      expect(classify('issues', samplePayloads.issueOpened({ body }), ctx), body).toEqual({
-        action: 'skip',
-        reason: 'no mention of the agent',
-      });
+      expect(classify('issues', samplePayloads.issueOpened({ body }), ctx), body).toEqual(
+        skip('no mention of the agent'),
+      );
     }
     const empty = samplePayloads.issueOpened();
     (empty.issue as { body: unknown }).body = null;
@@ -54,33 +42,25 @@ describe('issues.opened (a mention in a new issue)', () => {
       authorAssociation: 'NONE',
       body: '@xmtp-coder-agent do it',
     });
-    expect(classify('issues', payload, ctx)).toEqual({
-      action: 'skip',
-      reason: 'untrusted author (NONE)',
-    });
+    expect(classify('issues', payload, ctx)).toEqual(skip('untrusted author (NONE)'));
   });
 
   it('refuses issues opened by the agent, the App or another bot', () => {
     const body = '@xmtp-coder-agent do it';
-    expect(classify('issues', samplePayloads.issueOpened({ sender: AGENT, body }), ctx)).toEqual({
-      action: 'skip',
-      reason: 'sent by the agent',
-    });
-    expect(classify('issues', samplePayloads.issueOpened({ sender: BOT, body }), ctx)).toEqual({
-      action: 'skip',
-      reason: 'sent by the App bot',
-    });
+    expect(classify('issues', samplePayloads.issueOpened({ sender: AGENT, body }), ctx)).toEqual(
+      skip('sent by the agent'),
+    );
+    expect(classify('issues', samplePayloads.issueOpened({ sender: BOT, body }), ctx)).toEqual(
+      skip('sent by the App bot'),
+    );
     const bot = samplePayloads.issueOpened({ sender: 'dependabot[bot]', body });
     (bot.sender as { type: string }).type = 'Bot';
-    expect(classify('issues', bot, ctx)).toEqual({ action: 'skip', reason: 'sent by a bot' });
+    expect(classify('issues', bot, ctx)).toEqual(skip('sent by a bot'));
   });
 
   it('names the field of a malformed payload', () => {
     const payload = samplePayloads.issueOpened({ body: '@xmtp-coder-agent go' });
     (payload.issue as { author_association: unknown }).author_association = 3;
-    expect(classify('issues', payload, ctx)).toMatchObject({
-      action: 'invalid',
-      field: 'issue.author_association',
-    });
+    expect(classify('issues', payload, ctx)).toMatchObject(invalid('issue.author_association'));
   });
 });

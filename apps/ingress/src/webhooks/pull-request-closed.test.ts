@@ -1,46 +1,41 @@
 import { defaultBranchPayloads } from '@code-factory/testkit';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../classify';
-import { common, ctx } from '../classify-fixtures';
+import { ctx, invalid, pullRequest, route, skip } from '../classify-fixtures';
 
 const sha = '5eed'.padEnd(40, '0');
 
 describe('pull_request.closed', () => {
   it("routes the agent's merged pull request with its merge commit and base branch", () => {
     const payload = defaultBranchPayloads.pullRequestClosed({ prNumber: 12, mergeCommitSha: sha });
-    expect(classify('pull_request', payload, ctx)).toEqual({
-      action: 'route',
-      event: {
-        ...common,
+    expect(classify('pull_request', payload, ctx)).toEqual(
+      route({
         kind: 'route.merged',
-        pullRequest: { number: 12, url: 'https://github.com/acme/widgets/pull/12' },
+        pullRequest: pullRequest(12),
         mergeCommitSha: sha,
         baseBranch: 'main',
-      },
-    });
+      }),
+    );
   });
 
   it('skips a pull request closed without merging, the agent’s or not', () => {
     for (const prAuthor of ['xmtp-coder-agent', 'octo-dev']) {
       const payload = defaultBranchPayloads.pullRequestClosed({ prAuthor, merged: false });
-      expect(classify('pull_request', payload, ctx)).toEqual({
-        action: 'skip',
-        reason: 'pull request closed without merging',
-      });
+      expect(classify('pull_request', payload, ctx)).toEqual(
+        skip('pull request closed without merging'),
+      );
     }
   });
 
   it('routes a merged revert of one of this repository’s pull requests', () => {
     const payload = defaultBranchPayloads.revertPullRequestMerged({ prNumber: 13, reverts: 12 });
-    expect(classify('pull_request', payload, ctx)).toEqual({
-      action: 'route',
-      event: {
-        ...common,
+    expect(classify('pull_request', payload, ctx)).toEqual(
+      route({
         kind: 'route.reverted',
-        pullRequest: { number: 13, url: 'https://github.com/acme/widgets/pull/13' },
+        pullRequest: pullRequest(13),
         reverts: 12,
-      },
-    });
+      }),
+    );
   });
 
   it("skips other merges: someone else's pull request, a revert of another repository's", () => {
@@ -48,10 +43,9 @@ describe('pull_request.closed', () => {
       prAuthor: 'octo-dev',
       body: 'Fixes #4',
     });
-    expect(classify('pull_request', plain, ctx)).toEqual({
-      action: 'skip',
-      reason: "merged pull request is not the agent's nor a revert",
-    });
+    expect(classify('pull_request', plain, ctx)).toEqual(
+      skip("merged pull request is not the agent's nor a revert"),
+    );
     const elsewhere = defaultBranchPayloads.pullRequestClosed({
       prAuthor: 'octo-dev',
       body: 'Reverts other/widgets#12',
@@ -77,21 +71,16 @@ describe('pull_request.closed', () => {
   it('names a malformed field and never routes it', () => {
     const payload = defaultBranchPayloads.pullRequestClosed();
     (payload.pull_request as { merge_commit_sha: unknown }).merge_commit_sha = 42;
-    expect(classify('pull_request', payload, ctx)).toMatchObject({
-      action: 'invalid',
-      field: 'pull_request.merge_commit_sha',
-    });
+    expect(classify('pull_request', payload, ctx)).toMatchObject(
+      invalid('pull_request.merge_commit_sha'),
+    );
     const noSha = defaultBranchPayloads.pullRequestClosed();
     (noSha.pull_request as { merge_commit_sha: unknown }).merge_commit_sha = null;
-    expect(classify('pull_request', noSha, ctx)).toMatchObject({
-      action: 'invalid',
-      field: 'pull_request.merge_commit_sha',
-    });
+    expect(classify('pull_request', noSha, ctx)).toMatchObject(
+      invalid('pull_request.merge_commit_sha'),
+    );
     const noBase = defaultBranchPayloads.pullRequestClosed();
     (noBase.pull_request as { base: unknown }).base = 'main';
-    expect(classify('pull_request', noBase, ctx)).toMatchObject({
-      action: 'invalid',
-      field: 'pull_request.base',
-    });
+    expect(classify('pull_request', noBase, ctx)).toMatchObject(invalid('pull_request.base'));
   });
 });

@@ -1,7 +1,7 @@
 import { samplePayloads } from '@code-factory/testkit';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../classify';
-import { BOT, ctx } from '../classify-fixtures';
+import { BOT, ctx, skip } from '../classify-fixtures';
 
 describe('pull_request_review.submitted', () => {
   it('routes reviews with a body', () => {
@@ -26,10 +26,7 @@ describe('pull_request_review.submitted', () => {
   it.each([null, '', '   \n'])('skips reviews without text (%j)', (body) => {
     const payload = samplePayloads.review();
     (payload.review as { body: unknown }).body = body;
-    expect(classify('pull_request_review', payload, ctx)).toEqual({
-      action: 'skip',
-      reason: 'review without body',
-    });
+    expect(classify('pull_request_review', payload, ctx)).toEqual(skip('review without body'));
   });
 
   it('routes a review from outside the trust list marked untrusted', () => {

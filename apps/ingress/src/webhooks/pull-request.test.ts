@@ -1,20 +1,18 @@
 import { samplePayloads } from '@code-factory/testkit';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../classify';
-import { common, ctx } from '../classify-fixtures';
+import { ctx, invalid, pullRequest, route, skip } from '../classify-fixtures';
 
 describe('pull_request.dequeued', () => {
   it("routes the agent's pull request with GitHub's reason", () => {
     const payload = samplePayloads.pullRequestDequeued({ prNumber: 12, reason: 'CI_FAILURE' });
-    expect(classify('pull_request', payload, ctx)).toEqual({
-      action: 'route',
-      event: {
-        ...common,
+    expect(classify('pull_request', payload, ctx)).toEqual(
+      route({
         kind: 'route.dequeued',
-        pullRequest: { number: 12, url: 'https://github.com/acme/widgets/pull/12' },
+        pullRequest: pullRequest(12),
         reason: 'CI_FAILURE',
-      },
-    });
+      }),
+    );
   });
 
   it('says so when GitHub gives no reason, and bounds a long one', () => {
@@ -30,28 +28,23 @@ describe('pull_request.dequeued', () => {
 
   it("skips other people's pull requests", () => {
     const payload = samplePayloads.pullRequestDequeued({ prAuthor: 'octo-dev' });
-    expect(classify('pull_request', payload, ctx)).toEqual({
-      action: 'skip',
-      reason: 'pull request is not by the agent',
-    });
+    expect(classify('pull_request', payload, ctx)).toEqual(
+      skip('pull request is not by the agent'),
+    );
   });
 
   it('skips every other action', () => {
     for (const action of ['opened', 'enqueued', 'synchronize', 'reopened']) {
       const payload = { ...samplePayloads.pullRequestDequeued(), action };
-      expect(classify('pull_request', payload, ctx)).toEqual({
-        action: 'skip',
-        reason: `unhandled action pull_request.${action}`,
-      });
+      expect(classify('pull_request', payload, ctx)).toEqual(
+        skip(`unhandled action pull_request.${action}`),
+      );
     }
   });
 
   it('names a malformed field', () => {
     const payload = samplePayloads.pullRequestDequeued();
     (payload.pull_request as { number: unknown }).number = 'seven';
-    expect(classify('pull_request', payload, ctx)).toMatchObject({
-      action: 'invalid',
-      field: 'pull_request.number',
-    });
+    expect(classify('pull_request', payload, ctx)).toMatchObject(invalid('pull_request.number'));
   });
 });

@@ -1,22 +1,20 @@
 import { defaultBranchPayloads, samplePayloads } from '@code-factory/testkit';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../classify';
-import { common, ctx } from '../classify-fixtures';
+import { common, ctx, invalid, route, skip } from '../classify-fixtures';
 
 describe('push', () => {
   it('routes pushes to the default branch as config pushes, with the branch and its files', () => {
     const payload = samplePayloads.push({ after: 'e'.repeat(40) });
-    expect(classify('push', payload, ctx)).toEqual({
-      action: 'route',
-      event: {
-        ...common,
+    expect(classify('push', payload, ctx)).toEqual(
+      route({
         kind: 'config.push',
         sha: 'e'.repeat(40),
         touchesConfig: true,
         branch: 'main',
         files: ['.code-factory/config.toml'],
-      },
-    });
+      }),
+    );
   });
 
   it('says whether the pushed commits touch the config file', () => {
@@ -41,16 +39,14 @@ describe('push', () => {
       { added: ['a.ts'], modified: ['b.ts'], removed: [] },
       { added: [], modified: ['b.ts'], removed: ['c.ts'] },
     ];
-    expect(classify('push', payload, ctx)).toEqual({
-      action: 'route',
-      event: {
-        ...common,
+    expect(classify('push', payload, ctx)).toEqual(
+      route({
         kind: 'route.push',
         sha: 'f'.repeat(40),
         branch: 'release/1.0',
         files: ['a.ts', 'b.ts', 'c.ts'],
-      },
-    });
+      }),
+    );
   });
 
   it('leaves out a file list longer than an event may carry', () => {
@@ -65,26 +61,21 @@ describe('push', () => {
   });
 
   it('skips tags', () => {
-    expect(classify('push', samplePayloads.push({ ref: 'refs/tags/v1' }), ctx)).toEqual({
-      action: 'skip',
-      reason: 'push not to a branch',
-    });
+    expect(classify('push', samplePayloads.push({ ref: 'refs/tags/v1' }), ctx)).toEqual(
+      skip('push not to a branch'),
+    );
   });
 
   it('skips the merge queue branches', () => {
     const ref = `refs/heads/gh-readonly-queue/main/pr-7-${'a'.repeat(40)}`;
-    expect(classify('push', samplePayloads.push({ ref }), ctx)).toEqual({
-      action: 'skip',
-      reason: 'push to a merge queue branch',
-    });
+    expect(classify('push', samplePayloads.push({ ref }), ctx)).toEqual(
+      skip('push to a merge queue branch'),
+    );
   });
 
   it('skips a push that creates a branch other than the default one', () => {
     const created = { ...samplePayloads.push({ ref: 'refs/heads/feature' }), created: true };
-    expect(classify('push', created, ctx)).toEqual({
-      action: 'skip',
-      reason: 'push creates the branch',
-    });
+    expect(classify('push', created, ctx)).toEqual(skip('push creates the branch'));
     const main = { ...samplePayloads.push(), created: true };
     expect(classify('push', main, ctx)).toMatchObject({ event: { kind: 'config.push' } });
   });
@@ -92,19 +83,13 @@ describe('push', () => {
   it('skips a push that deletes the branch', () => {
     for (const ref of ['refs/heads/main', 'refs/heads/feature']) {
       const payload = samplePayloads.push({ ref, after: '0'.repeat(40) });
-      expect(classify('push', payload, ctx)).toEqual({
-        action: 'skip',
-        reason: 'push deletes the branch',
-      });
+      expect(classify('push', payload, ctx)).toEqual(skip('push deletes the branch'));
     }
   });
 
   it('names a malformed field', () => {
     const payload = { ...samplePayloads.push(), commits: [{ modified: 'README.md' }] };
-    expect(classify('push', payload, ctx)).toMatchObject({
-      action: 'invalid',
-      field: 'commits.0.modified',
-    });
+    expect(classify('push', payload, ctx)).toMatchObject(invalid('commits.0.modified'));
   });
   it('lists the commits a push to the default branch reverts, with the reverting commit', () => {
     const merge = 'abc1234'.padEnd(40, '9');
@@ -124,15 +109,9 @@ describe('push', () => {
   it('rejects a malformed commit with the field, before anything is routed', () => {
     const payload = defaultBranchPayloads.revertPush({ reverts: 'abc1234' });
     (payload.commits as Array<Record<string, unknown>>)[0] = { message: 42 };
-    expect(classify('push', payload, ctx)).toMatchObject({
-      action: 'invalid',
-      field: 'commits.0.message',
-    });
+    expect(classify('push', payload, ctx)).toMatchObject(invalid('commits.0.message'));
     const badUrl = defaultBranchPayloads.revertPush({ reverts: 'abc1234' });
     (badUrl.commits as Array<Record<string, unknown>>)[0] = { message: 'x', url: 'not a url' };
-    expect(classify('push', badUrl, ctx)).toMatchObject({
-      action: 'invalid',
-      field: 'commits.0.url',
-    });
+    expect(classify('push', badUrl, ctx)).toMatchObject(invalid('commits.0.url'));
   });
 });

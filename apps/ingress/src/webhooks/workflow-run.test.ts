@@ -1,7 +1,7 @@
 import { samplePayloads } from '@code-factory/testkit';
 import { describe, expect, it } from 'vitest';
 import { classify } from '../classify';
-import { common, ctx } from '../classify-fixtures';
+import { ctx, invalid, route, skip } from '../classify-fixtures';
 
 describe('workflow_run.completed', () => {
   it('routes failures with their attempt', () => {
@@ -11,10 +11,8 @@ describe('workflow_run.completed', () => {
       headBranch: 'fix-42',
       pullRequests: [{ number: 7, headSha: 'f'.repeat(40) }],
     });
-    expect(classify('workflow_run', payload, ctx)).toEqual({
-      action: 'route',
-      event: {
-        ...common,
+    expect(classify('workflow_run', payload, ctx)).toEqual(
+      route({
         kind: 'route.ci',
         pullRequestNumbers: [7],
         run: {
@@ -26,8 +24,8 @@ describe('workflow_run.completed', () => {
         },
         headBranch: 'fix-42',
         attempt: 1,
-      },
-    });
+      }),
+    );
   });
 
   it('routes a re-run that failed again with its attempt', () => {
@@ -61,26 +59,23 @@ describe('workflow_run.completed', () => {
 
   it('skips a first attempt that succeeded', () => {
     const payload = samplePayloads.workflowRunCompleted({ conclusion: 'success' });
-    expect(classify('workflow_run', payload, ctx)).toEqual({
-      action: 'skip',
-      reason: 'workflow run succeeded on its first attempt',
-    });
+    expect(classify('workflow_run', payload, ctx)).toEqual(
+      skip('workflow run succeeded on its first attempt'),
+    );
   });
 
   it.each(['cancelled', 'skipped', 'timed_out'] as const)('skips %s', (conclusion) => {
     const payload = samplePayloads.workflowRunCompleted({ conclusion, runAttempt: 2 });
-    expect(classify('workflow_run', payload, ctx)).toEqual({
-      action: 'skip',
-      reason: `workflow run concluded ${conclusion}`,
-    });
+    expect(classify('workflow_run', payload, ctx)).toEqual(
+      skip(`workflow run concluded ${conclusion}`),
+    );
   });
 
   it('names a bad run_attempt', () => {
     const payload = samplePayloads.workflowRunCompleted({ runAttempt: 0 });
-    expect(classify('workflow_run', payload, ctx)).toMatchObject({
-      action: 'invalid',
-      field: 'workflow_run.run_attempt',
-    });
+    expect(classify('workflow_run', payload, ctx)).toMatchObject(
+      invalid('workflow_run.run_attempt'),
+    );
   });
 
   it('skips runs that are not completed', () => {
@@ -102,9 +97,6 @@ describe('workflow_run.completed', () => {
   it('rejects a malformed run with its field, before anything is routed', () => {
     const payload = samplePayloads.workflowRunCompleted();
     (payload.workflow_run as { head_sha: unknown }).head_sha = 'abc';
-    expect(classify('workflow_run', payload, ctx)).toMatchObject({
-      action: 'invalid',
-      field: 'workflow_run.head_sha',
-    });
+    expect(classify('workflow_run', payload, ctx)).toMatchObject(invalid('workflow_run.head_sha'));
   });
 });

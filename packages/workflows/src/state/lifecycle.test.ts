@@ -1,6 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import {
   agent,
+  agentError,
+  agentUpdate,
   assignment,
   comment,
   fresh,
@@ -34,14 +36,13 @@ describe('TaskLifecycle agent updates', () => {
 
   it('keeps only plain, bounded fields and remembers the pull request', () => {
     const task = running();
-    task.live.observe({
-      chatId: 'chat-1',
-      status: 'waiting',
-      readiness: 'ready',
-      summary: 'x'.repeat(10_000),
-      pullRequest: { url: 'https://github.com/acme/widgets/pull/3', number: 3, state: 'open' },
-      extra: { nested: true },
-    });
+    task.live.observe(
+      agentUpdate('waiting', 'ready', {
+        summary: 'x'.repeat(10_000),
+        pullRequest: { url: 'https://github.com/acme/widgets/pull/3', number: 3, state: 'open' },
+        extra: { nested: true },
+      }),
+    );
     expect(task.state.live?.summary).toHaveLength(2_000);
     expect(task.state.live).not.toHaveProperty('extra');
     expect(task.state.pullRequestUrl).toBe('https://github.com/acme/widgets/pull/3');
@@ -53,30 +54,24 @@ describe('TaskLifecycle agent updates', () => {
     expect(task.live.blockingError()).toBe('A budget is spent.');
     task.failed('deliver', 'A budget is spent.', true);
     expect(task.canResumeAfterAgentError()).toBe(false);
-    task.live.observe({ chatId: 'chat-1', status: 'running', readiness: 'busy' });
+    task.live.observe(agentUpdate('running', 'busy'));
     expect(task.live.blockingError()).toBeNull();
     expect(task.canResumeAfterAgentError()).toBe(true);
   });
 
   it('does not block on errors the agent gets past by itself', () => {
     const task = running();
-    task.live.observe({
-      chatId: 'chat-1',
-      status: 'error',
-      readiness: 'error',
-      error: { kind: 'rate_limit', message: 'slow down', retryable: true, userFixable: false },
-    });
+    task.live.observe(
+      agentError({ kind: 'rate_limit', message: 'slow down', retryable: true, userFixable: false }),
+    );
     expect(task.live.blockingError()).toBeNull();
   });
 
   it('believes an operator retry after an agent error once', () => {
     const task = running();
-    task.live.observe({
-      chatId: 'chat-1',
-      status: 'error',
-      readiness: 'error',
-      error: { kind: 'auth', message: 'bad key', retryable: false, userFixable: true },
-    });
+    task.live.observe(
+      agentError({ kind: 'auth', message: 'bad key', retryable: false, userFixable: true }),
+    );
     task.live.forgetError();
     expect(task.live.blockingError()).toBeNull();
     expect(task.state.live).toEqual({ status: 'retrying', readiness: 'busy' });
@@ -84,7 +79,7 @@ describe('TaskLifecycle agent updates', () => {
 
   it('carries live state across continue-as-new', () => {
     const task = running();
-    task.live.observe({ chatId: 'chat-1', status: 'requires_action', readiness: 'blocked' });
+    task.live.observe(agentUpdate('requires_action', 'blocked'));
     const next = new TaskLifecycle(
       'gh-widgets-1',
       { owner: 'acme', name: 'widgets' },
@@ -362,13 +357,9 @@ describe('TaskLifecycle fleet controls', () => {
 
   it('parks on a spent budget, holds what comes, and goes on when Coder clears it or on retry', () => {
     const task = running();
-    const chatId = agent.id;
-    task.live.observe({
-      chatId,
-      status: 'error',
-      readiness: 'error',
-      error: { kind: 'usage_limit', message: 'limit', retryable: false, userFixable: true },
-    });
+    task.live.observe(
+      agentError({ kind: 'usage_limit', message: 'limit', retryable: false, userFixable: true }),
+    );
     expect(task.live.budgetExhausted()).toBe(true);
     task.waitForBudget('budget spent');
     expect(task.phase).toBe('waiting-for-budget');
@@ -376,7 +367,7 @@ describe('TaskLifecycle fleet controls', () => {
     task.accept(comment('d1'));
     expect(task.hasWork()).toBe(false);
     expect(task.canResumeAfterAgentError()).toBe(false);
-    task.live.observe({ chatId, status: 'waiting', readiness: 'ready' });
+    task.live.observe(agentUpdate('waiting', 'ready'));
     expect(task.canResumeAfterAgentError()).toBe(true);
     task.resume();
     expect(task.phase).toBe('ready');
@@ -474,13 +465,7 @@ describe('TaskLifecycle triggers (a comment that mentions the agent)', () => {
     expect(result).toMatchObject({ outcome: 'accepted', item: { kind: 'issue.assigned' } });
     expect(task.state.inbox).toEqual([
       {
-        kind: 'issue.assigned',
-        deliveryId: 'c-1',
-        receivedAt: '2026-11-24T12:00:00Z',
-        repository,
-        installationId: 7,
-        issueNumber: 1,
-        issue: { title: 'Fix it', url: 'https://github.com/acme/widgets/issues/1' },
+        ...assignment('c-1'),
         sender: { login: 'dev', id: 3 },
         trigger: 'mention',
         mention: {

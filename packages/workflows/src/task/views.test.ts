@@ -2,7 +2,7 @@ import { ActivityFailure, ApplicationFailure, RetryState } from '@temporalio/com
 import { expect, it, describe as suite } from 'vitest';
 import { ErrorTypes } from '../activities';
 import type { TaskLifecycle } from '../state';
-import { agent, assignment, fresh, usageLimitUpdate } from '../test-fixtures';
+import { agent, agentUpdate, assignment, fresh, usageLimitUpdate } from '../test-fixtures';
 import { describe } from './describe';
 import {
   activityOf,
@@ -23,13 +23,12 @@ function running(): TaskLifecycle {
 suite('the status comment of a running agent', () => {
   it('shows what Coder pushed: activity, pull requests, summary, the owner note', () => {
     const task = running();
-    task.live.observe({
-      chatId: 'chat-1',
-      status: 'running',
-      readiness: 'busy',
-      pullRequest: { url: 'https://github.com/acme/widgets/pull/3', number: 3 },
-      summary: 'Wrote the fix.',
-    });
+    task.live.observe(
+      agentUpdate('running', 'busy', {
+        pullRequest: { url: 'https://github.com/acme/widgets/pull/3', number: 3 },
+        summary: 'Wrote the fix.',
+      }),
+    );
     expect(liveView(task, agent)).toEqual({
       state: 'running',
       agentUrl: agent.url,
