@@ -9,7 +9,7 @@
  * https://docs.github.com/en/graphql/reference/objects#pullrequest (reviewThreads)
  * https://docs.github.com/en/graphql/guides/using-pagination-in-the-graphql-api
  */
-import { type GitHubState, repoKey } from './state';
+import { type GitHubState, inRepo } from './state';
 
 const MAX_FIRST = 100;
 
@@ -72,7 +72,7 @@ export function resolveReviewThreads(state: GitHubState, query: string, vars: Va
   }
   const commentsFirst = Number(argument(argsOf(query, 'comments'), 'first', vars) ?? MAX_FIRST);
   const all = [...state.threads.values()].filter(
-    (t) => t.number === number && repoKey(t.owner, t.repo) === repoKey(owner, repo),
+    (t) => t.number === number && inRepo(owner, repo)(t),
   );
   const start = indexOf(argument(args, 'after', vars)) + 1;
   const page = all.slice(start, start + first);

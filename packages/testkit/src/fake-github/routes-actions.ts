@@ -33,9 +33,9 @@ import { apiBase, ghError, invalidRequest, iso, notFound, ownerRepo, paginate } 
 import {
   conclusionOf,
   type GitHubState,
+  inRepo,
   type RecordedCheckRun,
   type RunAttempt,
-  repoKey,
   type StoredJob,
   type StoredRun,
 } from './state';
@@ -111,7 +111,7 @@ export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): v
     const runs = [...state.runs.values()]
       .filter(
         (r) =>
-          repoKey(r.owner, r.repo) === repoKey(...ownerRepo(c)) &&
+          inRepo(...ownerRepo(c))(r) &&
           (workflow === undefined ||
             String(r.workflowId) === workflow ||
             r.path.split('/').pop() === workflow) &&
@@ -170,9 +170,7 @@ export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): v
 
   app.get('/repos/:owner/:repo/actions/jobs/:jobId/logs', (c) => {
     const entry = state.jobs.get(Number(c.req.param('jobId')));
-    if (!entry || repoKey(entry.run.owner, entry.run.repo) !== repoKey(...ownerRepo(c))) {
-      return notFound(c);
-    }
+    if (!entry || !inRepo(...ownerRepo(c))(entry.run)) return notFound(c);
     return c.redirect(`${state.logsUrl ?? apiBase(c)}/_logs/${entry.job.id}?sig=signed`, 302);
   });
 
@@ -224,17 +222,8 @@ export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): v
     };
     const id = 7_000_000_001 + state.checkRuns.length;
     const app = { id: state.appId, slug: state.appSlug };
-    const run = {
-      owner,
-      repo,
-      id,
-      name: body.name,
-      headSha: body.head_sha,
-      status,
-      conclusion,
-      app,
-    };
-    state.checkRuns.push({ ...run, output: output ?? null });
+    const run = { owner, repo, id, name: body.name, headSha: body.head_sha };
+    state.checkRuns.push({ ...run, status, conclusion, app, output: output ?? null });
     return c.json(
       {
         id,
@@ -248,7 +237,7 @@ export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): v
           summary: output?.summary ?? null,
           annotations_count: output?.annotations.length ?? 0,
         },
-        app: { id: state.appId, slug: state.appSlug },
+        app,
       },
       201,
     );

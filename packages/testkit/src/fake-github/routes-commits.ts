@@ -31,6 +31,7 @@ import { apiBase, iso, notFound, ownerRepo, paginate } from './http';
 import {
   type CommitSeed,
   type GitHubState,
+  inRepo,
   type RecordedCheckRun,
   repoKey,
   type StoredCommit,
@@ -46,9 +47,7 @@ export function registerCommitRoutes(app: Hono<FakeEnv>, state: GitHubState): vo
 
   /** `sha` as a commit: a seeded sha, or the head branch of one of the repository's pulls. */
   const resolve = (owner: string, repo: string, ref: string): StoredCommit | undefined => {
-    const pull = [...state.pulls.values()].find(
-      (p) => repoKey(p.owner, p.repo) === repoKey(owner, repo) && p.headRef === ref,
-    );
+    const pull = [...state.pulls.values()].find((p) => inRepo(owner, repo)(p) && p.headRef === ref);
     return commitOf(owner, repo, ref) ?? (pull ? commitOf(owner, repo, pull.headSha) : undefined);
   };
 
@@ -108,7 +107,7 @@ export function registerCommitRoutes(app: Hono<FakeEnv>, state: GitHubState): vo
     const appId = c.req.query('app_id');
     let runs = state.checkRuns.filter(
       (run) =>
-        repoKey(run.owner, run.repo) === repoKey(owner, repo) &&
+        inRepo(owner, repo)(run) &&
         run.headSha === ref &&
         (!name || run.name === name) &&
         (!status || run.status === status) &&
@@ -155,11 +154,8 @@ export function registerCommitRoutes(app: Hono<FakeEnv>, state: GitHubState): vo
     const [owner, repo] = ownerRepo(c);
     const ref = c.req.param('ref');
     const latest = new Map<string, StoredStatus>();
-    for (const status of state.statuses) {
-      if (repoKey(status.owner, status.repo) !== repoKey(owner, repo) || status.sha !== ref) {
-        continue;
-      }
-      latest.set(status.context, status);
+    for (const status of state.statuses.filter(inRepo(owner, repo))) {
+      if (status.sha === ref) latest.set(status.context, status);
     }
     const all = [...latest.values()].sort((a, b) => b.id - a.id);
     const states = all.map((s) => s.state);

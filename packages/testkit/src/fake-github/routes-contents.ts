@@ -22,7 +22,7 @@
 import type { Hono } from 'hono';
 import type { FakeEnv } from '../http-fake';
 import { apiBase, ghError, notFound, ownerRepo, paginate } from './http';
-import { type GitHubState, gitBlobSha, repoKey } from './state';
+import { type GitHubState, gitBlobSha, inRepo, repoKey } from './state';
 
 export function registerContentsRoutes(app: Hono<FakeEnv>, state: GitHubState): void {
   app.get('/repos/:owner/:repo/contents/:path{.+}', (c) => {
@@ -52,7 +52,7 @@ export function registerContentsRoutes(app: Hono<FakeEnv>, state: GitHubState): 
     state.rulesets
       .filter(
         (set) =>
-          repoKey(set.owner, set.repo) === repoKey(owner, repo) &&
+          inRepo(owner, repo)(set) &&
           set.enforcement === 'active' &&
           set.branches.some((pattern) => targets(pattern, branch, state.defaultBranch)),
       )

@@ -25,9 +25,9 @@ import {
   type FakeIssue,
   type GitHubPermission,
   type GitHubState,
+  inRepo,
   REACTION_CONTENTS,
   type RecordedReaction,
-  repoKey,
   userJson,
 } from './state';
 
@@ -51,8 +51,7 @@ export function registerIssueRoutes(app: Hono<FakeEnv>, state: GitHubState): voi
 
   const ownComment = (c: FakeContext) => {
     const stored = state.comments.get(Number(c.req.param('id')));
-    const here = stored && repoKey(stored.owner, stored.repo) === repoKey(...ownerRepo(c));
-    return here ? stored : undefined;
+    return stored && inRepo(...ownerRepo(c))(stored) ? stored : undefined;
   };
 
   app.patch('/repos/:owner/:repo/issues/comments/:id', (c) => {
@@ -91,7 +90,7 @@ export function registerIssueRoutes(app: Hono<FakeEnv>, state: GitHubState): voi
         r.subject === subject &&
         r.commentId === commentId &&
         r.content === content &&
-        repoKey(r.owner, r.repo) === repoKey(owner, repo),
+        inRepo(owner, repo)(r),
     );
     const reaction = existing ?? { owner, repo, subject, commentId, content, id: state.nextId() };
     if (!existing) state.reactions.push(reaction);
@@ -127,10 +126,7 @@ export function registerIssueRoutes(app: Hono<FakeEnv>, state: GitHubState): voi
     created_at: iso(Date.now()),
     author_association: 'NONE',
   });
-  const issuesOf = (c: FakeContext) => {
-    const key = repoKey(...ownerRepo(c));
-    return state.issues.filter((i) => repoKey(i.owner, i.repo) === key);
-  };
+  const issuesOf = (c: FakeContext) => state.issues.filter(inRepo(...ownerRepo(c)));
 
   app.post('/repos/:owner/:repo/issues', (c) => {
     const [owner, repo] = ownerRepo(c);

@@ -39,7 +39,15 @@ import type { Hono } from 'hono';
 import { bodyOf, type FakeContext, type FakeEnv } from '../http-fake';
 import { apiBase, ghError, iso, notFound, ownerRepo, paginate } from './http';
 import { pullNotFound, resolveReviewThreads } from './review-threads';
-import { fakeSha, type GitHubState, idFor, repoKey, type StoredPull, userJson } from './state';
+import {
+  fakeSha,
+  type GitHubState,
+  idFor,
+  inRepo,
+  repoKey,
+  type StoredPull,
+  userJson,
+} from './state';
 
 const teamJson = (team: string) => {
   const slug = team.split('/').pop() ?? team;
@@ -92,14 +100,13 @@ export function registerPullRoutes(app: Hono<FakeEnv>, state: GitHubState): void
   };
 
   app.get('/repos/:owner/:repo/pulls', (c) => {
-    const key = repoKey(...ownerRepo(c));
     const wanted = c.req.query('state') ?? 'open';
     const head = c.req.query('head')?.toLowerCase();
     const base = c.req.query('base');
     const list = [...state.pulls.values()]
       .filter(
         (p) =>
-          repoKey(p.owner, p.repo) === key &&
+          inRepo(...ownerRepo(c))(p) &&
           (wanted === 'all' || p.state === wanted) &&
           (!head || `${p.headOwner}:${p.headRef}`.toLowerCase() === head) &&
           (!base || p.baseRef === base),
@@ -269,7 +276,7 @@ export function registerGraphqlRoutes(app: Hono<FakeEnv>, state: GitHubState): v
     const closed = /includeClosedPrs:\s*true/.test(args);
     const closing = [...state.pulls.values()].filter((p) => {
       const links = state.links.get(`${repoKey(p.owner, p.repo)}#${p.number}`) ?? [];
-      const here = repoKey(p.owner, p.repo) === repoKey(owner, repo);
+      const here = inRepo(owner, repo)(p);
       const names = links.map(String);
       const closes =
         names.includes(`${owner}/${repo}#${number}`) || (here && names.includes(String(number)));
