@@ -47,14 +47,11 @@ export interface RequestFilter {
 export class RequestLedger {
   readonly #log: TokenRequest[] = [];
   readonly #windows = new Map<string, { start: number; current: number; previous: number }>();
-  limit: RateLimit | false;
 
   constructor(
-    limit: RateLimit | false,
+    public limit: RateLimit | false,
     private readonly now: () => number,
-  ) {
-    this.limit = limit;
-  }
+  ) {}
 
   /**
    * Records a request and applies the limit. Returns the headers httprate would set, and
