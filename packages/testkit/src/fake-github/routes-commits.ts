@@ -1,29 +1,16 @@
 /**
  * Commits, what ran on them, and what their branch requires:
- *  - "List commits" `GET /repos/{owner}/{repo}/commits`: `sha` (a SHA or branch to start
- *    listing from), `path` (only commits containing this file path), `since` (only results
- *    last updated after the given time, ISO 8601), `until` (only commits before it),
- *    `author`; newest first, paged by `per_page`/`page`; each `{ sha, node_id, commit {
- *    author, committer { name, email, date }, message, tree }, author, committer, parents }`
- *    (`author`/`committer` null when the git identity is not a GitHub user); 404 for an unknown
- *    `sha`: https://docs.github.com/en/rest/commits/commits#list-commits
- *    (the fake walks commits seeded with `addCommit` through their parents; `sha` may name a
- *    pull request's head branch, other branch names are not resolved).
- *  - "List check runs for a Git reference" `GET …/commits/{ref}/check-runs`: `{ total_count,
- *    check_runs }`, each `{ id, head_sha, name, status, conclusion, started_at, completed_at,
- *    output, check_suite, app { id, slug }, pull_requests }`; `check_name`, `status`,
- *    `app_id`, `filter` (`latest`, the default: the most recent run of each check; `all`);
- *    paged: https://docs.github.com/en/rest/checks/runs#list-check-runs-for-a-git-reference
- *  - "Get the combined status for a specific reference" `GET …/commits/{ref}/status`:
- *    `{ state, statuses, sha, total_count, repository, commit_url, url }`, `statuses` the
- *    latest of each context (paged); `state` is `failure` if any is `error` or `failure`,
- *    `pending` if there are none or one is `pending`, else `success`:
+ *  - "List commits" (`author`/`committer` null when the git identity is not a GitHub user; 404
+ *    for an unknown `sha`): https://docs.github.com/en/rest/commits/commits#list-commits
+ *    The fake walks commits seeded with `addCommit` through their parents; `sha` may name a
+ *    pull request's head branch, other branch names are not resolved.
+ *  - "List check runs for a Git reference" (`filter=latest`, the default: the most recent run
+ *    of each check): https://docs.github.com/en/rest/checks/runs#list-check-runs-for-a-git-reference
+ *  - "Get the combined status for a specific reference" (the latest status of each context):
  *    https://docs.github.com/en/rest/commits/statuses#get-the-combined-status-for-a-specific-reference
- *    (both answer any `ref` as a commit sha: the fake does not check that the commit exists).
- *  - "Get a commit" `GET …/commits/{ref}`: the commit as "List commits" shows it, with its
- *    `parents` (a merge commit's first parent is the tip of the branch it merged into), `stats`
- *    and `files`; 404 for a commit the fake was not given (`addCommit`):
- *    https://docs.github.com/en/rest/commits/commits#get-a-commit
+ *    Both answer any `ref` as a commit sha: the fake does not check that the commit exists.
+ *  - "Get a commit" (a merge commit's first parent is the tip of the branch it merged into; 404
+ *    for a commit not given to `addCommit`): https://docs.github.com/en/rest/commits/commits#get-a-commit
  */
 import type { Hono } from 'hono';
 import type { FakeContext, FakeEnv } from '../http-fake';

@@ -1,22 +1,17 @@
 /**
  * Who may act, issues, issue comments and reactions:
- *  - "Get repository permissions for a user"
- *    `GET /repos/{owner}/{repo}/collaborators/{username}/permission` → `{ permission, role_name,
- *    user }`; `permission` is the legacy admin/write/read/none, `role_name` the role:
+ *  - "Get repository permissions for a user": `permission` is the legacy admin/write/read/none,
+ *    `role_name` the role:
  *    https://docs.github.com/en/rest/collaborators/collaborators#get-repository-permissions-for-a-user
- *  - "List / Create / Update an issue comment" (422 without `body`):
- *    https://docs.github.com/en/rest/issues/comments
+ *  - "List / Create / Update an issue comment": https://docs.github.com/en/rest/issues/comments
  *  - "Create reaction for an issue comment" and "… for a pull request review comment": 201 when
- *    new, 200 when this user already left that reaction, 422 for an unknown content:
+ *    new, 200 when this user already left that reaction:
  *    https://docs.github.com/en/rest/reactions/reactions
- *  - Issues the App opens (https://docs.github.com/en/rest/issues/issues): "Create an issue"
- *    `POST /repos/{owner}/{repo}/issues` (`title` required, 422 without; `body`, `labels` by
- *    name) → 201 with the caller (the App's bot) as `user`; "List repository issues" (`state`
- *    default open, `labels` comma-separated, all must match, paginated); "Update an issue"
- *    `PATCH /repos/{owner}/{repo}/issues/{issue_number}` (`state` open or closed, 422 for
- *    another; `state_reason` completed, not_planned or reopened; 404 for an issue the fake does
- *    not hold), which the follow-through uses to reopen an issue (`closeIssue` plays a person
- *    closing one). Not served, as the product does not call it: "Get an issue".
+ *  - Issues the App opens: "Create an issue" (`labels` by name; the App's bot is the `user`),
+ *    "List repository issues" (`labels`: all must match) and "Update an issue", which the
+ *    follow-through uses to reopen one (`closeIssue` plays a person closing it):
+ *    https://docs.github.com/en/rest/issues/issues
+ *    Not served, as the product does not call it: "Get an issue".
  */
 import type { Hono } from 'hono';
 import { bodyOf, type FakeContext, type FakeEnv } from '../http-fake';
