@@ -1,13 +1,9 @@
 /**
  * A fake Coder deployment: a real HTTP server (Hono) that speaks the Coder API of a chosen
- * release (`release`, see fake-coder/release.ts), shared by tests and `pnpm dev`.
- * Auth follows coderd's apiKey middleware: `Coder-Session-Token` header or `coder_session_token`
- * query (what WebSocket clients use); the configured token acts as `tokenUser`, tokens minted
- * through `POST /api/v2/users/{user}/keys/tokens` act as their user.
- * Besides answering, it keeps a ledger of what it was made to do, so tests can assert that the
- * product leaves nothing behind and never loops: every minted key (`keys()`, revoked ones too)
- * and every authenticated request with its token and path (`requestCount({ token, path })`),
- * under Coder's rate limit (fake-coder/requests.ts).
+ * release (fake-coder/release.ts), shared by tests and `pnpm dev`. Auth follows coderd's apiKey
+ * middleware. Besides answering, it keeps a ledger of what it was made to do, so tests can
+ * assert that the product leaves nothing behind and never loops: every minted key (`keys()`,
+ * revoked ones too) and every authenticated request (`requestCount`, fake-coder/requests.ts).
  */
 import {
   type ChatCost,

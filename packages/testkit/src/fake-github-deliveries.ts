@@ -1,17 +1,8 @@
 /**
- * The fake GitHub's webhook delivery log: webhooks the tests send *through* the fake (signed
- * with the App's webhook secret, posted to its webhook URL) are recorded with their outcome,
- * and the App's delivery endpoints list and redeliver them, as GitHub's REST API does:
- *
- *  - `GET /app/hook/deliveries` ("List deliveries for an app webhook"): App JWT only, newest
- *    first, `per_page` (default 30, max 100) and an opaque `cursor` taken from the `Link`
- *    header's `rel="next"`; items carry id, guid, delivered_at, redelivery, duration,
- *    status ("OK" for a 2xx), status_code, event, action, installation_id, repository_id,
- *    throttled_at.
- *  - `POST /app/hook/deliveries/{delivery_id}/attempts` ("Redeliver a delivery for an app
- *    webhook"): 202 at once; the same event and GUID are sent again in the background, as a
- *    new delivery with `redelivery: true`.
- *
+ * The fake GitHub's webhook delivery log: webhooks the tests send *through* the fake are
+ * recorded with their outcome, and the App's delivery endpoints (routes-app.ts) list them
+ * newest first with an opaque `cursor`, and redeliver one (202 at once; the same event and GUID
+ * are sent again in the background with `redelivery: true`), as GitHub's REST API does.
  * Source: GitHub's REST reference for App webhooks and @octokit/openapi-types'
  * `hook-delivery-item`. Deliberate simplifications: a refused connection is recorded with
  * status_code 0 and a status text; there is no 3-day retention check.

@@ -26,6 +26,7 @@ import {
   GITHUB_ACTIONS_APP,
   type GitHubPermission,
   GitHubState,
+  inRepo,
   type JobConclusion,
   type Mergeability,
   type PullRequestSeed,
@@ -103,8 +104,7 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}) {
     items: T[],
     owner: string,
     repo: string,
-  ) =>
-    items.filter((i) => repoKey(i.owner, i.repo) === repoKey(owner, repo)).map((i) => ({ ...i }));
+  ) => items.filter(inRepo(owner, repo)).map((i) => ({ ...i }));
 
   return {
     ...http,
@@ -129,17 +129,9 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}) {
       issue: number,
       comment: { body: string; login: string; type?: 'User' | 'Bot'; authorAssociation?: string },
     ) => {
-      const user = userJson(comment.login, state.idOf(comment.login), comment.type ?? 'User');
-      const authorAssociation = comment.authorAssociation ?? 'MEMBER';
-      const stored = state.storeComment({
-        owner,
-        repo,
-        issue,
-        body: comment.body,
-        user,
-        authorAssociation,
-      });
-      return state.commentJson(helperApiUrl, stored);
+      const { body, login, type = 'User', authorAssociation = 'MEMBER' } = comment;
+      const where = { owner, repo, issue, body, user: userJson(login, state.idOf(login), type) };
+      return state.commentJson(helperApiUrl, state.storeComment({ ...where, authorAssociation }));
     },
     comments: (owner: string, repo: string, issue: number) =>
       state.listComments(owner, repo, issue).map((s) => state.commentJson(helperApiUrl, s)),
@@ -243,11 +235,7 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}) {
     addReviewThread: (owner: string, repo: string, number: number, seed: ReviewThreadSeed) => {
       pullOf(owner, repo, number);
       const id = `PRRT_fake${state.nextId()}`;
-      const comment = {
-        author: seed.author,
-        body: seed.body,
-        createdAt: seed.createdAt ?? iso(Date.now()),
-      };
+      const { author, body, createdAt = iso(Date.now()) } = seed;
       state.threads.set(id, {
         id,
         owner,
@@ -257,7 +245,7 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}) {
         line: seed.line ?? null,
         resolved: seed.resolved ?? false,
         outdated: seed.outdated ?? false,
-        comments: [comment],
+        comments: [{ author, body, createdAt }],
       });
       return id;
     },
@@ -301,10 +289,8 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}) {
     issues: (owner: string, repo: string) => ofRepo(state.issues, owner, repo),
     /** Closes an issue as a person would on GitHub. */
     closeIssue: (owner: string, repo: string, number: number) => {
-      for (const issue of state.issues) {
-        if (repoKey(issue.owner, issue.repo) === repoKey(owner, repo) && issue.number === number) {
-          issue.state = 'closed';
-        }
+      for (const issue of state.issues.filter(inRepo(owner, repo))) {
+        if (issue.number === number) issue.state = 'closed';
       }
     },
     /** A branch that exists besides the default branch. */
@@ -326,16 +312,14 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}) {
     },
     /** A commit status a CI service posted on a commit (the latest per context counts). */
     addCommitStatus: (owner: string, repo: string, sha: string, seed: CommitStatusSeed) => {
+      const { description = '', targetUrl = '' } = seed;
+      const at = { owner, repo, sha, id: state.nextId(), createdAt: Date.now() };
       state.statuses.push({
-        owner,
-        repo,
-        sha,
-        id: state.nextId(),
-        createdAt: Date.now(),
+        ...at,
         context: seed.context,
         state: seed.state,
-        description: seed.description ?? '',
-        targetUrl: seed.targetUrl ?? '',
+        description,
+        targetUrl,
       });
     },
     /** Classic branch protection requiring status checks (null: unprotected again). */
@@ -346,26 +330,16 @@ export function createFakeGitHub(opts: FakeGitHubOptions = {}) {
       protection: BranchProtectionSeed | null,
     ) => {
       const key = `${repoKey(owner, repo)}:${branch}`;
-      if (protection === null) state.protections.delete(key);
-      else {
-        state.protections.set(key, {
-          requiredChecks: [...protection.requiredChecks],
-          enforcementLevel: protection.enforcementLevel ?? 'non_admins',
-        });
-      }
+      if (protection === null) return void state.protections.delete(key);
+      const { requiredChecks, enforcementLevel = 'non_admins' } = protection;
+      state.protections.set(key, { requiredChecks: [...requiredChecks], enforcementLevel });
     },
     /** A repository ruleset; returns its id. */
     addRuleset: (owner: string, repo: string, seed: RulesetSeed) => {
       const id = 900 + state.rulesets.length + 1;
-      state.rulesets.push({
-        owner,
-        repo,
-        id,
-        name: seed.name ?? `ruleset ${id}`,
-        branches: [...seed.branches],
-        enforcement: seed.enforcement ?? 'active',
-        rules: seed.rules.map((rule) => ({ ...rule })),
-      });
+      const { name = `ruleset ${id}`, enforcement = 'active', branches, rules } = seed;
+      const copies = { branches: [...branches], rules: rules.map((rule) => ({ ...rule })) };
+      state.rulesets.push({ owner, repo, id, name, enforcement, ...copies });
       return id;
     },
     /** Origins of `url` fields in helper results and of job log downloads (startFakeGitHub). */

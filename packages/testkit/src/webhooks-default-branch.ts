@@ -1,22 +1,18 @@
 /**
  * Deliveries of what happens on the default branch after an agent pull request merged
  * (follow-through, issue 27 part 2), built on the samples of `webhooks.ts`:
- *  - `pull_request.closed` of a merged pull request: `pull_request.merged` true, `merged_at`,
- *    `merge_commit_sha` (the commit the merge made on the base branch), `state` closed:
- *    https://docs.github.com/en/webhooks/webhook-events-and-payloads#pull_request
+ *  - `pull_request.closed` of a merged pull request (`merge_commit_sha`: the commit the merge
+ *    made on the base branch): https://docs.github.com/en/webhooks/webhook-events-and-payloads#pull_request
  *  - the revert of one: GitHub's "Revert" button opens a pull request whose body begins
  *    "Reverts owner/repo#N", and `git revert` (which that pull request's commit is made by) writes
  *    "This reverts commit <sha>." in the commit message:
  *    https://docs.github.com/en/pull-requests/collaborating-with-pull-requests/incorporating-changes-from-a-pull-request/reverting-a-pull-request
- *  - a `push` of such a commit: `commits[]` with `id`, `message` and `url` (its page):
- *    https://docs.github.com/en/webhooks/webhook-events-and-payloads#push
+ *  - a `push` of such a commit: https://docs.github.com/en/webhooks/webhook-events-and-payloads#push
  */
-import { samplePayloads, type WebhookPayload } from './webhooks';
+import { isoNow, samplePayloads, type WebhookPayload } from './webhooks';
 
 type PullParams = NonNullable<Parameters<typeof samplePayloads.pullRequestDequeued>[0]>;
 type PushParams = NonNullable<Parameters<typeof samplePayloads.push>[0]>;
-
-const isoNow = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 
 export const defaultBranchPayloads = {
   /**

@@ -84,7 +84,8 @@ const AGENT = { login: 'xmtp-coder-agent', id: 2002 };
 const HTML = 'https://github.com';
 const API = 'https://api.github.com';
 const nodeId = (kind: string, id: number) => Buffer.from(`${kind}${id}`).toString('base64');
-const isoNow = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
+/** Now as GitHub writes times: no milliseconds. */
+export const isoNow = () => new Date().toISOString().replace(/\.\d{3}Z$/, 'Z');
 const record = (value: unknown) => (value ?? {}) as Json;
 /** The well-known logins keep their ids; any other gets a stable one. */
 const idOf = (login: string) =>

@@ -35,14 +35,12 @@ export class ProjectsState {
   add(seed: ChatProjectSeed, defaultOwner: CoderUser, defaultOrg: CoderOrganization): ChatProject {
     const owner = seed.owner ? this.state.findUser(seed.owner) : defaultOwner;
     if (!owner) throw new Error(`fake coder: unknown user ${seed.owner}`);
+    const org = seed.organization ? this.state.mustOrganization(seed.organization) : defaultOrg;
     const project = {
       id: seed.id ?? randomUUID(),
       name: seed.name,
       ownerId: owner.id,
-      organizationId: (seed.organization
-        ? this.state.mustOrganization(seed.organization)
-        : defaultOrg
-      ).id,
+      organizationId: org.id,
       instructions: seed.instructions ?? '',
       createdAt: this.state.now(),
     };

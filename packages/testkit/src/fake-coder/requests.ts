@@ -5,14 +5,9 @@
  * Rate limit: coderd/httpmw/ratelimit.go RateLimit(--api-rate-limit, default 512, per minute):
  * go-chi/httprate keyed by the API key's *user* (not the key) together with
  * httprate.KeyByEndpoint (the URL path), so each user has a budget per path; an Owner sending
- * `X-Coder-Bypass-Ratelimit: true` is not limited. Over the limit: 429 with
- * `{"message":"You've been rate limited for sending more than 512 requests in 1m0s."}`.
- * Counting as go-chi/httprate limiter.go does: windows aligned to the clock (now truncated to
- * the window), the rate is `previous × (window − elapsed) / window + current`, rounded; a
- * request is refused when rate + 1 > limit. Headers on every counted response:
- * `X-RateLimit-Limit`, `X-RateLimit-Remaining`, `X-RateLimit-Reset` (unix seconds of the
- * window's end); on the 429 also `Retry-After: <window in seconds>` (RFC 6585, not the time
- * left).
+ * `X-Coder-Bypass-Ratelimit: true` is not limited. Counted as go-chi/httprate limiter.go does:
+ * windows aligned to the clock, the previous one weighted in; `Retry-After` is the window in
+ * seconds (RFC 6585), not the time left.
  */
 
 export interface RateLimit {
@@ -47,14 +42,11 @@ export interface RequestFilter {
 export class RequestLedger {
   readonly #log: TokenRequest[] = [];
   readonly #windows = new Map<string, { start: number; current: number; previous: number }>();
-  limit: RateLimit | false;
 
   constructor(
-    limit: RateLimit | false,
+    public limit: RateLimit | false,
     private readonly now: () => number,
-  ) {
-    this.limit = limit;
-  }
+  ) {}
 
   /**
    * Records a request and applies the limit. Returns the headers httprate would set, and

@@ -4,32 +4,22 @@
  *   ChatQueuedMessage, CreateChatRequest, CreateChatMessageRequest/Response, UpdateChatRequest.
  * - coderd/chat_routes.go after #29548: `/api/v2/chats` only, no experiment gating; the
  *   dual-mount version (#28496) for 2.37.
- * - owner_id on create: #29581 (main) / #29683 (2.37 backport, not modelled: 2.37 ignores it);
- *   delegation needs site-owner rights (403 httpapi.Forbidden otherwise), the owner must be an
- *   org member (400).
- * - List: searchquery.Chats (search.go 00a4758a) for `q`, repeated `label=k:v` (AND), owned and
- *   unarchived by default; `limit`/`offset` per ParsePagination (chats.go listChats).
+ * - owner_id on create: #29581 (main) / #29683 (2.37 backport, not modelled: 2.37 ignores it).
+ * - List: searchquery.Chats (search.go 00a4758a) for `q`; ParsePagination (chats.go listChats).
  * - PATCH archive and POST interrupt: exp_chats.go patchChat / interruptChat (C1); title and
  *   labels are written before the archive check, as there. Not modelled, as nothing sends
  *   them: PATCH `workspace_id` and `pin_order`.
- * - Send: exp_chats.go postChatMessages (owner-only 403, archived 400, busy → queued).
- * - Usage limits: no synchronous 409 since #27329; see chats-state.ts.
- * - Watch: exp_chats.go watchChats; see watch.ts.
- * - 2.39 (coder.com/docs/v2.39/reference/api/chats: create-chat, get-chat-diff-contents,
- *   reconcile-invalid-chat-state's Chat schema): CreateChatRequest `title` (trimmed, 1..200 code
- *   points, else 400), `project_id`, optional `content` (empty: created idle); Chat
- *   `diff_statuses` + `diff_status` (primary), `project_id`. From coder.com's current API
- *   reference (list-chats, get-chat-cost; absent from the v2.37 reference, the v2.39 pages not
- *   read): the list's `q=status:<s>[,<s>]` (waiting|running|error|requires_action|interrupting),
- *   `pr_status:none` (no pull request) and `project_id` query parameter; `GET /chats/{chat}/cost`
- *   `{ chat_id, total_cost_micros, request_count, unpriced_request_count }`.
+ * - Send: exp_chats.go postChatMessages. Usage limits: no synchronous 409 since #27329
+ *   (chats-state.ts). Watch: exp_chats.go watchChats (watch.ts).
+ * - 2.39: coder.com/docs/v2.39/reference/api/chats (create-chat, get-chat-diff-contents,
+ *   reconcile-invalid-chat-state's Chat schema). From coder.com's current API reference
+ *   (list-chats, get-chat-cost; absent from the v2.37 reference, the v2.39 pages not read): the
+ *   list's `q=status:`, `pr_status:none` and `project_id`; `GET /chats/{chat}/cost`.
  * - Not served, as the product does not call it: `GET /chats/{chat}/diff`.
- * - Queue limit (2.39): chatd Limits.MaxQueuedMessagesPerChat, `--chat-max-queued-messages-per-chat`
- *   (default 20, coder/coder#28927). The answer to one message more (409 below) is NOT verified
- *   against Coder's source.
- * - Chat access: a caller without chat permission gets 403 httpapi.Forbidden (RBAC on create; on
- *   2.36 the `agents-access` role); a delegated owner without it (chat:create, read and update)
- *   gets 400 "Chat owner does not have permission to use chats." (coder/coder#29684).
+ * - Queue limit (2.39): chatd Limits.MaxQueuedMessagesPerChat (default 20, coder/coder#28927).
+ *   The answer to one message more (409 below) is NOT verified against Coder's source.
+ * - Chat access: without chat permission, 403 httpapi.Forbidden (RBAC on create; on 2.36 the
+ *   `agents-access` role); a delegated owner without it gets 400 (coder/coder#29684).
  * - queued_for_capacity: codersdk Chat at C1 ("Single-chat reads derive it; list responses leave
  *   it false"), so only GET /chats/{chat} sets it.
  */

@@ -1,17 +1,9 @@
 /**
  * API tokens: the key ledger's HTTP side. Follows coderd/apikey.go and codersdk/apikey.go:
- * - `POST /api/v2/users/{user}/keys/tokens` CreateTokenRequest `{ lifetime (ns), token_name,
- *   scope? (deprecated), scopes?, allow_list? }` → 201 GenerateAPIKeyResponse `{ key }`.
- *   No scopes: `coder:all`; legacy `scope: "all"` / `"application_connect"` map to the coder:
- *   composites; a name that is not public (scopes.ts; no `chat:*` is) → 400 "Failed to create
- *   API key." (detail names it). Lifetime 0 or absent: the default token lifetime; below 0 or
- *   above the maximum → 400 "Failed to validate create API key request." (detail `lifetime
- *   must be positive number greater than 0` / `lifetime must be less than 720h0m0s`). A name
- *   the user already has → 409 `A token with name "x" already exists.` (validation on `name`).
- * - `GET /api/v2/users/{user}/keys/tokens` → codersdk.APIKeyWithOwner[] (`include_all=true`:
- *   every user's, filtered to what the caller may read; expired ones only with
- *   `include_expired=true`).
- * - `DELETE /api/v2/users/{user}/keys/{keyid}` → 204, unknown → 404 httpapi.ResourceNotFound.
+ * - Create: no scopes means `coder:all`; legacy `scope: "all"` / `"application_connect"` map to
+ *   the coder: composites; a name that is not public (scopes.ts; no `chat:*` is) is refused.
+ *   Lifetime 0 or absent: the default token lifetime.
+ * - List: `include_all=true` lists every user's, filtered to what the caller may read.
  * - Not served, as the product calls none of them: `GET .../keys/tokens/{name}`,
  *   `GET .../keys/{id}`, `PUT .../keys/{id}/expire`.
  * - Acting for another user: a site owner may; a user admin gets 403 httpapi.Forbidden; a

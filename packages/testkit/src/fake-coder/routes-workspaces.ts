@@ -1,10 +1,8 @@
 /**
  * Workspaces a chat can be pinned to (CreateChatRequest.workspace_id, coder-research.md §10):
- * - `POST /api/v2/users/{user}/workspaces`: codersdk CreateWorkspaceRequest (`template_id` or
- *   `template_version_id`, `template_version_preset_id?`, `name`, `rich_parameter_values?`)
- *   → 201 codersdk.Workspace (the fields the fake keeps); 409 for a name the owner already uses.
- * - `POST /api/v2/workspaces/{id}/builds`: start/stop/delete, for these workspaces and for the
- *   workspaces behind 2.36 Tasks (resume and pause; their task follows, state.ts `build`).
+ * codersdk CreateWorkspaceRequest → codersdk.Workspace (the fields the fake keeps); builds
+ * start/stop/delete these and the workspaces behind 2.36 Tasks (their task follows, state.ts
+ * `build`).
  */
 import { randomUUID } from 'node:crypto';
 import { bodyOf } from '../http-fake';

@@ -1,19 +1,13 @@
 /**
  * `GET <chats mount>/watch`: Coder's chat watch stream, per coderd/exp_chats.go `watchChats`
- * (C1 004053e8) and codersdk/chats.go ChatWatchEvent.
+ * (C1 004053e8) and codersdk/chats.go ChatWatchEvent: a WebSocket of one JSON object per frame
+ * (not an array, unlike the per-chat `/stream`), sent only to connections of the chat's owner
+ * (ChatWatchEventChannel(chat.OwnerID)), no initial snapshot; `chat.diff_status` only on
+ * diff_status_change (chatWatchEventSDKChat), with 2.39's `changed_diff_status` (codersdk
+ * ChatWatchEvent.ChangedDiffStatus, coder.com's "Watch chat events" reference).
  *
- * - A WebSocket; every text frame is ONE JSON object `{ kind, chat }` (not an array, unlike
- *   the per-chat `/stream`). The client's read side is ignored.
- * - Events go to ChatWatchEventChannel(chat.OwnerID), so a connection sees only chats owned by
- *   its token's user; admins get no all-users feed. No initial snapshot.
- * - `chat.diff_status` is set only on diff_status_change events (chatWatchEventSDKChat);
- *   `last_error` is always included when set. On 2.39 a diff_status_change frame also carries
- *   `changed_diff_status { ref: { git_branch, remote_origin }, status }` (codersdk
- *   ChatWatchEvent.ChangedDiffStatus, coder.com's "Watch chat events" reference).
- *
- * The upgrade request first goes through the Hono app (auth, call log, injected faults,
- * chatsEnabled, release mounts), so a watch connection is recorded like any other request and
- * answered 401/404/503 the same way; only a request the app grants is upgraded.
+ * The upgrade request first goes through the Hono app (auth, call log, faults, release mounts),
+ * so a watch connection is recorded and refused like any other request.
  */
 import { type IncomingMessage, type Server, STATUS_CODES } from 'node:http';
 import type { Duplex } from 'node:stream';

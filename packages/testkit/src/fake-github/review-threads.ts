@@ -1,15 +1,12 @@
 /**
- * GraphQL `repository.pullRequest.reviewThreads` (and `headRefOid`, the head commit's oid,
- * when the query asks for it): the review threads of a pull request, each a
- * PullRequestReviewThread (`id`, `isResolved`, `isOutdated`, `path`, `line` (null once
- * outdated), `originalLine`, `comments` (a connection of PullRequestReviewComment with
- * `author { login }` (null for a deleted account), `body`, `createdAt`)), as a connection
- * paged by `first` (at most 100, required) and `after` (a cursor from `pageInfo.endCursor`):
+ * GraphQL `repository.pullRequest.reviewThreads` (and `headRefOid` when the query asks for it):
+ * each a PullRequestReviewThread (`line` null once outdated; a deleted account's `author` null),
+ * as a connection paged by `first` (required, at most 100) and `after`:
  * https://docs.github.com/en/graphql/reference/objects#pullrequestreviewthread
  * https://docs.github.com/en/graphql/reference/objects#pullrequest (reviewThreads)
  * https://docs.github.com/en/graphql/guides/using-pagination-in-the-graphql-api
  */
-import { type GitHubState, repoKey } from './state';
+import { type GitHubState, inRepo } from './state';
 
 const MAX_FIRST = 100;
 
@@ -72,7 +69,7 @@ export function resolveReviewThreads(state: GitHubState, query: string, vars: Va
   }
   const commentsFirst = Number(argument(argsOf(query, 'comments'), 'first', vars) ?? MAX_FIRST);
   const all = [...state.threads.values()].filter(
-    (t) => t.number === number && repoKey(t.owner, t.repo) === repoKey(owner, repo),
+    (t) => t.number === number && inRepo(owner, repo)(t),
   );
   const start = indexOf(argument(args, 'after', vars)) + 1;
   const page = all.slice(start, start + first);

@@ -1,30 +1,20 @@
 /**
  * GitHub Actions runs, their attempts, jobs and job logs, and check runs:
- *  - "Get a workflow run" `GET /repos/{owner}/{repo}/actions/runs/{run_id}` (the latest
- *    attempt: `run_attempt`, `status`, `conclusion`, `workflow_id`) and "Get a workflow run
- *    attempt" `GET …/runs/{run_id}/attempts/{attempt_number}`:
+ *  - "Get a workflow run" (its latest attempt) and "Get a workflow run attempt":
  *    https://docs.github.com/en/rest/actions/workflow-runs#get-a-workflow-run
  *    https://docs.github.com/en/rest/actions/workflow-runs#get-a-workflow-run-attempt
- *  - "List workflow runs for a repository" `GET …/actions/runs` and "… for a workflow"
- *    `GET …/actions/workflows/{workflow_id}/runs` (`workflow_id`: the id or the file name):
- *    `{ total_count, workflow_runs }`, newest first, filtered by `branch`, `event`,
- *    `head_sha` and `status` (a status or a conclusion), paginated:
+ *  - "List workflow runs for a repository" and "… for a workflow" (`workflow_id`: the id or the
+ *    file name; `status`: a status or a conclusion), newest first:
  *    https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-repository
  *    https://docs.github.com/en/rest/actions/workflow-runs#list-workflow-runs-for-a-workflow
- *  - "Re-run failed jobs from a workflow run" `POST …/runs/{run_id}/rerun-failed-jobs` → 201
- *    and a new attempt (`run_attempt` + 1); a run is re-run at most 50 times:
+ *  - "Re-run failed jobs from a workflow run" → 201 and a new attempt; at most 50 re-runs:
  *    https://docs.github.com/en/rest/actions/workflow-runs#re-run-failed-jobs-from-a-workflow-run
  *    https://docs.github.com/en/actions/managing-workflow-runs/re-running-workflows-and-jobs
- *  - "List jobs for a workflow run" `GET …/runs/{run_id}/jobs` (`filter=latest` by default,
- *    `all` for every attempt) and "List jobs for a workflow run attempt"
- *    `GET …/runs/{run_id}/attempts/{attempt_number}/jobs` (`{ total_count, jobs }`, paginated):
+ *  - "List jobs for a workflow run" (`filter=latest` by default) and "… run attempt":
  *    https://docs.github.com/en/rest/actions/workflow-jobs
- *  - "Download job logs for a workflow run" `GET …/actions/jobs/{job_id}/logs`: a 302 to a
- *    short-lived URL on another origin (storage), which takes no Authorization header.
- *  - "Create a check run" `POST /repos/{owner}/{repo}/check-runs`: `name` and `head_sha`
- *    required; `status: completed` requires `conclusion`; `output` requires `title` and
- *    `summary`; at most 50 annotations per request, each with `path`, `start_line`,
- *    `end_line`, `annotation_level` (notice, warning, failure) and `message`; 201:
+ *  - "Download job logs for a workflow run": a 302 to a short-lived URL on another origin
+ *    (storage), which takes no Authorization header.
+ *  - "Create a check run" (`output` at most 50 annotations per request):
  *    https://docs.github.com/en/rest/checks/runs#create-a-check-run
  */
 import type { Hono } from 'hono';
@@ -33,9 +23,9 @@ import { apiBase, ghError, invalidRequest, iso, notFound, ownerRepo, paginate } 
 import {
   conclusionOf,
   type GitHubState,
+  inRepo,
   type RecordedCheckRun,
   type RunAttempt,
-  repoKey,
   type StoredJob,
   type StoredRun,
 } from './state';
@@ -111,7 +101,7 @@ export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): v
     const runs = [...state.runs.values()]
       .filter(
         (r) =>
-          repoKey(r.owner, r.repo) === repoKey(...ownerRepo(c)) &&
+          inRepo(...ownerRepo(c))(r) &&
           (workflow === undefined ||
             String(r.workflowId) === workflow ||
             r.path.split('/').pop() === workflow) &&
@@ -170,9 +160,7 @@ export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): v
 
   app.get('/repos/:owner/:repo/actions/jobs/:jobId/logs', (c) => {
     const entry = state.jobs.get(Number(c.req.param('jobId')));
-    if (!entry || repoKey(entry.run.owner, entry.run.repo) !== repoKey(...ownerRepo(c))) {
-      return notFound(c);
-    }
+    if (!entry || !inRepo(...ownerRepo(c))(entry.run)) return notFound(c);
     return c.redirect(`${state.logsUrl ?? apiBase(c)}/_logs/${entry.job.id}?sig=signed`, 302);
   });
 
@@ -224,17 +212,8 @@ export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): v
     };
     const id = 7_000_000_001 + state.checkRuns.length;
     const app = { id: state.appId, slug: state.appSlug };
-    const run = {
-      owner,
-      repo,
-      id,
-      name: body.name,
-      headSha: body.head_sha,
-      status,
-      conclusion,
-      app,
-    };
-    state.checkRuns.push({ ...run, output: output ?? null });
+    const run = { owner, repo, id, name: body.name, headSha: body.head_sha };
+    state.checkRuns.push({ ...run, status, conclusion, app, output: output ?? null });
     return c.json(
       {
         id,
@@ -248,7 +227,7 @@ export function registerActionsRoutes(app: Hono<FakeEnv>, state: GitHubState): v
           summary: output?.summary ?? null,
           annotations_count: output?.annotations.length ?? 0,
         },
-        app: { id: state.appId, slug: state.appSlug },
+        app,
       },
       201,
     );

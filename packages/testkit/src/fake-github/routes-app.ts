@@ -1,14 +1,11 @@
 /**
  * The App's own endpoints, called with the App's JWT:
- *  - "Get the authenticated app" `GET /app` and "Create an installation access token for an
- *    app" `POST /app/installations/{installation_id}/access_tokens` (201 `{ token, expires_at,
- *    permissions, repository_selection }`): https://docs.github.com/en/rest/apps/apps
- *  - "List deliveries for an app webhook" `GET /app/hook/deliveries` (cursor pagination, Link
- *    `rel="next"`) and "Redeliver a delivery" `POST …/{delivery_id}/attempts`
- *    (202): https://docs.github.com/en/rest/apps/webhooks
+ *  - "Get the authenticated app" and "Create an installation access token for an app":
+ *    https://docs.github.com/en/rest/apps/apps
+ *  - "List deliveries for an app webhook" and "Redeliver a delivery" (fake-github-deliveries.ts):
+ *    https://docs.github.com/en/rest/apps/webhooks
  *  - The JWT is RS256-signed with the App's key, `exp` at most ten minutes ahead:
  *    https://docs.github.com/en/apps/creating-github-apps/authenticating-with-a-github-app/generating-a-json-web-token-jwt-for-a-github-app
- *    A JWT that does not verify is a 401 "A JSON web token could not be decoded".
  */
 import { createPublicKey, type KeyObject, randomBytes, verify } from 'node:crypto';
 import type { Hono, MiddlewareHandler } from 'hono';

@@ -1,29 +1,16 @@
 /**
  * Commits, what ran on them, and what their branch requires:
- *  - "List commits" `GET /repos/{owner}/{repo}/commits`: `sha` (a SHA or branch to start
- *    listing from), `path` (only commits containing this file path), `since` (only results
- *    last updated after the given time, ISO 8601), `until` (only commits before it),
- *    `author`; newest first, paged by `per_page`/`page`; each `{ sha, node_id, commit {
- *    author, committer { name, email, date }, message, tree }, author, committer, parents }`
- *    (`author`/`committer` null when the git identity is not a GitHub user); 404 for an unknown
- *    `sha`: https://docs.github.com/en/rest/commits/commits#list-commits
- *    (the fake walks commits seeded with `addCommit` through their parents; `sha` may name a
- *    pull request's head branch, other branch names are not resolved).
- *  - "List check runs for a Git reference" `GET …/commits/{ref}/check-runs`: `{ total_count,
- *    check_runs }`, each `{ id, head_sha, name, status, conclusion, started_at, completed_at,
- *    output, check_suite, app { id, slug }, pull_requests }`; `check_name`, `status`,
- *    `app_id`, `filter` (`latest`, the default: the most recent run of each check; `all`);
- *    paged: https://docs.github.com/en/rest/checks/runs#list-check-runs-for-a-git-reference
- *  - "Get the combined status for a specific reference" `GET …/commits/{ref}/status`:
- *    `{ state, statuses, sha, total_count, repository, commit_url, url }`, `statuses` the
- *    latest of each context (paged); `state` is `failure` if any is `error` or `failure`,
- *    `pending` if there are none or one is `pending`, else `success`:
+ *  - "List commits" (`author`/`committer` null when the git identity is not a GitHub user; 404
+ *    for an unknown `sha`): https://docs.github.com/en/rest/commits/commits#list-commits
+ *    The fake walks commits seeded with `addCommit` through their parents; `sha` may name a
+ *    pull request's head branch, other branch names are not resolved.
+ *  - "List check runs for a Git reference" (`filter=latest`, the default: the most recent run
+ *    of each check): https://docs.github.com/en/rest/checks/runs#list-check-runs-for-a-git-reference
+ *  - "Get the combined status for a specific reference" (the latest status of each context):
  *    https://docs.github.com/en/rest/commits/statuses#get-the-combined-status-for-a-specific-reference
- *    (both answer any `ref` as a commit sha: the fake does not check that the commit exists).
- *  - "Get a commit" `GET …/commits/{ref}`: the commit as "List commits" shows it, with its
- *    `parents` (a merge commit's first parent is the tip of the branch it merged into), `stats`
- *    and `files`; 404 for a commit the fake was not given (`addCommit`):
- *    https://docs.github.com/en/rest/commits/commits#get-a-commit
+ *    Both answer any `ref` as a commit sha: the fake does not check that the commit exists.
+ *  - "Get a commit" (a merge commit's first parent is the tip of the branch it merged into; 404
+ *    for a commit not given to `addCommit`): https://docs.github.com/en/rest/commits/commits#get-a-commit
  */
 import type { Hono } from 'hono';
 import type { FakeContext, FakeEnv } from '../http-fake';
@@ -31,6 +18,7 @@ import { apiBase, iso, notFound, ownerRepo, paginate } from './http';
 import {
   type CommitSeed,
   type GitHubState,
+  inRepo,
   type RecordedCheckRun,
   repoKey,
   type StoredCommit,
@@ -46,9 +34,7 @@ export function registerCommitRoutes(app: Hono<FakeEnv>, state: GitHubState): vo
 
   /** `sha` as a commit: a seeded sha, or the head branch of one of the repository's pulls. */
   const resolve = (owner: string, repo: string, ref: string): StoredCommit | undefined => {
-    const pull = [...state.pulls.values()].find(
-      (p) => repoKey(p.owner, p.repo) === repoKey(owner, repo) && p.headRef === ref,
-    );
+    const pull = [...state.pulls.values()].find((p) => inRepo(owner, repo)(p) && p.headRef === ref);
     return commitOf(owner, repo, ref) ?? (pull ? commitOf(owner, repo, pull.headSha) : undefined);
   };
 
@@ -108,7 +94,7 @@ export function registerCommitRoutes(app: Hono<FakeEnv>, state: GitHubState): vo
     const appId = c.req.query('app_id');
     let runs = state.checkRuns.filter(
       (run) =>
-        repoKey(run.owner, run.repo) === repoKey(owner, repo) &&
+        inRepo(owner, repo)(run) &&
         run.headSha === ref &&
         (!name || run.name === name) &&
         (!status || run.status === status) &&
@@ -155,11 +141,8 @@ export function registerCommitRoutes(app: Hono<FakeEnv>, state: GitHubState): vo
     const [owner, repo] = ownerRepo(c);
     const ref = c.req.param('ref');
     const latest = new Map<string, StoredStatus>();
-    for (const status of state.statuses) {
-      if (repoKey(status.owner, status.repo) !== repoKey(owner, repo) || status.sha !== ref) {
-        continue;
-      }
-      latest.set(status.context, status);
+    for (const status of state.statuses.filter(inRepo(owner, repo))) {
+      if (status.sha === ref) latest.set(status.context, status);
     }
     const all = [...latest.values()].sort((a, b) => b.id - a.id);
     const states = all.map((s) => s.state);

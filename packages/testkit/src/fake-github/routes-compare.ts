@@ -1,10 +1,7 @@
 /**
- * "Compare two commits" `GET /repos/{owner}/{repo}/compare/{base}...{head}`: `status`
- * (identical, ahead, behind, diverged), `ahead_by`, `behind_by`, `total_commits`, `commits`
- * (oldest first, paged by `per_page`/`page` with a Link header) and `files` (`filename`,
- * `status`, `additions`, `deletions`, `changes`, `previous_filename` for a rename; every
- * changed file, on the first page only); 404 for a comparison the fake was not given:
- * https://docs.github.com/en/rest/commits/commits#compare-two-commits
+ * "Compare two commits" `GET /repos/{owner}/{repo}/compare/{base}...{head}`: `commits` oldest
+ * first and paged, `files` (every changed file) on the first page only; 404 for a comparison the
+ * fake was not given: https://docs.github.com/en/rest/commits/commits#compare-two-commits
  */
 import type { Hono } from 'hono';
 import type { FakeEnv } from '../http-fake';

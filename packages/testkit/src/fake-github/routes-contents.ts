@@ -1,28 +1,20 @@
 /**
  * Files and branches:
- *  - "Get repository content" `GET /repos/{owner}/{repo}/contents/{path}?ref=`: a file as JSON
- *    with its content base64-encoded (wrapped at 60 characters) and its git blob SHA, or the raw
- *    text with `Accept: application/vnd.github.raw`; 404 for a missing path:
+ *  - "Get repository content": a file as JSON, its content base64 (wrapped at 60 characters),
+ *    or the raw text with `Accept: application/vnd.github.raw`:
  *    https://docs.github.com/en/rest/repos/contents#get-repository-content
- *  - "Get a branch" `GET /repos/{owner}/{repo}/branches/{branch}`: `{ name, commit, protected,
- *    protection { enabled, required_status_checks { enforcement_level (off, non_admins,
- *    everyone), contexts, checks [{ context, app_id }] } }, protection_url }`; `protected` is
- *    also true for a branch a ruleset targets, `protection` is classic branch protection's
- *    summary (no admin permission needed); 404 "Branch not found":
+ *  - "Get a branch": `protected` is also true for a branch a ruleset targets; `protection` is
+ *    classic branch protection's summary (no admin permission needed):
  *    https://docs.github.com/en/rest/branches/branches#get-a-branch
- *  - "Get rules for a branch" `GET /repos/{owner}/{repo}/rules/branches/{branch}`: every rule of
- *    every active ruleset targeting the branch (which need not exist; `evaluate` and `disabled`
- *    rulesets are left out), each `{ type, parameters?, ruleset_source_type, ruleset_source,
- *    ruleset_id }`; a `required_status_checks` rule's parameters are
- *    `{ strict_required_status_checks_policy, required_status_checks: [{ context,
- *    integration_id? }] }`; paged; `[]` when none applies:
+ *  - "Get rules for a branch": every rule of every active ruleset targeting the branch (which
+ *    need not exist), `[]` when none applies:
  *    https://docs.github.com/en/rest/repos/rules#get-rules-for-a-branch
  *    https://docs.github.com/en/repositories/configuring-branches-and-merges-in-your-repository/managing-rulesets/available-rules-for-rulesets#require-status-checks-to-pass-before-merging
  */
 import type { Hono } from 'hono';
 import type { FakeEnv } from '../http-fake';
 import { apiBase, ghError, notFound, ownerRepo, paginate } from './http';
-import { type GitHubState, gitBlobSha, repoKey } from './state';
+import { type GitHubState, gitBlobSha, inRepo, repoKey } from './state';
 
 export function registerContentsRoutes(app: Hono<FakeEnv>, state: GitHubState): void {
   app.get('/repos/:owner/:repo/contents/:path{.+}', (c) => {
@@ -52,7 +44,7 @@ export function registerContentsRoutes(app: Hono<FakeEnv>, state: GitHubState): 
     state.rulesets
       .filter(
         (set) =>
-          repoKey(set.owner, set.repo) === repoKey(owner, repo) &&
+          inRepo(owner, repo)(set) &&
           set.enforcement === 'active' &&
           set.branches.some((pattern) => targets(pattern, branch, state.defaultBranch)),
       )

@@ -1,22 +1,17 @@
 /**
  * Who may act, issues, issue comments and reactions:
- *  - "Get repository permissions for a user"
- *    `GET /repos/{owner}/{repo}/collaborators/{username}/permission` → `{ permission, role_name,
- *    user }`; `permission` is the legacy admin/write/read/none, `role_name` the role:
+ *  - "Get repository permissions for a user": `permission` is the legacy admin/write/read/none,
+ *    `role_name` the role:
  *    https://docs.github.com/en/rest/collaborators/collaborators#get-repository-permissions-for-a-user
- *  - "List / Create / Update an issue comment" (422 without `body`):
- *    https://docs.github.com/en/rest/issues/comments
+ *  - "List / Create / Update an issue comment": https://docs.github.com/en/rest/issues/comments
  *  - "Create reaction for an issue comment" and "… for a pull request review comment": 201 when
- *    new, 200 when this user already left that reaction, 422 for an unknown content:
+ *    new, 200 when this user already left that reaction:
  *    https://docs.github.com/en/rest/reactions/reactions
- *  - Issues the App opens (https://docs.github.com/en/rest/issues/issues): "Create an issue"
- *    `POST /repos/{owner}/{repo}/issues` (`title` required, 422 without; `body`, `labels` by
- *    name) → 201 with the caller (the App's bot) as `user`; "List repository issues" (`state`
- *    default open, `labels` comma-separated, all must match, paginated); "Update an issue"
- *    `PATCH /repos/{owner}/{repo}/issues/{issue_number}` (`state` open or closed, 422 for
- *    another; `state_reason` completed, not_planned or reopened; 404 for an issue the fake does
- *    not hold), which the follow-through uses to reopen an issue (`closeIssue` plays a person
- *    closing one). Not served, as the product does not call it: "Get an issue".
+ *  - Issues the App opens: "Create an issue" (`labels` by name; the App's bot is the `user`),
+ *    "List repository issues" (`labels`: all must match) and "Update an issue", which the
+ *    follow-through uses to reopen one (`closeIssue` plays a person closing it):
+ *    https://docs.github.com/en/rest/issues/issues
+ *    Not served, as the product does not call it: "Get an issue".
  */
 import type { Hono } from 'hono';
 import { bodyOf, type FakeContext, type FakeEnv } from '../http-fake';
@@ -25,9 +20,9 @@ import {
   type FakeIssue,
   type GitHubPermission,
   type GitHubState,
+  inRepo,
   REACTION_CONTENTS,
   type RecordedReaction,
-  repoKey,
   userJson,
 } from './state';
 
@@ -51,8 +46,7 @@ export function registerIssueRoutes(app: Hono<FakeEnv>, state: GitHubState): voi
 
   const ownComment = (c: FakeContext) => {
     const stored = state.comments.get(Number(c.req.param('id')));
-    const here = stored && repoKey(stored.owner, stored.repo) === repoKey(...ownerRepo(c));
-    return here ? stored : undefined;
+    return stored && inRepo(...ownerRepo(c))(stored) ? stored : undefined;
   };
 
   app.patch('/repos/:owner/:repo/issues/comments/:id', (c) => {
@@ -91,7 +85,7 @@ export function registerIssueRoutes(app: Hono<FakeEnv>, state: GitHubState): voi
         r.subject === subject &&
         r.commentId === commentId &&
         r.content === content &&
-        repoKey(r.owner, r.repo) === repoKey(owner, repo),
+        inRepo(owner, repo)(r),
     );
     const reaction = existing ?? { owner, repo, subject, commentId, content, id: state.nextId() };
     if (!existing) state.reactions.push(reaction);
@@ -127,10 +121,7 @@ export function registerIssueRoutes(app: Hono<FakeEnv>, state: GitHubState): voi
     created_at: iso(Date.now()),
     author_association: 'NONE',
   });
-  const issuesOf = (c: FakeContext) => {
-    const key = repoKey(...ownerRepo(c));
-    return state.issues.filter((i) => repoKey(i.owner, i.repo) === key);
-  };
+  const issuesOf = (c: FakeContext) => state.issues.filter(inRepo(...ownerRepo(c)));
 
   app.post('/repos/:owner/:repo/issues', (c) => {
     const [owner, repo] = ownerRepo(c);

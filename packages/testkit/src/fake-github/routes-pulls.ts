@@ -1,45 +1,43 @@
 /**
  * Pull requests, their reviews and the issues they close:
- *  - "List pull requests" `GET /repos/{owner}/{repo}/pulls` (`state` default open, `head` as
- *    `owner:branch`, `base`; newest first; paginated) and "Get a pull request" (adds `merged`,
- *    `mergeable`, `rebaseable`, `mergeable_state`, which only the single read has; `user` is
- *    null for a deleted account): https://docs.github.com/en/rest/pulls/pulls
- *  - Mergeability is computed in the background: `mergeable` is null (and `mergeable_state`
+ *  - "List pull requests" and "Get a pull request" (only the single read has `merged`,
+ *    `mergeable`, `rebaseable`, `mergeable_state`; `user` is null for a deleted account):
+ *    https://docs.github.com/en/rest/pulls/pulls
+ *  - Mergeability is computed in the background: `mergeable` is null (`mergeable_state`
  *    `unknown`) until the job is done, so clients ask again; `merge_commit_sha` is the test
  *    merge commit while `mergeable` is true:
  *    https://docs.github.com/en/rest/pulls/pulls#get-a-pull-request
  *    https://docs.github.com/en/rest/guides/using-the-rest-api-to-interact-with-your-git-database#checking-mergeability-of-pull-requests
- *  - "Update a pull request branch" `PUT …/pulls/{pull_number}/update-branch`
- *    `{ expected_head_sha? }` → 202 `{ message: "Updating pull request branch.", url }`; 422
- *    when `expected_head_sha` is not the head, when the base has no new commits, or when
- *    GitHub cannot push to the head (a fork without "allow edits by maintainers"):
- *    https://docs.github.com/en/rest/pulls/pulls#update-a-pull-request-branch
+ *  - "Update a pull request branch": 422 when `expected_head_sha` is not the head, when the base
+ *    has no new commits, or when GitHub cannot push to the head (a fork without "allow edits by
+ *    maintainers"): https://docs.github.com/en/rest/pulls/pulls#update-a-pull-request-branch
  *  - "List comments for a pull request review":
  *    https://docs.github.com/en/rest/pulls/reviews#list-comments-for-a-pull-request-review
- *  - "Request reviewers for a pull request" `POST …/pulls/{pull_number}/requested_reviewers`
- *    `{ reviewers?, team_reviewers? }` → 201 with the pull request (`requested_reviewers`,
- *    `requested_teams`); 422 when a login is the pull request's author or not a collaborator
- *    (someone with at least read access), or a team has no access to the repository. "Get all
- *    requested reviewers for a pull request" `GET …/requested_reviewers` → `{ users, teams }`:
+ *  - "Request reviewers for a pull request" (422 for the author, for someone without at least
+ *    read access, or a team without access) and "Get all requested reviewers …":
  *    https://docs.github.com/en/rest/pulls/review-requests
  *    https://docs.github.com/en/pull-requests/collaborating-with-pull-requests/proposing-changes-to-your-work-with-pull-requests/requesting-a-pull-request-review
- *  - GraphQL `repository.pullRequest.closingIssuesReferences` (the issues a PR closes, each
- *    an Issue with its `repository`, which may be another repository of the same owner or not:
- *    GitHub links "Fixes owner/repo#N" across repositories), with GitHub's NOT_FOUND error for
- *    a missing pull request, and `reviewThreads` (review-threads.ts):
- *    https://docs.github.com/en/graphql/reference/objects#pullrequest
- *  - GraphQL `repository.issue.closedByPullRequestsReferences(first, includeClosedPrs)`: the
- *    other way round, the pull requests (linked with `linkIssue`) that close an issue, closed and
- *    merged ones only with `includeClosedPrs: true`; each with `number`, `url`, `merged`,
- *    `mergedAt`, `baseRefName`, `author { login }`, `mergeCommit { oid }` and `repository`. The
- *    fake answers for any issue number (it holds only the issues the App opened):
+ *  - GraphQL `repository.pullRequest.closingIssuesReferences` (GitHub links "Fixes owner/repo#N"
+ *    across repositories; NOT_FOUND for a missing pull request) and `reviewThreads`
+ *    (review-threads.ts): https://docs.github.com/en/graphql/reference/objects#pullrequest
+ *  - GraphQL `repository.issue.closedByPullRequestsReferences(first, includeClosedPrs)`: the pull
+ *    requests (`linkIssue`) that close an issue, closed ones only with `includeClosedPrs: true`.
+ *    The fake answers for any issue number (it holds only the issues the App opened):
  *    https://docs.github.com/en/graphql/reference/objects#issue
  */
 import type { Hono } from 'hono';
 import { bodyOf, type FakeContext, type FakeEnv } from '../http-fake';
 import { apiBase, ghError, iso, notFound, ownerRepo, paginate } from './http';
 import { pullNotFound, resolveReviewThreads } from './review-threads';
-import { fakeSha, type GitHubState, idFor, repoKey, type StoredPull, userJson } from './state';
+import {
+  fakeSha,
+  type GitHubState,
+  idFor,
+  inRepo,
+  repoKey,
+  type StoredPull,
+  userJson,
+} from './state';
 
 const teamJson = (team: string) => {
   const slug = team.split('/').pop() ?? team;
@@ -92,14 +90,13 @@ export function registerPullRoutes(app: Hono<FakeEnv>, state: GitHubState): void
   };
 
   app.get('/repos/:owner/:repo/pulls', (c) => {
-    const key = repoKey(...ownerRepo(c));
     const wanted = c.req.query('state') ?? 'open';
     const head = c.req.query('head')?.toLowerCase();
     const base = c.req.query('base');
     const list = [...state.pulls.values()]
       .filter(
         (p) =>
-          repoKey(p.owner, p.repo) === key &&
+          inRepo(...ownerRepo(c))(p) &&
           (wanted === 'all' || p.state === wanted) &&
           (!head || `${p.headOwner}:${p.headRef}`.toLowerCase() === head) &&
           (!base || p.baseRef === base),
@@ -269,7 +266,7 @@ export function registerGraphqlRoutes(app: Hono<FakeEnv>, state: GitHubState): v
     const closed = /includeClosedPrs:\s*true/.test(args);
     const closing = [...state.pulls.values()].filter((p) => {
       const links = state.links.get(`${repoKey(p.owner, p.repo)}#${p.number}`) ?? [];
-      const here = repoKey(p.owner, p.repo) === repoKey(owner, repo);
+      const here = inRepo(owner, repo)(p);
       const names = links.map(String);
       const closes =
         names.includes(`${owner}/${repo}#${number}`) || (here && names.includes(String(number)));

@@ -8,16 +8,7 @@ import { iso } from './http';
 
 export type GitHubPermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
 /** Reaction contents GitHub accepts: https://docs.github.com/en/rest/reactions/reactions */
-export const REACTION_CONTENTS = [
-  '+1',
-  '-1',
-  'laugh',
-  'confused',
-  'heart',
-  'hooray',
-  'rocket',
-  'eyes',
-];
+export const REACTION_CONTENTS = '+1 -1 laugh confused heart hooray rocket eyes'.split(' ');
 
 export interface FakeGitHubOptions {
   /** Port to listen on (startFakeGitHub only); default 0, a free port. */
@@ -281,16 +272,7 @@ export interface CheckRunSeed {
   /** Default completed. */
   status?: 'queued' | 'in_progress' | 'completed';
   /** Default success when completed. */
-  conclusion?:
-    | 'success'
-    | 'failure'
-    | 'neutral'
-    | 'cancelled'
-    | 'skipped'
-    | 'timed_out'
-    | 'action_required'
-    | 'stale'
-    | null;
+  conclusion?: JobConclusion | 'neutral' | 'action_required' | 'stale';
   /** Default GitHub Actions. */
   app?: CheckRunApp;
 }
@@ -354,6 +336,10 @@ export interface RecordedCheckRun {
 export function repoKey(owner: string, repo: string): string {
   return `${owner}/${repo}`.toLowerCase();
 }
+
+/** Whether an item belongs to `owner/repo` (GitHub matches names case-insensitively). */
+export const inRepo = (owner: string, repo: string) => (item: { owner: string; repo: string }) =>
+  repoKey(item.owner, item.repo) === repoKey(owner, repo);
 
 export function userJson(login: string, id: number, type: 'User' | 'Bot' = 'User') {
   const node_id = Buffer.from(`04:User${id}`).toString('base64');
@@ -462,7 +448,7 @@ export class GitHubState {
 
   listComments(owner: string, repo: string, issue: number): StoredComment[] {
     return [...this.comments.values()]
-      .filter((s) => s.issue === issue && repoKey(s.owner, s.repo) === repoKey(owner, repo))
+      .filter((s) => s.issue === issue && inRepo(owner, repo)(s))
       .sort((a, b) => a.id - b.id);
   }
 
