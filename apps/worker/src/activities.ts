@@ -560,12 +560,16 @@ export const FOLLOW_BATCH_MS = 50;
 
 /**
  * Tells this task queue's agent-watch workflow (started if need be) which tasks' chats to
- * follow. Follows made within `FOLLOW_BATCH_MS` go as one signal, so a fleet start of thousands
- * of issues costs the watch a handful of signals; each caller waits until its follow is sent.
+ * follow. Follows made within `FOLLOW_BATCH_MS`, or while the previous signal is still on its
+ * way, go as one signal: a fleet start of thousands of issues costs the watch a handful of
+ * signals, and the busier the server, the larger each batch. Each caller waits until its
+ * follow is sent.
  */
 export class FollowBatcher {
   private pending: FollowedAgent[] = [];
   private flushing: Promise<void> | null = null;
+  /** The signal on its way (settled either way): the next batch goes after it. */
+  private sending: Promise<unknown> = Promise.resolve();
 
   constructor(
     private readonly watch: NonNullable<ActivityDeps['agentWatch']>,
@@ -574,11 +578,15 @@ export class FollowBatcher {
 
   follow(chat: FollowedAgent): Promise<void> {
     this.pending.push(chat);
-    this.flushing ??= new Promise<void>((resolve) => setTimeout(resolve, this.batchMs)).then(() => {
+    if (this.flushing) return this.flushing;
+    const window = new Promise<void>((resolve) => setTimeout(resolve, this.batchMs));
+    this.flushing = Promise.all([window, this.sending]).then(() => {
       const follows = this.pending;
       this.pending = [];
       this.flushing = null;
-      return this.send(follows);
+      const sent = this.send(follows);
+      this.sending = sent.catch(() => undefined);
+      return sent;
     });
     return this.flushing;
   }
