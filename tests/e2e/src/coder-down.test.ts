@@ -55,21 +55,23 @@ describe('Coder down', () => {
     await until(() => stack.coder.watchConnections() >= 1, 'a chat stream');
     const sentBefore = stack.coder.chatMessages(chat.id).length;
 
-    // Every phase either task shows until the end: `failed` must never be one of them.
+    // Every phase either task shows until the end: `failed` must never be one of them. One
+    // loop per task, so a query that waits for the other task's workflow task does not leave
+    // this one unsampled.
     const phases = new Set<string>();
     let watching = true;
-    const watch = (async () => {
-      while (watching) {
-        for (const id of [runningId, stack.taskName(assignedMeanwhile)]) {
+    const watch = Promise.all(
+      [runningId, stack.taskName(assignedMeanwhile)].map(async (id) => {
+        while (watching) {
           const phase = await stack.state(id).then(
             (s) => s.phase,
             () => undefined,
           );
           if (phase) phases.add(`${id}:${phase}`);
+          await new Promise((r) => setTimeout(r, 100));
         }
-        await new Promise((r) => setTimeout(r, 100));
-      }
-    })();
+      }),
+    );
 
     // Coder goes down: every API call answers 503 (Retry-After 0, so each activity spends its
     // retries at once) until the test lets it answer again.
@@ -156,8 +158,10 @@ describe('Coder down', () => {
     watching = false;
     await watch;
     expect([...phases].filter((p) => p.endsWith(':failed'))).toEqual([]);
+    // That both waited for Coder is asserted above (waitForPhase): the assignment made during
+    // the outage may wait only a few seconds, shorter than a sampling round can take on a
+    // loaded machine (CI once missed it).
     expect(phases).toContain(`${runningId}:waiting-for-coder`);
-    expect(phases).toContain(`${meanwhileId}:waiting-for-coder`);
     // Said once each: one write of "Waiting for Coder" per issue, whatever the tries.
     expect(statusWrites(running).filter((b) => b.includes(WAITING))).toHaveLength(1);
     expect(statusWrites(assignedMeanwhile).filter((b) => b.includes(WAITING))).toHaveLength(1);
