@@ -48,7 +48,14 @@ describe('cost per issue', () => {
       unpricedRequestCount: 3,
     });
     await comment(number, 'Please also handle the empty case.');
-    await stack.statusSays(number, '💰 $1.23 spent so far (42 requests; 3 unpriced)');
+    await stack
+      .statusSays(number, '💰 $1.23 spent so far (42 requests; 3 unpriced)')
+      .catch((err: Error) => {
+        // Failed once in CI: whether the cost was read at all, and whether a stream was up.
+        const reads = stack.coder.requestCount({ path: new RegExp(`/chats/${chat.id}/cost$`) });
+        const streams = stack.coder.watchConnections();
+        throw new Error(`${err.message}\n(cost reads: ${reads}; watch streams: ${streams})`);
+      });
     const state = await stack.state(name);
     expect(state.cost.current).toMatchObject({ chatId: chat.id, totalMicros: 1_234_567 });
 
