@@ -8,7 +8,16 @@ import { iso } from './http';
 
 export type GitHubPermission = 'admin' | 'maintain' | 'write' | 'triage' | 'read' | 'none';
 /** Reaction contents GitHub accepts: https://docs.github.com/en/rest/reactions/reactions */
-export const REACTION_CONTENTS = '+1 -1 laugh confused heart hooray rocket eyes'.split(' ');
+export const REACTION_CONTENTS = [
+  '+1',
+  '-1',
+  'laugh',
+  'confused',
+  'heart',
+  'hooray',
+  'rocket',
+  'eyes',
+];
 
 export interface FakeGitHubOptions {
   /** Port to listen on (startFakeGitHub only); default 0, a free port. */
